@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * log.h - the one place frontdesk writes diagnostics.
+ *
+ * Helpers return errors; the caller at the edge logs them once. Lines go to stderr: with
+ * JOURNAL_STREAM set (started by systemd) they carry sd-daemon "<N>" priority prefixes and no
+ * timestamp, otherwise a timestamp. libevent's own warnings are routed here too.
+ */
+#ifndef FRONTDESK_LOG_H
+#define FRONTDESK_LOG_H
+
+enum log_level {
+	LOG_LEVEL_ERR,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+void log_init(const char *progname, enum log_level level);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends errno */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* fatal: start-up failures and programmer errors only, never anything a peer sent. */
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

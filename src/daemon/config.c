@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config.c - parse frontdesk.conf with libinih into a struct config.
+ *
+ * libinih (as Debian builds it) does not pass line numbers to the handler, so the file is fed
+ * through our own reader that counts lines; the handler runs right after its line is read.
+ * Values are parsed by a table of keys, each with a parser and a range, so adding a key is one
+ * row. Cross-key rules run after the whole file has been read.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+struct parse_state {
+	const char *path;
+	FILE *file;
+	unsigned line;
+	bool line_too_long;
+	unsigned seen[32];      /* line each key was set on, 0 if not yet */
+	struct config cfg;
+	char *errors;
+	size_t errors_len;
+	unsigned nerrors;
+};
+
+struct config_key {
+	const char *name;
+	int (*parse)(const struct config_key *k, struct config *c, const char *value, char *err,
+		     size_t errlen);
+	size_t offset;
+	unsigned long min, max;
+	const char *const *choices; /* for enums: names in value order, NULL-terminated */
+};
+
+static void add_error(struct parse_state *s, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct parse_state *s, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	int n;
+	va_list ap;
+	char *grown;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		n = snprintf(NULL, 0, "%s:%u: %s\n", s->path, line, msg);
+	else
+		n = snprintf(NULL, 0, "%s: %s\n", s->path, msg);
+	grown = realloc(s->errors, s->errors_len + (size_t)n + 1);
+	if (!grown)
+		return;
+	s->errors = grown;
+	if (line)
+		snprintf(s->errors + s->errors_len, (size_t)n + 1, "%s:%u: %s\n", s->path, line, msg);
+	else
+		snprintf(s->errors + s->errors_len, (size_t)n + 1, "%s: %s\n", s->path, msg);
+	s->errors_len += (size_t)n;
+	s->nerrors++;
+}
+
+/* Numbers: plain, or with a unit. Sizes take K/M (KiB/MiB), durations s/m/h. */
+static int parse_number(const char *value, const char *units, const unsigned long *scale,
+			unsigned long *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*value < '0' || *value > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end) {
+		const char *u = end[1] == '\0' && units ? strchr(units, *end) : NULL;
+
+		if (!u)
+			return -EINVAL;
+		if (v > ULONG_MAX / scale[u - units])
+			return -ERANGE;
+		v *= scale[u - units];
+	}
+	if (v > UINT_MAX)
+		return -ERANGE;
+	*ret = (unsigned long)v;
+	return 0;
+}
+
+static int parse_ranged(const struct config_key *k, struct config *c, const char *value,
+			char *err, size_t errlen, const char *units, const unsigned long *scale,
+			const char *what)
+{
+	unsigned long v;
+	int r = parse_number(value, units, scale, &v);
+
+	if (r == -EINVAL) {
+		snprintf(err, errlen, "%s must be %s, not '%s'", k->name, what, value);
+		return r;
+	}
+	if (r < 0 || v < k->min || v > k->max) {
+		snprintf(err, errlen, "%s = %s is out of range (%lu..%lu)", k->name, value, k->min,
+			 k->max);
+		return -ERANGE;
+	}
+	*(unsigned *)((char *)c + k->offset) = (unsigned)v;
+	return 0;
+}
+
+static int parse_size(const struct config_key *k, struct config *c, const char *value, char *err,
+		      size_t errlen)
+{
+	static const unsigned long scale[] = { 1024, 1024 * 1024 };
+
+	return parse_ranged(k, c, value, err, errlen, "KM", scale,
+			    "a size in bytes (suffix K or M allowed)");
+}
+
+static int parse_count(const struct config_key *k, struct config *c, const char *value, char *err,
+		       size_t errlen)
+{
+	return parse_ranged(k, c, value, err, errlen, NULL, NULL, "a whole number");
+}
+
+static int parse_duration(const struct config_key *k, struct config *c, const char *value,
+			  char *err, size_t errlen)
+{
+	static const unsigned long scale[] = { 1, 60, 3600 };
+
+	return parse_ranged(k, c, value, err, errlen, "smh", scale,
+			    "a duration in seconds (suffix s, m or h allowed)");
+}
+
+static int parse_choice(const struct config_key *k, struct config *c, const char *value,
+			char *err, size_t errlen)
+{
+	char list[128] = "";
+
+	for (int i = 0; k->choices[i]; i++) {
+		if (strcmp(value, k->choices[i]) == 0) {
+			*(int *)((char *)c + k->offset) = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 k->choices[i]);
+	}
+	snprintf(err, errlen, "%s must be one of %s, not '%s'", k->name, list, value);
+	return -EINVAL;
+}
+
+static int parse_endpoint(const char *s, size_t len, struct endpoint *e, char *err, size_t errlen)
+{
+	const char *colon, *host = s, *end = s + len;
+	size_t hostlen;
+	char port[8];
+	unsigned long p;
+	char *pend;
+
+	if (len && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+
+		if (!close || close + 1 >= end || close[1] != ':') {
+			snprintf(err, errlen, "'%.*s' is not [IPV6]:PORT", (int)len, s);
+			return -EINVAL;
+		}
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = NULL;
+		for (const char *p2 = s; p2 < end; p2++)
+			if (*p2 == ':')
+				colon = p2;
+		if (!colon) {
+			snprintf(err, errlen, "'%.*s' is not HOST:PORT", (int)len, s);
+			return -EINVAL;
+		}
+		hostlen = (size_t)(colon - s);
+	}
+	if (hostlen == 0 || hostlen >= sizeof(e->host)) {
+		snprintf(err, errlen, "'%.*s' has no usable host", (int)len, s);
+		return -EINVAL;
+	}
+	if ((size_t)(end - colon - 1) == 0 || (size_t)(end - colon - 1) >= sizeof(port)) {
+		snprintf(err, errlen, "'%.*s' has no valid port", (int)len, s);
+		return -EINVAL;
+	}
+	memcpy(port, colon + 1, (size_t)(end - colon - 1));
+	port[end - colon - 1] = '\0';
+	p = strtoul(port, &pend, 10);
+	if (*pend || port[0] < '0' || port[0] > '9' || p > 65535) {
+		snprintf(err, errlen, "'%s' is not a port number (0..65535)", port);
+		return -EINVAL;
+	}
+	memcpy(e->host, host, hostlen);
+	e->host[hostlen] = '\0';
+	e->port = (unsigned)p;
+	return 0;
+}
+
+static int parse_endpoints(const struct config_key *k, struct config *c, const char *value,
+			   char *err, size_t errlen)
+{
+	struct endpoint_list list = { .n = 0 };
+	const char *p = value;
+
+	for (;;) {
+		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+		int r;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (list.n == CONFIG_MAX_ENDPOINTS) {
+			snprintf(err, errlen, "%s takes at most %d addresses", k->name,
+				 CONFIG_MAX_ENDPOINTS);
+			return -E2BIG;
+		}
+		r = parse_endpoint(p, (size_t)(end - p), &list.v[list.n], err, errlen);
+		if (r < 0)
+			return r;
+		list.n++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	*(struct endpoint_list *)((char *)c + k->offset) = list;
+	return 0;
+}
+
+/* "off" (or nothing) disables a listener or socket. */
+static bool is_off(const char *value)
+{
+	return *value == '\0' || strcmp(value, "off") == 0 || strcmp(value, "no") == 0;
+}
+
+static int parse_endpoints_or_off(const struct config_key *k, struct config *c, const char *value,
+				  char *err, size_t errlen)
+{
+	if (is_off(value)) {
+		((struct endpoint_list *)((char *)c + k->offset))->n = 0;
+		return 0;
+	}
+	return parse_endpoints(k, c, value, err, errlen);
+}
+
+static int parse_socket_path(const struct config_key *k, struct config *c, const char *value,
+			     char *err, size_t errlen)
+{
+	char *dst = (char *)c + k->offset;
+
+	if (is_off(value)) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (value[0] != '/') {
+		snprintf(err, errlen, "%s must be an absolute path", k->name);
+		return -EINVAL;
+	}
+	if (strlen(value) >= sizeof(c->agent_socket)) {
+		snprintf(err, errlen, "%s is longer than a Unix socket path can be (%zu bytes)",
+			 k->name, sizeof(c->agent_socket) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(dst, value);
+	return 0;
+}
+
+static const char *const mode_names[] = { "single-agent", "group", NULL };
+static const char *const turns_names[] = { "strict", "free", NULL };
+static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
+
+#define KEY(name, fn, field, lo, hi) { #name, fn, offsetof(struct config, field), lo, hi, NULL }
+#define CHOICE(name, field, list) { #name, parse_choice, offsetof(struct config, field), 0, 0, list }
+
+static const struct config_key config_keys[] = {
+	CHOICE(mode, mode, mode_names),
+	KEY(listen, parse_endpoints, listen, 0, 0),
+	KEY(line_listen, parse_endpoints_or_off, line_listen, 0, 0),
+	KEY(agent_socket, parse_socket_path, agent_socket, 0, 0),
+	CHOICE(turns, turns, turns_names),
+	CHOICE(log_level, log_level, level_names),
+	KEY(max_frame, parse_size, max_frame, 64, 9999),
+	KEY(max_queue, parse_count, max_queue, 1, 100000),
+	KEY(max_held_bytes, parse_size, max_held_bytes, 0, 16 * 1024 * 1024),
+	KEY(max_output_bytes, parse_size, max_output_bytes, 16 * 1024, 256 * 1024 * 1024),
+	KEY(max_clients, parse_count, max_clients, 1, 1000000),
+	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
+	KEY(customer_idle_timeout, parse_duration, customer_idle_timeout, 0, 7 * 24 * 3600),
+};
+
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
+		       sizeof(((struct parse_state *)0)->seen) / sizeof(unsigned),
+	       "parse_state.seen is too small for the key table");
+
+void config_init(struct config *c)
+{
+	const char *rundir = getenv("RUNTIME_DIRECTORY"); /* set by systemd's RuntimeDirectory= */
+
+	memset(c, 0, sizeof(*c));
+	c->mode = MODE_SINGLE_AGENT;
+	c->listen.n = 1;
+	snprintf(c->listen.v[0].host, sizeof(c->listen.v[0].host), "127.0.0.1");
+	c->listen.v[0].port = CONFIG_DEFAULT_PORT;
+	c->line_listen.n = 0;
+	if (rundir && rundir[0] == '/' && !strchr(rundir, ':') &&
+	    strlen(rundir) + sizeof("/agent.sock") <= sizeof(c->agent_socket))
+		snprintf(c->agent_socket, sizeof(c->agent_socket), "%s/agent.sock", rundir);
+	else
+		snprintf(c->agent_socket, sizeof(c->agent_socket), "/run/frontdesk/agent.sock");
+	c->turns = TURNS_STRICT;
+	c->log_level = LOG_LEVEL_INFO;
+	c->max_frame = 9999;
+	c->max_queue = 1000;
+	c->max_held_bytes = 64 * 1024;
+	c->max_output_bytes = 1024 * 1024;
+	c->max_clients = 1000;
+	c->handshake_timeout = 10;
+	c->customer_idle_timeout = 15 * 60;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *s = user;
+	char err[400];
+
+	if (s->line_too_long)
+		return 1; /* already reported by the reader */
+	if (section[0]) {
+		add_error(s, s->line, "sections are not used; remove '[%s]'", section);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (strcmp(name, k->name) != 0)
+			continue;
+		if (s->seen[i]) {
+			add_error(s, s->line, "%s is already set on line %u", name, s->seen[i]);
+			return 1;
+		}
+		s->seen[i] = s->line;
+		if (k->parse(k, &s->cfg, value, err, sizeof(err)) < 0)
+			add_error(s, s->line, "%s", err);
+		return 1;
+	}
+	add_error(s, s->line, "unknown key '%s'", name);
+	return 1;
+}
+
+/* fgets() for libinih that counts lines and flags the ones too long for its buffer. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *s = stream;
+	char *r = fgets(str, num, s->file);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	s->line++;
+	s->line_too_long = false;
+	n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n' && !feof(s->file)) {
+		int ch;
+
+		while ((ch = fgetc(s->file)) != EOF && ch != '\n')
+			;
+		s->line_too_long = true;
+		add_error(s, s->line, "line is longer than %d characters", num - 2);
+		str[0] = '\0'; /* hand libinih an empty line instead */
+	}
+	return r;
+}
+
+static unsigned seen_line(const struct parse_state *s, const char *name)
+{
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return s->seen[i];
+	return 0;
+}
+
+/* Rules that involve more than one key, checked after the whole file is read. */
+static void check_combinations(struct parse_state *s)
+{
+	struct config *c = &s->cfg;
+
+	if (c->mode == MODE_GROUP && !seen_line(s, "line_listen")) {
+		c->line_listen.n = 1;
+		snprintf(c->line_listen.v[0].host, sizeof(c->line_listen.v[0].host), "127.0.0.1");
+		c->line_listen.v[0].port = CONFIG_DEFAULT_LINE_PORT;
+	}
+	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
+		add_error(s, seen_line(s, "line_listen"),
+			  "line_listen is only used in group mode (mode = group)");
+}
+
+int config_load(struct config *c, const char *path, char **ret_errors)
+{
+	struct parse_state s = { .path = path, .cfg = *c };
+	int r;
+
+	*ret_errors = NULL;
+	s.file = fopen(path, "re");
+	if (!s.file) {
+		r = -errno;
+		if (asprintf(ret_errors, "%s: cannot open: %s\n", path, strerror(errno)) < 0)
+			*ret_errors = NULL;
+		return r;
+	}
+	r = ini_parse_stream(read_line, &s, on_key, &s);
+	fclose(s.file);
+	/* libinih reports only the first line it could not parse (one without '='). */
+	if (r > 0)
+		add_error(&s, (unsigned)r, "expected 'key = value'");
+	else if (r < 0)
+		add_error(&s, 0, "cannot read the file");
+	if (!s.nerrors)
+		check_combinations(&s);
+	if (s.nerrors) {
+		*ret_errors = s.errors;
+		return -EINVAL;
+	}
+	free(s.errors);
+	*c = s.cfg;
+	return 0;
+}
+
+const char *config_mode_name(enum fd_mode mode)
+{
+	return mode_names[mode];
+}
+
+void endpoint_format(const struct endpoint *e, char *buf, size_t len)
+{
+	if (strchr(e->host, ':'))
+		snprintf(buf, len, "[%s]:%u", e->host, e->port);
+	else
+		snprintf(buf, len, "%s:%u", e->host, e->port);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config.h - frontdeskd's settings: built-in defaults, then the config file.
+ *
+ * The file is "key = value" lines with '#' comments, read by libinih. Every key is one row of
+ * the table in config.c; every error is reported as "FILE:LINE: message", all of them, before
+ * the load fails. A struct config is a plain value: copy it, compare it, throw it away.
+ */
+#ifndef FRONTDESK_CONFIG_H
+#define FRONTDESK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sys/un.h>
+
+#include "log.h"
+
+#define CONFIG_DEFAULT_PORT 21567
+#define CONFIG_DEFAULT_LINE_PORT 6666
+#define CONFIG_MAX_ENDPOINTS 8
+
+enum fd_mode {
+	MODE_SINGLE_AGENT,
+	MODE_GROUP,
+};
+
+enum turns {
+	TURNS_STRICT,
+	TURNS_FREE,
+};
+
+/* One "HOST:PORT" (IPv6 hosts in brackets: "[::1]:21567"). Port 0 asks the kernel for one. */
+struct endpoint {
+	char host[256];
+	unsigned port;
+};
+
+struct endpoint_list {
+	struct endpoint v[CONFIG_MAX_ENDPOINTS];
+	size_t n;
+};
+
+struct config {
+	enum fd_mode mode;
+	struct endpoint_list listen;
+	struct endpoint_list line_listen;
+	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	enum turns turns;
+	enum log_level log_level;
+	unsigned max_frame;             /* bytes, whole frame */
+	unsigned max_queue;             /* customers waiting in line */
+	unsigned max_held_bytes;        /* per connection, accepted but not yet relayed */
+	unsigned max_output_bytes;      /* per connection, unsent output before it is dropped */
+	unsigned max_clients;
+	unsigned handshake_timeout;     /* seconds to send the nickname */
+	unsigned customer_idle_timeout; /* seconds of silence before the active customer is ended */
+};
+
+/* config_init() - the built-in defaults. */
+void config_init(struct config *c);
+
+/*
+ * config_load() - read @path over the defaults in @c.
+ *
+ * Return: 0; -EINVAL with *@ret_errors set to one "FILE:LINE: message\n" per problem (free()
+ * it); or another negative errno when the file cannot be read (*@ret_errors says why).
+ * On failure @c is left as it was.
+ */
+int config_load(struct config *c, const char *path, char **ret_errors);
+
+const char *config_mode_name(enum fd_mode mode);
+
+/* endpoint_format() - "HOST:PORT", with brackets around an IPv6 host. */
+void endpoint_format(const struct endpoint *e, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * conn.c - one connection: framing, the handshake, commands, held messages, closing.
+ *
+ * Reading: the read low watermark is always "the bytes the decoder needs next" (7 for a header,
+ * then the frame's length), so on_read runs only when it can make progress, and it consumes
+ * every whole frame in the buffer. The high watermark stays 0: the buffer never holds more than
+ * one partial frame plus one read, and pausing is done with bufferevent_disable(EV_READ), never
+ * by leaving data at a high mark (which spins on libevent 2.1.11+, libevent issue 891).
+ *
+ * Closing: bufferevent_free() does not flush, so conn_close() stops reading, waits for the
+ * output to drain (write callback), half-closes, drains whatever the peer still sends until EOF
+ * (a close with unread input would reset the connection and could destroy the error notice we
+ * just sent), and a safety timer bounds all of it.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "server.h"
+
+/* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
+#define CLOSE_TIMEOUT 5
+
+static const char *const state_names[] = { "handshake", "queued", "active", "closing", "dead" };
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+static time_t now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
+		      const char *peer)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->server = s;
+	c->bev = bev;
+	c->id = ++s->next_id;
+	c->role = role;
+	c->state = CONN_HANDSHAKE;
+	c->since = now_monotonic();
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->held = evbuffer_new();
+	c->timer = evtimer_new(s->base, on_timer, c);
+	if (!c->held || !c->timer) {
+		conn_free(c);
+		return NULL;
+	}
+	bufferevent_setcb(bev, on_read, NULL, on_event, c);
+	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	conn_set_timer(c, s->config.handshake_timeout);
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	if (c->bev)
+		bufferevent_free(c->bev);
+	if (c->timer)
+		event_free(c->timer);
+	if (c->hangup)
+		event_free(c->hangup);
+	if (c->held)
+		evbuffer_free(c->held);
+	free(c);
+}
+
+bool conn_live(const struct conn *c)
+{
+	return c->state < CONN_CLOSING;
+}
+
+void conn_set_state(struct conn *c, enum conn_state state)
+{
+	if (c->state == state)
+		return;
+	log_debug("conn %llu %s (%s): %s -> %s", (unsigned long long)c->id, c->peer,
+		  c->nick[0] ? c->nick : "-", state_names[c->state], state_names[state]);
+	c->state = state;
+	c->since = now_monotonic();
+}
+
+void conn_set_timer(struct conn *c, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	if (seconds)
+		evtimer_add(c->timer, &tv);
+	else
+		evtimer_del(c->timer);
+}
+
+/* Append one frame unless this peer already has more unsent output than it may. */
+static int send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len)
+{
+	struct evbuffer *out;
+
+	if (!conn_live(c))
+		return -EPIPE;
+	if (type == FD_FRAME_NOTICE && !c->notices)
+		return 0;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) + len > c->server->config.max_output_bytes) {
+		conn_fail(c, "slow-consumer", "more than %u bytes unread",
+			  c->server->config.max_output_bytes);
+		return -ENOBUFS;
+	}
+	return fd_frame_encode(out, type, body, len);
+}
+
+int conn_send_message(struct conn *c, const char *text, size_t len)
+{
+	return send_frame(c, FD_FRAME_MESSAGE, text, len);
+}
+
+static void vnotice(struct conn *c, const char *fmt, va_list ap)
+{
+	char body[FD_FRAME_BODY_BUFSIZE];
+	int n;
+
+	n = vsnprintf(body, sizeof(body), fmt, ap);
+	if (n < 0)
+		return;
+	send_frame(c, FD_FRAME_NOTICE, body, (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
+}
+
+void conn_notice(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnotice(c, fmt, ap);
+	va_end(ap);
+}
+
+static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
+{
+	char text[512];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	conn_notice(c, "error %s -- %s", code, text);
+}
+
+void conn_error(struct conn *c, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(c, code, fmt, ap);
+	va_end(ap);
+}
+
+void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	if (!conn_live(c))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	/* The notice goes out even past the output bound: it is small and the last one. */
+	if (c->notices) {
+		char body[600];
+		int n = snprintf(body, sizeof(body), "error %s -- %s", code, text);
+
+		fd_frame_encode(bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body,
+				(size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
+	}
+	log_info("%s (%s): error %s: %s", c->peer, c->nick[0] ? c->nick : "-", code, text);
+	conn_close(c, NULL);
+}
+
+/* The conn is finished with: let the sweep detach and free it. */
+static void conn_lost(struct conn *c)
+{
+	if (c->state == CONN_DEAD)
+		return;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_set_timer(c, 0);
+	conn_set_state(c, CONN_DEAD);
+	server_conn_closing(c->server, c);
+}
+
+static void on_linger_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void on_closing_event(struct bufferevent *bev, short what, void *arg)
+{
+	conn_lost(arg);
+}
+
+/* Output is flushed: half-close and wait (bounded) for the peer's EOF. */
+static void on_flushed(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	if (fd < 0 || shutdown(fd, SHUT_WR) < 0) {
+		conn_lost(c);
+		return;
+	}
+	bufferevent_setcb(bev, on_linger_read, NULL, on_closing_event, c);
+	bufferevent_setwatermark(bev, EV_READ, 0, 0);
+	bufferevent_enable(bev, EV_READ);
+}
+
+static void hangup_watch(struct conn *c, bool on)
+{
+	if (!on) {
+		if (c->hangup)
+			event_del(c->hangup);
+		return;
+	}
+	if (bufferevent_getfd(c->bev) < 0)
+		return;
+	if (!c->hangup)
+		c->hangup = event_new(c->server->base, bufferevent_getfd(c->bev),
+				      EV_CLOSED | EV_PERSIST, on_timer, c);
+	if (c->hangup)
+		event_add(c->hangup, NULL);
+}
+
+void conn_close(struct conn *c, const char *why)
+{
+	if (!conn_live(c))
+		return;
+	if (why)
+		log_info("%s (%s): closed: %s", c->peer, c->nick[0] ? c->nick : "-", why);
+	hangup_watch(c, false);
+	conn_set_state(c, CONN_CLOSING);
+	conn_set_timer(c, CLOSE_TIMEOUT);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(c->bev, on_linger_read, on_flushed, on_closing_event, c);
+	server_conn_closing(c->server, c);
+	on_flushed(c->bev, c);
+}
+
+void conn_hold(struct conn *c, const struct fd_frame *f)
+{
+	fd_frame_encode(c->held, f->type, f->body, f->len);
+	if (!c->paused && evbuffer_get_length(c->held) > c->server->config.max_held_bytes) {
+		/* Further bytes stay in the kernel: the sender feels back-pressure. */
+		c->paused = true;
+		bufferevent_disable(c->bev, EV_READ);
+		hangup_watch(c, true);
+		log_debug("%s (%s): holding %zu bytes, reading paused", c->peer, c->nick,
+			  evbuffer_get_length(c->held));
+	}
+}
+
+bool conn_has_held(const struct conn *c)
+{
+	return evbuffer_get_length(c->held) > 0;
+}
+
+bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
+{
+	size_t want;
+
+	if (fd_frame_decode(c->held, FD_FRAME_MAX_LEN, body, ret, &want) != 1)
+		return false;
+	if (c->paused && conn_live(c) &&
+	    evbuffer_get_length(c->held) <= c->server->config.max_held_bytes) {
+		c->paused = false;
+		hangup_watch(c, false);
+		bufferevent_enable(c->bev, EV_READ);
+		/* Whole frames may already wait in the input buffer; no new read would report them. */
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+			bufferevent_trigger(c->bev, EV_READ,
+					    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+	return true;
+}
+
+void conn_drop_held(struct conn *c)
+{
+	evbuffer_drain(c->held, evbuffer_get_length(c->held));
+}
+
+/* Nicknames must be safe to print in a notice ("customer NAME") and a room line ("NAME: hi"). */
+static bool nick_valid(const char *nick, size_t len)
+{
+	if (len == 0 || len > NICK_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)nick[i];
+
+		if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == ':' || ch == ',')
+			return false;
+	}
+	return true;
+}
+
+static void on_nickname(struct conn *c, const struct fd_frame *f)
+{
+	if (!nick_valid(f->body, f->len)) {
+		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
+			  NICK_MAX);
+		return;
+	}
+	memcpy(c->nick, f->body, f->len + 1);
+	server_unique_nick(c->server, c, c->nick);
+	conn_set_timer(c, 0);
+	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
+	c->attached = true;
+	c->server->mode->attach(c);
+}
+
+static void cmd_hello(struct conn *c, const char *arg)
+{
+	if (strcmp(arg, "notices") != 0) {
+		conn_error(c, "bad-command", "hello takes 'notices'");
+		return;
+	}
+	c->notices = true;
+	c->server->mode->hello(c);
+}
+
+/* ping [TOKEN]: answered in order with "pong [TOKEN]"; a barrier for clients and tests. */
+static void cmd_ping(struct conn *c, const char *arg)
+{
+	conn_notice(c, *arg ? "pong %s" : "pong", arg);
+}
+
+static void cmd_quit(struct conn *c, const char *arg)
+{
+	conn_close(c, "quit");
+}
+
+#define ALL_ROLES ((1u << ROLE_CUSTOMER) | (1u << ROLE_AGENT) | (1u << ROLE_MEMBER))
+
+static const struct command common_commands[] = {
+	{ "hello", ALL_ROLES, ARG_REQUIRED, cmd_hello },
+	{ "quit", ALL_ROLES, ARG_NONE, cmd_quit },
+	{ "ping", ALL_ROLES, ARG_OPTIONAL, cmd_ping },
+	{ NULL, 0, ARG_NONE, NULL },
+};
+
+static const struct command *find_command(const struct command *table, const char *name,
+					  size_t len)
+{
+	for (; table && table->name; table++)
+		if (strlen(table->name) == len && memcmp(table->name, name, len) == 0)
+			return table;
+	return NULL;
+}
+
+/* "NAME" or "NAME ARG": look NAME up in the common table, then in the mode's. */
+static void on_command(struct conn *c, const struct fd_frame *f)
+{
+	const char *sp = memchr(f->body, ' ', f->len);
+	size_t namelen = sp ? (size_t)(sp - f->body) : f->len;
+	const char *arg = sp ? sp + 1 : "";
+	const struct command *cmd;
+
+	cmd = find_command(common_commands, f->body, namelen);
+	if (!cmd)
+		cmd = find_command(c->server->mode->commands, f->body, namelen);
+	if (!cmd || !(cmd->roles & (1u << c->role))) {
+		conn_error(c, "unknown-command", "'%.*s' is not a command here", (int)namelen,
+			   f->body);
+		return;
+	}
+	if (cmd->arg == ARG_REQUIRED && !*arg) {
+		conn_error(c, "bad-command", "%s needs an argument", cmd->name);
+		return;
+	}
+	if (cmd->arg == ARG_NONE && *arg) {
+		conn_error(c, "bad-command", "%s takes no argument", cmd->name);
+		return;
+	}
+	cmd->run(c, arg);
+}
+
+static void on_frame(struct conn *c, const struct fd_frame *f)
+{
+	if (c->state == CONN_HANDSHAKE) {
+		if (f->type != FD_FRAME_NICKNAME)
+			conn_fail(c, "expected-nickname", "the first frame must be a nickname (type 1)");
+		else
+			on_nickname(c, f);
+		return;
+	}
+	switch (f->type) {
+	case FD_FRAME_MESSAGE:
+		c->server->mode->message(c, f);
+		break;
+	case FD_FRAME_COMMAND:
+		on_command(c, f);
+		break;
+	case FD_FRAME_NICKNAME:
+		conn_error(c, "bad-nick", "the nickname is already set");
+		break;
+	default:
+		conn_fail(c, "unknown-type", "type %d frames are not sent to the server", f->type);
+		break;
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct server *s = c->server;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (conn_live(c) && !c->paused) {
+		struct fd_frame f;
+		size_t want;
+		int r = fd_frame_decode(in, s->config.max_frame, s->body, &f, &want);
+
+		if (r == 0) {
+			bufferevent_setwatermark(bev, EV_READ, want, 0);
+			return;
+		}
+		if (r < 0) {
+			conn_fail(c, fd_frame_error_code(r), "%s", fd_frame_strerror(r));
+			return;
+		}
+		on_frame(c, &f);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_EOF) {
+		/* Whole frames were handled as they came; a partial one dies with the peer. */
+		conn_close(c, "peer closed the connection");
+	} else if (what & BEV_EVENT_ERROR) {
+		log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-",
+			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		conn_lost(c);
+	}
+}
+
+/* The conn's deadline passed (or, as the EV_CLOSED watch, a paused peer hung up). */
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & EV_CLOSED) {
+		conn_close(c, "peer hung up while paused");
+		return;
+	}
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		conn_fail(c, "timeout", "no nickname within %u seconds",
+			  c->server->config.handshake_timeout);
+		break;
+	case CONN_QUEUED:
+	case CONN_ACTIVE:
+		conn_fail(c, "timeout", "idle for too long");
+		break;
+	case CONN_CLOSING:
+		conn_lost(c);
+		break;
+	case CONN_DEAD:
+		break;
+	}
+}

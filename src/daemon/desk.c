@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * desk.c - single-agent mode: one agent, one active customer, everyone else in line.
+ *
+ * State: at most one agent conn, at most one active customer, and a FIFO of queued customers
+ * (conn->link). Every chat message is first appended to its sender's held buffer; desk_pump()
+ * then relays what the rules allow: in strict turns one message per side per turn, in free
+ * turns everything, and nothing while the other side is missing. Holding first and relaying
+ * second keeps one code path for "queued", "agent offline" and "not your turn", and keeps
+ * order: a sender's messages leave in the order they came.
+ *
+ * A conn leaves the desk only through desk_detach(), called from the server's sweep, never from
+ * inside another conn's callback; so serving the next customer never runs in the middle of a
+ * loop over the queue.
+ */
+#include "desk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+
+#include "log.h"
+#include "server.h"
+
+enum turn {
+	TURN_CUSTOMER,
+	TURN_AGENT,
+};
+
+struct desk {
+	struct server *server;
+	struct conn *agent;
+	struct conn *active;
+	struct conn_list queue;
+	unsigned nqueued;
+	enum turn turn;
+	/*
+	 * Strict turns: the customer's last relayed message until the agent answers it. An agent
+	 * that drops and reattaches gets it again, so a question is never lost with a dead agent.
+	 */
+	struct evbuffer *unanswered;
+};
+
+static bool strict(const struct desk *d)
+{
+	return d->server->config.turns == TURNS_STRICT;
+}
+
+static bool agent_here(const struct desk *d)
+{
+	return d->agent && conn_live(d->agent);
+}
+
+static void arm_idle(struct desk *d)
+{
+	if (d->active)
+		conn_set_timer(d->active, d->server->config.customer_idle_timeout);
+}
+
+static void tell_agent_queue(struct desk *d)
+{
+	if (agent_here(d))
+		conn_notice(d->agent, "queue %u", d->nqueued);
+}
+
+/* Tell queued customers their place, starting at position @from (1-based). */
+static void tell_positions(struct desk *d, unsigned from)
+{
+	unsigned pos = 0;
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &d->queue, link)
+		if (++pos >= from)
+			conn_notice(c, "queued %u", pos);
+}
+
+static void tell_turn(struct desk *d)
+{
+	if (!strict(d) || !d->active || !agent_here(d))
+		return;
+	conn_notice(d->turn == TURN_CUSTOMER ? d->active : d->agent, "turn");
+}
+
+/* Move held messages across as far as the turn rules allow. */
+static void desk_pump(struct desk *d)
+{
+	struct server *s = d->server;
+	struct fd_frame f;
+	bool moved;
+
+	do {
+		moved = false;
+		if (!d->active || !conn_live(d->active) || !agent_here(d))
+			return;
+		if ((!strict(d) || d->turn == TURN_CUSTOMER) &&
+		    conn_take_held(d->active, s->held_body, &f)) {
+			conn_send_message(d->agent, f.body, f.len);
+			if (strict(d)) {
+				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+				evbuffer_add(d->unanswered, f.body, f.len);
+				d->turn = TURN_AGENT;
+				tell_turn(d);
+			}
+			moved = true;
+		}
+		if (!agent_here(d) || !d->active || !conn_live(d->active))
+			return;
+		if ((!strict(d) || d->turn == TURN_AGENT) &&
+		    conn_take_held(d->agent, s->held_body, &f)) {
+			conn_send_message(d->active, f.body, f.len);
+			if (strict(d)) {
+				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+				d->turn = TURN_CUSTOMER;
+				tell_turn(d);
+			}
+			moved = true;
+		}
+	} while (moved);
+}
+
+static void tell_customer_state(struct desk *d, struct conn *c)
+{
+	if (c->state == CONN_QUEUED) {
+		unsigned pos = 0;
+		struct conn *q;
+
+		TAILQ_FOREACH(q, &d->queue, link) {
+			pos++;
+			if (q == c)
+				break;
+		}
+		conn_notice(c, "queued %u", pos);
+		if (!agent_here(d))
+			conn_notice(c, "agent-offline");
+	} else if (agent_here(d)) {
+		conn_notice(c, "serving %s", d->agent->nick);
+		if (strict(d) && d->turn == TURN_CUSTOMER)
+			conn_notice(c, "turn");
+	} else {
+		conn_notice(c, "agent-offline");
+	}
+}
+
+static void serve(struct desk *d, struct conn *c)
+{
+	d->active = c;
+	d->turn = TURN_CUSTOMER;
+	evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+	conn_set_state(c, CONN_ACTIVE);
+	arm_idle(d);
+	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
+	tell_customer_state(d, c);
+	if (agent_here(d)) {
+		conn_notice(d->agent, "customer %s", c->nick);
+		tell_agent_queue(d);
+	}
+	desk_pump(d);
+}
+
+static void unlink_queued(struct desk *d, struct conn *c)
+{
+	TAILQ_REMOVE(&d->queue, c, link);
+	c->linked = false;
+	d->nqueued--;
+}
+
+/* The head of the line (skipping anyone already on the way out) becomes active. */
+static void serve_next(struct desk *d)
+{
+	struct conn *c;
+
+	if (d->server->stopping)
+		return;
+	while ((c = TAILQ_FIRST(&d->queue))) {
+		unlink_queued(d, c);
+		if (conn_live(c)) {
+			serve(d, c);
+			tell_positions(d, 1);
+			return;
+		}
+	}
+	tell_agent_queue(d);
+}
+
+static void attach_agent(struct desk *d, struct conn *c)
+{
+	struct conn *q;
+
+	if (agent_here(d)) {
+		conn_fail(c, "agent-busy", "%s is already the agent; one agent at a time",
+			  d->agent->nick);
+		return;
+	}
+	d->agent = c;
+	conn_set_state(c, CONN_ACTIVE);
+	if (d->active) {
+		conn_notice(d->active, "agent-online %s", c->nick);
+		conn_notice(d->active, "serving %s", c->nick);
+	}
+	TAILQ_FOREACH(q, &d->queue, link)
+		conn_notice(q, "agent-online %s", c->nick);
+	/* A question the previous agent never answered goes to this one. */
+	if (d->active && strict(d) && d->turn == TURN_AGENT &&
+	    evbuffer_get_length(d->unanswered) > 0) {
+		size_t len = evbuffer_get_length(d->unanswered);
+
+		conn_send_message(c, (const char *)evbuffer_pullup(d->unanswered, -1), len);
+	}
+	tell_turn(d);
+	desk_pump(d);
+}
+
+static void attach_customer(struct desk *d, struct conn *c)
+{
+	if (!d->active) {
+		serve(d, c);
+		return;
+	}
+	if (d->nqueued >= d->server->config.max_queue) {
+		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
+			  d->nqueued);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&d->queue, c, link);
+	c->linked = true;
+	d->nqueued++;
+	conn_set_state(c, CONN_QUEUED);
+	log_info("%s (%s) waits in line at position %u", c->nick, c->peer, d->nqueued);
+	tell_agent_queue(d);
+}
+
+static void desk_attach(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+
+	if (c->role == ROLE_AGENT)
+		attach_agent(d, c);
+	else
+		attach_customer(d, c);
+}
+
+static void desk_hello(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+
+	conn_notice(c, "welcome single-agent %s", c->nick);
+	if (c->role != ROLE_AGENT) {
+		tell_customer_state(d, c);
+		return;
+	}
+	if (d->active)
+		conn_notice(c, "customer %s", d->active->nick);
+	conn_notice(c, "queue %u", d->nqueued);
+	if (d->active && strict(d) && d->turn == TURN_AGENT)
+		conn_notice(c, "turn");
+}
+
+static void desk_message(struct conn *c, const struct fd_frame *f)
+{
+	struct desk *d = c->server->desk;
+	bool my_turn;
+
+	if (c->role == ROLE_AGENT) {
+		if (!d->active) {
+			conn_error(c, "no-customer", "nobody is being served; message not sent");
+			return;
+		}
+		my_turn = !strict(d) || d->turn == TURN_AGENT;
+	} else {
+		my_turn = c != d->active || !strict(d) || d->turn == TURN_CUSTOMER;
+	}
+	conn_hold(c, f);
+	if (c == d->active || c == d->agent)
+		arm_idle(d);
+	if (!my_turn && agent_here(d))
+		conn_error(c, "not-your-turn", "held until %s replies",
+			   c == d->agent ? d->active->nick : d->agent->nick);
+	desk_pump(d);
+}
+
+static void desk_detach(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+	struct conn *q;
+
+	if (c == d->agent) {
+		d->agent = NULL;
+		log_info("agent %s left", c->nick);
+		if (d->active && conn_live(d->active))
+			conn_notice(d->active, "agent-offline");
+		TAILQ_FOREACH(q, &d->queue, link)
+			conn_notice(q, "agent-offline");
+		return;
+	}
+	if (c == d->active) {
+		struct fd_frame f;
+
+		/* Messages the customer sent before leaving were accepted: deliver them. */
+		if (agent_here(d)) {
+			while (conn_take_held(c, d->server->held_body, &f))
+				conn_send_message(d->agent, f.body, f.len);
+			conn_notice(d->agent, "customer-left %s", c->nick);
+		}
+		log_info("%s (%s) is no longer served", c->nick, c->peer);
+		d->active = NULL;
+		serve_next(d);
+		return;
+	}
+	if (c->linked) {
+		unsigned pos = 1;
+
+		TAILQ_FOREACH(q, &d->queue, link) {
+			if (q == c)
+				break;
+			pos++;
+		}
+		unlink_queued(d, c);
+		log_info("%s (%s) left the line", c->nick, c->peer);
+		tell_positions(d, pos);
+		tell_agent_queue(d);
+	}
+}
+
+/* next: end the active conversation; the head of the line is served. */
+static void cmd_next(struct conn *c, const char *arg)
+{
+	struct desk *d = c->server->desk;
+
+	if (!d->active) {
+		conn_error(c, "no-customer", "nobody is being served");
+		return;
+	}
+	conn_notice(d->active, "bye -- %s ended the conversation", c->nick);
+	conn_close(d->active, "ended by the agent");
+}
+
+/* queue: "waiting POS NAME SECONDS" for each waiting customer, then "queue N". */
+static void cmd_queue(struct conn *c, const char *arg)
+{
+	struct desk *d = c->server->desk;
+	struct timespec now;
+	unsigned pos = 0;
+	struct conn *q;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	TAILQ_FOREACH(q, &d->queue, link)
+		conn_notice(c, "waiting %u %s %lld", ++pos, q->nick,
+			    (long long)(now.tv_sec - q->since));
+	conn_notice(c, "queue %u", d->nqueued);
+}
+
+/* kick NAME: end that customer's connection, whether served or waiting. */
+static void cmd_kick(struct conn *c, const char *arg)
+{
+	struct conn *t = server_find_nick(c->server, arg);
+
+	if (!t || t->role != ROLE_CUSTOMER) {
+		conn_error(c, "no-customer", "no customer is called %s", arg);
+		return;
+	}
+	conn_fail(t, "kicked", "%s ended your connection", c->nick);
+}
+
+static const struct command desk_commands[] = {
+	{ "next", 1u << ROLE_AGENT, ARG_NONE, cmd_next },
+	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
+	{ "kick", 1u << ROLE_AGENT, ARG_REQUIRED, cmd_kick },
+	{ NULL, 0, ARG_NONE, NULL },
+};
+
+const struct mode_ops desk_ops = {
+	.attach = desk_attach,
+	.hello = desk_hello,
+	.message = desk_message,
+	.detach = desk_detach,
+	.commands = desk_commands,
+};
+
+int desk_new(struct server *s, struct desk **ret)
+{
+	struct desk *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->server = s;
+	TAILQ_INIT(&d->queue);
+	d->unanswered = evbuffer_new();
+	if (!d->unanswered) {
+		free(d);
+		return -ENOMEM;
+	}
+	*ret = d;
+	return 0;
+}
+
+void desk_free(struct desk *d)
+{
+	if (!d)
+		return;
+	evbuffer_free(d->unanswered);
+	free(d);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * listener.h - listening sockets: TCP endpoints for customers or members, the agent's Unix
+ * socket. Each hands accepted sockets to server_accept() with the role its peers get.
+ *
+ * Under EMFILE/ENFILE accept() fails while the connection stays in the backlog, so the
+ * listener would fire again at once and spin (libevent issues 71, 363): on such errors it
+ * disables itself and comes back on a one-second timer.
+ */
+#ifndef FRONTDESK_LISTENER_H
+#define FRONTDESK_LISTENER_H
+
+#include "config.h"
+#include "conn.h"
+
+struct server;
+
+struct listener {
+	struct server *server;
+	struct evconnlistener *lev;
+	struct event *retry;
+	enum conn_role role;
+	char name[300];     /* "127.0.0.1:21567" or the socket path */
+	char unix_path[sizeof(((struct config *)0)->agent_socket)]; /* unlinked on free */
+	struct listener *next;
+};
+
+/* listener_new_tcp() - bind @e; the listener's name carries the port actually bound. */
+int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role role,
+		     struct listener **ret);
+/* listener_new_unix() - bind @path (mode 0660), replacing a stale socket file. */
+int listener_new_unix(struct server *s, const char *path, enum conn_role role,
+		      struct listener **ret);
+void listener_free(struct listener *l);
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: ISC */
+/* main.c - frontdeskd: command line, configuration, then the server's loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+#define DEFAULT_CONFIG FRONTDESK_SYSCONFDIR "/frontdesk/frontdesk.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: frontdeskd [OPTION]...\n"
+		"The frontdesk chat daemon: a customer-service desk or a group chat room.\n"
+		"\n"
+		"  -c, --config FILE   read FILE (default " DEFAULT_CONFIG ";\n"
+		"                      built-in defaults when that file does not exist)\n"
+		"  -t, --check-config  check the configuration and exit (0 = valid)\n"
+		"  -v, --verbose       log debug messages\n"
+		"  -q, --quiet         log warnings and errors only\n"
+		"  -h, --help          show this help\n"
+		"  -V, --version       show the version\n"
+		"\n"
+		"Built-in defaults: mode = single-agent, listen = 127.0.0.1:%d, turns = strict.\n"
+		"Runs in the foreground; stop it with SIGINT or SIGTERM.\n",
+		CONFIG_DEFAULT_PORT);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	bool check = false;
+	int verbosity = 0, ch, r;
+	struct config cfg;
+	struct server *s;
+	char *errors = NULL;
+
+	while ((ch = getopt_long(argc, argv, "c:tvqhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'v':
+			verbosity = 1;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("frontdeskd %s\n", FRONTDESK_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "frontdeskd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	log_init("frontdeskd", LOG_LEVEL_INFO);
+	config_init(&cfg);
+	r = config_load(&cfg, path ? path : DEFAULT_CONFIG, &errors);
+	if (r == -ENOENT && !path) {
+		free(errors);
+		errors = NULL;
+		if (check) {
+			printf("%s: not found; the built-in defaults apply\n", DEFAULT_CONFIG);
+			return 0;
+		}
+		log_info("no %s; using the built-in defaults", DEFAULT_CONFIG);
+	} else if (r < 0) {
+		fputs(errors ? errors : "cannot load the configuration\n", stderr);
+		free(errors);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok\n", path ? path : DEFAULT_CONFIG);
+		return 0;
+	}
+	log_set_level(verbosity > 0 ? LOG_LEVEL_DEBUG : verbosity < 0 ? LOG_LEVEL_WARN
+								    : cfg.log_level);
+
+	r = server_new(&cfg, &s);
+	if (r < 0) {
+		log_warnx("cannot start: %s", strerror(-r));
+		return 1;
+	}
+	r = server_run(s);
+	server_free(s);
+	log_info("stopped");
+	return r;
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * server.c - start-up, accept, the sweep that frees closed connections, signals, shutdown.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "desk.h"
+#include "listener.h"
+#include "log.h"
+
+/* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
+#define SHUTDOWN_TIMEOUT 5
+
+static const char *role_name(enum conn_role role)
+{
+	switch (role) {
+	case ROLE_AGENT:
+		return "agent";
+	case ROLE_MEMBER:
+		return "member";
+	default:
+		return "customer";
+	}
+}
+
+/* Closed conns: tell the mode (outside every other callback), free the finished ones. */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct conn *c, *next;
+
+	for (c = TAILQ_FIRST(&s->gone); c; c = next) {
+		if (c->attached && !c->detached) {
+			c->detached = true;
+			s->mode->detach(c);
+		}
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == CONN_DEAD) {
+			TAILQ_REMOVE(&s->gone, c, entry);
+			conn_free(c);
+		}
+	}
+	if (s->stopping && TAILQ_EMPTY(&s->conns) && TAILQ_EMPTY(&s->gone))
+		event_base_loopexit(s->base, NULL);
+}
+
+void server_conn_closing(struct server *s, struct conn *c)
+{
+	if (!c->gone) {
+		c->gone = true;
+		TAILQ_REMOVE(&s->conns, c, entry);
+		TAILQ_INSERT_TAIL(&s->gone, c, entry);
+		s->nconns--;
+	}
+	event_active(s->sweep, EV_READ, 0);
+}
+
+struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
+			  const char *peer)
+{
+	struct conn *c = conn_new(s, bev, role, peer);
+
+	if (!c) {
+		log_warnx("%s: out of memory for a new connection", peer);
+		bufferevent_free(bev);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	s->nconns++;
+	log_debug("%s: connected as %s", peer, role_name(role));
+	return c;
+}
+
+void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
+		   enum conn_role role)
+{
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
+	struct bufferevent *bev;
+
+	if (sa->sa_family == AF_UNIX) {
+		snprintf(peer, sizeof(peer), "agent-socket");
+	} else {
+		getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
+			    NI_NUMERICHOST | NI_NUMERICSERV);
+		snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+	}
+	if (s->stopping || s->nconns >= s->config.max_clients) {
+		log_warnx("%s: refused: %s", peer,
+			  s->stopping ? "shutting down" : "max_clients reached");
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		log_warnx("%s: cannot create a bufferevent", peer);
+		evutil_closesocket(fd);
+		return;
+	}
+	server_adopt(s, bev, role, peer);
+}
+
+struct conn *server_find_nick(struct server *s, const char *nick)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (c->attached && conn_live(c) && strcmp(c->nick, nick) == 0)
+			return c;
+	return NULL;
+}
+
+static bool nick_taken(struct server *s, struct conn *self, const char *nick)
+{
+	struct conn *c = server_find_nick(s, nick);
+
+	return c && c != self;
+}
+
+void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX + 1])
+{
+	char base[NICK_MAX + 1];
+
+	if (!nick_taken(s, self, nick))
+		return;
+	snprintf(base, sizeof(base), "%s", nick);
+	for (unsigned n = 2;; n++) {
+		char suffix[12];
+		int slen = snprintf(suffix, sizeof(suffix), "%u", n);
+		size_t keep = strlen(base);
+
+		if (keep + (size_t)slen > NICK_MAX)
+			keep = NICK_MAX - (size_t)slen;
+		/* Do not cut a UTF-8 sequence in half. */
+		while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
+			keep--;
+		snprintf(nick, NICK_MAX + 1, "%.*s%s", (int)keep, base, suffix);
+		if (!nick_taken(s, self, nick))
+			return;
+	}
+}
+
+static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	log_warnx("shutdown: peers did not drain within %d seconds; exiting", SHUTDOWN_TIMEOUT);
+	event_base_loopexit(s->base, NULL);
+}
+
+void server_begin_shutdown(struct server *s, int code)
+{
+	struct timeval tv = { .tv_sec = SHUTDOWN_TIMEOUT };
+	struct conn *c;
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	s->exit_code = code;
+	log_info("shutting down");
+	while (s->listeners) {
+		struct listener *l = s->listeners;
+
+		s->listeners = l->next;
+		listener_free(l);
+	}
+	while ((c = TAILQ_FIRST(&s->conns)))
+		conn_fail(c, "shutting-down", "the server is shutting down");
+	evtimer_add(s->stop_timer, &tv);
+	event_active(s->sweep, EV_READ, 0);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: configuration reload is not supported yet; ignoring");
+		return;
+	}
+	server_begin_shutdown(s, 0);
+}
+
+static int add_listener(struct server *s, struct listener *l)
+{
+	l->next = s->listeners;
+	s->listeners = l;
+	return 0;
+}
+
+static int bind_all(struct server *s)
+{
+	const struct config *cfg = &s->config;
+	enum conn_role role = cfg->mode == MODE_GROUP ? ROLE_MEMBER : ROLE_CUSTOMER;
+	struct listener *l;
+	int r;
+
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		r = listener_new_tcp(s, &cfg->listen.v[i], role, &l);
+		if (r < 0)
+			return r;
+		add_listener(s, l);
+		/* Tests read this line to learn the port when they ask for port 0. */
+		log_info("listening on %s (framed protocol, %ss)", l->name, role_name(role));
+	}
+	if (cfg->mode == MODE_SINGLE_AGENT && cfg->agent_socket[0]) {
+		r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
+		if (r < 0)
+			return r;
+		add_listener(s, l);
+		log_info("agent socket %s", cfg->agent_socket);
+	}
+	return 0;
+}
+
+int server_new(const struct config *cfg, struct server **ret)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->config = *cfg;
+	TAILQ_INIT(&s->conns);
+	TAILQ_INIT(&s->gone);
+	s->base = event_base_new();
+	if (!s->base) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (!(event_base_get_features(s->base) & EV_FEATURE_EARLY_CLOSE))
+		log_warnx("the event backend %s cannot report hang-ups of paused peers (EV_CLOSED)",
+			  event_base_get_method(s->base));
+	s->sweep = event_new(s->base, -1, 0, on_sweep, s);
+	s->stop_timer = evtimer_new(s->base, on_stop_timeout, s);
+	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
+	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
+	s->sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
+	if (!s->sweep || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup) {
+		server_free(s);
+		return -ENOMEM;
+	}
+	evsignal_add(s->sig_int, NULL);
+	evsignal_add(s->sig_term, NULL);
+	evsignal_add(s->sig_hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (cfg->mode == MODE_GROUP) {
+		log_warnx("mode = group is not available in this build yet");
+		server_free(s);
+		return -EOPNOTSUPP;
+	}
+	r = desk_new(s, &s->desk);
+	if (r < 0) {
+		server_free(s);
+		return r;
+	}
+	s->mode = &desk_ops;
+
+	r = bind_all(s);
+	if (r < 0) {
+		server_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int server_run(struct server *s)
+{
+	log_info("frontdeskd ready: mode %s, turns %s", config_mode_name(s->config.mode),
+		 s->config.turns == TURNS_STRICT ? "strict" : "free");
+	event_base_dispatch(s->base);
+	return s->exit_code;
+}
+
+void server_free(struct server *s)
+{
+	struct conn *c;
+
+	if (!s)
+		return;
+	while (s->listeners) {
+		struct listener *l = s->listeners;
+
+		s->listeners = l->next;
+		listener_free(l);
+	}
+	while ((c = TAILQ_FIRST(&s->conns))) {
+		TAILQ_REMOVE(&s->conns, c, entry);
+		conn_free(c);
+	}
+	while ((c = TAILQ_FIRST(&s->gone))) {
+		TAILQ_REMOVE(&s->gone, c, entry);
+		conn_free(c);
+	}
+	desk_free(s->desk);
+	if (s->sweep)
+		event_free(s->sweep);
+	if (s->stop_timer)
+		event_free(s->stop_timer);
+	if (s->sig_int)
+		event_free(s->sig_int);
+	if (s->sig_term)
+		event_free(s->sig_term);
+	if (s->sig_hup)
+		event_free(s->sig_hup);
+	if (s->base)
+		event_base_free(s->base);
+	free(s);
+}

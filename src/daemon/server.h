@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * server.h - the daemon as a whole: one event_base, the listeners, every connection, signals.
+ *
+ * The server owns all conns. Conns that close move from @conns to @gone; the sweep (an event
+ * activated whenever one moves) tells the mode they left and frees the ones that are done.
+ * The mode (single-agent desk or group room) sees conns only through struct mode_ops.
+ */
+#ifndef FRONTDESK_SERVER_H
+#define FRONTDESK_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <frontdesk/frame.h>
+
+#include "config.h"
+#include "conn.h"
+
+struct event_base;
+struct event;
+struct listener;
+struct desk;
+struct sockaddr;
+
+enum command_arg {
+	ARG_NONE,
+	ARG_OPTIONAL,
+	ARG_REQUIRED,
+};
+
+/* A command a peer can send as a type 4 frame, e.g. "kick bob". */
+struct command {
+	const char *name;
+	unsigned roles;       /* bit mask of 1 << enum conn_role */
+	enum command_arg arg; /* the rest of the body after the name and a space */
+	void (*run)(struct conn *c, const char *arg);
+};
+
+/* What a mode implements. Every hook gets a live conn, except detach. */
+struct mode_ops {
+	/* attach: the nickname is accepted; the conn enters the mode (or is refused by it). */
+	void (*attach)(struct conn *c);
+	/* hello: the peer opted into notices; tell it where it stands. */
+	void (*hello)(struct conn *c);
+	void (*message)(struct conn *c, const struct fd_frame *f);
+	/* detach: an attached conn has closed; called once, from the sweep. */
+	void (*detach)(struct conn *c);
+	const struct command *commands; /* terminated by a NULL name */
+};
+
+struct server {
+	struct event_base *base;
+	struct config config;
+	const struct mode_ops *mode;
+	struct desk *desk;
+	struct listener *listeners;
+	struct conn_list conns;
+	struct conn_list gone;
+	unsigned nconns;
+	uint64_t next_id;
+	struct event *sweep;
+	struct event *sig_int, *sig_term, *sig_hup;
+	struct event *stop_timer;
+	bool stopping;
+	int exit_code;
+	/* Decode buffers: one for frames just read, one for held frames being released. */
+	char body[FD_FRAME_BODY_BUFSIZE];
+	char held_body[FD_FRAME_BODY_BUFSIZE];
+};
+
+/* server_new() - bind everything the config asks for. Return 0 or a negative errno (logged). */
+int server_new(const struct config *cfg, struct server **ret);
+void server_free(struct server *s);
+/* server_run() - until SIGINT/SIGTERM and the connections have drained. Returns exit code. */
+int server_run(struct server *s);
+
+/* server_accept() - a listener has a new socket for @role. Takes ownership of @fd. */
+void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
+		   enum conn_role role);
+/* server_adopt() - attach an already created bufferevent (the console's pair end). */
+struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
+			  const char *peer);
+/* server_conn_closing() - called by conn.c when a conn starts closing or dies. */
+void server_conn_closing(struct server *s, struct conn *c);
+
+/* server_find_nick() - a live attached conn with that nickname, or NULL. */
+struct conn *server_find_nick(struct server *s, const char *nick);
+/* server_unique_nick() - make @nick unique among attached conns by adding a number. */
+void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX + 1]);
+/* server_begin_shutdown() - tell every peer, stop accepting, exit once drained. */
+void server_begin_shutdown(struct server *s, int code);
+
+#endif

@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: ISC
+"""Test fixture: start the real frontdeskd on loopback and talk to it over real sockets.
+
+Every daemon gets its own temporary directory (config file, agent socket, log) and a port the
+kernel picks (listen = 127.0.0.1:0); the fixture reads the port back from the daemon's log.
+Nothing here sleeps to let things happen: every wait is for an event, with a generous deadline.
+To prove that something did NOT arrive, send a `ping TOKEN` command and wait for its `pong`: the
+server answers in order, so anything it would have sent before is in the stream by then.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+FRONTDESKD = os.environ.get("FRONTDESKD", "build/src/frontdeskd")
+FRONTDESK = os.environ.get("FRONTDESK", "build/src/frontdesk")
+DEADLINE = float(os.environ.get("FRONTDESK_TEST_DEADLINE", "20"))
+
+NICKNAME, MESSAGE, NOTICE, COMMAND, CHALLENGE, RESPONSE = 1, 2, 3, 4, 7, 8
+
+
+def frame(ftype, body):
+    """Encode one frame: 4-digit total length, '|', type digit, '|', UTF-8 body."""
+    if isinstance(body, str):
+        body = body.encode()
+    return b"%04d|%d|" % (len(body) + 7, ftype) + body
+
+
+class Daemon:
+    """One frontdeskd process with its own config. Use as a context manager."""
+
+    def __init__(self, config="", args=()):
+        self.dir = tempfile.mkdtemp(prefix="frontdesk-test-")
+        self.agent_socket = os.path.join(self.dir, "agent.sock")
+        self.config_path = os.path.join(self.dir, "frontdesk.conf")
+        text = config
+        if not re.search(r"^\s*listen\s*=", text, re.M):
+            text += "\nlisten = 127.0.0.1:0\n"
+        if not re.search(r"^\s*agent_socket\s*=", text, re.M) and "mode = group" not in text:
+            text += "agent_socket = %s\n" % self.agent_socket
+        if "mode = group" in text and not re.search(r"^\s*line_listen\s*=", text, re.M):
+            text += "line_listen = 127.0.0.1:0\n"
+        with open(self.config_path, "w") as f:
+            f.write(text)
+        self.log_path = os.path.join(self.dir, "daemon.log")
+        self.args = list(args)
+        self.proc = None
+        self.port = None
+        self.line_port = None
+
+    def start(self):
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [FRONTDESKD, "-c", self.config_path, "-v"] + self.args,
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            text = self.log()
+            if "frontdeskd ready" in text:
+                m = re.search(r"listening on (\S+):(\d+) \(framed", text)
+                self.port = int(m.group(2)) if m else None
+                m = re.search(r"listening on (\S+):(\d+) \(line", text)
+                self.line_port = int(m.group(2)) if m else None
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("frontdeskd exited with %s:\n%s" % (self.proc.returncode, text))
+            time.sleep(0.02)
+        raise RuntimeError("frontdeskd did not become ready:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop the daemon; return its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def fd_count(self):
+        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.stop()
+            self._log.close()
+        if exc[0] is not None and self.proc:
+            print("---- daemon log ----\n" + self.log()[-6000:])
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+
+class Closed(Exception):
+    pass
+
+
+class Peer:
+    """A framed-protocol peer with a receive buffer. Frames come back as (type, str)."""
+
+    def __init__(self, sock, name=None):
+        self.sock = sock
+        self.buf = b""
+        self.name = name
+        self.frames = []  # everything received, for assertions about order
+        self.eof = False
+
+    @classmethod
+    def customer(cls, daemon, nick=None, notices=True):
+        p = cls(socket.create_connection(("127.0.0.1", daemon.port), timeout=DEADLINE), nick)
+        if nick is not None:
+            p.join(nick, notices)
+        return p
+
+    @classmethod
+    def agent(cls, daemon, nick="agent", notices=True):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(DEADLINE)
+        s.connect(daemon.agent_socket)
+        p = cls(s, nick)
+        p.join(nick, notices)
+        return p
+
+    def join(self, nick, notices=True):
+        data = frame(NICKNAME, nick)
+        if notices:
+            data += frame(COMMAND, "hello notices")
+        self.sock.sendall(data)
+
+    def send(self, ftype, body):
+        self.sock.sendall(frame(ftype, body))
+
+    def say(self, text):
+        self.send(MESSAGE, text)
+
+    def command(self, text):
+        self.send(COMMAND, text)
+
+    def _fill(self, deadline):
+        self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.eof = True
+            raise Closed()
+        self.buf += data
+        return True
+
+    def recv(self, timeout=DEADLINE):
+        """The next frame, or raise AssertionError at the deadline, Closed at EOF."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if len(self.buf) >= 7:
+                length = int(self.buf[:4])
+                if len(self.buf) >= length:
+                    ftype, body = int(self.buf[5:6]), self.buf[7:length].decode()
+                    self.buf = self.buf[length:]
+                    self.frames.append((ftype, body))
+                    return ftype, body
+            if time.monotonic() >= deadline:
+                raise AssertionError("%s: no frame within %ss (buffer %r)" % (self.name, timeout, self.buf[:200]))
+            self._fill(deadline)
+
+    def wait_for(self, ftype, body=None, prefix=None, timeout=DEADLINE):
+        """Read until a frame of @ftype whose body equals @body (or starts with @prefix).
+        Returns the frames read before it."""
+        before = []
+        deadline = time.monotonic() + timeout
+        while True:
+            t, b = self.recv(max(0.01, deadline - time.monotonic()))
+            if t == ftype and (body is None or b == body) and (prefix is None or b.startswith(prefix)):
+                return before
+            before.append((t, b))
+
+    def notice(self, body=None, prefix=None, timeout=DEADLINE):
+        return self.wait_for(NOTICE, body=body, prefix=prefix, timeout=timeout)
+
+    def message(self, timeout=DEADLINE):
+        """The next chat message, skipping notices."""
+        while True:
+            t, b = self.recv(timeout)
+            if t == MESSAGE:
+                return b
+
+    def sync(self, token="sync"):
+        """Barrier: everything the server sent before our ping is returned (pong excluded)."""
+        self.command("ping " + token)
+        return self.wait_for(NOTICE, body="pong " + token)
+
+    def expect_closed(self, timeout=DEADLINE):
+        """Read until EOF; return the frames that came first."""
+        before = []
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                before.append(self.recv(max(0.01, deadline - time.monotonic())))
+        except Closed:
+            return before
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def messages(frames):
+    return [b for t, b in frames if t == MESSAGE]
+
+
+def notices(frames):
+    return [b for t, b in frames if t == NOTICE]
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: ISC */
+/* test-config.c - the config parser: values, defaults, and every error with its line number. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char path[64];
+
+/* Write @text to a fresh file and load it over the defaults. */
+static int load(const char *text, struct config *c, char **errors)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/test-config-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	config_init(c);
+	int r = config_load(c, path, errors);
+	unlink(path);
+	return r;
+}
+
+/* The errors must be exactly @expected with "FILE:" in front of each line. */
+static void assert_errors(const char *errors, const char *expected)
+{
+	char want[2048] = "";
+	const char *p = expected;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s:%.*s\n", path,
+			 (int)(nl - p), p);
+		p = nl + 1;
+	}
+	assert_string_equal(errors, want);
+}
+
+static void test_defaults(void **state)
+{
+	struct config c;
+
+	config_init(&c);
+	assert_int_equal(c.mode, MODE_SINGLE_AGENT);
+	assert_int_equal(c.listen.n, 1);
+	assert_string_equal(c.listen.v[0].host, "127.0.0.1");
+	assert_int_equal(c.listen.v[0].port, 21567);
+	assert_int_equal(c.turns, TURNS_STRICT);
+	assert_int_equal(c.line_listen.n, 0);
+	assert_int_equal(c.max_frame, 9999);
+}
+
+static void test_full_file(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("# a comment\n"
+			      "mode = single-agent\n"
+			      "\n"
+			      "listen = 127.0.0.1:4000, [::1]:4001 ,0.0.0.0:0\n"
+			      "agent_socket = /tmp/x/agent.sock\n"
+			      "turns = free\n"
+			      "max_frame = 512\n"
+			      "max_held_bytes = 64K\n"
+			      "max_output_bytes = 2M\n"
+			      "handshake_timeout = 2m\n"
+			      "customer_idle_timeout = 0\n"
+			      "log_level = debug\n",
+			      &c, &errors),
+			 0);
+	assert_null(errors);
+	assert_int_equal(c.listen.n, 3);
+	assert_string_equal(c.listen.v[1].host, "::1");
+	assert_int_equal(c.listen.v[1].port, 4001);
+	assert_string_equal(c.listen.v[2].host, "0.0.0.0");
+	assert_int_equal(c.listen.v[2].port, 0);
+	assert_string_equal(c.agent_socket, "/tmp/x/agent.sock");
+	assert_int_equal(c.turns, TURNS_FREE);
+	assert_int_equal(c.max_frame, 512);
+	assert_int_equal(c.max_held_bytes, 65536);
+	assert_int_equal(c.max_output_bytes, 2 * 1024 * 1024);
+	assert_int_equal(c.handshake_timeout, 120);
+	assert_int_equal(c.customer_idle_timeout, 0);
+	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
+}
+
+static void test_group_gets_line_listener(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("mode = group\n", &c, &errors), 0);
+	assert_int_equal(c.mode, MODE_GROUP);
+	assert_int_equal(c.line_listen.n, 1);
+	assert_int_equal(c.line_listen.v[0].port, 6666);
+	assert_int_equal(load("mode = group\nline_listen = off\n", &c, &errors), 0);
+	assert_int_equal(c.line_listen.n, 0);
+}
+
+static void test_every_error_with_its_line(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("mode = lobby\n"                 /* 1 */
+			      "colour = blue\n"                /* 2 */
+			      "max_frame = 10\n"               /* 3 */
+			      "max_queue = many\n"             /* 4 */
+			      "listen = localhost\n"           /* 5 */
+			      "turns = strict\n"               /* 6 */
+			      "turns = free\n"                 /* 7 */
+			      "agent_socket = relative.sock\n" /* 8 */
+			      "handshake_timeout = 5x\n"       /* 9 */
+			      "listen = 1.2.3.4:70000\n",      /* 10 */
+			      &c, &errors),
+			 -EINVAL);
+	assert_errors(errors,
+		      "1: mode must be one of single-agent, group, not 'lobby'\n"
+		      "2: unknown key 'colour'\n"
+		      "3: max_frame = 10 is out of range (64..9999)\n"
+		      "4: max_queue must be a whole number, not 'many'\n"
+		      "5: 'localhost' is not HOST:PORT\n"
+		      "7: turns is already set on line 6\n"
+		      "8: agent_socket must be an absolute path\n"
+		      "9: handshake_timeout must be a duration in seconds (suffix s, m or h allowed), not '5x'\n"
+		      "10: listen is already set on line 5\n");
+	free(errors);
+}
+
+static void test_syntax_error(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("mode = group\nthis line has no equals sign\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "2: expected 'key = value'\n");
+	free(errors);
+}
+
+static void test_section_refused(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("[server]\nmode = group\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "2: sections are not used; remove '[server]'\n");
+	free(errors);
+}
+
+static void test_line_listen_needs_group(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("\nline_listen = 127.0.0.1:6666\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "2: line_listen is only used in group mode (mode = group)\n");
+	free(errors);
+}
+
+static void test_long_line(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+	char text[600];
+
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "mode = ", 7);
+	text[sizeof(text) - 2] = '\n';
+	text[sizeof(text) - 1] = '\0';
+	assert_int_equal(load(text, &c, &errors), -EINVAL);
+	assert_non_null(strstr(errors, ":1: line is longer than"));
+	free(errors);
+}
+
+static void test_failure_leaves_config_alone(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("turns = free\nmax_queue = 0\n", &c, &errors), -EINVAL);
+	assert_int_equal(c.turns, TURNS_STRICT);
+	assert_int_equal(c.max_queue, 1000);
+	free(errors);
+}
+
+static void test_missing_file(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	config_init(&c);
+	assert_int_equal(config_load(&c, "/nonexistent/frontdesk.conf", &errors), -ENOENT);
+	assert_non_null(strstr(errors, "/nonexistent/frontdesk.conf: cannot open"));
+	free(errors);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_group_gets_line_listener),
+		cmocka_unit_test(test_every_error_with_its_line),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_section_refused),
+		cmocka_unit_test(test_line_listen_needs_group),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_failure_leaves_config_alone),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
