@@ -247,6 +247,8 @@ static void desk_hello(struct conn *c)
 	struct desk *d = c->server->desk;
 
 	conn_notice(c, "welcome single-agent %s", c->nick);
+	/* Clients enforce strict turns at the prompt, so they need to know which rule applies. */
+	conn_notice(c, "turns %s", strict(d) ? "strict" : "free");
 	if (c->role != ROLE_AGENT) {
 		tell_customer_state(d, c);
 		return;
