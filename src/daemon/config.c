@@ -295,7 +295,11 @@ static const struct config_key config_keys[] = {
 	KEY(max_queue, parse_count, max_queue, 1, 100000),
 	KEY(max_held_bytes, parse_size, max_held_bytes, 0, 16 * 1024 * 1024),
 	KEY(max_output_bytes, parse_size, max_output_bytes, 16 * 1024, 256 * 1024 * 1024),
+	KEY(soft_output_bytes, parse_size, soft_output_bytes, 4 * 1024, 256 * 1024 * 1024),
 	KEY(max_clients, parse_count, max_clients, 1, 1000000),
+	KEY(max_per_address, parse_count, max_per_address, 0, 1000000),
+	KEY(max_msgs_per_sec, parse_count, max_msgs_per_sec, 0, 100000),
+	KEY(msg_burst, parse_count, msg_burst, 1, 100000),
 	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
 	KEY(customer_idle_timeout, parse_duration, customer_idle_timeout, 0, 7 * 24 * 3600),
 };
@@ -325,7 +329,11 @@ void config_init(struct config *c)
 	c->max_queue = 1000;
 	c->max_held_bytes = 64 * 1024;
 	c->max_output_bytes = 1024 * 1024;
+	c->soft_output_bytes = c->max_output_bytes / 4;
 	c->max_clients = 1000;
+	c->max_per_address = 100;
+	c->max_msgs_per_sec = 10;
+	c->msg_burst = 30;
 	c->handshake_timeout = 10;
 	c->customer_idle_timeout = 15 * 60;
 }
@@ -401,6 +409,12 @@ static void check_combinations(struct parse_state *s)
 		snprintf(c->line_listen.v[0].host, sizeof(c->line_listen.v[0].host), "127.0.0.1");
 		c->line_listen.v[0].port = CONFIG_DEFAULT_LINE_PORT;
 	}
+	if (!seen_line(s, "soft_output_bytes"))
+		c->soft_output_bytes = c->max_output_bytes / 4;
+	else if (c->soft_output_bytes > c->max_output_bytes)
+		add_error(s, seen_line(s, "soft_output_bytes"),
+			  "soft_output_bytes must not be above max_output_bytes (%u)",
+			  c->max_output_bytes);
 	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
 		add_error(s, seen_line(s, "line_listen"),
 			  "line_listen is only used in group mode (mode = group)");

@@ -52,7 +52,11 @@ struct config {
 	unsigned max_queue;             /* customers waiting in line */
 	unsigned max_held_bytes;        /* per connection, accepted but not yet relayed */
 	unsigned max_output_bytes;      /* per connection, unsent output before it is dropped */
+	unsigned soft_output_bytes;     /* per connection, unsent output that pauses its reading */
 	unsigned max_clients;
+	unsigned max_per_address;       /* connections from one IP address; 0 = no limit */
+	unsigned max_msgs_per_sec;      /* group mode: each member's message rate; 0 = no limit */
+	unsigned msg_burst;             /* group mode: messages a member may send at once */
 	unsigned handshake_timeout;     /* seconds to send the nickname */
 	unsigned customer_idle_timeout; /* seconds of silence before the active customer is ended */
 };

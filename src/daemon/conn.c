@@ -8,6 +8,12 @@
  * one partial frame plus one read, and pausing is done with bufferevent_disable(EV_READ), never
  * by leaving data at a high mark (which spins on libevent 2.1.11+, libevent issue 891).
  *
+ * Output: every append first checks the peer's unsent output against max_output_bytes (socket
+ * bufferevents ignore the write high watermark); a peer past it is dropped as a slow consumer.
+ * Broadcasts also pause a peer's reading past soft_output_bytes, until the write low watermark
+ * (half of that) says its output has drained. Reading can be paused for several reasons at
+ * once (conn->paused bits); it resumes when the last one clears.
+ *
  * Closing: bufferevent_free() does not flush, so conn_close() stops reading, waits for the
  * output to drain (write callback), half-closes, drains whatever the peer still sends until EOF
  * (a close with unread input would reset the connection and could destroy the error notice we
@@ -26,6 +32,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "line.h"
 #include "log.h"
 #include "server.h"
 
@@ -35,6 +42,7 @@
 static const char *const state_names[] = { "handshake", "queued", "active", "closing", "dead" };
 
 static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
 
@@ -66,7 +74,7 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 		conn_free(c);
 		return NULL;
 	}
-	bufferevent_setcb(bev, on_read, NULL, on_event, c);
+	bufferevent_setcb(bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, s->config.handshake_timeout);
@@ -113,22 +121,69 @@ void conn_set_timer(struct conn *c, unsigned seconds)
 		evtimer_del(c->timer);
 }
 
+static int encode(const struct conn *c, struct evbuffer *out, enum fd_frame_type type,
+		  const char *body, size_t len)
+{
+	if (c->proto == PROTO_LINE)
+		return line_encode(out, type, body, len);
+	return fd_frame_encode(out, type, body, len);
+}
+
+/* Drop the peer when @len more bytes would put its unsent output past the hard bound. */
+static bool over_bound(struct conn *c, size_t len)
+{
+	unsigned max = c->server->config.max_output_bytes;
+
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + len <= max)
+		return false;
+	conn_fail(c, "slow-consumer", "more than %u bytes unread", max);
+	return true;
+}
+
 /* Append one frame unless this peer already has more unsent output than it may. */
 static int send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len)
 {
-	struct evbuffer *out;
-
 	if (!conn_live(c))
 		return -EPIPE;
 	if (type == FD_FRAME_NOTICE && !c->notices)
 		return 0;
-	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) + len > c->server->config.max_output_bytes) {
-		conn_fail(c, "slow-consumer", "more than %u bytes unread",
-			  c->server->config.max_output_bytes);
+	if (over_bound(c, len))
 		return -ENOBUFS;
+	return encode(c, bufferevent_get_output(c->bev), type, body, len);
+}
+
+int conn_send_encoded(struct conn *c, const void *data, size_t len)
+{
+	unsigned soft = c->server->config.soft_output_bytes;
+	struct evbuffer *out;
+
+	if (!conn_live(c))
+		return -EPIPE;
+	if (over_bound(c, len))
+		return -ENOBUFS;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_add(out, data, len) < 0)
+		return -ENOMEM;
+	if (evbuffer_get_length(out) > soft && !(c->paused & PAUSE_OUTPUT)) {
+		/* A peer that does not read may not make everyone else's output grow either. */
+		conn_pause(c, PAUSE_OUTPUT);
+		bufferevent_setwatermark(c->bev, EV_WRITE, soft / 2, 0);
+		log_debug("%s (%s): %zu bytes unsent, reading paused", c->peer, c->nick,
+			  evbuffer_get_length(out));
 	}
-	return fd_frame_encode(out, type, body, len);
+	return 0;
+}
+
+/* The output has drained to the write low watermark. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (!(c->paused & PAUSE_OUTPUT) ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) > c->server->config.soft_output_bytes / 2)
+		return;
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	conn_resume(c, PAUSE_OUTPUT);
 }
 
 int conn_send_message(struct conn *c, const char *text, size_t len)
@@ -188,8 +243,8 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 		char body[600];
 		int n = snprintf(body, sizeof(body), "error %s -- %s", code, text);
 
-		fd_frame_encode(bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body,
-				(size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
+		encode(c, bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body,
+		       (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
 	}
 	log_info("%s (%s): error %s: %s", c->peer, c->nick[0] ? c->nick : "-", code, text);
 	conn_close(c, NULL);
@@ -267,14 +322,37 @@ void conn_close(struct conn *c, const char *why)
 	on_flushed(c->bev, c);
 }
 
+void conn_pause(struct conn *c, enum conn_pause why)
+{
+	/* Further bytes stay in the kernel: the sender feels back-pressure. */
+	if (!c->paused && conn_live(c)) {
+		bufferevent_disable(c->bev, EV_READ);
+		hangup_watch(c, true);
+	}
+	c->paused |= why;
+}
+
+void conn_resume(struct conn *c, enum conn_pause why)
+{
+	if (!(c->paused & why))
+		return;
+	c->paused &= ~(unsigned)why;
+	if (c->paused || !conn_live(c))
+		return;
+	hangup_watch(c, false);
+	bufferevent_enable(c->bev, EV_READ);
+	/* Whole frames may already wait in the input buffer; no new read would report them. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		bufferevent_trigger(c->bev, EV_READ,
+				    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
 void conn_hold(struct conn *c, const struct fd_frame *f)
 {
 	fd_frame_encode(c->held, f->type, f->body, f->len);
-	if (!c->paused && evbuffer_get_length(c->held) > c->server->config.max_held_bytes) {
-		/* Further bytes stay in the kernel: the sender feels back-pressure. */
-		c->paused = true;
-		bufferevent_disable(c->bev, EV_READ);
-		hangup_watch(c, true);
+	if (!(c->paused & PAUSE_HELD) &&
+	    evbuffer_get_length(c->held) > c->server->config.max_held_bytes) {
+		conn_pause(c, PAUSE_HELD);
 		log_debug("%s (%s): holding %zu bytes, reading paused", c->peer, c->nick,
 			  evbuffer_get_length(c->held));
 	}
@@ -291,16 +369,8 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
 
 	if (fd_frame_decode(c->held, FD_FRAME_MAX_LEN, body, ret, &want) != 1)
 		return false;
-	if (c->paused && conn_live(c) &&
-	    evbuffer_get_length(c->held) <= c->server->config.max_held_bytes) {
-		c->paused = false;
-		hangup_watch(c, false);
-		bufferevent_enable(c->bev, EV_READ);
-		/* Whole frames may already wait in the input buffer; no new read would report them. */
-		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-			bufferevent_trigger(c->bev, EV_READ,
-					    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
-	}
+	if (evbuffer_get_length(c->held) <= c->server->config.max_held_bytes)
+		conn_resume(c, PAUSE_HELD);
 	return true;
 }
 
@@ -310,7 +380,7 @@ void conn_drop_held(struct conn *c)
 }
 
 /* Nicknames must be safe to print in a notice ("customer NAME") and a room line ("NAME: hi"). */
-static bool nick_valid(const char *nick, size_t len)
+bool conn_nick_valid(const char *nick, size_t len)
 {
 	if (len == 0 || len > NICK_MAX)
 		return false;
@@ -323,19 +393,58 @@ static bool nick_valid(const char *nick, size_t len)
 	return true;
 }
 
-static void on_nickname(struct conn *c, const struct fd_frame *f)
+/* The name in c->asked is valid: make it unique and hand the conn to the mode. */
+static void attach(struct conn *c)
 {
-	if (!nick_valid(f->body, f->len)) {
-		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
-			  NICK_MAX);
-		return;
-	}
-	memcpy(c->nick, f->body, f->len + 1);
+	memcpy(c->nick, c->asked, sizeof(c->nick));
 	server_unique_nick(c->server, c, c->nick);
 	conn_set_timer(c, 0);
 	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
 	c->attached = true;
 	c->server->mode->attach(c);
+}
+
+static void on_nickname(struct conn *c, const struct fd_frame *f)
+{
+	if (!conn_nick_valid(f->body, f->len)) {
+		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
+			  NICK_MAX);
+		return;
+	}
+	memcpy(c->asked, f->body, f->len + 1);
+	attach(c);
+}
+
+/*
+ * A conn refused at accept (server full): its nickname is read, "hello notices" is answered
+ * with the refusal, anything else closes it without a word (the peer cannot read notices).
+ */
+static void on_refused_frame(struct conn *c, const struct fd_frame *f)
+{
+	if (f->type == FD_FRAME_NICKNAME && !c->asked[0]) {
+		snprintf(c->asked, sizeof(c->asked), "%.*s", (int)f->len, f->body);
+		return;
+	}
+	if (f->type == FD_FRAME_COMMAND && strcmp(f->body, "hello notices") == 0)
+		c->notices = true;
+	conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+}
+
+void conn_start_line(struct conn *c)
+{
+	size_t n = strnlen(c->peer, NICK_MAX);
+
+	c->proto = PROTO_LINE;
+	c->notices = true;
+	bufferevent_setwatermark(c->bev, EV_READ, 1, 0);
+	if (c->refuse_code) {
+		conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+		return;
+	}
+	/* Named "ip:port" until "/nick NAME" (only ever cut short for a long IPv6 address). */
+	memcpy(c->asked, c->peer, n);
+	c->asked[n] = '\0';
+	attach(c);
 }
 
 static void cmd_hello(struct conn *c, const char *arg)
@@ -407,7 +516,9 @@ static void on_command(struct conn *c, const struct fd_frame *f)
 static void on_frame(struct conn *c, const struct fd_frame *f)
 {
 	if (c->state == CONN_HANDSHAKE) {
-		if (f->type != FD_FRAME_NICKNAME)
+		if (c->refuse_code)
+			on_refused_frame(c, f);
+		else if (f->type != FD_FRAME_NICKNAME)
 			conn_fail(c, "expected-nickname", "the first frame must be a nickname (type 1)");
 		else
 			on_nickname(c, f);
@@ -438,15 +549,26 @@ static void on_read(struct bufferevent *bev, void *arg)
 	while (conn_live(c) && !c->paused) {
 		struct fd_frame f;
 		size_t want;
-		int r = fd_frame_decode(in, s->config.max_frame, s->body, &f, &want);
+		int r;
 
+		if (c->proto == PROTO_LINE)
+			r = line_decode(in, s->config.max_frame - FD_FRAME_HEADER_LEN, s->body, &f,
+					&want);
+		else
+			r = fd_frame_decode(in, s->config.max_frame, s->body, &f, &want);
 		if (r == 0) {
 			bufferevent_setwatermark(bev, EV_READ, want, 0);
 			return;
 		}
 		if (r < 0) {
-			conn_fail(c, fd_frame_error_code(r), "%s", fd_frame_strerror(r));
+			conn_fail(c, fd_frame_error_code(r), "%s", c->proto == PROTO_LINE
+					? "line is too long or not UTF-8 text" : fd_frame_strerror(r));
 			return;
+		}
+		if (c->proto == PROTO_LINE && !c->greeted) {
+			c->greeted = true;
+			if (line_is_greeting(&f))
+				continue;
 		}
 		on_frame(c, &f);
 	}
@@ -457,6 +579,12 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	if (what & BEV_EVENT_EOF) {
+		struct evbuffer *in = bufferevent_get_input(bev);
+
+		/* A line peer's last line may lack its newline ("printf bye | nc"). */
+		if (c->proto == PROTO_LINE && conn_live(c) && !c->paused &&
+		    evbuffer_get_length(in) > 0 && evbuffer_add(in, "\n", 1) == 0)
+			on_read(bev, c);
 		/* Whole frames were handled as they came; a partial one dies with the peer. */
 		conn_close(c, "peer closed the connection");
 	} else if (what & BEV_EVENT_ERROR) {
@@ -477,6 +605,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	switch (c->state) {
 	case CONN_HANDSHAKE:
+		if (c->refuse_code) {
+			conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+			break;
+		}
 		conn_fail(c, "timeout", "no nickname within %u seconds",
 			  c->server->config.handshake_timeout);
 		break;

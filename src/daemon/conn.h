@@ -6,6 +6,9 @@
  * yet relayed (@held). It turns bytes into frames (read low watermark = bytes needed for the
  * next step) and hands each frame to the server's mode (desk.c or room.c).
  *
+ * A conn speaks the framed protocol or, from a line listener (group mode), the line protocol
+ * of line.h; either way input becomes struct fd_frame and output is encoded for the peer here.
+ *
  * Lifetime: conn_new() -> HANDSHAKE -> (mode states) -> CLOSING -> DEAD -> freed by the server's
  * sweep. conn_close() never frees: it stops reading, flushes what is queued for the peer and
  * marks the conn; the mode hears about it from the sweep, outside any callback or broadcast
@@ -43,6 +46,18 @@ enum conn_role {
 	ROLE_MEMBER,
 };
 
+enum conn_proto {
+	PROTO_FRAMED, /* "LLLL|T|BODY" frames */
+	PROTO_LINE,   /* newline-delimited text (line.h); always gets notices, as "* " lines */
+};
+
+/* Why reading is paused (bits of conn->paused); it resumes when none is left. */
+enum conn_pause {
+	PAUSE_HELD = 1 << 0,   /* @held is over max_held_bytes */
+	PAUSE_OUTPUT = 1 << 1, /* unsent output is over soft_output_bytes */
+	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
+};
+
 struct conn {
 	struct server *server;
 	struct bufferevent *bev;
@@ -51,14 +66,20 @@ struct conn {
 	uint64_t id;
 	enum conn_state state;
 	enum conn_role role;
+	enum conn_proto proto;
 	bool notices;  /* sent "hello notices": may receive type 3 frames */
-	bool paused;   /* reading disabled because @held is full */
+	unsigned paused; /* enum conn_pause bits: reading is disabled while any is set */
 	bool attached; /* the mode knows this conn; it must hear of its end */
 	bool detached; /* ...and has */
 	bool gone;     /* moved to server->gone */
 	bool linked;   /* on the mode's list (@link) */
+	bool greeted;  /* line protocol: the first line has been read */
+	/* Set at accept when the server is full: answered after "hello notices", then closed. */
+	const char *refuse_code, *refuse_text;
+	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
 	time_t since;  /* when it entered its current state */
 	char nick[NICK_MAX + 1];
+	char asked[NICK_MAX + 1]; /* the nickname asked for, before server_unique_nick() */
 	char peer[64]; /* "ip:port" or "agent socket" */
 	struct evbuffer *held; /* encoded type 2 frames, oldest first */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
@@ -71,12 +92,22 @@ TAILQ_HEAD(conn_list, conn);
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
 		      const char *peer);
 void conn_free(struct conn *c);
+/* conn_start_line() - a line-protocol peer: no handshake, named by its address, attached now. */
+void conn_start_line(struct conn *c);
 
 bool conn_live(const struct conn *c);
 void conn_set_state(struct conn *c, enum conn_state state);
+/* conn_nick_valid() - 1..NICK_MAX bytes, no control characters, spaces, ':' or ','. */
+bool conn_nick_valid(const char *nick, size_t len);
 
 /* Output. Each checks the output bound first; a peer past it is closed as a slow consumer. */
 int conn_send_message(struct conn *c, const char *text, size_t len);
+/*
+ * conn_send_encoded() - append bytes already encoded for this conn's protocol (a broadcast
+ * encodes each message once per protocol). Past soft_output_bytes the peer's reading pauses
+ * until its output drains to half of that; past max_output_bytes it is dropped.
+ */
+int conn_send_encoded(struct conn *c, const void *data, size_t len);
 void conn_notice(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* conn_error() - "error CODE -- text" without closing (not-your-turn, no-customer, ...). */
 void conn_error(struct conn *c, const char *code, const char *fmt, ...)
@@ -86,6 +117,10 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* conn_close() - flush what is queued, then close. */
 void conn_close(struct conn *c, const char *why);
+
+/* conn_pause()/conn_resume() - add or clear one reason to stop reading this peer. */
+void conn_pause(struct conn *c, enum conn_pause why);
+void conn_resume(struct conn *c, enum conn_pause why);
 
 /* Held messages: accepted from this peer, not yet relayed. Reading pauses past the bound. */
 void conn_hold(struct conn *c, const struct fd_frame *f);

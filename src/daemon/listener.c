@@ -22,7 +22,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 {
 	struct listener *l = arg;
 
-	server_accept(l->server, fd, sa, salen, l->role);
+	server_accept(l->server, fd, sa, salen, l->role, l->proto);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -68,7 +68,7 @@ static void listener_start(struct listener *l, struct evconnlistener *lev)
 }
 
 int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role role,
-		     struct listener **ret)
+		     enum conn_proto proto, struct listener **ret)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
@@ -91,6 +91,7 @@ int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role 
 		freeaddrinfo(ai);
 		return -ENOMEM;
 	}
+	l->proto = proto;
 	endpoint_format(e, l->name, sizeof(l->name));
 	/* "[::]:P" means IPv6 only; listen on "0.0.0.0:P" as well for both families. */
 	lev = evconnlistener_new_bind(s->base, on_accept, l,

@@ -20,6 +20,7 @@ struct listener {
 	struct evconnlistener *lev;
 	struct event *retry;
 	enum conn_role role;
+	enum conn_proto proto;
 	char name[300];     /* "127.0.0.1:21567" or the socket path */
 	char unix_path[sizeof(((struct config *)0)->agent_socket)]; /* unlinked on free */
 	struct listener *next;
@@ -27,7 +28,7 @@ struct listener {
 
 /* listener_new_tcp() - bind @e; the listener's name carries the port actually bound. */
 int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role role,
-		     struct listener **ret);
+		     enum conn_proto proto, struct listener **ret);
 /* listener_new_unix() - bind @path (mode 0660), replacing a stale socket file. */
 int listener_new_unix(struct server *s, const char *path, enum conn_role role,
 		      struct listener **ret);

@@ -18,9 +18,12 @@
 #include "desk.h"
 #include "listener.h"
 #include "log.h"
+#include "room.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
 #define SHUTDOWN_TIMEOUT 5
+/* Refused peers kept open at once to tell them why; past this they are closed unanswered. */
+#define MAX_REFUSING 32
 
 static const char *role_name(enum conn_role role)
 {
@@ -62,6 +65,8 @@ void server_conn_closing(struct server *s, struct conn *c)
 		TAILQ_REMOVE(&s->conns, c, entry);
 		TAILQ_INSERT_TAIL(&s->gone, c, entry);
 		s->nconns--;
+		if (c->refuse_code)
+			s->nrefusing--;
 	}
 	event_active(s->sweep, EV_READ, 0);
 }
@@ -82,11 +87,46 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 	return c;
 }
 
+/* Live conns from the same IP address as @peer ("ip:port"); refused ones do not count. */
+static unsigned count_from(struct server *s, const char *peer)
+{
+	size_t hostlen = (size_t)(strrchr(peer, ':') - peer) + 1; /* with the ':' */
+	unsigned n = 0;
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (!c->refuse_code && strncmp(c->peer, peer, hostlen) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * Why a new peer must be refused, or NULL. A refused peer is still accepted (up to
+ * MAX_REFUSING at once) so that it can be told: line peers at once, framed peers once they
+ * opt into notices (conn.c).
+ */
+static const char *refusal(struct server *s, const struct sockaddr *sa, const char *peer,
+			   const char **ret_text)
+{
+	if (s->nconns - s->nrefusing >= s->config.max_clients) {
+		*ret_text = "the server is full; try again later";
+		return "server-full";
+	}
+	if (sa->sa_family != AF_UNIX && s->config.max_per_address &&
+	    count_from(s, peer) >= s->config.max_per_address) {
+		*ret_text = "too many connections from your address";
+		return "too-many-from-address";
+	}
+	return NULL;
+}
+
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role)
+		   enum conn_role role, enum conn_proto proto)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
+	const char *refuse = NULL, *refuse_text = NULL;
 	struct bufferevent *bev;
+	struct conn *c;
 
 	if (sa->sa_family == AF_UNIX) {
 		snprintf(peer, sizeof(peer), "agent-socket");
@@ -95,9 +135,10 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 			    NI_NUMERICHOST | NI_NUMERICSERV);
 		snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
 	}
-	if (s->stopping || s->nconns >= s->config.max_clients) {
-		log_warnx("%s: refused: %s", peer,
-			  s->stopping ? "shutting down" : "max_clients reached");
+	if (!s->stopping)
+		refuse = refusal(s, sa, peer, &refuse_text);
+	if (s->stopping || (refuse && s->nrefusing >= MAX_REFUSING)) {
+		log_warnx("%s: refused: %s", peer, s->stopping ? "shutting down" : refuse);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -107,7 +148,16 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		evutil_closesocket(fd);
 		return;
 	}
-	server_adopt(s, bev, role, peer);
+	c = server_adopt(s, bev, role, peer);
+	if (!c)
+		return;
+	if (refuse) {
+		c->refuse_code = refuse;
+		c->refuse_text = refuse_text;
+		s->nrefusing++;
+	}
+	if (proto == PROTO_LINE)
+		conn_start_line(c);
 }
 
 struct conn *server_find_nick(struct server *s, const char *nick)
@@ -206,12 +256,19 @@ static int bind_all(struct server *s)
 	int r;
 
 	for (size_t i = 0; i < cfg->listen.n; i++) {
-		r = listener_new_tcp(s, &cfg->listen.v[i], role, &l);
+		r = listener_new_tcp(s, &cfg->listen.v[i], role, PROTO_FRAMED, &l);
 		if (r < 0)
 			return r;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
 		log_info("listening on %s (framed protocol, %ss)", l->name, role_name(role));
+	}
+	for (size_t i = 0; cfg->mode == MODE_GROUP && i < cfg->line_listen.n; i++) {
+		r = listener_new_tcp(s, &cfg->line_listen.v[i], role, PROTO_LINE, &l);
+		if (r < 0)
+			return r;
+		add_listener(s, l);
+		log_info("listening on %s (line protocol, %ss)", l->name, role_name(role));
 	}
 	if (cfg->mode == MODE_SINGLE_AGENT && cfg->agent_socket[0]) {
 		r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
@@ -256,16 +313,16 @@ int server_new(const struct config *cfg, struct server **ret)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (cfg->mode == MODE_GROUP) {
-		log_warnx("mode = group is not available in this build yet");
-		server_free(s);
-		return -EOPNOTSUPP;
+		r = room_new(s, &s->room);
+		s->mode = &room_ops;
+	} else {
+		r = desk_new(s, &s->desk);
+		s->mode = &desk_ops;
 	}
-	r = desk_new(s, &s->desk);
 	if (r < 0) {
 		server_free(s);
 		return r;
 	}
-	s->mode = &desk_ops;
 
 	r = bind_all(s);
 	if (r < 0) {
@@ -305,6 +362,7 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	desk_free(s->desk);
+	room_free(s->room);
 	if (s->sweep)
 		event_free(s->sweep);
 	if (s->stop_timer)

@@ -21,6 +21,7 @@ struct event_base;
 struct event;
 struct listener;
 struct desk;
+struct room;
 struct sockaddr;
 
 enum command_arg {
@@ -54,10 +55,12 @@ struct server {
 	struct config config;
 	const struct mode_ops *mode;
 	struct desk *desk;
+	struct room *room;
 	struct listener *listeners;
 	struct conn_list conns;
 	struct conn_list gone;
-	unsigned nconns;
+	unsigned nconns;    /* on @conns, including... */
+	unsigned nrefusing; /* ...conns accepted only to be told the server is full */
 	uint64_t next_id;
 	struct event *sweep;
 	struct event *sig_int, *sig_term, *sig_hup;
@@ -77,7 +80,7 @@ int server_run(struct server *s);
 
 /* server_accept() - a listener has a new socket for @role. Takes ownership of @fd. */
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role);
+		   enum conn_role role, enum conn_proto proto);
 /* server_adopt() - attach an already created bufferevent (the console's pair end). */
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
 			  const char *peer);
