@@ -39,8 +39,8 @@ static bool classify(char *body, size_t len, struct fd_frame *ret)
 	return true;
 }
 
-int line_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_frame *ret,
-		size_t *ret_want)
+int line_decode(struct evbuffer *buf, size_t max_len, bool at_eof, char *body,
+		struct fd_frame *ret, size_t *ret_want)
 {
 	if (max_len > FD_FRAME_MAX_BODY)
 		max_len = FD_FRAME_MAX_BODY;
@@ -48,7 +48,9 @@ int line_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_fram
 		size_t have = evbuffer_get_length(buf), eol_len = 0, len;
 		struct evbuffer_ptr eol = evbuffer_search_eol(buf, NULL, &eol_len, EVBUFFER_EOL_LF);
 
-		if (eol.pos < 0) {
+		if (eol.pos < 0 && at_eof && have > 0 && have <= max_len + 1) {
+			eol.pos = (ev_off_t)have;
+		} else if (eol.pos < 0) {
 			/* Room for max_len bytes and a '\r' that may still be followed by '\n'. */
 			if (have > max_len + 1) {
 				evbuffer_drain(buf, have);

@@ -540,10 +540,11 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 	}
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+/* Handle every whole frame (or line) in the input; at EOF a last line needs no newline. */
+static void read_input(struct conn *c, bool at_eof)
 {
-	struct conn *c = arg;
 	struct server *s = c->server;
+	struct bufferevent *bev = c->bev;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	while (conn_live(c) && !c->paused) {
@@ -552,8 +553,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 		int r;
 
 		if (c->proto == PROTO_LINE)
-			r = line_decode(in, s->config.max_frame - FD_FRAME_HEADER_LEN, s->body, &f,
-					&want);
+			r = line_decode(in, s->config.max_frame - FD_FRAME_HEADER_LEN, at_eof,
+					s->body, &f, &want);
 		else
 			r = fd_frame_decode(in, s->config.max_frame, s->body, &f, &want);
 		if (r == 0) {
@@ -574,17 +575,19 @@ static void on_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	read_input(arg, false);
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
 	if (what & BEV_EVENT_EOF) {
-		struct evbuffer *in = bufferevent_get_input(bev);
-
 		/* A line peer's last line may lack its newline ("printf bye | nc"). */
-		if (c->proto == PROTO_LINE && conn_live(c) && !c->paused &&
-		    evbuffer_get_length(in) > 0 && evbuffer_add(in, "\n", 1) == 0)
-			on_read(bev, c);
+		if (c->proto == PROTO_LINE)
+			read_input(c, true);
 		/* Whole frames were handled as they came; a partial one dies with the peer. */
 		conn_close(c, "peer closed the connection");
 	} else if (what & BEV_EVENT_ERROR) {

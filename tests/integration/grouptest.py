@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: ISC
+"""Helpers for the group-mode tests: a line-protocol peer, and framed members of the room."""
+
+import socket
+import time
+
+from fdtest import DEADLINE, Closed, Daemon, Peer
+
+GROUP = "mode = group\n"
+
+
+class LinePeer:
+    """A newline-protocol peer (what nc does). Lines come back as str without the newline."""
+
+    def __init__(self, daemon, source=None):
+        self.sock = socket.create_connection(("127.0.0.1", daemon.line_port), timeout=DEADLINE,
+                                             source_address=(source, 0) if source else None)
+        self.name = "%s:%d" % self.sock.getsockname()  # the room calls us by our address
+        self.buf = b""
+        self.lines = []
+
+    def send(self, text):
+        self.sock.sendall(text.encode() + b"\n")
+
+    def recv(self, timeout=DEADLINE):
+        """The next line, AssertionError at the deadline, Closed at EOF."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            if time.monotonic() >= deadline:
+                raise AssertionError("%s: no line within %ss (buffer %r)" % (self.name, timeout, self.buf[:200]))
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                raise Closed()
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        text = line.decode()
+        self.lines.append(text)
+        return text
+
+    def wait_for(self, line=None, prefix=None, timeout=DEADLINE):
+        """Read until @line (or a line starting with @prefix); return the lines before it."""
+        before = []
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.recv(max(0.01, deadline - time.monotonic()))
+            if (line is None or got == line) and (prefix is None or got.startswith(prefix)):
+                return before
+            before.append(got)
+
+    def sync(self, token="sync"):
+        """Barrier: the lines the server sent before answering our ping."""
+        self.send("/ping " + token)
+        return self.wait_for("* pong " + token)
+
+    def expect_closed(self, timeout=DEADLINE):
+        before = []
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                before.append(self.recv(max(0.01, deadline - time.monotonic())))
+        except Closed:
+            return before
+
+    def close(self):
+        self.sock.close()
+
+
+def member(daemon, nick, notices=True):
+    """A framed member that has been welcomed (when it opted into notices)."""
+    p = Peer.customer(daemon, nick, notices=notices)
+    if notices:
+        p.notice(prefix="welcome group ")
+    return p
+
+
+__all__ = ["GROUP", "LinePeer", "member", "Daemon", "Peer", "Closed", "DEADLINE"]
