@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: ISC
+"""Group mode under abuse: a member that never reads is dropped as a slow consumer while the
+others get everything and the daemon's memory stays bounded; a member that floods trips the
+rate limit, is paused, then dropped, and nobody else notices."""
+
+import os
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fdtest import COMMAND, MESSAGE, NICKNAME, NOTICE, frame, main, notices  # noqa: E402
+from grouptest import DEADLINE, GROUP, Closed, Daemon, Peer, member  # noqa: E402
+
+
+class Reader(threading.Thread):
+    """Reads a framed member's stream in the background: messages and notices, in order."""
+
+    def __init__(self, peer):
+        super().__init__(daemon=True)
+        self.peer = peer
+        self.messages = []
+        self.notices = []
+        self.cond = threading.Condition()
+        self.start()
+
+    def run(self):
+        try:
+            while True:
+                t, b = self.peer.recv(3600)
+                with self.cond:
+                    (self.messages if t == MESSAGE else self.notices).append(b)
+                    self.cond.notify_all()
+        except (Closed, OSError, AssertionError):
+            pass
+
+    def wait(self, predicate, timeout=DEADLINE):
+        with self.cond:
+            if not self.cond.wait_for(lambda: predicate(self), timeout):
+                raise AssertionError("%s: condition not met; last notices %r" %
+                                     (self.peer.name, self.notices[-5:]))
+
+
+class SlowConsumer(unittest.TestCase):
+    def test_member_that_never_reads_is_dropped(self):
+        cfg = GROUP + "max_msgs_per_sec = 0\nmax_output_bytes = 64K\nmax_per_address = 0\n"
+        with Daemon(cfg) as d:
+            alice = member(d, "alice")
+            bob = member(d, "bob")
+            alice.notice(body="joined bob")
+            ra, rb = Reader(alice), Reader(bob)
+            sleepers = []
+            for i in range(5):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+                s.connect(("127.0.0.1", d.port))
+                s.sendall(frame(NICKNAME, "sleepy%d" % i) + frame(COMMAND, "hello notices"))
+                sleepers.append(Peer(s, "sleepy%d" % i))
+            ra.wait(lambda r: sum(n.startswith("joined sleepy") for n in r.notices) == 5)
+            rss_before = d.rss_kib()
+            text = "x" * 1000
+            sent = rss_max = 0
+            deadline = time.monotonic() + 60
+            # Chat until every sleeper is gone (a few MB fill the kernel buffers first).
+            while sum(n.startswith("left sleepy") for n in ra.notices) < 5:
+                self.assertLess(time.monotonic(), deadline, "the sleepers were never dropped")
+                bob.sock.sendall(b"".join(frame(MESSAGE, "%d %s" % (sent + i, text))
+                                          for i in range(100)))
+                sent += 100
+                rb.wait(lambda r: len(r.messages) >= sent - 200)  # keep bob's echo flowing
+                rss_max = max(rss_max, d.rss_kib())
+            bob.say("END")
+            for r in (ra, rb):
+                r.wait(lambda r: r.messages and r.messages[-1] == "bob: END", 60)
+                self.assertEqual(r.messages[:-1], ["bob: %d %s" % (i, text) for i in range(sent)])
+            # Bounded: five 64 KiB output buffers and change, however much was sent.
+            self.assertLess(rss_max - rss_before, 16 * 1024, (rss_before, rss_max, sent))
+            self.assertGreater(sent * len(text), 1024 * 1024)
+            for s in sleepers:
+                frames = s.expect_closed()
+                self.assertEqual(frames[-1], (NOTICE, "error slow-consumer -- "
+                                              "more than 65536 bytes unread"))
+            self.assertTrue(d.alive())
+            for p in [alice, bob] + sleepers:
+                p.close()
+
+
+class Flood(unittest.TestCase):
+    def test_flood_trips_the_limit_others_unaffected(self):
+        with Daemon(GROUP + "max_msgs_per_sec = 50\nmsg_burst = 50\n") as d:
+            alice, bob = member(d, "alice"), member(d, "bob")
+            flooder = member(d, "flooder")
+            alice.notice(body="joined flooder")
+            ra = Reader(alice)
+            data = b"".join(frame(MESSAGE, "flood %d" % i) for i in range(10000))
+
+            def flood():
+                try:
+                    flooder.sock.sendall(data)
+                except OSError:
+                    pass  # dropped while sending, as it should be
+
+            threading.Thread(target=flood, daemon=True).start()
+            first = flooder.notice(prefix="error flood -- ")
+            self.assertEqual(len(first), 50)  # the burst went through
+            # While the flooder is held back, others chat as usual.
+            start = time.monotonic()
+            bob.say("unaffected")
+            ra.wait(lambda r: "bob: unaffected" in r.messages)
+            self.assertLess(time.monotonic() - start, 2.0)
+            # Repeated abuse ends in a drop.
+            rest = [b for t, b in flooder.expect_closed() if t == NOTICE]
+            self.assertIn("error flood -- more than 50 messages a second, 3 times; disconnected",
+                          rest)
+            ra.wait(lambda r: "left flooder" in r.notices)
+            flood_msgs = [m for m in ra.messages if m.startswith("flooder: ")]
+            self.assertEqual(flood_msgs, ["flooder: flood %d" % i for i in range(len(flood_msgs))])
+            self.assertLessEqual(len(flood_msgs), 200)
+            bob.say("after")
+            ra.wait(lambda r: "bob: after" in r.messages)
+            self.assertTrue(d.alive())
+            for p in (alice, bob, flooder):
+                p.close()
+
+
+if __name__ == "__main__":
+    main()
