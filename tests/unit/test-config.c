@@ -112,6 +112,33 @@ static void test_group_gets_line_listener(void **state)
 	assert_int_equal(c.line_listen.n, 0);
 }
 
+static void test_group_limits(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	config_init(&c);
+	assert_int_equal(c.soft_output_bytes, 256 * 1024);
+	assert_int_equal(c.max_per_address, 100);
+	assert_int_equal(c.max_msgs_per_sec, 10);
+	assert_int_equal(c.msg_burst, 30);
+	/* The soft output limit follows the hard one unless it is set. */
+	assert_int_equal(load("mode = group\nmax_output_bytes = 64K\nmax_per_address = 0\n"
+			      "max_msgs_per_sec = 0\nmsg_burst = 5\n", &c, &errors), 0);
+	assert_int_equal(c.soft_output_bytes, 16 * 1024);
+	assert_int_equal(c.max_per_address, 0);
+	assert_int_equal(c.max_msgs_per_sec, 0);
+	assert_int_equal(c.msg_burst, 5);
+	assert_int_equal(load("max_output_bytes = 64K\nsoft_output_bytes = 128K\nmsg_burst = 0\n",
+			      &c, &errors), -EINVAL);
+	assert_errors(errors, "3: msg_burst = 0 is out of range (1..100000)\n");
+	free(errors);
+	assert_int_equal(load("max_output_bytes = 64K\nsoft_output_bytes = 128K\n", &c, &errors),
+			 -EINVAL);
+	assert_errors(errors, "2: soft_output_bytes must not be above max_output_bytes (65536)\n");
+	free(errors);
+}
+
 static void test_every_error_with_its_line(void **state)
 {
 	struct config c;
@@ -215,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_group_gets_line_listener),
+		cmocka_unit_test(test_group_limits),
 		cmocka_unit_test(test_every_error_with_its_line),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_section_refused),
