@@ -9,14 +9,14 @@ from fdtest import DEADLINE, Closed, Daemon, Peer
 GROUP = "mode = group\n"
 
 
-class LinePeer:
-    """A newline-protocol peer (what nc does). Lines come back as str without the newline."""
+class LinePeer(Peer):
+    """A newline-protocol peer (what nc does). Lines come back as str without the newline;
+    expect_closed() and close() are the framed peer's."""
 
     def __init__(self, daemon, source=None):
-        self.sock = socket.create_connection(("127.0.0.1", daemon.line_port), timeout=DEADLINE,
-                                             source_address=(source, 0) if source else None)
-        self.name = "%s:%d" % self.sock.getsockname()  # the room calls us by our address
-        self.buf = b""
+        sock = socket.create_connection(("127.0.0.1", daemon.line_port), timeout=DEADLINE,
+                                        source_address=(source, 0) if source else None)
+        super().__init__(sock, "%s:%d" % sock.getsockname())  # the room calls us by our address
         self.lines = []
 
     def send(self, text):
@@ -28,16 +28,7 @@ class LinePeer:
         while b"\n" not in self.buf:
             if time.monotonic() >= deadline:
                 raise AssertionError("%s: no line within %ss (buffer %r)" % (self.name, timeout, self.buf[:200]))
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            except ConnectionResetError:
-                data = b""
-            if not data:
-                raise Closed()
-            self.buf += data
+            self._fill(deadline)
         line, self.buf = self.buf.split(b"\n", 1)
         text = line.decode()
         self.lines.append(text)
@@ -57,18 +48,6 @@ class LinePeer:
         """Barrier: the lines the server sent before answering our ping."""
         self.send("/ping " + token)
         return self.wait_for("* pong " + token)
-
-    def expect_closed(self, timeout=DEADLINE):
-        before = []
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                before.append(self.recv(max(0.01, deadline - time.monotonic())))
-        except Closed:
-            return before
-
-    def close(self):
-        self.sock.close()
 
 
 def member(daemon, nick, notices=True):
