@@ -178,9 +178,9 @@ int conn_send_encoded(struct conn *c, const void *data, size_t len)
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
+	size_t unsent = evbuffer_get_length(bufferevent_get_output(bev));
 
-	if (!(c->paused & PAUSE_OUTPUT) ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) > c->server->config.soft_output_bytes / 2)
+	if (!(c->paused & PAUSE_OUTPUT) || unsent > c->server->config.soft_output_bytes / 2)
 		return;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
 	conn_resume(c, PAUSE_OUTPUT);
@@ -562,8 +562,9 @@ static void read_input(struct conn *c, bool at_eof)
 			return;
 		}
 		if (r < 0) {
-			conn_fail(c, fd_frame_error_code(r), "%s", c->proto == PROTO_LINE
-					? "line is too long or not UTF-8 text" : fd_frame_strerror(r));
+			conn_fail(c, fd_frame_error_code(r), "%s",
+				  c->proto == PROTO_LINE ? "line is too long or not UTF-8 text"
+							 : fd_frame_strerror(r));
 			return;
 		}
 		if (c->proto == PROTO_LINE && !c->greeted) {

@@ -95,8 +95,9 @@ static void broadcast(struct room *r, struct conn *from, const char *text, size_
 	char *body = r->frame + FD_FRAME_HEADER_LEN;
 
 	if (body_len > FD_FRAME_MAX_BODY) {
-		conn_error(from, "frame-too-long", "with your nickname the message is over %d bytes; "
-			   "not sent", FD_FRAME_MAX_BODY);
+		conn_error(from, "frame-too-long",
+			   "with your nickname the message is over %d bytes; not sent",
+			   FD_FRAME_MAX_BODY);
 		return;
 	}
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
@@ -202,8 +203,8 @@ static void on_flood_timer(evutil_socket_t fd, short what, void *arg)
 static void room_hello(struct conn *c)
 {
 	if (c->proto == PROTO_LINE)
-		conn_notice(c, "welcome group %s -- /nick NAME renames you, /who lists the members, "
-			    "quit leaves", c->nick);
+		conn_notice(c, "welcome group %s -- /nick NAME renames you, "
+			    "/who lists the members, quit leaves", c->nick);
 	else
 		conn_notice(c, "welcome group %s", c->nick);
 	/* The name asked for was taken: say so (a seed client cannot answer an error). */
@@ -300,8 +301,8 @@ static void cmd_nick(struct conn *c, const char *arg)
 	char old[NICK_MAX + 1], nick[NICK_MAX + 1];
 
 	if (!conn_nick_valid(arg, strlen(arg))) {
-		conn_error(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
-			   NICK_MAX);
+		conn_error(c, "bad-nick",
+			   "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
 		return;
 	}
 	snprintf(nick, sizeof(nick), "%s", arg);
