@@ -137,6 +137,8 @@ int conn_send_message(struct conn *c, const char *text, size_t len)
 	return send_frame(c, FD_FRAME_MESSAGE, text, len);
 }
 
+static void vnotice(struct conn *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vnotice(struct conn *c, const char *fmt, va_list ap)
 {
 	char body[FD_FRAME_BODY_BUFSIZE];
@@ -156,6 +158,9 @@ void conn_notice(struct conn *c, const char *fmt, ...)
 	vnotice(c, fmt, ap);
 	va_end(ap);
 }
+
+static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
 {
