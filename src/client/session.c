@@ -198,7 +198,7 @@ int session_connect(struct session *s)
 
 static int send_frame(struct session *s, enum fd_frame_type type, const char *body, size_t len)
 {
-	if (!s->bev || s->state != SESSION_OPEN)
+	if (!s->bev || (s->state != SESSION_OPEN && s->state != SESSION_AUTH))
 		return -ENOTCONN;
 	return fd_frame_encode(bufferevent_get_output(s->bev), type, body, len);
 }
@@ -214,19 +214,38 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 	return 0;
 }
 
-/* Connected: introduce ourselves, then ask for notices without waiting for any answer. */
-static void opened(struct session *s)
+/* Introduce ourselves, then ask for notices without waiting for any answer. */
+static void send_hello(struct session *s)
 {
-	s->state = SESSION_OPEN;
 	if (s->cfg.line) {
 		send_line(s, "/nick ", s->nick);
 	} else {
 		send_frame(s, FD_FRAME_NICKNAME, s->nick, strlen(s->nick));
 		send_frame(s, FD_FRAME_COMMAND, "hello notices", strlen("hello notices"));
-		bufferevent_setwatermark(s->bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
 	}
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+}
+
+/* The nickname is on its way: the front end may talk. */
+static void opened(struct session *s)
+{
+	s->state = SESSION_OPEN;
+	send_hello(s);
 	s->ops->opened(s->ui);
+}
+
+/*
+ * Connected. With a key, the listener speaks first (a challenge) and the nickname follows our
+ * response; without one, we introduce ourselves at once.
+ */
+static void connected(struct session *s)
+{
+	if (!s->cfg.line)
+		bufferevent_setwatermark(s->bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	if (s->cfg.key_len > 0)
+		s->state = SESSION_AUTH;
+	else
+		opened(s);
 }
 
 static void copy_name(char *dst, const char *src)
@@ -313,11 +332,14 @@ static void on_challenge(struct session *s, const char *body, size_t len)
 		return;
 	}
 	send_frame(s, FD_FRAME_RESPONSE, response, AUTH_RESPONSE_LEN);
+	if (s->state == SESSION_AUTH)
+		opened(s);
 }
 
 static bool live(const struct session *s)
 {
-	return s->bev && (s->state == SESSION_OPEN || s->state == SESSION_QUITTING);
+	return s->bev && (s->state == SESSION_AUTH || s->state == SESSION_OPEN ||
+			  s->state == SESSION_QUITTING);
 }
 
 static void read_frames(struct session *s)
@@ -396,15 +418,16 @@ static void ended(struct session *s, short what, int sockerr)
 {
 	size_t pending = evbuffer_get_length(bufferevent_get_input(s->bev));
 
-	if (s->state == SESSION_QUITTING) {
+	if (pending > 0) {
+		/* Even after our quit: a server that stops mid-frame is broken. */
+		set_why(s, "connection closed by %s in the middle of a %s", s->target_name,
+			s->cfg.line ? "line" : "frame");
+		finish(s, -EPROTO);
+	} else if (s->state == SESSION_QUITTING) {
 		s->why[0] = '\0';
 		finish(s, 0);
 	} else if (s->bye) {
 		finish(s, 0); /* s->why holds the bye, in words */
-	} else if (pending > 0) {
-		set_why(s, "connection closed by %s in the middle of a %s", s->target_name,
-			s->cfg.line ? "line" : "frame");
-		finish(s, -EPROTO);
 	} else if (what & BEV_EVENT_ERROR) {
 		set_why(s, "connection to %s lost: %s", s->target_name, strerror(sockerr));
 		finish(s, -sockerr);
@@ -424,7 +447,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		sockerr = EIO;
 	if (s->state == SESSION_CONNECTING) {
 		if (what & BEV_EVENT_CONNECTED) {
-			opened(s);
+			connected(s);
 			return;
 		}
 		bufferevent_free(s->bev);
@@ -447,6 +470,8 @@ int session_say(struct session *s, const char *text)
 	size_t len = strlen(text);
 	int r;
 
+	if (s->state != SESSION_OPEN)
+		return -ENOTCONN;
 	if (len > FD_FRAME_MAX_BODY)
 		return -EMSGSIZE;
 	if (!utf8_valid(text, len))
@@ -464,6 +489,8 @@ int session_command(struct session *s, const char *text)
 {
 	size_t len = strlen(text);
 
+	if (s->state != SESSION_OPEN)
+		return -ENOTCONN;
 	if (len > FD_FRAME_MAX_BODY)
 		return -EMSGSIZE;
 	if (!utf8_valid(text, len))

@@ -40,7 +40,7 @@ struct session_config {
 
 /* Callbacks to the front end; @ui is the pointer given to session_new(). */
 struct session_ops {
-	/* Connected; the nickname (and "hello notices") are on their way. */
+	/* Connected (and authenticated); the nickname and "hello notices" are on their way. */
 	void (*opened)(void *ui);
 	/* A chat message (in group mode "NICK: TEXT"). */
 	void (*message)(void *ui, const char *text);
@@ -56,6 +56,7 @@ struct session_ops {
 enum session_state {
 	SESSION_IDLE,       /* not connected */
 	SESSION_CONNECTING, /* connect() in progress */
+	SESSION_AUTH,       /* connected, waiting for the challenge (we have a key) */
 	SESSION_OPEN,       /* nickname sent, chatting */
 	SESSION_QUITTING,   /* quit sent, waiting for the server to close */
 };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int notice_parse(char *body, struct notice *ret)
 {
@@ -222,7 +223,9 @@ static bool say_error(const struct notice *n, char *b, size_t len)
 	for (size_t i = 0; i < sizeof(error_words) / sizeof(error_words[0]); i++)
 		if (strcmp(n->args[0], error_words[i].code) == 0)
 			words = error_words[i].words;
-	if (words)
+	if (words && n->text && strcasecmp(words, n->text) == 0)
+		snprintf(b, len, "%s", words);
+	else if (words)
 		snprintf(b, len, "%s%s%s", words, n->text && *n->text ? ": " : "",
 			 n->text ? n->text : "");
 	else

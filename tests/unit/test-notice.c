@@ -97,6 +97,8 @@ static void test_words(void **state)
 		{ "error not-your-turn -- held until mary replies",
 		  "Not your turn yet: held until mary replies" },
 		{ "error strange-thing", "Error strange-thing" },
+		{ "error shutting-down -- the server is shutting down",
+		  "The server is shutting down" },
 		{ "pong 42", "pong 42" },
 	};
 	char out[256];
