@@ -169,5 +169,41 @@ class AgainstSeedServer(unittest.TestCase):
             self.assertEqual(err, "")
 
 
+class LineProtocol(unittest.TestCase):
+    """--line: a room's newline listener; notices are lines starting with "* "."""
+
+    def test_line_room(self):
+        import socket
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        got = []
+
+        def serve():
+            conn, _ = srv.accept()
+            with conn, conn.makefile("rwb") as f:
+                for raw in f:
+                    line = raw.decode().rstrip("\n")
+                    got.append(line)
+                    if line.startswith("/nick "):
+                        f.write(b"* renamed 127.0.0.1:1 bob\n* joined bob\n")
+                    elif line == "quit":
+                        break
+                    else:
+                        f.write(("bob: %s\n" % line).encode())
+                    f.flush()
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        code, out, err = run("--line", "--name", "bob", "127.0.0.1:%d" % srv.getsockname()[1],
+                             stdin_text="hello room\n")
+        t.join(30)
+        srv.close()
+        self.assertEqual(code, 0, err)
+        self.assertEqual(got, ["/nick bob", "hello room", "quit"])
+        self.assertEqual(out, "bob: hello room\n")
+        self.assertEqual(notices_of(err), ["127.0.0.1:1 is now known as bob", "bob joined"])
+
+
 if __name__ == "__main__":
     main()
