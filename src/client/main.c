@@ -23,10 +23,8 @@
 #include "auth.h"
 #include "build-config.h"
 #include "client.h"
+#include "nick.h"
 #include "target.h"
-
-/* Same rule as the daemon: 1 to 32 bytes, no control characters, spaces, ':' or ','. */
-#define NICK_MAX_BYTES 32
 
 static const char usage_text[] =
 	"Usage: frontdesk [OPTION]... [HOST[:PORT] | unix:PATH]\n"
@@ -58,21 +56,6 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'frontdesk --help' for more information.\n");
 	return EXIT_USAGE;
-}
-
-static bool nick_valid(const char *nick)
-{
-	size_t len = strlen(nick);
-
-	if (len == 0 || len > NICK_MAX_BYTES)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)nick[i];
-
-		if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == ':' || ch == ',')
-			return false;
-	}
-	return true;
 }
 
 static const char *login_name(void)
@@ -165,7 +148,7 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 
 	if (!nick)
 		nick = login_name();
-	if (!nick_valid(nick))
+	if (!fd_nick_valid(nick, strlen(nick)))
 		return usage_error("bad nickname '%s': 1 to 32 bytes without spaces, ':' or ','",
 				   nick);
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);

@@ -465,17 +465,25 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-int session_say(struct session *s, const char *text)
+/* What the user sends: connected, fits in a frame, UTF-8 without NUL. */
+static int check_outgoing(const struct session *s, const char *text, size_t len)
 {
-	size_t len = strlen(text);
-	int r;
-
 	if (s->state != SESSION_OPEN)
 		return -ENOTCONN;
 	if (len > FD_FRAME_MAX_BODY)
 		return -EMSGSIZE;
 	if (!utf8_valid(text, len))
 		return -EILSEQ;
+	return 0;
+}
+
+int session_say(struct session *s, const char *text)
+{
+	size_t len = strlen(text);
+	int r = check_outgoing(s, text, len);
+
+	if (r < 0)
+		return r;
 	r = s->cfg.line ? send_line(s, "", text) : send_frame(s, FD_FRAME_MESSAGE, text, len);
 	if (r < 0)
 		return r;
@@ -488,13 +496,10 @@ int session_say(struct session *s, const char *text)
 int session_command(struct session *s, const char *text)
 {
 	size_t len = strlen(text);
+	int r = check_outgoing(s, text, len);
 
-	if (s->state != SESSION_OPEN)
-		return -ENOTCONN;
-	if (len > FD_FRAME_MAX_BODY)
-		return -EMSGSIZE;
-	if (!utf8_valid(text, len))
-		return -EILSEQ;
+	if (r < 0)
+		return r;
 	return s->cfg.line ? send_line(s, "/", text) : send_frame(s, FD_FRAME_COMMAND, text, len);
 }
 

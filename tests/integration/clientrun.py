@@ -20,6 +20,15 @@ class ScriptClient:
                                      env=e)
         self.out = self.err = None
 
+    def feed(self, text, close=False):
+        """Write @text to the client's stdin now (and close it, when asked)."""
+        self.proc.stdin.write(text.encode())
+        if close:
+            self.proc.stdin.close()
+        else:
+            self.proc.stdin.flush()
+        return self
+
     def finish(self, stdin_text="", timeout=DEADLINE):
         """Write @stdin_text, close stdin, wait for the exit; return the exit code."""
         if self.proc.stdin and self.proc.stdin.closed:

@@ -143,9 +143,7 @@ class Errors(Case):
         with Daemon() as d:
             agent = Peer.agent(d, "mary")
             agent.notice(prefix="welcome")
-            c = ScriptClient("--name", "bob", "127.0.0.1:%d" % d.port)
-            c.proc.stdin.write(b"hello\n")
-            c.proc.stdin.flush()
+            c = ScriptClient("--name", "bob", "127.0.0.1:%d" % d.port).feed("hello\n")
             self.assertEqual(agent.message(), "hello")
             agent.command("kick bob")
             code = c.finish()
