@@ -162,7 +162,8 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 			c->target.port = 6666;
 	} else if (c->agent) {
 		if (target_agent_default(&c->target) < 0)
-			return usage_error("%s", "$RUNTIME_DIRECTORY is too long for a socket path");
+			return usage_error("%s",
+					   "$RUNTIME_DIRECTORY is too long for a socket path");
 	} else {
 		target_parse(TARGET_DEFAULT_HOST, &c->target);
 		if (c->line)

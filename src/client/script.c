@@ -207,7 +207,8 @@ static int setup_stdin(struct script *sc)
 
 	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
 		evutil_make_socket_nonblocking(STDIN_FILENO);
-		sc->stdin_ev = event_new(sc->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, sc);
+		sc->stdin_ev = event_new(sc->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin,
+					 sc);
 		if (!sc->stdin_ev || event_add(sc->stdin_ev, NULL) < 0)
 			return -ENOMEM;
 		return 0;

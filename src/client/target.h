@@ -32,7 +32,7 @@ struct target_addrs {
 /* target_parse() - parse @s; a missing port is TARGET_DEFAULT_PORT. Return: 0 or -EINVAL. */
 int target_parse(const char *s, struct target *ret);
 
-/* target_agent_default() - unix:$RUNTIME_DIRECTORY/agent.sock, else unix:/run/frontdesk/agent.sock. */
+/* target_agent_default() - unix:$RUNTIME_DIRECTORY/agent.sock, else /run/frontdesk/agent.sock. */
 int target_agent_default(struct target *ret);
 
 /* target_format() - the target as the user would write it ("127.0.0.1:21567", "unix:/x"). */

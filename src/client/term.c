@@ -400,9 +400,12 @@ static const struct term_command {
 } commands[] = {
 	{ "quit", ARG_NONE, "/quit             leave (Ctrl-D too)", cmd_quit },
 	{ "who", ARG_NONE, "/who              who is here (group mode)", cmd_send },
-	{ "next", ARG_NONE, "/next             agent: end this conversation, serve the next", cmd_send },
-	{ "queue", ARG_NONE, "/queue            agent: who is waiting, and for how long", cmd_send },
-	{ "kick", ARG_REQUIRED, "/kick NAME        agent: end that customer's connection", cmd_send },
+	{ "next", ARG_NONE, "/next             agent: end this conversation, serve the next",
+	  cmd_send },
+	{ "queue", ARG_NONE, "/queue            agent: who is waiting, and for how long",
+	  cmd_send },
+	{ "kick", ARG_REQUIRED, "/kick NAME        agent: end that customer's connection",
+	  cmd_send },
 	{ "nick", ARG_REQUIRED, "/nick NAME        change your nickname", cmd_nick },
 	{ "help", ARG_NONE, "/help             this list", cmd_help },
 };
@@ -487,8 +490,10 @@ static void answer_reconnect(struct term *t, const char *line)
 static void on_line(char *line)
 {
 	struct term *t = current;
-	int width = text_width(t->prompt, strlen(t->prompt)) + (line ? text_width(line, strlen(line)) : 0);
+	int width = text_width(t->prompt, strlen(t->prompt));
 
+	if (line)
+		width += text_width(line, strlen(line));
 	/* libedit moved below the input; take the echo off the screen, we print our own. */
 	printf("\r\033[%dA\033[J", rows_before(width) + 1);
 	t->in_handler = true;
