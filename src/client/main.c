@@ -36,7 +36,7 @@ static const char usage_text[] =
 	"  -l, --line           newline protocol, for a group line listener (default port 6666)\n"
 	"  -k, --key-file FILE  answer the server's authentication challenge with this key\n"
 	"  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
-	"  -r, --reconnect      reconnect with back-off when the connection is lost\n"
+	"  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
 	"  -h, --help           show this help and exit\n"
 	"  -V, --version        show the version and exit\n"
 	"\n"
