@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -223,10 +224,13 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	evutil_socket_t fd = bufferevent_getfd(bev);
+	int pending = 0;
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
-	if (fd < 0 || shutdown(fd, SHUT_WR) < 0) {
+	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
+	if (fd < 0 || shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 ||
+	    pending == 0) {
 		conn_lost(c);
 		return;
 	}
@@ -323,8 +327,12 @@ static bool nick_valid(const char *nick, size_t len)
 	return true;
 }
 
+#define HELLO_FRAME "0020|4|hello notices"
+
 static void on_nickname(struct conn *c, const struct fd_frame *f)
 {
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
 	if (!nick_valid(f->body, f->len)) {
 		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
 			  NICK_MAX);
@@ -334,8 +342,23 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 	server_unique_nick(c->server, c, c->nick);
 	conn_set_timer(c, 0);
 	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
+	/*
+	 * Our clients send "hello notices" in the same write as the nickname. Taking it now, before
+	 * the mode sees the conn, lets a refusal at the door (queue-full, agent-busy) reach them.
+	 */
+	if (evbuffer_get_length(in) >= sizeof(HELLO_FRAME) - 1) {
+		char next[sizeof(HELLO_FRAME) - 1];
+
+		evbuffer_copyout(in, next, sizeof(next));
+		if (memcmp(next, HELLO_FRAME, sizeof(next)) == 0) {
+			evbuffer_drain(in, sizeof(next));
+			c->notices = true;
+		}
+	}
 	c->attached = true;
 	c->server->mode->attach(c);
+	if (c->notices && conn_live(c))
+		c->server->mode->hello(c);
 }
 
 static void cmd_hello(struct conn *c, const char *arg)
