@@ -153,6 +153,21 @@ class Errors(Case):
         self.assertTrue(c.err.endswith("frontdesk: connection closed by 127.0.0.1:%d: You were "
                                        "removed: mary ended your connection\n" % d.port), c.err)
 
+    def test_refusal_reaches_the_user(self):
+        from fdtest import Peer
+        with Daemon("max_queue = 1\n") as d:
+            first = Peer.customer(d, "first")
+            first.notice(prefix="welcome")
+            second = Peer.customer(d, "second")
+            second.notice(prefix="queued 1")
+            code, out, err = run("--name", "third", "127.0.0.1:%d" % d.port, stdin_text="hi\n")
+            first.close()
+            second.close()
+        self.assertEqual(code, 1)
+        full = "The line is full: 1 customers are already waiting; try again later"
+        self.assertEqual(err, "* %s\nfrontdesk: connection closed by 127.0.0.1:%d: %s\n"
+                         % (full, d.port, full))
+
     def test_key_file_must_be_private(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "key")
