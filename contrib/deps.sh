@@ -4,7 +4,7 @@
 
 FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
-	libevent-dev libinih-dev
+	libevent-dev libinih-dev libedit-dev libssl-dev
 	libcmocka-dev python3 tmux
 )
 
