@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "nick.h"
 #include "server.h"
 
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
@@ -318,27 +319,13 @@ void conn_drop_held(struct conn *c)
 	evbuffer_drain(c->held, evbuffer_get_length(c->held));
 }
 
-/* Nicknames must be safe to print in a notice ("customer NAME") and a room line ("NAME: hi"). */
-static bool nick_valid(const char *nick, size_t len)
-{
-	if (len == 0 || len > NICK_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)nick[i];
-
-		if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == ':' || ch == ',')
-			return false;
-	}
-	return true;
-}
-
 #define HELLO_FRAME "0020|4|hello notices"
 
 static void on_nickname(struct conn *c, const struct fd_frame *f)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
-	if (!nick_valid(f->body, f->len)) {
+	if (!fd_nick_valid(f->body, f->len)) {
 		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
 			  NICK_MAX);
 		return;

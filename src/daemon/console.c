@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "notice.h"
 #include "server.h"
 
 struct console {
@@ -48,28 +49,23 @@ static void console_print(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* Notices in words; the ones the console does not know are shown as they came. */
-static void show_notice(struct console *con, const char *n)
+/* Notices in words, as the client shows them; a few also update what the console knows. */
+static void show_notice(struct console *con, char *body)
 {
-	char name[NICK_MAX + 1];
-	unsigned count;
+	char words[FD_FRAME_BODY_BUFSIZE];
+	struct notice n;
 
-	if (sscanf(n, "customer %32s", name) == 1 && strncmp(n, "customer-", 9) != 0) {
-		snprintf(con->customer, sizeof(con->customer), "%s", name);
-		console_print("* You are now talking to %s.", name);
-	} else if (sscanf(n, "customer-left %32s", name) == 1) {
-		console_print("* %s left.", name);
-		con->customer[0] = '\0';
-	} else if (sscanf(n, "queue %u", &count) == 1) {
-		console_print("* %u waiting in line.", count);
-	} else if (strcmp(n, "turn") == 0) {
-		console_print("* Your turn to write.");
-	} else if (strncmp(n, "welcome ", 8) == 0 || strncmp(n, "turns ", 6) == 0 ||
-		   strncmp(n, "pong", 4) == 0) {
+	if (notice_parse(body, &n) < 0)
 		return;
-	} else {
-		console_print("* %s", n);
-	}
+	if (notice_is(&n, "customer", 1))
+		snprintf(con->customer, sizeof(con->customer), "%s", n.args[0]);
+	else if (notice_is(&n, "customer-left", 1))
+		con->customer[0] = '\0';
+	/* Bookkeeping and barrier replies are not news for a person. */
+	if (notice_is(&n, "welcome", 0) || notice_is(&n, "turns", 0) || notice_is(&n, "pong", 0))
+		return;
+	notice_describe(&n, words, sizeof(words));
+	console_print("* %s", words);
 }
 
 /* Frames from the server to the console agent. */
