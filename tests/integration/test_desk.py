@@ -11,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import (DEADLINE, FRONTDESKD, MESSAGE, NOTICE, Closed, Daemon, Peer,  # noqa: E402
+from fdtest import (DEADLINE, daemon_argv, MESSAGE, NOTICE, Closed, Daemon, Peer,  # noqa: E402
                     frame, messages, notices, NICKNAME, COMMAND)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -376,7 +376,8 @@ class Console(unittest.TestCase):
             time.sleep(0.05)
 
     def test_typed_reply_reaches_the_customer(self):
-        cmd = "%s --console -v -c %s 2>%s" % (FRONTDESKD, self.d.config_path, self.d.log_path)
+        cmd = "%s --console -v -c %s 2>%s" % (" ".join(daemon_argv(self.d.dir)),
+                                              self.d.config_path, self.d.log_path)
         subprocess.run(self.tmux + ["new-session", "-d", "-x", "120", "-y", "30", cmd], check=True)
         self.wait_screen("You are the agent")
         deadline = time.monotonic() + DEADLINE
@@ -395,6 +396,12 @@ class Console(unittest.TestCase):
         subprocess.run(self.tmux + ["send-keys", "C-d"])
         self.assertIn("error shutting-down -- the server is shutting down",
                       notices(cust.expect_closed()))
+        # The session ends when the daemon exits; under valgrind its report must be empty.
+        deadline = time.monotonic() + DEADLINE
+        while subprocess.run(self.tmux + ["has-session"], capture_output=True).returncode == 0:
+            self.assertLess(time.monotonic(), deadline, "the daemon did not exit on Ctrl-D")
+            time.sleep(0.05)
+        self.assertEqual(self.d.memcheck_report(), "")
 
 
 if __name__ == "__main__":
