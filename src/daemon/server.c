@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -72,9 +73,9 @@ void server_conn_closing(struct server *s, struct conn *c)
 }
 
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
-			  const char *peer)
+			  const char *peer, const struct auth_key *key)
 {
-	struct conn *c = conn_new(s, bev, role, peer);
+	struct conn *c = conn_new(s, bev, role, peer, key);
 
 	if (!c) {
 		log_warnx("%s: out of memory for a new connection", peer);
@@ -88,7 +89,7 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 }
 
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role)
+		   const struct listener *l)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
 	struct bufferevent *bev;
@@ -112,7 +113,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		evutil_closesocket(fd);
 		return;
 	}
-	server_adopt(s, bev, role, peer);
+	server_adopt(s, bev, l->role, peer, l->key);
 }
 
 struct conn *server_find_nick(struct server *s, const char *nick)
@@ -214,6 +215,7 @@ static int bind_all(struct server *s)
 		r = listener_new_tcp(s, &cfg->listen.v[i], role, &l);
 		if (r < 0)
 			return r;
+		l->key = cfg->key_file[0] ? &s->key : NULL;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
 		log_info("listening on %s (framed protocol, %ss)", l->name, role_name(role));
@@ -225,7 +227,41 @@ static int bind_all(struct server *s)
 		add_listener(s, l);
 		log_info("agent socket %s", cfg->agent_socket);
 	}
+	for (size_t i = 0; i < cfg->agent_listen.n; i++) {
+		r = listener_new_tcp(s, &cfg->agent_listen.v[i], ROLE_AGENT, &l);
+		if (r < 0)
+			return r;
+		l->key = &s->agent_key; /* config.c refuses agent_listen without a key */
+		add_listener(s, l);
+		log_info("listening on %s (framed protocol, agents, key required)", l->name);
+	}
 	return 0;
+}
+
+/* Key files must not be readable by others: refuse to start rather than run with a leaked key. */
+static int load_key(const char *path, const char *what, struct auth_key *key)
+{
+	int r = auth_read_key(path, S_IRWXO, key->bytes, sizeof(key->bytes), &key->len);
+
+	switch (r) {
+	case 0:
+		if (key->len < 16)
+			log_warnx("%s %s: a key shorter than 16 bytes is easy to guess", what, path);
+		return 0;
+	case -EPERM:
+		log_warnx("%s %s: others may access it; run chmod o-rwx %s", what, path, path);
+		break;
+	case -EINVAL:
+		log_warnx("%s %s: the file is empty", what, path);
+		break;
+	case -EFBIG:
+		log_warnx("%s %s: longer than %d bytes", what, path, AUTH_KEY_MAX);
+		break;
+	default:
+		log_warnx("%s %s: %s", what, path, strerror(-r));
+		break;
+	}
+	return r;
 }
 
 int server_new(const struct config *cfg, struct server **ret)
@@ -272,6 +308,15 @@ int server_new(const struct config *cfg, struct server **ret)
 	}
 	s->mode = &desk_ops;
 
+	if (cfg->key_file[0] && (r = load_key(cfg->key_file, "key_file", &s->key)) < 0) {
+		server_free(s);
+		return r;
+	}
+	if (cfg->agent_key_file[0] &&
+	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0) {
+		server_free(s);
+		return r;
+	}
 	r = bind_all(s);
 	if (r < 0) {
 		server_free(s);
@@ -310,6 +355,8 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	desk_free(s->desk);
+	explicit_bzero(&s->key, sizeof(s->key));
+	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
 	if (s->sweep)
 		event_free(s->sweep);
 	if (s->stop_timer)
