@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <sys/un.h>
 
@@ -46,6 +47,9 @@ struct config {
 	struct endpoint_list listen;
 	struct endpoint_list line_listen;
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct endpoint_list agent_listen; /* TCP endpoints for remote agents (need agent_key_file) */
+	char key_file[256];                /* challenge on the customer/member framed listeners */
+	char agent_key_file[256];          /* challenge on agent_listen */
 	enum turns turns;
 	enum log_level log_level;
 	unsigned max_frame;             /* bytes, whole frame */
@@ -72,6 +76,9 @@ void config_init(struct config *c);
  * On failure @c is left as it was.
  */
 int config_load(struct config *c, const char *path, char **ret_errors);
+
+/* config_load_file() - the same from an open stream; @path names it in the messages. */
+int config_load_file(struct config *c, FILE *f, const char *path, char **ret_errors);
 
 const char *config_mode_name(enum fd_mode mode);
 

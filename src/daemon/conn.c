@@ -26,20 +26,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "auth.h"
 #include "line.h"
 #include "log.h"
+#include "nick.h"
 #include "server.h"
 
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
 #define CLOSE_TIMEOUT 5
 
-static const char *const state_names[] = { "handshake", "queued", "active", "closing", "dead" };
+static const char *const state_names[] = { "challenge", "handshake", "queued", "active",
+					   "closing", "dead" };
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -55,7 +59,7 @@ static time_t now_monotonic(void)
 }
 
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
-		      const char *peer)
+		      const char *peer, const struct auth_key *key)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -71,11 +75,24 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->held = evbuffer_new();
 	c->timer = evtimer_new(s->base, on_timer, c);
 	if (!c->held || !c->timer) {
+		c->bev = NULL; /* the caller still owns it */
 		conn_free(c);
 		return NULL;
 	}
 	bufferevent_setcb(bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
+	if (key) {
+		/* The challenge goes out before anything else; the answer is due by the deadline. */
+		if (auth_new_challenge(c->challenge) < 0) {
+			c->bev = NULL; /* the caller still owns it */
+			conn_free(c);
+			return NULL;
+		}
+		c->key = key;
+		c->state = CONN_CHALLENGE;
+		fd_frame_encode(bufferevent_get_output(bev), FD_FRAME_CHALLENGE, c->challenge,
+				strlen(c->challenge));
+	}
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, s->config.handshake_timeout);
 	return c;
@@ -191,6 +208,8 @@ int conn_send_message(struct conn *c, const char *text, size_t len)
 	return send_frame(c, FD_FRAME_MESSAGE, text, len);
 }
 
+static void vnotice(struct conn *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vnotice(struct conn *c, const char *fmt, va_list ap)
 {
 	char body[FD_FRAME_BODY_BUFSIZE];
@@ -210,6 +229,9 @@ void conn_notice(struct conn *c, const char *fmt, ...)
 	vnotice(c, fmt, ap);
 	va_end(ap);
 }
+
+static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
 {
@@ -278,10 +300,13 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	evutil_socket_t fd = bufferevent_getfd(bev);
+	int pending = 0;
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
-	if (fd < 0 || shutdown(fd, SHUT_WR) < 0) {
+	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
+	if (fd < 0 || shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 ||
+	    pending == 0) {
 		conn_lost(c);
 		return;
 	}
@@ -379,19 +404,7 @@ void conn_drop_held(struct conn *c)
 	evbuffer_drain(c->held, evbuffer_get_length(c->held));
 }
 
-/* Nicknames must be safe to print in a notice ("customer NAME") and a room line ("NAME: hi"). */
-bool conn_nick_valid(const char *nick, size_t len)
-{
-	if (len == 0 || len > NICK_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)nick[i];
-
-		if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == ':' || ch == ',')
-			return false;
-	}
-	return true;
-}
+#define HELLO_FRAME "0020|4|hello notices"
 
 /* The name in c->asked is valid: make it unique and hand the conn to the mode. */
 static void attach(struct conn *c)
@@ -402,16 +415,33 @@ static void attach(struct conn *c)
 	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
 	c->attached = true;
 	c->server->mode->attach(c);
+	if (c->notices && conn_live(c))
+		c->server->mode->hello(c);
 }
 
 static void on_nickname(struct conn *c, const struct fd_frame *f)
 {
-	if (!conn_nick_valid(f->body, f->len)) {
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (!fd_nick_valid(f->body, f->len)) {
 		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
 			  NICK_MAX);
 		return;
 	}
 	memcpy(c->asked, f->body, f->len + 1);
+	/*
+	 * Our clients send "hello notices" in the same write as the nickname. Taking it now, before
+	 * the mode sees the conn, lets a refusal at the door (queue-full, agent-busy) reach them.
+	 */
+	if (evbuffer_get_length(in) >= sizeof(HELLO_FRAME) - 1) {
+		char next[sizeof(HELLO_FRAME) - 1];
+
+		evbuffer_copyout(in, next, sizeof(next));
+		if (memcmp(next, HELLO_FRAME, sizeof(next)) == 0) {
+			evbuffer_drain(in, sizeof(next));
+			c->notices = true;
+		}
+	}
 	attach(c);
 }
 
@@ -513,8 +543,36 @@ static void on_command(struct conn *c, const struct fd_frame *f)
 	cmd->run(c, arg);
 }
 
+/*
+ * A peer that was challenged speaks our protocol, so it is told why it failed even though it
+ * could not have asked for notices yet.
+ */
+static void fail_auth(struct conn *c, const char *why)
+{
+	c->notices = true;
+	conn_fail(c, "auth-failed", "%s", why);
+}
+
+static void on_response(struct conn *c, const struct fd_frame *f)
+{
+	if (f->type != FD_FRAME_RESPONSE) {
+		fail_auth(c, "answer the challenge (a type 8 frame) first");
+		return;
+	}
+	if (!auth_check(c->key->bytes, c->key->len, c->challenge, f->body, f->len)) {
+		fail_auth(c, "wrong answer to the challenge");
+		return;
+	}
+	c->key = NULL;
+	conn_set_state(c, CONN_HANDSHAKE);
+}
+
 static void on_frame(struct conn *c, const struct fd_frame *f)
 {
+	if (c->state == CONN_CHALLENGE) {
+		on_response(c, f);
+		return;
+	}
 	if (c->state == CONN_HANDSHAKE) {
 		if (c->refuse_code)
 			on_refused_frame(c, f);
@@ -608,6 +666,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	switch (c->state) {
+	case CONN_CHALLENGE:
+		fail_auth(c, "no answer to the challenge in time");
+		break;
 	case CONN_HANDSHAKE:
 		if (c->refuse_code) {
 			conn_fail(c, c->refuse_code, "%s", c->refuse_text);

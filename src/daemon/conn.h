@@ -24,15 +24,19 @@
 
 #include <frontdesk/frame.h>
 
+struct auth_key;
 struct server;
 struct bufferevent;
 struct evbuffer;
 struct event;
 
-/* Nicknames: 1..NICK_MAX bytes of UTF-8, no control characters, spaces, ':' or ','. */
-#define NICK_MAX 32
+#include "nick.h"
+
+/* Nicknames follow the shared rule in nick.h. */
+#define NICK_MAX FD_NICK_MAX
 
 enum conn_state {
+	CONN_CHALLENGE, /* keyed listener: waiting for the answer to our challenge */
 	CONN_HANDSHAKE, /* waiting for the nickname */
 	CONN_QUEUED,    /* single-agent: a customer waiting in line */
 	CONN_ACTIVE,    /* the served customer, the agent, or a group member */
@@ -81,6 +85,8 @@ struct conn {
 	char nick[NICK_MAX + 1];
 	char asked[NICK_MAX + 1]; /* the nickname asked for, before server_unique_nick() */
 	char peer[64]; /* "ip:port" or "agent socket" */
+	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
+	char challenge[65];
 	struct evbuffer *held; /* encoded type 2 frames, oldest first */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
 	TAILQ_ENTRY(conn) link;  /* the mode's list: the desk's queue */
@@ -88,17 +94,18 @@ struct conn {
 
 TAILQ_HEAD(conn_list, conn);
 
-/* conn_new() - adopt an accepted socket (or a bufferevent pair end, fd -1). */
+/*
+ * conn_new() - adopt an accepted socket (or a bufferevent pair end, fd -1). With a @key the
+ * peer is challenged first and must answer before anything else.
+ */
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
-		      const char *peer);
+		      const char *peer, const struct auth_key *key);
 void conn_free(struct conn *c);
 /* conn_start_line() - a line-protocol peer: no handshake, named by its address, attached now. */
 void conn_start_line(struct conn *c);
 
 bool conn_live(const struct conn *c);
 void conn_set_state(struct conn *c, enum conn_state state);
-/* conn_nick_valid() - 1..NICK_MAX bytes, no control characters, spaces, ':' or ','. */
-bool conn_nick_valid(const char *nick, size_t len);
 
 /* Output. Each checks the output bound first; a peer past it is closed as a slow consumer. */
 int conn_send_message(struct conn *c, const char *text, size_t len);

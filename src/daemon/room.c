@@ -35,6 +35,7 @@
 
 #include "line.h"
 #include "log.h"
+#include "nick.h"
 #include "server.h"
 
 /* Trips of the rate limit that drop a member, unless FLOOD_FORGET seconds pass between them. */
@@ -235,9 +236,6 @@ static void room_attach(struct conn *c)
 		r->nline++;
 	conn_set_state(c, CONN_ACTIVE);
 	tell_all(r, c, "joined %s", c->nick);
-	/* Line peers always get notices; framed ones after "hello notices". */
-	if (c->notices)
-		room_hello(c);
 }
 
 static void member_free(struct member *m)
@@ -300,7 +298,7 @@ static void cmd_nick(struct conn *c, const char *arg)
 	struct room *r = c->server->room;
 	char old[NICK_MAX + 1], nick[NICK_MAX + 1];
 
-	if (!conn_nick_valid(arg, strlen(arg))) {
+	if (!fd_nick_valid(arg, strlen(arg))) {
 		conn_error(c, "bad-nick",
 			   "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
 		return;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -37,6 +38,14 @@ static const char *role_name(enum conn_role role)
 	}
 }
 
+void server_detach(struct conn *c)
+{
+	if (c->attached && !c->detached && !conn_live(c)) {
+		c->detached = true;
+		c->server->mode->detach(c);
+	}
+}
+
 /* Closed conns: tell the mode (outside every other callback), free the finished ones. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
@@ -44,10 +53,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	struct conn *c, *next;
 
 	for (c = TAILQ_FIRST(&s->gone); c; c = next) {
-		if (c->attached && !c->detached) {
-			c->detached = true;
-			s->mode->detach(c);
-		}
+		server_detach(c);
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == CONN_DEAD) {
 			TAILQ_REMOVE(&s->gone, c, entry);
@@ -72,9 +78,9 @@ void server_conn_closing(struct server *s, struct conn *c)
 }
 
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
-			  const char *peer)
+			  const char *peer, const struct auth_key *key)
 {
-	struct conn *c = conn_new(s, bev, role, peer);
+	struct conn *c = conn_new(s, bev, role, peer, key);
 
 	if (!c) {
 		log_warnx("%s: out of memory for a new connection", peer);
@@ -121,7 +127,7 @@ static const char *refusal(struct server *s, const struct sockaddr *sa, const ch
 }
 
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role, enum conn_proto proto)
+		   const struct listener *l)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
 	const char *refuse = NULL, *refuse_text = NULL;
@@ -148,7 +154,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		evutil_closesocket(fd);
 		return;
 	}
-	c = server_adopt(s, bev, role, peer);
+	c = server_adopt(s, bev, l->role, peer, l->key);
 	if (!c)
 		return;
 	if (refuse) {
@@ -156,7 +162,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		c->refuse_text = refuse_text;
 		s->nrefusing++;
 	}
-	if (proto == PROTO_LINE)
+	if (l->proto == PROTO_LINE)
 		conn_start_line(c);
 }
 
@@ -259,6 +265,7 @@ static int bind_all(struct server *s)
 		r = listener_new_tcp(s, &cfg->listen.v[i], role, PROTO_FRAMED, &l);
 		if (r < 0)
 			return r;
+		l->key = cfg->key_file[0] ? &s->key : NULL;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
 		log_info("listening on %s (framed protocol, %ss)", l->name, role_name(role));
@@ -277,7 +284,41 @@ static int bind_all(struct server *s)
 		add_listener(s, l);
 		log_info("agent socket %s", cfg->agent_socket);
 	}
+	for (size_t i = 0; i < cfg->agent_listen.n; i++) {
+		r = listener_new_tcp(s, &cfg->agent_listen.v[i], ROLE_AGENT, PROTO_FRAMED, &l);
+		if (r < 0)
+			return r;
+		l->key = &s->agent_key; /* config.c refuses agent_listen without a key */
+		add_listener(s, l);
+		log_info("listening on %s (framed protocol, agents, key required)", l->name);
+	}
 	return 0;
+}
+
+/* Key files must not be readable by others: refuse to start rather than run with a leaked key. */
+static int load_key(const char *path, const char *what, struct auth_key *key)
+{
+	int r = auth_read_key(path, S_IRWXO, key->bytes, sizeof(key->bytes), &key->len);
+
+	switch (r) {
+	case 0:
+		if (key->len < 16)
+			log_warnx("%s %s: a key shorter than 16 bytes is easy to guess", what, path);
+		return 0;
+	case -EPERM:
+		log_warnx("%s %s: others may access it; run chmod o-rwx %s", what, path, path);
+		break;
+	case -EINVAL:
+		log_warnx("%s %s: the file is empty", what, path);
+		break;
+	case -EFBIG:
+		log_warnx("%s %s: longer than %d bytes", what, path, AUTH_KEY_MAX);
+		break;
+	default:
+		log_warnx("%s %s: %s", what, path, strerror(-r));
+		break;
+	}
+	return r;
 }
 
 int server_new(const struct config *cfg, struct server **ret)
@@ -324,6 +365,15 @@ int server_new(const struct config *cfg, struct server **ret)
 		return r;
 	}
 
+	if (cfg->key_file[0] && (r = load_key(cfg->key_file, "key_file", &s->key)) < 0) {
+		server_free(s);
+		return r;
+	}
+	if (cfg->agent_key_file[0] &&
+	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0) {
+		server_free(s);
+		return r;
+	}
 	r = bind_all(s);
 	if (r < 0) {
 		server_free(s);
@@ -363,6 +413,8 @@ void server_free(struct server *s)
 	}
 	desk_free(s->desk);
 	room_free(s->room);
+	explicit_bzero(&s->key, sizeof(s->key));
+	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
 	if (s->sweep)
 		event_free(s->sweep);
 	if (s->stop_timer)

@@ -14,6 +14,7 @@
 
 #include <frontdesk/frame.h>
 
+#include "auth.h"
 #include "config.h"
 #include "conn.h"
 
@@ -40,9 +41,12 @@ struct command {
 
 /* What a mode implements. Every hook gets a live conn, except detach. */
 struct mode_ops {
-	/* attach: the nickname is accepted; the conn enters the mode (or is refused by it). */
+	/*
+	 * attach: the nickname is accepted; the conn enters the mode (or is refused by it). It
+	 * tells others about the newcomer but not the newcomer itself: that is hello's job.
+	 */
 	void (*attach)(struct conn *c);
-	/* hello: the peer opted into notices; tell it where it stands. */
+	/* hello: the peer opted into notices: welcome, then where it stands. */
 	void (*hello)(struct conn *c);
 	void (*message)(struct conn *c, const struct fd_frame *f);
 	/* detach: an attached conn has closed; called once, from the sweep. */
@@ -67,6 +71,8 @@ struct server {
 	struct event *stop_timer;
 	bool stopping;
 	int exit_code;
+	struct auth_key key;       /* key_file, for customer/member listeners */
+	struct auth_key agent_key; /* agent_key_file, for agent_listen */
 	/* Decode buffers: one for frames just read, one for held frames being released. */
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char held_body[FD_FRAME_BODY_BUFSIZE];
@@ -78,12 +84,18 @@ void server_free(struct server *s);
 /* server_run() - until SIGINT/SIGTERM and the connections have drained. Returns exit code. */
 int server_run(struct server *s);
 
-/* server_accept() - a listener has a new socket for @role. Takes ownership of @fd. */
+/* server_accept() - listener @l has a new socket. Takes ownership of @fd. */
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role, enum conn_proto proto);
-/* server_adopt() - attach an already created bufferevent (the console's pair end). */
+		   const struct listener *l);
+/* server_adopt() - attach an already created bufferevent (the console's pair end, an accepted
+ * socket); @key, if set, makes the peer answer a challenge first. */
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
-			  const char *peer);
+			  const char *peer, const struct auth_key *key);
+/*
+ * server_detach() - tell the mode now that closed conn @c has left, instead of at the sweep.
+ * Only for a command handler acting on another conn (next, kick), never inside a loop over conns.
+ */
+void server_detach(struct conn *c);
 /* server_conn_closing() - called by conn.c when a conn starts closing or dies. */
 void server_conn_closing(struct server *s, struct conn *c);
 

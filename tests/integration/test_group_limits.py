@@ -11,8 +11,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import COMMAND, MESSAGE, NICKNAME, NOTICE, frame, main, notices  # noqa: E402
-from grouptest import DEADLINE, GROUP, Closed, Daemon, Peer, member  # noqa: E402
+from fdtest import COMMAND, MESSAGE, NICKNAME, NOTICE, VALGRIND, frame, main  # noqa: E402
+from grouptest import DEADLINE, GROUP, Closed, Daemon, Peer, member, under_memory_tool  # noqa: E402
 
 
 class Reader(threading.Thread):
@@ -76,7 +76,8 @@ class SlowConsumer(unittest.TestCase):
                 r.wait(lambda r: r.messages and r.messages[-1] == "bob: END", 60)
                 self.assertEqual(r.messages[:-1], ["bob: %d %s" % (i, text) for i in range(sent)])
             # Bounded: five 64 KiB output buffers and change, however much was sent.
-            self.assertLess(rss_max - rss_before, 16 * 1024, (rss_before, rss_max, sent))
+            if not under_memory_tool(d):
+                self.assertLess(rss_max - rss_before, 16 * 1024, (rss_before, rss_max, sent))
             self.assertGreater(sent * len(text), 1024 * 1024)
             for s in sleepers:
                 frames = s.expect_closed()
@@ -109,7 +110,7 @@ class Flood(unittest.TestCase):
             start = time.monotonic()
             bob.say("unaffected")
             ra.wait(lambda r: "bob: unaffected" in r.messages)
-            self.assertLess(time.monotonic() - start, 2.0)
+            self.assertLess(time.monotonic() - start, 6.0 if VALGRIND else 2.0)
             # Repeated abuse ends in a drop.
             rest = [b for t, b in flooder.expect_closed() if t == NOTICE]
             self.assertIn("error flood -- more than 50 messages a second, 3 times; disconnected",

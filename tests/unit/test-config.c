@@ -119,14 +119,14 @@ static void test_group_limits(void **state)
 
 	config_init(&c);
 	assert_int_equal(c.soft_output_bytes, 256 * 1024);
-	assert_int_equal(c.max_per_address, 100);
+	assert_int_equal(c.max_per_address, 0);
 	assert_int_equal(c.max_msgs_per_sec, 10);
 	assert_int_equal(c.msg_burst, 30);
 	/* The soft output limit follows the hard one unless it is set. */
-	assert_int_equal(load("mode = group\nmax_output_bytes = 64K\nmax_per_address = 0\n"
+	assert_int_equal(load("mode = group\nmax_output_bytes = 64K\nmax_per_address = 5\n"
 			      "max_msgs_per_sec = 0\nmsg_burst = 5\n", &c, &errors), 0);
 	assert_int_equal(c.soft_output_bytes, 16 * 1024);
-	assert_int_equal(c.max_per_address, 0);
+	assert_int_equal(c.max_per_address, 5);
 	assert_int_equal(c.max_msgs_per_sec, 0);
 	assert_int_equal(c.msg_burst, 5);
 	assert_int_equal(load("max_output_bytes = 64K\nsoft_output_bytes = 128K\nmsg_burst = 0\n",
