@@ -15,9 +15,12 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "activation.h"
 #include "desk.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
+#include "reload.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
 #define SHUTDOWN_TIMEOUT 5
@@ -78,7 +81,7 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;
-	log_debug("%s: connected as %s", peer, role_name(role));
+	log_info("%s: connected as %s", peer, role_name(role));
 	return c;
 }
 
@@ -168,6 +171,7 @@ void server_begin_shutdown(struct server *s, int code)
 	s->stopping = true;
 	s->exit_code = code;
 	log_info("shutting down");
+	notify_stopping(s->notify);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 
@@ -185,7 +189,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct server *s = arg;
 
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: configuration reload is not supported yet; ignoring");
+		server_reload(s);
 		return;
 	}
 	server_begin_shutdown(s, 0);
@@ -198,29 +202,83 @@ static int add_listener(struct server *s, struct listener *l)
 	return 0;
 }
 
+/* A listen address from systemd's sockets, or bound here when systemd passed none. */
+static int listen_tcp(struct server *s, struct activation *act, const struct endpoint *e,
+		      enum conn_role role, struct listener **ret)
+{
+	char name[300], passed[512];
+	int fd;
+
+	if (!act->n)
+		return listener_new_tcp(s, e, role, ret);
+	endpoint_format(e, name, sizeof(name));
+	fd = activation_take_tcp(act, e);
+	if (fd < 0) {
+		activation_describe(act, passed, sizeof(passed));
+		log_warnx("socket activation: listen = %s is not among the sockets systemd passed "
+			  "(unmatched: %s); make listen and ListenStream= in frontdeskd.socket "
+			  "agree",
+			  name, passed[0] ? passed : "none");
+		return -EADDRNOTAVAIL;
+	}
+	return listener_new_fd(s, fd, name, role, ret);
+}
+
 static int bind_all(struct server *s)
 {
 	const struct config *cfg = &s->config;
 	enum conn_role role = cfg->mode == MODE_GROUP ? ROLE_MEMBER : ROLE_CUSTOMER;
+	struct activation act;
 	struct listener *l;
-	int r;
+	char left[512];
+	int r, fd;
 
+	r = activation_init(&act);
+	if (r < 0) {
+		log_warnx("socket activation: %s", strerror(-r));
+		goto out;
+	}
 	for (size_t i = 0; i < cfg->listen.n; i++) {
-		r = listener_new_tcp(s, &cfg->listen.v[i], role, &l);
+		r = listen_tcp(s, &act, &cfg->listen.v[i], role, &l);
 		if (r < 0)
-			return r;
+			goto out;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
-		log_info("listening on %s (framed protocol, %ss)", l->name, role_name(role));
+		log_info("listening on %s (framed protocol, %ss%s)", l->name, role_name(role),
+			 act.n ? ", socket from systemd" : "");
 	}
 	if (cfg->mode == MODE_SINGLE_AGENT && cfg->agent_socket[0]) {
-		r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
+		fd = act.n ? activation_take_unix(&act, cfg->agent_socket) : -ENOENT;
+		if (fd >= 0)
+			r = listener_new_fd(s, fd, cfg->agent_socket, ROLE_AGENT, &l);
+		else
+			r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
 		if (r < 0)
-			return r;
+			goto out;
 		add_listener(s, l);
-		log_info("agent socket %s", cfg->agent_socket);
+		log_info("agent socket %s%s", cfg->agent_socket, fd >= 0 ? " (from systemd)" : "");
 	}
-	return 0;
+	if (activation_describe(&act, left, sizeof(left))) {
+		log_warnx("socket activation: systemd passed %s, which the configuration does not "
+			  "name (listen, agent_socket)", left);
+		r = -EADDRNOTAVAIL;
+	}
+out:
+	activation_close(&act);
+	return r < 0 ? r : 0;
+}
+
+/* The line `systemctl status` shows: the mode's own words, or a count. */
+static void server_status(void *arg, char *buf, size_t len)
+{
+	struct server *s = arg;
+
+	if (s->stopping)
+		snprintf(buf, len, "shutting down, %u connections left", s->nconns);
+	else if (s->mode && s->mode->status)
+		s->mode->status(s, buf, len);
+	else
+		snprintf(buf, len, "%u connections", s->nconns);
 }
 
 int server_new(const struct config *cfg, struct server **ret)
@@ -254,6 +312,11 @@ int server_new(const struct config *cfg, struct server **ret)
 	evsignal_add(s->sig_term, NULL);
 	evsignal_add(s->sig_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	r = notify_new(s->base, server_status, s, &s->notify);
+	if (r < 0) {
+		server_free(s);
+		return r;
+	}
 
 	if (cfg->mode == MODE_GROUP) {
 		log_warnx("mode = group is not available in this build yet");
@@ -280,6 +343,7 @@ int server_run(struct server *s)
 {
 	log_info("frontdeskd ready: mode %s, turns %s", config_mode_name(s->config.mode),
 		 s->config.turns == TURNS_STRICT ? "strict" : "free");
+	notify_ready(s->notify);
 	event_base_dispatch(s->base);
 	return s->exit_code;
 }
@@ -305,6 +369,7 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	desk_free(s->desk);
+	notify_free(s->notify);
 	if (s->sweep)
 		event_free(s->sweep);
 	if (s->stop_timer)
