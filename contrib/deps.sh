@@ -4,8 +4,10 @@
 
 FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
-	libevent-dev libinih-dev
+	libevent-dev libinih-dev libsystemd-dev
 	libcmocka-dev python3 tmux
+	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
+	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
 )
 
 install_missing_packages() {
