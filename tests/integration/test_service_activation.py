@@ -49,9 +49,9 @@ class Activation(unittest.TestCase):
             self.assertEqual(agent.message(), "hello from the passed socket")
             agent.say("hi bob")
             self.assertEqual(bob.message(), "hi bob")
-            self.assertEqual(d.stop(), 0)
             for p in (agent, bob):
                 p.close()
+            self.assertEqual(d.stop(), 0)
             # The socket file belongs to whoever passed it (the socket unit): it stays.
             self.assertTrue(os.path.exists(d.agent_socket))
         notify.close()
