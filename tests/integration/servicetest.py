@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: ISC
 """Helpers for the tests of frontdeskd as a systemd service, none of which needs a running
-systemd: a NOTIFY_SOCKET of the test's own, free ports, and a daemon started through
+systemd: a NOTIFY_SOCKET of the test's own, and a daemon started through
 systemd-socket-activate (from the systemd package) the way frontdeskd.socket would start it."""
 
 import os
 import socket
 import subprocess
+import sys
 import time
 
 from fdtest import DEADLINE, FRONTDESKD, Daemon, Peer
@@ -55,30 +56,51 @@ class NotifySocket:
         self.sock.close()
 
 
-def free_port():
-    """A port nobody listens on right now. Between our close() and systemd-socket-activate's
-    bind another process could take it: a tiny race, acceptable on a test machine, and it would
-    show as a clear bind error, not as a wrong result."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Runs as "python3 -c PASS_FDS N FD... COMMAND...": moves the N sockets to fds 3, 4, ... and
+# execs COMMAND with LISTEN_FDS/LISTEN_PID naming them, as systemd would.
+PASS_FDS = r"""
+import fcntl, os, sys
+n = int(sys.argv[1])
+fds = [int(fd) for fd in sys.argv[2:2 + n]]
+high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+for fd in fds:
+    os.close(fd)  # only the copies at 3, 4, ... go on
+for i, fd in enumerate(high):
+    os.dup2(fd, 3 + i)
+    os.close(fd)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS=str(n))
+os.execvp(sys.argv[2 + n], sys.argv[2 + n:])
+"""
 
 
 class ActivatedDaemon(Daemon):
-    """frontdeskd under systemd-socket-activate, which binds the sockets, waits for the first
-    connection and then execs the daemon with them (LISTEN_FDS), in the same process."""
+    """frontdeskd under systemd-socket-activate, which waits for the first connection and then
+    execs the daemon (same process) with the sockets in LISTEN_FDS, as frontdeskd.socket would.
 
-    def __init__(self, port, config="", sockets=None, env=None):
-        super().__init__("listen = 127.0.0.1:%d\n" % port + config)
-        self.sockets = sockets if sockets is not None else ["127.0.0.1:%d" % port,
-                                                           self.agent_socket]
+    The TCP sockets are bound by the test itself, on port 0, and handed to
+    systemd-socket-activate, which passes inherited sockets on: no free port has to be guessed,
+    so no other process can take it in between. The agent's Unix socket (in the test's own
+    directory) is opened by systemd-socket-activate's -l."""
+
+    def __init__(self, config="", tcp=1, agent=True, listen=None, env=None):
+        self.tcp = []
+        for _ in range(tcp):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(64)
+            self.tcp.append(s)
+        self.ports = [s.getsockname()[1] for s in self.tcp]
+        listen = listen or "127.0.0.1:%d" % self.ports[0]
+        super().__init__("listen = %s\n" % listen + config)
+        self.unix = [self.agent_socket] if agent else []
         self.daemon_env = env or {}
         self.trigger = None
 
     def command(self):
-        cmd = ["systemd-socket-activate"]
-        for s in self.sockets:
-            cmd += ["-l", s]
+        fds = [str(s.fileno()) for s in self.tcp]
+        cmd = [sys.executable, "-c", PASS_FDS, str(len(fds))] + fds + ["systemd-socket-activate"]
+        for path in self.unix:
+            cmd += ["-l", path]
         # systemd-socket-activate passes the child only LISTEN_* and what -E names.
         for k, v in self.daemon_env.items():
             cmd += ["-E", "%s=%s" % (k, v)]
@@ -88,9 +110,12 @@ class ActivatedDaemon(Daemon):
         """Start systemd-socket-activate and wait until it listens on every socket."""
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     pass_fds=[s.fileno() for s in self.tcp])
+        for s in self.tcp:
+            s.close()  # the child has them now
         deadline = time.monotonic() + DEADLINE
-        while self.log().count("Listening on ") < len(self.sockets):
+        while self.log().count("Listening on ") < len(self.tcp) + len(self.unix):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("systemd-socket-activate did not listen:\n" + self.log())
             time.sleep(0.02)

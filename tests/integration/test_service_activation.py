@@ -11,8 +11,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, FRONTDESKD, NOTICE, Daemon, Peer, main  # noqa: E402
-from servicetest import (ActivatedDaemon, NotifySocket, free_port,  # noqa: E402
-                         listening_tcp_inodes, socket_inodes)
+from servicetest import (ActivatedDaemon, NotifySocket, listening_tcp_inodes,  # noqa: E402
+                         socket_inodes)
 
 
 @unittest.skipUnless(subprocess.run(["systemd-socket-activate", "--version"],
@@ -20,8 +20,10 @@ from servicetest import (ActivatedDaemon, NotifySocket, free_port,  # noqa: E402
                      "systemd-socket-activate is not installed (package systemd)")
 class Activation(unittest.TestCase):
     def test_serves_on_the_passed_sockets(self):
-        port = free_port()
-        d = ActivatedDaemon(port, "turns = free\n")
+        placeholder = socket.socket()  # so the test's listener is not fd 3 already
+        d = ActivatedDaemon("turns = free\n")
+        placeholder.close()
+        port = d.ports[0]
         notify = NotifySocket(d.dir)
         d.daemon_env = {"NOTIFY_SOCKET": notify.path}
         with d:
@@ -57,11 +59,10 @@ class Activation(unittest.TestCase):
         notify.close()
 
     def test_agent_socket_not_passed_is_bound_by_the_daemon(self):
-        port = free_port()
-        d = ActivatedDaemon(port, sockets=["127.0.0.1:%d" % port])
+        d = ActivatedDaemon(agent=False)
         d.spawn()
         try:
-            trigger = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+            trigger = socket.create_connection(("127.0.0.1", d.ports[0]), timeout=DEADLINE)
             d.wait_ready()
             self.assertIn("agent socket %s\n" % d.agent_socket, d.log())
             agent = Peer.agent(d, "mary")
@@ -71,11 +72,11 @@ class Activation(unittest.TestCase):
         finally:
             d.__exit__(None, None, None)
 
-    def start_expecting_failure(self, d, port):
-        """Start @d, poke @port so the daemon is exec'd; return its exit code and log."""
+    def start_expecting_failure(self, d):
+        """Start @d, connect so the daemon is exec'd; return its exit code and log."""
         d.spawn()
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as s:
+            with socket.create_connection(("127.0.0.1", d.ports[0]), timeout=DEADLINE) as s:
                 s.settimeout(DEADLINE)
                 code = d.proc.wait(DEADLINE)
                 try:
@@ -88,23 +89,20 @@ class Activation(unittest.TestCase):
             d.__exit__(None, None, None)
 
     def test_listen_not_passed_is_a_startup_error(self):
-        passed, configured = free_port(), free_port()
-        d = ActivatedDaemon(passed, sockets=["127.0.0.1:%d" % passed])
-        with open(d.config_path, "w") as f:
-            f.write("listen = 127.0.0.1:%d\nagent_socket = %s\n" % (configured, d.agent_socket))
-        code, log = self.start_expecting_failure(d, passed)
+        # Port 1: nobody passes it (nor could the daemon bind it unprivileged).
+        d = ActivatedDaemon(agent=False, listen="127.0.0.1:1")
+        code, log = self.start_expecting_failure(d)
         self.assertEqual(code, 1, log)
-        self.assertIn("socket activation: listen = 127.0.0.1:%d is not among the sockets "
-                      "systemd passed (unmatched: 127.0.0.1:%d)" % (configured, passed), log)
+        self.assertIn("socket activation: listen = 127.0.0.1:1 is not among the sockets "
+                      "systemd passed (unmatched: 127.0.0.1:%d)" % d.ports[0], log)
         self.assertNotIn("frontdeskd ready", log)
 
     def test_passed_socket_not_configured_is_a_startup_error(self):
-        port, extra = free_port(), free_port()
-        d = ActivatedDaemon(port, sockets=["127.0.0.1:%d" % port, "127.0.0.1:%d" % extra])
-        code, log = self.start_expecting_failure(d, port)
+        d = ActivatedDaemon(tcp=2, agent=False)
+        code, log = self.start_expecting_failure(d)
         self.assertEqual(code, 1, log)
         self.assertIn("socket activation: systemd passed 127.0.0.1:%d, which the configuration "
-                      "does not name" % extra, log)
+                      "does not name" % d.ports[1], log)
 
     def test_without_activation_the_daemon_binds_its_own(self):
         with Daemon() as d:

@@ -48,8 +48,11 @@ class ReloadDaemon(Daemon):
             config += "\nlisten = 127.0.0.1:0\n"
         if not re.search(r"^agent_socket\s*=", config, re.M):
             config += "agent_socket = %s\n" % self.agent_socket
-        with open(self.config_path, "w") as f:
+        # Atomically, as config tools do: a reload still in flight must never read a file
+        # half written (an empty file is valid: all defaults).
+        with open(self.config_path + ".tmp", "w") as f:
             f.write(config)
+        os.replace(self.config_path + ".tmp", self.config_path)
 
     def __exit__(self, *exc):
         super().__exit__(*exc)
