@@ -67,21 +67,22 @@ def refused_queue_full(test, d, nick):
     test.assertRegex(d.log(), r"\(%s\): error queue-full" % nick)
 
 
-def served(d, agent_nick="mary", customer="bob"):
-    agent = Peer.agent(d, agent_nick)
+def desk_with_line(d):
+    """The agent mary serving bob, carol waiting: (mary, bob, carol)."""
+    agent = Peer.agent(d, "mary")
     agent.notice(prefix="welcome")
-    c = Peer.customer(d, customer)
-    c.notice(body="serving " + agent_nick)
-    agent.notice(body="customer " + customer)
-    return agent, c
+    bob = Peer.customer(d, "bob")
+    bob.notice(body="serving mary")
+    agent.notice(body="customer bob")
+    carol = Peer.customer(d, "carol")
+    carol.notice(body="queued 1")
+    return agent, bob, carol
 
 
 class Reload(unittest.TestCase):
     def test_reload_under_live_chat_loses_nothing(self):
         with ReloadDaemon("turns = free\nmax_queue = 5\n") as d:
-            agent, bob = served(d)
-            carol = Peer.customer(d, "carol")
-            carol.notice(body="queued 1")
+            agent, bob, carol = desk_with_line(d)
             carol.say("held while waiting")
             n = 300
             for i in range(n):
@@ -115,9 +116,7 @@ class Reload(unittest.TestCase):
 
     def test_invalid_file_keeps_the_running_config(self):
         with ReloadDaemon("max_queue = 1\n") as d:
-            agent, bob = served(d)
-            carol = Peer.customer(d, "carol")
-            carol.notice(body="queued 1")
+            agent, bob, carol = desk_with_line(d)
             d.reload("max_queue = 5\nturns = sometimes\nmax_frame = 10\n")
             log = d.log()
             self.assertIn("%s:2: turns must be one of strict, free, not 'sometimes'\n"
@@ -140,9 +139,7 @@ class Reload(unittest.TestCase):
 
     def test_restart_only_keys_keep_their_values_with_a_warning(self):
         with ReloadDaemon("max_queue = 1\n") as d:
-            agent, bob = served(d)
-            carol = Peer.customer(d, "carol")
-            carol.notice(body="queued 1")
+            agent, bob, carol = desk_with_line(d)
             d.reload("mode = group\nlisten = 127.0.0.1:1\nagent_socket = %s.new\n"
                      "max_queue = 3\nturns = free\nlog_level = error\n" % d.agent_socket)
             log = d.log()
