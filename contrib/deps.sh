@@ -4,15 +4,23 @@
 
 FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
-	libevent-dev libinih-dev libsystemd-dev
+	libevent-dev libinih-dev libedit-dev libssl-dev libsystemd-dev
 	libcmocka-dev python3 tmux
 	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
 	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
 )
 
+# What only the full test run needs: sanitizer runtimes, valgrind, clang with libFuzzer.
+FRONTDESK_TEST_PACKAGES=(
+	valgrind clang libclang-rt-14-dev
+)
+
+# install_missing_packages [PACKAGE...]: default FRONTDESK_PACKAGES.
 install_missing_packages() {
 	local missing=() p
-	for p in "${FRONTDESK_PACKAGES[@]}"; do
+	local wanted=("$@")
+	[ ${#wanted[@]} -eq 0 ] && wanted=("${FRONTDESK_PACKAGES[@]}")
+	for p in "${wanted[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0

@@ -1,31 +1,210 @@
 /* SPDX-License-Identifier: ISC */
-/* main.c - frontdesk, the terminal client (see the client issue; this is its entry point). */
+/*
+ * main.c - frontdesk, the terminal client: options, the target, and exit codes.
+ *
+ * Everything below main() returns errors; main() prints each one once, as a single line
+ * "frontdesk: ...", and picks the exit code: 0 normal end, 1 connection or protocol failure,
+ * 2 usage. A terminal on stdin means the interactive client (term.c), anything else the script
+ * client (script.c).
+ */
+#include <errno.h>
 #include <getopt.h>
+#include <locale.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include <event2/event.h>
+
+#include "auth.h"
 #include "build-config.h"
+#include "client.h"
+#include "nick.h"
+#include "target.h"
 
-int main(int argc, char **argv)
+static const char usage_text[] =
+	"Usage: frontdesk [OPTION]... [HOST[:PORT] | unix:PATH]\n"
+	"Chat with a frontdesk server (default 127.0.0.1:21567).\n"
+	"\n"
+	"  -n, --name NICK      nickname (default: your login name)\n"
+	"  -a, --agent          attach as the agent (default target: the agent socket,\n"
+	"                       $RUNTIME_DIRECTORY/agent.sock or /run/frontdesk/agent.sock)\n"
+	"  -l, --line           newline protocol, for a group line listener (default port 6666)\n"
+	"  -k, --key-file FILE  answer the server's authentication challenge with this key\n"
+	"  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
+	"  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
+	"  -h, --help           show this help and exit\n"
+	"  -V, --version        show the version and exit\n"
+	"\n"
+	"On a terminal: type and press Enter to send; /help lists the commands.\n"
+	"Otherwise: each input line is sent as a message, each message received is printed\n"
+	"on standard output, notices on standard error.\n"
+	"Exit status: 0 normal end, 1 connection or protocol failure, 2 usage error.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "frontdesk: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'frontdesk --help' for more information.\n");
+	return EXIT_USAGE;
+}
+
+static const char *login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *user = getenv("USER");
+
+	if (pw && pw->pw_name && *pw->pw_name)
+		return pw->pw_name;
+	return user && *user ? user : "guest";
+}
+
+static bool parse_seconds(const char *s, unsigned *ret)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > 86400 * 7)
+		return false;
+	*ret = (unsigned)v;
+	return true;
+}
+
+/* Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+static bool want_colour(void)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
+}
+
+/* Fill @o from the command line; return -1 to go on, else the exit code. */
+static int parse_options(int argc, char **argv, struct client_options *o)
 {
 	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "agent", no_argument, NULL, 'a' },
+		{ "line", no_argument, NULL, 'l' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "reconnect", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	struct session_config *c = &o->session;
+	const char *nick = NULL, *key_file = NULL;
+	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:alk:t:rhV", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'n':
+			nick = optarg;
+			break;
+		case 'a':
+			c->agent = true;
+			break;
+		case 'l':
+			c->line = true;
+			break;
+		case 'k':
+			key_file = optarg;
+			break;
+		case 't':
+			if (!parse_seconds(optarg, &o->timeout))
+				return usage_error("--timeout takes seconds, not '%s'", optarg);
+			break;
+		case 'r':
+			o->reconnect = true;
+			break;
 		case 'h':
-			printf("Usage: frontdesk [OPTION]... [HOST[:PORT] | unix:PATH]\n");
-			return 0;
+			fputs(usage_text, stdout);
+			return EXIT_OK;
 		case 'V':
 			printf("frontdesk %s\n", FRONTDESK_VERSION);
-			return 0;
+			return EXIT_OK;
 		default:
-			return 2;
+			fprintf(stderr, "Try 'frontdesk --help' for more information.\n");
+			return EXIT_USAGE;
 		}
 	}
-	fprintf(stderr, "frontdesk: not implemented yet\n");
-	return 1;
+	if (argc - optind > 1)
+		return usage_error("one target at most, not also '%s'", argv[optind + 1]);
+	if (c->agent && c->line)
+		return usage_error("%s", "--agent and --line do not go together");
+
+	if (!nick)
+		nick = login_name();
+	if (!fd_nick_valid(nick, strlen(nick)))
+		return usage_error("bad nickname '%s': 1 to 32 bytes without spaces, ':' or ','",
+				   nick);
+	snprintf(c->nick, sizeof(c->nick), "%s", nick);
+
+	if (optind < argc) {
+		if (target_parse(argv[optind], &c->target) < 0)
+			return usage_error("bad target '%s': want HOST[:PORT] or unix:PATH",
+					   argv[optind]);
+		if (c->line && !c->target.is_unix && !strchr(argv[optind], ']') &&
+		    !strchr(argv[optind], ':'))
+			c->target.port = 6666;
+	} else if (c->agent) {
+		if (target_agent_default(&c->target) < 0)
+			return usage_error("%s",
+					   "$RUNTIME_DIRECTORY is too long for a socket path");
+	} else {
+		target_parse(TARGET_DEFAULT_HOST, &c->target);
+		if (c->line)
+			c->target.port = 6666;
+	}
+
+	if (key_file) {
+		r = auth_read_key(key_file, c->key, sizeof(c->key), &c->key_len);
+		if (r < 0) {
+			fprintf(stderr, "frontdesk: cannot use key file %s: %s\n", key_file,
+				r == -EPERM ? "others may read it (chmod 600)" :
+				r == -EINVAL ? "it is empty" : strerror(-r));
+			return EXIT_USAGE;
+		}
+	}
+	o->colour = want_colour();
+	o->stamps = isatty(STDOUT_FILENO);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct client_options opts = { 0 };
+	struct event_base *base;
+	int code;
+
+	setlocale(LC_ALL, "");
+	code = parse_options(argc, argv, &opts);
+	if (code >= 0)
+		return code;
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (!base) {
+		fprintf(stderr, "frontdesk: cannot start the event loop\n");
+		return EXIT_FAILURE_;
+	}
+	if (isatty(STDIN_FILENO))
+		code = term_run(base, &opts);
+	else
+		code = script_run(base, &opts);
+	explicit_bzero(opts.session.key, sizeof(opts.session.key));
+	event_base_free(base);
+	return code;
 }

@@ -23,6 +23,9 @@ static struct {
 static const char *const journal_prefix[] = { "<3>", "<4>", "<6>", "<7>" };
 
 static void log_vwrite(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_vwrite(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	char msg[1024];
 

@@ -410,19 +410,29 @@ static void check_combinations(struct parse_state *s)
 
 int config_load(struct config *c, const char *path, char **ret_errors)
 {
-	struct parse_state s = { .path = path, .cfg = *c };
+	FILE *f;
 	int r;
 
 	*ret_errors = NULL;
-	s.file = fopen(path, "re");
-	if (!s.file) {
+	f = fopen(path, "re");
+	if (!f) {
 		r = -errno;
 		if (asprintf(ret_errors, "%s: cannot open: %s\n", path, strerror(errno)) < 0)
 			*ret_errors = NULL;
 		return r;
 	}
+	r = config_load_file(c, f, path, ret_errors);
+	fclose(f);
+	return r;
+}
+
+int config_load_file(struct config *c, FILE *f, const char *path, char **ret_errors)
+{
+	struct parse_state s = { .path = path, .file = f, .cfg = *c };
+	int r;
+
+	*ret_errors = NULL;
 	r = ini_parse_stream(read_line, &s, on_key, &s);
-	fclose(s.file);
 	/* libinih reports only the first line it could not parse (one without '='). */
 	if (r > 0)
 		add_error(&s, (unsigned)r, "expected 'key = value'");

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <sys/un.h>
 
@@ -70,6 +71,9 @@ void config_init(struct config *c);
  * On failure @c is left as it was.
  */
 int config_load(struct config *c, const char *path, char **ret_errors);
+
+/* config_load_file() - the same from an open stream; @path names it in the messages. */
+int config_load_file(struct config *c, FILE *f, const char *path, char **ret_errors);
 
 const char *config_mode_name(enum fd_mode mode);
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -27,6 +28,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "nick.h"
 #include "server.h"
 
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
@@ -136,6 +138,8 @@ int conn_send_message(struct conn *c, const char *text, size_t len)
 	return send_frame(c, FD_FRAME_MESSAGE, text, len);
 }
 
+static void vnotice(struct conn *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vnotice(struct conn *c, const char *fmt, va_list ap)
 {
 	char body[FD_FRAME_BODY_BUFSIZE];
@@ -155,6 +159,9 @@ void conn_notice(struct conn *c, const char *fmt, ...)
 	vnotice(c, fmt, ap);
 	va_end(ap);
 }
+
+static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
 {
@@ -223,10 +230,13 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	evutil_socket_t fd = bufferevent_getfd(bev);
+	int pending = 0;
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
-	if (fd < 0 || shutdown(fd, SHUT_WR) < 0) {
+	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
+	if (fd < 0 || shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 ||
+	    pending == 0) {
 		conn_lost(c);
 		return;
 	}
@@ -309,23 +319,13 @@ void conn_drop_held(struct conn *c)
 	evbuffer_drain(c->held, evbuffer_get_length(c->held));
 }
 
-/* Nicknames must be safe to print in a notice ("customer NAME") and a room line ("NAME: hi"). */
-static bool nick_valid(const char *nick, size_t len)
-{
-	if (len == 0 || len > NICK_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)nick[i];
-
-		if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == ':' || ch == ',')
-			return false;
-	}
-	return true;
-}
+#define HELLO_FRAME "0020|4|hello notices"
 
 static void on_nickname(struct conn *c, const struct fd_frame *f)
 {
-	if (!nick_valid(f->body, f->len)) {
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (!fd_nick_valid(f->body, f->len)) {
 		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
 			  NICK_MAX);
 		return;
@@ -334,8 +334,23 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 	server_unique_nick(c->server, c, c->nick);
 	conn_set_timer(c, 0);
 	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
+	/*
+	 * Our clients send "hello notices" in the same write as the nickname. Taking it now, before
+	 * the mode sees the conn, lets a refusal at the door (queue-full, agent-busy) reach them.
+	 */
+	if (evbuffer_get_length(in) >= sizeof(HELLO_FRAME) - 1) {
+		char next[sizeof(HELLO_FRAME) - 1];
+
+		evbuffer_copyout(in, next, sizeof(next));
+		if (memcmp(next, HELLO_FRAME, sizeof(next)) == 0) {
+			evbuffer_drain(in, sizeof(next));
+			c->notices = true;
+		}
+	}
 	c->attached = true;
 	c->server->mode->attach(c);
+	if (c->notices && conn_live(c))
+		c->server->mode->hello(c);
 }
 
 static void cmd_hello(struct conn *c, const char *arg)

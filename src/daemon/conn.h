@@ -26,8 +26,10 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 
-/* Nicknames: 1..NICK_MAX bytes of UTF-8, no control characters, spaces, ':' or ','. */
-#define NICK_MAX 32
+#include "nick.h"
+
+/* Nicknames follow the shared rule in nick.h. */
+#define NICK_MAX FD_NICK_MAX
 
 enum conn_state {
 	CONN_HANDSHAKE, /* waiting for the nickname */

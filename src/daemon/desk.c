@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "log.h"
 #include "server.h"
@@ -43,6 +44,8 @@ struct desk {
 	 * that drops and reattaches gets it again, so a question is never lost with a dead agent.
 	 */
 	struct evbuffer *unanswered;
+	bool resend_unanswered;
+	struct event *pump; /* desk_pump() on the next loop turn */
 };
 
 static bool strict(const struct desk *d)
@@ -92,6 +95,11 @@ static void desk_pump(struct desk *d)
 	struct fd_frame f;
 	bool moved;
 
+	if (d->resend_unanswered && d->active && agent_here(d)) {
+		conn_send_message(d->agent, (const char *)evbuffer_pullup(d->unanswered, -1),
+				  evbuffer_get_length(d->unanswered));
+	}
+	d->resend_unanswered = false;
 	do {
 		moved = false;
 		if (!d->active || !conn_live(d->active) || !agent_here(d))
@@ -120,6 +128,21 @@ static void desk_pump(struct desk *d)
 			moved = true;
 		}
 	} while (moved);
+}
+
+static void on_pump(evutil_socket_t fd, short what, void *arg)
+{
+	desk_pump(arg);
+}
+
+/*
+ * Relay on the next loop turn: after an attach, the newcomer's "hello notices" (usually in
+ * the same read) is answered first, so an agent learns who the customer is before reading
+ * what the customer wrote.
+ */
+static void desk_pump_soon(struct desk *d)
+{
+	event_active(d->pump, EV_READ, 0);
 }
 
 static void tell_customer_state(struct desk *d, struct conn *c)
@@ -153,12 +176,11 @@ static void serve(struct desk *d, struct conn *c)
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
-	tell_customer_state(d, c);
 	if (agent_here(d)) {
 		conn_notice(d->agent, "customer %s", c->nick);
 		tell_agent_queue(d);
 	}
-	desk_pump(d);
+	desk_pump_soon(d);
 }
 
 static void unlink_queued(struct desk *d, struct conn *c)
@@ -179,6 +201,7 @@ static void serve_next(struct desk *d)
 		unlink_queued(d, c);
 		if (conn_live(c)) {
 			serve(d, c);
+			tell_customer_state(d, c);
 			tell_positions(d, 1);
 			return;
 		}
@@ -203,15 +226,12 @@ static void attach_agent(struct desk *d, struct conn *c)
 	}
 	TAILQ_FOREACH(q, &d->queue, link)
 		conn_notice(q, "agent-online %s", c->nick);
-	/* A question the previous agent never answered goes to this one. */
-	if (d->active && strict(d) && d->turn == TURN_AGENT &&
-	    evbuffer_get_length(d->unanswered) > 0) {
-		size_t len = evbuffer_get_length(d->unanswered);
-
-		conn_send_message(c, (const char *)evbuffer_pullup(d->unanswered, -1), len);
-	}
-	tell_turn(d);
-	desk_pump(d);
+	/* A question the previous agent never answered goes to this one (after its hello). */
+	d->resend_unanswered = d->active && strict(d) && d->turn == TURN_AGENT &&
+			       evbuffer_get_length(d->unanswered) > 0;
+	if (d->active && strict(d) && d->turn == TURN_CUSTOMER)
+		conn_notice(d->active, "turn");
+	desk_pump_soon(d);
 }
 
 static void attach_customer(struct desk *d, struct conn *c)
@@ -267,7 +287,7 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	bool my_turn;
 
 	if (c->role == ROLE_AGENT) {
-		if (!d->active) {
+		if (!d->active || !conn_live(d->active)) {
 			conn_error(c, "no-customer", "nobody is being served; message not sent");
 			return;
 		}
@@ -307,6 +327,12 @@ static void desk_detach(struct conn *c)
 				conn_send_message(d->agent, f.body, f.len);
 			conn_notice(d->agent, "customer-left %s", c->nick);
 		}
+		/* Replies the agent wrote to this customer must not reach the next one. */
+		if (agent_here(d) && conn_has_held(d->agent)) {
+			conn_drop_held(d->agent);
+			conn_error(d->agent, "no-customer",
+				   "%s left before your held reply could be delivered", c->nick);
+		}
 		log_info("%s (%s) is no longer served", c->nick, c->peer);
 		d->active = NULL;
 		serve_next(d);
@@ -338,6 +364,8 @@ static void cmd_next(struct conn *c, const char *arg)
 	}
 	conn_notice(d->active, "bye -- %s ended the conversation", c->nick);
 	conn_close(d->active, "ended by the agent");
+	/* Serve the next one before the agent's following command (maybe another next) runs. */
+	server_detach(d->active);
 }
 
 /* queue: "waiting POS NAME SECONDS" for each waiting customer, then "queue N". */
@@ -365,6 +393,7 @@ static void cmd_kick(struct conn *c, const char *arg)
 		return;
 	}
 	conn_fail(t, "kicked", "%s ended your connection", c->nick);
+	server_detach(t);
 }
 
 /* For `systemctl status`: "serving bob, 2 waiting", "no customer, 0 waiting, no agent". */
@@ -404,8 +433,9 @@ int desk_new(struct server *s, struct desk **ret)
 	d->server = s;
 	TAILQ_INIT(&d->queue);
 	d->unanswered = evbuffer_new();
-	if (!d->unanswered) {
-		free(d);
+	d->pump = event_new(s->base, -1, 0, on_pump, d);
+	if (!d->unanswered || !d->pump) {
+		desk_free(d);
 		return -ENOMEM;
 	}
 	*ret = d;
@@ -416,6 +446,9 @@ void desk_free(struct desk *d)
 {
 	if (!d)
 		return;
-	evbuffer_free(d->unanswered);
+	if (d->unanswered)
+		evbuffer_free(d->unanswered);
+	if (d->pump)
+		event_free(d->pump);
 	free(d);
 }

@@ -9,6 +9,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "console.h"
 #include "log.h"
 #include "server.h"
 
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 		"  -c, --config FILE   read FILE (default " DEFAULT_CONFIG ";\n"
 		"                      built-in defaults when that file does not exist)\n"
 		"  -t, --check-config  check the configuration and exit (0 = valid)\n"
+		"      --console       this terminal is the agent (single-agent mode); Ctrl-D stops\n"
 		"  -v, --verbose       log debug messages\n"
 		"  -q, --quiet         log warnings and errors only\n"
 		"  -h, --help          show this help\n"
@@ -35,11 +37,22 @@ static void usage(FILE *f)
 		CONFIG_DEFAULT_PORT);
 }
 
+/* The console agent is named after the login, when that is a valid nickname. */
+static const char *console_nick(void)
+{
+	const char *user = getenv("USER");
+
+	if (!user || !*user || strlen(user) > NICK_MAX || strpbrk(user, " :,\t"))
+		return "agent";
+	return user;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 't' },
+		{ "console", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -47,7 +60,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
-	bool check = false;
+	bool check = false, console = false;
+	struct console *con = NULL;
 	int verbosity = 0, ch, r;
 	struct config cfg;
 	struct server *s;
@@ -60,6 +74,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			check = true;
+			break;
+		case 'C':
+			console = true;
 			break;
 		case 'v':
 			verbosity = 1;
@@ -104,8 +121,14 @@ int main(int argc, char **argv)
 		printf("%s: ok\n", path ? path : DEFAULT_CONFIG);
 		return 0;
 	}
-	log_set_level(verbosity > 0 ? LOG_LEVEL_DEBUG : verbosity < 0 ? LOG_LEVEL_WARN
-								    : cfg.log_level);
+	if (console && cfg.mode != MODE_SINGLE_AGENT) {
+		fprintf(stderr, "frontdeskd: --console needs mode = single-agent\n");
+		return 2;
+	}
+	/* On the console the log shares the screen with the chat: keep it to warnings. */
+	log_set_level(verbosity > 0	? LOG_LEVEL_DEBUG
+		      : verbosity < 0 || console ? LOG_LEVEL_WARN
+						 : cfg.log_level);
 
 	r = server_new(&cfg, &s);
 	if (r < 0) {
@@ -115,7 +138,16 @@ int main(int argc, char **argv)
 	s->config_path = path ? path : DEFAULT_CONFIG;
 	s->config_optional = !path;
 	s->log_level_forced = verbosity != 0;
+	if (console) {
+		r = console_new(s, console_nick(), &con);
+		if (r < 0) {
+			log_warnx("cannot start the console: %s", strerror(-r));
+			server_free(s);
+			return 1;
+		}
+	}
 	r = server_run(s);
+	console_free(con);
 	server_free(s);
 	log_info("stopped");
 	return r;

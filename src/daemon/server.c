@@ -37,6 +37,14 @@ static const char *role_name(enum conn_role role)
 	}
 }
 
+void server_detach(struct conn *c)
+{
+	if (c->attached && !c->detached && !conn_live(c)) {
+		c->detached = true;
+		c->server->mode->detach(c);
+	}
+}
+
 /* Closed conns: tell the mode (outside every other callback), free the finished ones. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
@@ -44,10 +52,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	struct conn *c, *next;
 
 	for (c = TAILQ_FIRST(&s->gone); c; c = next) {
-		if (c->attached && !c->detached) {
-			c->detached = true;
-			s->mode->detach(c);
-		}
+		server_detach(c);
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == CONN_DEAD) {
 			TAILQ_REMOVE(&s->gone, c, entry);

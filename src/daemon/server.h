@@ -41,9 +41,12 @@ struct command {
 
 /* What a mode implements. Every hook gets a live conn, except detach. */
 struct mode_ops {
-	/* attach: the nickname is accepted; the conn enters the mode (or is refused by it). */
+	/*
+	 * attach: the nickname is accepted; the conn enters the mode (or is refused by it). It
+	 * tells others about the newcomer but not the newcomer itself: that is hello's job.
+	 */
 	void (*attach)(struct conn *c);
-	/* hello: the peer opted into notices; tell it where it stands. */
+	/* hello: the peer opted into notices: welcome, then where it stands. */
 	void (*hello)(struct conn *c);
 	void (*message)(struct conn *c, const struct fd_frame *f);
 	/* detach: an attached conn has closed; called once, from the sweep. */
@@ -90,6 +93,11 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 /* server_adopt() - attach an already created bufferevent (the console's pair end). */
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
 			  const char *peer);
+/*
+ * server_detach() - tell the mode now that closed conn @c has left, instead of at the sweep.
+ * Only for a command handler acting on another conn (next, kick), never inside a loop over conns.
+ */
+void server_detach(struct conn *c);
 /* server_conn_closing() - called by conn.c when a conn starts closing or dies. */
 void server_conn_closing(struct server *s, struct conn *c);
 

@@ -24,6 +24,20 @@ DEADLINE = float(os.environ.get("FRONTDESK_TEST_DEADLINE", "20"))
 
 NICKNAME, MESSAGE, NOTICE, COMMAND, CHALLENGE, RESPONSE = 1, 2, 3, 4, 7, 8
 
+# FRONTDESK_VALGRIND=1: run every daemon under memcheck; any error or leak makes it exit 99.
+VALGRIND = os.environ.get("FRONTDESK_VALGRIND") == "1"
+if VALGRIND:
+    DEADLINE *= 3
+
+
+def daemon_argv(log_dir):
+    """The command that starts frontdeskd: itself, or under valgrind (log in @log_dir)."""
+    if not VALGRIND:
+        return [FRONTDESKD]
+    return ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+            "--log-file=" + os.path.join(log_dir, "valgrind.log"), FRONTDESKD]
+
 
 def frame(ftype, body):
     """Encode one frame: 4-digit total length, '|', type digit, '|', UTF-8 body."""
@@ -58,7 +72,7 @@ class Daemon:
 
     def command(self):
         """The command that starts the daemon; a subclass may wrap it (socket activation)."""
-        return [FRONTDESKD, "-c", self.config_path, "-v"] + self.args
+        return daemon_argv(self.dir) + ["-c", self.config_path, "-v"] + self.args
 
     def start(self):
         self._log = open(self.log_path, "w")
@@ -113,13 +127,26 @@ class Daemon:
     def __enter__(self):
         return self.start()
 
+    def memcheck_report(self):
+        path = os.path.join(self.dir, "valgrind.log")
+        if os.path.exists(path):
+            with open(path) as f:
+                return f.read()
+        return ""
+
     def __exit__(self, *exc):
+        code = None
         if self.proc:
-            self.stop()
+            code = self.stop()
             self._log.close()
         if exc[0] is not None and self.proc:
             print("---- daemon log ----\n" + self.log()[-6000:])
+        report = self.memcheck_report()
         shutil.rmtree(self.dir, ignore_errors=True)
+        # A clean stop is part of every test: a leak (LeakSanitizer, valgrind) or a crash on
+        # the way out makes the exit code non-zero.
+        if exc[0] is None and code is not None and code != 0:
+            raise AssertionError("frontdeskd exited with %s after SIGTERM\n%s" % (code, report))
         return False
 
 

@@ -4,12 +4,13 @@ systemd: a NOTIFY_SOCKET of the test's own, and a daemon started through
 systemd-socket-activate (from the systemd package) the way frontdeskd.socket would start it."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 
-from fdtest import DEADLINE, FRONTDESKD, Daemon, Peer
+from fdtest import DEADLINE, Daemon, Peer, daemon_argv
 
 SOURCE_ROOT = os.environ.get("FRONTDESK_SOURCE_ROOT",
                              os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -104,7 +105,7 @@ class ActivatedDaemon(Daemon):
         # systemd-socket-activate passes the child only LISTEN_* and what -E names.
         for k, v in self.daemon_env.items():
             cmd += ["-E", "%s=%s" % (k, v)]
-        return cmd + ["--", FRONTDESKD, "-c", self.config_path, "-v"]
+        return cmd + ["--"] + daemon_argv(self.dir) + ["-c", self.config_path, "-v"]
 
     def spawn(self):
         """Start systemd-socket-activate and wait until it listens on every socket."""
@@ -120,6 +121,14 @@ class ActivatedDaemon(Daemon):
                 raise RuntimeError("systemd-socket-activate did not listen:\n" + self.log())
             time.sleep(0.02)
         return self
+
+    def discard(self):
+        """Clean up after a daemon that was meant to fail (no clean-exit check)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self):
         """Listen, then attach the agent: its connection makes the daemon start."""

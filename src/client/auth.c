@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: ISC */
+/* auth.c - HMAC-SHA256 challenge responses and key files (see auth.h). */
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int auth_response(const unsigned char *key, size_t key_len, const char *challenge, size_t len,
+		  char out[AUTH_RESPONSE_LEN + 1])
+{
+	unsigned char bytes[AUTH_CHALLENGE_BYTES], mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+
+	if (len != 2 * AUTH_CHALLENGE_BYTES)
+		return -EINVAL;
+	for (size_t i = 0; i < AUTH_CHALLENGE_BYTES; i++) {
+		int hi = hexval(challenge[2 * i]), lo = hexval(challenge[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		bytes[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (!HMAC(EVP_sha256(), key, (int)key_len, bytes, sizeof(bytes), mac, &mac_len) ||
+	    mac_len * 2 != AUTH_RESPONSE_LEN)
+		return -EINVAL;
+	for (unsigned i = 0; i < mac_len; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	return 0;
+}
+
+int auth_read_key(const char *path, unsigned char *key, size_t max, size_t *ret_len)
+{
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		r = -EPERM;
+		goto out;
+	}
+	while ((n = read(fd, key + len, max - len)) > 0) {
+		len += (size_t)n;
+		if (len == max) {
+			char extra;
+
+			if (read(fd, &extra, 1) > 0) {
+				r = -EFBIG;
+				goto out;
+			}
+			break;
+		}
+	}
+	if (n < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (len > 0 && key[len - 1] == '\n')
+		len--;
+	if (len == 0)
+		r = -EINVAL;
+	else
+		*ret_len = len;
+out:
+	close(fd);
+	return r;
+}

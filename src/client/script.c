@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * script.c - script mode: lines from stdin become messages, messages go to stdout one per
+ * line, notices to stderr in words.
+ *
+ * Like the original customer client, it keeps to strict turns itself: a line is sent only
+ * when session_may_send() says the server would relay it now, so lines wait in s->input (read
+ * from stdin, not yet sent) until the reply comes. It ends when stdin is done, every line is
+ * sent and the last one was answered; --timeout bounds each wait for the server.
+ *
+ * stdin may be a pipe or socket (watched by the event loop) or a regular file or /dev/null,
+ * which epoll cannot watch; those are read to the end at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "client.h"
+#include "session.h"
+
+/* Stop reading stdin while this much of it waits to be sent. */
+#define INPUT_HIGH_WATER (256 * 1024)
+
+struct script {
+	struct event_base *base;
+	const struct client_options *opts;
+	struct session *session;
+	struct event *stdin_ev;
+	struct event *timer;
+	struct evbuffer *input;
+	bool stdin_eof;
+	bool quitting;
+	int exit_code;
+	unsigned long lineno;
+};
+
+static void pump(struct script *sc);
+
+static void finish(struct script *sc, int code)
+{
+	sc->exit_code = code;
+	event_base_loopbreak(sc->base);
+}
+
+/* (Re)start the wait for the server: --timeout seconds without news ends the run. */
+static void arm_timer(struct script *sc)
+{
+	struct timeval tv = { .tv_sec = sc->opts->timeout };
+
+	if (sc->opts->timeout)
+		evtimer_add(sc->timer, &tv);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct script *sc = arg;
+
+	fprintf(stderr, "frontdesk: no answer from %s within %u seconds\n",
+		session_target_name(sc->session), sc->opts->timeout);
+	finish(sc, EXIT_FAILURE_);
+}
+
+/* Read what stdin has; returns false at end of input or on an error. */
+static bool read_stdin(struct script *sc)
+{
+	int n = evbuffer_read(sc->input, STDIN_FILENO, 65536);
+
+	if (n > 0)
+		return true;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n < 0)
+		fprintf(stderr, "frontdesk: reading standard input: %s\n", strerror(errno));
+	sc->stdin_eof = true;
+	if (sc->stdin_ev)
+		event_del(sc->stdin_ev);
+	return false;
+}
+
+static void on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	struct script *sc = arg;
+
+	read_stdin(sc);
+	if (evbuffer_get_length(sc->input) > INPUT_HIGH_WATER)
+		event_del(sc->stdin_ev);
+	pump(sc);
+}
+
+/* The next whole line of input (the last one may lack its newline at end of input). */
+static char *next_line(struct script *sc)
+{
+	size_t len;
+	char *line = evbuffer_readln(sc->input, &len, EVBUFFER_EOL_LF);
+
+	if (!line && sc->stdin_eof && evbuffer_get_length(sc->input) > 0) {
+		len = evbuffer_get_length(sc->input);
+		line = malloc(len + 1);
+		if (line) {
+			evbuffer_remove(sc->input, line, len);
+			line[len] = '\0';
+		}
+	}
+	if (line && len > 0 && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	return line;
+}
+
+/* Send lines while the turn rule allows; quit once everything is said and answered. */
+static void pump(struct script *sc)
+{
+	struct session *s = sc->session;
+	char *line;
+
+	if (sc->quitting || session_state(s) != SESSION_OPEN)
+		return;
+	while (session_may_send(s) && (line = next_line(sc))) {
+		int r;
+
+		sc->lineno++;
+		if (!*line) {
+			free(line);
+			continue;
+		}
+		r = session_say(s, line);
+		free(line);
+		if (r == -EMSGSIZE || r == -EILSEQ) {
+			fprintf(stderr, "frontdesk: line %lu %s; not sent\n", sc->lineno,
+				r == -EMSGSIZE ? "is too long" : "is not UTF-8 text");
+			continue;
+		}
+		if (r < 0)
+			return;
+		arm_timer(sc);
+	}
+	if (sc->stdin_ev && !sc->stdin_eof &&
+	    evbuffer_get_length(sc->input) < INPUT_HIGH_WATER / 2)
+		event_add(sc->stdin_ev, NULL);
+	if (sc->stdin_eof && evbuffer_get_length(sc->input) == 0 && !session_awaiting_reply(s)) {
+		sc->quitting = true;
+		session_quit(s);
+	}
+}
+
+static void on_opened(void *ui)
+{
+	struct script *sc = ui;
+
+	arm_timer(sc);
+	pump(sc);
+}
+
+static void on_message(void *ui, const char *text)
+{
+	struct script *sc = ui;
+
+	printf("%s\n", text);
+	fflush(stdout);
+	arm_timer(sc);
+	pump(sc);
+}
+
+static void on_notice(void *ui, const struct notice *n)
+{
+	struct script *sc = ui;
+	char words[1024];
+
+	if (!notice_is(n, "pong", 0)) {
+		notice_describe(n, words, sizeof(words));
+		fprintf(stderr, "* %s\n", words);
+	}
+	arm_timer(sc);
+	pump(sc);
+}
+
+static void on_closed(void *ui, int err, const char *why)
+{
+	struct script *sc = ui;
+
+	if (err < 0) {
+		fprintf(stderr, "frontdesk: %s\n", why);
+		finish(sc, EXIT_FAILURE_);
+		return;
+	}
+	if (*why)
+		fprintf(stderr, "* %s\n", why);
+	finish(sc, EXIT_OK);
+}
+
+static const struct session_ops script_ops = {
+	.opened = on_opened,
+	.message = on_message,
+	.notice = on_notice,
+	.closed = on_closed,
+};
+
+/* Watch stdin from the loop when it is a pipe or socket; otherwise read it all now. */
+static int setup_stdin(struct script *sc)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+		evutil_make_socket_nonblocking(STDIN_FILENO);
+		sc->stdin_ev = event_new(sc->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin,
+					 sc);
+		if (!sc->stdin_ev || event_add(sc->stdin_ev, NULL) < 0)
+			return -ENOMEM;
+		return 0;
+	}
+	while (read_stdin(sc))
+		;
+	return 0;
+}
+
+int script_run(struct event_base *base, const struct client_options *opts)
+{
+	struct script sc = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_ };
+	int r;
+
+	sc.input = evbuffer_new();
+	sc.timer = evtimer_new(base, on_timeout, &sc);
+	if (!sc.input || !sc.timer || setup_stdin(&sc) < 0 ||
+	    session_new(base, &opts->session, &script_ops, &sc, &sc.session) < 0) {
+		fprintf(stderr, "frontdesk: out of memory\n");
+		goto out;
+	}
+	r = session_connect(sc.session);
+	if (r < 0) {
+		fprintf(stderr, "frontdesk: %s\n", session_error(sc.session));
+		goto out;
+	}
+	event_base_dispatch(base);
+out:
+	session_free(sc.session);
+	if (sc.stdin_ev)
+		event_free(sc.stdin_ev);
+	if (sc.timer)
+		event_free(sc.timer);
+	if (sc.input)
+		evbuffer_free(sc.input);
+	return sc.exit_code;
+}

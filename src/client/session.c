@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * session.c - the client's connection: connect, handshake, frames or lines, turn state.
+ *
+ * Ownership: the session owns at most one bufferevent at a time (s->bev); finish() frees it and
+ * then reports closed() exactly once per connection, so a front end may call session_connect()
+ * again from inside closed() (reconnect). Freeing a bufferevent from inside its own callback is
+ * safe in libevent: the free is deferred until the callback returns; we only must not touch it
+ * afterwards, which is why every loop below re-checks s->state after each callback.
+ *
+ * Reading framed input follows conn.c: the read low watermark is what the decoder needs next.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "auth.h"
+#include "utf8.h"
+
+/* Seconds to wait for the server to close after "quit" before closing ourselves. */
+#define QUIT_TIMEOUT 5
+/* Longest line accepted from a line-protocol server. */
+#define LINE_MAX_BYTES 16384
+
+struct session {
+	struct event_base *base;
+	struct session_config cfg;
+	const struct session_ops *ops;
+	void *ui;
+
+	struct bufferevent *bev;
+	struct event *quit_timer;
+	enum session_state state;
+	struct target_addrs addrs;
+	size_t next_addr;
+	int last_errno;
+	char target_name[sizeof(((struct target *)0)->path) + 16];
+	char why[512];
+
+	/* What the server told us on this connection. */
+	bool notices;  /* it sent a notice: it understood "hello notices" */
+	bool strict;   /* strict turns (assumed until told otherwise) */
+	bool group;
+	bool my_turn;
+	bool awaiting; /* we sent a message that has had no reply yet */
+	bool bye;      /* the agent ended the conversation */
+	char nick[SESSION_NICK_MAX];
+	char peer[SESSION_NICK_MAX];
+	char last_error[512];
+	char body[FD_FRAME_BODY_BUFSIZE];
+};
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+static void on_quit_timer(evutil_socket_t fd, short what, void *arg);
+
+int session_new(struct event_base *base, const struct session_config *cfg,
+		const struct session_ops *ops, void *ui, struct session **ret)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->base = base;
+	s->cfg = *cfg;
+	s->ops = ops;
+	s->ui = ui;
+	s->quit_timer = evtimer_new(base, on_quit_timer, s);
+	if (!s->quit_timer) {
+		free(s);
+		return -ENOMEM;
+	}
+	target_format(&cfg->target, s->target_name, sizeof(s->target_name));
+	snprintf(s->nick, sizeof(s->nick), "%s", cfg->nick);
+	*ret = s;
+	return 0;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	session_close(s);
+	event_free(s->quit_timer);
+	explicit_bzero(s->cfg.key, sizeof(s->cfg.key));
+	free(s);
+}
+
+const char *session_error(const struct session *s)
+{
+	return s->why;
+}
+
+static void set_why(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+}
+
+void session_close(struct session *s)
+{
+	if (s->bev) {
+		bufferevent_free(s->bev);
+		s->bev = NULL;
+	}
+	evtimer_del(s->quit_timer);
+	s->state = SESSION_IDLE;
+}
+
+/* The connection is over: drop it, then tell the front end (last: it may reconnect). */
+static void finish(struct session *s, int err)
+{
+	session_close(s);
+	s->ops->closed(s->ui, err, s->why);
+}
+
+static void reset_protocol_state(struct session *s)
+{
+	s->notices = false;
+	s->strict = !s->cfg.line;
+	s->group = s->cfg.line;
+	s->my_turn = !s->cfg.agent; /* a customer writes first */
+	s->awaiting = false;
+	s->bye = false;
+	s->peer[0] = '\0';
+	s->last_error[0] = '\0';
+	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
+}
+
+/* Start a non-blocking connect to the next address; 0 when one is under way. */
+static int try_next_address(struct session *s)
+{
+	while (s->next_addr < s->addrs.n) {
+		size_t i = s->next_addr++;
+		const struct sockaddr *sa = (const struct sockaddr *)&s->addrs.addr[i];
+		struct bufferevent *bev;
+		int fd;
+
+		fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			s->last_errno = errno;
+			continue;
+		}
+		if (connect(fd, sa, s->addrs.len[i]) < 0 && errno != EINPROGRESS) {
+			s->last_errno = errno;
+			close(fd);
+			continue;
+		}
+		bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		if (!bev) {
+			close(fd);
+			s->last_errno = ENOMEM;
+			break;
+		}
+		bufferevent_setcb(bev, on_read, NULL, on_event, s);
+		/* NULL address: the connect is already in progress; report its outcome. */
+		if (bufferevent_socket_connect(bev, NULL, 0) < 0) {
+			bufferevent_free(bev);
+			s->last_errno = EIO;
+			continue;
+		}
+		s->bev = bev;
+		s->state = SESSION_CONNECTING;
+		return 0;
+	}
+	set_why(s, "cannot connect to %s: %s", s->target_name, strerror(s->last_errno));
+	return -s->last_errno;
+}
+
+int session_connect(struct session *s)
+{
+	int r;
+
+	session_close(s);
+	reset_protocol_state(s);
+	s->why[0] = '\0';
+	r = target_resolve(&s->cfg.target, &s->addrs, s->why, sizeof(s->why));
+	if (r < 0)
+		return r;
+	s->next_addr = 0;
+	s->last_errno = ECONNREFUSED;
+	return try_next_address(s);
+}
+
+static int send_frame(struct session *s, enum fd_frame_type type, const char *body, size_t len)
+{
+	if (!s->bev || (s->state != SESSION_OPEN && s->state != SESSION_AUTH))
+		return -ENOTCONN;
+	return fd_frame_encode(bufferevent_get_output(s->bev), type, body, len);
+}
+
+static int send_line(struct session *s, const char *prefix, const char *text)
+{
+	if (!s->bev || s->state != SESSION_OPEN)
+		return -ENOTCONN;
+	if (strchr(text, '\n') || strchr(text, '\r'))
+		return -EILSEQ;
+	if (evbuffer_add_printf(bufferevent_get_output(s->bev), "%s%s\n", prefix, text) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Introduce ourselves, then ask for notices without waiting for any answer. */
+static void send_hello(struct session *s)
+{
+	if (s->cfg.line) {
+		send_line(s, "/nick ", s->nick);
+	} else {
+		send_frame(s, FD_FRAME_NICKNAME, s->nick, strlen(s->nick));
+		send_frame(s, FD_FRAME_COMMAND, "hello notices", strlen("hello notices"));
+	}
+}
+
+/* The nickname is on its way: the front end may talk. */
+static void opened(struct session *s)
+{
+	s->state = SESSION_OPEN;
+	send_hello(s);
+	s->ops->opened(s->ui);
+}
+
+/*
+ * Connected. With a key, the listener speaks first (a challenge) and the nickname follows our
+ * response; without one, we introduce ourselves at once.
+ */
+static void connected(struct session *s)
+{
+	if (!s->cfg.line)
+		bufferevent_setwatermark(s->bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	if (s->cfg.key_len > 0)
+		s->state = SESSION_AUTH;
+	else
+		opened(s);
+}
+
+static void copy_name(char *dst, const char *src)
+{
+	snprintf(dst, SESSION_NICK_MAX, "%s", src);
+}
+
+/* Learn what a notice says about turns, names and endings. */
+static void learn(struct session *s, const struct notice *n)
+{
+	s->notices = true;
+	if (notice_is(n, "welcome", 2)) {
+		s->group = strcmp(n->args[0], "group") == 0;
+		if (s->group)
+			s->strict = false;
+		copy_name(s->nick, n->args[1]);
+	} else if (notice_is(n, "turns", 1)) {
+		s->strict = strcmp(n->args[0], "free") != 0;
+	} else if (notice_is(n, "serving", 1) || notice_is(n, "agent-online", 1)) {
+		copy_name(s->peer, n->args[0]);
+	} else if (notice_is(n, "customer", 1)) {
+		copy_name(s->peer, n->args[0]);
+		s->my_turn = false; /* a new conversation: the customer writes first */
+		s->awaiting = false;
+	} else if (notice_is(n, "customer-left", 1)) {
+		s->peer[0] = '\0';
+		s->my_turn = false;
+		s->awaiting = false;
+	} else if (notice_is(n, "turn", 0)) {
+		if (!s->awaiting)
+			s->my_turn = true;
+	} else if (notice_is(n, "bye", 0)) {
+		s->bye = true;
+		notice_describe(n, s->why, sizeof(s->why));
+	} else if (notice_is(n, "renamed", 2)) {
+		if (strcmp(n->args[0], s->nick) == 0)
+			copy_name(s->nick, n->args[1]);
+	} else if (notice_is(n, "error", 1)) {
+		notice_describe(n, s->last_error, sizeof(s->last_error));
+		if (strcmp(n->args[0], "not-your-turn") == 0) {
+			s->my_turn = false;
+			s->awaiting = true;
+		}
+	}
+}
+
+static void on_notice_body(struct session *s, char *body)
+{
+	struct notice n;
+
+	if (notice_parse(body, &n) < 0)
+		return; /* nothing we could show or act on */
+	learn(s, &n);
+	s->ops->notice(s->ui, &n);
+}
+
+static void on_message(struct session *s, const char *text)
+{
+	s->awaiting = false;
+	s->my_turn = true;
+	s->ops->message(s->ui, text);
+}
+
+static void protocol_error(struct session *s, const char *what)
+{
+	set_why(s, "protocol error from %s: %s", s->target_name, what);
+	finish(s, -EPROTO);
+}
+
+/* A challenge: answer with the HMAC of its bytes under our key. */
+static void on_challenge(struct session *s, const char *body, size_t len)
+{
+	char response[AUTH_RESPONSE_LEN + 1];
+	int r;
+
+	if (s->cfg.key_len == 0) {
+		set_why(s, "%s asks for a key; use --key-file", s->target_name);
+		finish(s, -EACCES);
+		return;
+	}
+	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, response);
+	if (r < 0) {
+		protocol_error(s, "malformed authentication challenge");
+		return;
+	}
+	send_frame(s, FD_FRAME_RESPONSE, response, AUTH_RESPONSE_LEN);
+	if (s->state == SESSION_AUTH)
+		opened(s);
+}
+
+static bool live(const struct session *s)
+{
+	return s->bev && (s->state == SESSION_AUTH || s->state == SESSION_OPEN ||
+			  s->state == SESSION_QUITTING);
+}
+
+static void read_frames(struct session *s)
+{
+	while (live(s)) {
+		struct evbuffer *in = bufferevent_get_input(s->bev);
+		struct fd_frame f;
+		size_t want;
+		int r;
+
+		r = fd_frame_decode(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
+		if (r == 0) {
+			bufferevent_setwatermark(s->bev, EV_READ, want, 0);
+			return;
+		}
+		if (r < 0) {
+			protocol_error(s, fd_frame_strerror(r));
+			return;
+		}
+		switch (f.type) {
+		case FD_FRAME_MESSAGE:
+			on_message(s, f.body);
+			break;
+		case FD_FRAME_NOTICE:
+			on_notice_body(s, f.body);
+			break;
+		case FD_FRAME_CHALLENGE:
+			on_challenge(s, f.body, f.len);
+			break;
+		default: {
+			char what[64];
+
+			snprintf(what, sizeof(what), "unexpected frame type %d", (int)f.type);
+			protocol_error(s, what);
+			return;
+		}
+		}
+	}
+}
+
+/* Line protocol: a line is a message, or a notice when it starts with "* ". */
+static void read_lines(struct session *s)
+{
+	while (live(s)) {
+		struct evbuffer *in = bufferevent_get_input(s->bev);
+		size_t len;
+		char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
+
+		if (!line) {
+			if (evbuffer_get_length(in) > LINE_MAX_BYTES)
+				protocol_error(s, "line too long");
+			return;
+		}
+		if (!utf8_valid(line, len))
+			protocol_error(s, "a line is not valid UTF-8 text");
+		else if (strncmp(line, "* ", 2) == 0)
+			on_notice_body(s, line + 2);
+		else
+			on_message(s, line);
+		free(line);
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->cfg.line)
+		read_lines(s);
+	else
+		read_frames(s);
+}
+
+/* The server closed (or the connection broke): say how it ended. */
+static void ended(struct session *s, short what, int sockerr)
+{
+	size_t pending = evbuffer_get_length(bufferevent_get_input(s->bev));
+
+	if (pending > 0) {
+		/* Even after our quit: a server that stops mid-frame is broken. */
+		set_why(s, "connection closed by %s in the middle of a %s", s->target_name,
+			s->cfg.line ? "line" : "frame");
+		finish(s, -EPROTO);
+	} else if (s->state == SESSION_QUITTING) {
+		s->why[0] = '\0';
+		finish(s, 0);
+	} else if (s->bye) {
+		finish(s, 0); /* s->why holds the bye, in words */
+	} else if (what & BEV_EVENT_ERROR) {
+		set_why(s, "connection to %s lost: %s", s->target_name, strerror(sockerr));
+		finish(s, -sockerr);
+	} else {
+		set_why(s, "connection closed by %s%s%s", s->target_name,
+			s->last_error[0] ? ": " : "", s->last_error);
+		finish(s, -ECONNRESET);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+	int sockerr = EVUTIL_SOCKET_ERROR();
+
+	if (sockerr == 0)
+		sockerr = EIO;
+	if (s->state == SESSION_CONNECTING) {
+		if (what & BEV_EVENT_CONNECTED) {
+			connected(s);
+			return;
+		}
+		bufferevent_free(s->bev);
+		s->bev = NULL;
+		s->last_errno = sockerr;
+		if (try_next_address(s) < 0)
+			finish(s, -sockerr);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		/* Whole frames still in the buffer were delivered by on_read already. */
+		on_read(bev, s);
+		if (live(s))
+			ended(s, what, sockerr);
+	}
+}
+
+/* What the user sends: connected, fits in a frame, UTF-8 without NUL. */
+static int check_outgoing(const struct session *s, const char *text, size_t len)
+{
+	if (s->state != SESSION_OPEN)
+		return -ENOTCONN;
+	if (len > FD_FRAME_MAX_BODY)
+		return -EMSGSIZE;
+	if (!utf8_valid(text, len))
+		return -EILSEQ;
+	return 0;
+}
+
+int session_say(struct session *s, const char *text)
+{
+	size_t len = strlen(text);
+	int r = check_outgoing(s, text, len);
+
+	if (r < 0)
+		return r;
+	r = s->cfg.line ? send_line(s, "", text) : send_frame(s, FD_FRAME_MESSAGE, text, len);
+	if (r < 0)
+		return r;
+	s->awaiting = true;
+	if (s->strict)
+		s->my_turn = false;
+	return 0;
+}
+
+int session_command(struct session *s, const char *text)
+{
+	size_t len = strlen(text);
+	int r = check_outgoing(s, text, len);
+
+	if (r < 0)
+		return r;
+	return s->cfg.line ? send_line(s, "/", text) : send_frame(s, FD_FRAME_COMMAND, text, len);
+}
+
+/* Our goodbye has left: half-close, so even a server that ignores "quit" sees EOF. */
+static void on_quit_flushed(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	bufferevent_setcb(bev, on_read, NULL, on_event, s);
+}
+
+static void on_quit_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	s->why[0] = '\0';
+	finish(s, 0);
+}
+
+void session_quit(struct session *s)
+{
+	struct timeval tv = { .tv_sec = QUIT_TIMEOUT };
+
+	if (s->state != SESSION_OPEN) {
+		s->why[0] = '\0';
+		finish(s, 0);
+		return;
+	}
+	if (s->cfg.line)
+		send_line(s, "", "quit");
+	else
+		send_frame(s, FD_FRAME_COMMAND, "quit", 4);
+	s->state = SESSION_QUITTING;
+	evtimer_add(s->quit_timer, &tv);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(s->bev, on_read, on_quit_flushed, on_event, s);
+	on_quit_flushed(s->bev, s);
+}
+
+enum session_state session_state(const struct session *s)
+{
+	return s->state;
+}
+
+bool session_may_send(const struct session *s)
+{
+	return !s->strict || s->my_turn;
+}
+
+bool session_awaiting_reply(const struct session *s)
+{
+	return s->awaiting;
+}
+
+bool session_strict(const struct session *s)
+{
+	return s->strict;
+}
+
+bool session_has_notices(const struct session *s)
+{
+	return s->notices;
+}
+
+const char *session_nick(const struct session *s)
+{
+	return s->nick;
+}
+
+const char *session_peer(const struct session *s)
+{
+	return s->peer;
+}
+
+bool session_group(const struct session *s)
+{
+	return s->group;
+}
+
+const char *session_target_name(const struct session *s)
+{
+	return s->target_name;
+}
+
+void session_set_nick(struct session *s, const char *nick)
+{
+	snprintf(s->cfg.nick, sizeof(s->cfg.nick), "%s", nick);
+}

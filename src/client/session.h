@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * session.h - one connection to a frontdesk server and what the client knows about it.
+ *
+ * The session owns the bufferevent, frames what the user sends, decodes what arrives, and keeps
+ * the protocol state a client needs: whose turn it is in strict turns, who we are talking to,
+ * whether the server speaks notices at all. It never prints: the interactive and script front
+ * ends get callbacks (struct session_ops) and decide how things look.
+ *
+ * Turn rule (strict turns, the default until a "turns" notice says otherwise, and the only rule
+ * an old types-1-and-2 server has): a customer may write first; after sending, a side waits
+ * until a message arrives from the other side. The "turn" notice gives the turn back too, but
+ * only when nothing we sent is still unanswered: the server announces "turn" when a customer
+ * is served even if that customer already wrote while waiting in line.
+ */
+#ifndef FRONTDESK_CLIENT_SESSION_H
+#define FRONTDESK_CLIENT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <frontdesk/frame.h>
+
+#include "notice.h"
+#include "target.h"
+
+struct event_base;
+
+#define SESSION_NICK_MAX 64
+#define SESSION_KEY_MAX 1024
+
+struct session_config {
+	struct target target;
+	char nick[SESSION_NICK_MAX];
+	bool agent;                       /* attach as the agent (turn rule: the customer starts) */
+	bool line;                        /* newline protocol instead of frames */
+	unsigned char key[SESSION_KEY_MAX]; /* shared key for a challenge, when key_len > 0 */
+	size_t key_len;
+};
+
+/* Callbacks to the front end; @ui is the pointer given to session_new(). */
+struct session_ops {
+	/* Connected (and authenticated); the nickname and "hello notices" are on their way. */
+	void (*opened)(void *ui);
+	/* A chat message (in group mode "NICK: TEXT"). */
+	void (*message)(void *ui, const char *text);
+	/* A notice, after the session has updated its own state from it. */
+	void (*notice)(void *ui, const struct notice *n);
+	/*
+	 * The connection is gone. @err is 0 when it ended normally (we quit, or the agent ended
+	 * the conversation), else a negative errno; @why is one sentence for the user.
+	 */
+	void (*closed)(void *ui, int err, const char *why);
+};
+
+enum session_state {
+	SESSION_IDLE,       /* not connected */
+	SESSION_CONNECTING, /* connect() in progress */
+	SESSION_AUTH,       /* connected, waiting for the challenge (we have a key) */
+	SESSION_OPEN,       /* nickname sent, chatting */
+	SESSION_QUITTING,   /* quit sent, waiting for the server to close */
+};
+
+struct session;
+
+int session_new(struct event_base *base, const struct session_config *cfg,
+		const struct session_ops *ops, void *ui, struct session **ret);
+void session_free(struct session *s);
+
+/*
+ * session_connect() - start connecting (again); protocol state starts afresh.
+ *
+ * Return: 0 when the attempt is under way (the outcome comes as opened or closed), or a
+ * negative errno with session_error() saying why.
+ */
+int session_connect(struct session *s);
+
+/* session_error() - the sentence for the last failure. */
+const char *session_error(const struct session *s);
+
+/*
+ * session_say() - send one chat message.
+ *
+ * Does not check the turn (see session_may_send()): the server holds what comes early.
+ * Return: 0, -ENOTCONN, -EMSGSIZE (longer than a frame can carry), -EILSEQ (not UTF-8, or a
+ * newline in line mode).
+ */
+int session_say(struct session *s, const char *text);
+
+/* session_command() - send a command ("next", "kick bob") as a command frame or "/" line. */
+int session_command(struct session *s, const char *text);
+
+/* session_quit() - say goodbye and close once the server has; closed() reports err 0. */
+void session_quit(struct session *s);
+
+/* session_close() - drop the connection now, without callbacks. */
+void session_close(struct session *s);
+
+enum session_state session_state(const struct session *s);
+/* Whether a message sent now would be relayed at once (always true in free turns). */
+bool session_may_send(const struct session *s);
+/* Whether something we sent has had no reply yet. */
+bool session_awaiting_reply(const struct session *s);
+/* Strict turns (known from the "turns" notice, assumed without one). */
+bool session_strict(const struct session *s);
+/* Whether the server has sent any notice (it understood "hello notices"). */
+bool session_has_notices(const struct session *s);
+/* The nickname the server confirmed (or the one asked for). */
+const char *session_nick(const struct session *s);
+/* Who we are talking to ("" when nobody). */
+const char *session_peer(const struct session *s);
+/* Group mode (a "welcome group" notice, or the line protocol). */
+bool session_group(const struct session *s);
+/* session_target_name() - the target as "HOST:PORT" or "unix:PATH". */
+const char *session_target_name(const struct session *s);
+/* session_set_nick() - the nickname for later connections (after "/nick"). */
+void session_set_nick(struct session *s, const char *nick);
+
+#endif

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * term.c - the interactive client: libedit on the libevent loop, one thread.
+ *
+ * The keyboard is an event on stdin whose callback feeds libedit one character at a time
+ * (rl_callback_read_char); a whole line comes back through on_line(). Incoming messages are
+ * printed above the line being edited: erase the prompt and input from the screen, print,
+ * and let libedit draw them again (rl_forced_update_display), so what the user is typing is
+ * never mangled and the cursor stays where it was.
+ *
+ * libedit's callback interface takes no user pointer, so the one running client is reached
+ * through the file-scope `current` below: the only mutable global in the client, forced by
+ * that API, set in term_run() and cleared before it returns.
+ *
+ * After each line libedit leaves "unbuffered" mode (its next el_gets() would block for a whole
+ * line), so on_line() always installs the handler again; that also draws the new prompt.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <editline/readline.h>
+#include <event2/event.h>
+
+#include "client.h"
+#include "session.h"
+
+/* Longest wait between automatic reconnection attempts, in seconds. */
+#define BACKOFF_MAX 30
+
+enum show_kind {
+	SHOW_PEER,   /* a message from someone else */
+	SHOW_SELF,   /* our own message */
+	SHOW_NOTICE, /* an event, in words */
+	SHOW_ERROR,  /* something went wrong */
+};
+
+enum term_mode {
+	TERM_CHAT,
+	TERM_ASK, /* the line answers "Reconnect? [Y/n]" */
+};
+
+struct term {
+	struct event_base *base;
+	const struct client_options *opts;
+	struct session *session;
+	struct event *stdin_ev;
+	struct event *sigint_ev, *sigterm_ev, *sighup_ev, *sigwinch_ev;
+	struct event *retry_timer;
+	enum term_mode mode;
+	bool editing;    /* the libedit handler is installed */
+	bool in_handler; /* inside on_line(): libedit is not drawing the line */
+	bool leaving;    /* the user quit: the next close ends the program */
+	bool ever_open;
+	char *stash;     /* a line Enter did not send (not our turn): goes back into the editor */
+	char prompt[160];
+	unsigned backoff;
+	int exit_code;
+};
+
+/* The running client, for libedit's pointer-less callback (see the note at the top). */
+static struct term *current;
+
+static void on_line(char *line);
+
+/* Display columns of @len bytes of UTF-8 (wide characters count two). */
+static int text_width(const char *s, size_t len)
+{
+	mbstate_t st;
+	size_t i = 0;
+	int w = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&st, 0, sizeof(st));
+			w++;
+			i++;
+			continue;
+		}
+		if (n == 0)
+			n = 1;
+		cw = wcwidth(wc);
+		w += cw > 0 ? cw : 0;
+		i += n;
+	}
+	return w;
+}
+
+static int screen_cols(void)
+{
+	int rows = 0, cols = 0;
+
+	rl_get_screen_size(&rows, &cols);
+	return cols > 0 ? cols : 80;
+}
+
+/* Rows of the screen from the prompt's first row to the one holding column @width. */
+static int rows_before(int width)
+{
+	return width / screen_cols();
+}
+
+/* Move to where the prompt starts and clear from there down: the input is off the screen. */
+static void erase_input(void)
+{
+	int col = text_width(current->prompt, strlen(current->prompt));
+	int row;
+
+	if (rl_line_buffer && rl_point > 0)
+		col += text_width(rl_line_buffer, (size_t)rl_point);
+	row = rows_before(col);
+	if (row > 0)
+		printf("\r\033[%dA\033[J", row);
+	else
+		printf("\r\033[J");
+}
+
+static const char *colour_of(enum show_kind kind)
+{
+	switch (kind) {
+	case SHOW_PEER:
+		return "\033[1;36m";
+	case SHOW_SELF:
+		return "\033[1;32m";
+	case SHOW_NOTICE:
+		return "\033[33m";
+	case SHOW_ERROR:
+		return "\033[1;31m";
+	}
+	return "";
+}
+
+/*
+ * show() - print one line above the prompt. @who is the speaker for messages (coloured),
+ * NULL for notices and errors.
+ */
+static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
+{
+	bool colour = t->opts->colour;
+	va_list ap;
+
+	if (t->editing && !t->in_handler)
+		erase_input();
+	if (t->opts->stamps) {
+		char stamp[16];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M", &tm);
+		printf(colour ? "\033[2m[%s]\033[0m " : "[%s] ", stamp);
+	}
+	if (who)
+		printf("%s%s:%s ", colour ? colour_of(kind) : "", who, colour ? "\033[0m" : "");
+	else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
+		printf("%s* ", colour ? colour_of(kind) : "");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("%s\n", colour && !who ? "\033[0m" : "");
+	fflush(stdout);
+	if (t->editing && !t->in_handler)
+		rl_forced_update_display();
+}
+
+/* The prompt says whose turn it is: while it is not ours, Enter does not send. */
+static void make_prompt(struct term *t, char *buf, size_t len)
+{
+	struct session *s = t->session;
+	const char *nick = session_nick(s), *peer = session_peer(s);
+
+	if (t->mode == TERM_ASK)
+		snprintf(buf, len, "Reconnect? [Y/n] ");
+	else if (session_state(s) != SESSION_OPEN)
+		snprintf(buf, len, "(not connected) %s> ", nick);
+	else if (session_may_send(s))
+		snprintf(buf, len, "%s> ", nick);
+	else if (t->opts->session.agent && !*peer)
+		snprintf(buf, len, "(no customer yet) %s> ", nick);
+	else if (session_awaiting_reply(s) && *peer)
+		snprintf(buf, len, "(waiting for %s to reply) %s> ", peer, nick);
+	else if (session_awaiting_reply(s))
+		snprintf(buf, len, "(waiting for a reply) %s> ", nick);
+	else
+		snprintf(buf, len, "(%s's turn) %s> ", *peer ? peer : "their", nick);
+}
+
+/* Redraw the prompt when the state behind it changed. */
+static void update_prompt(struct term *t)
+{
+	char prompt[sizeof(t->prompt)];
+
+	make_prompt(t, prompt, sizeof(prompt));
+	if (strcmp(prompt, t->prompt) == 0)
+		return;
+	if (t->editing && !t->in_handler)
+		erase_input();
+	snprintf(t->prompt, sizeof(t->prompt), "%s", prompt);
+	rl_set_prompt(t->prompt);
+	if (t->editing && !t->in_handler) {
+		fflush(stdout);
+		rl_forced_update_display();
+	}
+}
+
+static void start_editing(struct term *t)
+{
+	make_prompt(t, t->prompt, sizeof(t->prompt));
+	rl_callback_handler_install(t->prompt, on_line);
+	t->editing = true;
+}
+
+static void stop_editing(struct term *t)
+{
+	if (!t->editing)
+		return;
+	erase_input();
+	fflush(stdout);
+	rl_callback_handler_remove();
+	t->editing = false;
+}
+
+static void leave(struct term *t, int code)
+{
+	t->exit_code = code;
+	t->leaving = true;
+	event_base_loopbreak(t->base);
+}
+
+/* The user is done: say goodbye to the server, exit when it has closed. */
+static void quit(struct term *t)
+{
+	t->leaving = true;
+	t->exit_code = EXIT_OK;
+	if (session_state(t->session) == SESSION_OPEN)
+		session_quit(t->session);
+	else
+		leave(t, t->mode == TERM_ASK ? EXIT_FAILURE_ : EXIT_OK);
+}
+
+static void lost(struct term *t, int err, const char *why);
+
+/* Connect (again); a failure that is known at once is handled like a lost connection. */
+static void connect_now(struct term *t)
+{
+	t->mode = TERM_CHAT;
+	if (session_connect(t->session) < 0)
+		lost(t, -1, session_error(t->session));
+	update_prompt(t);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	connect_now(arg);
+}
+
+/*
+ * The connection is gone (or never came). Without --reconnect, a first failure ends the
+ * program; a later one asks; with it, try again after a growing pause.
+ */
+static void lost(struct term *t, int err, const char *why)
+{
+	struct timeval tv;
+
+	if (t->leaving) {
+		leave(t, t->exit_code);
+		return;
+	}
+	if (err == 0) {
+		if (*why)
+			show(t, SHOW_NOTICE, NULL, "%s", why);
+		leave(t, EXIT_OK);
+		return;
+	}
+	if (!t->opts->reconnect && !t->ever_open) {
+		stop_editing(t);
+		fprintf(stderr, "frontdesk: %s\n", why);
+		leave(t, EXIT_FAILURE_);
+		return;
+	}
+	show(t, SHOW_ERROR, NULL, "%s", why);
+	if (t->opts->reconnect) {
+		t->backoff = t->backoff ? t->backoff * 2 : 1;
+		if (t->backoff > BACKOFF_MAX)
+			t->backoff = BACKOFF_MAX;
+		show(t, SHOW_NOTICE, NULL, "Reconnecting in %u s (Ctrl-D to give up)", t->backoff);
+		tv.tv_sec = t->backoff;
+		tv.tv_usec = 0;
+		evtimer_add(t->retry_timer, &tv);
+	} else {
+		t->mode = TERM_ASK;
+	}
+	update_prompt(t);
+}
+
+static void on_opened(void *ui)
+{
+	struct term *t = ui;
+
+	t->ever_open = true;
+	t->backoff = 0;
+	show(t, SHOW_NOTICE, NULL, "Connected to %s as %s", session_target_name(t->session),
+	     session_nick(t->session));
+	update_prompt(t);
+}
+
+/* A message: in group mode the body is "NICK: TEXT", and our own comes back to us. */
+static void on_message(void *ui, const char *text)
+{
+	struct term *t = ui;
+	const char *peer = session_peer(t->session);
+
+	if (session_group(t->session)) {
+		const char *sep = strstr(text, ": ");
+
+		if (sep && sep > text && (size_t)(sep - text) < SESSION_NICK_MAX) {
+			char who[SESSION_NICK_MAX];
+
+			snprintf(who, sizeof(who), "%.*s", (int)(sep - text), text);
+			show(t, strcmp(who, session_nick(t->session)) == 0 ? SHOW_SELF : SHOW_PEER,
+			     who, "%s", sep + 2);
+		} else {
+			show(t, SHOW_PEER, NULL, "%s", text);
+		}
+	} else {
+		show(t, SHOW_PEER, *peer ? peer : "them", "%s", text);
+	}
+	update_prompt(t);
+}
+
+static void on_notice(void *ui, const struct notice *n)
+{
+	struct term *t = ui;
+	char words[1024];
+
+	/* The prompt shows the turn; pong answers a ping nobody typed. */
+	if (!notice_is(n, "turn", 0) && !notice_is(n, "pong", 0) && !notice_is(n, "bye", 0)) {
+		notice_describe(n, words, sizeof(words));
+		show(t, notice_is(n, "error", 0) ? SHOW_ERROR : SHOW_NOTICE, NULL, "%s", words);
+	}
+	update_prompt(t);
+}
+
+static void on_closed(void *ui, int err, const char *why)
+{
+	lost(ui, err, why);
+}
+
+static const struct session_ops term_ops = {
+	.opened = on_opened,
+	.message = on_message,
+	.notice = on_notice,
+	.closed = on_closed,
+};
+
+static int cmd_help(struct term *t, const char *arg);
+
+/* Send the command as typed, without its slash. */
+static int cmd_send(struct term *t, const char *line)
+{
+	return session_command(t->session, line);
+}
+
+static int cmd_quit(struct term *t, const char *line)
+{
+	quit(t);
+	return 0;
+}
+
+/* nick NAME: ask the server, and keep the name for reconnecting. */
+static int cmd_nick(struct term *t, const char *line)
+{
+	session_set_nick(t->session, line + strlen("nick "));
+	return session_command(t->session, line);
+}
+
+enum arg_rule {
+	ARG_NONE,
+	ARG_REQUIRED,
+};
+
+static const struct term_command {
+	const char *name;
+	enum arg_rule arg;
+	const char *usage;
+	int (*run)(struct term *t, const char *line);
+} commands[] = {
+	{ "quit", ARG_NONE, "/quit             leave (Ctrl-D too)", cmd_quit },
+	{ "who", ARG_NONE, "/who              who is here (group mode)", cmd_send },
+	{ "next", ARG_NONE, "/next             agent: end this conversation, serve the next",
+	  cmd_send },
+	{ "queue", ARG_NONE, "/queue            agent: who is waiting, and for how long",
+	  cmd_send },
+	{ "kick", ARG_REQUIRED, "/kick NAME        agent: end that customer's connection",
+	  cmd_send },
+	{ "nick", ARG_REQUIRED, "/nick NAME        change your nickname", cmd_nick },
+	{ "help", ARG_NONE, "/help             this list", cmd_help },
+};
+
+static int cmd_help(struct term *t, const char *arg)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		show(t, SHOW_NOTICE, NULL, "%s", commands[i].usage);
+	show(t, SHOW_NOTICE, NULL, "//text            send a message that starts with '/'");
+	return 0;
+}
+
+/* "/name [arg]": look it up in the table, check the argument, run it. */
+static void run_command(struct term *t, const char *line)
+{
+	const char *sp = strchr(line, ' ');
+	size_t namelen = sp ? (size_t)(sp - line) : strlen(line);
+	const char *arg = sp ? sp + 1 : "";
+	int r;
+
+	while (*arg == ' ')
+		arg++;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct term_command *c = &commands[i];
+		char body[FD_FRAME_BODY_BUFSIZE];
+
+		if (strlen(c->name) != namelen || strncmp(c->name, line, namelen) != 0)
+			continue;
+		if ((c->arg == ARG_NONE) != (*arg == '\0')) {
+			show(t, SHOW_ERROR, NULL, "Usage: %s", c->usage);
+			return;
+		}
+		snprintf(body, sizeof(body), "%s%s%s", c->name, *arg ? " " : "", arg);
+		r = c->run(t, body);
+		if (r == -ENOTCONN)
+			show(t, SHOW_ERROR, NULL, "Not connected");
+		else if (r < 0)
+			show(t, SHOW_ERROR, NULL, "Cannot send that: %s", strerror(-r));
+		return;
+	}
+	show(t, SHOW_ERROR, NULL, "Unknown command /%.*s; /help lists them", (int)namelen, line);
+}
+
+/* A line to send as a message, if the turn rule allows; otherwise it goes back to the editor. */
+static void say(struct term *t, const char *text)
+{
+	struct session *s = t->session;
+	int r;
+
+	if (session_state(s) != SESSION_OPEN || !session_may_send(s)) {
+		t->stash = strdup(text);
+		if (session_state(s) != SESSION_OPEN)
+			show(t, SHOW_ERROR, NULL, "Not connected; your text is kept");
+		else
+			fputs("\a", stdout);
+		return;
+	}
+	r = session_say(s, text);
+	if (r < 0) {
+		t->stash = strdup(text);
+		show(t, SHOW_ERROR, NULL, "Cannot send that: %s",
+		     r == -EMSGSIZE ? "too long" : r == -EILSEQ ? "not UTF-8 text" : strerror(-r));
+		return;
+	}
+	add_history(text);
+	/* In group mode the room sends our message back to us, in its place in the order. */
+	if (!session_group(s))
+		show(t, SHOW_SELF, session_nick(s), "%s", text);
+}
+
+static void answer_reconnect(struct term *t, const char *line)
+{
+	while (*line == ' ')
+		line++;
+	if (!*line || *line == 'y' || *line == 'Y')
+		connect_now(t);
+	else if (*line == 'n' || *line == 'N')
+		leave(t, EXIT_FAILURE_);
+}
+
+/* libedit hands over a finished line (NULL for Ctrl-D on an empty line). */
+static void on_line(char *line)
+{
+	struct term *t = current;
+	int width = text_width(t->prompt, strlen(t->prompt));
+
+	if (line)
+		width += text_width(line, strlen(line));
+	/* libedit moved below the input; take the echo off the screen, we print our own. */
+	printf("\r\033[%dA\033[J", rows_before(width) + 1);
+	t->in_handler = true;
+	if (!line)
+		quit(t);
+	else if (t->mode == TERM_ASK)
+		answer_reconnect(t, line);
+	else if (line[0] == '/' && line[1] != '/')
+		run_command(t, line + 1);
+	else if (line[0])
+		say(t, line[0] == '/' ? line + 1 : line);
+	free(line);
+	t->in_handler = false;
+	fflush(stdout);
+	if (t->leaving && session_state(t->session) != SESSION_QUITTING) {
+		stop_editing(t);
+		return;
+	}
+	make_prompt(t, t->prompt, sizeof(t->prompt));
+	rl_callback_handler_install(t->prompt, on_line);
+	if (t->stash) {
+		rl_insert_text(t->stash);
+		free(t->stash);
+		t->stash = NULL;
+		erase_input();
+		fflush(stdout);
+		rl_forced_update_display();
+	}
+}
+
+static void on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	rl_callback_read_char();
+}
+
+/* Ctrl-C, SIGTERM, SIGHUP: leave as cleanly as Ctrl-D; SIGWINCH: tell libedit the new size. */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct term *t = arg;
+
+	if (sig == SIGWINCH) {
+		rl_resize_terminal();
+		return;
+	}
+	if (t->leaving) {
+		leave(t, t->exit_code);
+		return;
+	}
+	quit(t);
+}
+
+static int setup_events(struct term *t)
+{
+	t->stdin_ev = event_new(t->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, t);
+	t->retry_timer = evtimer_new(t->base, on_retry, t);
+	t->sigint_ev = evsignal_new(t->base, SIGINT, on_signal, t);
+	t->sigterm_ev = evsignal_new(t->base, SIGTERM, on_signal, t);
+	t->sighup_ev = evsignal_new(t->base, SIGHUP, on_signal, t);
+	t->sigwinch_ev = evsignal_new(t->base, SIGWINCH, on_signal, t);
+	if (!t->stdin_ev || !t->retry_timer || !t->sigint_ev || !t->sigterm_ev || !t->sighup_ev ||
+	    !t->sigwinch_ev)
+		return -ENOMEM;
+	event_add(t->stdin_ev, NULL);
+	event_add(t->sigint_ev, NULL);
+	event_add(t->sigterm_ev, NULL);
+	event_add(t->sighup_ev, NULL);
+	event_add(t->sigwinch_ev, NULL);
+	return 0;
+}
+
+static void free_event(struct event *ev)
+{
+	if (ev)
+		event_free(ev);
+}
+
+int term_run(struct event_base *base, const struct client_options *opts)
+{
+	struct term t = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_ };
+
+	if (session_new(base, &opts->session, &term_ops, &t, &t.session) < 0 ||
+	    setup_events(&t) < 0) {
+		fprintf(stderr, "frontdesk: out of memory\n");
+		goto out;
+	}
+	current = &t;
+	/* Signals are ours (on the loop), not libedit's. */
+	rl_catch_signals = 0;
+	rl_readline_name = "frontdesk";
+	start_editing(&t);
+	connect_now(&t);
+	if (!t.leaving)
+		event_base_dispatch(base);
+	stop_editing(&t);
+out:
+	session_free(t.session);
+	free_event(t.stdin_ev);
+	free_event(t.retry_timer);
+	free_event(t.sigint_ev);
+	free_event(t.sigterm_ev);
+	free_event(t.sighup_ev);
+	free_event(t.sigwinch_ev);
+	free(t.stash);
+	current = NULL;
+	return t.exit_code;
+}

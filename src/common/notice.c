@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * notice.c - notice bodies: parsing and wording (see notice.h).
+ *
+ * Wording is one table row per keyword: the argument counts it accepts and a function that
+ * writes the sentence. A row whose arguments do not fit falls back to the raw body, so a newer
+ * server's notice is still shown, just not in words.
+ */
+#include "notice.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int notice_parse(char *body, struct notice *ret)
+{
+	struct notice n = { 0 };
+	char *p = body;
+
+	for (;;) {
+		char *word;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		word = p;
+		while (*p && *p != ' ')
+			p++;
+		if (strncmp(word, "--", 2) == 0 && p == word + 2) {
+			n.text = *p ? p + 1 : p;
+			break;
+		}
+		if (*p)
+			*p++ = '\0';
+		if (!n.keyword) {
+			n.keyword = word;
+		} else {
+			if (n.nargs == NOTICE_MAX_ARGS)
+				return -E2BIG;
+			n.args[n.nargs++] = word;
+		}
+	}
+	if (!n.keyword)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+bool notice_is(const struct notice *n, const char *keyword, size_t nargs)
+{
+	return strcmp(n->keyword, keyword) == 0 && n->nargs >= nargs;
+}
+
+/* A non-negative decimal argument, or -1. */
+static long number(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end ? -1 : v;
+}
+
+static const char *text_or(const struct notice *n, const char *fallback)
+{
+	return n->text && *n->text ? n->text : fallback;
+}
+
+static bool say_welcome(const struct notice *n, char *b, size_t len)
+{
+	if (strcmp(n->args[0], "group") == 0)
+		snprintf(b, len, "Welcome to the room, %s", n->args[1]);
+	else
+		snprintf(b, len, "Welcome, %s; you are connected to the desk", n->args[1]);
+	return true;
+}
+
+static bool say_turns(const struct notice *n, char *b, size_t len)
+{
+	if (strcmp(n->args[0], "strict") == 0)
+		snprintf(b, len, "Strict turns: after you write, wait for the reply");
+	else if (strcmp(n->args[0], "free") == 0)
+		snprintf(b, len, "Free turns: write whenever you like");
+	else
+		return false;
+	return true;
+}
+
+static bool say_queued(const struct notice *n, char *b, size_t len)
+{
+	long pos = number(n->args[0]);
+
+	if (pos < 1)
+		return false;
+	if (pos == 1)
+		snprintf(b, len, "You are next in line");
+	else
+		snprintf(b, len, "You are number %ld in line", pos);
+	return true;
+}
+
+static bool say_serving(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "You are now talking to %s", n->args[0]);
+	return true;
+}
+
+static bool say_agent_offline(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "The agent is offline; your messages will be delivered");
+	return true;
+}
+
+static bool say_agent_online(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "The agent %s is online", n->args[0]);
+	return true;
+}
+
+static bool say_customer_left(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s left the conversation", n->args[0]);
+	return true;
+}
+
+static bool say_queue(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[0]);
+
+	if (count < 0)
+		return false;
+	if (count == 0)
+		snprintf(b, len, "Nobody is waiting");
+	else if (count == 1)
+		snprintf(b, len, "1 customer is waiting");
+	else
+		snprintf(b, len, "%ld customers are waiting", count);
+	return true;
+}
+
+static bool say_waiting(const struct notice *n, char *b, size_t len)
+{
+	long pos = number(n->args[0]), secs = number(n->args[2]);
+
+	if (pos < 1 || secs < 0)
+		return false;
+	if (secs < 60)
+		snprintf(b, len, "%ld. %s, waiting %ld s", pos, n->args[1], secs);
+	else if (secs < 3600)
+		snprintf(b, len, "%ld. %s, waiting %ld min %ld s", pos, n->args[1], secs / 60,
+			 secs % 60);
+	else
+		snprintf(b, len, "%ld. %s, waiting %ld h %ld min", pos, n->args[1], secs / 3600,
+			 secs / 60 % 60);
+	return true;
+}
+
+static bool say_turn(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "It is your turn");
+	return true;
+}
+
+static bool say_bye(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "The conversation is over: %s", text_or(n, "goodbye"));
+	return true;
+}
+
+static bool say_pong(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "pong%s%s", n->nargs ? " " : "", n->nargs ? n->args[0] : "");
+	return true;
+}
+
+static bool say_joined(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s joined", n->args[0]);
+	return true;
+}
+
+static bool say_left(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s left", n->args[0]);
+	return true;
+}
+
+static bool say_renamed(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s is now known as %s", n->args[0], n->args[1]);
+	return true;
+}
+
+/* Error codes people meet in normal use, in words; the rest show their code. */
+static const struct {
+	const char *code;
+	const char *words;
+} error_words[] = {
+	{ "not-your-turn", "Not your turn yet" },
+	{ "no-customer", "Nobody is being served" },
+	{ "queue-full", "The line is full" },
+	{ "nick-taken", "That nickname is taken" },
+	{ "bad-nick", "Bad nickname" },
+	{ "server-full", "The server is full" },
+	{ "timeout", "Timed out" },
+	{ "shutting-down", "The server is shutting down" },
+	{ "auth-failed", "Authentication failed" },
+	{ "unknown-command", "Unknown command" },
+	{ "bad-command", "Bad command" },
+	{ "kicked", "You were removed" },
+	{ "agent-busy", "Another agent is already attached" },
+};
+
+static bool say_error(const struct notice *n, char *b, size_t len)
+{
+	const char *words = NULL;
+
+	for (size_t i = 0; i < sizeof(error_words) / sizeof(error_words[0]); i++)
+		if (strcmp(n->args[0], error_words[i].code) == 0)
+			words = error_words[i].words;
+	if (words && n->text && strcasecmp(words, n->text) == 0)
+		snprintf(b, len, "%s", words);
+	else if (words)
+		snprintf(b, len, "%s%s%s", words, n->text && *n->text ? ": " : "",
+			 n->text ? n->text : "");
+	else
+		snprintf(b, len, "Error %s%s%s", n->args[0], n->text && *n->text ? ": " : "",
+			 n->text ? n->text : "");
+	return true;
+}
+
+static const struct {
+	const char *keyword;
+	size_t min_args, max_args;
+	bool (*say)(const struct notice *n, char *buf, size_t len);
+} wording[] = {
+	{ "welcome", 2, 2, say_welcome },
+	{ "turns", 1, 1, say_turns },
+	{ "queued", 1, 1, say_queued },
+	{ "serving", 1, 1, say_serving },
+	{ "agent-offline", 0, 0, say_agent_offline },
+	{ "agent-online", 1, 1, say_agent_online },
+	{ "customer", 1, 1, say_serving },
+	{ "customer-left", 1, 1, say_customer_left },
+	{ "queue", 1, 1, say_queue },
+	{ "waiting", 3, 3, say_waiting },
+	{ "turn", 0, 0, say_turn },
+	{ "bye", 0, 0, say_bye },
+	{ "pong", 0, 1, say_pong },
+	{ "joined", 1, 1, say_joined },
+	{ "left", 1, 1, say_left },
+	{ "renamed", 2, 2, say_renamed },
+	{ "error", 1, 1, say_error },
+};
+
+/* The notice as it came: keyword, arguments, " -- text". */
+static void say_raw(const struct notice *n, char *b, size_t len)
+{
+	size_t used = 0;
+	int r;
+
+	r = snprintf(b, len, "%s", n->keyword);
+	for (size_t i = 0; r >= 0 && i < n->nargs; i++) {
+		used += (size_t)r;
+		if (used >= len)
+			return;
+		r = snprintf(b + used, len - used, " %s", n->args[i]);
+	}
+	if (r >= 0 && n->text && (used += (size_t)r) < len)
+		snprintf(b + used, len - used, " -- %s", n->text);
+}
+
+bool notice_describe(const struct notice *n, char *buf, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < sizeof(wording) / sizeof(wording[0]); i++) {
+		if (strcmp(n->keyword, wording[i].keyword) != 0)
+			continue;
+		if (n->nargs >= wording[i].min_args && n->nargs <= wording[i].max_args &&
+		    wording[i].say(n, buf, len))
+			return true;
+		break;
+	}
+	say_raw(n, buf, len);
+	return false;
+}

@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: ISC
+"""The interactive client as a person uses it: in a terminal (a private tmux server), typing
+with send-keys and reading the screen with capture-pane. Every wait polls the screen with a
+generous deadline; nothing sleeps to let things happen."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fdtest import DEADLINE, FRONTDESK, MESSAGE, Daemon, Peer, main  # noqa: E402
+
+STAMP = r"\[\d\d:\d\d\] "
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class Terminal(unittest.TestCase):
+    """One private tmux server per test; the client runs in its one pane."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="frontdesk-tmux-")
+        self.socket_name = "frontdesk-test-%d-%s" % (os.getpid(), self.id().split(".")[-1])
+        self.status_path = os.path.join(self.dir, "status")
+        self.started = False
+
+    def tearDown(self):
+        if self.started:
+            self.tmux("kill-server", check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def tmux(self, *args, check=True):
+        env = dict(os.environ, TMUX_TMPDIR=self.dir)
+        env.pop("TMUX", None)
+        r = subprocess.run(["tmux", "-L", self.socket_name, "-f", "/dev/null"] + list(args),
+                           capture_output=True, text=True, env=env, timeout=DEADLINE)
+        if check and r.returncode != 0:
+            raise AssertionError("tmux %s: %s" % (" ".join(args), r.stderr))
+        return r.stdout
+
+    def start(self, *args, env=""):
+        """Run `frontdesk ARGS` in an 80x24 pane; its exit status lands in self.status_path."""
+        command = "%s %s %s; echo $? > %s; sleep 600" % (
+            env, FRONTDESK, " ".join("'%s'" % a for a in args), self.status_path)
+        self.tmux("new-session", "-d", "-x", "80", "-y", "24", "sh", "-c", command)
+        self.started = True
+
+    def keys(self, *keys):
+        self.tmux("send-keys", *keys)
+
+    def type(self, text):
+        self.tmux("send-keys", "-l", text)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p")
+
+    def cursor(self):
+        x, y = self.tmux("display-message", "-p", "#{cursor_x} #{cursor_y}").split()
+        return int(x), int(y)
+
+    def wait_screen(self, pattern, timeout=DEADLINE):
+        """Poll the screen until @pattern (a regex) matches it; return the screen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if re.search(pattern, text, re.M):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError("screen never matched %r:\n%s" % (pattern, text))
+            time.sleep(0.05)
+
+    def wait_exit(self, timeout=DEADLINE):
+        deadline = time.monotonic() + timeout
+        while True:
+            if os.path.exists(self.status_path):
+                with open(self.status_path) as f:
+                    status = f.read()
+                if status.endswith("\n"):
+                    return int(status)
+            if time.monotonic() > deadline:
+                raise AssertionError("client did not exit:\n" + self.screen())
+            time.sleep(0.05)
+
+    def prompt_line(self, text):
+        """The last non-empty line of the screen (the prompt and what is typed)."""
+        lines = [line for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+    def test_customer_session(self):
+        with Daemon() as d:
+            first = Peer.customer(d, "first")
+            first.notice(prefix="welcome")
+            second = Peer.customer(d, "second")
+            second.notice(prefix="queued 1")
+
+            # Connect: the queue position is on the screen, in words, with a timestamp.
+            self.start("--name", "bob", "127.0.0.1:%d" % d.port)
+            self.wait_screen(r"^%s\* You are number 2 in line$" % STAMP)
+            self.assertEqual(self.prompt_line(self.screen()), "bob>")
+
+            agent = Peer.agent(d, "mary")
+            agent.notice(body="queue 2")
+            first.close()
+            second.close()
+            self.wait_screen(r"^%s\* You are now talking to mary$" % STAMP)
+
+            # Our turn: send; the line shows as ours, and the prompt says we wait for mary.
+            self.type("Hello, I need help")
+            self.keys("Enter")
+            self.assertEqual(agent.message(), "Hello, I need help")
+            screen = self.wait_screen(r"^\(waiting for mary to reply\) bob>")
+            self.assertRegex(screen, r"(?m)^%sbob: Hello, I need help$" % STAMP)
+
+            # Not our turn: Enter does not send, and the text stays in the line.
+            self.type("too soon")
+            self.keys("Enter")
+            self.wait_screen(r"^\(waiting for mary to reply\) bob> too soon$")
+            self.assertEqual([b for t, b in agent.sync("held") if t == MESSAGE], [])
+
+            # A message arrives while we type: it prints above, the typed text is intact,
+            # the cursor is still where we left it.
+            self.type(" and more")
+            self.wait_screen(r"bob> too soon and more$")
+            self.keys("Left", "Left", "Left", "Left", "Left")
+            before = self.cursor()
+            agent.say("Of course, what is the order number?")
+            screen = self.wait_screen(r"^%smary: Of course, what is the order number\?$" % STAMP)
+            screen = self.wait_screen(r"^bob> too soon and more$")
+            lines = [line for line in screen.splitlines() if line.strip()]
+            self.assertRegex(lines[-2], r"^%smary: Of course, what is the order number\?$" % STAMP)
+            self.assertEqual(lines[-1], "bob> too soon and more")
+            # The prompt got shorter (our turn now); the cursor is still after "and".
+            self.assertEqual(self.cursor(), (len("bob> too soon and"), before[1] + 1))
+
+            # Editing still works where the cursor is; Enter sends the whole line.
+            self.type(" (2)")
+            self.keys("Enter")
+            self.assertEqual(agent.message(), "too soon and (2) more")
+
+            # /quit leaves cleanly with status 0.
+            self.type("/quit")
+            self.keys("Enter")
+            self.assertEqual(self.wait_exit(), 0)
+            agent.notice(body="customer-left bob")
+            agent.close()
+
+    def test_agent_commands_and_ctrl_d(self):
+        with Daemon() as d:
+            self.start("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            self.wait_screen(r"^%s\* Nobody is waiting$" % STAMP)
+            self.wait_screen(r"^\(no customer yet\) mary>")
+            bob = Peer.customer(d, "bob")
+            bob.notice(prefix="serving mary")
+            carol = Peer.customer(d, "carol")
+            carol.notice(prefix="queued 1")
+            self.wait_screen(r"^%s\* You are now talking to bob$" % STAMP)
+            self.wait_screen(r"^\(bob's turn\) mary>")
+            bob.say("hi")
+            self.wait_screen(r"^%sbob: hi$" % STAMP)
+            self.wait_screen(r"^mary>")
+            self.type("/queue")
+            self.keys("Enter")
+            self.wait_screen(r"^%s\* 1\. carol, waiting \d+ s$" % STAMP)
+            self.type("/help")
+            self.keys("Enter")
+            self.wait_screen(r"/kick NAME +agent: end that customer's connection")
+            self.type("/next")
+            self.keys("Enter")
+            bob.expect_closed()
+            bob.close()
+            self.wait_screen(r"^%s\* You are now talking to carol$" % STAMP)
+            self.keys("C-d")
+            self.assertEqual(self.wait_exit(), 0)
+            carol.close()
+
+    def test_no_colour_when_asked(self):
+        with Daemon() as d:
+            self.start("--name", "bob", "127.0.0.1:%d" % d.port, env="NO_COLOR=1")
+            self.wait_screen(r"\* Welcome, bob")
+            raw = self.tmux("capture-pane", "-p", "-e")
+            self.assertNotIn("\033[3", raw)
+            self.keys("C-d")
+            self.assertEqual(self.wait_exit(), 0)
+
+    def test_refused_connection(self):
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.start("127.0.0.1:%d" % port)
+        self.assertEqual(self.wait_exit(), 1)
+        self.wait_screen(r"^frontdesk: cannot connect to 127\.0\.0\.1:%d: Connection refused$"
+                         % port)
+
+    def test_lost_connection_offers_to_reconnect(self):
+        d = Daemon("listen = 127.0.0.1:0\n")
+        with d:
+            self.start("--name", "bob", "127.0.0.1:%d" % d.port)
+            self.wait_screen(r"\* Welcome, bob")
+            port = d.port
+            d.stop()
+        self.wait_screen(r"connection closed by 127\.0\.0\.1:%d" % port)
+        self.wait_screen(r"^Reconnect\? \[Y/n\]")
+        self.type("n")
+        self.keys("Enter")
+        self.assertEqual(self.wait_exit(), 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: ISC */
+/* test-notice.c - notice bodies: splitting into keyword/args/text, and the words for each. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "notice.h"
+
+/* Parse a copy of @body and describe it; return whether it was known. */
+static bool describe(const char *body, char *out, size_t len)
+{
+	char copy[256];
+	struct notice n;
+
+	snprintf(copy, sizeof(copy), "%s", body);
+	assert_int_equal(notice_parse(copy, &n), 0);
+	return notice_describe(&n, out, len);
+}
+
+static void test_parse_keyword_only(void **state)
+{
+	char body[] = "turn";
+	struct notice n;
+
+	assert_int_equal(notice_parse(body, &n), 0);
+	assert_string_equal(n.keyword, "turn");
+	assert_int_equal(n.nargs, 0);
+	assert_null(n.text);
+}
+
+static void test_parse_args_and_text(void **state)
+{
+	char body[] = "error not-your-turn -- held until mary replies -- twice";
+	struct notice n;
+
+	assert_int_equal(notice_parse(body, &n), 0);
+	assert_string_equal(n.keyword, "error");
+	assert_int_equal(n.nargs, 1);
+	assert_string_equal(n.args[0], "not-your-turn");
+	assert_string_equal(n.text, "held until mary replies -- twice");
+}
+
+static void test_parse_spaces_and_dashes(void **state)
+{
+	char body[] = "  waiting  2 bob--x 17 --";
+	struct notice n;
+
+	assert_int_equal(notice_parse(body, &n), 0);
+	assert_string_equal(n.keyword, "waiting");
+	assert_int_equal(n.nargs, 3);
+	assert_string_equal(n.args[1], "bob--x");
+	assert_string_equal(n.args[2], "17");
+	assert_string_equal(n.text, "");
+}
+
+static void test_parse_errors(void **state)
+{
+	char empty[] = "", blank[] = "   ", only_text[] = "-- hi";
+	char many[] = "k 1 2 3 4 5 6 7 8 9";
+	struct notice n = { .keyword = "untouched" };
+
+	assert_int_equal(notice_parse(empty, &n), -EINVAL);
+	assert_int_equal(notice_parse(blank, &n), -EINVAL);
+	assert_int_equal(notice_parse(only_text, &n), -EINVAL);
+	assert_int_equal(notice_parse(many, &n), -E2BIG);
+	assert_string_equal(n.keyword, "untouched");
+}
+
+static void test_words(void **state)
+{
+	static const struct {
+		const char *body, *words;
+	} cases[] = {
+		{ "queued 3", "You are number 3 in line" },
+		{ "queued 1", "You are next in line" },
+		{ "serving Mary", "You are now talking to Mary" },
+		{ "customer bob", "You are now talking to bob" },
+		{ "agent-offline", "The agent is offline; your messages will be delivered" },
+		{ "agent-online mary", "The agent mary is online" },
+		{ "customer-left bob", "bob left the conversation" },
+		{ "queue 0", "Nobody is waiting" },
+		{ "queue 1", "1 customer is waiting" },
+		{ "queue 12", "12 customers are waiting" },
+		{ "waiting 2 bob 75", "2. bob, waiting 1 min 15 s" },
+		{ "turn", "It is your turn" },
+		{ "turns strict", "Strict turns: after you write, wait for the reply" },
+		{ "bye -- mary ended the conversation",
+		  "The conversation is over: mary ended the conversation" },
+		{ "welcome group bob", "Welcome to the room, bob" },
+		{ "renamed bob bob2", "bob is now known as bob2" },
+		{ "error not-your-turn -- held until mary replies",
+		  "Not your turn yet: held until mary replies" },
+		{ "error strange-thing", "Error strange-thing" },
+		{ "error shutting-down -- the server is shutting down",
+		  "The server is shutting down" },
+		{ "pong 42", "pong 42" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(describe(cases[i].body, out, sizeof(out)));
+		assert_string_equal(out, cases[i].words);
+	}
+}
+
+static void test_unknown_is_shown_raw(void **state)
+{
+	char out[256];
+
+	assert_false(describe("sparkle 1 2 -- shiny", out, sizeof(out)));
+	assert_string_equal(out, "sparkle 1 2 -- shiny");
+	/* Known keyword, wrong arguments: raw too. */
+	assert_false(describe("queued many", out, sizeof(out)));
+	assert_string_equal(out, "queued many");
+	assert_false(describe("serving", out, sizeof(out)));
+	assert_string_equal(out, "serving");
+}
+
+static void test_truncation(void **state)
+{
+	char out[8];
+
+	assert_true(describe("serving Mary", out, sizeof(out)));
+	assert_string_equal(out, "You are");
+	assert_false(describe("sparkle 1 2 3 4 5 6", out, sizeof(out)));
+	assert_string_equal(out, "sparkle");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_keyword_only),
+		cmocka_unit_test(test_parse_args_and_text),
+		cmocka_unit_test(test_parse_spaces_and_dashes),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_unknown_is_shown_raw),
+		cmocka_unit_test(test_truncation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
