@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -39,8 +40,12 @@ class ReloadDaemon(Daemon):
         them), send SIGHUP, wait until the daemon is ready again."""
         if config is not None:
             self.rewrite(config)
+        sent = time.monotonic()
         self.proc.send_signal(signal.SIGHUP)
-        self.notify.wait_for("RELOADING", "1")
+        # Earlier SIGHUPs may still be reported (or have merged into one, as signals do): the
+        # reload that answers this one is stamped (CLOCK_MONOTONIC) after it was sent.
+        while int(self.notify.wait_for("RELOADING", "1")[0]["MONOTONIC_USEC"]) < sent * 1e6:
+            pass
         self.notify.wait_for("READY", "1")
 
     def rewrite(self, config):
@@ -90,18 +95,16 @@ class Reload(unittest.TestCase):
                 agent.say("mary %d" % i)
                 if i in (100, 200):
                     # Mid-stream, without waiting: the reload runs between frames.
-                    d.rewrite("turns = free\nmax_queue = 1\nhandshake_timeout = %ds\n" % (i // 20))
+                    d.rewrite("turns = free\nmax_queue = 1\nhandshake_timeout = %ds\n" % (i // 50))
                     d.proc.send_signal(signal.SIGHUP)
             self.assertEqual([agent.message() for _ in range(n)], ["bob %d" % i for i in range(n)])
             self.assertEqual([bob.message() for _ in range(n)], ["mary %d" % i for i in range(n)])
-            for _ in range(2):
-                d.notify.wait_for("RELOADING", "1")
-                d.notify.wait_for("READY", "1")
+            d.reload()  # a barrier: the mid-stream reloads are done too
             log = d.log()
-            self.assertEqual(log.count("configuration reloaded from %s; changed: "
-                                       "max_queue, handshake_timeout\n" % d.config_path), 1, log)
-            self.assertEqual(log.count("configuration reloaded from %s; changed: "
-                                       "handshake_timeout\n" % d.config_path), 1, log)
+            self.assertGreaterEqual(log.count("SIGHUP: reloading"), 2, log)
+            self.assertIn("configuration reloaded from %s; changed: max_queue, handshake_timeout\n"
+                          % d.config_path, log)
+            self.assertNotIn("reload failed", log)
             # Every connection is still there and nobody was told anything went wrong.
             for p in (agent, bob, carol):
                 self.assertFalse([b for b in notices(p.sync()) if b.startswith("error")])
