@@ -385,6 +385,13 @@ void server_free(struct server *s)
 		event_free(s->sig_term);
 	if (s->sig_hup)
 		event_free(s->sig_hup);
+	/*
+	 * Freeing the events restored the default actions: a second SIGTERM (or a SIGHUP) during
+	 * the rest of the teardown would kill a daemon that is already exiting cleanly.
+	 */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	if (s->base)
 		event_base_free(s->base);
 	free(s);

@@ -85,6 +85,7 @@ class Notify(unittest.TestCase):
         bob.close()
         self.d.proc.send_signal(signal.SIGTERM)
         self.notify.wait_for("STOPPING", "1")
+        self.assertEqual(self.d.proc.wait(20), 0)
         self.assertNotIn({"WATCHDOG": "1"}, self.notify.received)
 
     def test_without_notify_socket_nothing_breaks(self):
