@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -171,7 +172,7 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 	}
 
 	if (key_file) {
-		r = auth_read_key(key_file, c->key, sizeof(c->key), &c->key_len);
+		r = auth_read_key(key_file, S_IRWXG | S_IRWXO, c->key, sizeof(c->key), &c->key_len);
 		if (r < 0) {
 			fprintf(stderr, "frontdesk: cannot use key file %s: %s\n", key_file,
 				r == -EPERM ? "others may read it (chmod 600)" :

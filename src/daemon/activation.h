@@ -3,8 +3,8 @@
  * activation.h - listening sockets passed by systemd (socket activation, sd_listen_fds(3)).
  *
  * frontdeskd.socket passes the customer listener(s) and, if it lists one, the agent's Unix
- * socket. They are matched to the configuration: every `listen` address must be among the
- * passed TCP sockets, `agent_socket` may be among the passed Unix sockets (else the daemon
+ * socket. They are matched to the configuration: every `listen` and `agent_listen` address
+ * must be among the passed TCP sockets, `agent_socket` may be among the passed Unix sockets (else the daemon
  * binds it), and a passed socket the configuration does not name is an error too: serving on
  * other ports than the configured ones would be a silent surprise. When any socket is passed,
  * the daemon binds no TCP listener of its own.

@@ -255,8 +255,9 @@ static int parse_endpoints_or_off(const struct config_key *k, struct config *c, 
 	return parse_endpoints(k, c, value, err, errlen);
 }
 
-static int parse_socket_path(const struct config_key *k, struct config *c, const char *value,
-			     char *err, size_t errlen)
+/* An absolute path of at most k->max bytes, or "off". */
+static int parse_path(const struct config_key *k, struct config *c, const char *value, char *err,
+		      size_t errlen)
 {
 	char *dst = (char *)c + k->offset;
 
@@ -268,9 +269,8 @@ static int parse_socket_path(const struct config_key *k, struct config *c, const
 		snprintf(err, errlen, "%s must be an absolute path", k->name);
 		return -EINVAL;
 	}
-	if (strlen(value) >= sizeof(c->agent_socket)) {
-		snprintf(err, errlen, "%s is longer than a Unix socket path can be (%zu bytes)",
-			 k->name, sizeof(c->agent_socket) - 1);
+	if (strlen(value) > k->max) {
+		snprintf(err, errlen, "%s is longer than %lu bytes", k->name, k->max);
 		return -ENAMETOOLONG;
 	}
 	strcpy(dst, value);
@@ -289,7 +289,11 @@ static const struct config_key config_keys[] = {
 	CHOICE(mode, mode, mode_names),
 	KEY(listen, parse_endpoints, listen, 0, 0),
 	KEY(line_listen, parse_endpoints_or_off, line_listen, 0, 0),
-	KEY(agent_socket, parse_socket_path, agent_socket, 0, 0),
+	KEY(agent_socket, parse_path, agent_socket, 0, sizeof(((struct config *)0)->agent_socket) - 1),
+	KEY(agent_listen, parse_endpoints_or_off, agent_listen, 0, 0),
+	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
+	KEY(agent_key_file, parse_path, agent_key_file, 0,
+	    sizeof(((struct config *)0)->agent_key_file) - 1),
 	CHOICE(turns, turns, turns_names),
 	CHOICE(log_level, log_level, level_names),
 	CHOICE(log_messages, log_messages, no_yes),
@@ -406,6 +410,12 @@ static void check_combinations(struct parse_state *s)
 	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
 		add_error(s, seen_line(s, "line_listen"),
 			  "line_listen is only used in group mode (mode = group)");
+	if (c->agent_listen.n && c->mode != MODE_SINGLE_AGENT)
+		add_error(s, seen_line(s, "agent_listen"),
+			  "agent_listen is only used in single-agent mode");
+	else if (c->agent_listen.n && !c->agent_key_file[0])
+		add_error(s, seen_line(s, "agent_listen"),
+			  "agent_listen needs agent_key_file: remote agents must authenticate");
 }
 
 int config_load(struct config *c, const char *path, char **ret_errors)

@@ -48,6 +48,9 @@ struct config {
 	struct endpoint_list listen;
 	struct endpoint_list line_listen;
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct endpoint_list agent_listen; /* TCP endpoints for remote agents (need agent_key_file) */
+	char key_file[256];                /* challenge on the customer/member framed listeners */
+	char agent_key_file[256];          /* challenge on agent_listen */
 	enum turns turns;
 	enum log_level log_level;
 	int log_messages;               /* 1: log chat message bodies (default 0, never) */

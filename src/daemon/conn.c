@@ -27,6 +27,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "auth.h"
 #include "log.h"
 #include "nick.h"
 #include "server.h"
@@ -34,7 +35,8 @@
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
 #define CLOSE_TIMEOUT 5
 
-static const char *const state_names[] = { "handshake", "queued", "active", "closing", "dead" };
+static const char *const state_names[] = { "challenge", "handshake", "queued", "active",
+					   "closing", "dead" };
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
@@ -49,7 +51,7 @@ static time_t now_monotonic(void)
 }
 
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
-		      const char *peer)
+		      const char *peer, const struct auth_key *key)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -65,11 +67,24 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->held = evbuffer_new();
 	c->timer = evtimer_new(s->base, on_timer, c);
 	if (!c->held || !c->timer) {
+		c->bev = NULL; /* the caller still owns it */
 		conn_free(c);
 		return NULL;
 	}
 	bufferevent_setcb(bev, on_read, NULL, on_event, c);
 	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
+	if (key) {
+		/* The challenge goes out before anything else; the answer is due by the deadline. */
+		if (auth_new_challenge(c->challenge) < 0) {
+			c->bev = NULL; /* the caller still owns it */
+			conn_free(c);
+			return NULL;
+		}
+		c->key = key;
+		c->state = CONN_CHALLENGE;
+		fd_frame_encode(bufferevent_get_output(bev), FD_FRAME_CHALLENGE, c->challenge,
+				strlen(c->challenge));
+	}
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, s->config.handshake_timeout);
 	return c;
@@ -429,8 +444,36 @@ static void log_message(struct conn *c, const struct fd_frame *f)
 			 log_escape(f->body, f->len, text, sizeof(text)));
 }
 
+/*
+ * A peer that was challenged speaks our protocol, so it is told why it failed even though it
+ * could not have asked for notices yet.
+ */
+static void fail_auth(struct conn *c, const char *why)
+{
+	c->notices = true;
+	conn_fail(c, "auth-failed", "%s", why);
+}
+
+static void on_response(struct conn *c, const struct fd_frame *f)
+{
+	if (f->type != FD_FRAME_RESPONSE) {
+		fail_auth(c, "answer the challenge (a type 8 frame) first");
+		return;
+	}
+	if (!auth_check(c->key->bytes, c->key->len, c->challenge, f->body, f->len)) {
+		fail_auth(c, "wrong answer to the challenge");
+		return;
+	}
+	c->key = NULL;
+	conn_set_state(c, CONN_HANDSHAKE);
+}
+
 static void on_frame(struct conn *c, const struct fd_frame *f)
 {
+	if (c->state == CONN_CHALLENGE) {
+		on_response(c, f);
+		return;
+	}
 	if (c->state == CONN_HANDSHAKE) {
 		if (f->type != FD_FRAME_NICKNAME)
 			conn_fail(c, "expected-nickname", "the first frame must be a nickname (type 1)");
@@ -502,6 +545,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	switch (c->state) {
+	case CONN_CHALLENGE:
+		fail_auth(c, "no answer to the challenge in time");
+		break;
 	case CONN_HANDSHAKE:
 		conn_fail(c, "timeout", "no nickname within %u seconds",
 			  c->server->config.handshake_timeout);

@@ -21,6 +21,7 @@
 
 #include <frontdesk/frame.h>
 
+struct auth_key;
 struct server;
 struct bufferevent;
 struct evbuffer;
@@ -32,6 +33,7 @@ struct event;
 #define NICK_MAX FD_NICK_MAX
 
 enum conn_state {
+	CONN_CHALLENGE, /* keyed listener: waiting for the answer to our challenge */
 	CONN_HANDSHAKE, /* waiting for the nickname */
 	CONN_QUEUED,    /* single-agent: a customer waiting in line */
 	CONN_ACTIVE,    /* the served customer, the agent, or a group member */
@@ -62,6 +64,8 @@ struct conn {
 	time_t since;  /* when it entered its current state */
 	char nick[NICK_MAX + 1];
 	char peer[64]; /* "ip:port" or "agent socket" */
+	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
+	char challenge[65];
 	struct evbuffer *held; /* encoded type 2 frames, oldest first */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
 	TAILQ_ENTRY(conn) link;  /* the mode's list: the desk's queue */
@@ -69,9 +73,12 @@ struct conn {
 
 TAILQ_HEAD(conn_list, conn);
 
-/* conn_new() - adopt an accepted socket (or a bufferevent pair end, fd -1). */
+/*
+ * conn_new() - adopt an accepted socket (or a bufferevent pair end, fd -1). With a @key the
+ * peer is challenged first and must answer before anything else.
+ */
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
-		      const char *peer);
+		      const char *peer, const struct auth_key *key);
 void conn_free(struct conn *c);
 
 bool conn_live(const struct conn *c);

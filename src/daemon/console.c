@@ -149,7 +149,7 @@ int console_new(struct server *s, const char *nick, struct console **ret)
 	}
 	con->link = pair[1];
 	con->input = bufferevent_socket_new(s->base, STDIN_FILENO, BEV_OPT_DEFER_CALLBACKS);
-	if (!con->input || !server_adopt(s, pair[0], ROLE_AGENT, "console")) {
+	if (!con->input || !server_adopt(s, pair[0], ROLE_AGENT, "console", NULL)) {
 		if (con->input)
 			bufferevent_free(con->input);
 		bufferevent_free(pair[1]);

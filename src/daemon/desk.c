@@ -176,10 +176,8 @@ static void serve(struct desk *d, struct conn *c)
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
-	if (agent_here(d)) {
+	if (agent_here(d))
 		conn_notice(d->agent, "customer %s", c->nick);
-		tell_agent_queue(d);
-	}
 	desk_pump_soon(d);
 }
 
@@ -203,10 +201,10 @@ static void serve_next(struct desk *d)
 			serve(d, c);
 			tell_customer_state(d, c);
 			tell_positions(d, 1);
-			return;
+			break;
 		}
 	}
-	tell_agent_queue(d);
+	tell_agent_queue(d); /* the line got shorter */
 }
 
 static void attach_agent(struct desk *d, struct conn *c)

@@ -22,7 +22,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 {
 	struct listener *l = arg;
 
-	server_accept(l->server, fd, sa, salen, l->role);
+	server_accept(l->server, fd, sa, salen, l);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)

@@ -20,6 +20,7 @@ struct listener {
 	struct evconnlistener *lev;
 	struct event *retry;
 	enum conn_role role;
+	const struct auth_key *key; /* peers must answer a challenge with it; NULL: no challenge */
 	char name[300];     /* "127.0.0.1:21567" or the socket path */
 	char unix_path[sizeof(((struct config *)0)->agent_socket)]; /* unlinked on free */
 	struct listener *next;

@@ -28,65 +28,58 @@ static bool same_endpoints(const struct endpoint_list *a, const struct endpoint_
 	return true;
 }
 
-/* Differs in a restart-only key? Then put the running value back into @next. */
-static bool keep_mode(const struct config *run, struct config *next)
-{
-	bool differ = run->mode != next->mode;
-
-	next->mode = run->mode;
-	return differ;
-}
-
-static bool keep_listen(const struct config *run, struct config *next)
-{
-	bool differ = !same_endpoints(&run->listen, &next->listen);
-
-	next->listen = run->listen;
-	return differ;
-}
-
-static bool keep_line_listen(const struct config *run, struct config *next)
-{
-	bool differ = !same_endpoints(&run->line_listen, &next->line_listen);
-
-	next->line_listen = run->line_listen;
-	return differ;
-}
-
-static bool keep_agent_socket(const struct config *run, struct config *next)
-{
-	bool differ = strcmp(run->agent_socket, next->agent_socket) != 0;
-
-	memcpy(next->agent_socket, run->agent_socket, sizeof(next->agent_socket));
-	return differ;
-}
-
-static const struct {
-	const char *name;
-	bool (*keep)(const struct config *run, struct config *next);
-} restart_only[] = {
-	{ "mode", keep_mode },
-	{ "listen", keep_listen },
-	{ "line_listen", keep_line_listen },
-	{ "agent_socket", keep_agent_socket },
+enum field_kind {
+	FIELD_SCALAR,    /* an enum or a number: compared bytewise */
+	FIELD_STRING,    /* a char array: compared up to its NUL */
+	FIELD_ENDPOINTS, /* a struct endpoint_list */
 };
 
-#define LIVE(field) { #field, offsetof(struct config, field), sizeof(((struct config *)0)->field) }
+#define FIELD(field, kind) \
+	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), kind }
 
+/* What start-up binds or loads: listeners, the agent socket, the keys, the mode itself. */
 static const struct {
 	const char *name;
 	size_t offset, size;
+	enum field_kind kind;
+} restart_only[] = {
+	FIELD(mode, FIELD_SCALAR),
+	FIELD(listen, FIELD_ENDPOINTS),
+	FIELD(line_listen, FIELD_ENDPOINTS),
+	FIELD(agent_socket, FIELD_STRING),
+	FIELD(agent_listen, FIELD_ENDPOINTS),
+	FIELD(key_file, FIELD_STRING),
+	FIELD(agent_key_file, FIELD_STRING),
+};
+
+static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
+{
+	switch (kind) {
+	case FIELD_STRING:
+		return strcmp(a, b) == 0;
+	case FIELD_ENDPOINTS:
+		return same_endpoints(a, b);
+	default:
+		return memcmp(a, b, size) == 0;
+	}
+}
+
+/* Live keys, only to say in the log which ones changed. */
+static const struct {
+	const char *name;
+	size_t offset, size;
+	enum field_kind kind;
 } live_keys[] = {
-	LIVE(turns),
-	LIVE(log_level),
-	LIVE(log_messages),
-	LIVE(max_frame),
-	LIVE(max_queue),
-	LIVE(max_held_bytes),
-	LIVE(max_output_bytes),
-	LIVE(max_clients),
-	LIVE(handshake_timeout),
-	LIVE(customer_idle_timeout),
+	FIELD(turns, FIELD_SCALAR),
+	FIELD(log_level, FIELD_SCALAR),
+	FIELD(log_messages, FIELD_SCALAR),
+	FIELD(max_frame, FIELD_SCALAR),
+	FIELD(max_queue, FIELD_SCALAR),
+	FIELD(max_held_bytes, FIELD_SCALAR),
+	FIELD(max_output_bytes, FIELD_SCALAR),
+	FIELD(max_clients, FIELD_SCALAR),
+	FIELD(handshake_timeout, FIELD_SCALAR),
+	FIELD(customer_idle_timeout, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)
@@ -101,12 +94,18 @@ void reload_merge(const struct config *running, struct config *next, char *resta
 		  size_t restart_len, char *live, size_t live_len)
 {
 	restart[0] = live[0] = '\0';
-	for (size_t i = 0; i < sizeof(restart_only) / sizeof(restart_only[0]); i++)
-		if (restart_only[i].keep(running, next))
+	for (size_t i = 0; i < sizeof(restart_only) / sizeof(restart_only[0]); i++) {
+		const char *run = (const char *)running + restart_only[i].offset;
+		char *nxt = (char *)next + restart_only[i].offset;
+
+		if (!same_field(run, nxt, restart_only[i].size, restart_only[i].kind))
 			append_name(restart, restart_len, restart_only[i].name);
+		memcpy(nxt, run, restart_only[i].size); /* keep the running value */
+	}
 	for (size_t i = 0; i < sizeof(live_keys) / sizeof(live_keys[0]); i++)
-		if (memcmp((const char *)running + live_keys[i].offset,
-			   (const char *)next + live_keys[i].offset, live_keys[i].size) != 0)
+		if (!same_field((const char *)running + live_keys[i].offset,
+				(const char *)next + live_keys[i].offset, live_keys[i].size,
+				live_keys[i].kind))
 			append_name(live, live_len, live_keys[i].name);
 }
 

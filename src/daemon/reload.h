@@ -5,9 +5,10 @@
  * Live keys (limits, timeouts, turns, log_level, log_messages, and any key not listed as
  * restart-only) are copied into server->config, which every check reads at the moment it
  * decides, so no connection is touched. Restart-only keys (mode, listen, line_listen,
- * agent_socket: what was bound at start-up) keep their running values, with a warning naming
- * them. A file with any error changes nothing: every error is logged and the old configuration
- * stays in force. systemd hears RELOADING=1 before and READY=1 after.
+ * agent_socket, agent_listen, key_file, agent_key_file: what start-up binds or loads) keep
+ * their running values, with a warning naming them. A file with any error changes nothing:
+ * every error is logged and the old configuration stays in force. systemd hears RELOADING=1
+ * before and READY=1 after.
  */
 #ifndef FRONTDESK_RELOAD_H
 #define FRONTDESK_RELOAD_H

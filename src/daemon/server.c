@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -75,9 +76,9 @@ void server_conn_closing(struct server *s, struct conn *c)
 }
 
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
-			  const char *peer)
+			  const char *peer, const struct auth_key *key)
 {
-	struct conn *c = conn_new(s, bev, role, peer);
+	struct conn *c = conn_new(s, bev, role, peer, key);
 
 	if (!c) {
 		log_warnx("%s: out of memory for a new connection", peer);
@@ -91,7 +92,7 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 }
 
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role)
+		   const struct listener *l)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
 	struct bufferevent *bev;
@@ -115,7 +116,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		evutil_closesocket(fd);
 		return;
 	}
-	server_adopt(s, bev, role, peer);
+	server_adopt(s, bev, l->role, peer, l->key);
 }
 
 struct conn *server_find_nick(struct server *s, const char *nick)
@@ -208,8 +209,8 @@ static int add_listener(struct server *s, struct listener *l)
 }
 
 /* A listen address from systemd's sockets, or bound here when systemd passed none. */
-static int listen_tcp(struct server *s, struct activation *act, const struct endpoint *e,
-		      enum conn_role role, struct listener **ret)
+static int listen_tcp(struct server *s, struct activation *act, const char *key,
+		      const struct endpoint *e, enum conn_role role, struct listener **ret)
 {
 	char name[300], passed[512];
 	int fd;
@@ -220,10 +221,9 @@ static int listen_tcp(struct server *s, struct activation *act, const struct end
 	fd = activation_take_tcp(act, e);
 	if (fd < 0) {
 		activation_describe(act, passed, sizeof(passed));
-		log_warnx("socket activation: listen = %s is not among the sockets systemd passed "
-			  "(unmatched: %s); make listen and ListenStream= in frontdeskd.socket "
-			  "agree",
-			  name, passed[0] ? passed : "none");
+		log_warnx("socket activation: %s = %s is not among the sockets systemd passed "
+			  "(unmatched: %s); make %s and ListenStream= in frontdeskd.socket agree",
+			  key, name, passed[0] ? passed : "none", key);
 		return -EADDRNOTAVAIL;
 	}
 	return listener_new_fd(s, fd, name, role, ret);
@@ -244,9 +244,10 @@ static int bind_all(struct server *s)
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->listen.n; i++) {
-		r = listen_tcp(s, &act, &cfg->listen.v[i], role, &l);
+		r = listen_tcp(s, &act, "listen", &cfg->listen.v[i], role, &l);
 		if (r < 0)
 			goto out;
+		l->key = cfg->key_file[0] ? &s->key : NULL;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
 		log_info("listening on %s (framed protocol, %ss%s)", l->name, role_name(role),
@@ -263,9 +264,18 @@ static int bind_all(struct server *s)
 		add_listener(s, l);
 		log_info("agent socket %s%s", cfg->agent_socket, fd >= 0 ? " (from systemd)" : "");
 	}
+	for (size_t i = 0; i < cfg->agent_listen.n; i++) {
+		r = listen_tcp(s, &act, "agent_listen", &cfg->agent_listen.v[i], ROLE_AGENT, &l);
+		if (r < 0)
+			goto out;
+		l->key = &s->agent_key; /* config.c refuses agent_listen without a key */
+		add_listener(s, l);
+		log_info("listening on %s (framed protocol, agents, key required%s)", l->name,
+			 act.n ? ", socket from systemd" : "");
+	}
 	if (activation_describe(&act, left, sizeof(left))) {
 		log_warnx("socket activation: systemd passed %s, which the configuration does not "
-			  "name (listen, agent_socket)", left);
+			  "name (listen, agent_socket, agent_listen)", left);
 		r = -EADDRNOTAVAIL;
 	}
 out:
@@ -284,6 +294,32 @@ static void server_status(void *arg, char *buf, size_t len)
 		s->mode->status(s, buf, len);
 	else
 		snprintf(buf, len, "%u connections", s->nconns);
+}
+
+/* Key files must not be readable by others: refuse to start rather than run with a leaked key. */
+static int load_key(const char *path, const char *what, struct auth_key *key)
+{
+	int r = auth_read_key(path, S_IRWXO, key->bytes, sizeof(key->bytes), &key->len);
+
+	switch (r) {
+	case 0:
+		if (key->len < 16)
+			log_warnx("%s %s: a key shorter than 16 bytes is easy to guess", what, path);
+		return 0;
+	case -EPERM:
+		log_warnx("%s %s: others may access it; run chmod o-rwx %s", what, path, path);
+		break;
+	case -EINVAL:
+		log_warnx("%s %s: the file is empty", what, path);
+		break;
+	case -EFBIG:
+		log_warnx("%s %s: longer than %d bytes", what, path, AUTH_KEY_MAX);
+		break;
+	default:
+		log_warnx("%s %s: %s", what, path, strerror(-r));
+		break;
+	}
+	return r;
 }
 
 int server_new(const struct config *cfg, struct server **ret)
@@ -335,6 +371,15 @@ int server_new(const struct config *cfg, struct server **ret)
 	}
 	s->mode = &desk_ops;
 
+	if (cfg->key_file[0] && (r = load_key(cfg->key_file, "key_file", &s->key)) < 0) {
+		server_free(s);
+		return r;
+	}
+	if (cfg->agent_key_file[0] &&
+	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0) {
+		server_free(s);
+		return r;
+	}
 	r = bind_all(s);
 	if (r < 0) {
 		server_free(s);
@@ -375,6 +420,8 @@ void server_free(struct server *s)
 	}
 	desk_free(s->desk);
 	notify_free(s->notify);
+	explicit_bzero(&s->key, sizeof(s->key));
+	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
 	if (s->sweep)
 		event_free(s->sweep);
 	if (s->stop_timer)

@@ -15,6 +15,7 @@
 
 #include <frontdesk/frame.h>
 
+#include "auth.h"
 #include "config.h"
 #include "conn.h"
 
@@ -76,6 +77,8 @@ struct server {
 	bool log_level_forced; /* -v or -q: log_level from the file does not apply */
 	bool stopping;
 	int exit_code;
+	struct auth_key key;       /* key_file, for customer/member listeners */
+	struct auth_key agent_key; /* agent_key_file, for agent_listen */
 	/* Decode buffers: one for frames just read, one for held frames being released. */
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char held_body[FD_FRAME_BODY_BUFSIZE];
@@ -87,12 +90,13 @@ void server_free(struct server *s);
 /* server_run() - until SIGINT/SIGTERM and the connections have drained. Returns exit code. */
 int server_run(struct server *s);
 
-/* server_accept() - a listener has a new socket for @role. Takes ownership of @fd. */
+/* server_accept() - listener @l has a new socket. Takes ownership of @fd. */
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
-		   enum conn_role role);
-/* server_adopt() - attach an already created bufferevent (the console's pair end). */
+		   const struct listener *l);
+/* server_adopt() - attach an already created bufferevent (the console's pair end, an accepted
+ * socket); @key, if set, makes the peer answer a challenge first. */
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
-			  const char *peer);
+			  const char *peer, const struct auth_key *key);
 /*
  * server_detach() - tell the mode now that closed conn @c has left, instead of at the sweep.
  * Only for a command handler acting on another conn (next, kick), never inside a loop over conns.

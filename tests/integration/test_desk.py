@@ -210,6 +210,10 @@ class Agent(unittest.TestCase):
             self.assertEqual([agent.message() for _ in range(5)],
                              ["while away %d" % i for i in range(5)])
 
+    def test_agent_socket_is_group_only(self):
+        with Daemon() as d:
+            self.assertEqual(os.stat(d.agent_socket).st_mode & 0o777, 0o660)
+
     def test_second_agent_is_refused(self):
         with Daemon() as d:
             first = Peer.agent(d, "mary")

@@ -59,14 +59,19 @@ static void test_restart_keys_keep_running_values(void **state)
 	snprintf(next.listen.v[0].host, sizeof(next.listen.v[0].host), "::1");
 	next.line_listen.n = 1;
 	snprintf(next.agent_socket, sizeof(next.agent_socket), "/tmp/other.sock");
+	next.agent_listen.n = 1;
+	snprintf(next.key_file, sizeof(next.key_file), "/etc/frontdesk/customer.key");
 	next.max_clients = 5;
 	merge(&run, &next, restart, live);
-	assert_string_equal(restart, "mode, listen, line_listen, agent_socket");
+	assert_string_equal(restart,
+			    "mode, listen, line_listen, agent_socket, agent_listen, key_file");
 	assert_string_equal(live, "max_clients");
 	assert_int_equal(next.mode, MODE_SINGLE_AGENT);
 	assert_string_equal(next.listen.v[0].host, "127.0.0.1");
 	assert_int_equal(next.line_listen.n, 0);
 	assert_string_equal(next.agent_socket, run.agent_socket);
+	assert_int_equal(next.agent_listen.n, 0);
+	assert_string_equal(next.key_file, "");
 	assert_int_equal(next.max_clients, 5);
 }
 

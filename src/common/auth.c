@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: ISC */
-/* auth.c - HMAC-SHA256 challenge responses and key files (see auth.h). */
+/* auth.c - HMAC-SHA256 challenges, responses and key files (see auth.h). */
 #include "auth.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -46,7 +49,8 @@ int auth_response(const unsigned char *key, size_t key_len, const char *challeng
 	return 0;
 }
 
-int auth_read_key(const char *path, unsigned char *key, size_t max, size_t *ret_len)
+int auth_read_key(const char *path, mode_t forbidden, unsigned char *key, size_t max,
+		  size_t *ret_len)
 {
 	struct stat st;
 	size_t len = 0;
@@ -60,7 +64,7 @@ int auth_read_key(const char *path, unsigned char *key, size_t max, size_t *ret_
 		r = -errno;
 		goto out;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	if (st.st_mode & forbidden) {
 		r = -EPERM;
 		goto out;
 	}
@@ -89,4 +93,29 @@ int auth_read_key(const char *path, unsigned char *key, size_t max, size_t *ret_
 out:
 	close(fd);
 	return r;
+}
+
+int auth_new_challenge(char out[2 * AUTH_CHALLENGE_BYTES + 1])
+{
+	unsigned char bytes[AUTH_CHALLENGE_BYTES];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		return -errno ? -errno : -EIO;
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+bool auth_check(const unsigned char *key, size_t key_len, const char *challenge,
+		const char *response, size_t len)
+{
+	char expected[AUTH_RESPONSE_LEN + 1], given[AUTH_RESPONSE_LEN];
+
+	if (len != AUTH_RESPONSE_LEN ||
+	    auth_response(key, key_len, challenge, strlen(challenge), expected) < 0)
+		return false;
+	/* Case-folding first touches only the peer's own bytes, never the secret. */
+	for (size_t i = 0; i < len; i++)
+		given[i] = (char)tolower((unsigned char)response[i]);
+	return CRYPTO_memcmp(expected, given, AUTH_RESPONSE_LEN) == 0;
 }
