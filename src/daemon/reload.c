@@ -37,12 +37,14 @@ enum field_kind {
 #define FIELD(field, kind) \
 	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), kind }
 
-/* What start-up binds or loads: listeners, the agent socket, the keys, the mode itself. */
-static const struct {
+struct field {
 	const char *name;
 	size_t offset, size;
 	enum field_kind kind;
-} restart_only[] = {
+};
+
+/* What start-up binds or loads: listeners, the agent socket, the keys, the mode itself. */
+static const struct field restart_only[] = {
 	FIELD(mode, FIELD_SCALAR),
 	FIELD(listen, FIELD_ENDPOINTS),
 	FIELD(line_listen, FIELD_ENDPOINTS),
@@ -65,11 +67,7 @@ static bool same_field(const void *a, const void *b, size_t size, enum field_kin
 }
 
 /* Live keys, only to say in the log which ones changed. */
-static const struct {
-	const char *name;
-	size_t offset, size;
-	enum field_kind kind;
-} live_keys[] = {
+static const struct field live_keys[] = {
 	FIELD(turns, FIELD_SCALAR),
 	FIELD(log_level, FIELD_SCALAR),
 	FIELD(log_messages, FIELD_SCALAR),
