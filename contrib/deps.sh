@@ -4,8 +4,10 @@
 
 FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
-	libevent-dev libinih-dev libedit-dev libssl-dev
+	libevent-dev libinih-dev libedit-dev libssl-dev libsystemd-dev
 	libcmocka-dev python3 tmux
+	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
+	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
 )
 
 # What only the full test run needs: sanitizer runtimes, valgrind, clang with libFuzzer.

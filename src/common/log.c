@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -62,11 +63,26 @@ static void libevent_log_cb(int severity, const char *msg)
 	}
 }
 
+/*
+ * $JOURNAL_STREAM is "DEV:INODE" of the stream systemd connected; it is inherited, so it counts
+ * only while stderr is still that stream (systemd.exec(5)), not after a redirect to a file.
+ */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!env || sscanf(env, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void log_init(const char *progname, enum log_level level)
 {
 	log_state.progname = progname;
 	log_state.level = level;
-	log_state.journal = getenv("JOURNAL_STREAM") != NULL;
+	log_state.journal = stderr_is_journal();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	event_set_log_callback(libevent_log_cb);
 }
@@ -79,6 +95,41 @@ void log_set_level(enum log_level level)
 enum log_level log_get_level(void)
 {
 	return log_state.level;
+}
+
+const char *log_escape(const char *text, size_t len, char *buf, size_t buflen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		char esc[5];
+		size_t n;
+
+		if (ch == '\\')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\\\");
+		else if (ch == '\n')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\n");
+		else if (ch == '\t')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\t");
+		else if (ch < 0x20 || ch == 0x7f)
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", ch);
+		else
+			n = (size_t)snprintf(esc, sizeof(esc), "%c", ch);
+		if (o + n + 4 > buflen) {
+			/* Do not leave half a UTF-8 sequence before the dots. */
+			while (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+				o--;
+			if (o > 0 && (unsigned char)buf[o - 1] >= 0xc0)
+				o--;
+			snprintf(buf + o, buflen - o, "...");
+			return buf;
+		}
+		memcpy(buf + o, esc, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 #define LOG_FN(name, level, suffix_expr)                        \

@@ -280,6 +280,7 @@ static int parse_path(const struct config_key *k, struct config *c, const char *
 static const char *const mode_names[] = { "single-agent", "group", NULL };
 static const char *const turns_names[] = { "strict", "free", NULL };
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
+static const char *const no_yes[] = { "no", "yes", NULL };
 
 #define KEY(name, fn, field, lo, hi) { #name, fn, offsetof(struct config, field), lo, hi, NULL }
 #define CHOICE(name, field, list) { #name, parse_choice, offsetof(struct config, field), 0, 0, list }
@@ -295,6 +296,7 @@ static const struct config_key config_keys[] = {
 	    sizeof(((struct config *)0)->agent_key_file) - 1),
 	CHOICE(turns, turns, turns_names),
 	CHOICE(log_level, log_level, level_names),
+	CHOICE(log_messages, log_messages, no_yes),
 	KEY(max_frame, parse_size, max_frame, 64, 9999),
 	KEY(max_queue, parse_count, max_queue, 1, 100000),
 	KEY(max_held_bytes, parse_size, max_held_bytes, 0, 16 * 1024 * 1024),

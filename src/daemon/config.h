@@ -5,6 +5,7 @@
  * The file is "key = value" lines with '#' comments, read by libinih. Every key is one row of
  * the table in config.c; every error is reported as "FILE:LINE: message", all of them, before
  * the load fails. A struct config is a plain value: copy it, compare it, throw it away.
+ * SIGHUP applies a new file live (reload.c); a key read only at start-up must be listed there.
  */
 #ifndef FRONTDESK_CONFIG_H
 #define FRONTDESK_CONFIG_H
@@ -52,6 +53,7 @@ struct config {
 	char agent_key_file[256];          /* challenge on agent_listen */
 	enum turns turns;
 	enum log_level log_level;
+	int log_messages;               /* 1: log chat message bodies (default 0, never) */
 	unsigned max_frame;             /* bytes, whole frame */
 	unsigned max_queue;             /* customers waiting in line */
 	unsigned max_held_bytes;        /* per connection, accepted but not yet relayed */

@@ -543,6 +543,16 @@ static void on_command(struct conn *c, const struct fd_frame *f)
 	cmd->run(c, arg);
 }
 
+/* Chat text reaches the log only with log_messages = yes, escaped to one line. */
+static void log_message(struct conn *c, const struct fd_frame *f)
+{
+	char text[800];
+
+	if (c->server->config.log_messages)
+		log_info("%s (%s): message: %s", c->peer, c->nick,
+			 log_escape(f->body, f->len, text, sizeof(text)));
+}
+
 /*
  * A peer that was challenged speaks our protocol, so it is told why it failed even though it
  * could not have asked for notices yet.
@@ -584,6 +594,7 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 	}
 	switch (f->type) {
 	case FD_FRAME_MESSAGE:
+		log_message(c, f);
 		c->server->mode->message(c, f);
 		break;
 	case FD_FRAME_COMMAND:

@@ -16,6 +16,7 @@
 #include "desk.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -393,6 +394,18 @@ static void cmd_kick(struct conn *c, const char *arg)
 	server_detach(t);
 }
 
+/* For `systemctl status`: "serving bob, 2 waiting", "no customer, 0 waiting, no agent". */
+static void desk_status(struct server *s, char *buf, size_t len)
+{
+	struct desk *d = s->desk;
+	const char *agent = agent_here(d) ? "" : ", no agent";
+
+	if (d->active)
+		snprintf(buf, len, "serving %s, %u waiting%s", d->active->nick, d->nqueued, agent);
+	else
+		snprintf(buf, len, "no customer, %u waiting%s", d->nqueued, agent);
+}
+
 static const struct command desk_commands[] = {
 	{ "next", 1u << ROLE_AGENT, ARG_NONE, cmd_next },
 	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
@@ -405,6 +418,7 @@ const struct mode_ops desk_ops = {
 	.hello = desk_hello,
 	.message = desk_message,
 	.detach = desk_detach,
+	.status = desk_status,
 	.commands = desk_commands,
 };
 

@@ -188,6 +188,41 @@ int listener_new_unix(struct server *s, const char *path, enum conn_role role,
 	return 0;
 }
 
+int listener_new_fd(struct server *s, int fd, const char *name, enum conn_role role,
+		    struct listener **ret)
+{
+	struct evconnlistener *lev;
+	struct listener *l;
+	int r;
+
+	/* systemd passes blocking sockets (NonBlocking=no); libevent accepts until EAGAIN. */
+	if (evutil_make_socket_nonblocking(fd) < 0) {
+		r = -errno;
+		log_warn("%s: cannot make the passed socket non-blocking", name);
+		close(fd);
+		return r ? r : -EINVAL;
+	}
+	l = listener_alloc(s, role);
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	/* Backlog 0: already listening, keep the backlog systemd chose (Backlog=). */
+	lev = evconnlistener_new(s->base, on_accept, l,
+				 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (!lev) {
+		r = -errno;
+		log_warn("cannot serve on the passed socket %s", name);
+		close(fd);
+		listener_free(l);
+		return r ? r : -EINVAL;
+	}
+	listener_start(l, lev);
+	*ret = l;
+	return 0;
+}
+
 void listener_free(struct listener *l)
 {
 	if (!l)

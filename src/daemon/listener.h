@@ -33,6 +33,12 @@ int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role 
 /* listener_new_unix() - bind @path (mode 0660), replacing a stale socket file. */
 int listener_new_unix(struct server *s, const char *path, enum conn_role role,
 		      struct listener **ret);
+/*
+ * listener_new_fd() - serve on @fd, a socket already bound and listening (socket activation),
+ * named @name in the logs. Takes ownership of @fd, also on failure; never unlinks a socket file.
+ */
+int listener_new_fd(struct server *s, int fd, const char *name, enum conn_role role,
+		    struct listener **ret);
 void listener_free(struct listener *l);
 
 #endif

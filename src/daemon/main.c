@@ -31,7 +31,9 @@ static void usage(FILE *f)
 		"  -V, --version       show the version\n"
 		"\n"
 		"Built-in defaults: mode = single-agent, listen = 127.0.0.1:%d, turns = strict.\n"
-		"Runs in the foreground; stop it with SIGINT or SIGTERM.\n",
+		"Runs in the foreground; stop it with SIGINT or SIGTERM, reload the configuration\n"
+		"with SIGHUP. Under systemd it uses socket activation, readiness notification\n"
+		"and the watchdog; see frontdeskd(8).\n",
 		CONFIG_DEFAULT_PORT);
 }
 
@@ -133,6 +135,9 @@ int main(int argc, char **argv)
 		log_warnx("cannot start: %s", strerror(-r));
 		return 1;
 	}
+	s->config_path = path ? path : DEFAULT_CONFIG;
+	s->config_optional = !path;
+	s->log_level_forced = verbosity != 0;
 	if (console) {
 		r = console_new(s, console_nick(), &con);
 		if (r < 0) {

@@ -16,9 +16,12 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "activation.h"
 #include "desk.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
+#include "reload.h"
 #include "room.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
@@ -89,7 +92,7 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;
-	log_debug("%s: connected as %s", peer, role_name(role));
+	log_info("%s: connected as %s", peer, role_name(role));
 	return c;
 }
 
@@ -224,6 +227,7 @@ void server_begin_shutdown(struct server *s, int code)
 	s->stopping = true;
 	s->exit_code = code;
 	log_info("shutting down");
+	notify_stopping(s->notify);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 
@@ -241,7 +245,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct server *s = arg;
 
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: configuration reload is not supported yet; ignoring");
+		server_reload(s);
 		return;
 	}
 	server_begin_shutdown(s, 0);
@@ -254,45 +258,104 @@ static int add_listener(struct server *s, struct listener *l)
 	return 0;
 }
 
+/* A listen address from systemd's sockets, or bound here when systemd passed none. */
+static int listen_tcp(struct server *s, struct activation *act, const char *key,
+		      const struct endpoint *e, enum conn_role role, enum conn_proto proto,
+		      struct listener **ret)
+{
+	char name[300], passed[512];
+	int fd, r;
+
+	if (!act->n)
+		return listener_new_tcp(s, e, role, proto, ret);
+	endpoint_format(e, name, sizeof(name));
+	fd = activation_take_tcp(act, e);
+	if (fd < 0) {
+		activation_describe(act, passed, sizeof(passed));
+		log_warnx("socket activation: %s = %s is not among the sockets systemd passed "
+			  "(unmatched: %s); make %s and ListenStream= in frontdeskd.socket agree",
+			  key, name, passed[0] ? passed : "none", key);
+		return -EADDRNOTAVAIL;
+	}
+	r = listener_new_fd(s, fd, name, role, ret);
+	if (r == 0)
+		(*ret)->proto = proto;
+	return r;
+}
+
 static int bind_all(struct server *s)
 {
 	const struct config *cfg = &s->config;
 	enum conn_role role = cfg->mode == MODE_GROUP ? ROLE_MEMBER : ROLE_CUSTOMER;
+	struct activation act;
 	struct listener *l;
-	int r;
+	char left[512];
+	int r, fd;
 
+	r = activation_init(&act);
+	if (r < 0) {
+		log_warnx("socket activation: %s", strerror(-r));
+		goto out;
+	}
 	for (size_t i = 0; i < cfg->listen.n; i++) {
-		r = listener_new_tcp(s, &cfg->listen.v[i], role, PROTO_FRAMED, &l);
+		r = listen_tcp(s, &act, "listen", &cfg->listen.v[i], role, PROTO_FRAMED, &l);
 		if (r < 0)
-			return r;
+			goto out;
 		l->key = cfg->key_file[0] ? &s->key : NULL;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
-		log_info("listening on %s (framed protocol, %ss)", l->name, role_name(role));
+		log_info("listening on %s (framed protocol, %ss%s)", l->name, role_name(role),
+			 act.n ? ", socket from systemd" : "");
 	}
 	for (size_t i = 0; cfg->mode == MODE_GROUP && i < cfg->line_listen.n; i++) {
-		r = listener_new_tcp(s, &cfg->line_listen.v[i], role, PROTO_LINE, &l);
+		r = listen_tcp(s, &act, "line_listen", &cfg->line_listen.v[i], role, PROTO_LINE, &l);
 		if (r < 0)
 			return r;
 		add_listener(s, l);
 		log_info("listening on %s (line protocol, %ss)", l->name, role_name(role));
 	}
 	if (cfg->mode == MODE_SINGLE_AGENT && cfg->agent_socket[0]) {
-		r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
+		fd = act.n ? activation_take_unix(&act, cfg->agent_socket) : -ENOENT;
+		if (fd >= 0)
+			r = listener_new_fd(s, fd, cfg->agent_socket, ROLE_AGENT, &l);
+		else
+			r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
 		if (r < 0)
-			return r;
+			goto out;
 		add_listener(s, l);
-		log_info("agent socket %s", cfg->agent_socket);
+		log_info("agent socket %s%s", cfg->agent_socket, fd >= 0 ? " (from systemd)" : "");
 	}
 	for (size_t i = 0; i < cfg->agent_listen.n; i++) {
-		r = listener_new_tcp(s, &cfg->agent_listen.v[i], ROLE_AGENT, PROTO_FRAMED, &l);
+		r = listen_tcp(s, &act, "agent_listen", &cfg->agent_listen.v[i], ROLE_AGENT,
+			       PROTO_FRAMED, &l);
 		if (r < 0)
-			return r;
+			goto out;
 		l->key = &s->agent_key; /* config.c refuses agent_listen without a key */
 		add_listener(s, l);
-		log_info("listening on %s (framed protocol, agents, key required)", l->name);
+		log_info("listening on %s (framed protocol, agents, key required%s)", l->name,
+			 act.n ? ", socket from systemd" : "");
 	}
-	return 0;
+	if (activation_describe(&act, left, sizeof(left))) {
+		log_warnx("socket activation: systemd passed %s, which the configuration does not "
+			  "name (listen, agent_socket, agent_listen)", left);
+		r = -EADDRNOTAVAIL;
+	}
+out:
+	activation_close(&act);
+	return r < 0 ? r : 0;
+}
+
+/* The line `systemctl status` shows: the mode's own words, or a count. */
+static void server_status(void *arg, char *buf, size_t len)
+{
+	struct server *s = arg;
+
+	if (s->stopping)
+		snprintf(buf, len, "shutting down, %u connections left", s->nconns);
+	else if (s->mode && s->mode->status)
+		s->mode->status(s, buf, len);
+	else
+		snprintf(buf, len, "%u connections", s->nconns);
 }
 
 /* Key files must not be readable by others: refuse to start rather than run with a leaked key. */
@@ -352,6 +415,11 @@ int server_new(const struct config *cfg, struct server **ret)
 	evsignal_add(s->sig_term, NULL);
 	evsignal_add(s->sig_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	r = notify_new(s->base, server_status, s, &s->notify);
+	if (r < 0) {
+		server_free(s);
+		return r;
+	}
 
 	if (cfg->mode == MODE_GROUP) {
 		r = room_new(s, &s->room);
@@ -387,6 +455,7 @@ int server_run(struct server *s)
 {
 	log_info("frontdeskd ready: mode %s, turns %s", config_mode_name(s->config.mode),
 		 s->config.turns == TURNS_STRICT ? "strict" : "free");
+	notify_ready(s->notify);
 	event_base_dispatch(s->base);
 	return s->exit_code;
 }
@@ -413,6 +482,7 @@ void server_free(struct server *s)
 	}
 	desk_free(s->desk);
 	room_free(s->room);
+	notify_free(s->notify);
 	explicit_bzero(&s->key, sizeof(s->key));
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
 	if (s->sweep)
@@ -425,6 +495,13 @@ void server_free(struct server *s)
 		event_free(s->sig_term);
 	if (s->sig_hup)
 		event_free(s->sig_hup);
+	/*
+	 * Freeing the events restored the default actions: a second SIGTERM (or a SIGHUP) during
+	 * the rest of the teardown would kill a daemon that is already exiting cleanly.
+	 */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	if (s->base)
 		event_base_free(s->base);
 	free(s);

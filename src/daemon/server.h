@@ -10,6 +10,7 @@
 #define FRONTDESK_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <frontdesk/frame.h>
@@ -22,6 +23,7 @@ struct event_base;
 struct event;
 struct listener;
 struct desk;
+struct notify;
 struct room;
 struct sockaddr;
 
@@ -51,6 +53,8 @@ struct mode_ops {
 	void (*message)(struct conn *c, const struct fd_frame *f);
 	/* detach: an attached conn has closed; called once, from the sweep. */
 	void (*detach)(struct conn *c);
+	/* status: one line for `systemctl status` ("serving bob, 2 waiting"); may be NULL. */
+	void (*status)(struct server *s, char *buf, size_t len);
 	const struct command *commands; /* terminated by a NULL name */
 };
 
@@ -69,6 +73,11 @@ struct server {
 	struct event *sweep;
 	struct event *sig_int, *sig_term, *sig_hup;
 	struct event *stop_timer;
+	struct notify *notify;
+	/* For SIGHUP (reload.c), set by main: the file, and whether it may be missing. */
+	const char *config_path;
+	bool config_optional;
+	bool log_level_forced; /* -v or -q: log_level from the file does not apply */
 	bool stopping;
 	int exit_code;
 	struct auth_key key;       /* key_file, for customer/member listeners */

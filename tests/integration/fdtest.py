@@ -49,6 +49,8 @@ def frame(ftype, body):
 class Daemon:
     """One frontdeskd process with its own config. Use as a context manager."""
 
+    env = None  # the daemon's environment; None: the test's own
+
     def __init__(self, config="", args=()):
         self.dir = tempfile.mkdtemp(prefix="frontdesk-test-")
         self.agent_socket = os.path.join(self.dir, "agent.sock")
@@ -68,11 +70,18 @@ class Daemon:
         self.port = None
         self.line_port = None
 
+    def command(self):
+        """The command that starts the daemon; a subclass may wrap it (socket activation)."""
+        return daemon_argv(self.dir) + ["-c", self.config_path, "-v"] + self.args
+
     def start(self):
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            daemon_argv(self.dir) + ["-c", self.config_path, "-v"] + self.args,
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.command(), env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        return self.wait_ready()
+
+    def wait_ready(self):
+        """Wait for the "ready" log line; learn the ports from the "listening on" lines."""
         deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline:
             text = self.log()

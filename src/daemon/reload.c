@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * reload.c - compare the running and the new configuration, keep what needs a restart, apply
+ * the rest; see reload.h.
+ *
+ * A key is live unless it is in restart_only[]: a new key that is only read at start-up must be
+ * added there. The live_keys[] table exists only to say in the log what changed.
+ */
+#include "reload.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "notify.h"
+#include "server.h"
+
+static bool same_endpoints(const struct endpoint_list *a, const struct endpoint_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].port != b->v[i].port || strcmp(a->v[i].host, b->v[i].host) != 0)
+			return false;
+	return true;
+}
+
+enum field_kind {
+	FIELD_SCALAR,    /* an enum or a number: compared bytewise */
+	FIELD_STRING,    /* a char array: compared up to its NUL */
+	FIELD_ENDPOINTS, /* a struct endpoint_list */
+};
+
+#define FIELD(field, kind) \
+	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), kind }
+
+struct field {
+	const char *name;
+	size_t offset, size;
+	enum field_kind kind;
+};
+
+/* What start-up binds or loads: listeners, the agent socket, the keys, the mode itself. */
+static const struct field restart_only[] = {
+	FIELD(mode, FIELD_SCALAR),
+	FIELD(listen, FIELD_ENDPOINTS),
+	FIELD(line_listen, FIELD_ENDPOINTS),
+	FIELD(agent_socket, FIELD_STRING),
+	FIELD(agent_listen, FIELD_ENDPOINTS),
+	FIELD(key_file, FIELD_STRING),
+	FIELD(agent_key_file, FIELD_STRING),
+};
+
+static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
+{
+	switch (kind) {
+	case FIELD_STRING:
+		return strcmp(a, b) == 0;
+	case FIELD_ENDPOINTS:
+		return same_endpoints(a, b);
+	default:
+		return memcmp(a, b, size) == 0;
+	}
+}
+
+/* Live keys, only to say in the log which ones changed. */
+static const struct field live_keys[] = {
+	FIELD(turns, FIELD_SCALAR),
+	FIELD(log_level, FIELD_SCALAR),
+	FIELD(log_messages, FIELD_SCALAR),
+	FIELD(max_frame, FIELD_SCALAR),
+	FIELD(max_queue, FIELD_SCALAR),
+	FIELD(max_held_bytes, FIELD_SCALAR),
+	FIELD(max_output_bytes, FIELD_SCALAR),
+	FIELD(soft_output_bytes, FIELD_SCALAR),
+	FIELD(max_clients, FIELD_SCALAR),
+	FIELD(max_per_address, FIELD_SCALAR),
+	FIELD(max_msgs_per_sec, FIELD_SCALAR),
+	FIELD(msg_burst, FIELD_SCALAR),
+	FIELD(handshake_timeout, FIELD_SCALAR),
+	FIELD(customer_idle_timeout, FIELD_SCALAR),
+};
+
+static void append_name(char *buf, size_t len, const char *name)
+{
+	size_t used = strlen(buf);
+
+	if (used < len)
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+void reload_merge(const struct config *running, struct config *next, char *restart,
+		  size_t restart_len, char *live, size_t live_len)
+{
+	restart[0] = live[0] = '\0';
+	for (size_t i = 0; i < sizeof(restart_only) / sizeof(restart_only[0]); i++) {
+		const char *run = (const char *)running + restart_only[i].offset;
+		char *nxt = (char *)next + restart_only[i].offset;
+
+		if (!same_field(run, nxt, restart_only[i].size, restart_only[i].kind))
+			append_name(restart, restart_len, restart_only[i].name);
+		memcpy(nxt, run, restart_only[i].size); /* keep the running value */
+	}
+	for (size_t i = 0; i < sizeof(live_keys) / sizeof(live_keys[0]); i++)
+		if (!same_field((const char *)running + live_keys[i].offset,
+				(const char *)next + live_keys[i].offset, live_keys[i].size,
+				live_keys[i].kind))
+			append_name(live, live_len, live_keys[i].name);
+}
+
+/* Log each "FILE:LINE: message" line of @errors on its own. */
+static void log_errors(const char *errors)
+{
+	while (errors && *errors) {
+		const char *nl = strchr(errors, '\n');
+		int n = nl ? (int)(nl - errors) : (int)strlen(errors);
+
+		log_warnx("%.*s", n, errors);
+		errors += n + (nl ? 1 : 0);
+	}
+}
+
+/* Clients enforce strict turns at their prompt: tell them the rule changed. */
+static void tell_turns(struct server *s)
+{
+	struct conn *c;
+
+	if (s->config.mode != MODE_SINGLE_AGENT)
+		return;
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (c->attached && conn_live(c))
+			conn_notice(c, "turns %s",
+				    s->config.turns == TURNS_STRICT ? "strict" : "free");
+}
+
+static void apply(struct server *s, struct config *next)
+{
+	char restart[128], live[256];
+	bool turns_changed;
+
+	reload_merge(&s->config, next, restart, sizeof(restart), live, sizeof(live));
+	if (restart[0])
+		log_warnx("reload: %s changed in %s; only a restart applies %s; keeping the old",
+			  restart, s->config_path, strchr(restart, ',') ? "them" : "it");
+	turns_changed = s->config.turns != next->turns;
+	s->config = *next;
+	if (!s->log_level_forced)
+		log_set_level(s->config.log_level);
+	if (turns_changed)
+		tell_turns(s);
+	log_info("configuration reloaded from %s; %s%s", s->config_path,
+		 live[0] ? "changed: " : "no live key changed", live);
+}
+
+void server_reload(struct server *s)
+{
+	struct config next;
+	char *errors = NULL;
+	int r;
+
+	if (s->stopping)
+		return;
+	notify_reloading(s->notify);
+	log_info("SIGHUP: reloading %s", s->config_path);
+	config_init(&next);
+	r = config_load(&next, s->config_path, &errors);
+	if (r == -ENOENT && s->config_optional) {
+		log_info("%s does not exist; the built-in defaults apply", s->config_path);
+		r = 0;
+	}
+	if (r < 0) {
+		log_errors(errors);
+		log_warnx("reload failed: %s has errors; the running configuration stays in force",
+			  s->config_path);
+	} else {
+		apply(s, &next);
+	}
+	free(errors);
+	notify_ready(s->notify);
+}
