@@ -1,0 +1,830 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bench.c - frontdesk-bench: options, connections, the load, the report.
+ *
+ * A run has three stages. Connect: peers connect in order, at most the protocol's max_pending
+ * handshakes at once (a full listen backlog drops SYNs, and their retries take seconds), each waiting for the peers before it where the protocol needs an observer first (the
+ * first member of a frontdesk room, the agent at the desk). Settle: once every peer is ready
+ * the server's RSS is read (the idle figure). Load: senders send for --warmup then --duration
+ * seconds; only the second part is measured, and the server's CPU, RSS and write calls are
+ * read from /proc at both ends of it.
+ *
+ * Closed loop (default): a sender may have --window messages that the last member (the
+ * tracker, which every message reaches last in join order) has not received yet; each
+ * delivery to the tracker lets its sender send again. That drives the server at saturation
+ * while bounding its queues, the same way for each server. Open loop (--rate): messages leave
+ * on a schedule whatever the server does, and each carries its scheduled time, so a stall
+ * shows up as latency rather than as a slower sender.
+ *
+ * Relay (--relay Q): the desk's one customer and its agent ping-pong, Q customers wait behind.
+ *
+ * Ownership: the bench owns every peer; peers are freed only at exit. Errors are returned to
+ * main, which reports them once.
+ */
+#include "bench.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "auth.h"
+
+/* Largest read; also the most a peer keeps of a partial message. */
+#define READ_SIZE (256 * 1024)
+/* Give up when the peers are not all ready after this long. */
+#define CONNECT_TIMEOUT 180
+/* Output a peer may have queued before the generator calls itself stuck. */
+#define MAX_OUT (64u << 20)
+
+struct options {
+	const struct proto *proto;
+	const char *host;
+	unsigned port, agent_port;
+	pid_t pid;
+	unsigned members, senders, size, window, slow, relay;
+	double rate, duration, warmup, settle;
+	bool idle;
+	const char *key_file, *label;
+};
+
+struct bench {
+	struct options o;
+	struct event_base *base;
+	struct peer *peers;
+	unsigned npeers, nconnected, nready;
+	unsigned phase_end[3], nphases, phase;
+	unsigned nsenders;
+	struct peer **senders;
+	uint32_t *sent, *acked; /* per sender */
+	struct peer *tracker;
+	struct event *tick;     /* stage changes, the open-loop schedule */
+	struct sockaddr_in addr, agent_addr;
+	unsigned char key[AUTH_KEY_MAX];
+	size_t key_len;
+	char *scratch;
+	uint64_t now;           /* ns, when the current read returned */
+	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DONE } stage;
+	double stage_at, connect_started;
+	/* open loop */
+	uint64_t start_ns, next_msg;
+	/* measured */
+	struct hist lat;
+	uint64_t deliveries, gaps, reorders, late_sends;
+	struct hist send_lag;
+	struct proc_sample base_sample, ready_sample, m0, m1;
+	double cpu0, cpu1;
+	int error;
+	char errmsg[512];
+};
+
+void bench_fail(struct bench *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->error)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->errmsg, sizeof(b->errmsg), fmt, ap);
+	va_end(ap);
+	b->error = -EPROTO;
+	event_base_loopbreak(b->base);
+}
+
+struct peer *bench_peer(struct bench *b, unsigned idx)
+{
+	return &b->peers[idx];
+}
+
+unsigned bench_npeers(const struct bench *b)
+{
+	return b->npeers;
+}
+
+const unsigned char *bench_key(const struct bench *b, size_t *ret_len)
+{
+	*ret_len = b->key_len;
+	return b->key_len ? b->key : NULL;
+}
+
+void bench_ready(struct bench *b, struct peer *p)
+{
+	if (p->ready)
+		return;
+	p->ready = true;
+	b->nready++;
+}
+
+static int flush(struct peer *p);
+
+int peer_write(struct peer *p, const void *data, size_t len)
+{
+	if (p->out_len + len > p->out_cap) {
+		size_t cap = p->out_cap ? p->out_cap : 4096;
+		char *n;
+
+		while (cap < p->out_len + len)
+			cap *= 2;
+		if (cap > MAX_OUT)
+			return -ENOBUFS;
+		n = realloc(p->out, cap);
+		if (!n)
+			return -ENOMEM;
+		p->out = n;
+		p->out_cap = cap;
+	}
+	memcpy(p->out + p->out_len, data, len);
+	p->out_len += len;
+	return 0;
+}
+
+static int hex(const char *s, unsigned n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return -EINVAL;
+		v = v << 4 | d;
+	}
+	*ret = v;
+	return 0;
+}
+
+static void put_hex(char *s, unsigned n, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = n; i-- > 0; v >>= 4)
+		s[i] = digits[v & 15];
+}
+
+/* Send message number @seq of sender @k, stamped @stamp (ns). */
+static int send_one(struct bench *b, unsigned k, uint64_t stamp)
+{
+	struct peer *p = b->senders[k];
+	char payload[FD_PAYLOAD_MAX];
+
+	payload[0] = PAYLOAD_MARK;
+	put_hex(payload + 1, 16, stamp);
+	put_hex(payload + 17, 8, b->sent[k]);
+	put_hex(payload + 25, 4, k);
+	memset(payload + PAYLOAD_HEAD, 'x', b->o.size - PAYLOAD_HEAD);
+	b->sent[k]++;
+	return b->o.proto->send(p, payload, b->o.size);
+}
+
+static bool loading(const struct bench *b)
+{
+	return b->stage == WARMUP || b->stage == MEASURING;
+}
+
+/* Closed loop: every sender fills its window, and what it wrote goes out at once. */
+static void pump(struct bench *b)
+{
+	if (!loading(b) || b->o.rate > 0 || b->o.relay)
+		return;
+	for (unsigned k = 0; k < b->nsenders; k++) {
+		struct peer *out = b->senders[k]->pub ? b->senders[k]->pub : b->senders[k];
+		bool any = false;
+
+		while (b->sent[k] - b->acked[k] < b->o.window) {
+			if (send_one(b, k, now_ns()) < 0) {
+				bench_fail(b, "sender %u: cannot queue a message", k);
+				return;
+			}
+			any = true;
+		}
+		if (any && flush(out) < 0)
+			return;
+	}
+}
+
+void bench_delivery(struct peer *p, const char *payload, size_t len)
+{
+	struct bench *b = p->b;
+	uint64_t stamp, seq, k;
+
+	if (len < PAYLOAD_HEAD || hex(payload + 1, 16, &stamp) < 0 ||
+	    hex(payload + 17, 8, &seq) < 0 || hex(payload + 25, 4, &k) < 0 || k >= b->nsenders) {
+		bench_fail(b, "peer %u: a message without our stamp", p->idx);
+		return;
+	}
+	if (p->last_seq) {
+		if (seq > p->last_seq[k])
+			b->gaps += seq - p->last_seq[k];
+		else if (seq < p->last_seq[k])
+			b->reorders++;
+		p->last_seq[k] = (uint32_t)seq + 1;
+	}
+	if (p->role == PEER_AGENT) {
+		/* The desk's agent answers with the same text: the customer sees its round trip. */
+		b->o.proto->send(p, payload, len);
+		return;
+	}
+	if (b->stage == MEASURING) {
+		b->deliveries++;
+		hist_add(&b->lat, b->now > stamp ? b->now - stamp : 0);
+	}
+	if (p->role == PEER_CUSTOMER) {
+		if (loading(b))
+			send_one(b, 0, now_ns());
+		return;
+	}
+	if (p == b->tracker && seq + 1 > b->acked[k])
+		b->acked[k] = (uint32_t)seq + 1; /* on_read pumps once the whole read is parsed */
+}
+
+static void set_writing(struct peer *p, bool on)
+{
+	if (p->writing == on)
+		return;
+	p->writing = on;
+	if (on)
+		event_add(p->wev, NULL);
+	else
+		event_del(p->wev);
+}
+
+/* Write what @p has queued; the rest waits for EV_WRITE. */
+static int flush(struct peer *p)
+{
+	size_t done = 0;
+
+	while (done < p->out_len) {
+		ssize_t n = write(p->fd, p->out + done, p->out_len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			bench_fail(p->b, "peer %u (%s): write: %s", p->idx, p->nick, strerror(errno));
+			return -errno;
+		}
+		done += (size_t)n;
+	}
+	memmove(p->out, p->out + done, p->out_len - done);
+	p->out_len -= done;
+	set_writing(p, p->out_len > 0);
+	return 0;
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer *p = arg;
+	struct bench *b = p->b;
+	char *buf = b->scratch;
+	ssize_t n, used;
+	size_t have;
+
+	memcpy(buf, p->carry, p->carry_len);
+	n = read(fd, buf + p->carry_len, READ_SIZE);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (loading(b) && p->slow)
+			return; /* dropped as a slow consumer, as it should be */
+		bench_fail(b, "peer %u (%s): %s", p->idx, p->nick,
+			   n < 0 ? strerror(errno) : "the server closed the connection");
+		return;
+	}
+	b->now = now_ns();
+	have = p->carry_len + (size_t)n;
+	used = b->o.proto->scan(p, buf, have);
+	if (used < 0) {
+		bench_fail(b, "peer %u (%s): bad input from the server: %.60s", p->idx, p->nick,
+			   buf);
+		return;
+	}
+	have -= (size_t)used;
+	if (have > p->carry_cap) {
+		char *c = realloc(p->carry, have);
+
+		if (!c) {
+			bench_fail(b, "out of memory");
+			return;
+		}
+		p->carry = c;
+		p->carry_cap = have;
+	}
+	memcpy(p->carry, buf + used, have);
+	p->carry_len = have;
+	/* What this read made us say (PONGs, the relay's next message) leaves in one write. */
+	if (p->out_len)
+		flush(p);
+	if (p->pub && p->pub->out_len)
+		flush(p->pub);
+	if (p == b->tracker)
+		pump(b);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer *p = arg;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (!p->connected) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+			bench_fail(p->b, "peer %u: connect: %s", p->idx, strerror(err ? err : errno));
+			return;
+		}
+		p->connected = true;
+		event_add(p->rev, NULL);
+		if (p->b->o.proto->hello(p) < 0) {
+			bench_fail(p->b, "peer %u: cannot say hello", p->idx);
+			return;
+		}
+	}
+	flush(p);
+}
+
+static int start_connect(struct bench *b, struct peer *p)
+{
+	const struct sockaddr_in *sa = p->role == PEER_AGENT && b->o.agent_port ? &b->agent_addr
+										 : &b->addr;
+	int one = 1;
+
+	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		return -errno;
+	setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(p->fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 && errno != EINPROGRESS)
+		return -errno;
+	p->rev = event_new(b->base, p->fd, EV_READ | EV_PERSIST, on_read, p);
+	p->wev = event_new(b->base, p->fd, EV_WRITE | EV_PERSIST, on_write, p);
+	if (!p->rev || !p->wev)
+		return -ENOMEM;
+	set_writing(p, true);
+	b->nconnected++;
+	return 0;
+}
+
+/* Connect the next peers of the current phase, keeping max_pending handshakes in flight. */
+static int connect_more(struct bench *b)
+{
+	while (b->phase < b->nphases && b->nready == b->phase_end[b->phase] &&
+	       b->nconnected == b->nready)
+		b->phase++;
+	if (b->phase >= b->nphases)
+		return 0;
+	while (b->nconnected < b->phase_end[b->phase] &&
+	       b->nconnected - b->nready < b->o.proto->max_pending) {
+		int r = start_connect(b, &b->peers[b->nconnected]);
+
+		if (r < 0) {
+			bench_fail(b, "peer %u: cannot connect: %s", b->nconnected, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static double elapsed(const struct bench *b)
+{
+	return now_mono() - b->stage_at;
+}
+
+static void enter(struct bench *b, int stage)
+{
+	b->stage = stage;
+	b->stage_at = now_mono();
+}
+
+static void sample(struct bench *b, struct proc_sample *s)
+{
+	if (b->o.pid && proc_sample(b->o.pid, s) < 0)
+		bench_fail(b, "cannot read /proc/%d", (int)b->o.pid);
+}
+
+static void start_measuring(struct bench *b)
+{
+	hist_reset(&b->lat);
+	hist_reset(&b->send_lag);
+	b->deliveries = b->gaps = b->reorders = b->late_sends = 0;
+	sample(b, &b->m0);
+	b->cpu0 = self_cpu();
+	enter(b, MEASURING);
+}
+
+static void start_load(struct bench *b)
+{
+	for (unsigned i = 0; i < b->npeers; i++)
+		if (b->peers[i].slow)
+			event_del(b->peers[i].rev);
+	enter(b, b->o.warmup > 0 ? WARMUP : MEASURING);
+	if (b->stage == MEASURING)
+		start_measuring(b);
+	b->start_ns = now_ns();
+	b->next_msg = 0;
+	if (b->o.relay) {
+		send_one(b, 0, now_ns());
+		flush(b->senders[0]->pub ? b->senders[0]->pub : b->senders[0]);
+	}
+	pump(b);
+}
+
+/* Open loop: send every message whose time has come, stamped with that time. */
+static void send_due(struct bench *b)
+{
+	uint64_t now = now_ns(), interval = (uint64_t)(1e9 / b->o.rate);
+
+	while (b->start_ns + b->next_msg * interval <= now) {
+		uint64_t due = b->start_ns + b->next_msg * interval;
+		unsigned k = (unsigned)(b->next_msg % b->nsenders);
+		struct peer *out = b->senders[k]->pub ? b->senders[k]->pub : b->senders[k];
+
+		if (b->stage == MEASURING)
+			hist_add(&b->send_lag, now - due);
+		if (send_one(b, k, due) < 0 || flush(out) < 0) {
+			bench_fail(b, "sender %u: cannot send", k);
+			return;
+		}
+		b->next_msg++;
+	}
+}
+
+/* The clock of the run: stage changes, and the open-loop schedule. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench *b = arg;
+	struct timeval tv = { 0, 1000 };
+
+	switch (b->stage) {
+	case CONNECTING:
+		connect_more(b);
+		if (b->nready == b->npeers) {
+			enter(b, SETTLING);
+		} else if (now_mono() - b->connect_started > CONNECT_TIMEOUT) {
+			bench_fail(b, "only %u of %u peers ready after %d s", b->nready, b->npeers,
+				   CONNECT_TIMEOUT);
+			return;
+		}
+		break;
+	case SETTLING:
+		if (elapsed(b) < b->o.settle)
+			break;
+		sample(b, &b->ready_sample);
+		if (b->o.idle) {
+			enter(b, DONE);
+			event_base_loopbreak(b->base);
+			return;
+		}
+		start_load(b);
+		break;
+	case WARMUP:
+		if (elapsed(b) >= b->o.warmup)
+			start_measuring(b);
+		break;
+	case MEASURING:
+		if (elapsed(b) >= b->o.duration) {
+			sample(b, &b->m1);
+			b->cpu1 = self_cpu();
+			enter(b, DONE);
+			event_base_loopbreak(b->base);
+			return;
+		}
+		break;
+	case DONE:
+		return;
+	}
+	if (loading(b) && b->o.rate > 0) {
+		uint64_t interval = (uint64_t)(1e9 / b->o.rate);
+		uint64_t due = b->start_ns + b->next_msg * interval, now;
+
+		send_due(b);
+		now = now_ns();
+		due = b->start_ns + b->next_msg * interval;
+		tv.tv_usec = due > now ? (suseconds_t)((due - now) / 1000) : 0;
+		if (tv.tv_usec > 1000)
+			tv.tv_usec = 1000;
+	}
+	evtimer_add(b->tick, &tv);
+}
+
+static const char *name_of(unsigned i)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "m%u", i);
+	return strdup(buf);
+}
+
+/* Lay out the peers of the run; see the design note for who is who. */
+static int make_peers(struct bench *b)
+{
+	const struct options *o = &b->o;
+	bool pubs = o->proto->separate_publisher;
+	unsigned n, extra;
+
+	if (o->relay) {
+		n = 2 + o->relay;
+		b->nsenders = 1;
+	} else {
+		n = o->members;
+		b->nsenders = o->idle ? 0 : o->senders;
+	}
+	extra = pubs ? (o->relay ? 2 : b->nsenders) : 0;
+	b->npeers = n + extra;
+	b->peers = calloc(b->npeers, sizeof(*b->peers));
+	b->senders = calloc(b->nsenders + 1, sizeof(*b->senders));
+	b->sent = calloc(b->nsenders + 1, sizeof(*b->sent));
+	b->acked = calloc(b->nsenders + 1, sizeof(*b->acked));
+	if (!b->peers || !b->senders || !b->sent || !b->acked)
+		return -ENOMEM;
+	for (unsigned i = 0; i < b->npeers; i++) {
+		struct peer *p = &b->peers[i];
+
+		p->b = b;
+		p->idx = i;
+		p->fd = -1;
+		p->sender = -1;
+		p->nick = name_of(i);
+		p->role = i < n ? PEER_MEMBER : PEER_PUBLISHER;
+		p->target = o->proto == &proto_irc ? "#bench" : "bench";
+		if (o->proto == &proto_redis && p->role == PEER_MEMBER)
+			p->nick = "bench"; /* the channel it subscribes to */
+	}
+	if (o->relay) {
+		struct peer *agent = &b->peers[0], *customer = &b->peers[1];
+
+		agent->role = PEER_AGENT;
+		customer->role = PEER_CUSTOMER;
+		agent->notices = true;
+		customer->sender = 0;
+		b->senders[0] = customer;
+		for (unsigned i = 2; i < n; i++)
+			b->peers[i].role = PEER_IDLE;
+		if (o->proto == &proto_redis) {
+			agent->nick = "agent";
+			customer->nick = "customer";
+			agent->target = "customer";
+			customer->target = "agent";
+			for (unsigned i = 2; i < n; i++)
+				b->peers[i].nick = "queue";
+			agent->pub = &b->peers[n];
+			customer->pub = &b->peers[n + 1];
+		} else if (o->proto == &proto_irc) {
+			agent->target = customer->nick;
+			customer->target = agent->nick;
+		}
+		b->phase_end[0] = 1;
+		b->phase_end[1] = 2;
+		b->phase_end[2] = b->npeers;
+		b->nphases = 3;
+	} else {
+		b->peers[0].notices = true;
+		b->phase_end[0] = 1;
+		b->phase_end[1] = b->npeers;
+		b->nphases = 2;
+		for (unsigned k = 0; k < b->nsenders; k++) {
+			b->senders[k] = &b->peers[k];
+			b->peers[k].sender = (int)k;
+			if (pubs)
+				b->peers[k].pub = &b->peers[n + k];
+		}
+		b->tracker = &b->peers[n - 1];
+		/* Slow consumers: spread over the members that neither send nor track. */
+		for (unsigned j = 0; j < o->slow; j++) {
+			unsigned i = b->nsenders + 1 + j * (n - b->nsenders - 2) / o->slow;
+
+			b->peers[i].slow = true;
+		}
+	}
+	for (unsigned i = 0; i < n && b->nsenders; i++) {
+		b->peers[i].last_seq = calloc(b->nsenders, sizeof(uint32_t));
+		if (!b->peers[i].last_seq)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static double us(uint64_t ns)
+{
+	return (double)ns / 1000.0;
+}
+
+/* The human summary on stderr, then one RESULT line of key=value pairs on stdout. */
+static void report(const struct bench *b)
+{
+	const struct options *o = &b->o;
+	unsigned members = o->relay ? 2 + o->relay : o->members;
+	double rss_per = (double)(b->ready_sample.rss - b->base_sample.rss) / members;
+	double wall = b->m1.when - b->m0.when, rate = 0, cpu = 0, ns_per = 0, per_write = 0;
+	double gen = 0, msgs = 0;
+
+	if (!o->idle && wall > 0) {
+		rate = (double)b->deliveries / wall;
+		cpu = (b->m1.cpu - b->m0.cpu) / wall * 100;
+		if (b->deliveries)
+			ns_per = (b->m1.cpu - b->m0.cpu) * 1e9 / (double)b->deliveries;
+		if (b->m1.syscw > b->m0.syscw)
+			per_write = (double)b->deliveries / (double)(b->m1.syscw - b->m0.syscw);
+		gen = (b->cpu1 - b->cpu0) / wall * 100;
+		if (!o->relay) {
+			unsigned readers = o->members - o->slow - (o->proto->echo ? 0 : 1);
+
+			msgs = rate / readers;
+		}
+	}
+	fprintf(stderr, "%s %s: %u peers ready; server RSS %.1f MiB idle (%.0f B/connection)\n",
+		o->label, o->proto->name, b->npeers, (double)b->ready_sample.rss / 1048576,
+		rss_per);
+	if (!o->idle)
+		fprintf(stderr,
+			"  %.0f deliveries/s (%.0f messages/s), latency p50 %.0f us p99 %.0f us "
+			"p999 %.0f us max %.0f us\n"
+			"  server CPU %.0f%% (%.0f ns/delivery), %.1f deliveries per write call, "
+			"RSS %.1f MiB; generator CPU %.0f%%; gaps %llu, reordered %llu\n",
+			rate, msgs, us(hist_quantile(&b->lat, 0.5)), us(hist_quantile(&b->lat, 0.99)),
+			us(hist_quantile(&b->lat, 0.999)), us(b->lat.max), cpu, ns_per, per_write,
+			(double)b->m1.rss / 1048576, gen, (unsigned long long)b->gaps,
+			(unsigned long long)b->reorders);
+	if (o->rate > 0)
+		fprintf(stderr, "  open loop at %.0f messages/s: send lag p99 %.0f us\n", o->rate,
+			us(hist_quantile(&b->send_lag, 0.99)));
+	printf("RESULT label=%s server=%s members=%u senders=%u size=%u rate=%.0f "
+	       "deliveries_per_s=%.0f msgs_per_s=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
+	       "max_us=%.1f server_cpu_pct=%.1f cpu_ns_per_delivery=%.1f frames_per_write=%.2f "
+	       "rss_idle_b=%llu rss_per_conn_b=%.0f rss_load_b=%llu gen_cpu_pct=%.1f "
+	       "send_lag_p99_us=%.1f gaps=%llu reorders=%llu\n",
+	       o->label, o->proto->name, members, b->nsenders, o->size, o->rate, rate, msgs,
+	       us(hist_quantile(&b->lat, 0.5)), us(hist_quantile(&b->lat, 0.99)),
+	       us(hist_quantile(&b->lat, 0.999)), us(b->lat.max), cpu, ns_per, per_write,
+	       (unsigned long long)b->ready_sample.rss, rss_per, (unsigned long long)b->m1.rss, gen,
+	       us(hist_quantile(&b->send_lag, 0.99)), (unsigned long long)b->gaps,
+	       (unsigned long long)b->reorders);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: frontdesk-bench --proto frontdesk|redis|irc --port PORT [options]\n"
+		"  --host ADDR        server address (127.0.0.1)\n"
+		"  --pid PID          the server's process, for CPU, RSS and write calls\n"
+		"  --members N        members of the room (1000)\n"
+		"  --senders S        of them send (10)\n"
+		"  --size BYTES       message text (100)\n"
+		"  --window W         closed loop: unreceived messages per sender (8)\n"
+		"  --rate R           open loop: R messages/s in all, on a schedule\n"
+		"  --slow K           K members stop reading when the load starts\n"
+		"  --idle             connect the members, report memory, no load\n"
+		"  --relay Q          one customer and one agent ping-pong, Q customers queued\n"
+		"  --agent-port PORT  frontdesk relay: the agent listener, with --key-file FILE\n"
+		"  --warmup SECS      unmeasured load first (1)\n"
+		"  --duration SECS    measured load (5)\n"
+		"  --label NAME       the scenario's name in the RESULT line\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "proto", required_argument, NULL, 'P' },
+		{ "host", required_argument, NULL, 'h' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "agent-port", required_argument, NULL, 'A' },
+		{ "key-file", required_argument, NULL, 'K' },
+		{ "pid", required_argument, NULL, 'i' },
+		{ "members", required_argument, NULL, 'm' },
+		{ "senders", required_argument, NULL, 's' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "slow", required_argument, NULL, 'S' },
+		{ "idle", no_argument, NULL, 'I' },
+		{ "relay", required_argument, NULL, 'R' },
+		{ "warmup", required_argument, NULL, 'W' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct options){ .proto = &proto_frontdesk, .host = "127.0.0.1", .members = 1000,
+			       .senders = 10, .size = 100, .window = 8, .duration = 5,
+			       .warmup = 1, .settle = 1, .label = "-" };
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			if (strcmp(optarg, "frontdesk") == 0)
+				o->proto = &proto_frontdesk;
+			else if (strcmp(optarg, "redis") == 0)
+				o->proto = &proto_redis;
+			else if (strcmp(optarg, "irc") == 0)
+				o->proto = &proto_irc;
+			else
+				return -EINVAL;
+			break;
+		case 'h': o->host = optarg; break;
+		case 'p': o->port = (unsigned)atoi(optarg); break;
+		case 'A': o->agent_port = (unsigned)atoi(optarg); break;
+		case 'K': o->key_file = optarg; break;
+		case 'i': o->pid = (pid_t)atoi(optarg); break;
+		case 'm': o->members = (unsigned)atoi(optarg); break;
+		case 's': o->senders = (unsigned)atoi(optarg); break;
+		case 'z': o->size = (unsigned)atoi(optarg); break;
+		case 'w': o->window = (unsigned)atoi(optarg); break;
+		case 'r': o->rate = atof(optarg); break;
+		case 'S': o->slow = (unsigned)atoi(optarg); break;
+		case 'I': o->idle = true; break;
+		case 'R': o->relay = (unsigned)atoi(optarg); break;
+		case 'W': o->warmup = atof(optarg); break;
+		case 'd': o->duration = atof(optarg); break;
+		case 'l': o->label = optarg; break;
+		case 'H': usage(stdout); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (optind != argc || !o->port || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX ||
+	    o->members < 2 || (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) ||
+	    o->window < 1 || (o->slow && o->slow + o->senders + 2 > o->members) ||
+	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)))
+		return -EINVAL;
+	return 0;
+}
+
+static int resolve(const char *host, unsigned port, struct sockaddr_in *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench *b = calloc(1, sizeof(*b));
+	struct rlimit rl;
+	int r;
+
+	if (!b)
+		return 1;
+	if (parse_options(argc, argv, &b->o) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* Ten thousand members need ten thousand descriptors: take what the hard limit allows. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (resolve(b->o.host, b->o.port, &b->addr) < 0 ||
+	    resolve(b->o.host, b->o.agent_port, &b->agent_addr) < 0) {
+		fprintf(stderr, "frontdesk-bench: %s is not an IPv4 address\n", b->o.host);
+		return 2;
+	}
+	if (b->o.key_file) {
+		r = auth_read_key(b->o.key_file, 0, b->key, sizeof(b->key), &b->key_len);
+		if (r < 0) {
+			fprintf(stderr, "frontdesk-bench: %s: %s\n", b->o.key_file, strerror(-r));
+			return 1;
+		}
+	}
+	b->scratch = malloc(2 * READ_SIZE);
+	{
+		struct event_config *cfg = event_config_new();
+
+		/* Open-loop sends are scheduled to the microsecond: timerfd, not epoll's ms. */
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+		b->base = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	if (!b->scratch || !b->base || make_peers(b) < 0) {
+		fprintf(stderr, "frontdesk-bench: out of memory\n");
+		return 1;
+	}
+	b->tick = evtimer_new(b->base, on_tick, b);
+	sample(b, &b->base_sample);
+	b->connect_started = now_mono();
+	enter(b, CONNECTING);
+	connect_more(b);
+	on_tick(-1, 0, b);
+	event_base_dispatch(b->base);
+	if (b->error) {
+		fprintf(stderr, "frontdesk-bench: %s\n", b->errmsg);
+		return 1;
+	}
+	report(b);
+	return 0;
+}

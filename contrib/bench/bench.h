@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bench.h - frontdesk-bench, the load generator of contrib/bench: shared types.
+ *
+ * One process, one event_base, one thread: the generator is pinned to its own core and must
+ * stay cheaper than the server it drives, so it reads into one scratch buffer, parses in place
+ * and never allocates per message. Every connection is a struct peer; what it says on the wire
+ * is its server's struct proto (proto-frontdesk.c, proto-redis.c, proto-irc.c); what it
+ * measures goes through bench_delivery() into the histograms of stats.h.
+ *
+ * A message's payload is the same for every protocol: PAYLOAD_MARK, 16 hex digits of the
+ * CLOCK_MONOTONIC send time in ns, 8 of the sequence number, 4 of the sender, then 'x' up to
+ * the message size. Receivers find it, parse it, and count one delivery.
+ */
+#ifndef FRONTDESK_BENCH_H
+#define FRONTDESK_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stats.h"
+
+struct event;
+struct event_base;
+struct bench;
+
+#define PAYLOAD_MARK '='
+#define PAYLOAD_HEAD 29 /* mark + 16 + 8 + 4 hex digits */
+#define FD_PAYLOAD_MAX 8000
+
+enum peer_role {
+	PEER_MEMBER,    /* receives the broadcast (fan-out), may also send */
+	PEER_PUBLISHER, /* Redis only: sends for a member, receives nothing but replies */
+	PEER_IDLE,      /* connected and handshaken, then silent (the queue of scenario c) */
+	PEER_CUSTOMER,  /* relay: sends, waits for the agent's echo, sends again */
+	PEER_AGENT,     /* relay: echoes every message back to the customer */
+};
+
+struct peer {
+	struct bench *b;
+	int fd;
+	struct event *rev, *wev; /* reading (always, but for a slow consumer), writing */
+	unsigned idx;   /* in b->peers */
+	enum peer_role role;
+	int sender;     /* index among senders, or -1 */
+	bool connected;
+	bool ready;     /* handshake done: counts towards the barrier */
+	bool slow;      /* stops reading once the load starts (a slow consumer) */
+	bool notices;   /* frontdesk: opted into notices, reports joins (the observer) */
+	bool writing;   /* EV_WRITE is armed: output is waiting */
+	struct peer *pub;  /* Redis: the connection this member publishes through */
+	const char *nick;  /* its name (frontdesk, IRC) or channel (Redis) */
+	const char *target; /* where its messages go: Redis channel, IRC channel or nick */
+	char *carry;    /* a partial message left from the last read */
+	size_t carry_len, carry_cap;
+	char *out;      /* output not yet taken by the kernel */
+	size_t out_len, out_cap;
+	uint32_t *last_seq; /* member: per sender, the next sequence number expected */
+};
+
+/* What differs between the three servers. Each returns -errno on a protocol failure. */
+struct proto {
+	const char *name;
+	/* Bytes @p sends once connected (nickname, SUBSCRIBE, NICK/USER/JOIN...). */
+	int (*hello)(struct peer *p);
+	/* Parse whole messages at @buf; return the bytes consumed (the rest is kept for later). */
+	ssize_t (*scan)(struct peer *p, const char *buf, size_t len);
+	/* Append a message carrying @payload from @p to its target. */
+	int (*send)(struct peer *p, const char *payload, size_t len);
+	/* Deliveries of one message: the sender hears its own (true) or not (IRC). */
+	bool echo;
+	/* Senders publish through a separate connection (Redis: a subscriber cannot publish). */
+	bool separate_publisher;
+	/* Handshakes in flight at once: below the server's listen backlog. */
+	unsigned max_pending;
+};
+
+extern const struct proto proto_frontdesk;
+extern const struct proto proto_redis;
+extern const struct proto proto_irc;
+
+/* Called by the protos. */
+void bench_ready(struct bench *b, struct peer *p);
+struct peer *bench_peer(struct bench *b, unsigned idx);
+unsigned bench_npeers(const struct bench *b);
+/* A message with payload @payload (@len bytes, starting at PAYLOAD_MARK) reached @p. */
+void bench_delivery(struct peer *p, const char *payload, size_t len);
+/* Append @len bytes to @p's output; they go out at the end of this loop turn. */
+int peer_write(struct peer *p, const void *data, size_t len);
+/* Frontdesk relay: the key the agent answers the challenge with. */
+const unsigned char *bench_key(const struct bench *b, size_t *ret_len);
+void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

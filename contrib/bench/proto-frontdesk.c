@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * proto-frontdesk.c - frontdesk-bench speaking frontdesk's frames ("LLLL|T|BODY").
+ *
+ * Members do not opt into notices, so a thousand joins cost the room nothing; one observer
+ * does (the first member of a group run, the agent of a relay run), and its notices mark the
+ * others ready: "joined mN" in a room, "customer NAME" and "queue N" at the desk. An agent
+ * peer first answers the listener's challenge with the key given by --key-file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <frontdesk/frame.h>
+
+#include "auth.h"
+#include "bench.h"
+
+static int put_frame(struct peer *p, int type, const char *body, size_t len)
+{
+	char hdr[FD_FRAME_HEADER_LEN + 1];
+
+	if (len > FD_FRAME_MAX_BODY)
+		return -EMSGSIZE;
+	snprintf(hdr, sizeof(hdr), "%04zu|%d|", len + FD_FRAME_HEADER_LEN, type);
+	if (peer_write(p, hdr, FD_FRAME_HEADER_LEN) < 0 || peer_write(p, body, len) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int fd_hello(struct peer *p)
+{
+	int r;
+
+	if (p->role == PEER_AGENT)
+		return 0; /* the challenge comes first */
+	r = put_frame(p, FD_FRAME_NICKNAME, p->nick, strlen(p->nick));
+	if (r == 0 && p->notices)
+		r = put_frame(p, FD_FRAME_COMMAND, "hello notices", 13);
+	return r;
+}
+
+/* An observer's notice: mark whoever it reports ready. Members are named "m<peer index>". */
+static void on_notice(struct peer *p, const char *body, size_t len)
+{
+	struct bench *b = p->b;
+	char text[128];
+	unsigned n;
+
+	snprintf(text, sizeof(text), "%.*s", (int)(len < sizeof(text) ? len : sizeof(text) - 1),
+		 body);
+	if (strncmp(text, "welcome ", 8) == 0) {
+		bench_ready(b, p);
+	} else if (sscanf(text, "joined m%u", &n) == 1 && n < bench_npeers(b)) {
+		bench_ready(b, bench_peer(b, n));
+	} else if (strncmp(text, "customer ", 9) == 0) {
+		for (n = 0; n < bench_npeers(b); n++)
+			if (bench_peer(b, n)->role == PEER_CUSTOMER)
+				bench_ready(b, bench_peer(b, n));
+	} else if (sscanf(text, "queue %u", &n) == 1) {
+		/* The queued customers follow the agent and the active customer in b->peers. */
+		if (n > 0 && n + 1 < bench_npeers(b))
+			bench_ready(b, bench_peer(b, n + 1));
+	} else if (strncmp(text, "error ", 6) == 0) {
+		bench_fail(b, "%s: %s", p->nick, text);
+	}
+}
+
+static void on_challenge(struct peer *p, const char *body, size_t len)
+{
+	char answer[AUTH_RESPONSE_LEN + 1];
+	const unsigned char *key;
+	size_t key_len;
+
+	key = bench_key(p->b, &key_len);
+	if (!key || auth_response(key, key_len, body, len, answer) < 0) {
+		bench_fail(p->b, "the agent listener challenged us: give --key-file");
+		return;
+	}
+	put_frame(p, FD_FRAME_RESPONSE, answer, AUTH_RESPONSE_LEN);
+	put_frame(p, FD_FRAME_NICKNAME, p->nick, strlen(p->nick));
+	put_frame(p, FD_FRAME_COMMAND, "hello notices", 13);
+}
+
+static ssize_t fd_scan(struct peer *p, const char *buf, size_t len)
+{
+	size_t at = 0;
+
+	while (len - at >= FD_FRAME_HEADER_LEN) {
+		const char *f = buf + at;
+		size_t flen = (size_t)(f[0] - '0') * 1000 + (size_t)(f[1] - '0') * 100 +
+			      (size_t)(f[2] - '0') * 10 + (size_t)(f[3] - '0');
+		const char *body = f + FD_FRAME_HEADER_LEN, *mark;
+		size_t blen = flen - FD_FRAME_HEADER_LEN;
+
+		if (flen < FD_FRAME_HEADER_LEN || flen > FD_FRAME_MAX_LEN || f[4] != '|')
+			return -EPROTO;
+		if (len - at < flen)
+			break;
+		switch (f[5]) {
+		case '2':
+			/* "NICK: payload" in a room, the bare payload at the desk */
+			mark = memchr(body, PAYLOAD_MARK, blen);
+			if (mark)
+				bench_delivery(p, mark, blen - (size_t)(mark - body));
+			break;
+		case '3':
+			if (p->notices)
+				on_notice(p, body, blen);
+			break;
+		case '7':
+			on_challenge(p, body, blen);
+			break;
+		default:
+			return -EPROTO;
+		}
+		at += flen;
+	}
+	return (ssize_t)at;
+}
+
+static int fd_send(struct peer *p, const char *payload, size_t len)
+{
+	return put_frame(p, FD_FRAME_MESSAGE, payload, len);
+}
+
+const struct proto proto_frontdesk = {
+	.name = "frontdesk",
+	.hello = fd_hello,
+	.scan = fd_scan,
+	.send = fd_send,
+	.max_pending = 128,
+	.echo = true,
+};
