@@ -54,7 +54,7 @@ struct options {
 	const char *host;
 	unsigned port, agent_port;
 	pid_t pid;
-	unsigned members, senders, size, window, slow, relay;
+	unsigned members, senders, size, window, slow, relay, channel_size;
 	double rate, duration, warmup, settle;
 	bool idle;
 	const char *key_file, *label;
@@ -529,6 +529,14 @@ static const char *name_of(unsigned i)
 	return strdup(buf);
 }
 
+static const char *channel_of(unsigned i)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "#bench%u", i);
+	return strdup(buf);
+}
+
 /* Lay out the peers of the run; see the design note for who is who. */
 static int make_peers(struct bench *b)
 {
@@ -563,6 +571,8 @@ static int make_peers(struct bench *b)
 		p->target = o->proto == &proto_irc ? "#bench" : "bench";
 		if (o->proto == &proto_redis && p->role == PEER_MEMBER)
 			p->nick = "bench"; /* the channel it subscribes to */
+		if (o->proto == &proto_irc && o->channel_size)
+			p->target = channel_of(i / o->channel_size);
 	}
 	if (o->relay) {
 		struct peer *agent = &b->peers[0], *customer = &b->peers[1];
@@ -688,6 +698,7 @@ static void usage(FILE *f)
 		"  --rate R           open loop: R messages/s in all, on a schedule\n"
 		"  --slow K           K members stop reading when the load starts\n"
 		"  --idle             connect the members, report memory, no load\n"
+		"  --channel-size N   IRC, idle: N members a channel (every JOIN is told to all)\n"
 		"  --relay Q          one customer and one agent ping-pong, Q customers queued\n"
 		"  --agent-port PORT  frontdesk relay: the agent listener, with --key-file FILE\n"
 		"  --warmup SECS      unmeasured load first (1)\n"
@@ -711,6 +722,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "slow", required_argument, NULL, 'S' },
 		{ "idle", no_argument, NULL, 'I' },
+		{ "channel-size", required_argument, NULL, 'C' },
 		{ "relay", required_argument, NULL, 'R' },
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -747,6 +759,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'r': o->rate = atof(optarg); break;
 		case 'S': o->slow = (unsigned)atoi(optarg); break;
 		case 'I': o->idle = true; break;
+		case 'C': o->channel_size = (unsigned)atoi(optarg); break;
 		case 'R': o->relay = (unsigned)atoi(optarg); break;
 		case 'W': o->warmup = atof(optarg); break;
 		case 'd': o->duration = atof(optarg); break;
@@ -757,7 +770,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->port || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX ||
 	    o->members < 2 || (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) ||
-	    o->window < 1 || (o->slow && o->slow + o->senders + 2 > o->members) ||
+	    o->window < 1 || (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
 	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)))
 		return -EINVAL;
 	return 0;

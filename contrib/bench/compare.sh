@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# frontdeskd side by side with redis-server (pub/sub) and ngircd (one channel), one load
+# generator (frontdesk-bench), one machine; prints one table and the issue's goals.
+#
+#   ./contrib/bench/compare.sh            # about 5 minutes on 2 cores
+#
+# Installs what is missing (build tools, redis-server, ngircd) from Debian's packages, builds
+# frontdesk-bench in build-bench/ (-Dbench=true), starts each server on a free loopback port
+# with its own config under a temp dir and the same limits (clients, 1 MiB of unsent output
+# per client where the server lets us set it), pins the server to core 0 and the generator to
+# core 1 when there are two cores, runs the scenarios, and kills every server it started.
+# Raw RESULT lines go to $OUT (default build-bench/results.txt). SCENARIOS="a b c d" picks.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. contrib/deps.sh
+
+install_missing_packages
+install_missing_packages redis-server ngircd
+
+build=${BUILD_DIR:-build-bench}
+configure_build "$build" -Dbench=true -Dtests=false >/dev/null
+bench=$build/contrib/bench/frontdesk-bench
+frontdeskd=$build/src/frontdeskd
+out=${OUT:-$build/results.txt}
+scenarios=${SCENARIOS:-a b c d}
+: >"$out"
+
+# Ten thousand members need ten thousand descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -n)
+idle_members=10000
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((idle_members + 100)) ]; then
+	idle_members=$((nofile - 100))
+	echo "compare.sh: only $nofile descriptors; scenario b uses $idle_members members" >&2
+fi
+max_clients=$((idle_members + 2000))
+
+server_cpu=() bench_cpu=()
+if [ "$(nproc)" -ge 2 ]; then
+	server_cpu=(taskset -c 0)
+	bench_cpu=(taskset -c 1)
+fi
+
+tmp=$(mktemp -d /tmp/frontdesk-bench.XXXXXX)
+chmod 755 "$tmp"
+server_pid=
+stop_server() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+		server_pid=
+	fi
+}
+trap 'stop_server; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+	for _ in $(seq 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "compare.sh: the server did not listen on port $1" >&2
+	return 1
+}
+
+# start_server NAME [desk]: start one server; sets $server_pid, $port (and $agent_port).
+start_server() {
+	local dir="$tmp/$1" mode=${2:-group}
+	mkdir -p "$dir"
+	port=$(free_port)
+	case $1 in
+	frontdesk)
+		agent_port=$(free_port)
+		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/agent.key"
+		chmod 600 "$dir/agent.key"
+		if [ "$mode" = desk ]; then
+			cat >"$dir/frontdesk.conf" <<-EOF
+			mode = single-agent
+			listen = 127.0.0.1:$port
+			agent_listen = 127.0.0.1:$agent_port
+			agent_key_file = $dir/agent.key
+			agent_socket = off
+			max_queue = 100000
+			EOF
+		else
+			cat >"$dir/frontdesk.conf" <<-EOF
+			mode = group
+			listen = 127.0.0.1:$port
+			line_listen = off
+			agent_socket = off
+			max_msgs_per_sec = 0
+			EOF
+		fi
+		cat >>"$dir/frontdesk.conf" <<-EOF
+		max_clients = $max_clients
+		max_output_bytes = 1M
+		log_level = warning
+		EOF
+		"${server_cpu[@]}" "$frontdeskd" -c "$dir/frontdesk.conf" 2>"$dir/log" &
+		;;
+	redis)
+		"${server_cpu[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+			--appendonly no --dir "$dir" --maxclients "$max_clients" \
+			--client-output-buffer-limit "pubsub 1mb 0 0" --daemonize no \
+			--logfile "$dir/log" &
+		;;
+	ngircd)
+		chmod 777 "$dir" # ngircd drops root for "nobody"
+		cat >"$dir/ngircd.conf" <<-EOF
+		[Global]
+			Name = bench.frontdesk.test
+			Info = frontdesk benchmark
+			Listen = 127.0.0.1
+			Ports = $port
+			MotdPhrase = bench
+			PidFile = $dir/ngircd.pid
+		[Limits]
+			MaxConnections = $max_clients
+			MaxConnectionsIP = 0
+			MaxJoins = 0
+			MaxPenaltyTime = 0
+			PingTimeout = 600
+			PongTimeout = 600
+		[Options]
+			DNS = no
+			Ident = no
+			PAM = no
+		EOF
+		"${server_cpu[@]}" ngircd -n -f "$dir/ngircd.conf" >"$dir/log" 2>&1 &
+		;;
+	esac
+	server_pid=$!
+	wait_port "$port"
+}
+
+proto_of() {
+	case $1 in frontdesk) echo frontdesk ;; redis) echo redis ;; ngircd) echo irc ;; esac
+}
+
+# run SERVER LABEL [bench options...]: one generator run against a fresh server.
+run() {
+	local server=$1 label=$2 mode=group extra=()
+	shift 2
+	case " $* " in *" --relay "*) mode=desk ;; esac
+	start_server "$server" "$mode"
+	if [ "$server" = frontdesk ] && [ $mode = desk ]; then
+		extra=(--agent-port "$agent_port" --key-file "$tmp/frontdesk/agent.key")
+	fi
+	echo "== $label $server: $*" >&2
+	if ! "${bench_cpu[@]}" "$bench" --proto "$(proto_of "$server")" --port "$port" \
+		--pid "$server_pid" --label "$label" "${extra[@]}" "$@" >>"$out"; then
+		echo "RESULT label=$label server=$(proto_of "$server") failed=1" >>"$out"
+	fi
+	stop_server
+}
+
+servers=(frontdesk redis ngircd)
+fanout=(--members 1000 --senders 10 --size 100 --warmup 2 --duration 5)
+
+started=$(date +%s)
+for s in $scenarios; do
+	case $s in
+	a)	# fan-out at saturation, three rounds taken in turn; then 1% of members not reading
+		for round in 1 2 3; do
+			for server in "${servers[@]}"; do run "$server" a "${fanout[@]}"; done
+		done
+		for server in "${servers[@]}"; do run "$server" a-slow "${fanout[@]}" --slow 10; done
+		;;
+	b)	# memory per idle member (IRC: channels of 100, or every JOIN goes to 10,000)
+		run frontdesk b --members "$idle_members" --idle
+		run redis b --members "$idle_members" --idle
+		run ngircd b --members "$idle_members" --idle --channel-size 100
+		;;
+	c)	# the desk: one customer and one agent ping-pong, 1,000 waiting
+		for server in "${servers[@]}"; do run "$server" c --relay 1000 --warmup 1 --duration 5; done
+		;;
+	d)	# open loop: 100 members at 1,000 messages/s; scenario a at half Redis's saturation
+		for server in "${servers[@]}"; do
+			run "$server" d-100 --members 100 --senders 10 --rate 1000 --warmup 1 --duration 5
+		done
+		half=$(python3 contrib/bench/table.py --half-rate "$out")
+		for server in "${servers[@]}"; do
+			run "$server" d-half "${fanout[@]}" --rate "$half"
+		done
+		;;
+	esac
+done
+echo "compare.sh: $(($(date +%s) - started)) s; results in $out" >&2
+python3 contrib/bench/table.py "$out"

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""table.py - the RESULT lines of frontdesk-bench (compare.sh's results.txt) as one table,
+frontdesk's ratio to each peer, and the goals of issue 8 checked against the numbers.
+
+Repeated runs of a scenario (compare.sh runs scenario a three times, in turn) are reduced to
+the median run by the scenario's headline figure. `--half-rate FILE` prints half of Redis's
+saturated message rate on scenario a (the open-loop rate of scenario d-half)."""
+
+import statistics
+import sys
+
+SERVERS = {"frontdesk": "frontdeskd", "redis": "redis-server", "irc": "ngircd"}
+# scenario: (headline key, higher is better, what it measures)
+HEADLINE = {
+    "a": ("deliveries_per_s", True, "1,000 members, 10 senders, 100 B, closed loop"),
+    "a-slow": ("deliveries_per_s", True, "as a, 10 members (1%) not reading"),
+    "b": ("rss_per_conn_b", False, "10,000 idle members"),
+    "c": ("deliveries_per_s", True, "desk relay, 1,000 queued (round trips/s)"),
+    "d-100": ("p99_us", False, "100 members, 1,000 msg/s open loop"),
+    "d-half": ("p99_us", False, "as a, open loop at half Redis's rate"),
+}
+
+
+def load(path):
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("RESULT "):
+                continue
+            r = dict(kv.split("=", 1) for kv in line.split()[1:])
+            if "failed" not in r:
+                for k, v in r.items():
+                    try:
+                        r[k] = float(v)
+                    except ValueError:
+                        pass
+            runs.setdefault((r["label"], r["server"]), []).append(r)
+    return runs
+
+
+def median_run(rs, key):
+    ok = [r for r in rs if "failed" not in r]
+    if not ok:
+        return rs[0]
+    ok.sort(key=lambda r: r[key])
+    return ok[(len(ok) - 1) // 2]
+
+
+def pick(runs):
+    best = {}
+    for (label, server), rs in runs.items():
+        key = HEADLINE.get(label, ("deliveries_per_s",))[0]
+        best[(label, server)] = median_run(rs, key)
+    return best
+
+
+def fmt_rate(v):
+    return "%.2fM" % (v / 1e6) if v >= 1e6 else "%.0fk" % (v / 1e3) if v >= 1e4 else "%.0f" % v
+
+
+def fmt_us(v):
+    return "%.0f us" % v if v < 10000 else "%.1f ms" % (v / 1000)
+
+
+def ratio(best, label, peer):
+    key, higher, _ = HEADLINE[label]
+    fd, other = best.get((label, "frontdesk")), best.get((label, peer))
+    if not fd or not other or "failed" in fd or "failed" in other or not fd[key] or not other[key]:
+        return "-"
+    return "%.2fx" % (fd[key] / other[key] if higher else other[key] / fd[key])
+
+
+def table(best):
+    head = ("scenario", "server", "deliveries/s", "p50", "p99", "RSS/conn", "CPU ns/deliv",
+            "deliv/write", "gen CPU", "fd vs redis", "fd vs ngircd")
+    rows = [head]
+    for label in HEADLINE:
+        for server in SERVERS:
+            r = best.get((label, server))
+            if not r:
+                continue
+            if "failed" in r:
+                rows.append((label, SERVERS[server], "failed") + ("",) * 8)
+                continue
+            idle = label == "b"
+            rows.append((
+                label, SERVERS[server],
+                "-" if idle else fmt_rate(r["deliveries_per_s"]),
+                "-" if idle else fmt_us(r["p50_us"]),
+                "-" if idle else fmt_us(r["p99_us"]),
+                "%.0f B" % r["rss_per_conn_b"] if idle or label == "a" else "-",
+                "-" if idle else "%.0f" % r["cpu_ns_per_delivery"],
+                "-" if idle or label == "c" else "%.1f" % r["frames_per_write"],
+                "-" if idle else "%.0f%%" % r["gen_cpu_pct"],
+                ratio(best, label, "redis") if server == "frontdesk" else "",
+                ratio(best, label, "irc") if server == "frontdesk" else "",
+            ))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+        if n == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("\n".join(lines))
+    print()
+    for label, (key, higher, what) in HEADLINE.items():
+        print("%-7s %s; ratio: %s (%s is better)" % (label, what, key,
+                                                    "higher" if higher else "lower"))
+
+
+def goals(best):
+    def get(label, server, key):
+        r = best.get((label, server))
+        return None if not r or "failed" in r else r.get(key)
+
+    def line(ok, text):
+        print("%-4s %s" % ("-" if ok is None else "met" if ok else "MISS", text))
+
+    print()
+    print("Goals of issue 8:")
+    fd, rd = get("a", "frontdesk", "deliveries_per_s"), get("a", "redis", "deliveries_per_s")
+    line(None if fd is None or rd is None else fd >= rd,
+         "fan-out >= 1.0x Redis on a: %s vs %s deliveries/s" % (fd and fmt_rate(fd), rd and fmt_rate(rd)))
+    fc, rc = get("a", "frontdesk", "cpu_ns_per_delivery"), get("a", "redis", "cpu_ns_per_delivery")
+    line(None if fc is None or rc is None else fc <= rc,
+         "server CPU per delivery <= Redis's on a: %s vs %s ns" % (fc and "%.0f" % fc, rc and "%.0f" % rc))
+    p = get("d-100", "frontdesk", "p99_us")
+    line(None if p is None else p <= 1000,
+         "p99 <= 1 ms, 100 members at 1,000 msg/s: %s" % (p and fmt_us(p)))
+    fp, rp = get("d-half", "frontdesk", "p99_us"), get("d-half", "redis", "p99_us")
+    line(None if fp is None or rp is None else fp <= rp,
+         "p99 <= Redis's on a at half its rate: %s vs %s" % (fp and fmt_us(fp), rp and fmt_us(rp)))
+    m = get("b", "frontdesk", "rss_per_conn_b")
+    line(None if m is None else m <= 2048, "RSS per idle member <= 2 KiB: %s" % (m and "%.0f B" % m))
+    s, c = get("a-slow", "frontdesk", "msgs_per_s"), get("a", "frontdesk", "msgs_per_s")
+    line(None if s is None or not c else s >= 0.95 * c,
+         "1%% not reading keeps >= 95%% of clean messages/s: %s" % (
+             s and c and "%.0f%% (%.0f vs %.0f msg/s)" % (100 * s / c, s, c)))
+    w = get("a", "frontdesk", "frames_per_write")
+    line(None if w is None else w >= 2, "frames per write call at saturation >= 2: %s" % (w and "%.1f" % w))
+    g = max((r.get("gen_cpu_pct", 0) for r in best.values() if "failed" not in r), default=0)
+    line(g < 90, "the generator is not the bottleneck: at most %.0f%% of its core" % g)
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--half-rate":
+        best = pick(load(sys.argv[2]))
+        r = best.get(("a", "redis"))
+        print("%.0f" % (r["msgs_per_s"] / 2 if r and "failed" not in r else 1000))
+        return
+    best = pick(load(sys.argv[1]))
+    table(best)
+    goals(best)
+
+
+main()
