@@ -199,7 +199,7 @@ static bool say_renamed(const struct notice *n, char *b, size_t len)
 /* The answer to "who": one "member NICK" each, then "members N". */
 static bool say_member(const struct notice *n, char *b, size_t len)
 {
-	snprintf(b, len, "  %s is here", n->args[0]);
+	snprintf(b, len, "%s is here", n->args[0]);
 	return true;
 }
 

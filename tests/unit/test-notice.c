@@ -94,7 +94,7 @@ static void test_words(void **state)
 		  "The conversation is over: mary ended the conversation" },
 		{ "welcome group bob", "Welcome to the room, bob" },
 		{ "renamed bob bob2", "bob is now known as bob2" },
-		{ "member ann", "  ann is here" },
+		{ "member ann", "ann is here" },
 		{ "members 2", "2 members in the room" },
 		{ "members 1", "1 member in the room" },
 		{ "error not-your-turn -- held until mary replies",
