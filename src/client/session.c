@@ -31,6 +31,7 @@
 #include <openssl/x509v3.h>
 
 #include "auth.h"
+#include "tlserr.h"
 #include "utf8.h"
 
 /* Seconds to wait for the server to close after "quit" before closing ourselves. */
@@ -140,7 +141,6 @@ static struct bufferevent *tls_bufferevent(struct session *s, int fd)
 static const char *tls_failure(struct session *s, struct bufferevent *bev, char *buf, size_t len)
 {
 	SSL *ssl = s->tls ? bufferevent_openssl_get_ssl(bev) : NULL;
-	unsigned long e;
 	long verify;
 
 	if (!ssl)
@@ -151,13 +151,7 @@ static const char *tls_failure(struct session *s, struct bufferevent *bev, char 
 			 X509_verify_cert_error_string(verify));
 		return buf;
 	}
-	e = bufferevent_get_openssl_error(bev);
-	if (!e)
-		return NULL;
-	ERR_error_string_n(e, buf, len);
-	while (bufferevent_get_openssl_error(bev))
-		;
-	return buf;
+	return tls_bufferevent_error(bev, buf, len);
 }
 
 int session_new(struct event_base *base, const struct session_config *cfg,

@@ -39,6 +39,7 @@
 #include "nick.h"
 #include "server.h"
 #include "tls.h"
+#include "tlserr.h"
 
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
 #define CLOSE_TIMEOUT 5
@@ -664,7 +665,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, "peer closed the connection");
 	} else if (what & BEV_EVENT_ERROR) {
 		char tls_err[256];
-		const char *why = tls_describe_error(bev, tls_err, sizeof(tls_err));
+		const char *why = tls_bufferevent_error(bev, tls_err, sizeof(tls_err));
 
 		log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-",
 			 why ? why : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));

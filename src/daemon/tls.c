@@ -119,18 +119,3 @@ void tls_close_notify(struct bufferevent *bev)
 		ERR_clear_error();
 	}
 }
-
-const char *tls_describe_error(struct bufferevent *bev, char *buf, size_t len)
-{
-	unsigned long e;
-
-	if (!bufferevent_openssl_get_ssl(bev))
-		return NULL;
-	e = bufferevent_get_openssl_error(bev);
-	if (!e)
-		return NULL;
-	ERR_error_string_n(e, buf, len);
-	while (bufferevent_get_openssl_error(bev))
-		;
-	return buf;
-}

@@ -28,7 +28,5 @@ struct bufferevent *tls_accept(struct tls *t, struct event_base *base, int fd);
 
 /* tls_close_notify() - send close_notify if @bev is a TLS bufferevent; no-op otherwise. */
 void tls_close_notify(struct bufferevent *bev);
-/* tls_describe_error() - the OpenSSL reason behind an error event on @bev, or NULL. */
-const char *tls_describe_error(struct bufferevent *bev, char *buf, size_t len);
 
 #endif
