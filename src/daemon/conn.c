@@ -74,9 +74,8 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->state = CONN_HANDSHAKE;
 	c->since = now_monotonic();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->held = evbuffer_new();
 	c->timer = evtimer_new(s->base, on_timer, c);
-	if (!c->held || !c->timer) {
+	if (!c->timer) {
 		c->bev = NULL; /* the caller still owns it */
 		conn_free(c);
 		return NULL;
@@ -377,6 +376,11 @@ void conn_resume(struct conn *c, enum conn_pause why)
 
 void conn_hold(struct conn *c, const struct fd_frame *f)
 {
+	/* Made on first use: most members never hold anything, and idle ones are most of them. */
+	if (!c->held && !(c->held = evbuffer_new())) {
+		conn_fail(c, "server-full", "out of memory");
+		return;
+	}
 	fd_frame_encode(c->held, f->type, f->body, f->len);
 	if (!(c->paused & PAUSE_HELD) &&
 	    evbuffer_get_length(c->held) > c->server->config.max_held_bytes) {
@@ -388,14 +392,14 @@ void conn_hold(struct conn *c, const struct fd_frame *f)
 
 bool conn_has_held(const struct conn *c)
 {
-	return evbuffer_get_length(c->held) > 0;
+	return c->held && evbuffer_get_length(c->held) > 0;
 }
 
 bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
 {
 	size_t want;
 
-	if (fd_frame_decode(c->held, FD_FRAME_MAX_LEN, body, ret, &want) != 1)
+	if (!c->held || fd_frame_decode(c->held, FD_FRAME_MAX_LEN, body, ret, &want) != 1)
 		return false;
 	if (evbuffer_get_length(c->held) <= c->server->config.max_held_bytes)
 		conn_resume(c, PAUSE_HELD);
@@ -404,7 +408,8 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
 
 void conn_drop_held(struct conn *c)
 {
-	evbuffer_drain(c->held, evbuffer_get_length(c->held));
+	if (c->held)
+		evbuffer_drain(c->held, evbuffer_get_length(c->held));
 }
 
 #define HELLO_FRAME "0020|4|hello notices"

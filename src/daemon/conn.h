@@ -87,7 +87,7 @@ struct conn {
 	char peer[64]; /* "ip:port" or "agent socket" */
 	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
 	char challenge[65];
-	struct evbuffer *held; /* encoded type 2 frames, oldest first */
+	struct evbuffer *held; /* encoded type 2 frames, oldest first; NULL until the first */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
 	TAILQ_ENTRY(conn) link;  /* the mode's list: the desk's queue */
 };

@@ -45,7 +45,7 @@
 struct member {
 	struct room *room;
 	struct conn *conn;
-	struct event *flood_timer; /* ends a flood pause */
+	struct event *flood_timer; /* ends a flood pause; made at the first one */
 	double tokens;             /* messages it may send now, up to msg_burst */
 	double refilled;           /* monotonic seconds of the last refill */
 	double last_trip;
@@ -161,6 +161,8 @@ static void arm_flood_timer(struct member *m)
 	evtimer_add(m->flood_timer, &tv);
 }
 
+static void on_flood_timer(evutil_socket_t fd, short what, void *arg);
+
 /* @m sent a message with an empty bucket: pause it, or drop it when it keeps doing so. */
 static void flood_trip(struct member *m)
 {
@@ -171,7 +173,9 @@ static void flood_trip(struct member *m)
 	if (now - m->last_trip > FLOOD_FORGET)
 		m->strikes = 0;
 	m->last_trip = now;
-	if (++m->strikes >= FLOOD_STRIKES) {
+	if (!m->flood_timer)
+		m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m);
+	if (++m->strikes >= FLOOD_STRIKES || !m->flood_timer) {
 		conn_fail(c, "flood", "more than %u messages a second, %d times; disconnected",
 			  cfg->max_msgs_per_sec, FLOOD_STRIKES);
 		return;
@@ -218,10 +222,7 @@ static void room_attach(struct conn *c)
 	struct room *r = c->server->room;
 	struct member *m = calloc(1, sizeof(*m));
 
-	if (m)
-		m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m);
-	if (!m || !m->flood_timer) {
-		free(m);
+	if (!m) {
 		conn_fail(c, "server-full", "out of memory");
 		return;
 	}
@@ -326,6 +327,11 @@ const struct mode_ops room_ops = {
 	.detach = room_detach,
 	.commands = room_commands,
 };
+
+size_t room_member_size(void)
+{
+	return sizeof(struct member);
+}
 
 int room_new(struct server *s, struct room **ret)
 {
