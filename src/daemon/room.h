@@ -3,6 +3,8 @@
 #ifndef FRONTDESK_ROOM_H
 #define FRONTDESK_ROOM_H
 
+#include <stddef.h>
+
 struct server;
 struct room;
 struct mode_ops;
@@ -11,5 +13,7 @@ extern const struct mode_ops room_ops;
 
 int room_new(struct server *s, struct room **ret);
 void room_free(struct room *r);
+/* room_member_size() - bytes of the room's own state per member (tests/unit/test-sizeof.c). */
+size_t room_member_size(void);
 
 #endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test-sizeof.c - what one connection costs, against its budget.
+ *
+ * Issue 8 sets at most 2 KiB of daemon RSS per idle group member (contrib/bench, scenario b,
+ * measured 1.6 KiB). Of that, our own structs take the budgets below; the rest is libevent's
+ * bufferevent with its two evbuffers and two events (about 700 bytes), the conn's timer event
+ * and malloc's headers. A field added to struct conn or struct member must fit the budget, or
+ * the budget and the README's benchmark figures must be revisited together. Buffers that an
+ * idle member does not need (held messages, the flood timer) are made on first use.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "room.h"
+#include "server.h"
+
+#define CONN_BUDGET 384   /* bytes of struct conn */
+#define MEMBER_BUDGET 96  /* bytes of room.c's struct member */
+#define EVENT_BUDGET 160  /* libevent's struct event, one per conn (its timer) */
+
+static void test_conn_fits_budget(void **state)
+{
+	assert_in_range(sizeof(struct conn), 1, CONN_BUDGET);
+}
+
+static void test_member_fits_budget(void **state)
+{
+	assert_in_range(room_member_size(), 1, MEMBER_BUDGET);
+}
+
+static void test_event_fits_budget(void **state)
+{
+	assert_in_range(event_get_struct_event_size(), 1, EVENT_BUDGET);
+}
+
+/* A new conn allocates its timer and nothing else of its own: no held buffer, no hang-up watch. */
+static void test_idle_conn_allocates_little(void **state)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct bufferevent *pair[2];
+	struct conn *c;
+
+	assert_non_null(s);
+	s->base = event_base_new();
+	assert_non_null(s->base);
+	config_init(&s->config);
+	assert_int_equal(bufferevent_pair_new(s->base, 0, pair), 0);
+	c = conn_new(s, pair[0], ROLE_MEMBER, "test", NULL);
+	assert_non_null(c);
+	assert_non_null(c->timer);
+	assert_null(c->held);
+	assert_null(c->hangup);
+	assert_false(conn_has_held(c));
+	conn_free(c);
+	bufferevent_free(pair[1]);
+	event_base_free(s->base);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conn_fits_budget),
+		cmocka_unit_test(test_member_fits_budget),
+		cmocka_unit_test(test_event_fits_budget),
+		cmocka_unit_test(test_idle_conn_allocates_little),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
