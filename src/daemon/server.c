@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <event2/bufferevent.h>
@@ -152,6 +155,9 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		evutil_closesocket(fd);
 		return;
 	}
+	/* Chat is small writes that must leave now: no Nagle delay waiting on the peer's ACK. */
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	bev = l->tls ? tls_accept(l->tls, s->base, fd)
 		     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
