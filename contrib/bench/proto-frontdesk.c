@@ -17,14 +17,14 @@
 #include "auth.h"
 #include "bench.h"
 
-static int put_frame(struct peer *p, int type, const char *body, size_t len)
+static int put_frame(struct peer *p, enum fd_frame_type type, const char *body, size_t len)
 {
-	char hdr[FD_FRAME_HEADER_LEN + 1];
+	char hdr[FD_FRAME_HEADER_LEN];
+	int r = fd_frame_format_header(hdr, type, len);
 
-	if (len > FD_FRAME_MAX_BODY)
-		return -EMSGSIZE;
-	snprintf(hdr, sizeof(hdr), "%04zu|%d|", len + FD_FRAME_HEADER_LEN, type);
-	if (peer_write(p, hdr, FD_FRAME_HEADER_LEN) < 0 || peer_write(p, body, len) < 0)
+	if (r < 0)
+		return r;
+	if (peer_write(p, hdr, sizeof(hdr)) < 0 || peer_write(p, body, len) < 0)
 		return -ENOMEM;
 	return 0;
 }
