@@ -66,7 +66,7 @@ struct conn {
 	struct server *server;
 	struct bufferevent *bev;
 	struct event *timer;  /* handshake deadline, then the mode's idle deadline, then close */
-	struct event *hangup; /* EV_CLOSED watch while reading is paused */
+	struct event *hangup; /* hang-up check while reading is paused */
 	uint64_t id;
 	enum conn_state state;
 	enum conn_role role;

@@ -309,6 +309,28 @@ class Limits(unittest.TestCase):
             first.sync()
 
 
+    def test_paused_customer_resetting_leaves_the_line(self):
+        import socket
+        import struct
+        with Daemon("max_held_bytes = 1K\n") as d:
+            first = served(d, "first")
+            paused = Peer.customer(d, "paused")
+            paused.notice(body="queued 1")
+            behind = Peer.customer(d, "behind")
+            behind.notice(body="queued 2")
+            paused.sock.sendall(b"".join(frame(MESSAGE, "y" * 300) for _ in range(50)))
+            deadline = time.monotonic() + DEADLINE
+            while "reading paused" not in d.log():
+                self.assertLess(time.monotonic(), deadline, "reading never paused")
+                time.sleep(0.05)
+            # An abortive close (RST): epoll reports EPOLLHUP|EPOLLERR, which an EV_CLOSED-only
+            # watch never consumes (the loop spun and the ghost kept its place in line).
+            paused.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            paused.sock.close()
+            behind.notice(body="queued 1")
+            first.sync()
+
+
 class SeedClient(unittest.TestCase):
     """The original customer client: types 1 and 2 only, one blocking recv per reply."""
 
