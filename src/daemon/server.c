@@ -28,6 +28,12 @@
 #define SHUTDOWN_TIMEOUT 5
 /* Refused peers kept open at once to tell them why; past this they are closed unanswered. */
 #define MAX_REFUSING 32
+/*
+ * Agent conns at once from agent_listen (most still unauthenticated). Agents do not count
+ * against max_clients, so that customers filling the server cannot lock the agent out; the
+ * agent socket is never refused (its file mode guards it), agent_listen is bounded by this.
+ */
+#define MAX_AGENT_CONNS 8
 
 static const char *role_name(enum conn_role role)
 {
@@ -76,6 +82,8 @@ void server_conn_closing(struct server *s, struct conn *c)
 		s->nconns--;
 		if (c->refuse_code)
 			s->nrefusing--;
+		if (c->role == ROLE_AGENT)
+			s->nagents--;
 	}
 	event_active(s->sweep, EV_READ, 0);
 }
@@ -92,6 +100,8 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;
+	if (role == ROLE_AGENT)
+		s->nagents++;
 	log_info("%s: connected as %s", peer, role_name(role));
 	return c;
 }
@@ -117,7 +127,7 @@ static unsigned count_from(struct server *s, const char *peer)
 static const char *refusal(struct server *s, const struct sockaddr *sa, const char *peer,
 			   const char **ret_text)
 {
-	if (s->nconns - s->nrefusing >= s->config.max_clients) {
+	if (s->nconns - s->nrefusing - s->nagents >= s->config.max_clients) {
 		*ret_text = "the server is full; try again later";
 		return "server-full";
 	}
@@ -144,9 +154,11 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 			    NI_NUMERICHOST | NI_NUMERICSERV);
 		snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
 	}
-	if (!s->stopping)
+	if (l->role == ROLE_AGENT && sa->sa_family != AF_UNIX && s->nagents >= MAX_AGENT_CONNS)
+		refuse = "too many agent connections";
+	else if (!s->stopping && l->role != ROLE_AGENT)
 		refuse = refusal(s, sa, peer, &refuse_text);
-	if (s->stopping || (refuse && s->nrefusing >= MAX_REFUSING)) {
+	if (s->stopping || (refuse && (s->nrefusing >= MAX_REFUSING || l->role == ROLE_AGENT))) {
 		log_warnx("%s: refused: %s", peer, s->stopping ? "shutting down" : refuse);
 		evutil_closesocket(fd);
 		return;

@@ -68,7 +68,8 @@ struct server {
 	struct conn_list conns;
 	struct conn_list gone;
 	unsigned nconns;    /* on @conns, including... */
-	unsigned nrefusing; /* ...conns accepted only to be told the server is full */
+	unsigned nrefusing; /* ...conns accepted only to be told the server is full, and... */
+	unsigned nagents;   /* ...agent conns, which max_clients does not count */
 	uint64_t next_id;
 	struct event *sweep;
 	struct event *sig_int, *sig_term, *sig_hup;
