@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * server.c - start-up, accept, the sweep that frees closed connections, signals, shutdown.
+ *
+ * Memory: the daemon is one thread on glibc's main arena, where free() returns memory to the
+ * kernel only from the top of the heap. After a burst (a flood of peers, members that never
+ * read piling up output) one live block high in the heap would pin everything below it, so a
+ * second after the sweep frees conns the daemon calls malloc_trim(), which gives back every
+ * free page, and its RSS returns to what the remaining peers need.
  */
 #include "server.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +43,8 @@
  * agent socket is never refused (its file mode guards it), agent_listen is bounded by this.
  */
 #define MAX_AGENT_CONNS 8
+/* Seconds from freeing conns to malloc_trim(): at most one trim a second under churn. */
+#define TRIM_DELAY 1
 
 static const char *role_name(enum conn_role role)
 {
@@ -55,11 +66,20 @@ void server_detach(struct conn *c)
 	}
 }
 
+/* Freed memory goes back to the kernel (see the top of this file). */
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Closed conns: tell the mode (outside every other callback), free the finished ones. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
 	struct conn *c, *next;
+	bool freed = false;
 
 	for (c = TAILQ_FIRST(&s->gone); c; c = next) {
 		server_detach(c);
@@ -67,7 +87,13 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		if (c->state == CONN_DEAD) {
 			TAILQ_REMOVE(&s->gone, c, entry);
 			conn_free(c);
+			freed = true;
 		}
+	}
+	if (freed && !evtimer_pending(s->trim, NULL)) {
+		struct timeval tv = { .tv_sec = TRIM_DELAY };
+
+		evtimer_add(s->trim, &tv);
 	}
 	if (s->stopping && TAILQ_EMPTY(&s->conns) && TAILQ_EMPTY(&s->gone))
 		event_base_loopexit(s->base, NULL);
@@ -415,11 +441,12 @@ int server_new(const struct config *cfg, struct server **ret)
 		log_warnx("the event backend %s cannot report hang-ups of paused peers (EV_CLOSED)",
 			  event_base_get_method(s->base));
 	s->sweep = event_new(s->base, -1, 0, on_sweep, s);
+	s->trim = evtimer_new(s->base, on_trim, s);
 	s->stop_timer = evtimer_new(s->base, on_stop_timeout, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
 	s->sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
-	if (!s->sweep || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup) {
+	if (!s->sweep || !s->trim || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup) {
 		server_free(s);
 		return -ENOMEM;
 	}
@@ -499,6 +526,8 @@ void server_free(struct server *s)
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
 	if (s->sweep)
 		event_free(s->sweep);
+	if (s->trim)
+		event_free(s->trim);
 	if (s->stop_timer)
 		event_free(s->stop_timer);
 	if (s->sig_int)

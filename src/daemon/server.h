@@ -72,6 +72,7 @@ struct server {
 	unsigned nagents;   /* ...agent conns, which max_clients does not count */
 	uint64_t next_id;
 	struct event *sweep;
+	struct event *trim; /* malloc_trim() a moment after conns were freed */
 	struct event *sig_int, *sig_term, *sig_hup;
 	struct event *stop_timer;
 	struct notify *notify;
