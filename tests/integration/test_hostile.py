@@ -13,7 +13,7 @@ descriptor count is exactly what it was before the attack (waited for: closes ar
 asynchronous, a closing peer may take up to 5 s to say goodbye); and its RSS is near where it
 was before (see RSS_SLACK_KIB).
 
-Under valgrind (FRONTDESK_VALGRIND=1) the amount of hostile traffic is cut tenfold; under
+Under valgrind (FRONTDESK_VALGRIND=1) the amount of hostile traffic is cut to a third; under
 valgrind and AddressSanitizer the RSS check is skipped (their shadow memory and quarantine of
 freed blocks dominate RSS); their own leak checks at exit take its place.
 """
@@ -37,7 +37,7 @@ KEY = b"hostile test key, long enough to matter"
 MAX_FRAME = 4096  # configured below the format's 9999, so "too long" has a header to say so
 WORKERS = 16
 # Connections each worker opens; every one sends at least one malformed frame or line.
-CONNS_PER_WORKER = 20 if VALGRIND else 200
+CONNS_PER_WORKER = 60 if VALGRIND else 200
 # Connections each worker keeps open at once, halfway through a frame, before hanging up.
 LINGERING = 10
 # How far RSS may stay above its pre-attack value once every hostile peer is gone. The attack
@@ -362,7 +362,7 @@ class Hostile(unittest.TestCase):
         """After the attack: fds exactly back, RSS near, no problem seen by any worker."""
         self.assertFalse(attack.problems, "%d problems, the first: %s" % (
             len(attack.problems), "\n".join(p[:300] for p in attack.problems[:3])))
-        self.assertGreater(attack.bad_frames, 1000 if not VALGRIND else 100)
+        self.assertGreater(attack.bad_frames, 1000 if not VALGRIND else 500)
         deadline = time.monotonic() + DEADLINE
         while d.fd_count() != fds_before:
             self.assertLess(time.monotonic(), deadline, "descriptors: %d before, %d now" %
@@ -370,8 +370,10 @@ class Hostile(unittest.TestCase):
             time.sleep(0.05)
         self.assertTrue(d.alive())
         # Freed memory is handed back a moment after the last close (server.c): wait for it.
+        check_rss = not under_memory_tool(d)
         deadline = time.monotonic() + DEADLINE
-        while d.rss_kib() - rss_before >= RSS_SLACK_KIB and time.monotonic() < deadline:
+        while (check_rss and d.rss_kib() - rss_before >= RSS_SLACK_KIB and
+               time.monotonic() < deadline):
             time.sleep(0.05)
         rss_after = d.rss_kib()
         print("%d connections, %d bad frames, %d flood frames; fds %d before, %d at most, "
@@ -379,7 +381,7 @@ class Hostile(unittest.TestCase):
               (attack.connections, attack.bad_frames, attack.flood_frames, fds_before,
                attack.peak_fds, d.fd_count(), rss_before, attack.peak_rss, rss_after),
               file=sys.stderr)
-        if not under_memory_tool(d):
+        if check_rss:
             self.assertLess(rss_after - rss_before, RSS_SLACK_KIB)
 
     def test_single_agent(self):
