@@ -36,6 +36,9 @@ static const char usage_text[] =
 	"                       $RUNTIME_DIRECTORY/agent.sock or /run/frontdesk/agent.sock)\n"
 	"  -l, --line           newline protocol, for a group line listener (default port 6666)\n"
 	"  -k, --key-file FILE  answer the server's authentication challenge with this key\n"
+	"  -s, --tls            connect with TLS (1.2 or later) and check the server's certificate\n"
+	"      --ca-file FILE   trust the certificates in FILE (default: the system's)\n"
+	"      --insecure       with --tls: do not check the certificate (testing only)\n"
 	"  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
 	"  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
 	"  -h, --help           show this help and exit\n"
@@ -100,6 +103,9 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 		{ "agent", no_argument, NULL, 'a' },
 		{ "line", no_argument, NULL, 'l' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "tls", no_argument, NULL, 's' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "reconnect", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -110,7 +116,7 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 	const char *nick = NULL, *key_file = NULL;
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "n:alk:t:rhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:alk:st:rhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			nick = optarg;
@@ -123,6 +129,17 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 			break;
 		case 'k':
 			key_file = optarg;
+			break;
+		case 's':
+			c->tls = true;
+			break;
+		case 'C':
+			if (strlen(optarg) >= sizeof(c->ca_file))
+				return usage_error("--ca-file path is too long");
+			snprintf(c->ca_file, sizeof(c->ca_file), "%s", optarg);
+			break;
+		case 'I':
+			c->insecure = true;
 			break;
 		case 't':
 			if (!parse_seconds(optarg, &o->timeout))
@@ -146,6 +163,10 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 		return usage_error("one target at most, not also '%s'", argv[optind + 1]);
 	if (c->agent && c->line)
 		return usage_error("%s", "--agent and --line do not go together");
+	if ((c->ca_file[0] || c->insecure) && !c->tls)
+		return usage_error("%s", "--ca-file and --insecure go with --tls");
+	if (c->ca_file[0] && c->insecure)
+		return usage_error("%s", "--ca-file and --insecure exclude each other");
 
 	if (!nick)
 		nick = login_name();
@@ -177,6 +198,16 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 			fprintf(stderr, "frontdesk: cannot use key file %s: %s\n", key_file,
 				r == -EPERM ? "others may read it (chmod 600)" :
 				r == -EINVAL ? "it is empty" : strerror(-r));
+			return EXIT_USAGE;
+		}
+	}
+	if (c->tls && c->target.is_unix)
+		return usage_error("%s", "--tls is for TCP targets, not unix:PATH");
+	if (c->tls) {
+		char err[512];
+
+		if (session_check_tls(c, err, sizeof(err)) < 0) {
+			fprintf(stderr, "frontdesk: %s\n", err);
 			return EXIT_USAGE;
 		}
 	}

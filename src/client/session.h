@@ -36,6 +36,9 @@ struct session_config {
 	bool line;                        /* newline protocol instead of frames */
 	unsigned char key[SESSION_KEY_MAX]; /* shared key for a challenge, when key_len > 0 */
 	size_t key_len;
+	bool tls;           /* TLS 1.2+, the server's certificate checked against @ca_file */
+	bool insecure;      /* ...or not checked at all */
+	char ca_file[256];  /* empty: the system's trusted certificates */
 };
 
 /* Callbacks to the front end; @ui is the pointer given to session_new(). */
@@ -62,6 +65,12 @@ enum session_state {
 };
 
 struct session;
+
+/*
+ * session_check_tls() - whether @cfg's TLS settings load (the CA file above all); on failure
+ * @err says why. Called once at start-up so that session_new() only fails for memory.
+ */
+int session_check_tls(const struct session_config *cfg, char *err, size_t len);
 
 int session_new(struct event_base *base, const struct session_config *cfg,
 		const struct session_ops *ops, void *ui, struct session **ret);

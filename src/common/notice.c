@@ -196,6 +196,23 @@ static bool say_renamed(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* The answer to "who": one "member NICK" each, then "members N". */
+static bool say_member(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s is here", n->args[0]);
+	return true;
+}
+
+static bool say_members(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[0]);
+
+	if (count < 0)
+		return false;
+	snprintf(b, len, count == 1 ? "%ld member in the room" : "%ld members in the room", count);
+	return true;
+}
+
 /* Error codes people meet in normal use, in words; the rest show their code. */
 static const struct {
 	const char *code;
@@ -255,6 +272,8 @@ static const struct {
 	{ "joined", 1, 1, say_joined },
 	{ "left", 1, 1, say_left },
 	{ "renamed", 2, 2, say_renamed },
+	{ "member", 1, 1, say_member },
+	{ "members", 1, 1, say_members },
 	{ "error", 1, 1, say_error },
 };
 

@@ -294,6 +294,8 @@ static const struct config_key config_keys[] = {
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
 	    sizeof(((struct config *)0)->agent_key_file) - 1),
+	KEY(tls_cert, parse_path, tls_cert, 0, sizeof(((struct config *)0)->tls_cert) - 1),
+	KEY(tls_key, parse_path, tls_key, 0, sizeof(((struct config *)0)->tls_key) - 1),
 	CHOICE(turns, turns, turns_names),
 	CHOICE(log_level, log_level, level_names),
 	CHOICE(log_messages, log_messages, no_yes),
@@ -424,6 +426,9 @@ static void check_combinations(struct parse_state *s)
 	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
 		add_error(s, seen_line(s, "line_listen"),
 			  "line_listen is only used in group mode (mode = group)");
+	if (!c->tls_cert[0] != !c->tls_key[0])
+		add_error(s, seen_line(s, c->tls_cert[0] ? "tls_cert" : "tls_key"),
+			  "tls_cert and tls_key go together");
 	if (c->agent_listen.n && c->mode != MODE_SINGLE_AGENT)
 		add_error(s, seen_line(s, "agent_listen"),
 			  "agent_listen is only used in single-agent mode");

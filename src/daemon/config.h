@@ -51,6 +51,8 @@ struct config {
 	struct endpoint_list agent_listen; /* TCP endpoints for remote agents (need agent_key_file) */
 	char key_file[256];                /* challenge on the customer/member framed listeners */
 	char agent_key_file[256];          /* challenge on agent_listen */
+	char tls_cert[256];                /* with tls_key: every TCP listener speaks TLS */
+	char tls_key[256];
 	enum turns turns;
 	enum log_level log_level;
 	int log_messages;               /* 1: log chat message bodies (default 0, never) */

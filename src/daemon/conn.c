@@ -38,6 +38,8 @@
 #include "log.h"
 #include "nick.h"
 #include "server.h"
+#include "tls.h"
+#include "tlserr.h"
 
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
 #define CLOSE_TIMEOUT 5
@@ -304,6 +306,7 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
+	tls_close_notify(bev);
 	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
 	if (fd < 0 || shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 ||
 	    pending == 0) {
@@ -661,8 +664,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		/* Whole frames were handled as they came; a partial one dies with the peer. */
 		conn_close(c, "peer closed the connection");
 	} else if (what & BEV_EVENT_ERROR) {
+		char tls_err[256];
+		const char *why = tls_bufferevent_error(bev, tls_err, sizeof(tls_err));
+
 		log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-",
-			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+			 why ? why : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		conn_lost(c);
 	}
 }

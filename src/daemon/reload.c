@@ -17,6 +17,7 @@
 #include "log.h"
 #include "notify.h"
 #include "server.h"
+#include "tls.h"
 
 static bool same_endpoints(const struct endpoint_list *a, const struct endpoint_list *b)
 {
@@ -52,6 +53,8 @@ static const struct field restart_only[] = {
 	FIELD(agent_listen, FIELD_ENDPOINTS),
 	FIELD(key_file, FIELD_STRING),
 	FIELD(agent_key_file, FIELD_STRING),
+	FIELD(tls_cert, FIELD_STRING),
+	FIELD(tls_key, FIELD_STRING),
 };
 
 static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
@@ -151,6 +154,15 @@ static void apply(struct server *s, struct config *next)
 		log_set_level(s->config.log_level);
 	if (turns_changed)
 		tell_turns(s);
+	/* Certificates are renewed in place: the same paths, new contents. */
+	if (s->tls) {
+		char err[512];
+
+		if (tls_reload(s->tls, s->config.tls_cert, s->config.tls_key, err, sizeof(err)) < 0)
+			log_warnx("reload: %s; the running certificate stays in use", err);
+		else
+			log_info("reload: certificate %s loaded", s->config.tls_cert);
+	}
 	log_info("configuration reloaded from %s; %s%s", s->config_path,
 		 live[0] ? "changed: " : "no live key changed", live);
 }

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "notify.h"
 #include "reload.h"
+#include "tls.h"
 #include "room.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
@@ -189,7 +190,8 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		evutil_closesocket(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bev = l->tls ? tls_accept(l->tls, s->base, fd)
+		     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
 		log_warnx("%s: cannot create a bufferevent", peer);
 		evutil_closesocket(fd);
@@ -304,8 +306,12 @@ static int listen_tcp(struct server *s, struct activation *act, const char *key,
 	char name[300], passed[512];
 	int fd, r;
 
-	if (!act->n)
-		return listener_new_tcp(s, e, role, proto, ret);
+	if (!act->n) {
+		r = listener_new_tcp(s, e, role, proto, ret);
+		if (r == 0)
+			(*ret)->tls = s->tls;
+		return r;
+	}
 	endpoint_format(e, name, sizeof(name));
 	fd = activation_take_tcp(act, e);
 	if (fd < 0) {
@@ -316,8 +322,10 @@ static int listen_tcp(struct server *s, struct activation *act, const char *key,
 		return -EADDRNOTAVAIL;
 	}
 	r = listener_new_fd(s, fd, name, role, ret);
-	if (r == 0)
+	if (r == 0) {
 		(*ret)->proto = proto;
+		(*ret)->tls = s->tls;
+	}
 	return r;
 }
 
@@ -342,15 +350,16 @@ static int bind_all(struct server *s)
 		l->key = cfg->key_file[0] ? &s->key : NULL;
 		add_listener(s, l);
 		/* Tests read this line to learn the port when they ask for port 0. */
-		log_info("listening on %s (framed protocol, %ss%s)", l->name, role_name(role),
-			 act.n ? ", socket from systemd" : "");
+		log_info("listening on %s (framed protocol, %ss%s%s)", l->name, role_name(role),
+			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
 	for (size_t i = 0; cfg->mode == MODE_GROUP && i < cfg->line_listen.n; i++) {
 		r = listen_tcp(s, &act, "line_listen", &cfg->line_listen.v[i], role, PROTO_LINE, &l);
 		if (r < 0)
-			return r;
+			goto out;
 		add_listener(s, l);
-		log_info("listening on %s (line protocol, %ss)", l->name, role_name(role));
+		log_info("listening on %s (line protocol, %ss%s)", l->name, role_name(role),
+			 l->tls ? ", TLS" : "");
 	}
 	if (cfg->mode == MODE_SINGLE_AGENT && cfg->agent_socket[0]) {
 		fd = act.n ? activation_take_unix(&act, cfg->agent_socket) : -ENOENT;
@@ -370,8 +379,8 @@ static int bind_all(struct server *s)
 			goto out;
 		l->key = &s->agent_key; /* config.c refuses agent_listen without a key */
 		add_listener(s, l);
-		log_info("listening on %s (framed protocol, agents, key required%s)", l->name,
-			 act.n ? ", socket from systemd" : "");
+		log_info("listening on %s (framed protocol, agents, key required%s%s)", l->name,
+			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
 	if (activation_describe(&act, left, sizeof(left))) {
 		log_warnx("socket activation: systemd passed %s, which the configuration does not "
@@ -472,6 +481,16 @@ int server_new(const struct config *cfg, struct server **ret)
 		return r;
 	}
 
+	if (cfg->tls_cert[0]) {
+		char err[512];
+
+		r = tls_new(cfg->tls_cert, cfg->tls_key, &s->tls, err, sizeof(err));
+		if (r < 0) {
+			log_warnx("%s", err);
+			server_free(s);
+			return r;
+		}
+	}
 	if (cfg->key_file[0] && (r = load_key(cfg->key_file, "key_file", &s->key)) < 0) {
 		server_free(s);
 		return r;
@@ -520,6 +539,7 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	desk_free(s->desk);
+	tls_free(s->tls);
 	room_free(s->room);
 	notify_free(s->notify);
 	explicit_bzero(&s->key, sizeof(s->key));

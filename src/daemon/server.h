@@ -22,6 +22,7 @@
 struct event_base;
 struct event;
 struct listener;
+struct tls;
 struct desk;
 struct notify;
 struct room;
@@ -82,6 +83,7 @@ struct server {
 	bool log_level_forced; /* -v or -q: log_level from the file does not apply */
 	bool stopping;
 	int exit_code;
+	struct tls *tls;           /* tls_cert/tls_key: all TCP listeners speak TLS */
 	struct auth_key key;       /* key_file, for customer/member listeners */
 	struct auth_key agent_key; /* agent_key_file, for agent_listen */
 	/* Decode buffers: one for frames just read, one for held frames being released. */

@@ -200,5 +200,23 @@ class LineProtocol(unittest.TestCase):
         self.assertEqual(notices_of(err), ["127.0.0.1:1 is now known as bob", "bob joined"])
 
 
+class InGroupMode(unittest.TestCase):
+    """The same client in the broadcast room, over frames and over the line listener."""
+
+    def test_framed_and_line_clients_share_the_room(self):
+        with Daemon("mode = group\n") as d:
+            watcher = Peer.customer(d, "watcher")
+            watcher.notice(prefix="welcome group watcher")
+            code, out, err = run("--name", "zed", "127.0.0.1:%d" % d.port,
+                                 stdin_text="hello room\n")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(watcher.message(), "zed: hello room")
+            self.assertIn("Welcome to the room, zed", notices_of(err))
+            code, out, err = run("--line", "--name", "lin", "127.0.0.1:%d" % d.line_port,
+                                 stdin_text="hello from a line client\n")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(watcher.message(), "lin: hello from a line client")
+
+
 if __name__ == "__main__":
     main()

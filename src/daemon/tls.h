@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tls.h - TLS for the TCP listeners, with libevent's OpenSSL bufferevents.
+ *
+ * One server context made from tls_cert and tls_key: TLS 1.2 or later, and
+ * SSL_OP_IGNORE_UNEXPECTED_EOF so that a peer closing without close_notify is an ordinary EOF
+ * rather than an error (OpenSSL 3 with libevent 2.1.12). tls_reload() builds a new context and
+ * swaps it in only if it loads, so a renewed certificate is picked up by SIGHUP while every
+ * connection keeps the context it started with (each SSL holds a reference to its own).
+ */
+#ifndef FRONTDESK_TLS_H
+#define FRONTDESK_TLS_H
+
+#include <stddef.h>
+
+struct bufferevent;
+struct event_base;
+struct tls;
+
+/* tls_new() - load @cert (PEM chain) and @key. Return 0, or -EINVAL with @err saying why. */
+int tls_new(const char *cert, const char *key, struct tls **ret, char *err, size_t errlen);
+/* tls_reload() - the same files again (or new ones); on failure the old context stays. */
+int tls_reload(struct tls *t, const char *cert, const char *key, char *err, size_t errlen);
+void tls_free(struct tls *t);
+
+/* tls_accept() - a server-side TLS bufferevent for accepted socket @fd (closed on free). */
+struct bufferevent *tls_accept(struct tls *t, struct event_base *base, int fd);
+
+/* tls_close_notify() - send close_notify if @bev is a TLS bufferevent; no-op otherwise. */
+void tls_close_notify(struct bufferevent *bev);
+
+#endif
