@@ -18,8 +18,6 @@ valgrind and AddressSanitizer the RSS check is skipped (their shadow memory and 
 freed blocks dominate RSS); their own leak checks at exit take its place.
 """
 
-import hashlib
-import hmac
 import os
 import random
 import socket
@@ -32,6 +30,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (CHALLENGE, COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, RESPONSE,  # noqa: E402
                     VALGRIND, Closed, Daemon, Peer, frame, main)
 from grouptest import GROUP, LinePeer, under_memory_tool  # noqa: E402
+from test_auth import answer as auth_answer, write_key  # noqa: E402
 
 KEY = b"hostile test key, long enough to matter"
 MAX_FRAME = 4096  # configured below the format's 9999, so "too long" has a header to say so
@@ -86,7 +85,7 @@ BAD_LINES = [  # (bytes sent on the line listener, the error code)
 
 
 def answer(challenge, key=KEY):
-    return hmac.new(key, bytes.fromhex(challenge), hashlib.sha256).hexdigest()
+    return auth_answer(challenge, key)
 
 
 def utf8_text(rng, nbytes):
@@ -163,20 +162,30 @@ class Attack:
         if not errors or not errors[-1].startswith("%serror %s -- " % (prefix, code)):
             self.problem("expected error %s, got %r" % (code, frames[-5:]))
 
+    def joined(self, rng, letter, data, code=None, send_timeout=None):
+        """One connection: the challenge answered, a nickname (LETTER and a number) and
+        "hello notices", then @data; then read to `error CODE` and EOF, or just hang up."""
+        p = self.connect()
+        try:
+            if not self.authenticate(p):
+                return False
+            p.sock.settimeout(send_timeout or DEADLINE)  # a paused reader takes no bytes
+            p.sock.sendall(frame(NICKNAME, "%s%d" % (letter, rng.randrange(10**6))) +
+                           frame(COMMAND, "hello notices") + data)
+            if code:
+                p.sock.settimeout(DEADLINE)
+                self.expect_error(p, code)
+        except OSError:
+            pass
+        finally:
+            p.close()
+        return True
+
     # Each attack opens one connection and returns how many malformed frames it sent.
 
     def bad_frame(self, rng):
         data, code = rng.choice(BAD_FRAMES)
-        p = self.connect()
-        try:
-            if not self.authenticate(p):
-                return 0
-            p.sock.sendall(frame(NICKNAME, "h%d" % rng.randrange(10**6)) +
-                           frame(COMMAND, "hello notices") + data + b"trailing junk")
-            self.expect_error(p, code)
-        finally:
-            p.close()
-        return 1
+        return int(self.joined(rng, "h", data + b"trailing junk", code))
 
     def wrong_key(self, rng):
         p = self.connect()
@@ -235,39 +244,18 @@ class Attack:
 
     def max_size_frames(self, rng):
         """Frames of exactly MAX_FRAME bytes are fine; one byte more is not."""
-        p = self.connect()
-        n = rng.randint(2, 8)
-        try:
-            if not self.authenticate(p):
-                return 0
-            data = frame(NICKNAME, "m%d" % rng.randrange(10**6)) + frame(COMMAND, "hello notices")
-            data += b"".join(frame(MESSAGE, utf8_text(rng, MAX_FRAME - 7)) for _ in range(n))
-            p.sock.sendall(data + b"%04d|2|" % (MAX_FRAME + 1))
-            self.expect_error(p, "frame-too-long")
-        except OSError:
-            pass
-        finally:
-            p.close()
-        return 1
+        data = b"".join(frame(MESSAGE, utf8_text(rng, MAX_FRAME - 7))
+                        for _ in range(rng.randint(2, 8)))
+        return int(self.joined(rng, "m", data + b"%04d|2|" % (MAX_FRAME + 1), "frame-too-long"))
 
     def flood(self, rng):
         """Thousands of small frames in one go, then a hang-up without reading anything."""
-        p = self.connect()
         n = rng.randint(500, 3000)
-        try:
-            if not self.authenticate(p):
-                return 0
-            data = frame(NICKNAME, "f%d" % rng.randrange(10**6)) + frame(COMMAND, "hello notices")
-            data += b"".join(frame(rng.choice((MESSAGE, MESSAGE, COMMAND)), "flood %d" % i)
-                             for i in range(n))
-            p.sock.settimeout(2)  # a paused reader stops taking bytes: give up, hang up
-            p.sock.sendall(data)
-        except OSError:
-            pass
-        finally:
-            p.close()
-        with self.lock:
-            self.flood_frames += n
+        data = b"".join(frame(rng.choice((MESSAGE, MESSAGE, COMMAND)), "flood %d" % i)
+                        for i in range(n))
+        if self.joined(rng, "f", data, send_timeout=2):
+            with self.lock:
+                self.flood_frames += n
         return 0
 
     def bad_line(self, rng):
@@ -386,12 +374,8 @@ class Hostile(unittest.TestCase):
 
     def test_single_agent(self):
         d = Daemon("max_frame = %d\nhandshake_timeout = 3\n" % MAX_FRAME)
-        path = os.path.join(d.dir, "customer.key")
-        with open(path, "wb") as f:
-            f.write(KEY + b"\n")
-        os.chmod(path, 0o600)
         with open(d.config_path, "a") as f:
-            f.write("key_file = %s\n" % path)
+            f.write("key_file = %s\n" % write_key(d, "customer.key", KEY + b"\n"))
         with d:
             agent = Peer.agent(d, "mary")
             agent.notice(prefix="welcome")

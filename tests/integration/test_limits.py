@@ -5,6 +5,7 @@ deadline however long it keeps trickling, a customer that never reads cannot mak
 memory grow, and customers filling max_clients cannot lock the agent out."""
 
 import os
+import re
 import socket
 import sys
 import threading
@@ -15,6 +16,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (CHALLENGE, COMMAND, DEADLINE, MESSAGE, NICKNAME, Daemon, Peer,  # noqa: E402
                     frame, main, notices)
 from grouptest import under_memory_tool  # noqa: E402
+from test_auth import keyed_daemon, write_key  # noqa: E402
 
 
 class Trickle(threading.Thread):
@@ -54,14 +56,7 @@ class Slowloris(unittest.TestCase):
             p.close()
 
     def test_trickled_challenge_answer_is_cut_at_the_handshake_deadline(self):
-        d = Daemon("handshake_timeout = 2\n")
-        key = os.path.join(d.dir, "customer.key")
-        with open(key, "w") as f:
-            f.write("a key of some length\n")
-        os.chmod(key, 0o600)
-        with open(d.config_path, "a") as f:
-            f.write("key_file = %s\n" % key)
-        with d:
+        with keyed_daemon() as d:  # handshake_timeout = 2
             p = Peer(socket.create_connection(("127.0.0.1", d.port), timeout=DEADLINE), "slow")
             self.assertEqual(p.recv()[0], CHALLENGE)
             t = Trickle(p.sock, frame(8, "0" * 64))
@@ -141,14 +136,10 @@ class Capacity(unittest.TestCase):
 
     def test_agent_listen_keeps_few_unanswered_connections(self):
         d = Daemon("max_clients = 100\nhandshake_timeout = 30\n")
-        key = os.path.join(d.dir, "agent.key")
-        with open(key, "w") as f:
-            f.write("the agents' key, not the customers'\n")
-        os.chmod(key, 0o600)
         with open(d.config_path, "a") as f:
-            f.write("agent_listen = 127.0.0.1:0\nagent_key_file = %s\n" % key)
+            f.write("agent_listen = 127.0.0.1:0\nagent_key_file = %s\n" %
+                    write_key(d, "agent.key", b"the agents' key, not the customers'"))
         with d:
-            import re
             port = int(re.search(r"listening on \S+:(\d+) \(framed protocol, agents",
                                  d.log()).group(1))
             waiting = []
