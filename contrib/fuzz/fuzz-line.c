@@ -27,7 +27,8 @@ static void check_line(const struct fd_frame *f, size_t max_len)
 	if (f->type != FD_FRAME_MESSAGE && f->type != FD_FRAME_COMMAND)
 		abort();
 	if (f->len > max_len || f->body < body || f->body + f->len >= body + sizeof(body) ||
-	    f->body[f->len] != '\0' || memchr(f->body, '\n', f->len) || !utf8_valid(f->body, f->len))
+	    f->body[f->len] != '\0' || memchr(f->body, '\n', f->len) ||
+	    !utf8_valid(f->body, f->len))
 		abort();
 	if (f->type == FD_FRAME_MESSAGE && f->len == 0)
 		abort(); /* empty lines are skipped, never delivered */
@@ -83,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r < 0)
 			break; /* a real receiver closes the connection here */
 		/* Waiting: at most one unfinished line is held, and more bytes are asked for. */
-		if (want <= evbuffer_get_length(in) || evbuffer_get_length(in) > FD_FRAME_MAX_BODY + 1)
+		if (want <= evbuffer_get_length(in) ||
+		    evbuffer_get_length(in) > FD_FRAME_MAX_BODY + 1)
 			abort();
 		/* After the peer's last byte nothing but an empty remainder may be left waiting. */
 		if (at_eof && evbuffer_get_length(in) != 0)
