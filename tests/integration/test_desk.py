@@ -196,6 +196,24 @@ class Agent(unittest.TestCase):
             agent.say("answer one")
             self.assertEqual(cust.message(), "answer one")
 
+    def test_customer_who_left_while_no_agent_is_not_lost(self):
+        with Daemon() as d:
+            bob = served(d, "bob")
+            bob.notice(body="agent-offline")
+            bob.say("my card was charged twice")
+            bob.sync()
+            bob.close()  # gives up before any agent attaches
+            carol = Peer.customer(d, "carol")
+            carol.notice(body="agent-offline")
+            agent = Peer.agent(d, "mary")
+            agent.notice(body="customer carol")
+            # bob's conversation, replayed as if the agent had been there, then carol again.
+            frames = [f for f in agent.notice(body="customer carol")
+                      if not f[1].startswith(("queue ", "turn"))]
+            self.assertEqual(frames, [(3, "customer bob"), (2, "my card was charged twice"),
+                                      (3, "customer-left bob")])
+            self.assertIn("1 message(s) from bob kept for the next agent", d.log())
+
     def test_free_turns_messages_held_while_agent_away(self):
         with Daemon("turns = free\n") as d:
             agent = Peer.agent(d, "mary")
