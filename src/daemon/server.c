@@ -219,11 +219,20 @@ struct conn *server_find_nick(struct server *s, const char *nick)
 	return NULL;
 }
 
+/*
+ * A name is taken until its owner has been detached: a member that is closing still holds it,
+ * or the mode would announce "left NAME" after a newcomer had already joined as NAME.
+ */
 static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 {
 	struct conn *c = server_find_nick(s, nick);
 
-	return c && c != self;
+	if (c && c != self)
+		return true;
+	TAILQ_FOREACH(c, &s->gone, entry)
+		if (c != self && c->attached && !c->detached && strcmp(c->nick, nick) == 0)
+			return true;
+	return false;
 }
 
 void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX + 1])
