@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -317,8 +318,29 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 	bufferevent_enable(bev, EV_READ);
 }
 
+/* Seconds between checks whether a paused peer is still there. */
+#define HANGUP_CHECK_INTERVAL 1
+
+/* A paused peer: has it closed its side (FIN), reset, or failed? */
+static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct pollfd p = { .fd = bufferevent_getfd(c->bev), .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		conn_close(c, "peer hung up while paused");
+}
+
+/*
+ * With reading disabled no EOF is reported, so a paused peer is checked once a second with
+ * poll(POLLRDHUP). Not an EV_CLOSED event: libevent 2.1's epoll backend turns EPOLLHUP/EPOLLERR
+ * (a reset) into EV_READ|EV_WRITE, which an EV_CLOSED-only event never consumes, so epoll
+ * reports the fd forever and the loop spins at 100% CPU.
+ */
 static void hangup_watch(struct conn *c, bool on)
 {
+	struct timeval tv = { .tv_sec = HANGUP_CHECK_INTERVAL };
+
 	if (!on) {
 		if (c->hangup)
 			event_del(c->hangup);
@@ -327,10 +349,9 @@ static void hangup_watch(struct conn *c, bool on)
 	if (bufferevent_getfd(c->bev) < 0)
 		return;
 	if (!c->hangup)
-		c->hangup = event_new(c->server->base, bufferevent_getfd(c->bev),
-				      EV_CLOSED | EV_PERSIST, on_timer, c);
+		c->hangup = event_new(c->server->base, -1, EV_PERSIST, on_hangup_check, c);
 	if (c->hangup)
-		event_add(c->hangup, NULL);
+		event_add(c->hangup, &tv);
 }
 
 void conn_close(struct conn *c, const char *why)
@@ -406,10 +427,27 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
 	return true;
 }
 
+void conn_unhold(struct conn *c, const struct fd_frame *f)
+{
+	struct evbuffer *one = evbuffer_new();
+
+	/* Only ever after conn_take_held(), so @held exists; made here should that change. */
+	if (!c->held)
+		c->held = evbuffer_new();
+	if (!one || !c->held) {
+		evbuffer_free(one);
+		return;
+	}
+	if (fd_frame_encode(one, f->type, f->body, f->len) == 0)
+		evbuffer_prepend_buffer(c->held, one);
+	evbuffer_free(one);
+}
+
 void conn_drop_held(struct conn *c)
 {
 	if (c->held)
 		evbuffer_drain(c->held, evbuffer_get_length(c->held));
+	conn_resume(c, PAUSE_HELD);
 }
 
 #define HELLO_FRAME "0020|4|hello notices"
@@ -678,15 +716,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-/* The conn's deadline passed (or, as the EV_CLOSED watch, a paused peer hung up). */
+/* The conn's deadline passed. */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
-	if (what & EV_CLOSED) {
-		conn_close(c, "peer hung up while paused");
-		return;
-	}
 	switch (c->state) {
 	case CONN_CHALLENGE:
 		fail_auth(c, "no answer to the challenge in time");

@@ -66,7 +66,7 @@ struct conn {
 	struct server *server;
 	struct bufferevent *bev;
 	struct event *timer;  /* handshake deadline, then the mode's idle deadline, then close */
-	struct event *hangup; /* EV_CLOSED watch while reading is paused */
+	struct event *hangup; /* hang-up check while reading is paused */
 	uint64_t id;
 	enum conn_state state;
 	enum conn_role role;
@@ -134,6 +134,8 @@ void conn_hold(struct conn *c, const struct fd_frame *f);
 bool conn_has_held(const struct conn *c);
 /* conn_take_held() - the oldest held message into @body; false when none. */
 bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
+/* conn_unhold() - put @f (just taken) back at the front, when it could not be delivered. */
+void conn_unhold(struct conn *c, const struct fd_frame *f);
 void conn_drop_held(struct conn *c);
 
 /* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */

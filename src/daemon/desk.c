@@ -45,8 +45,16 @@ struct desk {
 	 */
 	struct evbuffer *unanswered;
 	bool resend_unanswered;
+	/*
+	 * Conversations that ended while no agent was attached: "customer NAME", the messages,
+	 * "customer-left NAME", as frames, replayed to the next agent. Bounded by OFFLINE_MAX.
+	 */
+	struct evbuffer *offline;
 	struct event *pump; /* desk_pump() on the next loop turn */
 };
+
+/* How much of conversations that ended with no agent the desk keeps for the next one. */
+#define OFFLINE_MAX (1024 * 1024)
 
 static bool strict(const struct desk *d)
 {
@@ -88,6 +96,64 @@ static void tell_turn(struct desk *d)
 	conn_notice(d->turn == TURN_CUSTOMER ? d->active : d->agent, "turn");
 }
 
+/* Record a conversation that ended with no agent attached, for the next agent. */
+static void keep_offline(struct desk *d, struct conn *c)
+{
+	struct evbuffer *rec = evbuffer_new();
+	char note[NICK_MAX + 32];
+	struct fd_frame f;
+	size_t n = 0;
+	int len;
+
+	if (!rec)
+		return;
+	len = snprintf(note, sizeof(note), "customer %s", c->nick);
+	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
+	/* A question relayed to an agent who then left is part of it too. */
+	if (strict(d) && d->turn == TURN_AGENT && evbuffer_get_length(d->unanswered) > 0) {
+		fd_frame_encode(rec, FD_FRAME_MESSAGE,
+				(const char *)evbuffer_pullup(d->unanswered, -1),
+				evbuffer_get_length(d->unanswered));
+		n++;
+	}
+	while (conn_take_held(c, d->server->held_body, &f)) {
+		fd_frame_encode(rec, FD_FRAME_MESSAGE, f.body, f.len);
+		n++;
+	}
+	len = snprintf(note, sizeof(note), "customer-left %s", c->nick);
+	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
+	if (n == 0) {
+		/* Nothing was said: nothing to pass on. */
+	} else if (evbuffer_get_length(d->offline) + evbuffer_get_length(rec) > OFFLINE_MAX) {
+		log_warnx("%zu message(s) from %s lost: no agent attached and %d bytes of earlier "
+			  "conversations are already waiting for one", n, c->nick, OFFLINE_MAX);
+	} else {
+		evbuffer_add_buffer(d->offline, rec);
+		log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
+	}
+	evbuffer_free(rec);
+}
+
+/* Give the agent what was said while no agent was attached, as if it had been there. */
+static void replay_offline(struct desk *d)
+{
+	char body[FD_FRAME_BODY_BUFSIZE];
+	struct fd_frame f;
+	size_t want;
+	bool replayed = false;
+
+	while (agent_here(d) && fd_frame_decode(d->offline, FD_FRAME_MAX_LEN, body, &f, &want) == 1) {
+		if (f.type == FD_FRAME_NOTICE)
+			conn_notice(d->agent, "%s", f.body);
+		else
+			conn_send_message(d->agent, f.body, f.len);
+		replayed = true;
+	}
+	/* The replay ended with "customer-left": say again who is being served now. */
+	if (replayed && agent_here(d) && d->active && conn_live(d->active))
+		conn_notice(d->agent, "customer %s", d->active->nick);
+}
+
 /* Move held messages across as far as the turn rules allow. */
 static void desk_pump(struct desk *d)
 {
@@ -95,7 +161,10 @@ static void desk_pump(struct desk *d)
 	struct fd_frame f;
 	bool moved;
 
-	if (d->resend_unanswered && d->active && agent_here(d)) {
+	if (agent_here(d))
+		replay_offline(d);
+	if (d->resend_unanswered && d->active && agent_here(d) &&
+	    evbuffer_get_length(d->unanswered) > 0) {
 		conn_send_message(d->agent, (const char *)evbuffer_pullup(d->unanswered, -1),
 				  evbuffer_get_length(d->unanswered));
 	}
@@ -106,7 +175,11 @@ static void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
-			conn_send_message(d->agent, f.body, f.len);
+			if (conn_send_message(d->agent, f.body, f.len) < 0) {
+				/* The agent was just dropped (slow consumer): keep it for the next. */
+				conn_unhold(d->active, &f);
+				return;
+			}
 			if (strict(d)) {
 				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
 				evbuffer_add(d->unanswered, f.body, f.len);
@@ -173,6 +246,7 @@ static void serve(struct desk *d, struct conn *c)
 	d->active = c;
 	d->turn = TURN_CUSTOMER;
 	evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+	d->resend_unanswered = false;
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
@@ -319,11 +393,14 @@ static void desk_detach(struct conn *c)
 	if (c == d->active) {
 		struct fd_frame f;
 
-		/* Messages the customer sent before leaving were accepted: deliver them. */
+		/* Messages the customer sent before leaving were accepted: deliver them, now or
+		 * to the next agent. */
 		if (agent_here(d)) {
 			while (conn_take_held(c, d->server->held_body, &f))
 				conn_send_message(d->agent, f.body, f.len);
 			conn_notice(d->agent, "customer-left %s", c->nick);
+		} else {
+			keep_offline(d, c);
 		}
 		/* Replies the agent wrote to this customer must not reach the next one. */
 		if (agent_here(d) && conn_has_held(d->agent)) {
@@ -431,8 +508,9 @@ int desk_new(struct server *s, struct desk **ret)
 	d->server = s;
 	TAILQ_INIT(&d->queue);
 	d->unanswered = evbuffer_new();
+	d->offline = evbuffer_new();
 	d->pump = event_new(s->base, -1, 0, on_pump, d);
-	if (!d->unanswered || !d->pump) {
+	if (!d->unanswered || !d->offline || !d->pump) {
 		desk_free(d);
 		return -ENOMEM;
 	}
@@ -446,6 +524,8 @@ void desk_free(struct desk *d)
 		return;
 	if (d->unanswered)
 		evbuffer_free(d->unanswered);
+	if (d->offline)
+		evbuffer_free(d->offline);
 	if (d->pump)
 		event_free(d->pump);
 	free(d);

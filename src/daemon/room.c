@@ -25,6 +25,7 @@
 #include "room.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -314,6 +315,20 @@ static void cmd_nick(struct conn *c, const char *arg)
 	tell_all(r, NULL, "renamed %s %s", old, nick);
 }
 
+/* For `systemctl status`: "3 members (1 on the line protocol)", "1 member", "no members". */
+static void room_status(struct server *s, char *buf, size_t len)
+{
+	const struct room *r = s->room;
+
+	if (!r->nmembers)
+		snprintf(buf, len, "no members");
+	else if (!r->nline)
+		snprintf(buf, len, "%u member%s", r->nmembers, r->nmembers == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%u member%s (%u on the line protocol)", r->nmembers,
+			 r->nmembers == 1 ? "" : "s", r->nline);
+}
+
 static const struct command room_commands[] = {
 	{ "who", 1u << ROLE_MEMBER, ARG_NONE, cmd_who },
 	{ "nick", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_nick },
@@ -325,6 +340,7 @@ const struct mode_ops room_ops = {
 	.hello = room_hello,
 	.message = room_message,
 	.detach = room_detach,
+	.status = room_status,
 	.commands = room_commands,
 };
 

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * server.c - start-up, accept, the sweep that frees closed connections, signals, shutdown.
+ *
+ * Memory: the daemon is one thread on glibc's main arena, where free() returns memory to the
+ * kernel only from the top of the heap. After a burst (a flood of peers, members that never
+ * read piling up output) one live block high in the heap would pin everything below it, so a
+ * second after the sweep frees conns the daemon calls malloc_trim(), which gives back every
+ * free page, and its RSS returns to what the remaining peers need.
  */
 #include "server.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +41,14 @@
 #define SHUTDOWN_TIMEOUT 5
 /* Refused peers kept open at once to tell them why; past this they are closed unanswered. */
 #define MAX_REFUSING 32
+/*
+ * Agent conns at once from agent_listen (most still unauthenticated). Agents do not count
+ * against max_clients, so that customers filling the server cannot lock the agent out; the
+ * agent socket is never refused (its file mode guards it), agent_listen is bounded by this.
+ */
+#define MAX_AGENT_CONNS 8
+/* Seconds from freeing conns to malloc_trim(): at most one trim a second under churn. */
+#define TRIM_DELAY 1
 
 static const char *role_name(enum conn_role role)
 {
@@ -53,11 +70,20 @@ void server_detach(struct conn *c)
 	}
 }
 
+/* Freed memory goes back to the kernel (see the top of this file). */
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Closed conns: tell the mode (outside every other callback), free the finished ones. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
 	struct conn *c, *next;
+	bool freed = false;
 
 	for (c = TAILQ_FIRST(&s->gone); c; c = next) {
 		server_detach(c);
@@ -65,7 +91,13 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		if (c->state == CONN_DEAD) {
 			TAILQ_REMOVE(&s->gone, c, entry);
 			conn_free(c);
+			freed = true;
 		}
+	}
+	if (freed && !evtimer_pending(s->trim, NULL)) {
+		struct timeval tv = { .tv_sec = TRIM_DELAY };
+
+		evtimer_add(s->trim, &tv);
 	}
 	if (s->stopping && TAILQ_EMPTY(&s->conns) && TAILQ_EMPTY(&s->gone))
 		event_base_loopexit(s->base, NULL);
@@ -80,6 +112,8 @@ void server_conn_closing(struct server *s, struct conn *c)
 		s->nconns--;
 		if (c->refuse_code)
 			s->nrefusing--;
+		if (c->role == ROLE_AGENT)
+			s->nagents--;
 	}
 	event_active(s->sweep, EV_READ, 0);
 }
@@ -96,6 +130,8 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;
+	if (role == ROLE_AGENT)
+		s->nagents++;
 	log_info("%s: connected as %s", peer, role_name(role));
 	return c;
 }
@@ -121,7 +157,7 @@ static unsigned count_from(struct server *s, const char *peer)
 static const char *refusal(struct server *s, const struct sockaddr *sa, const char *peer,
 			   const char **ret_text)
 {
-	if (s->nconns - s->nrefusing >= s->config.max_clients) {
+	if (s->nconns - s->nrefusing - s->nagents >= s->config.max_clients) {
 		*ret_text = "the server is full; try again later";
 		return "server-full";
 	}
@@ -148,9 +184,11 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 			    NI_NUMERICHOST | NI_NUMERICSERV);
 		snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
 	}
-	if (!s->stopping)
+	if (l->role == ROLE_AGENT && sa->sa_family != AF_UNIX && s->nagents >= MAX_AGENT_CONNS)
+		refuse = "too many agent connections";
+	else if (!s->stopping && l->role != ROLE_AGENT)
 		refuse = refusal(s, sa, peer, &refuse_text);
-	if (s->stopping || (refuse && s->nrefusing >= MAX_REFUSING)) {
+	if (s->stopping || (refuse && (s->nrefusing >= MAX_REFUSING || l->role == ROLE_AGENT))) {
 		log_warnx("%s: refused: %s", peer, s->stopping ? "shutting down" : refuse);
 		evutil_closesocket(fd);
 		return;
@@ -187,11 +225,20 @@ struct conn *server_find_nick(struct server *s, const char *nick)
 	return NULL;
 }
 
+/*
+ * A name is taken until its owner has been detached: a member that is closing still holds it,
+ * or the mode would announce "left NAME" after a newcomer had already joined as NAME.
+ */
 static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 {
 	struct conn *c = server_find_nick(s, nick);
 
-	return c && c != self;
+	if (c && c != self)
+		return true;
+	TAILQ_FOREACH(c, &s->gone, entry)
+		if (c != self && c->attached && !c->detached && strcmp(c->nick, nick) == 0)
+			return true;
+	return false;
 }
 
 void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX + 1])
@@ -418,11 +465,12 @@ int server_new(const struct config *cfg, struct server **ret)
 		log_warnx("the event backend %s cannot report hang-ups of paused peers (EV_CLOSED)",
 			  event_base_get_method(s->base));
 	s->sweep = event_new(s->base, -1, 0, on_sweep, s);
+	s->trim = evtimer_new(s->base, on_trim, s);
 	s->stop_timer = evtimer_new(s->base, on_stop_timeout, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
 	s->sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
-	if (!s->sweep || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup) {
+	if (!s->sweep || !s->trim || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup) {
 		server_free(s);
 		return -ENOMEM;
 	}
@@ -513,6 +561,8 @@ void server_free(struct server *s)
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
 	if (s->sweep)
 		event_free(s->sweep);
+	if (s->trim)
+		event_free(s->trim);
 	if (s->stop_timer)
 		event_free(s->stop_timer);
 	if (s->sig_int)

@@ -69,9 +69,11 @@ struct server {
 	struct conn_list conns;
 	struct conn_list gone;
 	unsigned nconns;    /* on @conns, including... */
-	unsigned nrefusing; /* ...conns accepted only to be told the server is full */
+	unsigned nrefusing; /* ...conns accepted only to be told the server is full, and... */
+	unsigned nagents;   /* ...agent conns, which max_clients does not count */
 	uint64_t next_id;
 	struct event *sweep;
+	struct event *trim; /* malloc_trim() a moment after conns were freed */
 	struct event *sig_int, *sig_term, *sig_hup;
 	struct event *stop_timer;
 	struct notify *notify;

@@ -196,6 +196,24 @@ class Agent(unittest.TestCase):
             agent.say("answer one")
             self.assertEqual(cust.message(), "answer one")
 
+    def test_customer_who_left_while_no_agent_is_not_lost(self):
+        with Daemon() as d:
+            bob = served(d, "bob")
+            bob.notice(body="agent-offline")
+            bob.say("my card was charged twice")
+            bob.sync()
+            bob.close()  # gives up before any agent attaches
+            carol = Peer.customer(d, "carol")
+            carol.notice(body="agent-offline")
+            agent = Peer.agent(d, "mary")
+            agent.notice(body="customer carol")
+            # bob's conversation, replayed as if the agent had been there, then carol again.
+            frames = [f for f in agent.notice(body="customer carol")
+                      if not f[1].startswith(("queue ", "turn"))]
+            self.assertEqual(frames, [(3, "customer bob"), (2, "my card was charged twice"),
+                                      (3, "customer-left bob")])
+            self.assertIn("1 message(s) from bob kept for the next agent", d.log())
+
     def test_free_turns_messages_held_while_agent_away(self):
         with Daemon("turns = free\n") as d:
             agent = Peer.agent(d, "mary")
@@ -306,6 +324,28 @@ class Limits(unittest.TestCase):
             paused.close()  # no EOF reaches a paused bufferevent: EV_CLOSED must catch this
             behind.notice(body="queued 1")
             self.assertIn("hung up while paused", d.log())
+            first.sync()
+
+
+    def test_paused_customer_resetting_leaves_the_line(self):
+        import socket
+        import struct
+        with Daemon("max_held_bytes = 1K\n") as d:
+            first = served(d, "first")
+            paused = Peer.customer(d, "paused")
+            paused.notice(body="queued 1")
+            behind = Peer.customer(d, "behind")
+            behind.notice(body="queued 2")
+            paused.sock.sendall(b"".join(frame(MESSAGE, "y" * 300) for _ in range(50)))
+            deadline = time.monotonic() + DEADLINE
+            while "reading paused" not in d.log():
+                self.assertLess(time.monotonic(), deadline, "reading never paused")
+                time.sleep(0.05)
+            # An abortive close (RST): epoll reports EPOLLHUP|EPOLLERR, which an EV_CLOSED-only
+            # watch never consumes (the loop spun and the ghost kept its place in line).
+            paused.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            paused.sock.close()
+            behind.notice(body="queued 1")
             first.sync()
 
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 """sd_notify(3) as systemd would see it, on a NOTIFY_SOCKET the test creates: READY=1 with a
-status, STATUS= lines that follow the desk, RELOADING=1/READY=1 around SIGHUP, STOPPING=1 on
-SIGTERM, and WATCHDOG=1 pings from the event loop at half of WATCHDOG_USEC."""
+status, STATUS= lines that follow the desk (or the room's membership in group mode),
+RELOADING=1/READY=1 around SIGHUP, STOPPING=1 on SIGTERM, and WATCHDOG=1 pings from the event
+loop at half of WATCHDOG_USEC."""
 
 import os
 import signal
@@ -11,6 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import Daemon, Peer, main  # noqa: E402
+from grouptest import GROUP, LinePeer, member  # noqa: E402
 from servicetest import NotifySocket  # noqa: E402
 
 
@@ -97,6 +99,37 @@ class Notify(unittest.TestCase):
         c.close()
         self.assertEqual(self.d.stop(), 0)
         self.assertNotIn("cannot notify", self.d.log())
+
+
+class GroupNotify(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(GROUP)
+        self.notify = NotifySocket(self.d.dir)
+
+    def tearDown(self):
+        self.d.__exit__(None, None, None)
+        self.notify.close()
+
+    def test_group_status_counts_members(self):
+        self.d.env = self.notify.env()
+        self.d.start()
+        msg, _ = self.notify.wait_for("READY", "1")
+        self.assertEqual(msg["STATUS"], "no members")
+        alice = member(self.d, "alice")
+        self.notify.wait_for("STATUS", "1 member")
+        bob = member(self.d, "bob")
+        self.notify.wait_for("STATUS", "2 members")
+        line = LinePeer(self.d)
+        line.wait_for(prefix="* welcome group ")
+        self.notify.wait_for("STATUS", "3 members (1 on the line protocol)")
+        line.close()
+        alice.close()
+        self.notify.wait_for("STATUS", "1 member")
+        bob.close()
+        self.notify.wait_for("STATUS", "no members")
+        self.d.proc.send_signal(signal.SIGTERM)
+        msg, _ = self.notify.wait_for("STOPPING", "1")
+        self.assertEqual(self.d.proc.wait(20), 0)
 
 
 if __name__ == "__main__":
