@@ -3,11 +3,12 @@
  * bench.c - frontdesk-bench: options, connections, the load, the report.
  *
  * A run has three stages. Connect: peers connect in order, at most the protocol's max_pending
- * handshakes at once (a full listen backlog drops SYNs, and their retries take seconds), each waiting for the peers before it where the protocol needs an observer first (the
- * first member of a frontdesk room, the agent at the desk). Settle: once every peer is ready
- * the server's RSS is read (the idle figure). Load: senders send for --warmup then --duration
- * seconds; only the second part is measured, and the server's CPU, RSS and write calls are
- * read from /proc at both ends of it.
+ * handshakes at once (a full listen backlog drops SYNs, and their retries take seconds), each
+ * waiting for the peers before it where the protocol needs an observer first (the first member
+ * of a frontdesk room, the agent at the desk). Settle: once every peer is ready the server's RSS
+ * is read (the idle figure). Load: senders send for --warmup then --duration seconds; only the
+ * second part is measured, and the server's CPU, RSS and write calls are read from /proc at
+ * both ends of it.
  *
  * Closed loop (default): a sender may have --window messages that the last member (the
  * tracker, which every message reaches last in join order) has not received yet; each
@@ -277,7 +278,8 @@ static int flush(struct peer *p)
 		if (n < 0 && errno == EAGAIN)
 			break;
 		if (n < 0) {
-			bench_fail(p->b, "peer %u (%s): write: %s", p->idx, p->nick, strerror(errno));
+			bench_fail(p->b, "peer %u (%s): write: %s", p->idx, p->nick,
+				   strerror(errno));
 			return -errno;
 		}
 		done += (size_t)n;
@@ -345,7 +347,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 
 	if (!p->connected) {
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-			bench_fail(p->b, "peer %u: connect: %s", p->idx, strerror(err ? err : errno));
+			bench_fail(p->b, "peer %u: connect: %s", p->idx,
+				   strerror(err ? err : errno));
 			return;
 		}
 		p->connected = true;
@@ -665,10 +668,10 @@ static void report(const struct bench *b)
 			"p999 %.0f us max %.0f us\n"
 			"  server CPU %.0f%% (%.0f ns/delivery), %.1f deliveries per write call, "
 			"RSS %.1f MiB; generator CPU %.0f%%; gaps %llu, reordered %llu\n",
-			rate, msgs, us(hist_quantile(&b->lat, 0.5)), us(hist_quantile(&b->lat, 0.99)),
-			us(hist_quantile(&b->lat, 0.999)), us(b->lat.max), cpu, ns_per, per_write,
-			(double)b->m1.rss / 1048576, gen, (unsigned long long)b->gaps,
-			(unsigned long long)b->reorders);
+			rate, msgs, us(hist_quantile(&b->lat, 0.5)),
+			us(hist_quantile(&b->lat, 0.99)), us(hist_quantile(&b->lat, 0.999)),
+			us(b->lat.max), cpu, ns_per, per_write, (double)b->m1.rss / 1048576, gen,
+			(unsigned long long)b->gaps, (unsigned long long)b->reorders);
 	if (o->rate > 0)
 		fprintf(stderr, "  open loop at %.0f messages/s: send lag p99 %.0f us\n", o->rate,
 			us(hist_quantile(&b->send_lag, 0.99)));
@@ -769,8 +772,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc || !o->port || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX ||
-	    o->members < 2 || (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) ||
-	    o->window < 1 || (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
+	    o->members < 2 ||
+	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) ||
+	    o->window < 1 || (o->channel_size && !o->idle) ||
+	    (o->slow && o->slow + o->senders + 2 > o->members) ||
 	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)))
 		return -EINVAL;
 	return 0;

@@ -31,7 +31,8 @@ static inline unsigned hist_index(uint64_t v)
 	if (v < (1u << (HIST_SUB_BITS + 1)))
 		return (unsigned)v;
 	msb = 63u - (unsigned)__builtin_clzll(v);
-	return (msb - HIST_SUB_BITS) * (1u << HIST_SUB_BITS) + (unsigned)(v >> (msb - HIST_SUB_BITS));
+	return (msb - HIST_SUB_BITS) * (1u << HIST_SUB_BITS) +
+	       (unsigned)(v >> (msb - HIST_SUB_BITS));
 }
 static inline void hist_add(struct hist *h, uint64_t v)
 {
