@@ -23,6 +23,7 @@
 
 #include "client.h"
 #include "session.h"
+#include "utf8.h"
 
 /* Stop reading stdin while this much of it waits to be sent. */
 #define INPUT_HIGH_WATER (256 * 1024)
@@ -36,6 +37,7 @@ struct script {
 	struct evbuffer *input;
 	bool stdin_eof;
 	bool quitting;
+	bool stdout_tty; /* messages are shown to a person, not handed to a program */
 	int exit_code;
 	unsigned long lineno;
 };
@@ -160,7 +162,17 @@ static void on_message(void *ui, const char *text)
 {
 	struct script *sc = ui;
 
-	printf("%s\n", text);
+	/* Piped output is the data as it came; a terminal gets it made harmless. */
+	if (sc->stdout_tty) {
+		char shown[FD_FRAME_BODY_BUFSIZE];
+
+		snprintf(shown, sizeof(shown), "%s", text);
+		utf8_make_printable(shown, strlen(shown));
+		text = shown;
+		printf("%s\n", shown);
+	} else {
+		printf("%s\n", text);
+	}
 	fflush(stdout);
 	arm_timer(sc);
 	pump(sc);
@@ -173,6 +185,7 @@ static void on_notice(void *ui, const struct notice *n)
 
 	if (!notice_is(n, "pong", 0)) {
 		notice_describe(n, words, sizeof(words));
+		utf8_make_printable(words, strlen(words));
 		fprintf(stderr, "* %s\n", words);
 	}
 	arm_timer(sc);
@@ -220,7 +233,8 @@ static int setup_stdin(struct script *sc)
 
 int script_run(struct event_base *base, const struct client_options *opts)
 {
-	struct script sc = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_ };
+	struct script sc = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_,
+			     .stdout_tty = isatty(STDOUT_FILENO) };
 	int r;
 
 	sc.input = evbuffer_new();
