@@ -122,7 +122,8 @@ static void pump(struct script *sc)
 
 	if (sc->quitting || session_state(s) != SESSION_OPEN)
 		return;
-	while (session_may_send(s) && (line = next_line(sc))) {
+	/* Stop while the server takes our output slower than stdin gives it: memory stays bounded. */
+	while (session_may_send(s) && !session_output_full(s) && (line = next_line(sc))) {
 		int r;
 
 		sc->lineno++;
@@ -206,7 +207,13 @@ static void on_closed(void *ui, int err, const char *why)
 	finish(sc, EXIT_OK);
 }
 
+static void on_drained(void *ui)
+{
+	pump(ui);
+}
+
 static const struct session_ops script_ops = {
+	.drained = on_drained,
 	.opened = on_opened,
 	.message = on_message,
 	.notice = on_notice,
