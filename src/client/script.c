@@ -23,6 +23,7 @@
 
 #include "client.h"
 #include "session.h"
+#include "utf8.h"
 
 /* Stop reading stdin while this much of it waits to be sent. */
 #define INPUT_HIGH_WATER (256 * 1024)
@@ -36,6 +37,7 @@ struct script {
 	struct evbuffer *input;
 	bool stdin_eof;
 	bool quitting;
+	bool stdout_tty; /* messages are shown to a person, not handed to a program */
 	int exit_code;
 	unsigned long lineno;
 };
@@ -120,7 +122,8 @@ static void pump(struct script *sc)
 
 	if (sc->quitting || session_state(s) != SESSION_OPEN)
 		return;
-	while (session_may_send(s) && (line = next_line(sc))) {
+	/* Stop while the server takes our output slower than stdin gives it: memory stays bounded. */
+	while (session_may_send(s) && !session_output_full(s) && (line = next_line(sc))) {
 		int r;
 
 		sc->lineno++;
@@ -160,7 +163,17 @@ static void on_message(void *ui, const char *text)
 {
 	struct script *sc = ui;
 
-	printf("%s\n", text);
+	/* Piped output is the data as it came; a terminal gets it made harmless. */
+	if (sc->stdout_tty) {
+		char shown[FD_FRAME_BODY_BUFSIZE];
+
+		snprintf(shown, sizeof(shown), "%s", text);
+		utf8_make_printable(shown, strlen(shown));
+		text = shown;
+		printf("%s\n", shown);
+	} else {
+		printf("%s\n", text);
+	}
 	fflush(stdout);
 	arm_timer(sc);
 	pump(sc);
@@ -173,6 +186,7 @@ static void on_notice(void *ui, const struct notice *n)
 
 	if (!notice_is(n, "pong", 0)) {
 		notice_describe(n, words, sizeof(words));
+		utf8_make_printable(words, strlen(words));
 		fprintf(stderr, "* %s\n", words);
 	}
 	arm_timer(sc);
@@ -193,7 +207,13 @@ static void on_closed(void *ui, int err, const char *why)
 	finish(sc, EXIT_OK);
 }
 
+static void on_drained(void *ui)
+{
+	pump(ui);
+}
+
 static const struct session_ops script_ops = {
+	.drained = on_drained,
 	.opened = on_opened,
 	.message = on_message,
 	.notice = on_notice,
@@ -220,7 +240,8 @@ static int setup_stdin(struct script *sc)
 
 int script_run(struct event_base *base, const struct client_options *opts)
 {
-	struct script sc = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_ };
+	struct script sc = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_,
+			     .stdout_tty = isatty(STDOUT_FILENO) };
 	int r;
 
 	sc.input = evbuffer_new();

@@ -69,6 +69,7 @@ struct session {
 };
 
 static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void on_quit_timer(evutil_socket_t fd, short what, void *arg);
 
@@ -268,7 +269,8 @@ static int try_next_address(struct session *s)
 			s->last_errno = ENOMEM;
 			break;
 		}
-		bufferevent_setcb(bev, on_read, NULL, on_event, s);
+		bufferevent_setcb(bev, on_read, on_write, on_event, s);
+		bufferevent_setwatermark(bev, EV_WRITE, SESSION_OUTPUT_HIGH / 2, 0);
 		/* NULL address: the connect is already in progress; report its outcome. */
 		if (!s->tls && bufferevent_socket_connect(bev, NULL, 0) < 0) {
 			bufferevent_free(bev);
@@ -625,7 +627,7 @@ static void on_quit_flushed(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
 	shutdown(bufferevent_getfd(bev), SHUT_WR);
-	bufferevent_setcb(bev, on_read, NULL, on_event, s);
+	bufferevent_setcb(bev, on_read, on_write, on_event, s);
 }
 
 static void on_quit_timer(evutil_socket_t fd, short what, void *arg)
@@ -664,6 +666,20 @@ enum session_state session_state(const struct session *s)
 bool session_may_send(const struct session *s)
 {
 	return !s->strict || s->my_turn;
+}
+
+bool session_output_full(const struct session *s)
+{
+	return s->bev && evbuffer_get_length(bufferevent_get_output(s->bev)) > SESSION_OUTPUT_HIGH;
+}
+
+/* Output drained to the low watermark: a producer that stopped at output_full may go on. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->ops->drained)
+		s->ops->drained(s->ui);
 }
 
 bool session_awaiting_reply(const struct session *s)

@@ -54,7 +54,12 @@ struct session_ops {
 	 * the conversation), else a negative errno; @why is one sentence for the user.
 	 */
 	void (*closed)(void *ui, int err, const char *why);
+	/* Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full). */
+	void (*drained)(void *ui);
 };
+
+/* Unsent bytes past which session_output_full() says so: the caller should stop feeding. */
+#define SESSION_OUTPUT_HIGH (256 * 1024)
 
 enum session_state {
 	SESSION_IDLE,       /* not connected */
@@ -108,6 +113,8 @@ void session_close(struct session *s);
 enum session_state session_state(const struct session *s);
 /* Whether a message sent now would be relayed at once (always true in free turns). */
 bool session_may_send(const struct session *s);
+/* session_output_full() - more than SESSION_OUTPUT_HIGH bytes wait to be sent. */
+bool session_output_full(const struct session *s);
 /* Whether something we sent has had no reply yet. */
 bool session_awaiting_reply(const struct session *s);
 /* Strict turns (known from the "turns" notice, assumed without one). */

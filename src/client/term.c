@@ -30,6 +30,7 @@
 
 #include "client.h"
 #include "session.h"
+#include "utf8.h"
 
 /* Longest wait between automatic reconnection attempts, in seconds. */
 #define BACKOFF_MAX 30
@@ -150,7 +151,9 @@ static void show(struct term *t, enum show_kind kind, const char *who, const cha
 static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
 {
 	bool colour = t->opts->colour;
+	char text[FD_FRAME_BODY_BUFSIZE + 64];
 	va_list ap;
+	int n;
 
 	if (t->editing && !t->in_handler)
 		erase_input();
@@ -167,9 +170,14 @@ static void show(struct term *t, enum show_kind kind, const char *who, const cha
 		printf("%s%s:%s ", colour ? colour_of(kind) : "", who, colour ? "\033[0m" : "");
 	else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
 		printf("%s* ", colour ? colour_of(kind) : "");
+	/* What peers wrote is shown, never obeyed: no escape sequences, no line breaks. */
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	if (n > 0) {
+		utf8_make_printable(text, strlen(text));
+		fputs(text, stdout);
+	}
 	printf("%s\n", colour && !who ? "\033[0m" : "");
 	fflush(stdout);
 	if (t->editing && !t->in_handler)

@@ -3,6 +3,20 @@
 
 #include <stdint.h>
 
+void utf8_make_printable(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			p[i] = ' ';
+		} else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+			p[i] = p[i + 1] = ' ';
+			i++;
+		}
+	}
+}
+
 bool utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;

@@ -14,4 +14,13 @@
  */
 bool utf8_valid(const char *s, size_t len);
 
+/*
+ * utf8_make_printable() - turn control characters in valid UTF-8 @s into spaces, in place.
+ *
+ * C0 controls (newline and tab included), DEL and the C1 controls U+0080..U+009F (two bytes
+ * each, so two spaces) become spaces: peer text shown on a terminal can then neither move the
+ * cursor, fake a line of its own, nor send escape sequences. The length is unchanged.
+ */
+void utf8_make_printable(char *s, size_t len);
+
 #endif

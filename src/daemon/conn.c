@@ -321,14 +321,28 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 /* Seconds between checks whether a paused peer is still there. */
 #define HANGUP_CHECK_INTERVAL 1
 
+static void hangup_watch(struct conn *c, bool on);
+
 /* A paused peer: has it closed its side (FIN), reset, or failed? */
 static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct pollfd p = { .fd = bufferevent_getfd(c->bev), .events = POLLRDHUP };
 
-	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+	if (poll(&p, 1, 0) != 1)
+		return;
+	if (p.revents & (POLLHUP | POLLERR)) {
 		conn_close(c, "peer hung up while paused");
+	} else if (p.revents & POLLRDHUP) {
+		/*
+		 * The peer has finished sending (FIN). What it sent is finite (at most the kernel's
+		 * receive buffer): read it all up to the EOF, where every whole frame is taken in
+		 * despite the pause, then close as for any EOF.
+		 */
+		c->peer_done = true;
+		hangup_watch(c, false);
+		bufferevent_enable(c->bev, EV_READ);
+	}
 }
 
 /*
@@ -373,7 +387,7 @@ void conn_close(struct conn *c, const char *why)
 void conn_pause(struct conn *c, enum conn_pause why)
 {
 	/* Further bytes stay in the kernel: the sender feels back-pressure. */
-	if (!c->paused && conn_live(c)) {
+	if (!c->paused && conn_live(c) && !c->peer_done) {
 		bufferevent_disable(c->bev, EV_READ);
 		hangup_watch(c, true);
 	}
@@ -662,7 +676,8 @@ static void read_input(struct conn *c, bool at_eof)
 	struct bufferevent *bev = c->bev;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	while (conn_live(c) && !c->paused) {
+	/* At EOF the peer is done: whatever it sent is taken in, paused or not. */
+	while (conn_live(c) && (!c->paused || at_eof)) {
 		struct fd_frame f;
 		size_t want;
 		int r;
@@ -701,10 +716,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	if (what & BEV_EVENT_EOF) {
-		/* A line peer's last line may lack its newline ("printf bye | nc"). */
-		if (c->proto == PROTO_LINE)
-			read_input(c, true);
-		/* Whole frames were handled as they came; a partial one dies with the peer. */
+		/*
+		 * Take in what is left: frames a pause kept waiting, and a line peer's last line
+		 * without its newline ("printf bye | nc"). A partial frame dies with the peer.
+		 */
+		read_input(c, true);
 		conn_close(c, "peer closed the connection");
 	} else if (what & BEV_EVENT_ERROR) {
 		char tls_err[256];

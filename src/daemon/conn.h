@@ -77,6 +77,7 @@ struct conn {
 	bool detached; /* ...and has */
 	bool gone;     /* moved to server->gone */
 	bool linked;   /* on the mode's list (@link) */
+	bool peer_done; /* a paused peer sent FIN: read to EOF despite the pause */
 	bool greeted;  /* line protocol: the first line has been read */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "notice.h"
 #include "server.h"
+#include "utf8.h"
 
 struct console {
 	struct server *server;
@@ -38,14 +39,17 @@ struct console {
 
 static void console_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* One line on the daemon's terminal; what customers wrote is shown, never obeyed. */
 static void console_print(const char *fmt, ...)
 {
+	char line[FD_FRAME_BODY_BUFSIZE + 64];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	utf8_make_printable(line, strlen(line));
+	puts(line);
 	fflush(stdout);
 }
 

@@ -490,7 +490,14 @@ static const struct command desk_commands[] = {
 	{ NULL, 0, ARG_NONE, NULL },
 };
 
+/* A reload switched strict turns off: what waited for a turn may go now. */
+static void desk_reconfigured(struct server *s)
+{
+	desk_pump_soon(s->desk);
+}
+
 const struct mode_ops desk_ops = {
+	.reconfigured = desk_reconfigured,
 	.attach = desk_attach,
 	.hello = desk_hello,
 	.message = desk_message,

@@ -129,14 +129,17 @@ static void log_errors(const char *errors)
 /* Clients enforce strict turns at their prompt: tell them the rule changed. */
 static void tell_turns(struct server *s)
 {
-	struct conn *c;
+	struct conn *c, *next;
 
 	if (s->config.mode != MODE_SINGLE_AGENT)
 		return;
-	TAILQ_FOREACH(c, &s->conns, entry)
+	/* A notice can drop a slow consumer, which moves it to s->gone: take next first. */
+	for (c = TAILQ_FIRST(&s->conns); c; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->attached && conn_live(c))
 			conn_notice(c, "turns %s",
 				    s->config.turns == TURNS_STRICT ? "strict" : "free");
+	}
 }
 
 static void apply(struct server *s, struct config *next)
@@ -154,6 +157,9 @@ static void apply(struct server *s, struct config *next)
 		log_set_level(s->config.log_level);
 	if (turns_changed)
 		tell_turns(s);
+	/* The mode may now relay what the old rules held back. */
+	if (s->mode->reconfigured)
+		s->mode->reconfigured(s);
 	/* Certificates are renewed in place: the same paths, new contents. */
 	if (s->tls) {
 		char err[512];

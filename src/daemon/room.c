@@ -51,6 +51,7 @@ struct member {
 	double refilled;           /* monotonic seconds of the last refill */
 	double last_trip;
 	unsigned strikes;
+	bool expelled; /* dropped for flooding: what it had held back is not sent */
 	TAILQ_ENTRY(member) entry;
 };
 
@@ -177,6 +178,7 @@ static void flood_trip(struct member *m)
 	if (!m->flood_timer)
 		m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m);
 	if (++m->strikes >= FLOOD_STRIKES || !m->flood_timer) {
+		m->expelled = true;
 		conn_fail(c, "flood", "more than %u messages a second, %d times; disconnected",
 			  cfg->max_msgs_per_sec, FLOOD_STRIKES);
 		return;
@@ -251,9 +253,16 @@ static void room_detach(struct conn *c)
 {
 	struct room *r = c->server->room;
 	struct member *m = member_of(c);
+	struct fd_frame f;
 
 	if (!m)
 		return;
+	/*
+	 * Messages the rate limit held back were accepted: a member who leaves (a paste and
+	 * "quit", or EOF) has them sent before "left". One expelled for flooding does not.
+	 */
+	while (!m->expelled && conn_take_held(c, c->server->held_body, &f))
+		broadcast(r, c, f.body, f.len);
 	TAILQ_REMOVE(&r->members, m, entry);
 	r->nmembers--;
 	if (c->proto == PROTO_LINE)

@@ -56,6 +56,8 @@ struct mode_ops {
 	void (*detach)(struct conn *c);
 	/* status: one line for `systemctl status` ("serving bob, 2 waiting"); may be NULL. */
 	void (*status)(struct server *s, char *buf, size_t len);
+	/* reconfigured: optional; live settings changed (SIGHUP), e.g. turns. */
+	void (*reconfigured)(struct server *s);
 	const struct command *commands; /* terminated by a NULL name */
 };
 

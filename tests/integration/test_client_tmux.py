@@ -177,6 +177,25 @@ class Terminal(unittest.TestCase):
             self.assertEqual(self.wait_exit(), 0)
             carol.close()
 
+    def test_peer_escapes_inert(self):
+        """Escape sequences from peers are shown, not obeyed."""
+        with Daemon() as d:
+            self.start("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            self.wait_screen(r"^\(no customer yet\) mary>")
+            bob = Peer.customer(d, "bob")
+            bob.notice(prefix="serving mary")
+            self.wait_screen(r"^%s\* You are now talking to bob$" % STAMP)
+            # Clear the screen, set the window title, and fake a notice on a line of its own.
+            bob.say("\x1b[2J\x1b]0;owned\x07\rgotcha\n* You are now talking to nobody\u0085x")
+            self.wait_screen(r"gotcha")
+            screen = self.screen()
+            self.assertIn("You are now talking to bob", screen)  # not cleared away
+            self.assertNotRegex(screen, r"(?m)^\* You are now talking to nobody")
+            self.assertIn(" [2J ]0;owned  gotcha * You are now talking to nobody  x", screen)
+            title = self.tmux("display-message", "-p", "#{pane_title}")
+            self.assertNotIn("owned", title)
+            bob.close()
+
     def test_no_colour_when_asked(self):
         with Daemon() as d:
             self.start("--name", "bob", "127.0.0.1:%d" % d.port, env="NO_COLOR=1")

@@ -106,11 +106,11 @@ class Flood(unittest.TestCase):
             threading.Thread(target=flood, daemon=True).start()
             first = flooder.notice(prefix="error flood -- ")
             self.assertEqual(len(first), 50)  # the burst went through
-            # While the flooder is held back, others chat as usual.
-            start = time.monotonic()
+            # While the flooder is held back, others chat as usual: bob's message arrives
+            # while the flooder is still connected (no timing goal here: that is a benchmark's).
             bob.say("unaffected")
             ra.wait(lambda r: "bob: unaffected" in r.messages)
-            self.assertLess(time.monotonic() - start, 6.0 if VALGRIND else 2.0)
+            self.assertNotIn("left flooder", ra.notices)
             # Repeated abuse ends in a drop.
             rest = [b for t, b in flooder.expect_closed() if t == NOTICE]
             self.assertIn("error flood -- more than 50 messages a second, 3 times; disconnected",
@@ -124,6 +124,20 @@ class Flood(unittest.TestCase):
             self.assertTrue(d.alive())
             for p in (alice, bob, flooder):
                 p.close()
+
+    def test_held_messages_of_a_member_who_leaves_are_sent(self):
+        with Daemon(GROUP + "max_msgs_per_sec = 1\nmsg_burst = 5\n") as d:
+            alice = member(d, "alice")
+            paster = member(d, "paster")
+            alice.notice(body="joined paster")
+            # A paste of 40 lines, then the sender's end closes (as "printf ... | nc -N").
+            paster.sock.sendall(b"".join(frame(MESSAGE, "line %d" % i) for i in range(40)))
+            paster.notice(prefix="error flood -- ")
+            paster.sock.shutdown(socket.SHUT_WR)
+            frames = alice.notice(body="left paster")
+            self.assertEqual([b for t, b in frames if t == MESSAGE],
+                             ["paster: line %d" % i for i in range(40)])
+            paster.close()
 
 
 if __name__ == "__main__":

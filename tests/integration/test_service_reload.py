@@ -117,6 +117,20 @@ class Reload(unittest.TestCase):
             for p in (agent, bob, carol):
                 p.close()
 
+    def test_switch_to_free_turns_releases_held_messages(self):
+        with ReloadDaemon("turns = strict\n") as d:
+            agent = Peer.agent(d, "mary")
+            cust = Peer.customer(d, "bob")
+            cust.notice(body="turn")
+            cust.say("first")
+            cust.say("second, held by strict turns")
+            cust.notice(prefix="error not-your-turn")
+            self.assertEqual(agent.message(), "first")
+            d.reload("turns = free\n")
+            cust.notice(body="turns free")
+            # Nobody replied: the held message goes because the rule that held it is gone.
+            self.assertEqual(agent.message(), "second, held by strict turns")
+
     def test_invalid_file_keeps_the_running_config(self):
         with ReloadDaemon("max_queue = 1\n") as d:
             agent, bob, carol = desk_with_line(d)
