@@ -17,6 +17,14 @@
 #include "log.h"
 #include "server.h"
 
+/*
+ * Connections the kernel may complete before we accept them. A burst (every customer of a
+ * desk reconnecting after a restart) past the backlog is dropped into TCP's retransmission
+ * back-off, 1, 2, 4, 8 ... seconds per connection, so keep it generous; the kernel caps it
+ * at net.core.somaxconn (4096 on current kernels).
+ */
+#define LISTEN_BACKLOG 1024
+
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
@@ -98,7 +106,7 @@ int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role 
 				      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
 					      LEV_OPT_REUSEABLE |
 					      (ai->ai_family == AF_INET6 ? LEV_OPT_BIND_IPV6ONLY : 0),
-				      128, ai->ai_addr, (int)ai->ai_addrlen);
+				      LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (!lev) {
 		r = -errno;
