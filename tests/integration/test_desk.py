@@ -5,6 +5,8 @@ limits, the original-protocol customer, and the console agent in a real terminal
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -300,16 +302,21 @@ class Limits(unittest.TestCase):
             bob.notice(body="queued 1")
             texts = ["%04d " % i + "x" * 495 for i in range(200)]  # 100 KB, far past 4K
             bob.sock.sendall(b"".join(frame(MESSAGE, t) for t in texts))
-            deadline = time.monotonic() + DEADLINE
-            while "reading paused" not in d.log():
-                self.assertLess(time.monotonic(), deadline, "reading never paused")
-                time.sleep(0.05)
+            self.wait_paused(d)
             first.close()
             agent.notice(body="customer bob")
             got = [agent.message() for _ in texts]
             self.assertEqual(got, texts)
 
-    def test_paused_customer_hanging_up_leaves_the_line(self):
+    def wait_paused(self, d):
+        deadline = time.monotonic() + DEADLINE
+        while "reading paused" not in d.log():
+            self.assertLess(time.monotonic(), deadline, "reading never paused")
+            time.sleep(0.05)
+
+    def paused_customer_leaves(self, leave):
+        """A queued customer past max_held_bytes (reading paused) leaves by @leave(sock);
+        the one behind it must move up: no EOF reaches a paused bufferevent."""
         with Daemon("max_held_bytes = 1K\n") as d:
             first = served(d, "first")
             paused = Peer.customer(d, "paused")
@@ -317,35 +324,21 @@ class Limits(unittest.TestCase):
             behind = Peer.customer(d, "behind")
             behind.notice(body="queued 2")
             paused.sock.sendall(b"".join(frame(MESSAGE, "y" * 300) for _ in range(50)))
-            deadline = time.monotonic() + DEADLINE
-            while "reading paused" not in d.log():
-                self.assertLess(time.monotonic(), deadline, "reading never paused")
-                time.sleep(0.05)
-            paused.close()  # no EOF reaches a paused bufferevent: the hang-up check must
+            self.wait_paused(d)
+            leave(paused.sock)
             behind.notice(body="queued 1")
             first.sync()
 
+    def test_paused_customer_hanging_up_leaves_the_line(self):
+        self.paused_customer_leaves(lambda sock: sock.close())
 
     def test_paused_customer_resetting_leaves_the_line(self):
-        import socket
-        import struct
-        with Daemon("max_held_bytes = 1K\n") as d:
-            first = served(d, "first")
-            paused = Peer.customer(d, "paused")
-            paused.notice(body="queued 1")
-            behind = Peer.customer(d, "behind")
-            behind.notice(body="queued 2")
-            paused.sock.sendall(b"".join(frame(MESSAGE, "y" * 300) for _ in range(50)))
-            deadline = time.monotonic() + DEADLINE
-            while "reading paused" not in d.log():
-                self.assertLess(time.monotonic(), deadline, "reading never paused")
-                time.sleep(0.05)
-            # An abortive close (RST): epoll reports EPOLLHUP|EPOLLERR, which an EV_CLOSED-only
-            # watch never consumes (the loop spun and the ghost kept its place in line).
-            paused.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            paused.sock.close()
-            behind.notice(body="queued 1")
-            first.sync()
+        # An abortive close (RST): epoll reports EPOLLHUP|EPOLLERR, which an EV_CLOSED-only
+        # watch never consumes (the loop spun and the ghost kept its place in line).
+        def reset(sock):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        self.paused_customer_leaves(reset)
 
 
 class SeedClient(unittest.TestCase):
