@@ -218,18 +218,24 @@ static void desk_pump_soon(struct desk *d)
 	event_active(d->pump, EV_READ, 0);
 }
 
+/* A queued customer's place in line, from 1. */
+static unsigned queue_position(const struct desk *d, const struct conn *c)
+{
+	unsigned pos = 1;
+	const struct conn *q;
+
+	TAILQ_FOREACH(q, &d->queue, link) {
+		if (q == c)
+			break;
+		pos++;
+	}
+	return pos;
+}
+
 static void tell_customer_state(struct desk *d, struct conn *c)
 {
 	if (c->state == CONN_QUEUED) {
-		unsigned pos = 0;
-		struct conn *q;
-
-		TAILQ_FOREACH(q, &d->queue, link) {
-			pos++;
-			if (q == c)
-				break;
-		}
-		conn_notice(c, "queued %u", pos);
+		conn_notice(c, "queued %u", queue_position(d, c));
 		if (!agent_here(d))
 			conn_notice(c, "agent-offline");
 	} else if (agent_here(d)) {
@@ -414,13 +420,8 @@ static void desk_detach(struct conn *c)
 		return;
 	}
 	if (c->linked) {
-		unsigned pos = 1;
+		unsigned pos = queue_position(d, c);
 
-		TAILQ_FOREACH(q, &d->queue, link) {
-			if (q == c)
-				break;
-			pos++;
-		}
 		unlink_queued(d, c);
 		log_info("%s (%s) left the line", c->nick, c->peer);
 		tell_positions(d, pos);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "console.h"
 #include "log.h"
+#include "nick.h"
 #include "server.h"
 
 #define DEFAULT_CONFIG FRONTDESK_SYSCONFDIR "/frontdesk/frontdesk.conf"
@@ -51,7 +52,7 @@ static const char *console_nick(void)
 {
 	const char *user = getenv("USER");
 
-	if (!user || !*user || strlen(user) > NICK_MAX || strpbrk(user, " :,\t"))
+	if (!user || !fd_nick_valid(user, strlen(user)))
 		return "agent";
 	return user;
 }
