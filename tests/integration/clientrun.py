@@ -3,7 +3,6 @@
 
 import os
 import subprocess
-import time
 
 from fdtest import DEADLINE, FRONTDESK
 
@@ -46,15 +45,6 @@ class ScriptClient:
         if self.proc.poll() is None:
             self.proc.kill()
             self.out, self.err = [b.decode() for b in self.proc.communicate()]
-
-
-def wait_log(daemon, text, timeout=DEADLINE):
-    """Wait until the daemon's log contains @text."""
-    deadline = time.monotonic() + timeout
-    while text not in daemon.log():
-        if time.monotonic() > deadline:
-            raise AssertionError("daemon never logged %r" % text)
-        time.sleep(0.02)
 
 
 def run(*args, stdin_text="", timeout=DEADLINE):

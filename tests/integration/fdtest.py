@@ -100,6 +100,14 @@ class Daemon:
         with open(self.log_path) as f:
             return f.read()
 
+    def wait_log(self, text, count=1, timeout=DEADLINE):
+        """Wait until the daemon's log holds @text at least @count times."""
+        deadline = time.monotonic() + timeout
+        while self.log().count(text) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError("daemon never logged %r (%d times)" % (text, count))
+            time.sleep(0.02)
+
     def alive(self):
         return self.proc.poll() is None
 

@@ -9,7 +9,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import Daemon, Peer, main  # noqa: E402
-from clientrun import ScriptClient, run, wait_log  # noqa: E402
+from clientrun import ScriptClient, run  # noqa: E402
 from fdtest import FRONTDESK  # noqa: E402
 import subprocess  # noqa: E402
 from seed_server import SeedServer  # noqa: E402
@@ -87,8 +87,8 @@ class AgainstDaemon(unittest.TestCase):
             first.notice(prefix="welcome")
             c = ScriptClient("--name", "bob", "--timeout", "60", "127.0.0.1:%d" % d.port)
             c.feed("hello\n")
-            wait_log(d, "bob (127.0.0.1")  # in line before the agent comes
-            wait_log(d, "waits in line at position 1")
+            d.wait_log("bob (127.0.0.1")  # in line before the agent comes
+            d.wait_log("waits in line at position 1")
             agent = Peer.agent(d, "mary")
             agent.notice(body="queue 1")
             first.close()

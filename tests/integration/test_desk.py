@@ -302,17 +302,11 @@ class Limits(unittest.TestCase):
             bob.notice(body="queued 1")
             texts = ["%04d " % i + "x" * 495 for i in range(200)]  # 100 KB, far past 4K
             bob.sock.sendall(b"".join(frame(MESSAGE, t) for t in texts))
-            self.wait_paused(d)
+            d.wait_log("reading paused")
             first.close()
             agent.notice(body="customer bob")
             got = [agent.message() for _ in texts]
             self.assertEqual(got, texts)
-
-    def wait_paused(self, d):
-        deadline = time.monotonic() + DEADLINE
-        while "reading paused" not in d.log():
-            self.assertLess(time.monotonic(), deadline, "reading never paused")
-            time.sleep(0.05)
 
     def paused_customer_leaves(self, leave):
         """A queued customer past max_held_bytes (reading paused) leaves by @leave(sock);
@@ -324,7 +318,7 @@ class Limits(unittest.TestCase):
             behind = Peer.customer(d, "behind")
             behind.notice(body="queued 2")
             paused.sock.sendall(b"".join(frame(MESSAGE, "y" * 300) for _ in range(50)))
-            self.wait_paused(d)
+            d.wait_log("reading paused")
             leave(paused.sock)
             behind.notice(body="queued 1")
             first.sync()

@@ -10,7 +10,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -108,7 +107,7 @@ class Tls(unittest.TestCase):
             os.rename(key2, d.key)
             os.rename(cert2, d.cert)
             d.proc.send_signal(signal.SIGHUP)
-            self.wait_log(d, "certificate %s loaded" % d.cert, 1)
+            d.wait_log("certificate %s loaded" % d.cert)
             both = d.context(cafile=d.cert)
             new = d.tls_peer("new", ctx=both)
             new.notice(prefix="welcome")
@@ -123,7 +122,7 @@ class Tls(unittest.TestCase):
                 f.write("not a certificate\n")
             os.rename(d.cert + ".tmp", d.cert)
             d.proc.send_signal(signal.SIGHUP)
-            self.wait_log(d, "the running certificate stays in use", 1)
+            d.wait_log("the running certificate stays in use")
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
@@ -149,12 +148,6 @@ class Tls(unittest.TestCase):
                            hashlib.sha256).hexdigest()
             p.sock.sendall(frame(8, mac) + frame(NICKNAME, "bob") + frame(COMMAND, "hello notices"))
             p.notice(body="welcome single-agent bob")
-
-    def wait_log(self, d, text, count):
-        deadline = time.monotonic() + DEADLINE
-        while d.log().count(text) < count:
-            self.assertLess(time.monotonic(), deadline, "never logged: " + text)
-            time.sleep(0.05)
 
 
 class Client(unittest.TestCase):
