@@ -26,6 +26,26 @@ status=0
 
 stage() { printf '\n==== %s\n' "$*"; }
 
+stage "formatting (clang-format --dry-run --Werror, .clang-format)"
+mkdir -p "$build"
+format_log="$build/format.json"
+if command -v clang-format >/dev/null; then
+	unformatted=()
+	while IFS= read -r f; do
+		clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
+	done < <(git ls-files 'src/*.c' 'src/*.h' 'include/*.h' 'tests/unit/*.c' 'contrib/*.c' 2>/dev/null ||
+		find src include tests/unit contrib -name '*.[ch]')
+	if [ ${#unformatted[@]} -eq 0 ]; then
+		echo "format: OK"
+		echo '{"name": "format", "result": "OK"}' >"$format_log"
+	else
+		printf 'format: FAIL (run clang-format -i): %s\n' "${unformatted[*]}"
+		echo '{"name": "format", "result": "FAIL"}' >"$format_log"
+		status=1
+	fi
+	results+=("$format_log")
+fi
+
 stage "build and test"
 configure_build "$build" -Dwerror=$werror -Dtests=true
 meson test -C "$build" --print-errorlogs "$@" || status=1

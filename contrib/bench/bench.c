@@ -71,12 +71,12 @@ struct bench {
 	struct peer **senders;
 	uint32_t *sent, *acked; /* per sender */
 	struct peer *tracker;
-	struct event *tick;     /* stage changes, the open-loop schedule */
+	struct event *tick; /* stage changes, the open-loop schedule */
 	struct sockaddr_in addr, agent_addr;
 	unsigned char key[AUTH_KEY_MAX];
 	size_t key_len;
 	char *scratch;
-	uint64_t now;           /* ns, when the current read returned */
+	uint64_t now; /* ns, when the current read returned */
 	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DONE } stage;
 	double stage_at, connect_started;
 	/* open loop */
@@ -363,8 +363,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 
 static int start_connect(struct bench *b, struct peer *p)
 {
-	const struct sockaddr_in *sa = p->role == PEER_AGENT && b->o.agent_port ? &b->agent_addr
-										 : &b->addr;
+	const struct sockaddr_in *sa =
+	    p->role == PEER_AGENT && b->o.agent_port ? &b->agent_addr : &b->addr;
 	int one = 1;
 
 	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -735,9 +735,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){ .proto = &proto_frontdesk, .host = "127.0.0.1", .members = 1000,
-			       .senders = 10, .size = 100, .window = 8, .duration = 5,
-			       .warmup = 1, .settle = 1, .label = "-" };
+	*o = (struct options){ .proto = &proto_frontdesk,
+			       .host = "127.0.0.1",
+			       .members = 1000,
+			       .senders = 10,
+			       .size = 100,
+			       .window = 8,
+			       .duration = 5,
+			       .warmup = 1,
+			       .settle = 1,
+			       .label = "-" };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
@@ -750,32 +757,68 @@ static int parse_options(int argc, char **argv, struct options *o)
 			else
 				return -EINVAL;
 			break;
-		case 'h': o->host = optarg; break;
-		case 'p': o->port = (unsigned)atoi(optarg); break;
-		case 'A': o->agent_port = (unsigned)atoi(optarg); break;
-		case 'K': o->key_file = optarg; break;
-		case 'i': o->pid = (pid_t)atoi(optarg); break;
-		case 'm': o->members = (unsigned)atoi(optarg); break;
-		case 's': o->senders = (unsigned)atoi(optarg); break;
-		case 'z': o->size = (unsigned)atoi(optarg); break;
-		case 'w': o->window = (unsigned)atoi(optarg); break;
-		case 'r': o->rate = atof(optarg); break;
-		case 'S': o->slow = (unsigned)atoi(optarg); break;
-		case 'I': o->idle = true; break;
-		case 'C': o->channel_size = (unsigned)atoi(optarg); break;
-		case 'R': o->relay = (unsigned)atoi(optarg); break;
-		case 'W': o->warmup = atof(optarg); break;
-		case 'd': o->duration = atof(optarg); break;
-		case 'l': o->label = optarg; break;
-		case 'H': usage(stdout); exit(0);
-		default: return -EINVAL;
+		case 'h':
+			o->host = optarg;
+			break;
+		case 'p':
+			o->port = (unsigned)atoi(optarg);
+			break;
+		case 'A':
+			o->agent_port = (unsigned)atoi(optarg);
+			break;
+		case 'K':
+			o->key_file = optarg;
+			break;
+		case 'i':
+			o->pid = (pid_t)atoi(optarg);
+			break;
+		case 'm':
+			o->members = (unsigned)atoi(optarg);
+			break;
+		case 's':
+			o->senders = (unsigned)atoi(optarg);
+			break;
+		case 'z':
+			o->size = (unsigned)atoi(optarg);
+			break;
+		case 'w':
+			o->window = (unsigned)atoi(optarg);
+			break;
+		case 'r':
+			o->rate = atof(optarg);
+			break;
+		case 'S':
+			o->slow = (unsigned)atoi(optarg);
+			break;
+		case 'I':
+			o->idle = true;
+			break;
+		case 'C':
+			o->channel_size = (unsigned)atoi(optarg);
+			break;
+		case 'R':
+			o->relay = (unsigned)atoi(optarg);
+			break;
+		case 'W':
+			o->warmup = atof(optarg);
+			break;
+		case 'd':
+			o->duration = atof(optarg);
+			break;
+		case 'l':
+			o->label = optarg;
+			break;
+		case 'H':
+			usage(stdout);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
 	if (optind != argc || !o->port || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX ||
 	    o->members < 2 ||
-	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) ||
-	    o->window < 1 || (o->channel_size && !o->idle) ||
-	    (o->slow && o->slow + o->senders + 2 > o->members) ||
+	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) || o->window < 1 ||
+	    (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
 	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)))
 		return -EINVAL;
 	return 0;

@@ -107,8 +107,8 @@ int proc_sample(pid_t pid, struct proc_sample *ret)
 		return r;
 	/* The command name may hold spaces and parentheses: fields count from the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &utime, &stime) != 2)
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+			 &stime) != 2)
 		return -EINVAL;
 	ret->cpu = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 	r = read_file(pid, "status", buf, sizeof(buf));

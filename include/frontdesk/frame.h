@@ -99,8 +99,7 @@ int fd_frame_encode(struct evbuffer *out, enum fd_frame_type type, const char *b
  * For callers that build a frame in pieces (one header, then a shared body). @hdr receives
  * exactly FD_FRAME_HEADER_LEN bytes, no NUL. Return: 0 or -EMSGSIZE.
  */
-int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type,
-			   size_t body_len);
+int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type, size_t body_len);
 
 /** fd_frame_type_known() - whether @type is a type digit the protocol defines. */
 int fd_frame_type_known(int type);

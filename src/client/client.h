@@ -17,9 +17,9 @@ enum client_exit {
 
 struct client_options {
 	struct session_config session;
-	unsigned timeout;    /* script mode: seconds without news while waiting; 0 = forever */
-	bool reconnect;      /* reconnect with back-off instead of asking (or exiting) */
-	bool colour;         /* interactive: colour and timestamps */
+	unsigned timeout; /* script mode: seconds without news while waiting; 0 = forever */
+	bool reconnect;   /* reconnect with back-off instead of asking (or exiting) */
+	bool colour;      /* interactive: colour and timestamps */
 	bool stamps;
 };
 

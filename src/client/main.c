@@ -28,26 +28,26 @@
 #include "target.h"
 
 static const char usage_text[] =
-	"Usage: frontdesk [OPTION]... [HOST[:PORT] | unix:PATH]\n"
-	"Chat with a frontdesk server (default 127.0.0.1:21567).\n"
-	"\n"
-	"  -n, --name NICK      nickname (default: your login name)\n"
-	"  -a, --agent          attach as the agent (default target: the agent socket,\n"
-	"                       $RUNTIME_DIRECTORY/agent.sock or /run/frontdesk/agent.sock)\n"
-	"  -l, --line           newline protocol, for a group line listener (default port 6666)\n"
-	"  -k, --key-file FILE  answer the server's authentication challenge with this key\n"
-	"  -s, --tls            connect with TLS (1.2 or later) and check the server's certificate\n"
-	"      --ca-file FILE   trust the certificates in FILE (default: the system's)\n"
-	"      --insecure       with --tls: do not check the certificate (testing only)\n"
-	"  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
-	"  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
-	"  -h, --help           show this help and exit\n"
-	"  -V, --version        show the version and exit\n"
-	"\n"
-	"On a terminal: type and press Enter to send; /help lists the commands.\n"
-	"Otherwise: each input line is sent as a message, each message received is printed\n"
-	"on standard output, notices on standard error.\n"
-	"Exit status: 0 normal end, 1 connection or protocol failure, 2 usage error.\n";
+    "Usage: frontdesk [OPTION]... [HOST[:PORT] | unix:PATH]\n"
+    "Chat with a frontdesk server (default 127.0.0.1:21567).\n"
+    "\n"
+    "  -n, --name NICK      nickname (default: your login name)\n"
+    "  -a, --agent          attach as the agent (default target: the agent socket,\n"
+    "                       $RUNTIME_DIRECTORY/agent.sock or /run/frontdesk/agent.sock)\n"
+    "  -l, --line           newline protocol, for a group line listener (default port 6666)\n"
+    "  -k, --key-file FILE  answer the server's authentication challenge with this key\n"
+    "  -s, --tls            connect with TLS (1.2 or later) and check the server's certificate\n"
+    "      --ca-file FILE   trust the certificates in FILE (default: the system's)\n"
+    "      --insecure       with --tls: do not check the certificate (testing only)\n"
+    "  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
+    "  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
+    "  -h, --help           show this help and exit\n"
+    "  -V, --version        show the version and exit\n"
+    "\n"
+    "On a terminal: type and press Enter to send; /help lists the commands.\n"
+    "Otherwise: each input line is sent as a message, each message received is printed\n"
+    "on standard output, notices on standard error.\n"
+    "Exit status: 0 normal end, 1 connection or protocol failure, 2 usage error.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -196,8 +196,9 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 		r = auth_read_key(key_file, S_IRWXG | S_IRWXO, c->key, sizeof(c->key), &c->key_len);
 		if (r < 0) {
 			fprintf(stderr, "frontdesk: cannot use key file %s: %s\n", key_file,
-				r == -EPERM ? "others may read it (chmod 600)" :
-				r == -EINVAL ? "it is empty" : strerror(-r));
+				r == -EPERM    ? "others may read it (chmod 600)"
+				: r == -EINVAL ? "it is empty"
+					       : strerror(-r));
 			return EXIT_USAGE;
 		}
 	}

@@ -122,7 +122,8 @@ static void pump(struct script *sc)
 
 	if (sc->quitting || session_state(s) != SESSION_OPEN)
 		return;
-	/* Stop while the server takes our output slower than stdin gives it: memory stays bounded. */
+	/* Stop while the server takes our output slower than stdin gives it: memory stays bounded.
+	 */
 	while (session_may_send(s) && !session_output_full(s) && (line = next_line(sc))) {
 		int r;
 
@@ -142,8 +143,7 @@ static void pump(struct script *sc)
 			return;
 		arm_timer(sc);
 	}
-	if (sc->stdin_ev && !sc->stdin_eof &&
-	    evbuffer_get_length(sc->input) < INPUT_HIGH_WATER / 2)
+	if (sc->stdin_ev && !sc->stdin_eof && evbuffer_get_length(sc->input) < INPUT_HIGH_WATER / 2)
 		event_add(sc->stdin_ev, NULL);
 	if (sc->stdin_eof && evbuffer_get_length(sc->input) == 0 && !session_awaiting_reply(s)) {
 		sc->quitting = true;
@@ -227,8 +227,8 @@ static int setup_stdin(struct script *sc)
 
 	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
 		evutil_make_socket_nonblocking(STDIN_FILENO);
-		sc->stdin_ev = event_new(sc->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin,
-					 sc);
+		sc->stdin_ev =
+		    event_new(sc->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, sc);
 		if (!sc->stdin_ev || event_add(sc->stdin_ev, NULL) < 0)
 			return -ENOMEM;
 		return 0;
@@ -240,7 +240,9 @@ static int setup_stdin(struct script *sc)
 
 int script_run(struct event_base *base, const struct client_options *opts)
 {
-	struct script sc = { .base = base, .opts = opts, .exit_code = EXIT_FAILURE_,
+	struct script sc = { .base = base,
+			     .opts = opts,
+			     .exit_code = EXIT_FAILURE_,
 			     .stdout_tty = isatty(STDOUT_FILENO) };
 	int r;
 

@@ -56,8 +56,8 @@ struct session {
 	char why[512];
 
 	/* What the server told us on this connection. */
-	bool notices;  /* it sent a notice: it understood "hello notices" */
-	bool strict;   /* strict turns (assumed until told otherwise) */
+	bool notices; /* it sent a notice: it understood "hello notices" */
+	bool strict;  /* strict turns (assumed until told otherwise) */
 	bool group;
 	bool my_turn;
 	bool awaiting; /* we sent a message that has had no reply yet */

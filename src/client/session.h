@@ -27,18 +27,18 @@
 struct event_base;
 
 #define SESSION_NICK_MAX 64
-#define SESSION_KEY_MAX 1024
+#define SESSION_KEY_MAX  1024
 
 struct session_config {
 	struct target target;
 	char nick[SESSION_NICK_MAX];
-	bool agent;                       /* attach as the agent (turn rule: the customer starts) */
-	bool line;                        /* newline protocol instead of frames */
+	bool agent; /* attach as the agent (turn rule: the customer starts) */
+	bool line;  /* newline protocol instead of frames */
 	unsigned char key[SESSION_KEY_MAX]; /* shared key for a challenge, when key_len > 0 */
 	size_t key_len;
-	bool tls;           /* TLS 1.2+, the server's certificate checked against @ca_file */
-	bool insecure;      /* ...or not checked at all */
-	char ca_file[256];  /* empty: the system's trusted certificates */
+	bool tls;          /* TLS 1.2+, the server's certificate checked against @ca_file */
+	bool insecure;     /* ...or not checked at all */
+	char ca_file[256]; /* empty: the system's trusted certificates */
 };
 
 /* Callbacks to the front end; @ui is the pointer given to session_new(). */

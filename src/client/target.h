@@ -14,7 +14,7 @@
 
 #define TARGET_DEFAULT_HOST "127.0.0.1"
 #define TARGET_DEFAULT_PORT 21567
-#define TARGET_MAX_ADDRS 8
+#define TARGET_MAX_ADDRS    8
 
 struct target {
 	bool is_unix;

@@ -59,7 +59,7 @@ struct term {
 	bool in_handler; /* inside on_line(): libedit is not drawing the line */
 	bool leaving;    /* the user quit: the next close ends the program */
 	bool ever_open;
-	char *stash;     /* a line Enter did not send (not our turn): goes back into the editor */
+	char *stash; /* a line Enter did not send (not our turn): goes back into the editor */
 	char prompt[160];
 	unsigned backoff;
 	int exit_code;
@@ -147,7 +147,7 @@ static const char *colour_of(enum show_kind kind)
  * NULL for notices and errors.
  */
 static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
 {
 	bool colour = t->opts->colour;
@@ -475,7 +475,9 @@ static void say(struct term *t, const char *text)
 	if (r < 0) {
 		t->stash = strdup(text);
 		show(t, SHOW_ERROR, NULL, "Cannot send that: %s",
-		     r == -EMSGSIZE ? "too long" : r == -EILSEQ ? "not UTF-8 text" : strerror(-r));
+		     r == -EMSGSIZE ? "too long"
+		     : r == -EILSEQ ? "not UTF-8 text"
+				    : strerror(-r));
 		return;
 	}
 	add_history(text);

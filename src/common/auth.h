@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #define AUTH_CHALLENGE_BYTES 32
-#define AUTH_KEY_MAX 1024
+#define AUTH_KEY_MAX         1024
 
 /* A shared key, as read from its key file. */
 struct auth_key {

@@ -97,8 +97,7 @@ int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_
 	return 1;
 }
 
-int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type,
-			   size_t body_len)
+int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type, size_t body_len)
 {
 	char tmp[FD_FRAME_HEADER_LEN + 1];
 
@@ -121,8 +120,7 @@ int fd_frame_encode(struct evbuffer *out, enum fd_frame_type type, const char *b
 	if (r < 0)
 		return r;
 	if (evbuffer_expand(out, sizeof(hdr) + len) < 0 ||
-	    evbuffer_add(out, hdr, sizeof(hdr)) < 0 ||
-	    evbuffer_add(out, body, len) < 0)
+	    evbuffer_add(out, hdr, sizeof(hdr)) < 0 || evbuffer_add(out, body, len) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -27,7 +27,8 @@ static bool classify(char *body, size_t len, struct fd_frame *ret)
 		/* "//text" is the message "/text"; "/cmd args" the command "cmd args". */
 		if (len < 2 || body[1] != '/') {
 			ret->type = FD_FRAME_COMMAND;
-			while (ret->len > 1 && (body[ret->len - 1] == ' ' || body[ret->len - 1] == '\t'))
+			while (ret->len > 1 &&
+			       (body[ret->len - 1] == ' ' || body[ret->len - 1] == '\t'))
 				ret->len--;
 		}
 		ret->body = body + 1;
@@ -39,8 +40,8 @@ static bool classify(char *body, size_t len, struct fd_frame *ret)
 	return true;
 }
 
-int line_decode(struct evbuffer *buf, size_t max_len, bool at_eof, char *body,
-		struct fd_frame *ret, size_t *ret_want)
+int line_decode(struct evbuffer *buf, size_t max_len, bool at_eof, char *body, struct fd_frame *ret,
+		size_t *ret_want)
 {
 	if (max_len > FD_FRAME_MAX_BODY)
 		max_len = FD_FRAME_MAX_BODY;

@@ -33,8 +33,8 @@
  * Return: 1 when a line was removed, 0 when more bytes are needed, or a negative enum
  * fd_frame_error (FD_FRAME_ERR_TOO_LONG, FD_FRAME_ERR_BAD_UTF8); the bad line is consumed.
  */
-int line_decode(struct evbuffer *buf, size_t max_len, bool at_eof, char *body,
-		struct fd_frame *ret, size_t *ret_want);
+int line_decode(struct evbuffer *buf, size_t max_len, bool at_eof, char *body, struct fd_frame *ret,
+		size_t *ret_want);
 
 /* line_is_greeting() - whether @f is the original client's "I'm ready." line. */
 bool line_is_greeting(const struct fd_frame *f);

@@ -23,7 +23,7 @@ static struct {
 static const char *const journal_prefix[] = { "<3>", "<4>", "<6>", "<7>" };
 
 static void log_vwrite(enum log_level level, const char *suffix, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void log_vwrite(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
@@ -132,14 +132,14 @@ const char *log_escape(const char *text, size_t len, char *buf, size_t buflen)
 	return buf;
 }
 
-#define LOG_FN(name, level, suffix_expr)                        \
-	void name(const char *fmt, ...)                         \
-	{                                                       \
-		const char *suffix = (suffix_expr);             \
-		va_list ap;                                     \
-		va_start(ap, fmt);                              \
-		log_vwrite(level, suffix, fmt, ap);             \
-		va_end(ap);                                     \
+#define LOG_FN(name, level, suffix_expr)                                                           \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		const char *suffix = (suffix_expr);                                                \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		log_vwrite(level, suffix, fmt, ap);                                                \
+		va_end(ap);                                                                        \
 	}
 
 LOG_FN(log_warn, LOG_LEVEL_WARN, strerror(errno))

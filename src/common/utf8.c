@@ -33,13 +33,20 @@ bool utf8_valid(const char *s, size_t len)
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1; cp = c & 0x1f; min = 0x80;
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
 		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2; cp = c & 0x0f; min = 0x800;
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
 		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3; cp = c & 0x07; min = 0x10000;
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
 		} else {
-			return false; /* continuation byte, 0xc0/0xc1 overlong lead, or > U+10FFFF */
+			return false; /* continuation byte, 0xc0/0xc1 overlong lead, or > U+10FFFF
+				       */
 		}
 		if ((size_t)(end - p) <= n)
 			return false;

@@ -45,7 +45,8 @@ static int take(struct activation *a, unsigned i)
 
 int activation_take_tcp(struct activation *a, const struct endpoint *e)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
 	char port[8];
@@ -114,8 +115,8 @@ unsigned activation_describe(const struct activation *a, char *buf, size_t len)
 			continue;
 		describe_one(a->fds[i], one, sizeof(one));
 		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", left ? ", " : "",
-						 one);
+			used +=
+			    (size_t)snprintf(buf + used, len - used, "%s%s", left ? ", " : "", one);
 		left++;
 	}
 	return left;

@@ -4,10 +4,10 @@
  *
  * frontdeskd.socket passes the customer listener(s) and, if it lists one, the agent's Unix
  * socket. They are matched to the configuration: every `listen` and `agent_listen` address
- * must be among the passed TCP sockets, `agent_socket` may be among the passed Unix sockets (else the daemon
- * binds it), and a passed socket the configuration does not name is an error too: serving on
- * other ports than the configured ones would be a silent surprise. When any socket is passed,
- * the daemon binds no TCP listener of its own.
+ * must be among the passed TCP sockets, `agent_socket` may be among the passed Unix sockets (else
+ * the daemon binds it), and a passed socket the configuration does not name is an error too:
+ * serving on other ports than the configured ones would be a silent surprise. When any socket is
+ * passed, the daemon binds no TCP listener of its own.
  *
  * The struct holds the passed fds not yet taken; taking one hands its ownership to the caller.
  */

@@ -24,7 +24,7 @@ struct parse_state {
 	FILE *file;
 	unsigned line;
 	bool line_too_long;
-	unsigned seen[32];      /* line each key was set on, 0 if not yet */
+	unsigned seen[32]; /* line each key was set on, 0 if not yet */
 	struct config cfg;
 	char *errors;
 	size_t errors_len;
@@ -41,7 +41,7 @@ struct config_key {
 };
 
 static void add_error(struct parse_state *s, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_error(struct parse_state *s, unsigned line, const char *fmt, ...)
 {
@@ -62,7 +62,8 @@ static void add_error(struct parse_state *s, unsigned line, const char *fmt, ...
 		return;
 	s->errors = grown;
 	if (line)
-		snprintf(s->errors + s->errors_len, (size_t)n + 1, "%s:%u: %s\n", s->path, line, msg);
+		snprintf(s->errors + s->errors_len, (size_t)n + 1, "%s:%u: %s\n", s->path, line,
+			 msg);
 	else
 		snprintf(s->errors + s->errors_len, (size_t)n + 1, "%s: %s\n", s->path, msg);
 	s->errors_len += (size_t)n;
@@ -97,8 +98,8 @@ static int parse_number(const char *value, const char *units, const unsigned lon
 	return 0;
 }
 
-static int parse_ranged(const struct config_key *k, struct config *c, const char *value,
-			char *err, size_t errlen, const char *units, const unsigned long *scale,
+static int parse_ranged(const struct config_key *k, struct config *c, const char *value, char *err,
+			size_t errlen, const char *units, const unsigned long *scale,
 			const char *what)
 {
 	unsigned long v;
@@ -141,8 +142,8 @@ static int parse_duration(const struct config_key *k, struct config *c, const ch
 			    "a duration in seconds (suffix s, m or h allowed)");
 }
 
-static int parse_choice(const struct config_key *k, struct config *c, const char *value,
-			char *err, size_t errlen)
+static int parse_choice(const struct config_key *k, struct config *c, const char *value, char *err,
+			size_t errlen)
 {
 	char list[128] = "";
 
@@ -282,14 +283,21 @@ static const char *const turns_names[] = { "strict", "free", NULL };
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
 
-#define KEY(name, fn, field, lo, hi) { #name, fn, offsetof(struct config, field), lo, hi, NULL }
-#define CHOICE(name, field, list) { #name, parse_choice, offsetof(struct config, field), 0, 0, list }
+#define KEY(name, fn, field, lo, hi)                                                               \
+	{                                                                                          \
+#name, fn, offsetof(struct config, field), lo, hi, NULL                            \
+	}
+#define CHOICE(name, field, list)                                                                  \
+	{                                                                                          \
+#name, parse_choice, offsetof(struct config, field), 0, 0, list                    \
+	}
 
 static const struct config_key config_keys[] = {
 	CHOICE(mode, mode, mode_names),
 	KEY(listen, parse_endpoints, listen, 0, 0),
 	KEY(line_listen, parse_endpoints_or_off, line_listen, 0, 0),
-	KEY(agent_socket, parse_path, agent_socket, 0, sizeof(((struct config *)0)->agent_socket) - 1),
+	KEY(agent_socket, parse_path, agent_socket, 0,
+	    sizeof(((struct config *)0)->agent_socket) - 1),
 	KEY(agent_listen, parse_endpoints_or_off, agent_listen, 0, 0),
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
@@ -313,7 +321,7 @@ static const struct config_key config_keys[] = {
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
-		       sizeof(((struct parse_state *)0)->seen) / sizeof(unsigned),
+		   sizeof(((struct parse_state *)0)->seen) / sizeof(unsigned),
 	       "parse_state.seen is too small for the key table");
 
 void config_init(struct config *c)

@@ -18,9 +18,9 @@
 
 #include "log.h"
 
-#define CONFIG_DEFAULT_PORT 21567
+#define CONFIG_DEFAULT_PORT      21567
 #define CONFIG_DEFAULT_LINE_PORT 6666
-#define CONFIG_MAX_ENDPOINTS 8
+#define CONFIG_MAX_ENDPOINTS     8
 
 enum fd_mode {
 	MODE_SINGLE_AGENT,
@@ -48,19 +48,20 @@ struct config {
 	struct endpoint_list listen;
 	struct endpoint_list line_listen;
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct endpoint_list agent_listen; /* TCP endpoints for remote agents (need agent_key_file) */
-	char key_file[256];                /* challenge on the customer/member framed listeners */
-	char agent_key_file[256];          /* challenge on agent_listen */
-	char tls_cert[256];                /* with tls_key: every TCP listener speaks TLS */
+	struct endpoint_list
+	    agent_listen;         /* TCP endpoints for remote agents (need agent_key_file) */
+	char key_file[256];       /* challenge on the customer/member framed listeners */
+	char agent_key_file[256]; /* challenge on agent_listen */
+	char tls_cert[256];       /* with tls_key: every TCP listener speaks TLS */
 	char tls_key[256];
 	enum turns turns;
 	enum log_level log_level;
-	int log_messages;               /* 1: log chat message bodies (default 0, never) */
-	unsigned max_frame;             /* bytes, whole frame */
-	unsigned max_queue;             /* customers waiting in line */
-	unsigned max_held_bytes;        /* per connection, accepted but not yet relayed */
-	unsigned max_output_bytes;      /* per connection, unsent output before it is dropped */
-	unsigned soft_output_bytes;     /* per connection, unsent output that pauses its reading */
+	int log_messages;           /* 1: log chat message bodies (default 0, never) */
+	unsigned max_frame;         /* bytes, whole frame */
+	unsigned max_queue;         /* customers waiting in line */
+	unsigned max_held_bytes;    /* per connection, accepted but not yet relayed */
+	unsigned max_output_bytes;  /* per connection, unsent output before it is dropped */
+	unsigned soft_output_bytes; /* per connection, unsent output that pauses its reading */
 	unsigned max_clients;
 	unsigned max_per_address;       /* connections from one IP address; 0 = no limit */
 	unsigned max_msgs_per_sec;      /* group mode: each member's message rate; 0 = no limit */

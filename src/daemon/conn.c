@@ -45,8 +45,8 @@
 /* Seconds a closing conn may take to flush and say goodbye before it is cut off. */
 #define CLOSE_TIMEOUT 5
 
-static const char *const state_names[] = { "challenge", "handshake", "queued", "active",
-					   "closing", "dead" };
+static const char *const state_names[] = { "challenge", "handshake", "queued",
+					   "active",    "closing",   "dead" };
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -84,7 +84,8 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	bufferevent_setcb(bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
 	if (key) {
-		/* The challenge goes out before anything else; the answer is due by the deadline. */
+		/* The challenge goes out before anything else; the answer is due by the deadline.
+		 */
 		if (auth_new_challenge(c->challenge) < 0) {
 			c->bev = NULL; /* the caller still owns it */
 			conn_free(c);
@@ -210,7 +211,8 @@ int conn_send_message(struct conn *c, const char *text, size_t len)
 	return send_frame(c, FD_FRAME_MESSAGE, text, len);
 }
 
-static void vnotice(struct conn *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void vnotice(struct conn *c, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 static void vnotice(struct conn *c, const char *fmt, va_list ap)
 {
@@ -220,7 +222,8 @@ static void vnotice(struct conn *c, const char *fmt, va_list ap)
 	n = vsnprintf(body, sizeof(body), fmt, ap);
 	if (n < 0)
 		return;
-	send_frame(c, FD_FRAME_NOTICE, body, (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
+	send_frame(c, FD_FRAME_NOTICE, body,
+		   (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
 }
 
 void conn_notice(struct conn *c, const char *fmt, ...)
@@ -233,7 +236,7 @@ void conn_notice(struct conn *c, const char *fmt, ...)
 }
 
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
 {
@@ -484,8 +487,8 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
 	if (!fd_nick_valid(f->body, f->len)) {
-		conn_fail(c, "bad-nick", "a nickname is 1 to %d characters without spaces, ':' or ','",
-			  NICK_MAX);
+		conn_fail(c, "bad-nick",
+			  "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
 		return;
 	}
 	memcpy(c->asked, f->body, f->len + 1);
@@ -567,8 +570,7 @@ static const struct command common_commands[] = {
 	{ NULL, 0, ARG_NONE, NULL },
 };
 
-static const struct command *find_command(const struct command *table, const char *name,
-					  size_t len)
+static const struct command *find_command(const struct command *table, const char *name, size_t len)
 {
 	for (; table && table->name; table++)
 		if (strlen(table->name) == len && memcmp(table->name, name, len) == 0)
@@ -647,7 +649,8 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 		if (c->refuse_code)
 			on_refused_frame(c, f);
 		else if (f->type != FD_FRAME_NICKNAME)
-			conn_fail(c, "expected-nickname", "the first frame must be a nickname (type 1)");
+			conn_fail(c, "expected-nickname",
+				  "the first frame must be a nickname (type 1)");
 		else
 			on_nickname(c, f);
 		return;

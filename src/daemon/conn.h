@@ -71,24 +71,24 @@ struct conn {
 	enum conn_state state;
 	enum conn_role role;
 	enum conn_proto proto;
-	bool notices;  /* sent "hello notices": may receive type 3 frames */
+	bool notices;    /* sent "hello notices": may receive type 3 frames */
 	unsigned paused; /* enum conn_pause bits: reading is disabled while any is set */
-	bool attached; /* the mode knows this conn; it must hear of its end */
-	bool detached; /* ...and has */
-	bool gone;     /* moved to server->gone */
-	bool linked;   /* on the mode's list (@link) */
-	bool peer_done; /* a paused peer sent FIN: read to EOF despite the pause */
-	bool greeted;  /* line protocol: the first line has been read */
+	bool attached;   /* the mode knows this conn; it must hear of its end */
+	bool detached;   /* ...and has */
+	bool gone;       /* moved to server->gone */
+	bool linked;     /* on the mode's list (@link) */
+	bool peer_done;  /* a paused peer sent FIN: read to EOF despite the pause */
+	bool greeted;    /* line protocol: the first line has been read */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
-	time_t since;  /* when it entered its current state */
+	time_t since;    /* when it entered its current state */
 	char nick[NICK_MAX + 1];
-	char asked[NICK_MAX + 1]; /* the nickname asked for, before server_unique_nick() */
-	char peer[64]; /* "ip:port" or "agent socket" */
+	char asked[NICK_MAX + 1];   /* the nickname asked for, before server_unique_nick() */
+	char peer[64];              /* "ip:port" or "agent socket" */
 	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
 	char challenge[65];
-	struct evbuffer *held; /* encoded type 2 frames, oldest first; NULL until the first */
+	struct evbuffer *held;   /* encoded type 2 frames, oldest first; NULL until the first */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
 	TAILQ_ENTRY(conn) link;  /* the mode's list: the desk's queue */
 };
@@ -119,10 +119,10 @@ int conn_send_encoded(struct conn *c, const void *data, size_t len);
 void conn_notice(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* conn_error() - "error CODE -- text" without closing (not-your-turn, no-customer, ...). */
 void conn_error(struct conn *c, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* conn_fail() - "error CODE -- text", then flush and close this one connection. */
 void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* conn_close() - flush what is queued, then close. */
 void conn_close(struct conn *c, const char *why);
 

@@ -169,7 +169,8 @@ int console_new(struct server *s, const char *nick, struct console **ret)
 	fd_frame_encode(out, FD_FRAME_NICKNAME, nick, strlen(nick));
 	fd_frame_encode(out, FD_FRAME_COMMAND, "hello notices", 13);
 	console_print("* You are the agent (%s). Type a reply and press Enter; /next, /queue, "
-		      "/kick NAME; Ctrl-D stops the daemon.", nick);
+		      "/kick NAME; Ctrl-D stops the daemon.",
+		      nick);
 	*ret = con;
 	return 0;
 }

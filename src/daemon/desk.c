@@ -84,7 +84,7 @@ static void tell_positions(struct desk *d, unsigned from)
 	unsigned pos = 0;
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &d->queue, link)
+	TAILQ_FOREACH (c, &d->queue, link)
 		if (++pos >= from)
 			conn_notice(c, "queued %u", pos);
 }
@@ -126,7 +126,8 @@ static void keep_offline(struct desk *d, struct conn *c)
 		/* Nothing was said: nothing to pass on. */
 	} else if (evbuffer_get_length(d->offline) + evbuffer_get_length(rec) > OFFLINE_MAX) {
 		log_warnx("%zu message(s) from %s lost: no agent attached and %d bytes of earlier "
-			  "conversations are already waiting for one", n, c->nick, OFFLINE_MAX);
+			  "conversations are already waiting for one",
+			  n, c->nick, OFFLINE_MAX);
 	} else {
 		evbuffer_add_buffer(d->offline, rec);
 		log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
@@ -142,7 +143,8 @@ static void replay_offline(struct desk *d)
 	size_t want;
 	bool replayed = false;
 
-	while (agent_here(d) && fd_frame_decode(d->offline, FD_FRAME_MAX_LEN, body, &f, &want) == 1) {
+	while (agent_here(d) &&
+	       fd_frame_decode(d->offline, FD_FRAME_MAX_LEN, body, &f, &want) == 1) {
 		if (f.type == FD_FRAME_NOTICE)
 			conn_notice(d->agent, "%s", f.body);
 		else
@@ -176,7 +178,8 @@ static void desk_pump(struct desk *d)
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
 			if (conn_send_message(d->agent, f.body, f.len) < 0) {
-				/* The agent was just dropped (slow consumer): keep it for the next. */
+				/* The agent was just dropped (slow consumer): keep it for the next.
+				 */
 				conn_unhold(d->active, &f);
 				return;
 			}
@@ -224,7 +227,7 @@ static unsigned queue_position(const struct desk *d, const struct conn *c)
 	unsigned pos = 1;
 	const struct conn *q;
 
-	TAILQ_FOREACH(q, &d->queue, link) {
+	TAILQ_FOREACH (q, &d->queue, link) {
 		if (q == c)
 			break;
 		pos++;
@@ -302,7 +305,7 @@ static void attach_agent(struct desk *d, struct conn *c)
 		conn_notice(d->active, "agent-online %s", c->nick);
 		conn_notice(d->active, "serving %s", c->nick);
 	}
-	TAILQ_FOREACH(q, &d->queue, link)
+	TAILQ_FOREACH (q, &d->queue, link)
 		conn_notice(q, "agent-online %s", c->nick);
 	/* A question the previous agent never answered goes to this one (after its hello). */
 	d->resend_unanswered = d->active && strict(d) && d->turn == TURN_AGENT &&
@@ -392,7 +395,7 @@ static void desk_detach(struct conn *c)
 		log_info("agent %s left", c->nick);
 		if (d->active && conn_live(d->active))
 			conn_notice(d->active, "agent-offline");
-		TAILQ_FOREACH(q, &d->queue, link)
+		TAILQ_FOREACH (q, &d->queue, link)
 			conn_notice(q, "agent-offline");
 		return;
 	}
@@ -453,7 +456,7 @@ static void cmd_queue(struct conn *c, const char *arg)
 	struct conn *q;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	TAILQ_FOREACH(q, &d->queue, link)
+	TAILQ_FOREACH (q, &d->queue, link)
 		conn_notice(c, "waiting %u %s %lld", ++pos, q->nick,
 			    (long long)(now.tv_sec - q->since));
 	conn_notice(c, "queue %u", d->nqueued);

@@ -78,7 +78,8 @@ static void listener_start(struct listener *l, struct evconnlistener *lev)
 int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role role,
 		     enum conn_proto proto, struct listener **ret)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
 	struct sockaddr_storage bound;
@@ -104,8 +105,8 @@ int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role 
 	/* "[::]:P" means IPv6 only; listen on "0.0.0.0:P" as well for both families. */
 	lev = evconnlistener_new_bind(s->base, on_accept, l,
 				      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
-					      LEV_OPT_REUSEABLE |
-					      (ai->ai_family == AF_INET6 ? LEV_OPT_BIND_IPV6ONLY : 0),
+					  LEV_OPT_REUSEABLE |
+					  (ai->ai_family == AF_INET6 ? LEV_OPT_BIND_IPV6ONLY : 0),
 				      LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (!lev) {
@@ -119,9 +120,9 @@ int listener_new_tcp(struct server *s, const struct endpoint *e, enum conn_role 
 	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&bound, &boundlen) == 0) {
 		struct endpoint actual = *e;
 
-		actual.port = ntohs(bound.ss_family == AF_INET6
-					    ? ((struct sockaddr_in6 *)&bound)->sin6_port
-					    : ((struct sockaddr_in *)&bound)->sin_port);
+		actual.port =
+		    ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+						      : ((struct sockaddr_in *)&bound)->sin_port);
 		endpoint_format(&actual, l->name, sizeof(l->name));
 	}
 	*ret = l;

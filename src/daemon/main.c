@@ -27,24 +27,25 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: frontdeskd [OPTION]...\n"
-		"The frontdesk chat daemon: a customer-service desk or a group chat room.\n"
-		"\n"
-		"  -c, --config FILE   read FILE (default " DEFAULT_CONFIG ";\n"
-		"                      built-in defaults when that file does not exist)\n"
-		"  -t, --check-config  check the configuration and exit (0 = valid)\n"
-		"      --console       this terminal is the agent (single-agent mode); Ctrl-D stops\n"
-		"  -v, --verbose       log debug messages\n"
-		"  -q, --quiet         log warnings and errors only\n"
-		"  -h, --help          show this help\n"
-		"  -V, --version       show the version\n"
-		"\n"
-		"Built-in defaults: mode = single-agent, listen = 127.0.0.1:%d, turns = strict.\n"
-		"Runs in the foreground; stop it with SIGINT or SIGTERM, reload the configuration\n"
-		"with SIGHUP. Under systemd it uses socket activation, readiness notification\n"
-		"and the watchdog; see frontdeskd(8).\n",
-		CONFIG_DEFAULT_PORT);
+	fprintf(
+	    f,
+	    "Usage: frontdeskd [OPTION]...\n"
+	    "The frontdesk chat daemon: a customer-service desk or a group chat room.\n"
+	    "\n"
+	    "  -c, --config FILE   read FILE (default " DEFAULT_CONFIG ";\n"
+	    "                      built-in defaults when that file does not exist)\n"
+	    "  -t, --check-config  check the configuration and exit (0 = valid)\n"
+	    "      --console       this terminal is the agent (single-agent mode); Ctrl-D stops\n"
+	    "  -v, --verbose       log debug messages\n"
+	    "  -q, --quiet         log warnings and errors only\n"
+	    "  -h, --help          show this help\n"
+	    "  -V, --version       show the version\n"
+	    "\n"
+	    "Built-in defaults: mode = single-agent, listen = 127.0.0.1:%d, turns = strict.\n"
+	    "Runs in the foreground; stop it with SIGINT or SIGTERM, reload the configuration\n"
+	    "with SIGHUP. Under systemd it uses socket activation, readiness notification\n"
+	    "and the watchdog; see frontdeskd(8).\n",
+	    CONFIG_DEFAULT_PORT);
 }
 
 /* The console agent is named after the login, when that is a valid nickname. */
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* On the console the log shares the screen with the chat: keep it to warnings. */
-	log_set_level(verbosity > 0	? LOG_LEVEL_DEBUG
+	log_set_level(verbosity > 0              ? LOG_LEVEL_DEBUG
 		      : verbosity < 0 || console ? LOG_LEVEL_WARN
 						 : cfg.log_level);
 

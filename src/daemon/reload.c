@@ -35,8 +35,10 @@ enum field_kind {
 	FIELD_ENDPOINTS, /* a struct endpoint_list */
 };
 
-#define FIELD(field, kind) \
-	{ #field, offsetof(struct config, field), sizeof(((struct config *)0)->field), kind }
+#define FIELD(field, kind)                                                                         \
+	{                                                                                          \
+#field, offsetof(struct config, field), sizeof(((struct config *)0)->field), kind  \
+	}
 
 struct field {
 	const char *name;

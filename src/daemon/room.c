@@ -41,7 +41,7 @@
 
 /* Trips of the rate limit that drop a member, unless FLOOD_FORGET seconds pass between them. */
 #define FLOOD_STRIKES 3
-#define FLOOD_FORGET 30
+#define FLOOD_FORGET  30
 
 struct member {
 	struct room *room;
@@ -61,8 +61,8 @@ struct room {
 	struct server *server;
 	struct member_list members; /* in join order */
 	unsigned nmembers;
-	unsigned nline;            /* members on the line protocol */
-	struct evbuffer *line;     /* the current broadcast, encoded as a line */
+	unsigned nline;               /* members on the line protocol */
+	struct evbuffer *line;        /* the current broadcast, encoded as a line */
 	char frame[FD_FRAME_MAX_LEN]; /* the current broadcast, encoded as a frame */
 };
 
@@ -80,12 +80,12 @@ static struct member *member_of(const struct conn *c)
 }
 
 /* Every live member with notices on (line members always) hears @fmt. */
-#define tell_all(r, except, ...)                                         \
-	do {                                                             \
-		struct member *m_;                                       \
-		TAILQ_FOREACH(m_, &(r)->members, entry)                  \
-			if (m_->conn != (except) && conn_live(m_->conn)) \
-				conn_notice(m_->conn, __VA_ARGS__);      \
+#define tell_all(r, except, ...)                                                                   \
+	do {                                                                                       \
+		struct member *m_;                                                                 \
+		TAILQ_FOREACH (m_, &(r)->members, entry)                                           \
+			if (m_->conn != (except) && conn_live(m_->conn))                           \
+				conn_notice(m_->conn, __VA_ARGS__);                                \
 	} while (0)
 
 /* Send "NICK: TEXT" from @from to every member, itself included. */
@@ -114,7 +114,7 @@ static void broadcast(struct room *r, struct conn *from, const char *text, size_
 			line = evbuffer_pullup(r->line, -1);
 		}
 	}
-	TAILQ_FOREACH(m, &r->members, entry) {
+	TAILQ_FOREACH (m, &r->members, entry) {
 		struct conn *c = m->conn;
 
 		if (!conn_live(c))
@@ -211,8 +211,10 @@ static void on_flood_timer(evutil_socket_t fd, short what, void *arg)
 static void room_hello(struct conn *c)
 {
 	if (c->proto == PROTO_LINE)
-		conn_notice(c, "welcome group %s -- /nick NAME renames you, "
-			    "/who lists the members, quit leaves", c->nick);
+		conn_notice(c,
+			    "welcome group %s -- /nick NAME renames you, "
+			    "/who lists the members, quit leaves",
+			    c->nick);
 	else
 		conn_notice(c, "welcome group %s", c->nick);
 	/* The name asked for was taken: say so (a seed client cannot answer an error). */
@@ -294,7 +296,7 @@ static void cmd_who(struct conn *c, const char *arg)
 	struct member *m;
 	unsigned n = 0;
 
-	TAILQ_FOREACH(m, &r->members, entry) {
+	TAILQ_FOREACH (m, &r->members, entry) {
 		if (!conn_live(m->conn))
 			continue;
 		conn_notice(c, "member %s", m->conn->nick);

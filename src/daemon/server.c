@@ -143,7 +143,7 @@ static unsigned count_from(struct server *s, const char *peer)
 	unsigned n = 0;
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &s->conns, entry)
+	TAILQ_FOREACH (c, &s->conns, entry)
 		if (!c->refuse_code && strncmp(c->peer, peer, hostlen) == 0)
 			n++;
 	return n;
@@ -219,7 +219,7 @@ struct conn *server_find_nick(struct server *s, const char *nick)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &s->conns, entry)
+	TAILQ_FOREACH (c, &s->conns, entry)
 		if (c->attached && conn_live(c) && strcmp(c->nick, nick) == 0)
 			return c;
 	return NULL;
@@ -235,7 +235,7 @@ static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 
 	if (c && c != self)
 		return true;
-	TAILQ_FOREACH(c, &s->gone, entry)
+	TAILQ_FOREACH (c, &s->gone, entry)
 		if (c != self && c->attached && !c->detached && strcmp(c->nick, nick) == 0)
 			return true;
 	return false;
@@ -369,7 +369,8 @@ static int bind_all(struct server *s)
 			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
 	for (size_t i = 0; cfg->mode == MODE_GROUP && i < cfg->line_listen.n; i++) {
-		r = listen_tcp(s, &act, "line_listen", &cfg->line_listen.v[i], role, PROTO_LINE, &l);
+		r = listen_tcp(s, &act, "line_listen", &cfg->line_listen.v[i], role, PROTO_LINE,
+			       &l);
 		if (r < 0)
 			goto out;
 		add_listener(s, l);
@@ -399,7 +400,8 @@ static int bind_all(struct server *s)
 	}
 	if (activation_describe(&act, left, sizeof(left))) {
 		log_warnx("socket activation: systemd passed %s, which the configuration does not "
-			  "name (listen, agent_socket, agent_listen)", left);
+			  "name (listen, agent_socket, agent_listen)",
+			  left);
 		r = -EADDRNOTAVAIL;
 	}
 out:
@@ -428,7 +430,8 @@ static int load_key(const char *path, const char *what, struct auth_key *key)
 	switch (r) {
 	case 0:
 		if (key->len < 16)
-			log_warnx("%s %s: a key shorter than 16 bytes is easy to guess", what, path);
+			log_warnx("%s %s: a key shorter than 16 bytes is easy to guess", what,
+				  path);
 		return 0;
 	case -EPERM:
 		log_warnx("%s %s: others may access it; run chmod o-rwx %s", what, path, path);

@@ -36,7 +36,7 @@ static SSL_CTX *load_ctx(const char *cert, const char *key, char *err, size_t er
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION |
-					 SSL_OP_CIPHER_SERVER_PREFERENCE);
+				     SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		openssl_error(err, errlen, "tls_cert", cert);
 		SSL_CTX_free(ctx);

@@ -124,13 +124,16 @@ static void test_group_limits(void **state)
 	assert_int_equal(c.msg_burst, 30);
 	/* The soft output limit follows the hard one unless it is set. */
 	assert_int_equal(load("mode = group\nmax_output_bytes = 64K\nmax_per_address = 5\n"
-			      "max_msgs_per_sec = 0\nmsg_burst = 5\n", &c, &errors), 0);
+			      "max_msgs_per_sec = 0\nmsg_burst = 5\n",
+			      &c, &errors),
+			 0);
 	assert_int_equal(c.soft_output_bytes, 16 * 1024);
 	assert_int_equal(c.max_per_address, 5);
 	assert_int_equal(c.max_msgs_per_sec, 0);
 	assert_int_equal(c.msg_burst, 5);
-	assert_int_equal(load("max_output_bytes = 64K\nsoft_output_bytes = 128K\nmsg_burst = 0\n",
-			      &c, &errors), -EINVAL);
+	assert_int_equal(
+	    load("max_output_bytes = 64K\nsoft_output_bytes = 128K\nmsg_burst = 0\n", &c, &errors),
+	    -EINVAL);
 	assert_errors(errors, "3: msg_burst = 0 is out of range (1..100000)\n");
 	free(errors);
 	assert_int_equal(load("max_output_bytes = 64K\nsoft_output_bytes = 128K\n", &c, &errors),
@@ -156,16 +159,16 @@ static void test_every_error_with_its_line(void **state)
 			      "listen = 1.2.3.4:70000\n",      /* 10 */
 			      &c, &errors),
 			 -EINVAL);
-	assert_errors(errors,
-		      "1: mode must be one of single-agent, group, not 'lobby'\n"
-		      "2: unknown key 'colour'\n"
-		      "3: max_frame = 10 is out of range (64..9999)\n"
-		      "4: max_queue must be a whole number, not 'many'\n"
-		      "5: 'localhost' is not HOST:PORT\n"
-		      "7: turns is already set on line 6\n"
-		      "8: agent_socket must be an absolute path\n"
-		      "9: handshake_timeout must be a duration in seconds (suffix s, m or h allowed), not '5x'\n"
-		      "10: listen is already set on line 5\n");
+	assert_errors(errors, "1: mode must be one of single-agent, group, not 'lobby'\n"
+			      "2: unknown key 'colour'\n"
+			      "3: max_frame = 10 is out of range (64..9999)\n"
+			      "4: max_queue must be a whole number, not 'many'\n"
+			      "5: 'localhost' is not HOST:PORT\n"
+			      "7: turns is already set on line 6\n"
+			      "8: agent_socket must be an absolute path\n"
+			      "9: handshake_timeout must be a duration in seconds (suffix s, m or "
+			      "h allowed), not '5x'\n"
+			      "10: listen is already set on line 5\n");
 	free(errors);
 }
 
@@ -174,7 +177,8 @@ static void test_syntax_error(void **state)
 	struct config c;
 	char *errors = NULL;
 
-	assert_int_equal(load("mode = group\nthis line has no equals sign\n", &c, &errors), -EINVAL);
+	assert_int_equal(load("mode = group\nthis line has no equals sign\n", &c, &errors),
+			 -EINVAL);
 	assert_errors(errors, "2: expected 'key = value'\n");
 	free(errors);
 }

@@ -114,8 +114,10 @@ static void test_byte_at_a_time(void **state)
 static void test_utf8_split_across_reads(void **state)
 {
 	/* "€" is e2 82 ac; split after each of its bytes in turn. */
-	static const char frame[] = "0013|2|a\xe2\x82\xac" "bc";
-	static const char *const expect[] = { "a\xe2\x82\xac" "bc" };
+	static const char frame[] = "0013|2|a\xe2\x82\xac"
+				    "bc";
+	static const char *const expect[] = { "a\xe2\x82\xac"
+					      "bc" };
 
 	for (size_t step = 1; step <= 9; step++)
 		feed_in_steps(frame, sizeof(frame) - 1, step, expect, 1);

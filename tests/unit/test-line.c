@@ -122,12 +122,9 @@ static void test_encode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_message_lines),
-		cmocka_unit_test(test_commands),
-		cmocka_unit_test(test_partial_and_eof),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_greeting),
-		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_message_lines),   cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_partial_and_eof), cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_greeting),        cmocka_unit_test(test_encode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

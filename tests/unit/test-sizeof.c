@@ -23,9 +23,9 @@
 #include "room.h"
 #include "server.h"
 
-#define CONN_BUDGET 384   /* bytes of struct conn */
+#define CONN_BUDGET   384 /* bytes of struct conn */
 #define MEMBER_BUDGET 96  /* bytes of room.c's struct member */
-#define EVENT_BUDGET 160  /* libevent's struct event, one per conn (its timer) */
+#define EVENT_BUDGET  160 /* libevent's struct event, one per conn (its timer) */
 
 static void test_conn_fits_budget(void **state)
 {
