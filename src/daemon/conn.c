@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * conn.c - one connection: framing, the handshake, commands, held messages, closing.
+ * conn.c - one connection's bytes: framing, output bounds, pausing, closing. The handshake is in
+ * handshake.c, commands in command.c, held messages in held.c.
  *
  * Reading: the read low watermark is always "the bytes the decoder needs next" (7 for a header,
  * then the frame's length), so on_read runs only when it can make progress, and it consumes
@@ -34,7 +35,9 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "auth.h"
+#include "clock.h"
+#include "command.h"
+#include "handshake.h"
 #include "line.h"
 #include "log.h"
 #include "nick.h"
@@ -52,14 +55,7 @@ static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
-
-static time_t now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
+static void hangup_watch(struct conn *c, bool on);
 
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
 		      const char *peer, const struct auth_key *key)
@@ -73,7 +69,7 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->id = ++s->next_id;
 	c->role = role;
 	c->state = CONN_HANDSHAKE;
-	c->since = now_monotonic();
+	c->since = (time_t)fd_clock_seconds();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->timer = evtimer_new(s->base, on_timer, c);
 	if (!c->timer) {
@@ -83,18 +79,10 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	}
 	bufferevent_setcb(bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
-	if (key) {
-		/* The challenge goes out before anything else; the answer is due by the deadline.
-		 */
-		if (auth_new_challenge(c->challenge) < 0) {
-			c->bev = NULL; /* the caller still owns it */
-			conn_free(c);
-			return NULL;
-		}
-		c->key = key;
-		c->state = CONN_CHALLENGE;
-		fd_frame_encode(bufferevent_get_output(bev), FD_FRAME_CHALLENGE, c->challenge,
-				strlen(c->challenge));
+	if (handshake_begin(c, key) < 0) {
+		c->bev = NULL; /* the caller still owns it */
+		conn_free(c);
+		return NULL;
 	}
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, s->config.handshake_timeout);
@@ -121,6 +109,11 @@ bool conn_live(const struct conn *c)
 	return c->state < CONN_CLOSING;
 }
 
+bool conn_attached(const struct conn *c)
+{
+	return c->mode_link == MODE_LINK_ATTACHED;
+}
+
 void conn_set_state(struct conn *c, enum conn_state state)
 {
 	if (c->state == state)
@@ -128,7 +121,7 @@ void conn_set_state(struct conn *c, enum conn_state state)
 	log_debug("conn %llu %s (%s): %s -> %s", (unsigned long long)c->id, c->peer,
 		  c->nick[0] ? c->nick : "-", state_names[c->state], state_names[state]);
 	c->state = state;
-	c->since = now_monotonic();
+	c->since = (time_t)fd_clock_seconds();
 }
 
 void conn_set_timer(struct conn *c, unsigned seconds)
@@ -280,12 +273,18 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 /* The conn is finished with: let the sweep detach and free it. */
 static void conn_lost(struct conn *c)
 {
+	bool was_live = conn_live(c);
+
 	if (c->state == CONN_DEAD)
 		return;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, 0);
+	hangup_watch(c, false);
 	conn_set_state(c, CONN_DEAD);
-	server_conn_closing(c->server, c);
+	if (was_live)
+		server_conn_ended(c->server, c);
+	else
+		server_sweep_soon(c->server);
 }
 
 static void on_linger_read(struct bufferevent *bev, void *arg)
@@ -324,8 +323,6 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 /* Seconds between checks whether a paused peer is still there. */
 #define HANGUP_CHECK_INTERVAL 1
 
-static void hangup_watch(struct conn *c, bool on);
-
 /* A paused peer: has it closed its side (FIN), reset, or failed? */
 static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 {
@@ -342,7 +339,7 @@ static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 		 * receive buffer): read it all up to the EOF, where every whole frame is taken in
 		 * despite the pause, then close as for any EOF.
 		 */
-		c->peer_done = true;
+		c->peer_eof = true;
 		hangup_watch(c, false);
 		bufferevent_enable(c->bev, EV_READ);
 	}
@@ -383,14 +380,14 @@ void conn_close(struct conn *c, const char *why)
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_setcb(c->bev, on_linger_read, on_flushed, on_closing_event, c);
-	server_conn_closing(c->server, c);
+	server_conn_ended(c->server, c);
 	on_flushed(c->bev, c);
 }
 
 void conn_pause(struct conn *c, enum conn_pause why)
 {
 	/* Further bytes stay in the kernel: the sender feels back-pressure. */
-	if (!c->paused && conn_live(c) && !c->peer_done) {
+	if (!c->paused && conn_live(c) && !c->peer_eof) {
 		bufferevent_disable(c->bev, EV_READ);
 		hangup_watch(c, true);
 	}
@@ -412,199 +409,6 @@ void conn_resume(struct conn *c, enum conn_pause why)
 				    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
-void conn_hold(struct conn *c, const struct fd_frame *f)
-{
-	/* Made on first use: most members never hold anything, and idle ones are most of them. */
-	if (!c->held && !(c->held = evbuffer_new())) {
-		conn_fail(c, "server-full", "out of memory");
-		return;
-	}
-	fd_frame_encode(c->held, f->type, f->body, f->len);
-	if (!(c->paused & PAUSE_HELD) &&
-	    evbuffer_get_length(c->held) > c->server->config.max_held_bytes) {
-		conn_pause(c, PAUSE_HELD);
-		log_debug("%s (%s): holding %zu bytes, reading paused", c->peer, c->nick,
-			  evbuffer_get_length(c->held));
-	}
-}
-
-bool conn_has_held(const struct conn *c)
-{
-	return c->held && evbuffer_get_length(c->held) > 0;
-}
-
-bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
-{
-	size_t want;
-
-	if (!c->held || fd_frame_decode(c->held, FD_FRAME_MAX_LEN, body, ret, &want) != 1)
-		return false;
-	if (evbuffer_get_length(c->held) <= c->server->config.max_held_bytes)
-		conn_resume(c, PAUSE_HELD);
-	return true;
-}
-
-void conn_unhold(struct conn *c, const struct fd_frame *f)
-{
-	struct evbuffer *one = evbuffer_new();
-
-	/* Only ever after conn_take_held(), so @held exists; made here should that change. */
-	if (!c->held)
-		c->held = evbuffer_new();
-	if (!one || !c->held) {
-		evbuffer_free(one);
-		return;
-	}
-	if (fd_frame_encode(one, f->type, f->body, f->len) == 0)
-		evbuffer_prepend_buffer(c->held, one);
-	evbuffer_free(one);
-}
-
-void conn_drop_held(struct conn *c)
-{
-	if (c->held)
-		evbuffer_drain(c->held, evbuffer_get_length(c->held));
-	conn_resume(c, PAUSE_HELD);
-}
-
-#define HELLO_FRAME "0020|4|hello notices"
-
-/* The name in c->asked is valid: make it unique and hand the conn to the mode. */
-static void attach(struct conn *c)
-{
-	memcpy(c->nick, c->asked, sizeof(c->nick));
-	server_unique_nick(c->server, c, c->nick);
-	conn_set_timer(c, 0);
-	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
-	c->attached = true;
-	c->server->mode->attach(c);
-	if (c->notices && conn_live(c))
-		c->server->mode->hello(c);
-}
-
-static void on_nickname(struct conn *c, const struct fd_frame *f)
-{
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-
-	if (!fd_nick_valid(f->body, f->len)) {
-		conn_fail(c, "bad-nick",
-			  "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
-		return;
-	}
-	memcpy(c->asked, f->body, f->len + 1);
-	/*
-	 * Our clients send "hello notices" in the same write as the nickname. Taking it now, before
-	 * the mode sees the conn, lets a refusal at the door (queue-full, agent-busy) reach them.
-	 */
-	if (evbuffer_get_length(in) >= sizeof(HELLO_FRAME) - 1) {
-		char next[sizeof(HELLO_FRAME) - 1];
-
-		evbuffer_copyout(in, next, sizeof(next));
-		if (memcmp(next, HELLO_FRAME, sizeof(next)) == 0) {
-			evbuffer_drain(in, sizeof(next));
-			c->notices = true;
-		}
-	}
-	attach(c);
-}
-
-/*
- * A conn refused at accept (server full): its nickname is read, "hello notices" is answered
- * with the refusal, anything else closes it without a word (the peer cannot read notices).
- */
-static void on_refused_frame(struct conn *c, const struct fd_frame *f)
-{
-	if (f->type == FD_FRAME_NICKNAME && !c->asked[0]) {
-		snprintf(c->asked, sizeof(c->asked), "%.*s", (int)f->len, f->body);
-		return;
-	}
-	if (f->type == FD_FRAME_COMMAND && strcmp(f->body, "hello notices") == 0)
-		c->notices = true;
-	conn_fail(c, c->refuse_code, "%s", c->refuse_text);
-}
-
-void conn_start_line(struct conn *c)
-{
-	size_t n = strnlen(c->peer, NICK_MAX);
-
-	c->proto = PROTO_LINE;
-	c->notices = true;
-	bufferevent_setwatermark(c->bev, EV_READ, 1, 0);
-	if (c->refuse_code) {
-		conn_fail(c, c->refuse_code, "%s", c->refuse_text);
-		return;
-	}
-	/* Named "ip:port" until "/nick NAME" (only ever cut short for a long IPv6 address). */
-	memcpy(c->asked, c->peer, n);
-	c->asked[n] = '\0';
-	attach(c);
-}
-
-static void cmd_hello(struct conn *c, const char *arg)
-{
-	if (strcmp(arg, "notices") != 0) {
-		conn_error(c, "bad-command", "hello takes 'notices'");
-		return;
-	}
-	c->notices = true;
-	c->server->mode->hello(c);
-}
-
-/* ping [TOKEN]: answered in order with "pong [TOKEN]"; a barrier for clients and tests. */
-static void cmd_ping(struct conn *c, const char *arg)
-{
-	conn_notice(c, *arg ? "pong %s" : "pong", arg);
-}
-
-static void cmd_quit(struct conn *c, const char *arg)
-{
-	conn_close(c, "quit");
-}
-
-#define ALL_ROLES ((1u << ROLE_CUSTOMER) | (1u << ROLE_AGENT) | (1u << ROLE_MEMBER))
-
-static const struct command common_commands[] = {
-	{ "hello", ALL_ROLES, ARG_REQUIRED, cmd_hello },
-	{ "quit", ALL_ROLES, ARG_NONE, cmd_quit },
-	{ "ping", ALL_ROLES, ARG_OPTIONAL, cmd_ping },
-	{ NULL, 0, ARG_NONE, NULL },
-};
-
-static const struct command *find_command(const struct command *table, const char *name, size_t len)
-{
-	for (; table && table->name; table++)
-		if (strlen(table->name) == len && memcmp(table->name, name, len) == 0)
-			return table;
-	return NULL;
-}
-
-/* "NAME" or "NAME ARG": look NAME up in the common table, then in the mode's. */
-static void on_command(struct conn *c, const struct fd_frame *f)
-{
-	const char *sp = memchr(f->body, ' ', f->len);
-	size_t namelen = sp ? (size_t)(sp - f->body) : f->len;
-	const char *arg = sp ? sp + 1 : "";
-	const struct command *cmd;
-
-	cmd = find_command(common_commands, f->body, namelen);
-	if (!cmd)
-		cmd = find_command(c->server->mode->commands, f->body, namelen);
-	if (!cmd || !(cmd->roles & (1u << c->role))) {
-		conn_error(c, "unknown-command", "'%.*s' is not a command here", (int)namelen,
-			   f->body);
-		return;
-	}
-	if (cmd->arg == ARG_REQUIRED && !*arg) {
-		conn_error(c, "bad-command", "%s needs an argument", cmd->name);
-		return;
-	}
-	if (cmd->arg == ARG_NONE && *arg) {
-		conn_error(c, "bad-command", "%s takes no argument", cmd->name);
-		return;
-	}
-	cmd->run(c, arg);
-}
-
 /* Chat text reaches the log only with log_messages = yes, escaped to one line. */
 static void log_message(struct conn *c, const struct fd_frame *f)
 {
@@ -615,44 +419,10 @@ static void log_message(struct conn *c, const struct fd_frame *f)
 			 log_escape(f->body, f->len, text, sizeof(text)));
 }
 
-/*
- * A peer that was challenged speaks our protocol, so it is told why it failed even though it
- * could not have asked for notices yet.
- */
-static void fail_auth(struct conn *c, const char *why)
-{
-	c->notices = true;
-	conn_fail(c, "auth-failed", "%s", why);
-}
-
-static void on_response(struct conn *c, const struct fd_frame *f)
-{
-	if (f->type != FD_FRAME_RESPONSE) {
-		fail_auth(c, "answer the challenge (a type 8 frame) first");
-		return;
-	}
-	if (!auth_check(c->key->bytes, c->key->len, c->challenge, f->body, f->len)) {
-		fail_auth(c, "wrong answer to the challenge");
-		return;
-	}
-	c->key = NULL;
-	conn_set_state(c, CONN_HANDSHAKE);
-}
-
 static void on_frame(struct conn *c, const struct fd_frame *f)
 {
-	if (c->state == CONN_CHALLENGE) {
-		on_response(c, f);
-		return;
-	}
-	if (c->state == CONN_HANDSHAKE) {
-		if (c->refuse_code)
-			on_refused_frame(c, f);
-		else if (f->type != FD_FRAME_NICKNAME)
-			conn_fail(c, "expected-nickname",
-				  "the first frame must be a nickname (type 1)");
-		else
-			on_nickname(c, f);
+	if (c->state < CONN_QUEUED) {
+		handshake_frame(c, f);
 		return;
 	}
 	switch (f->type) {
@@ -661,7 +431,7 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 		c->server->mode->message(c, f);
 		break;
 	case FD_FRAME_COMMAND:
-		on_command(c, f);
+		command_run(c, f);
 		break;
 	case FD_FRAME_NICKNAME:
 		conn_error(c, "bad-nick", "the nickname is already set");
@@ -742,24 +512,17 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 	switch (c->state) {
 	case CONN_CHALLENGE:
-		fail_auth(c, "no answer to the challenge in time");
-		break;
 	case CONN_HANDSHAKE:
-		if (c->refuse_code) {
-			conn_fail(c, c->refuse_code, "%s", c->refuse_text);
-			break;
-		}
-		conn_fail(c, "timeout", "no nickname within %u seconds",
-			  c->server->config.handshake_timeout);
+		handshake_expired(c);
 		break;
-	case CONN_QUEUED:
 	case CONN_ACTIVE:
+		/* Only the mode arms a deadline on an attached conn: the desk's idle timeout. */
 		conn_fail(c, "timeout", "idle for too long");
 		break;
 	case CONN_CLOSING:
 		conn_lost(c);
 		break;
-	case CONN_DEAD:
+	default:
 		break;
 	}
 }

@@ -9,10 +9,10 @@
  * A conn speaks the framed protocol or, from a line listener (group mode), the line protocol
  * of line.h; either way input becomes struct fd_frame and output is encoded for the peer here.
  *
- * Lifetime: conn_new() -> HANDSHAKE -> (mode states) -> CLOSING -> DEAD -> freed by the server's
- * sweep. conn_close() never frees: it stops reading, flushes what is queued for the peer and
- * marks the conn; the mode hears about it from the sweep, outside any callback or broadcast
- * loop, so no code ever runs on freed memory.
+ * Lifetime: conn_new() -> [CHALLENGE] -> HANDSHAKE (handshake.c) -> the mode's states -> CLOSING
+ * -> DEAD -> freed by the server's sweep. conn_close() never frees: it stops reading, flushes what
+ * is queued for the peer and marks the conn; the mode hears about it from the sweep, outside any
+ * callback or broadcast loop, so no code ever runs on freed memory.
  */
 #ifndef FRONTDESK_CONN_H
 #define FRONTDESK_CONN_H
@@ -30,11 +30,16 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 
+#include "held.h"
 #include "nick.h"
 
 /* Nicknames follow the shared rule in nick.h. */
 #define NICK_MAX FD_NICK_MAX
 
+/*
+ * Where a connection is in its life. A customer is challenged (keyed listener), handshaking,
+ * queued or active, then closing, then dead; an agent or a member skips "queued".
+ */
 enum conn_state {
 	CONN_CHALLENGE, /* keyed listener: waiting for the answer to our challenge */
 	CONN_HANDSHAKE, /* waiting for the nickname */
@@ -42,6 +47,17 @@ enum conn_state {
 	CONN_ACTIVE,    /* the served customer, the agent, or a group member */
 	CONN_CLOSING,   /* flushing its last output; reads nothing more */
 	CONN_DEAD,      /* done; the sweep frees it */
+};
+
+/*
+ * Where a connection stands with the mode (desk or room). Not folded into the state: a conn
+ * that is CLOSING or DEAD may or may not still have to be told to the mode, and the mode must
+ * hear of each attached conn's end exactly once.
+ */
+enum conn_mode_link {
+	MODE_LINK_NONE,     /* never attached (handshake, or refused) */
+	MODE_LINK_ATTACHED, /* the mode knows it; it must hear of its end */
+	MODE_LINK_DETACHED, /* ...and has */
 };
 
 enum conn_role {
@@ -69,20 +85,24 @@ struct conn {
 	struct event *hangup; /* hang-up check while reading is paused */
 	uint64_t id;
 	enum conn_state state;
+	enum conn_mode_link mode_link;
 	enum conn_role role;
 	enum conn_proto proto;
 	bool notices;    /* sent "hello notices": may receive type 3 frames */
 	unsigned paused; /* enum conn_pause bits: reading is disabled while any is set */
-	bool attached;   /* the mode knows this conn; it must hear of its end */
-	bool detached;   /* ...and has */
-	bool gone;       /* moved to server->gone */
-	bool linked;     /* on the mode's list (@link) */
-	bool peer_done;  /* a paused peer sent FIN: read to EOF despite the pause */
-	bool greeted;    /* line protocol: the first line has been read */
+	/*
+	 * Flags that are not states. @queued_link: on the desk's line (@link); kept because the
+	 * desk must know it in O(1) when the conn has already become CLOSING. @peer_eof: the
+	 * peer finished sending (input direction only; it may still be reading, in any state).
+	 * @greeted: line protocol, the first line has been read.
+	 */
+	bool queued_link;
+	bool peer_eof;
+	bool greeted;
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
-	time_t since;    /* when it entered its current state */
+	time_t since;    /* when it entered its current state (monotonic seconds) */
 	char nick[NICK_MAX + 1];
 	char asked[NICK_MAX + 1];   /* the nickname asked for, before server_unique_nick() */
 	char peer[64];              /* "ip:port" or "agent socket" */
@@ -102,10 +122,9 @@ TAILQ_HEAD(conn_list, conn);
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
 		      const char *peer, const struct auth_key *key);
 void conn_free(struct conn *c);
-/* conn_start_line() - a line-protocol peer: no handshake, named by its address, attached now. */
-void conn_start_line(struct conn *c);
-
 bool conn_live(const struct conn *c);
+/* conn_attached() - the mode knows @c and has not yet been told of its end. */
+bool conn_attached(const struct conn *c);
 void conn_set_state(struct conn *c, enum conn_state state);
 
 /* Output. Each checks the output bound first; a peer past it is closed as a slow consumer. */
@@ -129,15 +148,6 @@ void conn_close(struct conn *c, const char *why);
 /* conn_pause()/conn_resume() - add or clear one reason to stop reading this peer. */
 void conn_pause(struct conn *c, enum conn_pause why);
 void conn_resume(struct conn *c, enum conn_pause why);
-
-/* Held messages: accepted from this peer, not yet relayed. Reading pauses past the bound. */
-void conn_hold(struct conn *c, const struct fd_frame *f);
-bool conn_has_held(const struct conn *c);
-/* conn_take_held() - the oldest held message into @body; false when none. */
-bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
-/* conn_unhold() - put @f (just taken) back at the front, when it could not be delivered. */
-void conn_unhold(struct conn *c, const struct fd_frame *f);
-void conn_drop_held(struct conn *c);
 
 /* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */
 void conn_set_timer(struct conn *c, unsigned seconds);

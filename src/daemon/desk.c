@@ -24,6 +24,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 
@@ -267,7 +268,7 @@ static void serve(struct desk *d, struct conn *c)
 static void unlink_queued(struct desk *d, struct conn *c)
 {
 	TAILQ_REMOVE(&d->queue, c, link);
-	c->linked = false;
+	c->queued_link = false;
 	d->nqueued--;
 }
 
@@ -327,7 +328,7 @@ static void attach_customer(struct desk *d, struct conn *c)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&d->queue, c, link);
-	c->linked = true;
+	c->queued_link = true;
 	d->nqueued++;
 	conn_set_state(c, CONN_QUEUED);
 	log_info("%s (%s) waits in line at position %u", c->nick, c->peer, d->nqueued);
@@ -422,7 +423,7 @@ static void desk_detach(struct conn *c)
 		serve_next(d);
 		return;
 	}
-	if (c->linked) {
+	if (c->queued_link) {
 		unsigned pos = queue_position(d, c);
 
 		unlink_queued(d, c);
@@ -451,14 +452,12 @@ static void cmd_next(struct conn *c, const char *arg)
 static void cmd_queue(struct conn *c, const char *arg)
 {
 	struct desk *d = c->server->desk;
-	struct timespec now;
+	double now = fd_clock_seconds();
 	unsigned pos = 0;
 	struct conn *q;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	TAILQ_FOREACH (q, &d->queue, link)
-		conn_notice(c, "waiting %u %s %lld", ++pos, q->nick,
-			    (long long)(now.tv_sec - q->since));
+		conn_notice(c, "waiting %u %s %lld", ++pos, q->nick, (long long)(now - q->since));
 	conn_notice(c, "queue %u", d->nqueued);
 }
 

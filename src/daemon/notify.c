@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* How often the status line is recomputed (it is sent only when it changed). */
@@ -129,17 +130,14 @@ void notify_ready(struct notify *n)
 
 void notify_reloading(struct notify *n)
 {
-	struct timespec ts;
 	char msg[sizeof(n->last) + 64];
 
 	if (!n || !n->enabled)
 		return;
 	/* systemd 253+ (Type=notify-reload) matches the reload by this timestamp. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(n->last, sizeof(n->last), "reloading the configuration");
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=%s",
-		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000,
-		 n->last);
+		 (unsigned long long)fd_clock_usec(), n->last);
 	send_state(n, msg);
 }
 

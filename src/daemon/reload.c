@@ -138,7 +138,7 @@ static void tell_turns(struct server *s)
 	/* A notice can drop a slow consumer, which moves it to s->gone: take next first. */
 	for (c = TAILQ_FIRST(&s->conns); c; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->attached && conn_live(c))
+		if (conn_attached(c) && conn_live(c))
 			conn_notice(c, "turns %s",
 				    s->config.turns == TURNS_STRICT ? "strict" : "free");
 	}

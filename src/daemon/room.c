@@ -34,6 +34,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "line.h"
 #include "log.h"
 #include "nick.h"
@@ -65,14 +66,6 @@ struct room {
 	struct evbuffer *line;        /* the current broadcast, encoded as a line */
 	char frame[FD_FRAME_MAX_LEN]; /* the current broadcast, encoded as a frame */
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct member *member_of(const struct conn *c)
 {
@@ -132,7 +125,7 @@ static void broadcast(struct room *r, struct conn *from, const char *text, size_
 static bool take_token(struct member *m)
 {
 	const struct config *cfg = &m->room->server->config;
-	double now = now_seconds();
+	double now = fd_clock_seconds();
 
 	if (!cfg->max_msgs_per_sec)
 		return true;
@@ -170,7 +163,7 @@ static void flood_trip(struct member *m)
 {
 	const struct config *cfg = &m->room->server->config;
 	struct conn *c = m->conn;
-	double now = now_seconds();
+	double now = fd_clock_seconds();
 
 	if (now - m->last_trip > FLOOD_FORGET)
 		m->strikes = 0;
@@ -234,7 +227,7 @@ static void room_attach(struct conn *c)
 	m->room = r;
 	m->conn = c;
 	m->tokens = c->server->config.msg_burst;
-	m->refilled = now_seconds();
+	m->refilled = fd_clock_seconds();
 	c->mode_data = m;
 	TAILQ_INSERT_TAIL(&r->members, m, entry);
 	r->nmembers++;

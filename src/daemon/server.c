@@ -30,6 +30,7 @@
 
 #include "activation.h"
 #include "desk.h"
+#include "handshake.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
@@ -64,8 +65,8 @@ static const char *role_name(enum conn_role role)
 
 void server_detach(struct conn *c)
 {
-	if (c->attached && !c->detached && !conn_live(c)) {
-		c->detached = true;
+	if (conn_attached(c) && !conn_live(c)) {
+		c->mode_link = MODE_LINK_DETACHED;
 		c->server->mode->detach(c);
 	}
 }
@@ -103,19 +104,21 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		event_base_loopexit(s->base, NULL);
 }
 
-void server_conn_closing(struct server *s, struct conn *c)
+void server_sweep_soon(struct server *s)
 {
-	if (!c->gone) {
-		c->gone = true;
-		TAILQ_REMOVE(&s->conns, c, entry);
-		TAILQ_INSERT_TAIL(&s->gone, c, entry);
-		s->nconns--;
-		if (c->refuse_code)
-			s->nrefusing--;
-		if (c->role == ROLE_AGENT)
-			s->nagents--;
-	}
 	event_active(s->sweep, EV_READ, 0);
+}
+
+void server_conn_ended(struct server *s, struct conn *c)
+{
+	TAILQ_REMOVE(&s->conns, c, entry);
+	TAILQ_INSERT_TAIL(&s->gone, c, entry);
+	s->nconns--;
+	if (c->refuse_code)
+		s->nrefusing--;
+	if (c->role == ROLE_AGENT)
+		s->nagents--;
+	server_sweep_soon(s);
 }
 
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
@@ -212,7 +215,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		s->nrefusing++;
 	}
 	if (l->proto == PROTO_LINE)
-		conn_start_line(c);
+		handshake_line(c);
 }
 
 struct conn *server_find_nick(struct server *s, const char *nick)
@@ -220,7 +223,7 @@ struct conn *server_find_nick(struct server *s, const char *nick)
 	struct conn *c;
 
 	TAILQ_FOREACH (c, &s->conns, entry)
-		if (c->attached && conn_live(c) && strcmp(c->nick, nick) == 0)
+		if (conn_attached(c) && conn_live(c) && strcmp(c->nick, nick) == 0)
 			return c;
 	return NULL;
 }
@@ -236,7 +239,7 @@ static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 	if (c && c != self)
 		return true;
 	TAILQ_FOREACH (c, &s->gone, entry)
-		if (c != self && c->attached && !c->detached && strcmp(c->nick, nick) == 0)
+		if (c != self && conn_attached(c) && strcmp(c->nick, nick) == 0)
 			return true;
 	return false;
 }

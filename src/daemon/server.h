@@ -16,6 +16,7 @@
 #include <frontdesk/frame.h>
 
 #include "auth.h"
+#include "command.h"
 #include "config.h"
 #include "conn.h"
 
@@ -27,20 +28,6 @@ struct desk;
 struct notify;
 struct room;
 struct sockaddr;
-
-enum command_arg {
-	ARG_NONE,
-	ARG_OPTIONAL,
-	ARG_REQUIRED,
-};
-
-/* A command a peer can send as a type 4 frame, e.g. "kick bob". */
-struct command {
-	const char *name;
-	unsigned roles;       /* bit mask of 1 << enum conn_role */
-	enum command_arg arg; /* the rest of the body after the name and a space */
-	void (*run)(struct conn *c, const char *arg);
-};
 
 /* What a mode implements. Every hook gets a live conn, except detach. */
 struct mode_ops {
@@ -111,8 +98,10 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
  * Only for a command handler acting on another conn (next, kick), never inside a loop over conns.
  */
 void server_detach(struct conn *c);
-/* server_conn_closing() - called by conn.c when a conn starts closing or dies. */
-void server_conn_closing(struct server *s, struct conn *c);
+/* server_conn_ended() - conn.c: @c stopped being live (closing or dead); move it to @gone. */
+void server_conn_ended(struct server *s, struct conn *c);
+/* server_sweep_soon() - conn.c: a conn on @gone died; free it from the loop. */
+void server_sweep_soon(struct server *s);
 
 /* server_find_nick() - a live attached conn with that nickname, or NULL. */
 struct conn *server_find_nick(struct server *s, const char *nick);

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * handshake.c - from accept to attached (see handshake.h).
+ *
+ * Order on a framed conn: [challenge -> response] -> nickname [-> "hello notices"] -> the mode
+ * attaches it. The deadline (handshake_timeout) covers all of it; conn.c arms it at accept.
+ * A conn accepted only to be refused (the server is full) still has its nickname read, so
+ * that a client that asks for notices can be told why before it is closed.
+ */
+#include "handshake.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "auth.h"
+#include "conn.h"
+#include "log.h"
+#include "nick.h"
+#include "server.h"
+
+#define HELLO_FRAME "0020|4|hello notices"
+
+int handshake_begin(struct conn *c, const struct auth_key *key)
+{
+	if (!key)
+		return 0;
+	if (auth_new_challenge(c->challenge) < 0)
+		return -EIO;
+	/* The challenge goes out before anything else; the answer is due by the deadline. */
+	c->key = key;
+	conn_set_state(c, CONN_CHALLENGE);
+	return fd_frame_encode(bufferevent_get_output(c->bev), FD_FRAME_CHALLENGE, c->challenge,
+			       strlen(c->challenge));
+}
+
+/* The name in c->asked is valid: make it unique and hand the conn to the mode. */
+static void attach(struct conn *c)
+{
+	memcpy(c->nick, c->asked, sizeof(c->nick));
+	server_unique_nick(c->server, c, c->nick);
+	conn_set_timer(c, 0);
+	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
+	c->mode_link = MODE_LINK_ATTACHED;
+	c->server->mode->attach(c);
+	if (c->notices && conn_live(c))
+		c->server->mode->hello(c);
+}
+
+static void on_nickname(struct conn *c, const struct fd_frame *f)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (!fd_nick_valid(f->body, f->len)) {
+		conn_fail(c, "bad-nick",
+			  "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
+		return;
+	}
+	memcpy(c->asked, f->body, f->len + 1);
+	/*
+	 * Our clients send "hello notices" in the same write as the nickname. Taking it now, before
+	 * the mode sees the conn, lets a refusal at the door (queue-full, agent-busy) reach them.
+	 */
+	if (evbuffer_get_length(in) >= sizeof(HELLO_FRAME) - 1) {
+		char next[sizeof(HELLO_FRAME) - 1];
+
+		evbuffer_copyout(in, next, sizeof(next));
+		if (memcmp(next, HELLO_FRAME, sizeof(next)) == 0) {
+			evbuffer_drain(in, sizeof(next));
+			c->notices = true;
+		}
+	}
+	attach(c);
+}
+
+/*
+ * A conn refused at accept (server full): its nickname is read, "hello notices" is answered
+ * with the refusal, anything else closes it without a word (the peer cannot read notices).
+ */
+static void on_refused_frame(struct conn *c, const struct fd_frame *f)
+{
+	if (f->type == FD_FRAME_NICKNAME && !c->asked[0]) {
+		snprintf(c->asked, sizeof(c->asked), "%.*s", (int)f->len, f->body);
+		return;
+	}
+	if (f->type == FD_FRAME_COMMAND && strcmp(f->body, "hello notices") == 0)
+		c->notices = true;
+	conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+}
+
+/*
+ * A peer that was challenged speaks our protocol, so it is told why it failed even though it
+ * could not have asked for notices yet.
+ */
+static void fail_auth(struct conn *c, const char *why)
+{
+	c->notices = true;
+	conn_fail(c, "auth-failed", "%s", why);
+}
+
+static void on_response(struct conn *c, const struct fd_frame *f)
+{
+	if (f->type != FD_FRAME_RESPONSE) {
+		fail_auth(c, "answer the challenge (a type 8 frame) first");
+		return;
+	}
+	if (!auth_check(c->key->bytes, c->key->len, c->challenge, f->body, f->len)) {
+		fail_auth(c, "wrong answer to the challenge");
+		return;
+	}
+	c->key = NULL;
+	conn_set_state(c, CONN_HANDSHAKE);
+}
+
+void handshake_frame(struct conn *c, const struct fd_frame *f)
+{
+	if (c->state == CONN_CHALLENGE)
+		on_response(c, f);
+	else if (c->refuse_code)
+		on_refused_frame(c, f);
+	else if (f->type != FD_FRAME_NICKNAME)
+		conn_fail(c, "expected-nickname", "the first frame must be a nickname (type 1)");
+	else
+		on_nickname(c, f);
+}
+
+void handshake_expired(struct conn *c)
+{
+	if (c->state == CONN_CHALLENGE)
+		fail_auth(c, "no answer to the challenge in time");
+	else if (c->refuse_code)
+		conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+	else
+		conn_fail(c, "timeout", "no nickname within %u seconds",
+			  c->server->config.handshake_timeout);
+}
+
+void handshake_line(struct conn *c)
+{
+	size_t n = strnlen(c->peer, NICK_MAX);
+
+	c->proto = PROTO_LINE;
+	c->notices = true;
+	bufferevent_setwatermark(c->bev, EV_READ, 1, 0);
+	if (c->refuse_code) {
+		conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+		return;
+	}
+	/* Named "ip:port" until "/nick NAME" (only ever cut short for a long IPv6 address). */
+	memcpy(c->asked, c->peer, n);
+	c->asked[n] = '\0';
+	attach(c);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * handshake.h - a connection's way in: the key challenge (protocol section 6), the nickname,
+ * "hello notices", a refusal at the door, and the hand-over to the mode.
+ *
+ * A framed conn starts in CONN_CHALLENGE (keyed listener) or CONN_HANDSHAKE; every frame it
+ * sends before it is attached comes here. A line conn has no handshake: it is named by its
+ * address and attached at once.
+ */
+#ifndef FRONTDESK_HANDSHAKE_H
+#define FRONTDESK_HANDSHAKE_H
+
+#include <frontdesk/frame.h>
+
+struct auth_key;
+struct conn;
+
+/* handshake_begin() - queue the challenge for a keyed listener. Return 0 or a negative errno. */
+int handshake_begin(struct conn *c, const struct auth_key *key);
+/* handshake_frame() - a frame from a conn that is not attached yet. */
+void handshake_frame(struct conn *c, const struct fd_frame *f);
+/* handshake_expired() - the handshake deadline passed: say why, and close. */
+void handshake_expired(struct conn *c);
+/* handshake_line() - a line-protocol peer: told of a refusal, or named "ip:port" and attached. */
+void handshake_line(struct conn *c);
+
+#endif

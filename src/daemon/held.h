@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * held.h - messages a peer sent that were accepted but not yet relayed (waiting in line, no
+ * agent, not its turn, over its rate). They are the conn's, encoded as type 2 frames in
+ * conn->held, oldest first; past max_held_bytes the peer's reading pauses (PAUSE_HELD), so
+ * further bytes stay in the kernel and the sender feels back-pressure.
+ */
+#ifndef FRONTDESK_HELD_H
+#define FRONTDESK_HELD_H
+
+#include <stdbool.h>
+
+#include <frontdesk/frame.h>
+
+struct conn;
+
+/* conn_hold() - keep @f after what is already held. Return 0, or -ENOMEM (the conn is failed). */
+int conn_hold(struct conn *c, const struct fd_frame *f);
+bool conn_has_held(const struct conn *c);
+/* conn_take_held() - the oldest held message into @body; false when none. */
+bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
+/* conn_unhold() - put @f (just taken) back at the front, when it could not be delivered. */
+void conn_unhold(struct conn *c, const struct fd_frame *f);
+void conn_drop_held(struct conn *c);
+
+#endif
