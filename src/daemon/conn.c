@@ -187,16 +187,34 @@ int conn_send_encoded(struct conn *c, const void *data, size_t len)
 	return 0;
 }
 
+bool conn_output_busy(struct conn *c)
+{
+	unsigned low = c->server->config.soft_output_bytes / 2;
+
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) <= low)
+		return false;
+	c->wants_drain = true;
+	bufferevent_setwatermark(c->bev, EV_WRITE, low, 0);
+	return true;
+}
+
 /* The output has drained to the write low watermark. */
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	size_t unsent = evbuffer_get_length(bufferevent_get_output(bev));
 
-	if (!(c->paused & PAUSE_OUTPUT) || unsent > c->server->config.soft_output_bytes / 2)
+	if (unsent > c->server->config.soft_output_bytes / 2)
+		return;
+	if (!(c->paused & PAUSE_OUTPUT) && !c->wants_drain)
 		return;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
 	conn_resume(c, PAUSE_OUTPUT);
+	if (c->wants_drain && conn_live(c)) {
+		c->wants_drain = false;
+		if (c->server->mode->drained)
+			c->server->mode->drained(c);
+	}
 }
 
 int conn_send_message(struct conn *c, const char *text, size_t len)
@@ -455,11 +473,18 @@ static void read_input(struct conn *c, bool at_eof)
 		size_t want;
 		int r;
 
+		unsigned limit = c->partial_limit ? c->partial_limit : s->config.max_frame;
+
 		if (c->proto == PROTO_LINE)
-			r = line_decode(in, s->config.max_frame - FD_FRAME_HEADER_LEN, at_eof,
-					s->body, &f, &want);
+			r = line_decode(in, limit - FD_FRAME_HEADER_LEN, at_eof, s->body, &f,
+					&want);
 		else
-			r = fd_frame_decode(in, s->config.max_frame, s->body, &f, &want);
+			r = fd_frame_decode(in, limit, s->body, &f, &want);
+		/*
+		 * A frame is read under the max_frame in force when its first bytes arrived: a
+		 * reload that lowers it applies from the next frame on, never to one half received.
+		 */
+		c->partial_limit = r == 0 && evbuffer_get_length(in) ? (uint16_t)limit : 0;
 		if (r == 0) {
 			bufferevent_setwatermark(bev, EV_READ, want, 0);
 			return;

@@ -88,8 +88,9 @@ struct conn {
 	enum conn_mode_link mode_link;
 	enum conn_role role;
 	enum conn_proto proto;
-	bool notices;    /* sent "hello notices": may receive type 3 frames */
-	unsigned paused; /* enum conn_pause bits: reading is disabled while any is set */
+	uint16_t partial_limit; /* max_frame for the frame being received; 0: none begun */
+	bool notices;           /* sent "hello notices": may receive type 3 frames */
+	unsigned paused;        /* enum conn_pause bits: reading is disabled while any is set */
 	/*
 	 * Flags that are not states. @queued_link: on the desk's line (@link); kept because the
 	 * desk must know it in O(1) when the conn has already become CLOSING. @peer_eof: the
@@ -99,6 +100,7 @@ struct conn {
 	bool queued_link;
 	bool peer_eof;
 	bool greeted;
+	bool wants_drain; /* conn_output_busy() said yes: the mode waits for the drained hook */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
@@ -135,6 +137,12 @@ int conn_send_message(struct conn *c, const char *text, size_t len);
  * until its output drains to half of that; past max_output_bytes it is dropped.
  */
 int conn_send_encoded(struct conn *c, const void *data, size_t len);
+/*
+ * conn_output_busy() - whether @c has more than half of soft_output_bytes unsent. When it has,
+ * the mode's drained hook runs once it is down to that: a producer that paces itself by this
+ * never pushes a peer towards max_output_bytes on its own (the desk's replays and relays).
+ */
+bool conn_output_busy(struct conn *c);
 void conn_notice(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* conn_error() - "error CODE -- text" without closing (not-your-turn, no-customer, ...). */
 void conn_error(struct conn *c, const char *code, const char *fmt, ...)

@@ -39,7 +39,8 @@ struct desk {
 	struct conn *active;
 	struct conn_list queue;
 	unsigned nqueued;
-	enum turn turn;
+	enum turn turn;  /* whose turn it is (kept up in free turns too: who spoke last) */
+	bool was_strict; /* the turn rule in force before the latest reload */
 	/*
 	 * Strict turns: the customer's last relayed message until the agent answers it. An agent
 	 * that drops and reattaches gets it again, so a question is never lost with a dead agent.
@@ -54,6 +55,12 @@ struct desk {
 	struct event *pump; /* desk_pump() on the next loop turn */
 };
 
+/*
+ * Customers listed by one "queue" answer. Each line is at most ~170 bytes (a 32-character name
+ * of 4-byte characters), so 50 of them stay under 9 KiB.
+ */
+#define QUEUE_LIST_MAX 50
+
 /* How much of conversations that ended with no agent the desk keeps for the next one. */
 #define OFFLINE_MAX (1024 * 1024)
 
@@ -67,10 +74,15 @@ static bool agent_here(const struct desk *d)
 	return d->agent && conn_live(d->agent);
 }
 
+/*
+ * The active customer's idle deadline runs only while an agent is attached: with nobody to
+ * answer, silence is not the customer's fault, and the line keeps its places (overnight too).
+ */
 static void arm_idle(struct desk *d)
 {
 	if (d->active)
-		conn_set_timer(d->active, d->server->config.customer_idle_timeout);
+		conn_set_timer(d->active,
+			       agent_here(d) ? d->server->config.customer_idle_timeout : 0);
 }
 
 static void tell_agent_queue(struct desk *d)
@@ -144,7 +156,8 @@ static void replay_offline(struct desk *d)
 	size_t want;
 	bool replayed = false;
 
-	while (agent_here(d) &&
+	/* Paced by the agent's output: up to a megabyte may wait here, as much as it can take. */
+	while (agent_here(d) && !conn_output_busy(d->agent) &&
 	       fd_frame_decode(d->offline, FD_FRAME_MAX_LEN, body, &f, &want) == 1) {
 		if (f.type == FD_FRAME_NOTICE)
 			conn_notice(d->agent, "%s", f.body);
@@ -153,7 +166,8 @@ static void replay_offline(struct desk *d)
 		replayed = true;
 	}
 	/* The replay ended with "customer-left": say again who is being served now. */
-	if (replayed && agent_here(d) && d->active && conn_live(d->active))
+	if (replayed && evbuffer_get_length(d->offline) == 0 && agent_here(d) && d->active &&
+	    conn_live(d->active))
 		conn_notice(d->agent, "customer %s", d->active->nick);
 }
 
@@ -166,6 +180,9 @@ static void desk_pump(struct desk *d)
 
 	if (agent_here(d))
 		replay_offline(d);
+	/* Earlier conversations go first, whole; the drained hook brings us back for the rest. */
+	if (evbuffer_get_length(d->offline) > 0)
+		return;
 	if (d->resend_unanswered && d->active && agent_here(d) &&
 	    evbuffer_get_length(d->unanswered) > 0) {
 		conn_send_message(d->agent, (const char *)evbuffer_pullup(d->unanswered, -1),
@@ -176,7 +193,7 @@ static void desk_pump(struct desk *d)
 		moved = false;
 		if (!d->active || !conn_live(d->active) || !agent_here(d))
 			return;
-		if ((!strict(d) || d->turn == TURN_CUSTOMER) &&
+		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
 			if (conn_send_message(d->agent, f.body, f.len) < 0) {
 				/* The agent was just dropped (slow consumer): keep it for the next.
@@ -184,10 +201,12 @@ static void desk_pump(struct desk *d)
 				conn_unhold(d->active, &f);
 				return;
 			}
+			/* Kept in free turns too, so a switch to strict turns knows whose turn it
+			 * is. */
+			d->turn = TURN_AGENT;
 			if (strict(d)) {
 				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
 				evbuffer_add(d->unanswered, f.body, f.len);
-				d->turn = TURN_AGENT;
 				tell_turn(d);
 			}
 			moved = true;
@@ -197,9 +216,9 @@ static void desk_pump(struct desk *d)
 		if ((!strict(d) || d->turn == TURN_AGENT) &&
 		    conn_take_held(d->agent, s->held_body, &f)) {
 			conn_send_message(d->active, f.body, f.len);
+			d->turn = TURN_CUSTOMER;
 			if (strict(d)) {
 				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
-				d->turn = TURN_CUSTOMER;
 				tell_turn(d);
 			}
 			moved = true;
@@ -302,6 +321,7 @@ static void attach_agent(struct desk *d, struct conn *c)
 	}
 	d->agent = c;
 	conn_set_state(c, CONN_ACTIVE);
+	arm_idle(d);
 	if (d->active) {
 		conn_notice(d->active, "agent-online %s", c->nick);
 		conn_notice(d->active, "serving %s", c->nick);
@@ -393,6 +413,7 @@ static void desk_detach(struct conn *c)
 
 	if (c == d->agent) {
 		d->agent = NULL;
+		arm_idle(d); /* stopped: nobody is there to answer */
 		log_info("agent %s left", c->nick);
 		if (d->active && conn_live(d->active))
 			conn_notice(d->active, "agent-offline");
@@ -403,15 +424,19 @@ static void desk_detach(struct conn *c)
 	if (c == d->active) {
 		struct fd_frame f;
 
-		/* Messages the customer sent before leaving were accepted: deliver them, now or
-		 * to the next agent. */
-		if (agent_here(d)) {
-			while (conn_take_held(c, d->server->held_body, &f))
-				conn_send_message(d->agent, f.body, f.len);
-			conn_notice(d->agent, "customer-left %s", c->nick);
-		} else {
-			keep_offline(d, c);
+		/*
+		 * Messages the customer sent before leaving were accepted: deliver them, now or to
+		 * the next agent. An agent dropped during the hand-over (past its output bound)
+		 * leaves the rest, and the one that failed, for the next agent.
+		 */
+		while (agent_here(d) && conn_take_held(c, d->server->held_body, &f)) {
+			if (conn_send_message(d->agent, f.body, f.len) < 0)
+				conn_unhold(c, &f);
 		}
+		if (agent_here(d))
+			conn_notice(d->agent, "customer-left %s", c->nick);
+		else
+			keep_offline(d, c);
 		/* Replies the agent wrote to this customer must not reach the next one. */
 		if (agent_here(d) && conn_has_held(d->agent)) {
 			conn_drop_held(d->agent);
@@ -448,7 +473,12 @@ static void cmd_next(struct conn *c, const char *arg)
 	server_detach(d->active);
 }
 
-/* queue: "waiting POS NAME SECONDS" for each waiting customer, then "queue N". */
+/*
+ * queue: "waiting POS NAME SECONDS" for the first QUEUE_LIST_MAX waiting customers, then
+ * "waiting-more K" for the rest, then "queue N". Bounded, so the answer fits every allowed
+ * max_output_bytes (16 KiB at least) however long the line: a long line must not get the agent
+ * dropped as a slow consumer for asking.
+ */
 static void cmd_queue(struct conn *c, const char *arg)
 {
 	struct desk *d = c->server->desk;
@@ -456,8 +486,13 @@ static void cmd_queue(struct conn *c, const char *arg)
 	unsigned pos = 0;
 	struct conn *q;
 
-	TAILQ_FOREACH (q, &d->queue, link)
+	TAILQ_FOREACH (q, &d->queue, link) {
+		if (pos == QUEUE_LIST_MAX)
+			break;
 		conn_notice(c, "waiting %u %s %lld", ++pos, q->nick, (long long)(now - q->since));
+	}
+	if (d->nqueued > pos)
+		conn_notice(c, "waiting-more %u", d->nqueued - pos);
 	conn_notice(c, "queue %u", d->nqueued);
 }
 
@@ -493,14 +528,35 @@ static const struct command desk_commands[] = {
 	{ NULL, 0, ARG_NONE, NULL },
 };
 
-/* A reload switched strict turns off: what waited for a turn may go now. */
+/* The agent took in what was sent: relay (and replay) more. */
+static void desk_drained(struct conn *c)
+{
+	if (c == c->server->desk->agent)
+		desk_pump(c->server->desk);
+}
+
+/* A reload changed live keys: the turn rule may have changed either way. */
 static void desk_reconfigured(struct server *s)
 {
-	desk_pump_soon(s->desk);
+	struct desk *d = s->desk;
+
+	if (strict(d) && !d->was_strict) {
+		/*
+		 * Free to strict: the turn is the side that did not speak last (kept up in free
+		 * turns too). No question is on record as unanswered from the free-turn chat.
+		 */
+		evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+		d->resend_unanswered = false;
+		tell_turn(d);
+	}
+	d->was_strict = strict(d);
+	/* Switched to free turns: what waited for a turn may go now. */
+	desk_pump_soon(d);
 }
 
 const struct mode_ops desk_ops = {
 	.reconfigured = desk_reconfigured,
+	.drained = desk_drained,
 	.attach = desk_attach,
 	.hello = desk_hello,
 	.message = desk_message,
@@ -516,6 +572,7 @@ int desk_new(struct server *s, struct desk **ret)
 	if (!d)
 		return -ENOMEM;
 	d->server = s;
+	d->was_strict = strict(d);
 	TAILQ_INIT(&d->queue);
 	d->unanswered = evbuffer_new();
 	d->offline = evbuffer_new();

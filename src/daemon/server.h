@@ -43,6 +43,8 @@ struct mode_ops {
 	void (*detach)(struct conn *c);
 	/* status: one line for `systemctl status` ("serving bob, 2 waiting"); may be NULL. */
 	void (*status)(struct server *s, char *buf, size_t len);
+	/* drained: optional; @c's output fell back after conn_output_busy() said it was busy. */
+	void (*drained)(struct conn *c);
 	/* reconfigured: optional; live settings changed (SIGHUP), e.g. turns. */
 	void (*reconfigured)(struct server *s);
 	const struct command *commands; /* terminated by a NULL name */

@@ -13,8 +13,22 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import FRONTDESKD, Daemon, Peer, main, notices  # noqa: E402
+from fdtest import FRONTDESKD, MESSAGE, Daemon, Peer, frame, main, notices  # noqa: E402
 from servicetest import NotifySocket  # noqa: E402
+
+
+def wait_taken_in(d, peer):
+    """Wait until the daemon has read everything @peer sent (its socket's Recv-Q is empty):
+    a barrier for a partial frame, which a ping cannot be."""
+    port = peer.sock.getsockname()[1]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ss", "-Htn", "state", "established", "sport", "= :%d" % d.port,
+                              "dport", "= :%d" % port], capture_output=True, text=True).stdout
+        if out.split() and out.split()[0] == "0":
+            return
+        time.sleep(0.02)
+    raise AssertionError("the daemon did not read what %s sent" % peer.name)
 
 
 class ReloadDaemon(Daemon):
@@ -130,6 +144,42 @@ class Reload(unittest.TestCase):
             cust.notice(body="turns free")
             # Nobody replied: the held message goes because the rule that held it is gone.
             self.assertEqual(agent.message(), "second, held by strict turns")
+
+    def test_lowering_max_frame_spares_a_frame_half_received(self):
+        with ReloadDaemon("turns = free\n") as d:
+            agent = Peer.agent(d, "mary")
+            cust = Peer.customer(d, "bob")
+            agent.notice(body="customer bob")
+            big = frame(MESSAGE, "b" * 4993)  # 5000 bytes, allowed when it began
+            cust.sock.sendall(big[:2000])
+            wait_taken_in(d, cust)  # its header was read under the old maximum
+            d.reload("turns = free\nmax_frame = 1000\n")
+            cust.sock.sendall(big[2000:])
+            self.assertEqual(agent.message(), "b" * 4993)
+            # The new maximum holds from the next frame on.
+            cust.say("c" * 1500)
+            self.assertTrue([n for n in notices(cust.expect_closed())
+                             if n.startswith("error frame-too-long")])
+
+    def test_switch_to_strict_turns_says_whose_turn_it_is(self):
+        with ReloadDaemon("turns = free\n") as d:
+            agent = Peer.agent(d, "mary")
+            cust = Peer.customer(d, "bob")
+            agent.notice(body="customer bob")
+            cust.say("a question, in free turns")
+            self.assertEqual(agent.message(), "a question, in free turns")
+            d.reload("turns = strict\n")
+            # The customer spoke last: it is the agent's turn, and both are told.
+            agent.notice(body="turns strict")
+            agent.notice(body="turn")
+            before = cust.notice(body="turns strict")
+            self.assertNotIn("turn", notices(cust.sync() + before))
+            cust.say("held: not my turn")
+            cust.notice(prefix="error not-your-turn")
+            agent.say("the answer")
+            self.assertEqual(cust.message(), "the answer")
+            cust.notice(body="turn")
+            self.assertEqual(agent.message(), "held: not my turn")
 
     def test_invalid_file_keeps_the_running_config(self):
         with ReloadDaemon("max_queue = 1\n") as d:

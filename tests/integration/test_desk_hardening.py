@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: ISC
+"""The desk's promises under the edge cases a review found (issue 11): the idle timeout runs
+only while an agent is there to answer; messages handed to an agent that is dropped mid
+hand-over are kept for the next one; the `queue` answer is bounded however long the line."""
+
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fdtest import MESSAGE, Daemon, Peer, frame, main, messages, notices  # noqa: E402
+
+
+def served(d, nick):
+    c = Peer.customer(d, nick)
+    c.notice(prefix="welcome single-agent " + nick)
+    return c
+
+
+class IdleTimeout(unittest.TestCase):
+    def test_no_agent_no_timeout(self):
+        """Overnight, with nobody at the desk, the served customer keeps its place."""
+        with Daemon("customer_idle_timeout = 1\n") as d:
+            cust = served(d, "night")
+            cust.notice(body="agent-offline")
+            behind = Peer.customer(d, "behind")
+            behind.notice(body="queued 1")
+            # Three timeouts long with no agent: proving something did NOT happen needs a
+            # wait; the barrier after it shows nothing was sent meanwhile.
+            time.sleep(3)
+            self.assertNotIn("error timeout -- idle for too long", notices(cust.sync()))
+            self.assertNotIn("timeout", d.log())
+            # Once an agent is there, silence counts again: the full timeout from its arrival.
+            agent = Peer.agent(d, "mary")
+            agent.notice(body="customer night")
+            self.assertIn("error timeout -- idle for too long", notices(cust.expect_closed()))
+            behind.notice(body="serving mary")
+
+    def test_agent_leaving_stops_the_clock(self):
+        with Daemon("customer_idle_timeout = 2\n") as d:
+            agent = Peer.agent(d, "mary")
+            cust = served(d, "bob")
+            agent.notice(body="customer bob")
+            agent.close()
+            cust.notice(body="agent-offline")
+            time.sleep(4)
+            self.assertNotIn("error timeout -- idle for too long", notices(cust.sync()))
+
+
+class HandOver(unittest.TestCase):
+    def test_agent_dropped_during_hand_over_loses_nothing(self):
+        """The served customer leaves with 40 KB held (strict turns); relaying it pushes the
+        agent past max_output_bytes, so the agent is dropped mid-way: whatever it did not take
+        goes to the next agent, so the two agents together have every message, in order."""
+        with Daemon("max_output_bytes = 16K\nmax_held_bytes = 64K\n") as d:
+            agent = Peer.agent(d, "mary")
+            cust = served(d, "bob")
+            agent.notice(body="customer bob")
+            texts = ["%03d " % i + "q" * 996 for i in range(40)]
+            cust.sock.sendall(b"".join(frame(MESSAGE, t) for t in texts))
+            cust.sync()  # all 40 are taken in: one relayed, the rest held by strict turns
+            cust.close()
+            first = agent.expect_closed()
+            self.assertIn("error slow-consumer -- more than 16384 bytes unread",
+                          notices(first))
+            got = messages(first)
+            self.assertEqual(got, texts[:len(got)])
+            self.assertLess(len(got), len(texts))
+            # The next agent is not dropped in turn: the replay is paced by its output.
+            second = Peer.agent(d, "mary")
+            rest = messages(second.notice(body="customer-left bob"))
+            # The question relayed before the hand-over was never answered: it comes first,
+            # again, with the conversation it belongs to.
+            self.assertEqual(rest, [texts[0]] + texts[len(got):])
+            second.sync()
+
+
+class QueueAnswer(unittest.TestCase):
+    def test_queue_answer_is_bounded(self):
+        """A line of 120 with the smallest output bound: the agent asking who waits is not
+        dropped; it gets the first 50 and how many more there are."""
+        n = 120
+        with Daemon("max_output_bytes = 16K\nmax_queue = 1000\n") as d:
+            agent = Peer.agent(d, "mary")
+            first = served(d, "first")
+            agent.notice(body="customer first")
+            # 32-character names: long names make the answer longest.
+            waiting = [Peer.customer(d, "%s%03d" % ("x" * 29, i)) for i in range(n)]
+            waiting[-1].notice(body="queued %d" % n)
+            agent.sync()  # the "queue N" notices of 120 arrivals are behind us
+            agent.command("queue")
+            lines = notices(agent.notice(body="waiting-more %d" % (n - 50)))
+            self.assertEqual(len(lines), 50, lines[-3:])
+            self.assertTrue(lines[0].startswith("waiting 1 " + "x" * 29 + "000 "))
+            self.assertTrue(lines[49].startswith("waiting 50 " + "x" * 29 + "049 "))
+            agent.notice(body="queue %d" % n)
+            agent.sync()
+            for p in waiting:
+                p.close()
+
+
+if __name__ == "__main__":
+    main()
