@@ -14,3 +14,14 @@ bool fd_nick_valid(const char *nick, size_t len)
 	}
 	return true;
 }
+
+size_t fd_nick_cut(const char *nick, size_t chars)
+{
+	size_t i;
+
+	/* Each character starts with a byte that is not a continuation byte (10xxxxxx). */
+	for (i = 0; nick[i]; i++)
+		if (((unsigned char)nick[i] & 0xc0) != 0x80 && chars-- == 0)
+			break;
+	return i;
+}
