@@ -171,8 +171,9 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 	if (!nick)
 		nick = login_name();
 	if (!fd_nick_valid(nick, strlen(nick)))
-		return usage_error("bad nickname '%s': 1 to 32 bytes without spaces, ':' or ','",
-				   nick);
+		return usage_error("bad nickname '%s': 1 to %d characters, not starting with '-', "
+				   "without spaces, ':', ',' or control characters",
+				   nick, FD_NICK_MAX);
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 
 	if (optind < argc) {

@@ -159,21 +159,25 @@ static void on_opened(void *ui)
 	pump(sc);
 }
 
+/* One line of what the server sent on @f, made harmless for a terminal (utf8.h). */
+static void print_shown(FILE *f, const char *prefix, const char *text)
+{
+	char shown[FD_FRAME_BODY_BUFSIZE];
+
+	snprintf(shown, sizeof(shown), "%s", text);
+	utf8_make_printable(shown, strlen(shown));
+	fprintf(f, "%s%s\n", prefix, shown);
+}
+
 static void on_message(void *ui, const char *text)
 {
 	struct script *sc = ui;
 
 	/* Piped output is the data as it came; a terminal gets it made harmless. */
-	if (sc->stdout_tty) {
-		char shown[FD_FRAME_BODY_BUFSIZE];
-
-		snprintf(shown, sizeof(shown), "%s", text);
-		utf8_make_printable(shown, strlen(shown));
-		text = shown;
-		printf("%s\n", shown);
-	} else {
+	if (sc->stdout_tty)
+		print_shown(stdout, "", text);
+	else
 		printf("%s\n", text);
-	}
 	fflush(stdout);
 	arm_timer(sc);
 	pump(sc);
@@ -186,8 +190,7 @@ static void on_notice(void *ui, const struct notice *n)
 
 	if (!notice_is(n, "pong", 0)) {
 		notice_describe(n, words, sizeof(words));
-		utf8_make_printable(words, strlen(words));
-		fprintf(stderr, "* %s\n", words);
+		print_shown(stderr, "* ", words);
 	}
 	arm_timer(sc);
 	pump(sc);
@@ -197,13 +200,14 @@ static void on_closed(void *ui, int err, const char *why)
 {
 	struct script *sc = ui;
 
+	/* @why may quote the server: its error text, the bye, a certificate's name. */
 	if (err < 0) {
-		fprintf(stderr, "frontdesk: %s\n", why);
+		print_shown(stderr, "frontdesk: ", why);
 		finish(sc, EXIT_FAILURE_);
 		return;
 	}
 	if (*why)
-		fprintf(stderr, "* %s\n", why);
+		print_shown(stderr, "* ", why);
 	finish(sc, EXIT_OK);
 }
 

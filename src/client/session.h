@@ -21,12 +21,13 @@
 
 #include <frontdesk/frame.h>
 
+#include "nick.h"
 #include "notice.h"
 #include "target.h"
 
 struct event_base;
 
-#define SESSION_NICK_MAX 64
+#define SESSION_NICK_MAX (FD_NICK_MAX_BYTES + 1)
 #define SESSION_KEY_MAX  1024
 
 struct session_config {

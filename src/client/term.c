@@ -166,9 +166,14 @@ static void show(struct term *t, enum show_kind kind, const char *who, const cha
 		strftime(stamp, sizeof(stamp), "%H:%M", &tm);
 		printf(colour ? "\033[2m[%s]\033[0m " : "[%s] ", stamp);
 	}
-	if (who)
-		printf("%s%s:%s ", colour ? colour_of(kind) : "", who, colour ? "\033[0m" : "");
-	else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
+	if (who) {
+		char name[SESSION_NICK_MAX];
+
+		/* Names come from the server as much as the text does: shown the same way. */
+		snprintf(name, sizeof(name), "%s", who);
+		utf8_make_printable(name, strlen(name));
+		printf("%s%s:%s ", colour ? colour_of(kind) : "", name, colour ? "\033[0m" : "");
+	} else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
 		printf("%s* ", colour ? colour_of(kind) : "");
 	/* What peers wrote is shown, never obeyed: no escape sequences, no line breaks. */
 	va_start(ap, fmt);
@@ -204,6 +209,8 @@ static void make_prompt(struct term *t, char *buf, size_t len)
 		snprintf(buf, len, "(waiting for a reply) %s> ", nick);
 	else
 		snprintf(buf, len, "(%s's turn) %s> ", *peer ? peer : "their", nick);
+	/* Both names came from the server (welcome, serving, customer). */
+	utf8_make_printable(buf, strlen(buf));
 }
 
 /* Redraw the prompt when the state behind it changed. */
@@ -294,8 +301,13 @@ static void lost(struct term *t, int err, const char *why)
 		return;
 	}
 	if (!t->opts->reconnect && !t->ever_open) {
+		char shown[FD_FRAME_BODY_BUFSIZE];
+
 		stop_editing(t);
-		fprintf(stderr, "frontdesk: %s\n", why);
+		/* @why may quote the server (a TLS failure names its certificate). */
+		snprintf(shown, sizeof(shown), "%s", why);
+		utf8_make_printable(shown, strlen(shown));
+		fprintf(stderr, "frontdesk: %s\n", shown);
 		leave(t, EXIT_FAILURE_);
 		return;
 	}

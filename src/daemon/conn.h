@@ -33,8 +33,9 @@ struct event;
 #include "held.h"
 #include "nick.h"
 
-/* Nicknames follow the shared rule in nick.h. */
-#define NICK_MAX FD_NICK_MAX
+/* Nicknames follow the shared rule in nick.h: NICK_MAX characters, in NICK_BUFSIZE bytes. */
+#define NICK_MAX     FD_NICK_MAX
+#define NICK_BUFSIZE (FD_NICK_MAX_BYTES + 1)
 
 /*
  * Where a connection is in its life. A customer is challenged (keyed listener), handshaking,
@@ -105,8 +106,8 @@ struct conn {
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
 	time_t since;    /* when it entered its current state (monotonic seconds) */
-	char nick[NICK_MAX + 1];
-	char asked[NICK_MAX + 1];   /* the nickname asked for, before server_unique_nick() */
+	char nick[NICK_BUFSIZE];
+	char asked[NICK_BUFSIZE];   /* the nickname asked for, before server_unique_nick() */
 	char peer[64];              /* "ip:port" or "agent socket" */
 	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
 	char challenge[65];

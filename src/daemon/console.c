@@ -33,7 +33,7 @@ struct console {
 	struct server *server;
 	struct bufferevent *link;  /* our end of the pair; the server owns the other */
 	struct bufferevent *input; /* the terminal */
-	char customer[NICK_MAX + 1];
+	char customer[NICK_BUFSIZE];
 	char body[FD_FRAME_BODY_BUFSIZE];
 };
 

@@ -113,7 +113,7 @@ static void tell_turn(struct desk *d)
 static void keep_offline(struct desk *d, struct conn *c)
 {
 	struct evbuffer *rec = evbuffer_new();
-	char note[NICK_MAX + 32];
+	char note[NICK_BUFSIZE + 32];
 	struct fd_frame f;
 	size_t n = 0;
 	int len;

@@ -302,7 +302,7 @@ static void cmd_who(struct conn *c, const char *arg)
 static void cmd_nick(struct conn *c, const char *arg)
 {
 	struct room *r = c->server->room;
-	char old[NICK_MAX + 1], nick[NICK_MAX + 1];
+	char old[NICK_BUFSIZE], nick[NICK_BUFSIZE];
 
 	if (!fd_nick_valid(arg, strlen(arg))) {
 		conn_error(c, "bad-nick",

@@ -244,9 +244,9 @@ static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 	return false;
 }
 
-void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX + 1])
+void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE])
 {
-	char base[NICK_MAX + 1];
+	char base[NICK_BUFSIZE];
 
 	if (!nick_taken(s, self, nick))
 		return;
@@ -254,14 +254,10 @@ void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX 
 	for (unsigned n = 2;; n++) {
 		char suffix[12];
 		int slen = snprintf(suffix, sizeof(suffix), "%u", n);
-		size_t keep = strlen(base);
+		/* The limit counts characters; the cut never splits one. */
+		size_t keep = fd_nick_cut(base, NICK_MAX - (size_t)slen);
 
-		if (keep + (size_t)slen > NICK_MAX)
-			keep = NICK_MAX - (size_t)slen;
-		/* Do not cut a UTF-8 sequence in half. */
-		while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
-			keep--;
-		snprintf(nick, NICK_MAX + 1, "%.*s%s", (int)keep, base, suffix);
+		snprintf(nick, NICK_BUFSIZE, "%.*s%s", (int)keep, base, suffix);
 		if (!nick_taken(s, self, nick))
 			return;
 	}

@@ -108,7 +108,7 @@ void server_sweep_soon(struct server *s);
 /* server_find_nick() - a live attached conn with that nickname, or NULL. */
 struct conn *server_find_nick(struct server *s, const char *nick);
 /* server_unique_nick() - make @nick unique among attached conns by adding a number. */
-void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_MAX + 1]);
+void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE]);
 /* server_begin_shutdown() - tell every peer, stop accepting, exit once drained. */
 void server_begin_shutdown(struct server *s, int code);
 
