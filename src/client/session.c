@@ -419,18 +419,42 @@ static void protocol_error(struct session *s, const char *what)
 	finish(s, -EPROTO);
 }
 
+/*
+ * An agent over TLS binds its answer to the session (auth.h), so that a man in the middle
+ * cannot relay it into his own session with the server. Return: bytes in @out (0: unbound).
+ */
+static int tls_binding(struct session *s, unsigned char out[AUTH_BINDING_BYTES])
+{
+	int r;
+
+	if (!s->tls || !s->cfg.agent)
+		return 0;
+	r = auth_tls_binding(bufferevent_openssl_get_ssl(s->bev), out);
+	if (r < 0)
+		return r;
+	return AUTH_BINDING_BYTES;
+}
+
 /* A challenge: answer with the HMAC of its bytes under our key. */
 static void on_challenge(struct session *s, const char *body, size_t len)
 {
 	char response[AUTH_RESPONSE_LEN + 1];
-	int r;
+	unsigned char binding[AUTH_BINDING_BYTES];
+	int r, bound;
 
 	if (s->cfg.key_len == 0) {
 		set_why(s, "%s asks for a key; use --key-file", s->target_name);
 		finish(s, -EACCES);
 		return;
 	}
-	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, response);
+	bound = tls_binding(s, binding);
+	if (bound < 0) {
+		set_why(s, "cannot bind the answer to the TLS session with %s: %s", s->target_name,
+			bound == -EPROTONOSUPPORT ? "an agent needs TLS 1.3" : "no exporter");
+		finish(s, bound);
+		return;
+	}
+	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, binding, (size_t)bound, response);
 	if (r < 0) {
 		protocol_error(s, "malformed authentication challenge");
 		return;
