@@ -62,6 +62,7 @@ struct session {
 	bool my_turn;
 	bool awaiting; /* we sent a message that has had no reply yet */
 	bool bye;      /* the agent ended the conversation */
+	bool heard;    /* it sent a frame: a challenge now comes too late */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
 	char last_error[512];
@@ -238,6 +239,7 @@ static void reset_protocol_state(struct session *s)
 	s->my_turn = !s->cfg.agent; /* a customer writes first */
 	s->awaiting = false;
 	s->bye = false;
+	s->heard = false;
 	s->peer[0] = '\0';
 	s->last_error[0] = '\0';
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
@@ -435,13 +437,21 @@ static int tls_binding(struct session *s, unsigned char out[AUTH_BINDING_BYTES])
 	return AUTH_BINDING_BYTES;
 }
 
-/* A challenge: answer with the HMAC of its bytes under our key. */
-static void on_challenge(struct session *s, const char *body, size_t len)
+/*
+ * A challenge: answer with the HMAC of its bytes under our key. Only the server's first frame
+ * may be one: answering later would sign whatever a server in mid-session (or someone speaking
+ * in its name) relays to us from elsewhere.
+ */
+static void on_challenge(struct session *s, bool late, const char *body, size_t len)
 {
 	char response[AUTH_RESPONSE_LEN + 1];
 	unsigned char binding[AUTH_BINDING_BYTES];
 	int r, bound;
 
+	if (late) {
+		protocol_error(s, "a challenge after the session began (not answered)");
+		return;
+	}
 	if (s->cfg.key_len == 0) {
 		set_why(s, "%s asks for a key; use --key-file", s->target_name);
 		finish(s, -EACCES);
@@ -476,6 +486,7 @@ static void read_frames(struct session *s)
 		struct evbuffer *in = bufferevent_get_input(s->bev);
 		struct fd_frame f;
 		size_t want;
+		bool heard;
 		int r;
 
 		r = fd_frame_decode(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
@@ -487,6 +498,8 @@ static void read_frames(struct session *s)
 			protocol_error(s, fd_frame_strerror(r));
 			return;
 		}
+		heard = s->heard;
+		s->heard = true;
 		switch (f.type) {
 		case FD_FRAME_MESSAGE:
 			on_message(s, f.body);
@@ -495,7 +508,7 @@ static void read_frames(struct session *s)
 			on_notice_body(s, f.body);
 			break;
 		case FD_FRAME_CHALLENGE:
-			on_challenge(s, f.body, f.len);
+			on_challenge(s, heard, f.body, f.len);
 			break;
 		default: {
 			char what[64];
