@@ -74,7 +74,7 @@ static void on_challenge(struct peer *p, const char *body, size_t len)
 	size_t key_len;
 
 	key = bench_key(p->b, &key_len);
-	if (!key || auth_response(key, key_len, body, len, answer) < 0) {
+	if (!key || auth_response(key, key_len, body, len, NULL, 0, answer) < 0) {
 		bench_fail(p->b, "the agent listener challenged us: give --key-file");
 		return;
 	}

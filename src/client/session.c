@@ -62,6 +62,7 @@ struct session {
 	bool my_turn;
 	bool awaiting; /* we sent a message that has had no reply yet */
 	bool bye;      /* the agent ended the conversation */
+	bool heard;    /* it sent a frame: a challenge now comes too late */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
 	char last_error[512];
@@ -238,6 +239,7 @@ static void reset_protocol_state(struct session *s)
 	s->my_turn = !s->cfg.agent; /* a customer writes first */
 	s->awaiting = false;
 	s->bye = false;
+	s->heard = false;
 	s->peer[0] = '\0';
 	s->last_error[0] = '\0';
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
@@ -419,18 +421,50 @@ static void protocol_error(struct session *s, const char *what)
 	finish(s, -EPROTO);
 }
 
-/* A challenge: answer with the HMAC of its bytes under our key. */
-static void on_challenge(struct session *s, const char *body, size_t len)
+/*
+ * An agent over TLS binds its answer to the session (auth.h), so that a man in the middle
+ * cannot relay it into his own session with the server. Return: bytes in @out (0: unbound).
+ */
+static int tls_binding(struct session *s, unsigned char out[AUTH_BINDING_BYTES])
 {
-	char response[AUTH_RESPONSE_LEN + 1];
 	int r;
 
+	if (!s->tls || !s->cfg.agent)
+		return 0;
+	r = auth_tls_binding(bufferevent_openssl_get_ssl(s->bev), out);
+	if (r < 0)
+		return r;
+	return AUTH_BINDING_BYTES;
+}
+
+/*
+ * A challenge: answer with the HMAC of its bytes under our key. Only the server's first frame
+ * may be one: answering later would sign whatever a server in mid-session (or someone speaking
+ * in its name) relays to us from elsewhere.
+ */
+static void on_challenge(struct session *s, bool late, const char *body, size_t len)
+{
+	char response[AUTH_RESPONSE_LEN + 1];
+	unsigned char binding[AUTH_BINDING_BYTES];
+	int r, bound;
+
+	if (late) {
+		protocol_error(s, "a challenge after the session began (not answered)");
+		return;
+	}
 	if (s->cfg.key_len == 0) {
 		set_why(s, "%s asks for a key; use --key-file", s->target_name);
 		finish(s, -EACCES);
 		return;
 	}
-	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, response);
+	bound = tls_binding(s, binding);
+	if (bound < 0) {
+		set_why(s, "cannot bind the answer to the TLS session with %s: %s", s->target_name,
+			bound == -EPROTONOSUPPORT ? "an agent needs TLS 1.3" : "no exporter");
+		finish(s, bound);
+		return;
+	}
+	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, binding, (size_t)bound, response);
 	if (r < 0) {
 		protocol_error(s, "malformed authentication challenge");
 		return;
@@ -452,6 +486,7 @@ static void read_frames(struct session *s)
 		struct evbuffer *in = bufferevent_get_input(s->bev);
 		struct fd_frame f;
 		size_t want;
+		bool heard;
 		int r;
 
 		r = fd_frame_decode(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
@@ -463,6 +498,8 @@ static void read_frames(struct session *s)
 			protocol_error(s, fd_frame_strerror(r));
 			return;
 		}
+		heard = s->heard;
+		s->heard = true;
 		switch (f.type) {
 		case FD_FRAME_MESSAGE:
 			on_message(s, f.body);
@@ -471,7 +508,7 @@ static void read_frames(struct session *s)
 			on_notice_body(s, f.body);
 			break;
 		case FD_FRAME_CHALLENGE:
-			on_challenge(s, f.body, f.len);
+			on_challenge(s, heard, f.body, f.len);
 			break;
 		default: {
 			char what[64];

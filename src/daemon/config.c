@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -415,6 +416,45 @@ static unsigned seen_line(const struct parse_state *s, const char *name)
 	return 0;
 }
 
+/*
+ * Whether @host is a literal loopback address (127.0.0.0/8, ::1). Names such as "localhost"
+ * are not: checking the file must not depend on (or wait for) the resolver, and what a name
+ * resolves to can change after the check.
+ */
+static bool is_loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/*
+ * An agent sees every conversation at the desk: its challenge may cross a network only inside
+ * TLS (where the answer is also bound to the session). Refuses the first address that is not
+ * loopback when there is no TLS.
+ */
+static void check_agent_listen_in_clear(struct parse_state *s)
+{
+	const struct config *c = &s->cfg;
+	char addr[sizeof(c->agent_listen.v[0].host) + 16];
+
+	if (c->tls_cert[0] && c->tls_key[0])
+		return;
+	for (size_t i = 0; i < c->agent_listen.n; i++) {
+		if (is_loopback(c->agent_listen.v[i].host))
+			continue;
+		endpoint_format(&c->agent_listen.v[i], addr, sizeof(addr));
+		add_error(s, seen_line(s, "agent_listen"),
+			  "agent_listen %s is not a loopback address (127.0.0.0/8, ::1): it needs "
+			  "TLS (tls_cert and tls_key), agents must not authenticate in the clear",
+			  addr);
+		return;
+	}
+}
+
 /* Rules that involve more than one key, checked after the whole file is read. */
 static void check_combinations(struct parse_state *s)
 {
@@ -443,6 +483,8 @@ static void check_combinations(struct parse_state *s)
 	else if (c->agent_listen.n && !c->agent_key_file[0])
 		add_error(s, seen_line(s, "agent_listen"),
 			  "agent_listen needs agent_key_file: remote agents must authenticate");
+	else
+		check_agent_listen_in_clear(s);
 }
 
 int config_load(struct config *c, const char *path, char **ret_errors)

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "nick.h"
 #include "server.h"
+#include "tls.h"
 
 #define HELLO_FRAME "0020|4|hello notices"
 
@@ -103,12 +104,16 @@ static void fail_auth(struct conn *c, const char *why)
 
 static void on_response(struct conn *c, const struct fd_frame *f)
 {
+	const char *why;
+
 	if (f->type != FD_FRAME_RESPONSE) {
 		fail_auth(c, "answer the challenge (a type 8 frame) first");
 		return;
 	}
-	if (!auth_check(c->key->bytes, c->key->len, c->challenge, f->body, f->len)) {
-		fail_auth(c, "wrong answer to the challenge");
+	/* An agent's answer over TLS is bound to its session (README, "Security"). */
+	why = tls_auth_check(c->bev, c->role == ROLE_AGENT, c->key, c->challenge, f->body, f->len);
+	if (why) {
+		fail_auth(c, why);
 		return;
 	}
 	c->key = NULL;

@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "auth.h"
 
 struct tls {
 	SSL_CTX *ctx;
@@ -118,4 +121,26 @@ void tls_close_notify(struct bufferevent *bev)
 		SSL_shutdown(ssl);
 		ERR_clear_error();
 	}
+}
+
+const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth_key *key,
+			   const char *challenge, const char *response, size_t len)
+{
+	SSL *ssl = bind ? bufferevent_openssl_get_ssl(bev) : NULL;
+	unsigned char binding[AUTH_BINDING_BYTES];
+	size_t binding_len = 0;
+
+	if (ssl) {
+		int r = auth_tls_binding(ssl, binding);
+
+		if (r == -EPROTONOSUPPORT)
+			return "TLS 1.3 needed: the answer is bound to the TLS session";
+		if (r < 0)
+			return "cannot bind the answer to this TLS session";
+		binding_len = sizeof(binding);
+	}
+	if (!auth_check(key->bytes, key->len, challenge, binding, binding_len, response, len))
+		return binding_len ? "wrong answer to the challenge (bound to this TLS session)"
+				   : "wrong answer to the challenge";
+	return NULL;
 }

@@ -7,12 +7,17 @@
  * rather than an error (OpenSSL 3 with libevent 2.1.12). tls_reload() builds a new context and
  * swaps it in only if it loads, so a renewed certificate is picked up by SIGHUP while every
  * connection keeps the context it started with (each SSL holds a reference to its own).
+ *
+ * tls_auth_check() is the daemon's side of channel binding (auth.h): it takes the exporter
+ * value from the connection's own SSL, so the caller need not know whether it speaks TLS.
  */
 #ifndef FRONTDESK_TLS_H
 #define FRONTDESK_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+struct auth_key;
 struct bufferevent;
 struct event_base;
 struct tls;
@@ -28,5 +33,14 @@ struct bufferevent *tls_accept(struct tls *t, struct event_base *base, int fd);
 
 /* tls_close_notify() - send close_notify if @bev is a TLS bufferevent; no-op otherwise. */
 void tls_close_notify(struct bufferevent *bev);
+
+/*
+ * tls_auth_check() - check @response (@len bytes) to @challenge under @key. With @bind and a
+ * TLS @bev, the answer must be bound to the session (TLS 1.3 only); otherwise, as on plain
+ * TCP, it is the bare HMAC of protocol section 6.
+ * Return: NULL when the answer is right, else why not (for the auth-failed notice).
+ */
+const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth_key *key,
+			   const char *challenge, const char *response, size_t len);
 
 #endif

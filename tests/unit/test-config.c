@@ -203,6 +203,66 @@ static void test_line_listen_needs_group(void **state)
 	free(errors);
 }
 
+#define IN_CLEAR                                                                                   \
+	" is not a loopback address (127.0.0.0/8, ::1): it needs TLS (tls_cert and tls_key), "     \
+	"agents must not authenticate in the clear"
+
+/* agent_listen off loopback without TLS: refused, naming the first such address. */
+static void test_agent_listen_in_clear_refused(void **state)
+{
+	static const struct {
+		const char *listen, *named;
+	} cases[] = {
+		{ "192.0.2.1:4000", "192.0.2.1:4000" },
+		{ "127.0.0.1:0, 0.0.0.0:0", "0.0.0.0:0" },
+		{ "[::1]:1,[::]:2", "[::]:2" },
+		{ "localhost:4000", "localhost:4000" }, /* names are not resolved: not loopback */
+		{ "[::ffff:127.0.0.1]:1", "[::ffff:127.0.0.1]:1" },
+		{ "128.0.0.1:1", "128.0.0.1:1" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		char *errors = NULL, text[256], want[512];
+
+		snprintf(text, sizeof(text), "agent_key_file = /etc/agent.key\nagent_listen = %s\n",
+			 cases[i].listen);
+		assert_int_equal(load(text, &c, &errors), -EINVAL);
+		snprintf(want, sizeof(want), "2: agent_listen %s" IN_CLEAR "\n", cases[i].named);
+		assert_errors(errors, want);
+		free(errors);
+	}
+}
+
+/* Literal loopback addresses may go without TLS; anything goes with it. */
+static void test_agent_listen_loopback_or_tls(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("agent_listen = 127.0.0.1:0, 127.200.0.9:1, [::1]:2\n"
+			      "agent_key_file = /etc/agent.key\n",
+			      &c, &errors),
+			 0);
+	assert_null(errors);
+	assert_int_equal(c.agent_listen.n, 3);
+	assert_int_equal(
+	    load("agent_listen = 0.0.0.0:0, [::]:1, localhost:2\n"
+		 "agent_key_file = /etc/agent.key\n"
+		 "tls_cert = /etc/frontdesk/cert.pem\ntls_key = /etc/frontdesk/key.pem\n",
+		 &c, &errors),
+	    0);
+	assert_null(errors);
+	/* Half a TLS pair is its own error, not a licence to listen in the clear. */
+	assert_int_equal(load("agent_listen = 0.0.0.0:0\nagent_key_file = /etc/agent.key\n"
+			      "tls_cert = /etc/frontdesk/cert.pem\n",
+			      &c, &errors),
+			 -EINVAL);
+	assert_errors(errors, "3: tls_cert and tls_key go together\n"
+			      "1: agent_listen 0.0.0.0:0" IN_CLEAR "\n");
+	free(errors);
+}
+
 static void test_long_line(void **state)
 {
 	struct config c;
@@ -251,6 +311,8 @@ int main(void)
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_section_refused),
 		cmocka_unit_test(test_line_listen_needs_group),
+		cmocka_unit_test(test_agent_listen_in_clear_refused),
+		cmocka_unit_test(test_agent_listen_loopback_or_tls),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_failure_leaves_config_alone),
 		cmocka_unit_test(test_missing_file),
