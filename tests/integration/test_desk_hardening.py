@@ -86,15 +86,15 @@ class QueueAnswer(unittest.TestCase):
             agent = Peer.agent(d, "mary")
             first = served(d, "first")
             agent.notice(body="customer first")
-            # 32-character names: long names make the answer longest.
-            waiting = [Peer.customer(d, "%s%03d" % ("x" * 29, i)) for i in range(n)]
+            # 32-character names of 61 bytes: long names make the answer longest.
+            waiting = [Peer.customer(d, "%s%03d" % ("\u00e9" * 29, i)) for i in range(n)]
             waiting[-1].notice(body="queued %d" % n)
             agent.sync()  # the "queue N" notices of 120 arrivals are behind us
             agent.command("queue")
             lines = notices(agent.notice(body="waiting-more %d" % (n - 50)))
             self.assertEqual(len(lines), 50, lines[-3:])
-            self.assertTrue(lines[0].startswith("waiting 1 " + "x" * 29 + "000 "))
-            self.assertTrue(lines[49].startswith("waiting 50 " + "x" * 29 + "049 "))
+            self.assertTrue(lines[0].startswith("waiting 1 " + "\u00e9" * 29 + "000 "))
+            self.assertTrue(lines[49].startswith("waiting 50 " + "\u00e9" * 29 + "049 "))
             agent.notice(body="queue %d" % n)
             agent.sync()
             for p in waiting:
