@@ -97,12 +97,13 @@ int line_encode(struct evbuffer *out, enum fd_frame_type type, const char *body,
 		return -ENOMEM;
 	p = v.iov_base;
 	memcpy(p, "* ", prefix);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)body[i];
-
-		/* A newline inside a message must not start a line the reader takes as its own. */
-		p[prefix + i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-	}
+	memcpy(p + prefix, body, len);
+	/*
+	 * Line members read on bare terminals (nc, telnet): a newline inside a message must not
+	 * start a line the reader takes as its own, and neither escapes nor bidi overrides may
+	 * reach the terminal (the same rule the frontdesk client applies to what it shows).
+	 */
+	utf8_make_printable(p + prefix, len);
 	p[prefix + len] = '\n';
 	v.iov_len = prefix + len + 1;
 	return evbuffer_commit_space(out, &v, 1) < 0 ? -ENOMEM : 0;

@@ -17,7 +17,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, FRONTDESK, NOTICE, Closed, Daemon, Peer, frame, main  # noqa: E402
 from clientrun import ScriptClient, run  # noqa: E402
-from grouptest import GROUP, member  # noqa: E402
+from grouptest import GROUP, LinePeer, member  # noqa: E402
 
 # What no terminal may receive from a peer: ESC, BEL, C1 NEL and CSI, bidi and zero-width.
 FORBIDDEN = "\x1b\x07\x85\x9b\u200b\u200f\u202a\u202e\u2066\u2069\ufeff"
@@ -106,6 +106,22 @@ class InTheRoom(unittest.TestCase):
         # The number replaces whole characters: 31 of them and "2", 63 bytes.
         self.assertEqual(b.recv(), (NOTICE, "welcome group " + "ü" * 31 + "2"))
         for p in (a, b):
+            p.close()
+
+
+    def test_line_members_get_message_text_sanitised(self):
+        """nc shows what it reads on a bare terminal: no escape, C1 or bidi control reaches
+        a line member from a framed member's message."""
+        line = LinePeer(self.d)
+        line.wait_for(prefix="* welcome group")
+        a = member(self.d, "bidi")
+        line.wait_for("* joined bidi")
+        a.say("evil\u202e\u2066txt\x1b[2J\u0085 end")
+        got = line.wait_for(prefix="bidi: evil")
+        got = line.lines[-1]
+        self.assertFalse([ch for ch in got if ch in FORBIDDEN], repr(got))
+        self.assertTrue(got.endswith(" end"), repr(got))
+        for p in (a, line):
             p.close()
 
 
