@@ -19,6 +19,10 @@
 
 /* Characters, not bytes: what the rule counts. */
 #define FD_NICK_MAX 32
+/* The rule in words, for the bad-nick error. */
+#define FD_NICK_RULE                                                                               \
+	"a nickname is 1 to 32 characters: no spaces, ':' or ',', no control, invisible or "       \
+	"bidi characters, and no leading '-'"
 /* Bytes a nickname may take (4 per character at most): size buffers with this, plus 1. */
 #define FD_NICK_MAX_BYTES (FD_NICK_MAX * 4)
 

@@ -56,8 +56,7 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
 	if (!fd_nick_valid(f->body, f->len)) {
-		conn_fail(c, "bad-nick",
-			  "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
+		conn_fail(c, "bad-nick", FD_NICK_RULE);
 		return;
 	}
 	memcpy(c->asked, f->body, f->len + 1);

@@ -305,8 +305,7 @@ static void cmd_nick(struct conn *c, const char *arg)
 	char old[NICK_BUFSIZE], nick[NICK_BUFSIZE];
 
 	if (!fd_nick_valid(arg, strlen(arg))) {
-		conn_error(c, "bad-nick",
-			   "a nickname is 1 to %d characters without spaces, ':' or ','", NICK_MAX);
+		conn_error(c, "bad-nick", FD_NICK_RULE);
 		return;
 	}
 	snprintf(nick, sizeof(nick), "%s", arg);
