@@ -160,6 +160,16 @@ static bool say_waiting(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+static bool say_waiting_more(const struct notice *n, char *b, size_t len)
+{
+	long more = number(n->args[0]);
+
+	if (more < 1)
+		return false;
+	snprintf(b, len, "... and %ld more", more);
+	return true;
+}
+
 static bool say_turn(const struct notice *n, char *b, size_t len)
 {
 	snprintf(b, len, "It is your turn");
@@ -266,6 +276,7 @@ static const struct {
 	{ "customer-left", 1, 1, say_customer_left },
 	{ "queue", 1, 1, say_queue },
 	{ "waiting", 3, 3, say_waiting },
+	{ "waiting-more", 1, 1, say_waiting_more },
 	{ "turn", 0, 0, say_turn },
 	{ "bye", 0, 0, say_bye },
 	{ "pong", 0, 1, say_pong },

@@ -85,6 +85,7 @@ static void test_words(void **state)
 		{ "agent-online mary", "The agent mary is online" },
 		{ "customer-left bob", "bob left the conversation" },
 		{ "queue 0", "Nobody is waiting" },
+		{ "waiting-more 70", "... and 70 more" },
 		{ "queue 1", "1 customer is waiting" },
 		{ "queue 12", "12 customers are waiting" },
 		{ "waiting 2 bob 75", "2. bob, waiting 1 min 15 s" },
