@@ -38,6 +38,7 @@ while True:
         port = int(m.group(1)); break
     if time.time() > deadline: sys.exit("daemon not ready")
     time.sleep(0.05)
+hello = frame(4, "hello notices")  # pongs are notices
 def drain(sock, want):
     got = b""
     while got.count(b"|2|") < want:
@@ -52,13 +53,13 @@ def barrier(sock):
 a = socket.create_connection(("127.0.0.1", port))
 if mode == "group":
     b = socket.create_connection(("127.0.0.1", port))
-    a.sendall(frame(1, "alice")); b.sendall(frame(1, "bob"))
+    a.sendall(frame(1, "alice") + hello); b.sendall(frame(1, "bob") + hello)
     barrier(a); barrier(b)
     readers = [a, b]
 else:
     b = socket.socket(socket.AF_UNIX); b.connect(agent_path)
-    b.sendall(frame(1, "agent")); barrier(b)
-    a.sendall(frame(1, "cust")); barrier(a)
+    b.sendall(frame(1, "agent") + hello); barrier(b)
+    a.sendall(frame(1, "cust") + hello); barrier(a)
     readers = [b]
 msg = frame(2, "x" * 100)
 sent = 0
