@@ -19,6 +19,9 @@
  * output to drain (write callback), half-closes, drains whatever the peer still sends until EOF
  * (a close with unread input would reset the connection and could destroy the error notice we
  * just sent), and a safety timer bounds all of it.
+ *
+ * Silence: a conn granted "ping" has a read timeout on its bufferevent (alive.c), so no timer
+ * of ours is needed for it; c->timer stays the handshake, idle and close deadline.
  */
 #include "conn.h"
 
@@ -30,11 +33,13 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "alive.h"
 #include "clock.h"
 #include "command.h"
 #include "handshake.h"
@@ -375,6 +380,8 @@ void conn_close(struct conn *c, const char *why)
 	if (why)
 		log_info("%s (%s): closed: %s", c->peer, c->nick[0] ? c->nick : "-", why);
 	hangup_watch(c, false);
+	if (c->caps & CAP_PING)
+		alive_stop(c); /* the close has its own deadline */
 	conn_set_state(c, CONN_CLOSING);
 	conn_set_timer(c, CLOSE_TIMEOUT);
 	bufferevent_disable(c->bev, EV_READ);
@@ -421,6 +428,8 @@ static void log_message(struct conn *c, const struct fd_frame *f)
 
 static void on_frame(struct conn *c, const struct fd_frame *f)
 {
+	if (c->ping_out)
+		alive_answered(c);
 	if (c->state < CONN_QUEUED) {
 		handshake_frame(c, f);
 		return;
@@ -495,6 +504,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		 */
 		read_input(c, true);
 		conn_close(c, "peer closed the connection");
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		/* Only a conn granted "ping" has a read timeout: it has been silent. */
+		alive_silent(c);
 	} else if (what & BEV_EVENT_ERROR) {
 		char tls_err[256];
 		const char *why = tls_bufferevent_error(bev, tls_err, sizeof(tls_err));

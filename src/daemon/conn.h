@@ -78,6 +78,11 @@ enum conn_pause {
 	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
 };
 
+/* Capabilities a client asked for with "caps WORD..." and was granted (protocol 7.1). */
+enum conn_cap {
+	CAP_PING = 1 << 0, /* server pings (alive.h) */
+};
+
 struct conn {
 	struct server *server;
 	struct bufferevent *bev;
@@ -99,6 +104,8 @@ struct conn {
 	bool queued_link;
 	bool peer_eof;
 	bool greeted;
+	uint8_t caps;  /* enum conn_cap bits granted by "caps"; 0 for every wave-1 client */
+	bool ping_out; /* a "ping" went out and nothing has come back since (alive.h) */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
