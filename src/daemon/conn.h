@@ -159,4 +159,11 @@ void conn_resume(struct conn *c, enum conn_pause why);
 /* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */
 void conn_set_timer(struct conn *c, unsigned seconds);
 
+/*
+ * conn_same_owner() - whether @a and @b come from the same principal: both on the Unix socket
+ * with the same peer uid (SO_PEERCRED), or both over TCP on a keyed listener (the one key is
+ * the credential). A bufferevent pair (the console) matches nothing.
+ */
+bool conn_same_owner(const struct conn *a, const struct conn *b);
+
 #endif
