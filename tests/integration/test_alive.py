@@ -12,12 +12,14 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import (CHALLENGE, COMMAND, DEADLINE, NICKNAME, NOTICE, RESPONSE,  # noqa: E402
+from fdtest import (CHALLENGE, COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, RESPONSE,  # noqa: E402
                     Daemon, Peer, frame, main, notices)
+from clientrun import ScriptClient  # noqa: E402
 from test_auth import answer, write_key  # noqa: E402
 from test_tls import TlsDaemon  # noqa: E402
 
@@ -224,6 +226,77 @@ class Pings(unittest.TestCase):
             bob.command("pong " + wait_ping(bob))
             wait_ping(bob)
             self.assertIn("error timeout -- no answer to ping", notices(bob.expect_closed()))
+
+
+class Client(unittest.TestCase):
+    def test_client_answers_pings_and_does_not_show_them(self):
+        with Daemon(PINGS) as d:
+            agent = ScriptClient("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            try:
+                d.wait_log("(mary): pong ", count=3)
+                self.assertIsNone(agent.proc.poll(), "the client is still connected")
+                bob = Peer.customer(d, "bob")
+                bob.notice(body="serving mary")
+                self.assertEqual(agent.finish(), 0, agent.err)
+            finally:
+                agent.kill()
+            self.assertNotIn("no answer to ping", d.log())
+            for word in ("ping", "pong", "caps", "nknown"):
+                self.assertNotIn(word, agent.err)
+
+    def test_client_copes_with_a_wave1_server(self):
+        """A wave-1 frontdeskd answers "caps" with error unknown-command: not shown."""
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        got = []
+
+        def serve():
+            conn, _ = srv.accept()
+            peer = Peer(conn, "server")
+            with conn:
+                while True:
+                    try:
+                        t, body = peer.recv()
+                    except Exception:
+                        return
+                    got.append((t, body))
+                    if (t, body) == (COMMAND, "hello notices"):
+                        conn.sendall(frame(NOTICE, "welcome single-agent bob") +
+                                     frame(NOTICE, "turns free"))
+                    elif t == COMMAND and body.startswith("caps"):
+                        conn.sendall(frame(NOTICE, "error unknown-command -- 'caps' is not "
+                                                   "a command here"))
+                    elif t == MESSAGE:
+                        conn.sendall(frame(MESSAGE, "you said: " + body))
+                    elif (t, body) == (COMMAND, "quit"):
+                        return
+
+        th = threading.Thread(target=serve, daemon=True)
+        th.start()
+        c = ScriptClient("--name", "bob", "127.0.0.1:%d" % srv.getsockname()[1])
+        code = c.finish("hello\n")
+        th.join(DEADLINE)
+        srv.close()
+        self.assertEqual(code, 0, c.err)
+        self.assertEqual(c.out, "you said: hello\n")
+        self.assertIn((COMMAND, "caps ping"), got)
+        self.assertNotIn("nknown", c.err)
+
+    def test_replaced_client_ends_without_error(self):
+        with Daemon() as d:
+            agent = ScriptClient("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            try:
+                d.wait_log("agent-socket: agent mary")
+                again = Peer.agent(d, "mary")  # the same name and uid: takes over
+                again.notice(body="welcome single-agent mary")
+                # It ends by itself (its input is still open) and does not come back.
+                agent.proc.wait(DEADLINE)
+                self.assertEqual(agent.finish(), 0, agent.err)
+                again.sync()
+            finally:
+                agent.kill()
+            self.assertIn("* Replaced: a new connection as mary took over", agent.err)
 
 
 if __name__ == "__main__":
