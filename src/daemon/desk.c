@@ -59,7 +59,11 @@ struct desk {
 
 /* How much of conversations that ended with no agent the desk keeps for the next one. */
 #define OFFLINE_MAX (1024 * 1024)
-/* How much of the customer's unanswered messages the desk keeps to give again (64 KiB). */
+/*
+ * How much of the customer's unanswered messages the desk keeps to give again: 64 KiB, or a
+ * quarter of max_output_bytes if that is less, so that the replay, sent at once, cannot push
+ * the agent past its output bound.
+ */
 #define UNANSWERED_MAX (64 * 1024)
 
 static bool strict(const struct desk *d)
@@ -170,12 +174,15 @@ static void forget_unanswered(struct desk *d)
 /* @f was relayed to the agent: keep it until the agent writes (the oldest go past the bound). */
 static void keep_unanswered(struct desk *d, const struct fd_frame *f)
 {
+	size_t max = d->server->config.max_output_bytes / 4;
 	char digits[5] = "";
 
+	if (max > UNANSWERED_MAX)
+		max = UNANSWERED_MAX;
 	if (fd_frame_encode(d->unanswered, FD_FRAME_MESSAGE, f->body, f->len) < 0)
 		return;
 	d->nunanswered++;
-	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > UNANSWERED_MAX &&
+	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > max &&
 	       evbuffer_copyout(d->unanswered, digits, 4) == 4) {
 		/* Frames we encoded ourselves: the first four bytes are the frame's length. */
 		evbuffer_drain(d->unanswered, strtoul(digits, NULL, 10));

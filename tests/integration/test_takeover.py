@@ -145,6 +145,23 @@ class FreeTurnReplay(unittest.TestCase):
             self.assertEqual(frames, [(NOTICE, "customer bob"), (MESSAGE, "m1"), (MESSAGE, "m2"),
                                       (MESSAGE, "m3")])  # then "customer-left bob"
 
+    def test_bounded_the_newest_kept(self):
+        # A quarter of max_output_bytes (4 KiB here): the replay can never drop the agent.
+        with Daemon("turns = free\nmax_output_bytes = 16K\n") as d:
+            mary = Peer.agent(d, "mary")
+            bob = served(d, "bob")
+            bob.notice(body="serving mary")
+            texts = ["%d " % i + "x" * 998 for i in range(10)]  # 1007-byte frames
+            for t in texts:
+                bob.say(t)
+            self.assertEqual([mary.message() for _ in texts], texts)
+            mary.close()
+            bob.notice(body="agent-offline")
+            john = capped_agent(d, "john")
+            frames = john.notice(body="replay-end")
+            self.assertIn((NOTICE, "replay 4"), frames)
+            self.assertEqual(messages(frames), texts[6:])
+
     def test_nothing_again_once_the_agent_has_answered(self):
         with Daemon("turns = free\n") as d:
             bob = self.chat_then_vanish(d)
