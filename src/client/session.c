@@ -60,9 +60,10 @@ struct session {
 	bool strict;  /* strict turns (assumed until told otherwise) */
 	bool group;
 	bool my_turn;
-	bool awaiting; /* we sent a message that has had no reply yet */
-	bool bye;      /* the agent ended the conversation */
-	bool heard;    /* it sent a frame: a challenge now comes too late */
+	bool awaiting;     /* we sent a message that has had no reply yet */
+	bool bye;          /* the agent ended the conversation, or another connection replaced us */
+	bool heard;        /* it sent a frame: a challenge now comes too late */
+	bool caps_pending; /* "caps ping" sent, its answer not seen yet */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
 	char last_error[512];
@@ -240,6 +241,7 @@ static void reset_protocol_state(struct session *s)
 	s->awaiting = false;
 	s->bye = false;
 	s->heard = false;
+	s->caps_pending = false;
 	s->peer[0] = '\0';
 	s->last_error[0] = '\0';
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
@@ -320,7 +322,10 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 	return 0;
 }
 
-/* Introduce ourselves, then ask for notices without waiting for any answer. */
+/*
+ * Introduce ourselves, then ask for notices and for server pings (protocol 7.1, 7.6) without
+ * waiting for any answer: a server that knows neither ignores them or says unknown-command.
+ */
 static void send_hello(struct session *s)
 {
 	if (s->cfg.line) {
@@ -328,6 +333,8 @@ static void send_hello(struct session *s)
 	} else {
 		send_frame(s, FD_FRAME_NICKNAME, s->nick, strlen(s->nick));
 		send_frame(s, FD_FRAME_COMMAND, "hello notices", strlen("hello notices"));
+		send_frame(s, FD_FRAME_COMMAND, "caps ping", strlen("caps ping"));
+		s->caps_pending = true;
 	}
 }
 
@@ -398,12 +405,44 @@ static void learn(struct session *s, const struct notice *n)
 	}
 }
 
+/* Notices that are the session's business, not the user's: true when @n was one of them. */
+static bool handled_quietly(struct session *s, const struct notice *n)
+{
+	char pong[FD_FRAME_BODY_BUFSIZE];
+
+	if (notice_is(n, "ping", 1)) {
+		/* The server checks that we are still here; answering is all there is to it. */
+		snprintf(pong, sizeof(pong), "pong %s", n->args[0]);
+		send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
+	} else if (notice_is(n, "caps", 0)) {
+		s->caps_pending = false;
+	} else if (s->caps_pending && notice_is(n, "error", 1) &&
+		   strcmp(n->args[0], "unknown-command") == 0) {
+		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
+		s->caps_pending = false;
+	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "replaced") == 0) {
+		/*
+		 * A newer connection of ours is the agent now. Said once, as why the connection
+		 * ended, which is a normal end: reconnecting would only take the desk back from it.
+		 */
+		s->bye = true;
+		notice_describe(n, s->why, sizeof(s->why));
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void on_notice_body(struct session *s, char *body)
 {
 	struct notice n;
 
 	if (notice_parse(body, &n) < 0)
 		return; /* nothing we could show or act on */
+	if (handled_quietly(s, &n)) {
+		s->notices = true;
+		return;
+	}
 	learn(s, &n);
 	s->ops->notice(s->ui, &n);
 }

@@ -188,6 +188,24 @@ static bool say_pong(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* Messages given again after an agent vanished (desk.c): "replay N" ... "replay-end". */
+static bool say_replay(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[0]);
+
+	if (count < 1)
+		return false;
+	snprintf(b, len, "%ld earlier message%s again; you may have seen %s already", count,
+		 count == 1 ? "" : "s", count == 1 ? "it" : "them");
+	return true;
+}
+
+static bool say_replay_end(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "End of the earlier messages");
+	return true;
+}
+
 static bool say_joined(const struct notice *n, char *b, size_t len)
 {
 	snprintf(b, len, "%s joined", n->args[0]);
@@ -241,6 +259,7 @@ static const struct {
 	{ "bad-command", "Bad command" },
 	{ "kicked", "You were removed" },
 	{ "agent-busy", "Another agent is already attached" },
+	{ "replaced", "Replaced" },
 };
 
 static bool say_error(const struct notice *n, char *b, size_t len)
@@ -280,6 +299,8 @@ static const struct {
 	{ "turn", 0, 0, say_turn },
 	{ "bye", 0, 0, say_bye },
 	{ "pong", 0, 1, say_pong },
+	{ "replay", 1, 1, say_replay },
+	{ "replay-end", 0, 0, say_replay_end },
 	{ "joined", 1, 1, say_joined },
 	{ "left", 1, 1, say_left },
 	{ "renamed", 2, 2, say_renamed },

@@ -7,9 +7,12 @@
  */
 #include "command.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "alive.h"
 #include "conn.h"
+#include "log.h"
 #include "server.h"
 
 static void cmd_hello(struct conn *c, const char *arg)
@@ -28,6 +31,68 @@ static void cmd_ping(struct conn *c, const char *arg)
 	conn_notice(c, *arg ? "pong %s" : "pong", arg);
 }
 
+/* What "caps" can grant (protocol 7.1), in the order the answer lists them. */
+static const struct {
+	const char *word;
+	enum conn_cap bit;
+} capabilities[] = {
+	{ "ping", CAP_PING },
+};
+
+#define NCAPABILITIES (sizeof(capabilities) / sizeof(capabilities[0]))
+
+/* The bit for capability @word (@len bytes) if the server grants it now, else 0. */
+static unsigned grant(const struct conn *c, const char *word, size_t len)
+{
+	for (size_t i = 0; i < NCAPABILITIES; i++) {
+		if (strlen(capabilities[i].word) != len || memcmp(capabilities[i].word, word, len))
+			continue;
+		/* No pings while peer_timeout is off. */
+		if (capabilities[i].bit == CAP_PING && !c->server->config.peer_timeout)
+			return 0;
+		return capabilities[i].bit;
+	}
+	return 0;
+}
+
+/*
+ * caps [WORD...]: grant the words this server supports and say which ("caps ping"); unknown
+ * words are simply not granted. A later "caps" replaces the set. Without "hello notices" first
+ * the client could not read the answer, so nothing is granted.
+ */
+static void cmd_caps(struct conn *c, const char *arg)
+{
+	char answer[128] = "caps";
+	unsigned granted = 0;
+
+	if (!c->notices) {
+		log_debug("%s (%s): caps before hello notices; nothing granted", c->peer, c->nick);
+		return;
+	}
+	for (const char *w = arg; *w;) {
+		size_t len = strcspn(w, " ");
+
+		granted |= grant(c, w, len);
+		w += len + strspn(w + len, " ");
+	}
+	for (size_t i = 0; i < NCAPABILITIES; i++)
+		if (granted & capabilities[i].bit)
+			snprintf(answer + strlen(answer), sizeof(answer) - strlen(answer), " %s",
+				 capabilities[i].word);
+	if (granted & CAP_PING)
+		alive_start(c);
+	else if (c->caps & CAP_PING)
+		alive_stop(c);
+	c->caps = (uint8_t)granted;
+	conn_notice(c, "%s", answer);
+}
+
+/* pong TOKEN: the answer to our "ping TOKEN"; reading it was the point (conn.c, alive.c). */
+static void cmd_pong(struct conn *c, const char *arg)
+{
+	log_debug("%s (%s): pong %s", c->peer, c->nick, arg);
+}
+
 static void cmd_quit(struct conn *c, const char *arg)
 {
 	conn_close(c, "quit");
@@ -39,6 +104,8 @@ static const struct command common_commands[] = {
 	{ "hello", ALL_ROLES, ARG_REQUIRED, cmd_hello },
 	{ "quit", ALL_ROLES, ARG_NONE, cmd_quit },
 	{ "ping", ALL_ROLES, ARG_OPTIONAL, cmd_ping },
+	{ "pong", ALL_ROLES, ARG_REQUIRED, cmd_pong },
+	{ "caps", ALL_ROLES, ARG_OPTIONAL, cmd_caps },
 	{ NULL, 0, ARG_NONE, NULL },
 };
 

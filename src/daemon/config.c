@@ -319,6 +319,7 @@ static const struct config_key config_keys[] = {
 	KEY(msg_burst, parse_count, msg_burst, 1, 100000),
 	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
 	KEY(customer_idle_timeout, parse_duration, customer_idle_timeout, 0, 7 * 24 * 3600),
+	KEY(peer_timeout, parse_duration, peer_timeout, 0, 3600),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
@@ -353,6 +354,7 @@ void config_init(struct config *c)
 	c->msg_burst = 30;
 	c->handshake_timeout = 10;
 	c->customer_idle_timeout = 15 * 60;
+	c->peer_timeout = 60;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -471,6 +473,10 @@ static void check_combinations(struct parse_state *s)
 		add_error(s, seen_line(s, "soft_output_bytes"),
 			  "soft_output_bytes must not be above max_output_bytes (%u)",
 			  c->max_output_bytes);
+	/* Pings go out after half of it, and keepalive probes need a second between them. */
+	if (c->peer_timeout == 1)
+		add_error(s, seen_line(s, "peer_timeout"),
+			  "peer_timeout must be 0 (off) or at least 2 seconds");
 	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
 		add_error(s, seen_line(s, "line_listen"),
 			  "line_listen is only used in group mode (mode = group)");

@@ -68,6 +68,7 @@ struct config {
 	unsigned msg_burst;             /* group mode: messages a member may send at once */
 	unsigned handshake_timeout;     /* seconds to send the nickname */
 	unsigned customer_idle_timeout; /* seconds of silence before the active customer is ended */
+	unsigned peer_timeout; /* seconds to notice a vanished peer (keepalive, pings); 0 = off */
 };
 
 /* config_init() - the built-in defaults. */

@@ -19,6 +19,9 @@
  * output to drain (write callback), half-closes, drains whatever the peer still sends until EOF
  * (a close with unread input would reset the connection and could destroy the error notice we
  * just sent), and a safety timer bounds all of it.
+ *
+ * Silence: a conn granted "ping" has a read timeout on its bufferevent (alive.c), so no timer
+ * of ours is needed for it; c->timer stays the handshake, idle and close deadline.
  */
 #include "conn.h"
 
@@ -30,11 +33,13 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "alive.h"
 #include "clock.h"
 #include "command.h"
 #include "handshake.h"
@@ -393,6 +398,8 @@ void conn_close(struct conn *c, const char *why)
 	if (why)
 		log_info("%s (%s): closed: %s", c->peer, c->nick[0] ? c->nick : "-", why);
 	hangup_watch(c, false);
+	if (c->caps & CAP_PING)
+		alive_stop(c); /* the close has its own deadline */
 	conn_set_state(c, CONN_CLOSING);
 	conn_set_timer(c, CLOSE_TIMEOUT);
 	bufferevent_disable(c->bev, EV_READ);
@@ -439,6 +446,8 @@ static void log_message(struct conn *c, const struct fd_frame *f)
 
 static void on_frame(struct conn *c, const struct fd_frame *f)
 {
+	if (c->ping_out)
+		alive_answered(c);
 	if (c->state < CONN_QUEUED) {
 		handshake_frame(c, f);
 		return;
@@ -520,6 +529,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		 */
 		read_input(c, true);
 		conn_close(c, "peer closed the connection");
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		/* Only a conn granted "ping" has a read timeout: it has been silent. */
+		alive_silent(c);
 	} else if (what & BEV_EVENT_ERROR) {
 		char tls_err[256];
 		const char *why = tls_bufferevent_error(bev, tls_err, sizeof(tls_err));
@@ -550,4 +562,37 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	default:
 		break;
 	}
+}
+
+enum owner {
+	OWNER_NONE,      /* not known: the console's bufferevent pair */
+	OWNER_UID,       /* the agent socket: the peer process's uid */
+	OWNER_AGENT_KEY, /* agent_listen: it answered the challenge under agent_key_file */
+};
+
+/* What @c proved about who it is; @ret_uid is set for OWNER_UID. */
+static enum owner owner_of(const struct conn *c, uid_t *ret_uid)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct ucred cred;
+	socklen_t credlen = sizeof(cred);
+
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
+		return OWNER_NONE;
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		return c->role == ROLE_AGENT ? OWNER_AGENT_KEY : OWNER_NONE;
+	if (ss.ss_family != AF_UNIX || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0)
+		return OWNER_NONE;
+	*ret_uid = cred.uid;
+	return OWNER_UID;
+}
+
+bool conn_same_owner(const struct conn *a, const struct conn *b)
+{
+	uid_t ua = 0, ub = 0;
+	enum owner oa = owner_of(a, &ua), ob = owner_of(b, &ub);
+
+	return oa != OWNER_NONE && oa == ob && ua == ub;
 }

@@ -79,6 +79,11 @@ enum conn_pause {
 	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
 };
 
+/* Capabilities a client asked for with "caps WORD..." and was granted (protocol 7.1). */
+enum conn_cap {
+	CAP_PING = 1 << 0, /* server pings (alive.h) */
+};
+
 struct conn {
 	struct server *server;
 	struct bufferevent *bev;
@@ -102,6 +107,8 @@ struct conn {
 	bool peer_eof;
 	bool greeted;
 	bool wants_drain; /* conn_output_busy() said yes: the mode waits for the drained hook */
+	uint8_t caps;     /* enum conn_cap bits granted by "caps"; 0 for every wave-1 client */
+	bool ping_out;    /* a "ping" went out and nothing has come back since (alive.h) */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
@@ -160,5 +167,12 @@ void conn_resume(struct conn *c, enum conn_pause why);
 
 /* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */
 void conn_set_timer(struct conn *c, unsigned seconds);
+
+/*
+ * conn_same_owner() - whether @a and @b come from the same principal: both on the Unix socket
+ * with the same peer uid (SO_PEERCRED), or both over TCP on a keyed listener (the one key is
+ * the credential). A bufferevent pair (the console) matches nothing.
+ */
+bool conn_same_owner(const struct conn *a, const struct conn *b);
 
 #endif

@@ -42,10 +42,13 @@ struct desk {
 	enum turn turn;  /* whose turn it is (kept up in free turns too: who spoke last) */
 	bool was_strict; /* the turn rule in force before the latest reload */
 	/*
-	 * Strict turns: the customer's last relayed message until the agent answers it. An agent
-	 * that drops and reattaches gets it again, so a question is never lost with a dead agent.
+	 * What the active customer wrote that was relayed to the agent since the agent last wrote
+	 * to it, as type 2 frames (in strict turns at most the one question; in free turns any
+	 * number, the oldest dropped past UNANSWERED_MAX). An agent that vanished may never have
+	 * read them: whoever serves next (an agent attaching, or taking over) gets them again.
 	 */
 	struct evbuffer *unanswered;
+	unsigned nunanswered;
 	bool resend_unanswered;
 	/*
 	 * Conversations that ended while no agent was attached: "customer NAME", the messages,
@@ -63,6 +66,12 @@ struct desk {
 
 /* How much of conversations that ended with no agent the desk keeps for the next one. */
 #define OFFLINE_MAX (1024 * 1024)
+/*
+ * How much of the customer's unanswered messages the desk keeps to give again: 64 KiB, or a
+ * quarter of max_output_bytes if that is less, so that the replay, sent at once, cannot push
+ * the agent past its output bound.
+ */
+#define UNANSWERED_MAX (64 * 1024)
 
 static bool strict(const struct desk *d)
 {
@@ -122,12 +131,11 @@ static void keep_offline(struct desk *d, struct conn *c)
 		return;
 	len = snprintf(note, sizeof(note), "customer %s", c->nick);
 	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
-	/* A question relayed to an agent who then left is part of it too. */
-	if (strict(d) && d->turn == TURN_AGENT && evbuffer_get_length(d->unanswered) > 0) {
-		fd_frame_encode(rec, FD_FRAME_MESSAGE,
-				(const char *)evbuffer_pullup(d->unanswered, -1),
-				evbuffer_get_length(d->unanswered));
-		n++;
+	/* What was relayed to an agent who then left without answering is part of it too. */
+	if (d->nunanswered > 0) {
+		evbuffer_add(rec, evbuffer_pullup(d->unanswered, -1),
+			     evbuffer_get_length(d->unanswered));
+		n += d->nunanswered;
 	}
 	while (conn_take_held(c, d->server->held_body, &f)) {
 		fd_frame_encode(rec, FD_FRAME_MESSAGE, f.body, f.len);
@@ -171,6 +179,56 @@ static void replay_offline(struct desk *d)
 		conn_notice(d->agent, "customer %s", d->active->nick);
 }
 
+static void forget_unanswered(struct desk *d)
+{
+	evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+	d->nunanswered = 0;
+}
+
+/* @f was relayed to the agent: keep it until the agent writes (the oldest go past the bound). */
+static void keep_unanswered(struct desk *d, const struct fd_frame *f)
+{
+	size_t max = d->server->config.max_output_bytes / 4;
+	char digits[5] = "";
+
+	if (max > UNANSWERED_MAX)
+		max = UNANSWERED_MAX;
+	if (fd_frame_encode(d->unanswered, FD_FRAME_MESSAGE, f->body, f->len) < 0)
+		return;
+	d->nunanswered++;
+	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > max &&
+	       evbuffer_copyout(d->unanswered, digits, 4) == 4) {
+		/* Frames we encoded ourselves: the first four bytes are the frame's length. */
+		evbuffer_drain(d->unanswered, strtoul(digits, NULL, 10));
+		d->nunanswered--;
+	}
+}
+
+/*
+ * Give the agent again what the customer wrote since an agent last answered: the agent that
+ * had it may have vanished before reading it. Agents granted a capability see it marked
+ * ("replay N" ... "replay-end": possibly seen already); others get the messages as they came,
+ * as the returning agent of strict turns always has. Kept until this agent answers.
+ */
+static void replay_unanswered(struct desk *d)
+{
+	struct evbuffer *copy = evbuffer_new();
+	char body[FD_FRAME_BODY_BUFSIZE];
+	struct fd_frame f;
+	size_t want;
+
+	if (!copy)
+		return;
+	evbuffer_add(copy, evbuffer_pullup(d->unanswered, -1), evbuffer_get_length(d->unanswered));
+	if (d->agent->caps)
+		conn_notice(d->agent, "replay %u", d->nunanswered);
+	while (agent_here(d) && fd_frame_decode(copy, FD_FRAME_MAX_LEN, body, &f, &want) == 1)
+		conn_send_message(d->agent, f.body, f.len);
+	if (agent_here(d) && d->agent->caps)
+		conn_notice(d->agent, "replay-end");
+	evbuffer_free(copy);
+}
+
 /* Move held messages across as far as the turn rules allow. */
 static void desk_pump(struct desk *d)
 {
@@ -183,11 +241,8 @@ static void desk_pump(struct desk *d)
 	/* Earlier conversations go first, whole; the drained hook brings us back for the rest. */
 	if (evbuffer_get_length(d->offline) > 0)
 		return;
-	if (d->resend_unanswered && d->active && agent_here(d) &&
-	    evbuffer_get_length(d->unanswered) > 0) {
-		conn_send_message(d->agent, (const char *)evbuffer_pullup(d->unanswered, -1),
-				  evbuffer_get_length(d->unanswered));
-	}
+	if (d->resend_unanswered && d->active && agent_here(d) && d->nunanswered > 0)
+		replay_unanswered(d);
 	d->resend_unanswered = false;
 	do {
 		moved = false;
@@ -204,9 +259,8 @@ static void desk_pump(struct desk *d)
 			/* Kept in free turns too, so a switch to strict turns knows whose turn it
 			 * is. */
 			d->turn = TURN_AGENT;
+			keep_unanswered(d, &f);
 			if (strict(d)) {
-				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
-				evbuffer_add(d->unanswered, f.body, f.len);
 				tell_turn(d);
 			}
 			moved = true;
@@ -217,8 +271,8 @@ static void desk_pump(struct desk *d)
 		    conn_take_held(d->agent, s->held_body, &f)) {
 			conn_send_message(d->active, f.body, f.len);
 			d->turn = TURN_CUSTOMER;
+			forget_unanswered(d);
 			if (strict(d)) {
-				evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
 				tell_turn(d);
 			}
 			moved = true;
@@ -274,7 +328,7 @@ static void serve(struct desk *d, struct conn *c)
 {
 	d->active = c;
 	d->turn = TURN_CUSTOMER;
-	evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+	forget_unanswered(d);
 	d->resend_unanswered = false;
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
@@ -310,10 +364,41 @@ static void serve_next(struct desk *d)
 	tell_agent_queue(d); /* the line got shorter */
 }
 
+/*
+ * The agent came back while its old connection still looks attached (a laptop that slept, a
+ * network that changed): same name, same credentials. The new connection takes over at once
+ * and the old one is closed with "error replaced". No liveness check first: the person
+ * reconnecting knows the old connection is of no use, and waiting up to peer_timeout for it
+ * to fail a ping would keep the desk unanswered meanwhile. Customers see nothing: their agent
+ * did not change. The old conn's held replies pass to the new one, and what the customer
+ * wrote since the agent last answered is given again (the old one may never have read it).
+ */
+static void take_over(struct desk *d, struct conn *c)
+{
+	struct conn *old = d->agent;
+	struct fd_frame f;
+
+	d->agent = c;
+	conn_set_state(c, CONN_ACTIVE);
+	memcpy(c->nick, old->nick, sizeof(c->nick)); /* not "mary2": the name customers know */
+	while (conn_take_held(old, d->server->held_body, &f) && conn_hold(c, &f) == 0)
+		;
+	log_info("agent %s (%s) takes over from its old connection", c->nick, c->peer);
+	conn_fail(old, "replaced", "a new connection as %s took over", old->nick);
+	server_detach(old); /* releases the name now; the desk has nothing left to undo */
+	d->resend_unanswered = d->active && d->nunanswered > 0;
+	desk_pump_soon(d);
+}
+
 static void attach_agent(struct desk *d, struct conn *c)
 {
 	struct conn *q;
 
+	if (agent_here(d) && strcmp(c->asked, d->agent->asked) == 0 &&
+	    conn_same_owner(c, d->agent)) {
+		take_over(d, c);
+		return;
+	}
 	if (agent_here(d)) {
 		conn_fail(c, "agent-busy", "%s is already the agent; one agent at a time",
 			  d->agent->nick);
@@ -328,9 +413,8 @@ static void attach_agent(struct desk *d, struct conn *c)
 	}
 	TAILQ_FOREACH (q, &d->queue, link)
 		conn_notice(q, "agent-online %s", c->nick);
-	/* A question the previous agent never answered goes to this one (after its hello). */
-	d->resend_unanswered = d->active && strict(d) && d->turn == TURN_AGENT &&
-			       evbuffer_get_length(d->unanswered) > 0;
+	/* What the previous agent never answered goes to this one (after its hello). */
+	d->resend_unanswered = d->active && d->nunanswered > 0;
 	if (d->active && strict(d) && d->turn == TURN_CUSTOMER)
 		conn_notice(d->active, "turn");
 	desk_pump_soon(d);
@@ -543,9 +627,9 @@ static void desk_reconfigured(struct server *s)
 	if (strict(d) && !d->was_strict) {
 		/*
 		 * Free to strict: the turn is the side that did not speak last (kept up in free
-		 * turns too). No question is on record as unanswered from the free-turn chat.
+		 * turns too). What the customer wrote since the agent last wrote stays on record
+		 * (unanswered is kept in free turns too): it is the question now.
 		 */
-		evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
 		d->resend_unanswered = false;
 		tell_turn(d);
 	}

@@ -44,9 +44,13 @@ static void attach(struct conn *c)
 	memcpy(c->nick, c->asked, sizeof(c->nick));
 	server_unique_nick(c->server, c, c->nick);
 	conn_set_timer(c, 0);
-	log_info("%s: %s %s", c->peer, c->role == ROLE_AGENT ? "agent" : "joined as", c->nick);
+	if (c->role != ROLE_AGENT)
+		log_info("%s: joined as %s", c->peer, c->nick);
 	c->mode_link = MODE_LINK_ATTACHED;
 	c->server->mode->attach(c);
+	/* Named after the mode: an agent that takes over keeps the name it had (desk.c). */
+	if (c->role == ROLE_AGENT && conn_live(c))
+		log_info("%s: agent %s", c->peer, c->nick);
 	if (c->notices && conn_live(c))
 		c->server->mode->hello(c);
 }

@@ -87,6 +87,7 @@ static const struct field live_keys[] = {
 	FIELD(msg_burst, FIELD_SCALAR),
 	FIELD(handshake_timeout, FIELD_SCALAR),
 	FIELD(customer_idle_timeout, FIELD_SCALAR),
+	FIELD(peer_timeout, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

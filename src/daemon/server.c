@@ -29,6 +29,7 @@
 #include <event2/listener.h>
 
 #include "activation.h"
+#include "alive.h"
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
@@ -199,6 +200,10 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	/* Chat is small writes that must leave now: no Nagle delay waiting on the peer's ACK. */
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	/* A peer that vanishes without a word is noticed within about peer_timeout (alive.h). */
+	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
+	    alive_tune_socket(fd, s->config.peer_timeout) < 0)
+		log_warnx("%s: cannot set TCP keepalive: %s", peer, strerror(errno));
 	bev = l->tls ? tls_accept(l->tls, s->base, fd)
 		     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {

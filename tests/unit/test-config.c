@@ -142,6 +142,26 @@ static void test_group_limits(void **state)
 	free(errors);
 }
 
+static void test_peer_timeout(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	config_init(&c);
+	assert_int_equal(c.peer_timeout, 60);
+	assert_int_equal(load("peer_timeout = 2m\n", &c, &errors), 0);
+	assert_int_equal(c.peer_timeout, 120);
+	assert_int_equal(load("peer_timeout = 0\n", &c, &errors), 0);
+	assert_int_equal(c.peer_timeout, 0);
+	/* Pings go out after half of it: one second would leave nothing to halve. */
+	assert_int_equal(load("peer_timeout = 1s\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "1: peer_timeout must be 0 (off) or at least 2 seconds\n");
+	free(errors);
+	assert_int_equal(load("peer_timeout = 2h\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "1: peer_timeout = 2h is out of range (0..3600)\n");
+	free(errors);
+}
+
 static void test_every_error_with_its_line(void **state)
 {
 	struct config c;
@@ -307,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_group_gets_line_listener),
 		cmocka_unit_test(test_group_limits),
+		cmocka_unit_test(test_peer_timeout),
 		cmocka_unit_test(test_every_error_with_its_line),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_section_refused),

@@ -136,9 +136,27 @@ static void test_truncation(void **state)
 	assert_string_equal(out, "sparkle");
 }
 
+/* Messages an agent is given again after its predecessor vanished (desk.c), and a takeover. */
+static void test_replay_and_replaced(void **state)
+{
+	char out[256];
+
+	assert_true(describe("replay 1", out, sizeof(out)));
+	assert_string_equal(out, "1 earlier message again; you may have seen it already");
+	assert_true(describe("replay 3", out, sizeof(out)));
+	assert_string_equal(out, "3 earlier messages again; you may have seen them already");
+	assert_true(describe("replay-end", out, sizeof(out)));
+	assert_string_equal(out, "End of the earlier messages");
+	assert_false(describe("replay lots", out, sizeof(out)));
+	assert_true(
+	    describe("error replaced -- a new connection as mary took over", out, sizeof(out)));
+	assert_string_equal(out, "Replaced: a new connection as mary took over");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_and_replaced),
 		cmocka_unit_test(test_parse_keyword_only),
 		cmocka_unit_test(test_parse_args_and_text),
 		cmocka_unit_test(test_parse_spaces_and_dashes),

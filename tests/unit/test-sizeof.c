@@ -63,6 +63,7 @@ static void test_idle_conn_allocates_little(void **state)
 	assert_non_null(c->timer);
 	assert_null(c->held);
 	assert_null(c->hangup);
+	assert_int_equal(c->caps, 0); /* no capability, so no read timeout: never pinged */
 	assert_false(conn_has_held(c));
 	conn_free(c);
 	bufferevent_free(pair[1]);
