@@ -420,7 +420,10 @@ static void check_combinations(struct parse_state *s)
 {
 	struct config *c = &s->cfg;
 
-	if (c->mode == MODE_GROUP && !seen_line(s, "line_listen")) {
+	/* Line peers cannot answer a challenge: with a key, the line listener stays shut. */
+	if (c->mode == MODE_GROUP && !seen_line(s, "line_listen") && c->key_file[0]) {
+		c->line_listen_keyed_off = true;
+	} else if (c->mode == MODE_GROUP && !seen_line(s, "line_listen")) {
 		c->line_listen.n = 1;
 		snprintf(c->line_listen.v[0].host, sizeof(c->line_listen.v[0].host), "127.0.0.1");
 		c->line_listen.v[0].port = CONFIG_DEFAULT_LINE_PORT;
@@ -434,6 +437,11 @@ static void check_combinations(struct parse_state *s)
 	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
 		add_error(s, seen_line(s, "line_listen"),
 			  "line_listen is only used in group mode (mode = group)");
+	else if (c->line_listen.n && c->key_file[0])
+		add_error(
+		    s, seen_line(s, "line_listen"),
+		    "line_listen admits anyone: line peers cannot answer key_file's challenge; "
+		    "set line_listen = off, or drop key_file");
 	if (!c->tls_cert[0] != !c->tls_key[0])
 		add_error(s, seen_line(s, c->tls_cert[0] ? "tls_cert" : "tls_key"),
 			  "tls_cert and tls_key go together");

@@ -47,6 +47,7 @@ struct config {
 	enum fd_mode mode;
 	struct endpoint_list listen;
 	struct endpoint_list line_listen;
+	bool line_listen_keyed_off; /* group mode: line_listen defaulted to off for key_file */
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct endpoint_list
 	    agent_listen;         /* TCP endpoints for remote agents (need agent_key_file) */

@@ -371,6 +371,9 @@ static int bind_all(struct server *s)
 		log_info("listening on %s (framed protocol, %ss%s%s)", l->name, role_name(role),
 			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
+	if (cfg->line_listen_keyed_off)
+		log_warnx("line_listen is off: key_file is set and line peers (nc, telnet) cannot "
+			  "answer its challenge");
 	for (size_t i = 0; cfg->mode == MODE_GROUP && i < cfg->line_listen.n; i++) {
 		r = listen_tcp(s, &act, "line_listen", &cfg->line_listen.v[i], role, PROTO_LINE,
 			       &l);

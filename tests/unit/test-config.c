@@ -203,6 +203,26 @@ static void test_line_listen_needs_group(void **state)
 	free(errors);
 }
 
+/* A line peer cannot answer key_file's challenge: no line listener in a keyed room. */
+static void test_key_file_shuts_the_line_listener(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("mode = group\nkey_file = /etc/k\n", &c, &errors), 0);
+	assert_int_equal(c.line_listen.n, 0);
+	assert_true(c.line_listen_keyed_off);
+	assert_int_equal(load("mode = group\nkey_file = /etc/k\nline_listen = off\n", &c, &errors),
+			 0);
+	assert_false(c.line_listen_keyed_off);
+	assert_int_equal(
+	    load("mode = group\nline_listen = 127.0.0.1:6666\nkey_file = /etc/k\n", &c, &errors),
+	    -EINVAL);
+	assert_errors(errors, "2: line_listen admits anyone: line peers cannot answer key_file's "
+			      "challenge; set line_listen = off, or drop key_file\n");
+	free(errors);
+}
+
 static void test_long_line(void **state)
 {
 	struct config c;
@@ -251,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_section_refused),
 		cmocka_unit_test(test_line_listen_needs_group),
+		cmocka_unit_test(test_key_file_shuts_the_line_listener),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_failure_leaves_config_alone),
 		cmocka_unit_test(test_missing_file),
