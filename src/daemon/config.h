@@ -43,6 +43,15 @@ struct endpoint_list {
 	size_t n;
 };
 
+/*
+ * max_startups = BEGIN:RATE:FULL (OpenSSH's MaxStartups): past BEGIN connections that have not
+ * finished their handshake, a new one is refused with RATE percent probability, rising
+ * linearly to 100 at FULL. "N" alone means N:100:N.
+ */
+struct startups {
+	unsigned begin, rate, full;
+};
+
 struct config {
 	enum fd_mode mode;
 	struct endpoint_list listen;
@@ -65,6 +74,7 @@ struct config {
 	unsigned soft_output_bytes; /* per connection, unsent output that pauses its reading */
 	unsigned max_clients;
 	unsigned max_per_address;       /* connections from one IP address; 0 = no limit */
+	struct startups max_startups;   /* connections still in their handshake */
 	unsigned max_msgs_per_sec;      /* group mode: each member's message rate; 0 = no limit */
 	unsigned msg_burst;             /* group mode: messages a member may send at once */
 	unsigned handshake_timeout;     /* seconds to send the nickname */

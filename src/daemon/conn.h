@@ -99,6 +99,8 @@ struct conn {
 	bool queued_link;
 	bool peer_eof;
 	bool greeted;
+	bool remote;    /* an agent from agent_listen: challenged apart from the agent socket */
+	uint8_t bucket; /* enum conn_bucket: what it holds against the limits (admit.h) */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */

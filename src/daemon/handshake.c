@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "admit.h"
 #include "auth.h"
 #include "conn.h"
 #include "log.h"
@@ -109,6 +110,12 @@ static void on_response(struct conn *c, const struct fd_frame *f)
 	}
 	if (!auth_check(c->key->bytes, c->key->len, c->challenge, f->body, f->len)) {
 		fail_auth(c, "wrong answer to the challenge");
+		return;
+	}
+	/* Only agents that answered hold one of agent_listen's slots (admit.c). */
+	if (c->remote && !admit_agent_slot(c->server)) {
+		c->notices = true;
+		conn_fail(c, "server-full", "too many agent connections");
 		return;
 	}
 	c->key = NULL;
