@@ -143,6 +143,53 @@ static int parse_duration(const struct config_key *k, struct config *c, const ch
 			    "a duration in seconds (suffix s, m or h allowed)");
 }
 
+/* "BEGIN:RATE:FULL", or "N" for N:100:N; BEGIN and FULL in k->min..k->max, RATE a percentage. */
+static int parse_startups(const struct config_key *k, struct config *c, const char *value,
+			  char *err, size_t errlen)
+{
+	unsigned long v[3];
+	const char *p = value;
+	size_t n = 0;
+
+	for (;;) {
+		char *end;
+
+		if (n == 3 || *p < '0' || *p > '9')
+			break; /* a fourth number, or not a number: refused below */
+		errno = 0;
+		v[n] = strtoul(p, &end, 10);
+		if (errno)
+			v[n] = ULONG_MAX;
+		n++;
+		p = end;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	if ((n != 1 && n != 3) || *p || p[-1] == ':') {
+		snprintf(err, errlen, "%s must be BEGIN:RATE:FULL or a count, not '%s'", k->name,
+			 value);
+		return -EINVAL;
+	}
+	if (n == 1) {
+		v[2] = v[0];
+		v[1] = 100;
+	}
+	if (v[0] < k->min || v[0] > k->max || v[2] < k->min || v[2] > k->max || v[1] > 100) {
+		snprintf(err, errlen,
+			 "%s = %s is out of range (BEGIN and FULL %lu..%lu, RATE 0..100)", k->name,
+			 value, k->min, k->max);
+		return -ERANGE;
+	}
+	if (v[0] > v[2]) {
+		snprintf(err, errlen, "%s = %s: BEGIN must not be above FULL", k->name, value);
+		return -EINVAL;
+	}
+	*(struct startups *)((char *)c + k->offset) =
+	    (struct startups){ (unsigned)v[0], (unsigned)v[1], (unsigned)v[2] };
+	return 0;
+}
+
 static int parse_choice(const struct config_key *k, struct config *c, const char *value, char *err,
 			size_t errlen)
 {
@@ -315,6 +362,7 @@ static const struct config_key config_keys[] = {
 	KEY(soft_output_bytes, parse_size, soft_output_bytes, 4 * 1024, 256 * 1024 * 1024),
 	KEY(max_clients, parse_count, max_clients, 1, 1000000),
 	KEY(max_per_address, parse_count, max_per_address, 0, 1000000),
+	KEY(max_startups, parse_startups, max_startups, 1, 1000000),
 	KEY(max_msgs_per_sec, parse_count, max_msgs_per_sec, 0, 100000),
 	KEY(msg_burst, parse_count, msg_burst, 1, 100000),
 	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
@@ -350,6 +398,7 @@ void config_init(struct config *c)
 	c->soft_output_bytes = c->max_output_bytes / 4;
 	c->max_clients = 1000;
 	c->max_per_address = 0;
+	c->max_startups = (struct startups){ 100, 30, 1000 };
 	c->max_msgs_per_sec = 10;
 	c->msg_burst = 30;
 	c->handshake_timeout = 10;
@@ -462,7 +511,10 @@ static void check_combinations(struct parse_state *s)
 {
 	struct config *c = &s->cfg;
 
-	if (c->mode == MODE_GROUP && !seen_line(s, "line_listen")) {
+	/* Line peers cannot answer a challenge: with a key, the line listener stays shut. */
+	if (c->mode == MODE_GROUP && !seen_line(s, "line_listen") && c->key_file[0]) {
+		c->line_listen_keyed_off = true;
+	} else if (c->mode == MODE_GROUP && !seen_line(s, "line_listen")) {
 		c->line_listen.n = 1;
 		snprintf(c->line_listen.v[0].host, sizeof(c->line_listen.v[0].host), "127.0.0.1");
 		c->line_listen.v[0].port = CONFIG_DEFAULT_LINE_PORT;
@@ -480,6 +532,11 @@ static void check_combinations(struct parse_state *s)
 	if (c->mode == MODE_SINGLE_AGENT && c->line_listen.n)
 		add_error(s, seen_line(s, "line_listen"),
 			  "line_listen is only used in group mode (mode = group)");
+	else if (c->line_listen.n && c->key_file[0])
+		add_error(
+		    s, seen_line(s, "line_listen"),
+		    "line_listen admits anyone: line peers cannot answer key_file's challenge; "
+		    "set line_listen = off, or drop key_file");
 	if (!c->tls_cert[0] != !c->tls_key[0])
 		add_error(s, seen_line(s, c->tls_cert[0] ? "tls_cert" : "tls_key"),
 			  "tls_cert and tls_key go together");

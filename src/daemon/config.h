@@ -43,10 +43,20 @@ struct endpoint_list {
 	size_t n;
 };
 
+/*
+ * max_startups = BEGIN:RATE:FULL (OpenSSH's MaxStartups): past BEGIN connections that have not
+ * finished their handshake, a new one is refused with RATE percent probability, rising
+ * linearly to 100 at FULL. "N" alone means N:100:N.
+ */
+struct startups {
+	unsigned begin, rate, full;
+};
+
 struct config {
 	enum fd_mode mode;
 	struct endpoint_list listen;
 	struct endpoint_list line_listen;
+	bool line_listen_keyed_off; /* group mode: line_listen defaulted to off for key_file */
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct endpoint_list
 	    agent_listen;         /* TCP endpoints for remote agents (need agent_key_file) */
@@ -64,6 +74,7 @@ struct config {
 	unsigned soft_output_bytes; /* per connection, unsent output that pauses its reading */
 	unsigned max_clients;
 	unsigned max_per_address;       /* connections from one IP address; 0 = no limit */
+	struct startups max_startups;   /* connections still in their handshake */
 	unsigned max_msgs_per_sec;      /* group mode: each member's message rate; 0 = no limit */
 	unsigned msg_burst;             /* group mode: messages a member may send at once */
 	unsigned handshake_timeout;     /* seconds to send the nickname */

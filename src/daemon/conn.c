@@ -39,6 +39,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "admit.h"
 #include "alive.h"
 #include "clock.h"
 #include "command.h"
@@ -127,6 +128,7 @@ void conn_set_state(struct conn *c, enum conn_state state)
 		  c->nick[0] ? c->nick : "-", state_names[c->state], state_names[state]);
 	c->state = state;
 	c->since = (time_t)fd_clock_seconds();
+	admit_recount(c);
 }
 
 void conn_set_timer(struct conn *c, unsigned seconds)

@@ -109,6 +109,8 @@ struct conn {
 	bool wants_drain; /* conn_output_busy() said yes: the mode waits for the drained hook */
 	uint8_t caps;     /* enum conn_cap bits granted by "caps"; 0 for every wave-1 client */
 	bool ping_out;    /* a "ping" went out and nothing has come back since (alive.h) */
+	bool remote;      /* an agent from agent_listen: challenged apart from the agent socket */
+	uint8_t bucket;   /* enum conn_bucket: what it holds against the limits (admit.h) */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */

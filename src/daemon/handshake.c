@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "admit.h"
 #include "auth.h"
 #include "conn.h"
 #include "log.h"
@@ -117,6 +118,12 @@ static void on_response(struct conn *c, const struct fd_frame *f)
 	why = tls_auth_check(c->bev, c->role == ROLE_AGENT, c->key, c->challenge, f->body, f->len);
 	if (why) {
 		fail_auth(c, why);
+		return;
+	}
+	/* Only agents that answered hold one of agent_listen's slots (admit.c). */
+	if (c->remote && !admit_agent_slot(c->server)) {
+		c->notices = true;
+		conn_fail(c, "server-full", "too many agent connections");
 		return;
 	}
 	c->key = NULL;

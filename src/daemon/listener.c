@@ -25,11 +25,25 @@
  */
 #define LISTEN_BACKLOG 1024
 
+/*
+ * Connections accepted per loop turn. libevent accepts until the backlog is empty; in a burst
+ * (every customer reconnecting after a restart) none of them would be read before all were
+ * accepted, and max_startups would count well-behaved clients whose nickname is already
+ * waiting. After a batch the listener pauses until the next turn, when their reads come first.
+ */
+#define ACCEPT_BATCH 16
+
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
 	struct listener *l = arg;
+	struct timeval next_turn = { 0, 0 };
 
+	/* The retry timer ends the batch: a zero timeout runs after the next poll's reads. */
+	if (l->batch++ == 0 && !evtimer_pending(l->retry, NULL))
+		evtimer_add(l->retry, &next_turn);
+	if (l->batch >= ACCEPT_BATCH)
+		evconnlistener_disable(lev);
 	server_accept(l->server, fd, sa, salen, l);
 }
 
@@ -37,6 +51,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
 
+	l->batch = 0;
 	evconnlistener_enable(l->lev);
 }
 

@@ -5,7 +5,8 @@
  *
  * Under EMFILE/ENFILE accept() fails while the connection stays in the backlog, so the
  * listener would fire again at once and spin (libevent issues 71, 363): on such errors it
- * disables itself and comes back on a one-second timer.
+ * disables itself and comes back on a one-second timer. It also accepts at most a batch per
+ * turn of the loop, so that the peers it accepted are read before it judges more (admit.c).
  */
 #ifndef FRONTDESK_LISTENER_H
 #define FRONTDESK_LISTENER_H
@@ -18,7 +19,8 @@ struct server;
 struct listener {
 	struct server *server;
 	struct evconnlistener *lev;
-	struct event *retry;
+	struct event *retry; /* after EMFILE (1 s), or after a batch of accepts (next turn) */
+	unsigned batch;      /* accepted since the last turn of the loop */
 	enum conn_role role;
 	enum conn_proto proto;
 	const struct auth_key *key; /* peers must answer a challenge with it; NULL: no challenge */

@@ -83,6 +83,7 @@ static const struct field live_keys[] = {
 	FIELD(soft_output_bytes, FIELD_SCALAR),
 	FIELD(max_clients, FIELD_SCALAR),
 	FIELD(max_per_address, FIELD_SCALAR),
+	FIELD(max_startups, FIELD_SCALAR),
 	FIELD(max_msgs_per_sec, FIELD_SCALAR),
 	FIELD(msg_burst, FIELD_SCALAR),
 	FIELD(handshake_timeout, FIELD_SCALAR),
@@ -145,11 +146,26 @@ static void tell_turns(struct server *s)
 	}
 }
 
+/* A max_clients whose peers would not all get a descriptor is not applied (admit.c). */
+static void check_fds(struct server *s, struct config *next)
+{
+	unsigned long need = 0, limit = 0;
+
+	if (next->max_clients <= s->config.max_clients ||
+	    admit_reserve_fds(next->max_clients, &need, &limit) == 0)
+		return;
+	log_warnx("reload: max_clients = %u needs %lu file descriptors, but the limit is %lu; "
+		  "keeping %u",
+		  next->max_clients, need, limit, s->config.max_clients);
+	next->max_clients = s->config.max_clients;
+}
+
 static void apply(struct server *s, struct config *next)
 {
 	char restart[128], live[256];
 	bool turns_changed;
 
+	check_fds(s, next);
 	reload_merge(&s->config, next, restart, sizeof(restart), live, sizeof(live));
 	if (restart[0])
 		log_warnx("reload: %s changed in %s; only a restart applies %s; keeping the old",

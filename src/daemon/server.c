@@ -41,14 +41,6 @@
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
 #define SHUTDOWN_TIMEOUT 5
-/* Refused peers kept open at once to tell them why; past this they are closed unanswered. */
-#define MAX_REFUSING 32
-/*
- * Agent conns at once from agent_listen (most still unauthenticated). Agents do not count
- * against max_clients, so that customers filling the server cannot lock the agent out; the
- * agent socket is never refused (its file mode guards it), agent_listen is bounded by this.
- */
-#define MAX_AGENT_CONNS 8
 /* Seconds from freeing conns to malloc_trim(): at most one trim a second under churn. */
 #define TRIM_DELAY 1
 
@@ -92,6 +84,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == CONN_DEAD) {
 			TAILQ_REMOVE(&s->gone, c, entry);
+			admit_forget(c);
 			conn_free(c);
 			freed = true;
 		}
@@ -114,12 +107,15 @@ void server_conn_ended(struct server *s, struct conn *c)
 {
 	TAILQ_REMOVE(&s->conns, c, entry);
 	TAILQ_INSERT_TAIL(&s->gone, c, entry);
-	s->nconns--;
-	if (c->refuse_code)
-		s->nrefusing--;
-	if (c->role == ROLE_AGENT)
-		s->nagents--;
 	server_sweep_soon(s);
+}
+
+void server_drop_now(struct server *s, struct conn *c, const char *why)
+{
+	log_info("%s (%s): dropped: %s", c->peer, c->nick[0] ? c->nick : "-", why);
+	TAILQ_REMOVE(conn_live(c) ? &s->conns : &s->gone, c, entry);
+	admit_forget(c);
+	conn_free(c);
 }
 
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
@@ -133,44 +129,9 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
-	s->nconns++;
-	if (role == ROLE_AGENT)
-		s->nagents++;
+	admit_enter(c);
 	log_info("%s: connected as %s", peer, role_name(role));
 	return c;
-}
-
-/* Live conns from the same IP address as @peer ("ip:port"); refused ones do not count. */
-static unsigned count_from(struct server *s, const char *peer)
-{
-	size_t hostlen = (size_t)(strrchr(peer, ':') - peer) + 1; /* with the ':' */
-	unsigned n = 0;
-	struct conn *c;
-
-	TAILQ_FOREACH (c, &s->conns, entry)
-		if (!c->refuse_code && strncmp(c->peer, peer, hostlen) == 0)
-			n++;
-	return n;
-}
-
-/*
- * Why a new peer must be refused, or NULL. A refused peer is still accepted (up to
- * MAX_REFUSING at once) so that it can be told: line peers at once, framed peers once they
- * opt into notices (conn.c).
- */
-static const char *refusal(struct server *s, const struct sockaddr *sa, const char *peer,
-			   const char **ret_text)
-{
-	if (s->nconns - s->nrefusing - s->nagents >= s->config.max_clients) {
-		*ret_text = "the server is full; try again later";
-		return "server-full";
-	}
-	if (sa->sa_family != AF_UNIX && s->config.max_per_address &&
-	    count_from(s, peer) >= s->config.max_per_address) {
-		*ret_text = "too many connections from your address";
-		return "too-many-from-address";
-	}
-	return NULL;
 }
 
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
@@ -180,6 +141,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	const char *refuse = NULL, *refuse_text = NULL;
 	struct bufferevent *bev;
 	struct conn *c;
+	bool tell = false;
 
 	if (sa->sa_family == AF_UNIX) {
 		snprintf(peer, sizeof(peer), "agent-socket");
@@ -188,11 +150,9 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 			    NI_NUMERICHOST | NI_NUMERICSERV);
 		snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
 	}
-	if (l->role == ROLE_AGENT && sa->sa_family != AF_UNIX && s->nagents >= MAX_AGENT_CONNS)
-		refuse = "too many agent connections";
-	else if (!s->stopping && l->role != ROLE_AGENT)
-		refuse = refusal(s, sa, peer, &refuse_text);
-	if (s->stopping || (refuse && (s->nrefusing >= MAX_REFUSING || l->role == ROLE_AGENT))) {
+	if (!s->stopping)
+		refuse = admit_accept(s, l, sa, peer, &tell, &refuse_text);
+	if (s->stopping || (refuse && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING))) {
 		log_warnx("%s: refused: %s", peer, s->stopping ? "shutting down" : refuse);
 		evutil_closesocket(fd);
 		return;
@@ -214,11 +174,13 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	c = server_adopt(s, bev, l->role, peer, l->key);
 	if (!c)
 		return;
-	if (refuse) {
-		c->refuse_code = refuse;
-		c->refuse_text = refuse_text;
-		s->nrefusing++;
-	}
+	c->remote = l->role == ROLE_AGENT && sa->sa_family != AF_UNIX;
+	c->refuse_code = refuse;
+	c->refuse_text = refuse_text;
+	admit_recount(c);
+	/* Unauthenticated agent_listen peers get a short, separate budget (admit.c). */
+	if (c->remote && s->config.handshake_timeout > AGENT_AUTH_TIMEOUT)
+		conn_set_timer(c, AGENT_AUTH_TIMEOUT);
 	if (l->proto == PROTO_LINE)
 		handshake_line(c);
 }
@@ -372,6 +334,9 @@ static int bind_all(struct server *s)
 		log_info("listening on %s (framed protocol, %ss%s%s)", l->name, role_name(role),
 			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
+	if (cfg->line_listen_keyed_off)
+		log_warnx("line_listen is off: key_file is set and line peers (nc, telnet) cannot "
+			  "answer its challenge");
 	for (size_t i = 0; cfg->mode == MODE_GROUP && i < cfg->line_listen.n; i++) {
 		r = listen_tcp(s, &act, "line_listen", &cfg->line_listen.v[i], role, PROTO_LINE,
 			       &l);
@@ -417,13 +382,17 @@ out:
 static void server_status(void *arg, char *buf, size_t len)
 {
 	struct server *s = arg;
+	unsigned nconns = 0;
+
+	for (int b = BUCKET_NONE + 1; b < CONN_BUCKETS; b++)
+		nconns += s->counts[b];
 
 	if (s->stopping)
-		snprintf(buf, len, "shutting down, %u connections left", s->nconns);
+		snprintf(buf, len, "shutting down, %u connections left", nconns);
 	else if (s->mode && s->mode->status)
 		s->mode->status(s, buf, len);
 	else
-		snprintf(buf, len, "%u connections", s->nconns);
+		snprintf(buf, len, "%u connections", nconns);
 }
 
 /* Key files must not be readable by others: refuse to start rather than run with a leaked key. */
@@ -453,11 +422,54 @@ static int load_key(const char *path, const char *what, struct auth_key *key)
 	return r;
 }
 
-int server_new(const struct config *cfg, struct server **ret)
+/* The certificate and the keys, read once at start-up. */
+static int load_secrets(struct server *s)
 {
-	struct server *s = calloc(1, sizeof(*s));
+	const struct config *cfg = &s->config;
 	int r;
 
+	if (cfg->tls_cert[0]) {
+		char err[512];
+
+		r = tls_new(cfg->tls_cert, cfg->tls_key, &s->tls, err, sizeof(err));
+		if (r < 0) {
+			log_warnx("%s", err);
+			return r;
+		}
+	}
+	if (cfg->key_file[0] && (r = load_key(cfg->key_file, "key_file", &s->key)) < 0)
+		return r;
+	if (cfg->agent_key_file[0] &&
+	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0)
+		return r;
+	return 0;
+}
+
+/* Every peer max_clients admits must get a descriptor, and the agent socket one after them. */
+static int reserve_fds(unsigned max_clients)
+{
+	unsigned long need = 0, limit = 0;
+	int r = admit_reserve_fds(max_clients, &need, &limit);
+
+	if (r == -EMFILE)
+		log_warnx(
+		    "max_clients = %u needs %lu file descriptors, but the limit is %lu: lower "
+		    "max_clients or raise LimitNOFILE= (ulimit -n)",
+		    max_clients, need, limit);
+	else if (r < 0)
+		log_warnx("cannot raise the file descriptor limit: %s", strerror(-r));
+	return r;
+}
+
+int server_new(const struct config *cfg, struct server **ret)
+{
+	struct server *s;
+	int r;
+
+	r = reserve_fds(cfg->max_clients);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->config = *cfg;
@@ -503,26 +515,9 @@ int server_new(const struct config *cfg, struct server **ret)
 		return r;
 	}
 
-	if (cfg->tls_cert[0]) {
-		char err[512];
-
-		r = tls_new(cfg->tls_cert, cfg->tls_key, &s->tls, err, sizeof(err));
-		if (r < 0) {
-			log_warnx("%s", err);
-			server_free(s);
-			return r;
-		}
-	}
-	if (cfg->key_file[0] && (r = load_key(cfg->key_file, "key_file", &s->key)) < 0) {
-		server_free(s);
-		return r;
-	}
-	if (cfg->agent_key_file[0] &&
-	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0) {
-		server_free(s);
-		return r;
-	}
-	r = bind_all(s);
+	r = load_secrets(s);
+	if (r == 0)
+		r = bind_all(s);
 	if (r < 0) {
 		server_free(s);
 		return r;

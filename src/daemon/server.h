@@ -15,6 +15,7 @@
 
 #include <frontdesk/frame.h>
 
+#include "admit.h"
 #include "auth.h"
 #include "command.h"
 #include "config.h"
@@ -59,9 +60,9 @@ struct server {
 	struct listener *listeners;
 	struct conn_list conns;
 	struct conn_list gone;
-	unsigned nconns;    /* on @conns, including... */
-	unsigned nrefusing; /* ...conns accepted only to be told the server is full, and... */
-	unsigned nagents;   /* ...agent conns, which max_clients does not count */
+	/* Conns from adopt until freed, by what they hold against the limits (admit.h). */
+	unsigned counts[CONN_BUCKETS];
+	struct conn *pending_agents[MAX_PENDING_AGENTS]; /* BUCKET_AGENT_PENDING; NULL: free */
 	uint64_t next_id;
 	struct event *sweep;
 	struct event *trim; /* malloc_trim() a moment after conns were freed */
@@ -104,6 +105,11 @@ void server_detach(struct conn *c);
 void server_conn_ended(struct server *s, struct conn *c);
 /* server_sweep_soon() - conn.c: a conn on @gone died; free it from the loop. */
 void server_sweep_soon(struct server *s);
+/*
+ * server_drop_now() - free @c at once, without a word: its descriptor is needed now (admit.c).
+ * Only for a conn the mode never knew, and never from one of @c's own callbacks.
+ */
+void server_drop_now(struct server *s, struct conn *c, const char *why);
 
 /* server_find_nick() - a live attached conn with that nickname, or NULL. */
 struct conn *server_find_nick(struct server *s, const char *nick);

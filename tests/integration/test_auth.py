@@ -5,6 +5,7 @@ gets in, and every failure costs the peer its connection and nothing else."""
 import hashlib
 import hmac
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -174,6 +175,84 @@ class Refusals(unittest.TestCase):
             code, err = self.start_fails(d)
             self.assertEqual(code, 1)
             self.assertIn("agent_listen needs agent_key_file: remote agents must authenticate", err)
+        finally:
+            d.__exit__(None, None, None)
+
+
+def listening_ports(d=None):
+    """The TCP ports the daemon's own sockets listen on (from /proc, not from its log); with
+    no daemon, every listening port of this network namespace."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % d.proc.pid) if d else ():
+        try:
+            m = re.match(r"socket:\[(\d+)\]$", os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd)))
+        except OSError:
+            continue
+        if m:
+            inodes.add(m.group(1))
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A" and (not d or fields[9] in inodes):  # 0A: LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+class LineListenerWithKey(unittest.TestCase):
+    """Line peers cannot answer a challenge, so key_file and a line listener do not mix."""
+
+    def keyed_room(self, line_listen=None):
+        d = Daemon("mode = group\n")
+        with open(d.config_path) as f:  # the fixture added line_listen = 127.0.0.1:0
+            text = re.sub(r"^line_listen\s*=.*\n", "", f.read(), flags=re.M)
+        if line_listen:
+            text += "line_listen = %s\n" % line_listen
+        text += "key_file = %s\n" % write_key(d, "member.key")
+        with open(d.config_path, "w") as f:
+            f.write(text)
+        return d
+
+    def test_key_file_keeps_the_default_line_listener_shut(self):
+        with self.keyed_room() as d:
+            self.assertIsNone(d.line_port)
+            self.assertEqual(listening_ports(d), {d.port})  # not 6666, not any line port
+            if 6666 not in listening_ports():  # unless something else on this machine has it
+                with self.assertRaises(ConnectionRefusedError):
+                    socket.create_connection(("127.0.0.1", 6666), timeout=DEADLINE)
+            self.assertIn("line_listen is off: key_file is set and line peers (nc, telnet) "
+                          "cannot answer its challenge", d.log())
+            p = Peer(socket.create_connection(("127.0.0.1", d.port), timeout=DEADLINE), "ann")
+            t, challenge = p.recv()
+            self.assertEqual(t, CHALLENGE)
+            p.sock.sendall(frame(RESPONSE, answer(challenge)) + frame(NICKNAME, "ann") +
+                           frame(COMMAND, "hello notices"))
+            p.notice(body="welcome group ann")
+            p.close()
+
+    def test_line_listen_with_key_file_is_refused(self):
+        d = self.keyed_room("127.0.0.1:0")
+        try:
+            with open(d.config_path) as f:
+                line = 1 + f.read().split("\n").index("line_listen = 127.0.0.1:0")
+            want = ("%s:%d: line_listen admits anyone: line peers cannot answer key_file's "
+                    "challenge; set line_listen = off, or drop key_file\n" % (d.config_path, line))
+            check = subprocess.run([FRONTDESKD, "--check-config", "-c", d.config_path],
+                                   capture_output=True, text=True, timeout=DEADLINE)
+            self.assertEqual((check.returncode, check.stderr), (1, want))
+            start = subprocess.run([FRONTDESKD, "-c", d.config_path], capture_output=True,
+                                   text=True, timeout=DEADLINE)
+            self.assertEqual((start.returncode, start.stderr), (1, want))
+        finally:
+            d.__exit__(None, None, None)
+
+    def test_line_listen_off_with_key_file_is_fine(self):
+        d = self.keyed_room("off")
+        try:
+            check = subprocess.run([FRONTDESKD, "--check-config", "-c", d.config_path],
+                                   capture_output=True, text=True, timeout=DEADLINE)
+            self.assertEqual(check.returncode, 0, check.stderr)
         finally:
             d.__exit__(None, None, None)
 

@@ -283,6 +283,69 @@ static void test_agent_listen_loopback_or_tls(void **state)
 	free(errors);
 }
 
+/* A line peer cannot answer key_file's challenge: no line listener in a keyed room. */
+static void test_key_file_shuts_the_line_listener(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("mode = group\nkey_file = /etc/k\n", &c, &errors), 0);
+	assert_int_equal(c.line_listen.n, 0);
+	assert_true(c.line_listen_keyed_off);
+	assert_int_equal(load("mode = group\nkey_file = /etc/k\nline_listen = off\n", &c, &errors),
+			 0);
+	assert_false(c.line_listen_keyed_off);
+	assert_int_equal(
+	    load("mode = group\nline_listen = 127.0.0.1:6666\nkey_file = /etc/k\n", &c, &errors),
+	    -EINVAL);
+	assert_errors(errors, "2: line_listen admits anyone: line peers cannot answer key_file's "
+			      "challenge; set line_listen = off, or drop key_file\n");
+	free(errors);
+}
+
+static void test_max_startups(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	config_init(&c);
+	assert_int_equal(c.max_startups.begin, 100);
+	assert_int_equal(c.max_startups.rate, 30);
+	assert_int_equal(c.max_startups.full, 1000);
+	assert_int_equal(load("max_startups = 10:30:60\n", &c, &errors), 0);
+	assert_int_equal(c.max_startups.begin, 10);
+	assert_int_equal(c.max_startups.rate, 30);
+	assert_int_equal(c.max_startups.full, 60);
+	assert_int_equal(load("max_startups = 20\n", &c, &errors), 0);
+	assert_int_equal(c.max_startups.begin, 20);
+	assert_int_equal(c.max_startups.rate, 100);
+	assert_int_equal(c.max_startups.full, 20);
+	assert_int_equal(load("max_startups = 10:30\n"
+			      "max_frame = 100\n"
+			      "\n",
+			      &c, &errors),
+			 -EINVAL);
+	assert_errors(errors, "1: max_startups must be BEGIN:RATE:FULL or a count, not '10:30'\n");
+	free(errors);
+	assert_int_equal(load("max_startups = 60:30:10\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "1: max_startups = 60:30:10: BEGIN must not be above FULL\n");
+	free(errors);
+	assert_int_equal(load("max_startups = 10:101:60\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "1: max_startups = 10:101:60 is out of range (BEGIN and FULL "
+			      "1..1000000, RATE 0..100)\n");
+	free(errors);
+	assert_int_equal(load("max_startups = 0\n", &c, &errors), -EINVAL);
+	free(errors);
+	assert_int_equal(load("max_startups = 1:2:3:4\n", &c, &errors), -EINVAL);
+	free(errors);
+	assert_int_equal(load("max_startups = 1:x:3\n", &c, &errors), -EINVAL);
+	free(errors);
+	assert_int_equal(load("max_startups = 10:\n", &c, &errors), -EINVAL);
+	free(errors);
+	assert_int_equal(load("max_startups = 1:2:3:\n", &c, &errors), -EINVAL);
+	free(errors);
+}
+
 static void test_long_line(void **state)
 {
 	struct config c;
@@ -334,6 +397,8 @@ int main(void)
 		cmocka_unit_test(test_line_listen_needs_group),
 		cmocka_unit_test(test_agent_listen_in_clear_refused),
 		cmocka_unit_test(test_agent_listen_loopback_or_tls),
+		cmocka_unit_test(test_key_file_shuts_the_line_listener),
+		cmocka_unit_test(test_max_startups),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_failure_leaves_config_alone),
 		cmocka_unit_test(test_missing_file),

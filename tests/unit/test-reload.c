@@ -41,9 +41,11 @@ static void test_live_keys_are_applied(void **state)
 	next.max_queue = 3;
 	next.log_messages = 1;
 	next.customer_idle_timeout = 60;
+	next.max_startups.full = 500;
 	merge(&run, &next, restart, live);
 	assert_string_equal(restart, "");
-	assert_string_equal(live, "turns, log_messages, max_queue, customer_idle_timeout");
+	assert_string_equal(live,
+			    "turns, log_messages, max_queue, max_startups, customer_idle_timeout");
 	assert_int_equal(next.turns, TURNS_FREE);
 	assert_int_equal(next.max_queue, 3);
 }
