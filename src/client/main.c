@@ -95,8 +95,10 @@ static bool want_colour(void)
 	return isatty(STDOUT_FILENO) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }
 
-/* Fill @o from the command line; return -1 to go on, else the exit code. */
-static int parse_options(int argc, char **argv, struct client_options *o)
+/* The flags of the command line into @o, @ret_nick and @ret_key_file; -1 to go on, else the
+ * exit code. */
+static int parse_flags(int argc, char **argv, struct client_options *o, const char **ret_nick,
+		       const char **ret_key_file)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -113,13 +115,12 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct session_config *c = &o->session;
-	const char *nick = NULL, *key_file = NULL;
-	int ch, r;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "n:alk:st:rhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			nick = optarg;
+			*ret_nick = optarg;
 			break;
 		case 'a':
 			c->agent = true;
@@ -128,7 +129,7 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 			c->line = true;
 			break;
 		case 'k':
-			key_file = optarg;
+			*ret_key_file = optarg;
 			break;
 		case 's':
 			c->tls = true;
@@ -167,6 +168,15 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 		return usage_error("%s", "--ca-file and --insecure go with --tls");
 	if (c->ca_file[0] && c->insecure)
 		return usage_error("%s", "--ca-file and --insecure exclude each other");
+	return -1;
+}
+
+/* What the flags name, made real: the nickname, the target, the key, TLS. */
+static int settle_options(int argc, char **argv, struct client_options *o, const char *nick,
+			  const char *key_file)
+{
+	struct session_config *c = &o->session;
+	int r;
 
 	if (!nick)
 		nick = login_name();
@@ -216,6 +226,15 @@ static int parse_options(int argc, char **argv, struct client_options *o)
 	o->colour = want_colour();
 	o->stamps = isatty(STDOUT_FILENO);
 	return -1;
+}
+
+/* Fill @o from the command line; return -1 to go on, else the exit code. */
+static int parse_options(int argc, char **argv, struct client_options *o)
+{
+	const char *nick = NULL, *key_file = NULL;
+	int r = parse_flags(argc, argv, o, &nick, &key_file);
+
+	return r >= 0 ? r : settle_options(argc, argv, o, nick, key_file);
 }
 
 int main(int argc, char **argv)

@@ -58,7 +58,14 @@ static const char *console_nick(void)
 	return user;
 }
 
-int main(int argc, char **argv)
+struct options {
+	const char *path; /* -c; NULL: DEFAULT_CONFIG, which may be missing */
+	bool check, console;
+	int verbosity; /* -v 1, -q -1 */
+};
+
+/* The command line into @o; -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -70,31 +77,24 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL;
-	bool check = false, console = false;
-	struct console *con = NULL;
-	int verbosity = 0, ch, r;
-	struct config cfg;
-	struct server *s;
-	char *errors = NULL;
+	int ch;
 
-	mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
 	while ((ch = getopt_long(argc, argv, "c:tvqhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 't':
-			check = true;
+			o->check = true;
 			break;
 		case 'C':
-			console = true;
+			o->console = true;
 			break;
 		case 'v':
-			verbosity = 1;
+			o->verbosity = 1;
 			break;
 		case 'q':
-			verbosity = -1;
+			o->verbosity = -1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -112,14 +112,20 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
-	log_init("frontdeskd", LOG_LEVEL_INFO);
-	config_init(&cfg);
-	r = config_load(&cfg, path ? path : DEFAULT_CONFIG, &errors);
-	if (r == -ENOENT && !path) {
+/* The configuration into @cfg (or just checked, with -t); -1 to go on, else the exit code. */
+static int load_config(const struct options *o, struct config *cfg)
+{
+	char *errors = NULL;
+	int r;
+
+	config_init(cfg);
+	r = config_load(cfg, o->path ? o->path : DEFAULT_CONFIG, &errors);
+	if (r == -ENOENT && !o->path) {
 		free(errors);
-		errors = NULL;
-		if (check) {
+		if (o->check) {
 			printf("%s: not found; the built-in defaults apply\n", DEFAULT_CONFIG);
 			return 0;
 		}
@@ -129,28 +135,45 @@ int main(int argc, char **argv)
 		free(errors);
 		return 1;
 	}
-	if (check) {
-		printf("%s: ok\n", path ? path : DEFAULT_CONFIG);
+	if (o->check) {
+		printf("%s: ok\n", o->path ? o->path : DEFAULT_CONFIG);
 		return 0;
 	}
-	if (console && cfg.mode != MODE_SINGLE_AGENT) {
+	if (o->console && cfg->mode != MODE_SINGLE_AGENT) {
 		fprintf(stderr, "frontdeskd: --console needs mode = single-agent\n");
 		return 2;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct console *con = NULL;
+	struct config cfg;
+	struct server *s;
+	int r;
+
+	mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
+	if ((r = parse_args(argc, argv, &o)) >= 0)
+		return r;
+	log_init("frontdeskd", LOG_LEVEL_INFO);
+	if ((r = load_config(&o, &cfg)) >= 0)
+		return r;
 	/* On the console the log shares the screen with the chat: keep it to warnings. */
-	log_set_level(verbosity > 0              ? LOG_LEVEL_DEBUG
-		      : verbosity < 0 || console ? LOG_LEVEL_WARN
-						 : cfg.log_level);
+	log_set_level(o.verbosity > 0                ? LOG_LEVEL_DEBUG
+		      : o.verbosity < 0 || o.console ? LOG_LEVEL_WARN
+						     : cfg.log_level);
 
 	r = server_new(&cfg, &s);
 	if (r < 0) {
 		log_warnx("cannot start: %s", strerror(-r));
 		return 1;
 	}
-	s->config_path = path ? path : DEFAULT_CONFIG;
-	s->config_optional = !path;
-	s->log_level_forced = verbosity != 0;
-	if (console) {
+	s->config_path = o.path ? o.path : DEFAULT_CONFIG;
+	s->config_optional = !o.path;
+	s->log_level_forced = o.verbosity != 0;
+	if (o.console) {
 		r = console_new(s, console_nick(), &con);
 		if (r < 0) {
 			log_warnx("cannot start the console: %s", strerror(-r));
