@@ -84,8 +84,11 @@ void alive_silent(struct conn *c)
 		log_debug("%s (%s): silent for %u s, pinged", c->peer, c->nick, ping_after(c));
 		wait_silence(c, p);
 	}
-	/* A socket bufferevent stops reading when its read timeout fires; we did not pause. */
-	if (conn_live(c) && (!c->paused || c->peer_eof))
+	/*
+	 * A socket bufferevent stops reading when its read timeout fires; we did not pause. (It
+	 * fires only while reading is on: no whole frame is buffered and no EOF has been read.)
+	 */
+	if (conn_live(c) && !c->paused && !c->peer_eof)
 		bufferevent_enable(c->bev, EV_READ);
 }
 

@@ -9,6 +9,18 @@
  * one partial frame plus one read, and pausing is done with bufferevent_disable(EV_READ), never
  * by leaving data at a high mark (which spins on libevent 2.1.11+, libevent issue 891).
  *
+ * Pausing: reading is on only while no reason to pause is set and the input buffer holds no
+ * whole frame. A pause that clears with whole frames still buffered has them handled first (a
+ * deferred read callback), and the socket is read again only once they are gone; so the input
+ * buffer never holds more than one partial frame plus one socket read (4 KiB on plain TCP with
+ * libevent 2.1; with TLS, up to one TLS record, 16 KiB), paused or not, EOF or not.
+ *
+ * EOF: a peer that half-closes (or closes: the two look the same until we write to it) has
+ * only finished sending. Its conn stays open (@peer_eof) and its remaining input is read no
+ * faster than its pauses allow, exactly as before the EOF; it closes once no whole frame is
+ * left. A paused peer's EOF is not even seen until its pause clears and its turn to be read
+ * comes: only a reset (POLLHUP/POLLERR, checked once a second) ends a paused peer early.
+ *
  * Output: every append first checks the peer's unsent output against max_output_bytes (socket
  * bufferevents ignore the write high watermark); a peer past it is dropped as a slow consumer.
  * Broadcasts also pause a peer's reading past soft_output_bytes, until the write low watermark
@@ -62,6 +74,7 @@ static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
 static void hangup_watch(struct conn *c, bool on);
+static void read_input(struct conn *c, bool take_all);
 
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
 		      const char *peer, const struct auth_key *key)
@@ -348,7 +361,22 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 /* Seconds between checks whether a paused peer is still there. */
 #define HANGUP_CHECK_INTERVAL 1
 
-/* A paused peer: has it closed its side (FIN), reset, or failed? */
+/* A paused peer's FIN, seen before its EOF can be read: said once, at debug level. */
+static void note_fin(struct conn *c)
+{
+	if (c->fin_seen)
+		return;
+	c->fin_seen = true;
+	log_debug("%s (%s): finished sending while paused; %zu bytes read, %zu held", c->peer,
+		  c->nick[0] ? c->nick : "-", evbuffer_get_length(bufferevent_get_input(c->bev)),
+		  c->held ? evbuffer_get_length(c->held) : 0);
+}
+
+/*
+ * A paused peer: has it reset, or failed? A FIN alone (POLLRDHUP) changes nothing: the peer
+ * has only finished sending, and what it sent is read as its pauses allow, like any input;
+ * reading it all now would bypass every bound (the kernel's receive buffer can hold megabytes).
+ */
 static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -356,18 +384,14 @@ static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 
 	if (poll(&p, 1, 0) != 1)
 		return;
-	if (p.revents & (POLLHUP | POLLERR)) {
-		conn_close(c, "peer hung up while paused");
-	} else if (p.revents & POLLRDHUP) {
-		/*
-		 * The peer has finished sending (FIN). What it sent is finite (at most the kernel's
-		 * receive buffer): read it all up to the EOF, where every whole frame is taken in
-		 * despite the pause, then close as for any EOF.
-		 */
-		c->peer_eof = true;
-		hangup_watch(c, false);
-		bufferevent_enable(c->bev, EV_READ);
+	if (!(p.revents & (POLLHUP | POLLERR))) {
+		if (p.revents & POLLRDHUP)
+			note_fin(c);
+		return;
 	}
+	/* Gone. The whole frames already read (one read at most) are taken in: they were sent. */
+	read_input(c, true);
+	conn_close(c, "peer hung up while paused");
 }
 
 /*
@@ -429,11 +453,16 @@ void conn_resume(struct conn *c, enum conn_pause why)
 	if (c->paused || !conn_live(c))
 		return;
 	hangup_watch(c, false);
-	bufferevent_enable(c->bev, EV_READ);
-	/* Whole frames may already wait in the input buffer; no new read would report them. */
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+	/*
+	 * Whole frames may wait in the input buffer (no new read would report them), or the EOF
+	 * that closes the conn once they are gone: read_input() handles them first and turns
+	 * reading on only when none is left, so a pause never lets the buffer grow.
+	 */
+	if (c->peer_eof || evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		bufferevent_trigger(c->bev, EV_READ,
 				    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	else
+		bufferevent_enable(c->bev, EV_READ);
 }
 
 /* Chat text reaches the log only with log_messages = yes, escaped to one line. */
@@ -471,15 +500,27 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 	}
 }
 
-/* Handle every whole frame (or line) in the input; at EOF a last line needs no newline. */
-static void read_input(struct conn *c, bool at_eof)
+/* No whole frame is left in the input: read the socket again, or close after the EOF. */
+static void input_drained(struct conn *c, size_t want)
+{
+	bufferevent_setwatermark(c->bev, EV_READ, want, 0);
+	if (c->peer_eof)
+		conn_close(c, "peer closed the connection");
+	else if (!c->paused && !(bufferevent_get_enabled(c->bev) & EV_READ))
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * Handle the whole frames (or lines) in the input while no pause stops it, or all of them
+ * (@take_all: the peer is gone). After the EOF a last line needs no newline.
+ */
+static void read_input(struct conn *c, bool take_all)
 {
 	struct server *s = c->server;
 	struct bufferevent *bev = c->bev;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	/* At EOF the peer is done: whatever it sent is taken in, paused or not. */
-	while (conn_live(c) && (!c->paused || at_eof)) {
+	while (conn_live(c) && (!c->paused || take_all)) {
 		struct fd_frame f;
 		size_t want;
 		int r;
@@ -487,7 +528,7 @@ static void read_input(struct conn *c, bool at_eof)
 		unsigned limit = c->partial_limit ? c->partial_limit : s->config.max_frame;
 
 		if (c->proto == PROTO_LINE)
-			r = line_decode(in, limit - FD_FRAME_HEADER_LEN, at_eof, s->body, &f,
+			r = line_decode(in, limit - FD_FRAME_HEADER_LEN, c->peer_eof, s->body, &f,
 					&want);
 		else
 			r = fd_frame_decode(in, limit, s->body, &f, &want);
@@ -497,7 +538,8 @@ static void read_input(struct conn *c, bool at_eof)
 		 */
 		c->partial_limit = r == 0 && evbuffer_get_length(in) ? (uint16_t)limit : 0;
 		if (r == 0) {
-			bufferevent_setwatermark(bev, EV_READ, want, 0);
+			if (!take_all)
+				input_drained(c, want);
 			return;
 		}
 		if (r < 0) {
@@ -526,11 +568,12 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_EOF) {
 		/*
-		 * Take in what is left: frames a pause kept waiting, and a line peer's last line
-		 * without its newline ("printf bye | nc"). A partial frame dies with the peer.
+		 * The peer finished sending. What is left (and a line peer's last line without its
+		 * newline, "printf bye | nc") is handled as its pauses allow; read_input() closes
+		 * the conn when no whole frame is left. A partial frame dies with the peer.
 		 */
-		read_input(c, true);
-		conn_close(c, "peer closed the connection");
+		c->peer_eof = true;
+		read_input(c, false);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		/* Only a conn granted "ping" has a read timeout: it has been silent. */
 		alive_silent(c);
@@ -540,6 +583,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 		log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-",
 			 why ? why : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		/* Gone, as at a reset seen while paused: what was read is taken in all the same. */
+		read_input(c, true);
 		conn_lost(c);
 	}
 }

@@ -100,8 +100,10 @@ struct conn {
 	/*
 	 * Flags that are not states. @queued_link: on the desk's line (@link); kept because the
 	 * desk must know it in O(1) when the conn has already become CLOSING. @peer_eof: the
-	 * peer finished sending (input direction only; it may still be reading, in any state).
-	 * @greeted: line protocol, the first line has been read.
+	 * peer finished sending (input direction only; it may still be reading, in any state);
+	 * the conn stays live while whole frames are left, handled as its pauses allow.
+	 * @greeted: line protocol, the first line has been read. @fin_seen: a paused peer's FIN
+	 * was seen (and logged) by the hang-up check, before its EOF was read.
 	 */
 	bool queued_link;
 	bool peer_eof;
@@ -111,6 +113,7 @@ struct conn {
 	bool ping_out;    /* a "ping" went out and nothing has come back since (alive.h) */
 	bool remote;      /* an agent from agent_listen: challenged apart from the agent socket */
 	uint8_t bucket;   /* enum conn_bucket: what it holds against the limits (admit.h) */
+	bool fin_seen;
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */

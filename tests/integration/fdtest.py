@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -156,6 +157,30 @@ class Daemon:
         if exc[0] is None and code is not None and code != 0:
             raise AssertionError("frontdeskd exited with %s after SIGTERM\n%s" % (code, report))
         return False
+
+
+class RssPeak(threading.Thread):
+    """Samples a daemon's VmRSS in the background; stop() returns its highest growth in KiB."""
+
+    def __init__(self, daemon):
+        super().__init__(daemon=True)
+        self.d = daemon
+        self.base = self.peak = daemon.rss_kib()
+        self.running = True
+        self.start()
+
+    def run(self):
+        while self.running:
+            try:
+                self.peak = max(self.peak, self.d.rss_kib())
+            except OSError:
+                return
+            time.sleep(0.01)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        return self.peak - self.base
 
 
 class Closed(Exception):

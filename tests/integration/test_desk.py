@@ -2,6 +2,7 @@
 """Single-agent mode end to end: the line, held messages, turns, the absent agent, commands,
 limits, the original-protocol customer, and the console agent in a real terminal (tmux)."""
 
+import fcntl
 import os
 import re
 import shutil
@@ -9,12 +10,14 @@ import socket
 import struct
 import subprocess
 import sys
+import termios
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (DEADLINE, daemon_argv, MESSAGE, NOTICE, Closed, Daemon, Peer,  # noqa: E402
-                    frame, messages, notices, NICKNAME, COMMAND)
+                    RssPeak, frame, messages, notices, NICKNAME, COMMAND)
+from grouptest import under_memory_tool  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -308,9 +311,11 @@ class Limits(unittest.TestCase):
             got = [agent.message() for _ in texts]
             self.assertEqual(got, texts)
 
-    def paused_customer_leaves(self, leave):
-        """A queued customer past max_held_bytes (reading paused) leaves by @leave(sock);
-        the one behind it must move up: no EOF reaches a paused bufferevent."""
+    def test_paused_customer_resetting_leaves_the_line(self):
+        """A queued customer past max_held_bytes (reading paused) resets: the one behind it
+        must move up, though no EOF reaches a paused bufferevent. (An abortive close: epoll
+        reports EPOLLHUP|EPOLLERR, which an EV_CLOSED-only watch never consumes; the loop spun
+        and the ghost kept its place in line.)"""
         with Daemon("max_held_bytes = 1K\n") as d:
             first = served(d, "first")
             paused = Peer.customer(d, "paused")
@@ -319,20 +324,65 @@ class Limits(unittest.TestCase):
             behind.notice(body="queued 2")
             paused.sock.sendall(b"".join(frame(MESSAGE, "y" * 300) for _ in range(50)))
             d.wait_log("reading paused")
-            leave(paused.sock)
+            paused.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            paused.sock.close()
             behind.notice(body="queued 1")
             first.sync()
 
-    def test_paused_customer_hanging_up_leaves_the_line(self):
-        self.paused_customer_leaves(lambda sock: sock.close())
+    def finished_while_queued(self, finish, opt_in):
+        """A queued customer writes 144 KB, past max_held_bytes (64K), then @finish(sock).
+        Its reading is paused and the rest waits in the daemon's kernel buffer: the daemon
+        must not read it all when the peer's FIN comes (that bypassed max_held_bytes: all of it
+        up to the EOF was taken in, as much as the kernel had buffered, megabytes with a grown
+        receive buffer). The customer keeps its place (a half-close only ends its sending, and
+        a close looks the same until the daemon writes to it); served, everything reaches the
+        agent, in order, then customer-left."""
+        with Daemon("turns = free\n") as d:
+            agent = Peer.agent(d, "mary")
+            first = served(d, "first")
+            agent.notice(body="customer first")
+            bob = Peer.customer(d, "bob", notices=opt_in)
+            d.wait_log("bob (127.0.0.1:")
+            d.wait_log(") waits in line at position 1")
+            texts = ["%03d " % i + "b" * 8996 for i in range(16)]
+            rss = RssPeak(d)
+            bob.sock.sendall(b"".join(frame(MESSAGE, t) for t in texts))
+            d.wait_log("reading paused")
+            # Only once every byte is in the daemon's kernel buffer can the FIN follow them.
+            deadline = time.monotonic() + DEADLINE
+            while struct.unpack("i", fcntl.ioctl(bob.sock, termios.TIOCOUTQ, b"\0" * 4))[0]:
+                self.assertLess(time.monotonic(), deadline, "the daemon's window stayed full")
+                time.sleep(0.02)
+            finish(bob.sock)
+            # The hang-up check sees the FIN (it used to read everything and close).
+            deadline = time.monotonic() + DEADLINE
+            while not re.search(r"\(bob\): (finished sending while paused|closed)", d.log()):
+                self.assertLess(time.monotonic(), deadline, "the FIN was never seen")
+                time.sleep(0.02)
+            agent.sync("before")  # past the "queue 1" of bob's arrival
+            agent.command("queue")
+            waiting = notices(agent.wait_for(NOTICE, prefix="queue "))
+            growth = rss.stop()
+            self.assertEqual([w.split()[:3] for w in waiting], [["waiting", "1", "bob"]])
+            # At most one partial frame and one read (4 KiB) of input, 64K and a frame held.
+            m = re.search(r"\(bob\): finished sending while paused; (\d+) bytes read, (\d+) held",
+                          d.log())
+            self.assertLess(int(m.group(1)), 9999 + 4096)
+            self.assertLessEqual(int(m.group(2)), 65536 + 9007)
+            if not under_memory_tool(d):
+                self.assertLess(growth, 400, "RSS grew by %d KiB" % growth)
+            first.close()
+            agent.notice(body="customer bob")
+            got = messages(agent.wait_for(NOTICE, body="customer-left bob"))
+            self.assertEqual(got, texts)
+            agent.close()
 
-    def test_paused_customer_resetting_leaves_the_line(self):
-        # An abortive close (RST): epoll reports EPOLLHUP|EPOLLERR, which an EV_CLOSED-only
-        # watch never consumes (the loop spun and the ghost kept its place in line).
-        def reset(sock):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.close()
-        self.paused_customer_leaves(reset)
+    def test_half_closed_queued_customer_keeps_its_place_within_bounds(self):
+        self.finished_while_queued(lambda sock: sock.shutdown(socket.SHUT_WR), opt_in=True)
+
+    def test_closed_queued_customer_keeps_its_place_within_bounds(self):
+        # Without notices: nothing is written to it, so nothing can find out it is gone.
+        self.finished_while_queued(lambda sock: sock.close(), opt_in=False)
 
 
 class SeedClient(unittest.TestCase):
