@@ -95,6 +95,8 @@ start_server() {
 			line_listen = off
 			agent_socket = off
 			max_msgs_per_sec = 0
+			max_bytes_per_sec = 0
+			max_joins_per_min = 0
 			EOF
 		fi
 		cat >>"$dir/frontdesk.conf" <<-EOF

@@ -365,6 +365,10 @@ static const struct config_key config_keys[] = {
 	KEY(max_startups, parse_startups, max_startups, 1, 1000000),
 	KEY(max_msgs_per_sec, parse_count, max_msgs_per_sec, 0, 100000),
 	KEY(msg_burst, parse_count, msg_burst, 1, 100000),
+	KEY(max_bytes_per_sec, parse_size, max_bytes_per_sec, 0, 1024 * 1024 * 1024),
+	KEY(bytes_burst, parse_size, bytes_burst, 1, 1024 * 1024 * 1024),
+	KEY(max_renames_per_min, parse_count, max_renames_per_min, 0, 100000),
+	KEY(max_joins_per_min, parse_count, max_joins_per_min, 0, 1000000),
 	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
 	KEY(customer_idle_timeout, parse_duration, customer_idle_timeout, 0, 7 * 24 * 3600),
 	KEY(peer_timeout, parse_duration, peer_timeout, 0, 3600),
@@ -401,6 +405,15 @@ void config_init(struct config *c)
 	c->max_startups = (struct startups){ 100, 30, 1000 };
 	c->max_msgs_per_sec = 10;
 	c->msg_burst = 30;
+	/*
+	 * 16 KiB a second, 32 KiB at once: a paste of 30 full frames (300 KB) cannot land on
+	 * everyone at once, and it takes 32 members bursting at the same moment to push a reader
+	 * that does not keep up past the default max_output_bytes (1 MiB).
+	 */
+	c->max_bytes_per_sec = 16 * 1024;
+	c->bytes_burst = 32 * 1024;
+	c->max_renames_per_min = 5;
+	c->max_joins_per_min = 60;
 	c->handshake_timeout = 10;
 	c->customer_idle_timeout = 15 * 60;
 	c->peer_timeout = 60;

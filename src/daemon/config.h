@@ -77,6 +77,10 @@ struct config {
 	struct startups max_startups;   /* connections still in their handshake */
 	unsigned max_msgs_per_sec;      /* group mode: each member's message rate; 0 = no limit */
 	unsigned msg_burst;             /* group mode: messages a member may send at once */
+	unsigned max_bytes_per_sec;     /* group mode: each member's message bytes; 0 = no limit */
+	unsigned bytes_burst;           /* group mode: message bytes a member may send at once */
+	unsigned max_renames_per_min;   /* group mode: "nick" commands per member; 0 = no limit */
+	unsigned max_joins_per_min;     /* group mode: joins from one IP address; 0 = no limit */
 	unsigned handshake_timeout;     /* seconds to send the nickname */
 	unsigned customer_idle_timeout; /* seconds of silence before the active customer is ended */
 	unsigned peer_timeout; /* seconds to notice a vanished peer (keepalive, pings); 0 = off */

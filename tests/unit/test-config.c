@@ -162,6 +162,33 @@ static void test_peer_timeout(void **state)
 	free(errors);
 }
 
+static void test_group_rates(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	config_init(&c);
+	assert_int_equal(c.max_bytes_per_sec, 16 * 1024);
+	assert_int_equal(c.bytes_burst, 32 * 1024);
+	assert_int_equal(c.max_renames_per_min, 5);
+	assert_int_equal(c.max_joins_per_min, 60);
+	assert_int_equal(load("max_bytes_per_sec = 0\nbytes_burst = 1M\nmax_renames_per_min = 0\n"
+			      "max_joins_per_min = 1000000\n",
+			      &c, &errors),
+			 0);
+	assert_int_equal(c.max_bytes_per_sec, 0);
+	assert_int_equal(c.bytes_burst, 1024 * 1024);
+	assert_int_equal(c.max_renames_per_min, 0);
+	assert_int_equal(c.max_joins_per_min, 1000000);
+	assert_int_equal(load("bytes_burst = 0\nmax_bytes_per_sec = 2048M\nmax_joins_per_min = x\n",
+			      &c, &errors),
+			 -EINVAL);
+	assert_errors(errors, "1: bytes_burst = 0 is out of range (1..1073741824)\n"
+			      "2: max_bytes_per_sec = 2048M is out of range (0..1073741824)\n"
+			      "3: max_joins_per_min must be a whole number, not 'x'\n");
+	free(errors);
+}
+
 static void test_every_error_with_its_line(void **state)
 {
 	struct config c;
@@ -391,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_group_gets_line_listener),
 		cmocka_unit_test(test_group_limits),
 		cmocka_unit_test(test_peer_timeout),
+		cmocka_unit_test(test_group_rates),
 		cmocka_unit_test(test_every_error_with_its_line),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_section_refused),
