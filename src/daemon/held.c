@@ -33,11 +33,30 @@ bool conn_has_held(const struct conn *c)
 	return c->held && evbuffer_get_length(c->held) > 0;
 }
 
-bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
+bool held_peek(struct evbuffer *held, size_t *ret_len)
+{
+	char digits[4];
+	size_t len = 0;
+
+	/* Frames we encoded ourselves: "LLLL|2|BODY". */
+	if (!held || evbuffer_copyout(held, digits, sizeof(digits)) != sizeof(digits))
+		return false;
+	for (size_t i = 0; i < sizeof(digits); i++)
+		len = len * 10 + (size_t)(digits[i] - '0');
+	*ret_len = len - FD_FRAME_HEADER_LEN;
+	return true;
+}
+
+bool held_take(struct evbuffer *held, char *body, struct fd_frame *ret)
 {
 	size_t want;
 
-	if (!c->held || fd_frame_decode(c->held, FD_FRAME_MAX_LEN, body, ret, &want) != 1)
+	return held && fd_frame_decode(held, FD_FRAME_MAX_LEN, body, ret, &want) == 1;
+}
+
+bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
+{
+	if (!held_take(c->held, body, ret))
 		return false;
 	if (evbuffer_get_length(c->held) <= c->server->config.max_held_bytes)
 		conn_resume(c, PAUSE_HELD);
@@ -65,4 +84,17 @@ void conn_drop_held(struct conn *c)
 	if (c->held)
 		evbuffer_drain(c->held, evbuffer_get_length(c->held));
 	conn_resume(c, PAUSE_HELD);
+}
+
+struct evbuffer *conn_give_held(struct conn *c)
+{
+	struct evbuffer *held = c->held;
+
+	if (!conn_has_held(c))
+		return NULL;
+	log_debug("%s (%s): %zu bytes held at the end", c->peer, c->nick,
+		  evbuffer_get_length(held));
+	c->held = NULL;
+	conn_resume(c, PAUSE_HELD);
+	return held;
 }

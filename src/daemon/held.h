@@ -9,10 +9,12 @@
 #define FRONTDESK_HELD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <frontdesk/frame.h>
 
 struct conn;
+struct evbuffer;
 
 /* conn_hold() - keep @f after what is already held. Return 0, or -ENOMEM (the conn is failed). */
 int conn_hold(struct conn *c, const struct fd_frame *f);
@@ -22,5 +24,15 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
 /* conn_unhold() - put @f (just taken) back at the front, when it could not be delivered. */
 void conn_unhold(struct conn *c, const struct fd_frame *f);
 void conn_drop_held(struct conn *c);
+/* conn_give_held() - hand the held messages over to the caller (NULL when none are held). */
+struct evbuffer *conn_give_held(struct conn *c);
+
+/*
+ * On a held buffer itself, which may outlive its conn (a room member that has left):
+ * held_peek() - the body length of the oldest message; false when none is left;
+ * held_take() - the oldest message into @body; false when none is left.
+ */
+bool held_peek(struct evbuffer *held, size_t *ret_len);
+bool held_take(struct evbuffer *held, char *body, struct fd_frame *ret);
 
 #endif

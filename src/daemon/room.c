@@ -2,9 +2,10 @@
 /*
  * room.c - group mode: every message from a member goes to every member, sender included.
  *
- * State: the members in join order, each a struct member (its conn, its token bucket, its
- * flood timer) owned by the room, reached from the conn through conn->mode_data. Framed and
- * line members share the list.
+ * State: the members in join order, each a struct member (its conn, its token buckets, its
+ * flood timer) owned by the room, reached from the conn through conn->mode_data; and the
+ * leavers, members whose conn is gone while messages they sent are still held. Framed and line
+ * members share the list.
  *
  * Broadcast encodes "NICK: TEXT" once per protocol (a frame, and a line only if a line member
  * is present) and appends those bytes to each member's output. Everything runs on the one event
@@ -17,10 +18,20 @@
  * refcounted block (whose many small chains also cost more to write and free); references win
  * only for large messages (4000 bytes: 850 against 1190), which chat rarely has.
  *
- * Flood control: a token bucket per member (max_msgs_per_sec, msg_burst). A message that finds
- * the bucket empty is held, not lost; the member gets "error flood" and its reading pauses
- * until the bucket is full again. The FLOOD_STRIKES-th trip within FLOOD_FORGET seconds drops
- * the member with "error flood".
+ * Flood control slows a member down and never drops it nor anything it sent. Each member has a
+ * pace: a bucket of messages (max_msgs_per_sec, msg_burst) and one of message bytes
+ * (max_bytes_per_sec, bytes_burst). A message that finds either short is held, the member's
+ * reading pauses (what it sends next waits in its own socket: TCP back-pressure, like an IRC
+ * server's fakelag), and the flood timer lets it go, and reading resume, once the pace allows.
+ * The member hears "error flood" once per episode: not again until its buckets were full.
+ *
+ * A member that leaves (quit, EOF, reset, or dropped for any reason: slow consumer, protocol
+ * error) with messages held becomes a leaver: they go out at its pace, "left NAME" follows the
+ * last one, and the name stays taken until then. Only a shutdown drops them.
+ *
+ * Joins fan out to every member, and so do renames: joins are limited per address
+ * (max_joins_per_min, refused as "error join-rate"), renames per member (max_renames_per_min,
+ * refused as the non-fatal "error flood").
  */
 #include "room.h"
 
@@ -38,31 +49,47 @@
 #include "line.h"
 #include "log.h"
 #include "nick.h"
+#include "rate.h"
 #include "server.h"
 
-/* Trips of the rate limit that drop a member, unless FLOOD_FORGET seconds pass between them. */
-#define FLOOD_STRIKES 3
-#define FLOOD_FORGET  30
+/* Longest wait of a flood timer between two releases: a few messages go per wake-up, not one. */
+#define FLOOD_TICK 0.1
+
+/* A sender's pace: what it may still send now, in messages and in message bytes. */
+struct pace {
+	struct bucket msgs;  /* max_msgs_per_sec, msg_burst */
+	struct bucket bytes; /* max_bytes_per_sec, bytes_burst; bodies only */
+};
 
 struct member {
-	struct room *room;
 	struct conn *conn;
-	struct event *flood_timer; /* ends a flood pause; made at the first one */
-	double tokens;             /* messages it may send now, up to msg_burst */
-	double refilled;           /* monotonic seconds of the last refill */
-	double last_trip;
-	unsigned strikes;
-	bool expelled; /* dropped for flooding: what it had held back is not sent */
+	struct event *flood_timer; /* lets held messages go at its pace; made at the first flood */
+	struct pace pace;
+	struct bucket renames; /* max_renames_per_min */
+	bool flooding;         /* told "error flood" this episode: quiet until its pace is full */
 	TAILQ_ENTRY(member) entry;
 };
 
+/* A member whose conn is gone, sending what it had held at its pace; then "left NICK". */
+struct leaver {
+	struct room *room;
+	struct evbuffer *held; /* the conn's held frames, handed over at detach */
+	struct event *timer;
+	struct pace pace;
+	char nick[NICK_BUFSIZE];
+	TAILQ_ENTRY(leaver) entry;
+};
+
 TAILQ_HEAD(member_list, member);
+TAILQ_HEAD(leaver_list, leaver);
 
 struct room {
 	struct server *server;
 	struct member_list members; /* in join order */
+	struct leaver_list leavers; /* in order of leaving */
 	unsigned nmembers;
 	unsigned nline;               /* members on the line protocol */
+	struct addr_rate *joins;      /* max_joins_per_min, by address */
 	struct evbuffer *line;        /* the current broadcast, encoded as a line */
 	char frame[FD_FRAME_MAX_LEN]; /* the current broadcast, encoded as a frame */
 };
@@ -81,23 +108,19 @@ static struct member *member_of(const struct conn *c)
 				conn_notice(m_->conn, __VA_ARGS__);                                \
 	} while (0)
 
-/* Send "NICK: TEXT" from @from to every member, itself included. */
-static void broadcast(struct room *r, struct conn *from, const char *text, size_t len)
+/* Send "NICK: TEXT" to every member; -E2BIG when that does not fit in a frame. */
+static int broadcast(struct room *r, const char *nick, const char *text, size_t len)
 {
-	size_t nick_len = strlen(from->nick), body_len = nick_len + 2 + len;
+	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len;
 	const void *line = NULL;
 	size_t line_len = 0;
 	struct member *m;
 	char *body = r->frame + FD_FRAME_HEADER_LEN;
 
-	if (body_len > FD_FRAME_MAX_BODY) {
-		conn_error(from, "frame-too-long",
-			   "with your nickname the message is over %d bytes; not sent",
-			   FD_FRAME_MAX_BODY);
-		return;
-	}
+	if (body_len > FD_FRAME_MAX_BODY)
+		return -E2BIG;
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
-	memcpy(body, from->nick, nick_len);
+	memcpy(body, nick, nick_len);
 	memcpy(body + nick_len, ": ", 2);
 	memcpy(body + nick_len + 2, text, len);
 	if (r->nline) {
@@ -119,86 +142,141 @@ static void broadcast(struct room *r, struct conn *from, const char *text, size_
 			conn_send_encoded(c, r->frame, FD_FRAME_HEADER_LEN + body_len);
 		}
 	}
+	return 0;
 }
 
-/* Take one message's worth from @m's bucket; false when it is empty. */
-static bool take_token(struct member *m)
+/* Broadcast @text from @nick; @from, when it is still there, hears if it was too long. */
+static void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len)
 {
-	const struct config *cfg = &m->room->server->config;
-	double now = fd_clock_seconds();
-
-	if (!cfg->max_msgs_per_sec)
-		return true;
-	m->tokens += (now - m->refilled) * cfg->max_msgs_per_sec;
-	if (m->tokens > cfg->msg_burst)
-		m->tokens = cfg->msg_burst;
-	m->refilled = now;
-	if (m->tokens < 1)
-		return false;
-	m->tokens -= 1;
-	return true;
+	if (broadcast(r, nick, text, len) < 0 && from)
+		conn_error(from, "frame-too-long",
+			   "with your nickname the message is over %d bytes; not sent",
+			   FD_FRAME_MAX_BODY);
 }
 
-/* Seconds until @m's bucket is full again. */
-static double refill_time(const struct member *m)
+static void pace_fill(struct pace *p, const struct config *cfg, double now)
 {
-	const struct config *cfg = &m->room->server->config;
-
-	return (cfg->msg_burst - m->tokens) / cfg->max_msgs_per_sec;
+	bucket_fill(&p->msgs, cfg->msg_burst, now);
+	bucket_fill(&p->bytes, cfg->bytes_burst, now);
 }
 
-static void arm_flood_timer(struct member *m)
+/* May a message of @len bytes go now? */
+static bool pace_ready(struct pace *p, const struct config *cfg, size_t len, double now)
 {
-	double wait = refill_time(m);
+	return bucket_ready(&p->msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1, now) &&
+	       bucket_ready(&p->bytes, cfg->max_bytes_per_sec, cfg->bytes_burst, (double)len, now);
+}
+
+static void pace_spend(struct pace *p, size_t len)
+{
+	bucket_spend(&p->msgs, 1);
+	bucket_spend(&p->bytes, (double)len);
+}
+
+static bool pace_full(struct pace *p, const struct config *cfg, double now)
+{
+	return bucket_full(&p->msgs, cfg->max_msgs_per_sec, cfg->msg_burst, now) &&
+	       bucket_full(&p->bytes, cfg->max_bytes_per_sec, cfg->bytes_burst, now);
+}
+
+/*
+ * Seconds until a message of @len bytes may go: at least a few messages' worth (up to
+ * FLOOD_TICK) so that a fast sender costs a few wake-ups a second, not one per message, but
+ * never so long that a bucket would overflow meanwhile.
+ */
+static double pace_wait(const struct pace *p, const struct config *cfg, size_t len)
+{
+	double wait = bucket_wait(&p->msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1);
+	double bytes =
+	    bucket_wait(&p->bytes, cfg->max_bytes_per_sec, cfg->bytes_burst, (double)len);
+	double tick = FLOOD_TICK;
+
+	if (bytes > wait)
+		wait = bytes;
+	if (cfg->max_msgs_per_sec && 0.5 * cfg->msg_burst / cfg->max_msgs_per_sec < tick)
+		tick = 0.5 * cfg->msg_burst / cfg->max_msgs_per_sec;
+	if (cfg->max_bytes_per_sec && 0.5 * cfg->bytes_burst / cfg->max_bytes_per_sec < tick)
+		tick = 0.5 * cfg->bytes_burst / cfg->max_bytes_per_sec;
+	return wait > tick ? wait : tick;
+}
+
+static void arm(struct event *timer, double wait)
+{
 	struct timeval tv = { .tv_sec = (time_t)wait,
 			      .tv_usec = (suseconds_t)((wait - (double)(time_t)wait) * 1e6) + 1 };
 
-	evtimer_add(m->flood_timer, &tv);
+	evtimer_add(timer, &tv);
 }
 
-static void on_flood_timer(evutil_socket_t fd, short what, void *arg);
-
-/* @m sent a message with an empty bucket: pause it, or drop it when it keeps doing so. */
-static void flood_trip(struct member *m)
+/*
+ * Send @held from @nick, oldest first, as far as @p allows: true when all of it went, else
+ * false with *@ret_wait, the seconds until more may go. @from: the member, while it is live.
+ */
+static bool release(struct room *r, struct pace *p, struct evbuffer *held, const char *nick,
+		    struct conn *from, double *ret_wait)
 {
-	const struct config *cfg = &m->room->server->config;
-	struct conn *c = m->conn;
+	const struct config *cfg = &r->server->config;
 	double now = fd_clock_seconds();
+	struct fd_frame f;
+	size_t len;
 
-	if (now - m->last_trip > FLOOD_FORGET)
-		m->strikes = 0;
-	m->last_trip = now;
-	if (!m->flood_timer)
-		m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m);
-	if (++m->strikes >= FLOOD_STRIKES || !m->flood_timer) {
-		m->expelled = true;
-		conn_fail(c, "flood", "more than %u messages a second, %d times; disconnected",
-			  cfg->max_msgs_per_sec, FLOOD_STRIKES);
-		return;
+	while (held_peek(held, &len)) {
+		if (!pace_ready(p, cfg, len, now)) {
+			*ret_wait = pace_wait(p, cfg, len);
+			return false;
+		}
+		held_take(held, r->server->held_body, &f);
+		pace_spend(p, f.len);
+		relay(r, nick, from, f.body, f.len);
 	}
-	conn_error(c, "flood", "more than %u messages a second; reading paused for %.1f s",
-		   cfg->max_msgs_per_sec, refill_time(m));
-	log_info("%s (%s): flood, reading paused", c->peer, c->nick);
-	conn_pause(c, PAUSE_FLOOD);
-	arm_flood_timer(m);
+	return true;
 }
 
-/* A flood pause is over: send what was held back, then read again. */
+/* The pace lets @m's held messages go: send them, and read it again once none is left. */
 static void on_flood_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct member *m = arg;
 	struct conn *c = m->conn;
-	struct server *s = m->room->server;
-	struct fd_frame f;
+	double wait;
 
 	if (!conn_live(c))
+		return; /* closing: what it holds goes out after it (room_detach) */
+	if (!release(c->server->room, &m->pace, c->held, c->nick, c, &wait)) {
+		arm(m->flood_timer, wait);
 		return;
-	while (conn_has_held(c) && take_token(m) && conn_take_held(c, s->held_body, &f))
-		broadcast(m->room, c, f.body, f.len);
-	if (conn_has_held(c))
-		arm_flood_timer(m);
-	else
-		conn_resume(c, PAUSE_FLOOD);
+	}
+	conn_resume(c, PAUSE_HELD);
+	conn_resume(c, PAUSE_FLOOD);
+}
+
+/* @m sent faster than its pace: hold the message and pause its reading until the pace allows. */
+static void flood_hold(struct member *m, const struct fd_frame *f)
+{
+	struct conn *c = m->conn;
+	const struct config *cfg = &c->server->config;
+	size_t len;
+
+	/* Failed, or already waiting (a gone peer's last frames, all taken in at once). */
+	if (conn_hold(c, f) < 0 || (c->paused & PAUSE_FLOOD))
+		return;
+	if (!m->flood_timer &&
+	    !(m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m))) {
+		conn_fail(c, "out-of-memory", "the server could not keep your message");
+		return;
+	}
+	if (!m->flooding) {
+		bool msgs = !bucket_ready(&m->pace.msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1,
+					  fd_clock_seconds());
+
+		m->flooding = true;
+		conn_error(c, "flood", "more than %u %s a second: slowed down, nothing is lost",
+			   msgs ? cfg->max_msgs_per_sec : cfg->max_bytes_per_sec,
+			   msgs ? "messages" : "bytes");
+		log_info("%s (%s): flood, slowed down", c->peer, c->nick);
+	}
+	conn_pause(c, PAUSE_FLOOD);
+	if (held_peek(c->held, &len))
+		arm(m->flood_timer, pace_wait(&m->pace, cfg, len));
 }
 
 static void room_hello(struct conn *c)
@@ -215,19 +293,41 @@ static void room_hello(struct conn *c)
 		conn_notice(c, "renamed %s %s", c->asked, c->nick);
 }
 
+/* Joins fan out to every member: from one address, no more than max_joins_per_min. */
+static bool join_allowed(struct room *r, struct conn *c)
+{
+	const struct config *cfg = &r->server->config;
+	const char *port = strrchr(c->peer, ':');
+	double wait;
+
+	if (!cfg->max_joins_per_min || !port ||
+	    addr_rate_take(r->joins, c->peer, (size_t)(port - c->peer),
+			   cfg->max_joins_per_min / 60.0, cfg->max_joins_per_min,
+			   fd_clock_seconds(), &wait))
+		return true;
+	conn_fail(c, "join-rate",
+		  "more than %u joins a minute from your address; try again in %u s",
+		  cfg->max_joins_per_min, (unsigned)wait + 1);
+	return false;
+}
+
 static void room_attach(struct conn *c)
 {
 	struct room *r = c->server->room;
-	struct member *m = calloc(1, sizeof(*m));
+	const struct config *cfg = &c->server->config;
+	double now = fd_clock_seconds();
+	struct member *m;
 
+	if (!join_allowed(r, c))
+		return;
+	m = calloc(1, sizeof(*m));
 	if (!m) {
 		conn_fail(c, "server-full", "out of memory");
 		return;
 	}
-	m->room = r;
 	m->conn = c;
-	m->tokens = c->server->config.msg_burst;
-	m->refilled = fd_clock_seconds();
+	pace_fill(&m->pace, cfg, now);
+	bucket_fill(&m->renames, cfg->max_renames_per_min, now);
 	c->mode_data = m;
 	TAILQ_INSERT_TAIL(&r->members, m, entry);
 	r->nmembers++;
@@ -244,42 +344,97 @@ static void member_free(struct member *m)
 	free(m);
 }
 
+static void leaver_free(struct leaver *l)
+{
+	if (l->timer)
+		event_free(l->timer);
+	if (l->held)
+		evbuffer_free(l->held);
+	free(l);
+}
+
+/* Send what the leaver's pace allows; after its last message, it has left. */
+static void leaver_release(struct leaver *l)
+{
+	struct room *r = l->room;
+	double wait;
+
+	if (!release(r, &l->pace, l->held, l->nick, NULL, &wait)) {
+		arm(l->timer, wait);
+		return;
+	}
+	TAILQ_REMOVE(&r->leavers, l, entry);
+	log_debug("%s: its last held message is sent", l->nick);
+	tell_all(r, NULL, "left %s", l->nick);
+	leaver_free(l);
+}
+
+static void on_leaver_timer(evutil_socket_t fd, short what, void *arg)
+{
+	leaver_release(arg);
+}
+
+/*
+ * @m's conn is gone. Messages it still held were accepted: they go out at its pace (not all at
+ * once, which would let anyone bypass the rate by leaving), then "left NAME".
+ */
+static void member_leaves(struct room *r, struct member *m, struct conn *c)
+{
+	struct evbuffer *held = conn_give_held(c);
+	struct leaver *l;
+
+	if (held && !r->server->stopping) {
+		l = calloc(1, sizeof(*l));
+		if (l && (l->timer = evtimer_new(r->server->base, on_leaver_timer, l))) {
+			l->room = r;
+			l->held = held;
+			l->pace = m->pace;
+			memcpy(l->nick, c->nick, sizeof(l->nick));
+			TAILQ_INSERT_TAIL(&r->leavers, l, entry);
+			leaver_release(l);
+			return;
+		}
+		free(l);
+		log_warnx("%s: out of memory; %zu bytes of its last messages are lost", c->nick,
+			  evbuffer_get_length(held));
+	}
+	if (held)
+		evbuffer_free(held);
+	tell_all(r, NULL, "left %s", c->nick);
+}
+
 static void room_detach(struct conn *c)
 {
 	struct room *r = c->server->room;
 	struct member *m = member_of(c);
-	struct fd_frame f;
 
 	if (!m)
 		return;
-	/*
-	 * Messages the rate limit held back were accepted: a member who leaves (a paste and
-	 * "quit", or EOF) has them sent before "left". One expelled for flooding does not.
-	 */
-	while (!m->expelled && conn_take_held(c, c->server->held_body, &f))
-		broadcast(r, c, f.body, f.len);
 	TAILQ_REMOVE(&r->members, m, entry);
 	r->nmembers--;
 	if (c->proto == PROTO_LINE)
 		r->nline--;
 	c->mode_data = NULL;
-	member_free(m);
 	log_info("%s (%s) left the room, %u members", c->nick, c->peer, r->nmembers);
-	tell_all(r, c, "left %s", c->nick);
+	member_leaves(r, m, c);
+	member_free(m);
 }
 
 static void room_message(struct conn *c, const struct fd_frame *f)
 {
 	struct member *m = member_of(c);
+	const struct config *cfg = &c->server->config;
+	double now = fd_clock_seconds();
 
-	/* Behind a held message, or over the rate: keep it (in order) and slow the sender. */
-	if (conn_has_held(c) || !take_token(m)) {
-		conn_hold(c, f);
-		if (!(c->paused & PAUSE_FLOOD))
-			flood_trip(m);
+	if (m->flooding && pace_full(&m->pace, cfg, now))
+		m->flooding = false; /* the last flood is over: a new one is told again */
+	/* Behind a held message, or over the pace: keep it (in order) and slow the sender. */
+	if (conn_has_held(c) || !pace_ready(&m->pace, cfg, f->len, now)) {
+		flood_hold(m, f);
 		return;
 	}
-	broadcast(c->server->room, c, f->body, f->len);
+	pace_spend(&m->pace, f->len);
+	relay(c->server->room, c->nick, c, f->body, f->len);
 }
 
 /* who: "member NICK" for each member in join order, then "members N". */
@@ -298,10 +453,12 @@ static void cmd_who(struct conn *c, const char *arg)
 	conn_notice(c, "members %u", n);
 }
 
-/* nick NAME: rename; a taken name gets a number, like at join. */
+/* nick NAME: rename; a taken name gets a number, like at join. Renames fan out: rate-limited. */
 static void cmd_nick(struct conn *c, const char *arg)
 {
 	struct room *r = c->server->room;
+	struct member *m = member_of(c);
+	unsigned per_min = c->server->config.max_renames_per_min;
 	char old[NICK_BUFSIZE], nick[NICK_BUFSIZE];
 
 	if (!fd_nick_valid(arg, strlen(arg))) {
@@ -312,10 +469,27 @@ static void cmd_nick(struct conn *c, const char *arg)
 	server_unique_nick(c->server, c, nick);
 	if (strcmp(nick, c->nick) == 0)
 		return;
+	if (!bucket_ready(&m->renames, per_min / 60.0, per_min, 1, fd_clock_seconds())) {
+		conn_error(c, "flood", "more than %u renames a minute; try again in %u s", per_min,
+			   (unsigned)bucket_wait(&m->renames, per_min / 60.0, per_min, 1) + 1);
+		return;
+	}
+	bucket_spend(&m->renames, 1);
 	memcpy(old, c->nick, sizeof(old));
 	memcpy(c->nick, nick, sizeof(nick));
 	log_info("%s: %s is now %s", c->peer, old, nick);
 	tell_all(r, NULL, "renamed %s %s", old, nick);
+}
+
+/* A leaver's name is still taken: "left NAME" has not been said yet. */
+static bool room_nick_in_use(struct server *s, const char *nick)
+{
+	struct leaver *l;
+
+	TAILQ_FOREACH (l, &s->room->leavers, entry)
+		if (strcmp(l->nick, nick) == 0)
+			return true;
+	return false;
 }
 
 /* For `systemctl status`: "3 members (1 on the line protocol)", "1 member", "no members". */
@@ -344,6 +518,7 @@ const struct mode_ops room_ops = {
 	.message = room_message,
 	.detach = room_detach,
 	.status = room_status,
+	.nick_in_use = room_nick_in_use,
 	.commands = room_commands,
 };
 
@@ -360,9 +535,10 @@ int room_new(struct server *s, struct room **ret)
 		return -ENOMEM;
 	r->server = s;
 	TAILQ_INIT(&r->members);
+	TAILQ_INIT(&r->leavers);
 	r->line = evbuffer_new();
-	if (!r->line) {
-		free(r);
+	if (!r->line || addr_rate_new(&r->joins) < 0) {
+		room_free(r);
 		return -ENOMEM;
 	}
 	*ret = r;
@@ -373,6 +549,7 @@ int room_new(struct server *s, struct room **ret)
 void room_free(struct room *r)
 {
 	struct member *m;
+	struct leaver *l;
 
 	if (!r)
 		return;
@@ -380,6 +557,13 @@ void room_free(struct room *r)
 		TAILQ_REMOVE(&r->members, m, entry);
 		member_free(m);
 	}
-	evbuffer_free(r->line);
+	/* Stopped while some still had messages to send: they go with the daemon. */
+	while ((l = TAILQ_FIRST(&r->leavers))) {
+		TAILQ_REMOVE(&r->leavers, l, entry);
+		leaver_free(l);
+	}
+	addr_rate_free(r->joins);
+	if (r->line)
+		evbuffer_free(r->line);
 	free(r);
 }

@@ -208,7 +208,8 @@ static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 	TAILQ_FOREACH (c, &s->gone, entry)
 		if (c != self && conn_attached(c) && strcmp(c->nick, nick) == 0)
 			return true;
-	return false;
+	/* ...and after that, while the mode still speaks for it (a member's last messages). */
+	return s->mode->nick_in_use && s->mode->nick_in_use(s, nick);
 }
 
 void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE])

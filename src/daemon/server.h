@@ -48,6 +48,8 @@ struct mode_ops {
 	void (*drained)(struct conn *c);
 	/* reconfigured: optional; live settings changed (SIGHUP), e.g. turns. */
 	void (*reconfigured)(struct server *s);
+	/* nick_in_use: optional; @nick still belongs to someone the mode keeps after its conn. */
+	bool (*nick_in_use)(struct server *s, const char *nick);
 	const struct command *commands; /* terminated by a NULL name */
 };
 

@@ -2,9 +2,10 @@
 """Helpers for the group-mode tests: a line-protocol peer, and framed members of the room."""
 
 import socket
+import threading
 import time
 
-from fdtest import DEADLINE, Closed, Daemon, Peer
+from fdtest import DEADLINE, MESSAGE, Closed, Daemon, Peer
 
 GROUP = "mode = group\n"
 
@@ -50,6 +51,46 @@ class LinePeer(Peer):
         return self.wait_for("* pong " + token)
 
 
+class Reader(threading.Thread):
+    """Reads a framed member's stream in the background: messages (with their arrival times)
+    and notices, in order."""
+
+    def __init__(self, peer):
+        super().__init__(daemon=True)
+        self.peer = peer
+        self.messages = []
+        self.times = []  # time.monotonic() at each message's arrival
+        self.notices = []
+        self.frames = []  # both, in the order they came: (type, body)
+        self.closed = False
+        self.cond = threading.Condition()
+        self.start()
+
+    def run(self):
+        try:
+            while True:
+                t, b = self.peer.recv(3600)
+                with self.cond:
+                    self.frames.append((t, b))
+                    if t == MESSAGE:
+                        self.messages.append(b)
+                        self.times.append(time.monotonic())
+                    else:
+                        self.notices.append(b)
+                    self.cond.notify_all()
+        except (Closed, OSError, AssertionError):
+            pass
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def wait(self, predicate, timeout=DEADLINE):
+        with self.cond:
+            if not self.cond.wait_for(lambda: predicate(self), timeout):
+                raise AssertionError("%s: condition not met; last notices %r" %
+                                     (self.peer.name, self.notices[-5:]))
+
+
 def under_memory_tool(daemon):
     """Whether the daemon runs under AddressSanitizer or valgrind, whose quarantine of freed
     blocks and shadow memory make its RSS say nothing about its own memory use."""
@@ -66,4 +107,5 @@ def member(daemon, nick, notices=True):
     return p
 
 
-__all__ = ["GROUP", "LinePeer", "member", "under_memory_tool", "Daemon", "Peer", "Closed", "DEADLINE"]
+__all__ = ["GROUP", "LinePeer", "Reader", "member", "under_memory_tool", "Daemon", "Peer",
+           "Closed", "DEADLINE"]
