@@ -16,7 +16,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
@@ -24,6 +23,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (CHALLENGE, COMMAND, DEADLINE, FRONTDESK, FRONTDESKD, NICKNAME,  # noqa: E402
                     NOTICE, RESPONSE, Daemon, Peer, frame, notices)
 from test_tls import TlsDaemon  # noqa: E402
+from fakeserver import FakeServer  # noqa: E402
 
 AGENT_KEY = b"agent secret over tls"
 LABEL = "EXPORTER-Channel-Binding"
@@ -191,43 +191,34 @@ class BoundAnswer(unittest.TestCase):
             self.expect_refused(p, "TLS 1.3 needed: the answer is bound to the TLS session")
 
 
-class FakeServer:
-    """One loopback connection: sends each bytes of @script in turn (None: read frames until a
-    response), then reads until a response or the client's close; the frames are in .frames."""
+def scripted_server(script):
+    """Sends each bytes of @script in turn (None: read frames until a response), then reads
+    until a response or the client's close; the frames it read are in .frames."""
+    frames = []
 
-    def __init__(self, script):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.port = self.sock.getsockname()[1]
-        self.script = script
-        self.frames = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        self.sock.settimeout(DEADLINE)
-        conn, _ = self.sock.accept()
-        with conn:
-            p = Peer(conn, "client")
-            for part in self.script:
-                if part is None:
-                    self._read(p)
-                else:
-                    conn.sendall(part)
-            self._read(p)
-        self.sock.close()
-
-    def _read(self, p):
+    def read(p):
         """Frames until a response (what the tests watch for) or the client's close."""
         try:
             while True:
                 t, body = p.recv()
-                self.frames.append((t, body))
+                frames.append((t, body))
                 if t == RESPONSE:
                     return
-        except Exception:  # closed, reset, or the deadline: the test looks at .frames
+        except (Closed, AssertionError, OSError):  # closed, or the deadline
             pass
+
+    def handler(conn):
+        p = Peer(conn, "client")
+        for part in script:
+            if part is None:
+                read(p)
+            else:
+                conn.sendall(part)
+        read(p)
+
+    srv = FakeServer(handler)
+    srv.frames = frames
+    return srv
 
 
 class LateChallenge(unittest.TestCase):
@@ -248,11 +239,11 @@ class LateChallenge(unittest.TestCase):
             if client.poll() is None:
                 client.kill()
             out, err = client.communicate()
-        srv.thread.join(DEADLINE)
+        srv.join()
         return client.returncode, err
 
     def test_challenge_after_other_frames_is_not_answered(self):
-        srv = FakeServer([frame(NOTICE, "welcome single-agent bob") +
+        srv = scripted_server([frame(NOTICE, "welcome single-agent bob") +
                           frame(NOTICE, "turns strict") + frame(CHALLENGE, "ab" * 32)])
         code, err = self.run_client(srv)
         self.assertEqual(srv.frames, [])
@@ -261,7 +252,7 @@ class LateChallenge(unittest.TestCase):
                       "session began (not answered)" % srv.port, err)
 
     def test_second_challenge_is_not_answered(self):
-        srv = FakeServer([frame(CHALLENGE, "cd" * 32), None,
+        srv = scripted_server([frame(CHALLENGE, "cd" * 32), None,
                           frame(NOTICE, "welcome single-agent bob") + frame(CHALLENGE, "ef" * 32)])
         code, err = self.run_client(srv)
         # Nickname, "hello notices" and "caps ping"; nothing answers the second challenge.

@@ -12,6 +12,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, Daemon, main  # noqa: E402
 from clientrun import run  # noqa: E402
+from fakeserver import FakeServer  # noqa: E402
 
 
 def free_port():
@@ -23,42 +24,12 @@ def free_port():
     return port
 
 
-class OneShotServer:
-    """Accepts one connection, reads the client's first bytes, sends @data, closes."""
-
-    def __init__(self, data):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.port = self.sock.getsockname()[1]
-        self.data = data
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        self.sock.settimeout(DEADLINE)
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(DEADLINE)
-            try:
-                conn.recv(4096)
-                conn.sendall(self.data)
-            except OSError:
-                pass
-
-    def close(self):
-        self.sock.close()
-        self.thread.join(DEADLINE)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+def one_shot(data):
+    """A server that reads the client's first bytes, sends @data and closes."""
+    def handler(conn):
+        conn.recv(4096)
+        conn.sendall(data)
+    return FakeServer(handler)
 
 
 class Case(unittest.TestCase):
@@ -117,7 +88,7 @@ class Errors(Case):
         self.assertRegex(out, r"^frontdesk \d+\.\d+\.\d+\n$")
 
     def test_server_closes_mid_frame(self):
-        with OneShotServer(b"0009|2|hi0030|2|only part of it") as s:
+        with one_shot(b"0009|2|hi0030|2|only part of it") as s:
             code, out, err = run("127.0.0.1:%d" % s.port, stdin_text="hello\n")
         self.assertEqual(code, 1)
         self.assertEqual(out, "hi\n")
@@ -125,14 +96,14 @@ class Errors(Case):
                             % s.port)
 
     def test_server_sends_garbage(self):
-        with OneShotServer(b"HTTP/1.1 400 Bad Request\r\n\r\n") as s:
+        with one_shot(b"HTTP/1.1 400 Bad Request\r\n\r\n") as s:
             code, out, err = run("127.0.0.1:%d" % s.port, stdin_text="hello\n")
         self.assertEqual(code, 1)
         self.one_line_error(err, "protocol error from 127.0.0.1:%d: frame length is not four "
                             "digits" % s.port)
 
     def test_server_closes_without_a_word(self):
-        with OneShotServer(b"") as s:
+        with one_shot(b"") as s:
             code, out, err = run("127.0.0.1:%d" % s.port, stdin_text="hello\n")
         self.assertEqual(code, 1)
         self.one_line_error(err, "connection closed by 127.0.0.1:%d" % s.port)
@@ -229,7 +200,7 @@ class Authentication(Case):
         self.assertEqual(code, 0, err)
 
     def test_challenge_without_key(self):
-        with OneShotServer(b"0071|7|" + b"ab" * 32) as s:
+        with one_shot(b"0071|7|" + b"ab" * 32) as s:
             code, out, err = run("127.0.0.1:%d" % s.port)
         self.assertEqual(code, 1)
         self.one_line_error(err, "127.0.0.1:%d asks for a key; use --key-file" % s.port)

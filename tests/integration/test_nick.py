@@ -10,7 +10,6 @@ import select
 import socket
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -18,6 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, FRONTDESK, NOTICE, Closed, Daemon, Peer, frame, main  # noqa: E402
 from clientrun import ScriptClient, run  # noqa: E402
 from grouptest import GROUP, LinePeer, member  # noqa: E402
+from fakeserver import FakeServer  # noqa: E402
 
 # What no terminal may receive from a peer: ESC, BEL, C1 NEL and CSI, bidi and zero-width.
 FORBIDDEN = "\x1b\x07\x85\x9b\u200b\u200f\u202a\u202e\u2066\u2069\ufeff"
@@ -117,7 +117,7 @@ class InTheRoom(unittest.TestCase):
         a = member(self.d, "bidi")
         line.wait_for("* joined bidi")
         a.say("evil\u202e\u2066txt\x1b[2J\u0085 end")
-        got = line.wait_for(prefix="bidi: evil")
+        line.wait_for(prefix="bidi: evil")
         got = line.lines[-1]
         self.assertFalse([ch for ch in got if ch in FORBIDDEN], repr(got))
         self.assertTrue(got.endswith(" end"), repr(got))
@@ -125,47 +125,22 @@ class InTheRoom(unittest.TestCase):
             p.close()
 
 
-class HostileServer:
+def hostile_server(notices):
     """Welcomes one client with @notices once it has sent its first message, then closes."""
+    data = b"".join(frame(NOTICE, n) for n in notices)
 
-    def __init__(self, notices):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.port = self.sock.getsockname()[1]
-        self.data = b"".join(frame(NOTICE, n) for n in notices)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        self.sock.settimeout(DEADLINE)
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(DEADLINE)
-            got = b""
-            try:
-                while b"|2|hello" not in got:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    got += data
-                conn.sendall(self.data)
-                conn.shutdown(socket.SHUT_WR)
-                while conn.recv(4096):  # until the client closes: no reset
-                    pass
-            except OSError:
-                pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.sock.close()
-        self.thread.join(DEADLINE)
-        return False
+    def handler(conn):
+        got = b""
+        while b"|2|hello" not in got:
+            more = conn.recv(4096)
+            if not more:
+                return
+            got += more
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+        while conn.recv(4096):  # until the client closes: no reset
+            pass
+    return FakeServer(handler)
 
 
 def run_on_terminal(args, stdin_text, during):
@@ -219,7 +194,7 @@ class ClientShowsPeerTextSanitised(unittest.TestCase):
             "member z\ufeff",
             "error kicked -- go away\u202e\x07",
         ]
-        with HostileServer(notices) as s:
+        with hostile_server(notices) as s:
             c = ScriptClient("--name", "bob", "127.0.0.1:%d" % s.port).feed("hello\n")
             try:
                 code = c.proc.wait(DEADLINE)
