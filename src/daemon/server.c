@@ -464,9 +464,6 @@ int server_new(const struct config *cfg, struct server **ret)
 		free(s);
 		return -ENOMEM;
 	}
-	if (!(event_base_get_features(s->base) & EV_FEATURE_EARLY_CLOSE))
-		log_warnx("the event backend %s cannot report hang-ups of paused peers (EV_CLOSED)",
-			  event_base_get_method(s->base));
 	s->sweep = event_new(s->base, -1, 0, on_sweep, s);
 	s->trim = evtimer_new(s->base, on_trim, s);
 	s->stop_timer = evtimer_new(s->base, on_stop_timeout, s);
