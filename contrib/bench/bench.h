@@ -26,8 +26,8 @@ struct event;
 struct event_base;
 struct bench;
 
-#define PAYLOAD_MARK '='
-#define PAYLOAD_HEAD 29 /* mark + 16 + 8 + 4 hex digits */
+#define PAYLOAD_MARK   '='
+#define PAYLOAD_HEAD   29 /* mark + 16 + 8 + 4 hex digits */
 #define FD_PAYLOAD_MAX 8000
 
 enum peer_role {
@@ -42,20 +42,20 @@ struct peer {
 	struct bench *b;
 	int fd;
 	struct event *rev, *wev; /* reading (always, but for a slow consumer), writing */
-	unsigned idx;   /* in b->peers */
+	unsigned idx;            /* in b->peers */
 	enum peer_role role;
-	int sender;     /* index among senders, or -1 */
+	int sender; /* index among senders, or -1 */
 	bool connected;
-	bool ready;     /* handshake done: counts towards the barrier */
-	bool slow;      /* stops reading once the load starts (a slow consumer) */
-	bool notices;   /* frontdesk: opted into notices, reports joins (the observer) */
-	bool writing;   /* EV_WRITE is armed: output is waiting */
-	struct peer *pub;  /* Redis: the connection this member publishes through */
-	const char *nick;  /* its name (frontdesk, IRC) or channel (Redis) */
+	bool ready;         /* handshake done: counts towards the barrier */
+	bool slow;          /* stops reading once the load starts (a slow consumer) */
+	bool notices;       /* frontdesk: opted into notices, reports joins (the observer) */
+	bool writing;       /* EV_WRITE is armed: output is waiting */
+	struct peer *pub;   /* Redis: the connection this member publishes through */
+	const char *nick;   /* its name (frontdesk, IRC) or channel (Redis) */
 	const char *target; /* where its messages go: Redis channel, IRC channel or nick */
-	char *carry;    /* a partial message left from the last read */
+	char *carry;        /* a partial message left from the last read */
 	size_t carry_len, carry_cap;
-	char *out;      /* output not yet taken by the kernel */
+	char *out; /* output not yet taken by the kernel */
 	size_t out_len, out_cap;
 	uint32_t *last_seq; /* member: per sender, the next sequence number expected */
 };
