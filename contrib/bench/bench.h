@@ -18,8 +18,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
+#include "auth.h"
 #include "stats.h"
 
 struct event;
@@ -77,6 +80,49 @@ struct proto {
 	unsigned max_pending;
 };
 
+/* A run, as the command line gives it (options.c). */
+struct options {
+	const struct proto *proto;
+	const char *host;
+	unsigned port, agent_port;
+	pid_t pid;
+	unsigned members, senders, size, window, slow, relay, channel_size;
+	double rate, duration, warmup, settle;
+	bool idle;
+	const char *key_file, *label;
+};
+
+/* One run: its peers, its stage, what it measured. Owned by main (bench.c). */
+struct bench {
+	struct options o;
+	struct event_base *base;
+	struct peer *peers;
+	unsigned npeers, nconnected, nready;
+	unsigned phase_end[3], nphases, phase;
+	unsigned nsenders;
+	struct peer **senders;
+	uint32_t *sent, *acked; /* per sender */
+	struct peer *tracker;
+	struct event *tick; /* stage changes, the open-loop schedule */
+	struct sockaddr_in addr, agent_addr;
+	unsigned char key[AUTH_KEY_MAX];
+	size_t key_len;
+	char *scratch;
+	uint64_t now; /* ns, when the current read returned */
+	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DONE } stage;
+	double stage_at, connect_started;
+	/* open loop */
+	uint64_t start_ns, next_msg;
+	/* measured */
+	struct hist lat;
+	uint64_t deliveries, gaps, reorders, late_sends;
+	struct hist send_lag;
+	struct proc_sample base_sample, ready_sample, m0, m1;
+	double cpu0, cpu1;
+	int error;
+	char errmsg[512];
+};
+
 extern const struct proto proto_frontdesk;
 extern const struct proto proto_redis;
 extern const struct proto proto_irc;
@@ -92,5 +138,11 @@ int peer_write(struct peer *p, const void *data, size_t len);
 /* Frontdesk relay: the key the agent answers the challenge with. */
 const unsigned char *bench_key(const struct bench *b, size_t *ret_len);
 void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* options.c: fill @o from the command line; -EINVAL when it does not describe a run. */
+int bench_parse_options(int argc, char **argv, struct options *o);
+void bench_usage(FILE *f);
+/* report.c: the summary on stderr, then one RESULT line of key=value pairs on stdout. */
+void bench_report(const struct bench *b);
 
 #endif
