@@ -70,6 +70,11 @@ unsigned bench_npeers(const struct bench *b)
 	return b->npeers;
 }
 
+struct churn *bench_churn(struct bench *b)
+{
+	return b->churn;
+}
+
 const unsigned char *bench_key(const struct bench *b, size_t *ret_len)
 {
 	*ret_len = b->key_len;
@@ -175,10 +180,23 @@ static void pump(struct bench *b)
 	}
 }
 
+void bench_plain_delivery(struct peer *p, const char *body, size_t len)
+{
+	if (p->b->stage == MEASURING)
+		p->b->plain_deliveries++;
+	if (p->role == PEER_CHURN)
+		churn_heard(p->b->churn, p, body, len);
+}
+
 void bench_delivery(struct peer *p, const char *payload, size_t len)
 {
 	struct bench *b = p->b;
 	uint64_t stamp, seq, k;
+
+	if (p->role == PEER_CHURN) {
+		bench_plain_delivery(p, payload, len); /* the room's latency is its members' */
+		return;
+	}
 
 	if (len < PAYLOAD_HEAD || hex(payload + 1, 16, &stamp) < 0 ||
 	    hex(payload + 17, 8, &seq) < 0 || hex(payload + 25, 4, &k) < 0 || k >= b->nsenders) {
@@ -273,6 +291,10 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			   buf);
 		return;
 	}
+	if (p->finished) {
+		churn_leave(b->churn, p);
+		return;
+	}
 	have -= (size_t)used;
 	if (have > p->carry_cap) {
 		char *c = realloc(p->carry, have);
@@ -309,7 +331,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 		}
 		p->connected = true;
 		event_add(p->rev, NULL);
-		if (p->b->o.proto->hello(p) < 0) {
+		/* A churner queued its hello, and more, before it connected. */
+		if (p->role != PEER_CHURN && p->b->o.proto->hello(p) < 0) {
 			bench_fail(p->b, "peer %u: cannot say hello", p->idx);
 			return;
 		}
@@ -317,7 +340,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	flush(p);
 }
 
-static int start_connect(struct bench *b, struct peer *p)
+int bench_connect(struct bench *b, struct peer *p)
 {
 	const struct sockaddr_in *sa =
 	    p->role == PEER_AGENT && b->o.agent_port ? &b->agent_addr : &b->addr;
@@ -334,8 +357,17 @@ static int start_connect(struct bench *b, struct peer *p)
 	if (!p->rev || !p->wev)
 		return -ENOMEM;
 	set_writing(p, true);
-	b->nconnected++;
 	return 0;
+}
+
+/* Connect the next member (or agent, customer...) of the run. */
+static int start_connect(struct bench *b, struct peer *p)
+{
+	int r = bench_connect(b, p);
+
+	if (r == 0)
+		b->nconnected++;
+	return r;
 }
 
 /* Connect the next peers of the current phase, keeping max_pending handshakes in flight. */
@@ -379,7 +411,9 @@ static void start_measuring(struct bench *b)
 {
 	hist_reset(&b->lat);
 	hist_reset(&b->send_lag);
-	b->deliveries = b->gaps = b->reorders = b->late_sends = 0;
+	b->deliveries = b->gaps = b->reorders = b->late_sends = b->plain_deliveries = 0;
+	if (b->churn)
+		churn_measure(b->churn);
 	sample(b, &b->m0);
 	b->cpu0 = self_cpu();
 	enter(b, MEASURING);
@@ -422,7 +456,15 @@ static void send_due(struct bench *b)
 	}
 }
 
-/* The clock of the run: stage changes, and the open-loop schedule. */
+/* The measured load is over: read the server, then (--rss-after) let it go quiet. */
+static void end_measuring(struct bench *b)
+{
+	sample(b, &b->m1);
+	b->cpu1 = self_cpu();
+	enter(b, b->o.rss_after > 0 ? DRAINING : DONE);
+}
+
+/* The clock of the run: stage changes, and the open-loop schedules. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench *b = arg;
@@ -443,29 +485,35 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		if (elapsed(b) < b->o.settle)
 			break;
 		sample(b, &b->ready_sample);
-		if (b->o.idle) {
+		if (b->o.idle)
 			enter(b, DONE);
-			event_base_loopbreak(b->base);
-			return;
-		}
-		start_load(b);
+		else
+			start_load(b);
 		break;
 	case WARMUP:
 		if (elapsed(b) >= b->o.warmup)
 			start_measuring(b);
 		break;
 	case MEASURING:
-		if (elapsed(b) >= b->o.duration) {
-			sample(b, &b->m1);
-			b->cpu1 = self_cpu();
+		if (elapsed(b) >= b->o.duration)
+			end_measuring(b);
+		break;
+	case DRAINING:
+		/* The last churners finish their conversations; then the server is left alone. */
+		if (elapsed(b) >= b->o.rss_after && !(b->churn && churn_in_flight(b->churn))) {
+			sample(b, &b->end_sample);
 			enter(b, DONE);
-			event_base_loopbreak(b->base);
-			return;
 		}
 		break;
 	case DONE:
+		break;
+	}
+	if (b->stage == DONE) {
+		event_base_loopbreak(b->base);
 		return;
 	}
+	if (loading(b) && b->churn)
+		churn_tick(b->churn);
 	if (loading(b) && b->o.rate > 0) {
 		uint64_t interval = (uint64_t)(1e9 / b->o.rate);
 		uint64_t due = b->start_ns + b->next_msg * interval, now;
@@ -634,7 +682,8 @@ int main(int argc, char **argv)
 		b->base = event_base_new_with_config(cfg);
 		event_config_free(cfg);
 	}
-	if (!b->scratch || !b->base || make_peers(b) < 0) {
+	if (!b->scratch || !b->base || make_peers(b) < 0 ||
+	    (b->o.churn > 0 && churn_new(b, b->o.churn, &b->churn) < 0)) {
 		fprintf(stderr, "frontdesk-bench: out of memory\n");
 		return 1;
 	}

@@ -39,6 +39,7 @@ enum peer_role {
 	PEER_IDLE,      /* connected and handshaken, then silent (the queue of scenario c) */
 	PEER_CUSTOMER,  /* relay: sends, waits for the agent's echo, sends again */
 	PEER_AGENT,     /* relay: echoes every message back to the customer */
+	PEER_CHURN,     /* churn.c: joins, says one thing, leaves once it hears it back */
 };
 
 struct peer {
@@ -61,6 +62,8 @@ struct peer {
 	char *out; /* output not yet taken by the kernel */
 	size_t out_len, out_cap;
 	uint32_t *last_seq; /* member: per sender, the next sequence number expected */
+	uint32_t serial;    /* churner: which one (its nickname and its message say so) */
+	bool finished;      /* churner: heard its own message; leaves after this read */
 };
 
 /* What differs between the three servers. Each returns -errno on a protocol failure. */
@@ -88,6 +91,8 @@ struct options {
 	pid_t pid;
 	unsigned members, senders, size, window, slow, relay, channel_size;
 	double rate, duration, warmup, settle;
+	double churn;     /* connections/s that join, say one thing and leave (frontdesk) */
+	double rss_after; /* seconds after the load to read the server's RSS again, or 0 */
 	bool idle;
 	const char *key_file, *label;
 };
@@ -109,15 +114,17 @@ struct bench {
 	size_t key_len;
 	char *scratch;
 	uint64_t now; /* ns, when the current read returned */
-	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DONE } stage;
+	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DRAINING, DONE } stage;
 	double stage_at, connect_started;
 	/* open loop */
 	uint64_t start_ns, next_msg;
 	/* measured */
 	struct hist lat;
 	uint64_t deliveries, gaps, reorders, late_sends;
+	uint64_t plain_deliveries; /* without our stamp: churners' messages, and to churners */
 	struct hist send_lag;
-	struct proc_sample base_sample, ready_sample, m0, m1;
+	struct proc_sample base_sample, ready_sample, m0, m1, end_sample;
+	struct churn *churn;
 	double cpu0, cpu1;
 	int error;
 	char errmsg[512];
@@ -138,6 +145,34 @@ int peer_write(struct peer *p, const void *data, size_t len);
 /* Frontdesk relay: the key the agent answers the challenge with. */
 const unsigned char *bench_key(const struct bench *b, size_t *ret_len);
 void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Connect @p (non-blocking); it says hello once connected, churners excepted. */
+int bench_connect(struct bench *b, struct peer *p);
+/* A message without our stamp reached @p: a churner's, counted as a delivery. */
+void bench_plain_delivery(struct peer *p, const char *body, size_t len);
+/* The churn of the run, or NULL. */
+struct churn *bench_churn(struct bench *b);
+
+/*
+ * churn.c: --churn RATE. Connections arrive on a schedule while the room chats: each sends
+ * its nickname, "hello notices" and one message at once, waits for its message to come back
+ * (the room echoes it), and closes. At most CHURN_MAX are in flight; a late one starts as
+ * soon as one finishes, so the achieved rate shows in the report.
+ */
+#define CHURN_MAX 256
+struct churn;
+int churn_new(struct bench *b, double rate, struct churn **ret);
+/* Start every churner due by now. */
+void churn_tick(struct churn *ch);
+/* From now on count what finishes (the measured part of the run). */
+void churn_measure(struct churn *ch);
+/* @p heard a message; if it is its own, it is finished. */
+void churn_heard(struct churn *ch, struct peer *p, const char *body, size_t len);
+/* Close a finished churner and free its slot. */
+void churn_leave(struct churn *ch, struct peer *p);
+unsigned churn_in_flight(const struct churn *ch);
+/* Churners finished since churn_measure(). */
+uint64_t churn_done(const struct churn *ch);
 
 /* options.c: fill @o from the command line; -EINVAL when it does not describe a run. */
 int bench_parse_options(int argc, char **argv, struct options *o);

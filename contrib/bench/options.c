@@ -24,6 +24,8 @@ void bench_usage(FILE *f)
 		"  --channel-size N   IRC, idle: N members a channel (every JOIN is told to all)\n"
 		"  --relay Q          one customer and one agent ping-pong, Q customers queued\n"
 		"  --agent-port PORT  frontdesk relay: the agent listener, with --key-file FILE\n"
+		"  --churn RATE       frontdesk: RATE connections/s join, say one thing, leave\n"
+		"  --rss-after SECS   read the server's RSS again SECS after the load stops\n"
 		"  --warmup SECS      unmeasured load first (1)\n"
 		"  --duration SECS    measured load (5)\n"
 		"  --label NAME       the scenario's name in the RESULT line\n");
@@ -47,6 +49,8 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 		{ "idle", no_argument, NULL, 'I' },
 		{ "channel-size", required_argument, NULL, 'C' },
 		{ "relay", required_argument, NULL, 'R' },
+		{ "churn", required_argument, NULL, 'c' },
+		{ "rss-after", required_argument, NULL, 'a' },
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "label", required_argument, NULL, 'l' },
@@ -119,6 +123,12 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->relay = (unsigned)atoi(optarg);
 			break;
+		case 'c':
+			o->churn = atof(optarg);
+			break;
+		case 'a':
+			o->rss_after = atof(optarg);
+			break;
 		case 'W':
 			o->warmup = atof(optarg);
 			break;
@@ -139,7 +149,9 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 	    o->members < 2 ||
 	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) || o->window < 1 ||
 	    (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
-	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)))
+	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)) ||
+	    (o->churn && (o->churn < 0 || o->proto != &proto_frontdesk || o->relay || o->idle)) ||
+	    o->rss_after < 0)
 		return -EINVAL;
 	return 0;
 }
