@@ -27,7 +27,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -41,55 +40,12 @@
 
 #include <event2/event.h>
 
-#include "auth.h"
-
 /* Largest read; also the most a peer keeps of a partial message. */
 #define READ_SIZE (256 * 1024)
 /* Give up when the peers are not all ready after this long. */
 #define CONNECT_TIMEOUT 180
 /* Output a peer may have queued before the generator calls itself stuck. */
 #define MAX_OUT (64u << 20)
-
-struct options {
-	const struct proto *proto;
-	const char *host;
-	unsigned port, agent_port;
-	pid_t pid;
-	unsigned members, senders, size, window, slow, relay, channel_size;
-	double rate, duration, warmup, settle;
-	bool idle;
-	const char *key_file, *label;
-};
-
-struct bench {
-	struct options o;
-	struct event_base *base;
-	struct peer *peers;
-	unsigned npeers, nconnected, nready;
-	unsigned phase_end[3], nphases, phase;
-	unsigned nsenders;
-	struct peer **senders;
-	uint32_t *sent, *acked; /* per sender */
-	struct peer *tracker;
-	struct event *tick; /* stage changes, the open-loop schedule */
-	struct sockaddr_in addr, agent_addr;
-	unsigned char key[AUTH_KEY_MAX];
-	size_t key_len;
-	char *scratch;
-	uint64_t now; /* ns, when the current read returned */
-	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DONE } stage;
-	double stage_at, connect_started;
-	/* open loop */
-	uint64_t start_ns, next_msg;
-	/* measured */
-	struct hist lat;
-	uint64_t deliveries, gaps, reorders, late_sends;
-	struct hist send_lag;
-	struct proc_sample base_sample, ready_sample, m0, m1;
-	double cpu0, cpu1;
-	int error;
-	char errmsg[512];
-};
 
 void bench_fail(struct bench *b, const char *fmt, ...)
 {
@@ -112,6 +68,11 @@ struct peer *bench_peer(struct bench *b, unsigned idx)
 unsigned bench_npeers(const struct bench *b)
 {
 	return b->npeers;
+}
+
+struct churn *bench_churn(struct bench *b)
+{
+	return b->churn;
 }
 
 const unsigned char *bench_key(const struct bench *b, size_t *ret_len)
@@ -219,10 +180,23 @@ static void pump(struct bench *b)
 	}
 }
 
+void bench_plain_delivery(struct peer *p, const char *body, size_t len)
+{
+	if (p->b->stage == MEASURING)
+		p->b->plain_deliveries++;
+	if (p->role == PEER_CHURN)
+		churn_heard(p->b->churn, p, body, len);
+}
+
 void bench_delivery(struct peer *p, const char *payload, size_t len)
 {
 	struct bench *b = p->b;
 	uint64_t stamp, seq, k;
+
+	if (p->role == PEER_CHURN) {
+		bench_plain_delivery(p, payload, len); /* the room's latency is its members' */
+		return;
+	}
 
 	if (len < PAYLOAD_HEAD || hex(payload + 1, 16, &stamp) < 0 ||
 	    hex(payload + 17, 8, &seq) < 0 || hex(payload + 25, 4, &k) < 0 || k >= b->nsenders) {
@@ -317,6 +291,10 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			   buf);
 		return;
 	}
+	if (p->finished) {
+		churn_leave(b->churn, p);
+		return;
+	}
 	have -= (size_t)used;
 	if (have > p->carry_cap) {
 		char *c = realloc(p->carry, have);
@@ -353,7 +331,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 		}
 		p->connected = true;
 		event_add(p->rev, NULL);
-		if (p->b->o.proto->hello(p) < 0) {
+		/* A churner queued its hello, and more, before it connected. */
+		if (p->role != PEER_CHURN && p->b->o.proto->hello(p) < 0) {
 			bench_fail(p->b, "peer %u: cannot say hello", p->idx);
 			return;
 		}
@@ -361,7 +340,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	flush(p);
 }
 
-static int start_connect(struct bench *b, struct peer *p)
+int bench_connect(struct bench *b, struct peer *p)
 {
 	const struct sockaddr_in *sa =
 	    p->role == PEER_AGENT && b->o.agent_port ? &b->agent_addr : &b->addr;
@@ -378,8 +357,17 @@ static int start_connect(struct bench *b, struct peer *p)
 	if (!p->rev || !p->wev)
 		return -ENOMEM;
 	set_writing(p, true);
-	b->nconnected++;
 	return 0;
+}
+
+/* Connect the next member (or agent, customer...) of the run. */
+static int start_connect(struct bench *b, struct peer *p)
+{
+	int r = bench_connect(b, p);
+
+	if (r == 0)
+		b->nconnected++;
+	return r;
 }
 
 /* Connect the next peers of the current phase, keeping max_pending handshakes in flight. */
@@ -423,7 +411,9 @@ static void start_measuring(struct bench *b)
 {
 	hist_reset(&b->lat);
 	hist_reset(&b->send_lag);
-	b->deliveries = b->gaps = b->reorders = b->late_sends = 0;
+	b->deliveries = b->gaps = b->reorders = b->late_sends = b->plain_deliveries = 0;
+	if (b->churn)
+		churn_measure(b->churn);
 	sample(b, &b->m0);
 	b->cpu0 = self_cpu();
 	enter(b, MEASURING);
@@ -466,7 +456,15 @@ static void send_due(struct bench *b)
 	}
 }
 
-/* The clock of the run: stage changes, and the open-loop schedule. */
+/* The measured load is over: read the server, then (--rss-after) let it go quiet. */
+static void end_measuring(struct bench *b)
+{
+	sample(b, &b->m1);
+	b->cpu1 = self_cpu();
+	enter(b, b->o.rss_after > 0 ? DRAINING : DONE);
+}
+
+/* The clock of the run: stage changes, and the open-loop schedules. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench *b = arg;
@@ -487,29 +485,35 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		if (elapsed(b) < b->o.settle)
 			break;
 		sample(b, &b->ready_sample);
-		if (b->o.idle) {
+		if (b->o.idle)
 			enter(b, DONE);
-			event_base_loopbreak(b->base);
-			return;
-		}
-		start_load(b);
+		else
+			start_load(b);
 		break;
 	case WARMUP:
 		if (elapsed(b) >= b->o.warmup)
 			start_measuring(b);
 		break;
 	case MEASURING:
-		if (elapsed(b) >= b->o.duration) {
-			sample(b, &b->m1);
-			b->cpu1 = self_cpu();
+		if (elapsed(b) >= b->o.duration)
+			end_measuring(b);
+		break;
+	case DRAINING:
+		/* The last churners finish their conversations; then the server is left alone. */
+		if (elapsed(b) >= b->o.rss_after && !(b->churn && churn_in_flight(b->churn))) {
+			sample(b, &b->end_sample);
 			enter(b, DONE);
-			event_base_loopbreak(b->base);
-			return;
 		}
 		break;
 	case DONE:
+		break;
+	}
+	if (b->stage == DONE) {
+		event_base_loopbreak(b->base);
 		return;
 	}
+	if (loading(b) && b->churn)
+		churn_tick(b->churn);
 	if (loading(b) && b->o.rate > 0) {
 		uint64_t interval = (uint64_t)(1e9 / b->o.rate);
 		uint64_t due = b->start_ns + b->next_msg * interval, now;
@@ -631,199 +635,6 @@ static int make_peers(struct bench *b)
 	return 0;
 }
 
-static double us(uint64_t ns)
-{
-	return (double)ns / 1000.0;
-}
-
-/* The human summary on stderr, then one RESULT line of key=value pairs on stdout. */
-static void report(const struct bench *b)
-{
-	const struct options *o = &b->o;
-	unsigned members = o->relay ? 2 + o->relay : o->members;
-	double rss_per = (double)(b->ready_sample.rss - b->base_sample.rss) / members;
-	double wall = b->m1.when - b->m0.when, rate = 0, cpu = 0, ns_per = 0, per_write = 0;
-	double gen = 0, msgs = 0;
-
-	if (!o->idle && wall > 0) {
-		rate = (double)b->deliveries / wall;
-		cpu = (b->m1.cpu - b->m0.cpu) / wall * 100;
-		if (b->deliveries)
-			ns_per = (b->m1.cpu - b->m0.cpu) * 1e9 / (double)b->deliveries;
-		if (b->m1.syscw > b->m0.syscw)
-			per_write = (double)b->deliveries / (double)(b->m1.syscw - b->m0.syscw);
-		gen = (b->cpu1 - b->cpu0) / wall * 100;
-		if (!o->relay) {
-			unsigned readers = o->members - o->slow - (o->proto->echo ? 0 : 1);
-
-			msgs = rate / readers;
-		}
-	}
-	fprintf(stderr, "%s %s: %u peers ready; server RSS %.1f MiB idle (%.0f B/connection)\n",
-		o->label, o->proto->name, b->npeers, (double)b->ready_sample.rss / 1048576,
-		rss_per);
-	if (!o->idle)
-		fprintf(stderr,
-			"  %.0f deliveries/s (%.0f messages/s), latency p50 %.0f us p99 %.0f us "
-			"p999 %.0f us max %.0f us\n"
-			"  server CPU %.0f%% (%.0f ns/delivery), %.1f deliveries per write call, "
-			"RSS %.1f MiB; generator CPU %.0f%%; gaps %llu, reordered %llu\n",
-			rate, msgs, us(hist_quantile(&b->lat, 0.5)),
-			us(hist_quantile(&b->lat, 0.99)), us(hist_quantile(&b->lat, 0.999)),
-			us(b->lat.max), cpu, ns_per, per_write, (double)b->m1.rss / 1048576, gen,
-			(unsigned long long)b->gaps, (unsigned long long)b->reorders);
-	if (o->rate > 0)
-		fprintf(stderr, "  open loop at %.0f messages/s: send lag p99 %.0f us\n", o->rate,
-			us(hist_quantile(&b->send_lag, 0.99)));
-	printf("RESULT label=%s server=%s members=%u senders=%u size=%u rate=%.0f "
-	       "deliveries_per_s=%.0f msgs_per_s=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
-	       "max_us=%.1f server_cpu_pct=%.1f cpu_ns_per_delivery=%.1f frames_per_write=%.2f "
-	       "rss_idle_b=%llu rss_per_conn_b=%.0f rss_load_b=%llu gen_cpu_pct=%.1f "
-	       "send_lag_p99_us=%.1f gaps=%llu reorders=%llu\n",
-	       o->label, o->proto->name, members, b->nsenders, o->size, o->rate, rate, msgs,
-	       us(hist_quantile(&b->lat, 0.5)), us(hist_quantile(&b->lat, 0.99)),
-	       us(hist_quantile(&b->lat, 0.999)), us(b->lat.max), cpu, ns_per, per_write,
-	       (unsigned long long)b->ready_sample.rss, rss_per, (unsigned long long)b->m1.rss, gen,
-	       us(hist_quantile(&b->send_lag, 0.99)), (unsigned long long)b->gaps,
-	       (unsigned long long)b->reorders);
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: frontdesk-bench --proto frontdesk|redis|irc --port PORT [options]\n"
-		"  --host ADDR        server address (127.0.0.1)\n"
-		"  --pid PID          the server's process, for CPU, RSS and write calls\n"
-		"  --members N        members of the room (1000)\n"
-		"  --senders S        of them send (10)\n"
-		"  --size BYTES       message text (100)\n"
-		"  --window W         closed loop: unreceived messages per sender (8)\n"
-		"  --rate R           open loop: R messages/s in all, on a schedule\n"
-		"  --slow K           K members stop reading when the load starts\n"
-		"  --idle             connect the members, report memory, no load\n"
-		"  --channel-size N   IRC, idle: N members a channel (every JOIN is told to all)\n"
-		"  --relay Q          one customer and one agent ping-pong, Q customers queued\n"
-		"  --agent-port PORT  frontdesk relay: the agent listener, with --key-file FILE\n"
-		"  --warmup SECS      unmeasured load first (1)\n"
-		"  --duration SECS    measured load (5)\n"
-		"  --label NAME       the scenario's name in the RESULT line\n");
-}
-
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "proto", required_argument, NULL, 'P' },
-		{ "host", required_argument, NULL, 'h' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "agent-port", required_argument, NULL, 'A' },
-		{ "key-file", required_argument, NULL, 'K' },
-		{ "pid", required_argument, NULL, 'i' },
-		{ "members", required_argument, NULL, 'm' },
-		{ "senders", required_argument, NULL, 's' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "slow", required_argument, NULL, 'S' },
-		{ "idle", no_argument, NULL, 'I' },
-		{ "channel-size", required_argument, NULL, 'C' },
-		{ "relay", required_argument, NULL, 'R' },
-		{ "warmup", required_argument, NULL, 'W' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	*o = (struct options){ .proto = &proto_frontdesk,
-			       .host = "127.0.0.1",
-			       .members = 1000,
-			       .senders = 10,
-			       .size = 100,
-			       .window = 8,
-			       .duration = 5,
-			       .warmup = 1,
-			       .settle = 1,
-			       .label = "-" };
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'P':
-			if (strcmp(optarg, "frontdesk") == 0)
-				o->proto = &proto_frontdesk;
-			else if (strcmp(optarg, "redis") == 0)
-				o->proto = &proto_redis;
-			else if (strcmp(optarg, "irc") == 0)
-				o->proto = &proto_irc;
-			else
-				return -EINVAL;
-			break;
-		case 'h':
-			o->host = optarg;
-			break;
-		case 'p':
-			o->port = (unsigned)atoi(optarg);
-			break;
-		case 'A':
-			o->agent_port = (unsigned)atoi(optarg);
-			break;
-		case 'K':
-			o->key_file = optarg;
-			break;
-		case 'i':
-			o->pid = (pid_t)atoi(optarg);
-			break;
-		case 'm':
-			o->members = (unsigned)atoi(optarg);
-			break;
-		case 's':
-			o->senders = (unsigned)atoi(optarg);
-			break;
-		case 'z':
-			o->size = (unsigned)atoi(optarg);
-			break;
-		case 'w':
-			o->window = (unsigned)atoi(optarg);
-			break;
-		case 'r':
-			o->rate = atof(optarg);
-			break;
-		case 'S':
-			o->slow = (unsigned)atoi(optarg);
-			break;
-		case 'I':
-			o->idle = true;
-			break;
-		case 'C':
-			o->channel_size = (unsigned)atoi(optarg);
-			break;
-		case 'R':
-			o->relay = (unsigned)atoi(optarg);
-			break;
-		case 'W':
-			o->warmup = atof(optarg);
-			break;
-		case 'd':
-			o->duration = atof(optarg);
-			break;
-		case 'l':
-			o->label = optarg;
-			break;
-		case 'H':
-			usage(stdout);
-			exit(0);
-		default:
-			return -EINVAL;
-		}
-	}
-	if (optind != argc || !o->port || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX ||
-	    o->members < 2 ||
-	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) || o->window < 1 ||
-	    (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
-	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)))
-		return -EINVAL;
-	return 0;
-}
-
 static int resolve(const char *host, unsigned port, struct sockaddr_in *sa)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -840,8 +651,8 @@ int main(int argc, char **argv)
 
 	if (!b)
 		return 1;
-	if (parse_options(argc, argv, &b->o) < 0) {
-		usage(stderr);
+	if (bench_parse_options(argc, argv, &b->o) < 0) {
+		bench_usage(stderr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -871,7 +682,8 @@ int main(int argc, char **argv)
 		b->base = event_base_new_with_config(cfg);
 		event_config_free(cfg);
 	}
-	if (!b->scratch || !b->base || make_peers(b) < 0) {
+	if (!b->scratch || !b->base || make_peers(b) < 0 ||
+	    (b->o.churn > 0 && churn_new(b, b->o.churn, &b->churn) < 0)) {
 		fprintf(stderr, "frontdesk-bench: out of memory\n");
 		return 1;
 	}
@@ -886,6 +698,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "frontdesk-bench: %s\n", b->errmsg);
 		return 1;
 	}
-	report(b);
+	bench_report(b);
 	return 0;
 }

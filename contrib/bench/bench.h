@@ -18,16 +18,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
+#include "auth.h"
 #include "stats.h"
 
 struct event;
 struct event_base;
 struct bench;
 
-#define PAYLOAD_MARK '='
-#define PAYLOAD_HEAD 29 /* mark + 16 + 8 + 4 hex digits */
+#define PAYLOAD_MARK   '='
+#define PAYLOAD_HEAD   29 /* mark + 16 + 8 + 4 hex digits */
 #define FD_PAYLOAD_MAX 8000
 
 enum peer_role {
@@ -36,28 +39,31 @@ enum peer_role {
 	PEER_IDLE,      /* connected and handshaken, then silent (the queue of scenario c) */
 	PEER_CUSTOMER,  /* relay: sends, waits for the agent's echo, sends again */
 	PEER_AGENT,     /* relay: echoes every message back to the customer */
+	PEER_CHURN,     /* churn.c: joins, says one thing, leaves once it hears it back */
 };
 
 struct peer {
 	struct bench *b;
 	int fd;
 	struct event *rev, *wev; /* reading (always, but for a slow consumer), writing */
-	unsigned idx;   /* in b->peers */
+	unsigned idx;            /* in b->peers */
 	enum peer_role role;
-	int sender;     /* index among senders, or -1 */
+	int sender; /* index among senders, or -1 */
 	bool connected;
-	bool ready;     /* handshake done: counts towards the barrier */
-	bool slow;      /* stops reading once the load starts (a slow consumer) */
-	bool notices;   /* frontdesk: opted into notices, reports joins (the observer) */
-	bool writing;   /* EV_WRITE is armed: output is waiting */
-	struct peer *pub;  /* Redis: the connection this member publishes through */
-	const char *nick;  /* its name (frontdesk, IRC) or channel (Redis) */
+	bool ready;         /* handshake done: counts towards the barrier */
+	bool slow;          /* stops reading once the load starts (a slow consumer) */
+	bool notices;       /* frontdesk: opted into notices, reports joins (the observer) */
+	bool writing;       /* EV_WRITE is armed: output is waiting */
+	struct peer *pub;   /* Redis: the connection this member publishes through */
+	const char *nick;   /* its name (frontdesk, IRC) or channel (Redis) */
 	const char *target; /* where its messages go: Redis channel, IRC channel or nick */
-	char *carry;    /* a partial message left from the last read */
+	char *carry;        /* a partial message left from the last read */
 	size_t carry_len, carry_cap;
-	char *out;      /* output not yet taken by the kernel */
+	char *out; /* output not yet taken by the kernel */
 	size_t out_len, out_cap;
 	uint32_t *last_seq; /* member: per sender, the next sequence number expected */
+	uint32_t serial;    /* churner: which one (its nickname and its message say so) */
+	bool finished;      /* churner: heard its own message; leaves after this read */
 };
 
 /* What differs between the three servers. Each returns -errno on a protocol failure. */
@@ -77,6 +83,53 @@ struct proto {
 	unsigned max_pending;
 };
 
+/* A run, as the command line gives it (options.c). */
+struct options {
+	const struct proto *proto;
+	const char *host;
+	unsigned port, agent_port;
+	pid_t pid;
+	unsigned members, senders, size, window, slow, relay, channel_size;
+	double rate, duration, warmup, settle;
+	double churn;     /* connections/s that join, say one thing and leave (frontdesk) */
+	double rss_after; /* seconds after the load to read the server's RSS again, or 0 */
+	bool idle;
+	const char *key_file, *label;
+};
+
+/* One run: its peers, its stage, what it measured. Owned by main (bench.c). */
+struct bench {
+	struct options o;
+	struct event_base *base;
+	struct peer *peers;
+	unsigned npeers, nconnected, nready;
+	unsigned phase_end[3], nphases, phase;
+	unsigned nsenders;
+	struct peer **senders;
+	uint32_t *sent, *acked; /* per sender */
+	struct peer *tracker;
+	struct event *tick; /* stage changes, the open-loop schedule */
+	struct sockaddr_in addr, agent_addr;
+	unsigned char key[AUTH_KEY_MAX];
+	size_t key_len;
+	char *scratch;
+	uint64_t now; /* ns, when the current read returned */
+	enum { CONNECTING, SETTLING, WARMUP, MEASURING, DRAINING, DONE } stage;
+	double stage_at, connect_started;
+	/* open loop */
+	uint64_t start_ns, next_msg;
+	/* measured */
+	struct hist lat;
+	uint64_t deliveries, gaps, reorders, late_sends;
+	uint64_t plain_deliveries; /* without our stamp: churners' messages, and to churners */
+	struct hist send_lag;
+	struct proc_sample base_sample, ready_sample, m0, m1, end_sample;
+	struct churn *churn;
+	double cpu0, cpu1;
+	int error;
+	char errmsg[512];
+};
+
 extern const struct proto proto_frontdesk;
 extern const struct proto proto_redis;
 extern const struct proto proto_irc;
@@ -92,5 +145,39 @@ int peer_write(struct peer *p, const void *data, size_t len);
 /* Frontdesk relay: the key the agent answers the challenge with. */
 const unsigned char *bench_key(const struct bench *b, size_t *ret_len);
 void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Connect @p (non-blocking); it says hello once connected, churners excepted. */
+int bench_connect(struct bench *b, struct peer *p);
+/* A message without our stamp reached @p: a churner's, counted as a delivery. */
+void bench_plain_delivery(struct peer *p, const char *body, size_t len);
+/* The churn of the run, or NULL. */
+struct churn *bench_churn(struct bench *b);
+
+/*
+ * churn.c: --churn RATE. Connections arrive on a schedule while the room chats: each sends
+ * its nickname, "hello notices" and one message at once, waits for its message to come back
+ * (the room echoes it), and closes. At most CHURN_MAX are in flight; a late one starts as
+ * soon as one finishes, so the achieved rate shows in the report.
+ */
+#define CHURN_MAX 256
+struct churn;
+int churn_new(struct bench *b, double rate, struct churn **ret);
+/* Start every churner due by now. */
+void churn_tick(struct churn *ch);
+/* From now on count what finishes (the measured part of the run). */
+void churn_measure(struct churn *ch);
+/* @p heard a message; if it is its own, it is finished. */
+void churn_heard(struct churn *ch, struct peer *p, const char *body, size_t len);
+/* Close a finished churner and free its slot. */
+void churn_leave(struct churn *ch, struct peer *p);
+unsigned churn_in_flight(const struct churn *ch);
+/* Churners finished since churn_measure(). */
+uint64_t churn_done(const struct churn *ch);
+
+/* options.c: fill @o from the command line; -EINVAL when it does not describe a run. */
+int bench_parse_options(int argc, char **argv, struct options *o);
+void bench_usage(FILE *f);
+/* report.c: the summary on stderr, then one RESULT line of key=value pairs on stdout. */
+void bench_report(const struct bench *b);
 
 #endif

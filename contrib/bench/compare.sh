@@ -3,14 +3,16 @@
 # frontdeskd side by side with redis-server (pub/sub) and ngircd (one channel), one load
 # generator (frontdesk-bench), one machine; prints one table and the issue's goals.
 #
-#   ./contrib/bench/compare.sh            # about 5 minutes on 2 cores
+#   ./contrib/bench/compare.sh            # about 5 1/2 minutes on 2 cores
+#   SCENARIOS=churn FRONTDESKD=/path/to/other/frontdeskd ./contrib/bench/compare.sh
 #
 # Installs what is missing (build tools, redis-server, ngircd) from Debian's packages, builds
 # frontdesk-bench in build-bench/ (-Dbench=true), starts each server on a free loopback port
 # with its own config under a temp dir and the same limits (clients, 1 MiB of unsent output
 # per client where the server lets us set it), pins the server to core 0 and the generator to
 # core 1 when there are two cores, runs the scenarios, and kills every server it started.
-# Raw RESULT lines go to $OUT (default build-bench/results.txt). SCENARIOS="a b c d" picks.
+# Raw RESULT lines go to $OUT (default build-bench/results.txt). SCENARIOS="a b c d churn"
+# picks; FRONTDESKD runs another build of the daemon (an A/B of a daemon change).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -21,9 +23,9 @@ install_missing_packages redis-server ngircd
 build=${BUILD_DIR:-build-bench}
 configure_build "$build" -Dbench=true -Dtests=false >/dev/null
 bench=$build/contrib/bench/frontdesk-bench
-frontdeskd=$build/src/frontdeskd
+frontdeskd=${FRONTDESKD:-$build/src/frontdeskd}
 out=${OUT:-$build/results.txt}
-scenarios=${SCENARIOS:-a b c d}
+scenarios=${SCENARIOS:-a b c d churn}
 : >"$out"
 
 # Ten thousand members need ten thousand descriptors on each side.
@@ -190,6 +192,13 @@ for s in $scenarios; do
 		for server in "${servers[@]}"; do
 			run "$server" d-half "${fanout[@]}" --rate "$half"
 		done
+		;;
+	churn)	# frontdeskd only: 100 members chat at 100 messages/s while 1,000 connections/s
+		# come and go (nickname, hello, one message, close); then scenario a while 100/s
+		# come and go. RSS is read again 3 s after the load (malloc_trim, server.c).
+		run frontdesk churn --members 100 --senders 10 --rate 100 --churn 1000 --warmup 2 \
+			--duration 30 --rss-after 3
+		run frontdesk a-churn "${fanout[@]}" --churn 100 --rss-after 3
 		;;
 	esac
 done

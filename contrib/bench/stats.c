@@ -97,7 +97,7 @@ static int read_file(pid_t pid, const char *what, char *buf, size_t size)
 int proc_sample(pid_t pid, struct proc_sample *ret)
 {
 	char buf[4096], *p;
-	unsigned long utime, stime;
+	unsigned long minflt, utime, stime;
 	unsigned long long kb = 0, syscw = 0;
 	int r;
 
@@ -107,9 +107,10 @@ int proc_sample(pid_t pid, struct proc_sample *ret)
 		return r;
 	/* The command name may hold spaces and parentheses: fields count from the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-			 &stime) != 2)
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lu %*u %*u %*u %lu %lu", &minflt,
+			 &utime, &stime) != 3)
 		return -EINVAL;
+	ret->minflt = minflt;
 	ret->cpu = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 	r = read_file(pid, "status", buf, sizeof(buf));
 	if (r < 0)

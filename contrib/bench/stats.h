@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #define HIST_SUB_BITS 6
-#define HIST_BUCKETS ((64 - HIST_SUB_BITS) * (1u << HIST_SUB_BITS) + (1u << (HIST_SUB_BITS + 1)))
+#define HIST_BUCKETS  ((64 - HIST_SUB_BITS) * (1u << HIST_SUB_BITS) + (1u << (HIST_SUB_BITS + 1)))
 
 struct hist {
 	uint64_t count;
@@ -46,10 +46,11 @@ uint64_t hist_quantile(const struct hist *h, double q);
 
 /* A process's figures at one moment. */
 struct proc_sample {
-	double cpu;       /* seconds of user + system time */
-	uint64_t rss;     /* bytes */
-	uint64_t syscw;   /* write-like system calls (/proc/PID/io), 0 if unreadable */
-	double when;      /* monotonic seconds */
+	double cpu;      /* seconds of user + system time */
+	uint64_t rss;    /* bytes */
+	uint64_t syscw;  /* write-like system calls (/proc/PID/io), 0 if unreadable */
+	uint64_t minflt; /* minor page faults (a page of heap given back and touched again) */
+	double when;     /* monotonic seconds */
 };
 
 /* proc_sample() - read /proc/@pid; 0 or -errno. */

@@ -19,6 +19,8 @@ HEADLINE = {
     "c": ("deliveries_per_s", True, "desk relay, 1,000 queued (round trips/s)"),
     "d-100": ("p99_us", False, "100 members, 1,000 msg/s open loop"),
     "d-half": ("p99_us", False, "as a, open loop at half Redis's rate"),
+    "churn": ("p99_us", False, "100 members at 100 msg/s, 1,000 connects/s come and go"),
+    "a-churn": ("deliveries_per_s", True, "as a, 100 connects/s come and go"),
 }
 
 
@@ -107,6 +109,14 @@ def table(best):
     for label, (key, higher, what) in HEADLINE.items():
         print("%-7s %s; ratio: %s (%s is better)" % (label, what, key,
                                                     "higher" if higher else "lower"))
+    for label in ("churn", "a-churn"):
+        r = best.get((label, "frontdesk"))
+        if r and "failed" not in r:
+            print("%-7s %.0f connections/s, %.0f deliveries/s in all, %.0f page faults/s; RSS "
+                  "%.1f MiB idle, %.1f MiB at the end of the load, %.1f MiB 3 s later" % (
+                      label, r["churn_per_s"], r["deliveries_per_s"] + r["plain_deliveries_per_s"],
+                      r["minflt_per_s"], r["rss_idle_b"] / 2**20, r["rss_load_b"] / 2**20,
+                      r["rss_end_b"] / 2**20))
 
 
 def goals(best):

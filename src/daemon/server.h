@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <frontdesk/frame.h>
 
@@ -67,7 +68,8 @@ struct server {
 	struct conn *pending_agents[MAX_PENDING_AGENTS]; /* BUCKET_AGENT_PENDING; NULL: free */
 	uint64_t next_id;
 	struct event *sweep;
-	struct event *trim; /* malloc_trim() a moment after conns were freed */
+	struct event *trim; /* malloc_trim() once conns were freed and it is quiet */
+	time_t trim_since;  /* monotonic seconds: the first conn freed since the last trim */
 	struct event *sig_int, *sig_term, *sig_hup;
 	struct event *stop_timer;
 	struct notify *notify;
