@@ -344,6 +344,14 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 	evutil_socket_t fd = bufferevent_getfd(bev);
 	int pending = 0;
 
+	/*
+	 * libevent's OpenSSL bufferevent writes nothing more once it has seen the peer's EOF:
+	 * what is unsent can never leave, and waiting for it would hold the conn (an fd, and a
+	 * place in max_clients) for CLOSE_TIMEOUT. A plain TCP peer that half-closed still reads.
+	 */
+	if (c->peer_eof && tls_is_tls(bev))
+		evbuffer_drain(bufferevent_get_output(bev),
+			       evbuffer_get_length(bufferevent_get_output(bev)));
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
 	tls_close_notify(bev);

@@ -113,6 +113,11 @@ struct bufferevent *tls_accept(struct tls *t, struct event_base *base, int fd)
 	return bev;
 }
 
+bool tls_is_tls(struct bufferevent *bev)
+{
+	return bufferevent_openssl_get_ssl(bev) != NULL;
+}
+
 void tls_close_notify(struct bufferevent *bev)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);

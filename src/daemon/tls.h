@@ -33,6 +33,8 @@ struct bufferevent *tls_accept(struct tls *t, struct event_base *base, int fd);
 
 /* tls_close_notify() - send close_notify if @bev is a TLS bufferevent; no-op otherwise. */
 void tls_close_notify(struct bufferevent *bev);
+/* tls_is_tls() - whether @bev is a TLS bufferevent (tls_accept()). */
+bool tls_is_tls(struct bufferevent *bev);
 
 /*
  * tls_auth_check() - check @response (@len bytes) to @challenge under @key. With @bind and a

@@ -21,7 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (CHALLENGE, COMMAND, DEADLINE, FRONTDESK, FRONTDESKD, NICKNAME,  # noqa: E402
-                    NOTICE, RESPONSE, Daemon, Peer, frame, notices)
+                    NOTICE, RESPONSE, Closed, Daemon, Peer, frame, notices)
 from test_tls import TlsDaemon  # noqa: E402
 from fakeserver import FakeServer  # noqa: E402
 

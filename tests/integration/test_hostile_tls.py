@@ -360,6 +360,33 @@ def start_stalling(attack, ports):
     return t
 
 
+class CloseAfterEof(unittest.TestCase):
+    """libevent's OpenSSL bufferevent writes nothing after the peer's EOF: a conn with output
+    queued for such a peer (the line listener's welcome, a keyed listener's challenge, both
+    queued before any TLS byte) must close at once, not after the 5 s close timeout, in which
+    a burst of plain connect-and-close filled max_clients."""
+
+    def closes_promptly(self, d, port_of):
+        with d:
+            for _ in range(3):
+                s = socket.create_connection(("127.0.0.1", port_of(d)), timeout=DEADLINE)
+                s.shutdown(socket.SHUT_WR)  # EOF, no TLS byte sent
+                start = time.monotonic()
+                self.assertTrue(wait_closed(s, DEADLINE))
+                # Well under the 5 s close timeout (milliseconds in fact, valgrind included).
+                self.assertLess(time.monotonic() - start, 3)
+                s.close()
+
+    def test_line_listener(self):
+        self.closes_promptly(tls_daemon(GROUP), lambda d: d.line_port)
+
+    def test_keyed_listener(self):
+        d = tls_daemon("")
+        with open(d.config_path, "a") as f:
+            f.write("key_file = %s\n" % write_key(d, "k"))
+        self.closes_promptly(d, lambda d: d.port)
+
+
 class HostileTls(Checks, unittest.TestCase):
     def tls_peer(self, d, nick, port=None):
         raw = socket.create_connection(("127.0.0.1", port or d.port), timeout=DEADLINE)
@@ -416,7 +443,7 @@ class HostileTls(Checks, unittest.TestCase):
             cust.close()
 
     def test_group(self):
-        cfg = GROUP + "max_msgs_per_sec = 100\nmsg_burst = 100\n"
+        cfg = GROUP + "max_msgs_per_sec = 100\nmsg_burst = 100\nmax_joins_per_min = 0\n"
         with tls_daemon(cfg) as d:
             alice = self.tls_peer(d, "alice")
             alice.join("alice")
