@@ -574,7 +574,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
-	if (what & BEV_EVENT_EOF) {
+	if (what & BEV_EVENT_CONNECTED) {
+		handshake_tls_done(c);
+	} else if (what & BEV_EVENT_EOF) {
 		/*
 		 * The peer finished sending. What is left (and a line peer's last line without its
 		 * newline, "printf bye | nc") is handled as its pauses allow; read_input() closes

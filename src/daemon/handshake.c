@@ -148,6 +148,9 @@ void handshake_expired(struct conn *c)
 		fail_auth(c, "no answer to the challenge in time");
 	else if (c->refuse_code)
 		conn_fail(c, c->refuse_code, "%s", c->refuse_text);
+	else if (c->proto == PROTO_LINE)
+		conn_fail(c, "timeout", "no TLS handshake within %u seconds",
+			  c->server->config.handshake_timeout);
 	else
 		conn_fail(c, "timeout", "no nickname within %u seconds",
 			  c->server->config.handshake_timeout);
@@ -167,5 +170,17 @@ void handshake_line(struct conn *c)
 	/* Named "ip:port" until "/nick NAME" (only ever cut short for a long IPv6 address). */
 	memcpy(c->asked, c->peer, n);
 	c->asked[n] = '\0';
-	attach(c);
+	/*
+	 * Over TLS, a line peer joins when its TLS handshake is done (handshake_tls_done()), under
+	 * the handshake deadline: a peer that stalls the handshake must not sit in the room while
+	 * broadcasts pile up in an output that can never be written.
+	 */
+	if (!tls_is_tls(c->bev))
+		attach(c);
+}
+
+void handshake_tls_done(struct conn *c)
+{
+	if (c->proto == PROTO_LINE && c->state == CONN_HANDSHAKE && conn_live(c))
+		attach(c);
 }

@@ -23,5 +23,7 @@ void handshake_frame(struct conn *c, const struct fd_frame *f);
 void handshake_expired(struct conn *c);
 /* handshake_line() - a line-protocol peer: told of a refusal, or named "ip:port" and attached. */
 void handshake_line(struct conn *c);
+/* handshake_tls_done() - the TLS handshake finished: a line peer waiting for it joins now. */
+void handshake_tls_done(struct conn *c);
 
 #endif

@@ -387,6 +387,36 @@ class CloseAfterEof(unittest.TestCase):
         self.closes_promptly(d, lambda d: d.port)
 
 
+class LineTlsHandshake(unittest.TestCase):
+    """A line peer over TLS joins the room when its TLS handshake is done, under the handshake
+    deadline: one that stalls the handshake is never a member (broadcasts would pile up in an
+    output that can never be written) and is closed at handshake_timeout."""
+
+    def test_stalled_handshake_never_joins(self):
+        with tls_daemon(GROUP) as d:
+            ctx = ssl.create_default_context(cafile=d.cert)
+            watcher = Peer(ctx.wrap_socket(socket.create_connection(("127.0.0.1", d.port)),
+                                           server_hostname="127.0.0.1"), "watcher")
+            watcher.join("watcher")
+            watcher.notice(prefix="welcome group")
+            fake = TlsAttack.__new__(TlsAttack)
+            fake.ctxs = [ctx]
+            hello = fake.client_hello(random.Random(1))
+            stalled = socket.create_connection(("127.0.0.1", d.line_port), timeout=DEADLINE)
+            stalled.sendall(hello[:len(hello) // 2])
+            self.assertTrue(wait_closed(stalled, DEADLINE))
+            d.wait_log("no TLS handshake within %d seconds" % HANDSHAKE_TIMEOUT)
+            # A line peer that completes its handshake joins as before.
+            line = TlsLinePeer(d, ctx)
+            line.wait_for(prefix="* welcome group")
+            name = "%s:%d" % line.sock.getsockname()
+            joined = [b for t, b in watcher.sync() if b.startswith("joined ")]
+            self.assertEqual(joined, ["joined " + name], joined)
+            stalled.close()
+            line.close()
+            watcher.close()
+
+
 class HostileTls(Checks, unittest.TestCase):
     def tls_peer(self, d, nick, port=None):
         raw = socket.create_connection(("127.0.0.1", port or d.port), timeout=DEADLINE)
