@@ -118,8 +118,15 @@ static void tell_turn(struct desk *d)
 	conn_notice(d->turn == TURN_CUSTOMER ? d->active : d->agent, "turn");
 }
 
-/* Record a conversation that ended with no agent attached, for the next agent. */
-static void keep_offline(struct desk *d, struct conn *c)
+/*
+ * Keep what customer @c said that no agent has yet, as a record for d->offline, which
+ * replay_offline() gives the agent paced by its output: "customer NAME", the messages,
+ * "customer-left NAME". With @handover an agent is here and saw the messages already relayed:
+ * they are not kept again, and the record is kept whatever its size (what the customer held
+ * is bounded by max_held_bytes, and an agent is there to take it). Otherwise, for the next
+ * agent, the question it never answered comes first, and the desk keeps at most OFFLINE_MAX.
+ */
+static void keep_offline(struct desk *d, struct conn *c, bool handover)
 {
 	struct evbuffer *rec = evbuffer_new();
 	char note[NICK_BUFSIZE + 32];
@@ -131,8 +138,7 @@ static void keep_offline(struct desk *d, struct conn *c)
 		return;
 	len = snprintf(note, sizeof(note), "customer %s", c->nick);
 	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
-	/* What was relayed to an agent who then left without answering is part of it too. */
-	if (d->nunanswered > 0) {
+	if (!handover && d->nunanswered > 0) {
 		evbuffer_add(rec, evbuffer_pullup(d->unanswered, -1),
 			     evbuffer_get_length(d->unanswered));
 		n += d->nunanswered;
@@ -142,16 +148,25 @@ static void keep_offline(struct desk *d, struct conn *c)
 		n++;
 	}
 	len = snprintf(note, sizeof(note), "customer-left %s", c->nick);
+	if (handover && n == 0 && evbuffer_get_length(d->offline) == 0) {
+		conn_notice(d->agent, "%s", note); /* nothing to hand over, nothing ahead of it */
+		evbuffer_free(rec);
+		return;
+	}
+	if (handover && n == 0)
+		evbuffer_drain(rec, evbuffer_get_length(rec)); /* the agent knows who it was */
 	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
-	if (n == 0) {
+	if (n == 0 && !handover) {
 		/* Nothing was said: nothing to pass on. */
-	} else if (evbuffer_get_length(d->offline) + evbuffer_get_length(rec) > OFFLINE_MAX) {
-		log_warnx("%zu message(s) from %s lost: no agent attached and %d bytes of earlier "
-			  "conversations are already waiting for one",
-			  n, c->nick, OFFLINE_MAX);
+	} else if (!handover &&
+		   evbuffer_get_length(d->offline) + evbuffer_get_length(rec) > OFFLINE_MAX) {
+		log_warnx("%zu message(s) from %s lost: %zu bytes, and the desk keeps at most %d "
+			  "bytes of conversations for the next agent",
+			  n, c->nick, evbuffer_get_length(rec), OFFLINE_MAX);
 	} else {
 		evbuffer_add_buffer(d->offline, rec);
-		log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
+		if (!handover)
+			log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
 	}
 	evbuffer_free(rec);
 }
@@ -333,7 +348,8 @@ static void serve(struct desk *d, struct conn *c)
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
-	if (agent_here(d))
+	/* Behind a replay, the agent is told who is served when the replay ends. */
+	if (agent_here(d) && evbuffer_get_length(d->offline) == 0)
 		conn_notice(d->agent, "customer %s", c->nick);
 	desk_pump_soon(d);
 }
@@ -506,21 +522,13 @@ static void desk_detach(struct conn *c)
 		return;
 	}
 	if (c == d->active) {
-		struct fd_frame f;
-
 		/*
-		 * Messages the customer sent before leaving were accepted: deliver them, now or to
-		 * the next agent. An agent dropped during the hand-over (past its output bound)
-		 * leaves the rest, and the one that failed, for the next agent.
+		 * Messages the customer sent before leaving were accepted: they go to the agent as
+		 * it reads (paced like any replay), or to the next agent; an agent that leaves
+		 * during the hand-over leaves the rest to the next one.
 		 */
-		while (agent_here(d) && conn_take_held(c, d->server->held_body, &f)) {
-			if (conn_send_message(d->agent, f.body, f.len) < 0)
-				conn_unhold(c, &f);
-		}
-		if (agent_here(d))
-			conn_notice(d->agent, "customer-left %s", c->nick);
-		else
-			keep_offline(d, c);
+		keep_offline(d, c, agent_here(d));
+		desk_pump_soon(d);
 		/* Replies the agent wrote to this customer must not reach the next one. */
 		if (agent_here(d) && conn_has_held(d->agent)) {
 			conn_drop_held(d->agent);

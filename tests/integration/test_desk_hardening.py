@@ -27,9 +27,9 @@ class IdleTimeout(unittest.TestCase):
             cust.notice(body="agent-offline")
             behind = Peer.customer(d, "behind")
             behind.notice(body="queued 1")
-            # Three timeouts long with no agent: proving something did NOT happen needs a
+            # Over two timeouts long with no agent: proving something did NOT happen needs a
             # wait; the barrier after it shows nothing was sent meanwhile.
-            time.sleep(3)
+            time.sleep(2.5)
             self.assertNotIn("error timeout -- idle for too long", notices(cust.sync()))
             self.assertNotIn("timeout", d.log())
             # Once an agent is there, silence counts again: the full timeout from its arrival.
@@ -39,21 +39,21 @@ class IdleTimeout(unittest.TestCase):
             behind.notice(body="serving mary")
 
     def test_agent_leaving_stops_the_clock(self):
-        with Daemon("customer_idle_timeout = 2\n") as d:
+        with Daemon("customer_idle_timeout = 1\n") as d:
             agent = Peer.agent(d, "mary")
             cust = served(d, "bob")
             agent.notice(body="customer bob")
             agent.close()
             cust.notice(body="agent-offline")
-            time.sleep(4)
+            time.sleep(2.5)
             self.assertNotIn("error timeout -- idle for too long", notices(cust.sync()))
 
 
 class HandOver(unittest.TestCase):
-    def test_agent_dropped_during_hand_over_loses_nothing(self):
-        """The served customer leaves with 40 KB held (strict turns); relaying it pushes the
-        agent past max_output_bytes, so the agent is dropped mid-way: whatever it did not take
-        goes to the next agent, so the two agents together have every message, in order."""
+    def test_hand_over_is_paced_by_the_agent(self):
+        """The served customer leaves with 40 KB held (strict turns), 2.5 times the agent's
+        output bound: the messages go as the agent reads, so it is not dropped as a slow
+        consumer and gets every one, in order, then customer-left."""
         with Daemon("max_output_bytes = 16K\nmax_held_bytes = 64K\n") as d:
             agent = Peer.agent(d, "mary")
             cust = served(d, "bob")
@@ -62,19 +62,9 @@ class HandOver(unittest.TestCase):
             cust.sock.sendall(b"".join(frame(MESSAGE, t) for t in texts))
             cust.sync()  # all 40 are taken in: one relayed, the rest held by strict turns
             cust.close()
-            first = agent.expect_closed()
-            self.assertIn("error slow-consumer -- more than 16384 bytes unread",
-                          notices(first))
-            got = messages(first)
-            self.assertEqual(got, texts[:len(got)])
-            self.assertLess(len(got), len(texts))
-            # The next agent is not dropped in turn: the replay is paced by its output.
-            second = Peer.agent(d, "mary")
-            rest = messages(second.notice(body="customer-left bob"))
-            # The question relayed before the hand-over was never answered: it comes first,
-            # again, with the conversation it belongs to.
-            self.assertEqual(rest, [texts[0]] + texts[len(got):])
-            second.sync()
+            got = messages(agent.notice(body="customer-left bob"))
+            self.assertEqual(got, texts)
+            agent.sync()
 
 
 class QueueAnswer(unittest.TestCase):
