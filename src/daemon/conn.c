@@ -19,7 +19,8 @@
  * only finished sending. Its conn stays open (@peer_eof) and its remaining input is read no
  * faster than its pauses allow, exactly as before the EOF; it closes once no whole frame is
  * left. A paused peer's EOF is not even seen until its pause clears and its turn to be read
- * comes: only a reset (POLLHUP/POLLERR, checked once a second) ends a paused peer early.
+ * comes: only a reset (POLLHUP/POLLERR, checked once a second) ends a paused peer early. A
+ * reset is never an EOF, even when libevent's OpenSSL bufferevent reports it as one.
  *
  * Output: every append first checks the peer's unsent output against max_output_bytes (socket
  * bufferevents ignore the write high watermark); a peer past it is dropped as a slow consumer.
@@ -369,6 +370,19 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 /* Seconds between checks whether a paused peer is still there. */
 #define HANGUP_CHECK_INTERVAL 1
 
+/*
+ * The socket's hang-up state: POLLHUP or POLLERR once the peer has reset (or the connection is
+ * closed both ways), POLLRDHUP for its FIN alone.
+ */
+static short hangup_poll(struct conn *c)
+{
+	struct pollfd p = { .fd = bufferevent_getfd(c->bev), .events = POLLRDHUP };
+
+	if (p.fd < 0 || poll(&p, 1, 0) != 1)
+		return 0;
+	return p.revents;
+}
+
 /* A paused peer's FIN, seen before its EOF can be read: said once, at debug level. */
 static void note_fin(struct conn *c)
 {
@@ -388,12 +402,10 @@ static void note_fin(struct conn *c)
 static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct pollfd p = { .fd = bufferevent_getfd(c->bev), .events = POLLRDHUP };
+	short revents = hangup_poll(c);
 
-	if (poll(&p, 1, 0) != 1)
-		return;
-	if (!(p.revents & (POLLHUP | POLLERR))) {
-		if (p.revents & POLLRDHUP)
+	if (!(revents & (POLLHUP | POLLERR))) {
+		if (revents & POLLRDHUP)
 			note_fin(c);
 		return;
 	}
@@ -570,12 +582,35 @@ static void on_read(struct bufferevent *bev, void *arg)
 	read_input(arg, false);
 }
 
+/* Gone, as at a reset seen while paused: what was read is taken in all the same. */
+static void peer_gone(struct conn *c, const char *why)
+{
+	log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-", why);
+	read_input(c, true);
+	conn_lost(c);
+}
+
+/*
+ * libevent's OpenSSL bufferevent, allowed a dirty shutdown (tls.c), reports a read or write that
+ * failed (ECONNRESET, EPIPE: the peer reset) as an EOF, like a FIN, and stops reading and writing.
+ * Taken for a FIN, the conn would wait for its remaining input at its pace with output that can
+ * never leave: a conn paused for that output (PAUSE_OUTPUT) never resumes, and no hang-up check
+ * runs after an EOF, so it stayed until shutdown. A failed write, or a socket that is hung up
+ * (a FIN alone is neither), is a peer that is gone.
+ */
+static bool reset_as_eof(struct conn *c, short what)
+{
+	return (what & BEV_EVENT_WRITING) || (hangup_poll(c) & (POLLHUP | POLLERR));
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		handshake_tls_done(c);
+	} else if ((what & BEV_EVENT_EOF) && reset_as_eof(c, what)) {
+		peer_gone(c, "connection reset by the peer");
 	} else if (what & BEV_EVENT_EOF) {
 		/*
 		 * The peer finished sending. What is left (and a line peer's last line without its
@@ -591,11 +626,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		char tls_err[256];
 		const char *why = tls_bufferevent_error(bev, tls_err, sizeof(tls_err));
 
-		log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-",
-			 why ? why : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		/* Gone, as at a reset seen while paused: what was read is taken in all the same. */
-		read_input(c, true);
-		conn_lost(c);
+		peer_gone(c, why ? why : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	}
 }
 

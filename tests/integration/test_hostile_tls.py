@@ -33,10 +33,11 @@ import unittest
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import (CHALLENGE, COMMAND, DEADLINE, MESSAGE, NICKNAME, RESPONSE, VALGRIND,  # noqa: E402
-                    Daemon, Peer, frame, main)
-from grouptest import GROUP, LinePeer  # noqa: E402
+from fdtest import (CHALLENGE, COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, RESPONSE,  # noqa: E402
+                    VALGRIND, Daemon, Peer, frame, main)
+from grouptest import GROUP, LinePeer, Reader  # noqa: E402
 from test_auth import write_key  # noqa: E402
+from test_group_flood import Pace, join_timed  # noqa: E402
 from test_hostile import KEY, LINGERING, MAX_FRAME, Attack, Checks, answer, launch  # noqa: E402
 
 AGENT_KEY = b"the agent's own key, also long enough"
@@ -415,6 +416,56 @@ class LineTlsHandshake(unittest.TestCase):
             stalled.close()
             line.close()
             watcher.close()
+
+
+class ResetAfterFlood(unittest.TestCase):
+    """A TLS member that floods and then resets is gone at once, its descriptor freed, while
+    what it sent still goes out at its rate, then "left NAME". libevent's OpenSSL bufferevent
+    reports the write that finds the reset as an EOF (a dirty shutdown, allowed in tls.c): taken
+    for a FIN, the conn waited to read the rest at the rate, with output that could never leave;
+    once that output passed soft_output_bytes it was paused for good, its last lines never sent
+    and its descriptor kept until SIGTERM (HostileTls.test_group's flooders)."""
+
+    def test_gone_at_once_last_lines_at_the_rate(self):
+        rate, burst, count = 2, 2, 12
+        cfg = GROUP + "max_msgs_per_sec = %d\nmsg_burst = %d\nsoft_output_bytes = 4096\n" % (
+            rate, burst)
+        with tls_daemon(cfg) as d:
+            ctx = ssl.create_default_context(cafile=d.cert)
+
+            def member(nick):
+                raw = socket.create_connection(("127.0.0.1", d.port), timeout=DEADLINE)
+                p = Peer(ctx.wrap_socket(raw, server_hostname="127.0.0.1"), nick)
+                p.join(nick)
+                p.notice(prefix="welcome group ")
+                return p
+
+            alice = member("alice")
+            fds = d.fd_count()
+            paster = member("paster")
+            alice.notice(body="joined paster")
+            ra = Reader(alice)
+            # Two lines go at once, the third is held and pauses the paster; the daemon has read
+            # the rest too. After the reset each line relayed to the paster would stay unsent:
+            # four of them pass soft_output_bytes.
+            lines = ["line %02d " % i + "x" * 1000 for i in range(count)]
+            paster.sock.sendall(b"".join(frame(MESSAGE, t) for t in lines))
+            paster.notice(prefix="error flood -- ")
+            reset(paster.sock)
+            # The next line relayed to it (within 1/rate s) finds the reset.
+            deadline = time.monotonic() + (9 if VALGRIND else 3)
+            while d.fd_count() != fds:
+                self.assertLess(time.monotonic(), deadline, "the paster's descriptor is kept")
+                time.sleep(0.05)
+            self.assertRegex(d.log(), r"paster \(127\.0\.0\.1:\d+\) left the room, 1 members")
+            ra.wait(lambda r: "left paster" in r.notices, 2 * DEADLINE)
+            timed = join_timed(ra, "paster: ")
+            # Everything it sent, in order, at the rate, then "left paster".
+            self.assertEqual([m for t, m in timed], ["paster: " + t for t in lines])
+            Pace(self, rate, burst).check(timed)
+            last = max(i for i, (t, b) in enumerate(ra.frames) if b.startswith("paster: "))
+            self.assertLess(last, ra.frames.index((NOTICE, "left paster")))
+            alice.close()
 
 
 class HostileTls(Checks, unittest.TestCase):
