@@ -402,7 +402,7 @@ void config_init(struct config *c)
 	c->soft_output_bytes = c->max_output_bytes / 4;
 	c->max_clients = 1000;
 	c->max_per_address = 0;
-	c->max_startups = (struct startups){ 100, 30, 1000 };
+	c->max_startups = (struct startups){ 256, 30, 1000 };
 	c->max_msgs_per_sec = 10;
 	c->msg_burst = 30;
 	/*

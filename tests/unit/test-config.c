@@ -336,7 +336,7 @@ static void test_max_startups(void **state)
 	char *errors = NULL;
 
 	config_init(&c);
-	assert_int_equal(c.max_startups.begin, 100);
+	assert_int_equal(c.max_startups.begin, 256);
 	assert_int_equal(c.max_startups.rate, 30);
 	assert_int_equal(c.max_startups.full, 1000);
 	assert_int_equal(load("max_startups = 10:30:60\n", &c, &errors), 0);
