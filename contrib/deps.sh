@@ -8,6 +8,7 @@ FRONTDESK_PACKAGES=(
 	libcmocka-dev python3 tmux openssl clang-format
 	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
 	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
+	netcat-openbsd	# nc, for the README's line-protocol examples
 )
 
 # What only the full test run needs: sanitizer runtimes, valgrind, clang with libFuzzer.

@@ -17,6 +17,10 @@ if [ "$(id -u)" -ne 0 ] && [ -z "${RUNTIME_DIRECTORY:-}" ]; then
 fi
 agent_socket="${RUNTIME_DIRECTORY:-/run/frontdesk}/agent.sock"
 
+if [ $# -gt 0 ]; then
+	echo "frontdeskd is starting with: $*  (Ctrl-C stops it)"
+	exec "$build/src/frontdeskd" "$@"
+fi
 cat <<MSG
 frontdeskd is starting in single-agent mode (the customer-service desk):
   customers connect to   127.0.0.1:21567

@@ -92,11 +92,6 @@ void log_set_level(enum log_level level)
 	log_state.level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return log_state.level;
-}
-
 const char *log_escape(const char *text, size_t len, char *buf, size_t buflen)
 {
 	size_t o = 0;

@@ -21,7 +21,6 @@ enum log_level {
 
 void log_init(const char *progname, enum log_level level);
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends errno */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

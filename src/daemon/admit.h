@@ -11,8 +11,9 @@
  *   MAX_REFUSING    peers accepted only to be told why not (REFUSING)
  *   max_startups    live customers and members that have not sent their nickname (STARTUP)
  *   MAX_AGENT_CONNS agent_listen peers that answered the challenge (AGENT_REMOTE)
- *   MAX_PENDING_AGENTS agent_listen peers that have not (AGENT_PENDING); when full, the
- *                   oldest pending one is dropped for the newcomer
+ *   MAX_PENDING_AGENTS agent_listen peers that have not (AGENT_PENDING); when full, one
+ *                   that already failed is dropped for the newcomer, else the oldest from
+ *                   the address holding the most
  *
  * The agent socket and the console (AGENT) are never refused: file modes guard them.
  */
@@ -31,7 +32,7 @@ struct sockaddr;
 #define MAX_REFUSING 32
 /* agent_listen peers that have answered the challenge, at once (one is the agent). */
 #define MAX_AGENT_CONNS 8
-/* agent_listen peers still challenged, at once; a newcomer drops the oldest. */
+/* agent_listen peers still challenged, at once; a newcomer drops one (admit.c says which). */
 #define MAX_PENDING_AGENTS 8
 /* Seconds an agent_listen peer has to answer the challenge (less, if handshake_timeout is). */
 #define AGENT_AUTH_TIMEOUT 5

@@ -11,8 +11,9 @@
  *
  * Lifetime: conn_new() -> [CHALLENGE] -> HANDSHAKE (handshake.c) -> the mode's states -> CLOSING
  * -> DEAD -> freed by the server's sweep. conn_close() never frees: it stops reading, flushes what
- * is queued for the peer and marks the conn; the mode hears about it from the sweep, outside any
- * callback or broadcast loop, so no code ever runs on freed memory.
+ * is queued for the peer and marks the conn; the mode hears about it from the sweep (or, for next,
+ * kick and an agent's takeover, from server_detach() in the command), never inside a broadcast
+ * loop, and conns are freed only by the sweep, so no code ever runs on freed memory.
  */
 #ifndef FRONTDESK_CONN_H
 #define FRONTDESK_CONN_H

@@ -9,9 +9,10 @@
  * second keeps one code path for "queued", "agent offline" and "not your turn", and keeps
  * order: a sender's messages leave in the order they came.
  *
- * A conn leaves the desk only through desk_detach(), called from the server's sweep, never from
- * inside another conn's callback; so serving the next customer never runs in the middle of a
- * loop over the queue.
+ * A conn leaves the desk only through desk_detach(): from the server's sweep, or (next, kick, an
+ * agent's takeover) from a command of the agent through server_detach(), which runs it at once
+ * on a conn already closed; never inside a loop over the queue, and nothing is freed there, so
+ * serving the next customer never runs on freed memory or in the middle of a walk of the line.
  */
 #include "desk.h"
 

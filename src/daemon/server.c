@@ -32,6 +32,7 @@
 
 #include "activation.h"
 #include "alive.h"
+#include "clock.h"
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
@@ -87,12 +88,11 @@ static void on_trim(evutil_socket_t fd, short what, void *arg)
 static void trim_later(struct server *s)
 {
 	struct timeval quiet = { .tv_sec = TRIM_QUIET };
-	struct timespec now;
+	time_t now = (time_t)fd_clock_seconds();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!evtimer_pending(s->trim, NULL))
-		s->trim_since = now.tv_sec;
-	else if (now.tv_sec - s->trim_since >= TRIM_LATEST)
+		s->trim_since = now;
+	else if (now - s->trim_since >= TRIM_LATEST)
 		return; /* leave the pending trim where it is: it fires within TRIM_QUIET */
 	evtimer_add(s->trim, &quiet);
 }
