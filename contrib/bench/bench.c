@@ -544,6 +544,62 @@ static const char *channel_of(unsigned i)
 	return strdup(buf);
 }
 
+/* The relay's cast: peer 0 the agent, 1 the customer who sends, the rest waiting in line. */
+static void cast_relay(struct bench *b, unsigned n)
+{
+	const struct options *o = &b->o;
+	struct peer *agent = &b->peers[0], *customer = &b->peers[1];
+
+	agent->role = PEER_AGENT;
+	customer->role = PEER_CUSTOMER;
+	agent->notices = true;
+	customer->sender = 0;
+	b->senders[0] = customer;
+	for (unsigned i = 2; i < n; i++)
+		b->peers[i].role = PEER_IDLE;
+	if (o->proto == &proto_redis) {
+		agent->nick = "agent";
+		customer->nick = "customer";
+		agent->target = "customer";
+		customer->target = "agent";
+		for (unsigned i = 2; i < n; i++)
+			b->peers[i].nick = "queue";
+		agent->pub = &b->peers[n];
+		customer->pub = &b->peers[n + 1];
+	} else if (o->proto == &proto_irc) {
+		agent->target = customer->nick;
+		customer->target = agent->nick;
+	}
+	b->phase_end[0] = 1;
+	b->phase_end[1] = 2;
+	b->phase_end[2] = b->npeers;
+	b->nphases = 3;
+}
+
+/* The room's cast: the first senders send, the last member tracks, some never read. */
+static void cast_room(struct bench *b, unsigned n, bool pubs)
+{
+	const struct options *o = &b->o;
+
+	b->peers[0].notices = true;
+	b->phase_end[0] = 1;
+	b->phase_end[1] = b->npeers;
+	b->nphases = 2;
+	for (unsigned k = 0; k < b->nsenders; k++) {
+		b->senders[k] = &b->peers[k];
+		b->peers[k].sender = (int)k;
+		if (pubs)
+			b->peers[k].pub = &b->peers[n + k];
+	}
+	b->tracker = &b->peers[n - 1];
+	/* Slow consumers: spread over the members that neither send nor track. */
+	for (unsigned j = 0; j < o->slow; j++) {
+		unsigned i = b->nsenders + 1 + j * (n - b->nsenders - 2) / o->slow;
+
+		b->peers[i].slow = true;
+	}
+}
+
 /* Lay out the peers of the run; see the design note for who is who. */
 static int make_peers(struct bench *b)
 {
@@ -581,52 +637,10 @@ static int make_peers(struct bench *b)
 		if (o->proto == &proto_irc && o->channel_size)
 			p->target = channel_of(i / o->channel_size);
 	}
-	if (o->relay) {
-		struct peer *agent = &b->peers[0], *customer = &b->peers[1];
-
-		agent->role = PEER_AGENT;
-		customer->role = PEER_CUSTOMER;
-		agent->notices = true;
-		customer->sender = 0;
-		b->senders[0] = customer;
-		for (unsigned i = 2; i < n; i++)
-			b->peers[i].role = PEER_IDLE;
-		if (o->proto == &proto_redis) {
-			agent->nick = "agent";
-			customer->nick = "customer";
-			agent->target = "customer";
-			customer->target = "agent";
-			for (unsigned i = 2; i < n; i++)
-				b->peers[i].nick = "queue";
-			agent->pub = &b->peers[n];
-			customer->pub = &b->peers[n + 1];
-		} else if (o->proto == &proto_irc) {
-			agent->target = customer->nick;
-			customer->target = agent->nick;
-		}
-		b->phase_end[0] = 1;
-		b->phase_end[1] = 2;
-		b->phase_end[2] = b->npeers;
-		b->nphases = 3;
-	} else {
-		b->peers[0].notices = true;
-		b->phase_end[0] = 1;
-		b->phase_end[1] = b->npeers;
-		b->nphases = 2;
-		for (unsigned k = 0; k < b->nsenders; k++) {
-			b->senders[k] = &b->peers[k];
-			b->peers[k].sender = (int)k;
-			if (pubs)
-				b->peers[k].pub = &b->peers[n + k];
-		}
-		b->tracker = &b->peers[n - 1];
-		/* Slow consumers: spread over the members that neither send nor track. */
-		for (unsigned j = 0; j < o->slow; j++) {
-			unsigned i = b->nsenders + 1 + j * (n - b->nsenders - 2) / o->slow;
-
-			b->peers[i].slow = true;
-		}
-	}
+	if (o->relay)
+		cast_relay(b, n);
+	else
+		cast_room(b, n, pubs);
 	for (unsigned i = 0; i < n && b->nsenders; i++) {
 		b->peers[i].last_seq = calloc(b->nsenders, sizeof(uint32_t));
 		if (!b->peers[i].last_seq)

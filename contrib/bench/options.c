@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* options.c - frontdesk-bench's command line: what a run is, checked before anything starts. */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,85 @@ void bench_usage(FILE *f)
 		"  --warmup SECS      unmeasured load first (1)\n"
 		"  --duration SECS    measured load (5)\n"
 		"  --label NAME       the scenario's name in the RESULT line\n");
+}
+
+/* The options that only set a field: which field, and how the argument is read. */
+static const struct field {
+	int val;
+	enum { F_UINT, F_DOUBLE, F_STRING, F_PID } kind;
+	size_t offset;
+} fields[] = {
+	{ 'h', F_STRING, offsetof(struct options, host) },
+	{ 'p', F_UINT, offsetof(struct options, port) },
+	{ 'A', F_UINT, offsetof(struct options, agent_port) },
+	{ 'K', F_STRING, offsetof(struct options, key_file) },
+	{ 'i', F_PID, offsetof(struct options, pid) },
+	{ 'm', F_UINT, offsetof(struct options, members) },
+	{ 's', F_UINT, offsetof(struct options, senders) },
+	{ 'z', F_UINT, offsetof(struct options, size) },
+	{ 'w', F_UINT, offsetof(struct options, window) },
+	{ 'r', F_DOUBLE, offsetof(struct options, rate) },
+	{ 'S', F_UINT, offsetof(struct options, slow) },
+	{ 'C', F_UINT, offsetof(struct options, channel_size) },
+	{ 'R', F_UINT, offsetof(struct options, relay) },
+	{ 'c', F_DOUBLE, offsetof(struct options, churn) },
+	{ 'a', F_DOUBLE, offsetof(struct options, rss_after) },
+	{ 'W', F_DOUBLE, offsetof(struct options, warmup) },
+	{ 'd', F_DOUBLE, offsetof(struct options, duration) },
+	{ 'l', F_STRING, offsetof(struct options, label) },
+};
+
+/* Option @c with @arg into @o; -EINVAL for one it does not know. */
+static int set_option(struct options *o, int c, char *arg)
+{
+	char *field = (char *)o;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (fields[i].val != c)
+			continue;
+		field += fields[i].offset;
+		if (fields[i].kind == F_UINT)
+			*(unsigned *)field = (unsigned)atoi(arg);
+		else if (fields[i].kind == F_DOUBLE)
+			*(double *)field = atof(arg);
+		else if (fields[i].kind == F_PID)
+			*(pid_t *)field = (pid_t)atoi(arg);
+		else
+			*(const char **)field = arg;
+		return 0;
+	}
+	switch (c) {
+	case 'P':
+		if (strcmp(arg, "frontdesk") == 0)
+			o->proto = &proto_frontdesk;
+		else if (strcmp(arg, "redis") == 0)
+			o->proto = &proto_redis;
+		else if (strcmp(arg, "irc") == 0)
+			o->proto = &proto_irc;
+		else
+			return -EINVAL;
+		return 0;
+	case 'I':
+		o->idle = true;
+		return 0;
+	case 'H':
+		bench_usage(stdout);
+		exit(0);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Combinations that make no run. */
+static bool options_valid(const struct options *o)
+{
+	return !(
+	    o->port == 0 || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX || o->members < 2 ||
+	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) || o->window < 1 ||
+	    (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
+	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)) ||
+	    (o->churn && (o->churn < 0 || o->proto != &proto_frontdesk || o->relay || o->idle)) ||
+	    o->rss_after < 0);
 }
 
 int bench_parse_options(int argc, char **argv, struct options *o)
@@ -69,89 +149,8 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 			       .warmup = 1,
 			       .settle = 1,
 			       .label = "-" };
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'P':
-			if (strcmp(optarg, "frontdesk") == 0)
-				o->proto = &proto_frontdesk;
-			else if (strcmp(optarg, "redis") == 0)
-				o->proto = &proto_redis;
-			else if (strcmp(optarg, "irc") == 0)
-				o->proto = &proto_irc;
-			else
-				return -EINVAL;
-			break;
-		case 'h':
-			o->host = optarg;
-			break;
-		case 'p':
-			o->port = (unsigned)atoi(optarg);
-			break;
-		case 'A':
-			o->agent_port = (unsigned)atoi(optarg);
-			break;
-		case 'K':
-			o->key_file = optarg;
-			break;
-		case 'i':
-			o->pid = (pid_t)atoi(optarg);
-			break;
-		case 'm':
-			o->members = (unsigned)atoi(optarg);
-			break;
-		case 's':
-			o->senders = (unsigned)atoi(optarg);
-			break;
-		case 'z':
-			o->size = (unsigned)atoi(optarg);
-			break;
-		case 'w':
-			o->window = (unsigned)atoi(optarg);
-			break;
-		case 'r':
-			o->rate = atof(optarg);
-			break;
-		case 'S':
-			o->slow = (unsigned)atoi(optarg);
-			break;
-		case 'I':
-			o->idle = true;
-			break;
-		case 'C':
-			o->channel_size = (unsigned)atoi(optarg);
-			break;
-		case 'R':
-			o->relay = (unsigned)atoi(optarg);
-			break;
-		case 'c':
-			o->churn = atof(optarg);
-			break;
-		case 'a':
-			o->rss_after = atof(optarg);
-			break;
-		case 'W':
-			o->warmup = atof(optarg);
-			break;
-		case 'd':
-			o->duration = atof(optarg);
-			break;
-		case 'l':
-			o->label = optarg;
-			break;
-		case 'H':
-			bench_usage(stdout);
-			exit(0);
-		default:
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		if (set_option(o, c, optarg) < 0)
 			return -EINVAL;
-		}
-	}
-	if (optind != argc || !o->port || o->size < PAYLOAD_HEAD || o->size > FD_PAYLOAD_MAX ||
-	    o->members < 2 ||
-	    (!o->idle && !o->relay && (!o->senders || o->senders >= o->members)) || o->window < 1 ||
-	    (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
-	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)) ||
-	    (o->churn && (o->churn < 0 || o->proto != &proto_frontdesk || o->relay || o->idle)) ||
-	    o->rss_after < 0)
-		return -EINVAL;
-	return 0;
+	return optind == argc && options_valid(o) ? 0 : -EINVAL;
 }
