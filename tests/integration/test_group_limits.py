@@ -76,7 +76,10 @@ class Flood(unittest.TestCase):
             data = b"".join(frame(MESSAGE, "flood %d" % i) for i in range(count))
             threading.Thread(target=flooder.sock.sendall, args=(data,), daemon=True).start()
             first = flooder.notice(prefix="error flood -- ")
-            self.assertEqual(len(first), burst)  # the burst went through at once
+            # The burst went through at once (and what the bucket refilled meanwhile: at
+            # 1000 a second a slow run, valgrind's, refills a few), then it was slowed.
+            self.assertGreaterEqual(len(first), burst)
+            self.assertLess(len(first), count)
             rf = Reader(flooder)
             # While the flooder is slowed, others chat as usual: bob's message arrives before
             # the flood is through (no timing goal here: that is a benchmark's).

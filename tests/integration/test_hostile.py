@@ -360,6 +360,28 @@ class Checks:
         self.assertEqual(attack.problems, [])
         return fds, d.rss_kib()
 
+    def desk_through_attack(self, d, agent, cust, attack, threads, fds_before, rss_before):
+        """Strict turns while the attack runs: each question is relayed, then its answer, and
+        every one must arrive; then the daemon settles and still serves."""
+        i = 0
+        while any(t.is_alive() for t in threads) or i < 20:
+            text = "question %d %s" % (i, "é€|" * (i % 7))
+            cust.say(text)
+            self.assertEqual(agent.message(), text)
+            agent.say("answer %d" % i)
+            self.assertEqual(cust.message(), "answer %d" % i)
+            i += 1
+            attack.sample()
+        for t in threads:
+            t.join()
+        agent.sync("after")
+        cust.sync("after")
+        self.settle(d, fds_before, rss_before, attack)
+        cust.say("still there?")
+        self.assertEqual(agent.message(), "still there?")
+        agent.close()
+        cust.close()
+
     def settle(self, d, fds_before, rss_before, attack):
         """After the attack: fds exactly back, RSS near, no problem seen by any worker."""
         self.assertFalse(attack.problems, "%d problems, the first: %s" % (
@@ -409,25 +431,7 @@ class Hostile(Checks, unittest.TestCase):
                      a.max_size_frames, a.flood]
             fds_before, rss_before = self.baseline(d, attack, kinds, (agent, cust))
             threads = launch(attack, kinds)
-            # Strict turns: each question is relayed, then its answer; every one must arrive.
-            i = 0
-            while any(t.is_alive() for t in threads) or i < 20:
-                text = "question %d %s" % (i, "é€|" * (i % 7))
-                cust.say(text)
-                self.assertEqual(agent.message(), text)
-                agent.say("answer %d" % i)
-                self.assertEqual(cust.message(), "answer %d" % i)
-                i += 1
-                attack.sample()
-            for t in threads:
-                t.join()
-            agent.sync("after")
-            cust.sync("after")
-            self.settle(d, fds_before, rss_before, attack)
-            cust.say("still there?")
-            self.assertEqual(agent.message(), "still there?")
-            agent.close()
-            cust.close()
+            self.desk_through_attack(d, agent, cust, attack, threads, fds_before, rss_before)
 
     def test_group(self):
         # The good members pace themselves under the rate limit; flooders trip it. Thousands

@@ -504,24 +504,7 @@ class HostileTls(Checks, unittest.TestCase):
             fds_before, rss_before = self.baseline(d, attack, kinds, (agent, cust))
             threads = launch(attack, kinds, WORKERS)
             threads.append(start_stalling(attack, (d.port, agent_port)))
-            i = 0
-            while any(t.is_alive() for t in threads) or i < 20:
-                text = "question %d %s" % (i, "é€|" * (i % 7))
-                cust.say(text)
-                self.assertEqual(agent.message(), text)
-                agent.say("answer %d" % i)
-                self.assertEqual(cust.message(), "answer %d" % i)
-                i += 1
-                attack.sample()
-            for t in threads:
-                t.join()
-            agent.sync("after")
-            cust.sync("after")
-            self.settle(d, fds_before, rss_before, attack)
-            cust.say("still there?")
-            self.assertEqual(agent.message(), "still there?")
-            agent.close()
-            cust.close()
+            self.desk_through_attack(d, agent, cust, attack, threads, fds_before, rss_before)
 
     def test_group(self):
         cfg = GROUP + "max_msgs_per_sec = 100\nmsg_burst = 100\nmax_joins_per_min = 0\n"
