@@ -87,6 +87,7 @@ struct room {
 	struct server *server;
 	struct member_list members; /* in join order */
 	struct leaver_list leavers; /* in order of leaving */
+	unsigned nleavers;          /* at most max_clients (member_leaves()) */
 	unsigned nmembers;
 	unsigned nline;               /* members on the line protocol */
 	struct addr_rate *joins;      /* max_joins_per_min, by address */
@@ -364,6 +365,7 @@ static void leaver_release(struct leaver *l)
 		return;
 	}
 	TAILQ_REMOVE(&r->leavers, l, entry);
+	r->nleavers--;
 	log_debug("%s: its last held message is sent", l->nick);
 	tell_all(r, NULL, "left %s", l->nick);
 	leaver_free(l);
@@ -374,15 +376,38 @@ static void on_leaver_timer(evutil_socket_t fd, short what, void *arg)
 	leaver_release(arg);
 }
 
+/* Send all of @held from @nick now, then "left NICK". */
+static void send_all_and_leave(struct room *r, struct evbuffer *held, const char *nick)
+{
+	struct fd_frame f;
+	size_t len;
+
+	while (held && held_peek(held, &len)) {
+		held_take(held, r->server->held_body, &f);
+		relay(r, nick, NULL, f.body, f.len);
+	}
+	tell_all(r, NULL, "left %s", nick);
+}
+
 /*
  * @m's conn is gone. Messages it still held were accepted: they go out at its pace (not all at
- * once, which would let anyone bypass the rate by leaving), then "left NAME".
+ * once, which would let anyone bypass the rate by leaving), then "left NAME". Leavers outlive
+ * their conns, so they are bounded apart: past max_clients of them (joins unlimited, a crowd
+ * that floods and leaves), a leaver's lines go at once, so memory stays within max_clients
+ * times max_held_bytes and nothing accepted is lost.
  */
 static void member_leaves(struct room *r, struct member *m, struct conn *c)
 {
 	struct evbuffer *held = conn_give_held(c);
 	struct leaver *l;
 
+	if (held && !r->server->stopping && r->nleavers >= r->server->config.max_clients) {
+		log_warnx("%s: %u members are still sending their last lines; its own go at once",
+			  c->nick, r->nleavers);
+		send_all_and_leave(r, held, c->nick);
+		evbuffer_free(held);
+		return;
+	}
 	if (held && !r->server->stopping) {
 		l = calloc(1, sizeof(*l));
 		if (l && (l->timer = evtimer_new(r->server->base, on_leaver_timer, l))) {
@@ -391,6 +416,7 @@ static void member_leaves(struct room *r, struct member *m, struct conn *c)
 			l->pace = m->pace;
 			memcpy(l->nick, c->nick, sizeof(l->nick));
 			TAILQ_INSERT_TAIL(&r->leavers, l, entry);
+			r->nleavers++;
 			leaver_release(l);
 			return;
 		}

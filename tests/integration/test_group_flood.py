@@ -152,6 +152,36 @@ class BoundsAtEof(unittest.TestCase):
             newcomer.close()
 
 
+class LeaversBounded(unittest.TestCase):
+    def test_past_max_clients_leavers_a_leaver_sends_at_once(self):
+        """Members that leave with lines held keep sending them at their pace after their conn
+        is gone; there are at most max_clients such leavers, past that a leaver's lines go at
+        once. Either way every line arrives, in order, then "left"."""
+        rate, burst, n = 1, 1, 4
+        cfg = GROUP + ("max_msgs_per_sec = %d\nmsg_burst = %d\nmax_clients = 3\n"
+                       "max_joins_per_min = 0\n" % (rate, burst))
+        with Daemon(cfg) as d:
+            alice = member(d, "alice")
+            ra = Reader(alice)
+            for k in range(n + 1):
+                p = member(d, "leaver%d" % k)
+                ra.wait(lambda r: "joined leaver%d" % k in r.notices)
+                p.sock.sendall(b"".join(frame(MESSAGE, "%d.%d" % (k, i)) for i in range(6)))
+                p.notice(prefix="error flood -- ")
+                # A reset: the lines it sent (one read) are taken in and held; it leaves.
+                p.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                p.close()
+                alice.say("hi %d" % k)  # the write to it finds the reset
+                d.wait_log("leaver%d (127.0.0.1:" % k)
+            d.wait_log("members are still sending their last lines; its own go at once")
+            ra.wait(lambda r: all("left leaver%d" % k in r.notices for k in range(n + 1)),
+                    3 * DEADLINE)
+            for k in range(n + 1):
+                self.assertEqual([m for m in ra.messages if m.startswith("leaver%d: " % k)],
+                                 ["leaver%d: %d.%d" % (k, k, i) for i in range(6)])
+            alice.close()
+
+
 class Membership(unittest.TestCase):
     def test_joins_from_one_address_are_rate_limited(self):
         # The default: 60 joins a minute from one address, 60 at once.
