@@ -17,7 +17,9 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -99,18 +101,54 @@ static bool is_client(const struct conn *c)
 	return c->bucket == BUCKET_STARTUP || c->bucket == BUCKET_CLIENT;
 }
 
+/* snprintf()'s result as the length written into @len bytes. */
+static size_t clamp(int n, size_t len)
+{
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
+size_t admit_address_key(const char *peer, char *key, size_t len)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t hostlen = colon ? (size_t)(colon - peer) : strlen(peer);
+	char host[64];
+	struct in6_addr a6;
+
+	if (hostlen >= 2 && peer[0] == '[' && peer[hostlen - 1] == ']' &&
+	    hostlen - 2 < sizeof(host)) {
+		memcpy(host, peer + 1, hostlen - 2);
+		host[hostlen - 2] = '\0';
+		if (inet_pton(AF_INET6, host, &a6) == 1) {
+			/* One site, one subscriber: an IPv6 host holds a whole /64. */
+			memset(a6.s6_addr + 8, 0, 8);
+			if (inet_ntop(AF_INET6, &a6, host, sizeof(host)))
+				return clamp(snprintf(key, len, "%s/64", host), len);
+		}
+	}
+	return clamp(snprintf(key, len, "%.*s", (int)hostlen, peer), len);
+}
+
+/* Whether @a and @b ("ip:port") count as one address (see admit_address_key()). */
+static bool same_address(const char *a, const char *b)
+{
+	char ka[ADMIT_KEY_MAX], kb[ADMIT_KEY_MAX];
+
+	admit_address_key(a, ka, sizeof(ka));
+	admit_address_key(b, kb, sizeof(kb));
+	return strcmp(ka, kb) == 0;
+}
+
 /* Customers and members from the same IP address as @peer ("ip:port"), live or closing. */
 static unsigned count_from(struct server *s, const char *peer)
 {
-	size_t hostlen = (size_t)(strrchr(peer, ':') - peer) + 1; /* with the ':' */
 	unsigned n = 0;
 	struct conn *c;
 
 	TAILQ_FOREACH (c, &s->conns, entry)
-		if (is_client(c) && strncmp(c->peer, peer, hostlen) == 0)
+		if (is_client(c) && same_address(c->peer, peer))
 			n++;
 	TAILQ_FOREACH (c, &s->gone, entry)
-		if (is_client(c) && strncmp(c->peer, peer, hostlen) == 0)
+		if (is_client(c) && same_address(c->peer, peer))
 			n++;
 	return n;
 }
@@ -131,13 +169,6 @@ static bool too_many_startups(struct server *s)
 	return r % 100 < p;
 }
 
-static bool same_host(const char *a, const char *b)
-{
-	size_t la = (size_t)(strrchr(a, ':') - a), lb = (size_t)(strrchr(b, ':') - b);
-
-	return la == lb && strncmp(a, b, la) == 0;
-}
-
 /*
  * The pending agent_listen peer a newcomer replaces: one that already failed and is only
  * closing, else the oldest from the address holding the most pending ones (so a crowd from
@@ -156,7 +187,7 @@ static struct conn *pending_victim(struct server *s)
 		if (!conn_live(v[i]))
 			return v[i];
 		for (size_t j = 0; j < MAX_PENDING_AGENTS; j++)
-			if (v[j] && conn_live(v[j]) && same_host(v[i]->peer, v[j]->peer))
+			if (v[j] && conn_live(v[j]) && same_address(v[i]->peer, v[j]->peer))
 				n++;
 		if (n > best_n || (n == best_n && v[i]->id < best->id)) {
 			best = v[i];

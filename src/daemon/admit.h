@@ -64,6 +64,14 @@ void admit_forget(struct conn *c);
 const char *admit_accept(struct server *s, const struct listener *l, const struct sockaddr *sa,
 			 const char *peer, bool *ret_tell, const char **ret_text);
 
+/*
+ * admit_address_key() - what per-address limits count @peer ("ip:port", "[ipv6]:port") as: the
+ * IPv4 address, or the IPv6 /64 ("2001:db8:1:2::/64"), since one IPv6 host has a whole /64 to
+ * pick addresses from. Writes at most @len bytes (ADMIT_KEY_MAX is enough); returns the length.
+ */
+#define ADMIT_KEY_MAX 64
+size_t admit_address_key(const char *peer, char *key, size_t len);
+
 /* admit_agent_slot() - an agent_listen peer answered its challenge: may it stay? */
 bool admit_agent_slot(struct server *s);
 

@@ -45,6 +45,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "admit.h"
 #include "clock.h"
 #include "line.h"
 #include "log.h"
@@ -298,11 +299,11 @@ static void room_hello(struct conn *c)
 static bool join_allowed(struct room *r, struct conn *c)
 {
 	const struct config *cfg = &r->server->config;
-	const char *port = strrchr(c->peer, ':');
+	char key[ADMIT_KEY_MAX];
 	double wait;
 
-	if (!cfg->max_joins_per_min || !port ||
-	    addr_rate_take(r->joins, c->peer, (size_t)(port - c->peer),
+	if (!cfg->max_joins_per_min || !strchr(c->peer, ':') ||
+	    addr_rate_take(r->joins, key, admit_address_key(c->peer, key, sizeof(key)),
 			   cfg->max_joins_per_min / 60.0, cfg->max_joins_per_min,
 			   fd_clock_seconds(), &wait))
 		return true;
