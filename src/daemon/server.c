@@ -156,6 +156,26 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
 	return c;
 }
 
+/*
+ * A refusal at accept, in the log: the first of each second in full, the rest counted and said
+ * once in the next second, so that a crowd being refused (max_startups, a full server) cannot
+ * flood the journal with a line per connection.
+ */
+static void log_refusal(struct server *s, const char *peer, const char *why)
+{
+	time_t now = (time_t)fd_clock_seconds();
+
+	if (now == s->refusals_at) {
+		s->refusals_quiet++;
+		return;
+	}
+	if (s->refusals_quiet)
+		log_warnx("%u more connections refused in the second before", s->refusals_quiet);
+	s->refusals_at = now;
+	s->refusals_quiet = 0;
+	log_warnx("%s: refused: %s", peer, why);
+}
+
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		   const struct listener *l)
 {
@@ -175,7 +195,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	if (!s->stopping)
 		refuse = admit_accept(s, l, sa, peer, &tell, &refuse_text);
 	if (s->stopping || (refuse && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING))) {
-		log_warnx("%s: refused: %s", peer, s->stopping ? "shutting down" : refuse);
+		log_refusal(s, peer, s->stopping ? "shutting down" : refuse);
 		evutil_closesocket(fd);
 		return;
 	}

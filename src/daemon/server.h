@@ -70,6 +70,8 @@ struct server {
 	struct event *sweep;
 	struct event *trim; /* malloc_trim() once conns were freed and it is quiet */
 	time_t trim_since;  /* monotonic seconds: the first conn freed since the last trim */
+	time_t refusals_at; /* log_refusal(): the second of the last refusal logged in full... */
+	unsigned refusals_quiet; /* ...and how many since, not logged yet */
 	struct event *sig_int, *sig_term, *sig_hup;
 	struct event *stop_timer;
 	struct notify *notify;

@@ -287,9 +287,11 @@ class Capacity(unittest.TestCase):
                 self.assertLess(time.monotonic(), deadline, "%d of 30 silent connections held"
                                 % sum(not is_closed(s) for s in silent))
                 time.sleep(0.05)
-            refused = d.log().count("refused: too many unauthenticated connections")
-            self.assertGreaterEqual(refused, 22)
-            held = 30 - refused
+            # Refusals are logged one a second in full, the rest counted (log_refusal()): at
+            # least 22 refusals, a few seconds at most, so a few lines, not one per refusal.
+            self.assertIn("refused: too many unauthenticated connections", d.log())
+            self.assertLessEqual(d.log().count(": refused: "), 10)
+            held = sum(not is_closed(s) for s in silent)
             self.assertLessEqual(held, 8)
             # Ordinary chat continues, and a line peer (no handshake) still joins.
             members[0].say("still here")
