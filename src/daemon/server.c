@@ -568,8 +568,11 @@ int server_new(const struct config *cfg, struct server **ret)
 
 int server_run(struct server *s)
 {
-	log_info("frontdeskd ready: mode %s, turns %s", config_mode_name(s->config.mode),
-		 s->config.turns == TURNS_STRICT ? "strict" : "free");
+	if (s->config.mode == MODE_GROUP)
+		log_info("frontdeskd ready: mode group");
+	else
+		log_info("frontdeskd ready: mode single-agent, turns %s",
+			 s->config.turns == TURNS_STRICT ? "strict" : "free");
 	notify_ready(s->notify);
 	event_base_dispatch(s->base);
 	return s->exit_code;
