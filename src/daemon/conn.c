@@ -270,12 +270,21 @@ void conn_notice(struct conn *c, const char *fmt, ...)
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* "error CODE -- TEXT" into @body (ERROR_BODY bytes); returns its length. */
+#define ERROR_BODY 600
+static size_t error_body(char *body, const char *code, const char *text)
+{
+	int n = snprintf(body, ERROR_BODY, "error %s -- %s", code, text);
+
+	return n < 0 ? 0 : (size_t)n < ERROR_BODY ? (size_t)n : ERROR_BODY - 1;
+}
+
 static void verror(struct conn *c, const char *code, const char *fmt, va_list ap)
 {
-	char text[512];
+	char text[512], body[ERROR_BODY];
 
 	vsnprintf(text, sizeof(text), fmt, ap);
-	conn_notice(c, "error %s -- %s", code, text);
+	send_frame(c, FD_FRAME_NOTICE, body, error_body(body, code, text));
 }
 
 void conn_error(struct conn *c, const char *code, const char *fmt, ...)
@@ -299,11 +308,10 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_end(ap);
 	/* The notice goes out even past the output bound: it is small and the last one. */
 	if (c->notices) {
-		char body[600];
-		int n = snprintf(body, sizeof(body), "error %s -- %s", code, text);
+		char body[ERROR_BODY];
 
 		encode(c, bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body,
-		       (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
+		       error_body(body, code, text));
 	}
 	log_info("%s (%s): error %s: %s", c->peer, c->nick[0] ? c->nick : "-", code, text);
 	conn_close(c, NULL);

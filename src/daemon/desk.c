@@ -205,7 +205,7 @@ static void forget_unanswered(struct desk *d)
 static void keep_unanswered(struct desk *d, const struct fd_frame *f)
 {
 	size_t max = d->server->config.max_output_bytes / 4;
-	char digits[5] = "";
+	size_t len;
 
 	if (max > UNANSWERED_MAX)
 		max = UNANSWERED_MAX;
@@ -213,9 +213,8 @@ static void keep_unanswered(struct desk *d, const struct fd_frame *f)
 		return;
 	d->nunanswered++;
 	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > max &&
-	       evbuffer_copyout(d->unanswered, digits, 4) == 4) {
-		/* Frames we encoded ourselves: the first four bytes are the frame's length. */
-		evbuffer_drain(d->unanswered, strtoul(digits, NULL, 10));
+	       held_peek(d->unanswered, &len)) {
+		evbuffer_drain(d->unanswered, FD_FRAME_HEADER_LEN + len);
 		d->nunanswered--;
 	}
 }
