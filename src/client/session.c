@@ -20,18 +20,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "auth.h"
-#include "tlserr.h"
+#include "client-tls.h"
 #include "utf8.h"
 
 /* Seconds to wait for the server to close after "quit" before closing ourselves. */
@@ -76,33 +72,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg);
 static void on_quit_timer(evutil_socket_t fd, short what, void *arg);
 
 /* The client's TLS context: 1.2 or later, the server's certificate verified unless --insecure. */
-static int tls_context(const struct session_config *cfg, SSL_CTX **ret)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-
-	if (!ctx)
-		return -ENOMEM;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	if (cfg->insecure) {
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	} else {
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-		if ((cfg->ca_file[0] ? SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL)
-				     : SSL_CTX_set_default_verify_paths(ctx)) != 1) {
-			ERR_clear_error();
-			SSL_CTX_free(ctx);
-			return -ENOENT;
-		}
-	}
-	*ret = ctx;
-	return 0;
-}
-
 int session_check_tls(const struct session_config *cfg, char *err, size_t len)
 {
 	SSL_CTX *ctx;
-	int r = tls_context(cfg, &ctx);
+	int r = client_tls_context(cfg, &ctx);
 
 	if (r == -ENOENT)
 		snprintf(err, len, "cannot load trusted certificates from %s",
@@ -112,49 +85,6 @@ int session_check_tls(const struct session_config *cfg, char *err, size_t len)
 	else
 		SSL_CTX_free(ctx);
 	return r;
-}
-
-/* A TLS bufferevent on connecting socket @fd that checks the certificate names the target. */
-static struct bufferevent *tls_bufferevent(struct session *s, int fd)
-{
-	const char *host = s->cfg.target.host;
-	unsigned char ip[sizeof(struct in6_addr)];
-	struct bufferevent *bev;
-	SSL *ssl = SSL_new(s->tls);
-
-	if (!ssl)
-		return NULL;
-	if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1) {
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-	} else {
-		SSL_set_tlsext_host_name(ssl, host);
-		SSL_set1_host(ssl, host);
-	}
-	/* The handshake starts once the connect completes; CONNECTED is reported after it. */
-	bev = bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
-					     BEV_OPT_CLOSE_ON_FREE);
-	if (!bev)
-		SSL_free(ssl);
-	else
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
-}
-
-/* Why a TLS connection attempt failed, in words, or NULL when TLS was not the reason. */
-static const char *tls_failure(struct session *s, struct bufferevent *bev, char *buf, size_t len)
-{
-	SSL *ssl = s->tls ? bufferevent_openssl_get_ssl(bev) : NULL;
-	long verify;
-
-	if (!ssl)
-		return NULL;
-	verify = SSL_get_verify_result(ssl);
-	if (verify != X509_V_OK) {
-		snprintf(buf, len, "the server's certificate is not trusted: %s",
-			 X509_verify_cert_error_string(verify));
-		return buf;
-	}
-	return tls_bufferevent_error(bev, buf, len);
 }
 
 int session_new(struct event_base *base, const struct session_config *cfg,
@@ -174,7 +104,7 @@ int session_new(struct event_base *base, const struct session_config *cfg,
 		return -ENOMEM;
 	}
 	if (cfg->tls) {
-		int r = tls_context(cfg, &s->tls);
+		int r = client_tls_context(cfg, &s->tls);
 
 		if (r < 0) {
 			event_free(s->quit_timer);
@@ -266,7 +196,7 @@ static int try_next_address(struct session *s)
 			close(fd);
 			continue;
 		}
-		bev = s->tls ? tls_bufferevent(s, fd)
+		bev = s->tls ? client_tls_bufferevent(s->tls, s->base, s->cfg.target.host, fd)
 			     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 		if (!bev) {
 			close(fd);
@@ -633,7 +563,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			connected(s);
 			return;
 		}
-		tls_why = tls_failure(s, bev, tls_err, sizeof(tls_err));
+		tls_why = (s->tls ? client_tls_failure(bev, tls_err, sizeof(tls_err)) : NULL);
 		if (tls_why) {
 			/* Another address would present the same certificate: stop here. */
 			set_why(s, "TLS with %s failed: %s", s->target_name, tls_why);
