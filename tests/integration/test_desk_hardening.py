@@ -6,11 +6,12 @@ hand-over are kept for the next one; the `queue` answer is bounded however long 
 import os
 import socket
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import MESSAGE, Daemon, Peer, frame, main, messages, notices  # noqa: E402
+from fdtest import DEADLINE, MESSAGE, Daemon, Peer, frame, main, messages, notices  # noqa: E402
 
 
 def served(d, nick):
@@ -65,6 +66,27 @@ class HandOver(unittest.TestCase):
             got = messages(agent.notice(body="customer-left bob"))
             self.assertEqual(got, texts)
             agent.sync()
+
+
+class FreeTurnsBackPressure(unittest.TestCase):
+    def test_fast_customer_is_slowed_not_the_agent_dropped(self):
+        """Free turns, an agent that does not read for a while, a customer that sends 2 MB:
+        relays stop while the agent has half of soft_output_bytes unread, the customer's
+        messages are held and then its reading paused; the agent is never dropped, and once
+        it reads it gets every message, in order."""
+        with Daemon("turns = free\nmax_output_bytes = 64K\n") as d:
+            agent = Peer.agent(d, "mary")
+            cust = served(d, "bob")
+            agent.notice(body="customer bob")
+            texts = ["%04d " % i + "f" * 995 for i in range(2000)]
+            sender = threading.Thread(target=cust.sock.sendall, daemon=True,
+                                      args=(b"".join(frame(MESSAGE, t) for t in texts),))
+            sender.start()
+            d.wait_log("reading paused")  # the customer, held past max_held_bytes
+            got = [agent.message() for _ in texts]
+            self.assertEqual(got, texts)
+            sender.join(DEADLINE)
+            self.assertNotIn("slow-consumer", d.log())
 
 
 class QueueAnswer(unittest.TestCase):
