@@ -360,6 +360,30 @@ class Checks:
         self.assertEqual(attack.problems, [])
         return fds, d.rss_kib()
 
+    def room_through_attack(self, d, alice, bob, attack, threads, fds_before, rss_before):
+        """While the attack runs, alice and bob chat under the rate limit: every message reaches
+        both, in the one order of the room (hostile members' broadcasts in between are
+        skipped); then the daemon settles and still relays."""
+        i = 0
+        while any(t.is_alive() for t in threads) or i < 20:
+            for who, peer in (("alice", alice), ("bob", bob)):
+                text = "%s says %d %s" % (who, i, "é|" * (i % 5))
+                peer.say(text)
+                for reader in (alice, bob):
+                    self.assertEqual(next_good(reader), "%s: %s" % (who, text))
+            i += 1
+            attack.sample()
+            time.sleep(0.02)  # pacing: about 50 messages a second each, under the limit
+        for t in threads:
+            t.join()
+        alice.sync("after")
+        bob.sync("after")
+        self.settle(d, fds_before, rss_before, attack)
+        bob.say("still there?")
+        self.assertEqual(next_good(alice), "bob: still there?")
+        alice.close()
+        bob.close()
+
     def desk_through_attack(self, d, agent, cust, attack, threads, fds_before, rss_before):
         """Strict turns while the attack runs: each question is relayed, then its answer, and
         every one must arrive; then the daemon settles and still serves."""
@@ -449,35 +473,16 @@ class Hostile(Checks, unittest.TestCase):
                      a.flood, a.bad_line, a.bad_line, a.line_junk]
             fds_before, rss_before = self.baseline(d, attack, kinds, (alice, bob))
             threads = launch(attack, kinds)
-            # Every message reaches both, in the one order of the room; hostile members' own
-            # broadcasts are in between and skipped.
-            i = 0
-            while any(t.is_alive() for t in threads) or i < 20:
-                for who, peer in (("alice", alice), ("bob", bob)):
-                    text = "%s says %d %s" % (who, i, "é|" * (i % 5))
-                    peer.say(text)
-                    for reader in (alice, bob):
-                        self.assertEqual(self.next_good(reader), "%s: %s" % (who, text))
-                i += 1
-                attack.sample()
-                time.sleep(0.02)  # pacing: about 50 messages a second each, under the limit
-            for t in threads:
-                t.join()
-            alice.sync("after")
-            bob.sync("after")
-            self.settle(d, fds_before, rss_before, attack)
-            bob.say("still there?")
-            self.assertEqual(self.next_good(alice), "bob: still there?")
-            alice.close()
-            bob.close()
+            self.room_through_attack(d, alice, bob, attack, threads, fds_before, rss_before)
 
-    @staticmethod
-    def next_good(peer):
-        """The next message from alice or bob."""
-        while True:
-            m = peer.message()
-            if m.split(": ", 1)[0] in ("alice", "bob"):
-                return m
+
+
+def next_good(peer):
+    """The next message from alice or bob (hostile members' broadcasts come in between)."""
+    while True:
+        m = peer.message()
+        if m.split(": ", 1)[0] in ("alice", "bob"):
+            return m
 
 
 if __name__ == "__main__":

@@ -524,33 +524,7 @@ class HostileTls(Checks, unittest.TestCase):
             fds_before, rss_before = self.baseline(d, attack, kinds, (alice, bob))
             threads = launch(attack, kinds, WORKERS)
             threads.append(start_stalling(attack, (d.port,)))
-            i = 0
-            while any(t.is_alive() for t in threads) or i < 20:
-                for who, peer in (("alice", alice), ("bob", bob)):
-                    text = "%s says %d %s" % (who, i, "é|" * (i % 5))
-                    peer.say(text)
-                    for reader in (alice, bob):
-                        self.assertEqual(next_good(reader), "%s: %s" % (who, text))
-                i += 1
-                attack.sample()
-                time.sleep(0.02)  # about 50 messages a second each, under the rate limit
-            for t in threads:
-                t.join()
-            alice.sync("after")
-            bob.sync("after")
-            self.settle(d, fds_before, rss_before, attack)
-            bob.say("still there?")
-            self.assertEqual(next_good(alice), "bob: still there?")
-            alice.close()
-            bob.close()
-
-
-def next_good(peer):
-    """The next message from alice or bob (hostile members' broadcasts come in between)."""
-    while True:
-        m = peer.message()
-        if m.split(": ", 1)[0] in ("alice", "bob"):
-            return m
+            self.room_through_attack(d, alice, bob, attack, threads, fds_before, rss_before)
 
 
 if __name__ == "__main__":
