@@ -12,14 +12,14 @@ import os
 import re
 import socket
 import sys
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (CHALLENGE, COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, RESPONSE,  # noqa: E402
-                    Daemon, Peer, frame, main, notices)
+                    Closed, Daemon, Peer, frame, main, notices)
 from clientrun import ScriptClient  # noqa: E402
+from fakeserver import FakeServer  # noqa: E402
 from test_auth import answer, write_key  # noqa: E402
 from test_tls import TlsDaemon  # noqa: E402
 
@@ -246,38 +246,30 @@ class Client(unittest.TestCase):
 
     def test_client_copes_with_a_wave1_server(self):
         """A wave-1 frontdeskd answers "caps" with error unknown-command: not shown."""
-        srv = socket.socket()
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(1)
         got = []
 
-        def serve():
-            conn, _ = srv.accept()
+        def serve(conn):
             peer = Peer(conn, "server")
-            with conn:
-                while True:
-                    try:
-                        t, body = peer.recv()
-                    except Exception:
-                        return
-                    got.append((t, body))
-                    if (t, body) == (COMMAND, "hello notices"):
-                        conn.sendall(frame(NOTICE, "welcome single-agent bob") +
-                                     frame(NOTICE, "turns free"))
-                    elif t == COMMAND and body.startswith("caps"):
-                        conn.sendall(frame(NOTICE, "error unknown-command -- 'caps' is not "
-                                                   "a command here"))
-                    elif t == MESSAGE:
-                        conn.sendall(frame(MESSAGE, "you said: " + body))
-                    elif (t, body) == (COMMAND, "quit"):
-                        return
+            while True:
+                try:
+                    t, body = peer.recv()
+                except (Closed, AssertionError):
+                    return
+                got.append((t, body))
+                if (t, body) == (COMMAND, "hello notices"):
+                    conn.sendall(frame(NOTICE, "welcome single-agent bob") +
+                                 frame(NOTICE, "turns free"))
+                elif t == COMMAND and body.startswith("caps"):
+                    conn.sendall(frame(NOTICE, "error unknown-command -- 'caps' is not "
+                                               "a command here"))
+                elif t == MESSAGE:
+                    conn.sendall(frame(MESSAGE, "you said: " + body))
+                elif (t, body) == (COMMAND, "quit"):
+                    return
 
-        th = threading.Thread(target=serve, daemon=True)
-        th.start()
-        c = ScriptClient("--name", "bob", "127.0.0.1:%d" % srv.getsockname()[1])
-        code = c.finish("hello\n")
-        th.join(DEADLINE)
-        srv.close()
+        with FakeServer(serve) as srv:
+            c = ScriptClient("--name", "bob", "127.0.0.1:%d" % srv.port)
+            code = c.finish("hello\n")
         self.assertEqual(code, 0, c.err)
         self.assertEqual(c.out, "you said: hello\n")
         self.assertIn((COMMAND, "caps ping"), got)
