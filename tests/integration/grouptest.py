@@ -4,6 +4,7 @@
 import socket
 import threading
 import time
+import unittest
 
 from fdtest import DEADLINE, MESSAGE, Closed, Daemon, Peer
 
@@ -109,3 +110,15 @@ def member(daemon, nick, notices=True):
 
 __all__ = ["GROUP", "LinePeer", "Reader", "member", "under_memory_tool", "Daemon", "Peer",
            "Closed", "DEADLINE"]
+
+
+class SharedRoom(unittest.TestCase):
+    """Tests that share one room daemon (no rate limit), started once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(GROUP + "max_msgs_per_sec = 0\n").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.__exit__(None, None, None)

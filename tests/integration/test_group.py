@@ -14,20 +14,12 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import NOTICE, VALGRIND, main, notices  # noqa: E402
-from grouptest import DEADLINE, GROUP, Daemon, LinePeer, Peer, member  # noqa: E402
+from grouptest import DEADLINE, GROUP, Daemon, LinePeer, Peer, SharedRoom, member  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-class Membership(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(GROUP + "max_msgs_per_sec = 0\n").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.__exit__(None, None, None)
-
+class Membership(SharedRoom):
     def test_broadcast_includes_sender(self):
         a, b = member(self.d, "ann"), member(self.d, "ben")
         a.notice(body="joined ben")

@@ -16,7 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, FRONTDESK, NOTICE, Closed, Daemon, Peer, frame, main  # noqa: E402
 from clientrun import ScriptClient, run  # noqa: E402
-from grouptest import GROUP, LinePeer, member  # noqa: E402
+from grouptest import GROUP, LinePeer, SharedRoom, member  # noqa: E402
 from fakeserver import FakeServer  # noqa: E402
 
 # What no terminal may receive from a peer: ESC, BEL, C1 NEL and CSI, bidi and zero-width.
@@ -79,16 +79,8 @@ class AtTheDoor(unittest.TestCase):
             self.refused(nick)
 
 
-class InTheRoom(unittest.TestCase):
+class InTheRoom(SharedRoom):
     """nick NAME in group mode follows the same rule; a clash keeps within 32 characters."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(GROUP + "max_msgs_per_sec = 0\n").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.__exit__(None, None, None)
 
     def test_rename_follows_the_rule(self):
         a = member(self.d, "ann")
