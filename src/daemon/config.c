@@ -25,7 +25,7 @@ struct parse_state {
 	FILE *file;
 	unsigned line;
 	bool line_too_long;
-	unsigned seen[32]; /* line each key was set on, 0 if not yet */
+	unsigned seen[48]; /* line each key was set on, 0 if not yet */
 	struct config cfg;
 	char *errors;
 	size_t errors_len;
@@ -326,10 +326,34 @@ static int parse_path(const struct config_key *k, struct config *c, const char *
 	return 0;
 }
 
+/* "sqlite:/abs/path", "memory" or "off". */
+static int parse_store(const struct config_key *k, struct config *c, const char *value, char *err,
+		       size_t errlen)
+{
+	if (strcmp(value, "off") == 0 || strcmp(value, "memory") == 0) {
+		c->store = value[0] == 'o' ? CONFIG_STORE_OFF : CONFIG_STORE_MEMORY;
+		return 0;
+	}
+	if (strncmp(value, "sqlite:", 7) != 0 || value[7] != '/') {
+		snprintf(err, errlen, "store must be sqlite:/ABSOLUTE/PATH, memory or off, not '%s'",
+			 value);
+		return -EINVAL;
+	}
+	if (strlen(value + 7) >= sizeof(c->store_path)) {
+		snprintf(err, errlen, "store: the path is longer than %zu bytes",
+			 sizeof(c->store_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	c->store = CONFIG_STORE_SQLITE;
+	strcpy(c->store_path, value + 7);
+	return 0;
+}
+
 static const char *const mode_names[] = { "single-agent", "group", NULL };
 static const char *const turns_names[] = { "strict", "free", NULL };
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
+static const char *const sync_names[] = { "normal", "full", NULL };
 
 #define KEY(name, fn, field, lo, hi)                                                               \
 	{                                                                                          \
@@ -372,11 +396,34 @@ static const struct config_key config_keys[] = {
 	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
 	KEY(customer_idle_timeout, parse_duration, customer_idle_timeout, 0, 7 * 24 * 3600),
 	KEY(peer_timeout, parse_duration, peer_timeout, 0, 3600),
+	KEY(store, parse_store, store, 0, 0),
+	CHOICE(store_sync, store_sync, sync_names),
+	KEY(history_on_join, parse_count, history_on_join, 0, 1000),
+	KEY(history_max_age, parse_duration, history_max_age, 0, 100 * 365 * 24 * 3600UL),
+	KEY(history_max_messages, parse_count, history_max_messages, 0, 100000000),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
 		   sizeof(((struct parse_state *)0)->seen) / sizeof(unsigned),
 	       "parse_state.seen is too small for the key table");
+
+/*
+ * The store's file: systemd's StateDirectory= (it sets STATE_DIRECTORY), else the FHS place.
+ * ./contrib/run.sh sets STATE_DIRECTORY to a directory of its own when not run as root.
+ */
+static void config_default_store(struct config *c)
+{
+	const char *dir = getenv("STATE_DIRECTORY");
+
+	c->store = CONFIG_STORE_SQLITE;
+	/* Several directories (StateDirectory=a b): the first is ours. */
+	if (dir && dir[0] == '/' && strcspn(dir, ":") + sizeof("/frontdesk.db") <=
+					sizeof(c->store_path))
+		snprintf(c->store_path, sizeof(c->store_path), "%.*s/frontdesk.db",
+			 (int)strcspn(dir, ":"), dir);
+	else
+		snprintf(c->store_path, sizeof(c->store_path), "/var/lib/frontdesk/frontdesk.db");
+}
 
 void config_init(struct config *c)
 {
@@ -417,6 +464,10 @@ void config_init(struct config *c)
 	c->handshake_timeout = 10;
 	c->customer_idle_timeout = 15 * 60;
 	c->peer_timeout = 60;
+	config_default_store(c);
+	c->history_on_join = 20;
+	c->history_max_age = 90 * 24 * 3600;
+	c->history_max_messages = 100000;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)

@@ -52,6 +52,13 @@ struct startups {
 	unsigned begin, rate, full;
 };
 
+/* store = sqlite:PATH | memory | off (store.h) */
+enum config_store {
+	CONFIG_STORE_OFF,
+	CONFIG_STORE_MEMORY,
+	CONFIG_STORE_SQLITE,
+};
+
 struct config {
 	enum fd_mode mode;
 	struct endpoint_list listen;
@@ -84,6 +91,12 @@ struct config {
 	unsigned handshake_timeout;     /* seconds to send the nickname */
 	unsigned customer_idle_timeout; /* seconds of silence before the active customer is ended */
 	unsigned peer_timeout; /* seconds to notice a vanished peer (keepalive, pings); 0 = off */
+	enum config_store store;
+	char store_path[256];          /* store = sqlite:PATH */
+	int store_sync;                /* enum store_sync: 0 normal, 1 full */
+	unsigned history_on_join;      /* group mode: messages a joining member is shown; 0 = off */
+	unsigned history_max_age;      /* seconds a message is kept; 0 = no limit */
+	unsigned history_max_messages; /* the room's messages kept; 0 = no limit */
 };
 
 /* config_init() - the built-in defaults. */

@@ -57,6 +57,11 @@ static const struct field restart_only[] = {
 	FIELD(agent_key_file, FIELD_STRING),
 	FIELD(tls_cert, FIELD_STRING),
 	FIELD(tls_key, FIELD_STRING),
+	FIELD(store, FIELD_SCALAR),
+	FIELD(store_path, FIELD_STRING),
+	FIELD(store_sync, FIELD_SCALAR),
+	FIELD(history_max_age, FIELD_SCALAR),
+	FIELD(history_max_messages, FIELD_SCALAR),
 };
 
 static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
@@ -93,6 +98,7 @@ static const struct field live_keys[] = {
 	FIELD(handshake_timeout, FIELD_SCALAR),
 	FIELD(customer_idle_timeout, FIELD_SCALAR),
 	FIELD(peer_timeout, FIELD_SCALAR),
+	FIELD(history_on_join, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

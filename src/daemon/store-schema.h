@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store-schema.h - the SQLite schema of the store, shared by frontdeskd (store-sqlite.c) and
+ * frontdeskctl, which reads the same file beside the running daemon.
+ *
+ * PRAGMA user_version is the schema version. A store written by a newer frontdesk is refused
+ * (never used, never overwritten); an older one is migrated forward by STORE_MIGRATIONS[v],
+ * which takes version v to v + 1, in one transaction.
+ *
+ * messages: one row per accepted message, in accept order (seq). id is the ID given at release
+ * (protocol 7.2), NULL while the message is held; dropped = 1 for a held message that will
+ * never be delivered (an agent's reply whose customer left). conv 0 is the room; N > 0 is
+ * desk conversation cN. time_ms is the accept time (Unix milliseconds).
+ * conversations: one per desk conversation (a transcript): who, when, how it ended
+ * (end_reason NULL while open), and for_next_agent = 1 while what the customer said there,
+ * unanswered, waits for the next agent.
+ * meta: key/value; "epoch" is the epoch of the IDs.
+ */
+#ifndef FRONTDESK_STORE_SCHEMA_H
+#define FRONTDESK_STORE_SCHEMA_H
+
+#define STORE_SCHEMA_VERSION 1
+
+#define STORE_SCHEMA_V1                                                                            \
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
+	"CREATE TABLE messages ("                                                                  \
+	" seq INTEGER PRIMARY KEY,"                                                                \
+	" id INTEGER UNIQUE,"                                                                      \
+	" time_ms INTEGER NOT NULL,"                                                               \
+	" conv INTEGER NOT NULL,"                                                                  \
+	" sender TEXT NOT NULL,"                                                                   \
+	" from_agent INTEGER NOT NULL DEFAULT 0,"                                                  \
+	" dropped INTEGER NOT NULL DEFAULT 0,"                                                     \
+	" text TEXT NOT NULL);"                                                                    \
+	"CREATE INDEX messages_conv ON messages (conv, id);"                                       \
+	"CREATE INDEX messages_held ON messages (conv, sender, seq) WHERE id IS NULL;"            \
+	"CREATE INDEX messages_time ON messages (time_ms);"                                        \
+	"CREATE TABLE conversations ("                                                             \
+	" conv INTEGER PRIMARY KEY,"                                                               \
+	" customer TEXT NOT NULL,"                                                                 \
+	" agent TEXT,"                                                                             \
+	" started_ms INTEGER NOT NULL,"                                                            \
+	" ended_ms INTEGER,"                                                                       \
+	" end_reason TEXT,"                                                                        \
+	" for_next_agent INTEGER NOT NULL DEFAULT 0);"                                             \
+	"CREATE INDEX conversations_next ON conversations (conv) WHERE for_next_agent = 1;"
+
+/* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
+#define STORE_MIGRATIONS { STORE_SCHEMA_V1 }
+
+#endif

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store.h - the durable state: messages with their IDs, desk conversations (transcripts), the
+ * epoch. Backends: SQLite on a file (the default), SQLite in memory (store = memory), none.
+ *
+ * Asynchronous by shape, as the cluster's Redis backend will need: a write is queued and
+ * returns at once; every write queued in one loop turn goes into one transaction, committed on
+ * a later turn; then the commit hook runs. Reads (history) complete through a callback, after
+ * the writes queued before them have committed, so they see them.
+ *
+ * Commit, then deliver: every write returns the number of its transaction, its ticket. Output
+ * that contains a message is appended to a peer only once store_committed() has reached the
+ * message's ticket (conn.c gates it; the commit hook opens the gates). Numbers that must be
+ * known when the message is formatted, the message ID and the conversation number, are taken
+ * from counters the store keeps in memory (loaded at open); the cluster issue will reserve
+ * them in blocks from Redis.
+ *
+ * When a transaction fails (a full disk, an I/O error) nothing of it is kept or delivered: the
+ * store keeps the queued writes, retries every second, and the failure hook tells the server,
+ * which pauses every reader and tells them "error store-unavailable" until a retry commits.
+ */
+#ifndef FRONTDESK_STORE_H
+#define FRONTDESK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct store;
+
+enum store_kind {
+	STORE_OFF,    /* wave-1 behaviour: nothing kept; IDs from a counter, a new epoch per run */
+	STORE_MEMORY, /* SQLite in memory: history while the daemon runs, bounded */
+	STORE_SQLITE, /* SQLite on a file, WAL */
+};
+
+enum store_sync {
+	STORE_SYNC_NORMAL, /* survives a crash of the process (WAL, synchronous=NORMAL) */
+	STORE_SYNC_FULL,   /* survives a power loss too (synchronous=FULL) */
+};
+
+struct store_options {
+	enum store_kind kind;
+	const char *path; /* STORE_SQLITE */
+	enum store_sync sync;
+	unsigned history_max_age;      /* seconds; 0 = no limit */
+	unsigned history_max_messages; /* 0 = no limit (memory: always bounded) */
+};
+
+/* Who ended a desk conversation, as transcripts say it. */
+enum store_end {
+	END_NEXT,     /* the agent's "next" */
+	END_KICK,     /* the agent's "kick" */
+	END_LEFT,     /* the customer quit or hung up */
+	END_IDLE,     /* customer_idle_timeout */
+	END_SHUTDOWN, /* the daemon stopped */
+	END_RESTART,  /* found open at start-up: the daemon did not stop cleanly */
+};
+
+/* One message as stored: borrowed pointers, valid during the callback that gives it. */
+struct store_msg {
+	uint64_t id;      /* 0: accepted, not released yet */
+	int64_t time_ms;  /* accept time, Unix milliseconds */
+	uint64_t conv;    /* 0: the room; N: desk conversation cN */
+	const char *from; /* the sender's nickname (a line member's ip:port) */
+	bool from_agent;  /* desk: the agent wrote it */
+	const char *text;
+	size_t len;
+};
+
+/* store_open() - open (create, migrate) the store; errors are logged with what to do. */
+int store_open(struct event_base *base, const struct store_options *o, struct store **ret);
+void store_free(struct store *st);
+
+enum store_kind store_kind(const struct store *st);
+/* store_epoch() - the epoch token of this store's IDs (protocol 7.2). */
+const char *store_epoch(const struct store *st);
+/* store_last_id() - the highest ID released so far (0: none). */
+uint64_t store_last_id(const struct store *st);
+
+/* Tickets: each transaction's number. A write returns its own; 0 means nothing to wait for. */
+uint64_t store_committed(const struct store *st);
+/* store_flush() - commit what is queued now (shutdown). Return 0 or a negative errno. */
+int store_flush(struct store *st);
+
+/* The server's hooks: a transaction committed; writes failed (@err < 0) or work again (0). */
+void store_set_hooks(struct store *st, void (*committed)(void *arg),
+		     void (*failing)(void *arg, int err), void *arg);
+
+/* A room message, released at once: *@ret_id is its ID. */
+uint64_t store_add_released(struct store *st, const struct store_msg *m, uint64_t *ret_id);
+/* A desk message, accepted and held (no ID yet). */
+uint64_t store_add_held(struct store *st, const struct store_msg *m);
+/*
+ * store_release() - the oldest held message of @from in conversation @conv is released now:
+ * *@ret_id is its ID. The desk releases each sender's messages in the order they came.
+ */
+uint64_t store_release(struct store *st, uint64_t conv, const char *from, uint64_t *ret_id);
+/* store_drop_held() - @from's held messages in @conv will never be delivered (marked so). */
+uint64_t store_drop_held(struct store *st, uint64_t conv, const char *from);
+
+/* Desk conversations: begin returns its number N (cN); the agent is set when it is served. */
+uint64_t store_conv_begin(struct store *st, const char *customer, int64_t time_ms);
+void store_conv_agent(struct store *st, uint64_t conv, const char *agent);
+/*
+ * store_conv_end() - conversation @conv ended. @for_next_agent: no agent saw its end; what the
+ * customer said that no agent answered is given to the next agent (store_offline_next()).
+ */
+void store_conv_end(struct store *st, uint64_t conv, enum store_end why, int64_t time_ms,
+		    bool for_next_agent);
+
+/*
+ * Reads. The callback runs on a later loop turn, after the writes queued before the call have
+ * committed; @err < 0 when the read failed. @msgs are oldest first.
+ */
+typedef void (*store_msgs_cb)(void *arg, const struct store_msg *msgs, size_t n, int err);
+/*
+ * store_history() - up to @n messages of conversation @conv with an ID below @before (0: no
+ * bound) and at most @upto (0: no bound), the newest ones, given oldest first.
+ */
+int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
+		  store_msgs_cb cb, void *arg);
+/*
+ * store_offline_next() - the oldest conversation kept for the next agent: its customer in
+ * *@msgs[0].from with the messages no agent answered, oldest first (held ones are released:
+ * they get their IDs now). @n = 0 when there is none. The conversation is then no longer kept
+ * for the next agent (the caller has it).
+ */
+int store_offline_next(struct store *st, store_msgs_cb cb, void *arg);
+
+#endif
