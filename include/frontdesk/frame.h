@@ -26,15 +26,24 @@ struct evbuffer;
 #define FD_FRAME_MAX_LEN 9999
 /** Largest body the format can express. */
 #define FD_FRAME_MAX_BODY (FD_FRAME_MAX_LEN - FD_FRAME_HEADER_LEN)
+/**
+ * Longest message text a server accepts: every message must fit in a type 5 frame, whose tag
+ * ("ID TIME CONV FROM ") may take up to 200 bytes (protocol 7.2).
+ */
+#define FD_MESSAGE_MAX_TEXT (FD_FRAME_MAX_BODY - 200)
 /** Size of the buffer fd_frame_decode() copies a body into (room for a terminating NUL). */
 #define FD_FRAME_BODY_BUFSIZE (FD_FRAME_MAX_BODY + 1)
 
-/** Frame types. 0, 5, 6 and 9 are reserved; receiving one is a protocol error. */
+/**
+ * Frame types. 0, 6 and 9 are reserved; receiving one is a protocol error. Type 5 goes from
+ * server to client only (a server answers it with "unknown-type").
+ */
 enum fd_frame_type {
 	FD_FRAME_NICKNAME = 1,  /* client -> server, first frame of every connection */
 	FD_FRAME_MESSAGE = 2,   /* both ways, chat text */
 	FD_FRAME_NOTICE = 3,    /* server -> client, only to clients that sent "hello notices" */
 	FD_FRAME_COMMAND = 4,   /* client -> server, e.g. "next", "who", "hello notices" */
+	FD_FRAME_TAGGED = 5,    /* server -> client, "ID TIME CONV FROM TEXT" to "caps ids" */
 	FD_FRAME_CHALLENGE = 7, /* server -> client, authentication challenge */
 	FD_FRAME_RESPONSE = 8,  /* client -> server, authentication response */
 };

@@ -16,3 +16,11 @@ double fd_clock_seconds(void)
 {
 	return (double)fd_clock_usec() / 1e6;
 }
+
+int64_t fd_clock_unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -14,4 +14,7 @@ uint64_t fd_clock_usec(void);
 /* fd_clock_seconds() - the same in seconds, with the fraction, for rates and ages. */
 double fd_clock_seconds(void);
 
+/* fd_clock_unix_ms() - wall-clock time in Unix milliseconds: message times (protocol 7.2). */
+int64_t fd_clock_unix_ms(void);
+
 #endif

@@ -27,6 +27,7 @@ int fd_frame_type_known(int type)
 	case FD_FRAME_MESSAGE:
 	case FD_FRAME_NOTICE:
 	case FD_FRAME_COMMAND:
+	case FD_FRAME_TAGGED:
 	case FD_FRAME_CHALLENGE:
 	case FD_FRAME_RESPONSE:
 		return 1;

@@ -12,8 +12,10 @@
 
 #include "alive.h"
 #include "conn.h"
+#include "history.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 
 static void cmd_hello(struct conn *c, const char *arg)
 {
@@ -36,6 +38,7 @@ static const struct {
 	const char *word;
 	enum conn_cap bit;
 } capabilities[] = {
+	{ "ids", CAP_IDS },
 	{ "ping", CAP_PING },
 };
 
@@ -63,7 +66,7 @@ static unsigned grant(const struct conn *c, const char *word, size_t len)
 static void cmd_caps(struct conn *c, const char *arg)
 {
 	char answer[128] = "caps";
-	unsigned granted = 0;
+	unsigned granted = 0, added;
 
 	if (!c->notices) {
 		log_debug("%s (%s): caps before hello notices; nothing granted", c->peer, c->nick);
@@ -83,8 +86,14 @@ static void cmd_caps(struct conn *c, const char *arg)
 		alive_start(c);
 	else if (c->caps & CAP_PING)
 		alive_stop(c);
+	added = granted & ~(unsigned)c->caps;
 	c->caps = (uint8_t)granted;
 	conn_notice(c, "%s", answer);
+	/* IDs belong to an epoch: a client must know which before it sees the first one. */
+	if (granted & CAP_IDS)
+		conn_notice(c, "epoch %s", store_epoch(c->server->store));
+	if (added && c->server->mode->caps)
+		c->server->mode->caps(c, added);
 }
 
 /* pong TOKEN: the answer to our "ping TOKEN"; reading it was the point (conn.c, alive.c). */
@@ -106,6 +115,7 @@ static const struct command common_commands[] = {
 	{ "ping", ALL_ROLES, ARG_OPTIONAL, cmd_ping },
 	{ "pong", ALL_ROLES, ARG_REQUIRED, cmd_pong },
 	{ "caps", ALL_ROLES, ARG_OPTIONAL, cmd_caps },
+	{ "history", ALL_ROLES, ARG_OPTIONAL, cmd_history },
 	{ NULL, 0, ARG_NONE, NULL },
 };
 

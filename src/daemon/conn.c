@@ -56,6 +56,7 @@
 #include "alive.h"
 #include "clock.h"
 #include "command.h"
+#include "deliver.h"
 #include "handshake.h"
 #include "line.h"
 #include "log.h"
@@ -121,6 +122,8 @@ void conn_free(struct conn *c)
 		event_free(c->hangup);
 	if (c->held)
 		evbuffer_free(c->held);
+	if (c->gated)
+		evbuffer_free(c->gated);
 	free(c);
 }
 
@@ -168,13 +171,15 @@ static bool over_bound(struct conn *c, size_t len)
 {
 	unsigned max = c->server->config.max_output_bytes;
 
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + len <= max)
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c) + len <= max)
 		return false;
 	conn_fail(c, "slow-consumer", "more than %u bytes unread", max);
 	return true;
 }
 
 /* Append one frame unless this peer already has more unsent output than it may. */
+static void on_flushed(struct bufferevent *bev, void *arg);
+
 static int send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len)
 {
 	if (!conn_live(c))
@@ -183,36 +188,55 @@ static int send_frame(struct conn *c, enum fd_frame_type type, const char *body,
 		return 0;
 	if (over_bound(c, len))
 		return -ENOBUFS;
-	return encode(c, bufferevent_get_output(c->bev), type, body, len);
+	return encode(c, deliver_out(c), type, body, len);
+}
+
+int conn_send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len)
+{
+	int r = send_frame(c, type, body, len);
+
+	if (r == 0 && type != FD_FRAME_NOTICE)
+		conn_output_added(c);
+	return r;
 }
 
 int conn_send_encoded(struct conn *c, const void *data, size_t len)
 {
-	unsigned soft = c->server->config.soft_output_bytes;
-	struct evbuffer *out;
-
 	if (!conn_live(c))
 		return -EPIPE;
 	if (over_bound(c, len))
 		return -ENOBUFS;
-	out = bufferevent_get_output(c->bev);
-	if (evbuffer_add(out, data, len) < 0)
+	if (evbuffer_add(deliver_out(c), data, len) < 0)
 		return -ENOMEM;
-	if (evbuffer_get_length(out) > soft && !(c->paused & PAUSE_OUTPUT)) {
+	conn_output_added(c);
+	return 0;
+}
+
+void conn_output_added(struct conn *c)
+{
+	unsigned soft = c->server->config.soft_output_bytes;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (c->state == CONN_CLOSING && !c->gate_ticket && !c->gate_hold) {
+		on_flushed(c->bev, c); /* a close waited for this output */
+		return;
+	}
+	if (!conn_live(c))
+		return;
+	if (evbuffer_get_length(out) + deliver_gated(c) > soft && !(c->paused & PAUSE_OUTPUT)) {
 		/* A peer that does not read may not make everyone else's output grow either. */
 		conn_pause(c, PAUSE_OUTPUT);
 		bufferevent_setwatermark(c->bev, EV_WRITE, soft / 2, 0);
 		log_debug("%s (%s): %zu bytes unsent, reading paused", c->peer, c->nick,
 			  evbuffer_get_length(out));
 	}
-	return 0;
 }
 
 bool conn_output_busy(struct conn *c)
 {
 	unsigned low = c->server->config.soft_output_bytes / 2;
 
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) <= low)
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c) <= low)
 		return false;
 	c->wants_drain = true;
 	bufferevent_setwatermark(c->bev, EV_WRITE, low, 0);
@@ -310,8 +334,7 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	if (c->notices) {
 		char body[ERROR_BODY];
 
-		encode(c, bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body,
-		       error_body(body, code, text));
+		encode(c, deliver_out(c), FD_FRAME_NOTICE, body, error_body(body, code, text));
 	}
 	log_info("%s (%s): error %s: %s", c->peer, c->nick[0] ? c->nick : "-", code, text);
 	conn_close(c, NULL);
@@ -460,7 +483,9 @@ void conn_close(struct conn *c, const char *why)
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_setcb(c->bev, on_linger_read, on_flushed, on_closing_event, c);
 	server_conn_ended(c->server, c);
-	on_flushed(c->bev, c);
+	/* Output waiting for the store goes first: conn_output_added() finishes the close. */
+	if (!c->gate_ticket && !c->gate_hold)
+		on_flushed(c->bev, c);
 }
 
 void conn_pause(struct conn *c, enum conn_pause why)
@@ -513,6 +538,13 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 	}
 	switch (f->type) {
 	case FD_FRAME_MESSAGE:
+		/* Every message must fit in a type 5 frame with its tag (protocol 7.2). */
+		if (f->len > FD_MESSAGE_MAX_TEXT) {
+			conn_error(c, "frame-too-long",
+				   "a message is at most %d bytes; %zu bytes not sent",
+				   FD_MESSAGE_MAX_TEXT, f->len);
+			break;
+		}
 		log_message(c, f);
 		c->server->mode->message(c, f);
 		break;

@@ -78,11 +78,13 @@ enum conn_pause {
 	PAUSE_HELD = 1 << 0,   /* @held is over max_held_bytes */
 	PAUSE_OUTPUT = 1 << 1, /* unsent output is over soft_output_bytes */
 	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
+	PAUSE_STORE = 1 << 3,  /* the store cannot write: nothing more is accepted (store.h) */
 };
 
 /* Capabilities a client asked for with "caps WORD..." and was granted (protocol 7.1). */
 enum conn_cap {
 	CAP_PING = 1 << 0, /* server pings (alive.h) */
+	CAP_IDS = 1 << 1,  /* messages as type 5 with their IDs, "epoch", "history" (7.2, 7.4) */
 };
 
 struct conn {
@@ -115,6 +117,8 @@ struct conn {
 	bool remote;      /* an agent from agent_listen: challenged apart from the agent socket */
 	uint8_t bucket;   /* enum conn_bucket: what it holds against the limits (admit.h) */
 	bool fin_seen;
+	bool gate_ticket; /* output waits for the store's next commit (deliver.h) */
+	bool gate_hold;   /* output waits for a history answer (deliver.h) */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
@@ -125,6 +129,8 @@ struct conn {
 	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
 	char challenge[65];
 	struct evbuffer *held;   /* encoded type 2 frames, oldest first; NULL until the first */
+	struct evbuffer *gated;  /* output waiting for the store (deliver.h); NULL until needed */
+	uint64_t conv;           /* desk: the customer's conversation (cN); 0: none */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
 	TAILQ_ENTRY(conn) link;  /* the mode's list: the desk's queue */
 };
@@ -145,6 +151,11 @@ void conn_set_state(struct conn *c, enum conn_state state);
 
 /* Output. Each checks the output bound first; a peer past it is closed as a slow consumer. */
 int conn_send_message(struct conn *c, const char *text, size_t len);
+/* conn_send_frame() - one frame of @type (a notice only if the peer asked for notices). */
+int conn_send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len);
+/* conn_output_added() - bytes were put in @c's output from elsewhere (deliver.c): check the
+ * bounds, or finish a close that waited for them. */
+void conn_output_added(struct conn *c);
 /*
  * conn_send_encoded() - append bytes already encoded for this conn's protocol (a broadcast
  * encodes each message once per protocol). Past soft_output_bytes the peer's reading pauses

@@ -47,11 +47,14 @@
 
 #include "admit.h"
 #include "clock.h"
+#include "deliver.h"
+#include "history.h"
 #include "line.h"
 #include "log.h"
 #include "nick.h"
 #include "rate.h"
 #include "server.h"
+#include "store.h"
 
 /* Longest wait of a flood timer between two releases: a few messages go per wake-up, not one. */
 #define FLOOD_TICK 0.1
@@ -67,7 +70,9 @@ struct member {
 	struct event *flood_timer; /* lets held messages go at its pace; made at the first flood */
 	struct pace pace;
 	struct bucket renames; /* max_renames_per_min */
+	uint64_t joined_id;    /* the last ID released before it joined: its history ends there */
 	bool flooding;         /* told "error flood" this episode: quiet until its pace is full */
+	bool history_sent;     /* the history on joining went out */
 	TAILQ_ENTRY(member) entry;
 };
 
@@ -94,6 +99,7 @@ struct room {
 	struct addr_rate *joins;      /* max_joins_per_min, by address */
 	struct evbuffer *line;        /* the current broadcast, encoded as a line */
 	char frame[FD_FRAME_MAX_LEN]; /* the current broadcast, encoded as a frame */
+	char tagged[FD_FRAME_MAX_LEN]; /* the same as type 5, for members granted "ids" */
 };
 
 static struct member *member_of(const struct conn *c)
@@ -110,17 +116,24 @@ static struct member *member_of(const struct conn *c)
 				conn_notice(m_->conn, __VA_ARGS__);                                \
 	} while (0)
 
-/* Send "NICK: TEXT" to every member; -E2BIG when that does not fit in a frame. */
+/*
+ * Store "NICK: TEXT" and send it to every member once it is committed (deliver.h): as type 2
+ * (one encoding for all), as a line, or as type 5 to members granted "ids". -E2BIG when that
+ * does not fit in a frame.
+ */
 static int broadcast(struct room *r, const char *nick, const char *text, size_t len)
 {
-	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len;
+	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len, tagged_len = 0;
+	struct store_msg m = { .time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len };
 	const void *line = NULL;
 	size_t line_len = 0;
-	struct member *m;
+	struct member *mb;
 	char *body = r->frame + FD_FRAME_HEADER_LEN;
+	uint64_t ticket;
 
 	if (body_len > FD_FRAME_MAX_BODY)
 		return -E2BIG;
+	ticket = store_add_released(r->server->store, &m, &m.id);
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
 	memcpy(body, nick, nick_len);
 	memcpy(body + nick_len, ": ", 2);
@@ -132,14 +145,20 @@ static int broadcast(struct room *r, const char *nick, const char *text, size_t 
 			line = evbuffer_pullup(r->line, -1);
 		}
 	}
-	TAILQ_FOREACH (m, &r->members, entry) {
-		struct conn *c = m->conn;
+	TAILQ_FOREACH (mb, &r->members, entry) {
+		struct conn *c = mb->conn;
 
-		if (!conn_live(c))
+		if (!conn_live(c) || deliver_gate(c, ticket) < 0)
 			continue;
 		if (c->proto == PROTO_LINE) {
 			if (line)
 				conn_send_encoded(c, line, line_len);
+		} else if (c->caps & CAP_IDS) {
+			if (!tagged_len && (tagged_len = deliver_tag(r->tagged + FD_FRAME_HEADER_LEN,
+								     &m)) > 0)
+				fd_frame_format_header(r->tagged, FD_FRAME_TAGGED, tagged_len);
+			if (tagged_len)
+				conn_send_encoded(c, r->tagged, FD_FRAME_HEADER_LEN + tagged_len);
 		} else {
 			conn_send_encoded(c, r->frame, FD_FRAME_HEADER_LEN + body_len);
 		}
@@ -281,6 +300,8 @@ static void flood_hold(struct member *m, const struct fd_frame *f)
 		arm(m->flood_timer, pace_wait(&m->pace, cfg, len));
 }
 
+static void room_caps(struct conn *c, unsigned added);
+
 static void room_hello(struct conn *c)
 {
 	if (c->proto == PROTO_LINE)
@@ -293,6 +314,9 @@ static void room_hello(struct conn *c)
 	/* The name asked for was taken: say so (a seed client cannot answer an error). */
 	if (strcmp(c->asked, c->nick) != 0)
 		conn_notice(c, "renamed %s %s", c->asked, c->nick);
+	/* Line members always get notices, so their history follows the welcome (7.4). */
+	if (c->proto == PROTO_LINE)
+		room_caps(c, CAP_IDS);
 }
 
 /* Joins fan out to every member: from one address, no more than max_joins_per_min. */
@@ -328,6 +352,7 @@ static void room_attach(struct conn *c)
 		return;
 	}
 	m->conn = c;
+	m->joined_id = store_last_id(r->server->store);
 	pace_fill(&m->pace, cfg, now);
 	bucket_fill(&m->renames, cfg->max_renames_per_min, now);
 	c->mode_data = m;
@@ -337,6 +362,23 @@ static void room_attach(struct conn *c)
 		r->nline++;
 	conn_set_state(c, CONN_ACTIVE);
 	tell_all(r, c, "joined %s", c->nick);
+}
+
+/* A framed member granted "ids" gets the room's recent history, once (7.4). */
+static void room_caps(struct conn *c, unsigned added)
+{
+	struct member *m = member_of(c);
+	unsigned n = c->server->config.history_on_join;
+
+	if (m && (added & CAP_IDS) && n && !m->history_sent) {
+		m->history_sent = true;
+		history_send(c, 0, n, 0, m->joined_id);
+	}
+}
+
+static int64_t room_history_conv(struct conn *c)
+{
+	return 0;
 }
 
 static void member_free(struct member *m)
@@ -546,6 +588,8 @@ const struct mode_ops room_ops = {
 	.detach = room_detach,
 	.status = room_status,
 	.nick_in_use = room_nick_in_use,
+	.caps = room_caps,
+	.history_conv = room_history_conv,
 	.commands = room_commands,
 };
 

@@ -33,6 +33,7 @@
 #include "activation.h"
 #include "alive.h"
 #include "clock.h"
+#include "deliver.h"
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
@@ -41,6 +42,7 @@
 #include "reload.h"
 #include "tls.h"
 #include "room.h"
+#include "store.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
 #define SHUTDOWN_TIMEOUT 5
@@ -504,6 +506,62 @@ static int reserve_fds(unsigned max_clients)
 	return r;
 }
 
+/* The store's commit hook: output that waited for it may go. */
+static void on_store_committed(void *arg)
+{
+	deliver_committed(arg);
+}
+
+/*
+ * The store cannot write (@err < 0: a full disk, an I/O error) or can again (0). Nothing it
+ * could not keep may be accepted: every reader is paused, so clients feel back-pressure, and
+ * told why; what was accepted before waits in the store's queue and goes out once it commits.
+ */
+static void on_store_failing(void *arg, int err)
+{
+	struct server *s = arg;
+	struct conn *c;
+
+	s->store_failing = err < 0;
+	TAILQ_FOREACH (c, &s->conns, entry) {
+		if (err < 0 && conn_live(c)) {
+			conn_pause(c, PAUSE_STORE);
+			conn_error(c, "store-unavailable",
+				   "the server cannot store messages (%s); nothing you send is "
+				   "read until it can",
+				   strerror(-err));
+		} else if (err == 0) {
+			conn_resume(c, PAUSE_STORE);
+		}
+	}
+	notify_status_now(s->notify);
+}
+
+static int open_store(struct server *s)
+{
+	const struct config *cfg = &s->config;
+	struct store_options o = {
+		.kind = cfg->store == CONFIG_STORE_SQLITE   ? STORE_SQLITE
+			: cfg->store == CONFIG_STORE_MEMORY ? STORE_MEMORY
+							    : STORE_OFF,
+		.path = cfg->store_path,
+		.sync = cfg->store_sync ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
+		.history_max_age = cfg->history_max_age,
+		.history_max_messages = cfg->history_max_messages,
+	};
+	int r = store_open(s->base, &o, &s->store);
+
+	if (r < 0)
+		return r;
+	store_set_hooks(s->store, on_store_committed, on_store_failing, s);
+	if (o.kind == STORE_SQLITE)
+		log_info("store: %s (epoch %s, last ID %llu)", o.path, store_epoch(s->store),
+			 (unsigned long long)store_last_id(s->store));
+	else
+		log_info("store: %s", o.kind == STORE_MEMORY ? "memory" : "off");
+	return 0;
+}
+
 int server_new(const struct config *cfg, struct server **ret)
 {
 	struct server *s;
@@ -538,6 +596,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	evsignal_add(s->sig_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = notify_new(s->base, server_status, s, &s->notify);
+	if (r == 0)
+		r = open_store(s);
 	if (r < 0) {
 		server_free(s);
 		return r;
@@ -601,6 +661,7 @@ void server_free(struct server *s)
 	desk_free(s->desk);
 	tls_free(s->tls);
 	room_free(s->room);
+	store_free(s->store);
 	notify_free(s->notify);
 	explicit_bzero(&s->key, sizeof(s->key));
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));

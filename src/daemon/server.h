@@ -30,6 +30,7 @@ struct desk;
 struct notify;
 struct room;
 struct sockaddr;
+struct store;
 
 /* What a mode implements. Every hook gets a live conn, except detach. */
 struct mode_ops {
@@ -51,6 +52,11 @@ struct mode_ops {
 	void (*reconfigured)(struct server *s);
 	/* nick_in_use: optional; @nick still belongs to someone the mode keeps after its conn. */
 	bool (*nick_in_use)(struct server *s, const char *nick);
+	/* caps: optional; @c was just granted the capabilities in @added (enum conn_cap bits). */
+	void (*caps)(struct conn *c, unsigned added);
+	/* history_conv: optional; the conversation "history" reads for @c (0: the room; cN: N),
+	 * or -1 when it has none. */
+	int64_t (*history_conv)(struct conn *c);
 	const struct command *commands; /* terminated by a NULL name */
 };
 
@@ -60,6 +66,8 @@ struct server {
 	const struct mode_ops *mode;
 	struct desk *desk;
 	struct room *room;
+	struct store *store;
+	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
 	struct listener *listeners;
 	struct conn_list conns;
 	struct conn_list gone;

@@ -63,6 +63,10 @@ class Daemon:
             text += "agent_socket = %s\n" % self.agent_socket
         if "mode = group" in text and not re.search(r"^\s*line_listen\s*=", text, re.M):
             text += "line_listen = 127.0.0.1:0\n"
+        # The store is on by default, as users run it: a file of the test's own.
+        self.store_path = os.path.join(self.dir, "frontdesk.db")
+        if not re.search(r"^\s*store\s*=", text, re.M):
+            text += "store = sqlite:%s\n" % self.store_path
         with open(self.config_path, "w") as f:
             f.write(text)
         self.log_path = os.path.join(self.dir, "daemon.log")

@@ -46,6 +46,15 @@ class LinePeer(Peer):
                 return before
             before.append(got)
 
+    def skip_history(self):
+        """The room's history a line member gets on joining (7.4): its lines, checked framed."""
+        first = self.recv()
+        assert first.startswith("* history-start "), first
+        count = int(first.split()[2])
+        lines = [self.recv() for _ in range(count)]
+        assert self.recv() == "* history-end"
+        return lines
+
     def sync(self, token="sync"):
         """Barrier: the lines the server sent before answering our ping."""
         self.send("/ping " + token)

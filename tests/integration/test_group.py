@@ -83,6 +83,7 @@ class Membership(SharedRoom):
         n = LinePeer(self.d)
         self.assertEqual(n.recv(), "* welcome group %s -- /nick NAME renames you, "
                          "/who lists the members, quit leaves" % n.name)
+        n.skip_history()  # the shared room has talked before
         a.notice(body="joined " + n.name)
         n.send("hi from nc")
         self.assertEqual(a.message(), n.name + ": hi from nc")
@@ -143,6 +144,12 @@ class Membership(SharedRoom):
             return out.get(timeout=DEADLINE)
 
         self.assertTrue(seed_line().startswith("* welcome group 127.0.0.1:"))
+        # The room's history, as lines between the markers (the shared room has talked).
+        first = seed_line()
+        self.assertTrue(first.startswith("* history-start "), first)
+        for _ in range(int(first.split()[2])):
+            self.assertRegex(seed_line(), r"^\S+: ")
+        self.assertEqual(seed_line(), "* history-end")
         a.notice(prefix="joined ")
         name = a.frames[-1][1].split(" ", 1)[1]
         proc.stdin.write("hello from the seed\n")

@@ -460,7 +460,7 @@ class Hostile(Checks, unittest.TestCase):
     def test_group(self):
         # The good members pace themselves under the rate limit; flooders trip it. Thousands
         # of joins come from one address (127.0.0.1): the join rate is off.
-        cfg = GROUP + ("max_frame = %d\nmax_msgs_per_sec = 100\nmsg_burst = 100\n"
+        cfg = GROUP + ("store = off\nmax_frame = %d\nmax_msgs_per_sec = 100\nmsg_burst = 100\n"
                        "max_joins_per_min = 0\n" % MAX_FRAME)
         with Daemon(cfg) as d:
             alice = Peer.customer(d, "alice")

@@ -208,7 +208,8 @@ class Reload(unittest.TestCase):
         with ReloadDaemon("max_queue = 1\n") as d:
             agent, bob, carol = desk_with_line(d)
             d.reload("mode = group\nlisten = 127.0.0.1:1\nagent_socket = %s.new\n"
-                     "max_queue = 3\nturns = free\nlog_level = error\n" % d.agent_socket)
+                     "max_queue = 3\nturns = free\nlog_level = error\nstore = sqlite:%s\n"
+                     % (d.agent_socket, d.store_path))
             log = d.log()
             # mode = group would also bring group's line_listen default along.
             self.assertIn("reload: mode, listen, line_listen, agent_socket changed in %s; only a "

@@ -179,7 +179,7 @@ static void test_errors(void **state)
 	expect_error("0101|2|", 100, FD_FRAME_ERR_TOO_LONG, "frame-too-long");
 	expect_error("9999|2|", 9998, FD_FRAME_ERR_TOO_LONG, "frame-too-long");
 	expect_error("0008|0|x", 9999, FD_FRAME_ERR_UNKNOWN_TYPE, "unknown-type");
-	expect_error("0008|5|x", 9999, FD_FRAME_ERR_UNKNOWN_TYPE, "unknown-type");
+	expect_error("0008|6|x", 9999, FD_FRAME_ERR_UNKNOWN_TYPE, "unknown-type");
 	expect_error("0008|6|x", 9999, FD_FRAME_ERR_UNKNOWN_TYPE, "unknown-type");
 	expect_error("0008|9|x", 9999, FD_FRAME_ERR_UNKNOWN_TYPE, "unknown-type");
 }

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: ISC */
+/* deliver.c - commit, then deliver (see deliver.h). */
+#include "deliver.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "conn.h"
+#include "line.h"
+#include "server.h"
+#include "store.h"
+
+static bool gate_shut(const struct conn *c)
+{
+	return c->gate_hold || c->gate_ticket;
+}
+
+struct evbuffer *deliver_out(struct conn *c)
+{
+	return gate_shut(c) ? c->gated : bufferevent_get_output(c->bev);
+}
+
+size_t deliver_gated(const struct conn *c)
+{
+	return c->gated ? evbuffer_get_length(c->gated) : 0;
+}
+
+static int make_gate(struct conn *c)
+{
+	if (!c->gated && !(c->gated = evbuffer_new()))
+		return -ENOMEM;
+	return 0;
+}
+
+int deliver_gate(struct conn *c, uint64_t ticket)
+{
+	if (ticket <= store_committed(c->server->store))
+		return 0;
+	if (make_gate(c) < 0)
+		return -ENOMEM;
+	c->gate_ticket = true; /* everything after this goes behind it, in order */
+	return 0;
+}
+
+int deliver_hold(struct conn *c)
+{
+	if (make_gate(c) < 0)
+		return -ENOMEM;
+	c->gate_hold = true;
+	return 0;
+}
+
+/* Move what waited into the output, in order; the conn then checks its bounds. */
+static void open_gate(struct conn *c)
+{
+	if (c->gated && evbuffer_get_length(c->gated) > 0)
+		evbuffer_add_buffer(bufferevent_get_output(c->bev), c->gated);
+	conn_output_added(c);
+}
+
+void deliver_release(struct conn *c)
+{
+	if (!c->gate_hold)
+		return;
+	c->gate_hold = false;
+	if (!c->gate_ticket)
+		open_gate(c);
+}
+
+struct evbuffer *deliver_set_aside(struct conn *c)
+{
+	struct evbuffer *aside = c->gated;
+
+	c->gated = evbuffer_new();
+	if (!c->gated) {
+		c->gated = aside; /* no memory: the answer goes after the live messages */
+		return NULL;
+	}
+	return aside;
+}
+
+void deliver_put_back(struct conn *c, struct evbuffer *aside)
+{
+	if (aside) {
+		evbuffer_add_buffer(c->gated, aside);
+		evbuffer_free(aside);
+	}
+	deliver_release(c);
+}
+
+static void open_committed(struct conn_list *list)
+{
+	struct conn *c, *next;
+
+	/* open_gate() may close a conn (its output bound): it then moves to @gone, safely. */
+	for (c = TAILQ_FIRST(list); c; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->gate_ticket)
+			continue;
+		c->gate_ticket = false;
+		if (!c->gate_hold)
+			open_gate(c);
+	}
+}
+
+void deliver_committed(struct server *s)
+{
+	open_committed(&s->conns);
+	open_committed(&s->gone);
+}
+
+size_t deliver_tag(char *buf, const struct store_msg *m)
+{
+	char conv[24];
+	int n;
+
+	if (m->conv)
+		snprintf(conv, sizeof(conv), "c%" PRIu64, m->conv);
+	else
+		snprintf(conv, sizeof(conv), "*");
+	n = snprintf(buf, FD_FRAME_BODY_BUFSIZE, "%" PRIu64 " %" PRId64 " %s %s ", m->id,
+		     m->time_ms, conv, m->from);
+	if (n < 0 || (size_t)n + m->len > FD_FRAME_MAX_BODY)
+		return 0;
+	memcpy(buf + n, m->text, m->len);
+	return (size_t)n + m->len;
+}
+
+int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool room)
+{
+	char body[FD_FRAME_BODY_BUFSIZE];
+	size_t len;
+
+	if (!conn_live(c))
+		return -EPIPE;
+	if (deliver_gate(c, ticket) < 0) {
+		conn_fail(c, "out-of-memory", "the server could not deliver a message");
+		return -ENOMEM;
+	}
+	if (c->caps & CAP_IDS) {
+		len = deliver_tag(body, m);
+		return conn_send_frame(c, FD_FRAME_TAGGED, body, len);
+	}
+	if (!room)
+		return conn_send_frame(c, FD_FRAME_MESSAGE, m->text, m->len);
+	len = (size_t)snprintf(body, sizeof(body), "%s: ", m->from);
+	if (len + m->len > FD_FRAME_MAX_BODY)
+		return -E2BIG;
+	memcpy(body + len, m->text, m->len);
+	return conn_send_frame(c, FD_FRAME_MESSAGE, body, len + m->len);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * deliver.h - commit, then deliver: a conn's output waits for the store, and a stored message
+ * is encoded for each kind of peer.
+ *
+ * A message is appended to a peer only once the transaction holding it has committed. The
+ * sender of output that contains a message passes the message's ticket (store.h); while the
+ * store has not reached it, the conn's output is gated: it and everything after it (notices
+ * too, so that order holds) go to conn->gated, and deliver_committed(), the store's commit
+ * hook, moves gated output into the conns' output buffers. A conn may also hold its gate shut
+ * (a history answer being read: live messages wait behind it).
+ *
+ * The gated buffer is made at a conn's first gated message and kept (a chat repeats it); it
+ * counts against max_output_bytes like any unsent output.
+ */
+#ifndef FRONTDESK_DELIVER_H
+#define FRONTDESK_DELIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conn;
+struct evbuffer;
+struct server;
+struct store_msg;
+
+/* deliver_out() - where output for @c goes now: its gate while that is shut, else its bev. */
+struct evbuffer *deliver_out(struct conn *c);
+/* deliver_gated() - bytes waiting behind @c's gate. */
+size_t deliver_gated(const struct conn *c);
+/* deliver_gate() - output for @c with @ticket must wait for it. Return 0 or -ENOMEM. */
+int deliver_gate(struct conn *c, uint64_t ticket);
+/* deliver_hold()/deliver_release() - keep @c's gate shut whatever commits (history). */
+int deliver_hold(struct conn *c);
+void deliver_release(struct conn *c);
+/*
+ * deliver_set_aside() - while @c's gate is held, take what waits behind it, so that what is
+ * sent next (a history answer) goes before it; deliver_put_back() appends it again after and
+ * releases the gate. @aside may be NULL.
+ */
+struct evbuffer *deliver_set_aside(struct conn *c);
+void deliver_put_back(struct conn *c, struct evbuffer *aside);
+/* deliver_committed() - the store committed: open every gate it allows. */
+void deliver_committed(struct server *s);
+
+/*
+ * deliver_tag() - the body of @m as a type 5 frame ("ID TIME CONV FROM TEXT") into @buf
+ * (FD_FRAME_BODY_BUFSIZE bytes); its length, or 0 when it does not fit.
+ */
+size_t deliver_tag(char *buf, const struct store_msg *m);
+/*
+ * deliver_msg() - @m to @c as @c asked for it: type 5 to "caps ids", else type 2 with TEXT
+ * (the desk) or "FROM: TEXT" (@room). Return 0 or a negative errno (the conn may be closed).
+ */
+int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool room);
+
+#endif

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: ISC */
+/* history.c - earlier messages for a peer (see history.h). */
+#include "history.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "conn.h"
+#include "deliver.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+/* What a read needs to find its peer again: the conn may be gone by the time it completes. */
+struct history_req {
+	struct server *server;
+	uint64_t conn_id;
+};
+
+static struct conn *find_conn(struct server *s, uint64_t id)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH (c, &s->conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+/*
+ * Send the newest of @msgs that fit in half of soft_output_bytes (the answer goes out at once,
+ * so it must stay well inside the output bound), oldest first, between the markers.
+ */
+static void on_history(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct history_req *req = arg;
+	struct conn *c = find_conn(req->server, req->conn_id);
+	size_t budget = req->server->config.soft_output_bytes / 2, used = 0, first = n;
+	struct evbuffer *live;
+
+	free(req);
+	if (!c)
+		return;
+	while (first > 0 && used + msgs[first - 1].len + 64 <= budget)
+		used += msgs[--first].len + 64;
+	live = deliver_set_aside(c);
+	if (err < 0)
+		conn_error(c, "store-unavailable", "history cannot be read now");
+	else
+		conn_notice(c, "history-start %zu", n - first);
+	for (size_t i = first; err == 0 && i < n && conn_live(c); i++)
+		deliver_msg(c, 0, &msgs[i], msgs[i].conv == 0);
+	if (err == 0)
+		conn_notice(c, "history-end");
+	deliver_put_back(c, live);
+}
+
+void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto)
+{
+	struct history_req *req = calloc(1, sizeof(*req));
+
+	if (req) {
+		req->server = c->server;
+		req->conn_id = c->id;
+	}
+	if (!req || deliver_hold(c) < 0 ||
+	    store_history(c->server->store, conv, before, upto, n, on_history, req) < 0) {
+		free(req);
+		deliver_release(c);
+		conn_error(c, "out-of-memory", "history cannot be read now");
+	}
+}
+
+/* "N", "before ID" or "N before ID": each number a positive decimal that fits. */
+static int parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
+{
+	char *end;
+	unsigned long long v;
+
+	*ret_n = 20;
+	*ret_before = 0;
+	if (*arg >= '1' && *arg <= '9') {
+		v = strtoull(arg, &end, 10);
+		if (v > HISTORY_MAX)
+			v = HISTORY_MAX; /* the server may cap it (7.4) */
+		*ret_n = (unsigned)v;
+		arg = end;
+		if (*arg == ' ')
+			arg++;
+		else if (*arg)
+			return -EINVAL;
+	}
+	if (!*arg)
+		return 0;
+	if (strncmp(arg, "before ", 7) != 0 || arg[7] < '1' || arg[7] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(arg + 7, &end, 10);
+	if (*end || errno)
+		return -EINVAL;
+	*ret_before = v;
+	return 0;
+}
+
+void cmd_history(struct conn *c, const char *arg)
+{
+	int64_t conv = c->server->mode->history_conv ? c->server->mode->history_conv(c) : -1;
+	uint64_t before;
+	unsigned n;
+
+	if (!(c->caps & CAP_IDS)) {
+		conn_error(c, "bad-command", "history needs the ids capability (caps ids)");
+		return;
+	}
+	if (c->gate_hold) {
+		conn_error(c, "bad-command", "one history at a time: wait for history-end");
+		return;
+	}
+	if (parse(arg, &n, &before) < 0) {
+		conn_error(c, "bad-command", "history [N] [before ID]: N and ID are whole numbers");
+		return;
+	}
+	if (conv < 0) {
+		conn_notice(c, "history-start 0");
+		conn_notice(c, "history-end");
+		return;
+	}
+	history_send(c, (uint64_t)conv, n, before, store_last_id(c->server->store));
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * history.h - earlier messages for a peer (protocol 7.4): the "history [N] [before ID]"
+ * command and the history a member is shown on joining a room.
+ *
+ * The answer is read from the store on a later loop turn. Meanwhile the peer's output is held
+ * behind it (deliver_hold()), so live messages that arrive in between follow the answer
+ * instead of breaking into it; the read is bounded by the last ID the peer had not already
+ * been sent live, so nothing comes twice.
+ */
+#ifndef FRONTDESK_HISTORY_H
+#define FRONTDESK_HISTORY_H
+
+#include <stdint.h>
+
+struct conn;
+
+/* Most messages one answer gives; a client pages back with "before ID". */
+#define HISTORY_MAX 100
+
+/*
+ * history_send() - up to @n messages of conversation @conv with IDs below @before (0: none)
+ * and at most @upto, between "history-start COUNT" and "history-end".
+ */
+void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto);
+
+/* cmd_history() - the command; the mode says which conversation is the peer's. */
+void cmd_history(struct conn *c, const char *arg);
+
+#endif

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store-sqlite.c - the store's SQL (see store-sqlite.h and store-schema.h).
+ *
+ * One connection, WAL, statements prepared once with SQLITE_PREPARE_PERSISTENT. Every call
+ * but open runs inside the transaction store.c holds, so a failure anywhere rolls back the
+ * whole batch and nothing of it is half kept.
+ *
+ * Opening is careful with old data: a file that is not a database, is corrupt (quick_check),
+ * or has a schema newer than this binary stops the start with the reason; it is never
+ * replaced by a fresh store. A new file is created 0600 (umask 077 around the open) so that
+ * messages are private to the service, as are its -wal and -shm files (SQLite gives them the
+ * database file's mode).
+ */
+#include "store-sqlite.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store-schema.h"
+
+/* The page cache's bound, in KiB (SQLite's default is 2000). */
+#define STORE_CACHE_KIB "1024"
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_ADD,
+	ST_RELEASE,
+	ST_DROP,
+	ST_CONV_BEGIN,
+	ST_CONV_AGENT,
+	ST_CONV_END,
+	ST_HISTORY,
+	ST_NEXT_CONV,
+	ST_UNANSWERED,
+	ST_SET_ID,
+	ST_NEXT_DONE,
+	ST_PRUNE_OLD,
+	ST_PRUNE_ROOM,
+	ST_PRUNE_CONVS,
+	ST_MAX,
+};
+
+/*
+ * Unanswered: what the customer wrote after the agent's last delivered message, released or
+ * held (not dropped). History: the newest N below a bound, read newest first, given oldest first.
+ */
+static const char *const statements[ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_ADD] = "INSERT INTO messages (id, time_ms, conv, sender, from_agent, text)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_RELEASE] = "UPDATE messages SET id = ?3 WHERE seq = (SELECT min(seq) FROM messages"
+		       " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0)",
+	[ST_DROP] = "UPDATE messages SET dropped = 1"
+		    " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0",
+	[ST_CONV_BEGIN] = "INSERT INTO conversations (conv, customer, started_ms) VALUES (?1, ?2, ?3)",
+	[ST_CONV_AGENT] = "UPDATE conversations SET agent = ?2 WHERE conv = ?1",
+	[ST_CONV_END] = "UPDATE conversations SET ended_ms = ?2, end_reason = ?3,"
+			" for_next_agent = ?4 WHERE conv = ?1 AND ended_ms IS NULL",
+	[ST_HISTORY] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
+		       " WHERE conv = ?1 AND id IS NOT NULL AND id < ?2 AND id <= ?3"
+		       " ORDER BY id DESC LIMIT ?4",
+	[ST_NEXT_CONV] = "SELECT conv, customer FROM conversations WHERE for_next_agent = 1"
+			 " ORDER BY conv LIMIT 1",
+	[ST_UNANSWERED] = "SELECT seq, id, time_ms, text FROM messages"
+			  " WHERE conv = ?1 AND from_agent = 0 AND dropped = 0 AND seq >"
+			  " (SELECT coalesce(max(seq), 0) FROM messages"
+			  "  WHERE conv = ?1 AND from_agent = 1 AND id IS NOT NULL)"
+			  " ORDER BY seq",
+	[ST_SET_ID] = "UPDATE messages SET id = ?2 WHERE seq = ?1",
+	[ST_NEXT_DONE] = "UPDATE conversations SET for_next_agent = 0 WHERE conv = ?1",
+	[ST_PRUNE_OLD] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
+			 " WHERE time_ms < ?1 AND (conv = 0 OR conv IN (SELECT conv FROM"
+			 " conversations WHERE ended_ms IS NOT NULL AND for_next_agent = 0))"
+			 " ORDER BY time_ms LIMIT ?2)",
+	[ST_PRUNE_ROOM] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
+			  " WHERE conv = 0 ORDER BY seq DESC LIMIT ?2 OFFSET ?1)",
+	[ST_PRUNE_CONVS] = "DELETE FROM conversations WHERE conv IN (SELECT conv FROM"
+			   " conversations WHERE ended_ms < ?1 AND for_next_agent = 0 AND NOT"
+			   " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv)"
+			   " LIMIT ?2)",
+};
+
+struct sql {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+};
+
+void msgset_free(struct msgset *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		free((char *)set->v[i].from);
+		free((char *)set->v[i].text);
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+static int msgset_add(struct msgset *set, const struct store_msg *m)
+{
+	struct store_msg *v = set->v;
+	char *from, *text;
+
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 16;
+
+		v = realloc(set->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		set->v = v;
+		set->cap = cap;
+	}
+	from = strdup(m->from);
+	text = malloc(m->len + 1);
+	if (!from || !text) {
+		free(from);
+		free(text);
+		return -ENOMEM;
+	}
+	memcpy(text, m->text, m->len);
+	text[m->len] = '\0';
+	v[set->n] = *m;
+	v[set->n].from = from;
+	v[set->n].text = text;
+	set->n++;
+	return 0;
+}
+
+/* SQLite's result code as a negative errno: what the caller reports and acts on. */
+static int sql_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	default:
+		return -EIO;
+	}
+}
+
+/* Step @s to its end (a write); reset it either way. */
+static int run(struct sql *q, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_warnx("store: %s", sqlite3_errmsg(q->db));
+	return sql_errno(rc);
+}
+
+int sql_begin(struct sql *q)
+{
+	return run(q, q->st[ST_BEGIN]);
+}
+
+int sql_commit(struct sql *q)
+{
+	return run(q, q->st[ST_COMMIT]);
+}
+
+void sql_rollback(struct sql *q)
+{
+	if (!sqlite3_get_autocommit(q->db))
+		run(q, q->st[ST_ROLLBACK]);
+}
+
+int sql_add(struct sql *q, const struct store_msg *m)
+{
+	sqlite3_stmt *s = q->st[ST_ADD];
+
+	if (m->id)
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)m->id);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, m->time_ms);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->conv);
+	sqlite3_bind_text(s, 4, m->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, m->from_agent);
+	sqlite3_bind_text(s, 6, m->text, (int)m->len, SQLITE_STATIC);
+	return run(q, s);
+}
+
+int sql_release(struct sql *q, uint64_t conv, const char *from, uint64_t id)
+{
+	sqlite3_stmt *s = q->st[ST_RELEASE];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
+	return run(q, s);
+}
+
+int sql_drop_held(struct sql *q, uint64_t conv, const char *from)
+{
+	sqlite3_stmt *s = q->st[ST_DROP];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	return run(q, s);
+}
+
+int sql_conv_begin(struct sql *q, uint64_t conv, const char *customer, int64_t time_ms)
+{
+	sqlite3_stmt *s = q->st[ST_CONV_BEGIN];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time_ms);
+	return run(q, s);
+}
+
+int sql_conv_agent(struct sql *q, uint64_t conv, const char *agent)
+{
+	sqlite3_stmt *s = q->st[ST_CONV_AGENT];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	return run(q, s);
+}
+
+int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
+		 bool for_next_agent)
+{
+	sqlite3_stmt *s = q->st[ST_CONV_END];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_int64(s, 2, time_ms);
+	sqlite3_bind_text(s, 3, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, for_next_agent);
+	return run(q, s);
+}
+
+int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
+		struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_HISTORY];
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_int64(s, 2, before ? (sqlite3_int64)before : INT64_MAX);
+	sqlite3_bind_int64(s, 3, upto ? (sqlite3_int64)upto : INT64_MAX);
+	sqlite3_bind_int(s, 4, (int)n);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_msg m = {
+			.id = (uint64_t)sqlite3_column_int64(s, 0),
+			.time_ms = sqlite3_column_int64(s, 1),
+			.conv = conv,
+			.from = (const char *)sqlite3_column_text(s, 2),
+			.from_agent = sqlite3_column_int(s, 3),
+			.text = (const char *)sqlite3_column_text(s, 4),
+			.len = (size_t)sqlite3_column_bytes(s, 4),
+		};
+		r = msgset_add(out, &m);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sql_errno(rc);
+	sqlite3_reset(s);
+	/* Read newest first (to take the last N), given oldest first. */
+	for (size_t i = 0; i < out->n / 2; i++) {
+		struct store_msg t = out->v[i];
+
+		out->v[i] = out->v[out->n - 1 - i];
+		out->v[out->n - 1 - i] = t;
+	}
+	return r;
+}
+
+/* The unanswered messages of @conv into @out; held ones are given IDs after *@last_id. */
+static int read_unanswered(struct sql *q, uint64_t conv, const char *customer, uint64_t *last_id,
+			   struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_UNANSWERED], *set = q->st[ST_SET_ID];
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_msg m = {
+			.id = (uint64_t)sqlite3_column_int64(s, 1),
+			.time_ms = sqlite3_column_int64(s, 2),
+			.conv = conv,
+			.from = customer,
+			.text = (const char *)sqlite3_column_text(s, 3),
+			.len = (size_t)sqlite3_column_bytes(s, 3),
+		};
+		if (!m.id) {
+			m.id = ++*last_id;
+			sqlite3_bind_int64(set, 1, sqlite3_column_int64(s, 0));
+			sqlite3_bind_int64(set, 2, (sqlite3_int64)m.id);
+			r = run(q, set);
+		}
+		if (r == 0)
+			r = msgset_add(out, &m);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sql_errno(rc);
+	sqlite3_reset(s);
+	return r;
+}
+
+int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_NEXT_CONV], *done = q->st[ST_NEXT_DONE];
+	uint64_t conv;
+	char *customer;
+	int rc, r;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 0 : sql_errno(rc);
+	}
+	conv = (uint64_t)sqlite3_column_int64(s, 0);
+	customer = strdup((const char *)sqlite3_column_text(s, 1));
+	sqlite3_reset(s);
+	if (!customer)
+		return -ENOMEM;
+	r = read_unanswered(q, conv, customer, last_id, out);
+	/* A conversation with nothing left to say still names its customer. */
+	if (r == 0 && out->n == 0)
+		r = msgset_add(out, &(struct store_msg){ .conv = conv, .from = customer, .text = "" });
+	free(customer);
+	if (r == 0) {
+		sqlite3_bind_int64(done, 1, (sqlite3_int64)conv);
+		r = run(q, done);
+	}
+	return r;
+}
+
+static int prune_with(struct sql *q, enum stmt_id id, sqlite3_int64 a, unsigned step)
+{
+	sqlite3_stmt *s = q->st[id];
+	int r;
+
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int(s, 2, (int)step);
+	r = run(q, s);
+	return r < 0 ? r : sqlite3_changes(q->db);
+}
+
+int sql_prune(struct sql *q, int64_t before_ms, unsigned keep_room, unsigned step)
+{
+	int n = 0, r;
+
+	if (before_ms > 0) {
+		if ((r = prune_with(q, ST_PRUNE_OLD, before_ms, step)) < 0)
+			return r;
+		n += r;
+	}
+	if (keep_room && (unsigned)n < step) {
+		if ((r = prune_with(q, ST_PRUNE_ROOM, keep_room, step - (unsigned)n)) < 0)
+			return r;
+		n += r;
+	}
+	if (before_ms > 0 && (unsigned)n < step) {
+		if ((r = prune_with(q, ST_PRUNE_CONVS, before_ms, step - (unsigned)n)) < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}
+
+
+/* Run @sql (several statements, no results); log what failed with @what. */
+static int exec(struct sql *q, const char *sql, const char *path, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	log_warnx("store %s: %s: %s", path, what, msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return sql_errno(rc);
+}
+
+/* One integer from @sql (0 if no row); < 0 on error, logged. */
+static int64_t query_int(struct sql *q, const char *sql, const char *path, int *ret)
+{
+	sqlite3_stmt *s;
+	int64_t v = 0;
+	int rc = sqlite3_prepare_v2(q->db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_OK) {
+		log_warnx("store %s: %s", path, sqlite3_errmsg(q->db));
+		*ret = sql_errno(rc);
+	}
+	return v;
+}
+
+/*
+ * Bring the schema to STORE_SCHEMA_VERSION. Refuse a newer one, a damaged one, and a database
+ * that is not ours: each would otherwise be overwritten or misread.
+ */
+static int migrate(struct sql *q, const char *path)
+{
+	static const char *const migrations[] = STORE_MIGRATIONS;
+	int r = 0;
+	int64_t version = query_int(q, "PRAGMA user_version", path, &r);
+	char sql[64];
+
+	if (r < 0)
+		return r;
+	if (version > STORE_SCHEMA_VERSION) {
+		log_warnx("store %s was written by a newer frontdesk (schema %" PRId64 ", this one "
+			  "knows %d): not opened; run the newer frontdeskd or restore a backup",
+			  path, version, STORE_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (version == 0 && query_int(q, "SELECT count(*) FROM sqlite_master", path, &r) > 0) {
+		log_warnx("store %s is an SQLite database but not a frontdesk store: not touched; "
+			  "point store = sqlite:PATH elsewhere",
+			  path);
+		return -EEXIST;
+	}
+	if (r < 0)
+		return r;
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+	if ((r = exec(q, "BEGIN IMMEDIATE", path, "migrating")) < 0)
+		return r;
+	for (int64_t v = version; v < STORE_SCHEMA_VERSION && r == 0; v++)
+		r = exec(q, migrations[v], path, "migrating");
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if (r == 0)
+		r = exec(q, sql, path, "migrating");
+	if (r == 0)
+		r = exec(q, "COMMIT", path, "migrating");
+	if (r < 0)
+		exec(q, "ROLLBACK", path, "rolling back the migration");
+	else if (version)
+		log_info("store %s: schema %" PRId64 " migrated to %d", path, version,
+			 STORE_SCHEMA_VERSION);
+	return r;
+}
+
+/* The epoch of this store's IDs: made once, with the store. */
+static int load_epoch(struct sql *q, const char *path, char epoch[33])
+{
+	unsigned char raw[16];
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(q->db, "SELECT value FROM meta WHERE key = 'epoch'", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		snprintf(epoch, 33, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE) {
+		log_warnx("store %s: %s", path, sqlite3_errmsg(q->db));
+		return sql_errno(rc);
+	}
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -EIO;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(epoch + 2 * i, 3, "%02x", raw[i]);
+	rc = sqlite3_prepare_v2(q->db, "INSERT INTO meta (key, value) VALUES ('epoch', ?1)", -1, &s,
+				NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, epoch, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store %s: %s", path, sqlite3_errmsg(q->db));
+		return sql_errno(rc);
+	}
+	return 0;
+}
+
+/*
+ * Conversations still open were cut by a crash or a restart: they end now, and what their
+ * customers said unanswered (held or released) goes to the next agent; replies the agent had
+ * not yet delivered never will be.
+ */
+static int recover(struct sql *q, const char *path, struct sql_state *state)
+{
+	char sql[1024];
+	int r = 0;
+	int64_t n = query_int(q, "SELECT count(*) FROM conversations WHERE ended_ms IS NULL", path,
+			      &r);
+
+	if (r < 0 || n == 0)
+		return r;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE messages SET dropped = 1 WHERE id IS NULL AND from_agent = 1;"
+		 "UPDATE conversations SET ended_ms = %lld, end_reason = 'restart', for_next_agent ="
+		 " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv AND"
+		 " m.from_agent = 0 AND m.dropped = 0 AND m.seq > (SELECT coalesce(max(seq), 0)"
+		 " FROM messages a WHERE a.conv = conversations.conv AND a.from_agent = 1 AND"
+		 " a.id IS NOT NULL)) WHERE ended_ms IS NULL;",
+		 (long long)fd_clock_unix_ms());
+	state->recovered = (unsigned)n;
+	return exec(q, sql, path, "recovering open conversations");
+}
+
+static int configure(struct sql *q, const char *path, enum store_sync sync)
+{
+	int r = 0;
+
+	/* A purge by frontdeskctl holds the lock briefly; wait a little, never long. */
+	sqlite3_busy_timeout(q->db, 250);
+	/* Writes and short reads of recent rows need few pages: the memory stays small, fixed. */
+	r = exec(q, "PRAGMA cache_size = -" STORE_CACHE_KIB, path ? path : "(memory)",
+		 "setting the cache size");
+	if (r < 0)
+		return r;
+	if (!path)
+		return 0;
+	r = exec(q, "PRAGMA journal_mode = WAL", path, "turning on WAL");
+	if (r == 0)
+		r = exec(q,
+			 sync == STORE_SYNC_FULL ? "PRAGMA synchronous = FULL"
+						 : "PRAGMA synchronous = NORMAL",
+			 path, "setting synchronous");
+	if (r == 0 && query_int(q, "PRAGMA user_version", path, &r) > 0 && r == 0) {
+		sqlite3_stmt *s;
+
+		/* Damage found now stops the start, rather than a write failing mid-chat. */
+		if (sqlite3_prepare_v2(q->db, "PRAGMA quick_check", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0) {
+			log_warnx("store %s is damaged (%s): not opened; restore a backup or move "
+				  "it aside (sqlite3's .recover may save its content)",
+				  path, (const char *)sqlite3_column_text(s, 0));
+			r = -EBADMSG;
+		}
+		sqlite3_finalize(s);
+	}
+	return r;
+}
+
+static int prepare_all(struct sql *q, const char *path)
+{
+	for (int i = 0; i < ST_MAX; i++) {
+		if (sqlite3_prepare_v3(q->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &q->st[i], NULL) != SQLITE_OK) {
+			log_warnx("store %s: preparing: %s", path, sqlite3_errmsg(q->db));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sql_state *state)
+{
+	const char *name = path ? path : "(memory)";
+	struct sql *q = calloc(1, sizeof(*q));
+	mode_t mask;
+	int rc, r = 0;
+
+	if (!q)
+		return -ENOMEM;
+	memset(state, 0, sizeof(*state));
+	mask = umask(077); /* a new store is the service's alone */
+	rc = sqlite3_open_v2(path ? path : ":memory:", &q->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(mask);
+	if (rc != SQLITE_OK) {
+		log_warnx("store %s cannot be opened: %s", name,
+			  q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+		r = sql_errno(rc);
+	}
+	if (r == 0)
+		r = configure(q, path, sync);
+	if (r == 0)
+		r = migrate(q, name);
+	if (r == 0)
+		r = load_epoch(q, name, state->epoch);
+	if (r == 0)
+		state->last_id = (uint64_t)query_int(q, "SELECT coalesce(max(id), 0) FROM messages",
+						     name, &r);
+	if (r == 0)
+		state->last_conv = (uint64_t)query_int(
+		    q, "SELECT coalesce(max(conv), 0) FROM conversations", name, &r);
+	if (r == 0)
+		r = recover(q, name, state);
+	if (r == 0)
+		r = prepare_all(q, name);
+	if (r < 0) {
+		sql_close(q);
+		return r;
+	}
+	*ret = q;
+	return 0;
+}
+
+void sql_close(struct sql *q)
+{
+	if (!q)
+		return;
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(q->st[i]);
+	sqlite3_close(q->db);
+	free(q);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store-sqlite.h - the SQL side of the store (store-sqlite.c), used by store.c only: open and
+ * migrate, then one call per kind of write or read, each run inside the transaction store.c
+ * opens for a batch. Statements are prepared once, at open.
+ */
+#ifndef FRONTDESK_STORE_SQLITE_H
+#define FRONTDESK_STORE_SQLITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct sql;
+
+/* Messages read back: owned copies (from and text are malloc'd), freed by msgset_free(). */
+struct msgset {
+	struct store_msg *v;
+	size_t n, cap;
+};
+
+void msgset_free(struct msgset *set);
+
+/* What sql_open() learnt: the epoch and where the counters stand. */
+struct sql_state {
+	char epoch[33];
+	uint64_t last_id;   /* the highest message ID */
+	uint64_t last_conv; /* the highest conversation number */
+	unsigned recovered; /* conversations found open: the daemon had not stopped cleanly */
+};
+
+/* sql_open() - @path NULL: in memory. Errors are logged with what to do; -errno returned. */
+int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sql_state *state);
+void sql_close(struct sql *q);
+
+int sql_begin(struct sql *q);
+int sql_commit(struct sql *q);
+void sql_rollback(struct sql *q);
+
+int sql_add(struct sql *q, const struct store_msg *m);
+int sql_release(struct sql *q, uint64_t conv, const char *from, uint64_t id);
+int sql_drop_held(struct sql *q, uint64_t conv, const char *from);
+int sql_conv_begin(struct sql *q, uint64_t conv, const char *customer, int64_t time_ms);
+int sql_conv_agent(struct sql *q, uint64_t conv, const char *agent);
+int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
+		 bool for_next_agent);
+int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
+		struct msgset *out);
+/* sql_offline_next() - see store_offline_next(); held messages get IDs from *@last_id on. */
+int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out);
+/*
+ * sql_prune() - delete at most @step of the oldest messages past the retention (older than
+ * @before_ms, or room messages beyond the newest @keep_room), and transcripts that ended before
+ * @before_ms. Return how many rows went, or a negative errno.
+ */
+int sql_prune(struct sql *q, int64_t before_ms, unsigned keep_room, unsigned step);
+
+#endif

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store.c - the store's queue, transactions and tickets (see store.h); the SQL is in
+ * store-sqlite.c.
+ *
+ * State: the writes and reads queued since the last commit (@ops, in call order), the ticket
+ * they will commit as (always @committed + 1: one batch is open at a time), the counters for
+ * IDs and conversations, and three events: @commit (activated by the first op of a batch, so
+ * the batch commits on a later loop turn, after everything read in this one), @retry (a failed
+ * batch is tried again every second, whole) and @prune (retention in small steps).
+ *
+ * Ownership: an op owns copies of its strings. A batch's ops are freed once it committed and
+ * its read callbacks ran; a failed batch keeps them all for the retry.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store-sqlite.h"
+
+/* Retention works in steps this small, once a second: a prune never stalls the loop. */
+#define PRUNE_STEP 500
+/* store = memory keeps at most this many room messages whatever history_max_messages says. */
+#define MEMORY_MAX_MESSAGES 10000
+
+enum op_kind {
+	OP_ADD,
+	OP_RELEASE,
+	OP_DROP,
+	OP_CONV_BEGIN,
+	OP_CONV_AGENT,
+	OP_CONV_END,
+	OP_HISTORY,
+	OP_OFFLINE_NEXT,
+};
+
+struct op {
+	enum op_kind kind;
+	struct store_msg m;  /* OP_ADD; conv, id and from for the others */
+	uint64_t before;     /* OP_HISTORY */
+	uint64_t upto;       /* OP_HISTORY */
+	unsigned n;          /* OP_HISTORY */
+	enum store_end why;  /* OP_CONV_END */
+	bool for_next_agent; /* OP_CONV_END */
+	store_msgs_cb cb;    /* reads */
+	void *arg;
+	struct msgset result; /* reads, filled in the transaction */
+	STAILQ_ENTRY(op) entry;
+};
+
+STAILQ_HEAD(op_list, op);
+
+struct store {
+	struct event_base *base;
+	struct store_options opts;
+	struct sql *sql;
+	struct op_list ops;
+	uint64_t committed;
+	uint64_t last_id, last_conv;
+	char epoch[33];
+	struct event *commit, *retry, *prune;
+	bool failing; /* the last batch failed: retrying */
+	void (*on_committed)(void *arg);
+	void (*on_failing)(void *arg, int err);
+	void *hook_arg;
+};
+
+static const char *const end_names[] = {
+	[END_NEXT] = "next",	 [END_KICK] = "kick",	      [END_LEFT] = "left",
+	[END_IDLE] = "idle",	 [END_SHUTDOWN] = "shutdown", [END_RESTART] = "restart",
+};
+
+static void op_free(struct op *op)
+{
+	free((char *)op->m.from);
+	free((char *)op->m.text);
+	msgset_free(&op->result);
+	free(op);
+}
+
+/* Run one op inside the open transaction. */
+static int op_run(struct store *st, struct op *op)
+{
+	const struct store_msg *m = &op->m;
+
+	switch (op->kind) {
+	case OP_ADD:
+		return sql_add(st->sql, m);
+	case OP_RELEASE:
+		return sql_release(st->sql, m->conv, m->from, m->id);
+	case OP_DROP:
+		return sql_drop_held(st->sql, m->conv, m->from);
+	case OP_CONV_BEGIN:
+		return sql_conv_begin(st->sql, m->conv, m->from, m->time_ms);
+	case OP_CONV_AGENT:
+		return sql_conv_agent(st->sql, m->conv, m->from);
+	case OP_CONV_END:
+		return sql_conv_end(st->sql, m->conv, end_names[op->why], m->time_ms,
+				    op->for_next_agent);
+	case OP_HISTORY:
+		msgset_free(&op->result);
+		if (st->opts.kind == STORE_OFF)
+			return 0; /* nothing is kept: an empty answer */
+		return sql_history(st->sql, m->conv, op->before, op->upto, op->n, &op->result);
+	case OP_OFFLINE_NEXT:
+		msgset_free(&op->result);
+		return sql_offline_next(st->sql, &st->last_id, &op->result);
+	}
+	return -EINVAL;
+}
+
+/* One transaction for everything queued; then the gates open and the reads are answered. */
+static int commit_batch(struct store *st)
+{
+	struct op_list done = STAILQ_HEAD_INITIALIZER(done);
+	struct op *op;
+	int r = sql_begin(st->sql);
+
+	STAILQ_FOREACH (op, &st->ops, entry)
+		if (r == 0)
+			r = op_run(st, op);
+	if (r == 0)
+		r = sql_commit(st->sql);
+	if (r < 0) {
+		sql_rollback(st->sql);
+		return r;
+	}
+	STAILQ_CONCAT(&done, &st->ops);
+	st->committed++;
+	if (st->failing) {
+		st->failing = false;
+		log_info("store: writes work again");
+		if (st->on_failing)
+			st->on_failing(st->hook_arg, 0);
+	}
+	if (st->on_committed)
+		st->on_committed(st->hook_arg);
+	while ((op = STAILQ_FIRST(&done))) {
+		STAILQ_REMOVE_HEAD(&done, entry);
+		if (op->cb)
+			op->cb(op->arg, op->result.v, op->result.n, 0);
+		op_free(op);
+	}
+	return 0;
+}
+
+static void on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	static const struct timeval second = { 1, 0 };
+	int r;
+
+	if (STAILQ_EMPTY(&st->ops) || (st->failing && evtimer_pending(st->retry, NULL)))
+		return;
+	r = commit_batch(st);
+	if (r == 0)
+		return;
+	if (!st->failing) {
+		st->failing = true;
+		log_warnx("store: a write failed (%s); holding %s until it works again",
+			  strerror(-r), "what was accepted");
+		if (st->on_failing)
+			st->on_failing(st->hook_arg, r);
+	}
+	evtimer_add(st->retry, &second);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	on_commit(fd, what, arg);
+}
+
+static void on_prune(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	static const struct timeval second = { 1, 0 }, soon = { 0, 0 };
+	unsigned keep = st->opts.history_max_messages;
+	int64_t before = 0;
+	int n = 0;
+
+	if (st->opts.kind == STORE_MEMORY && (!keep || keep > MEMORY_MAX_MESSAGES))
+		keep = MEMORY_MAX_MESSAGES;
+	if (st->opts.history_max_age)
+		before = fd_clock_unix_ms() - (int64_t)st->opts.history_max_age * 1000;
+	/* Outside a batch only: a failing store is left alone until it works again. */
+	if (!st->failing && STAILQ_EMPTY(&st->ops)) {
+		n = sql_prune(st->sql, before, keep, PRUNE_STEP);
+		if (n > 0)
+			log_debug("store: retention removed %d rows", n);
+	}
+	/* More to do: go on at once (the next turn); else look again in a second. */
+	evtimer_add(st->prune, n >= PRUNE_STEP ? &soon : &second);
+}
+
+static struct op *op_new(struct store *st, enum op_kind kind, uint64_t conv, const char *from)
+{
+	struct op *op = calloc(1, sizeof(*op));
+
+	if (!op || !(op->m.from = strdup(from ? from : ""))) {
+		free(op);
+		return NULL;
+	}
+	op->kind = kind;
+	op->m.conv = conv;
+	return op;
+}
+
+/* Queue @op in the open batch; return its ticket. Out of memory: 0, logged (nothing waits). */
+static uint64_t enqueue(struct store *st, struct op *op)
+{
+	if (!op) {
+		log_warnx("store: out of memory; a write is lost");
+		return 0;
+	}
+	if (STAILQ_EMPTY(&st->ops) && !st->failing)
+		event_active(st->commit, EV_TIMEOUT, 0);
+	STAILQ_INSERT_TAIL(&st->ops, op, entry);
+	return st->committed + 1;
+}
+
+static uint64_t add_msg(struct store *st, const struct store_msg *m)
+{
+	struct op *op = op_new(st, OP_ADD, m->conv, m->from);
+
+	if (op) {
+		op->m.id = m->id;
+		op->m.time_ms = m->time_ms;
+		op->m.from_agent = m->from_agent;
+		op->m.len = m->len;
+		if (!(op->m.text = malloc(m->len + 1))) {
+			op_free(op);
+			op = NULL;
+		} else {
+			memcpy((char *)op->m.text, m->text, m->len);
+		}
+	}
+	return enqueue(st, op);
+}
+
+uint64_t store_add_released(struct store *st, const struct store_msg *m, uint64_t *ret_id)
+{
+	struct store_msg copy = *m;
+
+	*ret_id = copy.id = ++st->last_id;
+	if (st->opts.kind == STORE_OFF)
+		return 0;
+	return add_msg(st, &copy);
+}
+
+uint64_t store_add_held(struct store *st, const struct store_msg *m)
+{
+	struct store_msg copy = *m;
+
+	copy.id = 0;
+	return add_msg(st, &copy);
+}
+
+uint64_t store_release(struct store *st, uint64_t conv, const char *from, uint64_t *ret_id)
+{
+	struct op *op = op_new(st, OP_RELEASE, conv, from);
+
+	*ret_id = ++st->last_id;
+	if (op)
+		op->m.id = *ret_id;
+	return enqueue(st, op);
+}
+
+uint64_t store_drop_held(struct store *st, uint64_t conv, const char *from)
+{
+	return enqueue(st, op_new(st, OP_DROP, conv, from));
+}
+
+uint64_t store_conv_begin(struct store *st, const char *customer, int64_t time_ms)
+{
+	struct op *op = op_new(st, OP_CONV_BEGIN, ++st->last_conv, customer);
+
+	if (op)
+		op->m.time_ms = time_ms;
+	enqueue(st, op);
+	return st->last_conv;
+}
+
+void store_conv_agent(struct store *st, uint64_t conv, const char *agent)
+{
+	enqueue(st, op_new(st, OP_CONV_AGENT, conv, agent));
+}
+
+void store_conv_end(struct store *st, uint64_t conv, enum store_end why, int64_t time_ms,
+		    bool for_next_agent)
+{
+	struct op *op = op_new(st, OP_CONV_END, conv, NULL);
+
+	if (op) {
+		op->m.time_ms = time_ms;
+		op->why = why;
+		op->for_next_agent = for_next_agent;
+	}
+	enqueue(st, op);
+}
+
+static int read_op(struct store *st, struct op *op, store_msgs_cb cb, void *arg)
+{
+	if (!op)
+		return -ENOMEM;
+	op->cb = cb;
+	op->arg = arg;
+	enqueue(st, op);
+	return 0;
+}
+
+int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
+		  store_msgs_cb cb, void *arg)
+{
+	struct op *op = op_new(st, OP_HISTORY, conv, NULL);
+
+	if (op) {
+		op->before = before;
+		op->upto = upto;
+		op->n = n;
+	}
+	return read_op(st, op, cb, arg);
+}
+
+int store_offline_next(struct store *st, store_msgs_cb cb, void *arg)
+{
+	return read_op(st, op_new(st, OP_OFFLINE_NEXT, 0, NULL), cb, arg);
+}
+
+enum store_kind store_kind(const struct store *st)
+{
+	return st->opts.kind;
+}
+
+const char *store_epoch(const struct store *st)
+{
+	return st->epoch;
+}
+
+uint64_t store_last_id(const struct store *st)
+{
+	return st->last_id;
+}
+
+uint64_t store_committed(const struct store *st)
+{
+	return st->committed;
+}
+
+void store_set_hooks(struct store *st, void (*committed)(void *arg),
+		     void (*failing)(void *arg, int err), void *arg)
+{
+	st->on_committed = committed;
+	st->on_failing = failing;
+	st->hook_arg = arg;
+}
+
+int store_flush(struct store *st)
+{
+	return STAILQ_EMPTY(&st->ops) ? 0 : commit_batch(st);
+}
+
+int store_open(struct event_base *base, const struct store_options *o, struct store **ret)
+{
+	static const struct timeval first_prune = { 1, 0 };
+	struct store *st = calloc(1, sizeof(*st));
+	struct sql_state state;
+	int r;
+
+	if (!st)
+		return -ENOMEM;
+	st->base = base;
+	st->opts = *o;
+	STAILQ_INIT(&st->ops);
+	/* off and memory: the desk's working state lives in an in-memory database. */
+	r = sql_open(o->kind == STORE_SQLITE ? o->path : NULL, o->sync, &st->sql, &state);
+	if (r == 0 && (!(st->commit = event_new(base, -1, 0, on_commit, st)) ||
+		       !(st->retry = evtimer_new(base, on_retry, st)) ||
+		       !(st->prune = evtimer_new(base, on_prune, st))))
+		r = -ENOMEM;
+	if (r < 0) {
+		store_free(st);
+		return r;
+	}
+	memcpy(st->epoch, state.epoch, sizeof(st->epoch));
+	st->last_id = state.last_id;
+	st->last_conv = state.last_conv;
+	if (state.recovered)
+		log_warnx("store: %u conversation(s) were open: the daemon had not stopped cleanly; "
+			  "what their customers said unanswered goes to the next agent",
+			  state.recovered);
+	evtimer_add(st->prune, &first_prune);
+	*ret = st;
+	return 0;
+}
+
+void store_free(struct store *st)
+{
+	struct op *op;
+
+	if (!st)
+		return;
+	if (st->sql && store_flush(st) < 0)
+		log_warnx("store: what was still queued at exit could not be written");
+	while ((op = STAILQ_FIRST(&st->ops))) {
+		STAILQ_REMOVE_HEAD(&st->ops, entry);
+		op_free(op);
+	}
+	if (st->commit)
+		event_free(st->commit);
+	if (st->retry)
+		event_free(st->retry);
+	if (st->prune)
+		event_free(st->prune);
+	sql_close(st->sql);
+	free(st);
+}
