@@ -4,7 +4,7 @@
 
 FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
-	libevent-dev libinih-dev libedit-dev libssl-dev libsystemd-dev
+	libevent-dev libinih-dev libedit-dev libssl-dev libsystemd-dev libsqlite3-dev
 	libcmocka-dev python3 tmux openssl clang-format
 	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
 	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
