@@ -127,11 +127,13 @@ class Install(unittest.TestCase):
             files = sorted(os.path.relpath(os.path.join(d, f), destdir)
                            for d, _, fs in os.walk(destdir) for f in fs)
             expect = [r"etc/frontdesk/frontdesk\.conf", r".*/s?bin/frontdeskd",
-                      r".*/bin/frontdesk", r".*/lib/systemd/system/frontdeskd\.service",
+                      r".*/bin/frontdesk", r".*/bin/frontdeskctl",
+                      r".*/lib/systemd/system/frontdeskd\.service",
                       r".*/lib/systemd/system/frontdeskd\.socket",
                       r".*/lib/sysusers\.d/frontdesk\.conf",
                       r".*/lib/tmpfiles\.d/frontdesk\.conf",
                       r".*/man/man8/frontdeskd\.8", r".*/man/man5/frontdesk\.conf\.5",
+                      r".*/man/man1/frontdeskctl\.1",
                       r".*/doc/frontdesk/frontdesk\.conf"]
             for pattern in expect:
                 self.assertTrue([f for f in files if re.fullmatch(pattern, f)],

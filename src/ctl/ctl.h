@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ctl.h - frontdeskctl's command line as its commands see it, and the commands.
+ *
+ * main.c parses the whole command line into one struct ctl (WHEN arguments already turned
+ * into Unix milliseconds) and hands it to the command named on it. Each command opens the
+ * store itself (storefile.h), for reading or for writing, and returns the exit code. Whatever
+ * fails is said once, on stderr, as "frontdeskctl: ...", by the function that knows the
+ * details (a path, SQLite's own words); callers only pass the failure on.
+ */
+#ifndef FRONTDESK_CTL_H
+#define FRONTDESK_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ctl_exit {
+	CTL_OK = 0,
+	CTL_ERROR = 1,
+	CTL_USAGE = 2,
+};
+
+struct ctl {
+	const char *config; /* -c FILE; NULL: the default file, which may be missing */
+	const char *store;  /* --store sqlite:PATH, overriding the config; NULL: none */
+	bool json;
+	bool has_since, has_before;
+	int64_t since_ms, before_ms; /* --since, --before: Unix milliseconds */
+	const char *customer;        /* --customer NAME; NULL: any */
+	unsigned count;              /* history -n; 0: all */
+	char **args;                 /* the command's own arguments, after its name */
+	int nargs;
+};
+
+/* ctl_error() - "frontdeskctl: MESSAGE" on stderr. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ctl_usage_error() - the same plus a pointer to --help; returns CTL_USAGE. */
+int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int ctl_transcripts(const struct ctl *c);
+int ctl_transcript(const struct ctl *c);
+int ctl_history(const struct ctl *c);
+int ctl_purge(const struct ctl *c);
+
+#endif

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: ISC */
+/* print.c - conversations and messages as text or JSON (print.h). */
+#include "print.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "utf8.h"
+#include "when.h"
+
+/* Text: a message's ID (or "held", "dropped") and time, then its sender and text. */
+#define ID_WIDTH  8
+#define MSG_LEAD  (ID_WIDTH + 1 + 19 + 2)
+#define NAME_COLS 16
+
+void print_init(struct printer *p, FILE *f, bool json)
+{
+	p->f = f;
+	p->json = json;
+	p->n = 0;
+}
+
+/*
+ * Peer text, made printable, on @f; returns the characters (code points) written, to pad
+ * columns by. The copy is what utf8_make_printable() works on in place.
+ */
+static size_t put_safe(FILE *f, const char *s, size_t len)
+{
+	char stack[256], *buf = len <= sizeof(stack) ? stack : malloc(len);
+	size_t chars = 0;
+
+	if (!buf) {
+		/* No memory for a copy: blanks say less, but nothing unsafe gets out. */
+		for (size_t i = 0; i < len; i++)
+			putc(' ', f);
+		return len;
+	}
+	memcpy(buf, s, len);
+	utf8_make_printable(buf, len);
+	fwrite(buf, 1, len, f);
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)buf[i] & 0xc0) != 0x80;
+	if (buf != stack)
+		free(buf);
+	return chars;
+}
+
+static void put_padded(FILE *f, const char *s, size_t cols)
+{
+	size_t chars = put_safe(f, s, strlen(s));
+
+	while (chars++ < cols)
+		putc(' ', f);
+}
+
+void print_list_begin(struct printer *p)
+{
+	p->n = 0;
+	if (p->json)
+		putc('[', p->f);
+}
+
+void print_list_end(struct printer *p, const char *none)
+{
+	if (p->json)
+		fputs(p->n ? "\n]\n" : "]\n", p->f);
+	else if (!p->n && none)
+		fprintf(p->f, "%s\n", none);
+}
+
+/* Before each item of a JSON list: the comma, and one item per line. */
+static void json_item(struct printer *p)
+{
+	fputs(p->n ? ",\n  " : "\n  ", p->f);
+}
+
+/* The fields of a conversation, inside its JSON object. */
+static void conv_json_fields(FILE *f, const struct ctl_conv *c)
+{
+	fprintf(f, "\"conv\": %" PRId64 ", \"name\": \"c%" PRId64 "\", \"customer\": ", c->conv,
+		c->conv);
+	json_string_or_null(f, c->customer);
+	fputs(", \"agent\": ", f);
+	json_string_or_null(f, c->agent);
+	fputs(", ", f);
+	json_time(f, "started", c->started_ms, true);
+	fputs(", ", f);
+	json_time(f, "ended", c->ended_ms, c->ended);
+	fputs(", \"end_reason\": ", f);
+	json_string_or_null(f, c->end_reason);
+	fprintf(f, ", \"open\": %s, \"for_next_agent\": %s, \"message_count\": %" PRId64,
+		c->end_reason ? "false" : "true", c->for_next_agent ? "true" : "false", c->count);
+}
+
+void print_conv(struct printer *p, const struct ctl_conv *c)
+{
+	char name[24], started[WHEN_TEXT_LEN], ended[WHEN_TEXT_LEN] = "-";
+
+	if (p->json) {
+		json_item(p);
+		putc('{', p->f);
+		conv_json_fields(p->f, c);
+		putc('}', p->f);
+		p->n++;
+		return;
+	}
+	if (!p->n++)
+		fprintf(p->f, "%-*s %-19s  %-19s  %-8s %5s  %-*s  %s\n", ID_WIDTH, "CONV",
+			"STARTED", "ENDED", "END", "MSGS", NAME_COLS, "CUSTOMER", "AGENT");
+	snprintf(name, sizeof(name), "c%" PRId64, c->conv);
+	when_text(c->started_ms, started);
+	if (c->ended)
+		when_text(c->ended_ms, ended);
+	fprintf(p->f, "%-*s %-19s  %-19s  ", ID_WIDTH, name, started, ended);
+	put_padded(p->f, c->end_reason ? c->end_reason : "open", 8);
+	fprintf(p->f, " %5" PRId64 "  ", c->count);
+	put_padded(p->f, c->customer, NAME_COLS);
+	fputs("  ", p->f);
+	put_safe(p->f, c->agent ? c->agent : "-", strlen(c->agent ? c->agent : "-"));
+	putc('\n', p->f);
+}
+
+static void msg_json(struct printer *p, const struct ctl_msg *m)
+{
+	FILE *f = p->f;
+
+	json_item(p);
+	if (m->released)
+		fprintf(f, "{\"id\": %" PRId64 ", ", m->id);
+	else
+		fputs("{\"id\": null, ", f);
+	fprintf(f, "\"held\": %s, \"dropped\": %s, ", m->released ? "false" : "true",
+		m->dropped ? "true" : "false");
+	json_time(f, "time", m->time_ms, true);
+	fputs(", \"sender\": ", f);
+	json_string(f, m->sender, strlen(m->sender));
+	fprintf(f, ", \"from_agent\": %s, \"text\": ", m->from_agent ? "true" : "false");
+	json_string(f, m->text, m->len);
+	putc('}', f);
+}
+
+/* "17       2026-11-29 10:00:03  bob: text", further lines of the text indented under it. */
+static void msg_text(struct printer *p, const struct ctl_msg *m)
+{
+	const char *s = m->text, *end = m->text + m->len, *nl;
+	char id[24], t[WHEN_TEXT_LEN];
+
+	if (m->dropped)
+		snprintf(id, sizeof(id), "dropped");
+	else if (!m->released)
+		snprintf(id, sizeof(id), "held");
+	else
+		snprintf(id, sizeof(id), "%" PRId64, m->id);
+	when_text(m->time_ms, t);
+	fprintf(p->f, "%-*s %s  ", ID_WIDTH, id, t);
+	put_safe(p->f, m->sender, strlen(m->sender));
+	fputs(m->from_agent ? " (agent): " : ": ", p->f);
+	for (;;) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		put_safe(p->f, s, (size_t)((nl ? nl : end) - s));
+		putc('\n', p->f);
+		if (!nl)
+			break;
+		s = nl + 1;
+		/* An empty line stays empty: no indent of trailing blanks. */
+		if (s < end && *s != '\n')
+			fprintf(p->f, "%*s", MSG_LEAD, "");
+	}
+}
+
+void print_msg(struct printer *p, const struct ctl_msg *m)
+{
+	if (p->json)
+		msg_json(p, m);
+	else
+		msg_text(p, m);
+	p->n++;
+}
+
+void print_transcript_begin(struct printer *p, const struct ctl_conv *c)
+{
+	char t[WHEN_TEXT_LEN];
+	FILE *f = p->f;
+
+	if (p->json) {
+		putc('{', f);
+		conv_json_fields(f, c);
+		fputs(", \"messages\": ", f);
+		print_list_begin(p);
+		return;
+	}
+	fprintf(f, "conversation  c%" PRId64 "\ncustomer      ", c->conv);
+	put_safe(f, c->customer, strlen(c->customer));
+	fputs("\nagent         ", f);
+	put_safe(f, c->agent ? c->agent : "(none)", strlen(c->agent ? c->agent : "(none)"));
+	when_text(c->started_ms, t);
+	fprintf(f, "\nstarted       %s\nended         ", t);
+	if (c->end_reason) {
+		when_text(c->ended_ms, t);
+		fprintf(f, "%s (", c->ended ? t : "?");
+		put_safe(f, c->end_reason, strlen(c->end_reason));
+		putc(')', f);
+	} else {
+		fputs("open", f);
+	}
+	fprintf(f, "\nmessages      %" PRId64 "%s\n\n", c->count,
+		c->for_next_agent ? ", kept for the next agent" : "");
+	print_list_begin(p);
+}
+
+void print_transcript_end(struct printer *p)
+{
+	if (p->json) {
+		fputs(p->n ? "\n]}\n" : "]}\n", p->f);
+		return;
+	}
+	print_list_end(p, "(no messages)");
+}
