@@ -35,15 +35,15 @@ struct evbuffer;
 #define FD_FRAME_BODY_BUFSIZE (FD_FRAME_MAX_BODY + 1)
 
 /**
- * Frame types. 0, 6 and 9 are reserved; receiving one is a protocol error. Type 5 goes from
- * server to client only (a server answers it with "unknown-type").
+ * Frame types. 0, 6 and 9 are reserved; receiving one is a protocol error. So is type 5
+ * anywhere but at a client: only fd_frame_decode_from_server() accepts it.
  */
 enum fd_frame_type {
 	FD_FRAME_NICKNAME = 1,  /* client -> server, first frame of every connection */
 	FD_FRAME_MESSAGE = 2,   /* both ways, chat text */
 	FD_FRAME_NOTICE = 3,    /* server -> client, only to clients that sent "hello notices" */
 	FD_FRAME_COMMAND = 4,   /* client -> server, e.g. "next", "who", "hello notices" */
-	FD_FRAME_TAGGED = 5,    /* server -> client, "ID TIME CONV FROM TEXT" to "caps ids" */
+	FD_FRAME_TAGGED = 5,    /* server -> client, "ID TIME CONV FROM TEXT" (granted "ids") */
 	FD_FRAME_CHALLENGE = 7, /* server -> client, authentication challenge */
 	FD_FRAME_RESPONSE = 8,  /* client -> server, authentication response */
 };
@@ -95,6 +95,15 @@ int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_
 		    size_t *ret_want);
 
 /**
+ * fd_frame_decode_from_server() - fd_frame_decode() for a client: type 5 is accepted too.
+ *
+ * A tagged message (type 5) only ever travels from a server to a client, so the server's
+ * decoder keeps refusing it ("unknown-type") and only a client's reads take it.
+ */
+int fd_frame_decode_from_server(struct evbuffer *buf, size_t max_len, char *body,
+				struct fd_frame *ret, size_t *ret_want);
+
+/**
  * fd_frame_encode() - append one frame to @out.
  *
  * Return: 0, -EMSGSIZE when @len exceeds FD_FRAME_MAX_BODY, -EINVAL for a type that is not a
@@ -110,7 +119,10 @@ int fd_frame_encode(struct evbuffer *out, enum fd_frame_type type, const char *b
  */
 int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type, size_t body_len);
 
-/** fd_frame_type_known() - whether @type is a type digit the protocol defines. */
+/**
+ * fd_frame_type_known() - whether fd_frame_decode() accepts @type: a type the protocol
+ * defines, except the server-to-client-only type 5.
+ */
 int fd_frame_type_known(int type);
 
 /** fd_frame_error_code() - the protocol error code ("bad-frame", ...) for a decode error. */

@@ -169,15 +169,16 @@ static void print_shown(FILE *f, const char *prefix, const char *text)
 	fprintf(f, "%s%s\n", prefix, shown);
 }
 
-static void on_message(void *ui, const char *text)
+/* The body as a type 2 frame carries it, tagged or not: scripts read the same lines. */
+static void on_message(void *ui, const struct session_message *m)
 {
 	struct script *sc = ui;
 
 	/* Piped output is the data as it came; a terminal gets it made harmless. */
 	if (sc->stdout_tty)
-		print_shown(stdout, "", text);
+		print_shown(stdout, "", m->body);
 	else
-		printf("%s\n", text);
+		printf("%s\n", m->body);
 	fflush(stdout);
 	arm_timer(sc);
 	pump(sc);

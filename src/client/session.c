@@ -28,6 +28,7 @@
 
 #include "auth.h"
 #include "client-tls.h"
+#include "ids.h"
 #include "utf8.h"
 
 /* Seconds to wait for the server to close after "quit" before closing ourselves. */
@@ -59,11 +60,15 @@ struct session {
 	bool awaiting;     /* we sent a message that has had no reply yet */
 	bool bye;          /* the agent ended the conversation, or another connection replaced us */
 	bool heard;        /* it sent a frame: a challenge now comes too late */
-	bool caps_pending; /* "caps ping" sent, its answer not seen yet */
+	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
 	char last_error[512];
 	char body[FD_FRAME_BODY_BUFSIZE];
+	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
+
+	/* Kept across connections: a returning client must know what it has seen. */
+	struct ids ids;
 };
 
 static void on_read(struct bufferevent *bev, void *arg);
@@ -172,6 +177,7 @@ static void reset_protocol_state(struct session *s)
 	s->bye = false;
 	s->heard = false;
 	s->caps_pending = false;
+	ids_history(&s->ids, false);
 	s->peer[0] = '\0';
 	s->last_error[0] = '\0';
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
@@ -253,8 +259,9 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 }
 
 /*
- * Introduce ourselves, then ask for notices and for server pings (protocol 7.1, 7.6) without
- * waiting for any answer: a server that knows neither ignores them or says unknown-command.
+ * Introduce ourselves, then ask for notices, server pings and message IDs (protocol 7.1, 7.6,
+ * 7.2) without waiting for any answer: a server that knows none of them ignores them or says
+ * unknown-command, and we carry on as with wave 1.
  */
 static void send_hello(struct session *s)
 {
@@ -263,7 +270,7 @@ static void send_hello(struct session *s)
 	} else {
 		send_frame(s, FD_FRAME_NICKNAME, s->nick, strlen(s->nick));
 		send_frame(s, FD_FRAME_COMMAND, "hello notices", strlen("hello notices"));
-		send_frame(s, FD_FRAME_COMMAND, "caps ping", strlen("caps ping"));
+		send_frame(s, FD_FRAME_COMMAND, "caps ping ids", strlen("caps ping ids"));
 		s->caps_pending = true;
 	}
 }
@@ -323,6 +330,8 @@ static void learn(struct session *s, const struct notice *n)
 	} else if (notice_is(n, "bye", 0)) {
 		s->bye = true;
 		notice_describe(n, s->why, sizeof(s->why));
+	} else if (notice_is(n, "history-start", 0) || notice_is(n, "history-end", 0)) {
+		ids_history(&s->ids, strcmp(n->keyword, "history-start") == 0);
 	} else if (notice_is(n, "renamed", 2)) {
 		if (strcmp(n->args[0], s->nick) == 0)
 			copy_name(s->nick, n->args[1]);
@@ -346,6 +355,8 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 		send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
 	} else if (notice_is(n, "caps", 0)) {
 		s->caps_pending = false;
+	} else if (notice_is(n, "epoch", 1)) {
+		ids_epoch(&s->ids, n->args[0]); /* which IDs count as seen, not news for the user */
 	} else if (s->caps_pending && notice_is(n, "error", 1) &&
 		   strcmp(n->args[0], "unknown-command") == 0) {
 		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
@@ -377,17 +388,53 @@ static void on_notice_body(struct session *s, char *body)
 	s->ops->notice(s->ui, &n);
 }
 
-static void on_message(struct session *s, const char *text)
+/* The other side spoke: in strict turns, ours is next. */
+static void got_reply(struct session *s)
 {
 	s->awaiting = false;
 	s->my_turn = true;
-	s->ops->message(s->ui, text);
+}
+
+static void on_message(struct session *s, const char *text)
+{
+	struct session_message m = { .body = text, .text = text };
+
+	got_reply(s);
+	s->ops->message(s->ui, &m);
 }
 
 static void protocol_error(struct session *s, const char *what)
 {
 	set_why(s, "protocol error from %s: %s", s->target_name, what);
 	finish(s, -EPROTO);
+}
+
+/*
+ * A tagged message (protocol 7.2). One seen already is not shown again, yet still passes the
+ * turn: a server gives a returning peer again what is still unanswered. A history answer
+ * passes nothing: it is what was said before.
+ */
+static void on_tagged(struct session *s, char *body)
+{
+	struct ids_message t;
+	struct session_message m;
+
+	if (ids_parse(body, &t) < 0) {
+		protocol_error(s, "a tagged message that is not \"ID TIME CONV FROM TEXT\"");
+		return;
+	}
+	m = (struct session_message){
+		.body = ids_plain(&t, s->plain, sizeof(s->plain)),
+		.from = t.from,
+		.text = t.text,
+		.time_ms = t.time_ms,
+		.id = t.id,
+		.history = s->ids.in_history,
+	};
+	if (!m.history)
+		got_reply(s);
+	if (ids_fresh(&s->ids, t.id))
+		s->ops->message(s->ui, &m);
 }
 
 /*
@@ -458,7 +505,7 @@ static void read_frames(struct session *s)
 		bool heard;
 		int r;
 
-		r = fd_frame_decode(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
+		r = fd_frame_decode_from_server(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
 		if (r == 0) {
 			bufferevent_setwatermark(s->bev, EV_READ, want, 0);
 			return;
@@ -472,6 +519,9 @@ static void read_frames(struct session *s)
 		switch (f.type) {
 		case FD_FRAME_MESSAGE:
 			on_message(s, f.body);
+			break;
+		case FD_FRAME_TAGGED:
+			on_tagged(s, f.body);
 			break;
 		case FD_FRAME_NOTICE:
 			on_notice_body(s, f.body);

@@ -11,7 +11,8 @@
  * an old types-1-and-2 server has): a customer may write first; after sending, a side waits
  * until a message arrives from the other side. The "turn" notice gives the turn back too, but
  * only when nothing we sent is still unanswered: the server announces "turn" when a customer
- * is served even if that customer already wrote while waiting in line.
+ * is served even if that customer already wrote while waiting in line. A history answer is
+ * no reply: it leaves the turn as it was.
  */
 #ifndef FRONTDESK_CLIENT_SESSION_H
 #define FRONTDESK_CLIENT_SESSION_H
@@ -42,12 +43,26 @@ struct session_config {
 	char ca_file[256]; /* empty: the system's trusted certificates */
 };
 
+/*
+ * A chat message: a type 2 frame, or a tagged one (type 5, protocol 7.2) from a server that
+ * granted "ids", which says who wrote it and when. A tagged message seen already is dropped
+ * before it gets here (ids.h).
+ */
+struct session_message {
+	const char *body;      /* as type 2 carries it: "NICK: TEXT" in a room, TEXT at the desk */
+	const char *from;      /* tagged: the sender; NULL for type 2 */
+	const char *text;      /* tagged: the text alone; type 2: @body */
+	long long time_ms;     /* tagged: when the server accepted it (Unix ms); type 2: 0 */
+	unsigned long long id; /* tagged: its ID */
+	bool history;          /* an earlier message, between "history-start" and "history-end" */
+};
+
 /* Callbacks to the front end; @ui is the pointer given to session_new(). */
 struct session_ops {
 	/* Connected (and authenticated); the nickname and "hello notices" are on their way. */
 	void (*opened)(void *ui);
-	/* A chat message (in group mode "NICK: TEXT"). */
-	void (*message)(void *ui, const char *text);
+	/* A chat message. */
+	void (*message)(void *ui, const struct session_message *m);
 	/* A notice, after the session has updated its own state from it. */
 	void (*notice)(void *ui, const struct notice *n);
 	/*

@@ -142,30 +142,37 @@ static const char *colour_of(enum show_kind kind)
 	return "";
 }
 
+/* "[HH:MM] ", with the date when @when is not today: a message from history may be old. */
+static void print_stamp(const struct term *t, time_t when)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm, today;
+	bool same_day;
+
+	localtime_r(&now, &today);
+	if (!localtime_r(&when, &tm))
+		tm = today;
+	same_day = tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday;
+	strftime(stamp, sizeof(stamp), same_day ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
+	printf(t->opts->colour ? "\033[2m[%s]\033[0m " : "[%s] ", stamp);
+}
+
 /*
- * show() - print one line above the prompt. @who is the speaker for messages (coloured),
- * NULL for notices and errors.
+ * show_at() - print one line above the prompt, stamped @when. @who is the speaker for
+ * messages (coloured), NULL for notices and errors.
  */
-static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
+static void vshow_at(struct term *t, enum show_kind kind, const char *who, time_t when,
+		     const char *fmt, va_list ap)
 {
 	bool colour = t->opts->colour;
 	char text[FD_FRAME_BODY_BUFSIZE + 64];
-	va_list ap;
 	int n;
 
 	if (t->editing && !t->in_handler)
 		erase_input();
-	if (t->opts->stamps) {
-		char stamp[16];
-		time_t now = time(NULL);
-		struct tm tm;
-
-		localtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%H:%M", &tm);
-		printf(colour ? "\033[2m[%s]\033[0m " : "[%s] ", stamp);
-	}
+	if (t->opts->stamps)
+		print_stamp(t, when);
 	if (who) {
 		char name[SESSION_NICK_MAX];
 
@@ -176,9 +183,7 @@ static void show(struct term *t, enum show_kind kind, const char *who, const cha
 	} else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
 		printf("%s* ", colour ? colour_of(kind) : "");
 	/* What peers wrote is shown, never obeyed: no escape sequences, no line breaks. */
-	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (n > 0) {
 		utf8_make_printable(text, strlen(text));
 		fputs(text, stdout);
@@ -187,6 +192,30 @@ static void show(struct term *t, enum show_kind kind, const char *who, const cha
 	fflush(stdout);
 	if (t->editing && !t->in_handler)
 		rl_forced_update_display();
+}
+
+static void show_at(struct term *t, enum show_kind kind, const char *who, time_t when,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void show_at(struct term *t, enum show_kind kind, const char *who, time_t when,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vshow_at(t, kind, who, when, fmt, ap);
+	va_end(ap);
+}
+
+/* show() - show_at() now: what happens here, not a message the server dated. */
+static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void show(struct term *t, enum show_kind kind, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vshow_at(t, kind, who, time(NULL), fmt, ap);
+	va_end(ap);
 }
 
 /* The prompt says whose turn it is: while it is not ours, Enter does not send. */
@@ -337,27 +366,30 @@ static void on_opened(void *ui)
 	update_prompt(t);
 }
 
-/* A message: in group mode the body is "NICK: TEXT", and our own comes back to us. */
-static void on_message(void *ui, const char *text)
+/*
+ * A message: a tagged one names its sender; otherwise in group mode the body is "NICK: TEXT"
+ * and at the desk it is the peer's. Our own comes back to us in a room (and in history).
+ */
+static void on_message(void *ui, const struct session_message *m)
 {
 	struct term *t = ui;
-	const char *peer = session_peer(t->session);
+	const char *peer = session_peer(t->session), *text = m->text, *sep;
+	char who[SESSION_NICK_MAX] = "";
+	bool mine;
+	/* The server's time of a tagged message: history, or one held in line, is not "now". */
+	time_t when = m->time_ms > 0 ? (time_t)(m->time_ms / 1000) : time(NULL);
 
-	if (session_group(t->session)) {
-		const char *sep = strstr(text, ": ");
-
-		if (sep && sep > text && (size_t)(sep - text) < SESSION_NICK_MAX) {
-			char who[SESSION_NICK_MAX];
-
-			snprintf(who, sizeof(who), "%.*s", (int)(sep - text), text);
-			show(t, strcmp(who, session_nick(t->session)) == 0 ? SHOW_SELF : SHOW_PEER,
-			     who, "%s", sep + 2);
-		} else {
-			show(t, SHOW_PEER, NULL, "%s", text);
-		}
-	} else {
-		show(t, SHOW_PEER, *peer ? peer : "them", "%s", text);
+	if (m->from) {
+		snprintf(who, sizeof(who), "%s", m->from);
+	} else if (!session_group(t->session)) {
+		snprintf(who, sizeof(who), "%s", *peer ? peer : "them");
+	} else if ((sep = strstr(text, ": ")) && sep > text &&
+		   (size_t)(sep - text) < SESSION_NICK_MAX) {
+		snprintf(who, sizeof(who), "%.*s", (int)(sep - text), text);
+		text = sep + 2;
 	}
+	mine = (m->from || session_group(t->session)) && strcmp(who, session_nick(t->session)) == 0;
+	show_at(t, mine ? SHOW_SELF : SHOW_PEER, *who ? who : NULL, when, "%s", text);
 	update_prompt(t);
 }
 
@@ -410,6 +442,7 @@ static int cmd_nick(struct term *t, const char *line)
 enum arg_rule {
 	ARG_NONE,
 	ARG_REQUIRED,
+	ARG_OPTIONAL,
 };
 
 static const struct term_command {
@@ -427,6 +460,8 @@ static const struct term_command {
 	{ "kick", ARG_REQUIRED, "/kick NAME        agent: end that customer's connection",
 	  cmd_send },
 	{ "nick", ARG_REQUIRED, "/nick NAME        change your nickname", cmd_nick },
+	{ "history", ARG_OPTIONAL, "/history [N]      the N (default 20) earlier messages",
+	  cmd_send },
 	{ "help", ARG_NONE, "/help             this list", cmd_help },
 };
 
@@ -454,7 +489,7 @@ static void run_command(struct term *t, const char *line)
 
 		if (strlen(c->name) != namelen || strncmp(c->name, line, namelen) != 0)
 			continue;
-		if ((c->arg == ARG_NONE) != (*arg == '\0')) {
+		if ((c->arg == ARG_NONE && *arg) || (c->arg == ARG_REQUIRED && !*arg)) {
 			show(t, SHOW_ERROR, NULL, "Usage: %s", c->usage);
 			return;
 		}

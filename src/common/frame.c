@@ -27,7 +27,6 @@ int fd_frame_type_known(int type)
 	case FD_FRAME_MESSAGE:
 	case FD_FRAME_NOTICE:
 	case FD_FRAME_COMMAND:
-	case FD_FRAME_TAGGED:
 	case FD_FRAME_CHALLENGE:
 	case FD_FRAME_RESPONSE:
 		return 1;
@@ -36,8 +35,12 @@ int fd_frame_type_known(int type)
 	}
 }
 
-/* Check a 7-byte header; on success store the whole frame's length and its type. */
-static int parse_header(const char *h, size_t max_len, size_t *ret_len, int *ret_type)
+/*
+ * Check a 7-byte header; on success store the whole frame's length and its type. @tagged_ok:
+ * the reader is a client, to which a server may send type 5.
+ */
+static int parse_header(const char *h, size_t max_len, bool tagged_ok, size_t *ret_len,
+			int *ret_type)
 {
 	size_t len = 0;
 
@@ -54,15 +57,15 @@ static int parse_header(const char *h, size_t max_len, size_t *ret_len, int *ret
 		return -FD_FRAME_ERR_TOO_SHORT;
 	if (len > max_len)
 		return -FD_FRAME_ERR_TOO_LONG;
-	if (!fd_frame_type_known(h[5] - '0'))
+	if (!fd_frame_type_known(h[5] - '0') && !(tagged_ok && h[5] - '0' == FD_FRAME_TAGGED))
 		return -FD_FRAME_ERR_UNKNOWN_TYPE;
 	*ret_len = len;
 	*ret_type = h[5] - '0';
 	return 0;
 }
 
-int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_frame *ret,
-		    size_t *ret_want)
+static int decode(struct evbuffer *buf, size_t max_len, bool tagged_ok, char *body,
+		  struct fd_frame *ret, size_t *ret_want)
 {
 	char hdr[FD_FRAME_HEADER_LEN];
 	size_t have = evbuffer_get_length(buf), len;
@@ -76,7 +79,7 @@ int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_
 	}
 	if (evbuffer_copyout(buf, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
 		return -FD_FRAME_ERR_LENGTH_DIGITS; /* cannot happen: length checked above */
-	r = parse_header(hdr, max_len, &len, &type);
+	r = parse_header(hdr, max_len, tagged_ok, &len, &type);
 	if (r < 0)
 		return r;
 	if (have < len) {
@@ -96,6 +99,18 @@ int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_
 	ret->len = len;
 	ret->body = body;
 	return 1;
+}
+
+int fd_frame_decode(struct evbuffer *buf, size_t max_len, char *body, struct fd_frame *ret,
+		    size_t *ret_want)
+{
+	return decode(buf, max_len, false, body, ret, ret_want);
+}
+
+int fd_frame_decode_from_server(struct evbuffer *buf, size_t max_len, char *body,
+				struct fd_frame *ret, size_t *ret_want)
+{
+	return decode(buf, max_len, true, body, ret, ret_want);
 }
 
 int fd_frame_format_header(char hdr[FD_FRAME_HEADER_LEN], enum fd_frame_type type, size_t body_len)

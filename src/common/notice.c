@@ -206,6 +206,20 @@ static bool say_replay_end(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* A history answer (protocol 7.4): "history-start COUNT", the messages, "history-end". */
+static bool say_history_start(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[0]);
+
+	if (count < 0)
+		return false;
+	if (count == 0)
+		snprintf(b, len, "No earlier messages");
+	else
+		snprintf(b, len, "%ld earlier message%s:", count, count == 1 ? "" : "s");
+	return true;
+}
+
 static bool say_joined(const struct notice *n, char *b, size_t len)
 {
 	snprintf(b, len, "%s joined", n->args[0]);
@@ -288,10 +302,11 @@ static const struct {
 	{ "welcome", 2, 2, say_welcome },
 	{ "turns", 1, 1, say_turns },
 	{ "queued", 1, 1, say_queued },
-	{ "serving", 1, 1, say_serving },
+	/* With "ids" granted, a second argument names the conversation (cN). */
+	{ "serving", 1, 2, say_serving },
 	{ "agent-offline", 0, 0, say_agent_offline },
 	{ "agent-online", 1, 1, say_agent_online },
-	{ "customer", 1, 1, say_serving },
+	{ "customer", 1, 2, say_serving },
 	{ "customer-left", 1, 1, say_customer_left },
 	{ "queue", 1, 1, say_queue },
 	{ "waiting", 3, 3, say_waiting },
@@ -301,6 +316,8 @@ static const struct {
 	{ "pong", 0, 1, say_pong },
 	{ "replay", 1, 1, say_replay },
 	{ "replay-end", 0, 0, say_replay_end },
+	{ "history-start", 1, 1, say_history_start },
+	{ "history-end", 0, 0, say_replay_end },
 	{ "joined", 1, 1, say_joined },
 	{ "left", 1, 1, say_left },
 	{ "renamed", 2, 2, say_renamed },

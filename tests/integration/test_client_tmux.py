@@ -3,6 +3,7 @@
 with send-keys and reading the screen with capture-pane. Every wait polls the screen with a
 generous deadline; nothing sleeps to let things happen."""
 
+import calendar
 import os
 import re
 import shutil
@@ -13,7 +14,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import DEADLINE, FRONTDESK, MESSAGE, Daemon, Peer, main  # noqa: E402
+from fdtest import (COMMAND, DEADLINE, FRONTDESK, MESSAGE, NOTICE,  # noqa: E402
+                    Closed, Daemon, Peer, frame, main)
+from fakeserver import FakeServer, opening, tagged  # noqa: E402
 
 STAMP = r"\[\d\d:\d\d\] "
 
@@ -228,6 +231,73 @@ class Terminal(unittest.TestCase):
         self.type("n")
         self.keys("Enter")
         self.assertEqual(self.wait_exit(), 1)
+
+    def test_tagged_messages_show_the_server_time(self):
+        """Message IDs (protocol 7.2): the time a message was accepted, a date when it is not
+        today; /history asks for earlier messages; a message seen already is not shown."""
+        now = time.gmtime()
+        early = calendar.timegm((now.tm_year, now.tm_mon, now.tm_mday, 0, 4, 0)) * 1000
+        got = []
+
+        def serve(conn):
+            peer = Peer(conn, "server")
+            opening(peer, "welcome group bob")
+            conn.sendall(tagged(7, 1000000000000, "*", "ann", "from long ago") +
+                         tagged(8, early, "*", "ann", "early today") +
+                         tagged(8, early, "*", "ann", "seen already"))
+            peer.wait_for(COMMAND, prefix="history")
+            got.append(peer.frames[-1])
+            conn.sendall(frame(NOTICE, "history-start 1") +
+                         tagged(7, 1000000000000, "*", "ann", "from long ago") +
+                         frame(NOTICE, "history-end"))
+            try:
+                peer.wait_for(COMMAND, body="quit")
+            except Closed:
+                pass
+
+        with FakeServer(serve) as srv:
+            self.start("--name", "bob", "127.0.0.1:%d" % srv.port, env="TZ=UTC")
+            self.wait_screen(r"^\[00:04\] ann: early today$")
+            screen = self.screen()
+            self.assertRegex(screen, r"(?m)^\[2001-09-09 01:46\] ann: from long ago$")
+            self.assertNotIn("seen already", screen)
+            self.type("/history 5")
+            self.keys("Enter")
+            self.wait_screen(r"^%s\* End of the earlier messages$" % STAMP)
+            self.assertEqual(len(re.findall(r"(?m)^\[2001-09-09 01:46\] ann: from long ago$",
+                                            self.screen())), 2)
+            self.assertRegex(self.screen(), r"(?m)^%s\* 1 earlier message:$" % STAMP)
+            self.keys("C-d")
+            self.assertEqual(self.wait_exit(), 0)
+        self.assertEqual(got, [(COMMAND, "history 5")])
+
+    def test_reconnection_drops_what_was_seen(self):
+        """The IDs seen outlive a connection: what the server gives again is not shown twice."""
+        at = int(time.time() * 1000)
+        count = []
+
+        def serve(conn):
+            peer = Peer(conn, "server")
+            count.append(opening(peer, "welcome group bob"))
+            if len(count) == 1:
+                conn.sendall(tagged(1, at, "*", "ann", "first") +
+                             tagged(2, at, "*", "ann", "second"))
+                return  # gone: the client reconnects
+            conn.sendall(tagged(2, at, "*", "ann", "second") + tagged(3, at, "*", "ann", "third"))
+            try:
+                peer.wait_for(COMMAND, body="quit")
+            except Closed:
+                pass
+
+        with FakeServer(serve, connections=2) as srv:
+            self.start("--reconnect", "--name", "bob", "127.0.0.1:%d" % srv.port)
+            self.wait_screen(r"^%sann: third$" % STAMP)
+            screen = self.screen()
+            self.assertEqual(len(re.findall(r"(?m)^%sann: second$" % STAMP, screen)), 1, screen)
+            self.assertRegex(screen, r"(?m)^%sann: first$" % STAMP)
+            self.keys("C-d")
+            self.assertEqual(self.wait_exit(), 0)
+        self.assertEqual(len(count), 2)
 
 
 if __name__ == "__main__":

@@ -224,6 +224,32 @@ static void test_header_error_drains_nothing(void **state)
 	evbuffer_free(b);
 }
 
+/* Type 5 (protocol 7.2) goes only from a server to a client: only a client's decoder takes it. */
+static void test_tagged_only_from_a_server(void **state)
+{
+	static const char tagged[] = "0031|5|7 1700000000000 * bob hi";
+	static const char *const reserved[] = { "0008|0|x", "0008|6|x", "0008|9|x" };
+	struct evbuffer *b = evbuffer_new();
+	struct fd_frame f;
+	size_t want;
+
+	assert_int_equal(decode_str(tagged, strlen(tagged), 9999, &f, &want),
+			 -FD_FRAME_ERR_UNKNOWN_TYPE);
+	evbuffer_add(b, tagged, strlen(tagged));
+	assert_int_equal(fd_frame_decode_from_server(b, 9999, body, &f, &want), 1);
+	assert_int_equal(f.type, FD_FRAME_TAGGED);
+	assert_string_equal(f.body, "7 1700000000000 * bob hi");
+	/* The other reserved types stay errors for a client too. */
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		evbuffer_add(b, reserved[i], 8);
+		assert_int_equal(fd_frame_decode_from_server(b, 9999, body, &f, &want),
+				 -FD_FRAME_ERR_UNKNOWN_TYPE);
+		evbuffer_drain(b, 8);
+	}
+	assert_false(fd_frame_type_known(FD_FRAME_TAGGED));
+	evbuffer_free(b);
+}
+
 static void test_encode_header(void **state)
 {
 	char hdr[FD_FRAME_HEADER_LEN];
@@ -249,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bad_utf8),
 		cmocka_unit_test(test_header_error_drains_nothing),
+		cmocka_unit_test(test_tagged_only_from_a_server),
 		cmocka_unit_test(test_encode_header),
 	};
 
