@@ -330,6 +330,7 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	deliver_discard(c);
 	/* The notice goes out even past the output bound: it is small and the last one. */
 	if (c->notices) {
 		char body[ERROR_BODY];

@@ -93,6 +93,13 @@ void deliver_put_back(struct conn *c, struct evbuffer *aside)
 	deliver_release(c);
 }
 
+void deliver_discard(struct conn *c)
+{
+	if (c->gated)
+		evbuffer_drain(c->gated, evbuffer_get_length(c->gated));
+	c->gate_ticket = c->gate_hold = false;
+}
+
 static void open_committed(struct conn_list *list)
 {
 	struct conn *c, *next;

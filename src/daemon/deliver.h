@@ -41,6 +41,12 @@ void deliver_release(struct conn *c);
  */
 struct evbuffer *deliver_set_aside(struct conn *c);
 void deliver_put_back(struct conn *c, struct evbuffer *aside);
+/*
+ * deliver_discard() - @c is failed: what waits behind its gate (messages it would have got,
+ * all of them kept in the store) is dropped, so that the error that ends it goes out now,
+ * while the peer may still read it.
+ */
+void deliver_discard(struct conn *c);
 /* deliver_committed() - the store committed: open every gate it allows. */
 void deliver_committed(struct server *s);
 

@@ -212,6 +212,8 @@ static struct op *op_new(struct store *st, enum op_kind kind, uint64_t conv, con
 	return op;
 }
 
+static const struct timeval first_prune = { 1, 0 };
+
 /* Queue @op in the open batch; return its ticket. Out of memory: 0, logged (nothing waits). */
 static uint64_t enqueue(struct store *st, struct op *op)
 {
@@ -221,6 +223,9 @@ static uint64_t enqueue(struct store *st, struct op *op)
 	}
 	if (STAILQ_EMPTY(&st->ops) && !st->failing)
 		event_active(st->commit, EV_TIMEOUT, 0);
+	/* Retention starts with the first write: a store nobody writes costs nothing. */
+	if (!evtimer_pending(st->prune, NULL))
+		evtimer_add(st->prune, &first_prune);
 	STAILQ_INSERT_TAIL(&st->ops, op, entry);
 	return st->committed + 1;
 }
@@ -368,7 +373,6 @@ int store_flush(struct store *st)
 
 int store_open(struct event_base *base, const struct store_options *o, struct store **ret)
 {
-	static const struct timeval first_prune = { 1, 0 };
 	struct store *st = calloc(1, sizeof(*st));
 	struct sql_state state;
 	int r;
@@ -395,7 +399,6 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 		log_warnx("store: %u conversation(s) were open: the daemon had not stopped cleanly; "
 			  "what their customers said unanswered goes to the next agent",
 			  state.recovered);
-	evtimer_add(st->prune, &first_prune);
 	*ret = st;
 	return 0;
 }
