@@ -595,6 +595,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	evsignal_add(s->sig_term, NULL);
 	evsignal_add(s->sig_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A store over a file size limit must fail its write (EFBIG), not kill the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 	r = notify_new(s->base, server_status, s, &s->notify);
 	if (r == 0)
 		r = open_store(s);

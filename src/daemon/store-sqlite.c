@@ -49,6 +49,7 @@ enum stmt_id {
 	ST_PRUNE_OLD,
 	ST_PRUNE_ROOM,
 	ST_PRUNE_CONVS,
+	ST_COUNTERS,
 	ST_MAX,
 };
 
@@ -92,6 +93,8 @@ static const char *const statements[ST_MAX] = {
 			   " conversations WHERE ended_ms < ?1 AND for_next_agent = 0 AND NOT"
 			   " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv)"
 			   " LIMIT ?2)",
+	[ST_COUNTERS] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_id', ?1),"
+			" ('last_conv', ?2)",
 };
 
 struct sql {
@@ -172,6 +175,15 @@ static int run(struct sql *q, sqlite3_stmt *s)
 		return 0;
 	log_warnx("store: %s", sqlite3_errmsg(q->db));
 	return sql_errno(rc);
+}
+
+int sql_counters(struct sql *q, uint64_t last_id, uint64_t last_conv)
+{
+	sqlite3_stmt *s = q->st[ST_COUNTERS];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)last_id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)last_conv);
+	return run(q, s);
 }
 
 int sql_begin(struct sql *q)
@@ -601,12 +613,19 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		r = migrate(q, name);
 	if (r == 0)
 		r = load_epoch(q, name, state->epoch);
+	/* The counters are kept in meta too: a purge of the newest rows must not reuse an ID. */
 	if (r == 0)
-		state->last_id = (uint64_t)query_int(q, "SELECT coalesce(max(id), 0) FROM messages",
-						     name, &r);
+		state->last_id = (uint64_t)query_int(
+		    q,
+		    "SELECT max(coalesce((SELECT max(id) FROM messages), 0), coalesce((SELECT "
+		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_id'), 0))",
+		    name, &r);
 	if (r == 0)
 		state->last_conv = (uint64_t)query_int(
-		    q, "SELECT coalesce(max(conv), 0) FROM conversations", name, &r);
+		    q,
+		    "SELECT max(coalesce((SELECT max(conv) FROM conversations), 0), coalesce((SELECT "
+		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0))",
+		    name, &r);
 	if (r == 0)
 		r = recover(q, name, state);
 	if (r == 0)

@@ -39,6 +39,8 @@ int sql_begin(struct sql *q);
 int sql_commit(struct sql *q);
 void sql_rollback(struct sql *q);
 
+/* sql_counters() - where the ID and conversation counters stand (kept in meta). */
+int sql_counters(struct sql *q, uint64_t last_id, uint64_t last_conv);
 int sql_add(struct sql *q, const struct store_msg *m);
 int sql_release(struct sql *q, uint64_t conv, const char *from, uint64_t id);
 int sql_drop_held(struct sql *q, uint64_t conv, const char *from);

@@ -127,6 +127,8 @@ static int commit_batch(struct store *st)
 		if (r == 0)
 			r = op_run(st, op);
 	if (r == 0)
+		r = sql_counters(st->sql, st->last_id, st->last_conv);
+	if (r == 0)
 		r = sql_commit(st->sql);
 	if (r < 0) {
 		sql_rollback(st->sql);
