@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -160,4 +161,53 @@ int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool
 		return -E2BIG;
 	memcpy(body + len, m->text, m->len);
 	return conn_send_frame(c, FD_FRAME_MESSAGE, body, len + m->len);
+}
+
+int deliver_record_msg(struct evbuffer *rec, const struct store_msg *m)
+{
+	char body[FD_FRAME_BODY_BUFSIZE];
+	size_t len = deliver_tag(body, m);
+
+	return len ? fd_frame_encode(rec, FD_FRAME_TAGGED, body, len) : -E2BIG;
+}
+
+/* Undo deliver_tag() on @f's body: the message, whose text and sender point into @f. */
+static bool untag(const struct fd_frame *f, struct store_msg *m, char *from, size_t from_size)
+{
+	char conv[24];
+	unsigned long long id;
+	long long time_ms;
+	int n = 0;
+
+	if (sscanf(f->body, "%llu %lld %23s %n", &id, &time_ms, conv, &n) != 3 || !n)
+		return false;
+	const char *p = f->body + n, *sp = memchr(p, ' ', f->len - (size_t)n);
+
+	if (!sp || (size_t)(sp - p) >= from_size)
+		return false;
+	memcpy(from, p, (size_t)(sp - p));
+	from[sp - p] = '\0';
+	*m = (struct store_msg){ .id = id, .time_ms = time_ms, .from = from, .text = sp + 1,
+				 .len = f->len - (size_t)(sp + 1 - f->body) };
+	m->conv = conv[0] == 'c' ? strtoull(conv + 1, NULL, 10) : 0;
+	return true;
+}
+
+bool deliver_record_send(struct conn *c, struct evbuffer *rec, uint64_t ticket, bool paced)
+{
+	char body[FD_FRAME_BODY_BUFSIZE], from[NICK_BUFSIZE];
+	struct store_msg m;
+	struct fd_frame f;
+	size_t want;
+	bool sent = false;
+
+	while (conn_live(c) && !(paced && conn_output_busy(c)) &&
+	       fd_frame_decode_from_server(rec, FD_FRAME_MAX_LEN, body, &f, &want) == 1) {
+		if (f.type == FD_FRAME_NOTICE)
+			conn_notice(c, "%s", f.body);
+		else if (untag(&f, &m, from, sizeof(from)))
+			deliver_msg(c, ticket, &m, false);
+		sent = true;
+	}
+	return sent;
 }

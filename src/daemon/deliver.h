@@ -61,4 +61,13 @@ size_t deliver_tag(char *buf, const struct store_msg *m);
  */
 int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool room);
 
+/*
+ * Records: messages and notices kept in an evbuffer to be given to a peer later (the desk's
+ * replays), as type 5 frames and type 3 notices. deliver_record_msg() appends @m;
+ * deliver_record_send() sends every record of @rec as @c asked (see deliver_msg()), draining
+ * @rec (@paced: only while @c's output is not busy); it returns whether it sent anything.
+ */
+int deliver_record_msg(struct evbuffer *rec, const struct store_msg *m);
+bool deliver_record_send(struct conn *c, struct evbuffer *rec, uint64_t ticket, bool paced);
+
 #endif

@@ -26,8 +26,10 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "deliver.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 
 enum turn {
 	TURN_CUSTOMER,
@@ -52,11 +54,18 @@ struct desk {
 	unsigned nunanswered;
 	bool resend_unanswered;
 	/*
-	 * Conversations that ended while no agent was attached: "customer NAME", the messages,
-	 * "customer-left NAME", as frames, replayed to the next agent. Bounded by OFFLINE_MAX.
+	 * A conversation being given to the agent: "customer NAME", the messages (type 5
+	 * records, deliver.h), "customer-left NAME"; paced by the agent's output. It is one
+	 * customer's that left during the agent's conversation (@offline_ticket: the store's
+	 * ticket of its releases), or one the store kept for the next agent (read from it one
+	 * at a time: @fetching while a read is out, @offline_more while the store may have more).
 	 */
 	struct evbuffer *offline;
-	struct event *pump; /* desk_pump() on the next loop turn */
+	uint64_t offline_ticket;
+	bool fetching, offline_more;
+	bool tell_later; /* the agent learns who is served once the replay is over */
+	enum store_end ending; /* why the conversation being detached ends (next, kick) */
+	struct event *pump;    /* desk_pump() on the next loop turn */
 };
 
 /*
@@ -65,8 +74,6 @@ struct desk {
  */
 #define QUEUE_LIST_MAX 50
 
-/* How much of conversations that ended with no agent the desk keeps for the next one. */
-#define OFFLINE_MAX (1024 * 1024)
 /*
  * How much of the customer's unanswered messages the desk keeps to give again: 64 KiB, or a
  * quarter of max_output_bytes if that is less, so that the replay, sent at once, cannot push
@@ -82,6 +89,48 @@ static bool strict(const struct desk *d)
 static bool agent_here(const struct desk *d)
 {
 	return d->agent && conn_live(d->agent);
+}
+
+/* " cN" after a name in a notice, for peers granted "ids" (protocol 7.2); else nothing. */
+static const char *conv_tag(const struct conn *to, const struct conn *customer, char buf[24])
+{
+	buf[0] = '\0';
+	if ((to->caps & CAP_IDS) && customer->conv)
+		snprintf(buf, 24, " c%llu", (unsigned long long)customer->conv);
+	return buf;
+}
+
+static void tell_customer(struct desk *d, struct conn *agent)
+{
+	char tag[24];
+
+	conn_notice(agent, "customer %s%s", d->active->nick, conv_tag(agent, d->active, tag));
+}
+
+static void tell_serving(struct desk *d, struct conn *c)
+{
+	char tag[24];
+
+	conn_notice(c, "serving %s%s", d->agent->nick, conv_tag(c, c, tag));
+}
+
+/* Store @f from @c as accepted and held: it gets its ID when it is released. */
+static void store_held(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f)
+{
+	struct store_msg m = { .time_ms = fd_clock_unix_ms(), .conv = conv, .from = c->nick,
+			       .from_agent = c->role == ROLE_AGENT, .text = f->body, .len = f->len };
+
+	store_add_held(d->server->store, &m);
+}
+
+/* Release @from's oldest held message (@f, just taken) in @conv: *@m is it, with its ID. */
+static uint64_t release(struct desk *d, struct conn *from, uint64_t conv,
+			const struct fd_frame *f, struct store_msg *m)
+{
+	*m = (struct store_msg){ .time_ms = fd_clock_unix_ms(), .conv = conv, .from = from->nick,
+				 .from_agent = from->role == ROLE_AGENT, .text = f->body,
+				 .len = f->len };
+	return store_release(d->server->store, conv, from->nick, &m->id);
 }
 
 /*
@@ -120,79 +169,97 @@ static void tell_turn(struct desk *d)
 }
 
 /*
- * Keep what customer @c said that no agent has yet, as a record for d->offline, which
- * replay_offline() gives the agent paced by its output: "customer NAME", the messages,
- * "customer-left NAME". With @handover an agent is here and saw the messages already relayed:
- * they are not kept again, and the record is kept whatever its size (what the customer held
- * is bounded by max_held_bytes, and an agent is there to take it). Otherwise, for the next
- * agent, the question it never answered comes first, and the desk keeps at most OFFLINE_MAX.
+ * Customer @c's conversation ended. With @handover an agent is here and saw what was already
+ * relayed: what @c still held is released to it now (paced by its output, after what is
+ * already being given to it), between "customer NAME" and "customer-left NAME". Otherwise no
+ * agent saw the end: if @c said anything no agent answered (held, or relayed to an agent that
+ * never answered), the store keeps the conversation for the next agent, without a bound.
  */
 static void keep_offline(struct desk *d, struct conn *c, bool handover)
 {
-	struct evbuffer *rec = evbuffer_new();
+	struct evbuffer *rec = handover ? evbuffer_new() : NULL;
 	char note[NICK_BUFSIZE + 32];
+	struct store_msg m;
 	struct fd_frame f;
 	size_t n = 0;
-	int len;
 
-	if (!rec)
-		return;
-	len = snprintf(note, sizeof(note), "customer %s", c->nick);
-	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
-	if (!handover && d->nunanswered > 0) {
-		evbuffer_add(rec, evbuffer_pullup(d->unanswered, -1),
-			     evbuffer_get_length(d->unanswered));
-		n += d->nunanswered;
+	if (rec) {
+		snprintf(note, sizeof(note), "customer %s", c->nick);
+		fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
 	}
-	while (conn_take_held(c, d->server->held_body, &f)) {
-		fd_frame_encode(rec, FD_FRAME_MESSAGE, f.body, f.len);
+	while (rec && conn_take_held(c, d->server->held_body, &f)) {
+		d->offline_ticket = release(d, c, c->conv, &f, &m);
+		deliver_record_msg(rec, &m);
 		n++;
 	}
-	len = snprintf(note, sizeof(note), "customer-left %s", c->nick);
-	if (handover && n == 0 && evbuffer_get_length(d->offline) == 0) {
+	/* Not handed over: what it held is in the store already, for the next agent. */
+	if (!handover)
+		for (n = d->nunanswered; conn_take_held(c, d->server->held_body, &f);)
+			n++;
+	store_conv_end(d->server->store, c->conv, d->ending, fd_clock_unix_ms(), !handover && n);
+	if (!handover) {
+		if (n) {
+			d->offline_more = true;
+			log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
+		}
+		return;
+	}
+	snprintf(note, sizeof(note), "customer-left %s", c->nick);
+	if (n == 0 && evbuffer_get_length(d->offline) == 0) {
 		conn_notice(d->agent, "%s", note); /* nothing to hand over, nothing ahead of it */
 		evbuffer_free(rec);
 		return;
 	}
-	if (handover && n == 0)
+	if (n == 0)
 		evbuffer_drain(rec, evbuffer_get_length(rec)); /* the agent knows who it was */
-	fd_frame_encode(rec, FD_FRAME_NOTICE, note, (size_t)len);
-	if (n == 0 && !handover) {
-		/* Nothing was said: nothing to pass on. */
-	} else if (!handover &&
-		   evbuffer_get_length(d->offline) + evbuffer_get_length(rec) > OFFLINE_MAX) {
-		log_warnx("%zu message(s) from %s lost: %zu bytes, and the desk keeps at most %d "
-			  "bytes of conversations for the next agent",
-			  n, c->nick, evbuffer_get_length(rec), OFFLINE_MAX);
-	} else {
-		evbuffer_add_buffer(d->offline, rec);
-		if (!handover)
-			log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
-	}
+	fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
+	evbuffer_add_buffer(d->offline, rec);
 	evbuffer_free(rec);
+}
+
+static void desk_pump(struct desk *d);
+
+/* The store gave the oldest conversation kept for the next agent (or none is left). */
+static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct desk *d = arg;
+	char note[NICK_BUFSIZE + 32];
+
+	d->fetching = false;
+	if (err < 0 || n == 0) {
+		d->offline_more = err < 0; /* a failed read is tried again at the next pump */
+		desk_pump(d);
+		return;
+	}
+	snprintf(note, sizeof(note), "customer %s", msgs[0].from);
+	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].id)
+			deliver_record_msg(d->offline, &msgs[i]);
+	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
+	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
+	d->offline_ticket = 0; /* read after its commit */
+	desk_pump(d);
 }
 
 /* Give the agent what was said while no agent was attached, as if it had been there. */
 static void replay_offline(struct desk *d)
 {
-	char body[FD_FRAME_BODY_BUFSIZE];
-	struct fd_frame f;
-	size_t want;
-	bool replayed = false;
+	/* Paced by the agent's output: a conversation may be long. */
+	bool replayed = deliver_record_send(d->agent, d->offline, d->offline_ticket, true);
 
-	/* Paced by the agent's output: up to a megabyte may wait here, as much as it can take. */
-	while (agent_here(d) && !conn_output_busy(d->agent) &&
-	       fd_frame_decode(d->offline, FD_FRAME_MAX_LEN, body, &f, &want) == 1) {
-		if (f.type == FD_FRAME_NOTICE)
-			conn_notice(d->agent, "%s", f.body);
-		else
-			conn_send_message(d->agent, f.body, f.len);
-		replayed = true;
-	}
+	/* One conversation at a time from the store: the next once this one is out. */
+	if (evbuffer_get_length(d->offline) == 0 && d->offline_more && !d->fetching &&
+	    store_offline_next(d->server->store, on_offline, d) == 0)
+		d->fetching = true;
 	/* The replay ended with "customer-left": say again who is being served now. */
-	if (replayed && evbuffer_get_length(d->offline) == 0 && agent_here(d) && d->active &&
-	    conn_live(d->active))
-		conn_notice(d->agent, "customer %s", d->active->nick);
+	d->tell_later |= replayed;
+	if (d->tell_later && evbuffer_get_length(d->offline) == 0 &&
+	    !d->offline_more && !d->fetching && agent_here(d) && d->active &&
+	    conn_live(d->active)) {
+		d->tell_later = false;
+		tell_customer(d, d->agent);
+	}
 }
 
 static void forget_unanswered(struct desk *d)
@@ -202,14 +269,14 @@ static void forget_unanswered(struct desk *d)
 }
 
 /* @f was relayed to the agent: keep it until the agent writes (the oldest go past the bound). */
-static void keep_unanswered(struct desk *d, const struct fd_frame *f)
+static void keep_unanswered(struct desk *d, const struct store_msg *m)
 {
 	size_t max = d->server->config.max_output_bytes / 4;
 	size_t len;
 
 	if (max > UNANSWERED_MAX)
 		max = UNANSWERED_MAX;
-	if (fd_frame_encode(d->unanswered, FD_FRAME_MESSAGE, f->body, f->len) < 0)
+	if (deliver_record_msg(d->unanswered, m) < 0)
 		return;
 	d->nunanswered++;
 	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > max &&
@@ -228,17 +295,14 @@ static void keep_unanswered(struct desk *d, const struct fd_frame *f)
 static void replay_unanswered(struct desk *d)
 {
 	struct evbuffer *copy = evbuffer_new();
-	char body[FD_FRAME_BODY_BUFSIZE];
-	struct fd_frame f;
-	size_t want;
 
 	if (!copy)
 		return;
 	evbuffer_add(copy, evbuffer_pullup(d->unanswered, -1), evbuffer_get_length(d->unanswered));
 	if (d->agent->caps)
 		conn_notice(d->agent, "replay %u", d->nunanswered);
-	while (agent_here(d) && fd_frame_decode(copy, FD_FRAME_MAX_LEN, body, &f, &want) == 1)
-		conn_send_message(d->agent, f.body, f.len);
+	/* Released in earlier turns: they wait at most for the batch in flight. */
+	deliver_record_send(d->agent, copy, store_pending(d->server->store), false);
 	if (agent_here(d) && d->agent->caps)
 		conn_notice(d->agent, "replay-end");
 	evbuffer_free(copy);
@@ -248,13 +312,15 @@ static void replay_unanswered(struct desk *d)
 static void desk_pump(struct desk *d)
 {
 	struct server *s = d->server;
+	struct store_msg m;
 	struct fd_frame f;
+	uint64_t ticket;
 	bool moved;
 
 	if (agent_here(d))
 		replay_offline(d);
 	/* Earlier conversations go first, whole; the drained hook brings us back for the rest. */
-	if (evbuffer_get_length(d->offline) > 0)
+	if (evbuffer_get_length(d->offline) > 0 || d->fetching || (agent_here(d) && d->offline_more))
 		return;
 	if (d->resend_unanswered && d->active && agent_here(d) && d->nunanswered > 0)
 		replay_unanswered(d);
@@ -265,16 +331,14 @@ static void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
-			if (conn_send_message(d->agent, f.body, f.len) < 0) {
-				/* The agent was just dropped (slow consumer): keep it for the next.
-				 */
-				conn_unhold(d->active, &f);
+			ticket = release(d, d->active, d->active->conv, &f, &m);
+			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again. */
+			keep_unanswered(d, &m);
+			if (deliver_msg(d->agent, ticket, &m, false) < 0)
 				return;
-			}
 			/* Kept in free turns too, so a switch to strict turns knows whose turn it
 			 * is. */
 			d->turn = TURN_AGENT;
-			keep_unanswered(d, &f);
 			if (strict(d)) {
 				tell_turn(d);
 			}
@@ -284,7 +348,8 @@ static void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_AGENT) &&
 		    conn_take_held(d->agent, s->held_body, &f)) {
-			conn_send_message(d->active, f.body, f.len);
+			ticket = release(d, d->agent, d->active->conv, &f, &m);
+			deliver_msg(d->active, ticket, &m, false);
 			d->turn = TURN_CUSTOMER;
 			forget_unanswered(d);
 			if (strict(d)) {
@@ -331,7 +396,7 @@ static void tell_customer_state(struct desk *d, struct conn *c)
 		if (!agent_here(d))
 			conn_notice(c, "agent-offline");
 	} else if (agent_here(d)) {
-		conn_notice(c, "serving %s", d->agent->nick);
+		tell_serving(d, c);
 		if (strict(d) && d->turn == TURN_CUSTOMER)
 			conn_notice(c, "turn");
 	} else {
@@ -348,9 +413,13 @@ static void serve(struct desk *d, struct conn *c)
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
+	if (agent_here(d))
+		store_conv_agent(d->server->store, c->conv, d->agent->nick);
 	/* Behind a replay, the agent is told who is served when the replay ends. */
-	if (agent_here(d) && evbuffer_get_length(d->offline) == 0)
-		conn_notice(d->agent, "customer %s", c->nick);
+	if (agent_here(d) && evbuffer_get_length(d->offline) == 0 && !d->offline_more)
+		tell_customer(d, d->agent);
+	else
+		d->tell_later = true;
 	desk_pump_soon(d);
 }
 
@@ -424,8 +493,9 @@ static void attach_agent(struct desk *d, struct conn *c)
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	if (d->active) {
+		store_conv_agent(d->server->store, d->active->conv, c->nick);
 		conn_notice(d->active, "agent-online %s", c->nick);
-		conn_notice(d->active, "serving %s", c->nick);
+		tell_serving(d, d->active);
 	}
 	TAILQ_FOREACH (q, &d->queue, link)
 		conn_notice(q, "agent-online %s", c->nick);
@@ -439,6 +509,7 @@ static void attach_agent(struct desk *d, struct conn *c)
 static void attach_customer(struct desk *d, struct conn *c)
 {
 	if (!d->active) {
+		c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
 		serve(d, c);
 		return;
 	}
@@ -447,6 +518,7 @@ static void attach_customer(struct desk *d, struct conn *c)
 			  d->nqueued);
 		return;
 	}
+	c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
 	TAILQ_INSERT_TAIL(&d->queue, c, link);
 	c->queued_link = true;
 	d->nqueued++;
@@ -477,7 +549,7 @@ static void desk_hello(struct conn *c)
 		return;
 	}
 	if (d->active)
-		conn_notice(c, "customer %s", d->active->nick);
+		tell_customer(d, c);
 	conn_notice(c, "queue %u", d->nqueued);
 	if (d->active && strict(d) && d->turn == TURN_AGENT)
 		conn_notice(c, "turn");
@@ -497,7 +569,9 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	} else {
 		my_turn = c != d->active || !strict(d) || d->turn == TURN_CUSTOMER;
 	}
-	conn_hold(c, f);
+	if (conn_hold(c, f) < 0)
+		return;
+	store_held(d, c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f);
 	if (c == d->active || c == d->agent)
 		arm_idle(d);
 	if (!my_turn && agent_here(d))
@@ -527,10 +601,14 @@ static void desk_detach(struct conn *c)
 		 * it reads (paced like any replay), or to the next agent; an agent that leaves
 		 * during the hand-over leaves the rest to the next one.
 		 */
+		if (d->server->stopping)
+			d->ending = END_SHUTDOWN;
 		keep_offline(d, c, agent_here(d));
+		d->ending = END_LEFT;
 		desk_pump_soon(d);
 		/* Replies the agent wrote to this customer must not reach the next one. */
 		if (agent_here(d) && conn_has_held(d->agent)) {
+			store_drop_held(d->server->store, c->conv, d->agent->nick);
 			conn_drop_held(d->agent);
 			conn_error(d->agent, "no-customer",
 				   "%s left before your held reply could be delivered", c->nick);
@@ -544,6 +622,10 @@ static void desk_detach(struct conn *c)
 		unsigned pos = queue_position(d, c);
 
 		unlink_queued(d, c);
+		/* Never served: what it held stays in its transcript, undelivered. */
+		store_drop_held(d->server->store, c->conv, c->nick);
+		store_conv_end(d->server->store, c->conv, d->server->stopping ? END_SHUTDOWN : END_LEFT,
+			       fd_clock_unix_ms(), false);
 		log_info("%s (%s) left the line", c->nick, c->peer);
 		tell_positions(d, pos);
 		tell_agent_queue(d);
@@ -562,7 +644,9 @@ static void cmd_next(struct conn *c, const char *arg)
 	conn_notice(d->active, "bye -- %s ended the conversation", c->nick);
 	conn_close(d->active, "ended by the agent");
 	/* Serve the next one before the agent's following command (maybe another next) runs. */
+	d->ending = END_NEXT;
 	server_detach(d->active);
+	d->ending = END_LEFT;
 }
 
 /*
@@ -598,7 +682,9 @@ static void cmd_kick(struct conn *c, const char *arg)
 		return;
 	}
 	conn_fail(t, "kicked", "%s ended your connection", c->nick);
+	c->server->desk->ending = END_KICK;
 	server_detach(t);
+	c->server->desk->ending = END_LEFT;
 }
 
 /* For `systemctl status`: "serving bob, 2 waiting", "no customer, 0 waiting, no agent". */
@@ -646,7 +732,17 @@ static void desk_reconfigured(struct server *s)
 	desk_pump_soon(d);
 }
 
+/* history: a customer's own conversation; the agent's, the one it serves. */
+static int64_t desk_history_conv(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+	struct conn *customer = c->role == ROLE_AGENT ? d->active : c;
+
+	return customer && customer->conv ? (int64_t)customer->conv : -1;
+}
+
 const struct mode_ops desk_ops = {
+	.history_conv = desk_history_conv,
 	.reconfigured = desk_reconfigured,
 	.drained = desk_drained,
 	.attach = desk_attach,
@@ -665,6 +761,9 @@ int desk_new(struct server *s, struct desk **ret)
 		return -ENOMEM;
 	d->server = s;
 	d->was_strict = strict(d);
+	d->ending = END_LEFT;
+	/* Conversations cut by a crash or kept by an earlier run wait in the store. */
+	d->offline_more = true;
 	TAILQ_INIT(&d->queue);
 	d->unanswered = evbuffer_new();
 	d->offline = evbuffer_new();

@@ -355,6 +355,11 @@ uint64_t store_last_id(const struct store *st)
 	return st->last_id;
 }
 
+uint64_t store_pending(const struct store *st)
+{
+	return st->committed + !STAILQ_EMPTY(&st->ops);
+}
+
 uint64_t store_committed(const struct store *st)
 {
 	return st->committed;
@@ -411,6 +416,11 @@ void store_free(struct store *st)
 
 	if (!st)
 		return;
+	/* Their owners are gone: what is queued is written, nobody is called back. */
+	st->on_committed = NULL;
+	st->on_failing = NULL;
+	STAILQ_FOREACH (op, &st->ops, entry)
+		op->cb = NULL;
 	if (st->sql && store_flush(st) < 0)
 		log_warnx("store: what was still queued at exit could not be written");
 	while ((op = STAILQ_FIRST(&st->ops))) {

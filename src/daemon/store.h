@@ -81,6 +81,8 @@ uint64_t store_last_id(const struct store *st);
 
 /* Tickets: each transaction's number. A write returns its own; 0 means nothing to wait for. */
 uint64_t store_committed(const struct store *st);
+/* store_pending() - the ticket of what is queued now: committed + 1, or committed if nothing. */
+uint64_t store_pending(const struct store *st);
 /* store_flush() - commit what is queued now (shutdown). Return 0 or a negative errno. */
 int store_flush(struct store *st);
 
