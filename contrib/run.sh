@@ -17,14 +17,33 @@ if [ "$(id -u)" -ne 0 ] && [ -z "${RUNTIME_DIRECTORY:-}" ]; then
 fi
 agent_socket="${RUNTIME_DIRECTORY:-/run/frontdesk}/agent.sock"
 
+# The store (store = sqlite:$STATE_DIRECTORY/frontdesk.db by default): as root the service's
+# /var/lib/frontdesk, made 0700 if missing; otherwise, or when an installed service's user owns
+# that directory (a store made there by root would lock the service out, and a second daemon
+# must not recover the running one's store), a directory in the build tree.
+if [ -z "${STATE_DIRECTORY:-}" ]; then
+	if [ "$(id -u)" -eq 0 ] && [ ! -e /var/lib/frontdesk ]; then
+		install -d -m 0700 /var/lib/frontdesk
+	fi
+	if [ "$(id -u)" -ne 0 ] || [ "$(stat -c %u /var/lib/frontdesk)" -ne 0 ]; then
+		[ "$(id -u)" -ne 0 ] || echo "/var/lib/frontdesk belongs to the installed service: not using it"
+		STATE_DIRECTORY="$(cd "$build" && pwd)/state"
+		export STATE_DIRECTORY
+		install -d -m 0700 "$STATE_DIRECTORY"
+	fi
+fi
+store="${STATE_DIRECTORY:-/var/lib/frontdesk}/frontdesk.db"
+
 if [ $# -gt 0 ]; then
 	echo "frontdeskd is starting with: $*  (Ctrl-C stops it)"
+	echo "Unless its configuration sets store, it keeps what is said in $store"
 	exec "$build/src/frontdeskd" "$@"
 fi
 cat <<MSG
 frontdeskd is starting in single-agent mode (the customer-service desk):
   customers connect to   127.0.0.1:21567
   the agent attaches at  $agent_socket
+  what is said is kept in $store
 In two more terminals:
   $build/src/frontdesk --agent unix:$agent_socket --name mary     # the agent
   $build/src/frontdesk 127.0.0.1:21567 --name bob                  # a customer

@@ -76,7 +76,8 @@ class Units(unittest.TestCase):
                      "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
                      "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
                      "SystemCallFilter=@system-service", "CapabilityBoundingSet=",
-                     "RuntimeDirectory=frontdesk", "User=frontdesk"):
+                     "RuntimeDirectory=frontdesk", "StateDirectory=frontdesk",
+                     "StateDirectoryMode=0700", "User=frontdesk"):
             self.assertRegex(unit, "(?m)^" + re.escape(line) + "$")
         self.assertRegex(unit, r"(?m)^WatchdogSec=\d+")
         self.assertRegex(unit, r"(?m)^ExecStart=/\S+/frontdeskd -c /\S*/frontdesk/frontdesk\.conf$")
