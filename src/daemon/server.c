@@ -598,8 +598,6 @@ int server_new(const struct config *cfg, struct server **ret)
 	/* A store over a file size limit must fail its write (EFBIG), not kill the daemon. */
 	signal(SIGXFSZ, SIG_IGN);
 	r = notify_new(s->base, server_status, s, &s->notify);
-	if (r == 0)
-		r = open_store(s);
 	if (r < 0) {
 		server_free(s);
 		return r;
@@ -620,6 +618,9 @@ int server_new(const struct config *cfg, struct server **ret)
 	r = load_secrets(s);
 	if (r == 0)
 		r = bind_all(s);
+	/* After binding: a second daemon on the same store fails there, before touching it. */
+	if (r == 0)
+		r = open_store(s);
 	if (r < 0) {
 		server_free(s);
 		return r;
