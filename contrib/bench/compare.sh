@@ -13,6 +13,8 @@
 # core 1 when there are two cores, runs the scenarios, and kills every server it started.
 # Raw RESULT lines go to $OUT (default build-bench/results.txt). SCENARIOS="a b c d churn"
 # picks; FRONTDESKD runs another build of the daemon (an A/B of a daemon change).
+# frontdeskd runs with its store on (sqlite, a file in the temp dir, as users run it); the
+# "store" scenario compares store = off, memory, sqlite and sqlite with store_sync = full.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -101,6 +103,13 @@ start_server() {
 			max_joins_per_min = 0
 			EOF
 		fi
+		rm -f "$dir"/frontdesk.db*
+		case $fd_store in
+		off | memory) echo "store = $fd_store" >>"$dir/frontdesk.conf" ;;
+		sqlite) echo "store = sqlite:$dir/frontdesk.db" >>"$dir/frontdesk.conf" ;;
+		sqlite-full) printf 'store = sqlite:%s\nstore_sync = full\n' "$dir/frontdesk.db" \
+			>>"$dir/frontdesk.conf" ;;
+		esac
 		cat >>"$dir/frontdesk.conf" <<-EOF
 		max_clients = $max_clients
 		max_output_bytes = 1M
@@ -165,6 +174,7 @@ run() {
 }
 
 servers=(frontdesk redis ngircd)
+fd_store=sqlite
 fanout=(--members 1000 --senders 10 --size 100 --warmup 2 --duration 5)
 
 started=$(date +%s)
@@ -192,6 +202,19 @@ for s in $scenarios; do
 		for server in "${servers[@]}"; do
 			run "$server" d-half "${fanout[@]}" --rate "$half"
 		done
+		;;
+	store)	# frontdeskd only: what the store costs; fan-out (three rounds in turn) and the desk
+		for round in 1 2 3; do
+			for fd_store in off memory sqlite sqlite-full; do
+				run frontdesk "a-store-$fd_store" "${fanout[@]}"
+			done
+		done
+		for round in 1 2 3; do
+			for fd_store in off sqlite sqlite-full; do
+				run frontdesk "c-store-$fd_store" --relay 1000 --warmup 1 --duration 5
+			done
+		done
+		fd_store=sqlite
 		;;
 	churn)	# frontdeskd only: 100 members chat at 100 messages/s while 1,000 connections/s
 		# come and go (nickname, hello, one message, close); then scenario a while 100/s

@@ -603,6 +603,8 @@ static void desk_detach(struct conn *c)
 		 */
 		if (d->server->stopping)
 			d->ending = END_SHUTDOWN;
+		else if (c->idle_out)
+			d->ending = END_IDLE;
 		keep_offline(d, c, agent_here(d));
 		d->ending = END_LEFT;
 		desk_pump_soon(d);

@@ -47,6 +47,7 @@ enum stmt_id {
 	ST_SET_ID,
 	ST_NEXT_DONE,
 	ST_PRUNE_OLD,
+	ST_PRUNE_ENDED,
 	ST_PRUNE_ROOM,
 	ST_PRUNE_CONVS,
 	ST_COUNTERS,
@@ -84,9 +85,11 @@ static const char *const statements[ST_MAX] = {
 	[ST_SET_ID] = "UPDATE messages SET id = ?2 WHERE seq = ?1",
 	[ST_NEXT_DONE] = "UPDATE conversations SET for_next_agent = 0 WHERE conv = ?1",
 	[ST_PRUNE_OLD] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-			 " WHERE time_ms < ?1 AND (conv = 0 OR conv IN (SELECT conv FROM"
-			 " conversations WHERE ended_ms IS NOT NULL AND for_next_agent = 0))"
-			 " ORDER BY time_ms LIMIT ?2)",
+			 " WHERE conv = 0 AND time_ms < ?1 ORDER BY seq LIMIT ?2)",
+	/* A transcript goes whole, by when its conversation ended. */
+	[ST_PRUNE_ENDED] = "DELETE FROM messages WHERE seq IN (SELECT m.seq FROM messages m"
+			   " JOIN conversations c ON c.conv = m.conv WHERE c.ended_ms < ?1"
+			   " AND c.for_next_agent = 0 LIMIT ?2)",
 	[ST_PRUNE_ROOM] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
 			  " WHERE conv = 0 ORDER BY seq DESC LIMIT ?2 OFFSET ?1)",
 	[ST_PRUNE_CONVS] = "DELETE FROM conversations WHERE conv IN (SELECT conv FROM"
@@ -375,7 +378,8 @@ static int prune_with(struct sql *q, enum stmt_id id, sqlite3_int64 a, unsigned 
 	return r < 0 ? r : sqlite3_changes(q->db);
 }
 
-int sql_prune(struct sql *q, int64_t before_ms, unsigned keep_room, unsigned step)
+int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
+	      unsigned step)
 {
 	int n = 0, r;
 
@@ -384,13 +388,18 @@ int sql_prune(struct sql *q, int64_t before_ms, unsigned keep_room, unsigned ste
 			return r;
 		n += r;
 	}
+	if (ended_before_ms > 0 && (unsigned)n < step) {
+		if ((r = prune_with(q, ST_PRUNE_ENDED, ended_before_ms, step - (unsigned)n)) < 0)
+			return r;
+		n += r;
+	}
 	if (keep_room && (unsigned)n < step) {
 		if ((r = prune_with(q, ST_PRUNE_ROOM, keep_room, step - (unsigned)n)) < 0)
 			return r;
 		n += r;
 	}
-	if (before_ms > 0 && (unsigned)n < step) {
-		if ((r = prune_with(q, ST_PRUNE_CONVS, before_ms, step - (unsigned)n)) < 0)
+	if (ended_before_ms > 0 && (unsigned)n < step) {
+		if ((r = prune_with(q, ST_PRUNE_CONVS, ended_before_ms, step - (unsigned)n)) < 0)
 			return r;
 		n += r;
 	}

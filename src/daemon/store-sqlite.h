@@ -53,10 +53,12 @@ int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, un
 /* sql_offline_next() - see store_offline_next(); held messages get IDs from *@last_id on. */
 int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out);
 /*
- * sql_prune() - delete at most @step of the oldest messages past the retention (older than
- * @before_ms, or room messages beyond the newest @keep_room), and transcripts that ended before
- * @before_ms. Return how many rows went, or a negative errno.
+ * sql_prune() - delete at most @step rows past the retention: room messages older than
+ * @before_ms or beyond the newest @keep_room, and transcripts (messages, then the
+ * conversation) whose conversation ended before @ended_before_ms and is not kept for the next
+ * agent. 0 means no bound. Return how many rows went, or a negative errno.
  */
-int sql_prune(struct sql *q, int64_t before_ms, unsigned keep_room, unsigned step);
+int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
+	      unsigned step);
 
 #endif

@@ -184,16 +184,21 @@ static void on_prune(evutil_socket_t fd, short what, void *arg)
 	struct store *st = arg;
 	static const struct timeval second = { 1, 0 }, soon = { 0, 0 };
 	unsigned keep = st->opts.history_max_messages;
-	int64_t before = 0;
+	int64_t before = 0, ended_before;
 	int n = 0;
 
 	if (st->opts.kind == STORE_MEMORY && (!keep || keep > MEMORY_MAX_MESSAGES))
 		keep = MEMORY_MAX_MESSAGES;
 	if (st->opts.history_max_age)
 		before = fd_clock_unix_ms() - (int64_t)st->opts.history_max_age * 1000;
-	/* Outside a batch only: a failing store is left alone until it works again. */
-	if (!st->failing && STAILQ_EMPTY(&st->ops)) {
-		n = sql_prune(st->sql, before, keep, PRUNE_STEP);
+	/* In memory nobody can read a transcript (frontdeskctl reads files): it goes at once. */
+	ended_before = st->opts.kind == STORE_SQLITE ? before : fd_clock_unix_ms() + 1;
+	/*
+	 * Its own transaction, between batches (a batch is only ever open inside on_commit); a
+	 * failing store is left alone until it works again.
+	 */
+	if (!st->failing) {
+		n = sql_prune(st->sql, before, ended_before, keep, PRUNE_STEP);
 		if (n > 0)
 			log_debug("store: retention removed %d rows", n);
 	}
