@@ -101,8 +101,8 @@ int history_parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(arg + 7, &end, 10);
-	if (*end || errno)
-		return -EINVAL;
+	if (*end || errno || v > INT64_MAX)
+		return -EINVAL; /* IDs are SQLite integers: none is above INT64_MAX */
 	*ret_before = v;
 	return 0;
 }

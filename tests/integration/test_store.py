@@ -402,10 +402,13 @@ class History(unittest.TestCase):
             self.assertEqual(ask("history 1 before %d" % ids[0]), [])
             self.assertEqual(ask("history 1000"), sent)  # capped (at 100): all 30 here
             self.assertEqual(ask("history 2 before 99999999999"), sent[-2:])
+            self.assertEqual(ask("history 2 before 9223372036854775807"), sent[-2:])
             for bad in ("history -1", "history 99999999999999999999999", "history before x",
                         "history 1 2 3", "history 0", "history before", "history before 0",
                         "history 5 before 99999999999999999999999", "history  5",
-                        "history 5 after 3", "history 5x", "history 5 before 3 "):
+                        "history 5 after 3", "history 5x", "history 5 before 3 ",
+                        "history 2 before 9223372036854775808",
+                        "history before 18446744073709551615"):
                 a.command(bad)
                 t, b = a.recv()
                 self.assertEqual(t, NOTICE, bad)
