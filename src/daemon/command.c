@@ -44,18 +44,20 @@ static const struct {
 
 #define NCAPABILITIES (sizeof(capabilities) / sizeof(capabilities[0]))
 
-/* The bit for capability @word (@len bytes) if the server grants it now, else 0. */
-static unsigned grant(const struct conn *c, const char *word, size_t len)
+unsigned command_caps_parse(const char *arg, unsigned offered)
 {
-	for (size_t i = 0; i < NCAPABILITIES; i++) {
-		if (strlen(capabilities[i].word) != len || memcmp(capabilities[i].word, word, len))
-			continue;
-		/* No pings while peer_timeout is off. */
-		if (capabilities[i].bit == CAP_PING && !c->server->config.peer_timeout)
-			return 0;
-		return capabilities[i].bit;
+	unsigned asked = 0;
+
+	for (const char *w = arg; *w;) {
+		size_t len = strcspn(w, " ");
+
+		for (size_t i = 0; i < NCAPABILITIES; i++)
+			if (strlen(capabilities[i].word) == len &&
+			    memcmp(capabilities[i].word, w, len) == 0)
+				asked |= capabilities[i].bit;
+		w += len + strspn(w + len, " ");
 	}
-	return 0;
+	return asked & offered;
 }
 
 /*
@@ -66,18 +68,15 @@ static unsigned grant(const struct conn *c, const char *word, size_t len)
 static void cmd_caps(struct conn *c, const char *arg)
 {
 	char answer[128] = "caps";
-	unsigned granted = 0, added;
+	/* No pings while peer_timeout is off. */
+	unsigned offered = CAP_IDS | (c->server->config.peer_timeout ? CAP_PING : 0u);
+	unsigned granted, added;
 
 	if (!c->notices) {
 		log_debug("%s (%s): caps before hello notices; nothing granted", c->peer, c->nick);
 		return;
 	}
-	for (const char *w = arg; *w;) {
-		size_t len = strcspn(w, " ");
-
-		granted |= grant(c, w, len);
-		w += len + strspn(w + len, " ");
-	}
+	granted = command_caps_parse(arg, offered);
 	for (size_t i = 0; i < NCAPABILITIES; i++)
 		if (granted & capabilities[i].bit)
 			snprintf(answer + strlen(answer), sizeof(answer) - strlen(answer), " %s",

@@ -31,4 +31,10 @@ struct command {
  */
 void command_run(struct conn *c, const struct fd_frame *f);
 
+/*
+ * command_caps_parse() - the capabilities (enum conn_cap bits) that "caps @arg" asks for, out
+ * of @offered: words separated by spaces, unknown ones and repeats ignored.
+ */
+unsigned command_caps_parse(const char *arg, unsigned offered);
+
 #endif

@@ -320,6 +320,22 @@ void conn_error(struct conn *c, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
+void conn_error_now(struct conn *c, const char *code, const char *fmt, ...)
+{
+	char text[512], body[ERROR_BODY];
+	size_t len;
+	va_list ap;
+
+	if (!conn_live(c) || !c->notices)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	len = error_body(body, code, text);
+	if (!over_bound(c, len))
+		encode(c, bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body, len);
+}
+
 void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 {
 	char text[512];

@@ -173,6 +173,12 @@ void conn_notice(struct conn *c, const char *fmt, ...) __attribute__((format(pri
 /* conn_error() - "error CODE -- text" without closing (not-your-turn, no-customer, ...). */
 void conn_error(struct conn *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * conn_error_now() - conn_error(), but ahead of the output that waits behind the conn's gate
+ * (deliver.h): "store-unavailable" says why that output waits, so it must not wait behind it.
+ */
+void conn_error_now(struct conn *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* conn_fail() - "error CODE -- text", then flush and close this one connection. */
 void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -54,6 +54,9 @@ static void attach(struct conn *c)
 		log_info("%s: agent %s", c->peer, c->nick);
 	if (c->notices && conn_live(c))
 		c->server->mode->hello(c);
+	/* Joined while the store cannot write: not read until it can, like everyone else. */
+	if (c->server->store_failing)
+		server_store_pause(c);
 }
 
 static void on_nickname(struct conn *c, const struct fd_frame *f)

@@ -74,8 +74,7 @@ void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, ui
 	}
 }
 
-/* "N", "before ID" or "N before ID": each number a positive decimal that fits. */
-static int parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
+int history_parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
 {
 	char *end;
 	unsigned long long v;
@@ -83,7 +82,10 @@ static int parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
 	*ret_n = 20;
 	*ret_before = 0;
 	if (*arg >= '1' && *arg <= '9') {
+		errno = 0;
 		v = strtoull(arg, &end, 10);
+		if (errno)
+			return -EINVAL; /* more than a number can hold: not a count */
 		if (v > HISTORY_MAX)
 			v = HISTORY_MAX; /* the server may cap it (7.4) */
 		*ret_n = (unsigned)v;
@@ -99,8 +101,8 @@ static int parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(arg + 7, &end, 10);
-	if (*end || errno)
-		return -EINVAL;
+	if (*end || errno || v > INT64_MAX)
+		return -EINVAL; /* IDs are SQLite integers: none is above INT64_MAX */
 	*ret_before = v;
 	return 0;
 }
@@ -119,7 +121,7 @@ void cmd_history(struct conn *c, const char *arg)
 		conn_error(c, "bad-command", "one history at a time: wait for history-end");
 		return;
 	}
-	if (parse(arg, &n, &before) < 0) {
+	if (history_parse(arg, &n, &before) < 0) {
 		conn_error(c, "bad-command", "history [N] [before ID]: N and ID are whole numbers");
 		return;
 	}

@@ -24,6 +24,14 @@ struct conn;
  */
 void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto);
 
+/*
+ * history_parse() - the command's argument: "", "N", "before ID" or "N before ID", each number
+ * a positive decimal that fits (N above HISTORY_MAX is capped; N defaults to 20, ID to 0; an
+ * ID is at most INT64_MAX).
+ * Return 0 or -EINVAL.
+ */
+int history_parse(const char *arg, unsigned *ret_n, uint64_t *ret_before);
+
 /* cmd_history() - the command; the mode says which conversation is the peer's. */
 void cmd_history(struct conn *c, const char *arg);
 

@@ -512,6 +512,17 @@ static void on_store_committed(void *arg)
 	deliver_committed(arg);
 }
 
+void server_store_pause(struct conn *c)
+{
+	if (!conn_live(c))
+		return;
+	conn_pause(c, PAUSE_STORE);
+	conn_error_now(
+	    c, "store-unavailable",
+	    "the server cannot store messages (%s); nothing you send is read until it can",
+	    strerror(-c->server->store_error));
+}
+
 /*
  * The store cannot write (@err < 0: a full disk, an I/O error) or can again (0). Nothing it
  * could not keep may be accepted: every reader is paused, so clients feel back-pressure, and
@@ -523,16 +534,12 @@ static void on_store_failing(void *arg, int err)
 	struct conn *c;
 
 	s->store_failing = err < 0;
+	s->store_error = err;
 	TAILQ_FOREACH (c, &s->conns, entry) {
-		if (err < 0 && conn_live(c)) {
-			conn_pause(c, PAUSE_STORE);
-			conn_error(c, "store-unavailable",
-				   "the server cannot store messages (%s); nothing you send is "
-				   "read until it can",
-				   strerror(-err));
-		} else if (err == 0) {
+		if (err < 0)
+			server_store_pause(c);
+		else
 			conn_resume(c, PAUSE_STORE);
-		}
 	}
 	notify_status_now(s->notify);
 }

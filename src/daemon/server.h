@@ -68,6 +68,7 @@ struct server {
 	struct room *room;
 	struct store *store;
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
+	int store_error;    /* why (a negative errno), for those who join meanwhile */
 	struct listener *listeners;
 	struct conn_list conns;
 	struct conn_list gone;
@@ -131,5 +132,11 @@ struct conn *server_find_nick(struct server *s, const char *nick);
 void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE]);
 /* server_begin_shutdown() - tell every peer, stop accepting, exit once drained. */
 void server_begin_shutdown(struct server *s, int code);
+/*
+ * server_store_pause() - the store cannot write: @c is not read until it can, and is told
+ * (ahead of the output that waits for the store). For every conn when writes start failing,
+ * and for one that joins while they fail.
+ */
+void server_store_pause(struct conn *c);
 
 #endif

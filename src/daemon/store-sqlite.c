@@ -443,15 +443,14 @@ static int64_t query_int(struct sql *q, const char *sql, const char *path, int *
 }
 
 /*
- * Bring the schema to STORE_SCHEMA_VERSION. Refuse a newer one, a damaged one, and a database
- * that is not ours: each would otherwise be overwritten or misread.
+ * Refuse a newer schema and a database that is not ours: each would otherwise be overwritten
+ * or misread. Run before anything writes (turning on WAL rewrites the file's header), so that
+ * a refused file is left exactly as it was.
  */
-static int migrate(struct sql *q, const char *path)
+static int check_ours(struct sql *q, const char *path)
 {
-	static const char *const migrations[] = STORE_MIGRATIONS;
 	int r = 0;
 	int64_t version = query_int(q, "PRAGMA user_version", path, &r);
-	char sql[64];
 
 	if (r < 0)
 		return r;
@@ -467,6 +466,17 @@ static int migrate(struct sql *q, const char *path)
 			  path);
 		return -EEXIST;
 	}
+	return r;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION (check_ours() said it is ours, or empty). */
+static int migrate(struct sql *q, const char *path)
+{
+	static const char *const migrations[] = STORE_MIGRATIONS;
+	int r = 0;
+	int64_t version = query_int(q, "PRAGMA user_version", path, &r);
+	char sql[64];
+
 	if (r < 0)
 		return r;
 	if (version == STORE_SCHEMA_VERSION)
@@ -562,6 +572,8 @@ static int configure(struct sql *q, const char *path, enum store_sync sync)
 		return r;
 	if (!path)
 		return 0;
+	if ((r = check_ours(q, path)) < 0)
+		return r;
 	r = exec(q, "PRAGMA journal_mode = WAL", path, "turning on WAL");
 	if (r == 0)
 		r = exec(q,
