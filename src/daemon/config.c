@@ -335,8 +335,8 @@ static int parse_store(const struct config_key *k, struct config *c, const char 
 		return 0;
 	}
 	if (strncmp(value, "sqlite:", 7) != 0 || value[7] != '/') {
-		snprintf(err, errlen, "store must be sqlite:/ABSOLUTE/PATH, memory or off, not '%s'",
-			 value);
+		snprintf(err, errlen,
+			 "store must be sqlite:/ABSOLUTE/PATH, memory or off, not '%s'", value);
 		return -EINVAL;
 	}
 	if (strlen(value + 7) >= sizeof(c->store_path)) {
@@ -417,8 +417,8 @@ static void config_default_store(struct config *c)
 
 	c->store = CONFIG_STORE_SQLITE;
 	/* Several directories (StateDirectory=a b): the first is ours. */
-	if (dir && dir[0] == '/' && strcspn(dir, ":") + sizeof("/frontdesk.db") <=
-					sizeof(c->store_path))
+	if (dir && dir[0] == '/' &&
+	    strcspn(dir, ":") + sizeof("/frontdesk.db") <= sizeof(c->store_path))
 		snprintf(c->store_path, sizeof(c->store_path), "%.*s/frontdesk.db",
 			 (int)strcspn(dir, ":"), dir);
 	else

@@ -187,7 +187,10 @@ static bool untag(const struct fd_frame *f, struct store_msg *m, char *from, siz
 		return false;
 	memcpy(from, p, (size_t)(sp - p));
 	from[sp - p] = '\0';
-	*m = (struct store_msg){ .id = id, .time_ms = time_ms, .from = from, .text = sp + 1,
+	*m = (struct store_msg){ .id = id,
+				 .time_ms = time_ms,
+				 .from = from,
+				 .text = sp + 1,
 				 .len = f->len - (size_t)(sp + 1 - f->body) };
 	m->conv = conv[0] == 'c' ? strtoull(conv + 1, NULL, 10) : 0;
 	return true;

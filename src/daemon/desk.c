@@ -63,7 +63,7 @@ struct desk {
 	struct evbuffer *offline;
 	uint64_t offline_ticket;
 	bool fetching, offline_more;
-	bool tell_later; /* the agent learns who is served once the replay is over */
+	bool tell_later;       /* the agent learns who is served once the replay is over */
 	enum store_end ending; /* why the conversation being detached ends (next, kick) */
 	struct event *pump;    /* desk_pump() on the next loop turn */
 };
@@ -117,18 +117,25 @@ static void tell_serving(struct desk *d, struct conn *c)
 /* Store @f from @c as accepted and held: it gets its ID when it is released. */
 static void store_held(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f)
 {
-	struct store_msg m = { .time_ms = fd_clock_unix_ms(), .conv = conv, .from = c->nick,
-			       .from_agent = c->role == ROLE_AGENT, .text = f->body, .len = f->len };
+	struct store_msg m = { .time_ms = fd_clock_unix_ms(),
+			       .conv = conv,
+			       .from = c->nick,
+			       .from_agent = c->role == ROLE_AGENT,
+			       .text = f->body,
+			       .len = f->len };
 
 	store_add_held(d->server->store, &m);
 }
 
 /* Release @from's oldest held message (@f, just taken) in @conv: *@m is it, with its ID. */
-static uint64_t release(struct desk *d, struct conn *from, uint64_t conv,
-			const struct fd_frame *f, struct store_msg *m)
+static uint64_t release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
+			struct store_msg *m)
 {
-	*m = (struct store_msg){ .time_ms = fd_clock_unix_ms(), .conv = conv, .from = from->nick,
-				 .from_agent = from->role == ROLE_AGENT, .text = f->body,
+	*m = (struct store_msg){ .time_ms = fd_clock_unix_ms(),
+				 .conv = conv,
+				 .from = from->nick,
+				 .from_agent = from->role == ROLE_AGENT,
+				 .text = f->body,
 				 .len = f->len };
 	return store_release(d->server->store, conv, from->nick, &m->id);
 }
@@ -254,9 +261,8 @@ static void replay_offline(struct desk *d)
 		d->fetching = true;
 	/* The replay ended with "customer-left": say again who is being served now. */
 	d->tell_later |= replayed;
-	if (d->tell_later && evbuffer_get_length(d->offline) == 0 &&
-	    !d->offline_more && !d->fetching && agent_here(d) && d->active &&
-	    conn_live(d->active)) {
+	if (d->tell_later && evbuffer_get_length(d->offline) == 0 && !d->offline_more &&
+	    !d->fetching && agent_here(d) && d->active && conn_live(d->active)) {
 		d->tell_later = false;
 		tell_customer(d, d->agent);
 	}
@@ -320,7 +326,8 @@ static void desk_pump(struct desk *d)
 	if (agent_here(d))
 		replay_offline(d);
 	/* Earlier conversations go first, whole; the drained hook brings us back for the rest. */
-	if (evbuffer_get_length(d->offline) > 0 || d->fetching || (agent_here(d) && d->offline_more))
+	if (evbuffer_get_length(d->offline) > 0 || d->fetching ||
+	    (agent_here(d) && d->offline_more))
 		return;
 	if (d->resend_unanswered && d->active && agent_here(d) && d->nunanswered > 0)
 		replay_unanswered(d);
@@ -332,7 +339,8 @@ static void desk_pump(struct desk *d)
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
 			ticket = release(d, d->active, d->active->conv, &f, &m);
-			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again. */
+			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again.
+			 */
 			keep_unanswered(d, &m);
 			if (deliver_msg(d->agent, ticket, &m, false) < 0)
 				return;
@@ -626,8 +634,9 @@ static void desk_detach(struct conn *c)
 		unlink_queued(d, c);
 		/* Never served: what it held stays in its transcript, undelivered. */
 		store_drop_held(d->server->store, c->conv, c->nick);
-		store_conv_end(d->server->store, c->conv, d->server->stopping ? END_SHUTDOWN : END_LEFT,
-			       fd_clock_unix_ms(), false);
+		store_conv_end(d->server->store, c->conv,
+			       d->server->stopping ? END_SHUTDOWN : END_LEFT, fd_clock_unix_ms(),
+			       false);
 		log_info("%s (%s) left the line", c->nick, c->peer);
 		tell_positions(d, pos);
 		tell_agent_queue(d);

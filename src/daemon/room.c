@@ -95,10 +95,10 @@ struct room {
 	struct leaver_list leavers; /* in order of leaving */
 	unsigned nleavers;          /* at most max_clients (member_leaves()) */
 	unsigned nmembers;
-	unsigned nline;               /* members on the line protocol */
-	struct addr_rate *joins;      /* max_joins_per_min, by address */
-	struct evbuffer *line;        /* the current broadcast, encoded as a line */
-	char frame[FD_FRAME_MAX_LEN]; /* the current broadcast, encoded as a frame */
+	unsigned nline;                /* members on the line protocol */
+	struct addr_rate *joins;       /* max_joins_per_min, by address */
+	struct evbuffer *line;         /* the current broadcast, encoded as a line */
+	char frame[FD_FRAME_MAX_LEN];  /* the current broadcast, encoded as a frame */
 	char tagged[FD_FRAME_MAX_LEN]; /* the same as type 5, for members granted "ids" */
 };
 
@@ -124,7 +124,9 @@ static struct member *member_of(const struct conn *c)
 static int broadcast(struct room *r, const char *nick, const char *text, size_t len)
 {
 	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len, tagged_len = 0;
-	struct store_msg m = { .time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len };
+	struct store_msg m = {
+		.time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len
+	};
 	const void *line = NULL;
 	size_t line_len = 0;
 	struct member *mb;
@@ -154,8 +156,8 @@ static int broadcast(struct room *r, const char *nick, const char *text, size_t 
 			if (line)
 				conn_send_encoded(c, line, line_len);
 		} else if (c->caps & CAP_IDS) {
-			if (!tagged_len && (tagged_len = deliver_tag(r->tagged + FD_FRAME_HEADER_LEN,
-								     &m)) > 0)
+			if (!tagged_len &&
+			    (tagged_len = deliver_tag(r->tagged + FD_FRAME_HEADER_LEN, &m)) > 0)
 				fd_frame_format_header(r->tagged, FD_FRAME_TAGGED, tagged_len);
 			if (tagged_len)
 				conn_send_encoded(c, r->tagged, FD_FRAME_HEADER_LEN + tagged_len);

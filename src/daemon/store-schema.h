@@ -33,7 +33,7 @@
 	" dropped INTEGER NOT NULL DEFAULT 0,"                                                     \
 	" text TEXT NOT NULL);"                                                                    \
 	"CREATE INDEX messages_conv ON messages (conv, id);"                                       \
-	"CREATE INDEX messages_held ON messages (conv, sender, seq) WHERE id IS NULL;"            \
+	"CREATE INDEX messages_held ON messages (conv, sender, seq) WHERE id IS NULL;"             \
 	"CREATE INDEX messages_time ON messages (time_ms);"                                        \
 	"CREATE TABLE conversations ("                                                             \
 	" conv INTEGER PRIMARY KEY,"                                                               \
@@ -46,6 +46,9 @@
 	"CREATE INDEX conversations_next ON conversations (conv) WHERE for_next_agent = 1;"
 
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
-#define STORE_MIGRATIONS { STORE_SCHEMA_V1 }
+#define STORE_MIGRATIONS                                                                           \
+	{                                                                                          \
+		STORE_SCHEMA_V1                                                                    \
+	}
 
 #endif

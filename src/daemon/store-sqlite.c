@@ -68,7 +68,8 @@ static const char *const statements[ST_MAX] = {
 		       " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0)",
 	[ST_DROP] = "UPDATE messages SET dropped = 1"
 		    " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0",
-	[ST_CONV_BEGIN] = "INSERT INTO conversations (conv, customer, started_ms) VALUES (?1, ?2, ?3)",
+	[ST_CONV_BEGIN] =
+	    "INSERT INTO conversations (conv, customer, started_ms) VALUES (?1, ?2, ?3)",
 	[ST_CONV_AGENT] = "UPDATE conversations SET agent = ?2 WHERE conv = ?1",
 	[ST_CONV_END] = "UPDATE conversations SET ended_ms = ?2, end_reason = ?3,"
 			" for_next_agent = ?4 WHERE conv = ?1 AND ended_ms IS NULL",
@@ -358,7 +359,8 @@ int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out)
 	r = read_unanswered(q, conv, customer, last_id, out);
 	/* A conversation with nothing left to say still names its customer. */
 	if (r == 0 && out->n == 0)
-		r = msgset_add(out, &(struct store_msg){ .conv = conv, .from = customer, .text = "" });
+		r = msgset_add(out,
+			       &(struct store_msg){ .conv = conv, .from = customer, .text = "" });
 	free(customer);
 	if (r == 0) {
 		sqlite3_bind_int64(done, 1, (sqlite3_int64)conv);
@@ -405,7 +407,6 @@ int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigne
 	}
 	return n;
 }
-
 
 /* Run @sql (several statements, no results); log what failed with @what. */
 static int exec(struct sql *q, const char *sql, const char *path, const char *what)
@@ -542,19 +543,20 @@ static int recover(struct sql *q, const char *path, struct sql_state *state)
 {
 	char sql[1024];
 	int r = 0;
-	int64_t n = query_int(q, "SELECT count(*) FROM conversations WHERE ended_ms IS NULL", path,
-			      &r);
+	int64_t n =
+	    query_int(q, "SELECT count(*) FROM conversations WHERE ended_ms IS NULL", path, &r);
 
 	if (r < 0 || n == 0)
 		return r;
-	snprintf(sql, sizeof(sql),
-		 "UPDATE messages SET dropped = 1 WHERE id IS NULL AND from_agent = 1;"
-		 "UPDATE conversations SET ended_ms = %lld, end_reason = 'restart', for_next_agent ="
-		 " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv AND"
-		 " m.from_agent = 0 AND m.dropped = 0 AND m.seq > (SELECT coalesce(max(seq), 0)"
-		 " FROM messages a WHERE a.conv = conversations.conv AND a.from_agent = 1 AND"
-		 " a.id IS NOT NULL)) WHERE ended_ms IS NULL;",
-		 (long long)fd_clock_unix_ms());
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE messages SET dropped = 1 WHERE id IS NULL AND from_agent = 1;"
+	    "UPDATE conversations SET ended_ms = %lld, end_reason = 'restart', for_next_agent ="
+	    " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv AND"
+	    " m.from_agent = 0 AND m.dropped = 0 AND m.seq > (SELECT coalesce(max(seq), 0)"
+	    " FROM messages a WHERE a.conv = conversations.conv AND a.from_agent = 1 AND"
+	    " a.id IS NOT NULL)) WHERE ended_ms IS NULL;",
+	    (long long)fd_clock_unix_ms());
 	state->recovered = (unsigned)n;
 	return exec(q, sql, path, "recovering open conversations");
 }
@@ -620,8 +622,9 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		return -ENOMEM;
 	memset(state, 0, sizeof(*state));
 	mask = umask(077); /* a new store is the service's alone */
-	rc = sqlite3_open_v2(path ? path : ":memory:", &q->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc =
+	    sqlite3_open_v2(path ? path : ":memory:", &q->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	umask(mask);
 	if (rc != SQLITE_OK) {
 		log_warnx("store %s cannot be opened: %s", name,
@@ -644,7 +647,8 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 	if (r == 0)
 		state->last_conv = (uint64_t)query_int(
 		    q,
-		    "SELECT max(coalesce((SELECT max(conv) FROM conversations), 0), coalesce((SELECT "
+		    "SELECT max(coalesce((SELECT max(conv) FROM conversations), 0), "
+		    "coalesce((SELECT "
 		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0))",
 		    name, &r);
 	if (r == 0)

@@ -73,8 +73,8 @@ struct store {
 };
 
 static const char *const end_names[] = {
-	[END_NEXT] = "next",	 [END_KICK] = "kick",	      [END_LEFT] = "left",
-	[END_IDLE] = "idle",	 [END_SHUTDOWN] = "shutdown", [END_RESTART] = "restart",
+	[END_NEXT] = "next", [END_KICK] = "kick",         [END_LEFT] = "left",
+	[END_IDLE] = "idle", [END_SHUTDOWN] = "shutdown", [END_RESTART] = "restart",
 };
 
 static void op_free(struct op *op)
@@ -123,9 +123,9 @@ static int commit_batch(struct store *st)
 	struct op *op;
 	int r = sql_begin(st->sql);
 
-	STAILQ_FOREACH (op, &st->ops, entry)
-		if (r == 0)
-			r = op_run(st, op);
+	STAILQ_FOREACH(op, &st->ops, entry)
+	if (r == 0)
+		r = op_run(st, op);
 	if (r == 0)
 		r = sql_counters(st->sql, st->last_id, st->last_conv);
 	if (r == 0)
@@ -408,9 +408,10 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 	st->last_id = state.last_id;
 	st->last_conv = state.last_conv;
 	if (state.recovered)
-		log_warnx("store: %u conversation(s) were open: the daemon had not stopped cleanly; "
-			  "what their customers said unanswered goes to the next agent",
-			  state.recovered);
+		log_warnx(
+		    "store: %u conversation(s) were open: the daemon had not stopped cleanly; "
+		    "what their customers said unanswered goes to the next agent",
+		    state.recovered);
 	*ret = st;
 	return 0;
 }
@@ -424,8 +425,8 @@ void store_free(struct store *st)
 	/* Their owners are gone: what is queued is written, nobody is called back. */
 	st->on_committed = NULL;
 	st->on_failing = NULL;
-	STAILQ_FOREACH (op, &st->ops, entry)
-		op->cb = NULL;
+	STAILQ_FOREACH(op, &st->ops, entry)
+	op->cb = NULL;
 	if (st->sql && store_flush(st) < 0)
 		log_warnx("store: what was still queued at exit could not be written");
 	while ((op = STAILQ_FIRST(&st->ops))) {
