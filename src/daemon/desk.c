@@ -7,7 +7,8 @@
  * then relays what the rules allow: in strict turns one message per side per turn, in free
  * turns everything, and nothing while the other side is missing. Holding first and relaying
  * second keeps one code path for "queued", "agent offline" and "not your turn", and keeps
- * order: a sender's messages leave in the order they came.
+ * order: a sender's messages leave in the order they came. Each customer's conversation is a
+ * transcript in the store (store.h): a message is stored when held and gets its ID when relayed.
  *
  * A conn leaves the desk only through desk_detach(): from the server's sweep, or (next, kick, an
  * agent's takeover) from a command of the agent through server_detach(), which runs it at once
@@ -46,19 +47,17 @@ struct desk {
 	bool was_strict; /* the turn rule in force before the latest reload */
 	/*
 	 * What the active customer wrote that was relayed to the agent since the agent last wrote
-	 * to it, as type 2 frames (in strict turns at most the one question; in free turns any
-	 * number, the oldest dropped past UNANSWERED_MAX). An agent that vanished may never have
-	 * read them: whoever serves next (an agent attaching, or taking over) gets them again.
+	 * (type 5 records; the oldest dropped past UNANSWERED_MAX). An agent that vanished may
+	 * never have read them: whoever serves next gets them again.
 	 */
 	struct evbuffer *unanswered;
 	unsigned nunanswered;
 	bool resend_unanswered;
 	/*
-	 * A conversation being given to the agent: "customer NAME", the messages (type 5
-	 * records, deliver.h), "customer-left NAME"; paced by the agent's output. It is one
-	 * customer's that left during the agent's conversation (@offline_ticket: the store's
-	 * ticket of its releases), or one the store kept for the next agent (read from it one
-	 * at a time: @fetching while a read is out, @offline_more while the store may have more).
+	 * A conversation being given to the agent, paced by its output: "customer NAME", the
+	 * messages (records, deliver.h), "customer-left NAME". One that ended during the agent's
+	 * (@offline_ticket: its releases' ticket), or one kept for the next agent, read from the
+	 * store one at a time (@fetching: a read is out; @offline_more: there may be more).
 	 */
 	struct evbuffer *offline;
 	uint64_t offline_ticket;
