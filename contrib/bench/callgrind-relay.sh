@@ -8,7 +8,8 @@
 # a room of two framed members where one sends N messages (each delivered to both), and a desk
 # in free turns where a customer sends N messages to the agent. Prints, per mode, the
 # instructions of the N-message run less those of the empty run, divided by N.
-# CALLGRIND_KEEP=DIR keeps the callgrind files there, for callgrind_annotate.
+# CALLGRIND_KEEP=DIR keeps the callgrind files there, for callgrind_annotate. STORE=off or
+# memory runs the daemon with that store instead of its default sqlite file (in a temp dir).
 set -euo pipefail
 daemon=${1:-build/src/frontdeskd}
 n=${2:-5000}
@@ -25,6 +26,14 @@ run() { # MODE COUNT -> total instructions
 	else
 		printf 'listen = 127.0.0.1:0\nagent_socket = %s/agent.sock\nturns = free\n' "$work" >"$conf"
 	fi
+	# The store as users run it (STORE=off or memory to compare); a daemon older than the
+	# key has none.
+	rm -f "$work"/fd.db*
+	case ${STORE:-sqlite} in
+	sqlite) printf 'store = sqlite:%s/fd.db\n' "$work" >>"$conf" ;;
+	*) printf 'store = %s\n' "$STORE" >>"$conf" ;;
+	esac
+	"$daemon" --check-config -c "$conf" >/dev/null 2>&1 || sed -i '$d' "$conf"
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$daemon" -c "$conf" \
 		>"$work/log" 2>&1 &
 	local pid=$!
