@@ -16,6 +16,7 @@
  * serving the next customer never runs on freed memory or in the middle of a walk of the line.
  */
 #include "desk.h"
+#include "desk-priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,112 +33,11 @@
 #include "server.h"
 #include "store.h"
 
-enum turn {
-	TURN_CUSTOMER,
-	TURN_AGENT,
-};
-
-struct desk {
-	struct server *server;
-	struct conn *agent;
-	struct conn *active;
-	struct conn_list queue;
-	unsigned nqueued;
-	enum turn turn;  /* whose turn it is (kept up in free turns too: who spoke last) */
-	bool was_strict; /* the turn rule in force before the latest reload */
-	/*
-	 * What the active customer wrote that was relayed to the agent since the agent last wrote
-	 * (type 5 records; the oldest dropped past UNANSWERED_MAX). An agent that vanished may
-	 * never have read them: whoever serves next gets them again.
-	 */
-	struct evbuffer *unanswered;
-	unsigned nunanswered;
-	bool resend_unanswered;
-	/*
-	 * A conversation being given to the agent, paced by its output: "customer NAME", the
-	 * messages (records, deliver.h), "customer-left NAME". One that ended during the agent's
-	 * (@offline_ticket: its releases' ticket), or one kept for the next agent, read from the
-	 * store one at a time (@fetching: a read is out; @offline_more: there may be more).
-	 */
-	struct evbuffer *offline;
-	uint64_t offline_ticket;
-	bool fetching, offline_more;
-	bool tell_later;       /* the agent learns who is served once the replay is over */
-	enum store_end ending; /* why the conversation being detached ends (next, kick) */
-	struct event *pump;    /* desk_pump() on the next loop turn */
-};
-
 /*
  * Customers listed by one "queue" answer. Each line is at most ~170 bytes (a 32-character name
  * of 4-byte characters), so 50 of them stay under 9 KiB.
  */
 #define QUEUE_LIST_MAX 50
-
-/*
- * How much of the customer's unanswered messages the desk keeps to give again: 64 KiB, or a
- * quarter of max_output_bytes if that is less, so that the replay, sent at once, cannot push
- * the agent past its output bound.
- */
-#define UNANSWERED_MAX (64 * 1024)
-
-static bool strict(const struct desk *d)
-{
-	return d->server->config.turns == TURNS_STRICT;
-}
-
-static bool agent_here(const struct desk *d)
-{
-	return d->agent && conn_live(d->agent);
-}
-
-/* " cN" after a name in a notice, for peers granted "ids" (protocol 7.2); else nothing. */
-static const char *conv_tag(const struct conn *to, const struct conn *customer, char buf[24])
-{
-	buf[0] = '\0';
-	if ((to->caps & CAP_IDS) && customer->conv)
-		snprintf(buf, 24, " c%llu", (unsigned long long)customer->conv);
-	return buf;
-}
-
-static void tell_customer(struct desk *d, struct conn *agent)
-{
-	char tag[24];
-
-	conn_notice(agent, "customer %s%s", d->active->nick, conv_tag(agent, d->active, tag));
-}
-
-static void tell_serving(struct desk *d, struct conn *c)
-{
-	char tag[24];
-
-	conn_notice(c, "serving %s%s", d->agent->nick, conv_tag(c, c, tag));
-}
-
-/* Store @f from @c as accepted and held: it gets its ID when it is released. */
-static void store_held(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f)
-{
-	struct store_msg m = { .time_ms = fd_clock_unix_ms(),
-			       .conv = conv,
-			       .from = c->nick,
-			       .from_agent = c->role == ROLE_AGENT,
-			       .text = f->body,
-			       .len = f->len };
-
-	store_add_held(d->server->store, &m);
-}
-
-/* Release @from's oldest held message (@f, just taken) in @conv: *@m is it, with its ID. */
-static uint64_t release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
-			struct store_msg *m)
-{
-	*m = (struct store_msg){ .time_ms = fd_clock_unix_ms(),
-				 .conv = conv,
-				 .from = from->nick,
-				 .from_agent = from->role == ROLE_AGENT,
-				 .text = f->body,
-				 .len = f->len };
-	return store_release(d->server->store, conv, from->nick, &m->id);
-}
 
 /*
  * The active customer's idle deadline runs only while an agent is attached: with nobody to
@@ -174,147 +74,8 @@ static void tell_turn(struct desk *d)
 	conn_notice(d->turn == TURN_CUSTOMER ? d->active : d->agent, "turn");
 }
 
-/*
- * Customer @c's conversation ended. With @handover an agent is here and saw what was already
- * relayed: what @c still held is released to it now (paced by its output, after what is
- * already being given to it), between "customer NAME" and "customer-left NAME". Otherwise no
- * agent saw the end: if @c said anything no agent answered (held, or relayed to an agent that
- * never answered), the store keeps the conversation for the next agent, without a bound.
- */
-static void keep_offline(struct desk *d, struct conn *c, bool handover)
-{
-	struct evbuffer *rec = handover ? evbuffer_new() : NULL;
-	char note[NICK_BUFSIZE + 32];
-	struct store_msg m;
-	struct fd_frame f;
-	size_t n = 0;
-
-	if (rec) {
-		snprintf(note, sizeof(note), "customer %s", c->nick);
-		fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
-	}
-	while (rec && conn_take_held(c, d->server->held_body, &f)) {
-		d->offline_ticket = release(d, c, c->conv, &f, &m);
-		deliver_record_msg(rec, &m);
-		n++;
-	}
-	/* Not handed over: what it held is in the store already, for the next agent. */
-	if (!handover)
-		for (n = d->nunanswered; conn_take_held(c, d->server->held_body, &f);)
-			n++;
-	store_conv_end(d->server->store, c->conv, d->ending, fd_clock_unix_ms(), !handover && n);
-	if (!handover) {
-		if (n) {
-			d->offline_more = true;
-			log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
-		}
-		return;
-	}
-	snprintf(note, sizeof(note), "customer-left %s", c->nick);
-	if (n == 0 && evbuffer_get_length(d->offline) == 0) {
-		conn_notice(d->agent, "%s", note); /* nothing to hand over, nothing ahead of it */
-		evbuffer_free(rec);
-		return;
-	}
-	if (n == 0)
-		evbuffer_drain(rec, evbuffer_get_length(rec)); /* the agent knows who it was */
-	fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
-	evbuffer_add_buffer(d->offline, rec);
-	evbuffer_free(rec);
-}
-
-static void desk_pump(struct desk *d);
-
-/* The store gave the oldest conversation kept for the next agent (or none is left). */
-static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int err)
-{
-	struct desk *d = arg;
-	char note[NICK_BUFSIZE + 32];
-
-	d->fetching = false;
-	if (err < 0 || n == 0) {
-		d->offline_more = err < 0; /* a failed read is tried again at the next pump */
-		desk_pump(d);
-		return;
-	}
-	snprintf(note, sizeof(note), "customer %s", msgs[0].from);
-	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
-	for (size_t i = 0; i < n; i++)
-		if (msgs[i].id)
-			deliver_record_msg(d->offline, &msgs[i]);
-	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
-	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
-	d->offline_ticket = 0; /* read after its commit */
-	desk_pump(d);
-}
-
-/* Give the agent what was said while no agent was attached, as if it had been there. */
-static void replay_offline(struct desk *d)
-{
-	/* Paced by the agent's output: a conversation may be long. */
-	bool replayed = deliver_record_send(d->agent, d->offline, d->offline_ticket, true);
-
-	/* One conversation at a time from the store: the next once this one is out. */
-	if (evbuffer_get_length(d->offline) == 0 && d->offline_more && !d->fetching &&
-	    store_offline_next(d->server->store, on_offline, d) == 0)
-		d->fetching = true;
-	/* The replay ended with "customer-left": say again who is being served now. */
-	d->tell_later |= replayed;
-	if (d->tell_later && evbuffer_get_length(d->offline) == 0 && !d->offline_more &&
-	    !d->fetching && agent_here(d) && d->active && conn_live(d->active)) {
-		d->tell_later = false;
-		tell_customer(d, d->agent);
-	}
-}
-
-static void forget_unanswered(struct desk *d)
-{
-	evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
-	d->nunanswered = 0;
-}
-
-/* @f was relayed to the agent: keep it until the agent writes (the oldest go past the bound). */
-static void keep_unanswered(struct desk *d, const struct store_msg *m)
-{
-	size_t max = d->server->config.max_output_bytes / 4;
-	size_t len;
-
-	if (max > UNANSWERED_MAX)
-		max = UNANSWERED_MAX;
-	if (deliver_record_msg(d->unanswered, m) < 0)
-		return;
-	d->nunanswered++;
-	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > max &&
-	       held_peek(d->unanswered, &len)) {
-		evbuffer_drain(d->unanswered, FD_FRAME_HEADER_LEN + len);
-		d->nunanswered--;
-	}
-}
-
-/*
- * Give the agent again what the customer wrote since an agent last answered: the agent that
- * had it may have vanished before reading it. Agents granted a capability see it marked
- * ("replay N" ... "replay-end": possibly seen already); others get the messages as they came,
- * as the returning agent of strict turns always has. Kept until this agent answers.
- */
-static void replay_unanswered(struct desk *d)
-{
-	struct evbuffer *copy = evbuffer_new();
-
-	if (!copy)
-		return;
-	evbuffer_add(copy, evbuffer_pullup(d->unanswered, -1), evbuffer_get_length(d->unanswered));
-	if (d->agent->caps)
-		conn_notice(d->agent, "replay %u", d->nunanswered);
-	/* Released in earlier turns: they wait at most for the batch in flight. */
-	deliver_record_send(d->agent, copy, store_pending(d->server->store), false);
-	if (agent_here(d) && d->agent->caps)
-		conn_notice(d->agent, "replay-end");
-	evbuffer_free(copy);
-}
-
 /* Move held messages across as far as the turn rules allow. */
-static void desk_pump(struct desk *d)
+void desk_pump(struct desk *d)
 {
 	struct server *s = d->server;
 	struct store_msg m;
@@ -337,7 +98,7 @@ static void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
-			ticket = release(d, d->active, d->active->conv, &f, &m);
+			ticket = desk_release(d, d->active, d->active->conv, &f, &m);
 			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again.
 			 */
 			keep_unanswered(d, &m);
@@ -355,7 +116,7 @@ static void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_AGENT) &&
 		    conn_take_held(d->agent, s->held_body, &f)) {
-			ticket = release(d, d->agent, d->active->conv, &f, &m);
+			ticket = desk_release(d, d->agent, d->active->conv, &f, &m);
 			deliver_msg(d->active, ticket, &m, false);
 			d->turn = TURN_CUSTOMER;
 			forget_unanswered(d);
@@ -576,9 +337,8 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	} else {
 		my_turn = c != d->active || !strict(d) || d->turn == TURN_CUSTOMER;
 	}
-	if (conn_hold(c, f) < 0)
+	if (desk_hold(d, c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f) < 0)
 		return;
-	store_held(d, c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f);
 	if (c == d->active || c == d->agent)
 		arm_idle(d);
 	if (!my_turn && agent_here(d))

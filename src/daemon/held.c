@@ -51,7 +51,8 @@ bool held_take(struct evbuffer *held, char *body, struct fd_frame *ret)
 {
 	size_t want;
 
-	return held && fd_frame_decode(held, FD_FRAME_MAX_LEN, body, ret, &want) == 1;
+	/* Our own frames: type 2, or the desk's type 5 records (desk-record.c). */
+	return held && fd_frame_decode_from_server(held, FD_FRAME_MAX_LEN, body, ret, &want) == 1;
 }
 
 bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)

@@ -62,10 +62,9 @@ static const char *const statements[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_ADD] = "INSERT INTO messages (id, time_ms, conv, sender, from_agent, text)"
-		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_RELEASE] = "UPDATE messages SET id = ?3 WHERE seq = (SELECT min(seq) FROM messages"
-		       " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0)",
+	[ST_ADD] = "INSERT INTO messages (seq, id, time_ms, conv, sender, from_agent, text)"
+		   " VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_RELEASE] = "UPDATE messages SET id = ?2 WHERE seq = ?1",
 	[ST_DROP] = "UPDATE messages SET dropped = 1"
 		    " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0",
 	[ST_CONV_BEGIN] =
@@ -206,10 +205,11 @@ void sql_rollback(struct sql *q)
 		run(q, q->st[ST_ROLLBACK]);
 }
 
-int sql_add(struct sql *q, const struct store_msg *m)
+int sql_add(struct sql *q, uint64_t seq, const struct store_msg *m)
 {
 	sqlite3_stmt *s = q->st[ST_ADD];
 
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)seq);
 	if (m->id)
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)m->id);
 	else
@@ -222,13 +222,12 @@ int sql_add(struct sql *q, const struct store_msg *m)
 	return run(q, s);
 }
 
-int sql_release(struct sql *q, uint64_t conv, const char *from, uint64_t id)
+int sql_release(struct sql *q, uint64_t seq, uint64_t id)
 {
 	sqlite3_stmt *s = q->st[ST_RELEASE];
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
-	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)id);
 	return run(q, s);
 }
 
@@ -651,6 +650,9 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		    "coalesce((SELECT "
 		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0))",
 		    name, &r);
+	if (r == 0)
+		state->last_seq = (uint64_t)query_int(q, "SELECT coalesce(max(seq), 0) FROM messages",
+						      name, &r);
 	if (r == 0)
 		r = recover(q, name, state);
 	if (r == 0)

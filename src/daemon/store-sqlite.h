@@ -28,6 +28,7 @@ struct sql_state {
 	char epoch[33];
 	uint64_t last_id;   /* the highest message ID */
 	uint64_t last_conv; /* the highest conversation number */
+	uint64_t last_seq;  /* the highest row number */
 	unsigned recovered; /* conversations found open: the daemon had not stopped cleanly */
 };
 
@@ -41,8 +42,8 @@ void sql_rollback(struct sql *q);
 
 /* sql_counters() - where the ID and conversation counters stand (kept in meta). */
 int sql_counters(struct sql *q, uint64_t last_id, uint64_t last_conv);
-int sql_add(struct sql *q, const struct store_msg *m);
-int sql_release(struct sql *q, uint64_t conv, const char *from, uint64_t id);
+int sql_add(struct sql *q, uint64_t seq, const struct store_msg *m);
+int sql_release(struct sql *q, uint64_t seq, uint64_t id);
 int sql_drop_held(struct sql *q, uint64_t conv, const char *from);
 int sql_conv_begin(struct sql *q, uint64_t conv, const char *customer, int64_t time_ms);
 int sql_conv_agent(struct sql *q, uint64_t conv, const char *agent);

@@ -44,7 +44,8 @@ enum op_kind {
 struct op {
 	enum op_kind kind;
 	struct store_msg m;  /* OP_ADD; conv, id and from for the others */
-	uint64_t before;     /* OP_HISTORY */
+	uint64_t seq;        /* OP_ADD: the row's seq */
+	uint64_t before;     /* OP_HISTORY; OP_RELEASE: the row's seq */
 	uint64_t upto;       /* OP_HISTORY */
 	unsigned n;          /* OP_HISTORY */
 	enum store_end why;  /* OP_CONV_END */
@@ -63,7 +64,7 @@ struct store {
 	struct sql *sql;
 	struct op_list ops;
 	uint64_t committed;
-	uint64_t last_id, last_conv;
+	uint64_t last_id, last_conv, last_seq;
 	char epoch[33];
 	struct event *commit, *retry, *prune;
 	bool failing; /* the last batch failed: retrying */
@@ -92,9 +93,9 @@ static int op_run(struct store *st, struct op *op)
 
 	switch (op->kind) {
 	case OP_ADD:
-		return sql_add(st->sql, m);
+		return sql_add(st->sql, op->seq, m);
 	case OP_RELEASE:
-		return sql_release(st->sql, m->conv, m->from, m->id);
+		return sql_release(st->sql, op->before, m->id);
 	case OP_DROP:
 		return sql_drop_held(st->sql, m->conv, m->from);
 	case OP_CONV_BEGIN:
@@ -243,6 +244,7 @@ static uint64_t add_msg(struct store *st, const struct store_msg *m)
 
 	if (op) {
 		op->m.id = m->id;
+		op->seq = ++st->last_seq; /* its row: the desk releases it by this */
 		op->m.time_ms = m->time_ms;
 		op->m.from_agent = m->from_agent;
 		op->m.len = m->len;
@@ -266,21 +268,24 @@ uint64_t store_add_released(struct store *st, const struct store_msg *m, uint64_
 	return add_msg(st, &copy);
 }
 
-uint64_t store_add_held(struct store *st, const struct store_msg *m)
+uint64_t store_add_held(struct store *st, const struct store_msg *m, uint64_t *ret_seq)
 {
 	struct store_msg copy = *m;
 
 	copy.id = 0;
+	*ret_seq = st->last_seq + 1; /* add_msg() takes it */
 	return add_msg(st, &copy);
 }
 
-uint64_t store_release(struct store *st, uint64_t conv, const char *from, uint64_t *ret_id)
+uint64_t store_release(struct store *st, uint64_t seq, uint64_t *ret_id)
 {
-	struct op *op = op_new(st, OP_RELEASE, conv, from);
+	struct op *op = op_new(st, OP_RELEASE, 0, NULL);
 
 	*ret_id = ++st->last_id;
-	if (op)
+	if (op) {
 		op->m.id = *ret_id;
+		op->before = seq; /* the row */
+	}
 	return enqueue(st, op);
 }
 
@@ -407,6 +412,7 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 	memcpy(st->epoch, state.epoch, sizeof(st->epoch));
 	st->last_id = state.last_id;
 	st->last_conv = state.last_conv;
+	st->last_seq = state.last_seq;
 	if (state.recovered)
 		log_warnx(
 		    "store: %u conversation(s) were open: the daemon had not stopped cleanly; "

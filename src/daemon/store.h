@@ -92,13 +92,10 @@ void store_set_hooks(struct store *st, void (*committed)(void *arg),
 
 /* A room message, released at once: *@ret_id is its ID. */
 uint64_t store_add_released(struct store *st, const struct store_msg *m, uint64_t *ret_id);
-/* A desk message, accepted and held (no ID yet). */
-uint64_t store_add_held(struct store *st, const struct store_msg *m);
-/*
- * store_release() - the oldest held message of @from in conversation @conv is released now:
- * *@ret_id is its ID. The desk releases each sender's messages in the order they came.
- */
-uint64_t store_release(struct store *st, uint64_t conv, const char *from, uint64_t *ret_id);
+/* A desk message, accepted and held (no ID yet): *@ret_seq names it for store_release(). */
+uint64_t store_add_held(struct store *st, const struct store_msg *m, uint64_t *ret_seq);
+/* store_release() - held message @seq is released now: *@ret_id is its ID. */
+uint64_t store_release(struct store *st, uint64_t seq, uint64_t *ret_id);
 /* store_drop_held() - @from's held messages in @conv will never be delivered (marked so). */
 uint64_t store_drop_held(struct store *st, uint64_t conv, const char *from);
 

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * desk-priv.h - the desk's state, shared by desk.c (the line, the turns, the agent) and
+ * desk-record.c (what is kept for agents: held messages as store records, the unanswered
+ * question, conversations for the next agent). Nothing outside the desk includes it.
+ */
+#ifndef FRONTDESK_DESK_PRIV_H
+#define FRONTDESK_DESK_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <frontdesk/frame.h>
+
+#include "conn.h"
+#include "server.h"
+#include "store.h"
+
+struct evbuffer;
+struct event;
+
+enum turn {
+	TURN_CUSTOMER,
+	TURN_AGENT,
+};
+
+struct desk {
+	struct server *server;
+	struct conn *agent;
+	struct conn *active;
+	struct conn_list queue;
+	unsigned nqueued;
+	enum turn turn;  /* whose turn it is (kept up in free turns too: who spoke last) */
+	bool was_strict; /* the turn rule in force before the latest reload */
+	/*
+	 * What the active customer wrote that was relayed to the agent since the agent last wrote
+	 * (type 5 records; the oldest dropped past UNANSWERED_MAX). An agent that vanished may
+	 * never have read them: whoever serves next gets them again.
+	 */
+	struct evbuffer *unanswered;
+	unsigned nunanswered;
+	bool resend_unanswered;
+	/*
+	 * A conversation being given to the agent, paced by its output: "customer NAME", the
+	 * messages (records, deliver.h), "customer-left NAME". One that ended during the agent's
+	 * (@offline_ticket: its releases' ticket), or one kept for the next agent, read from the
+	 * store one at a time (@fetching: a read is out; @offline_more: there may be more).
+	 */
+	struct evbuffer *offline;
+	uint64_t offline_ticket;
+	bool fetching, offline_more;
+	bool tell_later;       /* the agent learns who is served once the replay is over */
+	enum store_end ending; /* why the conversation being detached ends (next, kick) */
+	struct event *pump;    /* desk_pump() on the next loop turn */
+};
+
+static inline bool strict(const struct desk *d)
+{
+	return d->server->config.turns == TURNS_STRICT;
+}
+
+static inline bool agent_here(const struct desk *d)
+{
+	return d->agent && conn_live(d->agent);
+}
+
+void desk_pump(struct desk *d);
+
+/* desk-record.c */
+void tell_customer(struct desk *d, struct conn *agent);
+void tell_serving(struct desk *d, struct conn *c);
+int desk_hold(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f);
+uint64_t desk_release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
+		      struct store_msg *m);
+void keep_offline(struct desk *d, struct conn *c, bool handover);
+void replay_offline(struct desk *d);
+void forget_unanswered(struct desk *d);
+void keep_unanswered(struct desk *d, const struct store_msg *m);
+void replay_unanswered(struct desk *d);
+
+#endif

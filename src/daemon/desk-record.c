@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * desk-record.c - what the desk keeps for agents (see desk-priv.h).
+ *
+ * A customer's or agent's held message is a record "SEQ TIME TEXT" (type 5) in conn->held: its
+ * row in the store, where it was stored when accepted, and its accept time; it gets its ID when
+ * relayed (desk_release()). What the active customer wrote that no agent answered is kept as
+ * records too, to be given again; a conversation that ended with no agent there is kept in the
+ * store and given to the next agent one conversation at a time, paced by its output.
+ */
+#include "desk-priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "clock.h"
+#include "deliver.h"
+#include "held.h"
+#include "log.h"
+
+/*
+ * How much of the customer's unanswered messages the desk keeps to give again: 64 KiB, or a
+ * quarter of max_output_bytes if that is less, so that the replay, sent at once, cannot push
+ * the agent past its output bound.
+ */
+#define UNANSWERED_MAX (64 * 1024)
+
+/* " cN" after a name in a notice, for peers granted "ids" (protocol 7.2); else nothing. */
+static const char *conv_tag(const struct conn *to, const struct conn *customer, char buf[24])
+{
+	buf[0] = '\0';
+	if ((to->caps & CAP_IDS) && customer->conv)
+		snprintf(buf, 24, " c%llu", (unsigned long long)customer->conv);
+	return buf;
+}
+
+void tell_customer(struct desk *d, struct conn *agent)
+{
+	char tag[24];
+
+	conn_notice(agent, "customer %s%s", d->active->nick, conv_tag(agent, d->active, tag));
+}
+
+void tell_serving(struct desk *d, struct conn *c)
+{
+	char tag[24];
+
+	conn_notice(c, "serving %s%s", d->agent->nick, conv_tag(c, c, tag));
+}
+
+/*
+ * Store @f from @c as accepted and hold it: it gets its ID when it is released. The held frame
+ * is a type 5 record "SEQ TIME TEXT": its row in the store and its accept time go with it.
+ */
+int desk_hold(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f)
+{
+	struct store_msg m = { .time_ms = fd_clock_unix_ms(),
+			       .conv = conv,
+			       .from = c->nick,
+			       .from_agent = c->role == ROLE_AGENT,
+			       .text = f->body,
+			       .len = f->len };
+	char body[FD_FRAME_BODY_BUFSIZE];
+	struct fd_frame rec = { .type = FD_FRAME_TAGGED, .body = body };
+	uint64_t seq;
+	int n;
+
+	store_add_held(d->server->store, &m, &seq);
+	n = snprintf(body, sizeof(body), "%llu %lld ", (unsigned long long)seq,
+		     (long long)m.time_ms);
+	if (n < 0 || (size_t)n + f->len > FD_FRAME_MAX_BODY)
+		return -E2BIG; /* cannot be: texts are at most FD_MESSAGE_MAX_TEXT */
+	memcpy(body + n, f->body, f->len);
+	rec.len = (size_t)n + f->len;
+	return conn_hold(c, &rec);
+}
+
+/* Release @from's held record @f (just taken) in @conv: *@m is the message, with its ID. */
+uint64_t desk_release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
+		      struct store_msg *m)
+{
+	unsigned long long seq = 0;
+	long long time_ms = 0;
+	int n = 0;
+
+	sscanf(f->body, "%llu %lld %n", &seq, &time_ms, &n);
+	*m = (struct store_msg){ .time_ms = time_ms,
+				 .conv = conv,
+				 .from = from->nick,
+				 .from_agent = from->role == ROLE_AGENT,
+				 .text = f->body + n,
+				 .len = f->len - (size_t)n };
+	return store_release(d->server->store, seq, &m->id);
+}
+/*
+ * Customer @c's conversation ended. With @handover an agent is here and saw what was already
+ * relayed: what @c still held is released to it now (paced by its output, after what is
+ * already being given to it), between "customer NAME" and "customer-left NAME". Otherwise no
+ * agent saw the end: if @c said anything no agent answered (held, or relayed to an agent that
+ * never answered), the store keeps the conversation for the next agent, without a bound.
+ */
+void keep_offline(struct desk *d, struct conn *c, bool handover)
+{
+	struct evbuffer *rec = handover ? evbuffer_new() : NULL;
+	char note[NICK_BUFSIZE + 32];
+	struct store_msg m;
+	struct fd_frame f;
+	size_t n = 0;
+
+	if (rec) {
+		snprintf(note, sizeof(note), "customer %s", c->nick);
+		fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
+	}
+	while (rec && conn_take_held(c, d->server->held_body, &f)) {
+		d->offline_ticket = desk_release(d, c, c->conv, &f, &m);
+		deliver_record_msg(rec, &m);
+		n++;
+	}
+	/* Not handed over: what it held is in the store already, for the next agent. */
+	if (!handover)
+		for (n = d->nunanswered; conn_take_held(c, d->server->held_body, &f);)
+			n++;
+	store_conv_end(d->server->store, c->conv, d->ending, fd_clock_unix_ms(), !handover && n);
+	if (!handover) {
+		if (n) {
+			d->offline_more = true;
+			log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
+		}
+		return;
+	}
+	snprintf(note, sizeof(note), "customer-left %s", c->nick);
+	if (n == 0 && evbuffer_get_length(d->offline) == 0) {
+		conn_notice(d->agent, "%s", note); /* nothing to hand over, nothing ahead of it */
+		evbuffer_free(rec);
+		return;
+	}
+	if (n == 0)
+		evbuffer_drain(rec, evbuffer_get_length(rec)); /* the agent knows who it was */
+	fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
+	evbuffer_add_buffer(d->offline, rec);
+	evbuffer_free(rec);
+}
+
+/* The store gave the oldest conversation kept for the next agent (or none is left). */
+static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct desk *d = arg;
+	char note[NICK_BUFSIZE + 32];
+
+	d->fetching = false;
+	if (err < 0 || n == 0) {
+		d->offline_more = err < 0; /* a failed read is tried again at the next pump */
+		desk_pump(d);
+		return;
+	}
+	snprintf(note, sizeof(note), "customer %s", msgs[0].from);
+	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].id)
+			deliver_record_msg(d->offline, &msgs[i]);
+	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
+	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
+	d->offline_ticket = 0; /* read after its commit */
+	desk_pump(d);
+}
+
+/* Give the agent what was said while no agent was attached, as if it had been there. */
+void replay_offline(struct desk *d)
+{
+	/* Paced by the agent's output: a conversation may be long. */
+	bool replayed = deliver_record_send(d->agent, d->offline, d->offline_ticket, true);
+
+	/* One conversation at a time from the store: the next once this one is out. */
+	if (evbuffer_get_length(d->offline) == 0 && d->offline_more && !d->fetching &&
+	    store_offline_next(d->server->store, on_offline, d) == 0)
+		d->fetching = true;
+	/* The replay ended with "customer-left": say again who is being served now. */
+	d->tell_later |= replayed;
+	if (d->tell_later && evbuffer_get_length(d->offline) == 0 && !d->offline_more &&
+	    !d->fetching && agent_here(d) && d->active && conn_live(d->active)) {
+		d->tell_later = false;
+		tell_customer(d, d->agent);
+	}
+}
+
+void forget_unanswered(struct desk *d)
+{
+	evbuffer_drain(d->unanswered, evbuffer_get_length(d->unanswered));
+	d->nunanswered = 0;
+}
+
+/* @f was relayed to the agent: keep it until the agent writes (the oldest go past the bound). */
+void keep_unanswered(struct desk *d, const struct store_msg *m)
+{
+	size_t max = d->server->config.max_output_bytes / 4;
+	size_t len;
+
+	if (max > UNANSWERED_MAX)
+		max = UNANSWERED_MAX;
+	if (deliver_record_msg(d->unanswered, m) < 0)
+		return;
+	d->nunanswered++;
+	while (d->nunanswered > 1 && evbuffer_get_length(d->unanswered) > max &&
+	       held_peek(d->unanswered, &len)) {
+		evbuffer_drain(d->unanswered, FD_FRAME_HEADER_LEN + len);
+		d->nunanswered--;
+	}
+}
+
+/*
+ * Give the agent again what the customer wrote since an agent last answered: the agent that
+ * had it may have vanished before reading it. Agents granted a capability see it marked
+ * ("replay N" ... "replay-end": possibly seen already); others get the messages as they came,
+ * as the returning agent of strict turns always has. Kept until this agent answers.
+ */
+void replay_unanswered(struct desk *d)
+{
+	struct evbuffer *copy = evbuffer_new();
+
+	if (!copy)
+		return;
+	evbuffer_add(copy, evbuffer_pullup(d->unanswered, -1), evbuffer_get_length(d->unanswered));
+	if (d->agent->caps)
+		conn_notice(d->agent, "replay %u", d->nunanswered);
+	/* Released in earlier turns: they wait at most for the batch in flight. */
+	deliver_record_send(d->agent, copy, store_pending(d->server->store), false);
+	if (agent_here(d) && d->agent->caps)
+		conn_notice(d->agent, "replay-end");
+	evbuffer_free(copy);
+}
