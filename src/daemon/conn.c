@@ -62,6 +62,7 @@
 #include "log.h"
 #include "nick.h"
 #include "server.h"
+#include "store.h"
 #include "tls.h"
 #include "tlserr.h"
 
@@ -699,7 +700,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		break;
 	case CONN_ACTIVE:
 		/* Only the mode arms a deadline on an attached conn: the desk's idle timeout. */
-		c->idle_out = true; /* a transcript says so (desk.c) */
+		c->end_why = END_IDLE; /* a transcript says so (desk.c) */
 		conn_fail(c, "timeout", "idle for too long");
 		break;
 	case CONN_CLOSING:

@@ -119,7 +119,7 @@ struct conn {
 	bool fin_seen;
 	bool gate_ticket; /* output waits for the store's next commit (deliver.h) */
 	bool gate_hold;   /* output waits for a history answer (deliver.h) */
-	bool idle_out;    /* ended by the mode's idle deadline (customer_idle_timeout) */
+	uint8_t end_why;  /* enum store_end: why its conversation ended (default: it left) */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */

@@ -49,8 +49,9 @@ struct desk {
 	struct evbuffer *offline;
 	uint64_t offline_ticket;
 	bool fetching, offline_more;
+	uint64_t offline_conv; /* the last conversation read from the store for the agent */
+	uint64_t offline_done; /* ...and the last one given whole */
 	bool tell_later;       /* the agent learns who is served once the replay is over */
-	enum store_end ending; /* why the conversation being detached ends (next, kick) */
 	struct event *pump;    /* desk_pump() on the next loop turn */
 };
 

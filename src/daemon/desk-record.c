@@ -123,7 +123,8 @@ void keep_offline(struct desk *d, struct conn *c, bool handover)
 	if (!handover)
 		for (n = d->nunanswered; conn_take_held(c, d->server->held_body, &f);)
 			n++;
-	store_conv_end(d->server->store, c->conv, d->ending, fd_clock_unix_ms(), !handover && n);
+	store_conv_end(d->server->store, c->conv, d->server->stopping ? END_SHUTDOWN : c->end_why,
+		       fd_clock_unix_ms(), !handover && n);
 	if (!handover) {
 		if (n) {
 			d->offline_more = true;
@@ -164,6 +165,7 @@ static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int er
 	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
 	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
 	d->offline_ticket = 0; /* read after its commit */
+	d->offline_conv = msgs[0].conv;
 	desk_pump(d);
 }
 
@@ -172,10 +174,16 @@ void replay_offline(struct desk *d)
 {
 	/* Paced by the agent's output: a conversation may be long. */
 	bool replayed = deliver_record_send(d->agent, d->offline, d->offline_ticket, true);
+	struct store *st = d->server->store;
 
+	/* Given whole: the store need not keep it any more (until then a crash keeps it). */
+	if (evbuffer_get_length(d->offline) == 0 && d->offline_conv > d->offline_done) {
+		store_offline_done(st, d->offline_conv);
+		d->offline_done = d->offline_conv;
+	}
 	/* One conversation at a time from the store: the next once this one is out. */
 	if (evbuffer_get_length(d->offline) == 0 && d->offline_more && !d->fetching &&
-	    store_offline_next(d->server->store, on_offline, d) == 0)
+	    store_offline_next(st, d->offline_conv, on_offline, d) == 0)
 		d->fetching = true;
 	/* The replay ended with "customer-left": say again who is being served now. */
 	d->tell_later |= replayed;

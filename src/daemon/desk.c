@@ -353,6 +353,9 @@ static void desk_detach(struct conn *c)
 	struct conn *q;
 
 	if (c == d->agent) {
+		/* Its replies not yet delivered never will be: the transcript says so. */
+		if (conn_has_held(c) && d->active)
+			store_drop_held(d->server->store, d->active->conv, c->nick);
 		d->agent = NULL;
 		arm_idle(d); /* stopped: nobody is there to answer */
 		log_info("agent %s left", c->nick);
@@ -368,12 +371,7 @@ static void desk_detach(struct conn *c)
 		 * it reads (paced like any replay), or to the next agent; an agent that leaves
 		 * during the hand-over leaves the rest to the next one.
 		 */
-		if (d->server->stopping)
-			d->ending = END_SHUTDOWN;
-		else if (c->idle_out)
-			d->ending = END_IDLE;
 		keep_offline(d, c, agent_here(d));
-		d->ending = END_LEFT;
 		desk_pump_soon(d);
 		/* Replies the agent wrote to this customer must not reach the next one. */
 		if (agent_here(d) && conn_has_held(d->agent)) {
@@ -391,11 +389,17 @@ static void desk_detach(struct conn *c)
 		unsigned pos = queue_position(d, c);
 
 		unlink_queued(d, c);
-		/* Never served: what it held stays in its transcript, undelivered. */
-		store_drop_held(d->server->store, c->conv, c->nick);
+		/*
+		 * Gave up waiting: what it held stays in its transcript, undelivered. Waiting when
+		 * the daemon stopped: it goes to the next agent, as after a crash.
+		 */
+		if (!d->server->stopping)
+			store_drop_held(d->server->store, c->conv, c->nick);
 		store_conv_end(d->server->store, c->conv,
-			       d->server->stopping ? END_SHUTDOWN : END_LEFT, fd_clock_unix_ms(),
-			       false);
+			       d->server->stopping ? END_SHUTDOWN : c->end_why, fd_clock_unix_ms(),
+			       d->server->stopping && conn_has_held(c));
+		if (d->server->stopping && conn_has_held(c))
+			d->offline_more = true;
 		log_info("%s (%s) left the line", c->nick, c->peer);
 		tell_positions(d, pos);
 		tell_agent_queue(d);
@@ -414,9 +418,8 @@ static void cmd_next(struct conn *c, const char *arg)
 	conn_notice(d->active, "bye -- %s ended the conversation", c->nick);
 	conn_close(d->active, "ended by the agent");
 	/* Serve the next one before the agent's following command (maybe another next) runs. */
-	d->ending = END_NEXT;
+	d->active->end_why = END_NEXT;
 	server_detach(d->active);
-	d->ending = END_LEFT;
 }
 
 /*
@@ -452,9 +455,8 @@ static void cmd_kick(struct conn *c, const char *arg)
 		return;
 	}
 	conn_fail(t, "kicked", "%s ended your connection", c->nick);
-	c->server->desk->ending = END_KICK;
+	t->end_why = END_KICK;
 	server_detach(t);
-	c->server->desk->ending = END_LEFT;
 }
 
 /* For `systemctl status`: "serving bob, 2 waiting", "no customer, 0 waiting, no agent". */
@@ -531,7 +533,6 @@ int desk_new(struct server *s, struct desk **ret)
 		return -ENOMEM;
 	d->server = s;
 	d->was_strict = strict(d);
-	d->ending = END_LEFT;
 	/* Conversations cut by a crash or kept by an earlier run wait in the store. */
 	d->offline_more = true;
 	TAILQ_INIT(&d->queue);

@@ -18,13 +18,18 @@
 struct history_req {
 	struct server *server;
 	uint64_t conn_id;
+	bool on_join; /* an empty history on joining says nothing at all */
 };
 
 static struct conn *find_conn(struct server *s, uint64_t id)
 {
 	struct conn *c;
 
+	/* Closing too: its gate is held for this answer, and its close waits for the gate. */
 	TAILQ_FOREACH (c, &s->conns, entry)
+		if (c->id == id)
+			return c;
+	TAILQ_FOREACH (c, &s->gone, entry)
 		if (c->id == id)
 			return c;
 	return NULL;
@@ -39,11 +44,18 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 	struct history_req *req = arg;
 	struct conn *c = find_conn(req->server, req->conn_id);
 	size_t budget = req->server->config.soft_output_bytes / 2, used = 0, first = n;
+	bool quiet = req->on_join && n == 0;
+
 	struct evbuffer *live;
 
 	free(req);
 	if (!c)
 		return;
+	/* Capable clients get the markers whatever (a point to sync on); nc users no noise. */
+	if (quiet && c->proto == PROTO_LINE) {
+		deliver_release(c);
+		return;
+	}
 	while (first > 0 && used + msgs[first - 1].len + 64 <= budget)
 		used += msgs[--first].len + 64;
 	live = deliver_set_aside(c);
@@ -58,13 +70,15 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 	deliver_put_back(c, live);
 }
 
-void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto)
+void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto,
+		  bool on_join)
 {
 	struct history_req *req = calloc(1, sizeof(*req));
 
 	if (req) {
 		req->server = c->server;
 		req->conn_id = c->id;
+		req->on_join = on_join;
 	}
 	if (!req || deliver_hold(c) < 0 ||
 	    store_history(c->server->store, conv, before, upto, n, on_history, req) < 0) {
@@ -130,5 +144,5 @@ void cmd_history(struct conn *c, const char *arg)
 		conn_notice(c, "history-end");
 		return;
 	}
-	history_send(c, (uint64_t)conv, n, before, store_last_id(c->server->store));
+	history_send(c, (uint64_t)conv, n, before, store_last_id(c->server->store), false);
 }

@@ -11,6 +11,7 @@
 #ifndef FRONTDESK_HISTORY_H
 #define FRONTDESK_HISTORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct conn;
@@ -20,9 +21,11 @@ struct conn;
 
 /*
  * history_send() - up to @n messages of conversation @conv with IDs below @before (0: none)
- * and at most @upto, between "history-start COUNT" and "history-end".
+ * and at most @upto, between "history-start COUNT" and "history-end". @on_join: a line member
+ * hears nothing at all when there is none (an nc user in a quiet room sees no new lines).
  */
-void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto);
+void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto,
+		  bool on_join);
 
 /*
  * history_parse() - the command's argument: "", "N", "before ID" or "N before ID", each number

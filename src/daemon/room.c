@@ -372,9 +372,11 @@ static void room_caps(struct conn *c, unsigned added)
 	struct member *m = member_of(c);
 	unsigned n = c->server->config.history_on_join;
 
-	if (m && (added & CAP_IDS) && n && !m->history_sent) {
+	/* store = off keeps nothing: there is no history to give. */
+	if (m && (added & CAP_IDS) && n && !m->history_sent &&
+	    store_kind(c->server->store) != STORE_OFF) {
 		m->history_sent = true;
-		history_send(c, 0, n, 0, m->joined_id);
+		history_send(c, 0, n, 0, m->joined_id, true);
 	}
 }
 

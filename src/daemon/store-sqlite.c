@@ -76,7 +76,7 @@ static const char *const statements[ST_MAX] = {
 		       " WHERE conv = ?1 AND id IS NOT NULL AND id < ?2 AND id <= ?3"
 		       " ORDER BY id DESC LIMIT ?4",
 	[ST_NEXT_CONV] = "SELECT conv, customer FROM conversations WHERE for_next_agent = 1"
-			 " ORDER BY conv LIMIT 1",
+			 " AND conv > ?1 ORDER BY conv LIMIT 1",
 	[ST_UNANSWERED] = "SELECT seq, id, time_ms, text FROM messages"
 			  " WHERE conv = ?1 AND from_agent = 0 AND dropped = 0 AND seq >"
 			  " (SELECT coalesce(max(seq), 0) FROM messages"
@@ -338,13 +338,22 @@ static int read_unanswered(struct sql *q, uint64_t conv, const char *customer, u
 	return r;
 }
 
-int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out)
+int sql_offline_done(struct sql *q, uint64_t conv)
 {
-	sqlite3_stmt *s = q->st[ST_NEXT_CONV], *done = q->st[ST_NEXT_DONE];
+	sqlite3_stmt *done = q->st[ST_NEXT_DONE];
+
+	sqlite3_bind_int64(done, 1, (sqlite3_int64)conv);
+	return run(q, done);
+}
+
+int sql_offline_next(struct sql *q, uint64_t after, uint64_t *last_id, struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_NEXT_CONV];
 	uint64_t conv;
 	char *customer;
 	int rc, r;
 
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)after);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);
@@ -361,10 +370,6 @@ int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out)
 		r = msgset_add(out,
 			       &(struct store_msg){ .conv = conv, .from = customer, .text = "" });
 	free(customer);
-	if (r == 0) {
-		sqlite3_bind_int64(done, 1, (sqlite3_int64)conv);
-		r = run(q, done);
-	}
 	return r;
 }
 
@@ -651,8 +656,8 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0))",
 		    name, &r);
 	if (r == 0)
-		state->last_seq = (uint64_t)query_int(q, "SELECT coalesce(max(seq), 0) FROM messages",
-						      name, &r);
+		state->last_seq =
+		    (uint64_t)query_int(q, "SELECT coalesce(max(seq), 0) FROM messages", name, &r);
 	if (r == 0)
 		r = recover(q, name, state);
 	if (r == 0)

@@ -52,7 +52,8 @@ int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
 int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		struct msgset *out);
 /* sql_offline_next() - see store_offline_next(); held messages get IDs from *@last_id on. */
-int sql_offline_next(struct sql *q, uint64_t *last_id, struct msgset *out);
+int sql_offline_next(struct sql *q, uint64_t after, uint64_t *last_id, struct msgset *out);
+int sql_offline_done(struct sql *q, uint64_t conv);
 /*
  * sql_prune() - delete at most @step rows past the retention: room messages older than
  * @before_ms or beyond the newest @keep_room, and transcripts (messages, then the

@@ -39,6 +39,7 @@ enum op_kind {
 	OP_CONV_END,
 	OP_HISTORY,
 	OP_OFFLINE_NEXT,
+	OP_OFFLINE_DONE,
 };
 
 struct op {
@@ -74,6 +75,7 @@ struct store {
 };
 
 static const char *const end_names[] = {
+	/* Indexed by enum store_end. */
 	[END_NEXT] = "next", [END_KICK] = "kick",         [END_LEFT] = "left",
 	[END_IDLE] = "idle", [END_SHUTDOWN] = "shutdown", [END_RESTART] = "restart",
 };
@@ -112,7 +114,9 @@ static int op_run(struct store *st, struct op *op)
 		return sql_history(st->sql, m->conv, op->before, op->upto, op->n, &op->result);
 	case OP_OFFLINE_NEXT:
 		msgset_free(&op->result);
-		return sql_offline_next(st->sql, &st->last_id, &op->result);
+		return sql_offline_next(st->sql, m->conv, &st->last_id, &op->result);
+	case OP_OFFLINE_DONE:
+		return sql_offline_done(st->sql, m->conv);
 	}
 	return -EINVAL;
 }
@@ -345,9 +349,14 @@ int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upt
 	return read_op(st, op, cb, arg);
 }
 
-int store_offline_next(struct store *st, store_msgs_cb cb, void *arg)
+int store_offline_next(struct store *st, uint64_t after, store_msgs_cb cb, void *arg)
 {
-	return read_op(st, op_new(st, OP_OFFLINE_NEXT, 0, NULL), cb, arg);
+	return read_op(st, op_new(st, OP_OFFLINE_NEXT, after, NULL), cb, arg);
+}
+
+void store_offline_done(struct store *st, uint64_t conv)
+{
+	enqueue(st, op_new(st, OP_OFFLINE_DONE, conv, NULL));
 }
 
 enum store_kind store_kind(const struct store *st)

@@ -50,9 +50,9 @@ struct store_options {
 
 /* Who ended a desk conversation, as transcripts say it. */
 enum store_end {
+	END_LEFT,     /* the customer quit or hung up */
 	END_NEXT,     /* the agent's "next" */
 	END_KICK,     /* the agent's "kick" */
-	END_LEFT,     /* the customer quit or hung up */
 	END_IDLE,     /* customer_idle_timeout */
 	END_SHUTDOWN, /* the daemon stopped */
 	END_RESTART,  /* found open at start-up: the daemon did not stop cleanly */
@@ -121,11 +121,13 @@ typedef void (*store_msgs_cb)(void *arg, const struct store_msg *msgs, size_t n,
 int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		  store_msgs_cb cb, void *arg);
 /*
- * store_offline_next() - the oldest conversation kept for the next agent: its customer in
- * *@msgs[0].from with the messages no agent answered, oldest first (held ones are released:
- * they get their IDs now). @n = 0 when there is none. The conversation is then no longer kept
- * for the next agent (the caller has it).
+ * store_offline_next() - the oldest conversation after @after kept for the next agent: its
+ * customer in *@msgs[0].from with the messages no agent answered, oldest first (held ones are
+ * released: they get their IDs now). @n = 0 when there is none. It stays kept until
+ * store_offline_done(): an agent that vanishes halfway, or a crash, does not lose it.
  */
-int store_offline_next(struct store *st, store_msgs_cb cb, void *arg);
+int store_offline_next(struct store *st, uint64_t after, store_msgs_cb cb, void *arg);
+/* store_offline_done() - conversation @conv was given whole to an agent: no longer kept. */
+void store_offline_done(struct store *st, uint64_t conv);
 
 #endif

@@ -781,8 +781,7 @@ class MemoryStore(unittest.TestCase):
 
     def test_off(self):
         with Daemon(FREE + "store = off\n") as d:
-            a, _, epoch = ids_member(d, "alice")
-            self.assertEqual(read_history(a), [])
+            a, _, epoch = ids_member(d, "alice")  # nothing kept: no history on joining
             a.say("one")
             a.say("two")
             first, second = next_tagged(a), next_tagged(a)
@@ -794,6 +793,7 @@ class MemoryStore(unittest.TestCase):
             restart(d)
             b, _, epoch_b = ids_member(d, "bob")
             self.assertNotEqual(epoch_b, epoch)
+            b.command("history")
             self.assertEqual(read_history(b), [])
             self.assertEqual([f for f in os.listdir(d.dir) if "frontdesk.db" in f], [])
             b.close()
