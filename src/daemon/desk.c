@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "deliver.h"
+#include "history.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -475,6 +476,7 @@ static const struct command desk_commands[] = {
 	{ "next", 1u << ROLE_AGENT, ARG_NONE, cmd_next },
 	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
 	{ "kick", 1u << ROLE_AGENT, ARG_REQUIRED, cmd_kick },
+	{ "earlier", 1u << ROLE_AGENT, ARG_REQUIRED, cmd_earlier },
 	{ NULL, 0, ARG_NONE, NULL },
 };
 

@@ -3,6 +3,7 @@
 #include "history.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "conn.h"
 #include "deliver.h"
 #include "log.h"
+#include "nick.h"
 #include "server.h"
 #include "store.h"
 
@@ -18,7 +20,8 @@
 struct history_req {
 	struct server *server;
 	uint64_t conn_id;
-	bool on_join; /* an empty history on joining says nothing at all */
+	bool on_join;               /* an empty history on joining says nothing at all */
+	char by_name[NICK_BUFSIZE]; /* "earlier": the customer's name, which is all that matched */
 };
 
 static struct conn *find_conn(struct server *s, uint64_t id)
@@ -45,9 +48,11 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 	struct conn *c = find_conn(req->server, req->conn_id);
 	size_t budget = req->server->config.soft_output_bytes / 2, used = 0, first = n;
 	bool quiet = req->on_join && n == 0;
-
+	char by_name[NICK_BUFSIZE + 16] = "";
 	struct evbuffer *live;
 
+	if (req->by_name[0])
+		snprintf(by_name, sizeof(by_name), " by-name %s", req->by_name);
 	free(req);
 	if (!c)
 		return;
@@ -62,7 +67,7 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 	if (err < 0)
 		conn_error(c, "store-unavailable", "history cannot be read now");
 	else
-		conn_notice(c, "history-start %zu", n - first);
+		conn_notice(c, "history-start %zu%s", n - first, by_name);
 	for (size_t i = first; err == 0 && i < n && conn_live(c); i++)
 		deliver_msg(c, 0, &msgs[i], msgs[i].conv == 0);
 	if (err == 0)
@@ -145,4 +150,43 @@ void cmd_history(struct conn *c, const char *arg)
 		return;
 	}
 	history_send(c, (uint64_t)conv, n, before, store_last_id(c->server->store), false);
+}
+
+/*
+ * earlier NAME [N] [before ID]: for an agent, the messages of the earlier conversations of a
+ * customer called NAME (not the one it serves), between "history-start COUNT by-name NAME" and
+ * "history-end": the name is all that matched, and anyone may have used it (protocol 7.4).
+ */
+void cmd_earlier(struct conn *c, const char *arg)
+{
+	int64_t conv = c->server->mode->history_conv ? c->server->mode->history_conv(c) : -1;
+	size_t len = strcspn(arg, " ");
+	struct history_req *req;
+	uint64_t before;
+	unsigned n;
+
+	if (!(c->caps & CAP_IDS) || c->gate_hold) {
+		conn_error(c, "bad-command",
+			   c->gate_hold ? "one history at a time"
+					: "earlier needs the ids capability");
+		return;
+	}
+	if (!fd_nick_valid(arg, len) ||
+	    history_parse(arg[len] ? arg + len + 1 : "", &n, &before) < 0) {
+		conn_error(c, "bad-command", "earlier NAME [N] [before ID]");
+		return;
+	}
+	req = calloc(1, sizeof(*req));
+	if (req) {
+		req->server = c->server;
+		req->conn_id = c->id;
+		memcpy(req->by_name, arg, len);
+	}
+	if (!req || deliver_hold(c) < 0 ||
+	    store_history_by_name(c->server->store, req->by_name, conv > 0 ? (uint64_t)conv : 0,
+				  before, n, on_history, req) < 0) {
+		free(req);
+		deliver_release(c);
+		conn_error(c, "out-of-memory", "history cannot be read now");
+	}
 }

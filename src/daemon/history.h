@@ -37,5 +37,8 @@ int history_parse(const char *arg, unsigned *ret_n, uint64_t *ret_before);
 
 /* cmd_history() - the command; the mode says which conversation is the peer's. */
 void cmd_history(struct conn *c, const char *arg);
+/* cmd_earlier() - "earlier NAME [N] [before ID]": an agent reads a customer's earlier
+ * conversations, found by its name alone. */
+void cmd_earlier(struct conn *c, const char *arg);
 
 #endif

@@ -42,6 +42,7 @@ enum stmt_id {
 	ST_CONV_AGENT,
 	ST_CONV_END,
 	ST_HISTORY,
+	ST_BY_NAME,
 	ST_NEXT_CONV,
 	ST_UNANSWERED,
 	ST_SET_ID,
@@ -75,6 +76,11 @@ static const char *const statements[ST_MAX] = {
 	[ST_HISTORY] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
 		       " WHERE conv = ?1 AND id IS NOT NULL AND id < ?2 AND id <= ?3"
 		       " ORDER BY id DESC LIMIT ?4",
+	/* A customer's earlier conversations, found by its name only. */
+	[ST_BY_NAME] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text, m.conv"
+		       " FROM messages m JOIN conversations c ON c.conv = m.conv"
+		       " WHERE c.customer = ?1 AND m.conv != ?2 AND m.id IS NOT NULL"
+		       " AND m.id < ?3 ORDER BY m.id DESC LIMIT ?4",
 	[ST_NEXT_CONV] = "SELECT conv, customer FROM conversations WHERE for_next_agent = 1"
 			 " AND conv > ?1 ORDER BY conv LIMIT 1",
 	[ST_UNANSWERED] = "SELECT seq, id, time_ms, text FROM messages"
@@ -271,21 +277,17 @@ int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
 	return run(q, s);
 }
 
-int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
-		struct msgset *out)
+/* Rows of ST_HISTORY or ST_BY_NAME (bound), newest first, into @out oldest first. */
+static int read_history(struct sql *q, sqlite3_stmt *s, uint64_t conv, struct msgset *out)
 {
-	sqlite3_stmt *s = q->st[ST_HISTORY];
 	int rc, r = 0;
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
-	sqlite3_bind_int64(s, 2, before ? (sqlite3_int64)before : INT64_MAX);
-	sqlite3_bind_int64(s, 3, upto ? (sqlite3_int64)upto : INT64_MAX);
-	sqlite3_bind_int(s, 4, (int)n);
 	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_msg m = {
 			.id = (uint64_t)sqlite3_column_int64(s, 0),
 			.time_ms = sqlite3_column_int64(s, 1),
-			.conv = conv,
+			.conv = sqlite3_column_count(s) > 5 ? (uint64_t)sqlite3_column_int64(s, 5)
+							    : conv,
 			.from = (const char *)sqlite3_column_text(s, 2),
 			.from_agent = sqlite3_column_int(s, 3),
 			.text = (const char *)sqlite3_column_text(s, 4),
@@ -304,6 +306,30 @@ int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, un
 		out->v[out->n - 1 - i] = t;
 	}
 	return r;
+}
+
+int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
+		struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_HISTORY];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_int64(s, 2, before ? (sqlite3_int64)before : INT64_MAX);
+	sqlite3_bind_int64(s, 3, upto ? (sqlite3_int64)upto : INT64_MAX);
+	sqlite3_bind_int(s, 4, (int)n);
+	return read_history(q, s, conv, out);
+}
+
+int sql_history_by_name(struct sql *q, const char *customer, uint64_t except, uint64_t before,
+			unsigned n, struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_BY_NAME];
+
+	sqlite3_bind_text(s, 1, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)except);
+	sqlite3_bind_int64(s, 3, before ? (sqlite3_int64)before : INT64_MAX);
+	sqlite3_bind_int(s, 4, (int)n);
+	return read_history(q, s, 0, out);
 }
 
 /* The unanswered messages of @conv into @out; held ones are given IDs after *@last_id. */

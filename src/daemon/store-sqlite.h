@@ -51,6 +51,8 @@ int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
 		 bool for_next_agent);
 int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		struct msgset *out);
+int sql_history_by_name(struct sql *q, const char *customer, uint64_t except, uint64_t before,
+			unsigned n, struct msgset *out);
 /* sql_offline_next() - see store_offline_next(); held messages get IDs from *@last_id on. */
 int sql_offline_next(struct sql *q, uint64_t after, uint64_t *last_id, struct msgset *out);
 int sql_offline_done(struct sql *q, uint64_t conv);

@@ -49,6 +49,7 @@ struct op {
 	uint64_t before;     /* OP_HISTORY; OP_RELEASE: the row's seq */
 	uint64_t upto;       /* OP_HISTORY */
 	unsigned n;          /* OP_HISTORY */
+	bool by_name;        /* OP_HISTORY: conversations of customer m.from other than m.conv */
 	enum store_end why;  /* OP_CONV_END */
 	bool for_next_agent; /* OP_CONV_END */
 	store_msgs_cb cb;    /* reads */
@@ -111,6 +112,9 @@ static int op_run(struct store *st, struct op *op)
 		msgset_free(&op->result);
 		if (st->opts.kind == STORE_OFF)
 			return 0; /* nothing is kept: an empty answer */
+		if (op->by_name)
+			return sql_history_by_name(st->sql, m->from, m->conv, op->before, op->n,
+						   &op->result);
 		return sql_history(st->sql, m->conv, op->before, op->upto, op->n, &op->result);
 	case OP_OFFLINE_NEXT:
 		msgset_free(&op->result);
@@ -344,6 +348,19 @@ int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upt
 	if (op) {
 		op->before = before;
 		op->upto = upto;
+		op->n = n;
+	}
+	return read_op(st, op, cb, arg);
+}
+
+int store_history_by_name(struct store *st, const char *customer, uint64_t except, uint64_t before,
+			  unsigned n, store_msgs_cb cb, void *arg)
+{
+	struct op *op = op_new(st, OP_HISTORY, except, customer);
+
+	if (op) {
+		op->by_name = true;
+		op->before = before;
 		op->n = n;
 	}
 	return read_op(st, op, cb, arg);

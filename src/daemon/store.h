@@ -121,6 +121,12 @@ typedef void (*store_msgs_cb)(void *arg, const struct store_msg *msgs, size_t n,
 int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		  store_msgs_cb cb, void *arg);
 /*
+ * store_history_by_name() - the same from the desk conversations of a customer called
+ * @customer, other than @except: found by the name alone, which another may have used.
+ */
+int store_history_by_name(struct store *st, const char *customer, uint64_t except, uint64_t before,
+			  unsigned n, store_msgs_cb cb, void *arg);
+/*
  * store_offline_next() - the oldest conversation after @after kept for the next agent: its
  * customer in *@msgs[0].from with the messages no agent answered, oldest first (held ones are
  * released: they get their IDs now). @n = 0 when there is none. It stays kept until

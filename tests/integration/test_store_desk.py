@@ -204,5 +204,36 @@ class Tagged(Store, unittest.TestCase):
                                                             (NOTICE, "turns strict")])
 
 
+class Earlier(Store, unittest.TestCase):
+    def test_an_agent_reads_a_customers_earlier_conversations_by_name(self):
+        with Daemon(self.config) as d:
+            mary = agent_with_ids(d, "mary")
+            bob = Peer.customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            bob.say("my first visit")
+            first = last_tagged(mary)
+            mary.say("welcome")
+            bob.message()
+            mary.command("next")
+            bob.expect_closed()
+            bob = Peer.customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            bob.say("back again")
+            last_tagged(mary)
+            mary.command("earlier bob")
+            frames = mary.notice(body="history-end")
+            self.assertIn((NOTICE, "history-start 2 by-name bob"), frames)
+            self.assertEqual([(x[1], x[3]) for x in tagged(frames)],
+                             [(first[1], "my first visit"), (first[1], "welcome")])
+            mary.command("earlier nobody")
+            self.assertIn((NOTICE, "history-start 0 by-name nobody"),
+                          mary.notice(body="history-end"))
+            mary.command("earlier bob bob")
+            mary.notice(prefix="error bad-command")
+            # Customers may not, and agents without ids are told what they lack.
+            bob.command("earlier bob")
+            bob.notice(prefix="error unknown-command")
+
+
 if __name__ == "__main__":
     main()
