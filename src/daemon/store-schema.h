@@ -14,12 +14,19 @@
  * conversations: one per desk conversation (a transcript): who, when, how it ended
  * (end_reason NULL while open), and for_next_agent = 1 while what the customer said there,
  * unanswered, waits for the next agent.
- * meta: key/value; "epoch" is the epoch of the IDs.
+ * meta: key/value; "epoch" is the epoch of the IDs; "last_id" and "last_conv", the highest
+ * message ID and conversation number given, written before the rows that hold them are deleted
+ * (by frontdeskctl purge, or retention): a restarted daemon goes on from the higher of these
+ * and what the tables hold.
+ *
+ * Version 2: retention finds what is due through indexes, never by scanning: the room's
+ * messages by time (conv, time_ms, which also serves what messages_time did) and the
+ * conversations by when they ended.
  */
 #ifndef FRONTDESK_STORE_SCHEMA_H
 #define FRONTDESK_STORE_SCHEMA_H
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_SCHEMA_V1                                                                            \
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
@@ -45,10 +52,15 @@
 	" for_next_agent INTEGER NOT NULL DEFAULT 0);"                                             \
 	"CREATE INDEX conversations_next ON conversations (conv) WHERE for_next_agent = 1;"
 
+#define STORE_MIGRATION_V2                                                                         \
+	"DROP INDEX messages_time;"                                                                \
+	"CREATE INDEX messages_conv_time ON messages (conv, time_ms);"                             \
+	"CREATE INDEX conversations_ended ON conversations (ended_ms);"
+
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
 #define STORE_MIGRATIONS                                                                           \
 	{                                                                                          \
-		STORE_SCHEMA_V1                                                                    \
+		STORE_SCHEMA_V1, STORE_MIGRATION_V2                                                \
 	}
 
 #endif

@@ -47,11 +47,13 @@ enum stmt_id {
 	ST_UNANSWERED,
 	ST_SET_ID,
 	ST_NEXT_DONE,
+	ST_PRUNE_DUE,
+	ST_PRUNE_COUNTERS,
 	ST_PRUNE_OLD,
 	ST_PRUNE_ENDED,
+	ST_ROOM_NEW,
 	ST_PRUNE_ROOM,
 	ST_PRUNE_CONVS,
-	ST_COUNTERS,
 	ST_MAX,
 };
 
@@ -90,25 +92,51 @@ static const char *const statements[ST_MAX] = {
 			  " ORDER BY seq",
 	[ST_SET_ID] = "UPDATE messages SET id = ?2 WHERE seq = ?1",
 	[ST_NEXT_DONE] = "UPDATE conversations SET for_next_agent = 0 WHERE conv = ?1",
+	/*
+	 * Retention reads and deletes through indexes only (messages_conv_time,
+	 * conversations_ended, messages_conv): no scan, no sort, whatever the store holds.
+	 */
+	[ST_PRUNE_DUE] = "SELECT EXISTS (SELECT 1 FROM messages WHERE conv = 0 AND time_ms < ?1),"
+			 " EXISTS (SELECT 1 FROM conversations WHERE ended_ms < ?2"
+			 " AND for_next_agent = 0)",
+	/*
+	 * Before retention deletes the row that holds the highest ID or conversation number (a
+	 * store idle for longer than the age bound), meta keeps it, unless it holds more already:
+	 * a restart gives it no more.
+	 */
+	[ST_PRUNE_COUNTERS] =
+	    "INSERT OR REPLACE INTO meta (key, value)"
+	    " SELECT 'last_id', m.id FROM messages m WHERE m.id = (SELECT max(id) FROM messages)"
+	    " AND ((m.conv = 0 AND m.time_ms < ?1) OR EXISTS (SELECT 1 FROM conversations c"
+	    " WHERE c.conv = m.conv AND c.ended_ms < ?2 AND c.for_next_agent = 0)) AND m.id >"
+	    " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_id'), 0)"
+	    " UNION ALL SELECT 'last_conv', c.conv FROM conversations c"
+	    " WHERE c.conv = (SELECT max(conv) FROM conversations) AND c.ended_ms < ?2"
+	    " AND c.for_next_agent = 0 AND c.conv >"
+	    " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0)",
 	[ST_PRUNE_OLD] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-			 " WHERE conv = 0 AND time_ms < ?1 ORDER BY seq LIMIT ?2)",
+			 " WHERE conv = 0 AND time_ms < ?1 ORDER BY time_ms LIMIT ?2)",
 	/* A transcript goes whole, by when its conversation ended. */
 	[ST_PRUNE_ENDED] = "DELETE FROM messages WHERE seq IN (SELECT m.seq FROM messages m"
 			   " JOIN conversations c ON c.conv = m.conv WHERE c.ended_ms < ?1"
 			   " AND c.for_next_agent = 0 LIMIT ?2)",
+	[ST_ROOM_NEW] = "SELECT count(*), max(id) FROM messages WHERE conv = 0 AND id > ?1",
+	/* The room's messages but its newest ?1, oldest first (a room message always has an ID). */
 	[ST_PRUNE_ROOM] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-			  " WHERE conv = 0 ORDER BY seq DESC LIMIT ?2 OFFSET ?1)",
+			  " WHERE conv = 0 AND id <= (SELECT id FROM messages WHERE conv = 0"
+			  " AND id IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ?1)"
+			  " ORDER BY id LIMIT ?2)",
 	[ST_PRUNE_CONVS] = "DELETE FROM conversations WHERE conv IN (SELECT conv FROM"
 			   " conversations WHERE ended_ms < ?1 AND for_next_agent = 0 AND NOT"
 			   " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv)"
 			   " LIMIT ?2)",
-	[ST_COUNTERS] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_id', ?1),"
-			" ('last_conv', ?2)",
 };
 
 struct sql {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
+	/* Retention's view of the room: at most room_most messages, up to ID room_top. */
+	int64_t room_most, room_top;
 };
 
 void msgset_free(struct msgset *set)
@@ -182,17 +210,10 @@ static int run(struct sql *q, sqlite3_stmt *s)
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return 0;
-	log_warnx("store: %s", sqlite3_errmsg(q->db));
+	/* Locked by another writer (frontdeskctl purge): store.c waits a while before it says. */
+	if ((rc & 0xff) != SQLITE_BUSY)
+		log_warnx("store: %s", sqlite3_errmsg(q->db));
 	return sql_errno(rc);
-}
-
-int sql_counters(struct sql *q, uint64_t last_id, uint64_t last_conv)
-{
-	sqlite3_stmt *s = q->st[ST_COUNTERS];
-
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)last_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)last_conv);
-	return run(q, s);
 }
 
 int sql_begin(struct sql *q)
@@ -410,27 +431,82 @@ static int prune_with(struct sql *q, enum stmt_id id, sqlite3_int64 a, unsigned 
 	return r < 0 ? r : sqlite3_changes(q->db);
 }
 
+/* Step @s, a read of one row, into @a and @b (NULL: left as they are); reset it. */
+static int read_two(struct sql *q, sqlite3_stmt *s, int64_t *a, int64_t *b)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			*a = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			*b = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	log_warnx("store: %s", sqlite3_errmsg(q->db));
+	return sql_errno(rc);
+}
+
+/*
+ * How many messages the room may hold, in q->room_most: counted once (the first call walks the
+ * room's index), then followed: what was written since (an index seek past the newest ID
+ * seen) less what retention removed. That is an upper bound (frontdeskctl purge may have
+ * removed more), so the walk of ST_PRUNE_ROOM is left out only when it has nothing to do.
+ */
+static int room_count(struct sql *q)
+{
+	sqlite3_stmt *s = q->st[ST_ROOM_NEW];
+	int64_t added = 0;
+	int r;
+
+	sqlite3_bind_int64(s, 1, q->room_top);
+	if ((r = read_two(q, s, &added, &q->room_top)) < 0)
+		return r;
+	q->room_most += added;
+	return 0;
+}
+
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
 	      unsigned step)
 {
+	sqlite3_stmt *due = q->st[ST_PRUNE_DUE], *counters = q->st[ST_PRUNE_COUNTERS];
+	int64_t old = 0, ended = 0;
 	int n = 0, r;
 
-	if (before_ms > 0) {
+	/* Reads first: when nothing is due (most seconds) no lock is taken, nothing is written. */
+	sqlite3_bind_int64(due, 1, before_ms > 0 ? before_ms : 0);
+	sqlite3_bind_int64(due, 2, ended_before_ms > 0 ? ended_before_ms : 0);
+	if ((r = read_two(q, due, &old, &ended)) < 0 || (keep_room && (r = room_count(q)) < 0))
+		return r;
+	/* (The bound on the count never takes the newest room message: no risk there.) */
+	if (old || ended) {
+		sqlite3_bind_int64(counters, 1, before_ms > 0 ? before_ms : 0);
+		sqlite3_bind_int64(counters, 2, ended_before_ms > 0 ? ended_before_ms : 0);
+		if ((r = run(q, counters)) < 0)
+			return r;
+	}
+	if (old) {
 		if ((r = prune_with(q, ST_PRUNE_OLD, before_ms, step)) < 0)
 			return r;
 		n += r;
+		if (keep_room)
+			q->room_most -= r;
 	}
-	if (ended_before_ms > 0 && (unsigned)n < step) {
+	if (ended && (unsigned)n < step) {
 		if ((r = prune_with(q, ST_PRUNE_ENDED, ended_before_ms, step - (unsigned)n)) < 0)
 			return r;
 		n += r;
 	}
-	if (keep_room && (unsigned)n < step) {
+	if (keep_room && q->room_most > (int64_t)keep_room && (unsigned)n < step) {
 		if ((r = prune_with(q, ST_PRUNE_ROOM, keep_room, step - (unsigned)n)) < 0)
 			return r;
+		/* Fewer than asked: none is left beyond the newest keep_room. */
+		q->room_most = (unsigned)r < step - (unsigned)n ? keep_room : q->room_most - r;
 		n += r;
 	}
-	if (ended_before_ms > 0 && (unsigned)n < step) {
+	if (ended && (unsigned)n < step) {
 		if ((r = prune_with(q, ST_PRUNE_CONVS, ended_before_ms, step - (unsigned)n)) < 0)
 			return r;
 		n += r;
@@ -667,7 +743,7 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		r = migrate(q, name);
 	if (r == 0)
 		r = load_epoch(q, name, state->epoch);
-	/* The counters are kept in meta too: a purge of the newest rows must not reuse an ID. */
+	/* purge and retention keep the counters in meta: deleting the newest rows reuses no ID. */
 	if (r == 0)
 		state->last_id = (uint64_t)query_int(
 		    q,

@@ -40,8 +40,6 @@ int sql_begin(struct sql *q);
 int sql_commit(struct sql *q);
 void sql_rollback(struct sql *q);
 
-/* sql_counters() - where the ID and conversation counters stand (kept in meta). */
-int sql_counters(struct sql *q, uint64_t last_id, uint64_t last_conv);
 int sql_add(struct sql *q, uint64_t seq, const struct store_msg *m);
 int sql_release(struct sql *q, uint64_t seq, uint64_t id);
 int sql_drop_held(struct sql *q, uint64_t conv, const char *from);
@@ -60,7 +58,8 @@ int sql_offline_done(struct sql *q, uint64_t conv);
  * sql_prune() - delete at most @step rows past the retention: room messages older than
  * @before_ms or beyond the newest @keep_room, and transcripts (messages, then the
  * conversation) whose conversation ended before @ended_before_ms and is not kept for the next
- * agent. 0 means no bound. Return how many rows went, or a negative errno.
+ * agent. 0 means no bound. Return how many rows went, or a negative errno. Index reads come
+ * first: when nothing is due it writes nothing and takes no lock.
  */
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
 	      unsigned step);

@@ -7,7 +7,8 @@
  * they will commit as (always @committed + 1: one batch is open at a time), the counters for
  * IDs and conversations, and three events: @commit (activated by the first op of a batch, so
  * the batch commits on a later loop turn, after everything read in this one), @retry (a failed
- * batch is tried again every second, whole) and @prune (retention in small steps).
+ * batch is tried again every second, whole; one another writer's lock kept out, first every
+ * 100 ms for 5 s, quietly) and @prune (retention in small steps).
  *
  * Ownership: an op owns copies of its strings. A batch's ops are freed once it committed and
  * its read callbacks ran; a failed batch keeps them all for the retry.
@@ -29,6 +30,12 @@
 #define PRUNE_STEP 500
 /* store = memory keeps at most this many room messages whatever history_max_messages says. */
 #define MEMORY_MAX_MESSAGES 10000
+/*
+ * A batch the write lock kept out (frontdeskctl purge, its checkpoint) is tried again this
+ * often, quietly, for this long, before the store is said to fail.
+ */
+#define BUSY_RETRY_USEC    100000
+#define BUSY_PATIENCE_USEC 5000000
 
 enum op_kind {
 	OP_ADD,
@@ -69,7 +76,8 @@ struct store {
 	uint64_t last_id, last_conv, last_seq;
 	char epoch[33];
 	struct event *commit, *retry, *prune;
-	bool failing; /* the last batch failed: retrying */
+	bool failing;        /* the last batch failed: retrying */
+	uint64_t busy_since; /* when batches began to find the store locked; 0: they do not */
 	void (*on_committed)(void *arg);
 	void (*on_failing)(void *arg, int err);
 	void *hook_arg;
@@ -136,8 +144,6 @@ static int commit_batch(struct store *st)
 	if (r == 0)
 		r = op_run(st, op);
 	if (r == 0)
-		r = sql_counters(st->sql, st->last_id, st->last_conv);
-	if (r == 0)
 		r = sql_commit(st->sql);
 	if (r < 0) {
 		sql_rollback(st->sql);
@@ -145,6 +151,7 @@ static int commit_batch(struct store *st)
 	}
 	STAILQ_CONCAT(&done, &st->ops);
 	st->committed++;
+	st->busy_since = 0;
 	if (st->failing) {
 		st->failing = false;
 		log_info("store: writes work again");
@@ -165,14 +172,31 @@ static int commit_batch(struct store *st)
 static void on_commit(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
-	static const struct timeval second = { 1, 0 };
+	static const struct timeval second = { 1, 0 }, shortly = { 0, BUSY_RETRY_USEC };
+	uint64_t now;
 	int r;
 
-	if (STAILQ_EMPTY(&st->ops) || (st->failing && evtimer_pending(st->retry, NULL)))
+	if (STAILQ_EMPTY(&st->ops) ||
+	    ((st->failing || st->busy_since) && evtimer_pending(st->retry, NULL)))
 		return;
 	r = commit_batch(st);
 	if (r == 0)
 		return;
+	/*
+	 * Another writer holds the lock longer than the busy timeout: not a failure yet. The
+	 * batch waits (what it gates with it), nobody is told, for a few seconds.
+	 */
+	if (r == -EBUSY && !st->failing) {
+		now = fd_clock_usec();
+		if (!st->busy_since)
+			st->busy_since = now;
+		if (now - st->busy_since < BUSY_PATIENCE_USEC) {
+			log_debug("store: locked by another writer; trying again shortly");
+			evtimer_add(st->retry, &shortly);
+			return;
+		}
+	}
+	st->busy_since = 0;
 	if (!st->failing) {
 		st->failing = true;
 		log_warnx("store: a write failed (%s); holding %s until it works again",
@@ -204,9 +228,9 @@ static void on_prune(evutil_socket_t fd, short what, void *arg)
 	ended_before = st->opts.kind == STORE_SQLITE ? before : fd_clock_unix_ms() + 1;
 	/*
 	 * Its own transaction, between batches (a batch is only ever open inside on_commit); a
-	 * failing store is left alone until it works again.
+	 * failing store, or one locked by another writer, is left alone until it works again.
 	 */
-	if (!st->failing) {
+	if (!st->failing && !st->busy_since) {
 		n = sql_prune(st->sql, before, ended_before, keep, PRUNE_STEP);
 		if (n > 0)
 			log_debug("store: retention removed %d rows", n);

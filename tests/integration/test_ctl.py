@@ -2,9 +2,10 @@
 """frontdeskctl (issue 12 item 7): transcripts, transcript, history and purge on a store file.
 
 The store is made here with Python's sqlite3 and the schema taken from
-src/daemon/store-schema.h itself (the CREATE statements of STORE_SCHEMA_V1), in WAL mode as
-the daemon keeps it, so these tests follow the header rather than a copy of it. Times are
-relative to now (so that ages such as "5d" mean something) and printed in UTC (TZ=UTC).
+src/daemon/store-schema.h itself (the CREATE statements of STORE_SCHEMA_V1, then those of each
+STORE_MIGRATION_Vn up to STORE_SCHEMA_VERSION), in WAL mode as the daemon keeps it, so these
+tests follow the header rather than a copy of it. Times are relative to now (so that ages such
+as "5d" mean something) and printed in UTC (TZ=UTC). PurgeBesideTheDaemon runs the real daemon.
 """
 
 import json
@@ -15,11 +16,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import main  # noqa: E402
+from fdtest import DEADLINE, NOTICE, main  # noqa: E402
+from grouptest import GROUP, Daemon, member  # noqa: E402
 
 FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
 SOURCE_ROOT = os.environ.get("FRONTDESK_SOURCE_ROOT",
@@ -35,15 +38,23 @@ TRICKY = 'He said "hi" \\ back \u2713 \u00e9 \x01 \x1b[2J and \u202e'
 SECRET = "bob-secret-4711"
 
 
-def schema_v1():
-    """The SQL of STORE_SCHEMA_V1: the string literals of its #define, joined."""
+def schema():
+    """(SQL, version): STORE_SCHEMA_V1 then STORE_MIGRATION_V2 ... up to STORE_SCHEMA_VERSION,
+    the string literals of their #defines, joined: the store as frontdeskd leaves it."""
     with open(SCHEMA_H) as f:
         text = f.read()
-    m = re.search(r"#define STORE_SCHEMA_V1\b(.*?)\n\n", text, re.S)
-    sql = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
     version = int(re.search(r"#define STORE_SCHEMA_VERSION (\d+)", text).group(1))
-    assert "CREATE TABLE messages" in sql and version == 1, sql
-    return sql
+    sql = ""
+    for v in range(1, version + 1):
+        name = "STORE_SCHEMA_V1" if v == 1 else "STORE_MIGRATION_V%d" % v
+        m = re.search(r"#define %s\b(.*?)\n\n" % name, text, re.S)
+        assert m, name
+        sql += "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+    assert "CREATE TABLE messages" in sql, sql
+    return sql, version
+
+
+SCHEMA_SQL, SCHEMA_VERSION = schema()
 
 
 def utc(ms, sep=" "):
@@ -74,10 +85,10 @@ ROOM = [(10 + i, NOW - 8 * DAY + 3 * HOUR + i * 6 * HOUR, 0, "m%d" % (i % 3), 0,
          "room %d" % i) for i in range(30)]
 
 
-def make_store(path, version=1):
+def make_store(path, version=SCHEMA_VERSION):
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(schema_v1())
+    db.executescript(SCHEMA_SQL)
     db.executemany("INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?, ?)", CONVERSATIONS)
     db.executemany("INSERT INTO messages (id, time_ms, conv, sender, from_agent, dropped, text)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?)", DESK_MESSAGES + ROOM)
@@ -277,6 +288,22 @@ class Purge(Ctl):
         self.assertIn("deleted 1 conversation (2 messages)\ndeleted 18 room messages\n"
                       "kept 1 open conversation", out)
 
+    def test_counters_outlive_the_newest_rows(self):
+        # The newest room messages (IDs up to 39) and conversation c4 go: meta keeps where the
+        # counters stood, for the daemon to go on from after a restart; never lowered.
+        self.ok("purge", "--before", utc(NOW + DAY, "T")[:16])
+        self.assertEqual(self.rows("SELECT max(id), max(conv) FROM messages"), [(None, 3)])
+        self.assertEqual(self.rows("SELECT key, CAST(value AS INTEGER) FROM meta"
+                                   " WHERE key != 'epoch' ORDER BY key"),
+                         [("last_conv", 4), ("last_id", 39)])
+        db = sqlite3.connect(self.path)
+        db.execute("UPDATE meta SET value = '100' WHERE key = 'last_id'")
+        db.commit()
+        db.close()
+        self.ok("purge", "--customer", "bob")
+        self.assertEqual(self.rows("SELECT CAST(value AS INTEGER) FROM meta"
+                                   " WHERE key = 'last_id'"), [(100,)])
+
     def test_usage(self):
         self.fails(2, "purge")
         self.fails(2, "purge", "--customer", "bob", "--before", "1d")
@@ -304,12 +331,12 @@ class Refusals(Ctl):
     def test_newer_schema(self):
         for cmd in (["transcripts"], ["history"], ["purge", "--before", "1d"]):
             db = sqlite3.connect(self.path)
-            db.execute("PRAGMA user_version=2")
+            db.execute("PRAGMA user_version=%d" % (SCHEMA_VERSION + 1))
             db.commit()
             db.close()
             err = self.fails(1, *cmd)
             self.assertIn("newer frontdesk", err)
-            self.assertIn("version 2", err)
+            self.assertIn("version %d" % (SCHEMA_VERSION + 1), err)
         self.assertEqual(self.rows("SELECT count(*) FROM messages"), [(38,)])
 
     def test_missing_file(self):
@@ -383,6 +410,175 @@ class BesideTheDaemon(Ctl):
             self.assertEqual(self.ok("history", "-n", "1").split()[0], "40")
         finally:
             daemon.close()
+
+
+class Chatter(threading.Thread):
+    """@peer says one message after another, each once it has the one before back: the daemon
+    commits all the while. Keeps every frame, the count and the slowest round trip."""
+
+    def __init__(self, peer):
+        super().__init__(daemon=True)
+        self.peer = peer
+        self.done = threading.Event()
+        self.sent = 0
+        self.slowest = 0.0
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.done.is_set():
+                t = time.monotonic()
+                self.peer.say("m%d" % self.sent)
+                self.assert_got("%s: m%d" % (self.peer.name, self.sent))
+                self.slowest = max(self.slowest, time.monotonic() - t)
+                self.sent += 1
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            self.error = e
+
+    def assert_got(self, body):
+        got = self.peer.message()
+        if got != body:
+            raise AssertionError("expected %r, got %r" % (body, got))
+
+    def finish(self):
+        self.done.set()
+        self.join(DEADLINE)
+        if self.error:
+            raise self.error
+        return [b for t, b in self.peer.frames if t == NOTICE]
+
+
+class PurgeBesideTheDaemon(unittest.TestCase):
+    """A large purge while the daemon runs and writes: the purge goes in short transactions,
+    so that the daemon gets the write lock between them and its clients never hear that the
+    store is unavailable."""
+
+    # 60,000 messages of 1 kB: one transaction for them all (as purge was) holds the lock
+    # longer than the daemon's busy timeout; one conversation spans several chunks.
+    CONVS, PER_CONV, LONG, TEXT = 580, 100, 2000, 1000
+
+    def fill(self, path):
+        """zed's ended conversations, written beside it: conversation and row numbers far
+        above the daemon's (it numbers its rows itself)."""
+        db = sqlite3.connect(path, timeout=DEADLINE)
+        first = 1000000
+        sizes = [self.PER_CONV] * self.CONVS + [self.LONG]
+        db.executemany("INSERT INTO conversations VALUES (?, 'zed', 'mary', ?, ?, 'next', 0)",
+                       [(first + i, NOW - DAY, NOW - DAY + HOUR) for i in range(len(sizes))])
+        rows = ((NOW - DAY, first + i, "zed" if j % 2 == 0 else "mary", j % 2,
+                 "%s %d/%d %s" % (SECRET, i, j, "x" * self.TEXT))
+                for i, n in enumerate(sizes) for j in range(n))
+        db.executemany("INSERT INTO messages (seq, time_ms, conv, sender, from_agent, text)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
+                       ((first * 1000 + k,) + row for k, row in enumerate(rows)))
+        db.commit()
+        db.close()
+        return sum(sizes), len(sizes)
+
+    def ctl(self, d, *args):
+        env = dict(os.environ, TZ="UTC")
+        env.pop("STATE_DIRECTORY", None)
+        r = subprocess.run([FRONTDESKCTL, "--store", "sqlite:" + d.store_path] + list(args),
+                           env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout, r.stderr
+
+    def count(self, path, sql):
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=DEADLINE)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+
+    def test_large_purge_while_chatting(self):
+        with Daemon(GROUP + "max_msgs_per_sec = 0\nmax_bytes_per_sec = 0\n") as d:
+            alice = member(d, "alice")
+            msgs, convs = self.fill(d.store_path)
+            chat = Chatter(alice)
+            chat.start()
+            started = time.monotonic()
+            out, err = self.ctl(d, "purge", "--customer", "zed")
+            took = time.monotonic() - started
+            during = chat.sent
+            # And on a little after it (its checkpoint is done by then too).
+            while chat.sent < during + 20:
+                self.assertIsNone(chat.error)
+                time.sleep(0.01)
+            notices = chat.finish()
+            self.assertEqual([n for n in notices if "store-unavailable" in n], [])
+            self.assertNotIn("a write failed", d.log())
+            self.assertEqual(out, "deleted %d conversations (%d messages)\n" % (convs, msgs))
+            # The checkpoint that empties the WAL may find the daemon (writing thousands of
+            # times a second here) in its way: it says so, as it should.
+            emptied = err == ""
+            if not emptied:
+                self.assertRegex(err, r"^frontdeskctl: note: \S+-wal could not be emptied now")
+            self.assertGreater(during, 0)
+            self.assertEqual(self.count(d.store_path, "SELECT count(*) FROM conversations"
+                                        " WHERE customer = 'zed'"), 0)
+            self.assertEqual(self.count(d.store_path, "SELECT count(*) FROM messages"
+                                        " WHERE conv > 0"), 0)
+            self.assertEqual(self.count(d.store_path, "SELECT count(*) FROM messages"
+                                        " WHERE conv = 0"), chat.sent)
+            for name in os.listdir(d.dir) if emptied else []:
+                if name.startswith("frontdesk.db"):
+                    with open(os.path.join(d.dir, name), "rb") as f:
+                        self.assertNotIn(SECRET.encode(), f.read(), name)
+            alice.close()
+            print("\npurge of %d rows beside the daemon: %.2f s; %d messages meanwhile, "
+                  "slowest round trip %.0f ms" % (msgs + convs, took, during,
+                                                   chat.slowest * 1000), file=sys.stderr)
+
+    def test_a_lock_is_waited_out_quietly_for_seconds(self):
+        # A writer beside it that holds the lock past the daemon's busy timeout (a purge's
+        # checkpoint may): what was accepted meanwhile waits, and nobody hears of it, for a few
+        # seconds; only then is the store said to be unavailable.
+        with Daemon(GROUP) as d:
+            alice = member(d, "alice")
+            alice.say("first")
+            self.assertEqual(alice.message(), "alice: first")
+            db = sqlite3.connect(d.store_path, isolation_level=None, timeout=DEADLINE)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                alice.say("held")
+                with self.assertRaises(AssertionError):  # nothing comes meanwhile
+                    alice.recv(timeout=1.5)
+                db.execute("COMMIT")
+                self.assertEqual(alice.message(), "alice: held")
+                self.assertEqual([b for t, b in alice.frames if t == NOTICE and
+                                  "store-unavailable" in b], [])
+                self.assertNotIn("a write failed", d.log())
+                # Held for longer: after about 5 s the daemon says so, and recovers.
+                db.execute("BEGIN IMMEDIATE")
+                started = time.monotonic()
+                alice.say("later")
+                alice.notice(prefix="error store-unavailable -- ")
+                self.assertGreater(time.monotonic() - started, 4)
+                db.execute("COMMIT")
+            finally:
+                db.close()
+            d.wait_log("store: writes work again")
+            self.assertEqual(alice.message(), "alice: later")
+            alice.close()
+
+    def test_no_id_again_after_the_newest_went(self):
+        with Daemon(GROUP) as d:
+            alice = member(d, "alice")
+            for i in range(3):
+                alice.say("before %d" % i)
+                self.assertEqual(alice.message(), "alice: before %d" % i)
+            alice.close()
+            self.assertEqual(d.stop(), 0)
+            last = self.count(d.store_path, "SELECT max(id) FROM messages")
+            out, _ = self.ctl(d, "purge", "--before", utc(NOW + DAY, "T")[:16])
+            self.assertIn("deleted 3 room messages", out)
+            d._log.close()
+            d.start()
+            alice = member(d, "alice")
+            alice.say("after")
+            self.assertEqual(alice.message(), "alice: after")
+            self.assertEqual(self.count(d.store_path, "SELECT id FROM messages"), last + 1)
+            alice.close()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ what each sender got stored is a prefix of what it sent (nothing accepted lost i
 """
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -22,9 +23,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import COMMAND, DEADLINE, FRONTDESKD, MESSAGE, NOTICE, frame, main  # noqa: E402
+from fdtest import COMMAND, DEADLINE, FRONTDESKD, MESSAGE, NOTICE, Peer, frame, main  # noqa: E402
 from grouptest import GROUP, Closed, Daemon, LinePeer, member  # noqa: E402
 
+FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
 TAGGED = 5
 FREE = GROUP + "max_msgs_per_sec = 0\nmax_bytes_per_sec = 0\n"
 MAX_TEXT = 9792  # FD_MESSAGE_MAX_TEXT: 9,992 less 200 for the type 5 tag
@@ -42,6 +44,15 @@ def room_rows(path):
     try:
         return db.execute("SELECT id, sender, text FROM messages WHERE conv = 0 ORDER BY seq"
                           ).fetchall()
+    finally:
+        db.close()
+
+
+def count(path, sql):
+    """One number from the store (read-only)."""
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=DEADLINE)
+    try:
+        return db.execute(sql).fetchone()[0]
     finally:
         db.close()
 
@@ -538,6 +549,125 @@ class Retention(unittest.TestCase):
             b.say("new")
             self.assertEqual(next_tagged(b)[0], got[-1][0] + 1)
             b.close()
+
+    def wait_rows(self, d, n, sql="SELECT count(*) FROM messages WHERE conv = 0"):
+        deadline = time.monotonic() + DEADLINE
+        while count(d.store_path, sql) != n:
+            self.assertLess(time.monotonic(), deadline, "retention never got to %d" % n)
+            time.sleep(0.05)
+
+    def test_max_messages_after_a_purge(self):
+        # Retention follows how many the room holds without counting it each second: rows
+        # frontdeskctl purge removed meanwhile make it delete nothing more than it must.
+        with Daemon(FREE + "history_max_messages = 50\n") as d:
+            a, _, _ = ids_member(d, "alice")
+            read_history(a)
+
+            def say(prefix, n):
+                a.sock.sendall(b"".join(frame(MESSAGE, "%s%02d" % (prefix, i))
+                                        for i in range(n)))
+                return [next_tagged(a) for _ in range(n)]
+
+            say("a", 30)
+            cutoff = (int(time.time() * 1000) // 1000 + 1) * 1000  # after all of them
+            time.sleep(1.2)
+            second = say("b", 30)
+            self.wait_rows(d, 50)
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(cutoff // 1000))
+            r = subprocess.run([FRONTDESKCTL, "--store", "sqlite:" + d.store_path, "purge",
+                                "--before", when], env=dict(os.environ, TZ="UTC"),
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("deleted 20 room messages", r.stdout)
+            third = say("c", 15)
+            time.sleep(2.5)  # two turns of retention, which must leave these 45 alone
+            self.assertEqual(len(room_rows(d.store_path)), 45)
+            fourth = say("d", 10)
+            self.wait_rows(d, 50)
+            kept = (second + third + fourth)[-50:]
+            self.assertEqual(room_rows(d.store_path), [(i, "alice", t) for i, _, _, _, t in kept])
+            a.close()
+
+    def test_an_older_store_gets_the_indexes(self):
+        # Schema 1 had no index for retention by time or by end: the start adds them (2).
+        header = os.path.join(os.environ.get("FRONTDESK_SOURCE_ROOT", "."), "src", "daemon",
+                              "store-schema.h")
+        with open(header) as f:
+            m = re.search(r"#define STORE_SCHEMA_V1\b(.*?)\n\n", f.read(), re.S)
+        d = Daemon(FREE + "history_max_messages = 3\n")
+        db = sqlite3.connect(d.store_path)
+        db.executescript("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
+        db.executemany("INSERT INTO messages (id, time_ms, conv, sender, text)"
+                       " VALUES (?, ?, 0, 'old', ?)",
+                       [(i, int(time.time() * 1000), "v1 %d" % i) for i in range(1, 6)])
+        db.execute("INSERT INTO meta VALUES ('epoch', 'e1')")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+        db.close()
+        with d:
+            d.wait_log("schema 1 migrated to 2")
+            a, _, _ = ids_member(d, "alice")
+            read_history(a)
+            a.say("new")  # retention begins with the first write
+            self.assertEqual(next_tagged(a)[0], 6)
+            self.wait_rows(d, 3)
+            self.assertEqual([t for _, _, t in room_rows(d.store_path)], ["v1 4", "v1 5", "new"])
+            a.close()
+            indexes = {r[0] for r in sqlite3.connect(d.store_path).execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+            self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_conv_time",
+                                       "conversations_next", "conversations_ended"})
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 2)
+
+    def test_max_age(self):
+        with Daemon(FREE + "history_max_age = 1\n") as d:
+            a, _, _ = ids_member(d, "alice")
+            read_history(a)
+            for i in range(5):
+                a.say("old %d" % i)
+                next_tagged(a)
+            self.wait_rows(d, 0)
+            a.say("new")
+            mid = next_tagged(a)[0]
+            self.assertEqual(room_rows(d.store_path), [(mid, "alice", "new")])
+            # Gone as well, the newest: yet no ID comes back after a restart.
+            self.wait_rows(d, 0)
+            a.close()
+            self.assertEqual(d.stop(), 0)
+            restart(d)
+            b, _, _ = ids_member(d, "bob")
+            read_history(b)
+            b.say("after")
+            self.assertEqual(next_tagged(b)[0], mid + 1)
+            b.close()
+
+    def test_max_age_transcripts(self):
+        # A transcript goes whole once its conversation has ended that long ago; an open
+        # one stays, however old its messages.
+        with Daemon("history_max_age = 1\n") as d:
+            mary = Peer.agent(d, "mary")
+            bob = Peer.customer(d, "bob")
+            mary.notice(body="customer bob")
+            bob.say("hello")
+            self.assertEqual(mary.message(), "hello")
+            mary.say("hi bob")
+            self.assertEqual(bob.message(), "hi bob")
+            bob.close()
+            mary.notice(body="customer-left bob")
+            carol = Peer.customer(d, "carol")
+            mary.notice(body="customer carol")
+            carol.say("still here")
+            self.assertEqual(mary.message(), "still here")
+            self.wait_rows(d, 0, "SELECT count(*) FROM conversations WHERE customer = 'bob'")
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM messages"
+                                   " WHERE sender IN ('bob') OR text = 'hi bob'"), 0)
+            time.sleep(1.5)
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM messages"
+                                   " WHERE text = 'still here'"), 1)
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM conversations"
+                                   " WHERE customer = 'carol'"), 1)
+            carol.close()
+            mary.close()
 
 
 class FullDisk(unittest.TestCase):
