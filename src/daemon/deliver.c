@@ -120,6 +120,8 @@ void deliver_committed(struct server *s)
 {
 	open_committed(&s->conns);
 	open_committed(&s->gone);
+	if (s->mode && s->mode->committed)
+		s->mode->committed(s); /* the room's deferred broadcasts */
 }
 
 size_t deliver_tag(char *buf, const struct store_msg *m)
@@ -161,6 +163,42 @@ int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool
 		return -E2BIG;
 	memcpy(body + len, m->text, m->len);
 	return conn_send_frame(c, FD_FRAME_MESSAGE, body, len + m->len);
+}
+
+unsigned deliver_kind(const struct conn *c)
+{
+	unsigned enc = c->proto == PROTO_LINE ? DELIVER_LINE
+		       : c->caps & CAP_IDS    ? DELIVER_TAGGED
+					      : DELIVER_FRAME;
+
+	return 2 * enc + c->notices;
+}
+
+void deliver_encode(struct evbuffer *out, unsigned kind, const struct store_msg *m,
+		    const char *data, size_t len)
+{
+	char tagged[FD_FRAME_BODY_BUFSIZE];
+	enum fd_frame_type type = m ? FD_FRAME_MESSAGE : FD_FRAME_NOTICE;
+
+	if (!m && !(kind & 1))
+		return;
+	if (m && kind / 2 == DELIVER_FRAME) {
+		evbuffer_add(out, data, len); /* the frame as it is */
+		return;
+	}
+	if (m && kind / 2 == DELIVER_TAGGED) {
+		type = FD_FRAME_TAGGED;
+		data = tagged;
+		if (!(len = deliver_tag(tagged, m)))
+			return;
+	} else if (m) {
+		data += FD_FRAME_HEADER_LEN;
+		len -= FD_FRAME_HEADER_LEN;
+	}
+	if (kind / 2 == DELIVER_LINE)
+		line_encode(out, type, data, len);
+	else
+		fd_frame_encode(out, type, data, len);
 }
 
 int deliver_record_msg(struct evbuffer *rec, const struct store_msg *m)

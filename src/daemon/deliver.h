@@ -12,6 +12,10 @@
  *
  * The gated buffer is made at a conn's first gated message and kept (a chat repeats it); it
  * counts against max_output_bytes like any unsent output.
+ *
+ * The room defers whole broadcasts instead (room.c), until the mode's committed hook, which
+ * deliver_committed() calls after opening the gates; it gates only a member whose own message
+ * waits, and a held gate (a history being read) still takes what the room sends it.
  */
 #ifndef FRONTDESK_DELIVER_H
 #define FRONTDESK_DELIVER_H
@@ -60,6 +64,17 @@ size_t deliver_tag(char *buf, const struct store_msg *m);
  * (the desk) or "FROM: TEXT" (@room). Return 0 or a negative errno (the conn may be closed).
  */
 int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool room);
+
+/*
+ * Kinds of peers: how a peer takes what many get at once (the room's fan-out), its encoding
+ * (type 2, type 5 for "caps ids", a line) and whether it takes notices; DELIVER_KINDS of them.
+ * deliver_encode() appends to @out, as a peer of @kind takes it, the notice @data (@m NULL) or
+ * the room message @m, @data being its type 2 frame ("FROM: TEXT"); both @len bytes.
+ */
+enum { DELIVER_FRAME, DELIVER_TAGGED, DELIVER_LINE, DELIVER_KINDS = 6 }; /* 2 * enc + notices */
+unsigned deliver_kind(const struct conn *c);
+void deliver_encode(struct evbuffer *out, unsigned kind, const struct store_msg *m,
+		    const char *data, size_t len);
 
 /*
  * Records: messages and notices kept in an evbuffer to be given to a peer later (the desk's

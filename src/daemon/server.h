@@ -57,6 +57,8 @@ struct mode_ops {
 	/* history_conv: optional; the conversation "history" reads for @c (0: the room; cN: N),
 	 * or -1 when it has none. */
 	int64_t (*history_conv)(struct conn *c);
+	/* committed: optional; the store committed (after the conns' gates opened, deliver.h). */
+	void (*committed)(struct server *s);
 	const struct command *commands; /* terminated by a NULL name */
 };
 
