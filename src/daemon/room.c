@@ -2,10 +2,9 @@
 /*
  * room.c - group mode: every message from a member goes to every member, sender included.
  *
- * State: the members in join order, each a struct member (its conn, its token buckets, its
- * flood timer) owned by the room, reached from the conn through conn->mode_data; and the
- * leavers, members whose conn is gone while messages they sent are still held. Framed and line
- * members share the list.
+ * State: the members in join order (struct member: its conn, buckets, flood timer; owned by
+ * the room, reached through conn->mode_data), framed and line alike; and the leavers, members
+ * whose conn is gone while messages they sent are still held.
  *
  * A broadcast goes to all members at once, on the one event loop, so every member sees one
  * order. Its bytes are made once for each kind of member (deliver_kind(): type 2 "NICK: TEXT",
@@ -37,9 +36,8 @@
  * error) with messages held becomes a leaver: they go out at its pace, "left NAME" follows the
  * last one, and the name stays taken until then. Only a shutdown drops them.
  *
- * Joins fan out to every member, and so do renames: joins are limited per address
- * (max_joins_per_min, refused as "error join-rate"), renames per member (max_renames_per_min,
- * refused as the non-fatal "error flood").
+ * Joins and renames fan out to every member: joins are limited per address (max_joins_per_min,
+ * "error join-rate"), renames per member (max_renames_per_min, the non-fatal "error flood").
  */
 #include "room.h"
 
