@@ -74,6 +74,7 @@ struct store {
 	struct op_list ops;
 	uint64_t committed;
 	uint64_t last_id, last_conv, last_seq;
+	uint64_t committed_seq; /* rows up to this one are in committed batches */
 	char epoch[33];
 	struct event *commit, *retry, *prune;
 	bool failing;        /* the last batch failed: retrying */
@@ -151,6 +152,7 @@ static int commit_batch(struct store *st)
 	}
 	STAILQ_CONCAT(&done, &st->ops);
 	st->committed++;
+	st->committed_seq = st->last_seq;
 	st->busy_since = 0;
 	if (st->failing) {
 		st->failing = false;
@@ -309,11 +311,31 @@ uint64_t store_add_held(struct store *st, const struct store_msg *m, uint64_t *r
 	return add_msg(st, &copy);
 }
 
+/* The OP_ADD of row @seq if it is in the batch not yet committed, else NULL. */
+static struct op *queued_add(struct store *st, uint64_t seq)
+{
+	struct op *op;
+
+	STAILQ_FOREACH(op, &st->ops, entry)
+	if (op->kind == OP_ADD && op->seq == seq)
+		return op;
+	return NULL;
+}
+
 uint64_t store_release(struct store *st, uint64_t seq, uint64_t *ret_id)
 {
-	struct op *op = op_new(st, OP_RELEASE, 0, NULL);
+	struct op *op;
 
 	*ret_id = ++st->last_id;
+	/*
+	 * Released in the batch that accepts it (the desk with an agent there, most of the
+	 * time): one insert with the ID, not an insert and then an update of the same row.
+	 */
+	if (seq > st->committed_seq && (op = queued_add(st, seq))) {
+		op->m.id = *ret_id;
+		return st->committed + 1;
+	}
+	op = op_new(st, OP_RELEASE, 0, NULL);
 	if (op) {
 		op->m.id = *ret_id;
 		op->before = seq; /* the row */
@@ -462,7 +484,7 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 	memcpy(st->epoch, state.epoch, sizeof(st->epoch));
 	st->last_id = state.last_id;
 	st->last_conv = state.last_conv;
-	st->last_seq = state.last_seq;
+	st->last_seq = st->committed_seq = state.last_seq;
 	if (state.recovered)
 		log_warnx(
 		    "store: %u conversation(s) were open: the daemon had not stopped cleanly; "
