@@ -304,6 +304,18 @@ class Peer:
             pass
 
 
+def desk_exchange(daemon, agent="mary", customer="bob"):
+    """An agent and a served customer who have each said one thing ("hello", "hi bob")."""
+    a = Peer.agent(daemon, agent)
+    c = Peer.customer(daemon, customer)
+    a.notice(body="customer " + customer)
+    c.say("hello")
+    assert a.message() == "hello"
+    a.say("hi " + customer)
+    assert c.message() == "hi " + customer
+    return a, c
+
+
 def messages(frames):
     return [b for t, b in frames if t == MESSAGE]
 

@@ -23,7 +23,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import COMMAND, DEADLINE, FRONTDESKD, MESSAGE, NOTICE, Peer, frame, main  # noqa: E402
+from fdtest import (COMMAND, DEADLINE, FRONTDESKD, MESSAGE, NOTICE, Peer, desk_exchange,  # noqa: E402
+                    frame, main)
 from grouptest import GROUP, Closed, Daemon, LinePeer, member  # noqa: E402
 
 FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
@@ -645,13 +646,7 @@ class Retention(unittest.TestCase):
         # A transcript goes whole once its conversation has ended that long ago; an open
         # one stays, however old its messages.
         with Daemon("history_max_age = 1\n") as d:
-            mary = Peer.agent(d, "mary")
-            bob = Peer.customer(d, "bob")
-            mary.notice(body="customer bob")
-            bob.say("hello")
-            self.assertEqual(mary.message(), "hello")
-            mary.say("hi bob")
-            self.assertEqual(bob.message(), "hi bob")
+            mary, bob = desk_exchange(d)
             bob.close()
             mary.notice(body="customer-left bob")
             carol = Peer.customer(d, "carol")

@@ -15,8 +15,8 @@ import unittest
 
 import socket
 
-from fdtest import (COMMAND, DEADLINE, NICKNAME, NOTICE, Daemon, Peer, frame, main,
-                    messages)
+from fdtest import (COMMAND, DEADLINE, NICKNAME, NOTICE, Daemon, Peer, desk_exchange, frame,
+                    main, messages)
 
 FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
 TAGGED = 5
@@ -150,13 +150,7 @@ class Transcripts(Store, unittest.TestCase):
 
     def test_a_conversation_is_a_transcript(self):
         with Daemon(self.config) as d:
-            mary = Peer.agent(d, "mary")
-            bob = Peer.customer(d, "bob")
-            mary.notice(body="customer bob")
-            bob.say("hello")
-            self.assertEqual(mary.message(), "hello")
-            mary.say("hi bob")
-            self.assertEqual(bob.message(), "hi bob")
+            mary, bob = desk_exchange(d)
             carol = Peer.customer(d, "carol")
             carol.notice(body="queued 1")
             mary.command("next")
