@@ -263,11 +263,6 @@ static void on_write(struct bufferevent *bev, void *arg)
 	}
 }
 
-int conn_send_message(struct conn *c, const char *text, size_t len)
-{
-	return send_frame(c, FD_FRAME_MESSAGE, text, len);
-}
-
 static void vnotice(struct conn *c, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

@@ -151,7 +151,6 @@ bool conn_attached(const struct conn *c);
 void conn_set_state(struct conn *c, enum conn_state state);
 
 /* Output. Each checks the output bound first; a peer past it is closed as a slow consumer. */
-int conn_send_message(struct conn *c, const char *text, size_t len);
 /* conn_send_frame() - one frame of @type (a notice only if the peer asked for notices). */
 int conn_send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len);
 /* conn_output_added() - bytes were put in @c's output from elsewhere (deliver.c): check the

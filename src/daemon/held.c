@@ -64,22 +64,6 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret)
 	return true;
 }
 
-void conn_unhold(struct conn *c, const struct fd_frame *f)
-{
-	struct evbuffer *one = evbuffer_new();
-
-	/* Only ever after conn_take_held(), so @held exists; made here should that change. */
-	if (!c->held)
-		c->held = evbuffer_new();
-	if (!one || !c->held) {
-		evbuffer_free(one);
-		return;
-	}
-	if (fd_frame_encode(one, f->type, f->body, f->len) == 0)
-		evbuffer_prepend_buffer(c->held, one);
-	evbuffer_free(one);
-}
-
 void conn_drop_held(struct conn *c)
 {
 	if (c->held)

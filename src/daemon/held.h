@@ -21,8 +21,6 @@ int conn_hold(struct conn *c, const struct fd_frame *f);
 bool conn_has_held(const struct conn *c);
 /* conn_take_held() - the oldest held message into @body; false when none. */
 bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
-/* conn_unhold() - put @f (just taken) back at the front, when it could not be delivered. */
-void conn_unhold(struct conn *c, const struct fd_frame *f);
 void conn_drop_held(struct conn *c);
 /* conn_give_held() - hand the held messages over to the caller (NULL when none are held). */
 struct evbuffer *conn_give_held(struct conn *c);
