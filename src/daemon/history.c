@@ -75,22 +75,40 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 	deliver_put_back(c, live);
 }
 
-void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto,
-		  bool on_join)
+/* A request for @c, whose output is held until the answer: NULL (told, released) if none. */
+static struct history_req *begin(struct conn *c)
 {
 	struct history_req *req = calloc(1, sizeof(*req));
 
-	if (req) {
+	if (req && deliver_hold(c) == 0) {
 		req->server = c->server;
 		req->conn_id = c->id;
-		req->on_join = on_join;
+		return req;
 	}
-	if (!req || deliver_hold(c) < 0 ||
-	    store_history(c->server->store, conv, before, upto, n, on_history, req) < 0) {
-		free(req);
-		deliver_release(c);
-		conn_error(c, "out-of-memory", "history cannot be read now");
-	}
+	free(req);
+	conn_error(c, "out-of-memory", "history cannot be read now");
+	return NULL;
+}
+
+/* The read for @req could not be queued (@r < 0): undo begin(). */
+static void begun(struct conn *c, struct history_req *req, int r)
+{
+	if (r == 0)
+		return;
+	free(req);
+	deliver_release(c);
+	conn_error(c, "out-of-memory", "history cannot be read now");
+}
+
+void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto,
+		  bool on_join)
+{
+	struct history_req *req = begin(c);
+
+	if (!req)
+		return;
+	req->on_join = on_join;
+	begun(c, req, store_history(c->server->store, conv, before, upto, n, on_history, req));
 }
 
 int history_parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
@@ -176,17 +194,10 @@ void cmd_earlier(struct conn *c, const char *arg)
 		conn_error(c, "bad-command", "earlier NAME [N] [before ID]");
 		return;
 	}
-	req = calloc(1, sizeof(*req));
-	if (req) {
-		req->server = c->server;
-		req->conn_id = c->id;
-		memcpy(req->by_name, arg, len);
-	}
-	if (!req || deliver_hold(c) < 0 ||
-	    store_history_by_name(c->server->store, req->by_name, conv > 0 ? (uint64_t)conv : 0,
-				  before, n, on_history, req) < 0) {
-		free(req);
-		deliver_release(c);
-		conn_error(c, "out-of-memory", "history cannot be read now");
-	}
+	if (!(req = begin(c)))
+		return;
+	memcpy(req->by_name, arg, len);
+	begun(c, req,
+	      store_history_by_name(c->server->store, req->by_name, conv > 0 ? (uint64_t)conv : 0,
+				    before, n, on_history, req));
 }
