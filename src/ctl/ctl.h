@@ -28,6 +28,7 @@ struct ctl {
 	int64_t since_ms, before_ms; /* --since, --before: Unix milliseconds */
 	const char *customer;        /* --customer NAME; NULL: any */
 	unsigned count;              /* history -n; 0: all */
+	bool no_vacuum;              /* purge --no-vacuum */
 	char **args;                 /* the command's own arguments, after its name */
 	int nargs;
 };

@@ -24,6 +24,7 @@ enum {
 	OPT_CUSTOMER = 1 << 2,
 	OPT_BEFORE = 1 << 3,
 	OPT_COUNT = 1 << 4,
+	OPT_NO_VACUUM = 1 << 5,
 };
 
 struct command {
@@ -37,7 +38,7 @@ static const struct command commands[] = {
 	{ "transcripts", 0, OPT_SINCE | OPT_CUSTOMER | OPT_JSON, ctl_transcripts },
 	{ "transcript", 1, OPT_JSON, ctl_transcript },
 	{ "history", 0, OPT_COUNT | OPT_JSON, ctl_history },
-	{ "purge", 0, OPT_CUSTOMER | OPT_BEFORE, ctl_purge },
+	{ "purge", 0, OPT_CUSTOMER | OPT_BEFORE | OPT_NO_VACUUM, ctl_purge },
 };
 
 static const char usage_text[] =
@@ -51,9 +52,10 @@ static const char usage_text[] =
     "                       one conversation (N or cN) with all its messages\n"
     "  history [-n N] [--json]\n"
     "                       the room's last N messages (default 20, 0 = all), oldest first\n"
-    "  purge --customer NAME | --before WHEN\n"
+    "  purge --customer NAME | --before WHEN [--no-vacuum]\n"
     "                       delete ended conversations of NAME, or ended before WHEN\n"
-    "                       together with the room's messages older than WHEN\n"
+    "                       together with the room's messages older than WHEN; then\n"
+    "                       rewrite the file (VACUUM) unless --no-vacuum\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE    the daemon's configuration, to find the store in (default\n"
@@ -125,6 +127,7 @@ enum {
 	LONG_SINCE,
 	LONG_CUSTOMER,
 	LONG_BEFORE,
+	LONG_NO_VACUUM,
 };
 
 /*
@@ -151,6 +154,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 		{ "since", required_argument, NULL, LONG_SINCE },
 		{ "customer", required_argument, NULL, LONG_CUSTOMER },
 		{ "before", required_argument, NULL, LONG_BEFORE },
+		{ "no-vacuum", no_argument, NULL, LONG_NO_VACUUM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -187,6 +191,10 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 			c->has_before = true;
 			r = parse_when("--before", optarg, &c->before_ms);
 			break;
+		case LONG_NO_VACUUM:
+			*seen |= OPT_NO_VACUUM;
+			c->no_vacuum = true;
+			break;
 		case 'n':
 			*seen |= OPT_COUNT;
 			r = parse_count(optarg, &c->count);
@@ -208,7 +216,8 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 
 static const char *option_name(unsigned bit)
 {
-	static const char *const names[] = { "--json", "--since", "--customer", "--before", "-n" };
+	static const char *const names[] = { "--json",   "--since", "--customer",
+					     "--before", "-n",	    "--no-vacuum" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (bit & (1u << i))
