@@ -217,7 +217,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 static const char *option_name(unsigned bit)
 {
 	static const char *const names[] = { "--json",   "--since", "--customer",
-					     "--before", "-n",	    "--no-vacuum" };
+					     "--before", "-n",      "--no-vacuum" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (bit & (1u << i))

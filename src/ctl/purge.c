@@ -217,8 +217,9 @@ static int vacuum(const struct storefile *sf)
 {
 	if (sqlite3_exec(sf->db, "VACUUM", NULL, NULL, NULL) == SQLITE_OK)
 		return CTL_OK;
-	return storefile_error(sf, "purged, but cannot rewrite the file now, so the deleted "
-				   "text may live on in its unused space; run the same purge again");
+	return storefile_error(sf,
+			       "purged, but cannot rewrite the file now, so the deleted "
+			       "text may live on in its unused space; run the same purge again");
 }
 
 int ctl_purge(const struct ctl *c)
