@@ -216,6 +216,14 @@ for s in $scenarios; do
 		done
 		fd_store=sqlite
 		;;
+	store-desk) # frontdeskd only: the store's cost at the desk alone (three rounds in turn)
+		for round in 1 2 3; do
+			for fd_store in off sqlite; do
+				run frontdesk "c-store-$fd_store" --relay 1000 --warmup 1 --duration 5
+			done
+		done
+		fd_store=sqlite
+		;;
 	churn)	# frontdeskd only: 100 members chat at 100 messages/s while 1,000 connections/s
 		# come and go (nickname, hello, one message, close); then scenario a while 100/s
 		# come and go. RSS is read again 3 s after the load (malloc_trim, server.c).
