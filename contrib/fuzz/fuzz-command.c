@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz-command.c - libFuzzer harness for the arguments of "caps WORD..." and
- * "history [N] [before ID]", the two wave-2 commands whose argument is more than a name.
+ * fuzz-command.c - libFuzzer harness for the arguments of "caps WORD...", "history [N]
+ * [before ID]" and "resume TOKEN LAST_ID", the wave-2 commands whose argument is more than a
+ * name.
  *
- * The first input byte chooses the parser (bit 0) and, for caps, what the server offers (bits
- * 1-2); the rest is the argument, as command_run() passes it (NUL-terminated, no NUL inside).
+ * The first input byte chooses the parser (bit 0: history, else bit 4: resume, else caps) and,
+ * for caps, what the server offers (bits 1-3); the rest is the argument, as command_run() or
+ * the handshake passes it (NUL-terminated, no NUL inside).
  * caps must grant exactly the offered capabilities that appear as whole space-separated words.
  * history must accept only what it can write back: an accepted argument has 1 <= N <=
  * HISTORY_MAX, and "N before ID" (or "N") formatted from the result parses to the same values.
+ * resume must accept only a token of SESSION_TOKEN_LEN characters without a space and an ID up
+ * to INT64_MAX, and "TOKEN ID" formatted from the result parses to the same values.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -18,6 +22,21 @@
 #include "command.h"
 #include "conn.h"
 #include "history.h"
+#include "resume.h"
+
+static void check_resume(const char *arg)
+{
+	char token[SESSION_TOKEN_LEN + 1], token2[SESSION_TOKEN_LEN + 1], again[128];
+	uint64_t id, id2;
+
+	if (resume_parse(arg, token, &id) < 0)
+		return;
+	if (strlen(token) != SESSION_TOKEN_LEN || strchr(token, ' ') || id > INT64_MAX)
+		abort();
+	snprintf(again, sizeof(again), "%s %" PRIu64, token, id);
+	if (resume_parse(again, token2, &id2) < 0 || strcmp(token, token2) != 0 || id2 != id)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,6 +59,8 @@ static void check_caps(const char *arg, unsigned offered)
 		want |= CAP_IDS;
 	if (has_word(arg, "ping"))
 		want |= CAP_PING;
+	if (has_word(arg, "resume"))
+		want |= CAP_RESUME;
 	if (got != (want & offered))
 		abort();
 }
@@ -75,8 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arg[size - 1] = '\0';
 	if (data[0] & 1)
 		check_history(arg);
+	else if (data[0] & 0x10)
+		check_resume(arg);
 	else
-		check_caps(arg, (data[0] >> 1) & (CAP_IDS | CAP_PING));
+		check_caps(arg, (data[0] >> 1) & (CAP_IDS | CAP_PING | CAP_RESUME));
 	free(arg);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "history.h"
 #include "log.h"
 #include "server.h"
+#include "session.h"
 #include "store.h"
 
 static void cmd_hello(struct conn *c, const char *arg)
@@ -40,6 +41,7 @@ static const struct {
 } capabilities[] = {
 	{ "ids", CAP_IDS },
 	{ "ping", CAP_PING },
+	{ "resume", CAP_RESUME },
 };
 
 #define NCAPABILITIES (sizeof(capabilities) / sizeof(capabilities[0]))
@@ -60,6 +62,33 @@ unsigned command_caps_parse(const char *arg, unsigned offered)
 	return asked & offered;
 }
 
+void command_send_caps(struct conn *c)
+{
+	char answer[128] = "caps";
+
+	for (size_t i = 0; i < NCAPABILITIES; i++)
+		if (c->caps & capabilities[i].bit)
+			snprintf(answer + strlen(answer), sizeof(answer) - strlen(answer), " %s",
+				 capabilities[i].word);
+	conn_notice(c, "%s", answer);
+	/* IDs belong to an epoch: a client must know which before it sees the first one. */
+	if (c->caps & CAP_IDS)
+		conn_notice(c, "epoch %s", store_epoch(c->server->store));
+}
+
+/* What this server grants @c: no pings while peer_timeout is off; resume in a room for now. */
+static unsigned offered(const struct conn *c)
+{
+	const struct config *cfg = &c->server->config;
+	unsigned caps = CAP_IDS;
+
+	if (cfg->peer_timeout)
+		caps |= CAP_PING;
+	if (cfg->resume_grace && c->role == ROLE_MEMBER && c->proto == PROTO_FRAMED)
+		caps |= CAP_RESUME;
+	return caps;
+}
+
 /*
  * caps [WORD...]: grant the words this server supports and say which ("caps ping"); unknown
  * words are simply not granted. A later "caps" replaces the set. Without "hello notices" first
@@ -67,30 +96,24 @@ unsigned command_caps_parse(const char *arg, unsigned offered)
  */
 static void cmd_caps(struct conn *c, const char *arg)
 {
-	char answer[128] = "caps";
-	/* No pings while peer_timeout is off. */
-	unsigned offered = CAP_IDS | (c->server->config.peer_timeout ? CAP_PING : 0u);
 	unsigned granted, added;
 
 	if (!c->notices) {
 		log_debug("%s (%s): caps before hello notices; nothing granted", c->peer, c->nick);
 		return;
 	}
-	granted = command_caps_parse(arg, offered);
-	for (size_t i = 0; i < NCAPABILITIES; i++)
-		if (granted & capabilities[i].bit)
-			snprintf(answer + strlen(answer), sizeof(answer) - strlen(answer), " %s",
-				 capabilities[i].word);
+	granted = command_caps_parse(arg, offered(c));
 	if (granted & CAP_PING)
 		alive_start(c);
 	else if (c->caps & CAP_PING)
 		alive_stop(c);
 	added = granted & ~(unsigned)c->caps;
 	c->caps = (uint8_t)granted;
-	conn_notice(c, "%s", answer);
-	/* IDs belong to an epoch: a client must know which before it sees the first one. */
-	if (granted & CAP_IDS)
-		conn_notice(c, "epoch %s", store_epoch(c->server->store));
+	command_send_caps(c);
+	if (granted & CAP_RESUME)
+		session_grant(c); /* a new token for every "caps resume" */
+	else if (c->session)
+		session_end(c);
 	if (added && c->server->mode->caps)
 		c->server->mode->caps(c, added);
 }

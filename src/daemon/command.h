@@ -37,4 +37,7 @@ void command_run(struct conn *c, const struct fd_frame *f);
  */
 unsigned command_caps_parse(const char *arg, unsigned offered);
 
+/* command_send_caps() - "caps WORD..." with @c's capabilities, then "epoch E" with ids. */
+void command_send_caps(struct conn *c);
+
 #endif

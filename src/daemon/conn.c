@@ -577,9 +577,10 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 static void input_drained(struct conn *c, size_t want)
 {
 	bufferevent_setwatermark(c->bev, EV_READ, want, 0);
-	if (c->peer_eof)
+	if (c->peer_eof) {
+		c->lost = true; /* a hang-up, not a quit: its session may resume */
 		conn_close(c, "peer closed the connection");
-	else if (!c->paused && !(bufferevent_get_enabled(c->bev) & EV_READ))
+	} else if (!c->paused && !(bufferevent_get_enabled(c->bev) & EV_READ))
 		bufferevent_enable(c->bev, EV_READ);
 }
 
@@ -640,6 +641,8 @@ static void peer_gone(struct conn *c, const char *why)
 {
 	log_info("%s (%s): connection error: %s", c->peer, c->nick[0] ? c->nick : "-", why);
 	read_input(c, true);
+	if (conn_live(c))
+		c->lost = true; /* not closed by what it sent last (a quit): it may resume */
 	conn_lost(c);
 }
 

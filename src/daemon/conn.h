@@ -56,19 +56,20 @@ enum conn_state {
  * that is CLOSING or DEAD may or may not still have to be told to the mode, and the mode must
  * hear of each attached conn's end exactly once.
  */
-enum conn_mode_link {
+enum __attribute__((packed)) conn_mode_link {
 	MODE_LINK_NONE,     /* never attached (handshake, or refused) */
 	MODE_LINK_ATTACHED, /* the mode knows it; it must hear of its end */
 	MODE_LINK_DETACHED, /* ...and has */
 };
 
-enum conn_role {
+/* The enums of struct conn are one byte each (packed): it stays within its budget (test-sizeof). */
+enum __attribute__((packed)) conn_role {
 	ROLE_CUSTOMER,
 	ROLE_AGENT,
 	ROLE_MEMBER,
 };
 
-enum conn_proto {
+enum __attribute__((packed)) conn_proto {
 	PROTO_FRAMED, /* "LLLL|T|BODY" frames */
 	PROTO_LINE,   /* newline-delimited text (line.h); always gets notices, as "* " lines */
 };
@@ -79,13 +80,17 @@ enum conn_pause {
 	PAUSE_OUTPUT = 1 << 1, /* unsent output is over soft_output_bytes */
 	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
 	PAUSE_STORE = 1 << 3,  /* the store cannot write: nothing more is accepted (store.h) */
+	PAUSE_RESUME = 1 << 4, /* a resumed conn is given what it missed first (resume.h) */
 };
 
 /* Capabilities a client asked for with "caps WORD..." and was granted (protocol 7.1). */
 enum conn_cap {
-	CAP_PING = 1 << 0, /* server pings (alive.h) */
-	CAP_IDS = 1 << 1,  /* messages as type 5 with their IDs, "epoch", "history" (7.2, 7.4) */
+	CAP_PING = 1 << 0,   /* server pings (alive.h) */
+	CAP_IDS = 1 << 1,    /* messages as type 5 with their IDs, "epoch", "history" (7.2, 7.4) */
+	CAP_RESUME = 1 << 2, /* a session to resume after a lost connection (7.3, session.h) */
 };
+
+struct session;
 
 struct conn {
 	struct server *server;
@@ -111,15 +116,18 @@ struct conn {
 	bool queued_link;
 	bool peer_eof;
 	bool greeted;
-	bool wants_drain; /* conn_output_busy() said yes: the mode waits for the drained hook */
-	uint8_t caps;     /* enum conn_cap bits granted by "caps"; 0 for every wave-1 client */
-	bool ping_out;    /* a "ping" went out and nothing has come back since (alive.h) */
-	bool remote;      /* an agent from agent_listen: challenged apart from the agent socket */
-	uint8_t bucket;   /* enum conn_bucket: what it holds against the limits (admit.h) */
+	bool resume_tried; /* sent "resume" in its handshake: once only (resume.h) */
+	bool wants_drain;  /* conn_output_busy() said yes: the mode waits for the drained hook */
+	uint8_t caps;      /* enum conn_cap bits granted by "caps"; 0 for every wave-1 client */
+	bool ping_out;     /* a "ping" went out and nothing has come back since (alive.h) */
+	bool remote;       /* an agent from agent_listen: challenged apart from the agent socket */
+	uint8_t bucket;    /* enum conn_bucket: what it holds against the limits (admit.h) */
 	bool fin_seen;
 	bool gate_ticket; /* output waits for the store's next commit (deliver.h) */
 	bool gate_hold;   /* output waits for a history answer (deliver.h) */
 	uint8_t end_why;  /* enum store_end: why its conversation ended (default: it left) */
+	bool lost;        /* the peer hung up or the network failed: its session may resume */
+	struct session *session; /* granted "resume" (session.h); NULL: none */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */

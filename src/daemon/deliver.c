@@ -94,6 +94,12 @@ void deliver_put_back(struct conn *c, struct evbuffer *aside)
 	deliver_release(c);
 }
 
+void deliver_pass(struct conn *c)
+{
+	if (!c->gate_ticket)
+		open_gate(c);
+}
+
 void deliver_discard(struct conn *c)
 {
 	if (c->gated)

@@ -46,6 +46,11 @@ void deliver_release(struct conn *c);
 struct evbuffer *deliver_set_aside(struct conn *c);
 void deliver_put_back(struct conn *c, struct evbuffer *aside);
 /*
+ * deliver_pass() - while @c's gate is held, send what waits behind it now and keep holding it
+ * (a long answer in parts, resume.c); nothing passes a ticket the store has not reached.
+ */
+void deliver_pass(struct conn *c);
+/*
  * deliver_discard() - @c is failed: what waits behind its gate (messages it would have got,
  * all of them kept in the store) is dropped, so that the error that ends it goes out now,
  * while the peer may still read it.

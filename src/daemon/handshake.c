@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "log.h"
 #include "nick.h"
+#include "resume.h"
 #include "server.h"
 #include "tls.h"
 
@@ -39,11 +40,12 @@ int handshake_begin(struct conn *c, const struct auth_key *key)
 			       strlen(c->challenge));
 }
 
-/* The name in c->asked is valid: make it unique and hand the conn to the mode. */
-static void attach(struct conn *c)
+void handshake_attach(struct conn *c, bool resumed)
 {
 	memcpy(c->nick, c->asked, sizeof(c->nick));
-	server_unique_nick(c->server, c, c->nick);
+	/* A resumed session's name was kept for it. */
+	if (!resumed)
+		server_unique_nick(c->server, c, c->nick);
 	conn_set_timer(c, 0);
 	if (c->role != ROLE_AGENT)
 		log_info("%s: joined as %s", c->peer, c->nick);
@@ -52,7 +54,7 @@ static void attach(struct conn *c)
 	/* Named after the mode: an agent that takes over keeps the name it had (desk.c). */
 	if (c->role == ROLE_AGENT && conn_live(c))
 		log_info("%s: agent %s", c->peer, c->nick);
-	if (c->notices && conn_live(c))
+	if (c->notices && conn_live(c) && !resumed)
 		c->server->mode->hello(c);
 	/* Joined while the store cannot write: not read until it can, like everyone else. */
 	if (c->server->store_failing)
@@ -81,7 +83,7 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 			c->notices = true;
 		}
 	}
-	attach(c);
+	handshake_attach(c, false);
 }
 
 /*
@@ -139,6 +141,8 @@ void handshake_frame(struct conn *c, const struct fd_frame *f)
 		on_response(c, f);
 	else if (c->refuse_code)
 		on_refused_frame(c, f);
+	else if (resume_is(f) && !c->resume_tried)
+		resume_frame(c, f);
 	else if (f->type != FD_FRAME_NICKNAME)
 		conn_fail(c, "expected-nickname", "the first frame must be a nickname (type 1)");
 	else
@@ -179,11 +183,11 @@ void handshake_line(struct conn *c)
 	 * broadcasts pile up in an output that can never be written.
 	 */
 	if (!tls_is_tls(c->bev))
-		attach(c);
+		handshake_attach(c, false);
 }
 
 void handshake_tls_done(struct conn *c)
 {
 	if (c->proto == PROTO_LINE && c->state == CONN_HANDSHAKE && conn_live(c))
-		attach(c);
+		handshake_attach(c, false);
 }

@@ -10,6 +10,8 @@
 #ifndef FRONTDESK_HANDSHAKE_H
 #define FRONTDESK_HANDSHAKE_H
 
+#include <stdbool.h>
+
 #include <frontdesk/frame.h>
 
 struct auth_key;
@@ -19,6 +21,12 @@ struct conn;
 int handshake_begin(struct conn *c, const struct auth_key *key);
 /* handshake_frame() - a frame from a conn that is not attached yet. */
 void handshake_frame(struct conn *c, const struct fd_frame *f);
+/*
+ * handshake_attach() - the name in c->asked is valid: made unique (unless @resumed: a session's
+ * name was kept for it), the conn is handed to the mode, and welcomed if it takes notices
+ * (a resumed one is answered by resume.c instead).
+ */
+void handshake_attach(struct conn *c, bool resumed);
 /* handshake_expired() - the handshake deadline passed: say why, and close. */
 void handshake_expired(struct conn *c);
 /* handshake_line() - a line-protocol peer: told of a refusal, or named "ip:port" and attached. */

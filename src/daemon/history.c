@@ -24,20 +24,6 @@ struct history_req {
 	char by_name[NICK_BUFSIZE]; /* "earlier": the customer's name, which is all that matched */
 };
 
-static struct conn *find_conn(struct server *s, uint64_t id)
-{
-	struct conn *c;
-
-	/* Closing too: its gate is held for this answer, and its close waits for the gate. */
-	TAILQ_FOREACH (c, &s->conns, entry)
-		if (c->id == id)
-			return c;
-	TAILQ_FOREACH (c, &s->gone, entry)
-		if (c->id == id)
-			return c;
-	return NULL;
-}
-
 /*
  * Send the newest of @msgs that fit in half of soft_output_bytes (the answer goes out at once,
  * so it must stay well inside the output bound), oldest first, between the markers.
@@ -45,7 +31,7 @@ static struct conn *find_conn(struct server *s, uint64_t id)
 static void on_history(void *arg, const struct store_msg *msgs, size_t n, int err)
 {
 	struct history_req *req = arg;
-	struct conn *c = find_conn(req->server, req->conn_id);
+	struct conn *c = server_find_conn(req->server, req->conn_id);
 	size_t budget = req->server->config.soft_output_bytes / 2, used = 0, first = n;
 	bool quiet = req->on_join && n == 0;
 	char by_name[NICK_BUFSIZE + 16] = "";

@@ -75,6 +75,7 @@ void server_detach(struct conn *c)
 	if (conn_attached(c) && !conn_live(c)) {
 		c->mode_link = MODE_LINK_DETACHED;
 		c->server->mode->detach(c);
+		session_conn_ended(c);
 	}
 }
 
@@ -229,6 +230,19 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		handshake_line(c);
 }
 
+struct conn *server_find_conn(struct server *s, uint64_t id)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH (c, &s->conns, entry)
+		if (c->id == id)
+			return c;
+	TAILQ_FOREACH (c, &s->gone, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
 struct conn *server_find_nick(struct server *s, const char *nick)
 {
 	struct conn *c;
@@ -252,6 +266,9 @@ static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 	TAILQ_FOREACH (c, &s->gone, entry)
 		if (c != self && conn_attached(c) && strcmp(c->nick, nick) == 0)
 			return true;
+	/* ...and while a lost session may still come back for it (session.h)... */
+	if (session_nick_reserved(s, nick))
+		return true;
 	/* ...and after that, while the mode still speaks for it (a member's last messages). */
 	return s->mode->nick_in_use && s->mode->nick_in_use(s, nick);
 }
@@ -583,6 +600,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	s->config = *cfg;
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->gone);
+	TAILQ_INIT(&s->sessions);
+	TAILQ_INIT(&s->sessions_lost);
 	s->base = event_base_new();
 	if (!s->base) {
 		free(s);
@@ -654,6 +673,7 @@ void server_free(struct server *s)
 
 	if (!s)
 		return;
+	session_free_all(s);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 

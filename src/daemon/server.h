@@ -21,6 +21,7 @@
 #include "command.h"
 #include "config.h"
 #include "conn.h"
+#include "session.h"
 
 struct event_base;
 struct event;
@@ -74,6 +75,9 @@ struct server {
 	struct listener *listeners;
 	struct conn_list conns;
 	struct conn_list gone;
+	/* Sessions (session.h): of attached conns, and lost ones in order of loss. */
+	struct session_list sessions, sessions_lost;
+	unsigned nsessions_lost;
 	/* Conns from adopt until freed, by what they hold against the limits (admit.h). */
 	unsigned counts[CONN_BUCKETS];
 	struct conn *pending_agents[MAX_PENDING_AGENTS]; /* BUCKET_AGENT_PENDING; NULL: free */
@@ -128,6 +132,11 @@ void server_sweep_soon(struct server *s);
  */
 void server_drop_now(struct server *s, struct conn *c, const char *why);
 
+/*
+ * server_find_conn() - the conn numbered @id, live or closing (a read answered on a later turn
+ * finds its conn again: closing too, for its gate may be held for the answer), or NULL.
+ */
+struct conn *server_find_conn(struct server *s, uint64_t id);
 /* server_find_nick() - a live attached conn with that nickname, or NULL. */
 struct conn *server_find_nick(struct server *s, const char *nick);
 /* server_unique_nick() - make @nick unique among attached conns by adding a number. */

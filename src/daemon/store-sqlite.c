@@ -43,9 +43,9 @@ enum stmt_id {
 	ST_CONV_END,
 	ST_HISTORY,
 	ST_BY_NAME,
+	ST_AFTER,
 	ST_NEXT_CONV,
 	ST_UNANSWERED,
-	ST_SET_ID,
 	ST_NEXT_DONE,
 	ST_PRUNE_DUE,
 	ST_PRUNE_COUNTERS,
@@ -78,6 +78,9 @@ static const char *const statements[ST_MAX] = {
 	[ST_HISTORY] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
 		       " WHERE conv = ?1 AND id IS NOT NULL AND id < ?2 AND id <= ?3"
 		       " ORDER BY id DESC LIMIT ?4",
+	/* What a resumed session missed: the oldest N above an ID, read oldest first. */
+	[ST_AFTER] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
+		     " WHERE conv = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
 	/* A customer's earlier conversations, found by its name only. */
 	[ST_BY_NAME] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text, m.conv"
 		       " FROM messages m JOIN conversations c ON c.conv = m.conv"
@@ -90,7 +93,6 @@ static const char *const statements[ST_MAX] = {
 			  " (SELECT coalesce(max(seq), 0) FROM messages"
 			  "  WHERE conv = ?1 AND from_agent = 1 AND id IS NOT NULL)"
 			  " ORDER BY seq",
-	[ST_SET_ID] = "UPDATE messages SET id = ?2 WHERE seq = ?1",
 	[ST_NEXT_DONE] = "UPDATE conversations SET for_next_agent = 0 WHERE conv = ?1",
 	/*
 	 * Retention reads and deletes through indexes only (messages_conv_time,
@@ -298,7 +300,7 @@ int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
 	return run(q, s);
 }
 
-/* Rows of ST_HISTORY or ST_BY_NAME (bound), newest first, into @out oldest first. */
+/* Rows of ST_HISTORY, ST_BY_NAME or ST_AFTER (bound) into @out, oldest first. */
 static int read_history(struct sql *q, sqlite3_stmt *s, uint64_t conv, struct msgset *out)
 {
 	int rc, r = 0;
@@ -320,7 +322,7 @@ static int read_history(struct sql *q, sqlite3_stmt *s, uint64_t conv, struct ms
 		r = sql_errno(rc);
 	sqlite3_reset(s);
 	/* Read newest first (to take the last N), given oldest first. */
-	for (size_t i = 0; i < out->n / 2; i++) {
+	for (size_t i = 0; s != q->st[ST_AFTER] && i < out->n / 2; i++) {
 		struct store_msg t = out->v[i];
 
 		out->v[i] = out->v[out->n - 1 - i];
@@ -341,6 +343,18 @@ int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, un
 	return read_history(q, s, conv, out);
 }
 
+int sql_after(struct sql *q, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
+	      struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_AFTER];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)upto);
+	sqlite3_bind_int(s, 4, (int)n);
+	return read_history(q, s, conv, out);
+}
+
 int sql_history_by_name(struct sql *q, const char *customer, uint64_t except, uint64_t before,
 			unsigned n, struct msgset *out)
 {
@@ -357,7 +371,7 @@ int sql_history_by_name(struct sql *q, const char *customer, uint64_t except, ui
 static int read_unanswered(struct sql *q, uint64_t conv, const char *customer, uint64_t *last_id,
 			   struct msgset *out)
 {
-	sqlite3_stmt *s = q->st[ST_UNANSWERED], *set = q->st[ST_SET_ID];
+	sqlite3_stmt *s = q->st[ST_UNANSWERED], *set = q->st[ST_RELEASE];
 	int rc, r = 0;
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);

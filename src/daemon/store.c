@@ -57,6 +57,7 @@ struct op {
 	uint64_t upto;       /* OP_HISTORY */
 	unsigned n;          /* OP_HISTORY */
 	bool by_name;        /* OP_HISTORY: conversations of customer m.from other than m.conv */
+	bool after;          /* OP_HISTORY: the oldest above @before (store_missed()) */
 	enum store_end why;  /* OP_CONV_END */
 	bool for_next_agent; /* OP_CONV_END */
 	store_msgs_cb cb;    /* reads */
@@ -121,6 +122,9 @@ static int op_run(struct store *st, struct op *op)
 		msgset_free(&op->result);
 		if (st->opts.kind == STORE_OFF)
 			return 0; /* nothing is kept: an empty answer */
+		if (op->after)
+			return sql_after(st->sql, m->conv, op->before, op->upto, op->n,
+					 &op->result);
 		if (op->by_name)
 			return sql_history_by_name(st->sql, m->from, m->conv, op->before, op->n,
 						   &op->result);
@@ -393,6 +397,20 @@ int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upt
 
 	if (op) {
 		op->before = before;
+		op->upto = upto;
+		op->n = n;
+	}
+	return read_op(st, op, cb, arg);
+}
+
+int store_missed(struct store *st, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
+		 store_msgs_cb cb, void *arg)
+{
+	struct op *op = op_new(st, OP_HISTORY, conv, NULL);
+
+	if (op) {
+		op->after = true;
+		op->before = after;
 		op->upto = upto;
 		op->n = n;
 	}

@@ -121,6 +121,12 @@ typedef void (*store_msgs_cb)(void *arg, const struct store_msg *msgs, size_t n,
 int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		  store_msgs_cb cb, void *arg);
 /*
+ * store_missed() - what a resumed session missed: up to @n messages of conversation @conv with
+ * an ID above @after and at most @upto, the oldest ones, oldest first.
+ */
+int store_missed(struct store *st, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
+		 store_msgs_cb cb, void *arg);
+/*
  * store_history_by_name() - the same from the desk conversations of a customer called
  * @customer, other than @except: found by the name alone, which another may have used.
  */

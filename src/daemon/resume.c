@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: ISC */
+/* resume.c - a new connection takes over a session (see resume.h). */
+#include "resume.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "alive.h"
+#include "command.h"
+#include "conn.h"
+#include "deliver.h"
+#include "handshake.h"
+#include "log.h"
+#include "server.h"
+#include "session.h"
+#include "store.h"
+
+/* Messages one read of the store gives at most; fewer go out if the output fills. */
+#define REPLAY_PART 100
+/* How often a replay waiting for the peer's output to drain looks again. */
+#define REPLAY_POLL_MS 20
+
+/* A replay in progress: found again by the conn's number, which may be gone by then. */
+struct replay {
+	struct server *server;
+	uint64_t conn_id;
+	uint64_t conv;
+	uint64_t after, upto;  /* still to send: IDs above @after and at most @upto */
+	bool first;            /* no part read yet: "gap" is decided on it */
+	struct evbuffer *live; /* what arrived for the peer meanwhile, sent after the replay */
+	struct event *poll;    /* waits for the peer's output to drain */
+};
+
+bool resume_is(const struct fd_frame *f)
+{
+	return f->type == FD_FRAME_COMMAND && strncmp(f->body, "resume ", 7) == 0;
+}
+
+static void replay_free(struct replay *rp)
+{
+	if (rp->live)
+		evbuffer_free(rp->live);
+	if (rp->poll)
+		event_free(rp->poll);
+	free(rp);
+}
+
+/* The replay is over (@c may be closing): what waited goes out after it, and @c is read again. */
+static void replay_done(struct replay *rp, struct conn *c)
+{
+	if (c) {
+		deliver_put_back(c, rp->live);
+		rp->live = NULL;
+		conn_resume(c, PAUSE_RESUME);
+	}
+	replay_free(rp);
+}
+
+/* More than half of soft_output_bytes unsent: the next part waits (as conn_output_busy()). */
+static bool output_full(struct conn *c)
+{
+	size_t unsent = evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c);
+
+	return unsent > c->server->config.soft_output_bytes / 2;
+}
+
+static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err);
+
+static void read_part(struct replay *rp, struct conn *c)
+{
+	if (store_missed(c->server->store, rp->conv, rp->after, rp->upto, REPLAY_PART, on_part,
+			 rp) < 0) {
+		conn_error(c, "out-of-memory", "what you missed cannot be read now");
+		replay_done(rp, c);
+	}
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct replay *rp = arg;
+	struct conn *c = server_find_conn(rp->server, rp->conn_id);
+	struct timeval again = { 0, REPLAY_POLL_MS * 1000 };
+
+	if (!c || !conn_live(c))
+		replay_done(rp, c);
+	else if (output_full(c) || c->gate_ticket)
+		evtimer_add(rp->poll, &again);
+	else
+		read_part(rp, c);
+}
+
+/*
+ * Messages of a room carry every ID in turn, so the first one read says whether any is missing;
+ * a desk conversation's IDs have others' between them, and only its first message can say so.
+ */
+static bool gap_before(const struct replay *rp, const struct store_msg *msgs, size_t n)
+{
+	if (rp->conv != 0)
+		return n == 0;
+	return n == 0 || msgs[0].id != rp->after + 1;
+}
+
+/* One part read: sent while the output has room (one at least), then the next, or the end. */
+static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct replay *rp = arg;
+	struct conn *c = server_find_conn(rp->server, rp->conn_id);
+	struct evbuffer *aside;
+	size_t i = 0;
+
+	if (!c || !conn_live(c) || err < 0) {
+		if (c && err < 0)
+			conn_error(c, "store-unavailable", "what you missed cannot be read now");
+		replay_done(rp, c);
+		return;
+	}
+	/* What arrived meanwhile waits for the end, in order; it counts as unsent output. */
+	aside = deliver_set_aside(c);
+	if (aside) {
+		evbuffer_add_buffer(rp->live, aside);
+		evbuffer_free(aside);
+	}
+	if (evbuffer_get_length(rp->live) > c->server->config.max_output_bytes) {
+		deliver_discard(c);
+		conn_fail(c, "slow-consumer", "more than %u bytes unread",
+			  c->server->config.max_output_bytes);
+		replay_done(rp, NULL);
+		return;
+	}
+	if (rp->first && gap_before(rp, msgs, n))
+		conn_notice(c, "gap");
+	rp->first = false;
+	for (; i < n && conn_live(c) && (i == 0 || !output_full(c)); i++) {
+		deliver_msg(c, 0, &msgs[i], rp->conv == 0);
+		rp->after = msgs[i].id;
+	}
+	deliver_pass(c);
+	if (!conn_live(c) || (n < REPLAY_PART && i == n))
+		replay_done(rp, c);
+	else
+		on_poll(-1, 0, rp);
+}
+
+/* Give @c what it missed since @last_id, then what arrives live. */
+static void replay_start(struct conn *c, uint64_t last_id)
+{
+	struct server *s = c->server;
+	int64_t conv = s->mode->history_conv ? s->mode->history_conv(c) : -1;
+	struct replay *rp;
+
+	if (conv < 0 || last_id >= store_last_id(s->store))
+		return;
+	rp = calloc(1, sizeof(*rp));
+	if (!rp || !(rp->live = evbuffer_new()) ||
+	    !(rp->poll = evtimer_new(s->base, on_poll, rp)) || deliver_hold(c) < 0) {
+		if (rp)
+			replay_free(rp);
+		conn_fail(c, "out-of-memory", "what you missed cannot be read now");
+		return;
+	}
+	rp->server = s;
+	rp->conn_id = c->id;
+	rp->conv = (uint64_t)conv;
+	rp->after = last_id;
+	rp->upto = store_last_id(s->store);
+	rp->first = true;
+	conn_pause(c, PAUSE_RESUME);
+	read_part(rp, c);
+}
+
+int resume_parse(const char *arg, char token[SESSION_TOKEN_LEN + 1], uint64_t *last_id)
+{
+	size_t len = strcspn(arg, " ");
+	char *end;
+
+	if (len != SESSION_TOKEN_LEN || arg[len] != ' ' || arg[len + 1] < '0' || arg[len + 1] > '9')
+		return -EINVAL;
+	memcpy(token, arg, len);
+	token[len] = '\0';
+	errno = 0;
+	*last_id = strtoull(arg + len + 1, &end, 10);
+	return *end || errno || *last_id > INT64_MAX ? -EINVAL : 0;
+}
+
+void resume_frame(struct conn *c, const struct fd_frame *f)
+{
+	struct server *s = c->server;
+	char token[SESSION_TOKEN_LEN + 1];
+	struct session *se;
+	uint64_t last_id;
+
+	c->notices = true; /* "resume" opts into notices (7.3) */
+	c->resume_tried = true;
+	if (resume_parse(f->body + 7, token, &last_id) < 0) {
+		conn_error(c, "resume-failed", "resume TOKEN LAST_ID; now send a nickname");
+		return;
+	}
+	if (last_id > store_last_id(s->store)) {
+		conn_error(c, "resume-failed",
+			   "ID %llu was never given in epoch %s; now send a "
+			   "nickname",
+			   (unsigned long long)last_id, store_epoch(s->store));
+		return;
+	}
+	/* The client waits for the answer: more input now is a client that did not. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
+		conn_error(c, "resume-failed",
+			   "send nothing after resume until its answer; now "
+			   "send a nickname");
+		return;
+	}
+	if (!(se = session_find(s, token, c->role))) {
+		conn_error(c, "resume-failed",
+			   "no such session (unknown, ended or expired); now send a nickname");
+		return;
+	}
+	log_info("%s: resumes %s, missed messages after ID %llu", c->peer, se->nick,
+		 (unsigned long long)last_id);
+	session_take(se, c);
+	memcpy(c->asked, se->nick, sizeof(c->asked));
+	c->caps = se->caps;
+	if (c->caps & CAP_PING)
+		alive_start(c);
+	handshake_attach(c, true);
+	if (!conn_live(c))
+		return;
+	conn_notice(c, "resumed %s", c->nick);
+	session_grant(c);
+	command_send_caps(c);
+	replay_start(c, last_id);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * session.h - sessions a client can resume (protocol 7.3).
+ *
+ * A conn granted the "resume" capability gets a session: a token of 256 random bits, its name,
+ * its role and its capabilities. When the conn is lost (the peer hung up or the network failed:
+ * never a quit, a kick, a timeout or an error of ours) the session outlives it for resume_grace
+ * seconds, during which its name stays reserved; a new conn that sends "resume TOKEN LAST_ID"
+ * (resume.c) takes it over and gets a new token, the old one being void. A session whose conn
+ * is still attached may be taken over too: the old conn is closed.
+ *
+ * Sessions live in memory: a restart ends them all (the store does not keep them yet).
+ * Lost sessions are bounded by max_clients: past it, the one lost longest ago ends.
+ */
+#ifndef FRONTDESK_SESSION_H
+#define FRONTDESK_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "conn.h"
+#include "nick.h"
+
+struct event;
+struct server;
+
+#define SESSION_TOKEN_LEN 64 /* hex digits */
+
+struct session {
+	struct server *server;
+	char token[SESSION_TOKEN_LEN + 1];
+	char nick[NICK_BUFSIZE];
+	enum conn_role role;
+	uint8_t caps;        /* enum conn_cap bits, given back on resume */
+	struct conn *conn;   /* attached; NULL while lost */
+	struct event *grace; /* ends a lost session */
+	TAILQ_ENTRY(session) entry;
+};
+
+TAILQ_HEAD(session_list, session);
+
+/* session_grant() - @c (attached) was granted "resume": a new token, sent as "session TOKEN". */
+void session_grant(struct conn *c);
+/* session_end() - @c no longer has a session ("caps" without "resume"). */
+void session_end(struct conn *c);
+/* session_conn_ended() - attached @c has left (server_detach()): keep its session if it was lost.
+ */
+void session_conn_ended(struct conn *c);
+/*
+ * session_find() - the session of @token for a conn of @role, or NULL (unknown, ended, or of
+ * another role: all alike to the caller, so that a wrong token teaches nothing).
+ */
+struct session *session_find(struct server *s, const char *token, enum conn_role role);
+/* session_take() - @c resumes @se: an attached old conn is closed, the grace ends. */
+void session_take(struct session *se, struct conn *c);
+/* session_nick_reserved() - @nick belongs to a lost session still within its grace. */
+bool session_nick_reserved(struct server *s, const char *nick);
+/* session_free_all() - at server_free(). */
+void session_free_all(struct server *s);
+
+#endif

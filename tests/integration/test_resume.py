@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: ISC
+"""Resume (protocol 7.3) in a room: a member whose connection is cut (a proxy resets it, as a
+network failure would) resumes its session within the grace and misses nothing, in order, with
+its name kept for it meanwhile; every bad resume is one "error resume-failed" and the
+connection goes on with the normal handshake."""
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cutproxy import CutProxy  # noqa: E402
+from fdtest import COMMAND, DEADLINE, NICKNAME, NOTICE, Peer, frame, main  # noqa: E402
+from grouptest import GROUP, Closed, Daemon, member  # noqa: E402
+
+TAGGED = 5
+FREE = GROUP + "max_msgs_per_sec = 0\nmax_bytes_per_sec = 0\nmax_joins_per_min = 0\n"
+
+
+def tagged(p):
+    """The next type 5 message as (ID, FROM, TEXT)."""
+    p.wait_for(TAGGED)
+    id_, _time, _conv, frm, text = p.frames[-1][1].split(" ", 4)
+    return int(id_), frm, text
+
+
+class Session:
+    """A member granted ids and resume; its token, epoch and the last ID it received."""
+
+    def __init__(self, daemon, nick, proxy=None):
+        sock = proxy.connect(DEADLINE) if proxy else None
+        self.peer = Peer(sock, nick) if sock else Peer.customer(daemon)
+        self.peer.name = nick
+        self.peer.join(nick)
+        self.peer.notice(prefix="welcome group ")
+        self.peer.command("caps ids resume")
+        self.peer.notice(body="caps ids resume")
+        self.peer.notice(prefix="epoch ")
+        self.epoch = self.peer.frames[-1][1][len("epoch "):]
+        self.token = self.take_token()
+        self.peer.sync()  # past the history on joining, if any
+        self.last_id = 0
+
+    def take_token(self):
+        self.peer.notice(prefix="session ")
+        return self.peer.frames[-1][1].split(" ", 1)[1]
+
+    def got(self, frm, text):
+        id_, f, t = tagged(self.peer)
+        assert (f, t) == (frm, text), (f, t, frm, text)
+        assert id_ > self.last_id
+        self.last_id = id_
+        return id_
+
+
+def resume(daemon, token, last_id, extra=b""):
+    p = Peer.customer(daemon)
+    p.sock.sendall(frame(COMMAND, "resume %s %d" % (token, last_id)) + extra)
+    return p
+
+
+class RoomResume(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(FREE + "history_on_join = 5\n").start()
+        self.proxy = CutProxy(self.d.port)
+
+    def tearDown(self):
+        self.proxy.close()
+        self.d.__exit__(None, None, None)
+
+    def cut(self, nick):
+        self.proxy.cut()
+        self.d.wait_log("%s: connection lost; its session waits" % nick)
+
+    def test_cut_member_misses_nothing(self):
+        alice = Session(self.d, "alice", self.proxy)
+        bob = member(self.d, "bob")
+        bob.command("caps ids")
+        bob.notice(prefix="history-end")
+        bob.say("before")
+        alice.got("bob", "before")
+        self.cut("alice")
+        bob.notice(body="left alice")
+        for i in range(3):
+            bob.say("missed %d" % i)
+        bob.sync()
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="resumed alice")
+        self.assertEqual(p.frames[-1], (NOTICE, "resumed alice"))
+        p.notice(prefix="session ")
+        new_token = p.frames[-1][1].split(" ", 1)[1]
+        self.assertNotEqual(new_token, alice.token)
+        self.assertEqual(p.recv(), (NOTICE, "caps ids resume"))
+        self.assertEqual(p.recv(), (NOTICE, "epoch " + alice.epoch))
+        alice.peer = p
+        for i in range(3):
+            alice.got("bob", "missed %d" % i)
+        self.assertNotIn((NOTICE, "gap"), p.frames)
+        bob.notice(body="joined alice")
+        bob.say("after")
+        alice.got("bob", "after")
+        p.say("I am back")
+        while tagged(bob)[1] != "alice":  # its own messages come back to it too
+            pass
+        self.assertEqual(bob.frames[-1][1].split(" ", 4)[4], "I am back")
+        # The old token is void; the new one works for the next cut.
+        q = resume(self.d, alice.token, 0)
+        q.notice(prefix="error resume-failed -- no such session")
+        q.close()
+
+    def test_name_kept_within_the_grace(self):
+        alice = Session(self.d, "alice", self.proxy)
+        self.cut("alice")
+        carol = member(self.d, "alice")
+        carol.notice(body="renamed alice alice2")
+        carol.close()
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="resumed alice")
+        p.close()
+
+    def test_takeover_of_an_attached_session(self):
+        alice = Session(self.d, "alice")
+        p = resume(self.d, alice.token, 0)
+        p.notice(body="resumed alice")
+        alice.peer.notice(prefix="error session-resumed")
+        alice.peer.expect_closed()
+        bob = member(self.d, "bob")
+        bob.say("hi")
+        _id, frm, text = tagged(p)
+        self.assertEqual((frm, text), ("bob", "hi"))
+
+    def test_ended_on_purpose_cannot_resume(self):
+        alice = Session(self.d, "alice")
+        alice.peer.command("quit")
+        alice.peer.expect_closed()
+        self.d.wait_log("alice (127.0.0.1")
+        p = resume(self.d, alice.token, 0)
+        p.notice(prefix="error resume-failed -- no such session")
+        # The normal handshake goes on.
+        p.join("alice")
+        p.notice(body="welcome group alice")
+
+    def test_bad_resumes(self):
+        alice = Session(self.d, "alice", self.proxy)
+        self.cut("alice")
+        for body in ("resume x 1", "resume %s" % alice.token,
+                     "resume %s -1" % alice.token, "resume %s 1x" % alice.token,
+                     "resume %s 99999999999999999999" % alice.token):
+            p = Peer.customer(self.d)
+            p.sock.sendall(frame(COMMAND, body))
+            p.notice(prefix="error ")
+            self.assertRegex(p.frames[-1][1], r"^error resume-failed -- resume TOKEN LAST_ID")
+            p.close()
+        # From the future (another epoch): refused before the token is looked at.
+        p = resume(self.d, alice.token, 10 ** 9)
+        p.notice(prefix="error resume-failed -- ID 1000000000 was never given in epoch ")
+        # Frames sent before the answer: refused, and they go on as the normal handshake.
+        p = resume(self.d, alice.token, 0, extra=frame(NICKNAME, "zed"))
+        p.notice(prefix="error resume-failed -- send nothing after resume")
+        # A second try on the same connection is not a resume: a nickname was due.
+        p = resume(self.d, "0" * 64, 0)
+        p.notice(prefix="error resume-failed -- no such session")
+        p.send(COMMAND, "resume %s 0" % alice.token)
+        p.notice(prefix="error expected-nickname")
+        # None of it touched alice's session.
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="resumed alice")
+
+    def test_grace_over(self):
+        self.d.__exit__(None, None, None)
+        self.d = Daemon(FREE + "resume_grace = 1\n").start()
+        self.proxy = CutProxy(self.d.port)
+        alice = Session(self.d, "alice", self.proxy)
+        self.cut("alice")
+        self.d.wait_log("alice: not resumed within 1 s: its session ended")
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(prefix="error resume-failed -- no such session")
+        p.join("alice")
+        p.notice(body="welcome group alice")
+
+    def test_no_store_says_gap(self):
+        self.d.__exit__(None, None, None)
+        self.d = Daemon(FREE + "store = off\n").start()
+        self.proxy = CutProxy(self.d.port)
+        alice = Session(self.d, "alice", self.proxy)
+        bob = member(self.d, "bob")
+        self.cut("alice")
+        bob.say("lost to alice")
+        bob.sync()
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="gap")
+        bob.say("live")
+        _id, frm, text = tagged(p)
+        self.assertEqual((frm, text), ("bob", "live"))
+
+    def test_long_absence_comes_in_parts(self):
+        # 350 messages missed, read 100 at a time as a small output drains: all, in order.
+        self.d.__exit__(None, None, None)
+        self.d = Daemon(FREE + "soft_output_bytes = 4K\n").start()
+        self.proxy = CutProxy(self.d.port)
+        alice = Session(self.d, "alice", self.proxy)
+        bob = member(self.d, "bob")
+        self.cut("alice")
+        for i in range(350):
+            bob.say("m%d" % i)
+        bob.sync()
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="resumed alice")
+        alice.peer = p
+        bob.say("live")
+        for i in range(350):
+            alice.got("bob", "m%d" % i)
+        alice.got("bob", "live")
+        self.assertNotIn((NOTICE, "gap"), p.frames)
+
+
+if __name__ == "__main__":
+    main()
