@@ -76,7 +76,8 @@ void command_send_caps(struct conn *c)
 		conn_notice(c, "epoch %s", store_epoch(c->server->store));
 }
 
-/* What this server grants @c: no pings while peer_timeout is off; resume in a room for now. */
+/* What this server grants @c: no pings while peer_timeout is off; resume to customers and
+ * framed members (agents: not yet). */
 static unsigned offered(const struct conn *c)
 {
 	const struct config *cfg = &c->server->config;
@@ -84,7 +85,7 @@ static unsigned offered(const struct conn *c)
 
 	if (cfg->peer_timeout)
 		caps |= CAP_PING;
-	if (cfg->resume_grace && c->role == ROLE_MEMBER && c->proto == PROTO_FRAMED)
+	if (cfg->resume_grace && c->role != ROLE_AGENT && c->proto == PROTO_FRAMED)
 		caps |= CAP_RESUME;
 	return caps;
 }

@@ -501,6 +501,19 @@ void conn_close(struct conn *c, const char *why)
 		on_flushed(c->bev, c);
 }
 
+void conn_release_socket(struct conn *c)
+{
+	struct bufferevent *none;
+
+	if (bufferevent_getfd(c->bev) < 0)
+		return;
+	none = bufferevent_socket_new(c->server->base, -1, 0);
+	if (!none)
+		return; /* kept with its descriptor: freed with the conn */
+	bufferevent_free(c->bev);
+	c->bev = none;
+}
+
 void conn_pause(struct conn *c, enum conn_pause why)
 {
 	/* Further bytes stay in the kernel: the sender feels back-pressure. */

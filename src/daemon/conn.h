@@ -127,6 +127,7 @@ struct conn {
 	bool gate_hold;   /* output waits for a history answer (deliver.h) */
 	uint8_t end_why;  /* enum store_end: why its conversation ended (default: it left) */
 	bool lost;        /* the peer hung up or the network failed: its session may resume */
+	bool kept; /* detached, but the mode keeps it in its place for a resume (session.h) */
 	struct session *session; /* granted "resume" (session.h); NULL: none */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
@@ -191,6 +192,9 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* conn_close() - flush what is queued, then close. */
 void conn_close(struct conn *c, const char *why);
+
+/* conn_release_socket() - a dead conn the mode keeps (session.h) needs no descriptor. */
+void conn_release_socket(struct conn *c);
 
 /* conn_pause()/conn_resume() - add or clear one reason to stop reading this peer. */
 void conn_pause(struct conn *c, enum conn_pause why);

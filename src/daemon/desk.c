@@ -32,6 +32,7 @@
 #include "history.h"
 #include "log.h"
 #include "server.h"
+#include "session.h"
 #include "store.h"
 
 /*
@@ -46,7 +47,7 @@
  */
 static void arm_idle(struct desk *d)
 {
-	if (d->active)
+	if (d->active && !d->active->kept)
 		conn_set_timer(d->active,
 			       agent_here(d) ? d->server->config.customer_idle_timeout : 0);
 }
@@ -199,14 +200,20 @@ static void unlink_queued(struct desk *d, struct conn *c)
 	d->nqueued--;
 }
 
-/* The head of the line (skipping anyone already on the way out) becomes active. */
+/*
+ * The head of the line becomes active, skipping anyone already on the way out, and anyone away
+ * (kept for a resume, session.h): they keep their places, and are served once they are back.
+ */
 static void serve_next(struct desk *d)
 {
-	struct conn *c;
+	struct conn *c, *next;
 
 	if (d->server->stopping)
 		return;
-	while ((c = TAILQ_FIRST(&d->queue))) {
+	for (c = TAILQ_FIRST(&d->queue); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->kept)
+			continue;
 		unlink_queued(d, c);
 		if (conn_live(c)) {
 			serve(d, c);
@@ -330,7 +337,8 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	bool my_turn;
 
 	if (c->role == ROLE_AGENT) {
-		if (!d->active || !conn_live(d->active)) {
+		/* A customer who is away gets it when it is back (held meanwhile). */
+		if (!d->active || (!conn_live(d->active) && !d->active->kept)) {
 			conn_error(c, "no-customer", "nobody is being served; message not sent");
 			return;
 		}
@@ -347,6 +355,8 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 			   c == d->agent ? d->active->nick : d->agent->nick);
 	desk_pump(d);
 }
+
+static void customer_leaves(struct desk *d, struct conn *c);
 
 static void desk_detach(struct conn *c)
 {
@@ -366,6 +376,21 @@ static void desk_detach(struct conn *c)
 			conn_notice(q, "agent-offline");
 		return;
 	}
+	/* Lost with a session that waits for a resume: its place is kept (away, below). */
+	if ((c == d->active || c->queued_link) && session_waits(c)) {
+		c->kept = true;
+		log_info("%s is away; its %s is kept for a resume", c->nick,
+			 c == d->active ? "conversation" : "place in line");
+		if (c == d->active && agent_here(d))
+			conn_notice(d->agent, "customer-away %s", c->nick);
+		return;
+	}
+	customer_leaves(d, c);
+}
+
+/* Customer @c leaves the desk for good: from the line, or its conversation ends. */
+static void customer_leaves(struct desk *d, struct conn *c)
+{
 	if (c == d->active) {
 		/*
 		 * Messages the customer sent before leaving were accepted: they go to the agent as
@@ -407,6 +432,14 @@ static void desk_detach(struct conn *c)
 	}
 }
 
+/* An away customer ended by the agent (next, kick): its session ends, and it leaves. */
+static void end_away(struct conn *c, enum store_end why)
+{
+	log_info("%s, away, is let go by the agent", c->nick);
+	c->end_why = why;
+	session_end(c); /* the session lets go of it: desk_away_over() */
+}
+
 /* next: end the active conversation; the head of the line is served. */
 static void cmd_next(struct conn *c, const char *arg)
 {
@@ -414,6 +447,10 @@ static void cmd_next(struct conn *c, const char *arg)
 
 	if (!d->active) {
 		conn_error(c, "no-customer", "nobody is being served");
+		return;
+	}
+	if (d->active->kept) {
+		end_away(d->active, END_NEXT);
 		return;
 	}
 	conn_notice(d->active, "bye -- %s ended the conversation", c->nick);
@@ -446,11 +483,28 @@ static void cmd_queue(struct conn *c, const char *arg)
 	conn_notice(c, "queue %u", d->nqueued);
 }
 
-/* kick NAME: end that customer's connection, whether served or waiting. */
+/* A customer called @name who is away (kept for a resume), or NULL. */
+static struct conn *find_away(struct desk *d, const char *name)
+{
+	struct conn *q;
+
+	if (d->active && d->active->kept && strcmp(d->active->nick, name) == 0)
+		return d->active;
+	TAILQ_FOREACH (q, &d->queue, link)
+		if (q->kept && strcmp(q->nick, name) == 0)
+			return q;
+	return NULL;
+}
+
+/* kick NAME: end that customer's connection, whether served, waiting or away. */
 static void cmd_kick(struct conn *c, const char *arg)
 {
 	struct conn *t = server_find_nick(c->server, arg);
 
+	if (!t && (t = find_away(c->server->desk, arg))) {
+		end_away(t, END_KICK);
+		return;
+	}
 	if (!t || t->role != ROLE_CUSTOMER) {
 		conn_error(c, "no-customer", "no customer is called %s", arg);
 		return;
@@ -458,6 +512,54 @@ static void cmd_kick(struct conn *c, const char *arg)
 	conn_fail(t, "kicked", "%s ended your connection", c->nick);
 	t->end_why = END_KICK;
 	server_detach(t);
+}
+
+/* @kept was in its place or conversation and @c takes it, as it was (held messages too). */
+static void take_place(struct desk *d, struct conn *c, struct conn *kept)
+{
+	c->conv = kept->conv;
+	conn_move_held(c, kept);
+	if (kept == d->active) {
+		d->active = c;
+		conn_set_state(c, CONN_ACTIVE);
+		arm_idle(d);
+		if (agent_here(d))
+			conn_notice(d->agent, "customer-back %s", c->nick);
+		desk_pump_soon(d); /* what either side held meanwhile goes now */
+	} else {
+		TAILQ_INSERT_BEFORE(kept, c, link);
+		TAILQ_REMOVE(&d->queue, kept, link);
+		kept->queued_link = false;
+		c->queued_link = true;
+		conn_set_state(c, CONN_QUEUED);
+	}
+	c->since = kept->since; /* "queue" says how long it has waited, absence included */
+	log_info("%s (%s) is back", c->nick, c->peer);
+}
+
+/* A customer resumed its session: into the place kept for it, then told where it stands. */
+static void desk_resumed(struct conn *c, struct conn *kept)
+{
+	struct desk *d = c->server->desk;
+	bool served = d->active && d->active == kept;
+
+	if (kept && (kept == d->active || kept->queued_link))
+		take_place(d, c, kept);
+	else
+		desk_attach(c); /* nothing was kept: a new place */
+	if (!conn_live(c))
+		return;
+	conn_notice(c, "turns %s", strict(d) ? "strict" : "free");
+	if (!d->active)
+		serve_next(d); /* back at the head of the line, which nobody took meanwhile */
+	if (d->active != c || served)
+		tell_customer_state(d, c);
+}
+
+/* @kept was away and did not come back in time, or the agent ended it: it leaves. */
+static void desk_away_over(struct conn *kept)
+{
+	customer_leaves(kept->server->desk, kept);
 }
 
 /* For `systemctl status`: "serving bob, 2 waiting", "no customer, 0 waiting, no agent". */
@@ -523,6 +625,8 @@ const struct mode_ops desk_ops = {
 	.hello = desk_hello,
 	.message = desk_message,
 	.detach = desk_detach,
+	.resumed = desk_resumed,
+	.away_over = desk_away_over,
 	.status = desk_status,
 	.commands = desk_commands,
 };

@@ -43,14 +43,15 @@ int handshake_begin(struct conn *c, const struct auth_key *key)
 void handshake_attach(struct conn *c, bool resumed)
 {
 	memcpy(c->nick, c->asked, sizeof(c->nick));
-	/* A resumed session's name was kept for it. */
+	/* A resumed session's name was kept for it; resume.c hands it to the mode. */
 	if (!resumed)
 		server_unique_nick(c->server, c, c->nick);
 	conn_set_timer(c, 0);
 	if (c->role != ROLE_AGENT)
-		log_info("%s: joined as %s", c->peer, c->nick);
+		log_info("%s: %s as %s", c->peer, resumed ? "resumes" : "joined", c->nick);
 	c->mode_link = MODE_LINK_ATTACHED;
-	c->server->mode->attach(c);
+	if (!resumed)
+		c->server->mode->attach(c);
 	/* Named after the mode: an agent that takes over keeps the name it had (desk.c). */
 	if (c->role == ROLE_AGENT && conn_live(c))
 		log_info("%s: agent %s", c->peer, c->nick);

@@ -22,9 +22,9 @@ int handshake_begin(struct conn *c, const struct auth_key *key);
 /* handshake_frame() - a frame from a conn that is not attached yet. */
 void handshake_frame(struct conn *c, const struct fd_frame *f);
 /*
- * handshake_attach() - the name in c->asked is valid: made unique (unless @resumed: a session's
- * name was kept for it), the conn is handed to the mode, and welcomed if it takes notices
- * (a resumed one is answered by resume.c instead).
+ * handshake_attach() - the name in c->asked is valid: made unique, the conn is handed to the
+ * mode, and welcomed if it takes notices. @resumed: a session's name, kept for it; resume.c
+ * answers it and hands it to the mode.
  */
 void handshake_attach(struct conn *c, bool resumed);
 /* handshake_expired() - the handshake deadline passed: say why, and close. */

@@ -71,6 +71,19 @@ void conn_drop_held(struct conn *c)
 	conn_resume(c, PAUSE_HELD);
 }
 
+void conn_move_held(struct conn *to, struct conn *from)
+{
+	struct evbuffer *held = conn_give_held(from);
+
+	if (!held)
+		return;
+	if (to->held)
+		evbuffer_free(to->held);
+	to->held = held;
+	if (evbuffer_get_length(held) > to->server->config.max_held_bytes)
+		conn_pause(to, PAUSE_HELD);
+}
+
 struct evbuffer *conn_give_held(struct conn *c)
 {
 	struct evbuffer *held = c->held;

@@ -24,6 +24,8 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
 void conn_drop_held(struct conn *c);
 /* conn_give_held() - hand the held messages over to the caller (NULL when none are held). */
 struct evbuffer *conn_give_held(struct conn *c);
+/* conn_move_held() - @to takes over what @from holds (a resumed session, desk-away.c). */
+void conn_move_held(struct conn *to, struct conn *from);
 
 /*
  * On a held buffer itself, which may outlive its conn (a room member that has left):

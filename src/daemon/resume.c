@@ -95,14 +95,14 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Messages of a room carry every ID in turn, so the first one read says whether any is missing;
- * a desk conversation's IDs have others' between them, and only its first message can say so.
+ * Messages of a room carry every ID in turn, so the first one read says whether any is missing.
+ * A desk conversation's IDs have others' between them: only a store that keeps nothing says.
  */
 static bool gap_before(const struct replay *rp, const struct store_msg *msgs, size_t n)
 {
-	if (rp->conv != 0)
-		return n == 0;
-	return n == 0 || msgs[0].id != rp->after + 1;
+	if (store_kind(rp->server->store) == STORE_OFF)
+		return true;
+	return rp->conv == 0 && (n == 0 || msgs[0].id != rp->after + 1);
 }
 
 /* One part read: sent while the output has room (one at least), then the next, or the end. */
@@ -136,7 +136,9 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
 		conn_notice(c, "gap");
 	rp->first = false;
 	for (; i < n && conn_live(c) && (i == 0 || !output_full(c)); i++) {
-		deliver_msg(c, 0, &msgs[i], rp->conv == 0);
+		/* At the desk a peer gets the other side's messages; a room echoes everyone's. */
+		if (rp->conv == 0 || msgs[i].from_agent != (c->role == ROLE_AGENT))
+			deliver_msg(c, 0, &msgs[i], rp->conv == 0);
 		rp->after = msgs[i].id;
 	}
 	deliver_pass(c);
@@ -192,6 +194,7 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 	struct server *s = c->server;
 	char token[SESSION_TOKEN_LEN + 1];
 	struct session *se;
+	struct conn *kept;
 	uint64_t last_id;
 
 	c->notices = true; /* "resume" opts into notices (7.3) */
@@ -221,16 +224,20 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 	}
 	log_info("%s: resumes %s, missed messages after ID %llu", c->peer, se->nick,
 		 (unsigned long long)last_id);
-	session_take(se, c);
+	kept = session_take(se, c);
 	memcpy(c->asked, se->nick, sizeof(c->asked));
 	c->caps = se->caps;
 	if (c->caps & CAP_PING)
 		alive_start(c);
 	handshake_attach(c, true);
-	if (!conn_live(c))
-		return;
 	conn_notice(c, "resumed %s", c->nick);
 	session_grant(c);
 	command_send_caps(c);
-	replay_start(c, last_id);
+	/* Into the place kept for it (the desk), or joined again (a room); then where it stands. */
+	if (s->mode->resumed)
+		s->mode->resumed(c, kept);
+	else
+		s->mode->attach(c);
+	if (conn_live(c))
+		replay_start(c, last_id);
 }

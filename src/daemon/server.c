@@ -110,7 +110,9 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	for (c = TAILQ_FIRST(&s->gone); c; c = next) {
 		server_detach(c);
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == CONN_DEAD) {
+		if (c->state == CONN_DEAD && c->kept) {
+			conn_release_socket(c); /* kept in its place for a resume (session.h) */
+		} else if (c->state == CONN_DEAD) {
 			TAILQ_REMOVE(&s->gone, c, entry);
 			admit_forget(c);
 			conn_free(c);
@@ -319,6 +321,7 @@ void server_begin_shutdown(struct server *s, int code)
 	}
 	while ((c = TAILQ_FIRST(&s->conns)))
 		conn_fail(c, "shutting-down", "the server is shutting down");
+	session_stop(s); /* the places kept for resumes are let go */
 	evtimer_add(s->stop_timer, &tv);
 	event_active(s->sweep, EV_READ, 0);
 }

@@ -58,6 +58,14 @@ struct mode_ops {
 	/* history_conv: optional; the conversation "history" reads for @c (0: the room; cN: N),
 	 * or -1 when it has none. */
 	int64_t (*history_conv)(struct conn *c);
+	/*
+	 * resumed: optional; @c resumed a session (resume.h) and takes the place of @kept, the
+	 * conn the mode kept for it (NULL: none): instead of attach, after the resume's answer;
+	 * it tells @c where it stands. Without it, attach.
+	 */
+	void (*resumed)(struct conn *c, struct conn *kept);
+	/* away_over: optional; @kept, kept for a resume that did not come, leaves for good. */
+	void (*away_over)(struct conn *kept);
 	/* committed: optional; the store committed (after the conns' gates opened, deliver.h). */
 	void (*committed)(struct server *s);
 	const struct command *commands; /* terminated by a NULL name */

@@ -24,7 +24,22 @@ static int new_token(struct session *se)
 	return 0;
 }
 
-static void session_free(struct session *se)
+/* The mode lets go of the conn it kept for @se (unless @quiet: the server is being freed). */
+static void let_go(struct session *se, bool quiet)
+{
+	struct conn *kept = se->kept;
+
+	if (!kept)
+		return;
+	se->kept = NULL;
+	kept->session = NULL;
+	if (!quiet && se->server->mode->away_over)
+		se->server->mode->away_over(kept);
+	kept->kept = false;
+	server_sweep_soon(se->server);
+}
+
+static void free_session(struct session *se, bool quiet)
 {
 	struct server *s = se->server;
 
@@ -35,9 +50,15 @@ static void session_free(struct session *se)
 		s->nsessions_lost--;
 		TAILQ_REMOVE(&s->sessions_lost, se, entry);
 	}
+	let_go(se, quiet);
 	event_free(se->grace);
 	explicit_bzero(se->token, sizeof(se->token));
 	free(se);
+}
+
+static void session_free(struct session *se)
+{
+	free_session(se, false);
 }
 
 static void on_grace_over(evutil_socket_t fd, short what, void *arg)
@@ -95,6 +116,15 @@ static void bound_lost(struct server *s)
 	session_free(se);
 }
 
+bool session_waits(const struct conn *c)
+{
+	const struct session *se = c->session;
+
+	if (!se || !c->lost || c->server->stopping)
+		return false;
+	return se->taking || c->server->config.resume_grace;
+}
+
 void session_conn_ended(struct conn *c)
 {
 	struct session *se = c->session;
@@ -104,17 +134,23 @@ void session_conn_ended(struct conn *c)
 	if (!se)
 		return;
 	/* On purpose (quit, kick, an error of ours) or shutting down: nothing to come back to. */
-	if (!c->lost || s->stopping || !s->config.resume_grace) {
+	if (!session_waits(c)) {
 		session_free(se);
 		return;
 	}
-	c->session = NULL;
+	/* A kept conn keeps its session: the mode ends it through session_end(). */
+	if (c->kept)
+		se->kept = c;
+	else
+		c->session = NULL;
 	se->conn = NULL;
 	TAILQ_REMOVE(&s->sessions, se, entry);
 	TAILQ_INSERT_TAIL(&s->sessions_lost, se, entry);
 	s->nsessions_lost++;
 	memcpy(se->nick, c->nick, sizeof(se->nick)); /* "nick" may have renamed it */
 	se->caps = c->caps;
+	if (se->taking)
+		return; /* resumed at once */
 	evtimer_add(se->grace, &grace);
 	log_info("%s: connection lost; its session waits %u s for a resume", se->nick,
 		 s->config.resume_grace);
@@ -143,23 +179,32 @@ struct session *session_find(struct server *s, const char *token, enum conn_role
 	return se && se->role == role ? se : NULL;
 }
 
-void session_take(struct session *se, struct conn *c)
+struct conn *session_take(struct session *se, struct conn *c)
 {
-	struct conn *old = se->conn;
+	struct conn *old = se->conn, *kept;
 
 	if (old) {
-		/* Its peer may still read: it is told, then the mode lets it go now. */
-		old->session = NULL;
+		/* Its peer may still read: it is told, then detached now, as if lost. */
+		se->taking = true;
+		old->lost = true;
 		conn_fail(old, "session-resumed", "this session was resumed on another connection");
 		server_detach(old);
-	} else {
-		se->server->nsessions_lost--;
-		TAILQ_REMOVE(&se->server->sessions_lost, se, entry);
-		TAILQ_INSERT_TAIL(&se->server->sessions, se, entry);
-		evtimer_del(se->grace);
+		se->taking = false;
 	}
+	se->server->nsessions_lost--;
+	TAILQ_REMOVE(&se->server->sessions_lost, se, entry);
+	TAILQ_INSERT_TAIL(&se->server->sessions, se, entry);
+	evtimer_del(se->grace);
 	se->conn = c;
 	c->session = se;
+	kept = se->kept;
+	se->kept = NULL;
+	if (kept) {
+		kept->session = NULL;
+		kept->kept = false;
+		server_sweep_soon(c->server);
+	}
+	return kept;
 }
 
 bool session_nick_reserved(struct server *s, const char *nick)
@@ -172,10 +217,16 @@ bool session_nick_reserved(struct server *s, const char *nick)
 	return false;
 }
 
+void session_stop(struct server *s)
+{
+	while (!TAILQ_EMPTY(&s->sessions_lost))
+		session_free(TAILQ_FIRST(&s->sessions_lost));
+}
+
 void session_free_all(struct server *s)
 {
 	while (!TAILQ_EMPTY(&s->sessions))
-		session_free(TAILQ_FIRST(&s->sessions));
+		free_session(TAILQ_FIRST(&s->sessions), true);
 	while (!TAILQ_EMPTY(&s->sessions_lost))
-		session_free(TAILQ_FIRST(&s->sessions_lost));
+		free_session(TAILQ_FIRST(&s->sessions_lost), true);
 }

@@ -7,7 +7,13 @@
  * never a quit, a kick, a timeout or an error of ours) the session outlives it for resume_grace
  * seconds, during which its name stays reserved; a new conn that sends "resume TOKEN LAST_ID"
  * (resume.c) takes it over and gets a new token, the old one being void. A session whose conn
- * is still attached may be taken over too: the old conn is closed.
+ * is still attached may be taken over too: the old conn is closed, as if lost.
+ *
+ * The mode may keep a lost conn in its place meanwhile (the desk keeps a customer's place in
+ * line or its conversation): the conn is detached but "kept", the sweep does not free it (its
+ * socket is closed once it is dead), and the session owns it. On resume the mode moves the new
+ * conn into the kept one's place (mode_ops.resumed); when the session ends otherwise (the grace
+ * is over, the agent's next or kick, shutdown) the mode lets it go (mode_ops.away_over).
  *
  * Sessions live in memory: a restart ends them all (the store does not keep them yet).
  * Lost sessions are bounded by max_clients: past it, the one lost longest ago ends.
@@ -34,7 +40,9 @@ struct session {
 	enum conn_role role;
 	uint8_t caps;        /* enum conn_cap bits, given back on resume */
 	struct conn *conn;   /* attached; NULL while lost */
+	struct conn *kept;   /* lost: the old conn the mode keeps in its place; NULL: none */
 	struct event *grace; /* ends a lost session */
+	bool taking;         /* session_take() is closing its attached conn */
 	TAILQ_ENTRY(session) entry;
 };
 
@@ -42,8 +50,11 @@ TAILQ_HEAD(session_list, session);
 
 /* session_grant() - @c (attached) was granted "resume": a new token, sent as "session TOKEN". */
 void session_grant(struct conn *c);
-/* session_end() - @c no longer has a session ("caps" without "resume"). */
+/* session_end() - @c (attached or kept) no longer has a session: "caps" without "resume", or
+ * the agent's "next" or "kick" of a customer who is away. */
 void session_end(struct conn *c);
+/* session_waits() - detached @c's session will wait for a resume: the mode may keep @c. */
+bool session_waits(const struct conn *c);
 /* session_conn_ended() - attached @c has left (server_detach()): keep its session if it was lost.
  */
 void session_conn_ended(struct conn *c);
@@ -52,10 +63,15 @@ void session_conn_ended(struct conn *c);
  * another role: all alike to the caller, so that a wrong token teaches nothing).
  */
 struct session *session_find(struct server *s, const char *token, enum conn_role role);
-/* session_take() - @c resumes @se: an attached old conn is closed, the grace ends. */
-void session_take(struct session *se, struct conn *c);
+/*
+ * session_take() - @c resumes @se: an attached old conn is closed, the grace ends. Returns the
+ * conn the mode kept in its place, which it must now give to @c (mode_ops.resumed), or NULL.
+ */
+struct conn *session_take(struct session *se, struct conn *c);
 /* session_nick_reserved() - @nick belongs to a lost session still within its grace. */
 bool session_nick_reserved(struct server *s, const char *nick);
+/* session_stop() - shutting down: every lost session ends (its kept conn is let go). */
+void session_stop(struct server *s);
 /* session_free_all() - at server_free(). */
 void session_free_all(struct server *s);
 

@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: ISC
-"""Resume (protocol 7.3) in a room: a member whose connection is cut (a proxy resets it, as a
+"""Resume (protocol 7.3). In a room, a member whose connection is cut (a proxy resets it, as a
 network failure would) resumes its session within the grace and misses nothing, in order, with
-its name kept for it meanwhile; every bad resume is one "error resume-failed" and the
-connection goes on with the normal handshake."""
+its name kept for it meanwhile. At the desk, a customer cut while waiting keeps its place and
+its held message, one cut while served keeps its conversation (the agent sees it away and
+back) and gets what the agent wrote meanwhile. Every bad resume is one "error resume-failed"
+and the connection goes on with the normal handshake."""
 
 import os
 import sys
-import time
 import unittest
+import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cutproxy import CutProxy  # noqa: E402
@@ -15,6 +17,8 @@ from fdtest import COMMAND, DEADLINE, NICKNAME, NOTICE, Peer, frame, main  # noq
 from grouptest import GROUP, Closed, Daemon, member  # noqa: E402
 
 TAGGED = 5
+# Peers cut by the proxy or replaced by a resume are left to the garbage collector.
+warnings.simplefilter("ignore", ResourceWarning)
 FREE = GROUP + "max_msgs_per_sec = 0\nmax_bytes_per_sec = 0\nmax_joins_per_min = 0\n"
 
 
@@ -28,12 +32,12 @@ def tagged(p):
 class Session:
     """A member granted ids and resume; its token, epoch and the last ID it received."""
 
-    def __init__(self, daemon, nick, proxy=None):
+    def __init__(self, daemon, nick, proxy=None, welcome="welcome group "):
         sock = proxy.connect(DEADLINE) if proxy else None
         self.peer = Peer(sock, nick) if sock else Peer.customer(daemon)
         self.peer.name = nick
         self.peer.join(nick)
-        self.peer.notice(prefix="welcome group ")
+        self.peer.notice(prefix=welcome)
         self.peer.command("caps ids resume")
         self.peer.notice(body="caps ids resume")
         self.peer.notice(prefix="epoch ")
@@ -213,6 +217,117 @@ class RoomResume(unittest.TestCase):
             alice.got("bob", "m%d" % i)
         alice.got("bob", "live")
         self.assertNotIn((NOTICE, "gap"), p.frames)
+
+
+class DeskResume(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon("turns = free\n").start()
+        self.proxy = CutProxy(self.d.port)
+        self.agent = Peer.agent(self.d, "mary")
+        self.agent.notice(body="queue 0")
+
+    def tearDown(self):
+        self.proxy.close()
+        self.d.__exit__(None, None, None)
+
+    def customer(self, nick, cut=False):
+        return Session(self.d, nick, self.proxy if cut else None, "welcome single-agent ")
+
+    def cut(self, nick):
+        self.proxy.cut()
+        self.d.wait_log("%s: connection lost; its session waits" % nick)
+
+    def test_waiting_customer_keeps_its_place_and_held_message(self):
+        ann = self.customer("ann")
+        self.agent.notice(body="customer ann")
+        bob = self.customer("bob", cut=True)
+        carol = self.customer("carol")
+        bob.peer.say("my question")
+        bob.peer.sync()
+        self.cut("bob")
+        self.d.wait_log("bob is away; its place in line is kept")
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(body="resumed bob")
+        p.notice(body="turns free")
+        self.assertEqual(p.recv(), (NOTICE, "queued 1"))
+        self.agent.command("next")
+        self.agent.notice(body="customer bob")
+        self.assertEqual(self.agent.message(), "my question")
+        p.notice(prefix="serving mary")
+        carol.peer.notice(body="queued 1")
+        ann.peer.close()
+
+    def test_away_customer_is_skipped_keeping_its_place(self):
+        self.customer("ann")
+        self.agent.notice(body="customer ann")
+        bob = self.customer("bob", cut=True)
+        carol = self.customer("carol")
+        self.cut("bob")
+        self.agent.command("next")
+        self.agent.notice(body="customer carol")
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(body="resumed bob")
+        self.assertEqual(p.wait_for(NOTICE, prefix="queued ")[-1:], [(NOTICE, "turns free")])
+        self.assertEqual(p.frames[-1], (NOTICE, "queued 1"))
+        self.agent.command("next")
+        self.agent.notice(body="customer bob")
+        carol.peer.close()
+
+    def test_served_customer_misses_nothing(self):
+        bob = self.customer("bob", cut=True)
+        self.agent.notice(body="customer bob")
+        bob.peer.say("hello")
+        self.assertEqual(self.agent.message(), "hello")
+        self.agent.say("first answer")
+        bob.got("mary", "first answer")
+        self.agent.say("second answer")
+        bob.got("mary", "second answer")
+        seen = bob.last_id
+        self.cut("bob")
+        self.agent.notice(body="customer-away bob")
+        self.agent.say("are you still there?")
+        p = resume(self.d, bob.token, seen - 1)  # as if the second had not arrived
+        p.notice(body="resumed bob")
+        p.notice(prefix="serving mary")
+        bob.peer, bob.last_id = p, seen - 1
+        bob.got("mary", "second answer")
+        bob.got("mary", "are you still there?")
+        self.agent.notice(body="customer-back bob")
+        p.say("yes")
+        self.assertEqual(self.agent.message(), "yes")
+
+    def test_grace_over_leaves_the_line(self):
+        self.d.__exit__(None, None, None)
+        self.d = Daemon("turns = free\nresume_grace = 1\n").start()
+        self.proxy = CutProxy(self.d.port)
+        self.agent = Peer.agent(self.d, "mary")
+        self.customer("ann")
+        bob = self.customer("bob", cut=True)
+        carol = self.customer("carol")
+        self.cut("bob")
+        self.d.wait_log("bob: not resumed within 1 s: its session ended")
+        carol.peer.notice(body="queued 1")
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(prefix="error resume-failed -- no such session")
+
+    def test_agent_next_or_kick_ends_an_away_customer(self):
+        bob = self.customer("bob", cut=True)
+        self.agent.notice(body="customer bob")
+        self.cut("bob")
+        self.agent.notice(body="customer-away bob")
+        self.agent.command("next")
+        self.agent.sync()
+        p = resume(self.d, bob.token, 0)
+        p.notice(prefix="error resume-failed -- no such session")
+        self.customer("ann")
+        carol = self.customer("carol", cut=True)
+        self.cut("carol")
+        self.agent.command("kick carol")
+        self.agent.sync()
+        self.assertNotIn((NOTICE, "error no-customer -- no customer is called carol"),
+                         self.agent.frames)
+        p = resume(self.d, carol.token, 0)
+        p.notice(prefix="error resume-failed -- no such session")
 
 
 if __name__ == "__main__":
