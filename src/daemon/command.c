@@ -76,16 +76,14 @@ void command_send_caps(struct conn *c)
 		conn_notice(c, "epoch %s", store_epoch(c->server->store));
 }
 
-/* What this server grants @c: no pings while peer_timeout is off; resume to customers and
- * framed members (agents: not yet). */
+/* What this server grants @c: no pings while peer_timeout is off; resume to framed peers. */
 static unsigned offered(const struct conn *c)
 {
-	const struct config *cfg = &c->server->config;
 	unsigned caps = CAP_IDS;
 
-	if (cfg->peer_timeout)
+	if (c->server->config.peer_timeout)
 		caps |= CAP_PING;
-	if (cfg->resume_grace && c->role != ROLE_AGENT && c->proto == PROTO_FRAMED)
+	if (session_grace(c->server, c->role) && c->proto == PROTO_FRAMED)
 		caps |= CAP_RESUME;
 	return caps;
 }

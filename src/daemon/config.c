@@ -399,6 +399,7 @@ static const struct config_key config_keys[] = {
 	KEY(store, parse_store, store, 0, 0),
 	CHOICE(store_sync, store_sync, sync_names),
 	KEY(resume_grace, parse_duration, resume_grace, 0, 24 * 3600),
+	KEY(agent_grace, parse_duration, agent_grace, 0, 3600),
 	KEY(history_on_join, parse_count, history_on_join, 0, 1000),
 	KEY(history_max_age, parse_duration, history_max_age, 0, 100 * 365 * 24 * 3600UL),
 	KEY(history_max_messages, parse_count, history_max_messages, 0, 100000000),
@@ -468,6 +469,7 @@ void config_init(struct config *c)
 	config_default_store(c);
 	c->history_on_join = 20;
 	c->resume_grace = 120;
+	c->agent_grace = 30;
 	c->history_max_age = 90 * 24 * 3600;
 	c->history_max_messages = 100000;
 }

@@ -95,6 +95,7 @@ struct config {
 	char store_path[256];          /* store = sqlite:PATH */
 	int store_sync;                /* enum store_sync: 0 normal, 1 full */
 	unsigned resume_grace;         /* seconds a lost session may be resumed; 0 = no resume */
+	unsigned agent_grace;          /* the same for the agent's session */
 	unsigned history_on_join;      /* group mode: messages a joining member is shown; 0 = off */
 	unsigned history_max_age;      /* seconds a message is kept; 0 = no limit */
 	unsigned history_max_messages; /* the room's messages kept; 0 = no limit */

@@ -313,22 +313,32 @@ static void desk_attach(struct conn *c)
 		attach_customer(d, c);
 }
 
-static void desk_hello(struct conn *c)
+/* Where the agent stands: whom it serves, the line, whether it is its turn. */
+static void tell_agent_state(struct desk *d, struct conn *c)
 {
-	struct desk *d = c->server->desk;
-
-	conn_notice(c, "welcome single-agent %s", c->nick);
-	/* Clients enforce strict turns at the prompt, so they need to know which rule applies. */
-	conn_notice(c, "turns %s", strict(d) ? "strict" : "free");
-	if (c->role != ROLE_AGENT) {
-		tell_customer_state(d, c);
-		return;
-	}
 	if (d->active)
 		tell_customer(d, c);
 	conn_notice(c, "queue %u", d->nqueued);
 	if (d->active && strict(d) && d->turn == TURN_AGENT)
 		conn_notice(c, "turn");
+}
+
+/* Clients enforce strict turns at the prompt, so they need to know which rule applies. */
+static void tell_turns(struct desk *d, struct conn *c)
+{
+	conn_notice(c, "turns %s", strict(d) ? "strict" : "free");
+}
+
+static void desk_hello(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+
+	conn_notice(c, "welcome single-agent %s", c->nick);
+	tell_turns(d, c);
+	if (c->role != ROLE_AGENT)
+		tell_customer_state(d, c);
+	else
+		tell_agent_state(d, c);
 }
 
 static void desk_message(struct conn *c, const struct fd_frame *f)
@@ -537,19 +547,38 @@ static void take_place(struct desk *d, struct conn *c, struct conn *kept)
 	log_info("%s (%s) is back", c->nick, c->peer);
 }
 
+/*
+ * The agent resumed its session: the desk again, told what it is serving. What it missed of
+ * the conversation comes from the store (resume.c), so nothing unanswered is given again;
+ * what the customer wrote meanwhile was held, and follows.
+ */
+static void agent_resumed(struct desk *d, struct conn *c)
+{
+	attach_agent(d, c);
+	if (!conn_live(c))
+		return;
+	d->resend_unanswered = false;
+	tell_turns(d, c);
+	tell_agent_state(d, c);
+}
+
 /* A customer resumed its session: into the place kept for it, then told where it stands. */
 static void desk_resumed(struct conn *c, struct conn *kept)
 {
 	struct desk *d = c->server->desk;
 	bool served = d->active && d->active == kept;
 
+	if (c->role == ROLE_AGENT) {
+		agent_resumed(d, c);
+		return;
+	}
 	if (kept && (kept == d->active || kept->queued_link))
 		take_place(d, c, kept);
 	else
 		desk_attach(c); /* nothing was kept: a new place */
 	if (!conn_live(c))
 		return;
-	conn_notice(c, "turns %s", strict(d) ? "strict" : "free");
+	tell_turns(d, c);
 	if (!d->active)
 		serve_next(d); /* back at the head of the line, which nobody took meanwhile */
 	if (d->active != c || served)

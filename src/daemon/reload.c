@@ -100,6 +100,7 @@ static const struct field live_keys[] = {
 	FIELD(peer_timeout, FIELD_SCALAR),
 	FIELD(history_on_join, FIELD_SCALAR),
 	FIELD(resume_grace, FIELD_SCALAR),
+	FIELD(agent_grace, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

@@ -61,12 +61,17 @@ static void session_free(struct session *se)
 	free_session(se, false);
 }
 
+unsigned session_grace(const struct server *s, enum conn_role role)
+{
+	return role == ROLE_AGENT ? s->config.agent_grace : s->config.resume_grace;
+}
+
 static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *se = arg;
 
 	log_info("%s: not resumed within %u s: its session ended", se->nick,
-		 se->server->config.resume_grace);
+		 session_grace(se->server, se->role));
 	session_free(se);
 }
 
@@ -122,14 +127,14 @@ bool session_waits(const struct conn *c)
 
 	if (!se || !c->lost || c->server->stopping)
 		return false;
-	return se->taking || c->server->config.resume_grace;
+	return se->taking || session_grace(c->server, c->role);
 }
 
 void session_conn_ended(struct conn *c)
 {
 	struct session *se = c->session;
 	struct server *s = c->server;
-	struct timeval grace = { .tv_sec = s->config.resume_grace };
+	struct timeval grace = { .tv_sec = session_grace(s, c->role) };
 
 	if (!se)
 		return;
@@ -153,7 +158,7 @@ void session_conn_ended(struct conn *c)
 		return; /* resumed at once */
 	evtimer_add(se->grace, &grace);
 	log_info("%s: connection lost; its session waits %u s for a resume", se->nick,
-		 s->config.resume_grace);
+		 (unsigned)grace.tv_sec);
 	bound_lost(s);
 }
 

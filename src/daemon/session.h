@@ -48,6 +48,8 @@ struct session {
 
 TAILQ_HEAD(session_list, session);
 
+/* session_grace() - seconds a lost session of @role may be resumed (agent_grace for agents). */
+unsigned session_grace(const struct server *s, enum conn_role role);
 /* session_grant() - @c (attached) was granted "resume": a new token, sent as "session TOKEN". */
 void session_grant(struct conn *c);
 /* session_end() - @c (attached or kept) no longer has a session: "caps" without "resume", or

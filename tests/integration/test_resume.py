@@ -7,6 +7,7 @@ back) and gets what the agent wrote meanwhile. Every bad resume is one "error re
 and the connection goes on with the normal handshake."""
 
 import os
+import socket
 import sys
 import unittest
 import warnings
@@ -62,6 +63,26 @@ def resume(daemon, token, last_id, extra=b""):
     p = Peer.customer(daemon)
     p.sock.sendall(frame(COMMAND, "resume %s %d" % (token, last_id)) + extra)
     return p
+
+
+def agent_resume(daemon, token, last_id):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(DEADLINE)
+    s.connect(daemon.agent_socket)
+    p = Peer(s, "agent")
+    p.send(COMMAND, "resume %s %d" % (token, last_id))
+    return p
+
+
+def resumable_agent(daemon, nick="mary"):
+    a = Peer.agent(daemon, nick)
+    a.notice(prefix="queue ")
+    a.command("caps ids resume")
+    a.notice(body="caps ids resume")
+    a.notice(prefix="session ")
+    token = a.frames[-1][1].split(" ", 1)[1]
+    a.sync()
+    return a, token
 
 
 class RoomResume(unittest.TestCase):
@@ -258,7 +279,7 @@ class DeskResume(unittest.TestCase):
         ann.peer.close()
 
     def test_away_customer_is_skipped_keeping_its_place(self):
-        self.customer("ann")
+        ann = self.customer("ann")  # noqa: F841 - kept connected
         self.agent.notice(body="customer ann")
         bob = self.customer("bob", cut=True)
         carol = self.customer("carol")
@@ -301,13 +322,49 @@ class DeskResume(unittest.TestCase):
         self.d = Daemon("turns = free\nresume_grace = 1\n").start()
         self.proxy = CutProxy(self.d.port)
         self.agent = Peer.agent(self.d, "mary")
-        self.customer("ann")
+        ann = self.customer("ann")  # noqa: F841 - kept connected
         bob = self.customer("bob", cut=True)
         carol = self.customer("carol")
         self.cut("bob")
         self.d.wait_log("bob: not resumed within 1 s: its session ended")
         carol.peer.notice(body="queued 1")
         p = resume(self.d, bob.token, bob.last_id)
+        p.notice(prefix="error resume-failed -- no such session")
+
+    def test_agent_resumes_its_conversation(self):
+        self.agent.close()
+        self.d.wait_log("agent mary left")
+        agent, token = resumable_agent(self.d)
+        bob = self.customer("bob")
+        agent.notice(prefix="customer bob ")
+        bob.peer.say("first question")
+        self.assertEqual(tagged(agent)[1:], ("bob", "first question"))
+        first = int(agent.frames[-1][1].split(" ")[0])
+        agent.sock.shutdown(socket.SHUT_RDWR)  # the agent's laptop goes to sleep
+        agent.close()
+        self.d.wait_log("mary: connection lost; its session waits 30 s")
+        bob.peer.notice(body="agent-offline")
+        bob.peer.say("second question")
+        bob.peer.sync()
+        p = agent_resume(self.d, token, first - 1)  # as if the first had not arrived
+        p.notice(body="resumed mary")
+        p.notice(body="turns free")
+        self.assertEqual(p.recv(), (NOTICE, "customer bob c1"))
+        self.assertEqual(p.recv(), (NOTICE, "queue 0"))
+        self.assertEqual(tagged(p)[1:], ("bob", "first question"))
+        self.assertEqual(tagged(p)[1:], ("bob", "second question"))
+        bob.peer.notice(prefix="agent-online mary")
+        p.say("answer")
+        bob.got("mary", "answer")
+
+    def test_agent_grace_over(self):
+        self.d.__exit__(None, None, None)
+        self.d = Daemon("turns = free\nagent_grace = 1\n").start()
+        self.proxy = CutProxy(self.d.port)
+        agent, token = resumable_agent(self.d)
+        agent.close()
+        self.d.wait_log("mary: not resumed within 1 s: its session ended")
+        p = agent_resume(self.d, token, 0)
         p.notice(prefix="error resume-failed -- no such session")
 
     def test_agent_next_or_kick_ends_an_away_customer(self):
@@ -319,7 +376,7 @@ class DeskResume(unittest.TestCase):
         self.agent.sync()
         p = resume(self.d, bob.token, 0)
         p.notice(prefix="error resume-failed -- no such session")
-        self.customer("ann")
+        ann = self.customer("ann")  # noqa: F841 - kept connected
         carol = self.customer("carol", cut=True)
         self.cut("carol")
         self.agent.command("kick carol")
