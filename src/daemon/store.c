@@ -390,31 +390,31 @@ static int read_op(struct store *st, struct op *op, store_msgs_cb cb, void *arg)
 	return 0;
 }
 
-int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
-		  store_msgs_cb cb, void *arg)
+/* Messages of @conv up to @upto: the newest below @bound, or (@after) the oldest above it. */
+static int bounded_read(struct store *st, uint64_t conv, uint64_t bound, bool after, uint64_t upto,
+			unsigned n, store_msgs_cb cb, void *arg)
 {
 	struct op *op = op_new(st, OP_HISTORY, conv, NULL);
 
 	if (op) {
-		op->before = before;
+		op->after = after;
+		op->before = bound;
 		op->upto = upto;
 		op->n = n;
 	}
 	return read_op(st, op, cb, arg);
 }
 
+int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
+		  store_msgs_cb cb, void *arg)
+{
+	return bounded_read(st, conv, before, false, upto, n, cb, arg);
+}
+
 int store_missed(struct store *st, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
 		 store_msgs_cb cb, void *arg)
 {
-	struct op *op = op_new(st, OP_HISTORY, conv, NULL);
-
-	if (op) {
-		op->after = true;
-		op->before = after;
-		op->upto = upto;
-		op->n = n;
-	}
-	return read_op(st, op, cb, arg);
+	return bounded_read(st, conv, after, true, upto, n, cb, arg);
 }
 
 int store_history_by_name(struct store *st, const char *customer, uint64_t except, uint64_t before,

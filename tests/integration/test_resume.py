@@ -85,10 +85,16 @@ def resumable_agent(daemon, nick="mary"):
     return a, token
 
 
-class RoomResume(unittest.TestCase):
-    def setUp(self):
-        self.d = Daemon(FREE + "history_on_join = 5\n").start()
+class ResumeCase(unittest.TestCase):
+    """A daemon, and a proxy in front of its framed listener that can cut connections."""
+
+    def start(self, config):
+        self.d = Daemon(config).start()
         self.proxy = CutProxy(self.d.port)
+
+    def restart(self, config):
+        self.tearDown()
+        self.start(config)
 
     def tearDown(self):
         self.proxy.close()
@@ -97,6 +103,11 @@ class RoomResume(unittest.TestCase):
     def cut(self, nick):
         self.proxy.cut()
         self.d.wait_log("%s: connection lost; its session waits" % nick)
+
+
+class RoomResume(ResumeCase):
+    def setUp(self):
+        self.start(FREE + "history_on_join = 5\n")
 
     def test_cut_member_misses_nothing(self):
         alice = Session(self.d, "alice", self.proxy)
@@ -193,9 +204,7 @@ class RoomResume(unittest.TestCase):
         p.notice(body="resumed alice")
 
     def test_grace_over(self):
-        self.d.__exit__(None, None, None)
-        self.d = Daemon(FREE + "resume_grace = 1\n").start()
-        self.proxy = CutProxy(self.d.port)
+        self.restart(FREE + "resume_grace = 1\n")
         alice = Session(self.d, "alice", self.proxy)
         self.cut("alice")
         self.d.wait_log("alice: not resumed within 1 s: its session ended")
@@ -205,9 +214,7 @@ class RoomResume(unittest.TestCase):
         p.notice(body="welcome group alice")
 
     def test_no_store_says_gap(self):
-        self.d.__exit__(None, None, None)
-        self.d = Daemon(FREE + "store = off\n").start()
-        self.proxy = CutProxy(self.d.port)
+        self.restart(FREE + "store = off\n")
         alice = Session(self.d, "alice", self.proxy)
         bob = member(self.d, "bob")
         self.cut("alice")
@@ -221,9 +228,7 @@ class RoomResume(unittest.TestCase):
 
     def test_long_absence_comes_in_parts(self):
         # 350 messages missed, read 100 at a time as a small output drains: all, in order.
-        self.d.__exit__(None, None, None)
-        self.d = Daemon(FREE + "soft_output_bytes = 4K\n").start()
-        self.proxy = CutProxy(self.d.port)
+        self.restart(FREE + "soft_output_bytes = 4K\n")
         alice = Session(self.d, "alice", self.proxy)
         bob = member(self.d, "bob")
         self.cut("alice")
@@ -240,29 +245,22 @@ class RoomResume(unittest.TestCase):
         self.assertNotIn((NOTICE, "gap"), p.frames)
 
 
-class DeskResume(unittest.TestCase):
+class DeskResume(ResumeCase):
     def setUp(self):
-        self.d = Daemon("turns = free\n").start()
-        self.proxy = CutProxy(self.d.port)
+        self.start("turns = free\n")
         self.agent = Peer.agent(self.d, "mary")
         self.agent.notice(body="queue 0")
-
-    def tearDown(self):
-        self.proxy.close()
-        self.d.__exit__(None, None, None)
 
     def customer(self, nick, cut=False):
         return Session(self.d, nick, self.proxy if cut else None, "welcome single-agent ")
 
-    def cut(self, nick):
-        self.proxy.cut()
-        self.d.wait_log("%s: connection lost; its session waits" % nick)
+    def line(self):
+        """ann served; bob (through the proxy) and carol waiting, in that order."""
+        return self.customer("ann"), self.customer("bob", cut=True), self.customer("carol")
 
     def test_waiting_customer_keeps_its_place_and_held_message(self):
-        ann = self.customer("ann")
+        ann, bob, carol = self.line()
         self.agent.notice(body="customer ann")
-        bob = self.customer("bob", cut=True)
-        carol = self.customer("carol")
         bob.peer.say("my question")
         bob.peer.sync()
         self.cut("bob")
@@ -279,10 +277,8 @@ class DeskResume(unittest.TestCase):
         ann.peer.close()
 
     def test_away_customer_is_skipped_keeping_its_place(self):
-        ann = self.customer("ann")  # noqa: F841 - kept connected
+        _ann, bob, carol = self.line()
         self.agent.notice(body="customer ann")
-        bob = self.customer("bob", cut=True)
-        carol = self.customer("carol")
         self.cut("bob")
         self.agent.command("next")
         self.agent.notice(body="customer carol")
@@ -318,13 +314,9 @@ class DeskResume(unittest.TestCase):
         self.assertEqual(self.agent.message(), "yes")
 
     def test_grace_over_leaves_the_line(self):
-        self.d.__exit__(None, None, None)
-        self.d = Daemon("turns = free\nresume_grace = 1\n").start()
-        self.proxy = CutProxy(self.d.port)
+        self.restart("turns = free\nresume_grace = 1\n")
         self.agent = Peer.agent(self.d, "mary")
-        ann = self.customer("ann")  # noqa: F841 - kept connected
-        bob = self.customer("bob", cut=True)
-        carol = self.customer("carol")
+        _ann, bob, carol = self.line()
         self.cut("bob")
         self.d.wait_log("bob: not resumed within 1 s: its session ended")
         carol.peer.notice(body="queued 1")
@@ -358,9 +350,7 @@ class DeskResume(unittest.TestCase):
         bob.got("mary", "answer")
 
     def test_agent_grace_over(self):
-        self.d.__exit__(None, None, None)
-        self.d = Daemon("turns = free\nagent_grace = 1\n").start()
-        self.proxy = CutProxy(self.d.port)
+        self.restart("turns = free\nagent_grace = 1\n")
         agent, token = resumable_agent(self.d)
         agent.close()
         self.d.wait_log("mary: not resumed within 1 s: its session ended")
