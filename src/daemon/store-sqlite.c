@@ -3,59 +3,19 @@
  * store-sqlite.c - the store's SQL (see store-sqlite.h and store-schema.h).
  *
  * One connection, WAL, statements prepared once with SQLITE_PREPARE_PERSISTENT. Every call
- * but open runs inside the transaction store.c holds, so a failure anywhere rolls back the
- * whole batch and nothing of it is half kept.
- *
- * Opening is careful with old data: a file that is not a database, is corrupt (quick_check),
- * or has a schema newer than this binary stops the start with the reason; it is never
- * replaced by a fresh store. A new file is created 0600 (umask 077 around the open) so that
- * messages are private to the service, as are its -wal and -shm files (SQLite gives them the
- * database file's mode).
+ * here runs inside the transaction store.c holds, so a failure anywhere rolls back the whole
+ * batch and nothing of it is half kept. Opening the file is store-open.c's.
  */
 #include "store-sqlite.h"
+#include "store-sqlite-priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include <openssl/rand.h>
-#include <sqlite3.h>
-
-#include "clock.h"
 #include "log.h"
-#include "store-schema.h"
-
-/* The page cache's bound, in KiB (SQLite's default is 2000). */
-#define STORE_CACHE_KIB "1024"
-
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_ADD,
-	ST_RELEASE,
-	ST_DROP,
-	ST_CONV_BEGIN,
-	ST_CONV_AGENT,
-	ST_CONV_END,
-	ST_HISTORY,
-	ST_BY_NAME,
-	ST_AFTER,
-	ST_NEXT_CONV,
-	ST_UNANSWERED,
-	ST_NEXT_DONE,
-	ST_PRUNE_DUE,
-	ST_PRUNE_COUNTERS,
-	ST_PRUNE_OLD,
-	ST_PRUNE_ENDED,
-	ST_ROOM_NEW,
-	ST_PRUNE_ROOM,
-	ST_PRUNE_CONVS,
-	ST_MAX,
-};
 
 /*
  * Unanswered: what the customer wrote after the agent's last delivered message, released or
@@ -134,13 +94,6 @@ static const char *const statements[ST_MAX] = {
 			   " LIMIT ?2)",
 };
 
-struct sql {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_MAX];
-	/* Retention's view of the room: at most room_most messages, up to ID room_top. */
-	int64_t room_most, room_top;
-};
-
 void msgset_free(struct msgset *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
@@ -182,7 +135,7 @@ static int msgset_add(struct msgset *set, const struct store_msg *m)
 }
 
 /* SQLite's result code as a negative errno: what the caller reports and acts on. */
-static int sql_errno(int rc)
+int sql_errno(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_FULL:
@@ -528,198 +481,7 @@ int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigne
 	return n;
 }
 
-/* Run @sql (several statements, no results); log what failed with @what. */
-static int exec(struct sql *q, const char *sql, const char *path, const char *what)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg);
-
-	if (rc == SQLITE_OK)
-		return 0;
-	log_warnx("store %s: %s: %s", path, what, msg ? msg : sqlite3_errstr(rc));
-	sqlite3_free(msg);
-	return sql_errno(rc);
-}
-
-/* One integer from @sql (0 if no row); < 0 on error, logged. */
-static int64_t query_int(struct sql *q, const char *sql, const char *path, int *ret)
-{
-	sqlite3_stmt *s;
-	int64_t v = 0;
-	int rc = sqlite3_prepare_v2(q->db, sql, -1, &s, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			v = sqlite3_column_int64(s, 0);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-		sqlite3_finalize(s);
-	}
-	if (rc != SQLITE_OK) {
-		log_warnx("store %s: %s", path, sqlite3_errmsg(q->db));
-		*ret = sql_errno(rc);
-	}
-	return v;
-}
-
-/*
- * Refuse a newer schema and a database that is not ours: each would otherwise be overwritten
- * or misread. Run before anything writes (turning on WAL rewrites the file's header), so that
- * a refused file is left exactly as it was.
- */
-static int check_ours(struct sql *q, const char *path)
-{
-	int r = 0;
-	int64_t version = query_int(q, "PRAGMA user_version", path, &r);
-
-	if (r < 0)
-		return r;
-	if (version > STORE_SCHEMA_VERSION) {
-		log_warnx("store %s was written by a newer frontdesk (schema %" PRId64 ", this one "
-			  "knows %d): not opened; run the newer frontdeskd or restore a backup",
-			  path, version, STORE_SCHEMA_VERSION);
-		return -EPROTONOSUPPORT;
-	}
-	if (version == 0 && query_int(q, "SELECT count(*) FROM sqlite_master", path, &r) > 0) {
-		log_warnx("store %s is an SQLite database but not a frontdesk store: not touched; "
-			  "point store = sqlite:PATH elsewhere",
-			  path);
-		return -EEXIST;
-	}
-	return r;
-}
-
-/* Bring the schema to STORE_SCHEMA_VERSION (check_ours() said it is ours, or empty). */
-static int migrate(struct sql *q, const char *path)
-{
-	static const char *const migrations[] = STORE_MIGRATIONS;
-	int r = 0;
-	int64_t version = query_int(q, "PRAGMA user_version", path, &r);
-	char sql[64];
-
-	if (r < 0)
-		return r;
-	if (version == STORE_SCHEMA_VERSION)
-		return 0;
-	if ((r = exec(q, "BEGIN IMMEDIATE", path, "migrating")) < 0)
-		return r;
-	for (int64_t v = version; v < STORE_SCHEMA_VERSION && r == 0; v++)
-		r = exec(q, migrations[v], path, "migrating");
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-	if (r == 0)
-		r = exec(q, sql, path, "migrating");
-	if (r == 0)
-		r = exec(q, "COMMIT", path, "migrating");
-	if (r < 0)
-		exec(q, "ROLLBACK", path, "rolling back the migration");
-	else if (version)
-		log_info("store %s: schema %" PRId64 " migrated to %d", path, version,
-			 STORE_SCHEMA_VERSION);
-	return r;
-}
-
-/* The epoch of this store's IDs: made once, with the store. */
-static int load_epoch(struct sql *q, const char *path, char epoch[33])
-{
-	unsigned char raw[16];
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = sqlite3_prepare_v2(q->db, "SELECT value FROM meta WHERE key = 'epoch'", -1, &s, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		snprintf(epoch, 33, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc != SQLITE_DONE) {
-		log_warnx("store %s: %s", path, sqlite3_errmsg(q->db));
-		return sql_errno(rc);
-	}
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return -EIO;
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(epoch + 2 * i, 3, "%02x", raw[i]);
-	rc = sqlite3_prepare_v2(q->db, "INSERT INTO meta (key, value) VALUES ('epoch', ?1)", -1, &s,
-				NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, epoch, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		log_warnx("store %s: %s", path, sqlite3_errmsg(q->db));
-		return sql_errno(rc);
-	}
-	return 0;
-}
-
-/*
- * Conversations still open were cut by a crash or a restart: they end now, and what their
- * customers said unanswered (held or released) goes to the next agent; replies the agent had
- * not yet delivered never will be.
- */
-static int recover(struct sql *q, const char *path, struct sql_state *state)
-{
-	char sql[1024];
-	int r = 0;
-	int64_t n =
-	    query_int(q, "SELECT count(*) FROM conversations WHERE ended_ms IS NULL", path, &r);
-
-	if (r < 0 || n == 0)
-		return r;
-	snprintf(
-	    sql, sizeof(sql),
-	    "UPDATE messages SET dropped = 1 WHERE id IS NULL AND from_agent = 1;"
-	    "UPDATE conversations SET ended_ms = %lld, end_reason = 'restart', for_next_agent ="
-	    " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv AND"
-	    " m.from_agent = 0 AND m.dropped = 0 AND m.seq > (SELECT coalesce(max(seq), 0)"
-	    " FROM messages a WHERE a.conv = conversations.conv AND a.from_agent = 1 AND"
-	    " a.id IS NOT NULL)) WHERE ended_ms IS NULL;",
-	    (long long)fd_clock_unix_ms());
-	state->recovered = (unsigned)n;
-	return exec(q, sql, path, "recovering open conversations");
-}
-
-static int configure(struct sql *q, const char *path, enum store_sync sync)
-{
-	int r = 0;
-
-	/* A purge by frontdeskctl holds the lock briefly; wait a little, never long. */
-	sqlite3_busy_timeout(q->db, 250);
-	/* Writes and short reads of recent rows need few pages: the memory stays small, fixed. */
-	r = exec(q, "PRAGMA cache_size = -" STORE_CACHE_KIB, path ? path : "(memory)",
-		 "setting the cache size");
-	if (r < 0)
-		return r;
-	if (!path)
-		return 0;
-	if ((r = check_ours(q, path)) < 0)
-		return r;
-	r = exec(q, "PRAGMA journal_mode = WAL", path, "turning on WAL");
-	if (r == 0)
-		r = exec(q,
-			 sync == STORE_SYNC_FULL ? "PRAGMA synchronous = FULL"
-						 : "PRAGMA synchronous = NORMAL",
-			 path, "setting synchronous");
-	if (r == 0 && query_int(q, "PRAGMA user_version", path, &r) > 0 && r == 0) {
-		sqlite3_stmt *s;
-
-		/* Damage found now stops the start, rather than a write failing mid-chat. */
-		if (sqlite3_prepare_v2(q->db, "PRAGMA quick_check", -1, &s, NULL) == SQLITE_OK &&
-		    sqlite3_step(s) == SQLITE_ROW &&
-		    strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0) {
-			log_warnx("store %s is damaged (%s): not opened; restore a backup or move "
-				  "it aside (sqlite3's .recover may save its content)",
-				  path, (const char *)sqlite3_column_text(s, 0));
-			r = -EBADMSG;
-		}
-		sqlite3_finalize(s);
-	}
-	return r;
-}
-
-static int prepare_all(struct sql *q, const char *path)
+int sql_prepare_all(struct sql *q, const char *path)
 {
 	for (int i = 0; i < ST_MAX; i++) {
 		if (sqlite3_prepare_v3(q->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -729,69 +491,4 @@ static int prepare_all(struct sql *q, const char *path)
 		}
 	}
 	return 0;
-}
-
-int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sql_state *state)
-{
-	const char *name = path ? path : "(memory)";
-	struct sql *q = calloc(1, sizeof(*q));
-	mode_t mask;
-	int rc, r = 0;
-
-	if (!q)
-		return -ENOMEM;
-	memset(state, 0, sizeof(*state));
-	mask = umask(077); /* a new store is the service's alone */
-	rc =
-	    sqlite3_open_v2(path ? path : ":memory:", &q->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	umask(mask);
-	if (rc != SQLITE_OK) {
-		log_warnx("store %s cannot be opened: %s", name,
-			  q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
-		r = sql_errno(rc);
-	}
-	if (r == 0)
-		r = configure(q, path, sync);
-	if (r == 0)
-		r = migrate(q, name);
-	if (r == 0)
-		r = load_epoch(q, name, state->epoch);
-	/* purge and retention keep the counters in meta: deleting the newest rows reuses no ID. */
-	if (r == 0)
-		state->last_id = (uint64_t)query_int(
-		    q,
-		    "SELECT max(coalesce((SELECT max(id) FROM messages), 0), coalesce((SELECT "
-		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_id'), 0))",
-		    name, &r);
-	if (r == 0)
-		state->last_conv = (uint64_t)query_int(
-		    q,
-		    "SELECT max(coalesce((SELECT max(conv) FROM conversations), 0), "
-		    "coalesce((SELECT "
-		    "CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0))",
-		    name, &r);
-	if (r == 0)
-		state->last_seq =
-		    (uint64_t)query_int(q, "SELECT coalesce(max(seq), 0) FROM messages", name, &r);
-	if (r == 0)
-		r = recover(q, name, state);
-	if (r == 0)
-		r = prepare_all(q, name);
-	if (r < 0) {
-		sql_close(q);
-		return r;
-	}
-	*ret = q;
-	return 0;
-}
-
-void sql_close(struct sql *q)
-{
-	if (!q)
-		return;
-	for (int i = 0; i < ST_MAX; i++)
-		sqlite3_finalize(q->st[i]);
-	sqlite3_close(q->db);
-	free(q);
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store-sqlite-priv.h - what the two halves of the store's SQL share: store-sqlite.c (the
+ * statements, prepared once, and every write and read) and store-open.c (opening, checking,
+ * migrating and recovering a store file). Nothing else includes it.
+ */
+#ifndef FRONTDESK_STORE_SQLITE_PRIV_H
+#define FRONTDESK_STORE_SQLITE_PRIV_H
+
+#include <sqlite3.h>
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_ADD,
+	ST_RELEASE,
+	ST_DROP,
+	ST_CONV_BEGIN,
+	ST_CONV_AGENT,
+	ST_CONV_END,
+	ST_HISTORY,
+	ST_BY_NAME,
+	ST_AFTER,
+	ST_NEXT_CONV,
+	ST_UNANSWERED,
+	ST_NEXT_DONE,
+	ST_PRUNE_DUE,
+	ST_PRUNE_COUNTERS,
+	ST_PRUNE_OLD,
+	ST_PRUNE_ENDED,
+	ST_ROOM_NEW,
+	ST_PRUNE_ROOM,
+	ST_PRUNE_CONVS,
+	ST_MAX,
+};
+
+struct sql {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+	/* Retention's view of the room: at most room_most messages, up to ID room_top. */
+	int64_t room_most, room_top;
+};
+
+/* sql_errno() - SQLite's result code as a negative errno: what the caller reports and acts on. */
+int sql_errno(int rc);
+/* sql_prepare_all() - every statement, once, at open; errors logged. */
+int sql_prepare_all(struct sql *q, const char *path);
+
+#endif
