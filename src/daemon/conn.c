@@ -501,6 +501,30 @@ void conn_close(struct conn *c, const char *why)
 		on_flushed(c->bev, c);
 }
 
+struct conn *conn_new_kept(struct server *s, enum conn_role role, const char *nick)
+{
+	struct bufferevent *none = bufferevent_socket_new(s->base, -1, 0);
+	struct conn *c = none ? calloc(1, sizeof(*c)) : NULL;
+
+	if (!c) {
+		if (none)
+			bufferevent_free(none);
+		return NULL;
+	}
+	c->server = s;
+	c->bev = none;
+	c->id = ++s->next_id;
+	c->role = role;
+	c->state = CONN_DEAD;
+	c->mode_link = MODE_LINK_DETACHED;
+	c->kept = true;
+	c->since = (time_t)fd_clock_seconds();
+	snprintf(c->nick, sizeof(c->nick), "%s", nick);
+	snprintf(c->peer, sizeof(c->peer), "(before the restart)");
+	TAILQ_INSERT_TAIL(&s->gone, c, entry);
+	return c;
+}
+
 void conn_release_socket(struct conn *c)
 {
 	struct bufferevent *none;

@@ -193,6 +193,11 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 /* conn_close() - flush what is queued, then close. */
 void conn_close(struct conn *c, const char *why);
 
+/*
+ * conn_new_kept() - a conn with no peer, kept by the mode in the place of a customer whose
+ * session survived a restart (session.h): detached, dead, on the server's @gone list.
+ */
+struct conn *conn_new_kept(struct server *s, enum conn_role role, const char *nick);
 /* conn_release_socket() - a dead conn the mode keeps (session.h) needs no descriptor. */
 void conn_release_socket(struct conn *c);
 

@@ -63,18 +63,21 @@ int desk_hold(struct desk *d, struct conn *c, uint64_t conv, const struct fd_fra
 			       .from_agent = c->role == ROLE_AGENT,
 			       .text = f->body,
 			       .len = f->len };
+	store_add_held(d->server->store, &m, &m.seq);
+	return desk_hold_record(c, &m);
+}
+
+int desk_hold_record(struct conn *c, const struct store_msg *m)
+{
 	char body[FD_FRAME_BODY_BUFSIZE];
 	struct fd_frame rec = { .type = FD_FRAME_TAGGED, .body = body };
-	uint64_t seq;
-	int n;
+	int n = snprintf(body, sizeof(body), "%llu %lld ", (unsigned long long)m->seq,
+			 (long long)m->time_ms);
 
-	store_add_held(d->server->store, &m, &seq);
-	n = snprintf(body, sizeof(body), "%llu %lld ", (unsigned long long)seq,
-		     (long long)m.time_ms);
-	if (n < 0 || (size_t)n + f->len > FD_FRAME_MAX_BODY)
+	if (n < 0 || (size_t)n + m->len > FD_FRAME_MAX_BODY)
 		return -E2BIG; /* cannot be: texts are at most FD_MESSAGE_MAX_TEXT */
-	memcpy(body + n, f->body, f->len);
-	rec.len = (size_t)n + f->len;
+	memcpy(body + n, m->text, m->len);
+	rec.len = (size_t)n + m->len;
 	return conn_hold(c, &rec);
 }
 

@@ -201,8 +201,10 @@ static void unlink_queued(struct desk *d, struct conn *c)
 }
 
 /*
- * The head of the line becomes active, skipping anyone already on the way out, and anyone away
- * (kept for a resume, session.h): they keep their places, and are served once they are back.
+ * The head of the line becomes active, skipping anyone already on the way out. Someone away
+ * (kept for a resume, session.h) keeps its place: while an agent waits to serve, the next one
+ * is served instead; with no agent, nobody passes it (after a restart everyone is away a
+ * moment, and the line keeps its order whoever reconnects first).
  */
 static void serve_next(struct desk *d)
 {
@@ -212,6 +214,8 @@ static void serve_next(struct desk *d)
 		return;
 	for (c = TAILQ_FIRST(&d->queue); c; c = next) {
 		next = TAILQ_NEXT(c, link);
+		if (c->kept && !agent_here(d))
+			break;
 		if (c->kept)
 			continue;
 		unlink_queued(d, c);
@@ -267,6 +271,8 @@ static void attach_agent(struct desk *d, struct conn *c)
 	}
 	d->agent = c;
 	conn_set_state(c, CONN_ACTIVE);
+	if (!d->active && d->nqueued)
+		serve_next(d); /* someone away held the line up while no agent was here */
 	arm_idle(d);
 	if (d->active) {
 		store_conv_agent(d->server->store, d->active->conv, c->nick);
@@ -284,7 +290,8 @@ static void attach_agent(struct desk *d, struct conn *c)
 
 static void attach_customer(struct desk *d, struct conn *c)
 {
-	if (!d->active) {
+	/* Those waiting are away if nobody is served: passed only when an agent is here. */
+	if (!d->active && (!d->nqueued || agent_here(d))) {
 		c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
 		serve(d, c);
 		return;
@@ -425,6 +432,12 @@ static void customer_leaves(struct desk *d, struct conn *c)
 		unsigned pos = queue_position(d, c);
 
 		unlink_queued(d, c);
+		/* Its session outlives this run: its conversation stays open, held messages too. */
+		if (session_survives(c)) {
+			log_info("%s (%s) keeps its place in line across the restart", c->nick,
+				 c->peer);
+			return;
+		}
 		/*
 		 * Gave up waiting: what it held stays in its transcript, undelivered. Waiting when
 		 * the daemon stopped: it goes to the next agent, as after a crash.
@@ -524,10 +537,15 @@ static void cmd_kick(struct conn *c, const char *arg)
 	server_detach(t);
 }
 
-/* @kept was in its place or conversation and @c takes it, as it was (held messages too). */
+/*
+ * @kept was in its place or conversation and @c takes it, as it was (held messages too). One
+ * that was being served when the daemon restarted comes back in a new conversation: the old
+ * one went to the next agent.
+ */
 static void take_place(struct desk *d, struct conn *c, struct conn *kept)
 {
-	c->conv = kept->conv;
+	c->conv = kept->conv ? kept->conv
+			     : store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
 	conn_move_held(c, kept);
 	if (kept == d->active) {
 		d->active = c;
@@ -583,6 +601,27 @@ static void desk_resumed(struct conn *c, struct conn *kept)
 		serve_next(d); /* back at the head of the line, which nobody took meanwhile */
 	if (d->active != c || served)
 		tell_customer_state(d, c);
+}
+
+/*
+ * At start-up, a customer waiting in line when the daemon stopped: kept in the same order, with
+ * its open conversation and what it held (store order: by conversation), until it resumes.
+ */
+static struct conn *desk_restore(struct server *s, const struct store_session *ss)
+{
+	struct desk *d = s->desk;
+	struct conn *c = conn_new_kept(s, ROLE_CUSTOMER, ss->nick);
+
+	if (!c)
+		return NULL;
+	c->conv = ss->conv;
+	for (size_t i = 0; i < ss->nheld; i++)
+		desk_hold_record(c, &ss->held[i]);
+	TAILQ_INSERT_TAIL(&d->queue, c, link);
+	c->queued_link = true;
+	d->nqueued++;
+	log_info("%s waits in line at position %u until it resumes", c->nick, d->nqueued);
+	return c;
 }
 
 /* @kept was away and did not come back in time, or the agent ended it: it leaves. */
@@ -656,6 +695,7 @@ const struct mode_ops desk_ops = {
 	.detach = desk_detach,
 	.resumed = desk_resumed,
 	.away_over = desk_away_over,
+	.restore = desk_restore,
 	.status = desk_status,
 	.commands = desk_commands,
 };

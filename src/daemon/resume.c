@@ -238,6 +238,7 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 		s->mode->resumed(c, kept);
 	else
 		s->mode->attach(c);
+	session_save(c); /* its conversation may have changed: the store keeps it as it is now */
 	if (conn_live(c))
 		replay_start(c, last_id);
 }

@@ -650,6 +650,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	/* After binding: a second daemon on the same store fails there, before touching it. */
 	if (r == 0)
 		r = open_store(s);
+	if (r == 0)
+		session_restore(s);
 	if (r < 0) {
 		server_free(s);
 		return r;
@@ -694,7 +696,7 @@ void server_free(struct server *s)
 	desk_free(s->desk);
 	tls_free(s->tls);
 	room_free(s->room);
-	store_free(s->store);
+	store_free(s->store, s->stopping);
 	notify_free(s->notify);
 	explicit_bzero(&s->key, sizeof(s->key));
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));

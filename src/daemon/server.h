@@ -32,6 +32,7 @@ struct notify;
 struct room;
 struct sockaddr;
 struct store;
+struct store_session;
 
 /* What a mode implements. Every hook gets a live conn, except detach. */
 struct mode_ops {
@@ -66,6 +67,11 @@ struct mode_ops {
 	void (*resumed)(struct conn *c, struct conn *kept);
 	/* away_over: optional; @kept, kept for a resume that did not come, leaves for good. */
 	void (*away_over)(struct conn *kept);
+	/*
+	 * restore: optional; at start-up, a customer's session the store kept across the
+	 * restart: the conn the mode keeps in its place for the resume (conn_new_kept()), or NULL.
+	 */
+	struct conn *(*restore)(struct server *s, const struct store_session *ss);
 	/* committed: optional; the store committed (after the conns' gates opened, deliver.h). */
 	void (*committed)(struct server *s);
 	const struct command *commands; /* terminated by a NULL name */

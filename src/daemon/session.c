@@ -2,26 +2,51 @@
 /* session.c - sessions a client can resume (see session.h). */
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 
-/* The token: 32 random bytes from the OS, the same source as the key challenges. */
-static int new_token(struct session *se)
+/* @token's SHA-256 in hex: what is kept of a token, in memory and in the store. */
+static int hash_token(const char *token, char hash[SESSION_TOKEN_LEN + 1])
 {
-	char hex[2 * AUTH_CHALLENGE_BYTES + 1];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
 
-	_Static_assert(2 * AUTH_CHALLENGE_BYTES == SESSION_TOKEN_LEN, "token size");
-	if (auth_new_challenge(hex) < 0)
+	if (!EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) || 2 * len != 64)
 		return -1;
-	memcpy(se->token, hex, sizeof(se->token));
+	for (unsigned int i = 0; i < len; i++)
+		snprintf(hash + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+/* A new token (32 random bytes from the OS, as the key challenges) into @token; its hash kept. */
+static int new_token(struct session *se, char token[SESSION_TOKEN_LEN + 1])
+{
+	_Static_assert(2 * AUTH_CHALLENGE_BYTES == SESSION_TOKEN_LEN, "token size");
+	if (auth_new_challenge(token) < 0)
+		return -1;
+	return hash_token(token, se->hash);
+}
+
+/* What the store keeps of @se (for a restart); @conv: a customer's conversation. */
+static void save(const struct session *se, uint64_t conv)
+{
+	struct store_session ss = {
+		.nick = (char *)se->nick, .role = se->role, .caps = se->caps, .conv = conv
+	};
+
+	memcpy(ss.hash, se->hash, sizeof(ss.hash));
+	store_session_put(se->server->store, &ss);
 }
 
 /* The mode lets go of the conn it kept for @se (unless @quiet: the server is being freed). */
@@ -31,10 +56,11 @@ static void let_go(struct session *se, bool quiet)
 
 	if (!kept)
 		return;
-	se->kept = NULL;
-	kept->session = NULL;
+	/* Still the session's while the mode lets go of it: it may ask session_survives(). */
 	if (!quiet && se->server->mode->away_over)
 		se->server->mode->away_over(kept);
+	se->kept = NULL;
+	kept->session = NULL;
 	kept->kept = false;
 	server_sweep_soon(se->server);
 }
@@ -51,8 +77,10 @@ static void free_session(struct session *se, bool quiet)
 		TAILQ_REMOVE(&s->sessions_lost, se, entry);
 	}
 	let_go(se, quiet);
+	/* Ended, unless it outlives this run (then the store keeps it for the next one). */
+	if (!quiet && !s->stopping)
+		store_session_del(s->store, se->hash);
 	event_free(se->grace);
-	explicit_bzero(se->token, sizeof(se->token));
 	free(se);
 }
 
@@ -75,32 +103,51 @@ static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 	session_free(se);
 }
 
+/* A session of @role named @nick, on none of the lists yet; NULL: out of memory. */
+static struct session *session_new(struct server *s, enum conn_role role, const char *nick)
+{
+	struct session *se = calloc(1, sizeof(*se));
+
+	if (!se || !(se->grace = evtimer_new(s->base, on_grace_over, se))) {
+		free(se);
+		return NULL;
+	}
+	se->server = s;
+	se->role = role;
+	snprintf(se->nick, sizeof(se->nick), "%s", nick);
+	return se;
+}
+
 void session_grant(struct conn *c)
 {
 	struct server *s = c->server;
 	struct session *se = c->session;
+	char token[SESSION_TOKEN_LEN + 1];
 
-	if (!se) {
-		se = calloc(1, sizeof(*se));
-		if (!se || !(se->grace = evtimer_new(s->base, on_grace_over, se))) {
-			free(se);
-			conn_error(c, "out-of-memory", "no session: this connection cannot resume");
-			return;
-		}
-		se->server = s;
-		se->role = c->role;
+	if (!se && (se = session_new(s, c->role, c->nick))) {
 		se->conn = c;
 		c->session = se;
 		TAILQ_INSERT_TAIL(&s->sessions, se, entry);
+	} else if (se) {
+		store_session_del(s->store, se->hash); /* the old token is void */
 	}
-	if (new_token(se) < 0) {
-		session_free(se);
+	if (!se || new_token(se, token) < 0) {
+		if (se)
+			session_free(se);
 		conn_error(c, "out-of-memory", "no session: this connection cannot resume");
 		return;
 	}
 	memcpy(se->nick, c->nick, sizeof(se->nick));
 	se->caps = c->caps;
-	conn_notice(c, "session %s", se->token);
+	save(se, c->conv);
+	conn_notice(c, "session %s", token);
+	explicit_bzero(token, sizeof(token));
+}
+
+void session_save(struct conn *c)
+{
+	if (c->session)
+		save(c->session, c->conv);
 }
 
 void session_end(struct conn *c)
@@ -162,25 +209,26 @@ void session_conn_ended(struct conn *c)
 	bound_lost(s);
 }
 
-static struct session *find_in(struct session_list *list, const char *token)
+static struct session *find_in(struct session_list *list, const char *hash)
 {
 	struct session *se;
 
 	TAILQ_FOREACH (se, list, entry)
-		if (CRYPTO_memcmp(se->token, token, SESSION_TOKEN_LEN) == 0)
+		if (CRYPTO_memcmp(se->hash, hash, SESSION_TOKEN_LEN) == 0)
 			return se;
 	return NULL;
 }
 
 struct session *session_find(struct server *s, const char *token, enum conn_role role)
 {
+	char hash[SESSION_TOKEN_LEN + 1];
 	struct session *se;
 
-	if (strlen(token) != SESSION_TOKEN_LEN)
+	if (strlen(token) != SESSION_TOKEN_LEN || hash_token(token, hash) < 0)
 		return NULL;
-	se = find_in(&s->sessions_lost, token);
+	se = find_in(&s->sessions_lost, hash);
 	if (!se)
-		se = find_in(&s->sessions, token);
+		se = find_in(&s->sessions, hash);
 	return se && se->role == role ? se : NULL;
 }
 
@@ -220,6 +268,54 @@ bool session_nick_reserved(struct server *s, const char *nick)
 		if (strcmp(se->nick, nick) == 0)
 			return true;
 	return false;
+}
+
+bool session_survives(const struct conn *c)
+{
+	const struct server *s = c->server;
+
+	return c->session && s->stopping && store_kind(s->store) == STORE_SQLITE &&
+	       session_grace(s, c->role);
+}
+
+/* Seconds of grace left to a session kept across a restart: from the clean stop, if it was. */
+static long grace_left(struct server *s, enum conn_role role, int64_t stopped_ms)
+{
+	long left = (long)session_grace(s, role);
+
+	if (stopped_ms)
+		left -= (long)((fd_clock_unix_ms() - stopped_ms) / 1000);
+	return left > 0 ? left : 0;
+}
+
+void session_restore(struct server *s)
+{
+	int64_t stopped_ms;
+	size_t n;
+	const struct store_session *v = store_sessions(s->store, &n, &stopped_ms);
+
+	for (size_t i = 0; i < n; i++) {
+		struct session *se = session_new(s, (enum conn_role)v[i].role, v[i].nick);
+		struct timeval grace = { .tv_sec = grace_left(s, se ? se->role : 0, stopped_ms) };
+
+		if (!se) {
+			log_warnx("%s: out of memory; its session cannot be resumed", v[i].nick);
+			continue;
+		}
+		memcpy(se->hash, v[i].hash, sizeof(se->hash));
+		se->caps = (uint8_t)v[i].caps;
+		TAILQ_INSERT_TAIL(&s->sessions_lost, se, entry);
+		s->nsessions_lost++;
+		/* A customer's place in line, in the order they had (the store gives them so). */
+		if (se->role == ROLE_CUSTOMER && s->mode->restore &&
+		    (se->kept = s->mode->restore(s, &v[i])))
+			se->kept->session = se;
+		evtimer_add(se->grace, &grace);
+	}
+	if (n)
+		log_info("%zu session(s) kept across the restart wait %s for a resume", n,
+			 stopped_ms ? "out the rest of their grace" : "their grace");
+	store_sessions_done(s->store);
 }
 
 void session_stop(struct server *s)

@@ -15,7 +15,11 @@
  * conn into the kept one's place (mode_ops.resumed); when the session ends otherwise (the grace
  * is over, the agent's next or kick, shutdown) the mode lets it go (mode_ops.away_over).
  *
- * Sessions live in memory: a restart ends them all (the store does not keep them yet).
+ * With store = sqlite, sessions survive a restart (clean or not): the store keeps each one
+ * (the token's SHA-256 only, never the token), and a waiting customer's conversation stays
+ * open with what it held. At start-up each becomes a lost session, its grace counted from the
+ * clean stop (from the start after a crash), and the desk keeps a customer's place in line in
+ * the order they had. The token itself lives only in the client: the daemon keeps its hash.
  * Lost sessions are bounded by max_clients: past it, the one lost longest ago ends.
  */
 #ifndef FRONTDESK_SESSION_H
@@ -35,7 +39,7 @@ struct server;
 
 struct session {
 	struct server *server;
-	char token[SESSION_TOKEN_LEN + 1];
+	char hash[SESSION_TOKEN_LEN + 1]; /* the token's SHA-256, hex */
 	char nick[NICK_BUFSIZE];
 	enum conn_role role;
 	uint8_t caps;        /* enum conn_cap bits, given back on resume */
@@ -52,6 +56,8 @@ TAILQ_HEAD(session_list, session);
 unsigned session_grace(const struct server *s, enum conn_role role);
 /* session_grant() - @c (attached) was granted "resume": a new token, sent as "session TOKEN". */
 void session_grant(struct conn *c);
+/* session_save() - the store keeps @c's session as it is now (its conversation changed). */
+void session_save(struct conn *c);
 /* session_end() - @c (attached or kept) no longer has a session: "caps" without "resume", or
  * the agent's "next" or "kick" of a customer who is away. */
 void session_end(struct conn *c);
@@ -72,6 +78,13 @@ struct session *session_find(struct server *s, const char *token, enum conn_role
 struct conn *session_take(struct session *se, struct conn *c);
 /* session_nick_reserved() - @nick belongs to a lost session still within its grace. */
 bool session_nick_reserved(struct server *s, const char *nick);
+/*
+ * session_survives() - @c's session (attached or kept) outlives this run: the server stops and
+ * the store keeps sessions. The desk then keeps a waiting customer's conversation open.
+ */
+bool session_survives(const struct conn *c);
+/* session_restore() - at start-up: the sessions the store kept, as lost ones (see the top). */
+void session_restore(struct server *s);
 /* session_stop() - shutting down: every lost session ends (its kept conn is let go). */
 void session_stop(struct server *s);
 /* session_free_all() - at server_free(). */

@@ -154,30 +154,134 @@ static int load_epoch(struct sql *q, const char *path, char epoch[33])
 }
 
 /*
+ * A conversation that stays open across a restart: its customer was waiting in line (never
+ * given to an agent) and has a session it may resume (role 0: a customer, enum conn_role).
+ */
+#define WAITING "agent IS NULL AND conv IN (SELECT conv FROM sessions WHERE role = 0)"
+
+/*
  * Conversations still open were cut by a crash or a restart: they end now, and what their
  * customers said unanswered (held or released) goes to the next agent; replies the agent had
- * not yet delivered never will be.
+ * not yet delivered never will be. Those of customers who may resume their place stay open.
  */
 static int recover(struct sql *q, const char *path, struct sql_state *state)
 {
-	char sql[1024];
+	char sql[1536];
 	int r = 0;
-	int64_t n =
-	    query_int(q, "SELECT count(*) FROM conversations WHERE ended_ms IS NULL", path, &r);
+	int64_t n = query_int(
+	    q, "SELECT count(*) FROM conversations WHERE ended_ms IS NULL AND NOT (" WAITING ")",
+	    path, &r);
 
 	if (r < 0 || n == 0)
 		return r;
 	snprintf(
 	    sql, sizeof(sql),
-	    "UPDATE messages SET dropped = 1 WHERE id IS NULL AND from_agent = 1;"
+	    "UPDATE messages SET dropped = 1 WHERE id IS NULL AND from_agent = 1 AND conv IN"
+	    " (SELECT conv FROM conversations WHERE ended_ms IS NULL AND NOT (" WAITING "));"
 	    "UPDATE conversations SET ended_ms = %lld, end_reason = 'restart', for_next_agent ="
 	    " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv AND"
 	    " m.from_agent = 0 AND m.dropped = 0 AND m.seq > (SELECT coalesce(max(seq), 0)"
 	    " FROM messages a WHERE a.conv = conversations.conv AND a.from_agent = 1 AND"
-	    " a.id IS NOT NULL)) WHERE ended_ms IS NULL;",
+	    " a.id IS NOT NULL)) WHERE ended_ms IS NULL AND NOT (" WAITING ");",
 	    (long long)fd_clock_unix_ms());
 	state->recovered = (unsigned)n;
 	return exec(q, sql, path, "recovering open conversations");
+}
+
+/* The clean stop's time, forgotten now: a crash later must not look like one (0: none). */
+static int take_stopped(struct sql *q, const char *path, struct sql_state *state)
+{
+	int r = 0;
+
+	state->stopped_ms = query_int(q,
+				      "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+				      " WHERE key = 'stopped_ms'), 0)",
+				      path, &r);
+	if (r == 0)
+		r = exec(q, "DELETE FROM meta WHERE key = 'stopped_ms'", path, "reading the stop");
+	return r;
+}
+
+void sql_sessions_free(struct store_session *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct msgset held = { .v = v[i].held, .n = v[i].nheld };
+
+		msgset_free(&held);
+		free(v[i].nick);
+	}
+	free(v);
+}
+
+/* What customer @se held in its open conversation, oldest first. */
+static int load_held(struct sql *q, struct store_session *se)
+{
+	struct msgset held = { 0 };
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(q->db,
+				"SELECT seq, time_ms, text FROM messages WHERE conv = ?1 AND id IS"
+				" NULL AND dropped = 0 AND from_agent = 0 ORDER BY seq",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(rc);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)se->conv);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_msg m = { .seq = (uint64_t)sqlite3_column_int64(s, 0),
+				       .time_ms = sqlite3_column_int64(s, 1),
+				       .conv = se->conv,
+				       .from = se->nick,
+				       .text = (const char *)sqlite3_column_text(s, 2),
+				       .len = (size_t)sqlite3_column_bytes(s, 2) };
+
+		r = msgset_add(&held, &m);
+	}
+	sqlite3_finalize(s);
+	se->held = held.v;
+	se->nheld = held.n;
+	return r ? r : rc == SQLITE_DONE ? 0 : sql_errno(rc);
+}
+
+/* The sessions kept across the restart, in the order of their customers' places in line. */
+static int load_sessions(struct sql *q, struct sql_state *state)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(
+	    q->db,
+	    "SELECT s.token, s.nick, s.role, s.caps, CASE WHEN c.ended_ms IS NULL AND c.agent IS"
+	    " NULL THEN s.conv ELSE 0 END FROM sessions s LEFT JOIN conversations c ON c.conv ="
+	    " s.conv AND s.role = 0 ORDER BY s.conv, s.token",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(rc);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_session *se, *v = state->sessions;
+
+		if (state->nsessions == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(v = realloc(v, cap * sizeof(*v)))) {
+				r = -ENOMEM;
+				break;
+			}
+			state->sessions = v;
+		}
+		se = memset(&v[state->nsessions], 0, sizeof(*se));
+		snprintf(se->hash, sizeof(se->hash), "%s", sqlite3_column_text(s, 0));
+		se->role = sqlite3_column_int(s, 2);
+		se->caps = (unsigned)sqlite3_column_int(s, 3);
+		se->conv = (uint64_t)sqlite3_column_int64(s, 4);
+		if (!(se->nick = strdup((const char *)sqlite3_column_text(s, 1))))
+			r = -ENOMEM;
+		state->nsessions++;
+		if (r == 0 && se->conv)
+			r = load_held(q, se);
+	}
+	sqlite3_finalize(s);
+	return r ? r : rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
 static int configure(struct sql *q, const char *path, enum store_sync sync)
@@ -264,8 +368,14 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 	if (r == 0)
 		r = recover(q, name, state);
 	if (r == 0)
+		r = take_stopped(q, name, state);
+	if (r == 0)
+		r = load_sessions(q, state);
+	if (r == 0)
 		r = sql_prepare_all(q, name);
 	if (r < 0) {
+		sql_sessions_free(state->sessions, state->nsessions);
+		state->sessions = NULL;
 		sql_close(q);
 		return r;
 	}

@@ -26,7 +26,7 @@
 #ifndef FRONTDESK_STORE_SCHEMA_H
 #define FRONTDESK_STORE_SCHEMA_H
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 #define STORE_SCHEMA_V1                                                                            \
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
@@ -57,10 +57,19 @@
 	"CREATE INDEX messages_conv_time ON messages (conv, time_ms);"                             \
 	"CREATE INDEX conversations_ended ON conversations (ended_ms);"
 
+/*
+ * Version 3: sessions a client may resume (session.h) survive a restart. The token is kept as
+ * its SHA-256 only; conv is a waiting customer's conversation, which stays open meanwhile.
+ */
+#define STORE_MIGRATION_V3                                                                         \
+	"CREATE TABLE sessions (token TEXT PRIMARY KEY, nick TEXT NOT NULL, role INTEGER NOT "     \
+	"NULL,"                                                                                    \
+	" caps INTEGER NOT NULL, conv INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
 #define STORE_MIGRATIONS                                                                           \
 	{                                                                                          \
-		STORE_SCHEMA_V1, STORE_MIGRATION_V2                                                \
+		STORE_SCHEMA_V1, STORE_MIGRATION_V2, STORE_MIGRATION_V3                            \
 	}
 
 #endif

@@ -32,6 +32,9 @@ enum stmt_id {
 	ST_ROOM_NEW,
 	ST_PRUNE_ROOM,
 	ST_PRUNE_CONVS,
+	ST_SESSION_PUT,
+	ST_SESSION_DEL,
+	ST_STOPPED,
 	ST_MAX,
 };
 
@@ -44,6 +47,8 @@ struct sql {
 
 /* sql_errno() - SQLite's result code as a negative errno: what the caller reports and acts on. */
 int sql_errno(int rc);
+/* msgset_add() - a copy of @m (its from and text too) at the end of @set. */
+int msgset_add(struct msgset *set, const struct store_msg *m);
 /* sql_prepare_all() - every statement, once, at open; errors logged. */
 int sql_prepare_all(struct sql *q, const char *path);
 

@@ -92,6 +92,11 @@ static const char *const statements[ST_MAX] = {
 			   " conversations WHERE ended_ms < ?1 AND for_next_agent = 0 AND NOT"
 			   " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv)"
 			   " LIMIT ?2)",
+	[ST_SESSION_PUT] = "INSERT OR REPLACE INTO sessions (token, nick, role, caps, conv)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SESSION_DEL] = "DELETE FROM sessions WHERE token = ?1",
+	/* A clean stop: the grace of the sessions kept across it counts from then. */
+	[ST_STOPPED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('stopped_ms', ?1)",
 };
 
 void msgset_free(struct msgset *set)
@@ -104,7 +109,7 @@ void msgset_free(struct msgset *set)
 	memset(set, 0, sizeof(*set));
 }
 
-static int msgset_add(struct msgset *set, const struct store_msg *m)
+int msgset_add(struct msgset *set, const struct store_msg *m)
 {
 	struct store_msg *v = set->v;
 	char *from, *text;
@@ -479,6 +484,34 @@ int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigne
 		n += r;
 	}
 	return n;
+}
+
+int sql_session_put(struct sql *q, const struct store_session *se)
+{
+	sqlite3_stmt *s = q->st[ST_SESSION_PUT];
+
+	sqlite3_bind_text(s, 1, se->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, se->nick, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, se->role);
+	sqlite3_bind_int(s, 4, se->caps);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)se->conv);
+	return run(q, s);
+}
+
+int sql_session_del(struct sql *q, const char *hash)
+{
+	sqlite3_stmt *s = q->st[ST_SESSION_DEL];
+
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	return run(q, s);
+}
+
+int sql_stopped(struct sql *q, int64_t time_ms)
+{
+	sqlite3_stmt *s = q->st[ST_STOPPED];
+
+	sqlite3_bind_int64(s, 1, time_ms);
+	return run(q, s);
 }
 
 int sql_prepare_all(struct sql *q, const char *path)

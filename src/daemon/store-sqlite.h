@@ -22,6 +22,8 @@ struct msgset {
 };
 
 void msgset_free(struct msgset *set);
+/* sql_sessions_free() - what sql_open() read of the sessions kept across a restart. */
+void sql_sessions_free(struct store_session *v, size_t n);
 
 /* What sql_open() learnt: the epoch and where the counters stand. */
 struct sql_state {
@@ -30,6 +32,9 @@ struct sql_state {
 	uint64_t last_conv; /* the highest conversation number */
 	uint64_t last_seq;  /* the highest row number */
 	unsigned recovered; /* conversations found open: the daemon had not stopped cleanly */
+	int64_t stopped_ms; /* when the last run stopped cleanly; 0: it did not */
+	struct store_session *sessions; /* kept across the restart, by conversation */
+	size_t nsessions;
 };
 
 /* sql_open() - @path NULL: in memory. Errors are logged with what to do; -errno returned. */
@@ -64,6 +69,10 @@ int sql_offline_done(struct sql *q, uint64_t conv);
  * agent. 0 means no bound. Return how many rows went, or a negative errno. Index reads come
  * first: when nothing is due it writes nothing and takes no lock.
  */
+int sql_session_put(struct sql *q, const struct store_session *se);
+int sql_session_del(struct sql *q, const char *hash);
+/* sql_stopped() - the daemon stops cleanly now (meta stopped_ms). */
+int sql_stopped(struct sql *q, int64_t time_ms);
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
 	      unsigned step);
 

@@ -16,6 +16,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -47,6 +48,9 @@ enum op_kind {
 	OP_HISTORY,
 	OP_OFFLINE_NEXT,
 	OP_OFFLINE_DONE,
+	OP_SESSION_PUT,
+	OP_SESSION_DEL,
+	OP_STOPPED,
 };
 
 struct op {
@@ -60,6 +64,7 @@ struct op {
 	bool after;          /* OP_HISTORY: the oldest above @before (store_missed()) */
 	enum store_end why;  /* OP_CONV_END */
 	bool for_next_agent; /* OP_CONV_END */
+	uint8_t role, caps;  /* OP_SESSION_PUT; m.text is the token's hash for it and DEL */
 	store_msgs_cb cb;    /* reads */
 	void *arg;
 	struct msgset result; /* reads, filled in the transaction */
@@ -72,6 +77,7 @@ struct store {
 	struct event_base *base;
 	struct store_options opts;
 	struct sql *sql;
+	struct sql_state state; /* what open found: the sessions kept across the restart */
 	struct op_list ops;
 	uint64_t committed;
 	uint64_t last_id, last_conv, last_seq;
@@ -134,6 +140,18 @@ static int op_run(struct store *st, struct op *op)
 		return sql_offline_next(st->sql, m->conv, &st->last_id, &op->result);
 	case OP_OFFLINE_DONE:
 		return sql_offline_done(st->sql, m->conv);
+	case OP_SESSION_PUT: {
+		struct store_session se = {
+			.nick = (char *)m->from, .role = op->role, .caps = op->caps, .conv = m->conv
+		};
+
+		snprintf(se.hash, sizeof(se.hash), "%s", m->text);
+		return sql_session_put(st->sql, &se);
+	}
+	case OP_SESSION_DEL:
+		return sql_session_del(st->sql, m->text);
+	case OP_STOPPED:
+		return sql_stopped(st->sql, m->time_ms);
 	}
 	return -EINVAL;
 }
@@ -496,9 +514,10 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 		       !(st->prune = evtimer_new(base, on_prune, st))))
 		r = -ENOMEM;
 	if (r < 0) {
-		store_free(st);
+		store_free(st, false);
 		return r;
 	}
+	st->state = state;
 	memcpy(st->epoch, state.epoch, sizeof(st->epoch));
 	st->last_id = state.last_id;
 	st->last_conv = state.last_conv;
@@ -512,12 +531,68 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 	return 0;
 }
 
-void store_free(struct store *st)
+const struct store_session *store_sessions(const struct store *st, size_t *n, int64_t *stopped_ms)
+{
+	*n = st->state.nsessions;
+	*stopped_ms = st->state.stopped_ms;
+	return st->state.sessions;
+}
+
+void store_sessions_done(struct store *st)
+{
+	sql_sessions_free(st->state.sessions, st->state.nsessions);
+	st->state.sessions = NULL;
+	st->state.nsessions = 0;
+}
+
+/* A session op: @hash in m.text (off and memory keep no sessions: nothing is queued). */
+static struct op *session_op(struct store *st, enum op_kind kind, const char *hash,
+			     const char *nick, uint64_t conv)
+{
+	struct op *op;
+
+	if (st->opts.kind != STORE_SQLITE)
+		return NULL;
+	op = op_new(st, kind, conv, nick);
+	if (op && !(op->m.text = strdup(hash))) {
+		op_free(op);
+		op = NULL;
+	}
+	if (!op)
+		log_warnx("store: out of memory; a session will not survive a restart");
+	return op;
+}
+
+void store_session_put(struct store *st, const struct store_session *se)
+{
+	struct op *op = session_op(st, OP_SESSION_PUT, se->hash, se->nick, se->conv);
+
+	if (!op)
+		return;
+	op->role = (uint8_t)se->role;
+	op->caps = (uint8_t)se->caps;
+	enqueue(st, op);
+}
+
+void store_session_del(struct store *st, const char *hash)
+{
+	struct op *op = session_op(st, OP_SESSION_DEL, hash, NULL, 0);
+
+	if (op)
+		enqueue(st, op);
+}
+
+void store_free(struct store *st, bool stopped)
 {
 	struct op *op;
 
 	if (!st)
 		return;
+	if (stopped && st->opts.kind == STORE_SQLITE && (op = op_new(st, OP_STOPPED, 0, NULL))) {
+		op->m.time_ms = fd_clock_unix_ms();
+		enqueue(st, op);
+	}
+	store_sessions_done(st);
 	/* Their owners are gone: what is queued is written, nobody is called back. */
 	st->on_committed = NULL;
 	st->on_failing = NULL;

@@ -61,6 +61,7 @@ enum store_end {
 /* One message as stored: borrowed pointers, valid during the callback that gives it. */
 struct store_msg {
 	uint64_t id;      /* 0: accepted, not released yet */
+	uint64_t seq;     /* its row: held messages read back at start-up (store_session) */
 	int64_t time_ms;  /* accept time, Unix milliseconds */
 	uint64_t conv;    /* 0: the room; N: desk conversation cN */
 	const char *from; /* the sender's nickname (a line member's ip:port) */
@@ -69,9 +70,35 @@ struct store_msg {
 	size_t len;
 };
 
+/*
+ * A session that survives a restart (session.h), as the store keeps it: the SHA-256 of its
+ * token (hex), and for a customer waiting in line its open conversation (0: none, or it was
+ * being served: it comes back to the head of the line in a new one) with what it held.
+ */
+struct store_session {
+	char hash[65];
+	char *nick;
+	int role;      /* enum conn_role */
+	unsigned caps; /* enum conn_cap bits */
+	uint64_t conv;
+	struct store_msg *held; /* oldest first, seq set; id 0 */
+	size_t nheld;
+};
+
 /* store_open() - open (create, migrate) the store; errors are logged with what to do. */
 int store_open(struct event_base *base, const struct store_options *o, struct store **ret);
-void store_free(struct store *st);
+/* store_free() - write what is queued; @stopped: a clean stop, said in the store. */
+void store_free(struct store *st, bool stopped);
+
+/*
+ * Sessions across a restart (store = sqlite only; the others keep none). store_sessions()
+ * gives those found at open, and when the last run stopped cleanly (0: it did not); they are
+ * the caller's to read until store_sessions_done().
+ */
+const struct store_session *store_sessions(const struct store *st, size_t *n, int64_t *stopped_ms);
+void store_sessions_done(struct store *st);
+void store_session_put(struct store *st, const struct store_session *se);
+void store_session_del(struct store *st, const char *hash);
 
 enum store_kind store_kind(const struct store *st);
 /* store_epoch() - the epoch token of this store's IDs (protocol 7.2). */

@@ -7,7 +7,9 @@ back) and gets what the agent wrote meanwhile. Every bad resume is one "error re
 and the connection goes on with the normal handshake."""
 
 import os
+import signal
 import socket
+import sqlite3
 import sys
 import unittest
 import warnings
@@ -375,6 +377,58 @@ class DeskResume(ResumeCase):
                          self.agent.frames)
         p = resume(self.d, carol.token, 0)
         p.notice(prefix="error resume-failed -- no such session")
+
+
+class AcrossARestart(unittest.TestCase):
+    """Three customers waiting in line when the daemon stops (SIGTERM) or dies (kill -9) come
+    back in any order and are served in the line's: the store kept their sessions (as hashes),
+    their places and what they held."""
+
+    def check(self, sig):
+        with Daemon("turns = free\n") as d:
+            agent = Peer.agent(d, "mary")
+            ann = Peer.customer(d, "ann")  # served when it stops; no session
+            agent.notice(body="customer ann")
+            line = [Session(d, n, None, "welcome single-agent ") for n in ("bob", "carol", "dave")]
+            line[0].peer.say("bob's question")
+            line[0].peer.sync()
+            with sqlite3.connect(d.store_path) as db:
+                kept = db.execute("SELECT token, conv FROM sessions ORDER BY conv").fetchall()
+            self.assertEqual(len(kept), 3)
+            self.assertNotIn(line[0].token, [t for t, _ in kept])  # hashes, not tokens
+            d.stop(sig)
+            d.start()
+            d.wait_log("3 session(s) kept across the restart")
+            for pos, s in reversed(list(enumerate(line, 1))):
+                p = resume(d, s.token, s.last_id)
+                p.notice(body="resumed " + s.peer.name)
+                p.notice(prefix="turns ")
+                s.peer = p
+                # bob, the head of the line, is served (nobody ahead); the others keep their
+                # places whatever the order they came back in.
+                self.assertEqual(p.recv(), (NOTICE, "agent-offline" if pos == 1
+                                            else "queued %d" % pos))
+            agent = Peer.agent(d, "mary")
+            agent.command("caps ids")
+            # In the same conversations as before: bob's question comes once, in bob's.
+            agent.wait_for(TAGGED)
+            self.assertEqual(agent.frames[-1][1].split(" ", 4)[2:],
+                             ["c%d" % kept[0][1], "bob", "bob's question"])
+            for nick, (_, conv) in zip(("carol", "dave"), kept[1:]):
+                agent.command("next")
+                agent.notice(body="customer %s c%d" % (nick, conv))
+            self.assertEqual([b for t, b in agent.frames if t == TAGGED and "bob's" in b][1:],
+                             [])
+            for s in line:
+                s.peer.close()
+            agent.close()
+            ann.close()
+
+    def test_sigterm(self):
+        self.check(signal.SIGTERM)
+
+    def test_kill_9(self):
+        self.check(signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -606,7 +606,7 @@ class Retention(unittest.TestCase):
         db.commit()
         db.close()
         with d:
-            d.wait_log("schema 1 migrated to 2")
+            d.wait_log("schema 1 migrated to 3")
             a, _, _ = ids_member(d, "alice")
             read_history(a)
             a.say("new")  # retention begins with the first write
@@ -618,7 +618,7 @@ class Retention(unittest.TestCase):
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
             self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_conv_time",
                                        "conversations_next", "conversations_ended"})
-            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 2)
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 3)
 
     def test_max_age(self):
         with Daemon(FREE + "history_max_age = 1\n") as d:
