@@ -71,6 +71,7 @@ void alive_silent(struct conn *c)
 	if (!conn_live(c))
 		return;
 	if (c->ping_out) {
+		c->lost = true; /* a network that died silently: its session may resume */
 		conn_fail(c, "timeout", "no answer to ping");
 		return;
 	}

@@ -174,6 +174,8 @@ static bool over_bound(struct conn *c, size_t len)
 
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c) + len <= max)
 		return false;
+	/* Often a network that died under a busy room: what it missed is in the store. */
+	c->lost = true;
 	conn_fail(c, "slow-consumer", "more than %u bytes unread", max);
 	return true;
 }
@@ -531,6 +533,13 @@ void conn_release_socket(struct conn *c)
 
 	if (bufferevent_getfd(c->bev) < 0)
 		return;
+	/*
+	 * It holds no descriptor now: it no longer counts against max_clients and
+	 * max_per_address (its own resume must get in), and what waited for its peer goes (what
+	 * it missed is replayed from the store).
+	 */
+	admit_forget(c);
+	deliver_discard(c);
 	none = bufferevent_socket_new(c->server->base, -1, 0);
 	if (!none)
 		return; /* kept with its descriptor: freed with the conn */

@@ -52,7 +52,15 @@ struct desk {
 	uint64_t offline_conv; /* the last conversation read from the store for the agent */
 	uint64_t offline_done; /* ...and the last one given whole */
 	bool tell_later;       /* the agent learns who is served once the replay is over */
-	struct event *pump;    /* desk_pump() on the next loop turn */
+	/*
+	 * Replies a lost agent still held (not its turn yet), kept for its resume: given back
+	 * to it, or dropped (the transcript says so) when another agent comes or the customer
+	 * they were for leaves.
+	 */
+	struct evbuffer *agent_held;
+	uint64_t agent_held_conv;
+	char agent_held_from[NICK_BUFSIZE];
+	struct event *pump; /* desk_pump() on the next loop turn */
 };
 
 static inline bool strict(const struct desk *d)
@@ -80,5 +88,8 @@ void replay_offline(struct desk *d);
 void forget_unanswered(struct desk *d);
 void keep_unanswered(struct desk *d, const struct store_msg *m);
 void replay_unanswered(struct desk *d);
+void keep_agent_held(struct desk *d, struct conn *agent);
+void give_agent_held(struct desk *d, struct conn *agent);
+void drop_agent_held(struct desk *d);
 
 #endif

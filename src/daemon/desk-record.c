@@ -81,6 +81,38 @@ int desk_hold_record(struct conn *c, const struct store_msg *m)
 	return conn_hold(c, &rec);
 }
 
+/* The lost agent @agent's held replies, kept for its resume (see struct desk). */
+void keep_agent_held(struct desk *d, struct conn *agent)
+{
+	drop_agent_held(d);
+	d->agent_held = conn_give_held(agent);
+	d->agent_held_conv = d->active->conv;
+	memcpy(d->agent_held_from, agent->nick, sizeof(d->agent_held_from));
+}
+
+/* @agent resumed the session of the agent that held them: its replies are its again. */
+void give_agent_held(struct desk *d, struct conn *agent)
+{
+	if (!d->agent_held || !d->active || d->active->conv != d->agent_held_conv ||
+	    strcmp(agent->nick, d->agent_held_from) != 0) {
+		drop_agent_held(d);
+		return;
+	}
+	if (agent->held)
+		evbuffer_free(agent->held);
+	agent->held = d->agent_held;
+	d->agent_held = NULL;
+}
+
+void drop_agent_held(struct desk *d)
+{
+	if (!d->agent_held)
+		return;
+	store_drop_held(d->server->store, d->agent_held_conv, d->agent_held_from);
+	evbuffer_free(d->agent_held);
+	d->agent_held = NULL;
+}
+
 /* Release @from's held record @f (just taken) in @conv: *@m is the message, with its ID. */
 uint64_t desk_release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
 		      struct store_msg *m)

@@ -314,17 +314,31 @@ static void desk_attach(struct conn *c)
 {
 	struct desk *d = c->server->desk;
 
-	if (c->role == ROLE_AGENT)
+	if (c->role == ROLE_AGENT) {
+		drop_agent_held(d); /* a lost agent's replies are not this one's to send */
 		attach_agent(d, c);
-	else
+	} else {
 		attach_customer(d, c);
+	}
 }
 
-/* Where the agent stands: whom it serves, the line, whether it is its turn. */
+/*
+ * The active customer's connection was lost and its conversation waits for its resume. A
+ * wave-2 notice: only to an agent granted a capability (the opt-in rule, protocol 7.1).
+ */
+static void tell_away(struct desk *d, struct conn *c)
+{
+	if (agent_here(d) && d->agent->caps)
+		conn_notice(d->agent, "customer-away %s", c->nick);
+}
+
+/* Where the agent stands: whom it serves (away, maybe), the line, whether it is its turn. */
 static void tell_agent_state(struct desk *d, struct conn *c)
 {
 	if (d->active)
 		tell_customer(d, c);
+	if (d->active && d->active->kept)
+		tell_away(d, d->active);
 	conn_notice(c, "queue %u", d->nqueued);
 	if (d->active && strict(d) && d->turn == TURN_AGENT)
 		conn_notice(c, "turn");
@@ -381,8 +395,10 @@ static void desk_detach(struct conn *c)
 	struct conn *q;
 
 	if (c == d->agent) {
-		/* Its replies not yet delivered never will be: the transcript says so. */
-		if (conn_has_held(c) && d->active)
+		/* Its replies not yet delivered: kept for its resume, else never delivered. */
+		if (conn_has_held(c) && d->active && session_waits(c))
+			keep_agent_held(d, c);
+		else if (conn_has_held(c) && d->active)
 			store_drop_held(d->server->store, d->active->conv, c->nick);
 		d->agent = NULL;
 		arm_idle(d); /* stopped: nobody is there to answer */
@@ -398,8 +414,8 @@ static void desk_detach(struct conn *c)
 		c->kept = true;
 		log_info("%s is away; its %s is kept for a resume", c->nick,
 			 c == d->active ? "conversation" : "place in line");
-		if (c == d->active && agent_here(d))
-			conn_notice(d->agent, "customer-away %s", c->nick);
+		if (c == d->active)
+			tell_away(d, c);
 		return;
 	}
 	customer_leaves(d, c);
@@ -409,6 +425,7 @@ static void desk_detach(struct conn *c)
 static void customer_leaves(struct desk *d, struct conn *c)
 {
 	if (c == d->active) {
+		drop_agent_held(d); /* a lost agent's replies to it */
 		/*
 		 * Messages the customer sent before leaving were accepted: they go to the agent as
 		 * it reads (paced like any replay), or to the next agent; an agent that leaves
@@ -551,7 +568,7 @@ static void take_place(struct desk *d, struct conn *c, struct conn *kept)
 		d->active = c;
 		conn_set_state(c, CONN_ACTIVE);
 		arm_idle(d);
-		if (agent_here(d))
+		if (agent_here(d) && d->agent->caps)
 			conn_notice(d->agent, "customer-back %s", c->nick);
 		desk_pump_soon(d); /* what either side held meanwhile goes now */
 	} else {
@@ -575,9 +592,20 @@ static void agent_resumed(struct desk *d, struct conn *c)
 	attach_agent(d, c);
 	if (!conn_live(c))
 		return;
+	give_agent_held(d, c); /* relayed as the turns allow (desk_pump(), soon) */
 	d->resend_unanswered = false;
 	tell_turns(d, c);
 	tell_agent_state(d, c);
+}
+
+/* One agent at a time: its session is of no use while another agent is attached. */
+static const char *desk_may_resume(struct conn *c, const struct session *se)
+{
+	struct desk *d = c->server->desk;
+
+	if (c->role == ROLE_AGENT && agent_here(d) && se->conn != d->agent)
+		return "another agent is attached";
+	return NULL;
 }
 
 /* A customer resumed its session: into the place kept for it, then told where it stands. */
@@ -693,6 +721,7 @@ const struct mode_ops desk_ops = {
 	.hello = desk_hello,
 	.message = desk_message,
 	.detach = desk_detach,
+	.may_resume = desk_may_resume,
 	.resumed = desk_resumed,
 	.away_over = desk_away_over,
 	.restore = desk_restore,
@@ -732,5 +761,7 @@ void desk_free(struct desk *d)
 		evbuffer_free(d->offline);
 	if (d->pump)
 		event_free(d->pump);
+	if (d->agent_held)
+		evbuffer_free(d->agent_held);
 	free(d);
 }

@@ -97,7 +97,8 @@ static void on_refused_frame(struct conn *c, const struct fd_frame *f)
 		snprintf(c->asked, sizeof(c->asked), "%.*s", (int)f->len, f->body);
 		return;
 	}
-	if (f->type == FD_FRAME_COMMAND && strcmp(f->body, "hello notices") == 0)
+	/* "resume" opts into notices too (7.3): it is told why, as "hello notices" is. */
+	if (f->type == FD_FRAME_COMMAND && (strcmp(f->body, "hello notices") == 0 || resume_is(f)))
 		c->notices = true;
 	conn_fail(c, c->refuse_code, "%s", c->refuse_text);
 }

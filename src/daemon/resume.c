@@ -195,6 +195,7 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 	char token[SESSION_TOKEN_LEN + 1];
 	struct session *se;
 	struct conn *kept;
+	const char *why;
 	uint64_t last_id;
 
 	c->notices = true; /* "resume" opts into notices (7.3) */
@@ -222,6 +223,13 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 			   "no such session (unknown, ended or expired); now send a nickname");
 		return;
 	}
+	if (s->mode->may_resume && (why = s->mode->may_resume(c, se))) {
+		conn_error(c, "resume-failed", "%s; now send a nickname", why);
+		return;
+	}
+	/* A client that saw no ID sends 0: what came before its session was never missed. */
+	if (last_id < se->from_id)
+		last_id = se->from_id;
 	log_info("%s: resumes %s, missed messages after ID %llu", c->peer, se->nick,
 		 (unsigned long long)last_id);
 	kept = session_take(se, c);

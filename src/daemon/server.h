@@ -65,6 +65,11 @@ struct mode_ops {
 	 * it tells @c where it stands. Without it, attach.
 	 */
 	void (*resumed)(struct conn *c, struct conn *kept);
+	/*
+	 * may_resume: optional; NULL if @c may resume the session of @se, else why not (told
+	 * as "error resume-failed"): asked before the session is taken, so a refusal uses nothing.
+	 */
+	const char *(*may_resume)(struct conn *c, const struct session *se);
 	/* away_over: optional; @kept, kept for a resume that did not come, leaves for good. */
 	void (*away_over)(struct conn *kept);
 	/*

@@ -125,6 +125,7 @@ void session_grant(struct conn *c)
 	char token[SESSION_TOKEN_LEN + 1];
 
 	if (!se && (se = session_new(s, c->role, c->nick))) {
+		se->from_id = store_last_id(s->store);
 		se->conn = c;
 		c->session = se;
 		TAILQ_INSERT_TAIL(&s->sessions, se, entry);
@@ -227,8 +228,9 @@ struct session *session_find(struct server *s, const char *token, enum conn_role
 	if (strlen(token) != SESSION_TOKEN_LEN || hash_token(token, hash) < 0)
 		return NULL;
 	se = find_in(&s->sessions_lost, hash);
-	if (!se)
-		se = find_in(&s->sessions, hash);
+	/* Attached, its conn closing on purpose (a quit not yet swept): not resumable. */
+	if (!se && (se = find_in(&s->sessions, hash)) && !conn_live(se->conn) && !se->conn->lost)
+		se = NULL;
 	return se && se->role == role ? se : NULL;
 }
 
@@ -260,12 +262,16 @@ struct conn *session_take(struct session *se, struct conn *c)
 	return kept;
 }
 
+/*
+ * Not an agent's: the desk's agent is one at a time, and the person reconnecting without a
+ * resume should get its name back, not "mary2" (its session then cannot be resumed).
+ */
 bool session_nick_reserved(struct server *s, const char *nick)
 {
 	struct session *se;
 
 	TAILQ_FOREACH (se, &s->sessions_lost, entry)
-		if (strcmp(se->nick, nick) == 0)
+		if (se->role != ROLE_AGENT && strcmp(se->nick, nick) == 0)
 			return true;
 	return false;
 }

@@ -43,6 +43,7 @@ struct session {
 	char nick[NICK_BUFSIZE];
 	enum conn_role role;
 	uint8_t caps;        /* enum conn_cap bits, given back on resume */
+	uint64_t from_id;    /* the last ID when it began: nothing older was missed (0: unknown) */
 	struct conn *conn;   /* attached; NULL while lost */
 	struct conn *kept;   /* lost: the old conn the mode keeps in its place; NULL: none */
 	struct event *grace; /* ends a lost session */

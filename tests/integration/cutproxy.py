@@ -28,6 +28,7 @@ class CutProxy:
         self.listener.listen(16)
         self.port = self.listener.getsockname()[1]
         self.pairs = []
+        self.frozen = False
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -43,17 +44,21 @@ class CutProxy:
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(src, dst):
+    def _pump(self, src, dst):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     dst.shutdown(socket.SHUT_WR)
                     return
-                dst.sendall(data)
+                if not self.frozen:
+                    dst.sendall(data)
         except OSError:
             return
+
+    def freeze(self):
+        """A network that goes silent: nothing passes either way, and nobody is told."""
+        self.frozen = True
 
     def connect(self, timeout):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)

@@ -139,7 +139,7 @@ class Caps(unittest.TestCase):
             self.assertEqual(capped(agent, "ping foo"), ["ping"])
             self.assertEqual(capped(agent, "foo bar"), [])
             cust = Peer.customer(d, "bob")
-            self.assertEqual(capped(cust, "ids ping resume"), ["ids", "ping"])
+            self.assertEqual(capped(cust, "ids ping resume foo"), ["ids", "ping", "resume"])
 
     def test_no_ping_granted_while_peer_timeout_is_off(self):
         with Daemon("peer_timeout = 0\n") as d:

@@ -147,6 +147,18 @@ class RoomResume(ResumeCase):
         q.notice(prefix="error resume-failed -- no such session")
         q.close()
 
+    def test_silent_network_noticed_by_ping(self):
+        # No reset, no FIN: only the unanswered ping says the network is gone. Lost all
+        # the same: the session waits.
+        self.restart(FREE + "peer_timeout = 2\n")
+        alice = Session(self.d, "alice", self.proxy)
+        alice.peer.command("caps ids ping resume")
+        alice.token = alice.take_token()
+        self.proxy.freeze()
+        self.d.wait_log("alice: connection lost; its session waits", timeout=DEADLINE)
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="resumed alice")
+
     def test_name_kept_within_the_grace(self):
         alice = Session(self.d, "alice", self.proxy)
         self.cut("alice")
@@ -252,6 +264,9 @@ class DeskResume(ResumeCase):
         self.start("turns = free\n")
         self.agent = Peer.agent(self.d, "mary")
         self.agent.notice(body="queue 0")
+        # Granted a capability: it may hear wave-2 notices (customer-away, customer-back).
+        self.agent.command("caps ping")
+        self.agent.notice(body="caps ping")
 
     def customer(self, nick, cut=False):
         return Session(self.d, nick, self.proxy if cut else None, "welcome single-agent ")
@@ -351,6 +366,51 @@ class DeskResume(ResumeCase):
         p.say("answer")
         bob.got("mary", "answer")
 
+    def test_agent_keeps_its_held_reply(self):
+        # Strict turns: the agent's second reply waits for the customer; the agent is cut
+        # meanwhile and resumes: the reply is still its own, and goes when it is its turn.
+        self.restart("turns = strict\n")
+        agent, token = resumable_agent(self.d)
+        bob = self.customer("bob")
+        bob.peer.say("question")
+        seen, frm, text = tagged(agent)
+        self.assertEqual((frm, text), ("bob", "question"))
+        agent.say("answer 1")
+        agent.say("answer 2")
+        agent.notice(prefix="error not-your-turn")
+        bob.got("mary", "answer 1")
+        agent.close()
+        self.d.wait_log("mary: connection lost; its session waits")
+        p = agent_resume(self.d, token, seen)
+        p.notice(body="resumed mary")
+        bob.peer.say("thanks")
+        self.assertEqual(tagged(p)[1:], ("bob", "thanks"))
+        bob.got("mary", "answer 2")
+
+    def test_agent_resume_refused_while_another_is_attached(self):
+        self.agent.close()
+        self.d.wait_log("agent mary left")
+        agent, token = resumable_agent(self.d)
+        agent.close()
+        self.d.wait_log("mary: connection lost; its session waits")
+        # The same person back without a resume: its own name, not "mary2".
+        again = Peer.agent(self.d, "mary")
+        again.notice(body="welcome single-agent mary")
+        p = agent_resume(self.d, token, 0)
+        p.notice(prefix="error resume-failed -- another agent is attached")
+        self.assertNotIn((NOTICE, "resumed mary"), p.frames)
+
+    def test_resume_gets_in_past_max_per_address(self):
+        # The away customer holds no descriptor: its own resume is not refused as one more
+        # connection from its address.
+        self.restart("turns = free\nmax_per_address = 2\n")
+        self.agent = Peer.agent(self.d, "mary")
+        ann = self.customer("ann")  # noqa: F841 - kept connected
+        bob = self.customer("bob", cut=True)
+        self.cut("bob")
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(body="resumed bob")
+
     def test_agent_grace_over(self):
         self.restart("turns = free\nagent_grace = 1\n")
         agent, token = resumable_agent(self.d)
@@ -408,8 +468,13 @@ class AcrossARestart(unittest.TestCase):
                 # places whatever the order they came back in.
                 self.assertEqual(p.recv(), (NOTICE, "agent-offline" if pos == 1
                                             else "queued %d" % pos))
-            agent = Peer.agent(d, "mary")
-            agent.command("caps ids")
+            # Asking for IDs in its first write, before anything is relayed to it.
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(DEADLINE)
+            sock.connect(d.agent_socket)
+            agent = Peer(sock, "mary")
+            sock.sendall(frame(NICKNAME, "mary") + frame(COMMAND, "hello notices") +
+                         frame(COMMAND, "caps ids"))
             # In the same conversations as before: bob's question comes once, in bob's.
             agent.wait_for(TAGGED)
             self.assertEqual(agent.frames[-1][1].split(" ", 4)[2:],
