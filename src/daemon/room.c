@@ -59,18 +59,10 @@
 #include "history.h"
 #include "log.h"
 #include "nick.h"
+#include "pace.h"
 #include "rate.h"
 #include "server.h"
 #include "store.h"
-
-/* Longest wait of a flood timer between two releases: a few messages go per wake-up, not one. */
-#define FLOOD_TICK 0.1
-
-/* A sender's pace: what it may still send now, in messages and in message bytes. */
-struct pace {
-	struct bucket msgs;  /* max_msgs_per_sec, msg_burst */
-	struct bucket bytes; /* max_bytes_per_sec, bytes_burst; bodies only */
-};
 
 struct member {
 	struct conn *conn;
@@ -314,52 +306,6 @@ static void relay(struct room *r, const char *nick, struct conn *from, const cha
 		conn_error(from, "frame-too-long",
 			   "with your nickname the message is over %d bytes; not sent",
 			   FD_FRAME_MAX_BODY);
-}
-
-static void pace_fill(struct pace *p, const struct config *cfg, double now)
-{
-	bucket_fill(&p->msgs, cfg->msg_burst, now);
-	bucket_fill(&p->bytes, cfg->bytes_burst, now);
-}
-
-/* May a message of @len bytes go now? */
-static bool pace_ready(struct pace *p, const struct config *cfg, size_t len, double now)
-{
-	return bucket_ready(&p->msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1, now) &&
-	       bucket_ready(&p->bytes, cfg->max_bytes_per_sec, cfg->bytes_burst, (double)len, now);
-}
-
-static void pace_spend(struct pace *p, size_t len)
-{
-	bucket_spend(&p->msgs, 1);
-	bucket_spend(&p->bytes, (double)len);
-}
-
-static bool pace_full(struct pace *p, const struct config *cfg, double now)
-{
-	return bucket_full(&p->msgs, cfg->max_msgs_per_sec, cfg->msg_burst, now) &&
-	       bucket_full(&p->bytes, cfg->max_bytes_per_sec, cfg->bytes_burst, now);
-}
-
-/*
- * Seconds until a message of @len bytes may go: at least a few messages' worth (up to
- * FLOOD_TICK) so that a fast sender costs a few wake-ups a second, not one per message, but
- * never so long that a bucket would overflow meanwhile.
- */
-static double pace_wait(const struct pace *p, const struct config *cfg, size_t len)
-{
-	double wait = bucket_wait(&p->msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1);
-	double bytes =
-	    bucket_wait(&p->bytes, cfg->max_bytes_per_sec, cfg->bytes_burst, (double)len);
-	double tick = FLOOD_TICK;
-
-	if (bytes > wait)
-		wait = bytes;
-	if (cfg->max_msgs_per_sec && 0.5 * cfg->msg_burst / cfg->max_msgs_per_sec < tick)
-		tick = 0.5 * cfg->msg_burst / cfg->max_msgs_per_sec;
-	if (cfg->max_bytes_per_sec && 0.5 * cfg->bytes_burst / cfg->max_bytes_per_sec < tick)
-		tick = 0.5 * cfg->bytes_burst / cfg->max_bytes_per_sec;
-	return wait > tick ? wait : tick;
 }
 
 static void arm(struct event *timer, double wait)
@@ -636,6 +582,26 @@ static void room_detach(struct conn *c)
 	member_free(m);
 }
 
+/*
+ * A member resumed its session. What it still held when its connection was lost goes out now,
+ * then "left NAME", so that the room never hears it leave after it is back.
+ */
+static void room_resumed(struct conn *c, struct conn *kept)
+{
+	struct room *r = c->server->room;
+	struct leaver *l;
+
+	TAILQ_FOREACH (l, &r->leavers, entry)
+		if (strcmp(l->nick, c->nick) == 0) {
+			TAILQ_REMOVE(&r->leavers, l, entry);
+			r->nleavers--;
+			send_all_and_leave(r, l->held, l->nick);
+			leaver_free(l);
+			break;
+		}
+	room_attach(c);
+}
+
 static void room_message(struct conn *c, const struct fd_frame *f)
 {
 	struct member *m = member_of(c);
@@ -734,6 +700,7 @@ const struct mode_ops room_ops = {
 	.hello = room_hello,
 	.message = room_message,
 	.detach = room_detach,
+	.resumed = room_resumed,
 	.status = room_status,
 	.nick_in_use = room_nick_in_use,
 	.caps = room_caps,

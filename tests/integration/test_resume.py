@@ -159,6 +159,22 @@ class RoomResume(ResumeCase):
         p = resume(self.d, alice.token, alice.last_id)
         p.notice(body="resumed alice")
 
+    def test_held_lines_go_before_it_is_back(self):
+        # Flood control held some of alice's lines when her connection was lost: they go out,
+        # then "left alice", and only then "joined alice": never "left" after the return.
+        self.restart(GROUP + "max_msgs_per_sec = 1\nmsg_burst = 1\nmax_joins_per_min = 0\n")
+        alice = Session(self.d, "alice", self.proxy)
+        bob = member(self.d, "bob")
+        for i in range(4):
+            alice.peer.say("a%d" % i)
+        self.assertEqual(bob.message(), "alice: a0")
+        self.cut("alice")
+        p = resume(self.d, alice.token, alice.last_id)
+        p.notice(body="resumed alice")
+        seen = bob.wait_for(NOTICE, body="joined alice")
+        self.assertEqual([b for _, b in seen], ["alice: a1", "alice: a2", "alice: a3",
+                                                 "left alice"])
+
     def test_name_kept_within_the_grace(self):
         alice = Session(self.d, "alice", self.proxy)
         self.cut("alice")
