@@ -24,7 +24,7 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
 void conn_drop_held(struct conn *c);
 /* conn_give_held() - hand the held messages over to the caller (NULL when none are held). */
 struct evbuffer *conn_give_held(struct conn *c);
-/* conn_move_held() - @to takes over what @from holds (a resumed session, desk-away.c). */
+/* conn_move_held() - @to takes over what @from holds (a resumed customer, desk.c). */
 void conn_move_held(struct conn *to, struct conn *from);
 
 /*
