@@ -165,15 +165,15 @@ class RoomResume(ResumeCase):
         self.restart(GROUP + "max_msgs_per_sec = 1\nmsg_burst = 1\nmax_joins_per_min = 0\n")
         alice = Session(self.d, "alice", self.proxy)
         bob = member(self.d, "bob")
-        for i in range(4):
-            alice.peer.say("a%d" % i)
+        alice.peer.say("a0")
+        alice.peer.say("a1")
+        alice.peer.notice(prefix="error flood")  # a1 is accepted, and held
         self.assertEqual(bob.message(), "alice: a0")
         self.cut("alice")
         p = resume(self.d, alice.token, alice.last_id)
         p.notice(body="resumed alice")
         seen = bob.wait_for(NOTICE, body="joined alice")
-        self.assertEqual([b for _, b in seen], ["alice: a1", "alice: a2", "alice: a3",
-                                                 "left alice"])
+        self.assertEqual([b for _, b in seen], ["alice: a1", "left alice"])
 
     def test_name_kept_within_the_grace(self):
         alice = Session(self.d, "alice", self.proxy)
