@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "alive.h"
+#include "clock.h"
 #include "command.h"
 #include "conn.h"
 #include "deliver.h"
@@ -22,8 +23,10 @@
 
 /* Messages one read of the store gives at most; fewer go out if the output fills. */
 #define REPLAY_PART 100
-/* How often a replay waiting for the peer's output to drain looks again. */
+/* How often a replay waiting for the peer's output to drain looks again... */
 #define REPLAY_POLL_MS 20
+/* ...and for how long: a peer that reads nothing of it for so long is let go. */
+#define REPLAY_STALL_S 60
 
 /* A replay in progress: found again by the conn's number, which may be gone by then. */
 struct replay {
@@ -32,6 +35,7 @@ struct replay {
 	uint64_t conv;
 	uint64_t after, upto;  /* still to send: IDs above @after and at most @upto */
 	bool first;            /* no part read yet: "gap" is decided on it */
+	double progress;       /* when the last part went out (fd_clock_seconds()) */
 	struct evbuffer *live; /* what arrived for the peer meanwhile, sent after the replay */
 	struct event *poll;    /* waits for the peer's output to drain */
 };
@@ -86,12 +90,20 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = server_find_conn(rp->server, rp->conn_id);
 	struct timeval again = { 0, REPLAY_POLL_MS * 1000 };
 
-	if (!c || !conn_live(c))
+	if (!c || !conn_live(c)) {
 		replay_done(rp, c);
-	else if (output_full(c) || c->gate_ticket)
+	} else if (fd_clock_seconds() - rp->progress > REPLAY_STALL_S) {
+		/* Reading is paused for the replay, so no ping says the peer is gone: this does. */
+		c->lost = true;
+		deliver_discard(c);
+		conn_fail(c, "slow-consumer", "nothing of what you missed read for %d s",
+			  REPLAY_STALL_S);
+		replay_done(rp, NULL);
+	} else if (output_full(c) || c->gate_ticket) {
 		evtimer_add(rp->poll, &again);
-	else
+	} else {
 		read_part(rp, c);
+	}
 }
 
 /*
@@ -142,6 +154,7 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
 		rp->after = msgs[i].id;
 	}
 	deliver_pass(c);
+	rp->progress = fd_clock_seconds();
 	if (!conn_live(c) || (n < REPLAY_PART && i == n))
 		replay_done(rp, c);
 	else
@@ -171,6 +184,7 @@ static void replay_start(struct conn *c, uint64_t last_id)
 	rp->after = last_id;
 	rp->upto = store_last_id(s->store);
 	rp->first = true;
+	rp->progress = fd_clock_seconds();
 	conn_pause(c, PAUSE_RESUME);
 	read_part(rp, c);
 }
