@@ -3,7 +3,8 @@
 reset (SO_LINGER 0), nothing more delivered either way. Tests of resume put it between a client
 and the daemon; cut() is the Wi-Fi that blinks. down() keeps it down: a connection made
 meanwhile is reset at once, until up(). stall() stops what the daemon sends on its way to the
-clients (until the next cut, which loses it): it was sent, and never arrived."""
+clients of the connections there are (the next cut loses it): it was sent, and never
+arrived."""
 
 import socket
 import struct
@@ -25,6 +26,15 @@ def _reset(sock):
     sock.close()
 
 
+class _Pair:
+    """One connection through the proxy: the client's side, the daemon's, their two pumps."""
+
+    def __init__(self, client, server):
+        self.client, self.server = client, server
+        self.pumps = []
+        self.stalled = False
+
+
 class CutProxy:
     def __init__(self, port):
         self.upstream = port
@@ -36,8 +46,9 @@ class CutProxy:
         self.pairs = []
         self.lock = threading.Lock()
         self.is_down = False
-        self.stalled = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.closed = False
+        self.accepter = threading.Thread(target=self._accept, daemon=True)
+        self.accepter.start()
 
     def _accept(self):
         while True:
@@ -45,25 +56,30 @@ class CutProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.closed:
+                _reset(client)
+                return
             if self.is_down:
                 _reset(client)
                 continue
             server = socket.create_connection(("127.0.0.1", self.upstream))
-            pumps = [threading.Thread(target=self._pump, args=(a, b, down), daemon=True)
-                     for a, b, down in ((client, server, False), (server, client, True))]
+            pair = _Pair(client, server)
+            pair.pumps = [threading.Thread(target=self._pump, args=(pair, a, b), daemon=True)
+                          for a, b in ((client, server), (server, client))]
+            for t in pair.pumps:
+                t.start()  # before cut() may join them
             with self.lock:
-                self.pairs.append((client, server, pumps))
-            for t in pumps:
-                t.start()
+                self.pairs.append(pair)
 
-    def _pump(self, src, dst, down):
+    @staticmethod
+    def _pump(pair, src, dst):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     dst.shutdown(socket.SHUT_WR)
                     return
-                if not (down and self.stalled):
+                if not (pair.stalled and dst is pair.client):
                     dst.sendall(data)
         except OSError:
             return
@@ -75,20 +91,22 @@ class CutProxy:
         """Reset every connection through the proxy, both ways."""
         with self.lock:
             pairs, self.pairs = self.pairs, []
-        for client, server, pumps in pairs:
-            _wake(server)
-            _wake(client)
+        for pair in pairs:
+            _wake(pair.server)
+            _wake(pair.client)
             # Closed only once its pumps are done: a pump still about to use the number of
             # a closed socket would use the new one the kernel gave it (a reconnection).
-            for t in pumps:
+            for t in pair.pumps:
                 t.join(5)
-            server.close()
-            client.close()
-        self.stalled = False
+            pair.server.close()
+            pair.client.close()
 
     def stall(self):
-        """From now on, what the daemon sends is lost on the way, until cut()."""
-        self.stalled = True
+        """From now on, what the daemon sends on the connections there are is lost on the
+        way (until they are cut); new connections are not stalled."""
+        with self.lock:
+            for pair in self.pairs:
+                pair.stalled = True
 
     def down(self):
         """Cut every connection, and reset the ones made until up()."""
@@ -99,5 +117,14 @@ class CutProxy:
         self.is_down = False
 
     def close(self):
+        # The accepting thread ends before the listener is closed: one still in accept() on
+        # a closed socket's number could accept on the next socket given that number (the
+        # next test's proxy) and connect it to this proxy's daemon, gone by then.
+        self.closed = True
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept() (Linux)
+        except OSError:
+            pass
+        self.accepter.join(5)
         self.cut()
         self.listener.close()
