@@ -301,7 +301,8 @@ class DeskResume(unittest.TestCase):
         self.d = Daemon("turns = free\nresume_grace = 1\n").start()
         self.proxy = CutProxy(self.d.port)
         self.agent = Peer.agent(self.d, "mary")
-        self.customer("ann")
+        # Kept: a Session nobody holds closes its socket, and ann's grace could end first.
+        ann = self.customer("ann")
         bob = self.customer("bob", cut=True)
         carol = self.customer("carol")
         self.cut("bob")
@@ -309,6 +310,7 @@ class DeskResume(unittest.TestCase):
         carol.peer.notice(body="queued 1")
         p = resume(self.d, bob.token, bob.last_id)
         p.notice(prefix="error resume-failed -- no such session")
+        ann.peer.close()
 
     def test_agent_next_or_kick_ends_an_away_customer(self):
         bob = self.customer("bob", cut=True)
