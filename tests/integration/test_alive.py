@@ -139,7 +139,9 @@ class Caps(unittest.TestCase):
             self.assertEqual(capped(agent, "ping foo"), ["ping"])
             self.assertEqual(capped(agent, "foo bar"), [])
             cust = Peer.customer(d, "bob")
-            self.assertEqual(capped(cust, "ids ping resume"), ["ids", "ping"])
+            # Customers are granted resume since the desk resumes (agents are not, yet).
+            self.assertEqual(capped(cust, "ids ping resume"), ["ids", "ping", "resume"])
+            self.assertEqual(capped(agent, "ids ping resume"), ["ids", "ping"])
 
     def test_no_ping_granted_while_peer_timeout_is_off(self):
         with Daemon("peer_timeout = 0\n") as d:
