@@ -10,6 +10,13 @@
  *
  * stdin may be a pipe or socket (watched by the event loop) or a regular file or /dev/null,
  * which epoll cannot watch; those are read to the end at once.
+ *
+ * A dropped connection that the server lets us resume (resume.h) is resumed at once, and
+ * tried again after 1, 2, 4 ... seconds while within RESUME_WINDOW of the drop, so a piped
+ * conversation survives a network failure: the lines not yet sent wait in s->input, those
+ * sent are not sent again, the turn is where it was. A refused resume ends the run as a
+ * lost connection always did: a new join would be a new conversation the script did not
+ * start.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,11 +29,14 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "clock.h"
 #include "session.h"
 #include "utf8.h"
 
 /* Stop reading stdin while this much of it waits to be sent. */
 #define INPUT_HIGH_WATER (256 * 1024)
+/* Seconds after a drop within which resuming is tried again. */
+#define RESUME_WINDOW 60
 
 struct script {
 	struct event_base *base;
@@ -34,12 +44,15 @@ struct script {
 	struct session *session;
 	struct event *stdin_ev;
 	struct event *timer;
+	struct event *retry; /* the next try to resume */
 	struct evbuffer *input;
 	bool stdin_eof;
 	bool quitting;
 	bool stdout_tty; /* messages are shown to a person, not handed to a program */
 	int exit_code;
 	unsigned long lineno;
+	double lost_at;   /* when the connection dropped (fd_clock_seconds()); 0: connected */
+	unsigned backoff; /* seconds before the next try to resume */
 };
 
 static void pump(struct script *sc);
@@ -151,10 +164,11 @@ static void pump(struct script *sc)
 	}
 }
 
-static void on_opened(void *ui)
+static void on_opened(void *ui, bool resumed)
 {
 	struct script *sc = ui;
 
+	sc->lost_at = 0;
 	arm_timer(sc);
 	pump(sc);
 }
@@ -184,23 +198,48 @@ static void on_message(void *ui, const struct session_message *m)
 	pump(sc);
 }
 
-static void on_notice(void *ui, const struct notice *n)
+static void on_notice(void *ui, const struct notice *n, const char *words)
 {
 	struct script *sc = ui;
-	char words[1024];
 
-	if (!notice_is(n, "pong", 0)) {
-		notice_describe(n, words, sizeof(words));
+	if (words && !notice_is(n, "pong", 0))
 		print_shown(stderr, "* ", words);
-	}
 	arm_timer(sc);
 	pump(sc);
+}
+
+/*
+ * The connection dropped, or a try to resume could not connect: try (again) while within
+ * RESUME_WINDOW of the drop. Return: false when it is over (not resumable, or too late).
+ */
+static bool resume_later(struct script *sc, const char *why)
+{
+	double now = fd_clock_seconds();
+	struct timeval tv = { 0, 0 };
+
+	if (!session_resumable(sc->session))
+		return false;
+	if (!sc->lost_at) {
+		sc->lost_at = now;
+		sc->backoff = 0;
+		print_shown(stderr, "* ", why);
+		fprintf(stderr, "* Resuming the conversation\n");
+	} else {
+		sc->backoff = sc->backoff ? sc->backoff * 2 : 1;
+		if (now + sc->backoff > sc->lost_at + RESUME_WINDOW)
+			return false;
+	}
+	tv.tv_sec = sc->backoff;
+	evtimer_add(sc->retry, &tv);
+	return true;
 }
 
 static void on_closed(void *ui, int err, const char *why)
 {
 	struct script *sc = ui;
 
+	if (err < 0 && resume_later(sc, why))
+		return;
 	/* @why may quote the server: its error text, the bye, a certificate's name. */
 	if (err < 0) {
 		print_shown(stderr, "frontdesk: ", why);
@@ -215,6 +254,14 @@ static void on_closed(void *ui, int err, const char *why)
 static void on_drained(void *ui)
 {
 	pump(ui);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct script *sc = arg;
+
+	if (session_connect(sc->session) < 0)
+		on_closed(sc, -ECONNREFUSED, session_error(sc->session));
 }
 
 static const struct session_ops script_ops = {
@@ -249,12 +296,16 @@ int script_run(struct event_base *base, const struct client_options *opts)
 			     .opts = opts,
 			     .exit_code = EXIT_FAILURE_,
 			     .stdout_tty = isatty(STDOUT_FILENO) };
+	struct session_config cfg = opts->session;
 	int r;
 
+	/* A refused resume ends the run: joining afresh would start a conversation anew. */
+	cfg.resume_only = true;
 	sc.input = evbuffer_new();
 	sc.timer = evtimer_new(base, on_timeout, &sc);
-	if (!sc.input || !sc.timer || setup_stdin(&sc) < 0 ||
-	    session_new(base, &opts->session, &script_ops, &sc, &sc.session) < 0) {
+	sc.retry = evtimer_new(base, on_retry, &sc);
+	if (!sc.input || !sc.timer || !sc.retry || setup_stdin(&sc) < 0 ||
+	    session_new(base, &cfg, &script_ops, &sc, &sc.session) < 0) {
 		fprintf(stderr, "frontdesk: out of memory\n");
 		goto out;
 	}
@@ -265,11 +316,14 @@ int script_run(struct event_base *base, const struct client_options *opts)
 	}
 	event_base_dispatch(base);
 out:
+	explicit_bzero(cfg.key, sizeof(cfg.key));
 	session_free(sc.session);
 	if (sc.stdin_ev)
 		event_free(sc.stdin_ev);
 	if (sc.timer)
 		event_free(sc.timer);
+	if (sc.retry)
+		event_free(sc.retry);
 	if (sc.input)
 		evbuffer_free(sc.input);
 	return sc.exit_code;

@@ -2,15 +2,17 @@
 /*
  * session.c - the client's connection: connect, handshake, frames or lines, turn state.
  *
- * Ownership: the session owns at most one bufferevent at a time (s->bev); finish() frees it and
- * then reports closed() exactly once per connection, so a front end may call session_connect()
- * again from inside closed() (reconnect). Freeing a bufferevent from inside its own callback is
- * safe in libevent: the free is deferred until the callback returns; we only must not touch it
- * afterwards, which is why every loop below re-checks s->state after each callback.
+ * Ownership: the session owns at most one bufferevent at a time (s->bev); session_finish()
+ * frees it and then reports closed() exactly once per connection, so a front end may call
+ * session_connect() again from inside closed() (reconnect). Freeing a bufferevent from inside
+ * its own callback is safe in libevent: the free is deferred until the callback returns; we
+ * only must not touch it afterwards, which is why every loop below re-checks s->state after
+ * each callback.
  *
  * Reading framed input follows conn.c: the read low watermark is what the decoder needs next.
+ * Resuming a session after a drop is resume.c's (session-priv.h holds what both see).
  */
-#include "session.h"
+#include "session-priv.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,48 +30,12 @@
 
 #include "auth.h"
 #include "client-tls.h"
-#include "ids.h"
 #include "utf8.h"
 
 /* Seconds to wait for the server to close after "quit" before closing ourselves. */
 #define QUIT_TIMEOUT 5
 /* Longest line accepted from a line-protocol server. */
 #define LINE_MAX_BYTES 16384
-
-struct session {
-	struct event_base *base;
-	struct session_config cfg;
-	const struct session_ops *ops;
-	void *ui;
-
-	struct bufferevent *bev;
-	SSL_CTX *tls; /* with --tls */
-	struct event *quit_timer;
-	enum session_state state;
-	struct target_addrs addrs;
-	size_t next_addr;
-	int last_errno;
-	char target_name[sizeof(((struct target *)0)->path) + 16];
-	char why[512];
-
-	/* What the server told us on this connection. */
-	bool notices; /* it sent a notice: it understood "hello notices" */
-	bool strict;  /* strict turns (assumed until told otherwise) */
-	bool group;
-	bool my_turn;
-	bool awaiting;     /* we sent a message that has had no reply yet */
-	bool bye;          /* the agent ended the conversation, or another connection replaced us */
-	bool heard;        /* it sent a frame: a challenge now comes too late */
-	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
-	char nick[SESSION_NICK_MAX];
-	char peer[SESSION_NICK_MAX];
-	char last_error[512];
-	char body[FD_FRAME_BODY_BUFSIZE];
-	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
-
-	/* Kept across connections: a returning client must know what it has seen. */
-	struct ids ids;
-};
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -132,6 +98,7 @@ void session_free(struct session *s)
 	if (s->tls)
 		SSL_CTX_free(s->tls);
 	explicit_bzero(s->cfg.key, sizeof(s->cfg.key));
+	resume_forget(&s->resume);
 	free(s);
 }
 
@@ -140,8 +107,7 @@ const char *session_error(const struct session *s)
 	return s->why;
 }
 
-static void set_why(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_why(struct session *s, const char *fmt, ...)
+void session_set_why(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -161,26 +127,38 @@ void session_close(struct session *s)
 }
 
 /* The connection is over: drop it, then tell the front end (last: it may reconnect). */
-static void finish(struct session *s, int err)
+void session_finish(struct session *s, int err)
 {
+	resume_lost(s, err); /* while s->state still says how it ended */
 	session_close(s);
 	s->ops->closed(s->ui, err, s->why);
 }
 
-static void reset_protocol_state(struct session *s)
+void session_forget_standing(struct session *s)
 {
 	s->notices = false;
 	s->strict = !s->cfg.line;
 	s->group = s->cfg.line;
 	s->my_turn = !s->cfg.agent; /* a customer writes first */
 	s->awaiting = false;
+	s->served = false;
+	s->agent_gone = false;
+	s->agent_back = false;
+	s->queued = 0;
+	s->peer[0] = '\0';
+	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
+}
+
+/* A new connection: what was said on the last one is over; where we stand, unless resumed. */
+static void reset_protocol_state(struct session *s)
+{
 	s->bye = false;
 	s->heard = false;
 	s->caps_pending = false;
 	ids_history(&s->ids, false);
-	s->peer[0] = '\0';
 	s->last_error[0] = '\0';
-	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
+	if (!resume_possible(s))
+		session_forget_standing(s);
 }
 
 /* Start a non-blocking connect to the next address; 0 when one is under way. */
@@ -221,7 +199,7 @@ static int try_next_address(struct session *s)
 		s->state = SESSION_CONNECTING;
 		return 0;
 	}
-	set_why(s, "cannot connect to %s: %s", s->target_name, strerror(s->last_errno));
+	session_set_why(s, "cannot connect to %s: %s", s->target_name, strerror(s->last_errno));
 	return -s->last_errno;
 }
 
@@ -240,9 +218,10 @@ int session_connect(struct session *s)
 	return try_next_address(s);
 }
 
-static int send_frame(struct session *s, enum fd_frame_type type, const char *body, size_t len)
+int session_send_frame(struct session *s, enum fd_frame_type type, const char *body, size_t len)
 {
-	if (!s->bev || (s->state != SESSION_OPEN && s->state != SESSION_AUTH))
+	if (!s->bev ||
+	    (s->state != SESSION_OPEN && s->state != SESSION_AUTH && s->state != SESSION_RESUMING))
 		return -ENOTCONN;
 	return fd_frame_encode(bufferevent_get_output(s->bev), type, body, len);
 }
@@ -259,28 +238,37 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 }
 
 /*
- * Introduce ourselves, then ask for notices, server pings and message IDs (protocol 7.1, 7.6,
- * 7.2) without waiting for any answer: a server that knows none of them ignores them or says
- * unknown-command, and we carry on as with wave 1.
+ * Introduce ourselves, then ask for notices, server pings, message IDs and sessions (protocol
+ * 7.1, 7.6, 7.2, 7.3) without waiting for any answer: a server that knows none of them ignores
+ * them or says unknown-command, and we carry on as with wave 1.
  */
 static void send_hello(struct session *s)
 {
+	static const char caps[] = "caps ping ids resume";
+
 	if (s->cfg.line) {
 		send_line(s, "/nick ", s->nick);
 	} else {
-		send_frame(s, FD_FRAME_NICKNAME, s->nick, strlen(s->nick));
-		send_frame(s, FD_FRAME_COMMAND, "hello notices", strlen("hello notices"));
-		send_frame(s, FD_FRAME_COMMAND, "caps ping ids", strlen("caps ping ids"));
+		session_send_frame(s, FD_FRAME_NICKNAME, s->nick, strlen(s->nick));
+		session_send_frame(s, FD_FRAME_COMMAND, "hello notices", strlen("hello notices"));
+		session_send_frame(s, FD_FRAME_COMMAND, caps, strlen(caps));
 		s->caps_pending = true;
 	}
 }
 
 /* The nickname is on its way: the front end may talk. */
-static void opened(struct session *s)
+void session_join(struct session *s)
 {
 	s->state = SESSION_OPEN;
 	send_hello(s);
-	s->ops->opened(s->ui);
+	s->ops->opened(s->ui, false);
+}
+
+/* Connected and authenticated: take our session back, or join. */
+static void opened(struct session *s)
+{
+	if (!resume_begin(s))
+		session_join(s);
 }
 
 /*
@@ -316,6 +304,14 @@ static void learn(struct session *s, const struct notice *n)
 		s->strict = strcmp(n->args[0], "free") != 0;
 	} else if (notice_is(n, "serving", 1) || notice_is(n, "agent-online", 1)) {
 		copy_name(s->peer, n->args[0]);
+		s->served = s->served || strcmp(n->keyword, "serving") == 0;
+		s->queued = s->served ? 0 : s->queued;
+		s->agent_gone = false;
+	} else if (notice_is(n, "queued", 1)) {
+		s->queued = (unsigned)strtoul(n->args[0], NULL, 10);
+		s->served = false;
+	} else if (notice_is(n, "agent-offline", 0)) {
+		s->agent_gone = s->served; /* "The agent reconnected" when it does (resume.c) */
 	} else if (notice_is(n, "customer", 1)) {
 		copy_name(s->peer, n->args[0]);
 		s->my_turn = false; /* a new conversation: the customer writes first */
@@ -352,7 +348,7 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 	if (notice_is(n, "ping", 1)) {
 		/* The server checks that we are still here; answering is all there is to it. */
 		snprintf(pong, sizeof(pong), "pong %s", n->args[0]);
-		send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
+		session_send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
 	} else if (notice_is(n, "caps", 0)) {
 		s->caps_pending = false;
 	} else if (notice_is(n, "epoch", 1)) {
@@ -376,16 +372,20 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 
 static void on_notice_body(struct session *s, char *body)
 {
+	char words[1024];
+	const char *said;
 	struct notice n;
 
 	if (notice_parse(body, &n) < 0)
 		return; /* nothing we could show or act on */
-	if (handled_quietly(s, &n)) {
-		s->notices = true;
+	s->notices = true;
+	/* A server ends a connection on purpose with an error: then there is nothing to resume. */
+	s->resume.ended = notice_is(&n, "error", 1);
+	if (handled_quietly(s, &n) || resume_notice(s, &n))
 		return;
-	}
+	said = resume_words(s, &n, words, sizeof(words)); /* against where we stood before */
 	learn(s, &n);
-	s->ops->notice(s->ui, &n);
+	s->ops->notice(s->ui, &n, said);
 }
 
 /* The other side spoke: in strict turns, ours is next. */
@@ -405,8 +405,8 @@ static void on_message(struct session *s, const char *text)
 
 static void protocol_error(struct session *s, const char *what)
 {
-	set_why(s, "protocol error from %s: %s", s->target_name, what);
-	finish(s, -EPROTO);
+	session_set_why(s, "protocol error from %s: %s", s->target_name, what);
+	session_finish(s, -EPROTO);
 }
 
 /*
@@ -469,15 +469,16 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 		return;
 	}
 	if (s->cfg.key_len == 0) {
-		set_why(s, "%s asks for a key; use --key-file", s->target_name);
-		finish(s, -EACCES);
+		session_set_why(s, "%s asks for a key; use --key-file", s->target_name);
+		session_finish(s, -EACCES);
 		return;
 	}
 	bound = tls_binding(s, binding);
 	if (bound < 0) {
-		set_why(s, "cannot bind the answer to the TLS session with %s: %s", s->target_name,
-			bound == -EPROTONOSUPPORT ? "an agent needs TLS 1.3" : "no exporter");
-		finish(s, bound);
+		session_set_why(
+		    s, "cannot bind the answer to the TLS session with %s: %s", s->target_name,
+		    bound == -EPROTONOSUPPORT ? "an agent needs TLS 1.3" : "no exporter");
+		session_finish(s, bound);
 		return;
 	}
 	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, binding, (size_t)bound, response);
@@ -485,7 +486,7 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 		protocol_error(s, "malformed authentication challenge");
 		return;
 	}
-	send_frame(s, FD_FRAME_RESPONSE, response, AUTH_RESPONSE_LEN);
+	session_send_frame(s, FD_FRAME_RESPONSE, response, AUTH_RESPONSE_LEN);
 	if (s->state == SESSION_AUTH)
 		opened(s);
 }
@@ -493,7 +494,7 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 static bool live(const struct session *s)
 {
 	return s->bev && (s->state == SESSION_AUTH || s->state == SESSION_OPEN ||
-			  s->state == SESSION_QUITTING);
+			  s->state == SESSION_RESUMING || s->state == SESSION_QUITTING);
 }
 
 static void read_frames(struct session *s)
@@ -516,6 +517,9 @@ static void read_frames(struct session *s)
 		}
 		heard = s->heard;
 		s->heard = true;
+		s->resume.ended = false; /* unless this is an error notice: on_notice_body() */
+		if (f.type != FD_FRAME_NOTICE)
+			s->resume.telling = false; /* the state of a resumed session comes first */
 		switch (f.type) {
 		case FD_FRAME_MESSAGE:
 			on_message(s, f.body);
@@ -578,23 +582,26 @@ static void ended(struct session *s, short what, int sockerr)
 {
 	size_t pending = evbuffer_get_length(bufferevent_get_input(s->bev));
 
-	if (pending > 0) {
-		/* Even after our quit: a server that stops mid-frame is broken. */
-		set_why(s, "connection closed by %s in the middle of a %s", s->target_name,
-			s->cfg.line ? "line" : "frame");
-		finish(s, -EPROTO);
+	if (pending > 0 && !(what & BEV_EVENT_ERROR)) {
+		/*
+		 * Even after our quit: a server that closes mid-frame is broken. A reset or a
+		 * network error mid-frame is the network's doing, a drop like any other.
+		 */
+		session_set_why(s, "connection closed by %s in the middle of a %s", s->target_name,
+				s->cfg.line ? "line" : "frame");
+		session_finish(s, -EPROTO);
 	} else if (s->state == SESSION_QUITTING) {
 		s->why[0] = '\0';
-		finish(s, 0);
+		session_finish(s, 0);
 	} else if (s->bye) {
-		finish(s, 0); /* s->why holds the bye, in words */
+		session_finish(s, 0); /* s->why holds the bye, in words */
 	} else if (what & BEV_EVENT_ERROR) {
-		set_why(s, "connection to %s lost: %s", s->target_name, strerror(sockerr));
-		finish(s, -sockerr);
+		session_set_why(s, "connection to %s lost: %s", s->target_name, strerror(sockerr));
+		session_finish(s, -sockerr);
 	} else {
-		set_why(s, "connection closed by %s%s%s", s->target_name,
-			s->last_error[0] ? ": " : "", s->last_error);
-		finish(s, -ECONNRESET);
+		session_set_why(s, "connection closed by %s%s%s", s->target_name,
+				s->last_error[0] ? ": " : "", s->last_error);
+		session_finish(s, -ECONNRESET);
 	}
 }
 
@@ -616,17 +623,17 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		tls_why = (s->tls ? client_tls_failure(bev, tls_err, sizeof(tls_err)) : NULL);
 		if (tls_why) {
 			/* Another address would present the same certificate: stop here. */
-			set_why(s, "TLS with %s failed: %s", s->target_name, tls_why);
+			session_set_why(s, "TLS with %s failed: %s", s->target_name, tls_why);
 			bufferevent_free(s->bev);
 			s->bev = NULL;
-			finish(s, -EPROTO);
+			session_finish(s, -EPROTO);
 			return;
 		}
 		bufferevent_free(s->bev);
 		s->bev = NULL;
 		s->last_errno = sockerr;
 		if (try_next_address(s) < 0)
-			finish(s, -sockerr);
+			session_finish(s, -sockerr);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -656,7 +663,8 @@ int session_say(struct session *s, const char *text)
 
 	if (r < 0)
 		return r;
-	r = s->cfg.line ? send_line(s, "", text) : send_frame(s, FD_FRAME_MESSAGE, text, len);
+	r = s->cfg.line ? send_line(s, "", text)
+			: session_send_frame(s, FD_FRAME_MESSAGE, text, len);
 	if (r < 0)
 		return r;
 	s->awaiting = true;
@@ -672,7 +680,8 @@ int session_command(struct session *s, const char *text)
 
 	if (r < 0)
 		return r;
-	return s->cfg.line ? send_line(s, "/", text) : send_frame(s, FD_FRAME_COMMAND, text, len);
+	return s->cfg.line ? send_line(s, "/", text)
+			   : session_send_frame(s, FD_FRAME_COMMAND, text, len);
 }
 
 /* Our goodbye has left: half-close, so even a server that ignores "quit" sees EOF. */
@@ -691,7 +700,7 @@ static void on_quit_timer(evutil_socket_t fd, short what, void *arg)
 	struct session *s = arg;
 
 	s->why[0] = '\0';
-	finish(s, 0);
+	session_finish(s, 0);
 }
 
 void session_quit(struct session *s)
@@ -700,13 +709,13 @@ void session_quit(struct session *s)
 
 	if (s->state != SESSION_OPEN) {
 		s->why[0] = '\0';
-		finish(s, 0);
+		session_finish(s, 0);
 		return;
 	}
 	if (s->cfg.line)
 		send_line(s, "", "quit");
 	else
-		send_frame(s, FD_FRAME_COMMAND, "quit", 4);
+		session_send_frame(s, FD_FRAME_COMMAND, "quit", 4);
 	s->state = SESSION_QUITTING;
 	evtimer_add(s->quit_timer, &tv);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
@@ -771,6 +780,11 @@ bool session_group(const struct session *s)
 const char *session_target_name(const struct session *s)
 {
 	return s->target_name;
+}
+
+bool session_resumable(const struct session *s)
+{
+	return resume_possible(s);
 }
 
 void session_set_nick(struct session *s, const char *nick)

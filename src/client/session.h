@@ -13,6 +13,10 @@
  * only when nothing we sent is still unanswered: the server announces "turn" when a customer
  * is served even if that customer already wrote while waiting in line. A history answer is
  * no reply: it leaves the turn as it was.
+ *
+ * Resume (resume.h): after a drop, a server that granted "resume" gets the session back on the
+ * next connection; the turn, the peer and the place in line are kept meanwhile, since the
+ * conversation goes on where it was.
  */
 #ifndef FRONTDESK_CLIENT_SESSION_H
 #define FRONTDESK_CLIENT_SESSION_H
@@ -41,6 +45,8 @@ struct session_config {
 	bool tls;          /* TLS 1.2+, the server's certificate checked against @ca_file */
 	bool insecure;     /* ...or not checked at all */
 	char ca_file[256]; /* empty: the system's trusted certificates */
+	/* A refused resume ends the connection (closed()) instead of joining afresh on it. */
+	bool resume_only;
 };
 
 /*
@@ -59,12 +65,19 @@ struct session_message {
 
 /* Callbacks to the front end; @ui is the pointer given to session_new(). */
 struct session_ops {
-	/* Connected (and authenticated); the nickname and "hello notices" are on their way. */
-	void (*opened)(void *ui);
+	/*
+	 * Connected (and authenticated), and the front end may talk: the nickname and "hello
+	 * notices" are on their way, or (@resumed) the server took us back into our session.
+	 */
+	void (*opened)(void *ui, bool resumed);
 	/* A chat message. */
 	void (*message)(void *ui, const struct session_message *m);
-	/* A notice, after the session has updated its own state from it. */
-	void (*notice)(void *ui, const struct notice *n);
+	/*
+	 * A notice, after the session has updated its own state from it. @words says what it
+	 * means, in the light of what came before ("Reconnected; you are still number 3 in
+	 * line"); NULL when it is no news.
+	 */
+	void (*notice)(void *ui, const struct notice *n, const char *words);
 	/*
 	 * The connection is gone. @err is 0 when it ended normally (we quit, or the agent ended
 	 * the conversation), else a negative errno; @why is one sentence for the user.
@@ -81,6 +94,7 @@ enum session_state {
 	SESSION_IDLE,       /* not connected */
 	SESSION_CONNECTING, /* connect() in progress */
 	SESSION_AUTH,       /* connected, waiting for the challenge (we have a key) */
+	SESSION_RESUMING,   /* "resume" sent: nothing else may go until the answer */
 	SESSION_OPEN,       /* nickname sent, chatting */
 	SESSION_QUITTING,   /* quit sent, waiting for the server to close */
 };
@@ -145,6 +159,12 @@ const char *session_peer(const struct session *s);
 bool session_group(const struct session *s);
 /* session_target_name() - the target as "HOST:PORT" or "unix:PATH". */
 const char *session_target_name(const struct session *s);
+/*
+ * session_resumable() - whether the connection that ended may be resumed: the server granted
+ * "resume", and it dropped (not ended by us, by the server on purpose, or by a broken server).
+ * session_connect() then tries the resume by itself.
+ */
+bool session_resumable(const struct session *s);
 /* session_set_nick() - the nickname for later connections (after "/nick"). */
 void session_set_nick(struct session *s, const char *nick);
 

@@ -59,7 +59,8 @@ struct term {
 	bool in_handler; /* inside on_line(): libedit is not drawing the line */
 	bool leaving;    /* the user quit: the next close ends the program */
 	bool ever_open;
-	char *stash; /* a line Enter did not send (not our turn): goes back into the editor */
+	bool resuming; /* since the drop, the one try at once to resume has been made */
+	char *stash;   /* a line Enter did not send (not our turn): goes back into the editor */
 	char prompt[160];
 	unsigned backoff;
 	int exit_code;
@@ -312,8 +313,27 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * A server that granted "resume" keeps the conversation for a while after a drop: try to get
+ * it back at once, without asking (asking is for a connection that is over). Later tries, if
+ * this one cannot connect, resume too: session_connect() does while the token is held.
+ */
+static bool resume_now(struct term *t)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (t->resuming || !session_resumable(t->session))
+		return false;
+	t->resuming = true;
+	show(t, SHOW_NOTICE, NULL, "Resuming the conversation (Ctrl-D to give up)");
+	evtimer_add(t->retry_timer, &now);
+	update_prompt(t);
+	return true;
+}
+
+/*
  * The connection is gone (or never came). Without --reconnect, a first failure ends the
- * program; a later one asks; with it, try again after a growing pause.
+ * program; a later one asks (unless it can be resumed at once); with it, try again after a
+ * growing pause.
  */
 static void lost(struct term *t, int err, const char *why)
 {
@@ -341,6 +361,8 @@ static void lost(struct term *t, int err, const char *why)
 		return;
 	}
 	show(t, SHOW_ERROR, NULL, "%s", why);
+	if (resume_now(t))
+		return;
 	if (t->opts->reconnect) {
 		t->backoff = t->backoff ? t->backoff * 2 : 1;
 		if (t->backoff > BACKOFF_MAX)
@@ -355,14 +377,17 @@ static void lost(struct term *t, int err, const char *why)
 	update_prompt(t);
 }
 
-static void on_opened(void *ui)
+/* Connected; resumed, the notices that follow say where we stand ("Reconnected; ..."). */
+static void on_opened(void *ui, bool resumed)
 {
 	struct term *t = ui;
 
 	t->ever_open = true;
 	t->backoff = 0;
-	show(t, SHOW_NOTICE, NULL, "Connected to %s as %s", session_target_name(t->session),
-	     session_nick(t->session));
+	t->resuming = false;
+	if (!resumed)
+		show(t, SHOW_NOTICE, NULL, "Connected to %s as %s", session_target_name(t->session),
+		     session_nick(t->session));
 	update_prompt(t);
 }
 
@@ -393,16 +418,14 @@ static void on_message(void *ui, const struct session_message *m)
 	update_prompt(t);
 }
 
-static void on_notice(void *ui, const struct notice *n)
+static void on_notice(void *ui, const struct notice *n, const char *words)
 {
 	struct term *t = ui;
-	char words[1024];
 
 	/* The prompt shows the turn; pong answers a ping nobody typed. */
-	if (!notice_is(n, "turn", 0) && !notice_is(n, "pong", 0) && !notice_is(n, "bye", 0)) {
-		notice_describe(n, words, sizeof(words));
+	if (words && !notice_is(n, "turn", 0) && !notice_is(n, "pong", 0) &&
+	    !notice_is(n, "bye", 0))
 		show(t, notice_is(n, "error", 0) ? SHOW_ERROR : SHOW_NOTICE, NULL, "%s", words);
-	}
 	update_prompt(t);
 }
 

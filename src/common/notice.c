@@ -128,6 +128,27 @@ static bool say_customer_left(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* The agent's customer lost its connection and may resume it (protocol 7.3), or did. */
+static bool say_customer_away(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s's connection dropped; waiting for %s to come back", n->args[0],
+		 n->args[0]);
+	return true;
+}
+
+static bool say_customer_back(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s is back", n->args[0]);
+	return true;
+}
+
+/* Before what a resumed session missed: the store no longer holds all of it. */
+static bool say_gap(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "Some messages from while you were away are no longer kept");
+	return true;
+}
+
 static bool say_queue(const struct notice *n, char *b, size_t len)
 {
 	long count = number(n->args[0]);
@@ -308,6 +329,9 @@ static const struct {
 	{ "agent-online", 1, 1, say_agent_online },
 	{ "customer", 1, 2, say_serving },
 	{ "customer-left", 1, 1, say_customer_left },
+	{ "customer-away", 1, 1, say_customer_away },
+	{ "customer-back", 1, 1, say_customer_back },
+	{ "gap", 0, 0, say_gap },
 	{ "queue", 1, 1, say_queue },
 	{ "waiting", 3, 3, say_waiting },
 	{ "waiting-more", 1, 1, say_waiting_more },

@@ -139,7 +139,9 @@ class Caps(unittest.TestCase):
             self.assertEqual(capped(agent, "ping foo"), ["ping"])
             self.assertEqual(capped(agent, "foo bar"), [])
             cust = Peer.customer(d, "bob")
+            # Customers and the agent are granted resume (resume_grace, agent_grace).
             self.assertEqual(capped(cust, "ids ping resume foo"), ["ids", "ping", "resume"])
+            self.assertEqual(capped(agent, "ids ping resume"), ["ids", "ping", "resume"])
 
     def test_no_ping_granted_while_peer_timeout_is_off(self):
         with Daemon("peer_timeout = 0\n") as d:
@@ -272,7 +274,7 @@ class Client(unittest.TestCase):
             code = c.finish("hello\n")
         self.assertEqual(code, 0, c.err)
         self.assertEqual(c.out, "you said: hello\n")
-        self.assertIn((COMMAND, "caps ping ids"), got)
+        self.assertIn((COMMAND, "caps ping ids resume"), got)
         self.assertNotIn("nknown", c.err)
 
     def test_replaced_client_ends_without_error(self):

@@ -21,9 +21,9 @@ from fakeserver import FakeServer, opening, tagged  # noqa: E402
 STAMP = r"\[\d\d:\d\d\] "
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
-class Terminal(unittest.TestCase):
-    """One private tmux server per test; the client runs in its one pane."""
+class TmuxCase(unittest.TestCase):
+    """One private tmux server per test; the client runs in its one pane. No tests of its
+    own: test_client_resume.py drives the terminal with it too."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="frontdesk-tmux-")
@@ -93,6 +93,9 @@ class Terminal(unittest.TestCase):
         lines = [line for line in text.splitlines() if line.strip()]
         return lines[-1] if lines else ""
 
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class Terminal(TmuxCase):
     def test_customer_session(self):
         with Daemon() as d:
             first = Peer.customer(d, "first")

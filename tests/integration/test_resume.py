@@ -355,6 +355,7 @@ class DeskResume(ResumeCase):
         carol.peer.notice(body="queued 1")
         p = resume(self.d, bob.token, bob.last_id)
         p.notice(prefix="error resume-failed -- no such session")
+        _ann.peer.close()
 
     def test_agent_resumes_its_conversation(self):
         self.agent.close()

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * session-priv.h - the session's insides, shared by session.c (the connection, the frames, the
+ * turn state) and resume.c (coming back after a drop, protocol 7.3). Front ends use session.h.
+ */
+#ifndef FRONTDESK_CLIENT_SESSION_PRIV_H
+#define FRONTDESK_CLIENT_SESSION_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "ids.h"
+#include "resume.h"
+#include "session.h"
+
+struct session {
+	struct event_base *base;
+	struct session_config cfg;
+	const struct session_ops *ops;
+	void *ui;
+
+	struct bufferevent *bev;
+	SSL_CTX *tls; /* with --tls */
+	struct event *quit_timer;
+	enum session_state state;
+	struct target_addrs addrs;
+	size_t next_addr;
+	int last_errno;
+	char target_name[sizeof(((struct target *)0)->path) + 16];
+	char why[512];
+
+	/* What the server told us on this connection. */
+	bool bye;          /* the agent ended the conversation, or another connection replaced us */
+	bool heard;        /* it sent a frame: a challenge now comes too late */
+	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
+	char last_error[512];
+	char body[FD_FRAME_BODY_BUFSIZE];
+	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
+
+	/*
+	 * Where we stand: learnt on a connection, kept while a resume is tried (the server says
+	 * it again once resumed, and "still" or "now" is said against it), reset for a new join.
+	 */
+	bool notices; /* it sent a notice: it understood "hello notices" */
+	bool strict;  /* strict turns (assumed until told otherwise) */
+	bool group;
+	bool my_turn;
+	bool awaiting;   /* we sent a message that has had no reply yet */
+	bool served;     /* a customer talking to the agent ("serving") */
+	bool agent_gone; /* ... whose agent went offline meanwhile */
+	bool agent_back; /* ... and came back: its "serving" that follows is no news */
+	unsigned queued; /* our place in line, 0 when not waiting */
+	char nick[SESSION_NICK_MAX];
+	char peer[SESSION_NICK_MAX];
+
+	/* Kept across connections: a returning client must know what it has seen. */
+	struct ids ids;
+	struct resume resume;
+};
+
+/* session_send_frame() - one frame to the server; -ENOTCONN unless the handshake allows it. */
+int session_send_frame(struct session *s, enum fd_frame_type type, const char *body, size_t len);
+
+/* session_set_why() - the sentence for the user about why the connection ends or failed. */
+void session_set_why(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* session_finish() - the connection is over: drop it, then report closed() with @err. */
+void session_finish(struct session *s, int err);
+
+/* session_forget_standing() - a new join: nothing learnt on an earlier connection holds. */
+void session_forget_standing(struct session *s);
+
+/* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
+void session_join(struct session *s);
+
+#endif
