@@ -368,8 +368,12 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	bool my_turn;
 
 	if (c->role == ROLE_AGENT) {
-		/* A customer who is away gets it when it is back (held meanwhile). */
-		if (!d->active || (!conn_live(d->active) && !d->active->kept)) {
+		/*
+		 * A customer who is away gets it when it is back (held meanwhile), also one just
+		 * lost, whose place is kept once the sweep has detached it.
+		 */
+		if (!d->active ||
+		    (!conn_live(d->active) && !d->active->kept && !session_waits(d->active))) {
 			conn_error(c, "no-customer", "nobody is being served; message not sent");
 			return;
 		}
