@@ -43,13 +43,17 @@ class ScriptClient:
         self.out, self.err = self.out.decode(), self.err.decode()
         return self.proc.returncode
 
-    def wait(self, timeout=DEADLINE):
-        """Wait for the exit with stdin still open (it ends by itself); return the exit code."""
+    def _exited(self, timeout):
+        """Wait for the exit; past @timeout, kill it and fail."""
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError("frontdesk did not exit within %ss" % timeout)
+
+    def wait(self, timeout=DEADLINE):
+        """Wait for the exit with stdin still open (it ends by itself); return the exit code."""
+        self._exited(timeout)
         return self.finish()
 
     def kill(self):
@@ -105,11 +109,7 @@ class WatchedClient(ScriptClient):
         return self.wait(timeout)
 
     def wait(self, timeout=DEADLINE):
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError("frontdesk did not exit within %ss" % timeout)
+        self._exited(timeout)
         return self._collect()
 
     def _collect(self):

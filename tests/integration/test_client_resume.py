@@ -193,15 +193,25 @@ class ScriptResume(unittest.TestCase):
         self.assertIn("The agent mary reconnected", said)
         self.assertEqual(said.count("You are now talking to mary"), 1, c.err)
 
-    def test_refused_resume_ends_the_run(self):
-        """The session ended while the client could not reach the server: exit status 1."""
-        self.desk = desk = Desk("resume_grace = 1\n")
+    def exchange_one(self, config):
+        """A desk from @config and bob's client through its proxy, one message each way
+        ("one", "reply 1"): (desk, client). The test kills the client."""
+        self.desk = desk = Desk(config)
         c = WatchedClient("--name", "bob", desk.target)
         try:
             c.feed("one\n")
             self.assertEqual(desk.agent.message(), "one")
             desk.agent.say("reply 1")
             c.wait_out("reply 1\n")
+        except BaseException:
+            c.kill()
+            raise
+        return desk, c
+
+    def test_refused_resume_ends_the_run(self):
+        """The session ended while the client could not reach the server: exit status 1."""
+        desk, c = self.exchange_one("resume_grace = 1\n")
+        try:
             desk.proxy.down()
             desk.d.wait_log("bob: not resumed within 1 s: its session ended")
             desk.proxy.up()
@@ -218,13 +228,8 @@ class ScriptResume(unittest.TestCase):
 
     def test_no_resume_granted(self):
         """resume_grace = 0: no resume is granted, and a drop ends the run as it always did."""
-        self.desk = desk = Desk("resume_grace = 0\n")
-        c = WatchedClient("--name", "bob", desk.target)
+        desk, c = self.exchange_one("resume_grace = 0\n")
         try:
-            c.feed("one\n")
-            self.assertEqual(desk.agent.message(), "one")
-            desk.agent.say("reply 1")
-            c.wait_out("reply 1\n")
             desk.proxy.cut()
             self.assertEqual(c.wait(), 1, c.err)
         finally:
