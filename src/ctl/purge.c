@@ -39,10 +39,11 @@
 
 /* ?1 is the customer's name or the WHEN in Unix milliseconds; ?2 the rows a chunk may take. */
 struct purge_sql {
-	const char *msgs;  /* the purged conversations' messages */
-	const char *convs; /* the purged conversations, once without messages */
-	const char *room;  /* the room's messages; NULL: none */
-	const char *open;  /* counts the open conversations it would take, kept */
+	const char *msgs;     /* the purged conversations' messages */
+	const char *convs;    /* the purged conversations, once without messages */
+	const char *room;     /* the room's messages; NULL: none */
+	const char *open;     /* counts the open conversations it would take, kept */
+	const char *sessions; /* the customer's sessions (its name) but an open one's; or NULL */
 };
 
 #define BY_CUSTOMER "c.customer = ?1 AND c.end_reason IS NOT NULL"
@@ -59,6 +60,8 @@ static const struct purge_sql by_customer = {
 	.convs = CONVS(BY_CUSTOMER),
 	.room = NULL,
 	.open = "SELECT count(*) FROM conversations WHERE customer = ?1 AND end_reason IS NULL",
+	.sessions = "DELETE FROM sessions WHERE role = 0 AND nick = ?1 AND conv NOT IN"
+		    " (SELECT conv FROM conversations WHERE ended_ms IS NULL)",
 };
 
 static const struct purge_sql by_age = {
@@ -185,6 +188,8 @@ static int purge(const struct storefile *sf, const struct ctl *c, struct purged 
 		if (rows == CHUNK)
 			pause_us(t > 10000 ? t : 10000);
 	}
+	if (run(sf, c, q->sessions, 0, &t) < 0)
+		return storefile_error(sf, "purged, but cannot delete the customer's sessions");
 	if (run(sf, c, q->open, 0, &n->open) < 0)
 		return storefile_error(sf, "purged, but cannot count the open conversations");
 	return CTL_OK;

@@ -457,6 +457,8 @@ static void on_hangup_check(evutil_socket_t unused, short what, void *arg)
 	}
 	/* Gone. The whole frames already read (one read at most) are taken in: they were sent. */
 	read_input(c, true);
+	if (conn_live(c))
+		c->lost = true; /* a hang-up: its session may resume */
 	conn_close(c, "peer hung up while paused");
 }
 

@@ -128,6 +128,8 @@ struct conn {
 	uint8_t end_why;  /* enum store_end: why its conversation ended (default: it left) */
 	bool lost;        /* the peer hung up or the network failed: its session may resume */
 	bool kept; /* detached, but the mode keeps it in its place for a resume (session.h) */
+	/* Kept across a restart, its conversation @conv ended: a new one when it is back. */
+	bool conv_ended;
 	struct session *session; /* granted "resume" (session.h); NULL: none */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;

@@ -47,7 +47,7 @@
  */
 static void arm_idle(struct desk *d)
 {
-	if (d->active && !d->active->kept)
+	if (d->active && !d->active->kept && conn_live(d->active))
 		conn_set_timer(d->active,
 			       agent_here(d) ? d->server->config.customer_idle_timeout : 0);
 }
@@ -271,8 +271,6 @@ static void attach_agent(struct desk *d, struct conn *c)
 	}
 	d->agent = c;
 	conn_set_state(c, CONN_ACTIVE);
-	if (!d->active && d->nqueued)
-		serve_next(d); /* someone away held the line up while no agent was here */
 	arm_idle(d);
 	if (d->active) {
 		store_conv_agent(d->server->store, d->active->conv, c->nick);
@@ -285,6 +283,8 @@ static void attach_agent(struct desk *d, struct conn *c)
 	d->resend_unanswered = d->active && d->nunanswered > 0;
 	if (d->active && strict(d) && d->turn == TURN_CUSTOMER)
 		conn_notice(d->active, "turn");
+	if (!d->active && d->nqueued)
+		serve_next(d); /* someone away held the line up while no agent was here */
 	desk_pump_soon(d);
 }
 
@@ -463,16 +463,22 @@ static void customer_leaves(struct desk *d, struct conn *c)
 		 * Gave up waiting: what it held stays in its transcript, undelivered. Waiting when
 		 * the daemon stopped: it goes to the next agent, as after a crash.
 		 */
-		if (!d->server->stopping)
+		if (!d->server->stopping && !c->conv_ended)
 			store_drop_held(d->server->store, c->conv, c->nick);
-		store_conv_end(d->server->store, c->conv,
-			       d->server->stopping ? END_SHUTDOWN : c->end_why, fd_clock_unix_ms(),
-			       d->server->stopping && conn_has_held(c));
+		/* Back from a restart with its conversation over (it was served): nothing to end.
+		 */
+		if (!c->conv_ended)
+			store_conv_end(d->server->store, c->conv,
+				       d->server->stopping ? END_SHUTDOWN : c->end_why,
+				       fd_clock_unix_ms(), d->server->stopping && conn_has_held(c));
 		if (d->server->stopping && conn_has_held(c))
 			d->offline_more = true;
 		log_info("%s (%s) left the line", c->nick, c->peer);
 		tell_positions(d, pos);
 		tell_agent_queue(d);
+		/* An away head that held the line up (no agent) is gone: the next one is served. */
+		if (!d->active && !d->server->stopping)
+			serve_next(d);
 	}
 }
 
@@ -565,8 +571,9 @@ static void cmd_kick(struct conn *c, const char *arg)
  */
 static void take_place(struct desk *d, struct conn *c, struct conn *kept)
 {
-	c->conv = kept->conv ? kept->conv
-			     : store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
+	c->conv = kept->conv && !kept->conv_ended
+		      ? kept->conv
+		      : store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
 	conn_move_held(c, kept);
 	if (kept == d->active) {
 		d->active = c;
@@ -647,6 +654,7 @@ static struct conn *desk_restore(struct server *s, const struct store_session *s
 	if (!c)
 		return NULL;
 	c->conv = ss->conv;
+	c->conv_ended = !ss->open;
 	for (size_t i = 0; i < ss->nheld; i++)
 		desk_hold_record(c, &ss->held[i]);
 	TAILQ_INSERT_TAIL(&d->queue, c, link);

@@ -33,6 +33,8 @@ struct replay {
 	struct server *server;
 	uint64_t conn_id;
 	uint64_t conv;
+	uint64_t next_conv;    /* then this one (a customer back after a restart: its new one) */
+	uint64_t last_id;      /* the LAST_ID it resumed with, where @next_conv begins */
 	uint64_t after, upto;  /* still to send: IDs above @after and at most @upto */
 	bool first;            /* no part read yet: "gap" is decided on it */
 	double progress;       /* when the last part went out (fd_clock_seconds()) */
@@ -138,6 +140,7 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
 		evbuffer_free(aside);
 	}
 	if (evbuffer_get_length(rp->live) > c->server->config.max_output_bytes) {
+		c->lost = true; /* as over_bound(): what it missed is in the store */
 		deliver_discard(c);
 		conn_fail(c, "slow-consumer", "more than %u bytes unread",
 			  c->server->config.max_output_bytes);
@@ -155,14 +158,22 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
 	}
 	deliver_pass(c);
 	rp->progress = fd_clock_seconds();
-	if (!conn_live(c) || (n < REPLAY_PART && i == n))
+	if (conn_live(c) && n < REPLAY_PART && i == n && rp->next_conv) {
+		rp->conv = rp->next_conv; /* this conversation is done: the next one */
+		rp->next_conv = 0;
+		rp->after = rp->last_id;
+	} else if (!conn_live(c) || (n < REPLAY_PART && i == n)) {
 		replay_done(rp, c);
-	else
-		on_poll(-1, 0, rp);
+		return;
+	}
+	on_poll(-1, 0, rp);
 }
 
-/* Give @c what it missed since @last_id, then what arrives live. */
-static void replay_start(struct conn *c, uint64_t last_id)
+/*
+ * Give @c what it missed since @last_id, then what arrives live: from @before first, if not 0,
+ * the conversation it had before a restart (a served customer comes back in a new one).
+ */
+static void replay_start(struct conn *c, uint64_t last_id, uint64_t before)
 {
 	struct server *s = c->server;
 	int64_t conv = s->mode->history_conv ? s->mode->history_conv(c) : -1;
@@ -180,7 +191,9 @@ static void replay_start(struct conn *c, uint64_t last_id)
 	}
 	rp->server = s;
 	rp->conn_id = c->id;
-	rp->conv = (uint64_t)conv;
+	rp->conv = before ? before : (uint64_t)conv;
+	rp->next_conv = before ? (uint64_t)conv : 0;
+	rp->last_id = last_id;
 	rp->after = last_id;
 	rp->upto = store_last_id(s->store);
 	rp->first = true;
@@ -210,7 +223,7 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 	struct session *se;
 	struct conn *kept;
 	const char *why;
-	uint64_t last_id;
+	uint64_t last_id, before;
 
 	c->notices = true; /* "resume" opts into notices (7.3) */
 	c->resume_tried = true;
@@ -247,6 +260,7 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 	log_info("%s: resumes %s, missed messages after ID %llu", c->peer, se->nick,
 		 (unsigned long long)last_id);
 	kept = session_take(se, c);
+	before = kept && kept->conv_ended ? kept->conv : 0;
 	memcpy(c->asked, se->nick, sizeof(c->asked));
 	c->caps = se->caps;
 	if (c->caps & CAP_PING)
@@ -262,5 +276,5 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 		s->mode->attach(c);
 	session_save(c); /* its conversation may have changed: the store keeps it as it is now */
 	if (conn_live(c))
-		replay_start(c, last_id);
+		replay_start(c, last_id, before);
 }

@@ -62,6 +62,7 @@
 #include "pace.h"
 #include "rate.h"
 #include "server.h"
+#include "session.h"
 #include "store.h"
 
 struct member {
@@ -357,21 +358,34 @@ static void on_flood_timer(evutil_socket_t fd, short what, void *arg)
 	conn_resume(c, PAUSE_FLOOD);
 }
 
+/* @m holds messages: its reading pauses, and its flood timer lets them go at its pace. */
+static int hold_back(struct member *m)
+{
+	struct conn *c = m->conn;
+	size_t len;
+
+	if (!m->flood_timer &&
+	    !(m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m))) {
+		conn_fail(c, "out-of-memory", "the server could not keep your message");
+		return -ENOMEM;
+	}
+	conn_pause(c, PAUSE_FLOOD);
+	if (held_peek(c->held, &len))
+		arm(m->flood_timer, pace_wait(&m->pace, &c->server->config, len));
+	return 0;
+}
+
 /* @m sent faster than its pace: hold the message and pause its reading until the pace allows. */
 static void flood_hold(struct member *m, const struct fd_frame *f)
 {
 	struct conn *c = m->conn;
 	const struct config *cfg = &c->server->config;
-	size_t len;
 
 	/* Failed, or already waiting (a gone peer's last frames, all taken in at once). */
 	if (conn_hold(c, f) < 0 || (c->paused & PAUSE_FLOOD))
 		return;
-	if (!m->flood_timer &&
-	    !(m->flood_timer = evtimer_new(c->server->base, on_flood_timer, m))) {
-		conn_fail(c, "out-of-memory", "the server could not keep your message");
+	if (hold_back(m) < 0)
 		return;
-	}
 	if (!m->flooding) {
 		bool msgs = !bucket_ready(&m->pace.msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1,
 					  fd_clock_seconds());
@@ -382,9 +396,6 @@ static void flood_hold(struct member *m, const struct fd_frame *f)
 			   msgs ? "messages" : "bytes");
 		log_info("%s (%s): flood, slowed down", c->peer, c->nick);
 	}
-	conn_pause(c, PAUSE_FLOOD);
-	if (held_peek(c->held, &len))
-		arm(m->flood_timer, pace_wait(&m->pace, cfg, len));
 }
 
 static void room_caps(struct conn *c, unsigned added);
@@ -424,19 +435,20 @@ static bool join_allowed(struct room *r, struct conn *c)
 	return false;
 }
 
-static void room_attach(struct conn *c)
+/* @c becomes a member; @announce: the room hears "joined NAME" (not when it never left). */
+static struct member *join(struct conn *c, bool announce)
 {
 	struct room *r = c->server->room;
 	const struct config *cfg = &c->server->config;
 	double now = fd_clock_seconds();
 	struct member *m;
 
-	if (!join_allowed(r, c))
-		return;
+	if (announce && !join_allowed(r, c))
+		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		conn_fail(c, "server-full", "out of memory");
-		return;
+		return NULL;
 	}
 	m->conn = c;
 	m->joined_id = store_last_id(r->server->store);
@@ -448,8 +460,15 @@ static void room_attach(struct conn *c)
 	if (c->proto == PROTO_LINE)
 		r->nline++;
 	conn_set_state(c, CONN_ACTIVE);
-	tell_all(r, c, "joined %s", c->nick);
+	if (announce)
+		tell_all(r, c, "joined %s", c->nick);
 	m->skip = r->npending; /* what was released before it joined, its own notice included */
+	return m;
+}
+
+static void room_attach(struct conn *c)
+{
+	join(c, true);
 }
 
 /* A framed member granted "ids" gets the room's recent history, once (7.4). */
@@ -583,23 +602,32 @@ static void room_detach(struct conn *c)
 }
 
 /*
- * A member resumed its session. What it still held when its connection was lost goes out now,
- * then "left NAME", so that the room never hears it leave after it is back.
+ * A member resumed its session. If it still held lines when its connection was lost (it is a
+ * leaver, "left NAME" not said yet), it takes them back with its pace, as if it had never gone:
+ * the room hears neither "left" nor "joined", and a resume is no way around flood control.
  */
 static void room_resumed(struct conn *c, struct conn *kept)
 {
 	struct room *r = c->server->room;
+	struct member *m;
 	struct leaver *l;
 
 	TAILQ_FOREACH (l, &r->leavers, entry)
-		if (strcmp(l->nick, c->nick) == 0) {
-			TAILQ_REMOVE(&r->leavers, l, entry);
-			r->nleavers--;
-			send_all_and_leave(r, l->held, l->nick);
-			leaver_free(l);
+		if (strcmp(l->nick, c->nick) == 0)
 			break;
-		}
-	room_attach(c);
+	if (!l) {
+		room_attach(c);
+		return;
+	}
+	TAILQ_REMOVE(&r->leavers, l, entry);
+	r->nleavers--;
+	if ((m = join(c, false))) {
+		m->pace = l->pace;
+		c->held = l->held;
+		l->held = NULL;
+		hold_back(m);
+	}
+	leaver_free(l);
 }
 
 static void room_message(struct conn *c, const struct fd_frame *f)
@@ -660,6 +688,7 @@ static void cmd_nick(struct conn *c, const char *arg)
 	memcpy(old, c->nick, sizeof(old));
 	memcpy(c->nick, nick, sizeof(nick));
 	log_info("%s: %s is now %s", c->peer, old, nick);
+	session_save(c); /* resumed after a restart, it is still called so */
 	tell_all(r, NULL, "renamed %s %s", old, nick);
 	gate_member(r, c);
 }

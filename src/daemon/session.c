@@ -41,9 +41,12 @@ static int new_token(struct session *se, char token[SESSION_TOKEN_LEN + 1])
 /* What the store keeps of @se (for a restart); @conv: a customer's conversation. */
 static void save(const struct session *se, uint64_t conv)
 {
-	struct store_session ss = {
-		.nick = (char *)se->nick, .role = se->role, .caps = se->caps, .conv = conv
-	};
+	struct store_session ss = { .nick = (char *)se->nick,
+				    .role = se->role,
+				    .caps = se->caps,
+				    .conv = conv,
+				    .place = se->place,
+				    .from_id = se->from_id };
 
 	memcpy(ss.hash, se->hash, sizeof(ss.hash));
 	store_session_put(se->server->store, &ss);
@@ -126,6 +129,7 @@ void session_grant(struct conn *c)
 
 	if (!se && (se = session_new(s, c->role, c->nick))) {
 		se->from_id = store_last_id(s->store);
+		se->place = c->conv; /* a customer's conversation begins when it joins the line */
 		se->conn = c;
 		c->session = se;
 		TAILQ_INSERT_TAIL(&s->sessions, se, entry);
@@ -284,14 +288,17 @@ bool session_survives(const struct conn *c)
 	       session_grace(s, c->role);
 }
 
-/* Seconds of grace left to a session kept across a restart: from the clean stop, if it was. */
+/*
+ * Seconds of grace left to a session kept across a restart: from the clean stop, if it was
+ * (never more than the grace: a clock set back gives no more).
+ */
 static long grace_left(struct server *s, enum conn_role role, int64_t stopped_ms)
 {
-	long left = (long)session_grace(s, role);
+	long grace = (long)session_grace(s, role), left = grace;
 
 	if (stopped_ms)
 		left -= (long)((fd_clock_unix_ms() - stopped_ms) / 1000);
-	return left > 0 ? left : 0;
+	return left < 0 ? 0 : left > grace ? grace : left;
 }
 
 void session_restore(struct server *s)
@@ -302,14 +309,18 @@ void session_restore(struct server *s)
 
 	for (size_t i = 0; i < n; i++) {
 		struct session *se = session_new(s, (enum conn_role)v[i].role, v[i].nick);
-		struct timeval grace = { .tv_sec = grace_left(s, se ? se->role : 0, stopped_ms) };
+		struct timeval grace = { 0 };
 
 		if (!se) {
 			log_warnx("%s: out of memory; its session cannot be resumed", v[i].nick);
+			store_session_del(s->store, v[i].hash);
 			continue;
 		}
+		grace.tv_sec = grace_left(s, se->role, stopped_ms);
 		memcpy(se->hash, v[i].hash, sizeof(se->hash));
 		se->caps = (uint8_t)v[i].caps;
+		se->place = v[i].place;
+		se->from_id = v[i].from_id;
 		TAILQ_INSERT_TAIL(&s->sessions_lost, se, entry);
 		s->nsessions_lost++;
 		/* A customer's place in line, in the order they had (the store gives them so). */

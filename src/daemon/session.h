@@ -44,6 +44,7 @@ struct session {
 	enum conn_role role;
 	uint8_t caps;        /* enum conn_cap bits, given back on resume */
 	uint64_t from_id;    /* the last ID when it began: nothing older was missed (0: unknown) */
+	uint64_t place;      /* a customer's place in line: its first conversation's number */
 	struct conn *conn;   /* attached; NULL while lost */
 	struct conn *kept;   /* lost: the old conn the mode keeps in its place; NULL: none */
 	struct event *grace; /* ends a lost session */

@@ -252,9 +252,10 @@ static int load_sessions(struct sql *q, struct sql_state *state)
 
 	rc = sqlite3_prepare_v2(
 	    q->db,
-	    "SELECT s.token, s.nick, s.role, s.caps, CASE WHEN c.ended_ms IS NULL AND c.agent IS"
-	    " NULL THEN s.conv ELSE 0 END FROM sessions s LEFT JOIN conversations c ON c.conv ="
-	    " s.conv AND s.role = 0 ORDER BY s.conv, s.token",
+	    "SELECT s.token_hash, s.nick, s.role, s.caps, coalesce(c.conv, 0), c.conv IS NOT NULL"
+	    " AND c.ended_ms IS NULL AND c.agent IS NULL, s.place, s.from_id FROM sessions s"
+	    " LEFT JOIN conversations c ON c.conv = s.conv AND s.role = 0"
+	    " ORDER BY s.place, s.token_hash",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sql_errno(rc);
@@ -274,10 +275,13 @@ static int load_sessions(struct sql *q, struct sql_state *state)
 		se->role = sqlite3_column_int(s, 2);
 		se->caps = (unsigned)sqlite3_column_int(s, 3);
 		se->conv = (uint64_t)sqlite3_column_int64(s, 4);
+		se->open = sqlite3_column_int(s, 5);
+		se->place = (uint64_t)sqlite3_column_int64(s, 6);
+		se->from_id = (uint64_t)sqlite3_column_int64(s, 7);
 		if (!(se->nick = strdup((const char *)sqlite3_column_text(s, 1))))
 			r = -ENOMEM;
 		state->nsessions++;
-		if (r == 0 && se->conv)
+		if (r == 0 && se->open)
 			r = load_held(q, se);
 	}
 	sqlite3_finalize(s);
@@ -369,8 +373,9 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		r = recover(q, name, state);
 	if (r == 0)
 		r = take_stopped(q, name, state);
-	if (r == 0)
-		r = load_sessions(q, state);
+	if (r == 0 && (r = load_sessions(q, state)) < 0)
+		log_warnx("store %s: the sessions kept across the restart cannot be read (%s)",
+			  name, strerror(-r));
 	if (r == 0)
 		r = sql_prepare_all(q, name);
 	if (r < 0) {

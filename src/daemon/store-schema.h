@@ -59,12 +59,14 @@
 
 /*
  * Version 3: sessions a client may resume (session.h) survive a restart. The token is kept as
- * its SHA-256 only; conv is a waiting customer's conversation, which stays open meanwhile.
+ * its SHA-256 only; conv is a customer's conversation (a waiting one's stays open meanwhile),
+ * place its place in line (its first conversation's number), from_id the last ID when the
+ * session began (nothing older was missed).
  */
 #define STORE_MIGRATION_V3                                                                         \
-	"CREATE TABLE sessions (token TEXT PRIMARY KEY, nick TEXT NOT NULL, role INTEGER NOT "     \
-	"NULL,"                                                                                    \
-	" caps INTEGER NOT NULL, conv INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, nick TEXT NOT NULL,"                  \
+	" role INTEGER NOT NULL, caps INTEGER NOT NULL, conv INTEGER NOT NULL DEFAULT 0,"          \
+	" place INTEGER NOT NULL DEFAULT 0, from_id INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
 
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
 #define STORE_MIGRATIONS                                                                           \

@@ -92,9 +92,9 @@ static const char *const statements[ST_MAX] = {
 			   " conversations WHERE ended_ms < ?1 AND for_next_agent = 0 AND NOT"
 			   " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv)"
 			   " LIMIT ?2)",
-	[ST_SESSION_PUT] = "INSERT OR REPLACE INTO sessions (token, nick, role, caps, conv)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_SESSION_DEL] = "DELETE FROM sessions WHERE token = ?1",
+	[ST_SESSION_PUT] = "INSERT OR REPLACE INTO sessions (token_hash, nick, role, caps, conv,"
+			   " place, from_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_SESSION_DEL] = "DELETE FROM sessions WHERE token_hash = ?1",
 	/* A clean stop: the grace of the sessions kept across it counts from then. */
 	[ST_STOPPED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('stopped_ms', ?1)",
 };
@@ -495,6 +495,8 @@ int sql_session_put(struct sql *q, const struct store_session *se)
 	sqlite3_bind_int(s, 3, se->role);
 	sqlite3_bind_int(s, 4, se->caps);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)se->conv);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)se->place);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)se->from_id);
 	return run(q, s);
 }
 

@@ -64,7 +64,8 @@ struct op {
 	bool after;          /* OP_HISTORY: the oldest above @before (store_missed()) */
 	enum store_end why;  /* OP_CONV_END */
 	bool for_next_agent; /* OP_CONV_END */
-	uint8_t role, caps;  /* OP_SESSION_PUT; m.text is the token's hash for it and DEL */
+	uint8_t role, caps;  /* OP_SESSION_PUT (place in @upto, from_id in @before); m.text is
+				the token's hash for it and for DEL */
 	store_msgs_cb cb;    /* reads */
 	void *arg;
 	struct msgset result; /* reads, filled in the transaction */
@@ -142,7 +143,12 @@ static int op_run(struct store *st, struct op *op)
 		return sql_offline_done(st->sql, m->conv);
 	case OP_SESSION_PUT: {
 		struct store_session se = {
-			.nick = (char *)m->from, .role = op->role, .caps = op->caps, .conv = m->conv
+			.nick = (char *)m->from,
+			.role = op->role,
+			.caps = op->caps,
+			.conv = m->conv,
+			.place = op->upto,
+			.from_id = op->before,
 		};
 
 		snprintf(se.hash, sizeof(se.hash), "%s", m->text);
@@ -509,6 +515,8 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 	STAILQ_INIT(&st->ops);
 	/* off and memory: the desk's working state lives in an in-memory database. */
 	r = sql_open(o->kind == STORE_SQLITE ? o->path : NULL, o->sync, &st->sql, &state);
+	if (r == 0)
+		st->state = state; /* the sessions read: store_free() frees them too */
 	if (r == 0 && (!(st->commit = event_new(base, -1, 0, on_commit, st)) ||
 		       !(st->retry = evtimer_new(base, on_retry, st)) ||
 		       !(st->prune = evtimer_new(base, on_prune, st))))
@@ -517,7 +525,6 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 		store_free(st, false);
 		return r;
 	}
-	st->state = state;
 	memcpy(st->epoch, state.epoch, sizeof(st->epoch));
 	st->last_id = state.last_id;
 	st->last_conv = state.last_conv;
@@ -571,6 +578,8 @@ void store_session_put(struct store *st, const struct store_session *se)
 		return;
 	op->role = (uint8_t)se->role;
 	op->caps = (uint8_t)se->caps;
+	op->upto = se->place;
+	op->before = se->from_id;
 	enqueue(st, op);
 }
 

@@ -72,15 +72,18 @@ struct store_msg {
 
 /*
  * A session that survives a restart (session.h), as the store keeps it: the SHA-256 of its
- * token (hex), and for a customer waiting in line its open conversation (0: none, or it was
- * being served: it comes back to the head of the line in a new one) with what it held.
+ * token (hex); for a customer its conversation, open if it was waiting in line (with what it
+ * held), else ended (it was being served: back at its place in a new one), and its place.
  */
 struct store_session {
 	char hash[65];
 	char *nick;
-	int role;      /* enum conn_role */
-	unsigned caps; /* enum conn_cap bits */
-	uint64_t conv;
+	int role;               /* enum conn_role */
+	unsigned caps;          /* enum conn_cap bits */
+	uint64_t conv;          /* 0: none (or it no longer exists) */
+	bool open;              /* @conv is open: it goes on when the customer is back */
+	uint64_t place;         /* its place in line: the number of its first conversation */
+	uint64_t from_id;       /* the last ID when it began: nothing older was missed */
 	struct store_msg *held; /* oldest first, seq set; id 0 */
 	size_t nheld;
 };
