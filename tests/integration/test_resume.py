@@ -434,6 +434,28 @@ class DeskResume(ResumeCase):
         p = resume(self.d, bob.token, bob.last_id)
         p.notice(body="resumed bob")
 
+    def test_token_of_another_role(self):
+        # A customer's token on the agent socket is no session there: refused in the same
+        # words as a wrong one, and the customer's session is untouched.
+        bob = self.customer("bob", cut=True)
+        self.cut("bob")
+        p = agent_resume(self.d, bob.token, 0)
+        p.notice(prefix="error resume-failed -- no such session")
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(body="resumed bob")
+
+    def test_many_wrong_tokens(self):
+        # A flood of guesses: each one refused alike (256 random bits: none will match);
+        # the real session is untouched.
+        bob = self.customer("bob", cut=True)
+        self.cut("bob")
+        for i in range(30):
+            p = resume(self.d, "%064x" % i, 0)
+            p.notice(prefix="error resume-failed -- no such session")
+            p.close()
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(body="resumed bob")
+
     def test_agent_grace_over(self):
         self.restart("turns = free\nagent_grace = 1\n")
         agent, token = resumable_agent(self.d)
