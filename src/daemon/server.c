@@ -319,8 +319,10 @@ void server_begin_shutdown(struct server *s, int code)
 		s->listeners = l->next;
 		listener_free(l);
 	}
-	while ((c = TAILQ_FIRST(&s->conns)))
+	while ((c = TAILQ_FIRST(&s->conns))) {
+		c->lost = true; /* cut by the stop, not by the peer: its session may outlive it */
 		conn_fail(c, "shutting-down", "the server is shutting down");
+	}
 	session_stop(s); /* the places kept for resumes are let go */
 	evtimer_add(s->stop_timer, &tv);
 	event_active(s->sweep, EV_READ, 0);

@@ -284,8 +284,9 @@ bool session_survives(const struct conn *c)
 {
 	const struct server *s = c->server;
 
-	return c->session && s->stopping && store_kind(s->store) == STORE_SQLITE &&
-	       session_grace(s, c->role);
+	/* Not one that quit (or was ended) just before the stop: only those cut or away. */
+	return c->session && (c->lost || c->kept) && s->stopping &&
+	       store_kind(s->store) == STORE_SQLITE && session_grace(s, c->role);
 }
 
 /*
