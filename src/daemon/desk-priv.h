@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * desk-priv.h - the desk's state, shared by desk.c (the line, the turns, the agent) and
+ * desk-priv.h - the desk's state, shared by desk.c (the line, the turns, the agent),
  * desk-record.c (what is kept for agents: held messages as store records, the unanswered
- * question, conversations for the next agent). Nothing outside the desk includes it.
+ * question, conversations for the next agent) and desk-away.c (who is away, kept for a
+ * resume). Nothing outside the desk includes it.
  */
 #ifndef FRONTDESK_DESK_PRIV_H
 #define FRONTDESK_DESK_PRIV_H
@@ -91,5 +92,27 @@ void replay_unanswered(struct desk *d);
 void keep_agent_held(struct desk *d, struct conn *agent);
 void give_agent_held(struct desk *d, struct conn *agent);
 void drop_agent_held(struct desk *d);
+
+/* desk.c, for desk-away.c */
+void arm_idle(struct desk *d);
+void desk_pump_soon(struct desk *d);
+void desk_attach(struct conn *c);
+void attach_agent(struct desk *d, struct conn *c);
+void serve_next(struct desk *d);
+void tell_turns(struct desk *d, struct conn *c);
+void tell_agent_state(struct desk *d, struct conn *c);
+void tell_customer_state(struct desk *d, struct conn *c);
+/* customer_leaves() - @c leaves the desk for good: from the line, or its conversation ends. */
+void customer_leaves(struct desk *d, struct conn *c);
+
+/* desk-away.c: the mode's hooks for resumes (server.h), and the agent's next and kick */
+const char *desk_may_resume(struct conn *c, const struct session *se);
+void desk_resumed(struct conn *c, struct conn *kept);
+struct conn *desk_restore(struct server *s, const struct store_session *ss);
+void desk_away_over(struct conn *kept);
+/* end_away() - an away customer ended by the agent (next, kick): its session ends. */
+void end_away(struct conn *c, enum store_end why);
+/* find_away() - a customer called @name who is away, or NULL. */
+struct conn *find_away(struct desk *d, const char *name);
 
 #endif

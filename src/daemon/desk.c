@@ -45,7 +45,7 @@
  * The active customer's idle deadline runs only while an agent is attached: with nobody to
  * answer, silence is not the customer's fault, and the line keeps its places (overnight too).
  */
-static void arm_idle(struct desk *d)
+void arm_idle(struct desk *d)
 {
 	if (d->active && !d->active->kept && conn_live(d->active))
 		conn_set_timer(d->active,
@@ -140,7 +140,7 @@ static void on_pump(evutil_socket_t fd, short what, void *arg)
  * the same read) is answered first, so an agent learns who the customer is before reading
  * what the customer wrote.
  */
-static void desk_pump_soon(struct desk *d)
+void desk_pump_soon(struct desk *d)
 {
 	event_active(d->pump, EV_READ, 0);
 }
@@ -159,7 +159,7 @@ static unsigned queue_position(const struct desk *d, const struct conn *c)
 	return pos;
 }
 
-static void tell_customer_state(struct desk *d, struct conn *c)
+void tell_customer_state(struct desk *d, struct conn *c)
 {
 	if (c->state == CONN_QUEUED) {
 		conn_notice(c, "queued %u", queue_position(d, c));
@@ -206,7 +206,7 @@ static void unlink_queued(struct desk *d, struct conn *c)
  * is served instead; with no agent, nobody passes it (after a restart everyone is away a
  * moment, and the line keeps its order whoever reconnects first).
  */
-static void serve_next(struct desk *d)
+void serve_next(struct desk *d)
 {
 	struct conn *c, *next;
 
@@ -255,7 +255,7 @@ static void take_over(struct desk *d, struct conn *c)
 	desk_pump_soon(d);
 }
 
-static void attach_agent(struct desk *d, struct conn *c)
+void attach_agent(struct desk *d, struct conn *c)
 {
 	struct conn *q;
 
@@ -310,7 +310,7 @@ static void attach_customer(struct desk *d, struct conn *c)
 	tell_agent_queue(d);
 }
 
-static void desk_attach(struct conn *c)
+void desk_attach(struct conn *c)
 {
 	struct desk *d = c->server->desk;
 
@@ -333,7 +333,7 @@ static void tell_away(struct desk *d, struct conn *c)
 }
 
 /* Where the agent stands: whom it serves (away, maybe), the line, whether it is its turn. */
-static void tell_agent_state(struct desk *d, struct conn *c)
+void tell_agent_state(struct desk *d, struct conn *c)
 {
 	if (d->active)
 		tell_customer(d, c);
@@ -345,7 +345,7 @@ static void tell_agent_state(struct desk *d, struct conn *c)
 }
 
 /* Clients enforce strict turns at the prompt, so they need to know which rule applies. */
-static void tell_turns(struct desk *d, struct conn *c)
+void tell_turns(struct desk *d, struct conn *c)
 {
 	conn_notice(c, "turns %s", strict(d) ? "strict" : "free");
 }
@@ -391,8 +391,6 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	desk_pump(d);
 }
 
-static void customer_leaves(struct desk *d, struct conn *c);
-
 static void desk_detach(struct conn *c)
 {
 	struct desk *d = c->server->desk;
@@ -426,7 +424,7 @@ static void desk_detach(struct conn *c)
 }
 
 /* Customer @c leaves the desk for good: from the line, or its conversation ends. */
-static void customer_leaves(struct desk *d, struct conn *c)
+void customer_leaves(struct desk *d, struct conn *c)
 {
 	if (c == d->active) {
 		drop_agent_held(d); /* a lost agent's replies to it */
@@ -482,14 +480,6 @@ static void customer_leaves(struct desk *d, struct conn *c)
 	}
 }
 
-/* An away customer ended by the agent (next, kick): its session ends, and it leaves. */
-static void end_away(struct conn *c, enum store_end why)
-{
-	log_info("%s, away, is let go by the agent", c->nick);
-	c->end_why = why;
-	session_end(c); /* the session lets go of it: desk_away_over() */
-}
-
 /* next: end the active conversation; the head of the line is served. */
 static void cmd_next(struct conn *c, const char *arg)
 {
@@ -533,19 +523,6 @@ static void cmd_queue(struct conn *c, const char *arg)
 	conn_notice(c, "queue %u", d->nqueued);
 }
 
-/* A customer called @name who is away (kept for a resume), or NULL. */
-static struct conn *find_away(struct desk *d, const char *name)
-{
-	struct conn *q;
-
-	if (d->active && d->active->kept && strcmp(d->active->nick, name) == 0)
-		return d->active;
-	TAILQ_FOREACH (q, &d->queue, link)
-		if (q->kept && strcmp(q->nick, name) == 0)
-			return q;
-	return NULL;
-}
-
 /* kick NAME: end that customer's connection, whether served, waiting or away. */
 static void cmd_kick(struct conn *c, const char *arg)
 {
@@ -562,112 +539,6 @@ static void cmd_kick(struct conn *c, const char *arg)
 	conn_fail(t, "kicked", "%s ended your connection", c->nick);
 	t->end_why = END_KICK;
 	server_detach(t);
-}
-
-/*
- * @kept was in its place or conversation and @c takes it, as it was (held messages too). One
- * that was being served when the daemon restarted comes back in a new conversation: the old
- * one went to the next agent.
- */
-static void take_place(struct desk *d, struct conn *c, struct conn *kept)
-{
-	c->conv = kept->conv && !kept->conv_ended
-		      ? kept->conv
-		      : store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
-	conn_move_held(c, kept);
-	if (kept == d->active) {
-		d->active = c;
-		conn_set_state(c, CONN_ACTIVE);
-		arm_idle(d);
-		if (agent_here(d) && d->agent->caps)
-			conn_notice(d->agent, "customer-back %s", c->nick);
-		desk_pump_soon(d); /* what either side held meanwhile goes now */
-	} else {
-		TAILQ_INSERT_BEFORE(kept, c, link);
-		TAILQ_REMOVE(&d->queue, kept, link);
-		kept->queued_link = false;
-		c->queued_link = true;
-		conn_set_state(c, CONN_QUEUED);
-	}
-	c->since = kept->since; /* "queue" says how long it has waited, absence included */
-	log_info("%s (%s) is back", c->nick, c->peer);
-}
-
-/*
- * The agent resumed its session: the desk again, told what it is serving. What it missed of
- * the conversation comes from the store (resume.c), so nothing unanswered is given again;
- * what the customer wrote meanwhile was held, and follows.
- */
-static void agent_resumed(struct desk *d, struct conn *c)
-{
-	attach_agent(d, c);
-	if (!conn_live(c))
-		return;
-	give_agent_held(d, c); /* relayed as the turns allow (desk_pump(), soon) */
-	d->resend_unanswered = false;
-	tell_turns(d, c);
-	tell_agent_state(d, c);
-}
-
-/* One agent at a time: its session is of no use while another agent is attached. */
-static const char *desk_may_resume(struct conn *c, const struct session *se)
-{
-	struct desk *d = c->server->desk;
-
-	if (c->role == ROLE_AGENT && agent_here(d) && se->conn != d->agent)
-		return "another agent is attached";
-	return NULL;
-}
-
-/* A customer resumed its session: into the place kept for it, then told where it stands. */
-static void desk_resumed(struct conn *c, struct conn *kept)
-{
-	struct desk *d = c->server->desk;
-	bool served = d->active && d->active == kept;
-
-	if (c->role == ROLE_AGENT) {
-		agent_resumed(d, c);
-		return;
-	}
-	if (kept && (kept == d->active || kept->queued_link))
-		take_place(d, c, kept);
-	else
-		desk_attach(c); /* nothing was kept: a new place */
-	if (!conn_live(c))
-		return;
-	tell_turns(d, c);
-	if (!d->active)
-		serve_next(d); /* back at the head of the line, which nobody took meanwhile */
-	if (d->active != c || served)
-		tell_customer_state(d, c);
-}
-
-/*
- * At start-up, a customer waiting in line when the daemon stopped: kept in the same order, with
- * its open conversation and what it held (store order: by conversation), until it resumes.
- */
-static struct conn *desk_restore(struct server *s, const struct store_session *ss)
-{
-	struct desk *d = s->desk;
-	struct conn *c = conn_new_kept(s, ROLE_CUSTOMER, ss->nick);
-
-	if (!c)
-		return NULL;
-	c->conv = ss->conv;
-	c->conv_ended = !ss->open;
-	for (size_t i = 0; i < ss->nheld; i++)
-		desk_hold_record(c, &ss->held[i]);
-	TAILQ_INSERT_TAIL(&d->queue, c, link);
-	c->queued_link = true;
-	d->nqueued++;
-	log_info("%s waits in line at position %u until it resumes", c->nick, d->nqueued);
-	return c;
-}
-
-/* @kept was away and did not come back in time, or the agent ended it: it leaves. */
-static void desk_away_over(struct conn *kept)
-{
-	customer_leaves(kept->server->desk, kept);
 }
 
 /* For `systemctl status`: "serving bob, 2 waiting", "no customer, 0 waiting, no agent". */
