@@ -414,13 +414,17 @@ static int read_op(struct store *st, struct op *op, store_msgs_cb cb, void *arg)
 	return 0;
 }
 
-/* Messages of @conv up to @upto: the newest below @bound, or (@after) the oldest above it. */
-static int bounded_read(struct store *st, uint64_t conv, uint64_t bound, bool after, uint64_t upto,
-			unsigned n, store_msgs_cb cb, void *arg)
+/*
+ * Up to @n messages of @conv up to @upto: the newest below @bound, or (@after) the oldest above
+ * it; with @customer, of that customer's conversations but @conv (the newest below @bound).
+ */
+static int bounded_read(struct store *st, uint64_t conv, const char *customer, uint64_t bound,
+			bool after, uint64_t upto, unsigned n, store_msgs_cb cb, void *arg)
 {
-	struct op *op = op_new(st, OP_HISTORY, conv, NULL);
+	struct op *op = op_new(st, OP_HISTORY, conv, customer);
 
 	if (op) {
+		op->by_name = customer != NULL;
 		op->after = after;
 		op->before = bound;
 		op->upto = upto;
@@ -432,26 +436,19 @@ static int bounded_read(struct store *st, uint64_t conv, uint64_t bound, bool af
 int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		  store_msgs_cb cb, void *arg)
 {
-	return bounded_read(st, conv, before, false, upto, n, cb, arg);
+	return bounded_read(st, conv, NULL, before, false, upto, n, cb, arg);
 }
 
 int store_missed(struct store *st, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
 		 store_msgs_cb cb, void *arg)
 {
-	return bounded_read(st, conv, after, true, upto, n, cb, arg);
+	return bounded_read(st, conv, NULL, after, true, upto, n, cb, arg);
 }
 
 int store_history_by_name(struct store *st, const char *customer, uint64_t except, uint64_t before,
 			  unsigned n, store_msgs_cb cb, void *arg)
 {
-	struct op *op = op_new(st, OP_HISTORY, except, customer);
-
-	if (op) {
-		op->by_name = true;
-		op->before = before;
-		op->n = n;
-	}
-	return read_op(st, op, cb, arg);
+	return bounded_read(st, except, customer, before, false, 0, n, cb, arg);
 }
 
 int store_offline_next(struct store *st, uint64_t after, store_msgs_cb cb, void *arg)
