@@ -133,7 +133,7 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
 		replay_done(rp, c);
 		return;
 	}
-	/* What arrived meanwhile waits for the end, in order; it counts as unsent output. */
+	/* What arrived meanwhile waits for the end, in order, bounded as unsent output is. */
 	aside = deliver_set_aside(c);
 	if (aside) {
 		evbuffer_add_buffer(rp->live, aside);
