@@ -167,12 +167,17 @@ static int encode(const struct conn *c, struct evbuffer *out, enum fd_frame_type
 	return fd_frame_encode(out, type, body, len);
 }
 
+size_t conn_unsent(struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c);
+}
+
 /* Drop the peer when @len more bytes would put its unsent output past the hard bound. */
 static bool over_bound(struct conn *c, size_t len)
 {
 	unsigned max = c->server->config.max_output_bytes;
 
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c) + len <= max)
+	if (conn_unsent(c) + len <= max)
 		return false;
 	/* Often a network that died under a busy room: what it missed is in the store. */
 	c->lost = true;
@@ -239,7 +244,7 @@ bool conn_output_busy(struct conn *c)
 {
 	unsigned low = c->server->config.soft_output_bytes / 2;
 
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c) <= low)
+	if (conn_unsent(c) <= low)
 		return false;
 	c->wants_drain = true;
 	bufferevent_setwatermark(c->bev, EV_WRITE, low, 0);

@@ -173,6 +173,8 @@ void conn_output_added(struct conn *c);
  * until its output drains to half of that; past max_output_bytes it is dropped.
  */
 int conn_send_encoded(struct conn *c, const void *data, size_t len);
+/* conn_unsent() - bytes of output not yet written: in its output, and behind its gate. */
+size_t conn_unsent(struct conn *c);
 /*
  * conn_output_busy() - whether @c has more than half of soft_output_bytes unsent. When it has,
  * the mode's drained hook runs once it is down to that: a producer that paces itself by this

@@ -67,12 +67,13 @@ static void replay_done(struct replay *rp, struct conn *c)
 	replay_free(rp);
 }
 
-/* More than half of soft_output_bytes unsent: the next part waits (as conn_output_busy()). */
+/*
+ * More than half of soft_output_bytes unsent: the next part waits. As conn_output_busy(), but
+ * without asking for the drained hook: the mode's, not the replay's.
+ */
 static bool output_full(struct conn *c)
 {
-	size_t unsent = evbuffer_get_length(bufferevent_get_output(c->bev)) + deliver_gated(c);
-
-	return unsent > c->server->config.soft_output_bytes / 2;
+	return conn_unsent(c) > c->server->config.soft_output_bytes / 2;
 }
 
 static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err);
