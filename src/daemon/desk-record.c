@@ -98,9 +98,7 @@ void give_agent_held(struct desk *d, struct conn *agent)
 		drop_agent_held(d);
 		return;
 	}
-	if (agent->held)
-		evbuffer_free(agent->held);
-	agent->held = d->agent_held;
+	conn_adopt_held(agent, d->agent_held);
 	d->agent_held = NULL;
 }
 

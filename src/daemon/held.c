@@ -71,17 +71,20 @@ void conn_drop_held(struct conn *c)
 	conn_resume(c, PAUSE_HELD);
 }
 
-void conn_move_held(struct conn *to, struct conn *from)
+void conn_adopt_held(struct conn *c, struct evbuffer *held)
 {
-	struct evbuffer *held = conn_give_held(from);
-
 	if (!held)
 		return;
-	if (to->held)
-		evbuffer_free(to->held);
-	to->held = held;
-	if (evbuffer_get_length(held) > to->server->config.max_held_bytes)
-		conn_pause(to, PAUSE_HELD);
+	if (c->held)
+		evbuffer_free(c->held);
+	c->held = held;
+	if (evbuffer_get_length(held) > c->server->config.max_held_bytes)
+		conn_pause(c, PAUSE_HELD);
+}
+
+void conn_move_held(struct conn *to, struct conn *from)
+{
+	conn_adopt_held(to, conn_give_held(from));
 }
 
 struct evbuffer *conn_give_held(struct conn *c)

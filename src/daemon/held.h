@@ -24,7 +24,12 @@ bool conn_take_held(struct conn *c, char *body, struct fd_frame *ret);
 void conn_drop_held(struct conn *c);
 /* conn_give_held() - hand the held messages over to the caller (NULL when none are held). */
 struct evbuffer *conn_give_held(struct conn *c);
-/* conn_move_held() - @to takes over what @from holds (a resumed customer, desk.c). */
+/*
+ * conn_adopt_held() - @c holds @held now (frames held for it elsewhere: a leaver's, a lost
+ * agent's), in place of what it held; past max_held_bytes its reading pauses. NULL: nothing.
+ */
+void conn_adopt_held(struct conn *c, struct evbuffer *held);
+/* conn_move_held() - @to takes over what @from holds (a resumed customer, desk-away.c). */
 void conn_move_held(struct conn *to, struct conn *from);
 
 /*

@@ -623,7 +623,7 @@ static void room_resumed(struct conn *c, struct conn *kept)
 	r->nleavers--;
 	if ((m = join(c, false))) {
 		m->pace = l->pace;
-		c->held = l->held;
+		conn_adopt_held(c, l->held);
 		l->held = NULL;
 		hold_back(m);
 	}
