@@ -289,8 +289,7 @@ class TerminalResume(TmuxCase):
     def settled(self):
         """Barrier: the client has read all the daemon sent before our command's answer (the
         session's token too), as the answer to /history is on the screen."""
-        self.type("/history")
-        self.keys("Enter")
+        self.enter("/history")
         self.wait_screen(r"\* (No earlier messages|End of the earlier messages)$")
 
     def test_place_and_talk_kept(self):
@@ -319,13 +318,11 @@ class TerminalResume(TmuxCase):
         first.close()
         second.close()
         self.wait_screen(r"^%s\* You are now talking to mary$" % STAMP)
-        self.type("Hello, I need help")
-        self.keys("Enter")
+        self.enter("Hello, I need help")
         self.assertEqual(agent.message(), "Hello, I need help")
         agent.say("Sure, one moment")
         self.wait_screen(r"^%smary: Sure, one moment$" % STAMP)
-        self.type("Thanks")
-        self.keys("Enter")
+        self.enter("Thanks")
         self.assertEqual(agent.message(), "Thanks")
         desk.proxy.cut()
         agent.notice(body="customer-away bob")
@@ -336,8 +333,7 @@ class TerminalResume(TmuxCase):
         self.assertEqual(screen.count("Still there?"), 1, screen)
         agent.notice(body="customer-back bob")
         self.wait_screen(r"^bob>")
-        self.type("yes")
-        self.keys("Enter")
+        self.enter("yes")
         self.assertEqual(agent.message(), "yes")
         self.keys("C-d")
         self.assertEqual(self.wait_exit(), 0)
@@ -359,8 +355,7 @@ class TerminalResume(TmuxCase):
         desk.d.wait_log("bob: not resumed within 1 s: its session ended")
         desk.agent.notice(body="customer-left bob")
         desk.proxy.up()
-        self.type("y")
-        self.keys("Enter")
+        self.enter("y")
         screen = self.wait_screen(r"(?s)Could not resume.*You are now talking to mary\s*bob>")
         self.assertRegex(screen, r"(?m)^%s\* Could not resume the conversation; joining again "
                          r"from the start$" % STAMP)

@@ -58,6 +58,11 @@ class TmuxCase(unittest.TestCase):
     def type(self, text):
         self.tmux("send-keys", "-l", text)
 
+    def enter(self, text):
+        """Type @text, then press Enter."""
+        self.type(text)
+        self.keys("Enter")
+
     def screen(self):
         return self.tmux("capture-pane", "-p")
 
@@ -115,15 +120,13 @@ class Terminal(TmuxCase):
             self.wait_screen(r"^%s\* You are now talking to mary$" % STAMP)
 
             # Our turn: send; the line shows as ours, and the prompt says we wait for mary.
-            self.type("Hello, I need help")
-            self.keys("Enter")
+            self.enter("Hello, I need help")
             self.assertEqual(agent.message(), "Hello, I need help")
             screen = self.wait_screen(r"^\(waiting for mary to reply\) bob>")
             self.assertRegex(screen, r"(?m)^%sbob: Hello, I need help$" % STAMP)
 
             # Not our turn: Enter does not send, and the text stays in the line.
-            self.type("too soon")
-            self.keys("Enter")
+            self.enter("too soon")
             self.wait_screen(r"^\(waiting for mary to reply\) bob> too soon$")
             self.assertEqual([b for t, b in agent.sync("held") if t == MESSAGE], [])
 
@@ -143,13 +146,11 @@ class Terminal(TmuxCase):
             self.assertEqual(self.cursor(), (len("bob> too soon and"), before[1] + 1))
 
             # Editing still works where the cursor is; Enter sends the whole line.
-            self.type(" (2)")
-            self.keys("Enter")
+            self.enter(" (2)")
             self.assertEqual(agent.message(), "too soon and (2) more")
 
             # /quit leaves cleanly with status 0.
-            self.type("/quit")
-            self.keys("Enter")
+            self.enter("/quit")
             self.assertEqual(self.wait_exit(), 0)
             agent.notice(body="customer-left bob")
             agent.close()
@@ -168,14 +169,11 @@ class Terminal(TmuxCase):
             bob.say("hi")
             self.wait_screen(r"^%sbob: hi$" % STAMP)
             self.wait_screen(r"^mary>")
-            self.type("/queue")
-            self.keys("Enter")
+            self.enter("/queue")
             self.wait_screen(r"^%s\* 1\. carol, waiting \d+ s$" % STAMP)
-            self.type("/help")
-            self.keys("Enter")
+            self.enter("/help")
             self.wait_screen(r"/kick NAME +agent: end that customer's connection")
-            self.type("/next")
-            self.keys("Enter")
+            self.enter("/next")
             bob.expect_closed()
             bob.close()
             self.wait_screen(r"^%s\* You are now talking to carol$" % STAMP)
@@ -231,8 +229,7 @@ class Terminal(TmuxCase):
             d.stop()
         self.wait_screen(r"connection closed by 127\.0\.0\.1:%d" % port)
         self.wait_screen(r"^Reconnect\? \[Y/n\]")
-        self.type("n")
-        self.keys("Enter")
+        self.enter("n")
         self.assertEqual(self.wait_exit(), 1)
 
     def test_tagged_messages_show_the_server_time(self):
@@ -264,8 +261,7 @@ class Terminal(TmuxCase):
             screen = self.screen()
             self.assertRegex(screen, r"(?m)^\[2001-09-09 01:46\] ann: from long ago$")
             self.assertNotIn("seen already", screen)
-            self.type("/history 5")
-            self.keys("Enter")
+            self.enter("/history 5")
             self.wait_screen(r"^%s\* End of the earlier messages$" % STAMP)
             self.assertEqual(len(re.findall(r"(?m)^\[2001-09-09 01:46\] ann: from long ago$",
                                             self.screen())), 2)
