@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "server.h"
 #include "store.h"
+#include "waiting.h"
 
 struct evbuffer;
 struct event;
@@ -29,8 +30,7 @@ struct desk {
 	struct server *server;
 	struct conn *agent;
 	struct conn *active;
-	struct conn_list queue;
-	unsigned nqueued;
+	struct waiting line;
 	enum turn turn;  /* whose turn it is (kept up in free turns too: who spoke last) */
 	bool was_strict; /* the turn rule in force before the latest reload */
 	/*
