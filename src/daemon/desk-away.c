@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "held.h"
 #include "log.h"
+#include "record.h"
 #include "session.h"
 
 /* An away customer ended by the agent (next, kick): its session ends, and it leaves. */
@@ -123,7 +124,7 @@ struct conn *desk_restore(struct server *s, const struct store_session *ss)
 	c->conv = ss->conv;
 	c->conv_ended = !ss->open;
 	for (size_t i = 0; i < ss->nheld; i++)
-		desk_hold_record(c, &ss->held[i]);
+		record_hold(c, &ss->held[i]);
 	waiting_append(&d->line, c);
 	log_info("%s waits in line at position %u until it resumes", c->nick, d->line.n);
 	return c;

@@ -31,6 +31,7 @@
 #include "deliver.h"
 #include "history.h"
 #include "log.h"
+#include "record.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
@@ -89,7 +90,7 @@ void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
-			ticket = desk_release(d, d->active, d->active->conv, &f, &m);
+			ticket = record_release(d->active, d->active->conv, &f, &m);
 			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again.
 			 */
 			keep_unanswered(d, &m);
@@ -107,7 +108,7 @@ void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_AGENT) &&
 		    conn_take_held(d->agent, s->held_body, &f)) {
-			ticket = desk_release(d, d->agent, d->active->conv, &f, &m);
+			ticket = record_release(d->agent, d->active->conv, &f, &m);
 			deliver_msg(d->active, ticket, &m, false);
 			d->turn = TURN_CUSTOMER;
 			forget_unanswered(d);
@@ -331,6 +332,7 @@ static void desk_hello(struct conn *c)
 static void desk_message(struct conn *c, const struct fd_frame *f)
 {
 	struct desk *d = c->server->desk;
+	struct store_msg m;
 	bool my_turn;
 
 	if (c->role == ROLE_AGENT) {
@@ -347,7 +349,8 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	} else {
 		my_turn = c != d->active || !strict(d) || d->turn == TURN_CUSTOMER;
 	}
-	if (desk_hold(d, c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f) < 0)
+	record_store(c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f, &m);
+	if (record_hold(c, &m) < 0)
 		return;
 	if (c == d->active || c == d->agent)
 		arm_idle(d);
