@@ -41,7 +41,7 @@ void team_tell_agent(struct agent *a)
 void take_over(struct agent *a, struct conn *c)
 {
 	struct conn *old = a->conn;
-	bool was_kept = old->kept;
+	bool was_away = !conn_live(old); /* kept, or just taken from its session (resume) */
 	struct chat *ch;
 
 	a->conn = c;
@@ -50,18 +50,18 @@ void take_over(struct agent *a, struct conn *c)
 	memcpy(c->nick, old->nick, sizeof(c->nick)); /* not "mary2": the name customers know */
 	conn_set_state(c, CONN_ACTIVE);
 	log_info("agent %s (%s) takes over from its old connection", c->nick, c->peer);
-	if (was_kept) {
+	if (old->kept) {
 		session_end(old); /* lets go of it: nothing is left for team_away_over() */
 	} else if (conn_live(old)) {
 		conn_fail(old, "replaced", "a new connection as %s took over", old->nick);
 		server_detach(old);
 	}
 	TAILQ_FOREACH (ch, &a->chats, entry) {
-		if (was_kept && conn_live(ch->customer))
+		if (was_away && conn_live(ch->customer))
 			team_tell_customer(ch);
 		arm_answer(ch);
 	}
-	agent_pump(a);
+	/* Relayed on the next turn: after the agent is told whom it serves (its hello). */
 	team_assign_soon(a->team);
 }
 

@@ -489,9 +489,15 @@ const struct mode_ops team_ops = {
 	.commands = team_commands,
 };
 
+/* Serve the line, then relay what waited (a newcomer or a resumed agent, told its state). */
 static void on_assign(evutil_socket_t fd, short what, void *arg)
 {
-	team_assign(arg);
+	struct team *t = arg;
+	struct agent *a;
+
+	team_assign(t);
+	TAILQ_FOREACH (a, &t->agents, entry)
+		agent_pump(a);
 }
 
 void team_assign_soon(struct team *t)
