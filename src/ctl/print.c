@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* print.c - conversations and messages as text or JSON (print.h). */
+/* print.c - conversations, messages and transfers as text or JSON (print.h). */
 #include "print.h"
 
 #include <inttypes.h>
@@ -76,6 +76,35 @@ static void json_item(struct printer *p)
 	fputs(p->n ? ",\n  " : "\n  ", p->f);
 }
 
+/* "mary,john" (CONV_AGENTS) as a JSON array; [] for NULL. */
+static void agents_json(FILE *f, const char *agents)
+{
+	const char *s = agents, *comma;
+
+	putc('[', f);
+	while (s) {
+		comma = strchr(s, ',');
+		json_string(f, s, comma ? (size_t)(comma - s) : strlen(s));
+		if (comma)
+			fputs(", ", f);
+		s = comma ? comma + 1 : NULL;
+	}
+	putc(']', f);
+}
+
+/* "mary,john" as "mary, john" on @f, made safe; "-" for NULL. */
+static void agents_text(FILE *f, const char *agents)
+{
+	const char *s = agents ? agents : "-", *comma;
+
+	while ((comma = strchr(s, ','))) {
+		put_safe(f, s, (size_t)(comma - s));
+		fputs(", ", f);
+		s = comma + 1;
+	}
+	put_safe(f, s, strlen(s));
+}
+
 /* The fields of a conversation, inside its JSON object. */
 static void conv_json_fields(FILE *f, const struct ctl_conv *c)
 {
@@ -92,6 +121,8 @@ static void conv_json_fields(FILE *f, const struct ctl_conv *c)
 	json_string_or_null(f, c->end_reason);
 	fprintf(f, ", \"open\": %s, \"for_next_agent\": %s, \"message_count\": %" PRId64,
 		c->end_reason ? "false" : "true", c->for_next_agent ? "true" : "false", c->count);
+	fprintf(f, ", \"transfer_count\": %" PRId64 ", \"agents\": ", c->transfers);
+	agents_json(f, c->agents);
 }
 
 void print_conv(struct printer *p, const struct ctl_conv *c)
@@ -118,7 +149,8 @@ void print_conv(struct printer *p, const struct ctl_conv *c)
 	fprintf(p->f, " %5" PRId64 "  ", c->count);
 	put_padded(p->f, c->customer, NAME_COLS);
 	fputs("  ", p->f);
-	put_safe(p->f, c->agent ? c->agent : "-", strlen(c->agent ? c->agent : "-"));
+	/* Every agent that had it, in turn: one name unless it passed between agents. */
+	agents_text(p->f, c->agents);
 	putc('\n', p->f);
 }
 
@@ -205,9 +237,61 @@ void print_transcript_begin(struct printer *p, const struct ctl_conv *c)
 	} else {
 		fputs("open", f);
 	}
+	if (c->transfers) {
+		fputs("\nagents        ", f);
+		agents_text(f, c->agents);
+		fprintf(f, " (%" PRId64 " transfer%s)", c->transfers, c->transfers == 1 ? "" : "s");
+	}
 	fprintf(f, "\nmessages      %" PRId64 "%s\n\n", c->count,
 		c->for_next_agent ? ", kept for the next agent" : "");
 	print_list_begin(p);
+}
+
+void print_transcript_transfers(struct printer *p)
+{
+	if (!p->json)
+		return;
+	fputs(p->n ? "\n], \"transfers\": " : "], \"transfers\": ", p->f);
+	print_list_begin(p);
+}
+
+/* An agent's name, or "the line" for NULL (no nickname holds a space: nick.h). */
+static void put_agent(FILE *f, const char *name)
+{
+	if (name)
+		put_safe(f, name, strlen(name));
+	else
+		fputs("the line", f);
+}
+
+void print_transfer(struct printer *p, const struct ctl_transfer *t)
+{
+	char when[WHEN_TEXT_LEN];
+	FILE *f = p->f;
+
+	if (p->json) {
+		json_item(p);
+		putc('{', f);
+		json_time(f, "time", t->time_ms, true);
+		fputs(", \"from\": ", f);
+		json_string_or_null(f, t->from);
+		fputs(", \"to\": ", f);
+		json_string_or_null(f, t->to);
+		fputs(", \"reason\": ", f);
+		json_string(f, t->reason, strlen(t->reason));
+		putc('}', f);
+		p->n++;
+		return;
+	}
+	/* "--" where a message has its ID: no ID is that, so the line cannot pass for one. */
+	when_text(t->time_ms, when);
+	fprintf(f, "%-*s %s  transferred from ", ID_WIDTH, "--", when);
+	put_agent(f, t->from);
+	fputs(" to ", f);
+	put_agent(f, t->to);
+	fputs(" (", f);
+	put_safe(f, t->reason, strlen(t->reason));
+	fputs(")\n", f);
 }
 
 void print_transcript_end(struct printer *p)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * print.h - conversations and messages on stdout: as text for people, or as JSON.
+ * print.h - conversations, messages and transfers on stdout: as text for people, or as JSON.
  *
  * Text is made safe for a terminal: everything that came from a chat peer (names, message
  * text) has its control and invisible characters turned into spaces (utf8_make_printable()),
@@ -36,8 +36,15 @@ void print_conv(struct printer *p, const struct ctl_conv *c);
 /* print_msg() - one message as an item of a list. */
 void print_msg(struct printer *p, const struct ctl_msg *m);
 
-/* A transcript: the conversation, then its messages as a list, then the end. */
+/*
+ * A transcript: the conversation, then its messages as a list, then the end. Its transfers
+ * (print_transfer()) go among the messages in text, each where it happened in time, and do
+ * not count as messages; in JSON they are a list of their own after the messages, begun by
+ * print_transcript_transfers() (nothing in text).
+ */
 void print_transcript_begin(struct printer *p, const struct ctl_conv *c);
+void print_transcript_transfers(struct printer *p);
+void print_transfer(struct printer *p, const struct ctl_transfer *t);
 void print_transcript_end(struct printer *p);
 
 #endif

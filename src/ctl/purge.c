@@ -12,9 +12,9 @@
  * IMMEDIATE, so that waiting for the daemon's write lock happens up front under the busy
  * timeout, not as a failed read-to-write upgrade half-way; it first writes in meta the highest
  * message ID and conversation number there have been, so that a daemon restarted after the
- * newest rows are gone does not give them again. A conversation's messages go before it (it
- * is how they are found), and it goes once it has none left; the chunks go on until none
- * finds anything more, which also takes conversations that ended meanwhile.
+ * newest rows are gone does not give them again. A conversation's messages and transfers go
+ * before it (it is how they are found), and it goes once it has none left; the chunks go on
+ * until none finds anything more, which also takes conversations that ended meanwhile.
  *
  * Then the text must go from the files too. secure_delete makes SQLite overwrite what it
  * deletes where it lies, but not every copy: as a table grows and shrinks SQLite moves rows
@@ -39,11 +39,12 @@
 
 /* ?1 is the customer's name or the WHEN in Unix milliseconds; ?2 the rows a chunk may take. */
 struct purge_sql {
-	const char *msgs;     /* the purged conversations' messages */
-	const char *convs;    /* the purged conversations, once without messages */
-	const char *room;     /* the room's messages; NULL: none */
-	const char *open;     /* counts the open conversations it would take, kept */
-	const char *sessions; /* the customer's sessions (its name) but an open one's; or NULL */
+	const char *msgs;      /* the purged conversations' messages */
+	const char *transfers; /* their passes between agents */
+	const char *convs;     /* the purged conversations, once without either */
+	const char *room;      /* the room's messages; NULL: none */
+	const char *open;      /* counts the open conversations it would take, kept */
+	const char *sessions;  /* the customer's sessions (its name) but an open one's; or NULL */
 };
 
 #define BY_CUSTOMER "c.customer = ?1 AND c.end_reason IS NOT NULL"
@@ -51,12 +52,18 @@ struct purge_sql {
 #define MSGS(which)                                                                                \
 	"DELETE FROM messages WHERE seq IN (SELECT m.seq FROM conversations c JOIN messages m"     \
 	" ON m.conv = c.conv WHERE " which " LIMIT ?2)"
+#define TRANSFERS(which)                                                                           \
+	"DELETE FROM transfers WHERE rowid IN (SELECT t.rowid FROM conversations c JOIN "          \
+	"transfers t"                                                                              \
+	" ON t.conv = c.conv WHERE " which " LIMIT ?2)"
 #define CONVS(which)                                                                               \
 	"DELETE FROM conversations WHERE conv IN (SELECT c.conv FROM conversations c WHERE " which \
-	" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conv = c.conv) LIMIT ?2)"
+	" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conv = c.conv) AND NOT EXISTS"          \
+	" (SELECT 1 FROM transfers t WHERE t.conv = c.conv) LIMIT ?2)"
 
 static const struct purge_sql by_customer = {
 	.msgs = MSGS(BY_CUSTOMER),
+	.transfers = TRANSFERS(BY_CUSTOMER),
 	.convs = CONVS(BY_CUSTOMER),
 	.room = NULL,
 	.open = "SELECT count(*) FROM conversations WHERE customer = ?1 AND end_reason IS NULL",
@@ -66,6 +73,7 @@ static const struct purge_sql by_customer = {
 
 static const struct purge_sql by_age = {
 	.msgs = MSGS(BEFORE),
+	.transfers = TRANSFERS(BEFORE),
 	.convs = CONVS(BEFORE),
 	.room = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE conv = 0"
 		" AND time_ms < ?1 LIMIT ?2)",
@@ -81,7 +89,7 @@ static const char counters_sql[] =
     " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_conv'), 0))";
 
 struct purged {
-	int64_t convs, msgs, room, open;
+	int64_t convs, msgs, transfers, room, open;
 };
 
 /*
@@ -130,10 +138,11 @@ static int chunk(const struct storefile *sf, const struct ctl *c, const struct p
 	}
 	if (sqlite3_exec(sf->db, counters_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    run(sf, c, q->msgs, CHUNK, &d.msgs) < 0 ||
-	    run(sf, c, q->convs, CHUNK - d.msgs, &d.convs) < 0 ||
-	    run(sf, c, q->room, CHUNK - d.msgs - d.convs, &d.room) < 0 ||
+	    run(sf, c, q->transfers, CHUNK - d.msgs, &d.transfers) < 0 ||
+	    run(sf, c, q->convs, CHUNK - d.msgs - d.transfers, &d.convs) < 0 ||
+	    run(sf, c, q->room, CHUNK - d.msgs - d.transfers - d.convs, &d.room) < 0 ||
 	    sqlite3_exec(sf->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		if (n->msgs + n->convs + n->room == 0) {
+		if (n->msgs + n->transfers + n->convs + n->room == 0) {
 			storefile_error(sf, "purge failed, nothing was deleted");
 		} else {
 			storefile_error(sf, "purge failed part-way");
@@ -146,9 +155,10 @@ static int chunk(const struct storefile *sf, const struct ctl *c, const struct p
 		return -1;
 	}
 	n->msgs += d.msgs;
+	n->transfers += d.transfers;
 	n->convs += d.convs;
 	n->room += d.room;
-	*ret_rows = d.msgs + d.convs + d.room;
+	*ret_rows = d.msgs + d.transfers + d.convs + d.room;
 	return 0;
 }
 
@@ -243,8 +253,12 @@ int ctl_purge(const struct ctl *c)
 		r = vacuum(&sf);
 	if (r == CTL_OK) {
 		checkpoint(&sf);
-		printf("deleted %" PRId64 " conversation%s (%" PRId64 " message%s)\n", n.convs,
+		printf("deleted %" PRId64 " conversation%s (%" PRId64 " message%s", n.convs,
 		       plural(n.convs), n.msgs, plural(n.msgs));
+		/* Said only when there were any: a desk with one agent has none. */
+		if (n.transfers)
+			printf(", %" PRId64 " transfer%s", n.transfers, plural(n.transfers));
+		fputs(")\n", stdout);
 		if (c->has_before)
 			printf("deleted %" PRId64 " room message%s\n", n.room, plural(n.room));
 		if (n.open)

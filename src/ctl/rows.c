@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* rows.c - conversations and messages read from their columns (rows.h). */
+/* rows.c - conversations, messages and transfers read from their columns (rows.h). */
 #include "rows.h"
 
 #include <errno.h>
@@ -30,6 +30,8 @@ void rows_conv(sqlite3_stmt *st, struct ctl_conv *c)
 	c->end_reason = text_or_null(st, 5);
 	c->for_next_agent = sqlite3_column_int(st, 6) != 0;
 	c->count = sqlite3_column_int64(st, 7);
+	c->transfers = sqlite3_column_int64(st, 8);
+	c->agents = text_or_null(st, 9);
 }
 
 void rows_msg(sqlite3_stmt *st, struct ctl_msg *m)
@@ -43,6 +45,14 @@ void rows_msg(sqlite3_stmt *st, struct ctl_msg *m)
 	m->text = text_col(st, 5);
 	/* After the text itself: sqlite3_column_bytes() counts the form text_col() asked for. */
 	m->len = (size_t)sqlite3_column_bytes(st, 5);
+}
+
+void rows_transfer(sqlite3_stmt *st, struct ctl_transfer *t)
+{
+	t->time_ms = sqlite3_column_int64(st, 0);
+	t->from = text_or_null(st, 1);
+	t->to = text_or_null(st, 2);
+	t->reason = text_col(st, 3);
 }
 
 int rows_parse_conv(const char *s, int64_t *ret_conv)

@@ -2,7 +2,9 @@
 /*
  * transcripts.c - "transcripts" lists the desk's conversations, "transcript ID" prints one
  * with every message it holds, held and dropped ones included, in the order they were
- * accepted (a held message gets its ID later than messages accepted after it).
+ * accepted (a held message gets its ID later than messages accepted after it), and every time
+ * it passed between agents (the transfers): in text among the messages, by time, in JSON as a
+ * list of their own.
  */
 #include <stdio.h>
 
@@ -24,6 +26,10 @@ static const char conv_sql[] = "SELECT " CONV_COLUMNS " FROM conversations c WHE
 
 static const char msgs_sql[] = "SELECT " MSG_COLUMNS " FROM messages m WHERE m.conv = ?1"
 			       " ORDER BY m.seq";
+
+/* In the order they happened; two in one millisecond in the order they were written. */
+static const char transfers_sql[] = "SELECT " TRANSFER_COLUMNS " FROM transfers t"
+				    " WHERE t.conv = ?1 ORDER BY t.time_ms, t.rowid";
 
 /* Step @st to its end, each row to @each; CTL_OK or the error said. */
 static int each_row(const struct storefile *sf, sqlite3_stmt *st, struct printer *p,
@@ -52,6 +58,54 @@ static void each_msg(struct printer *p, sqlite3_stmt *st)
 
 	rows_msg(st, &m);
 	print_msg(p, &m);
+}
+
+static void each_transfer(struct printer *p, sqlite3_stmt *st)
+{
+	struct ctl_transfer t;
+
+	rows_transfer(st, &t);
+	print_transfer(p, &t);
+}
+
+/*
+ * Text: the messages (in accept order, so by time) and the transfers in one list, merged by
+ * time; a transfer comes after the messages of its own millisecond.
+ */
+static int merged(const struct storefile *sf, sqlite3_stmt *msgs, sqlite3_stmt *transfers,
+		  struct printer *p)
+{
+	int rm = sqlite3_step(msgs), rt = sqlite3_step(transfers);
+
+	while (rm == SQLITE_ROW || rt == SQLITE_ROW) {
+		if (rt == SQLITE_ROW && (rm != SQLITE_ROW || sqlite3_column_int64(transfers, 0) <
+								 sqlite3_column_int64(msgs, 1))) {
+			each_transfer(p, transfers);
+			rt = sqlite3_step(transfers);
+		} else {
+			each_msg(p, msgs);
+			rm = sqlite3_step(msgs);
+		}
+	}
+	if (rm != SQLITE_DONE || rt != SQLITE_DONE)
+		return storefile_error(sf, "reading");
+	return CTL_OK;
+}
+
+/* The transcript's body: merged as text, or the two JSON lists one after the other. */
+static int body(const struct storefile *sf, sqlite3_stmt *msgs, sqlite3_stmt *transfers,
+		struct printer *p)
+{
+	int r;
+
+	if (!p->json)
+		return merged(sf, msgs, transfers, p);
+	r = each_row(sf, msgs, p, each_msg);
+	if (r == CTL_OK) {
+		print_transcript_transfers(p);
+		r = each_row(sf, transfers, p, each_transfer);
+	}
+	return r;
 }
 
 int ctl_transcripts(const struct ctl *c)
@@ -83,23 +137,25 @@ out:
 }
 
 /*
- * The conversation and its messages are read in one transaction, so that the count in the
- * header and the messages below it agree while the daemon goes on writing.
+ * The conversation, its messages and its transfers are read in one transaction, so that the
+ * counts in the header and the rows below it agree while the daemon goes on writing.
  */
 static int transcript(const struct storefile *sf, int64_t conv, bool json)
 {
-	sqlite3_stmt *head = NULL, *msgs = NULL;
+	sqlite3_stmt *head = NULL, *msgs = NULL, *transfers = NULL;
 	struct ctl_conv cv;
 	struct printer p;
 	int r;
 
 	if (sqlite3_prepare_v2(sf->db, conv_sql, -1, &head, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sf->db, msgs_sql, -1, &msgs, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(sf->db, msgs_sql, -1, &msgs, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sf->db, transfers_sql, -1, &transfers, NULL) != SQLITE_OK) {
 		r = storefile_error(sf, "reading");
 		goto out;
 	}
 	sqlite3_bind_int64(head, 1, conv);
 	sqlite3_bind_int64(msgs, 1, conv);
+	sqlite3_bind_int64(transfers, 1, conv);
 	r = sqlite3_step(head);
 	if (r != SQLITE_ROW) {
 		if (r == SQLITE_DONE)
@@ -112,10 +168,11 @@ static int transcript(const struct storefile *sf, int64_t conv, bool json)
 	rows_conv(head, &cv);
 	print_init(&p, stdout, json);
 	print_transcript_begin(&p, &cv);
-	r = each_row(sf, msgs, &p, each_msg);
+	r = body(sf, msgs, transfers, &p);
 	if (r == CTL_OK)
 		print_transcript_end(&p);
 out:
+	sqlite3_finalize(transfers);
 	sqlite3_finalize(msgs);
 	sqlite3_finalize(head);
 	return r;

@@ -26,7 +26,7 @@
 #ifndef FRONTDESK_STORE_SCHEMA_H
 #define FRONTDESK_STORE_SCHEMA_H
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 #define STORE_SCHEMA_V1                                                                            \
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
@@ -68,10 +68,24 @@
 	" role INTEGER NOT NULL, caps INTEGER NOT NULL, conv INTEGER NOT NULL DEFAULT 0,"          \
 	" place INTEGER NOT NULL DEFAULT 0, from_id INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
 
+/*
+ * Version 4: a conversation can pass from one agent to another (store_conv_transfer()). Each
+ * pass is a row of its own, not a column of conversations, as a conversation may pass several
+ * times: conversations.agent names the last agent, transfers who had it before, when and why.
+ * from_agent NULL: it had none; to_agent NULL: back to the line. reason is "transfer",
+ * "answer-timeout" or "agent-lost". Rows are only ever found by conversation: transfers_conv
+ * gives a transcript its passes in time order (two in one millisecond by rowid, the order
+ * they were written), and lets retention and purge find a conversation's rows without a scan.
+ */
+#define STORE_MIGRATION_V4                                                                         \
+	"CREATE TABLE transfers (conv INTEGER NOT NULL, time_ms INTEGER NOT NULL,"                 \
+	" from_agent TEXT, to_agent TEXT, reason TEXT NOT NULL);"                                  \
+	"CREATE INDEX transfers_conv ON transfers (conv, time_ms);"
+
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
 #define STORE_MIGRATIONS                                                                           \
 	{                                                                                          \
-		STORE_SCHEMA_V1, STORE_MIGRATION_V2, STORE_MIGRATION_V3                            \
+		STORE_SCHEMA_V1, STORE_MIGRATION_V2, STORE_MIGRATION_V3, STORE_MIGRATION_V4        \
 	}
 
 #endif

@@ -33,6 +33,8 @@ static const char *const statements[ST_MAX] = {
 	[ST_CONV_BEGIN] =
 	    "INSERT INTO conversations (conv, customer, started_ms) VALUES (?1, ?2, ?3)",
 	[ST_CONV_AGENT] = "UPDATE conversations SET agent = ?2 WHERE conv = ?1",
+	[ST_CONV_TRANSFER] = "INSERT INTO transfers (conv, time_ms, from_agent, to_agent, reason)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_CONV_END] = "UPDATE conversations SET ended_ms = ?2, end_reason = ?3,"
 			" for_next_agent = ?4 WHERE conv = ?1 AND ended_ms IS NULL",
 	[ST_HISTORY] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
@@ -82,6 +84,10 @@ static const char *const statements[ST_MAX] = {
 	[ST_PRUNE_ENDED] = "DELETE FROM messages WHERE seq IN (SELECT m.seq FROM messages m"
 			   " JOIN conversations c ON c.conv = m.conv WHERE c.ended_ms < ?1"
 			   " AND c.for_next_agent = 0 LIMIT ?2)",
+	/* Its passes between agents go with it (transfers_conv), before the conversation. */
+	[ST_PRUNE_TRANSFERS] = "DELETE FROM transfers WHERE rowid IN (SELECT t.rowid FROM"
+			       " conversations c JOIN transfers t ON t.conv = c.conv"
+			       " WHERE c.ended_ms < ?1 AND c.for_next_agent = 0 LIMIT ?2)",
 	[ST_ROOM_NEW] = "SELECT count(*), max(id) FROM messages WHERE conv = 0 AND id > ?1",
 	/* The room's messages but its newest ?1, oldest first (a room message always has an ID). */
 	[ST_PRUNE_ROOM] = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
@@ -91,7 +97,8 @@ static const char *const statements[ST_MAX] = {
 	[ST_PRUNE_CONVS] = "DELETE FROM conversations WHERE conv IN (SELECT conv FROM"
 			   " conversations WHERE ended_ms < ?1 AND for_next_agent = 0 AND NOT"
 			   " EXISTS (SELECT 1 FROM messages m WHERE m.conv = conversations.conv)"
-			   " LIMIT ?2)",
+			   " AND NOT EXISTS (SELECT 1 FROM transfers t"
+			   " WHERE t.conv = conversations.conv) LIMIT ?2)",
 	[ST_SESSION_PUT] = "INSERT OR REPLACE INTO sessions (token_hash, nick, role, caps, conv,"
 			   " place, from_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_SESSION_DEL] = "DELETE FROM sessions WHERE token_hash = ?1",
@@ -244,6 +251,33 @@ int sql_conv_agent(struct sql *q, uint64_t conv, const char *agent)
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
 	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
 	return run(q, s);
+}
+
+/* A NULL name is bound as NULL: the column says "none" (from) or "the line" (to). */
+static void bind_name(sqlite3_stmt *s, int i, const char *name)
+{
+	if (name)
+		sqlite3_bind_text(s, i, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int sql_conv_transfer(struct sql *q, uint64_t conv, const char *from, const char *to,
+		      const char *why, int64_t time_ms)
+{
+	sqlite3_stmt *s = q->st[ST_CONV_TRANSFER];
+	int r;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)conv);
+	sqlite3_bind_int64(s, 2, time_ms);
+	bind_name(s, 3, from);
+	bind_name(s, 4, to);
+	sqlite3_bind_text(s, 5, why, -1, SQLITE_STATIC);
+	r = run(q, s);
+	/* Back to the line: the transcript still names the last agent that had it. */
+	if (r == 0 && to)
+		r = sql_conv_agent(q, conv, to);
+	return r;
 }
 
 int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
@@ -468,6 +502,12 @@ int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigne
 	}
 	if (ended && (unsigned)n < step) {
 		if ((r = prune_with(q, ST_PRUNE_ENDED, ended_before_ms, step - (unsigned)n)) < 0)
+			return r;
+		n += r;
+	}
+	if (ended && (unsigned)n < step) {
+		r = prune_with(q, ST_PRUNE_TRANSFERS, ended_before_ms, step - (unsigned)n);
+		if (r < 0)
 			return r;
 		n += r;
 	}

@@ -50,6 +50,9 @@ int sql_release(struct sql *q, uint64_t seq, uint64_t id);
 int sql_drop_held(struct sql *q, uint64_t conv, const char *from);
 int sql_conv_begin(struct sql *q, uint64_t conv, const char *customer, int64_t time_ms);
 int sql_conv_agent(struct sql *q, uint64_t conv, const char *agent);
+/* sql_conv_transfer() - a row of transfers; conversations.agent becomes @to unless NULL. */
+int sql_conv_transfer(struct sql *q, uint64_t conv, const char *from, const char *to,
+		      const char *why, int64_t time_ms);
 int sql_conv_end(struct sql *q, uint64_t conv, const char *why, int64_t time_ms,
 		 bool for_next_agent);
 int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
@@ -64,8 +67,8 @@ int sql_offline_next(struct sql *q, uint64_t after, uint64_t *last_id, struct ms
 int sql_offline_done(struct sql *q, uint64_t conv);
 /*
  * sql_prune() - delete at most @step rows past the retention: room messages older than
- * @before_ms or beyond the newest @keep_room, and transcripts (messages, then the
- * conversation) whose conversation ended before @ended_before_ms and is not kept for the next
+ * @before_ms or beyond the newest @keep_room, and transcripts (messages and transfers, then
+ * the conversation) whose conversation ended before @ended_before_ms and is not kept for the next
  * agent. 0 means no bound. Return how many rows went, or a negative errno. Index reads come
  * first: when nothing is due it writes nothing and takes no lock.
  */

@@ -44,6 +44,7 @@ enum op_kind {
 	OP_DROP,
 	OP_CONV_BEGIN,
 	OP_CONV_AGENT,
+	OP_CONV_TRANSFER,
 	OP_CONV_END,
 	OP_HISTORY,
 	OP_OFFLINE_NEXT,
@@ -55,7 +56,8 @@ enum op_kind {
 
 struct op {
 	enum op_kind kind;
-	struct store_msg m;  /* OP_ADD; conv, id and from for the others */
+	struct store_msg m;  /* OP_ADD; conv, id and from for the others (OP_CONV_TRANSFER: text
+				the agent it went to, NULL for the line) */
 	uint64_t seq;        /* OP_ADD: the row's seq */
 	uint64_t before;     /* OP_HISTORY; OP_RELEASE: the row's seq */
 	uint64_t upto;       /* OP_HISTORY */
@@ -64,6 +66,7 @@ struct op {
 	bool after;          /* OP_HISTORY: the oldest above @before (store_missed()) */
 	enum store_end why;  /* OP_CONV_END */
 	bool for_next_agent; /* OP_CONV_END */
+	char *reason;        /* OP_CONV_TRANSFER: why */
 	uint8_t role, caps;  /* OP_SESSION_PUT (place in @upto, from_id in @before); m.text is
 				the token's hash for it and for DEL */
 	store_msgs_cb cb;    /* reads */
@@ -102,6 +105,7 @@ static void op_free(struct op *op)
 {
 	free((char *)op->m.from);
 	free((char *)op->m.text);
+	free(op->reason);
 	msgset_free(&op->result);
 	free(op);
 }
@@ -122,6 +126,10 @@ static int op_run(struct store *st, struct op *op)
 		return sql_conv_begin(st->sql, m->conv, m->from, m->time_ms);
 	case OP_CONV_AGENT:
 		return sql_conv_agent(st->sql, m->conv, m->from);
+	case OP_CONV_TRANSFER:
+		/* op_new() keeps a NULL @from as "", which no nickname is. */
+		return sql_conv_transfer(st->sql, m->conv, *m->from ? m->from : NULL, m->text,
+					 op->reason, m->time_ms);
 	case OP_CONV_END:
 		return sql_conv_end(st->sql, m->conv, end_names[op->why], m->time_ms,
 				    op->for_next_agent);
@@ -391,11 +399,18 @@ void store_conv_agent(struct store *st, uint64_t conv, const char *agent)
 	enqueue(st, op_new(st, OP_CONV_AGENT, conv, agent));
 }
 
-/* STUB (issue 14): kept nowhere yet; the transfers table comes with schema v4. */
 void store_conv_transfer(struct store *st, uint64_t conv, const char *from, const char *to,
 			 const char *why, int64_t time_ms)
 {
-	(void)st, (void)conv, (void)from, (void)to, (void)why, (void)time_ms;
+	struct op *op = op_new(st, OP_CONV_TRANSFER, conv, from);
+
+	if (op && ((to && !(op->m.text = strdup(to))) || !(op->reason = strdup(why)))) {
+		op_free(op);
+		op = NULL;
+	}
+	if (op)
+		op->m.time_ms = time_ms;
+	enqueue(st, op);
 }
 
 void store_conv_end(struct store *st, uint64_t conv, enum store_end why, int64_t time_ms,

@@ -133,8 +133,14 @@ uint64_t store_drop_held(struct store *st, uint64_t conv, const char *from);
 uint64_t store_conv_begin(struct store *st, const char *customer, int64_t time_ms);
 void store_conv_agent(struct store *st, uint64_t conv, const char *agent);
 /*
- * store_conv_transfer() - conversation @conv passed from agent @from to agent @to (NULL: back to
- * the line) because of @why ("transfer", "answer-timeout", "agent-lost"): the transcript says so.
+ * store_conv_transfer() - conversation @conv passed from agent @from (NULL: none) to agent @to
+ * (NULL: back to the line) because of @why ("transfer", "answer-timeout", "agent-lost"): the
+ * transcript says so, in place among its messages (a row of transfers, schema 4). With @to
+ * set, the conversation's agent becomes @to in the same write, so a transcript always names
+ * the last agent and the caller need not call store_conv_agent() too (it may: no harm). Back
+ * to the line, the agent stays @from until store_conv_agent() names the next one; until then
+ * a restart treats the conversation as one an agent had (ended "restart", what is unanswered
+ * goes to the next agent), not as a customer's still waiting in line.
  */
 void store_conv_transfer(struct store *st, uint64_t conv, const char *from, const char *to,
 			 const char *why, int64_t time_ms);

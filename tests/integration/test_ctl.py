@@ -234,6 +234,95 @@ class Transcript(Ctl):
         self.fails(2, "transcript", "1", "2")
 
 
+# conv, time, from_agent, to_agent, reason (issue 14: a desk with several agents). c1 went
+# from mary to john between bob's second message and mary's reply (agents are what the rows
+# say, not what a desk would do), then back to the line in the millisecond of the last
+# message; c4 was waiting when ann got it, and c2 passed twice in one millisecond.
+TRANSFERS = [
+    (1, NOW - 6 * DAY + MINUTE + 30 * 1000, "mary", "john", "transfer"),
+    (1, NOW - 6 * DAY + 3 * MINUTE, "john", None, "agent-lost"),
+    (4, NOW - 9 * DAY + MINUTE, None, "ann", "answer-timeout"),
+    (2, NOW - 2 * DAY + 2 * MINUTE, "mary", "zoe", "transfer"),
+    (2, NOW - 2 * DAY + 2 * MINUTE, "zoe", "mary", "transfer"),
+]
+
+
+class Transfers(Ctl):
+    def setUp(self):
+        super().setUp()
+        db = sqlite3.connect(self.path)
+        db.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?)", TRANSFERS)
+        db.commit()
+        db.close()
+
+    def test_text_in_place_by_time(self):
+        head, body = self.ok("transcript", "c1").split("\n\n", 1)
+        self.assertIn("\nagent         mary\nstarted", head)
+        self.assertIn("\nagents        mary, john (2 transfers)\nmessages      4", head)
+        lines = body.splitlines()
+        self.assertEqual([line.split()[0] for line in lines],
+                         ["1", "second", "held", "--", "2", "dropped", "--"])
+        self.assertEqual(lines[3], "--       %s  transferred from mary to john (transfer)"
+                         % utc(NOW - 6 * DAY + MINUTE + 30 * 1000))
+        self.assertEqual(lines[6], "--       %s  transferred from john to the line (agent-lost)"
+                         % utc(NOW - 6 * DAY + 3 * MINUTE))
+        body = self.ok("transcript", "c4").split("\n\n", 1)[1]
+        self.assertEqual(body.splitlines()[1], "--       %s  transferred from the line to ann"
+                         " (answer-timeout)" % utc(NOW - 9 * DAY + MINUTE))
+        # Without transfers, a transcript is as it was.
+        self.assertNotIn("agents", self.ok("transcript", "c3"))
+        self.assertNotIn("--", self.ok("transcript", "c3"))
+
+    def test_json(self):
+        t = json.loads(self.ok("transcript", "c1", "--json"))
+        self.assertEqual((t["transfer_count"], t["agents"], t["message_count"]),
+                         (2, ["mary", "john"], 4))
+        self.assertEqual(len(t["messages"]), 4)
+        self.assertEqual(t["transfers"], [
+            {"time_ms": TRANSFERS[0][1], "time": utc(TRANSFERS[0][1], "T") + ".000+00:00",
+             "from": "mary", "to": "john", "reason": "transfer"},
+            {"time_ms": TRANSFERS[1][1], "time": utc(TRANSFERS[1][1], "T") + ".000+00:00",
+             "from": "john", "to": None, "reason": "agent-lost"}])
+        t = json.loads(self.ok("transcript", "c2", "--json"))
+        self.assertEqual([(x["from"], x["to"]) for x in t["transfers"]],
+                         [("mary", "zoe"), ("zoe", "mary")])
+        self.assertEqual(t["agents"], ["mary", "zoe"])
+        t = json.loads(self.ok("transcript", "c3", "--json"))
+        self.assertEqual((t["transfers"], t["transfer_count"], t["agents"]), ([], 0, []))
+
+    def test_list_names_every_agent(self):
+        lines = self.ok("transcripts").splitlines()
+        column = lines[0].index("AGENT")
+        self.assertEqual([line[column:] for line in lines[1:]],
+                         ["ann, mary", "mary, john", "mary, zoe", "-"])
+        convs = json.loads(self.ok("transcripts", "--json"))
+        self.assertEqual([c["agents"] for c in convs],
+                         [["ann", "mary"], ["mary", "john"], ["mary", "zoe"], []])
+        self.assertEqual([c["agent"] for c in convs], ["mary", "mary", "mary", None])
+
+    def test_purge_customer(self):
+        out = self.ok("purge", "--customer", "bob")
+        self.assertIn("deleted 1 conversation (4 messages, 2 transfers)\n", out)
+        self.assertEqual(self.rows("SELECT DISTINCT conv FROM transfers ORDER BY conv"),
+                         [(2,), (4,)])
+        self.assertEqual(self.rows("SELECT conv FROM conversations ORDER BY conv"),
+                         [(2,), (3,), (4,)])
+
+    def test_purge_before(self):
+        out = self.ok("purge", "--before", "5d", "--no-vacuum")
+        self.assertIn("deleted 2 conversations (5 messages, 3 transfers)\n", out)
+        self.assertEqual(self.rows("SELECT DISTINCT conv FROM transfers"), [(2,)])
+        # No orphans, even of a conversation with transfers and no messages left.
+        db = sqlite3.connect(self.path)
+        db.execute("DELETE FROM messages WHERE conv = 2")
+        db.commit()
+        db.close()
+        out = self.ok("purge", "--customer", "ann")
+        self.assertIn("deleted 1 conversation (0 messages, 2 transfers)\n", out)
+        self.assertEqual(self.rows("SELECT count(*) FROM transfers"), [(0,)])
+        self.assertEqual(self.rows("SELECT count(*) FROM conversations WHERE conv = 2"), [(0,)])
+
+
 class History(Ctl):
     def test_last_n_oldest_first(self):
         lines = self.ok("history", "-n", "5").splitlines()

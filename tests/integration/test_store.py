@@ -606,7 +606,7 @@ class Retention(unittest.TestCase):
         db.commit()
         db.close()
         with d:
-            d.wait_log("schema 1 migrated to 3")
+            d.wait_log("schema 1 migrated to 4")
             a, _, _ = ids_member(d, "alice")
             read_history(a)
             a.say("new")  # retention begins with the first write
@@ -617,8 +617,9 @@ class Retention(unittest.TestCase):
             indexes = {r[0] for r in sqlite3.connect(d.store_path).execute(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
             self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_conv_time",
-                                       "conversations_next", "conversations_ended"})
-            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 3)
+                                       "conversations_next", "conversations_ended",
+                                       "transfers_conv"})
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 4)
 
     def test_max_age(self):
         with Daemon(FREE + "history_max_age = 1\n") as d:

@@ -1,20 +1,23 @@
 # SPDX-License-Identifier: ISC
 """The store at start-up (a file that cannot be opened, is damaged, newer, foreign, or not a
-database: the start stops with the reason and the file untouched; the file's mode), and
-store = memory and off. Split from test_store.py, whose helpers it uses."""
+database: the start stops with the reason and the file untouched; the file's mode; an older
+schema migrated), and store = memory and off. Split from test_store.py, whose helpers it
+uses."""
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, FRONTDESKD, MESSAGE, frame, main  # noqa: E402
 from grouptest import GROUP, Daemon  # noqa: E402
-from test_store import ids_member, read_history, next_tagged, restart, FREE  # noqa: E402
+from test_store import count, ids_member, read_history, next_tagged, restart, FREE  # noqa: E402
 
 
 class StartUp(unittest.TestCase):
@@ -119,6 +122,64 @@ class StartUp(unittest.TestCase):
             for suffix in ("", "-wal", "-shm"):
                 mode = os.stat(d.store_path + suffix).st_mode & 0o777
                 self.assertEqual(mode, 0o600, "%s%s is %o" % (d.store_path, suffix, mode))
+            a.close()
+
+
+def schema_up_to(version):
+    """The SQL of STORE_SCHEMA_V1 then STORE_MIGRATION_V2 ... V@version, from the header."""
+    header = os.path.join(os.environ.get("FRONTDESK_SOURCE_ROOT", "."), "src", "daemon",
+                          "store-schema.h")
+    with open(header) as f:
+        text = f.read()
+    sql = ""
+    for v in range(1, version + 1):
+        name = "STORE_SCHEMA_V1" if v == 1 else "STORE_MIGRATION_V%d" % v
+        m = re.search(r"#define %s\b(.*?)\n\n" % name, text, re.S)
+        sql += "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+    return sql
+
+
+class Migration(unittest.TestCase):
+    def test_schema_3_gets_transfers(self):
+        # Schema 4 adds the transfers of conversations between agents (issue 14): a store of
+        # schema 3 gets the table at start, keeps its transcripts, and retention takes a
+        # conversation's transfers with it (the daemon does not write any yet: they are put
+        # in here, beside it).
+        long_ago = int(time.time() * 1000) - 10 * 24 * 3600 * 1000
+        d = Daemon(FREE + "history_max_age = 1\n")
+        db = sqlite3.connect(d.store_path)
+        db.executescript(schema_up_to(3))
+        db.execute("INSERT INTO meta VALUES ('epoch', 'e3')")
+        db.execute("INSERT INTO conversations VALUES (1, 'bob', 'mary', ?, ?, 'next', 0)",
+                   (long_ago, long_ago + 60000))
+        db.execute("INSERT INTO messages (id, time_ms, conv, sender, text)"
+                   " VALUES (1, ?, 1, 'bob', 'old question')", (long_ago,))
+        db.execute("PRAGMA user_version = 3")
+        db.commit()
+        db.close()
+        with d:
+            d.wait_log("schema 3 migrated to 4")
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 4)
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM sqlite_master WHERE"
+                                   " name IN ('transfers', 'transfers_conv')"), 2)
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM conversations"), 1)
+            db = sqlite3.connect(d.store_path, timeout=DEADLINE)
+            db.executemany("INSERT INTO transfers VALUES (1, ?, ?, ?, ?)",
+                           [(long_ago + 10, "mary", "john", "transfer"),
+                            (long_ago + 20, "john", None, "agent-lost")])
+            db.commit()
+            db.close()
+            a, _, _ = ids_member(d, "alice")
+            read_history(a)
+            a.say("retention begins with the first write")
+            next_tagged(a)
+            deadline = time.monotonic() + DEADLINE
+            while count(d.store_path, "SELECT count(*) FROM conversations") != 0:
+                self.assertLess(time.monotonic(), deadline, "retention never took c1")
+                time.sleep(0.05)
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM transfers"), 0)
+            self.assertEqual(count(d.store_path, "SELECT count(*) FROM messages"
+                                   " WHERE conv = 1"), 0)
             a.close()
 
 
