@@ -32,6 +32,7 @@
 
 #include "activation.h"
 #include "alive.h"
+#include "canned.h"
 #include "clock.h"
 #include "deliver.h"
 #include "desk.h"
@@ -696,6 +697,7 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	desk_free(s->desk);
+	canned_free(s->canned);
 	tls_free(s->tls);
 	room_free(s->room);
 	store_free(s->store, s->stopping);
