@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alive.h"
+#include "canned.h"
 #include "conn.h"
 #include "history.h"
 #include "log.h"
@@ -144,6 +145,8 @@ static const struct command common_commands[] = {
 	{ "pong", ALL_ROLES, ARG_REQUIRED, cmd_pong },
 	{ "caps", ALL_ROLES, ARG_OPTIONAL, cmd_caps },
 	{ "history", ALL_ROLES, ARG_OPTIONAL, cmd_history },
+	/* Here, not in the desk's table: only the desk has agents, and it need not know. */
+	{ "canned", 1u << ROLE_AGENT, ARG_OPTIONAL, cmd_canned },
 	{ NULL, 0, ARG_NONE, NULL },
 };
 

@@ -406,6 +406,7 @@ static const struct config_key config_keys[] = {
 	KEY(history_on_join, parse_count, history_on_join, 0, 1000),
 	KEY(history_max_age, parse_duration, history_max_age, 0, 100 * 365 * 24 * 3600UL),
 	KEY(history_max_messages, parse_count, history_max_messages, 0, 100000000),
+	KEY(canned_file, parse_path, canned_file, 0, sizeof(((struct config *)0)->canned_file) - 1),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=

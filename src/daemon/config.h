@@ -102,6 +102,7 @@ struct config {
 	unsigned history_on_join;      /* group mode: messages a joining member is shown; 0 = off */
 	unsigned history_max_age;      /* seconds a message is kept; 0 = no limit */
 	unsigned history_max_messages; /* the room's messages kept; 0 = no limit */
+	char canned_file[256];         /* desk: the agents' canned replies (canned.h); "": none */
 };
 
 /* config_init() - the built-in defaults. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "build-config.h"
+#include "canned.h"
 #include "config.h"
 #include "console.h"
 #include "log.h"
@@ -115,8 +116,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/* The configuration into @cfg (or just checked, with -t); -1 to go on, else the exit code. */
-static int load_config(const struct options *o, struct config *cfg)
+/*
+ * The configuration into @cfg and canned_file's replies into *@ret_canned (or both just
+ * checked, with -t); -1 to go on, else the exit code.
+ */
+static int load_config(const struct options *o, struct config *cfg, struct canned **ret_canned)
 {
 	char *errors = NULL;
 	int r;
@@ -135,12 +139,20 @@ static int load_config(const struct options *o, struct config *cfg)
 		free(errors);
 		return 1;
 	}
+	/* Read now, so that a bad file refuses to start (and fails the check) like a bad key. */
+	if (cfg->canned_file[0] && canned_load(cfg->canned_file, ret_canned, &errors) < 0) {
+		fputs(errors ? errors : "cannot load canned_file\n", stderr);
+		free(errors);
+		return 1;
+	}
 	if (o->check) {
+		canned_free(*ret_canned);
 		printf("%s: ok\n", o->path ? o->path : DEFAULT_CONFIG);
 		return 0;
 	}
 	if (o->console && cfg->mode != MODE_SINGLE_AGENT) {
 		fprintf(stderr, "frontdeskd: --console needs mode = single-agent\n");
+		canned_free(*ret_canned);
 		return 2;
 	}
 	return -1;
@@ -150,6 +162,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct console *con = NULL;
+	struct canned *canned = NULL;
 	struct config cfg;
 	struct server *s;
 	int r;
@@ -158,7 +171,7 @@ int main(int argc, char **argv)
 	if ((r = parse_args(argc, argv, &o)) >= 0)
 		return r;
 	log_init("frontdeskd", LOG_LEVEL_INFO);
-	if ((r = load_config(&o, &cfg)) >= 0)
+	if ((r = load_config(&o, &cfg, &canned)) >= 0)
 		return r;
 	/* On the console the log shares the screen with the chat: keep it to warnings. */
 	log_set_level(o.verbosity > 0                ? LOG_LEVEL_DEBUG
@@ -168,8 +181,10 @@ int main(int argc, char **argv)
 	r = server_new(&cfg, &s);
 	if (r < 0) {
 		log_warnx("cannot start: %s", strerror(-r));
+		canned_free(canned);
 		return 1;
 	}
+	s->canned = canned;
 	s->config_path = o.path ? o.path : DEFAULT_CONFIG;
 	s->config_optional = !o.path;
 	s->log_level_forced = o.verbosity != 0;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canned.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -104,6 +105,7 @@ static const struct field live_keys[] = {
 	FIELD(resume_grace, FIELD_SCALAR),
 	FIELD(agent_grace, FIELD_SCALAR),
 	FIELD(answer_timeout, FIELD_SCALAR),
+	FIELD(canned_file, FIELD_STRING),
 };
 
 static void append_name(char *buf, size_t len, const char *name)
@@ -175,6 +177,31 @@ static void check_fds(struct server *s, struct config *next)
 	next->max_clients = s->config.max_clients;
 }
 
+/*
+ * canned_file is read again on every reload, like the certificate: the same path, maybe new
+ * contents. A file with errors keeps the replies in use (the agents' lists stay right).
+ */
+static void reload_canned(struct server *s)
+{
+	const char *path = s->config.canned_file;
+	struct canned *next = NULL;
+	char *errors = NULL;
+
+	if (path[0] && canned_load(path, &next, &errors) < 0) {
+		log_errors(errors);
+		log_warnx("reload: %s has errors; the %zu canned replies in use stay", path,
+			  canned_count(s->canned));
+		free(errors);
+		return;
+	}
+	if (next)
+		log_info("reload: %zu canned replies loaded from %s", canned_count(next), path);
+	else if (s->canned)
+		log_info("reload: canned_file is not set; no canned replies");
+	canned_free(s->canned);
+	s->canned = next;
+}
+
 static void apply(struct server *s, struct config *next)
 {
 	char restart[128], live[256];
@@ -191,6 +218,7 @@ static void apply(struct server *s, struct config *next)
 		log_set_level(s->config.log_level);
 	if (turns_changed)
 		tell_turns(s);
+	reload_canned(s);
 	/* The mode may now relay what the old rules held back. */
 	if (s->mode->reconfigured)
 		s->mode->reconfigured(s);

@@ -32,6 +32,7 @@
 
 #include "activation.h"
 #include "alive.h"
+#include "canned.h"
 #include "clock.h"
 #include "deliver.h"
 #include "desk.h"
@@ -701,6 +702,7 @@ void server_free(struct server *s)
 	}
 	desk_free(s->desk);
 	team_free(s->team);
+	canned_free(s->canned);
 	tls_free(s->tls);
 	room_free(s->room);
 	store_free(s->store, s->stopping);

@@ -25,6 +25,7 @@
 
 struct event_base;
 struct event;
+struct canned;
 struct listener;
 struct tls;
 struct desk;
@@ -115,6 +116,7 @@ struct server {
 	const char *config_path;
 	bool config_optional;
 	bool log_level_forced; /* -v or -q: log_level from the file does not apply */
+	struct canned *canned; /* canned_file's replies (canned.h); NULL: none is set */
 	bool stopping;
 	int exit_code;
 	struct tls *tls;           /* tls_cert/tls_key: all TCP listeners speak TLS */
