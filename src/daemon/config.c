@@ -374,6 +374,7 @@ static const struct config_key config_keys[] = {
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
 	    sizeof(((struct config *)0)->agent_key_file) - 1),
+	KEY(agents_file, parse_path, agents_file, 0, sizeof(((struct config *)0)->agents_file) - 1),
 	KEY(tls_cert, parse_path, tls_cert, 0, sizeof(((struct config *)0)->tls_cert) - 1),
 	KEY(tls_key, parse_path, tls_key, 0, sizeof(((struct config *)0)->tls_key) - 1),
 	CHOICE(turns, turns, turns_names),
@@ -617,11 +618,15 @@ static void check_combinations(struct parse_state *s)
 	if (c->agent_listen.n && c->mode != MODE_SINGLE_AGENT)
 		add_error(s, seen_line(s, "agent_listen"),
 			  "agent_listen is only used in single-agent mode");
-	else if (c->agent_listen.n && !c->agent_key_file[0])
+	else if (c->agent_listen.n && !c->agent_key_file[0] && !c->agents_file[0])
 		add_error(s, seen_line(s, "agent_listen"),
-			  "agent_listen needs agent_key_file: remote agents must authenticate");
+			  "agent_listen needs agent_key_file or agents_file: remote agents must "
+			  "authenticate");
 	else
 		check_agent_listen_in_clear(s);
+	if (c->agents_file[0] && c->mode != MODE_SINGLE_AGENT)
+		add_error(s, seen_line(s, "agents_file"),
+			  "agents_file is only used in single-agent mode");
 }
 
 int config_load(struct config *c, const char *path, char **ret_errors)

@@ -66,9 +66,10 @@ struct config {
 	bool line_listen_keyed_off; /* group mode: line_listen defaulted to off for key_file */
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct endpoint_list
-	    agent_listen;         /* TCP endpoints for remote agents (need agent_key_file) */
+	    agent_listen; /* TCP endpoints for remote agents (need agent_key_file or agents_file) */
 	char key_file[256];       /* challenge on the customer/member framed listeners */
 	char agent_key_file[256]; /* challenge on agent_listen */
+	char agents_file[256];    /* who may be which agent (agents.h); "" = anyone, any name */
 	char tls_cert[256];       /* with tls_key: every TCP listener speaks TLS */
 	char tls_key[256];
 	enum turns turns;

@@ -761,36 +761,3 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		break;
 	}
 }
-
-enum owner {
-	OWNER_NONE,      /* not known: the console's bufferevent pair */
-	OWNER_UID,       /* the agent socket: the peer process's uid */
-	OWNER_AGENT_KEY, /* agent_listen: it answered the challenge under agent_key_file */
-};
-
-/* What @c proved about who it is; @ret_uid is set for OWNER_UID. */
-static enum owner owner_of(const struct conn *c, uid_t *ret_uid)
-{
-	evutil_socket_t fd = bufferevent_getfd(c->bev);
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	struct ucred cred;
-	socklen_t credlen = sizeof(cred);
-
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
-		return OWNER_NONE;
-	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-		return c->role == ROLE_AGENT ? OWNER_AGENT_KEY : OWNER_NONE;
-	if (ss.ss_family != AF_UNIX || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0)
-		return OWNER_NONE;
-	*ret_uid = cred.uid;
-	return OWNER_UID;
-}
-
-bool conn_same_owner(const struct conn *a, const struct conn *b)
-{
-	uid_t ua = 0, ub = 0;
-	enum owner oa = owner_of(a, &ua), ob = owner_of(b, &ub);
-
-	return oa != OWNER_NONE && oa == ob && ua == ub;
-}

@@ -31,8 +31,10 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 
+#include "agents.h"
 #include "held.h"
 #include "nick.h"
+#include "owner.h"
 
 /* Nicknames follow the shared rule in nick.h: NICK_MAX characters, in NICK_BUFSIZE bytes. */
 #define NICK_MAX     FD_NICK_MAX
@@ -140,7 +142,11 @@ struct conn {
 	char asked[NICK_BUFSIZE];   /* the nickname asked for, before server_unique_nick() */
 	char peer[64];              /* "ip:port" or "agent socket" */
 	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
-	char challenge[65];
+	union {
+		char challenge[65]; /* CONN_CHALLENGE: the challenge it was sent */
+		/* After it, an agent from agent_listen: the key it answered with (agents.h). */
+		unsigned char key_id[AGENTS_KEY_ID_BYTES];
+	};
 	struct evbuffer *held;   /* encoded type 2 frames, oldest first; NULL until the first */
 	struct evbuffer *gated;  /* output waiting for the store (deliver.h); NULL until needed */
 	uint64_t conv;           /* desk: the customer's conversation (cN); 0: none */
@@ -212,12 +218,5 @@ void conn_resume(struct conn *c, enum conn_pause why);
 
 /* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */
 void conn_set_timer(struct conn *c, unsigned seconds);
-
-/*
- * conn_same_owner() - whether @a and @b come from the same principal: both on the Unix socket
- * with the same peer uid (SO_PEERCRED), or both over TCP on a keyed listener (the one key is
- * the credential). A bufferevent pair (the console) matches nothing.
- */
-bool conn_same_owner(const struct conn *a, const struct conn *b);
 
 #endif

@@ -6,6 +6,8 @@
  * attaches it. The deadline (handshake_timeout) covers all of it; conn.c arms it at accept.
  * A conn accepted only to be refused (the server is full) still has its nickname read, so
  * that a client that asks for notices can be told why before it is closed.
+ * With agents_file, an agent's name is checked against the credential it came with (its uid,
+ * or the key it answered with) before the mode sees it.
  */
 #include "handshake.h"
 
@@ -17,6 +19,7 @@
 #include <event2/event.h>
 
 #include "admit.h"
+#include "agents.h"
 #include "auth.h"
 #include "conn.h"
 #include "log.h"
@@ -62,6 +65,50 @@ void handshake_attach(struct conn *c, bool resumed)
 		server_store_pause(c);
 }
 
+const char *handshake_agent_refusal(struct conn *c, const char *name, char *buf, size_t len)
+{
+	struct agents_cred cred;
+
+	if (c->role != ROLE_AGENT || !c->server->agents)
+		return NULL;
+	conn_credential(c, &cred);
+	switch (agents_check(c->server->agents, name, &cred)) {
+	case AGENTS_ALLOWED:
+		return NULL;
+	case AGENTS_UNLISTED:
+		snprintf(buf, len, "%s is not an agent you may be: agents_file does not list it",
+			 name);
+		break;
+	default:
+		if (cred.kind == AGENTS_CRED_UID)
+			snprintf(buf, len,
+				 "%s is not an agent you may be: agents_file does not list it for "
+				 "uid %u",
+				 name, (unsigned)cred.uid);
+		else
+			snprintf(buf, len,
+				 "%s is not an agent you may be: agents_file does not list it for "
+				 "the key you answered with",
+				 name);
+		break;
+	}
+	return buf;
+}
+
+/* With agents_file, only a name the peer's credential is listed for (README, "Who..."). */
+static bool refuse_agent(struct conn *c)
+{
+	char why[256];
+
+	if (!handshake_agent_refusal(c, c->asked, why, sizeof(why)))
+		return false;
+	/* Challenged over TCP, it speaks our protocol: told why, as auth-failed is. */
+	if (c->remote)
+		c->notices = true;
+	conn_fail(c, "agent-not-allowed", "%s", why);
+	return true;
+}
+
 static void on_nickname(struct conn *c, const struct fd_frame *f)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -84,7 +131,8 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 			c->notices = true;
 		}
 	}
-	handshake_attach(c, false);
+	if (!refuse_agent(c))
+		handshake_attach(c, false);
 }
 
 /*
@@ -113,16 +161,44 @@ static void fail_auth(struct conn *c, const char *why)
 	conn_fail(c, "auth-failed", "%s", why);
 }
 
+/*
+ * An agent on agent_listen may answer under agent_key_file's key or under any key agents_file
+ * lists. Which key it was is its credential: kept as the key's id (in place of the challenge,
+ * done with), so that its name can be checked against agents_file when it arrives.
+ */
+static const char *check_agent_answer(struct conn *c, const struct fd_frame *f)
+{
+	const struct server *s = c->server;
+	const struct auth_key *keys[AGENTS_MAX_KEYS + 1];
+	size_t n = 0, which = 0;
+	const char *why;
+
+	/* The listener challenges even without agent_key_file; an empty key is no key. */
+	if (s->agent_key.len)
+		keys[n++] = &s->agent_key;
+	for (size_t i = 0; s->agents && i < agents_nkeys(s->agents); i++)
+		keys[n++] = agents_key(s->agents, i);
+	/* Bound to the TLS session, over TLS (README, "Security"). */
+	why = tls_auth_check(c->bev, true, keys, n, c->challenge, f->body, f->len, &which);
+	if (!why)
+		agents_key_id(keys[which], c->key_id);
+	return why;
+}
+
 static void on_response(struct conn *c, const struct fd_frame *f)
 {
+	size_t which;
 	const char *why;
 
 	if (f->type != FD_FRAME_RESPONSE) {
 		fail_auth(c, "answer the challenge (a type 8 frame) first");
 		return;
 	}
-	/* An agent's answer over TLS is bound to its session (README, "Security"). */
-	why = tls_auth_check(c->bev, c->role == ROLE_AGENT, c->key, c->challenge, f->body, f->len);
+	if (c->remote)
+		why = check_agent_answer(c, f);
+	else
+		why = tls_auth_check(c->bev, false, &c->key, 1, c->challenge, f->body, f->len,
+				     &which);
 	if (why) {
 		fail_auth(c, why);
 		return;

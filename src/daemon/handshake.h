@@ -11,6 +11,7 @@
 #define FRONTDESK_HANDSHAKE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <frontdesk/frame.h>
 
@@ -27,6 +28,12 @@ void handshake_frame(struct conn *c, const struct fd_frame *f);
  * answers it and hands it to the mode.
  */
 void handshake_attach(struct conn *c, bool resumed);
+/*
+ * handshake_agent_refusal() - with agents_file, why agent @c may not be @name (its
+ * credential is not listed for it), written to @buf; NULL when it may, or without agents_file.
+ * Checked for a nickname here, and for a resumed session's name (resume.c).
+ */
+const char *handshake_agent_refusal(struct conn *c, const char *name, char *buf, size_t len);
 /* handshake_expired() - the handshake deadline passed: say why, and close. */
 void handshake_expired(struct conn *c);
 /* handshake_line() - a line-protocol peer: told of a refusal, or named "ip:port" and attached. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents.h"
 #include "build-config.h"
 #include "canned.h"
 #include "config.h"
@@ -116,6 +117,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/* --check-config: agents_file is the admin's to edit too, so its lines are checked as well. */
+static int check_agents(const struct config *cfg)
+{
+	struct agents *a = NULL;
+	char *errors = NULL;
+	int r;
+
+	if (!cfg->agents_file[0])
+		return 0;
+	r = agents_load(cfg->agents_file, &a, &errors);
+	if (r < 0)
+		fputs(errors ? errors : "agents_file: out of memory\n", stderr);
+	free(errors);
+	agents_free(a);
+	return r;
+}
+
 /*
  * The configuration into @cfg and canned_file's replies into *@ret_canned (or both just
  * checked, with -t); -1 to go on, else the exit code.
@@ -147,6 +165,8 @@ static int load_config(const struct options *o, struct config *cfg, struct canne
 	}
 	if (o->check) {
 		canned_free(*ret_canned);
+		if (check_agents(cfg) < 0)
+			return 1;
 		printf("%s: ok\n", o->path ? o->path : DEFAULT_CONFIG);
 		return 0;
 	}

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents.h"
+#include "handshake.h"
 #include "canned.h"
 #include "log.h"
 #include "notify.h"
@@ -56,6 +58,7 @@ static const struct field restart_only[] = {
 	FIELD(agent_listen, FIELD_ENDPOINTS),
 	FIELD(key_file, FIELD_STRING),
 	FIELD(agent_key_file, FIELD_STRING),
+	FIELD(agents_file, FIELD_STRING), /* its contents are re-read: reload_agents() */
 	FIELD(tls_cert, FIELD_STRING),
 	FIELD(tls_key, FIELD_STRING),
 	FIELD(store, FIELD_SCALAR),
@@ -135,8 +138,7 @@ void reload_merge(const struct config *running, struct config *next, char *resta
 			append_name(live, live_len, live_keys[i].name);
 }
 
-/* Log each "FILE:LINE: message" line of @errors on its own. */
-static void log_errors(const char *errors)
+void reload_log_errors(const char *errors)
 {
 	while (errors && *errors) {
 		const char *nl = strchr(errors, '\n');
@@ -145,6 +147,45 @@ static void log_errors(const char *errors)
 		log_warnx("%.*s", n, errors);
 		errors += n + (nl ? 1 : 0);
 	}
+}
+
+/*
+ * An agent the new agents_file no longer lists for its credential leaves now: removing a line
+ * is how an admin takes a name away. Marked closed here; the desk hears of it from the sweep.
+ */
+static void revoke_agents(struct server *s)
+{
+	struct conn *c, *next;
+	char why[256];
+
+	/* A failed conn moves to s->gone: take next first. */
+	for (c = TAILQ_FIRST(&s->conns); c; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->role == ROLE_AGENT && conn_attached(c) && conn_live(c) &&
+		    handshake_agent_refusal(c, c->asked, why, sizeof(why)))
+			conn_fail(c, "agent-not-allowed", "%s", why);
+	}
+}
+
+/* agents_file is re-read on every reload, as certificates are; a bad one keeps the old. */
+static void reload_agents(struct server *s)
+{
+	struct agents *next = NULL;
+	char *errors = NULL;
+
+	if (!s->config.agents_file[0])
+		return;
+	if (agents_load(s->config.agents_file, &next, &errors) < 0) {
+		reload_log_errors(errors ? errors : "agents_file: out of memory");
+		log_warnx("reload: agents_file %s has errors; the running list stays in force",
+			  s->config.agents_file);
+		free(errors);
+		return;
+	}
+	agents_free(s->agents);
+	s->agents = next;
+	log_info("reload: agents_file %s: %zu agents", s->config.agents_file, agents_count(next));
+	revoke_agents(s);
 }
 
 /* Clients enforce strict turns at their prompt: tell them the rule changed. */
@@ -231,6 +272,7 @@ static void apply(struct server *s, struct config *next)
 		else
 			log_info("reload: certificate %s loaded", s->config.tls_cert);
 	}
+	reload_agents(s);
 	log_info("configuration reloaded from %s; %s%s", s->config_path,
 		 live[0] ? "changed: " : "no live key changed", live);
 }
@@ -252,7 +294,7 @@ void server_reload(struct server *s)
 		r = 0;
 	}
 	if (r < 0) {
-		log_errors(errors);
+		reload_log_errors(errors);
 		log_warnx("reload failed: %s has errors; the running configuration stays in force",
 			  s->config_path);
 	} else {

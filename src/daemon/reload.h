@@ -8,7 +8,9 @@
  * agent_socket, agent_listen, key_file, agent_key_file: what start-up binds or loads) keep
  * their running values, with a warning naming them. A file with any error changes nothing:
  * every error is logged and the old configuration stays in force. systemd hears RELOADING=1
- * before and READY=1 after.
+ * before and READY=1 after. agents_file is restart-only, but the file it names is re-read on
+ * every reload (as the certificate is): a bad one keeps the running list, and an agent the new
+ * one no longer admits is disconnected.
  */
 #ifndef FRONTDESK_RELOAD_H
 #define FRONTDESK_RELOAD_H
@@ -26,6 +28,9 @@ struct server;
  */
 void reload_merge(const struct config *running, struct config *next, char *restart,
 		  size_t restart_len, char *live, size_t live_len);
+
+/* reload_log_errors() - log each "FILE:LINE: message" line of @errors on its own. */
+void reload_log_errors(const char *errors);
 
 /* server_reload() - the whole reload, logged; the daemon goes on serving whatever happens. */
 void server_reload(struct server *s);

@@ -220,7 +220,7 @@ int resume_parse(const char *arg, char token[SESSION_TOKEN_LEN + 1], uint64_t *l
 void resume_frame(struct conn *c, const struct fd_frame *f)
 {
 	struct server *s = c->server;
-	char token[SESSION_TOKEN_LEN + 1];
+	char token[SESSION_TOKEN_LEN + 1], refusal[256];
 	struct session *se;
 	struct conn *kept;
 	const char *why;
@@ -249,6 +249,11 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 	if (!(se = session_find(s, token, c->role))) {
 		conn_error(c, "resume-failed",
 			   "no such session (unknown, ended or expired); now send a nickname");
+		return;
+	}
+	/* The file may have changed since the name was granted, or the token been passed on. */
+	if ((why = handshake_agent_refusal(c, se->nick, refusal, sizeof(refusal)))) {
+		conn_error(c, "resume-failed", "%s; now send a nickname", why);
 		return;
 	}
 	if (s->mode->may_resume && (why = s->mode->may_resume(c, se))) {

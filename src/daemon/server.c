@@ -31,6 +31,7 @@
 #include <event2/listener.h>
 
 #include "activation.h"
+#include "agents.h"
 #include "alive.h"
 #include "canned.h"
 #include "clock.h"
@@ -431,7 +432,8 @@ static int bind_all(struct server *s)
 			       PROTO_FRAMED, &l);
 		if (r < 0)
 			goto out;
-		l->key = &s->agent_key; /* config.c refuses agent_listen without a key */
+		/* Challenged even with agent_key_file unset: agents_file's keys answer it. */
+		l->key = &s->agent_key;
 		add_listener(s, l);
 		log_info("listening on %s (framed protocol, agents, key required%s%s)", l->name,
 			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
@@ -491,6 +493,42 @@ static int load_key(const char *path, const char *what, struct auth_key *key)
 	return r;
 }
 
+/*
+ * agents_file at start-up: a bad one stops the daemon (a reload keeps the running one). Warns
+ * about keys that would admit no agent: the shared agent_key_file listed by no line, or an
+ * agent_listen that no key can answer.
+ */
+static int load_agents(struct server *s)
+{
+	const struct config *cfg = &s->config;
+	unsigned char id[AGENTS_KEY_ID_BYTES];
+	char *errors = NULL;
+	int r;
+
+	if (!cfg->agents_file[0])
+		return 0;
+	r = agents_load(cfg->agents_file, &s->agents, &errors);
+	if (r < 0) {
+		reload_log_errors(errors ? errors : "agents_file: out of memory");
+		free(errors);
+		return r;
+	}
+	log_info("agents_file %s: %zu agents", cfg->agents_file, agents_count(s->agents));
+	if (cfg->agent_listen.n && !s->agent_key.len && !agents_nkeys(s->agents))
+		log_warnx(
+		    "agent_listen: agents_file %s lists no key and agent_key_file is not set: "
+		    "no agent can log in over TCP",
+		    cfg->agents_file);
+	if (!s->agent_key.len)
+		return 0;
+	agents_key_id(&s->agent_key, id);
+	if (!agents_has_key(s->agents, id))
+		log_warnx("agent_key_file %s: agents_file lists it for no agent, so it admits no "
+			  "name",
+			  cfg->agent_key_file);
+	return 0;
+}
+
 /* The certificate and the keys, read once at start-up. */
 static int load_secrets(struct server *s)
 {
@@ -511,7 +549,7 @@ static int load_secrets(struct server *s)
 	if (cfg->agent_key_file[0] &&
 	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0)
 		return r;
-	return 0;
+	return load_agents(s);
 }
 
 /* Every peer max_clients admits must get a descriptor, and the agent socket one after them. */
@@ -709,6 +747,7 @@ void server_free(struct server *s)
 	notify_free(s->notify);
 	explicit_bzero(&s->key, sizeof(s->key));
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
+	agents_free(s->agents);
 	if (s->sweep)
 		event_free(s->sweep);
 	if (s->trim)

@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "session.h"
 
+struct agents;
 struct event_base;
 struct event;
 struct canned;
@@ -121,7 +122,8 @@ struct server {
 	int exit_code;
 	struct tls *tls;           /* tls_cert/tls_key: all TCP listeners speak TLS */
 	struct auth_key key;       /* key_file, for customer/member listeners */
-	struct auth_key agent_key; /* agent_key_file, for agent_listen */
+	struct auth_key agent_key; /* agent_key_file, for agent_listen; len 0: none */
+	struct agents *agents;     /* agents_file, re-read on SIGHUP; NULL: not set */
 	/* Decode buffers: one for frames just read, one for held frames being released. */
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char held_body[FD_FRAME_BODY_BUFSIZE];

@@ -128,8 +128,9 @@ void tls_close_notify(struct bufferevent *bev)
 	}
 }
 
-const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth_key *key,
-			   const char *challenge, const char *response, size_t len)
+const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth_key *const *keys,
+			   size_t nkeys, const char *challenge, const char *response, size_t len,
+			   size_t *ret_which)
 {
 	SSL *ssl = bind ? bufferevent_openssl_get_ssl(bev) : NULL;
 	unsigned char binding[AUTH_BINDING_BYTES];
@@ -144,8 +145,13 @@ const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth
 			return "cannot bind the answer to this TLS session";
 		binding_len = sizeof(binding);
 	}
-	if (!auth_check(key->bytes, key->len, challenge, binding, binding_len, response, len))
-		return binding_len ? "wrong answer to the challenge (bound to this TLS session)"
-				   : "wrong answer to the challenge";
-	return NULL;
+	for (size_t i = 0; i < nkeys; i++) {
+		if (auth_check(keys[i]->bytes, keys[i]->len, challenge, binding, binding_len,
+			       response, len)) {
+			*ret_which = i;
+			return NULL;
+		}
+	}
+	return binding_len ? "wrong answer to the challenge (bound to this TLS session)"
+			   : "wrong answer to the challenge";
 }

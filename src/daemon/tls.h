@@ -37,12 +37,14 @@ void tls_close_notify(struct bufferevent *bev);
 bool tls_is_tls(struct bufferevent *bev);
 
 /*
- * tls_auth_check() - check @response (@len bytes) to @challenge under @key. With @bind and a
- * TLS @bev, the answer must be bound to the session (TLS 1.3 only); otherwise, as on plain
- * TCP, it is the bare HMAC of protocol section 6.
- * Return: NULL when the answer is right, else why not (for the auth-failed notice).
+ * tls_auth_check() - check @response (@len bytes) to @challenge under each of the @nkeys
+ * @keys in turn. With @bind and a TLS @bev, the answer must be bound to the session (TLS 1.3
+ * only); otherwise, as on plain TCP, it is the bare HMAC of protocol section 6.
+ * Return: NULL when the answer is right under a key, its index in *@ret_which; else why not
+ * (for the auth-failed notice).
  */
-const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth_key *key,
-			   const char *challenge, const char *response, size_t len);
+const char *tls_auth_check(struct bufferevent *bev, bool bind, const struct auth_key *const *keys,
+			   size_t nkeys, const char *challenge, const char *response, size_t len,
+			   size_t *ret_which);
 
 #endif

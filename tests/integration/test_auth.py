@@ -174,7 +174,8 @@ class Refusals(unittest.TestCase):
         try:
             code, err = self.start_fails(d)
             self.assertEqual(code, 1)
-            self.assertIn("agent_listen needs agent_key_file: remote agents must authenticate", err)
+            self.assertIn("agent_listen needs agent_key_file or agents_file: remote agents must "
+                          "authenticate", err)
         finally:
             d.__exit__(None, None, None)
 

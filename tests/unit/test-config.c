@@ -310,6 +310,34 @@ static void test_agent_listen_loopback_or_tls(void **state)
 	free(errors);
 }
 
+/* agents_file's keys may stand in for agent_key_file; a room has no agents to list. */
+static void test_agents_file(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(
+	    load("agent_listen = 127.0.0.1:0\nagents_file = /etc/frontdesk/agents\n", &c, &errors),
+	    0);
+	assert_string_equal(c.agents_file, "/etc/frontdesk/agents");
+	assert_string_equal(c.agent_key_file, "");
+	assert_int_equal(load("agent_listen = 127.0.0.1:0\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "1: agent_listen needs agent_key_file or agents_file: remote agents "
+			      "must authenticate\n");
+	free(errors);
+	assert_int_equal(
+	    load("mode = group\n\nagents_file = /etc/agents\nagents_file = x\n", &c, &errors),
+	    -EINVAL);
+	assert_errors(errors, "4: agents_file is already set on line 3\n");
+	free(errors);
+	assert_int_equal(load("mode = group\nagents_file = /etc/agents\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "2: agents_file is only used in single-agent mode\n");
+	free(errors);
+	assert_int_equal(load("agents_file = agents\n", &c, &errors), -EINVAL);
+	assert_errors(errors, "1: agents_file must be an absolute path\n");
+	free(errors);
+}
+
 /* A line peer cannot answer key_file's challenge: no line listener in a keyed room. */
 static void test_key_file_shuts_the_line_listener(void **state)
 {
@@ -425,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_line_listen_needs_group),
 		cmocka_unit_test(test_agent_listen_in_clear_refused),
 		cmocka_unit_test(test_agent_listen_loopback_or_tls),
+		cmocka_unit_test(test_agents_file),
 		cmocka_unit_test(test_key_file_shuts_the_line_listener),
 		cmocka_unit_test(test_max_startups),
 		cmocka_unit_test(test_long_line),
