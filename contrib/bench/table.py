@@ -130,7 +130,8 @@ def team_table(runs):
     cols = (("conv_per_s", "conversations/s", "%.0f"), ("wait_p50_us", "wait p50", "ms"),
             ("wait_p99_us", "wait p99", "ms"), ("rtt_p50_us", "round trip p50", "us"),
             ("rtt_p99_us", "round trip p99", "us"), ("cpu_ns_per_msg", "CPU ns/msg", "%.0f"),
-            ("cpu_us_per_conv", "CPU us/conv", "%.0f"), ("server_cpu_pct", "server CPU", "%"),
+            ("cpu_us_per_conv", "CPU us/conv", "%.0f"),
+            ("writes_per_conv", "writes/conv", "%.0f"), ("server_cpu_pct", "server CPU", "%"),
             ("rss_peak_b", "peak RSS", "MiB"), ("gen_cpu_pct", "gen CPU", "%"))
     rows = [("turns", "store", "runs") + tuple(c[1] for c in cols)]
     for label in labels:
