@@ -89,8 +89,6 @@ void bench_ready(struct bench *b, struct peer *p)
 	b->nready++;
 }
 
-static int flush(struct peer *p);
-
 int peer_write(struct peer *p, const void *data, size_t len)
 {
 	if (p->out_len + len > p->out_cap) {
@@ -175,7 +173,7 @@ static void pump(struct bench *b)
 			}
 			any = true;
 		}
-		if (any && flush(out) < 0)
+		if (any && peer_flush(out) < 0)
 			return;
 	}
 }
@@ -240,7 +238,7 @@ static void set_writing(struct peer *p, bool on)
 }
 
 /* Write what @p has queued; the rest waits for EV_WRITE. */
-static int flush(struct peer *p)
+int peer_flush(struct peer *p)
 {
 	size_t done = 0;
 
@@ -310,9 +308,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	p->carry_len = have;
 	/* What this read made us say (PONGs, the relay's next message) leaves in one write. */
 	if (p->out_len)
-		flush(p);
+		peer_flush(p);
 	if (p->pub && p->pub->out_len)
-		flush(p->pub);
+		peer_flush(p->pub);
 	if (p == b->tracker)
 		pump(b);
 }
@@ -337,7 +335,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 	}
-	flush(p);
+	peer_flush(p);
 }
 
 int bench_connect(struct bench *b, struct peer *p)
@@ -431,7 +429,7 @@ static void start_load(struct bench *b)
 	b->next_msg = 0;
 	if (b->o.relay) {
 		send_one(b, 0, now_ns());
-		flush(b->senders[0]->pub ? b->senders[0]->pub : b->senders[0]);
+		peer_flush(b->senders[0]->pub ? b->senders[0]->pub : b->senders[0]);
 	}
 	pump(b);
 }
@@ -448,7 +446,7 @@ static void send_due(struct bench *b)
 
 		if (b->stage == MEASURING)
 			hist_add(&b->send_lag, now - due);
-		if (send_one(b, k, due) < 0 || flush(out) < 0) {
+		if (send_one(b, k, due) < 0 || peer_flush(out) < 0) {
 			bench_fail(b, "sender %u: cannot send", k);
 			return;
 		}
@@ -696,6 +694,8 @@ int main(int argc, char **argv)
 		b->base = event_base_new_with_config(cfg);
 		event_config_free(cfg);
 	}
+	if (b->scratch && b->base && b->o.team)
+		return team_run(b);
 	if (!b->scratch || !b->base || make_peers(b) < 0 ||
 	    (b->o.churn > 0 && churn_new(b, b->o.churn, &b->churn) < 0)) {
 		fprintf(stderr, "frontdesk-bench: out of memory\n");

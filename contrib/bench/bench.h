@@ -95,6 +95,10 @@ struct options {
 	double rss_after; /* seconds after the load to read the server's RSS again, or 0 */
 	bool idle;
 	const char *key_file, *label;
+	/* team.c: --team AGENTS at the desk with several agents, on --agent-socket */
+	unsigned team, customers, round_trips;
+	double arrive; /* customers/s arriving, or 0: all at once (MAX_PENDING handshakes) */
+	const char *agent_socket;
 };
 
 /* One run: its peers, its stage, what it measured. Owned by main (bench.c). */
@@ -142,6 +146,8 @@ unsigned bench_npeers(const struct bench *b);
 void bench_delivery(struct peer *p, const char *payload, size_t len);
 /* Append @len bytes to @p's output; they go out at the end of this loop turn. */
 int peer_write(struct peer *p, const void *data, size_t len);
+/* Write what @p has queued now; the rest waits for EV_WRITE (p->wev). 0 or -errno. */
+int peer_flush(struct peer *p);
 /* Frontdesk relay: the key the agent answers the challenge with. */
 const unsigned char *bench_key(const struct bench *b, size_t *ret_len);
 void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -177,6 +183,13 @@ uint64_t churn_done(const struct churn *ch);
 /* options.c: fill @o from the command line; -EINVAL when it does not describe a run. */
 int bench_parse_options(int argc, char **argv, struct options *o);
 void bench_usage(FILE *f);
+/*
+ * team.c: --team AGENTS. The desk with several agents: AGENTS agents on the agent socket,
+ * each granted "caps ids agent", serve --customers customers who arrive at once (or at
+ * --arrive a second), each for --round-trips round trips, then quit. Returns main's status.
+ */
+int team_run(struct bench *b);
+
 /* report.c: the summary on stderr, then one RESULT line of key=value pairs on stdout. */
 void bench_report(const struct bench *b);
 

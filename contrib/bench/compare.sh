@@ -15,6 +15,7 @@
 # picks; FRONTDESKD runs another build of the daemon (an A/B of a daemon change).
 # frontdeskd runs with its store on (sqlite, a file in the temp dir, as users run it); the
 # "store" scenario compares store = off, memory, sqlite and sqlite with store_sync = full.
+# The "team" scenario (frontdeskd only) is the desk with 10 agents and 1,000 customers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -73,7 +74,8 @@ wait_port() {
 	return 1
 }
 
-# start_server NAME [desk]: start one server; sets $server_pid, $port (and $agent_port).
+# start_server NAME [group|desk|team]: start one server; sets $server_pid, $port (and
+# $agent_port).
 start_server() {
 	local dir="$tmp/$1" mode=${2:-group}
 	mkdir -p "$dir"
@@ -83,7 +85,18 @@ start_server() {
 		agent_port=$(free_port)
 		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/agent.key"
 		chmod 600 "$dir/agent.key"
-		if [ "$mode" = desk ]; then
+		if [ "$mode" = team ]; then
+			# The desk with several agents (issue 14): agents on the Unix socket.
+			cat >"$dir/frontdesk.conf" <<-EOF
+			mode = single-agent
+			listen = 127.0.0.1:$port
+			agent_socket = $dir/agent.sock
+			max_agents = 10
+			max_chats_per_agent = 3
+			turns = $fd_turns
+			max_queue = 100000
+			EOF
+		elif [ "$mode" = desk ]; then
 			cat >"$dir/frontdesk.conf" <<-EOF
 			mode = single-agent
 			listen = 127.0.0.1:$port
@@ -160,10 +173,17 @@ proto_of() {
 run() {
 	local server=$1 label=$2 mode=group extra=()
 	shift 2
-	case " $* " in *" --relay "*) mode=desk ;; esac
+	case " $* " in *" --relay "*) mode=desk ;; *" --team "*) mode=team ;; esac
 	start_server "$server" "$mode"
 	if [ "$server" = frontdesk ] && [ $mode = desk ]; then
 		extra=(--agent-port "$agent_port" --key-file "$tmp/frontdesk/agent.key")
+	elif [ $mode = team ]; then
+		extra=(--agent-socket "$tmp/frontdesk/agent.sock")
+		# wait_port saw the customers' port; the agents' socket may come a moment later.
+		for _ in $(seq 100); do
+			[ -S "$tmp/frontdesk/agent.sock" ] && break
+			sleep 0.05
+		done
 	fi
 	echo "== $label $server: $*" >&2
 	if ! "${bench_cpu[@]}" "$bench" --proto "$(proto_of "$server")" --port "$port" \
@@ -174,7 +194,7 @@ run() {
 }
 
 servers=(frontdesk redis ngircd)
-fd_store=sqlite
+fd_store=sqlite fd_turns=free
 fanout=(--members 1000 --senders 10 --size 100 --warmup 2 --duration 5)
 
 started=$(date +%s)
@@ -223,6 +243,19 @@ for s in $scenarios; do
 			done
 		done
 		fd_store=sqlite
+		;;
+	team)	# frontdeskd only: the desk with 10 agents (caps ids agent, 3 chats each) and
+		# 1,000 customers arriving at once (128 connecting at a time), 5 round trips each,
+		# then quit; free and strict turns, store sqlite and off (three rounds in turn)
+		for round in 1 2 3; do
+			for fd_turns in free strict; do
+				for fd_store in sqlite off; do
+					run frontdesk "team-$fd_turns-$fd_store" --team 10 \
+						--customers 1000 --round-trips 5
+				done
+			done
+		done
+		fd_store=sqlite fd_turns=free
 		;;
 	churn)	# frontdeskd only: 100 members chat at 100 messages/s while 1,000 connections/s
 		# come and go (nickname, hello, one message, close); then scenario a while 100/s

@@ -26,6 +26,9 @@ void bench_usage(FILE *f)
 		"  --relay Q          one customer and one agent ping-pong, Q customers queued\n"
 		"  --agent-port PORT  frontdesk relay: the agent listener, with --key-file FILE\n"
 		"  --churn RATE       frontdesk: RATE connections/s join, say one thing, leave\n"
+		"  --team AGENTS      frontdesk: AGENTS agents (caps ids agent) on --agent-socket\n"
+		"                     PATH serve --customers N (1000), --round-trips K each (5)\n"
+		"  --arrive RATE      team: customers/s arriving (0: all at once, the default)\n"
 		"  --rss-after SECS   read the server's RSS again SECS after the load stops\n"
 		"  --warmup SECS      unmeasured load first (1)\n"
 		"  --duration SECS    measured load (5)\n"
@@ -56,6 +59,11 @@ static const struct field {
 	{ 'W', F_DOUBLE, offsetof(struct options, warmup) },
 	{ 'd', F_DOUBLE, offsetof(struct options, duration) },
 	{ 'l', F_STRING, offsetof(struct options, label) },
+	{ 'T', F_UINT, offsetof(struct options, team) },
+	{ 'u', F_UINT, offsetof(struct options, customers) },
+	{ 'k', F_UINT, offsetof(struct options, round_trips) },
+	{ 'v', F_DOUBLE, offsetof(struct options, arrive) },
+	{ 'U', F_STRING, offsetof(struct options, agent_socket) },
 };
 
 /* Option @c with @arg into @o; -EINVAL for one it does not know. */
@@ -108,7 +116,9 @@ static bool options_valid(const struct options *o)
 	    (o->channel_size && !o->idle) || (o->slow && o->slow + o->senders + 2 > o->members) ||
 	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)) ||
 	    (o->churn && (o->churn < 0 || o->proto != &proto_frontdesk || o->relay || o->idle)) ||
-	    o->rss_after < 0);
+	    o->rss_after < 0 ||
+	    (o->team && (o->proto != &proto_frontdesk || !o->agent_socket || !o->customers ||
+			 !o->round_trips || o->arrive < 0 || o->relay || o->idle || o->churn)));
 }
 
 int bench_parse_options(int argc, char **argv, struct options *o)
@@ -134,6 +144,11 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "team", required_argument, NULL, 'T' },
+		{ "customers", required_argument, NULL, 'u' },
+		{ "round-trips", required_argument, NULL, 'k' },
+		{ "arrive", required_argument, NULL, 'v' },
+		{ "agent-socket", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,7 +163,9 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 			       .duration = 5,
 			       .warmup = 1,
 			       .settle = 1,
-			       .label = "-" };
+			       .label = "-",
+			       .customers = 1000,
+			       .round_trips = 5 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		if (set_option(o, c, optarg) < 0)
 			return -EINVAL;

@@ -52,6 +52,8 @@ def median_run(rs, key):
 def pick(runs):
     best = {}
     for (label, server), rs in runs.items():
+        if label.startswith("team"):
+            continue  # team_table() has its own figures
         key = HEADLINE.get(label, ("deliveries_per_s",))[0]
         best[(label, server)] = median_run(rs, key)
     return best
@@ -119,6 +121,43 @@ def table(best):
                       r["rss_end_b"] / 2**20))
 
 
+def team_table(runs):
+    """The desk with several agents (labels team-TURNS-STORE): the median of each figure over
+    the rounds, each taken on its own (so a row may mix rounds)."""
+    labels = sorted(l for (l, srv) in runs if l.startswith("team"))
+    if not labels:
+        return
+    cols = (("conv_per_s", "conversations/s", "%.0f"), ("wait_p50_us", "wait p50", "ms"),
+            ("wait_p99_us", "wait p99", "ms"), ("rtt_p50_us", "round trip p50", "us"),
+            ("rtt_p99_us", "round trip p99", "us"), ("cpu_ns_per_msg", "CPU ns/msg", "%.0f"),
+            ("cpu_us_per_conv", "CPU us/conv", "%.0f"),
+            ("writes_per_conv", "writes/conv", "%.0f"), ("server_cpu_pct", "server CPU", "%"),
+            ("rss_peak_b", "peak RSS", "MiB"), ("gen_cpu_pct", "gen CPU", "%"))
+    rows = [("turns", "store", "runs") + tuple(c[1] for c in cols)]
+    for label in labels:
+        ok = [r for r in runs[(label, "frontdesk")] if "failed" not in r]
+        _, turns, store = (label.split("-", 2) + ["", ""])[:3]
+        row = [turns, store, "%d" % len(ok)]
+        for key, _, how in cols:
+            if not ok:
+                row.append("failed")
+                continue
+            v = statistics.median(r[key] for r in ok)
+            row.append("%.0f ms" % (v / 1000) if how == "ms" and v >= 10000 else
+                       "%.1f ms" % (v / 1000) if how == "ms" else fmt_us(v) if how == "us" else
+                       "%.0f%%" % v if how == "%" else "%.1f MiB" % (v / 2**20)
+                       if how == "MiB" else how % v)
+        rows.append(tuple(row))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    print()
+    print("The desk with several agents (10 agents x 3 chats, 1,000 customers x 5 round trips; "
+          "medians):")
+    for n, row in enumerate(rows):
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
 def goals(best):
     def get(label, server, key):
         r = best.get((label, server))
@@ -159,9 +198,12 @@ def main():
         r = best.get(("a", "redis"))
         print("%.0f" % (r["msgs_per_s"] / 2 if r and "failed" not in r else 1000))
         return
-    best = pick(load(sys.argv[1]))
-    table(best)
-    goals(best)
+    runs = load(sys.argv[1])
+    best = pick(runs)
+    if any(not label.startswith("team") for (label, _) in runs):
+        table(best)
+        goals(best)
+    team_table(runs)
 
 
 main()
