@@ -229,7 +229,7 @@ static void reload_canned(struct server *s)
 	char *errors = NULL;
 
 	if (path[0] && canned_load(path, &next, &errors) < 0) {
-		log_errors(errors);
+		reload_log_errors(errors);
 		log_warnx("reload: %s has errors; the %zu canned replies in use stay", path,
 			  canned_count(s->canned));
 		free(errors);
