@@ -340,14 +340,10 @@ static void list(struct conn *c, const struct canned *t)
 	conn_notice(c, "canned-end %zu", t->n);
 }
 
-/*
- * Whether @c's messages start with "NAME: " (protocol 7.5): an agent granted the capability
- * "agent", which comes with the several-agents desk (issue 14). Until then no agent is granted
- * it and none speaks the prefix; that change makes this "c->caps & CAP_AGENT".
- */
+/* Whether @c's messages start with "NAME: " (protocol 7.5): an agent granted "agent". */
 static bool speaks_prefix(const struct conn *c)
 {
-	return false;
+	return c->caps & CAP_AGENT;
 }
 
 /*
@@ -397,6 +393,10 @@ void cmd_canned(struct conn *c, const char *arg)
 		conn_error(c, "bad-command",
 			   "canned NAME CUSTOMER is for an agent with several conversations; "
 			   "send canned NAME");
+		return;
+	}
+	if (!customer && speaks_prefix(c)) {
+		conn_error(c, "bad-command", "canned NAME CUSTOMER: say which conversation");
 		return;
 	}
 	if (!(text = canned_find(t, arg, namelen, &len))) {

@@ -14,6 +14,7 @@
 #include <frontdesk/frame.h>
 
 #include "conn.h"
+#include "offline.h"
 #include "server.h"
 #include "store.h"
 #include "waiting.h"
@@ -42,17 +43,11 @@ struct desk {
 	unsigned nunanswered;
 	bool resend_unanswered;
 	/*
-	 * A conversation being given to the agent, paced by its output: "customer NAME", the
-	 * messages (records, deliver.h), "customer-left NAME". One that ended during the agent's
-	 * (@offline_ticket: its releases' ticket), or one kept for the next agent, read from the
-	 * store one at a time (@fetching: a read is out; @offline_more: there may be more).
+	 * A conversation being given to the agent, paced by its output (offline.h): one that
+	 * ended during the agent's reading, or one kept for the next agent.
 	 */
-	struct evbuffer *offline;
-	uint64_t offline_ticket;
-	bool fetching, offline_more;
-	uint64_t offline_conv; /* the last conversation read from the store for the agent */
-	uint64_t offline_done; /* ...and the last one given whole */
-	bool tell_later;       /* the agent learns who is served once the replay is over */
+	struct offline offline;
+	bool tell_later; /* the agent learns who is served once the replay is over */
 	/*
 	 * Replies a lost agent still held (not its turn yet), kept for its resume: given back
 	 * to it, or dropped (the transcript says so) when another agent comes or the customer

@@ -102,7 +102,7 @@ void keep_offline(struct desk *d, struct conn *c, bool handover)
 		fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
 	}
 	while (rec && conn_take_held(c, d->server->held_body, &f)) {
-		d->offline_ticket = record_release(c, c->conv, &f, &m);
+		d->offline.ticket = record_release(c, c->conv, &f, &m);
 		deliver_record_msg(rec, &m);
 		n++;
 	}
@@ -114,13 +114,13 @@ void keep_offline(struct desk *d, struct conn *c, bool handover)
 		       fd_clock_unix_ms(), !handover && n);
 	if (!handover) {
 		if (n) {
-			d->offline_more = true;
+			d->offline.more = true;
 			log_info("%zu message(s) from %s kept for the next agent", n, c->nick);
 		}
 		return;
 	}
 	snprintf(note, sizeof(note), "customer-left %s", c->nick);
-	if (n == 0 && evbuffer_get_length(d->offline) == 0) {
+	if (n == 0 && evbuffer_get_length(d->offline.buf) == 0) {
 		conn_notice(d->agent, "%s", note); /* nothing to hand over, nothing ahead of it */
 		evbuffer_free(rec);
 		return;
@@ -128,54 +128,19 @@ void keep_offline(struct desk *d, struct conn *c, bool handover)
 	if (n == 0)
 		evbuffer_drain(rec, evbuffer_get_length(rec)); /* the agent knows who it was */
 	fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
-	evbuffer_add_buffer(d->offline, rec);
+	evbuffer_add_buffer(d->offline.buf, rec);
 	evbuffer_free(rec);
-}
-
-/* The store gave the oldest conversation kept for the next agent (or none is left). */
-static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int err)
-{
-	struct desk *d = arg;
-	char note[NICK_BUFSIZE + 32];
-
-	d->fetching = false;
-	if (err < 0 || n == 0) {
-		d->offline_more = err < 0; /* a failed read is tried again at the next pump */
-		desk_pump(d);
-		return;
-	}
-	snprintf(note, sizeof(note), "customer %s", msgs[0].from);
-	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
-	for (size_t i = 0; i < n; i++)
-		if (msgs[i].id)
-			deliver_record_msg(d->offline, &msgs[i]);
-	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
-	fd_frame_encode(d->offline, FD_FRAME_NOTICE, note, strlen(note));
-	d->offline_ticket = 0; /* read after its commit */
-	d->offline_conv = msgs[0].conv;
-	desk_pump(d);
 }
 
 /* Give the agent what was said while no agent was attached, as if it had been there. */
 void replay_offline(struct desk *d)
 {
-	/* Paced by the agent's output: a conversation may be long. */
-	bool replayed = deliver_record_send(d->agent, d->offline, d->offline_ticket, true);
-	struct store *st = d->server->store;
+	bool replayed = offline_give(&d->offline, d->agent);
 
-	/* Given whole: the store need not keep it any more (until then a crash keeps it). */
-	if (evbuffer_get_length(d->offline) == 0 && d->offline_conv > d->offline_done) {
-		store_offline_done(st, d->offline_conv);
-		d->offline_done = d->offline_conv;
-	}
-	/* One conversation at a time from the store: the next once this one is out. */
-	if (evbuffer_get_length(d->offline) == 0 && d->offline_more && !d->fetching &&
-	    store_offline_next(st, d->offline_conv, on_offline, d) == 0)
-		d->fetching = true;
 	/* The replay ended with "customer-left": say again who is being served now. */
 	d->tell_later |= replayed;
-	if (d->tell_later && evbuffer_get_length(d->offline) == 0 && !d->offline_more &&
-	    !d->fetching && agent_here(d) && d->active && conn_live(d->active)) {
+	if (d->tell_later && !offline_pending(&d->offline) && !d->offline.more && agent_here(d) &&
+	    d->active && conn_live(d->active)) {
 		d->tell_later = false;
 		tell_customer(d, d->agent);
 	}

@@ -78,8 +78,7 @@ void desk_pump(struct desk *d)
 	if (agent_here(d))
 		replay_offline(d);
 	/* Earlier conversations go first, whole; the drained hook brings us back for the rest. */
-	if (evbuffer_get_length(d->offline) > 0 || d->fetching ||
-	    (agent_here(d) && d->offline_more))
+	if (offline_pending(&d->offline) || (agent_here(d) && d->offline.more))
 		return;
 	if (d->resend_unanswered && d->active && agent_here(d) && d->nunanswered > 0)
 		replay_unanswered(d);
@@ -125,6 +124,12 @@ static void on_pump(evutil_socket_t fd, short what, void *arg)
 	desk_pump(arg);
 }
 
+/* A conversation kept for the next agent was read from the store: give it. */
+static void pump_fetched(void *arg)
+{
+	desk_pump(arg);
+}
+
 /*
  * Relay on the next loop turn: after an attach, the newcomer's "hello notices" (usually in
  * the same read) is answered first, so an agent learns who the customer is before reading
@@ -162,7 +167,7 @@ static void serve(struct desk *d, struct conn *c)
 	if (agent_here(d))
 		store_conv_agent(d->server->store, c->conv, d->agent->nick);
 	/* Behind a replay, the agent is told who is served when the replay ends. */
-	if (agent_here(d) && evbuffer_get_length(d->offline) == 0 && !d->offline_more)
+	if (agent_here(d) && evbuffer_get_length(d->offline.buf) == 0 && !d->offline.more)
 		tell_customer(d, d->agent);
 	else
 		d->tell_later = true;
@@ -439,7 +444,7 @@ void customer_leaves(struct desk *d, struct conn *c)
 				       d->server->stopping ? END_SHUTDOWN : c->end_why,
 				       fd_clock_unix_ms(), d->server->stopping && conn_has_held(c));
 		if (d->server->stopping && conn_has_held(c))
-			d->offline_more = true;
+			d->offline.more = true;
 		log_info("%s (%s) left the line", c->nick, c->peer);
 		tell_positions(d, pos);
 		tell_agent_queue(d);
@@ -576,13 +581,10 @@ int desk_new(struct server *s, struct desk **ret)
 		return -ENOMEM;
 	d->server = s;
 	d->was_strict = strict(d);
-	/* Conversations cut by a crash or kept by an earlier run wait in the store. */
-	d->offline_more = true;
 	waiting_init(&d->line);
 	d->unanswered = evbuffer_new();
-	d->offline = evbuffer_new();
 	d->pump = event_new(s->base, -1, 0, on_pump, d);
-	if (!d->unanswered || !d->offline || !d->pump) {
+	if (offline_init(&d->offline, s, pump_fetched, d) < 0 || !d->unanswered || !d->pump) {
 		desk_free(d);
 		return -ENOMEM;
 	}
@@ -596,8 +598,7 @@ void desk_free(struct desk *d)
 		return;
 	if (d->unanswered)
 		evbuffer_free(d->unanswered);
-	if (d->offline)
-		evbuffer_free(d->offline);
+	offline_free(&d->offline);
 	if (d->pump)
 		event_free(d->pump);
 	if (d->agent_held)

@@ -5,6 +5,7 @@ away/back, answer_timeout, an agent lost (for good, kept for its resume, back), 
 
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -138,6 +139,25 @@ class Assignment(unittest.TestCase):
             for cmd in ("transfer bob mary", "agents", "away", "next"):
                 carol.command(cmd)
                 carol.notice(prefix="error ")
+
+
+class Canned(unittest.TestCase):
+    def test_canned_reply_names_its_customer(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "canned")
+            with open(path, "w") as f:
+                f.write("greet Hello! How can I help?\n")
+            with Daemon(TEAM + "canned_file = %s\n" % path) as d:
+                mary = agent(d, "mary")
+                bob, carol = customer(d, "bob"), customer(d, "carol")
+                next_customer(mary), next_customer(mary)
+                mary.command("canned greet carol")
+                self.assertEqual(carol.message(), "Hello! How can I help?")
+                mary.command("canned greet")
+                mary.notice(prefix="error bad-command -- canned NAME CUSTOMER")
+                mary.command("canned greet zed")
+                mary.notice(prefix="error no-customer -- zed is not one of your customers")
+                self.assertEqual(messages(bob.sync()), [])
 
 
 class Transfer(unittest.TestCase):

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: ISC */
+/* offline.c - conversations given to an agent after the fact (see offline.h). */
+#include "offline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <frontdesk/frame.h>
+
+#include "conn.h"
+#include "deliver.h"
+#include "server.h"
+#include "store.h"
+
+int offline_init(struct offline *o, struct server *s, void (*fetched)(void *arg), void *arg)
+{
+	*o = (struct offline){ .server = s, .fetched = fetched, .arg = arg };
+	/* Conversations cut by a crash or kept by an earlier run wait in the store. */
+	o->more = true;
+	o->buf = evbuffer_new();
+	return o->buf ? 0 : -ENOMEM;
+}
+
+void offline_free(struct offline *o)
+{
+	if (o->buf)
+		evbuffer_free(o->buf);
+	o->buf = NULL;
+}
+
+/* The store gave the oldest conversation kept for the next agent (or none is left). */
+static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct offline *o = arg;
+	char note[NICK_BUFSIZE + 32];
+
+	o->fetching = false;
+	if (err < 0 || n == 0) {
+		o->more = err < 0; /* a failed read is tried again at the next give */
+		o->fetched(o->arg);
+		return;
+	}
+	snprintf(note, sizeof(note), "customer %s", msgs[0].from);
+	fd_frame_encode(o->buf, FD_FRAME_NOTICE, note, strlen(note));
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].id)
+			deliver_record_msg(o->buf, &msgs[i]);
+	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
+	fd_frame_encode(o->buf, FD_FRAME_NOTICE, note, strlen(note));
+	o->ticket = 0; /* read after its commit */
+	o->conv = msgs[0].conv;
+	o->fetched(o->arg);
+}
+
+bool offline_give(struct offline *o, struct conn *agent)
+{
+	/* Paced by the agent's output: a conversation may be long. */
+	bool sent = deliver_record_send(agent, o->buf, o->ticket, true);
+
+	/* Given whole: the store need not keep it any more (until then a crash keeps it). */
+	if (evbuffer_get_length(o->buf) == 0 && o->conv > o->done) {
+		store_offline_done(o->server->store, o->conv);
+		o->done = o->conv;
+	}
+	/* One conversation at a time from the store: the next once this one is out. */
+	if (evbuffer_get_length(o->buf) == 0 && o->more && !o->fetching &&
+	    store_offline_next(o->server->store, o->conv, on_offline, o) == 0)
+		o->fetching = true;
+	return sent;
+}
