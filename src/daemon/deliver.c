@@ -253,7 +253,8 @@ bool deliver_record_send(struct conn *c, struct evbuffer *rec, uint64_t ticket, 
 		if (f.type == FD_FRAME_NOTICE)
 			conn_notice(c, "%s", f.body);
 		else if (untag(&f, &m, from, sizeof(from)))
-			deliver_msg(c, ticket, &m, false);
+			/* An agent with several chats must see whose it is ("NAME: TEXT"). */
+			deliver_msg(c, ticket, &m, c->caps & CAP_AGENT);
 		sent = true;
 	}
 	return sent;

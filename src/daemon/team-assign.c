@@ -120,15 +120,19 @@ static bool another_agent(const struct team *t, uint64_t serial)
 	return false;
 }
 
-/* The agent to serve @ch: fewest open chats, then waiting longest. NULL: none has room. */
-static struct agent *best_agent(struct team *t, const struct chat *ch)
+/*
+ * The agent to serve next: fewest open chats, then waiting longest, not the one numbered
+ * @avoid unless nobody else is here. NULL: none has room.
+ */
+static struct agent *best_agent(struct team *t, uint64_t avoid)
 {
-	bool avoid = ch->avoid && another_agent(t, ch->avoid);
 	struct agent *a, *best = NULL;
 
+	if (avoid && !another_agent(t, avoid))
+		avoid = 0;
 	TAILQ_FOREACH (a, &t->agents, entry) {
 		if (!agent_here(a) || a->away || a->nchats >= agent_capacity(a) ||
-		    (avoid && a->serial == ch->avoid))
+		    a->serial == avoid)
 			continue;
 		if (!best || a->nchats < best->nchats ||
 		    (a->nchats == best->nchats && a->idle_since < best->idle_since))
@@ -195,7 +199,7 @@ void team_assign(struct team *t)
 		next = TAILQ_NEXT(c, link);
 		if (c->kept || !chat_of(c))
 			continue; /* away: keeps its place, passed meanwhile */
-		if (!(a = best_agent(t, chat_of(c))))
+		if (!(a = best_agent(t, chat_of(c)->avoid)))
 			break;
 		serve(a, chat_of(c));
 	}
@@ -203,6 +207,27 @@ void team_assign(struct team *t)
 		tell_positions(t, 1); /* everyone behind moved up */
 		tell_agents_queue(t);
 	}
+}
+
+/*
+ * Conversations no agent saw end go first to the agent with room that has the fewest
+ * conversations (or, all full, to any here), one at a time, paced by its output.
+ */
+void team_give_offline(struct team *t)
+{
+	struct agent *a = t->offline_to;
+
+	if (!offline_pending(&t->offline) && !t->offline.more) {
+		t->offline_to = NULL;
+		return;
+	}
+	if (!a || !agent_here(a))
+		t->offline_to = a = best_agent(t, 0);
+	TAILQ_FOREACH (a, &t->agents, entry)
+		if (!t->offline_to && agent_here(a) && !a->away)
+			t->offline_to = a;
+	if ((a = t->offline_to))
+		offline_give(&t->offline, a->conn);
 }
 
 /* @ch leaves its agent (it ends, or goes to another agent or the line). */
@@ -302,51 +327,74 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
 	team_assign(ch->team);
 }
 
-/* Served customer @c's conversation ends: what it still held goes to its agent first. */
-static void end_chat(struct team *t, struct chat *ch)
+/*
+ * Served customer @c's conversation ends: what it still held goes to its agent first. With
+ * its agent away, no agent sees the end: returns whether the next agent is owed what @c said
+ * that nobody answered (offline.h).
+ */
+static bool end_chat(struct team *t, struct chat *ch)
 {
-	struct conn *c = ch->customer, *ag = ch->agent ? ch->agent->conn : NULL;
+	struct conn *c = ch->customer, *ag = ch->agent->conn;
+	bool owed = false;
 	struct store_msg m;
 	struct fd_frame f;
 
-	if (ag && agent_here(ch->agent)) {
+	if (agent_here(ch->agent)) {
 		while (conn_live(ag) && conn_take_held(c, t->server->held_body, &f))
 			deliver_msg(ag, record_release(c, c->conv, &f, &m), &m,
 				    ag->caps & CAP_AGENT);
 		conn_notice(ag, "customer-left %s", c->nick);
-	} else if (conn_has_held(c)) {
-		store_drop_held(t->server->store, c->conv, c->nick);
+	} else {
+		owed = conn_has_held(c) || ch->turn == CHAT_TURN_AGENT;
 	}
 	drop_replies(ch, "left");
 	unserve(ch);
 	note_length(t, fd_clock_seconds() - ch->served_at);
 	log_info("%s (%s) is no longer served", c->nick, c->peer);
+	return owed;
+}
+
+/* Customer @c leaves the line: gave up waiting, or its place outlives this run. */
+static bool leave_line(struct team *t, struct conn *c)
+{
+	unsigned pos = waiting_position(&t->line, c);
+	bool survives = session_survives(c);
+
+	waiting_remove(&t->line, c);
+	log_info("%s (%s) %s", c->nick, c->peer,
+		 survives ? "keeps its place in line across the restart" : "left the line");
+	tell_positions(t, pos);
+	tell_agents_queue(t);
+	return survives;
 }
 
 /* Customer @c leaves the desk for good: from the line, or its conversation ends. */
 void team_customer_leaves(struct team *t, struct conn *c)
 {
 	struct chat *ch = chat_of(c);
-	bool stopping = t->server->stopping;
-	/* Waiting when the daemon stops, with a session: its place outlives this run. */
-	bool survives = c->queued_link && session_survives(c);
-	unsigned pos;
+	bool stopping = t->server->stopping, owed = false;
 
-	if (c->queued_link) {
-		pos = waiting_position(&t->line, c);
-		waiting_remove(&t->line, c);
-		log_info("%s (%s) left the line", c->nick, c->peer);
-		tell_positions(t, pos);
-		tell_agents_queue(t);
-	} else if (ch && ch->agent) {
-		end_chat(t, ch);
-	}
 	/* A place that outlives this run keeps its conversation open, held messages too. */
-	if (!survives && !c->conv_ended && c->conv) {
-		if (conn_has_held(c))
+	if (c->queued_link && leave_line(t, c)) {
+		chat_free(ch);
+		return;
+	}
+	if (ch && ch->agent) {
+		owed = end_chat(t, ch);
+	} else if (conn_has_held(c) && !c->conv_ended) {
+		/* Waiting when the daemon stopped: the next agent gets it, as after a crash. */
+		owed = stopping;
+		/* Gave up waiting: what it held stays in its transcript, undelivered. */
+		if (!owed)
 			store_drop_held(t->server->store, c->conv, c->nick);
+	}
+	if (!c->conv_ended && c->conv)
 		store_conv_end(t->server->store, c->conv, stopping ? END_SHUTDOWN : c->end_why,
-			       fd_clock_unix_ms(), false);
+			       fd_clock_unix_ms(), owed);
+	if (owed) {
+		log_info("what %s said that no agent answered is kept for the next agent", c->nick);
+		t->offline.more = true;
+		team_assign_soon(t);
 	}
 	if (ch)
 		chat_free(ch);

@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include "conn.h"
+#include "offline.h"
 #include "server.h"
 #include "waiting.h"
 
@@ -74,6 +75,9 @@ struct team {
 	unsigned lengths[TEAM_LENGTHS]; /* seconds, a ring of the latest conversations */
 	unsigned nlengths;
 	struct event *assign; /* team_assign() on the next loop turn */
+	/* Conversations no agent saw end (offline.h), given one at a time to @offline_to. */
+	struct offline offline;
+	struct agent *offline_to;
 };
 
 static inline bool team_strict(const struct team *t)
@@ -118,6 +122,7 @@ void agent_free(struct agent *a);
 struct chat *chat_new(struct team *t, struct conn *c);
 void team_assign(struct team *t);
 void team_assign_soon(struct team *t);
+void team_give_offline(struct team *t);
 void serve(struct agent *a, struct chat *ch);
 void unserve(struct chat *ch);
 void give_back(struct chat *ch, bool head);

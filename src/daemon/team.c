@@ -250,6 +250,8 @@ static struct agent *agent_new(struct team *t, struct conn *c)
 
 void agent_free(struct agent *a)
 {
+	if (a->team->offline_to == a)
+		a->team->offline_to = NULL; /* the rest goes to the next agent */
 	TAILQ_REMOVE(&a->team->agents, a, entry);
 	a->team->nagents--;
 	if (a->conn->mode_data == a)
@@ -423,8 +425,13 @@ void agent_pump(struct agent *a)
 /* The agent took in what was sent: relay more to it. */
 static void team_drained(struct conn *c)
 {
-	if (agent_of(c))
-		agent_pump(agent_of(c));
+	struct agent *a = agent_of(c);
+
+	if (!a)
+		return;
+	if (a == a->team->offline_to)
+		team_give_offline(a->team);
+	agent_pump(a);
 }
 
 /* "caps agent": the agent may hold more conversations now. */
@@ -496,8 +503,15 @@ static void on_assign(evutil_socket_t fd, short what, void *arg)
 	struct agent *a;
 
 	team_assign(t);
+	team_give_offline(t);
 	TAILQ_FOREACH (a, &t->agents, entry)
 		agent_pump(a);
+}
+
+/* A conversation kept for the next agent was read from the store: give it. */
+static void on_offline_fetched(void *arg)
+{
+	team_assign_soon(arg);
 }
 
 void team_assign_soon(struct team *t)
@@ -514,8 +528,9 @@ int team_new(struct server *s, struct team **ret)
 	t->server = s;
 	waiting_init(&t->line);
 	TAILQ_INIT(&t->agents);
-	if (!(t->assign = event_new(s->base, -1, 0, on_assign, t))) {
-		free(t);
+	if (!(t->assign = event_new(s->base, -1, 0, on_assign, t)) ||
+	    offline_init(&t->offline, s, on_offline_fetched, t) < 0) {
+		team_free(t);
 		return -ENOMEM;
 	}
 	log_info("desk: up to %u agents, %u conversation(s) each", s->config.max_agents,
@@ -528,6 +543,8 @@ void team_free(struct team *t)
 {
 	if (!t)
 		return;
-	event_free(t->assign);
+	if (t->assign)
+		event_free(t->assign);
+	offline_free(&t->offline);
 	free(t);
 }
