@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * session-priv.h - the session's insides, shared by session.c (the connection, the frames, the
- * turn state) and resume.c (coming back after a drop, protocol 7.3). Front ends use session.h.
+ * session-priv.h - the session's insides, shared by session.c (the connection, the frames),
+ * incoming.c (what the frames say: messages, notices, the turn state) and resume.c (coming back
+ * after a drop, protocol 7.3). Front ends use session.h.
  */
 #ifndef FRONTDESK_CLIENT_SESSION_PRIV_H
 #define FRONTDESK_CLIENT_SESSION_PRIV_H
@@ -71,6 +72,18 @@ void session_finish(struct session *s, int err);
 
 /* session_forget_standing() - a new join: nothing learnt on an earlier connection holds. */
 void session_forget_standing(struct session *s);
+
+/* session_protocol_error() - the server broke the protocol: say @what, end the connection. */
+void session_protocol_error(struct session *s, const char *what);
+
+/* incoming_message() - a type 2 message (or a line protocol's message line). */
+void incoming_message(struct session *s, const char *text);
+
+/* incoming_tagged() - a type 5 message; a malformed one is a protocol error. */
+void incoming_tagged(struct session *s, char *body);
+
+/* incoming_notice() - a notice body (type 3, or a line protocol's "* " line). */
+void incoming_notice(struct session *s, char *body);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);

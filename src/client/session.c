@@ -10,7 +10,8 @@
  * each callback.
  *
  * Reading framed input follows conn.c: the read low watermark is what the decoder needs next.
- * Resuming a session after a drop is resume.c's (session-priv.h holds what both see).
+ * What the frames say (messages, notices, the turn) is incoming.c's; resuming a session after
+ * a drop is resume.c's (session-priv.h holds what all three see).
  */
 #include "session-priv.h"
 
@@ -286,155 +287,11 @@ static void connected(struct session *s)
 		opened(s);
 }
 
-static void copy_name(char *dst, const char *src)
-{
-	snprintf(dst, SESSION_NICK_MAX, "%s", src);
-}
-
-/* Learn what a notice says about turns, names and endings. */
-static void learn(struct session *s, const struct notice *n)
-{
-	s->notices = true;
-	if (notice_is(n, "welcome", 2)) {
-		s->group = strcmp(n->args[0], "group") == 0;
-		if (s->group)
-			s->strict = false;
-		copy_name(s->nick, n->args[1]);
-	} else if (notice_is(n, "turns", 1)) {
-		s->strict = strcmp(n->args[0], "free") != 0;
-	} else if (notice_is(n, "serving", 1) || notice_is(n, "agent-online", 1)) {
-		copy_name(s->peer, n->args[0]);
-		s->served = s->served || strcmp(n->keyword, "serving") == 0;
-		s->queued = s->served ? 0 : s->queued;
-		s->agent_gone = false;
-	} else if (notice_is(n, "queued", 1)) {
-		s->queued = (unsigned)strtoul(n->args[0], NULL, 10);
-		s->served = false;
-	} else if (notice_is(n, "agent-offline", 0)) {
-		s->agent_gone = s->served; /* "The agent reconnected" when it does (resume.c) */
-	} else if (notice_is(n, "customer", 1)) {
-		copy_name(s->peer, n->args[0]);
-		s->my_turn = false; /* a new conversation: the customer writes first */
-		s->awaiting = false;
-	} else if (notice_is(n, "customer-left", 1)) {
-		s->peer[0] = '\0';
-		s->my_turn = false;
-		s->awaiting = false;
-	} else if (notice_is(n, "turn", 0)) {
-		if (!s->awaiting)
-			s->my_turn = true;
-	} else if (notice_is(n, "bye", 0)) {
-		s->bye = true;
-		notice_describe(n, s->why, sizeof(s->why));
-	} else if (notice_is(n, "history-start", 0) || notice_is(n, "history-end", 0)) {
-		ids_history(&s->ids, strcmp(n->keyword, "history-start") == 0);
-	} else if (notice_is(n, "renamed", 2)) {
-		if (strcmp(n->args[0], s->nick) == 0)
-			copy_name(s->nick, n->args[1]);
-	} else if (notice_is(n, "error", 1)) {
-		notice_describe(n, s->last_error, sizeof(s->last_error));
-		if (strcmp(n->args[0], "not-your-turn") == 0) {
-			s->my_turn = false;
-			s->awaiting = true;
-		}
-	}
-}
-
-/* Notices that are the session's business, not the user's: true when @n was one of them. */
-static bool handled_quietly(struct session *s, const struct notice *n)
-{
-	char pong[FD_FRAME_BODY_BUFSIZE];
-
-	if (notice_is(n, "ping", 1)) {
-		/* The server checks that we are still here; answering is all there is to it. */
-		snprintf(pong, sizeof(pong), "pong %s", n->args[0]);
-		session_send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
-	} else if (notice_is(n, "caps", 0)) {
-		s->caps_pending = false;
-	} else if (notice_is(n, "epoch", 1)) {
-		ids_epoch(&s->ids, n->args[0]); /* which IDs count as seen, not news for the user */
-	} else if (s->caps_pending && notice_is(n, "error", 1) &&
-		   strcmp(n->args[0], "unknown-command") == 0) {
-		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
-		s->caps_pending = false;
-	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "replaced") == 0) {
-		/*
-		 * A newer connection of ours is the agent now. Said once, as why the connection
-		 * ended, which is a normal end: reconnecting would only take the desk back from it.
-		 */
-		s->bye = true;
-		notice_describe(n, s->why, sizeof(s->why));
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static void on_notice_body(struct session *s, char *body)
-{
-	char words[1024];
-	const char *said;
-	struct notice n;
-
-	if (notice_parse(body, &n) < 0)
-		return; /* nothing we could show or act on */
-	s->notices = true;
-	/* A server ends a connection on purpose with an error: then there is nothing to resume. */
-	s->resume.ended = notice_is(&n, "error", 1);
-	if (handled_quietly(s, &n) || resume_notice(s, &n))
-		return;
-	said = resume_words(s, &n, words, sizeof(words)); /* against where we stood before */
-	learn(s, &n);
-	s->ops->notice(s->ui, &n, said);
-}
-
-/* The other side spoke: in strict turns, ours is next. */
-static void got_reply(struct session *s)
-{
-	s->awaiting = false;
-	s->my_turn = true;
-}
-
-static void on_message(struct session *s, const char *text)
-{
-	struct session_message m = { .body = text, .text = text };
-
-	got_reply(s);
-	s->ops->message(s->ui, &m);
-}
-
-static void protocol_error(struct session *s, const char *what)
+/* The server broke the protocol: nothing it sends can be trusted any more. */
+void session_protocol_error(struct session *s, const char *what)
 {
 	session_set_why(s, "protocol error from %s: %s", s->target_name, what);
 	session_finish(s, -EPROTO);
-}
-
-/*
- * A tagged message (protocol 7.2). One seen already is not shown again, yet still passes the
- * turn: a server gives a returning peer again what is still unanswered. A history answer
- * passes nothing: it is what was said before.
- */
-static void on_tagged(struct session *s, char *body)
-{
-	struct ids_message t;
-	struct session_message m;
-
-	if (ids_parse(body, &t) < 0) {
-		protocol_error(s, "a tagged message that is not \"ID TIME CONV FROM TEXT\"");
-		return;
-	}
-	m = (struct session_message){
-		.body = ids_plain(&t, s->plain, sizeof(s->plain)),
-		.from = t.from,
-		.text = t.text,
-		.time_ms = t.time_ms,
-		.id = t.id,
-		.history = s->ids.in_history,
-	};
-	if (!m.history)
-		got_reply(s);
-	if (ids_fresh(&s->ids, t.id))
-		s->ops->message(s->ui, &m);
 }
 
 /*
@@ -465,7 +322,7 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 	int r, bound;
 
 	if (late) {
-		protocol_error(s, "a challenge after the session began (not answered)");
+		session_protocol_error(s, "a challenge after the session began (not answered)");
 		return;
 	}
 	if (s->cfg.key_len == 0) {
@@ -483,7 +340,7 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 	}
 	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, binding, (size_t)bound, response);
 	if (r < 0) {
-		protocol_error(s, "malformed authentication challenge");
+		session_protocol_error(s, "malformed authentication challenge");
 		return;
 	}
 	session_send_frame(s, FD_FRAME_RESPONSE, response, AUTH_RESPONSE_LEN);
@@ -512,23 +369,23 @@ static void read_frames(struct session *s)
 			return;
 		}
 		if (r < 0) {
-			protocol_error(s, fd_frame_strerror(r));
+			session_protocol_error(s, fd_frame_strerror(r));
 			return;
 		}
 		heard = s->heard;
 		s->heard = true;
-		s->resume.ended = false; /* unless this is an error notice: on_notice_body() */
+		s->resume.ended = false; /* unless this is an error notice: incoming_notice() */
 		if (f.type != FD_FRAME_NOTICE)
 			s->resume.telling = false; /* the state of a resumed session comes first */
 		switch (f.type) {
 		case FD_FRAME_MESSAGE:
-			on_message(s, f.body);
+			incoming_message(s, f.body);
 			break;
 		case FD_FRAME_TAGGED:
-			on_tagged(s, f.body);
+			incoming_tagged(s, f.body);
 			break;
 		case FD_FRAME_NOTICE:
-			on_notice_body(s, f.body);
+			incoming_notice(s, f.body);
 			break;
 		case FD_FRAME_CHALLENGE:
 			on_challenge(s, heard, f.body, f.len);
@@ -537,7 +394,7 @@ static void read_frames(struct session *s)
 			char what[64];
 
 			snprintf(what, sizeof(what), "unexpected frame type %d", (int)f.type);
-			protocol_error(s, what);
+			session_protocol_error(s, what);
 			return;
 		}
 		}
@@ -554,15 +411,15 @@ static void read_lines(struct session *s)
 
 		if (!line) {
 			if (evbuffer_get_length(in) > LINE_MAX_BYTES)
-				protocol_error(s, "line too long");
+				session_protocol_error(s, "line too long");
 			return;
 		}
 		if (!utf8_valid(line, len))
-			protocol_error(s, "a line is not valid UTF-8 text");
+			session_protocol_error(s, "a line is not valid UTF-8 text");
 		else if (strncmp(line, "* ", 2) == 0)
-			on_notice_body(s, line + 2);
+			incoming_notice(s, line + 2);
 		else
-			on_message(s, line);
+			incoming_message(s, line);
 		free(line);
 	}
 }
