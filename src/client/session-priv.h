@@ -36,6 +36,7 @@ struct session {
 	bool bye;          /* the agent ended the conversation, or another connection replaced us */
 	bool heard;        /* it sent a frame: a challenge now comes too late */
 	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
+	bool canned_pending; /* "canned" sent: an error before its answer is its answer */
 	char last_error[512];
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
@@ -55,10 +56,15 @@ struct session {
 	unsigned queued; /* our place in line, 0 when not waiting */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
+	bool multi; /* granted "agent": several conversations (protocol 7.5) */
+	struct session_conv convs[SESSION_CONVS_MAX];
+	size_t nconvs;
+	char last_to[SESSION_NICK_MAX]; /* multi: whom our last message went to */
 
 	/* Kept across connections: a returning client must know what it has seen. */
 	struct ids ids;
 	struct resume resume;
+	struct canned canned; /* the desk's canned replies, as last listed */
 };
 
 /* session_send_frame() - one frame to the server; -ENOTCONN unless the handshake allows it. */
@@ -84,6 +90,9 @@ void incoming_tagged(struct session *s, char *body);
 
 /* incoming_notice() - a notice body (type 3, or a line protocol's "* " line). */
 void incoming_notice(struct session *s, char *body);
+
+/* session_find_conv() - the conversation with customer @name (multi), or NULL. */
+struct session_conv *session_find_conv(struct session *s, const char *name);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);

@@ -147,6 +147,9 @@ void session_forget_standing(struct session *s)
 	s->agent_back = false;
 	s->queued = 0;
 	s->peer[0] = '\0';
+	s->multi = false;
+	s->nconvs = 0;
+	s->last_to[0] = '\0';
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
 }
 
@@ -156,6 +159,7 @@ static void reset_protocol_state(struct session *s)
 	s->bye = false;
 	s->heard = false;
 	s->caps_pending = false;
+	s->canned_pending = false;
 	ids_history(&s->ids, false);
 	s->last_error[0] = '\0';
 	if (!resume_possible(s))
@@ -240,12 +244,14 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 
 /*
  * Introduce ourselves, then ask for notices, server pings, message IDs and sessions (protocol
- * 7.1, 7.6, 7.2, 7.3) without waiting for any answer: a server that knows none of them ignores
- * them or says unknown-command, and we carry on as with wave 1.
+ * 7.1, 7.6, 7.2, 7.3), and as an agent for several conversations (7.5), without waiting for any
+ * answer: a server that knows none of them ignores them or says unknown-command, and we carry on as
+ * with wave 1.
  */
 static void send_hello(struct session *s)
 {
-	static const char caps[] = "caps ping ids resume";
+	/* An agent may also serve several customers at once (7.5), if the server lets it. */
+	const char *caps = s->cfg.agent ? "caps ping ids resume agent" : "caps ping ids resume";
 
 	if (s->cfg.line) {
 		send_line(s, "/nick ", s->nick);
@@ -513,6 +519,27 @@ static int check_outgoing(const struct session *s, const char *text, size_t len)
 	return 0;
 }
 
+/*
+ * An agent granted "agent" wrote "NAME: TEXT": NAME's turn now, if NAME is one of ours (the
+ * server refuses anything else with "no-customer").
+ */
+static void sent_to(struct session *s, const char *text)
+{
+	const char *sep = strstr(text, ": ");
+	struct session_conv *c;
+
+	s->last_to[0] = '\0';
+	if (!sep || (size_t)(sep - text) >= sizeof(s->last_to))
+		return;
+	snprintf(s->last_to, sizeof(s->last_to), "%.*s", (int)(sep - text), text);
+	c = session_find_conv(s, s->last_to);
+	if (!c)
+		return;
+	c->awaiting = true;
+	if (s->strict)
+		c->my_turn = false;
+}
+
 int session_say(struct session *s, const char *text)
 {
 	size_t len = strlen(text);
@@ -524,10 +551,24 @@ int session_say(struct session *s, const char *text)
 			: session_send_frame(s, FD_FRAME_MESSAGE, text, len);
 	if (r < 0)
 		return r;
+	if (s->multi) {
+		sent_to(s, text);
+		return 0;
+	}
 	s->awaiting = true;
 	if (s->strict)
 		s->my_turn = false;
 	return 0;
+}
+
+int session_say_to(struct session *s, const char *name, const char *text)
+{
+	char line[FD_FRAME_BODY_BUFSIZE];
+	int n = snprintf(line, sizeof(line), "%s: %s", name, text);
+
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -EMSGSIZE;
+	return session_say(s, line);
 }
 
 int session_command(struct session *s, const char *text)
@@ -585,9 +626,10 @@ enum session_state session_state(const struct session *s)
 	return s->state;
 }
 
+/* With several conversations the turn is each one's (session_conv()); the server holds. */
 bool session_may_send(const struct session *s)
 {
-	return !s->strict || s->my_turn;
+	return !s->strict || s->my_turn || s->multi;
 }
 
 bool session_output_full(const struct session *s)
@@ -606,7 +648,25 @@ static void on_write(struct bufferevent *bev, void *arg)
 
 bool session_awaiting_reply(const struct session *s)
 {
+	for (size_t i = 0; s->multi && i < s->nconvs; i++)
+		if (s->convs[i].awaiting)
+			return true;
 	return s->awaiting;
+}
+
+bool session_multi(const struct session *s)
+{
+	return s->multi;
+}
+
+const struct session_conv *session_conv(const struct session *s, const char *name)
+{
+	return session_find_conv((struct session *)s, name);
+}
+
+const struct canned *session_canned(const struct session *s)
+{
+	return &s->canned;
 }
 
 bool session_strict(const struct session *s)
