@@ -184,8 +184,10 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 	} else if (notice_is(n, "caps", 0)) {
 		caps_granted(s, n);
 	} else if (s->canned_pending && notice_is(n, "error", 1)) {
-		/* "canned" is unknown here, or there are none: nothing the agent asked for. */
+		/* "canned" is unknown here, or there are none: nothing the agent asked for, and
+		 * no end on purpose either (a drop after it is resumed). */
 		s->canned_pending = false;
+		s->resume.ended = false;
 		notice_describe(n, s->last_error, sizeof(s->last_error));
 	} else if (notice_is(n, "epoch", 1)) {
 		ids_epoch(&s->ids, n->args[0]); /* which IDs count as seen, not news for the user */
