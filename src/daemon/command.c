@@ -42,6 +42,7 @@ static const struct {
 	{ "ids", CAP_IDS },
 	{ "ping", CAP_PING },
 	{ "resume", CAP_RESUME },
+	{ "agent", CAP_AGENT },
 };
 
 #define NCAPABILITIES (sizeof(capabilities) / sizeof(capabilities[0]))
@@ -76,10 +77,16 @@ void command_send_caps(struct conn *c)
 		conn_notice(c, "epoch %s", store_epoch(c->server->store));
 }
 
-/* What this server grants @c: no pings while peer_timeout is off; resume to framed peers. */
+/*
+ * What this server grants @c: no pings while peer_timeout is off; resume to framed peers;
+ * "agent" to agents where an agent may hold several conversations.
+ */
 static unsigned offered(const struct conn *c)
 {
 	unsigned caps = CAP_IDS;
+
+	if (c->role == ROLE_AGENT && c->server->team && c->server->config.max_chats_per_agent > 1)
+		caps |= CAP_AGENT;
 
 	if (c->server->config.peer_timeout)
 		caps |= CAP_PING;

@@ -25,7 +25,7 @@ struct parse_state {
 	FILE *file;
 	unsigned line;
 	bool line_too_long;
-	unsigned seen[48]; /* line each key was set on, 0 if not yet */
+	unsigned seen[64]; /* line each key was set on, 0 if not yet */
 	struct config cfg;
 	char *errors;
 	size_t errors_len;
@@ -400,6 +400,9 @@ static const struct config_key config_keys[] = {
 	CHOICE(store_sync, store_sync, sync_names),
 	KEY(resume_grace, parse_duration, resume_grace, 0, 24 * 3600),
 	KEY(agent_grace, parse_duration, agent_grace, 0, 3600),
+	KEY(max_agents, parse_count, max_agents, 1, 1000),
+	KEY(max_chats_per_agent, parse_count, max_chats_per_agent, 1, 100),
+	KEY(answer_timeout, parse_duration, answer_timeout, 0, 24 * 3600),
 	KEY(history_on_join, parse_count, history_on_join, 0, 1000),
 	KEY(history_max_age, parse_duration, history_max_age, 0, 100 * 365 * 24 * 3600UL),
 	KEY(history_max_messages, parse_count, history_max_messages, 0, 100000000),
@@ -470,6 +473,8 @@ void config_init(struct config *c)
 	c->history_on_join = 20;
 	c->resume_grace = 120;
 	c->agent_grace = 30;
+	c->max_agents = 1;
+	c->max_chats_per_agent = 1;
 	c->history_max_age = 90 * 24 * 3600;
 	c->history_max_messages = 100000;
 }

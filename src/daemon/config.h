@@ -96,6 +96,9 @@ struct config {
 	int store_sync;                /* enum store_sync: 0 normal, 1 full */
 	unsigned resume_grace;         /* seconds a lost session may be resumed; 0 = no resume */
 	unsigned agent_grace;          /* the same for the agent's session */
+	unsigned max_agents;           /* desk: agents at once (1: the original desk) */
+	unsigned max_chats_per_agent;  /* desk: conversations an agent holds at once */
+	unsigned answer_timeout;       /* desk: seconds before an unanswered chat moves; 0 = off */
 	unsigned history_on_join;      /* group mode: messages a joining member is shown; 0 = off */
 	unsigned history_max_age;      /* seconds a message is kept; 0 = no limit */
 	unsigned history_max_messages; /* the room's messages kept; 0 = no limit */

@@ -88,6 +88,7 @@ enum conn_cap {
 	CAP_PING = 1 << 0,   /* server pings (alive.h) */
 	CAP_IDS = 1 << 1,    /* messages as type 5 with their IDs, "epoch", "history" (7.2, 7.4) */
 	CAP_RESUME = 1 << 2, /* a session to resume after a lost connection (7.3, session.h) */
+	CAP_AGENT = 1 << 3,  /* an agent holding several conversations (7.5, team.h) */
 };
 
 struct session;

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "held.h"
 #include "log.h"
+#include "record.h"
 #include "session.h"
 
 /* An away customer ended by the agent (next, kick): its session ends, and it leaves. */
@@ -28,7 +29,7 @@ struct conn *find_away(struct desk *d, const char *name)
 
 	if (d->active && d->active->kept && strcmp(d->active->nick, name) == 0)
 		return d->active;
-	TAILQ_FOREACH (q, &d->queue, link)
+	TAILQ_FOREACH (q, &d->line.q, link)
 		if (q->kept && strcmp(q->nick, name) == 0)
 			return q;
 	return NULL;
@@ -53,10 +54,7 @@ static void take_place(struct desk *d, struct conn *c, struct conn *kept)
 			conn_notice(d->agent, "customer-back %s", c->nick);
 		desk_pump_soon(d); /* what either side held meanwhile goes now */
 	} else {
-		TAILQ_INSERT_BEFORE(kept, c, link);
-		TAILQ_REMOVE(&d->queue, kept, link);
-		kept->queued_link = false;
-		c->queued_link = true;
+		waiting_replace(&d->line, kept, c);
 		conn_set_state(c, CONN_QUEUED);
 	}
 	c->since = kept->since; /* "queue" says how long it has waited, absence included */
@@ -126,11 +124,9 @@ struct conn *desk_restore(struct server *s, const struct store_session *ss)
 	c->conv = ss->conv;
 	c->conv_ended = !ss->open;
 	for (size_t i = 0; i < ss->nheld; i++)
-		desk_hold_record(c, &ss->held[i]);
-	TAILQ_INSERT_TAIL(&d->queue, c, link);
-	c->queued_link = true;
-	d->nqueued++;
-	log_info("%s waits in line at position %u until it resumes", c->nick, d->nqueued);
+		record_hold(c, &ss->held[i]);
+	waiting_append(&d->line, c);
+	log_info("%s waits in line at position %u until it resumes", c->nick, d->line.n);
 	return c;
 }
 

@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "server.h"
 #include "store.h"
+#include "waiting.h"
 
 struct evbuffer;
 struct event;
@@ -29,8 +30,7 @@ struct desk {
 	struct server *server;
 	struct conn *agent;
 	struct conn *active;
-	struct conn_list queue;
-	unsigned nqueued;
+	struct waiting line;
 	enum turn turn;  /* whose turn it is (kept up in free turns too: who spoke last) */
 	bool was_strict; /* the turn rule in force before the latest reload */
 	/*
@@ -79,11 +79,6 @@ void desk_pump(struct desk *d);
 /* desk-record.c */
 void tell_customer(struct desk *d, struct conn *agent);
 void tell_serving(struct desk *d, struct conn *c);
-int desk_hold(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f);
-/* desk_hold_record() - hold @m (stored already: its seq) at @c as a record "SEQ TIME TEXT". */
-int desk_hold_record(struct conn *c, const struct store_msg *m);
-uint64_t desk_release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
-		      struct store_msg *m);
 void keep_offline(struct desk *d, struct conn *c, bool handover);
 void replay_offline(struct desk *d);
 void forget_unanswered(struct desk *d);

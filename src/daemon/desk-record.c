@@ -4,7 +4,7 @@
  *
  * A customer's or agent's held message is a record "SEQ TIME TEXT" (type 5) in conn->held: its
  * row in the store, where it was stored when accepted, and its accept time; it gets its ID when
- * relayed (desk_release()). What the active customer wrote that no agent answered is kept as
+ * relayed (record.h). What the active customer wrote that no agent answered is kept as
  * records too, to be given again; a conversation that ended with no agent there is kept in the
  * store and given to the next agent one conversation at a time, paced by its output.
  */
@@ -20,6 +20,7 @@
 #include "deliver.h"
 #include "held.h"
 #include "log.h"
+#include "record.h"
 
 /*
  * How much of the customer's unanswered messages the desk keeps to give again: 64 KiB, or a
@@ -49,36 +50,6 @@ void tell_serving(struct desk *d, struct conn *c)
 	char tag[24];
 
 	conn_notice(c, "serving %s%s", d->agent->nick, conv_tag(c, c, tag));
-}
-
-/*
- * Store @f from @c as accepted and hold it: it gets its ID when it is released. The held frame
- * is a type 5 record "SEQ TIME TEXT": its row in the store and its accept time go with it.
- */
-int desk_hold(struct desk *d, struct conn *c, uint64_t conv, const struct fd_frame *f)
-{
-	struct store_msg m = { .time_ms = fd_clock_unix_ms(),
-			       .conv = conv,
-			       .from = c->nick,
-			       .from_agent = c->role == ROLE_AGENT,
-			       .text = f->body,
-			       .len = f->len };
-	store_add_held(d->server->store, &m, &m.seq);
-	return desk_hold_record(c, &m);
-}
-
-int desk_hold_record(struct conn *c, const struct store_msg *m)
-{
-	char body[FD_FRAME_BODY_BUFSIZE];
-	struct fd_frame rec = { .type = FD_FRAME_TAGGED, .body = body };
-	int n = snprintf(body, sizeof(body), "%llu %lld ", (unsigned long long)m->seq,
-			 (long long)m->time_ms);
-
-	if (n < 0 || (size_t)n + m->len > FD_FRAME_MAX_BODY)
-		return -E2BIG; /* cannot be: texts are at most FD_MESSAGE_MAX_TEXT */
-	memcpy(body + n, m->text, m->len);
-	rec.len = (size_t)n + m->len;
-	return conn_hold(c, &rec);
 }
 
 /* The lost agent @agent's held replies, kept for its resume (see struct desk). */
@@ -111,23 +82,6 @@ void drop_agent_held(struct desk *d)
 	d->agent_held = NULL;
 }
 
-/* Release @from's held record @f (just taken) in @conv: *@m is the message, with its ID. */
-uint64_t desk_release(struct desk *d, struct conn *from, uint64_t conv, const struct fd_frame *f,
-		      struct store_msg *m)
-{
-	unsigned long long seq = 0;
-	long long time_ms = 0;
-	int n = 0;
-
-	sscanf(f->body, "%llu %lld %n", &seq, &time_ms, &n);
-	*m = (struct store_msg){ .time_ms = time_ms,
-				 .conv = conv,
-				 .from = from->nick,
-				 .from_agent = from->role == ROLE_AGENT,
-				 .text = f->body + n,
-				 .len = f->len - (size_t)n };
-	return store_release(d->server->store, seq, &m->id);
-}
 /*
  * Customer @c's conversation ended. With @handover an agent is here and saw what was already
  * relayed: what @c still held is released to it now (paced by its output, after what is
@@ -148,7 +102,7 @@ void keep_offline(struct desk *d, struct conn *c, bool handover)
 		fd_frame_encode(rec, FD_FRAME_NOTICE, note, strlen(note));
 	}
 	while (rec && conn_take_held(c, d->server->held_body, &f)) {
-		d->offline_ticket = desk_release(d, c, c->conv, &f, &m);
+		d->offline_ticket = record_release(c, c->conv, &f, &m);
 		deliver_record_msg(rec, &m);
 		n++;
 	}

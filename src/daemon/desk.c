@@ -31,15 +31,10 @@
 #include "deliver.h"
 #include "history.h"
 #include "log.h"
+#include "record.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
-
-/*
- * Customers listed by one "queue" answer. Each line is at most ~170 bytes (a 32-character name
- * of 4-byte characters), so 50 of them stay under 9 KiB.
- */
-#define QUEUE_LIST_MAX 50
 
 /*
  * The active customer's idle deadline runs only while an agent is attached: with nobody to
@@ -55,18 +50,13 @@ void arm_idle(struct desk *d)
 static void tell_agent_queue(struct desk *d)
 {
 	if (agent_here(d))
-		conn_notice(d->agent, "queue %u", d->nqueued);
+		conn_notice(d->agent, "queue %u", d->line.n);
 }
 
 /* Tell queued customers their place, starting at position @from (1-based). */
 static void tell_positions(struct desk *d, unsigned from)
 {
-	unsigned pos = 0;
-	struct conn *c;
-
-	TAILQ_FOREACH (c, &d->queue, link)
-		if (++pos >= from)
-			conn_notice(c, "queued %u", pos);
+	waiting_tell(&d->line, from, NULL, NULL);
 }
 
 static void tell_turn(struct desk *d)
@@ -100,7 +90,7 @@ void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
-			ticket = desk_release(d, d->active, d->active->conv, &f, &m);
+			ticket = record_release(d->active, d->active->conv, &f, &m);
 			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again.
 			 */
 			keep_unanswered(d, &m);
@@ -118,7 +108,7 @@ void desk_pump(struct desk *d)
 			return;
 		if ((!strict(d) || d->turn == TURN_AGENT) &&
 		    conn_take_held(d->agent, s->held_body, &f)) {
-			ticket = desk_release(d, d->agent, d->active->conv, &f, &m);
+			ticket = record_release(d->agent, d->active->conv, &f, &m);
 			deliver_msg(d->active, ticket, &m, false);
 			d->turn = TURN_CUSTOMER;
 			forget_unanswered(d);
@@ -145,24 +135,10 @@ void desk_pump_soon(struct desk *d)
 	event_active(d->pump, EV_READ, 0);
 }
 
-/* A queued customer's place in line, from 1. */
-static unsigned queue_position(const struct desk *d, const struct conn *c)
-{
-	unsigned pos = 1;
-	const struct conn *q;
-
-	TAILQ_FOREACH (q, &d->queue, link) {
-		if (q == c)
-			break;
-		pos++;
-	}
-	return pos;
-}
-
 void tell_customer_state(struct desk *d, struct conn *c)
 {
 	if (c->state == CONN_QUEUED) {
-		conn_notice(c, "queued %u", queue_position(d, c));
+		conn_notice(c, "queued %u", waiting_position(&d->line, c));
 		if (!agent_here(d))
 			conn_notice(c, "agent-offline");
 	} else if (agent_here(d)) {
@@ -182,7 +158,7 @@ static void serve(struct desk *d, struct conn *c)
 	d->resend_unanswered = false;
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
-	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->nqueued);
+	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->line.n);
 	if (agent_here(d))
 		store_conv_agent(d->server->store, c->conv, d->agent->nick);
 	/* Behind a replay, the agent is told who is served when the replay ends. */
@@ -191,13 +167,6 @@ static void serve(struct desk *d, struct conn *c)
 	else
 		d->tell_later = true;
 	desk_pump_soon(d);
-}
-
-static void unlink_queued(struct desk *d, struct conn *c)
-{
-	TAILQ_REMOVE(&d->queue, c, link);
-	c->queued_link = false;
-	d->nqueued--;
 }
 
 /*
@@ -212,13 +181,13 @@ void serve_next(struct desk *d)
 
 	if (d->server->stopping)
 		return;
-	for (c = TAILQ_FIRST(&d->queue); c; c = next) {
+	for (c = TAILQ_FIRST(&d->line.q); c; c = next) {
 		next = TAILQ_NEXT(c, link);
 		if (c->kept && !agent_here(d))
 			break;
 		if (c->kept)
 			continue;
-		unlink_queued(d, c);
+		waiting_remove(&d->line, c);
 		if (conn_live(c)) {
 			serve(d, c);
 			tell_customer_state(d, c);
@@ -277,13 +246,13 @@ void attach_agent(struct desk *d, struct conn *c)
 		conn_notice(d->active, "agent-online %s", c->nick);
 		tell_serving(d, d->active);
 	}
-	TAILQ_FOREACH (q, &d->queue, link)
+	TAILQ_FOREACH (q, &d->line.q, link)
 		conn_notice(q, "agent-online %s", c->nick);
 	/* What the previous agent never answered goes to this one (after its hello). */
 	d->resend_unanswered = d->active && d->nunanswered > 0;
 	if (d->active && strict(d) && d->turn == TURN_CUSTOMER)
 		conn_notice(d->active, "turn");
-	if (!d->active && d->nqueued)
+	if (!d->active && d->line.n)
 		serve_next(d); /* someone away held the line up while no agent was here */
 	desk_pump_soon(d);
 }
@@ -291,22 +260,20 @@ void attach_agent(struct desk *d, struct conn *c)
 static void attach_customer(struct desk *d, struct conn *c)
 {
 	/* Those waiting are away if nobody is served: passed only when an agent is here. */
-	if (!d->active && (!d->nqueued || agent_here(d))) {
+	if (!d->active && (!d->line.n || agent_here(d))) {
 		c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
 		serve(d, c);
 		return;
 	}
-	if (d->nqueued >= d->server->config.max_queue) {
+	if (d->line.n >= d->server->config.max_queue) {
 		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
-			  d->nqueued);
+			  d->line.n);
 		return;
 	}
 	c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
-	TAILQ_INSERT_TAIL(&d->queue, c, link);
-	c->queued_link = true;
-	d->nqueued++;
+	waiting_append(&d->line, c);
 	conn_set_state(c, CONN_QUEUED);
-	log_info("%s (%s) waits in line at position %u", c->nick, c->peer, d->nqueued);
+	log_info("%s (%s) waits in line at position %u", c->nick, c->peer, d->line.n);
 	tell_agent_queue(d);
 }
 
@@ -339,7 +306,7 @@ void tell_agent_state(struct desk *d, struct conn *c)
 		tell_customer(d, c);
 	if (d->active && d->active->kept)
 		tell_away(d, d->active);
-	conn_notice(c, "queue %u", d->nqueued);
+	conn_notice(c, "queue %u", d->line.n);
 	if (d->active && strict(d) && d->turn == TURN_AGENT)
 		conn_notice(c, "turn");
 }
@@ -365,6 +332,7 @@ static void desk_hello(struct conn *c)
 static void desk_message(struct conn *c, const struct fd_frame *f)
 {
 	struct desk *d = c->server->desk;
+	struct store_msg m;
 	bool my_turn;
 
 	if (c->role == ROLE_AGENT) {
@@ -381,7 +349,8 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	} else {
 		my_turn = c != d->active || !strict(d) || d->turn == TURN_CUSTOMER;
 	}
-	if (desk_hold(d, c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f) < 0)
+	record_store(c, c->role == ROLE_AGENT ? d->active->conv : c->conv, f, &m);
+	if (record_hold(c, &m) < 0)
 		return;
 	if (c == d->active || c == d->agent)
 		arm_idle(d);
@@ -407,7 +376,7 @@ static void desk_detach(struct conn *c)
 		log_info("agent %s left", c->nick);
 		if (d->active && conn_live(d->active))
 			conn_notice(d->active, "agent-offline");
-		TAILQ_FOREACH (q, &d->queue, link)
+		TAILQ_FOREACH (q, &d->line.q, link)
 			conn_notice(q, "agent-offline");
 		return;
 	}
@@ -448,9 +417,9 @@ void customer_leaves(struct desk *d, struct conn *c)
 		return;
 	}
 	if (c->queued_link) {
-		unsigned pos = queue_position(d, c);
+		unsigned pos = waiting_position(&d->line, c);
 
-		unlink_queued(d, c);
+		waiting_remove(&d->line, c);
 		/* Its session outlives this run: its conversation stays open, held messages too. */
 		if (session_survives(c)) {
 			log_info("%s (%s) keeps its place in line across the restart", c->nick,
@@ -501,26 +470,13 @@ static void cmd_next(struct conn *c, const char *arg)
 }
 
 /*
- * queue: "waiting POS NAME SECONDS" for the first QUEUE_LIST_MAX waiting customers, then
- * "waiting-more K" for the rest, then "queue N". Bounded, so the answer fits every allowed
- * max_output_bytes (16 KiB at least) however long the line: a long line must not get the agent
- * dropped as a slow consumer for asking.
+ * queue: the line (waiting_list()). Bounded, so the answer fits every allowed max_output_bytes
+ * (16 KiB at least) however long the line: a long line must not get the agent dropped as a slow
+ * consumer for asking.
  */
 static void cmd_queue(struct conn *c, const char *arg)
 {
-	struct desk *d = c->server->desk;
-	double now = fd_clock_seconds();
-	unsigned pos = 0;
-	struct conn *q;
-
-	TAILQ_FOREACH (q, &d->queue, link) {
-		if (pos == QUEUE_LIST_MAX)
-			break;
-		conn_notice(c, "waiting %u %s %lld", ++pos, q->nick, (long long)(now - q->since));
-	}
-	if (d->nqueued > pos)
-		conn_notice(c, "waiting-more %u", d->nqueued - pos);
-	conn_notice(c, "queue %u", d->nqueued);
+	waiting_list(&c->server->desk->line, c, false);
 }
 
 /* kick NAME: end that customer's connection, whether served, waiting or away. */
@@ -548,9 +504,9 @@ static void desk_status(struct server *s, char *buf, size_t len)
 	const char *agent = agent_here(d) ? "" : ", no agent";
 
 	if (d->active)
-		snprintf(buf, len, "serving %s, %u waiting%s", d->active->nick, d->nqueued, agent);
+		snprintf(buf, len, "serving %s, %u waiting%s", d->active->nick, d->line.n, agent);
 	else
-		snprintf(buf, len, "no customer, %u waiting%s", d->nqueued, agent);
+		snprintf(buf, len, "no customer, %u waiting%s", d->line.n, agent);
 }
 
 static const struct command desk_commands[] = {
@@ -622,7 +578,7 @@ int desk_new(struct server *s, struct desk **ret)
 	d->was_strict = strict(d);
 	/* Conversations cut by a crash or kept by an earlier run wait in the store. */
 	d->offline_more = true;
-	TAILQ_INIT(&d->queue);
+	waiting_init(&d->line);
 	d->unanswered = evbuffer_new();
 	d->offline = evbuffer_new();
 	d->pump = event_new(s->base, -1, 0, on_pump, d);

@@ -62,6 +62,8 @@ static const struct field restart_only[] = {
 	FIELD(store_sync, FIELD_SCALAR),
 	FIELD(history_max_age, FIELD_SCALAR),
 	FIELD(history_max_messages, FIELD_SCALAR),
+	FIELD(max_agents, FIELD_SCALAR),
+	FIELD(max_chats_per_agent, FIELD_SCALAR),
 };
 
 static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
@@ -101,6 +103,7 @@ static const struct field live_keys[] = {
 	FIELD(history_on_join, FIELD_SCALAR),
 	FIELD(resume_grace, FIELD_SCALAR),
 	FIELD(agent_grace, FIELD_SCALAR),
+	FIELD(answer_timeout, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

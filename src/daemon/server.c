@@ -43,6 +43,7 @@
 #include "tls.h"
 #include "room.h"
 #include "store.h"
+#include "team.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
 #define SHUTDOWN_TIMEOUT 5
@@ -637,6 +638,9 @@ int server_new(const struct config *cfg, struct server **ret)
 	if (cfg->mode == MODE_GROUP) {
 		r = room_new(s, &s->room);
 		s->mode = &room_ops;
+	} else if (cfg->max_agents > 1 || cfg->max_chats_per_agent > 1) {
+		r = team_new(s, &s->team);
+		s->mode = &team_ops;
 	} else {
 		r = desk_new(s, &s->desk);
 		s->mode = &desk_ops;
@@ -696,6 +700,7 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	desk_free(s->desk);
+	team_free(s->team);
 	tls_free(s->tls);
 	room_free(s->room);
 	store_free(s->store, s->stopping);

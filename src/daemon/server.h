@@ -30,6 +30,7 @@ struct tls;
 struct desk;
 struct notify;
 struct room;
+struct team;
 struct sockaddr;
 struct store;
 struct store_session;
@@ -86,7 +87,8 @@ struct server {
 	struct event_base *base;
 	struct config config;
 	const struct mode_ops *mode;
-	struct desk *desk;
+	struct desk *desk; /* single-agent mode, one agent and one customer at a time */
+	struct team *team; /* single-agent mode with several agents or chats (team.h) */
 	struct room *room;
 	struct store *store;
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */

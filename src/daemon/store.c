@@ -391,6 +391,13 @@ void store_conv_agent(struct store *st, uint64_t conv, const char *agent)
 	enqueue(st, op_new(st, OP_CONV_AGENT, conv, agent));
 }
 
+/* STUB (issue 14): kept nowhere yet; the transfers table comes with schema v4. */
+void store_conv_transfer(struct store *st, uint64_t conv, const char *from, const char *to,
+			 const char *why, int64_t time_ms)
+{
+	(void)st, (void)conv, (void)from, (void)to, (void)why, (void)time_ms;
+}
+
 void store_conv_end(struct store *st, uint64_t conv, enum store_end why, int64_t time_ms,
 		    bool for_next_agent)
 {

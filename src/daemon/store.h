@@ -133,6 +133,12 @@ uint64_t store_drop_held(struct store *st, uint64_t conv, const char *from);
 uint64_t store_conv_begin(struct store *st, const char *customer, int64_t time_ms);
 void store_conv_agent(struct store *st, uint64_t conv, const char *agent);
 /*
+ * store_conv_transfer() - conversation @conv passed from agent @from to agent @to (NULL: back to
+ * the line) because of @why ("transfer", "answer-timeout", "agent-lost"): the transcript says so.
+ */
+void store_conv_transfer(struct store *st, uint64_t conv, const char *from, const char *to,
+			 const char *why, int64_t time_ms);
+/*
  * store_conv_end() - conversation @conv ended. @for_next_agent: no agent saw its end; what the
  * customer said that no agent answered is given to the next agent (store_offline_next()).
  */

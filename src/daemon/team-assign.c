@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * team-assign.c - who serves whom at the desk with several agents (see team-priv.h).
+ *
+ * One line, first come first served: the first customer waiting goes to the available agent
+ * (here, not away, with room) with the fewest open conversations, ties to the one that has
+ * waited longest for a new one. A customer away (kept for its resume) keeps its place and is
+ * passed meanwhile. A conversation given back (an agent lost for good, a transfer to the line,
+ * an answer timeout) goes to the head of the line, several in the order they first came, with
+ * everything the customer held; its next agent is shown the conversation so far.
+ */
+#include "team-priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "deliver.h"
+#include "history.h"
+#include "log.h"
+#include "record.h"
+#include "session.h"
+#include "store.h"
+
+static void on_answer(evutil_socket_t fd, short what, void *arg);
+
+struct chat *chat_new(struct team *t, struct conn *c)
+{
+	struct chat *ch = calloc(1, sizeof(*ch));
+
+	if (!ch)
+		return NULL;
+	ch->team = t;
+	ch->customer = c;
+	if (!(ch->answer = evtimer_new(t->server->base, on_answer, ch))) {
+		free(ch);
+		return NULL;
+	}
+	c->mode_data = ch;
+	return ch;
+}
+
+void chat_free(struct chat *ch)
+{
+	if (ch->customer->mode_data == ch)
+		ch->customer->mode_data = NULL;
+	if (ch->replies)
+		evbuffer_free(ch->replies);
+	event_free(ch->answer);
+	free(ch);
+}
+
+void tell_positions(struct team *t, unsigned from)
+{
+	waiting_tell(&t->line, from, team_eta, t);
+}
+
+/* "queue N" to the agents when N changed (each was told the last N, a newcomer at its hello). */
+void tell_agents_queue(struct team *t)
+{
+	struct agent *a;
+
+	if (t->line.n == t->told_queue)
+		return;
+	t->told_queue = t->line.n;
+	TAILQ_FOREACH (a, &t->agents, entry)
+		if (agent_here(a))
+			conn_notice(a->conn, "queue %u", t->line.n);
+}
+
+/*
+ * The wait at position @pos: the conversations of late (their mean length), over the places
+ * the agents here have (each frees one every mean length, on average). 0 without a basis: no
+ * conversation has ended yet, or nobody could serve.
+ */
+unsigned team_eta(void *arg, unsigned pos)
+{
+	struct team *t = arg;
+	unsigned long long sum = 0, places = 0;
+	const struct agent *a;
+	unsigned n = t->nlengths < TEAM_LENGTHS ? t->nlengths : TEAM_LENGTHS;
+
+	TAILQ_FOREACH (a, &t->agents, entry)
+		if (agent_here(a) && !a->away)
+			places += agent_capacity(a);
+	if (n == 0 || places == 0)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		sum += t->lengths[i];
+	sum = (sum * pos + n * places - 1) / (n * places);
+	return sum ? (unsigned)sum : 1;
+}
+
+/* A served conversation ended after @secs: the estimate learns from it. */
+static void note_length(struct team *t, double secs)
+{
+	t->lengths[t->nlengths++ % TEAM_LENGTHS] = secs < 1 ? 1 : (unsigned)secs;
+}
+
+void arm_answer(struct chat *ch)
+{
+	unsigned secs = ch->team->server->config.answer_timeout;
+	struct timeval tv = { .tv_sec = secs };
+
+	if (secs && ch->agent && agent_here(ch->agent) && !evtimer_pending(ch->answer, NULL))
+		evtimer_add(ch->answer, &tv);
+}
+
+/* Whether an agent other than the one numbered @serial is here and not away. */
+static bool another_agent(const struct team *t, uint64_t serial)
+{
+	const struct agent *a;
+
+	TAILQ_FOREACH (a, &t->agents, entry)
+		if (a->serial != serial && agent_here(a) && !a->away)
+			return true;
+	return false;
+}
+
+/* The agent to serve @ch: fewest open chats, then waiting longest. NULL: none has room. */
+static struct agent *best_agent(struct team *t, const struct chat *ch)
+{
+	bool avoid = ch->avoid && another_agent(t, ch->avoid);
+	struct agent *a, *best = NULL;
+
+	TAILQ_FOREACH (a, &t->agents, entry) {
+		if (!agent_here(a) || a->away || a->nchats >= agent_capacity(a) ||
+		    (avoid && a->serial == ch->avoid))
+			continue;
+		if (!best || a->nchats < best->nchats ||
+		    (a->nchats == best->nchats && a->idle_since < best->idle_since))
+			best = a;
+	}
+	return best;
+}
+
+/* The conversation so far, for an agent that takes it over from another. */
+static void show_so_far(struct chat *ch, struct conn *ag)
+{
+	if ((ag->caps & CAP_IDS) && !ag->gate_hold)
+		history_send(ag, ch->customer->conv, HISTORY_MAX, 0,
+			     store_last_id(ag->server->store), false);
+}
+
+void serve(struct agent *a, struct chat *ch)
+{
+	struct team *t = ch->team;
+	struct conn *cu = ch->customer, *ag = a->conn;
+	bool told = cu->state == CONN_QUEUED; /* else still attaching: its hello tells it */
+
+	if (cu->queued_link)
+		waiting_remove(&t->line, cu);
+	ch->agent = a;
+	TAILQ_INSERT_TAIL(&a->chats, ch, entry);
+	a->nchats++;
+	a->idle_since = fd_clock_seconds();
+	ch->turn = CHAT_TURN_CUSTOMER;
+	ch->avoid = 0;
+	if (!ch->served_at)
+		ch->served_at = fd_clock_seconds();
+	if (conn_live(cu))
+		conn_set_state(cu, CONN_ACTIVE);
+	store_conv_agent(t->server->store, cu->conv, ag->nick);
+	log_info("%s serves %s (%s), %u waiting", ag->nick, cu->nick, cu->peer, t->line.n);
+	chat_tell_agent(ch);
+	if (cu->kept && ag->caps)
+		conn_notice(ag, "customer-away %s", cu->nick);
+	if (ch->had_agent)
+		show_so_far(ch, ag);
+	if (told && ch->transferred)
+		conn_notice(cu, "transferred %s", ag->nick);
+	ch->transferred = false;
+	ch->had_agent = true;
+	if (told && conn_live(cu))
+		team_tell_customer(ch);
+	if (conn_live(cu) && !cu->kept)
+		conn_set_timer(cu, t->server->config.customer_idle_timeout);
+	arm_answer(ch);
+	chat_pump(ch);
+}
+
+/* The head of the line goes to agents with room, as long as there are both. */
+void team_assign(struct team *t)
+{
+	struct conn *c, *next;
+	unsigned before = t->line.n;
+	struct agent *a;
+
+	if (t->server->stopping)
+		return;
+	for (c = TAILQ_FIRST(&t->line.q); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->kept || !chat_of(c))
+			continue; /* away: keeps its place, passed meanwhile */
+		if (!(a = best_agent(t, chat_of(c))))
+			break;
+		serve(a, chat_of(c));
+	}
+	if (t->line.n != before) {
+		tell_positions(t, 1); /* everyone behind moved up */
+		tell_agents_queue(t);
+	}
+}
+
+/* @ch leaves its agent (it ends, or goes to another agent or the line). */
+void unserve(struct chat *ch)
+{
+	struct agent *a = ch->agent;
+
+	if (!a)
+		return;
+	event_del(ch->answer);
+	TAILQ_REMOVE(&a->chats, ch, entry);
+	a->nchats--;
+	ch->agent = NULL;
+	team_assign_soon(ch->team); /* a place is free */
+}
+
+/* @ch goes back to the line: at its head, or (@head false) at its end. */
+void give_back(struct chat *ch, bool head)
+{
+	struct conn *cu = ch->customer;
+
+	drop_replies(ch, "was passed on");
+	unserve(ch);
+	if (head)
+		waiting_push_front(&ch->team->line, cu);
+	else
+		waiting_append(&ch->team->line, cu);
+	if (conn_live(cu)) {
+		conn_set_state(cu, CONN_QUEUED);
+		conn_set_timer(cu, 0); /* no idle deadline while waiting */
+	}
+}
+
+static int by_conv(const void *a, const void *b)
+{
+	uint64_t x = (*(struct chat *const *)a)->customer->conv;
+	uint64_t y = (*(struct chat *const *)b)->customer->conv;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Agent @a is gone for good: its customers go to the head of the line in the order they first
+ * came (their conversations' numbers), each with everything it held.
+ */
+void give_back_all(struct agent *a, const char *why)
+{
+	struct chat **v = a->nchats ? calloc(a->nchats, sizeof(*v)) : NULL;
+	size_t n = 0;
+	struct chat *ch;
+
+	if (!v && a->nchats) {
+		log_warnx("out of memory: %s's conversations go back out of order", a->conn->nick);
+		while ((ch = TAILQ_FIRST(&a->chats)))
+			give_back(ch, true);
+		return;
+	}
+	TAILQ_FOREACH (ch, &a->chats, entry)
+		v[n++] = ch;
+	qsort(v, n, sizeof(*v), by_conv);
+	for (size_t i = n; i-- > 0;) {
+		store_conv_transfer(a->team->server->store, v[i]->customer->conv, a->conn->nick,
+				    NULL, why, fd_clock_unix_ms());
+		give_back(v[i], true);
+	}
+	if (n)
+		log_info("%s's %zu conversation(s) go back to the head of the line", a->conn->nick,
+			 n);
+	free(v);
+	if (n) {
+		tell_positions(a->team, 1);
+		tell_agents_queue(a->team);
+	}
+}
+
+/* An answer is overdue: the conversation goes to another agent, first in line. */
+static void on_answer(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat *ch = arg;
+	struct agent *a = ch->agent;
+
+	/* Nobody else to give it to: moving it would only bring it back. */
+	if (!a || !another_agent(ch->team, a->serial))
+		return;
+	log_info("%s did not answer %s within answer_timeout; it goes to another agent",
+		 a->conn->nick, ch->customer->nick);
+	conn_notice(a->conn, "answer-timeout %s", ch->customer->nick);
+	store_conv_transfer(ch->team->server->store, ch->customer->conv, a->conn->nick, NULL,
+			    "answer-timeout", fd_clock_unix_ms());
+	ch->avoid = a->serial;
+	ch->transferred = true;
+	give_back(ch, true);
+	if (conn_live(ch->customer))
+		conn_notice(ch->customer, "transferred");
+	tell_positions(ch->team, 1);
+	tell_agents_queue(ch->team);
+	team_assign(ch->team);
+}
+
+/* Served customer @c's conversation ends: what it still held goes to its agent first. */
+static void end_chat(struct team *t, struct chat *ch)
+{
+	struct conn *c = ch->customer, *ag = ch->agent ? ch->agent->conn : NULL;
+	struct store_msg m;
+	struct fd_frame f;
+
+	if (ag && agent_here(ch->agent)) {
+		while (conn_live(ag) && conn_take_held(c, t->server->held_body, &f))
+			deliver_msg(ag, record_release(c, c->conv, &f, &m), &m,
+				    ag->caps & CAP_AGENT);
+		conn_notice(ag, "customer-left %s", c->nick);
+	} else if (conn_has_held(c)) {
+		store_drop_held(t->server->store, c->conv, c->nick);
+	}
+	drop_replies(ch, "left");
+	unserve(ch);
+	note_length(t, fd_clock_seconds() - ch->served_at);
+	log_info("%s (%s) is no longer served", c->nick, c->peer);
+}
+
+/* Customer @c leaves the desk for good: from the line, or its conversation ends. */
+void team_customer_leaves(struct team *t, struct conn *c)
+{
+	struct chat *ch = chat_of(c);
+	bool stopping = t->server->stopping;
+	/* Waiting when the daemon stops, with a session: its place outlives this run. */
+	bool survives = c->queued_link && session_survives(c);
+	unsigned pos;
+
+	if (c->queued_link) {
+		pos = waiting_position(&t->line, c);
+		waiting_remove(&t->line, c);
+		log_info("%s (%s) left the line", c->nick, c->peer);
+		tell_positions(t, pos);
+		tell_agents_queue(t);
+	} else if (ch && ch->agent) {
+		end_chat(t, ch);
+	}
+	/* A place that outlives this run keeps its conversation open, held messages too. */
+	if (!survives && !c->conv_ended && c->conv) {
+		if (conn_has_held(c))
+			store_drop_held(t->server->store, c->conv, c->nick);
+		store_conv_end(t->server->store, c->conv, stopping ? END_SHUTDOWN : c->end_why,
+			       fd_clock_unix_ms(), false);
+	}
+	if (ch)
+		chat_free(ch);
+}

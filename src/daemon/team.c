@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * team.c - the desk with several agents: up to max_agents agents, each holding up to
+ * max_chats_per_agent conversations (several only for a client granted "agent", protocol 7.5),
+ * and one line of customers, first come first served.
+ *
+ * Each customer has a struct chat from its arrival to its leaving; an agent, a struct agent.
+ * Messages are held first and relayed second, as at the one-agent desk (desk.c): a customer's
+ * at its conn, an agent's replies at the chat they are for, so that a reply waiting for its
+ * turn holds up no other conversation. chat_pump() relays what the turn rule allows, one chat
+ * at a time. A message is stored when held and gets its ID when relayed (record.h).
+ *
+ * Who serves whom is team-assign.c; resumes and takeovers team-away.c; the agents' commands
+ * team-cmd.c. As at the desk, a conn leaves only through team_detach() (from the sweep, or
+ * from a command through server_detach()), never inside a walk of the line or of an agent's
+ * chats that could still use it.
+ */
+#include "team.h"
+#include "team-priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "deliver.h"
+#include "held.h"
+#include "log.h"
+#include "record.h"
+#include "session.h"
+#include "store.h"
+
+/* " cN" after a name in a notice, for peers granted "ids" (protocol 7.2); else nothing. */
+static const char *conv_tag(const struct conn *to, const struct conn *customer, char buf[24])
+{
+	buf[0] = '\0';
+	if ((to->caps & CAP_IDS) && customer->conv)
+		snprintf(buf, 24, " c%llu", (unsigned long long)customer->conv);
+	return buf;
+}
+
+void chat_tell_agent(struct chat *ch)
+{
+	char tag[24];
+
+	conn_notice(ch->agent->conn, "customer %s%s", ch->customer->nick,
+		    conv_tag(ch->agent->conn, ch->customer, tag));
+}
+
+void chat_tell_serving(struct chat *ch)
+{
+	char tag[24];
+
+	conn_notice(ch->customer, "serving %s%s", ch->agent->conn->nick,
+		    conv_tag(ch->customer, ch->customer, tag));
+}
+
+/* "turn" to whichever side it is; an agent with several chats is told which ("turn NAME"). */
+void tell_turn(struct chat *ch)
+{
+	struct conn *ag;
+
+	if (!team_strict(ch->team) || !ch->agent || !agent_here(ch->agent) ||
+	    !conn_live(ch->customer))
+		return;
+	ag = ch->agent->conn;
+	if (ch->turn == CHAT_TURN_CUSTOMER)
+		conn_notice(ch->customer, "turn");
+	else if (ag->caps & CAP_AGENT)
+		conn_notice(ag, "turn %s", ch->customer->nick);
+	else
+		conn_notice(ag, "turn");
+}
+
+/* The served customer's idle deadline runs only while its agent is here (as at the desk). */
+static void arm_idle(struct chat *ch)
+{
+	struct conn *cu = ch->customer;
+
+	if (conn_live(cu) && !cu->kept && ch->agent)
+		conn_set_timer(
+		    cu, agent_here(ch->agent) ? ch->team->server->config.customer_idle_timeout : 0);
+}
+
+static bool take_reply(struct chat *ch, struct fd_frame *f)
+{
+	struct server *s = ch->team->server;
+
+	if (!held_take(ch->replies, s->held_body, f))
+		return false;
+	if (evbuffer_get_length(ch->replies) <= s->config.max_held_bytes)
+		conn_resume(ch->agent->conn, PAUSE_HELD);
+	return true;
+}
+
+/* Move held messages across as far as the turn rule allows. */
+void chat_pump(struct chat *ch)
+{
+	struct conn *cu = ch->customer, *ag;
+	struct store_msg m;
+	struct fd_frame f;
+	bool moved;
+
+	do {
+		moved = false;
+		if (!ch->agent || !agent_here(ch->agent) || !conn_live(cu))
+			return;
+		ag = ch->agent->conn;
+		if ((!team_strict(ch->team) || ch->turn == CHAT_TURN_CUSTOMER) &&
+		    !conn_output_busy(ag) && conn_take_held(cu, ch->team->server->held_body, &f)) {
+			uint64_t ticket = record_release(cu, cu->conv, &f, &m);
+
+			/* Several chats: the agent must see whose it is ("NAME: TEXT"). */
+			if (deliver_msg(ag, ticket, &m, ag->caps & CAP_AGENT) < 0)
+				return;
+			ch->turn = CHAT_TURN_AGENT;
+			tell_turn(ch);
+			arm_answer(ch);
+			moved = true;
+		}
+		if (!ch->agent || !agent_here(ch->agent) || !conn_live(cu))
+			return;
+		if ((!team_strict(ch->team) || ch->turn == CHAT_TURN_AGENT) && take_reply(ch, &f)) {
+			uint64_t ticket = record_release(ag, cu->conv, &f, &m);
+
+			deliver_msg(cu, ticket, &m, false);
+			ch->turn = CHAT_TURN_CUSTOMER;
+			tell_turn(ch);
+			moved = true;
+		}
+	} while (moved);
+}
+
+/* The agent's replies held in @ch will never be delivered: the transcript says so. */
+void drop_replies(struct chat *ch, const char *why)
+{
+	struct conn *ag = ch->agent ? ch->agent->conn : NULL;
+
+	if (!ch->replies || evbuffer_get_length(ch->replies) == 0 || !ag)
+		return;
+	store_drop_held(ch->team->server->store, ch->customer->conv, ag->nick);
+	evbuffer_drain(ch->replies, evbuffer_get_length(ch->replies));
+	conn_resume(ag, PAUSE_HELD);
+	if (agent_here(ch->agent))
+		conn_error(ag, "no-customer", "%s %s before your held reply could be delivered",
+			   ch->customer->nick, why);
+}
+
+/* Hold agent @ag's reply @f to @ch: it goes when the turn allows. */
+static int hold_reply(struct chat *ch, struct conn *ag, const struct fd_frame *f)
+{
+	struct store_msg m;
+
+	record_store(ag, ch->customer->conv, f, &m);
+	if ((!ch->replies && !(ch->replies = evbuffer_new())) || record_put(ch->replies, &m) < 0) {
+		conn_fail(ag, "out-of-memory", "the server could not keep your message");
+		return -ENOMEM;
+	}
+	if (evbuffer_get_length(ch->replies) > ag->server->config.max_held_bytes)
+		conn_pause(ag, PAUSE_HELD);
+	/* The agent answered: it owes nothing now (a held reply is an answer too). */
+	event_del(ch->answer);
+	return 0;
+}
+
+/*
+ * The chat an agent's message is for: its only one, or, for an agent granted "agent", the one
+ * its "NAME: " prefix names (*@text, *@len: the message without it). NULL: told why.
+ */
+static struct chat *addressed(struct agent *a, const struct fd_frame *f, const char **text,
+			      size_t *len)
+{
+	const char *colon = memchr(f->body, ':', f->len);
+	struct chat *ch;
+
+	*text = f->body;
+	*len = f->len;
+	if (!(a->conn->caps & CAP_AGENT)) {
+		if (!(ch = TAILQ_FIRST(&a->chats)))
+			conn_error(a->conn, "no-customer",
+				   "nobody is being served; message not sent");
+		return ch;
+	}
+	if (!colon || (size_t)(colon - f->body) + 1 >= f->len || colon[1] != ' ') {
+		conn_error(a->conn, "no-customer",
+			   "start a message with its customer's name: NAME: text; not sent");
+		return NULL;
+	}
+	if (!(ch = find_chat(a, f->body, (size_t)(colon - f->body)))) {
+		conn_error(a->conn, "no-customer", "%.*s is not one of your customers; not sent",
+			   (int)(colon - f->body), f->body);
+		return NULL;
+	}
+	*text = colon + 2;
+	*len = f->len - (size_t)(colon + 2 - f->body);
+	return ch;
+}
+
+static void agent_message(struct agent *a, const struct fd_frame *f)
+{
+	struct fd_frame reply = *f;
+	struct chat *ch = addressed(a, f, (const char **)&reply.body, &reply.len);
+
+	if (!ch || hold_reply(ch, a->conn, &reply) < 0)
+		return;
+	arm_idle(ch);
+	if (team_strict(a->team) && ch->turn == CHAT_TURN_CUSTOMER && conn_live(ch->customer))
+		conn_error(a->conn, "not-your-turn", "held until %s replies", ch->customer->nick);
+	chat_pump(ch);
+}
+
+static void team_message(struct conn *c, const struct fd_frame *f)
+{
+	struct chat *ch = chat_of(c);
+	struct store_msg m;
+
+	if (c->role == ROLE_AGENT) {
+		agent_message(agent_of(c), f);
+		return;
+	}
+	record_store(c, c->conv, f, &m);
+	if (record_hold(c, &m) < 0 || !ch->agent)
+		return; /* waiting: it goes to whoever serves it */
+	arm_idle(ch);
+	if (team_strict(ch->team) && ch->turn == CHAT_TURN_AGENT && agent_here(ch->agent))
+		conn_error(c, "not-your-turn", "held until %s replies", ch->agent->conn->nick);
+	chat_pump(ch);
+}
+
+static struct agent *agent_new(struct team *t, struct conn *c)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->team = t;
+	a->conn = c;
+	a->serial = ++t->serials;
+	a->idle_since = fd_clock_seconds();
+	TAILQ_INIT(&a->chats);
+	TAILQ_INSERT_TAIL(&t->agents, a, entry);
+	t->nagents++;
+	c->mode_data = a;
+	return a;
+}
+
+void agent_free(struct agent *a)
+{
+	TAILQ_REMOVE(&a->team->agents, a, entry);
+	a->team->nagents--;
+	if (a->conn->mode_data == a)
+		a->conn->mode_data = NULL;
+	free(a);
+}
+
+/* Agents here: for "agent-online" and "agent-offline" to the line as the desk says them. */
+static unsigned agents_here(const struct team *t)
+{
+	unsigned n = 0;
+	const struct agent *a;
+
+	TAILQ_FOREACH (a, &t->agents, entry)
+		n += agent_here(a);
+	return n;
+}
+
+static void tell_line(struct team *t, const char *what, const char *name)
+{
+	struct conn *q;
+
+	TAILQ_FOREACH (q, &t->line.q, link)
+		conn_notice(q, "%s%s%s", what, name ? " " : "", name ? name : "");
+}
+
+static void attach_agent(struct team *t, struct conn *c)
+{
+	struct agent *a;
+
+	TAILQ_FOREACH (a, &t->agents, entry)
+		if (strcmp(a->conn->asked, c->asked) == 0 && conn_same_owner(c, a->conn)) {
+			take_over(a, c);
+			return;
+		}
+	if (t->nagents >= t->server->config.max_agents) {
+		conn_fail(c, "agent-busy", "%u agents are already at the desk (max_agents)",
+			  t->nagents);
+		return;
+	}
+	if (!agent_new(t, c)) {
+		conn_fail(c, "out-of-memory", "the server could not take another agent");
+		return;
+	}
+	conn_set_state(c, CONN_ACTIVE);
+	if (agents_here(t) == 1)
+		tell_line(t, "agent-online", c->nick);
+	/* On the next turn: the agent's hello (and its "caps agent") is answered first. */
+	team_assign_soon(t);
+}
+
+static void attach_customer(struct team *t, struct conn *c)
+{
+	struct chat *ch = chat_new(t, c);
+
+	if (!ch) {
+		conn_fail(c, "out-of-memory", "the server could not take another customer");
+		return;
+	}
+	if (t->line.n >= t->server->config.max_queue) {
+		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
+			  t->line.n);
+		return;
+	}
+	c->conv = store_conv_begin(t->server->store, c->nick, fd_clock_unix_ms());
+	waiting_append(&t->line, c);
+	team_assign(t); /* served at once if an agent has room: told at its hello */
+	if (!c->queued_link)
+		return;
+	conn_set_state(c, CONN_QUEUED);
+	log_info("%s (%s) waits in line at position %u", c->nick, c->peer, t->line.n);
+	tell_agents_queue(t);
+}
+
+static void team_attach(struct conn *c)
+{
+	if (c->role == ROLE_AGENT)
+		attach_agent(c->server->team, c);
+	else
+		attach_customer(c->server->team, c);
+}
+
+void team_tell_customer(struct chat *ch)
+{
+	struct conn *c = ch->customer;
+
+	if (!ch->agent) {
+		waiting_tell_one(&ch->team->line, c, team_eta, ch->team);
+		if (!agents_here(ch->team))
+			conn_notice(c, "agent-offline");
+	} else if (agent_here(ch->agent)) {
+		chat_tell_serving(ch);
+		if (team_strict(ch->team) && ch->turn == CHAT_TURN_CUSTOMER)
+			conn_notice(c, "turn");
+	} else {
+		conn_notice(c, "agent-offline");
+	}
+}
+
+static void team_hello(struct conn *c)
+{
+	struct team *t = c->server->team;
+
+	conn_notice(c, "welcome single-agent %s", c->nick);
+	conn_notice(c, "turns %s", team_strict(t) ? "strict" : "free");
+	if (c->role == ROLE_AGENT)
+		team_tell_agent(agent_of(c));
+	else
+		team_tell_customer(chat_of(c));
+}
+
+/* The customers of agent @a (lost, kept for its resume) learn that nobody answers now. */
+static void agent_lost(struct agent *a)
+{
+	struct chat *ch;
+
+	a->conn->kept = true;
+	log_info("agent %s is away; its %u conversation(s) are kept for its resume", a->conn->nick,
+		 a->nchats);
+	TAILQ_FOREACH (ch, &a->chats, entry) {
+		event_del(ch->answer);
+		arm_idle(ch);
+		if (conn_live(ch->customer))
+			conn_notice(ch->customer, "agent-offline");
+	}
+	if (!agents_here(a->team))
+		tell_line(a->team, "agent-offline", NULL);
+}
+
+static void team_detach(struct conn *c)
+{
+	struct team *t = c->server->team;
+	struct agent *a = agent_of(c);
+	struct chat *ch = chat_of(c);
+
+	if (a) {
+		if (session_waits(c)) {
+			agent_lost(a);
+			return;
+		}
+		log_info("agent %s left", c->nick);
+		give_back_all(a, "agent-lost");
+		agent_free(a);
+		if (!agents_here(t))
+			tell_line(t, "agent-offline", NULL);
+		return;
+	}
+	if (!ch)
+		return;
+	/* Lost with a session that waits for a resume: its place or conversation is kept. */
+	if (session_waits(c)) {
+		c->kept = true;
+		log_info("%s is away; its %s is kept for a resume", c->nick,
+			 ch->agent ? "conversation" : "place in line");
+		if (ch->agent && agent_here(ch->agent) && ch->agent->conn->caps)
+			conn_notice(ch->agent->conn, "customer-away %s", c->nick);
+		return;
+	}
+	team_customer_leaves(t, c);
+}
+
+/* Relay what each of @a's chats can (nothing in a relay unlinks a chat: leaving is swept). */
+void agent_pump(struct agent *a)
+{
+	struct chat *ch;
+
+	TAILQ_FOREACH (ch, &a->chats, entry)
+		chat_pump(ch);
+}
+
+/* The agent took in what was sent: relay more to it. */
+static void team_drained(struct conn *c)
+{
+	if (agent_of(c))
+		agent_pump(agent_of(c));
+}
+
+/* "caps agent": the agent may hold more conversations now. */
+static void team_caps(struct conn *c, unsigned added)
+{
+	if (added & CAP_AGENT)
+		team_assign_soon(c->server->team);
+}
+
+/* A reload changed live keys: the turn rule may have changed, and answer_timeout. */
+static void team_reconfigured(struct server *s)
+{
+	struct agent *a;
+	struct chat *ch;
+
+	TAILQ_FOREACH (a, &s->team->agents, entry) {
+		TAILQ_FOREACH (ch, &a->chats, entry)
+			tell_turn(ch);
+		agent_pump(a);
+	}
+}
+
+/* history: a customer's own conversation; an agent's, when it has exactly one. */
+static int64_t team_history_conv(struct conn *c)
+{
+	struct agent *a = agent_of(c);
+	struct chat *ch = a ? TAILQ_FIRST(&a->chats) : chat_of(c);
+
+	if (a && a->nchats != 1)
+		return -1;
+	return ch && ch->customer->conv ? (int64_t)ch->customer->conv : -1;
+}
+
+/* For `systemctl status`: "3 agents, 5 served, 2 waiting". */
+static void team_status(struct server *s, char *buf, size_t len)
+{
+	struct team *t = s->team;
+	unsigned served = 0;
+	struct agent *a;
+
+	TAILQ_FOREACH (a, &t->agents, entry)
+		served += a->nchats;
+	snprintf(buf, len, "%u agent%s, %u served, %u waiting", agents_here(t),
+		 agents_here(t) == 1 ? "" : "s", served, t->line.n);
+}
+
+const struct mode_ops team_ops = {
+	.attach = team_attach,
+	.hello = team_hello,
+	.message = team_message,
+	.detach = team_detach,
+	.status = team_status,
+	.drained = team_drained,
+	.reconfigured = team_reconfigured,
+	.nick_in_use = team_nick_in_use,
+	.caps = team_caps,
+	.history_conv = team_history_conv,
+	.resumed = team_resumed,
+	.may_resume = team_may_resume,
+	.away_over = team_away_over,
+	.restore = team_restore,
+	.commands = team_commands,
+};
+
+static void on_assign(evutil_socket_t fd, short what, void *arg)
+{
+	team_assign(arg);
+}
+
+void team_assign_soon(struct team *t)
+{
+	event_active(t->assign, EV_READ, 0);
+}
+
+int team_new(struct server *s, struct team **ret)
+{
+	struct team *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->server = s;
+	waiting_init(&t->line);
+	TAILQ_INIT(&t->agents);
+	if (!(t->assign = event_new(s->base, -1, 0, on_assign, t))) {
+		free(t);
+		return -ENOMEM;
+	}
+	log_info("desk: up to %u agents, %u conversation(s) each", s->config.max_agents,
+		 s->config.max_chats_per_agent);
+	*ret = t;
+	return 0;
+}
+
+void team_free(struct team *t)
+{
+	if (!t)
+		return;
+	event_free(t->assign);
+	free(t);
+}

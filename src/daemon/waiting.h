@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * waiting.h - the desk's line: customers waiting for an agent, first come first served.
+ *
+ * Both desks (desk.c: one agent; team.c: several) keep their line here. Each waiting conn is on
+ * the list through conn->link, with conn->queued_link set so that a conn already closing knows
+ * in O(1) that it was waiting.
+ */
+#ifndef FRONTDESK_WAITING_H
+#define FRONTDESK_WAITING_H
+
+#include <stdbool.h>
+
+#include "conn.h"
+
+struct waiting {
+	struct conn_list q;
+	unsigned n;
+};
+
+/* An estimate of the wait at position @pos, in seconds; 0: no basis for one. */
+typedef unsigned (*waiting_eta_fn)(void *arg, unsigned pos);
+
+void waiting_init(struct waiting *w);
+void waiting_append(struct waiting *w, struct conn *c);
+/* waiting_push_front() - @c goes to the head of the line (given back by an agent). */
+void waiting_push_front(struct waiting *w, struct conn *c);
+/* waiting_replace() - @c takes the place of @old, which leaves the line. */
+void waiting_replace(struct waiting *w, struct conn *old, struct conn *c);
+void waiting_remove(struct waiting *w, struct conn *c);
+/* waiting_position() - a waiting customer's place in line, from 1. */
+unsigned waiting_position(const struct waiting *w, const struct conn *c);
+/*
+ * waiting_tell() - "queued POS" to each one waiting at position @from (1-based) or later,
+ * with " ETA" for clients granted a capability when @eta has a basis for one.
+ */
+void waiting_tell(const struct waiting *w, unsigned from, waiting_eta_fn eta, void *arg);
+/* waiting_tell_one() - the same for @c alone. */
+void waiting_tell_one(const struct waiting *w, struct conn *c, waiting_eta_fn eta, void *arg);
+/*
+ * waiting_list() - the answer to "queue": "waiting POS NAME SECONDS" for the first of them
+ * (with @preview, and to a client granted a capability: the first thing each one wrote),
+ * "waiting-more K" for the rest, then "queue N". Bounded, whatever the length of the line.
+ */
+void waiting_list(const struct waiting *w, struct conn *to, bool preview);
+
+#endif
