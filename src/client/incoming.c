@@ -170,6 +170,9 @@ static void caps_granted(struct session *s, const struct notice *n)
 	if (s->cfg.agent && !s->canned_pending &&
 	    session_send_frame(s, FD_FRAME_COMMAND, canned, strlen(canned)) == 0)
 		s->canned_pending = true;
+	/* No news in words, but the front end may now keep conversations apart. */
+	if (s->multi)
+		s->ops->notice(s->ui, n, NULL);
 }
 
 /* Notices that are the session's business, not the user's: true when @n was one of them. */

@@ -104,7 +104,7 @@ struct session_conv {
 };
 
 /* Conversations at once that the client keeps apart; the server bounds them far lower. */
-#define SESSION_CONVS_MAX 31
+#define SESSION_CONVS_MAX 100
 
 /* Unsent bytes past which session_output_full() says so: the caller should stop feeding. */
 #define SESSION_OUTPUT_HIGH (256 * 1024)

@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define WINDOWS_MAX      32           /* the desk and up to 31 conversations at once */
-#define WINDOW_LINES     1000         /* lines of scrollback a window keeps... */
+#define WINDOWS_MAX      101  /* the desk and up to 100 conversations (max_chats_per_agent) */
+#define WINDOW_LINES     1000 /* lines of scrollback a window keeps... */
 #define WINDOW_BYTES     (256 * 1024) /* ...and bytes */
 #define WINDOW_NAME_MAX  132          /* a nickname: 32 characters of up to 4 bytes, and the NUL */
 #define WINDOW_CONV_MAX  24           /* a conversation's ID ("c17"), as the server gives it */

@@ -15,7 +15,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, Peer, frame, main  # noqa: E402
+from fdtest import (COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, Daemon, Peer,  # noqa: E402
+                    frame, main)
 from fakeserver import FakeServer, tagged  # noqa: E402
 from test_client_tmux import STAMP, TmuxCase  # noqa: E402
 
@@ -206,6 +207,58 @@ class Windows(TmuxCase):
         self.assertEqual(peer.wait_for(COMMAND, body="next"), [])
         self.keys("C-d")
         self.assertEqual(self.wait_exit(), 0)
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class TeamDesk(TmuxCase):
+    """The same against the real team desk."""
+
+    def test_two_customers(self):
+        with Daemon("max_agents = 3\nmax_chats_per_agent = 2\n") as d:
+            self.start("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            self.wait_screen(r"^\[\*0:desk\]$")
+            bob = Peer.customer(d, "bob")
+            bob.notice(prefix="serving mary")
+            carol = Peer.customer(d, "carol")
+            carol.notice(prefix="serving mary")
+            bob.say("hello from bob")
+            carol.say("carol here")
+            # In strict turns carol's second message waits for an answer: not relayed yet.
+            carol.say("anyone?")
+            self.wait_screen(r"^\[\*0:desk(\(\d+\))?\] \[1:bob\(2\)!\] \[2:carol\(2\)!\]$")
+
+            self.enter("/win 2")
+            screen = self.wait_screen(r"^\[0:desk\] \[1:bob\(2\)!\] \[\*2:carol!\]$")
+            self.assertRegex(screen, r"(?m)^%scarol: carol here$" % STAMP)
+            self.enter("hi carol")
+            self.assertEqual(carol.message(), "hi carol")
+            # The answer releases what carol wrote meanwhile: her turn was taken, ours again.
+            self.wait_screen(r"^%scarol: anyone\?$" % STAMP)
+            self.wait_screen(r"^\[carol\] mary>")
+
+            self.enter("anyone? yes")
+            self.assertEqual(carol.message(), "anyone? yes")
+            self.wait_screen(r"^\[carol\] \(waiting for carol to reply\) mary>")
+            self.enter("/win 1")
+            self.wait_screen(r"^%sbob: hello from bob$" % STAMP)
+            self.enter("hi bob")
+            self.assertEqual(bob.message(), "hi bob")
+            self.assertEqual([b for t, b in carol.sync() if t == MESSAGE], [])
+
+            # /next ends the conversation in view; its window says so and goes when left.
+            self.enter("/next")
+            bob.expect_closed()
+            bob.close()
+            self.wait_screen(r"^%s\* bob left the conversation$" % STAMP)
+            self.wait_screen(r"^\[0:desk\] \[\*1:bob~\] \[2:carol\]$")
+            carol.say("thanks")
+            self.wait_screen(r"^\[0:desk\] \[\*1:bob~\] \[2:carol\(1\)!\]$")
+            self.keys("C-n")
+            self.wait_screen(r"^\[0:desk\] \[\*2:carol!\]$")
+            self.wait_screen(r"^%scarol: thanks$" % STAMP)
+            self.keys("C-d")
+            self.assertEqual(self.wait_exit(), 0)
+            carol.close()
 
 
 if __name__ == "__main__":
