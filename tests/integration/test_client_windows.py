@@ -17,6 +17,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, Daemon, Peer,  # noqa: E402
                     frame, main)
+from clientrun import WatchedClient  # noqa: E402
 from fakeserver import FakeServer, tagged  # noqa: E402
 from test_client_tmux import STAMP, TmuxCase  # noqa: E402
 
@@ -258,6 +259,32 @@ class TeamDesk(TmuxCase):
             self.wait_screen(r"^%scarol: thanks$" % STAMP)
             self.keys("C-d")
             self.assertEqual(self.wait_exit(), 0)
+            carol.close()
+
+
+    def test_script_agent(self):
+        """Script mode: lines are "NAME: text", sent as they are; messages come the same way."""
+        with Daemon("max_agents = 3\nmax_chats_per_agent = 2\n") as d:
+            agent = WatchedClient("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            d.wait_log("agent mary")
+            bob = Peer.customer(d, "bob")
+            bob.notice(prefix="serving mary")
+            carol = Peer.customer(d, "carol")
+            carol.notice(prefix="serving mary")
+            bob.say("hello")
+            carol.say("hi there")
+            agent.wait_out("bob: hello\n")
+            agent.wait_out("carol: hi there\n")
+            agent.feed("carol: hi carol\nbob: hi bob\n", close=True)
+            self.assertEqual(carol.message(), "hi carol")
+            self.assertEqual(bob.message(), "hi bob")
+            # Input is over, but both answers are due: the run waits for them.
+            bob.say("thanks")
+            carol.say("bye")
+            self.assertEqual(agent.wait(), 0, agent.err)
+            self.assertEqual(sorted(agent.out.splitlines()),
+                             ["bob: hello", "bob: thanks", "carol: bye", "carol: hi there"])
+            bob.close()
             carol.close()
 
 
