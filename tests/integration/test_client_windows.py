@@ -142,8 +142,12 @@ class Windows(TmuxCase):
             self.enter(typed)
             self.assertEqual(peer.wait_for(COMMAND, body=sent, timeout=DEADLINE), [])
         # Their answers show where they were asked.
-        peer.sock.sendall(notice("agent mary available 2 2 0") + notice("agents 1"))
+        peer.sock.sendall(notice("agent mary available 2 2 0") + notice("agents 1") +
+                          notice("waiting 1 dave 5 my parcel did not arrive at all, help"))
         self.wait_screen(r"^%s\* mary: available, 2 of 2 conversations, idle 0 s$" % STAMP)
+        # A queue preview is free text, however many words.
+        self.wait_screen(r"^%s\* 1\. dave, waiting 5 s: my parcel did not arrive at all, help$"
+                         % STAMP)
 
         # Tab completes a canned reply's name; it goes to the customer in view.
         self.type("/canned he")
