@@ -138,7 +138,11 @@ static bool reconnected(const struct session *s, const struct notice *n, char *b
 			 "Reconnected; the agent is offline; your messages will be delivered");
 	} else if (notice_is(n, "customer", 1)) {
 		/* The agent's own resume: the conversation it had, or another one by now. */
-		still = strcmp(s->peer, n->args[0]) == 0 ? "still" : "now";
+		if (s->multi)
+			still =
+			    session_find_conv((struct session *)s, n->args[0]) ? "still" : "now";
+		else
+			still = strcmp(s->peer, n->args[0]) == 0 ? "still" : "now";
 		snprintf(b, len, "Reconnected; you are %s talking to %s", still, n->args[0]);
 	} else {
 		return false;

@@ -17,6 +17,11 @@
  * sent are not sent again, the turn is where it was. A refused resume ends the run as a
  * lost connection always did: a new join would be a new conversation the script did not
  * start.
+ *
+ * An agent granted "agent" (several conversations, protocol 7.5) writes lines "NAME: text" and
+ * reads messages the same way; the session does not hold them for turns then (each customer
+ * has its own, and the desk holds what comes early), and the run waits at the end until every
+ * customer written to has answered.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * session-priv.h - the session's insides, shared by session.c (the connection, the frames, the
- * turn state) and resume.c (coming back after a drop, protocol 7.3). Front ends use session.h.
+ * session-priv.h - the session's insides, shared by session.c (the connection, the frames),
+ * incoming.c (what the frames say: messages, notices, the turn state) and resume.c (coming back
+ * after a drop, protocol 7.3). Front ends use session.h.
  */
 #ifndef FRONTDESK_CLIENT_SESSION_PRIV_H
 #define FRONTDESK_CLIENT_SESSION_PRIV_H
@@ -35,6 +36,7 @@ struct session {
 	bool bye;          /* the agent ended the conversation, or another connection replaced us */
 	bool heard;        /* it sent a frame: a challenge now comes too late */
 	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
+	bool canned_pending; /* "canned" sent: an error before its answer is its answer */
 	char last_error[512];
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
@@ -54,10 +56,15 @@ struct session {
 	unsigned queued; /* our place in line, 0 when not waiting */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
+	bool multi; /* granted "agent": several conversations (protocol 7.5) */
+	struct session_conv convs[SESSION_CONVS_MAX];
+	size_t nconvs;
+	char last_to[SESSION_NICK_MAX]; /* multi: whom our last message went to */
 
 	/* Kept across connections: a returning client must know what it has seen. */
 	struct ids ids;
 	struct resume resume;
+	struct canned canned; /* the desk's canned replies, as last listed */
 };
 
 /* session_send_frame() - one frame to the server; -ENOTCONN unless the handshake allows it. */
@@ -71,6 +78,21 @@ void session_finish(struct session *s, int err);
 
 /* session_forget_standing() - a new join: nothing learnt on an earlier connection holds. */
 void session_forget_standing(struct session *s);
+
+/* session_protocol_error() - the server broke the protocol: say @what, end the connection. */
+void session_protocol_error(struct session *s, const char *what);
+
+/* incoming_message() - a type 2 message (or a line protocol's message line). */
+void incoming_message(struct session *s, const char *text);
+
+/* incoming_tagged() - a type 5 message; a malformed one is a protocol error. */
+void incoming_tagged(struct session *s, char *body);
+
+/* incoming_notice() - a notice body (type 3, or a line protocol's "* " line). */
+void incoming_notice(struct session *s, char *body);
+
+/* session_find_conv() - the conversation with customer @name (multi), or NULL. */
+struct session_conv *session_find_conv(struct session *s, const char *name);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);

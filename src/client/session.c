@@ -10,7 +10,8 @@
  * each callback.
  *
  * Reading framed input follows conn.c: the read low watermark is what the decoder needs next.
- * Resuming a session after a drop is resume.c's (session-priv.h holds what both see).
+ * What the frames say (messages, notices, the turn) is incoming.c's; resuming a session after
+ * a drop is resume.c's (session-priv.h holds what all three see).
  */
 #include "session-priv.h"
 
@@ -146,6 +147,9 @@ void session_forget_standing(struct session *s)
 	s->agent_back = false;
 	s->queued = 0;
 	s->peer[0] = '\0';
+	s->multi = false;
+	s->nconvs = 0;
+	s->last_to[0] = '\0';
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
 }
 
@@ -155,6 +159,7 @@ static void reset_protocol_state(struct session *s)
 	s->bye = false;
 	s->heard = false;
 	s->caps_pending = false;
+	s->canned_pending = false;
 	ids_history(&s->ids, false);
 	s->last_error[0] = '\0';
 	if (!resume_possible(s))
@@ -239,12 +244,14 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 
 /*
  * Introduce ourselves, then ask for notices, server pings, message IDs and sessions (protocol
- * 7.1, 7.6, 7.2, 7.3) without waiting for any answer: a server that knows none of them ignores
- * them or says unknown-command, and we carry on as with wave 1.
+ * 7.1, 7.6, 7.2, 7.3), and as an agent for several conversations (7.5), without waiting for any
+ * answer: a server that knows none of them ignores them or says unknown-command, and we carry on as
+ * with wave 1.
  */
 static void send_hello(struct session *s)
 {
-	static const char caps[] = "caps ping ids resume";
+	/* An agent may also serve several customers at once (7.5), if the server lets it. */
+	const char *caps = s->cfg.agent ? "caps ping ids resume agent" : "caps ping ids resume";
 
 	if (s->cfg.line) {
 		send_line(s, "/nick ", s->nick);
@@ -286,155 +293,11 @@ static void connected(struct session *s)
 		opened(s);
 }
 
-static void copy_name(char *dst, const char *src)
-{
-	snprintf(dst, SESSION_NICK_MAX, "%s", src);
-}
-
-/* Learn what a notice says about turns, names and endings. */
-static void learn(struct session *s, const struct notice *n)
-{
-	s->notices = true;
-	if (notice_is(n, "welcome", 2)) {
-		s->group = strcmp(n->args[0], "group") == 0;
-		if (s->group)
-			s->strict = false;
-		copy_name(s->nick, n->args[1]);
-	} else if (notice_is(n, "turns", 1)) {
-		s->strict = strcmp(n->args[0], "free") != 0;
-	} else if (notice_is(n, "serving", 1) || notice_is(n, "agent-online", 1)) {
-		copy_name(s->peer, n->args[0]);
-		s->served = s->served || strcmp(n->keyword, "serving") == 0;
-		s->queued = s->served ? 0 : s->queued;
-		s->agent_gone = false;
-	} else if (notice_is(n, "queued", 1)) {
-		s->queued = (unsigned)strtoul(n->args[0], NULL, 10);
-		s->served = false;
-	} else if (notice_is(n, "agent-offline", 0)) {
-		s->agent_gone = s->served; /* "The agent reconnected" when it does (resume.c) */
-	} else if (notice_is(n, "customer", 1)) {
-		copy_name(s->peer, n->args[0]);
-		s->my_turn = false; /* a new conversation: the customer writes first */
-		s->awaiting = false;
-	} else if (notice_is(n, "customer-left", 1)) {
-		s->peer[0] = '\0';
-		s->my_turn = false;
-		s->awaiting = false;
-	} else if (notice_is(n, "turn", 0)) {
-		if (!s->awaiting)
-			s->my_turn = true;
-	} else if (notice_is(n, "bye", 0)) {
-		s->bye = true;
-		notice_describe(n, s->why, sizeof(s->why));
-	} else if (notice_is(n, "history-start", 0) || notice_is(n, "history-end", 0)) {
-		ids_history(&s->ids, strcmp(n->keyword, "history-start") == 0);
-	} else if (notice_is(n, "renamed", 2)) {
-		if (strcmp(n->args[0], s->nick) == 0)
-			copy_name(s->nick, n->args[1]);
-	} else if (notice_is(n, "error", 1)) {
-		notice_describe(n, s->last_error, sizeof(s->last_error));
-		if (strcmp(n->args[0], "not-your-turn") == 0) {
-			s->my_turn = false;
-			s->awaiting = true;
-		}
-	}
-}
-
-/* Notices that are the session's business, not the user's: true when @n was one of them. */
-static bool handled_quietly(struct session *s, const struct notice *n)
-{
-	char pong[FD_FRAME_BODY_BUFSIZE];
-
-	if (notice_is(n, "ping", 1)) {
-		/* The server checks that we are still here; answering is all there is to it. */
-		snprintf(pong, sizeof(pong), "pong %s", n->args[0]);
-		session_send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
-	} else if (notice_is(n, "caps", 0)) {
-		s->caps_pending = false;
-	} else if (notice_is(n, "epoch", 1)) {
-		ids_epoch(&s->ids, n->args[0]); /* which IDs count as seen, not news for the user */
-	} else if (s->caps_pending && notice_is(n, "error", 1) &&
-		   strcmp(n->args[0], "unknown-command") == 0) {
-		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
-		s->caps_pending = false;
-	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "replaced") == 0) {
-		/*
-		 * A newer connection of ours is the agent now. Said once, as why the connection
-		 * ended, which is a normal end: reconnecting would only take the desk back from it.
-		 */
-		s->bye = true;
-		notice_describe(n, s->why, sizeof(s->why));
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static void on_notice_body(struct session *s, char *body)
-{
-	char words[1024];
-	const char *said;
-	struct notice n;
-
-	if (notice_parse(body, &n) < 0)
-		return; /* nothing we could show or act on */
-	s->notices = true;
-	/* A server ends a connection on purpose with an error: then there is nothing to resume. */
-	s->resume.ended = notice_is(&n, "error", 1);
-	if (handled_quietly(s, &n) || resume_notice(s, &n))
-		return;
-	said = resume_words(s, &n, words, sizeof(words)); /* against where we stood before */
-	learn(s, &n);
-	s->ops->notice(s->ui, &n, said);
-}
-
-/* The other side spoke: in strict turns, ours is next. */
-static void got_reply(struct session *s)
-{
-	s->awaiting = false;
-	s->my_turn = true;
-}
-
-static void on_message(struct session *s, const char *text)
-{
-	struct session_message m = { .body = text, .text = text };
-
-	got_reply(s);
-	s->ops->message(s->ui, &m);
-}
-
-static void protocol_error(struct session *s, const char *what)
+/* The server broke the protocol: nothing it sends can be trusted any more. */
+void session_protocol_error(struct session *s, const char *what)
 {
 	session_set_why(s, "protocol error from %s: %s", s->target_name, what);
 	session_finish(s, -EPROTO);
-}
-
-/*
- * A tagged message (protocol 7.2). One seen already is not shown again, yet still passes the
- * turn: a server gives a returning peer again what is still unanswered. A history answer
- * passes nothing: it is what was said before.
- */
-static void on_tagged(struct session *s, char *body)
-{
-	struct ids_message t;
-	struct session_message m;
-
-	if (ids_parse(body, &t) < 0) {
-		protocol_error(s, "a tagged message that is not \"ID TIME CONV FROM TEXT\"");
-		return;
-	}
-	m = (struct session_message){
-		.body = ids_plain(&t, s->plain, sizeof(s->plain)),
-		.from = t.from,
-		.text = t.text,
-		.time_ms = t.time_ms,
-		.id = t.id,
-		.history = s->ids.in_history,
-	};
-	if (!m.history)
-		got_reply(s);
-	if (ids_fresh(&s->ids, t.id))
-		s->ops->message(s->ui, &m);
 }
 
 /*
@@ -465,7 +328,7 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 	int r, bound;
 
 	if (late) {
-		protocol_error(s, "a challenge after the session began (not answered)");
+		session_protocol_error(s, "a challenge after the session began (not answered)");
 		return;
 	}
 	if (s->cfg.key_len == 0) {
@@ -483,7 +346,7 @@ static void on_challenge(struct session *s, bool late, const char *body, size_t 
 	}
 	r = auth_response(s->cfg.key, s->cfg.key_len, body, len, binding, (size_t)bound, response);
 	if (r < 0) {
-		protocol_error(s, "malformed authentication challenge");
+		session_protocol_error(s, "malformed authentication challenge");
 		return;
 	}
 	session_send_frame(s, FD_FRAME_RESPONSE, response, AUTH_RESPONSE_LEN);
@@ -512,23 +375,23 @@ static void read_frames(struct session *s)
 			return;
 		}
 		if (r < 0) {
-			protocol_error(s, fd_frame_strerror(r));
+			session_protocol_error(s, fd_frame_strerror(r));
 			return;
 		}
 		heard = s->heard;
 		s->heard = true;
-		s->resume.ended = false; /* unless this is an error notice: on_notice_body() */
+		s->resume.ended = false; /* unless this is an error notice: incoming_notice() */
 		if (f.type != FD_FRAME_NOTICE)
 			s->resume.telling = false; /* the state of a resumed session comes first */
 		switch (f.type) {
 		case FD_FRAME_MESSAGE:
-			on_message(s, f.body);
+			incoming_message(s, f.body);
 			break;
 		case FD_FRAME_TAGGED:
-			on_tagged(s, f.body);
+			incoming_tagged(s, f.body);
 			break;
 		case FD_FRAME_NOTICE:
-			on_notice_body(s, f.body);
+			incoming_notice(s, f.body);
 			break;
 		case FD_FRAME_CHALLENGE:
 			on_challenge(s, heard, f.body, f.len);
@@ -537,7 +400,7 @@ static void read_frames(struct session *s)
 			char what[64];
 
 			snprintf(what, sizeof(what), "unexpected frame type %d", (int)f.type);
-			protocol_error(s, what);
+			session_protocol_error(s, what);
 			return;
 		}
 		}
@@ -554,15 +417,15 @@ static void read_lines(struct session *s)
 
 		if (!line) {
 			if (evbuffer_get_length(in) > LINE_MAX_BYTES)
-				protocol_error(s, "line too long");
+				session_protocol_error(s, "line too long");
 			return;
 		}
 		if (!utf8_valid(line, len))
-			protocol_error(s, "a line is not valid UTF-8 text");
+			session_protocol_error(s, "a line is not valid UTF-8 text");
 		else if (strncmp(line, "* ", 2) == 0)
-			on_notice_body(s, line + 2);
+			incoming_notice(s, line + 2);
 		else
-			on_message(s, line);
+			incoming_message(s, line);
 		free(line);
 	}
 }
@@ -656,6 +519,27 @@ static int check_outgoing(const struct session *s, const char *text, size_t len)
 	return 0;
 }
 
+/*
+ * An agent granted "agent" wrote "NAME: TEXT": NAME's turn now, if NAME is one of ours (the
+ * server refuses anything else with "no-customer").
+ */
+static void sent_to(struct session *s, const char *text)
+{
+	const char *sep = strstr(text, ": ");
+	struct session_conv *c;
+
+	s->last_to[0] = '\0';
+	if (!sep || (size_t)(sep - text) >= sizeof(s->last_to))
+		return;
+	snprintf(s->last_to, sizeof(s->last_to), "%.*s", (int)(sep - text), text);
+	c = session_find_conv(s, s->last_to);
+	if (!c)
+		return;
+	c->awaiting = true;
+	if (s->strict)
+		c->my_turn = false;
+}
+
 int session_say(struct session *s, const char *text)
 {
 	size_t len = strlen(text);
@@ -667,10 +551,24 @@ int session_say(struct session *s, const char *text)
 			: session_send_frame(s, FD_FRAME_MESSAGE, text, len);
 	if (r < 0)
 		return r;
+	if (s->multi) {
+		sent_to(s, text);
+		return 0;
+	}
 	s->awaiting = true;
 	if (s->strict)
 		s->my_turn = false;
 	return 0;
+}
+
+int session_say_to(struct session *s, const char *name, const char *text)
+{
+	char line[FD_FRAME_BODY_BUFSIZE];
+	int n = snprintf(line, sizeof(line), "%s: %s", name, text);
+
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -EMSGSIZE;
+	return session_say(s, line);
 }
 
 int session_command(struct session *s, const char *text)
@@ -728,9 +626,10 @@ enum session_state session_state(const struct session *s)
 	return s->state;
 }
 
+/* With several conversations the turn is each one's (session_conv()); the server holds. */
 bool session_may_send(const struct session *s)
 {
-	return !s->strict || s->my_turn;
+	return !s->strict || s->my_turn || s->multi;
 }
 
 bool session_output_full(const struct session *s)
@@ -749,7 +648,25 @@ static void on_write(struct bufferevent *bev, void *arg)
 
 bool session_awaiting_reply(const struct session *s)
 {
+	for (size_t i = 0; s->multi && i < s->nconvs; i++)
+		if (s->convs[i].awaiting)
+			return true;
 	return s->awaiting;
+}
+
+bool session_multi(const struct session *s)
+{
+	return s->multi;
+}
+
+const struct session_conv *session_conv(const struct session *s, const char *name)
+{
+	return session_find_conv((struct session *)s, name);
+}
+
+const struct canned *session_canned(const struct session *s)
+{
+	return &s->canned;
 }
 
 bool session_strict(const struct session *s)

@@ -26,6 +26,7 @@
 
 #include <frontdesk/frame.h>
 
+#include "canned.h"
 #include "nick.h"
 #include "notice.h"
 #include "target.h"
@@ -55,8 +56,12 @@ struct session_config {
  * before it gets here (ids.h).
  */
 struct session_message {
-	const char *body;      /* as type 2 carries it: "NICK: TEXT" in a room, TEXT at the desk */
-	const char *from;      /* tagged: the sender; NULL for type 2 */
+	/* As type 2 carries it: "NICK: TEXT" in a room and to an agent granted "agent", else TEXT
+	 */
+	const char *body;
+	/* tagged: the sender; type 2 to an agent granted "agent": the customer; else NULL */
+	const char *from;
+	const char *conv;      /* tagged: the conversation ("*", "cN"); NULL for type 2 */
 	const char *text;      /* tagged: the text alone; type 2: @body */
 	long long time_ms;     /* tagged: when the server accepted it (Unix ms); type 2: 0 */
 	unsigned long long id; /* tagged: its ID */
@@ -86,6 +91,20 @@ struct session_ops {
 	/* Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full). */
 	void (*drained)(void *ui);
 };
+
+/*
+ * One of the conversations of an agent granted "agent" (protocol 7.5), with its own turn: in
+ * strict turns each customer waits for the agent's answer, and the agent for each customer's.
+ */
+struct session_conv {
+	char name[SESSION_NICK_MAX]; /* the customer */
+	char conv[24];               /* "cN" when the server named it (ids), else "" */
+	bool my_turn;
+	bool awaiting; /* we wrote to this customer and have had no reply yet */
+};
+
+/* Conversations at once that the client keeps apart; the server bounds them far lower. */
+#define SESSION_CONVS_MAX 100
 
 /* Unsent bytes past which session_output_full() says so: the caller should stop feeding. */
 #define SESSION_OUTPUT_HIGH (256 * 1024)
@@ -165,6 +184,20 @@ const char *session_target_name(const struct session *s);
  * session_connect() then tries the resume by itself.
  */
 bool session_resumable(const struct session *s);
+/*
+ * session_multi() - an agent granted "agent" (protocol 7.5): several conversations at once,
+ * messages to and from them prefixed "NAME: ". Without it, one conversation, no prefix.
+ */
+bool session_multi(const struct session *s);
+/* session_conv() - the conversation with customer @name (multi), or NULL. */
+const struct session_conv *session_conv(const struct session *s, const char *name);
+/*
+ * session_say_to() - session_say() of "NAME: TEXT" to customer @name (multi): the server strips
+ * the prefix and relays TEXT to that customer alone.
+ */
+int session_say_to(struct session *s, const char *name, const char *text);
+/* session_canned() - the canned replies the server listed (empty when it has none). */
+const struct canned *session_canned(const struct session *s);
 /* session_set_nick() - the nickname for later connections (after "/nick"). */
 void session_set_nick(struct session *s, const char *nick);
 

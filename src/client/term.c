@@ -30,41 +30,11 @@
 
 #include "client.h"
 #include "session.h"
+#include "term-priv.h"
 #include "utf8.h"
 
 /* Longest wait between automatic reconnection attempts, in seconds. */
 #define BACKOFF_MAX 30
-
-enum show_kind {
-	SHOW_PEER,   /* a message from someone else */
-	SHOW_SELF,   /* our own message */
-	SHOW_NOTICE, /* an event, in words */
-	SHOW_ERROR,  /* something went wrong */
-};
-
-enum term_mode {
-	TERM_CHAT,
-	TERM_ASK, /* the line answers "Reconnect? [Y/n]" */
-};
-
-struct term {
-	struct event_base *base;
-	const struct client_options *opts;
-	struct session *session;
-	struct event *stdin_ev;
-	struct event *sigint_ev, *sigterm_ev, *sighup_ev, *sigwinch_ev;
-	struct event *retry_timer;
-	enum term_mode mode;
-	bool editing;    /* the libedit handler is installed */
-	bool in_handler; /* inside on_line(): libedit is not drawing the line */
-	bool leaving;    /* the user quit: the next close ends the program */
-	bool ever_open;
-	bool resuming; /* since the drop, the one try at once to resume has been made */
-	char *stash;   /* a line Enter did not send (not our turn): goes back into the editor */
-	char prompt[160];
-	unsigned backoff;
-	int exit_code;
-};
 
 /* The running client, for libedit's pointer-less callback (see the note at the top). */
 static struct term *current;
@@ -99,7 +69,12 @@ static int text_width(const char *s, size_t len)
 	return w;
 }
 
-static int screen_cols(void)
+struct term *term_current(void)
+{
+	return current;
+}
+
+int term_screen_cols(void)
 {
 	int rows = 0, cols = 0;
 
@@ -107,13 +82,24 @@ static int screen_cols(void)
 	return cols > 0 ? cols : 80;
 }
 
+int term_screen_rows(void)
+{
+	int rows = 0, cols = 0;
+
+	rl_get_screen_size(&rows, &cols);
+	return rows > 0 ? rows : 24;
+}
+
 /* Rows of the screen from the prompt's first row to the one holding column @width. */
 static int rows_before(int width)
 {
-	return width / screen_cols();
+	return width / term_screen_cols();
 }
 
-/* Move to where the prompt starts and clear from there down: the input is off the screen. */
+/*
+ * Move to where the prompt starts (with windows, the status line above it) and clear from there
+ * down: the input is off the screen.
+ */
 static void erase_input(void)
 {
 	int col = text_width(current->prompt, strlen(current->prompt));
@@ -121,7 +107,7 @@ static void erase_input(void)
 
 	if (rl_line_buffer && rl_point > 0)
 		col += text_width(rl_line_buffer, (size_t)rl_point);
-	row = rows_before(col);
+	row = rows_before(col) + (current->wins ? 1 : 0);
 	if (row > 0)
 		printf("\r\033[%dA\033[J", row);
 	else
@@ -143,56 +129,96 @@ static const char *colour_of(enum show_kind kind)
 	return "";
 }
 
-/* "[HH:MM] ", with the date when @when is not today: a message from history may be old. */
-static void print_stamp(const struct term *t, time_t when)
+/* "[HH:MM] " into @buf, with the date when @when is not today: history may be old. */
+static size_t format_stamp(const struct term *t, time_t when, char *buf, size_t len)
 {
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm, today;
 	bool same_day;
+	int n;
 
 	localtime_r(&now, &today);
 	if (!localtime_r(&when, &tm))
 		tm = today;
 	same_day = tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday;
 	strftime(stamp, sizeof(stamp), same_day ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
-	printf(t->opts->colour ? "\033[2m[%s]\033[0m " : "[%s] ", stamp);
+	n = snprintf(buf, len, t->opts->colour ? "\033[2m[%s]\033[0m " : "[%s] ", stamp);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
-/*
- * show_at() - print one line above the prompt, stamped @when. @who is the speaker for
- * messages (coloured), NULL for notices and errors.
- */
-static void vshow_at(struct term *t, enum show_kind kind, const char *who, time_t when,
-		     const char *fmt, va_list ap)
+/* One line as shown: stamp, speaker or "* ", the text made harmless, colours. */
+static void format_line(struct term *t, enum show_kind kind, const char *who, time_t when,
+			const char *fmt, va_list ap, char *line, size_t len)
 {
 	bool colour = t->opts->colour;
 	char text[FD_FRAME_BODY_BUFSIZE + 64];
+	size_t used = 0;
 	int n;
 
-	if (t->editing && !t->in_handler)
-		erase_input();
+	line[0] = '\0';
 	if (t->opts->stamps)
-		print_stamp(t, when);
+		used = format_stamp(t, when, line, len);
 	if (who) {
 		char name[SESSION_NICK_MAX];
 
 		/* Names come from the server as much as the text does: shown the same way. */
 		snprintf(name, sizeof(name), "%s", who);
 		utf8_make_printable(name, strlen(name));
-		printf("%s%s:%s ", colour ? colour_of(kind) : "", name, colour ? "\033[0m" : "");
+		snprintf(line + used, len - used, "%s%s:%s ", colour ? colour_of(kind) : "", name,
+			 colour ? "\033[0m" : "");
 	} else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
-		printf("%s* ", colour ? colour_of(kind) : "");
+		snprintf(line + used, len - used, "%s* ", colour ? colour_of(kind) : "");
 	/* What peers wrote is shown, never obeyed: no escape sequences, no line breaks. */
 	n = vsnprintf(text, sizeof(text), fmt, ap);
-	if (n > 0) {
+	if (n > 0)
 		utf8_make_printable(text, strlen(text));
-		fputs(text, stdout);
-	}
-	printf("%s\n", colour && !who ? "\033[0m" : "");
+	used = strlen(line);
+	snprintf(line + used, len - used, "%s%s", n > 0 ? text : "",
+		 colour && !who ? "\033[0m" : "");
+}
+
+/* Print @line above the prompt, which libedit draws again under it. */
+static void print_line(struct term *t, const char *line)
+{
+	if (t->editing && !t->in_handler)
+		erase_input();
+	printf("%s\n", line);
+	if (t->editing && !t->in_handler)
+		termwin_status(t);
 	fflush(stdout);
 	if (t->editing && !t->in_handler)
 		rl_forced_update_display();
+}
+
+static void vshow_at(struct term *t, struct window *win, enum show_kind kind, const char *who,
+		     time_t when, const char *fmt, va_list ap)
+{
+	char line[FD_FRAME_BODY_BUFSIZE + 256];
+
+	format_line(t, kind, who, when, fmt, ap, line, sizeof(line));
+	if (!t->wins) {
+		print_line(t, line);
+		return;
+	}
+	/* With windows, every line is kept in its window; the one in view is shown too. */
+	if (!win)
+		win = t->wins->current;
+	windows_add(t->wins, win, line);
+	if (win == t->wins->current)
+		print_line(t, line);
+	else
+		term_update_prompt(t); /* the status line: its unread count */
+}
+
+void term_show_in(struct term *t, struct window *win, enum show_kind kind, const char *who,
+		  time_t when, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vshow_at(t, win, kind, who, when, fmt, ap);
+	va_end(ap);
 }
 
 static void show_at(struct term *t, enum show_kind kind, const char *who, time_t when,
@@ -203,7 +229,7 @@ static void show_at(struct term *t, enum show_kind kind, const char *who, time_t
 	va_list ap;
 
 	va_start(ap, fmt);
-	vshow_at(t, kind, who, when, fmt, ap);
+	vshow_at(t, NULL, kind, who, when, fmt, ap);
 	va_end(ap);
 }
 
@@ -215,7 +241,7 @@ static void show(struct term *t, enum show_kind kind, const char *who, const cha
 	va_list ap;
 
 	va_start(ap, fmt);
-	vshow_at(t, kind, who, time(NULL), fmt, ap);
+	vshow_at(t, NULL, kind, who, time(NULL), fmt, ap);
 	va_end(ap);
 }
 
@@ -227,6 +253,8 @@ static void make_prompt(struct term *t, char *buf, size_t len)
 
 	if (t->mode == TERM_ASK)
 		snprintf(buf, len, "Reconnect? [Y/n] ");
+	else if (session_state(s) == SESSION_OPEN && termwin_prompt(t, buf, len))
+		return;
 	else if (session_state(s) != SESSION_OPEN)
 		snprintf(buf, len, "(not connected) %s> ", nick);
 	else if (session_may_send(s))
@@ -243,19 +271,37 @@ static void make_prompt(struct term *t, char *buf, size_t len)
 	utf8_make_printable(buf, strlen(buf));
 }
 
-/* Redraw the prompt when the state behind it changed. */
-static void update_prompt(struct term *t)
+/* Redraw the prompt when the state behind it changed (with windows, the status line too). */
+void term_update_prompt(struct term *t)
 {
 	char prompt[sizeof(t->prompt)];
 
 	make_prompt(t, prompt, sizeof(prompt));
-	if (strcmp(prompt, t->prompt) == 0)
+	if (strcmp(prompt, t->prompt) == 0 && !t->wins)
 		return;
 	if (t->editing && !t->in_handler)
 		erase_input();
 	snprintf(t->prompt, sizeof(t->prompt), "%s", prompt);
 	rl_set_prompt(t->prompt);
 	if (t->editing && !t->in_handler) {
+		termwin_status(t);
+		fflush(stdout);
+		rl_forced_update_display();
+	}
+}
+
+void term_erase(struct term *t)
+{
+	if (t->editing && !t->in_handler)
+		erase_input();
+}
+
+void term_draw(struct term *t)
+{
+	make_prompt(t, t->prompt, sizeof(t->prompt));
+	rl_set_prompt(t->prompt);
+	if (t->editing && !t->in_handler) {
+		termwin_status(t);
 		fflush(stdout);
 		rl_forced_update_display();
 	}
@@ -304,7 +350,7 @@ static void connect_now(struct term *t)
 	t->mode = TERM_CHAT;
 	if (session_connect(t->session) < 0)
 		lost(t, -1, session_error(t->session));
-	update_prompt(t);
+	term_update_prompt(t);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -326,7 +372,7 @@ static bool resume_now(struct term *t)
 	t->resuming = true;
 	show(t, SHOW_NOTICE, NULL, "Resuming the conversation (Ctrl-D to give up)");
 	evtimer_add(t->retry_timer, &now);
-	update_prompt(t);
+	term_update_prompt(t);
 	return true;
 }
 
@@ -374,7 +420,7 @@ static void lost(struct term *t, int err, const char *why)
 	} else {
 		t->mode = TERM_ASK;
 	}
-	update_prompt(t);
+	term_update_prompt(t);
 }
 
 /* Connected; resumed, the notices that follow say where we stand ("Reconnected; ..."). */
@@ -388,7 +434,7 @@ static void on_opened(void *ui, bool resumed)
 	if (!resumed)
 		show(t, SHOW_NOTICE, NULL, "Connected to %s as %s", session_target_name(t->session),
 		     session_nick(t->session));
-	update_prompt(t);
+	term_update_prompt(t);
 }
 
 /*
@@ -404,6 +450,9 @@ static void on_message(void *ui, const struct session_message *m)
 	/* The server's time of a tagged message: history, or one held in line, is not "now". */
 	time_t when = m->time_ms > 0 ? (time_t)(m->time_ms / 1000) : time(NULL);
 
+	termwin_check(t);
+	if (termwin_message(t, m))
+		return;
 	if (m->from) {
 		snprintf(who, sizeof(who), "%s", m->from);
 	} else if (!session_group(t->session)) {
@@ -415,18 +464,21 @@ static void on_message(void *ui, const struct session_message *m)
 	}
 	mine = (m->from || session_group(t->session)) && strcmp(who, session_nick(t->session)) == 0;
 	show_at(t, mine ? SHOW_SELF : SHOW_PEER, *who ? who : NULL, when, "%s", text);
-	update_prompt(t);
+	term_update_prompt(t);
 }
 
 static void on_notice(void *ui, const struct notice *n, const char *words)
 {
 	struct term *t = ui;
 
+	termwin_check(t);
+	if (termwin_notice(t, n, words))
+		return;
 	/* The prompt shows the turn; pong answers a ping nobody typed. */
 	if (words && !notice_is(n, "turn", 0) && !notice_is(n, "pong", 0) &&
 	    !notice_is(n, "bye", 0))
 		show(t, notice_is(n, "error", 0) ? SHOW_ERROR : SHOW_NOTICE, NULL, "%s", words);
-	update_prompt(t);
+	term_update_prompt(t);
 }
 
 static void on_closed(void *ui, int err, const char *why)
@@ -476,12 +528,22 @@ static const struct term_command {
 } commands[] = {
 	{ "quit", ARG_NONE, "/quit             leave (Ctrl-D too)", cmd_quit },
 	{ "who", ARG_NONE, "/who              who is here (group mode)", cmd_send },
-	{ "next", ARG_NONE, "/next             agent: end this conversation, serve the next",
-	  cmd_send },
+	{ "next", ARG_OPTIONAL, "/next [NAME]      agent: end this conversation, serve the next",
+	  termwin_cmd_customer },
 	{ "queue", ARG_NONE, "/queue            agent: who is waiting, and for how long",
 	  cmd_send },
-	{ "kick", ARG_REQUIRED, "/kick NAME        agent: end that customer's connection",
-	  cmd_send },
+	{ "kick", ARG_OPTIONAL, "/kick NAME        agent: end that customer's connection",
+	  termwin_cmd_customer },
+	{ "win", ARG_REQUIRED, "/win N            agent: switch to window N (also Ctrl-N, Ctrl-P)",
+	  termwin_cmd_win },
+	{ "transfer", ARG_OPTIONAL,
+	  "/transfer [AGENT] agent: pass this customer to AGENT, or back to the line",
+	  termwin_cmd_customer },
+	{ "canned", ARG_OPTIONAL, "/canned [NAME]    agent: send canned reply NAME (Tab completes)",
+	  termwin_cmd_canned },
+	{ "agents", ARG_NONE, "/agents           agent: who else is at the desk", cmd_send },
+	{ "away", ARG_NONE, "/away             agent: take no new conversations", cmd_send },
+	{ "back", ARG_NONE, "/back             agent: take new conversations again", cmd_send },
 	{ "nick", ARG_REQUIRED, "/nick NAME        change your nickname", cmd_nick },
 	{ "history", ARG_OPTIONAL, "/history [N]      the N (default 20) earlier messages",
 	  cmd_send },
@@ -533,6 +595,8 @@ static void say(struct term *t, const char *text)
 	struct session *s = t->session;
 	int r;
 
+	if (session_state(s) == SESSION_OPEN && termwin_say(t, text))
+		return;
 	if (session_state(s) != SESSION_OPEN || !session_may_send(s)) {
 		t->stash = strdup(text);
 		if (session_state(s) != SESSION_OPEN)
@@ -575,7 +639,7 @@ static void on_line(char *line)
 	if (line)
 		width += text_width(line, strlen(line));
 	/* libedit moved below the input; take the echo off the screen, we print our own. */
-	printf("\r\033[%dA\033[J", rows_before(width) + 1);
+	printf("\r\033[%dA\033[J", rows_before(width) + 1 + (t->wins ? 1 : 0));
 	t->in_handler = true;
 	if (!line)
 		quit(t);
@@ -593,12 +657,14 @@ static void on_line(char *line)
 		return;
 	}
 	make_prompt(t, t->prompt, sizeof(t->prompt));
+	termwin_status(t);
 	rl_callback_handler_install(t->prompt, on_line);
 	if (t->stash) {
 		rl_insert_text(t->stash);
 		free(t->stash);
 		t->stash = NULL;
 		erase_input();
+		termwin_status(t);
 		fflush(stdout);
 		rl_forced_update_display();
 	}
@@ -663,6 +729,8 @@ int term_run(struct event_base *base, const struct client_options *opts)
 	/* Signals are ours (on the loop), not libedit's. */
 	rl_catch_signals = 0;
 	rl_readline_name = "frontdesk";
+	if (opts->session.agent)
+		termwin_completion();
 	start_editing(&t);
 	connect_now(&t);
 	if (!t.leaving)
@@ -677,6 +745,7 @@ out:
 	free_event(t.sighup_ev);
 	free_event(t.sigwinch_ev);
 	free(t.stash);
+	termwin_free(&t);
 	current = NULL;
 	return t.exit_code;
 }

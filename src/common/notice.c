@@ -91,6 +91,17 @@ static bool say_turns(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* Append " (about N min)" to the sentence in @b. */
+static void say_eta(char *b, size_t len, long secs)
+{
+	size_t used = strlen(b);
+
+	if (secs < 60)
+		snprintf(b + used, len - used, " (about %ld s)", secs);
+	else
+		snprintf(b + used, len - used, " (about %ld min)", (secs + 30) / 60);
+}
+
 static bool say_queued(const struct notice *n, char *b, size_t len)
 {
 	long pos = number(n->args[0]);
@@ -101,6 +112,9 @@ static bool say_queued(const struct notice *n, char *b, size_t len)
 		snprintf(b, len, "You are next in line");
 	else
 		snprintf(b, len, "You are number %ld in line", pos);
+	/* "queued N ETA" to clients granted a capability: the desk's estimate, in seconds. */
+	if (n->nargs > 1 && number(n->args[1]) >= 0)
+		say_eta(b, len, number(n->args[1]));
 	return true;
 }
 
@@ -164,12 +178,30 @@ static bool say_queue(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* "waiting POS NAME SECONDS PREVIEW": the customer's first words, to agents granted caps. */
+static bool say_waiting_preview(const struct notice *n, char *b, size_t len, long pos, long secs)
+{
+	size_t used;
+
+	snprintf(b, len, "%ld. %s, waiting %ld s:", pos, n->args[1], secs);
+	for (size_t i = 3; i < n->nargs; i++) {
+		used = strlen(b);
+		snprintf(b + used, len - used, " %s", n->args[i]);
+	}
+	used = strlen(b);
+	if (n->text)
+		snprintf(b + used, len - used, " %s", n->text);
+	return true;
+}
+
 static bool say_waiting(const struct notice *n, char *b, size_t len)
 {
 	long pos = number(n->args[0]), secs = number(n->args[2]);
 
 	if (pos < 1 || secs < 0)
 		return false;
+	if (n->nargs > 3 || n->text)
+		return say_waiting_preview(n, b, len, pos, secs);
 	if (secs < 60)
 		snprintf(b, len, "%ld. %s, waiting %ld s", pos, n->args[1], secs);
 	else if (secs < 3600)
@@ -276,6 +308,61 @@ static bool say_members(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* Protocol 7.5: "transferred AGENT" (to a customer: another agent takes over) or "transferred"
+ * (back to the line). An agent's "transferred NAME [AGENT]" is worded by its client. */
+static bool say_transferred(const struct notice *n, char *b, size_t len)
+{
+	if (n->nargs)
+		snprintf(b, len, "You are being transferred to %s", n->args[0]);
+	else
+		snprintf(b, len, "You are being transferred; back in line for the next agent");
+	return true;
+}
+
+static bool say_answer_timeout(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s waited too long for an answer and was passed on", n->args[0]);
+	return true;
+}
+
+/* The answer to "agents": "agent NAME STATUS OPEN MAX IDLE_SECONDS" lines, then "agents N". */
+static bool say_agent(const struct notice *n, char *b, size_t len)
+{
+	long idle = number(n->args[4]);
+
+	if (idle < 0)
+		return false;
+	snprintf(b, len, "%s: %s, %s of %s conversations, idle %ld s", n->args[0], n->args[1],
+		 n->args[2], n->args[3], idle);
+	return true;
+}
+
+static bool say_agents(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[0]);
+
+	if (count < 0)
+		return false;
+	snprintf(b, len, count == 1 ? "%ld agent at the desk" : "%ld agents at the desk", count);
+	return true;
+}
+
+static bool say_away(const struct notice *n, char *b, size_t len)
+{
+	long open = number(n->args[0]);
+
+	if (open < 0)
+		return false;
+	snprintf(b, len, "You are away: no new conversations; %ld still open", open);
+	return true;
+}
+
+static bool say_back(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "You are back: new conversations come to you");
+	return true;
+}
+
 /* Error codes people meet in normal use, in words; the rest show their code. */
 static const struct {
 	const char *code;
@@ -322,7 +409,7 @@ static const struct {
 } wording[] = {
 	{ "welcome", 2, 2, say_welcome },
 	{ "turns", 1, 1, say_turns },
-	{ "queued", 1, 1, say_queued },
+	{ "queued", 1, 2, say_queued },
 	/* With "ids" granted, a second argument names the conversation (cN). */
 	{ "serving", 1, 2, say_serving },
 	{ "agent-offline", 0, 0, say_agent_offline },
@@ -333,7 +420,7 @@ static const struct {
 	{ "customer-back", 1, 1, say_customer_back },
 	{ "gap", 0, 0, say_gap },
 	{ "queue", 1, 1, say_queue },
-	{ "waiting", 3, 3, say_waiting },
+	{ "waiting", 3, NOTICE_MAX_ARGS, say_waiting },
 	{ "waiting-more", 1, 1, say_waiting_more },
 	{ "turn", 0, 0, say_turn },
 	{ "bye", 0, 0, say_bye },
@@ -348,6 +435,12 @@ static const struct {
 	{ "member", 1, 1, say_member },
 	{ "members", 1, 1, say_members },
 	{ "error", 1, 1, say_error },
+	{ "transferred", 0, 1, say_transferred },
+	{ "answer-timeout", 1, 1, say_answer_timeout },
+	{ "agent", 5, 5, say_agent },
+	{ "agents", 1, 1, say_agents },
+	{ "away", 1, 1, say_away },
+	{ "back", 0, 0, say_back },
 };
 
 /* The notice as it came: keyword, arguments, " -- text". */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * canned.h - the desk's canned replies as the agent's client knows them: pure data.
+ *
+ * An agent's client asks once per connection with the command "canned"; the desk answers with
+ * one notice "canned-reply NAME TEXT" per reply and then "canned-end N". The names are what
+ * "/canned NAME" completes with Tab; the texts are shown by "/canned" alone. The list is
+ * bounded (CANNED_MAX replies; a longer text is cut, as it is only shown), and each answer
+ * replaces the last one.
+ */
+#ifndef FRONTDESK_CLIENT_CANNED_H
+#define FRONTDESK_CLIENT_CANNED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CANNED_MAX      128
+#define CANNED_NAME_MAX 65
+#define CANNED_TEXT_MAX 512
+
+struct canned_reply {
+	char name[CANNED_NAME_MAX];
+	char text[CANNED_TEXT_MAX];
+};
+
+struct canned {
+	struct canned_reply reply[CANNED_MAX];
+	size_t n;
+	bool collecting; /* inside an answer: "canned-reply" lines seen, "canned-end" not yet */
+};
+
+/*
+ * canned_notice() - take in the notice @body if it is part of an answer ("canned-reply NAME
+ * TEXT", the TEXT possibly after "--"; "canned-end N"). Return: true when it was.
+ */
+bool canned_notice(struct canned *c, const char *body);
+
+/* canned_find() - the reply named @name, or NULL. */
+const struct canned_reply *canned_find(const struct canned *c, const char *name);
+
+/*
+ * canned_complete() - the names starting with @prefix, one per call: *@state is 0 on the first
+ * call and is advanced. Return: the next one, or NULL when there are no more.
+ */
+const char *canned_complete(const struct canned *c, const char *prefix, size_t *state);
+
+#endif

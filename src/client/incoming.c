@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * incoming.c - what the server says, once session.c has cut it into frames or lines: chat
+ * messages, tagged ones (protocol 7.2) and notices. The session learns its standing from them
+ * (the turn, the peer, the place in line) before the front end is told, so that a front end
+ * asking session_may_send() from inside a callback gets the new answer.
+ *
+ * Notices that are the session's own business (pings, the caps answer, the epoch, resume's,
+ * the canned replies) never reach the front end.
+ *
+ * An agent granted "agent" (protocol 7.5) holds several conversations, each with its own turn
+ * (s->convs): "customer NAME" opens one, "customer-left", "transferred" and "answer-timeout"
+ * end it, "turn NAME" and the customer's messages give the agent its turn there. Its type 2
+ * messages come as "NAME: TEXT"; what it sends must start with "NAME: " (session_say_to()).
+ */
+#include "session-priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void copy_name(char *dst, const char *src)
+{
+	snprintf(dst, SESSION_NICK_MAX, "%s", src);
+}
+
+struct session_conv *session_find_conv(struct session *s, const char *name)
+{
+	for (size_t i = 0; i < s->nconvs; i++)
+		if (strcmp(s->convs[i].name, name) == 0)
+			return &s->convs[i];
+	return NULL;
+}
+
+static struct session_conv *find_conv_id(struct session *s, const char *conv)
+{
+	for (size_t i = 0; conv && *conv && i < s->nconvs; i++)
+		if (strcmp(s->convs[i].conv, conv) == 0)
+			return &s->convs[i];
+	return NULL;
+}
+
+/*
+ * "customer NAME [cN]": a conversation of ours; a new one, the customer writes first. One we
+ * have already is a resumed session's state said again: its turn is as it was.
+ */
+static void conv_open(struct session *s, const struct notice *n)
+{
+	struct session_conv *c = session_find_conv(s, n->args[0]);
+
+	if (!c) {
+		if (s->nconvs == SESSION_CONVS_MAX)
+			return; /* past what a server gives: no turn kept for it (the server has it)
+				 */
+		c = &s->convs[s->nconvs++];
+		*c = (struct session_conv){ .my_turn = false };
+		copy_name(c->name, n->args[0]);
+	}
+	if (n->nargs > 1)
+		snprintf(c->conv, sizeof(c->conv), "%s", n->args[1]);
+}
+
+static void conv_end(struct session *s, const char *name)
+{
+	struct session_conv *c = session_find_conv(s, name);
+
+	if (c)
+		*c = s->convs[--s->nconvs];
+}
+
+/* A conversation's end: the customer left, went to another agent or back to the line. */
+static bool ends_conv(const struct notice *n)
+{
+	return notice_is(n, "customer-left", 1) || notice_is(n, "transferred", 1) ||
+	       notice_is(n, "answer-timeout", 1);
+}
+
+/* What a notice says about the conversations of an agent granted "agent"; true if it did. */
+static bool learn_multi(struct session *s, const struct notice *n)
+{
+	struct session_conv *c;
+
+	if (notice_is(n, "customer", 1)) {
+		conv_open(s, n);
+	} else if (ends_conv(n)) {
+		conv_end(s, n->args[0]);
+	} else if (notice_is(n, "turn", 1)) {
+		c = session_find_conv(s, n->args[0]);
+		if (c && !c->awaiting)
+			c->my_turn = true;
+	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "not-your-turn") == 0) {
+		/* About our last message: the server holds it until that customer answers. */
+		c = session_find_conv(s, s->last_to);
+		if (c) {
+			c->my_turn = false;
+			c->awaiting = true;
+		}
+		notice_describe(n, s->last_error, sizeof(s->last_error));
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Learn what a notice says about turns, names and endings. */
+static void learn(struct session *s, const struct notice *n)
+{
+	s->notices = true;
+	if (s->multi && learn_multi(s, n))
+		return;
+	if (notice_is(n, "welcome", 2)) {
+		s->group = strcmp(n->args[0], "group") == 0;
+		if (s->group)
+			s->strict = false;
+		copy_name(s->nick, n->args[1]);
+	} else if (notice_is(n, "turns", 1)) {
+		s->strict = strcmp(n->args[0], "free") != 0;
+	} else if (notice_is(n, "serving", 1) || notice_is(n, "agent-online", 1)) {
+		copy_name(s->peer, n->args[0]);
+		s->served = s->served || strcmp(n->keyword, "serving") == 0;
+		s->queued = s->served ? 0 : s->queued;
+		s->agent_gone = false;
+	} else if (notice_is(n, "queued", 1)) {
+		s->queued = (unsigned)strtoul(n->args[0], NULL, 10);
+		s->served = false;
+	} else if (notice_is(n, "agent-offline", 0)) {
+		s->agent_gone = s->served; /* "The agent reconnected" when it does (resume.c) */
+	} else if (notice_is(n, "customer", 1)) {
+		copy_name(s->peer, n->args[0]);
+		s->my_turn = false; /* a new conversation: the customer writes first */
+		s->awaiting = false;
+	} else if (notice_is(n, "customer-left", 1)) {
+		s->peer[0] = '\0';
+		s->my_turn = false;
+		s->awaiting = false;
+	} else if (notice_is(n, "turn", 0)) {
+		if (!s->awaiting)
+			s->my_turn = true;
+	} else if (notice_is(n, "bye", 0)) {
+		s->bye = true;
+		notice_describe(n, s->why, sizeof(s->why));
+	} else if (notice_is(n, "history-start", 0) || notice_is(n, "history-end", 0)) {
+		ids_history(&s->ids, strcmp(n->keyword, "history-start") == 0);
+	} else if (notice_is(n, "renamed", 2)) {
+		if (strcmp(n->args[0], s->nick) == 0)
+			copy_name(s->nick, n->args[1]);
+	} else if (notice_is(n, "error", 1)) {
+		notice_describe(n, s->last_error, sizeof(s->last_error));
+		if (strcmp(n->args[0], "not-your-turn") == 0) {
+			s->my_turn = false;
+			s->awaiting = true;
+		}
+	}
+}
+
+/*
+ * The answer to "caps". An agent granted "agent" keeps conversations apart. An agent on a
+ * server that answers "caps" at all asks for the canned replies, once per connection: an older
+ * server answers with an error, which is taken quietly (canned_pending).
+ */
+static void caps_granted(struct session *s, const struct notice *n)
+{
+	static const char canned[] = "canned";
+
+	s->caps_pending = false;
+	s->multi = false;
+	for (size_t i = 0; i < n->nargs; i++)
+		if (s->cfg.agent && strcmp(n->args[i], "agent") == 0)
+			s->multi = true;
+	if (s->cfg.agent && !s->canned_pending &&
+	    session_send_frame(s, FD_FRAME_COMMAND, canned, strlen(canned)) == 0)
+		s->canned_pending = true;
+	/* No news in words, but the front end may now keep conversations apart. */
+	if (s->multi)
+		s->ops->notice(s->ui, n, NULL);
+}
+
+/* Notices that are the session's business, not the user's: true when @n was one of them. */
+static bool handled_quietly(struct session *s, const struct notice *n)
+{
+	char pong[FD_FRAME_BODY_BUFSIZE];
+
+	if (notice_is(n, "ping", 1)) {
+		/* The server checks that we are still here; answering is all there is to it. */
+		snprintf(pong, sizeof(pong), "pong %s", n->args[0]);
+		session_send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
+	} else if (notice_is(n, "caps", 0)) {
+		caps_granted(s, n);
+	} else if (s->canned_pending && notice_is(n, "error", 1)) {
+		/* "canned" is unknown here, or there are none: nothing the agent asked for, and
+		 * no end on purpose either (a drop after it is resumed). */
+		s->canned_pending = false;
+		s->resume.ended = false;
+		notice_describe(n, s->last_error, sizeof(s->last_error));
+	} else if (notice_is(n, "epoch", 1)) {
+		ids_epoch(&s->ids, n->args[0]); /* which IDs count as seen, not news for the user */
+	} else if (s->caps_pending && notice_is(n, "error", 1) &&
+		   strcmp(n->args[0], "unknown-command") == 0) {
+		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
+		s->caps_pending = false;
+	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "replaced") == 0) {
+		/*
+		 * A newer connection of ours is the agent now. Said once, as why the connection
+		 * ended, which is a normal end: reconnecting would only take the desk back from it.
+		 */
+		s->bye = true;
+		notice_describe(n, s->why, sizeof(s->why));
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * "waiting POS NAME SECONDS PREVIEW": the preview (a customer's first words, to agents granted a
+ * capability) is free text without the "--" that marks it as such; a long one would be too
+ * many words to parse. Return: @body, or it with the "--" put in (in @buf).
+ */
+static char *preview_as_text(char *body, char *buf, size_t len)
+{
+	const char *p = body;
+
+	if (strncmp(body, "waiting ", 8) != 0)
+		return body;
+	for (int word = 0; word < 4 && *p; word++) {
+		p += strcspn(p, " ");
+		p += *p == ' ';
+	}
+	if (!*p || strncmp(p, "-- ", 3) == 0)
+		return body;
+	snprintf(buf, len, "%.*s-- %s", (int)(p - body), body, p);
+	return buf;
+}
+
+void incoming_notice(struct session *s, char *body)
+{
+	char marked[FD_FRAME_BODY_BUFSIZE + 4];
+	char words[1024];
+	const char *said;
+	struct notice n;
+
+	/* Before parsing: a canned reply's text is free text, of any number of words. */
+	if (s->cfg.agent && canned_notice(&s->canned, body)) {
+		s->notices = true;
+		s->canned_pending = s->canned_pending && s->canned.collecting;
+		return;
+	}
+	body = preview_as_text(body, marked, sizeof(marked));
+	if (notice_parse(body, &n) < 0)
+		return; /* nothing we could show or act on */
+	s->notices = true;
+	/* A server ends a connection on purpose with an error: then there is nothing to resume. */
+	s->resume.ended = notice_is(&n, "error", 1);
+	if (handled_quietly(s, &n) || resume_notice(s, &n))
+		return;
+	said = resume_words(s, &n, words, sizeof(words)); /* against where we stood before */
+	learn(s, &n);
+	s->ops->notice(s->ui, &n, said);
+}
+
+/* The other side spoke: in strict turns, ours is next. */
+static void got_reply(struct session *s)
+{
+	s->awaiting = false;
+	s->my_turn = true;
+}
+
+/* A customer of an agent granted "agent" spoke: in that conversation, our turn is next. */
+static void got_reply_in(struct session *s, struct session_conv *c)
+{
+	if (c) {
+		c->awaiting = false;
+		c->my_turn = true;
+	}
+}
+
+/*
+ * A type 2 message. To an agent granted "agent" it is "NAME: TEXT": the customer is told apart
+ * when NAME is one of ours (else it is shown as it came).
+ */
+void incoming_message(struct session *s, const char *text)
+{
+	struct session_message m = { .body = text, .text = text };
+	char name[SESSION_NICK_MAX];
+	const char *sep;
+
+	if (!s->multi) {
+		got_reply(s);
+	} else if ((sep = strstr(text, ": ")) && (size_t)(sep - text) < sizeof(name)) {
+		snprintf(name, sizeof(name), "%.*s", (int)(sep - text), text);
+		if (session_find_conv(s, name)) {
+			got_reply_in(s, session_find_conv(s, name));
+			m.from = name;
+			m.text = sep + 2;
+		}
+	}
+	s->ops->message(s->ui, &m);
+}
+
+/* What a type 2 frame would carry: an agent granted "agent" gets "NAME: TEXT" at the desk. */
+static const char *plain_body(struct session *s, const struct ids_message *t)
+{
+	if (s->multi && t->conv[0] == 'c') {
+		snprintf(s->plain, sizeof(s->plain), "%s: %s", t->from, t->text);
+		return s->plain;
+	}
+	return ids_plain(t, s->plain, sizeof(s->plain));
+}
+
+/*
+ * A tagged message (protocol 7.2). One seen already is not shown again, yet still passes the
+ * turn: a server gives a returning peer again what is still unanswered. A history answer
+ * passes nothing: it is what was said before.
+ */
+void incoming_tagged(struct session *s, char *body)
+{
+	struct ids_message t;
+	struct session_message m;
+
+	if (ids_parse(body, &t) < 0) {
+		session_protocol_error(s,
+				       "a tagged message that is not \"ID TIME CONV FROM TEXT\"");
+		return;
+	}
+	m = (struct session_message){
+		.body = plain_body(s, &t),
+		.from = t.from,
+		.conv = t.conv,
+		.text = t.text,
+		.time_ms = t.time_ms,
+		.id = t.id,
+		.history = s->ids.in_history,
+	};
+	if (!m.history && !s->multi)
+		got_reply(s);
+	else if (!m.history && strcmp(t.from, s->nick) != 0)
+		got_reply_in(s, find_conv_id(s, t.conv));
+	if (ids_fresh(&s->ids, t.id))
+		s->ops->message(s->ui, &m);
+}
