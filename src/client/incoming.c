@@ -211,30 +211,8 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 	return true;
 }
 
-/*
- * "waiting POS NAME SECONDS PREVIEW": the preview (a customer's first words, to agents granted a
- * capability) is free text without the "--" that marks it as such; a long one would be too
- * many words to parse. Return: @body, or it with the "--" put in (in @buf).
- */
-static char *preview_as_text(char *body, char *buf, size_t len)
-{
-	const char *p = body;
-
-	if (strncmp(body, "waiting ", 8) != 0)
-		return body;
-	for (int word = 0; word < 4 && *p; word++) {
-		p += strcspn(p, " ");
-		p += *p == ' ';
-	}
-	if (!*p || strncmp(p, "-- ", 3) == 0)
-		return body;
-	snprintf(buf, len, "%.*s-- %s", (int)(p - body), body, p);
-	return buf;
-}
-
 void incoming_notice(struct session *s, char *body)
 {
-	char marked[FD_FRAME_BODY_BUFSIZE + 4];
 	char words[1024];
 	const char *said;
 	struct notice n;
@@ -245,7 +223,6 @@ void incoming_notice(struct session *s, char *body)
 		s->canned_pending = s->canned_pending && s->canned.collecting;
 		return;
 	}
-	body = preview_as_text(body, marked, sizeof(marked));
 	if (notice_parse(body, &n) < 0)
 		return; /* nothing we could show or act on */
 	s->notices = true;

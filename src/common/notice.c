@@ -178,7 +178,7 @@ static bool say_queue(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
-/* "waiting POS NAME SECONDS PREVIEW": the customer's first words, to agents granted caps. */
+/* "waiting POS NAME SECONDS -- PREVIEW": the customer's first words, to agents granted caps. */
 static bool say_waiting_preview(const struct notice *n, char *b, size_t len, long pos, long secs)
 {
 	size_t used;

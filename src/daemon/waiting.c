@@ -121,7 +121,7 @@ static void preview(const struct conn *c, char *buf, size_t size)
 	/* One line of plain text (a copy cut inside a character ends in spaces), then cut. */
 	utf8_make_printable(text, strlen(text));
 	n = fd_nick_cut(text, PREVIEW_CHARS);
-	snprintf(buf, size, " %.*s", (int)n, text);
+	snprintf(buf, size, " -- %.*s", (int)n, text);
 }
 
 void waiting_list(const struct waiting *w, struct conn *to, bool preview_wanted)

@@ -39,7 +39,7 @@ void waiting_tell(const struct waiting *w, unsigned from, waiting_eta_fn eta, vo
 void waiting_tell_one(const struct waiting *w, struct conn *c, waiting_eta_fn eta, void *arg);
 /*
  * waiting_list() - the answer to "queue": "waiting POS NAME SECONDS" for the first of them
- * (with @preview, and to a client granted a capability: the first thing each one wrote),
+ * (with @preview, to a client granted a capability: "-- " and the first thing each one wrote),
  * "waiting-more K" for the rest, then "queue N". Bounded, whatever the length of the line.
  */
 void waiting_list(const struct waiting *w, struct conn *to, bool preview);

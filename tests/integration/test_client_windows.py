@@ -143,7 +143,7 @@ class Windows(TmuxCase):
             self.assertEqual(peer.wait_for(COMMAND, body=sent, timeout=DEADLINE), [])
         # Their answers show where they were asked.
         peer.sock.sendall(notice("agent mary available 2 2 0") + notice("agents 1") +
-                          notice("waiting 1 dave 5 my parcel did not arrive at all, help"))
+                          notice("waiting 1 dave 5 -- my parcel did not arrive at all, help"))
         self.wait_screen(r"^%s\* mary: available, 2 of 2 conversations, idle 0 s$" % STAMP)
         # A queue preview is free text, however many words.
         self.wait_screen(r"^%s\* 1\. dave, waiting 5 s: my parcel did not arrive at all, help$"

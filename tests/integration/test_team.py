@@ -134,7 +134,7 @@ class Assignment(unittest.TestCase):
             a.sync()
             a.command("queue")
             got = notices(a.notice(prefix="queue 1"))
-            self.assertRegex(got[-1], r"^waiting 1 carol \d+ my invoice 42 is wrong \[2J please help$")
+            self.assertRegex(got[-1], r"^waiting 1 carol \d+ -- my invoice 42 is wrong \[2J please help$")
             self.assertEqual(messages(bob.sync()), [])
             for cmd in ("transfer bob mary", "agents", "away", "next"):
                 carol.command(cmd)
