@@ -126,12 +126,13 @@ static void preview(const struct conn *c, char *buf, size_t size)
 
 void waiting_list(const struct waiting *w, struct conn *to, bool preview_wanted)
 {
-	unsigned max = preview_wanted ? LIST_MAX_PREVIEW : LIST_MAX, pos = 0;
+	unsigned max, pos = 0;
 	double now = fd_clock_seconds();
-	char text[4 * PREVIEW_CHARS + 2] = "";
+	char text[4 * PREVIEW_CHARS + 8] = "";
 	struct conn *q;
 
 	preview_wanted = preview_wanted && to->caps;
+	max = preview_wanted ? LIST_MAX_PREVIEW : LIST_MAX;
 	TAILQ_FOREACH (q, &w->q, link) {
 		if (pos == max)
 			break;
