@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "config.h"
 #include "nick.h"
 
 /* Longer lines are refused: eight credentials with paths of a few hundred bytes fit. */
@@ -270,17 +271,11 @@ static void read_lines(struct load *l, FILE *f)
 int agents_load(const char *path, struct agents **ret, char **ret_errors)
 {
 	struct load l = { .path = path };
-	FILE *f;
 	int r;
+	FILE *f = config_fopen(path, ret_errors, &r);
 
-	*ret_errors = NULL;
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		if (asprintf(ret_errors, "%s: cannot open: %s\n", path, strerror(errno)) < 0)
-			*ret_errors = NULL;
+	if (!f)
 		return r;
-	}
 	l.a = calloc(1, sizeof(*l.a));
 	if (!l.a || !(l.a->keys = calloc(AGENTS_MAX_KEYS + 1, sizeof(*l.a->keys)))) {
 		free(l.a);

@@ -629,19 +629,24 @@ static void check_combinations(struct parse_state *s)
 			  "agents_file is only used in single-agent mode");
 }
 
-int config_load(struct config *c, const char *path, char **ret_errors)
+FILE *config_fopen(const char *path, char **ret_errors, int *ret)
 {
-	FILE *f;
-	int r;
+	FILE *f = fopen(path, "re");
 
 	*ret_errors = NULL;
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		if (asprintf(ret_errors, "%s: cannot open: %s\n", path, strerror(errno)) < 0)
-			*ret_errors = NULL;
+	*ret = f ? 0 : -errno;
+	if (!f && asprintf(ret_errors, "%s: cannot open: %s\n", path, strerror(-*ret)) < 0)
+		*ret_errors = NULL;
+	return f;
+}
+
+int config_load(struct config *c, const char *path, char **ret_errors)
+{
+	int r;
+	FILE *f = config_fopen(path, ret_errors, &r);
+
+	if (!f)
 		return r;
-	}
 	r = config_load_file(c, f, path, ret_errors);
 	fclose(f);
 	return r;

@@ -118,6 +118,12 @@ void config_init(struct config *c);
  */
 int config_load(struct config *c, const char *path, char **ret_errors);
 
+/*
+ * config_fopen() - open a file the config names (the config itself, agents_file): NULL with
+ * *@ret a negative errno and *@ret_errors "PATH: cannot open: why" (free() it) if it cannot.
+ */
+FILE *config_fopen(const char *path, char **ret_errors, int *ret);
+
 /* config_load_file() - the same from an open stream; @path names it in the messages. */
 int config_load_file(struct config *c, FILE *f, const char *path, char **ret_errors);
 

@@ -147,6 +147,14 @@ size_t deliver_tag(char *buf, const struct store_msg *m)
 	return (size_t)n + m->len;
 }
 
+const char *deliver_conv_tag(const struct conn *to, uint64_t conv, char buf[24])
+{
+	buf[0] = '\0';
+	if ((to->caps & CAP_IDS) && conv)
+		snprintf(buf, 24, " c%" PRIu64, conv);
+	return buf;
+}
+
 int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool room)
 {
 	char body[FD_FRAME_BODY_BUFSIZE];

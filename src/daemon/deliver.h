@@ -65,6 +65,11 @@ void deliver_committed(struct server *s);
  */
 size_t deliver_tag(char *buf, const struct store_msg *m);
 /*
+ * deliver_conv_tag() - " cN" after a customer's name in a notice to @to, for peers granted
+ * "ids" (protocol 7.2; @conv its conversation, 0: none); else "". Returns @buf.
+ */
+const char *deliver_conv_tag(const struct conn *to, uint64_t conv, char buf[24]);
+/*
  * deliver_msg() - @m to @c as @c asked for it: type 5 to "caps ids", else type 2 with TEXT
  * (the desk) or "FROM: TEXT" (@room). Return 0 or a negative errno (the conn may be closed).
  */

@@ -29,27 +29,19 @@
  */
 #define UNANSWERED_MAX (64 * 1024)
 
-/* " cN" after a name in a notice, for peers granted "ids" (protocol 7.2); else nothing. */
-static const char *conv_tag(const struct conn *to, const struct conn *customer, char buf[24])
-{
-	buf[0] = '\0';
-	if ((to->caps & CAP_IDS) && customer->conv)
-		snprintf(buf, 24, " c%llu", (unsigned long long)customer->conv);
-	return buf;
-}
-
 void tell_customer(struct desk *d, struct conn *agent)
 {
 	char tag[24];
 
-	conn_notice(agent, "customer %s%s", d->active->nick, conv_tag(agent, d->active, tag));
+	conn_notice(agent, "customer %s%s", d->active->nick,
+		    deliver_conv_tag(agent, d->active->conv, tag));
 }
 
 void tell_serving(struct desk *d, struct conn *c)
 {
 	char tag[24];
 
-	conn_notice(c, "serving %s%s", d->agent->nick, conv_tag(c, c, tag));
+	conn_notice(c, "serving %s%s", d->agent->nick, deliver_conv_tag(c, c->conv, tag));
 }
 
 /* The lost agent @agent's held replies, kept for its resume (see struct desk). */

@@ -34,21 +34,12 @@
 #include "session.h"
 #include "store.h"
 
-/* " cN" after a name in a notice, for peers granted "ids" (protocol 7.2); else nothing. */
-static const char *conv_tag(const struct conn *to, const struct conn *customer, char buf[24])
-{
-	buf[0] = '\0';
-	if ((to->caps & CAP_IDS) && customer->conv)
-		snprintf(buf, 24, " c%llu", (unsigned long long)customer->conv);
-	return buf;
-}
-
 void chat_tell_agent(struct chat *ch)
 {
 	char tag[24];
 
 	conn_notice(ch->agent->conn, "customer %s%s", ch->customer->nick,
-		    conv_tag(ch->agent->conn, ch->customer, tag));
+		    deliver_conv_tag(ch->agent->conn, ch->customer->conv, tag));
 }
 
 void chat_tell_serving(struct chat *ch)
@@ -56,7 +47,7 @@ void chat_tell_serving(struct chat *ch)
 	char tag[24];
 
 	conn_notice(ch->customer, "serving %s%s", ch->agent->conn->nick,
-		    conv_tag(ch->customer, ch->customer, tag));
+		    deliver_conv_tag(ch->customer, ch->customer->conv, tag));
 }
 
 /* "turn" to whichever side it is; an agent with several chats is told which ("turn NAME"). */
