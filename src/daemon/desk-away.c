@@ -11,7 +11,6 @@
 #include "clock.h"
 #include "held.h"
 #include "log.h"
-#include "record.h"
 #include "session.h"
 
 /* An away customer ended by the agent (next, kick): its session ends, and it leaves. */
@@ -121,12 +120,7 @@ struct conn *desk_restore(struct server *s, const struct store_session *ss)
 
 	if (!c)
 		return NULL;
-	c->conv = ss->conv;
-	c->conv_ended = !ss->open;
-	for (size_t i = 0; i < ss->nheld; i++)
-		record_hold(c, &ss->held[i]);
-	waiting_append(&d->line, c);
-	log_info("%s waits in line at position %u until it resumes", c->nick, d->line.n);
+	waiting_restore(&d->line, c, ss);
 	return c;
 }
 

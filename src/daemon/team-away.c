@@ -11,7 +11,6 @@
 #include "clock.h"
 #include "held.h"
 #include "log.h"
-#include "record.h"
 #include "session.h"
 #include "store.h"
 
@@ -138,12 +137,7 @@ struct conn *team_restore(struct server *s, const struct store_session *ss)
 		server_sweep_soon(s);
 		return NULL;
 	}
-	c->conv = ss->conv;
-	c->conv_ended = !ss->open;
-	for (size_t i = 0; i < ss->nheld; i++)
-		record_hold(c, &ss->held[i]);
-	waiting_append(&t->line, c);
-	log_info("%s waits in line at position %u until it resumes", c->nick, t->line.n);
+	waiting_restore(&t->line, c, ss);
 	return c;
 }
 

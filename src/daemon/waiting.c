@@ -9,7 +9,10 @@
 
 #include "clock.h"
 #include "held.h"
+#include "log.h"
 #include "nick.h"
+#include "record.h"
+#include "store.h"
 #include "utf8.h"
 
 /*
@@ -54,6 +57,16 @@ void waiting_remove(struct waiting *w, struct conn *c)
 	TAILQ_REMOVE(&w->q, c, link);
 	c->queued_link = false;
 	w->n--;
+}
+
+void waiting_restore(struct waiting *w, struct conn *c, const struct store_session *ss)
+{
+	c->conv = ss->conv;
+	c->conv_ended = !ss->open;
+	for (size_t i = 0; i < ss->nheld; i++)
+		record_hold(c, &ss->held[i]);
+	waiting_append(w, c);
+	log_info("%s waits in line at position %u until it resumes", c->nick, w->n);
 }
 
 unsigned waiting_position(const struct waiting *w, const struct conn *c)

@@ -13,6 +13,8 @@
 
 #include "conn.h"
 
+struct store_session;
+
 struct waiting {
 	struct conn_list q;
 	unsigned n;
@@ -28,6 +30,11 @@ void waiting_push_front(struct waiting *w, struct conn *c);
 /* waiting_replace() - @c takes the place of @old, which leaves the line. */
 void waiting_replace(struct waiting *w, struct conn *old, struct conn *c);
 void waiting_remove(struct waiting *w, struct conn *c);
+/*
+ * waiting_restore() - kept conn @c takes the place of @ss, a customer waiting when the daemon
+ * stopped, at the end of the line (restored in their order): its conversation and what it held.
+ */
+void waiting_restore(struct waiting *w, struct conn *c, const struct store_session *ss);
 /* waiting_position() - a waiting customer's place in line, from 1. */
 unsigned waiting_position(const struct waiting *w, const struct conn *c);
 /*
