@@ -5,11 +5,15 @@ given to another agent; transfers are in the transcript (frontdeskctl)."""
 
 import json
 import os
+import signal
+import socket
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import NOTICE, Daemon, Peer, messages, notices  # noqa: E402
+from fdtest import (COMMAND, DEADLINE, NICKNAME, NOTICE, Daemon, Peer, frame,  # noqa: E402
+                    messages, notices)
+from test_resume import Session, resume  # noqa: E402
 from test_store_desk import Store, tagged  # noqa: E402
 from test_team import TEAM, agent, customer, next_customer  # noqa: E402
 
@@ -111,6 +115,45 @@ class TeamStore(Store, unittest.TestCase):
                          [("mary", "john", "transfer"), ("john", None, "transfer")])
         self.assertIn("transferred from mary to john (transfer)",
                       self.ctl("transcript", str(listed[0]["conv"])))
+
+    def check_line_across_a_restart(self, sig):
+        with Daemon(TEAM.replace("max_agents = 3", "max_agents = 1")) as d:
+            mary = agent(d, "mary")
+            ann, eve = customer(d, "ann"), customer(d, "eve")  # served when it stops
+            next_customer(mary), next_customer(mary)
+            line = [Session(d, n, None, "welcome single-agent ") for n in ("bob", "carol", "dave")]
+            line[0].peer.say("bob's question")
+            line[0].peer.sync()
+            d.stop(sig)
+            d.start()
+            d.wait_log("3 session(s) kept across the restart")
+            for pos, s in reversed(list(enumerate(line, 1))):
+                p = resume(d, s.token, s.last_id)
+                p.notice(body="resumed " + s.peer.name)
+                p.notice(prefix="turns ")
+                self.assertEqual(p.recv(), (NOTICE, "queued %d" % pos))
+                s.peer = p
+            # Asking for the capabilities in its first write, as the client does.
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(DEADLINE)
+            sock.connect(d.agent_socket)
+            john = Peer(sock, "john")
+            sock.sendall(frame(NICKNAME, "john") + frame(COMMAND, "hello notices") +
+                         frame(COMMAND, "caps ids agent"))
+            self.assertEqual([next_customer(john), next_customer(john)], ["bob", "carol"])
+            while not tagged(john.frames):
+                john.recv()
+            # In its own conversation, kept across the restart, once.
+            self.assertEqual([m[2:] for m in tagged(john.frames)], [("bob", "bob's question")])
+            line[2].peer.notice(body="queued 1")
+            for p in [s.peer for s in line] + [mary, ann, eve, john]:
+                p.close()
+
+    def test_the_line_survives_sigterm(self):
+        self.check_line_across_a_restart(signal.SIGTERM)
+
+    def test_the_line_survives_kill_9(self):
+        self.check_line_across_a_restart(signal.SIGKILL)
 
     def ctl(self, *args):
         import subprocess
