@@ -53,9 +53,35 @@ void chat_free(struct chat *ch)
 	free(ch);
 }
 
+/* Tell everyone from the first place that changed (see struct team). */
+void team_positions_due(struct team *t)
+{
+	unsigned from = t->positions_from;
+
+	t->positions_from = 0;
+	t->positions_at = fd_clock_seconds();
+	if (from)
+		waiting_tell(&t->line, from, team_eta, t);
+}
+
+/*
+ * The places from @from (1-based) on changed: told on the next loop turn, or a second after
+ * they were last told, whichever is later, so several moves at once are told once.
+ */
 void tell_positions(struct team *t, unsigned from)
 {
-	waiting_tell(&t->line, from, team_eta, t);
+	double wait = t->positions_at + 1.0 - fd_clock_seconds();
+	struct timeval tv = { 0, 0 };
+
+	if (!t->positions_from || from < t->positions_from)
+		t->positions_from = from;
+	if (evtimer_pending(t->positions, NULL))
+		return;
+	if (wait > 0) {
+		tv.tv_sec = (time_t)wait;
+		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	}
+	evtimer_add(t->positions, &tv);
 }
 
 /* "queue N" to the agents when N changed (each was told the last N, a newcomer at its hello). */

@@ -75,6 +75,15 @@ struct team {
 	unsigned lengths[TEAM_LENGTHS]; /* seconds, a ring of the latest conversations */
 	unsigned nlengths;
 	struct event *assign; /* team_assign() on the next loop turn */
+	/*
+	 * Places in line are told at most once a second (a busy desk moves the line many times a
+	 * second, and telling everyone behind each time costs a write per waiting customer):
+	 * @positions_from is the first place that changed since (0: none), @positions_at when
+	 * they were last told.
+	 */
+	struct event *positions;
+	unsigned positions_from;
+	double positions_at;
 	/* Conversations no agent saw end (offline.h), given one at a time to @offline_to. */
 	struct offline offline;
 	struct agent *offline_to;
@@ -129,6 +138,7 @@ void give_back(struct chat *ch, bool head);
 void give_back_all(struct agent *a, const char *why);
 void team_customer_leaves(struct team *t, struct conn *c);
 void tell_positions(struct team *t, unsigned from);
+void team_positions_due(struct team *t);
 void tell_agents_queue(struct team *t);
 void arm_answer(struct chat *ch);
 unsigned team_eta(void *arg, unsigned pos);

@@ -499,6 +499,11 @@ static void on_assign(evutil_socket_t fd, short what, void *arg)
 		agent_pump(a);
 }
 
+static void on_positions(evutil_socket_t fd, short what, void *arg)
+{
+	team_positions_due(arg);
+}
+
 /* A conversation kept for the next agent was read from the store: give it. */
 static void on_offline_fetched(void *arg)
 {
@@ -520,6 +525,7 @@ int team_new(struct server *s, struct team **ret)
 	waiting_init(&t->line);
 	TAILQ_INIT(&t->agents);
 	if (!(t->assign = event_new(s->base, -1, 0, on_assign, t)) ||
+	    !(t->positions = evtimer_new(s->base, on_positions, t)) ||
 	    offline_init(&t->offline, s, on_offline_fetched, t) < 0) {
 		team_free(t);
 		return -ENOMEM;
@@ -536,6 +542,8 @@ void team_free(struct team *t)
 		return;
 	if (t->assign)
 		event_free(t->assign);
+	if (t->positions)
+		event_free(t->positions);
 	offline_free(&t->offline);
 	free(t);
 }
