@@ -5,8 +5,8 @@
  * name.
  *
  * The first input byte chooses the parser (bit 0: history, else bit 4: resume, else caps) and,
- * for caps, what the server offers (bits 1-3); the rest is the argument, as command_run() or
- * the handshake passes it (NUL-terminated, no NUL inside).
+ * for caps, what the server offers (bits 1-3, and 5 for "agent"); the rest is the argument, as
+ * command_run() or the handshake passes it (NUL-terminated, no NUL inside).
  * caps must grant exactly the offered capabilities that appear as whole space-separated words.
  * history must accept only what it can write back: an accepted argument has 1 <= N <=
  * HISTORY_MAX, and "N before ID" (or "N") formatted from the result parses to the same values.
@@ -61,6 +61,8 @@ static void check_caps(const char *arg, unsigned offered)
 		want |= CAP_PING;
 	if (has_word(arg, "resume"))
 		want |= CAP_RESUME;
+	if (has_word(arg, "agent"))
+		want |= CAP_AGENT;
 	if (got != (want & offered))
 		abort();
 }
@@ -99,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (data[0] & 0x10)
 		check_resume(arg);
 	else
-		check_caps(arg, (data[0] >> 1) & (CAP_IDS | CAP_PING | CAP_RESUME));
+		check_caps(arg, ((data[0] >> 1) & (CAP_IDS | CAP_PING | CAP_RESUME)) |
+				    (data[0] & 0x20 ? CAP_AGENT : 0));
 	free(arg);
 	return 0;
 }
