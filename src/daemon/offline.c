@@ -49,7 +49,7 @@ static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int er
 	snprintf(note, sizeof(note), "customer-left %s", msgs[0].from);
 	fd_frame_encode(o->buf, FD_FRAME_NOTICE, note, strlen(note));
 	o->ticket = 0; /* read after its commit */
-	o->conv = msgs[0].conv;
+	o->giving = msgs[0].conv;
 	o->fetched(o->arg);
 }
 
@@ -59,13 +59,17 @@ bool offline_give(struct offline *o, struct conn *agent)
 	bool sent = deliver_record_send(agent, o->buf, o->ticket, true);
 
 	/* Given whole: the store need not keep it any more (until then a crash keeps it). */
-	if (evbuffer_get_length(o->buf) == 0 && o->conv > o->done) {
-		store_offline_done(o->server->store, o->conv);
-		o->done = o->conv;
+	if (evbuffer_get_length(o->buf) == 0 && o->giving) {
+		store_offline_done(o->server->store, o->giving);
+		o->giving = 0;
 	}
-	/* One conversation at a time from the store: the next once this one is out. */
+	/*
+	 * One conversation at a time from the store: the oldest still kept, once this one is out.
+	 * Not the next after the last one read: with several agents they end in any order. The
+	 * read comes after the write that let go of the last one, so it never reads it again.
+	 */
 	if (evbuffer_get_length(o->buf) == 0 && o->more && !o->fetching &&
-	    store_offline_next(o->server->store, o->conv, on_offline, o) == 0)
+	    store_offline_next(o->server->store, 0, on_offline, o) == 0)
 		o->fetching = true;
 	return sent;
 }

@@ -27,8 +27,7 @@ struct offline {
 	uint64_t ticket;            /* the store's ticket for what @buf holds (0: committed) */
 	bool fetching;              /* a read from the store is out */
 	bool more;                  /* the store may keep more conversations for the next agent */
-	uint64_t conv;              /* the last conversation read from the store */
-	uint64_t done;              /* ...and the last one given whole */
+	uint64_t giving;            /* the conversation read from the store being given (0: none) */
 	void (*fetched)(void *arg); /* a read came back: give it (on a later loop turn) */
 	void *arg;
 };

@@ -147,6 +147,24 @@ static bool another_agent(const struct team *t, uint64_t serial)
 }
 
 /*
+ * The agent @ch was passed on by (a transfer to the line, an answer timeout), whom it should
+ * not go back to: for AVOID_SECONDS, and only while another agent is here. 0: none.
+ */
+static uint64_t avoided(const struct chat *ch)
+{
+	if (!ch->avoid || fd_clock_seconds() > ch->avoid_until ||
+	    !another_agent(ch->team, ch->avoid))
+		return 0;
+	return ch->avoid;
+}
+
+void avoid_agent(struct chat *ch, const struct agent *a)
+{
+	ch->avoid = a->serial;
+	ch->avoid_until = fd_clock_seconds() + AVOID_SECONDS;
+}
+
+/*
  * The agent to serve next: fewest open chats, then waiting longest, not the one numbered
  * @avoid unless nobody else is here. NULL: none has room.
  */
@@ -187,7 +205,9 @@ void serve(struct agent *a, struct chat *ch)
 	TAILQ_INSERT_TAIL(&a->chats, ch, entry);
 	a->nchats++;
 	a->idle_since = fd_clock_seconds();
-	ch->turn = CHAT_TURN_CUSTOMER;
+	/* Passed on, it keeps its turn: a question asked is the new agent's to answer. */
+	if (!ch->had_agent)
+		ch->turn = CHAT_TURN_CUSTOMER;
 	ch->avoid = 0;
 	if (!ch->served_at)
 		ch->served_at = fd_clock_seconds();
@@ -206,6 +226,8 @@ void serve(struct agent *a, struct chat *ch)
 	ch->had_agent = true;
 	if (told && conn_live(cu))
 		team_tell_customer(ch);
+	if (ch->turn == CHAT_TURN_AGENT)
+		tell_turn(ch);
 	if (conn_live(cu) && !cu->kept)
 		conn_set_timer(cu, t->server->config.customer_idle_timeout);
 	arm_answer(ch);
@@ -223,11 +245,14 @@ void team_assign(struct team *t)
 		return;
 	for (c = TAILQ_FIRST(&t->line.q); c; c = next) {
 		next = TAILQ_NEXT(c, link);
-		if (c->kept || !chat_of(c))
-			continue; /* away: keeps its place, passed meanwhile */
-		if (!(a = best_agent(t, chat_of(c)->avoid)))
-			break;
-		serve(a, chat_of(c));
+		/* Away (kept for a resume) or on the way out: keeps its place, passed meanwhile. */
+		if (c->kept || !conn_live(c) || !chat_of(c))
+			continue;
+		if ((a = best_agent(t, avoided(chat_of(c)))))
+			serve(a, chat_of(c));
+		else if (!avoided(chat_of(c)) || !best_agent(t, 0))
+			break; /* nobody has room; else only the agent it avoids: the next one may
+				*/
 	}
 	if (t->line.n != before) {
 		tell_positions(t, 1); /* everyone behind moved up */
@@ -301,11 +326,13 @@ static int by_conv(const void *a, const void *b)
  */
 void give_back_all(struct agent *a, const char *why)
 {
-	struct chat **v = a->nchats ? calloc(a->nchats, sizeof(*v)) : NULL;
+	struct chat **v;
 	size_t n = 0;
 	struct chat *ch;
 
-	if (!v && a->nchats) {
+	if (!a->nchats)
+		return;
+	if (!(v = calloc(a->nchats, sizeof(*v)))) {
 		log_warnx("out of memory: %s's conversations go back out of order", a->conn->nick);
 		while ((ch = TAILQ_FIRST(&a->chats)))
 			give_back(ch, true);
@@ -343,7 +370,7 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
 	conn_notice(a->conn, "answer-timeout %s", ch->customer->nick);
 	store_conv_transfer(ch->team->server->store, ch->customer->conv, a->conn->nick, NULL,
 			    "answer-timeout", fd_clock_unix_ms());
-	ch->avoid = a->serial;
+	avoid_agent(ch, a);
 	ch->transferred = true;
 	give_back(ch, true);
 	if (conn_live(ch->customer))

@@ -206,6 +206,8 @@ static void cmd_transfer(struct conn *c, const char *arg)
 	conn_notice(c, to ? "transferred %s %s" : "transferred %s", ch->customer->nick,
 		    target ? target->conn->nick : "");
 	ch->transferred = true;
+	if (!target)
+		avoid_agent(ch, agent_of(c)); /* back to the line: for another agent */
 	give_back(ch, true);
 	if (target) {
 		serve(target, ch);

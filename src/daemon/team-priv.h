@@ -20,6 +20,9 @@
 struct evbuffer;
 struct event;
 
+/* A conversation passed on goes to another agent if one has room within this long. */
+#define AVOID_SECONDS 60
+
 /* Conversation lengths the wait estimate is taken from: the most recent ones. */
 #define TEAM_LENGTHS 32
 
@@ -42,7 +45,8 @@ struct chat {
 	enum chat_turn turn;   /* whose turn it is (kept in free turns too: who spoke last) */
 	bool had_agent;        /* served before: its next agent is shown the conversation so far */
 	bool transferred;      /* being given to its next agent by a transfer or a timeout */
-	uint64_t avoid;        /* the agent (its serial) whose answer timed out; 0: none */
+	uint64_t avoid;        /* the agent (its serial) that passed it on; 0: none */
+	double avoid_until;    /* monotonic seconds: ...to which it may go back after this */
 	double served_at;      /* monotonic seconds: when it was first served (0: not yet) */
 	struct evbuffer *replies; /* the agent's held replies, records (record.h) */
 	struct event *answer;     /* answer_timeout: the agent owes an answer */
@@ -141,6 +145,8 @@ void tell_positions(struct team *t, unsigned from);
 void team_positions_due(struct team *t);
 void tell_agents_queue(struct team *t);
 void arm_answer(struct chat *ch);
+/* avoid_agent() - @ch was passed on by @a: another agent gets it if one can (AVOID_SECONDS). */
+void avoid_agent(struct chat *ch, const struct agent *a);
 unsigned team_eta(void *arg, unsigned pos);
 
 /* team-away.c */
