@@ -25,14 +25,24 @@ struct history_req {
 };
 
 /*
- * Send the newest of @msgs that fit in half of soft_output_bytes (the answer goes out at once,
- * so it must stay well inside the output bound), oldest first, between the markers.
+ * The first of @msgs to send: the newest that fit in half of soft_output_bytes (an answer goes
+ * out at once, so it must stay well inside the output bound).
  */
+static size_t first_fitting(const struct server *s, const struct store_msg *msgs, size_t n)
+{
+	size_t budget = s->config.soft_output_bytes / 2, used = 0, first = n;
+
+	while (first > 0 && used + msgs[first - 1].len + 64 <= budget)
+		used += msgs[--first].len + 64;
+	return first;
+}
+
+/* Send the newest of @msgs that fit (first_fitting()), oldest first, between the markers. */
 static void on_history(void *arg, const struct store_msg *msgs, size_t n, int err)
 {
 	struct history_req *req = arg;
 	struct conn *c = server_find_conn(req->server, req->conn_id);
-	size_t budget = req->server->config.soft_output_bytes / 2, used = 0, first = n;
+	size_t first = first_fitting(req->server, msgs, n);
 	bool quiet = req->on_join && n == 0;
 	char by_name[NICK_BUFSIZE + 16] = "";
 	struct evbuffer *live;
@@ -47,8 +57,6 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 		deliver_release(c);
 		return;
 	}
-	while (first > 0 && used + msgs[first - 1].len + 64 <= budget)
-		used += msgs[--first].len + 64;
 	live = deliver_set_aside(c);
 	if (err < 0)
 		conn_error(c, "store-unavailable", "history cannot be read now");
@@ -84,6 +92,40 @@ static void begun(struct conn *c, struct history_req *req, int r)
 	free(req);
 	deliver_release(c);
 	conn_error(c, "out-of-memory", "history cannot be read now");
+}
+
+/*
+ * Send what the customer wrote since an agent last wrote (of @msgs, the newest that fit), as
+ * the messages came: no markers, for an agent that cannot tell a history from live messages.
+ */
+static void on_unanswered(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct history_req *req = arg;
+	struct conn *c = server_find_conn(req->server, req->conn_id);
+	size_t first = first_fitting(req->server, msgs, n), since = n;
+	struct evbuffer *live;
+
+	free(req);
+	if (!c)
+		return;
+	while (since > 0 && !msgs[since - 1].from_agent)
+		since--;
+	live = deliver_set_aside(c);
+	if (err < 0)
+		conn_error(c, "store-unavailable", "the conversation so far cannot be read now");
+	for (size_t i = first > since ? first : since; err == 0 && i < n && conn_live(c); i++)
+		deliver_msg(c, 0, &msgs[i], c->caps & CAP_AGENT);
+	deliver_put_back(c, live);
+}
+
+void history_send_unanswered(struct conn *c, uint64_t conv)
+{
+	struct history_req *req = begin(c);
+
+	if (req)
+		begun(c, req,
+		      store_history(c->server->store, conv, 0, store_last_id(c->server->store),
+				    HISTORY_MAX, on_unanswered, req));
 }
 
 void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto,

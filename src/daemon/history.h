@@ -28,6 +28,13 @@ void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, ui
 		  bool on_join);
 
 /*
+ * history_send_unanswered() - what the customer of desk conversation @conv wrote since an agent
+ * last wrote to it, as plain messages: an agent that takes it over without "ids" (it would not
+ * read a history) still gets the question it must answer.
+ */
+void history_send_unanswered(struct conn *c, uint64_t conv);
+
+/*
  * history_parse() - the command's argument: "", "N", "before ID" or "N before ID", each number
  * a positive decimal that fits (N above HISTORY_MAX is capped; N defaults to 20, ID to 0; an
  * ID is at most INT64_MAX).

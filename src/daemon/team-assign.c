@@ -11,6 +11,7 @@
  */
 #include "team-priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,9 @@ void arm_answer(struct chat *ch)
 	unsigned secs = ch->team->server->config.answer_timeout;
 	struct timeval tv = { .tv_sec = secs };
 
-	if (secs && ch->agent && agent_here(ch->agent) && !evtimer_pending(ch->answer, NULL))
+	/* Only while the customer waits for an answer: the last word was its. */
+	if (secs && ch->agent && agent_here(ch->agent) && ch->turn == CHAT_TURN_AGENT &&
+	    !evtimer_pending(ch->answer, NULL))
 		evtimer_add(ch->answer, &tv);
 }
 
@@ -185,12 +188,22 @@ static struct agent *best_agent(struct team *t, uint64_t avoid)
 	return best;
 }
 
-/* The conversation so far, for an agent that takes it over from another. */
+/*
+ * The conversation so far, for an agent that takes it over from another: as a history to one
+ * granted "ids", else what the customer wrote since it was last answered, as it came. Not
+ * while another read is out for the agent (one history at a time: it would break into it).
+ */
 static void show_so_far(struct chat *ch, struct conn *ag)
 {
-	if ((ag->caps & CAP_IDS) && !ag->gate_hold)
+	if (ag->gate_hold)
+		log_info(
+		    "%s takes %s over while reading a history: not shown the conversation so far",
+		    ag->nick, ch->customer->nick);
+	else if (ag->caps & CAP_IDS)
 		history_send(ag, ch->customer->conv, HISTORY_MAX, 0,
 			     store_last_id(ag->server->store), false);
+	else
+		history_send_unanswered(ag, ch->customer->conv);
 }
 
 void serve(struct agent *a, struct chat *ch)
@@ -295,65 +308,59 @@ void unserve(struct chat *ch)
 	team_assign_soon(ch->team); /* a place is free */
 }
 
-/* @ch goes back to the line: at its head, or (@head false) at its end. */
-void give_back(struct chat *ch, bool head)
+/* @ch goes back to the line, before everyone who came after it. */
+void give_back(struct chat *ch)
 {
 	struct conn *cu = ch->customer;
 
 	drop_replies(ch, "was passed on");
 	unserve(ch);
-	if (head)
-		waiting_push_front(&ch->team->line, cu);
-	else
-		waiting_append(&ch->team->line, cu);
+	waiting_insert(&ch->team->line, cu);
 	if (conn_live(cu)) {
 		conn_set_state(cu, CONN_QUEUED);
 		conn_set_timer(cu, 0); /* no idle deadline while waiting */
 	}
 }
 
-static int by_conv(const void *a, const void *b)
-{
-	uint64_t x = (*(struct chat *const *)a)->customer->conv;
-	uint64_t y = (*(struct chat *const *)b)->customer->conv;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
- * Agent @a is gone for good: its customers go to the head of the line in the order they first
- * came (their conversations' numbers), each with everything it held.
+ * Agent @a is gone for good: its customers go back to the line, each before everyone who came
+ * after it (so, most often, to the head in the order they first came), with all they held.
  */
 void give_back_all(struct agent *a, const char *why)
 {
-	struct chat **v;
-	size_t n = 0;
+	unsigned n = a->nchats;
 	struct chat *ch;
 
-	if (!a->nchats)
+	if (!n)
 		return;
-	if (!(v = calloc(a->nchats, sizeof(*v)))) {
-		log_warnx("out of memory: %s's conversations go back out of order", a->conn->nick);
-		while ((ch = TAILQ_FIRST(&a->chats)))
-			give_back(ch, true);
-		return;
+	while ((ch = TAILQ_FIRST(&a->chats))) {
+		store_conv_transfer(a->team->server->store, ch->customer->conv, a->conn->nick, NULL,
+				    why, fd_clock_unix_ms());
+		give_back(ch);
 	}
-	TAILQ_FOREACH (ch, &a->chats, entry)
-		v[n++] = ch;
-	qsort(v, n, sizeof(*v), by_conv);
-	for (size_t i = n; i-- > 0;) {
-		store_conv_transfer(a->team->server->store, v[i]->customer->conv, a->conn->nick,
-				    NULL, why, fd_clock_unix_ms());
-		give_back(v[i], true);
+	log_info("%s's %u conversation(s) go back to the line", a->conn->nick, n);
+	tell_positions(a->team, 1);
+	tell_agents_queue(a->team);
+}
+
+/*
+ * @ch was passed back to the line (a transfer to it, an answer timeout): served at once by
+ * another agent with room (told "transferred AGENT"), or told so and its place.
+ */
+void passed_back(struct chat *ch)
+{
+	struct team *t = ch->team;
+
+	ch->transferred = true;
+	give_back(ch);
+	tell_positions(t, 1);
+	team_assign(t);
+	if (ch->customer->queued_link && conn_live(ch->customer)) {
+		conn_notice(ch->customer, "transferred");
+		waiting_tell_one(&t->line, ch->customer, team_eta, t);
 	}
-	if (n)
-		log_info("%s's %zu conversation(s) go back to the head of the line", a->conn->nick,
-			 n);
-	free(v);
-	if (n) {
-		tell_positions(a->team, 1);
-		tell_agents_queue(a->team);
-	}
+	ch->transferred = false;
+	tell_agents_queue(t);
 }
 
 /* An answer is overdue: the conversation goes to another agent, first in line. */
@@ -371,13 +378,31 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
 	store_conv_transfer(ch->team->server->store, ch->customer->conv, a->conn->nick, NULL,
 			    "answer-timeout", fd_clock_unix_ms());
 	avoid_agent(ch, a);
-	ch->transferred = true;
-	give_back(ch, true);
-	if (conn_live(ch->customer))
-		conn_notice(ch->customer, "transferred");
-	tell_positions(ch->team, 1);
-	tell_agents_queue(ch->team);
-	team_assign(ch->team);
+	passed_back(ch);
+}
+
+/*
+ * Customer @c, served by @a, left: what it still held goes to @a, then "customer-left NAME",
+ * paced by @a's output (a customer may leave a lot behind: given at once it could get the
+ * agent dropped as a slow consumer, and with it every conversation it holds).
+ */
+static void hand_over(struct agent *a, struct conn *c)
+{
+	char note[NICK_BUFSIZE + 16];
+	struct store_msg m;
+	struct fd_frame f;
+
+	if (!a->handover && !(a->handover = evbuffer_new())) {
+		conn_fail(a->conn, "out-of-memory", "the server could not hand %s over", c->nick);
+		return; /* lost agent: what the customer held is kept for the next agent */
+	}
+	while (conn_take_held(c, a->team->server->held_body, &f)) {
+		a->handover_ticket = record_release(c, c->conv, &f, &m);
+		deliver_record_msg(a->handover, &m);
+	}
+	snprintf(note, sizeof(note), "customer-left %s", c->nick);
+	fd_frame_encode(a->handover, FD_FRAME_NOTICE, note, strlen(note));
+	agent_pump(a);
 }
 
 /*
@@ -387,16 +412,11 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
  */
 static bool end_chat(struct team *t, struct chat *ch)
 {
-	struct conn *c = ch->customer, *ag = ch->agent->conn;
+	struct conn *c = ch->customer;
 	bool owed = false;
-	struct store_msg m;
-	struct fd_frame f;
 
 	if (agent_here(ch->agent)) {
-		while (conn_live(ag) && conn_take_held(c, t->server->held_body, &f))
-			deliver_msg(ag, record_release(c, c->conv, &f, &m), &m,
-				    ag->caps & CAP_AGENT);
-		conn_notice(ag, "customer-left %s", c->nick);
+		hand_over(ch->agent, c);
 	} else {
 		owed = conn_has_held(c) || ch->turn == CHAT_TURN_AGENT;
 	}

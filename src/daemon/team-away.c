@@ -58,8 +58,12 @@ void take_over(struct agent *a, struct conn *c)
 	TAILQ_FOREACH (ch, &a->chats, entry) {
 		if (was_away && conn_live(ch->customer))
 			team_tell_customer(ch);
+		chat_arm_idle(ch);
 		arm_answer(ch);
 	}
+	/* The line was told nobody is here: somebody is again. */
+	if (was_away && agents_here(a->team) == 1)
+		tell_line(a->team, "agent-online", c->nick);
 	/* Relayed on the next turn: after the agent is told whom it serves (its hello). */
 	team_assign_soon(a->team);
 }

@@ -205,19 +205,16 @@ static void cmd_transfer(struct conn *c, const char *arg)
 		 target ? target->conn->nick : "the line");
 	conn_notice(c, to ? "transferred %s %s" : "transferred %s", ch->customer->nick,
 		    target ? target->conn->nick : "");
-	ch->transferred = true;
-	if (!target)
-		avoid_agent(ch, agent_of(c)); /* back to the line: for another agent */
-	give_back(ch, true);
 	if (target) {
+		ch->transferred = true;
+		give_back(ch);
 		serve(target, ch);
+		tell_positions(t, 1);
+		tell_agents_queue(t);
 	} else {
-		if (conn_live(ch->customer))
-			conn_notice(ch->customer, "transferred");
-		ch->transferred = false;
+		avoid_agent(ch, agent_of(c)); /* back to the line: for another agent */
+		passed_back(ch);
 	}
-	tell_positions(t, 1);
-	tell_agents_queue(t);
 }
 
 const struct command team_commands[] = {

@@ -64,6 +64,12 @@ struct agent {
 	unsigned nchats;
 	bool away;         /* "away": finishes its chats, gets no new ones */
 	double idle_since; /* monotonic seconds: when it last got a conversation */
+	/*
+	 * What customers who left still had for it, then "customer-left NAME": records and
+	 * notices (deliver.h), given paced by its output; @handover_ticket, of the last record.
+	 */
+	struct evbuffer *handover;
+	uint64_t handover_ticket;
 	TAILQ_ENTRY(agent) entry;
 };
 
@@ -129,6 +135,10 @@ void chat_tell_agent(struct chat *ch);
 void team_tell_customer(struct chat *ch);
 void drop_replies(struct chat *ch, const char *why);
 void chat_free(struct chat *ch);
+void chat_arm_idle(struct chat *ch);
+/* agents_here() - agents attached now (not lost); tell_line() - "WHAT [NAME]" to the line. */
+unsigned agents_here(const struct team *t);
+void tell_line(struct team *t, const char *what, const char *name);
 void agent_free(struct agent *a);
 
 /* team-assign.c */
@@ -138,7 +148,9 @@ void team_assign_soon(struct team *t);
 void team_give_offline(struct team *t);
 void serve(struct agent *a, struct chat *ch);
 void unserve(struct chat *ch);
-void give_back(struct chat *ch, bool head);
+void give_back(struct chat *ch);
+/* passed_back() - @ch goes back to the line on purpose: served by another agent, or told. */
+void passed_back(struct chat *ch);
 void give_back_all(struct agent *a, const char *why);
 void team_customer_leaves(struct team *t, struct conn *c);
 void tell_positions(struct team *t, unsigned from);

@@ -68,7 +68,7 @@ void tell_turn(struct chat *ch)
 }
 
 /* The served customer's idle deadline runs only while its agent is here (as at the desk). */
-static void arm_idle(struct chat *ch)
+void chat_arm_idle(struct chat *ch)
 {
 	struct conn *cu = ch->customer;
 
@@ -77,13 +77,23 @@ static void arm_idle(struct chat *ch)
 		    cu, agent_here(ch->agent) ? ch->team->server->config.customer_idle_timeout : 0);
 }
 
+/* Whether every chat of @a holds at most max_held_bytes of its replies: reading may go on. */
+static bool replies_fit(const struct agent *a)
+{
+	const struct chat *ch;
+
+	TAILQ_FOREACH (ch, &a->chats, entry)
+		if (ch->replies &&
+		    evbuffer_get_length(ch->replies) > a->team->server->config.max_held_bytes)
+			return false;
+	return true;
+}
+
 static bool take_reply(struct chat *ch, struct fd_frame *f)
 {
-	struct server *s = ch->team->server;
-
-	if (!held_take(ch->replies, s->held_body, f))
+	if (!held_take(ch->replies, ch->team->server->held_body, f))
 		return false;
-	if (evbuffer_get_length(ch->replies) <= s->config.max_held_bytes)
+	if (replies_fit(ch->agent))
 		conn_resume(ch->agent->conn, PAUSE_HELD);
 	return true;
 }
@@ -120,6 +130,7 @@ void chat_pump(struct chat *ch)
 
 			deliver_msg(cu, ticket, &m, false);
 			ch->turn = CHAT_TURN_CUSTOMER;
+			event_del(ch->answer); /* answered */
 			tell_turn(ch);
 			moved = true;
 		}
@@ -135,7 +146,8 @@ void drop_replies(struct chat *ch, const char *why)
 		return;
 	store_drop_held(ch->team->server->store, ch->customer->conv, ag->nick);
 	evbuffer_drain(ch->replies, evbuffer_get_length(ch->replies));
-	conn_resume(ag, PAUSE_HELD);
+	if (replies_fit(ch->agent))
+		conn_resume(ag, PAUSE_HELD);
 	if (agent_here(ch->agent))
 		conn_error(ag, "no-customer", "%s %s before your held reply could be delivered",
 			   ch->customer->nick, why);
@@ -198,7 +210,7 @@ static void agent_message(struct agent *a, const struct fd_frame *f)
 
 	if (!ch || hold_reply(ch, a->conn, &reply) < 0)
 		return;
-	arm_idle(ch);
+	chat_arm_idle(ch);
 	if (team_strict(a->team) && ch->turn == CHAT_TURN_CUSTOMER && conn_live(ch->customer))
 		conn_error(a->conn, "not-your-turn", "held until %s replies", ch->customer->nick);
 	chat_pump(ch);
@@ -216,7 +228,7 @@ static void team_message(struct conn *c, const struct fd_frame *f)
 	record_store(c, c->conv, f, &m);
 	if (record_hold(c, &m) < 0 || !ch->agent)
 		return; /* waiting: it goes to whoever serves it */
-	arm_idle(ch);
+	chat_arm_idle(ch);
 	if (team_strict(ch->team) && ch->turn == CHAT_TURN_AGENT && agent_here(ch->agent))
 		conn_error(c, "not-your-turn", "held until %s replies", ch->agent->conn->nick);
 	chat_pump(ch);
@@ -241,8 +253,19 @@ static struct agent *agent_new(struct team *t, struct conn *c)
 
 void agent_free(struct agent *a)
 {
+	struct offline *o = &a->team->offline;
+
 	if (a->team->offline_to == a)
 		a->team->offline_to = NULL; /* the rest goes to the next agent */
+	/* What a customer who left still had for it goes to the next agent too. */
+	if (a->handover && evbuffer_get_length(a->handover) > 0) {
+		evbuffer_add_buffer(o->buf, a->handover);
+		if (a->handover_ticket > o->ticket)
+			o->ticket = a->handover_ticket;
+		team_assign_soon(a->team);
+	}
+	if (a->handover)
+		evbuffer_free(a->handover);
 	TAILQ_REMOVE(&a->team->agents, a, entry);
 	a->team->nagents--;
 	if (a->conn->mode_data == a)
@@ -251,7 +274,7 @@ void agent_free(struct agent *a)
 }
 
 /* Agents here: for "agent-online" and "agent-offline" to the line as the desk says them. */
-static unsigned agents_here(const struct team *t)
+unsigned agents_here(const struct team *t)
 {
 	unsigned n = 0;
 	const struct agent *a;
@@ -261,7 +284,7 @@ static unsigned agents_here(const struct team *t)
 	return n;
 }
 
-static void tell_line(struct team *t, const char *what, const char *name)
+void tell_line(struct team *t, const char *what, const char *name)
 {
 	struct conn *q;
 
@@ -364,7 +387,7 @@ static void agent_lost(struct agent *a)
 		 a->nchats);
 	TAILQ_FOREACH (ch, &a->chats, entry) {
 		event_del(ch->answer);
-		arm_idle(ch);
+		chat_arm_idle(ch);
 		if (conn_live(ch->customer))
 			conn_notice(ch->customer, "agent-offline");
 	}
@@ -409,6 +432,8 @@ void agent_pump(struct agent *a)
 {
 	struct chat *ch;
 
+	if (a->handover && agent_here(a))
+		deliver_record_send(a->conn, a->handover, a->handover_ticket, true);
 	TAILQ_FOREACH (ch, &a->chats, entry)
 		chat_pump(ch);
 }

@@ -37,9 +37,17 @@ void waiting_append(struct waiting *w, struct conn *c)
 	w->n++;
 }
 
-void waiting_push_front(struct waiting *w, struct conn *c)
+void waiting_insert(struct waiting *w, struct conn *c)
 {
-	TAILQ_INSERT_HEAD(&w->q, c, link);
+	struct conn *q;
+
+	TAILQ_FOREACH (q, &w->q, link)
+		if (q->conv > c->conv)
+			break;
+	if (q)
+		TAILQ_INSERT_BEFORE(q, c, link);
+	else
+		TAILQ_INSERT_TAIL(&w->q, c, link);
 	c->queued_link = true;
 	w->n++;
 }
@@ -134,14 +142,15 @@ static void preview(const struct conn *c, char *buf, size_t size)
 	/* One line of plain text (a copy cut inside a character ends in spaces), then cut. */
 	utf8_make_printable(text, strlen(text));
 	n = fd_nick_cut(text, PREVIEW_CHARS);
-	snprintf(buf, size, " -- %.*s", (int)n, text);
+	/* Cut: "…" says so (the customer did not stop mid-sentence). */
+	snprintf(buf, size, " -- %.*s%s", (int)n, text, text[n] ? "\u2026" : "");
 }
 
 void waiting_list(const struct waiting *w, struct conn *to, bool preview_wanted)
 {
 	unsigned max, pos = 0;
 	double now = fd_clock_seconds();
-	char text[4 * PREVIEW_CHARS + 8] = "";
+	char text[4 * PREVIEW_CHARS + 16] = "";
 	struct conn *q;
 
 	preview_wanted = preview_wanted && to->caps;

@@ -25,8 +25,11 @@ typedef unsigned (*waiting_eta_fn)(void *arg, unsigned pos);
 
 void waiting_init(struct waiting *w);
 void waiting_append(struct waiting *w, struct conn *c);
-/* waiting_push_front() - @c goes to the head of the line (given back by an agent). */
-void waiting_push_front(struct waiting *w, struct conn *c);
+/*
+ * waiting_insert() - @c goes before everyone who came after it (a larger conversation number,
+ * conn->conv): a customer an agent gives back keeps its turn in line.
+ */
+void waiting_insert(struct waiting *w, struct conn *c);
 /* waiting_replace() - @c takes the place of @old, which leaves the line. */
 void waiting_replace(struct waiting *w, struct conn *old, struct conn *c);
 void waiting_remove(struct waiting *w, struct conn *c);

@@ -184,11 +184,11 @@ class Transfer(unittest.TestCase):
             self.assertTrue(john.frames[-1][1].endswith(" bob hello john"))
             mary.say("bob: still mine?")
             mary.notice(prefix="error no-customer")
-            # Back to the line: the next agent with room takes it.
+            # Back to the line: another agent with room takes it (not john again).
             john.command("transfer bob")
             john.notice(body="transferred bob")
-            bob.notice(body="transferred")
-            bob.notice(prefix="serving ")
+            bob.notice(body="transferred mary")
+            bob.notice(prefix="serving mary")
 
     def test_transfer_refusals(self):
         with Daemon(TEAM) as d:
@@ -237,7 +237,7 @@ class AwayAndTimeout(unittest.TestCase):
             bob.say("anyone?")
             mary.message()
             mary.notice(body="answer-timeout bob", timeout=10)
-            bob.notice(body="transferred")
+            bob.notice(body="transferred john")
             self.assertEqual(next_customer(john), "bob")
             bob.notice(prefix="serving john")
             john.say("bob: here")

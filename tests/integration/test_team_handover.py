@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: ISC
+"""The desk with several agents when a conversation changes hands: the next agent can answer
+the question left (strict turns), is given what was unanswered (also without ids), a customer
+passed on is not held back by the one it avoids, the line hears an agent is back, a customer
+who leaves a lot behind is handed over paced, conversations no agent saw end are given in any
+order."""
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fdtest import NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
+from test_resume import agent_resume  # noqa: E402
+from test_team import TEAM, agent, customer, next_customer  # noqa: E402
+
+TAGGED = 5
+STRICT = TEAM.replace("turns = free", "turns = strict")
+
+
+def token_of(a):
+    return [b for t, b in a.frames if b.startswith("session ")][0].split()[1]
+
+
+class Handover(unittest.TestCase):
+    def test_strict_the_next_agent_answers_the_question_left(self):
+        with Daemon(STRICT + "answer_timeout = 1s\n") as d:
+            mary = agent(d, "mary")
+            bob = customer(d, "bob")
+            self.assertEqual(next_customer(mary), "bob")
+            john = agent(d, "john")
+            bob.say("where is my parcel?")
+            mary.message()
+            mary.notice(body="answer-timeout bob", timeout=10)
+            self.assertEqual(next_customer(john), "bob")
+            john.notice(body="turn bob")
+            john.say("bob: it ships today")
+            self.assertEqual(bob.message(), "it ships today")
+            self.assertNotIn("not-your-turn", " ".join(notices(john.frames)))
+
+    def test_no_answer_is_owed_before_the_customer_speaks(self):
+        with Daemon(STRICT + "answer_timeout = 1s\n") as d:
+            mary = agent(d, "mary")
+            dave = customer(d, "dave")
+            self.assertEqual(next_customer(mary), "dave")
+            agent(d, "john")
+            time.sleep(2.5)
+            self.assertNotIn("answer-timeout dave", notices(mary.sync()))
+
+    def test_an_agent_without_ids_gets_the_unanswered_question(self):
+        with Daemon("max_agents = 2\nturns = strict\n") as d:
+            mary = Peer.agent(d, "mary")
+            mary.notice(prefix="queue")
+            bob = customer(d, "bob")
+            mary.notice(body="customer bob")
+            john = Peer.agent(d, "john")
+            john.notice(prefix="queue")
+            bob.say("my card was charged twice")
+            self.assertEqual(mary.message(), "my card was charged twice")
+            mary.close()
+            john.notice(body="customer bob")
+            self.assertEqual(john.message(), "my card was charged twice")
+            john.notice(body="turn")
+            john.say("let me check")
+            self.assertEqual(bob.message(), "let me check")
+
+    def test_a_customer_passed_on_does_not_hold_up_the_line(self):
+        with Daemon("max_agents = 2\nturns = free\nanswer_timeout = 1s\n") as d:
+            mary = agent(d, "mary", None)
+            bob = customer(d, "bob")
+            mary.notice(body="customer bob")
+            john = agent(d, "john", None)
+            carol = customer(d, "carol")
+            john.notice(body="customer carol")
+            john.say("hi carol")
+            carol.message()
+            dave = customer(d, "dave")
+            dave.notice(body="queued 1")
+            bob.say("hello?")
+            mary.message()
+            mary.notice(body="answer-timeout bob", timeout=10)
+            # mary is free, bob avoids her and john is busy: dave, behind bob, goes to mary.
+            mary.notice(body="customer dave")
+            bob.notice(body="transferred")
+            dave.notice(body="serving mary")
+
+    def test_the_line_hears_the_agent_is_back(self):
+        with Daemon("max_agents = 2\nturns = free\nagent_grace = 30s\n") as d:
+            mary = agent(d, "mary", "ids resume")
+            alice = customer(d, "alice")
+            self.assertEqual(next_customer(mary), "alice")
+            bob = customer(d, "bob")
+            bob.notice(body="queued 1")
+            mary.close()
+            bob.notice(body="agent-offline")
+            m2 = agent_resume(d, token_of(mary), 0)
+            m2.notice(body="resumed mary")
+            alice.notice(prefix="serving mary")
+            bob.notice(body="agent-online mary")
+
+    def test_what_a_leaving_customer_held_is_handed_over_paced(self):
+        cfg = STRICT + "max_output_bytes = 16K\nmax_held_bytes = 64K\n"
+        with Daemon(cfg) as d:
+            mary = agent(d, "mary")
+            bob = customer(d, "bob")
+            self.assertEqual(next_customer(mary), "bob")
+            bob.say("q1")
+            self.assertEqual(mary.message(), "bob: q1")
+            time.sleep(0.2)
+            for i in range(7):
+                bob.say(("%d" % i) * 8000)  # held: not bob's turn
+            bob.sync()
+            bob.close()
+            got = []
+            while "customer-left bob" not in notices(got):
+                got.append(mary.recv())
+            self.assertEqual([len(m) for m in messages(got)], [8005] * 7)
+
+
+class OfflineOrder(unittest.TestCase):
+    def test_conversations_no_agent_saw_end_are_given_in_any_order(self):
+        with Daemon(TEAM + "agent_grace = 60s\n") as d:
+            mary = agent(d, "mary", "ids agent resume")
+            alice = customer(d, "alice")
+            self.assertEqual(next_customer(mary), "alice")  # c1
+            john = agent(d, "john", "ids agent resume")
+            bob = customer(d, "bob")
+            self.assertEqual(next_customer(john), "bob")  # c2
+            ann = agent(d, "ann", "ids agent")
+            john.close()
+            bob.notice(body="agent-offline")
+            bob.say("bob unanswered")
+            bob.sync()
+            bob.close()
+            ann.notice(body="customer-left bob")
+            mary.close()
+            alice.notice(body="agent-offline")
+            alice.say("alice unanswered")
+            alice.sync()
+            alice.close()
+            before = ann.notice(body="customer-left alice")
+            self.assertTrue(any(t == TAGGED and b.endswith("alice alice unanswered")
+                                for t, b in before))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
