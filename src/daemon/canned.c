@@ -370,11 +370,31 @@ static void send_reply(struct conn *c, const char *name, size_t namelen, const c
 	c->server->mode->message(c, &f);
 }
 
+void canned_changed(struct server *s)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH (c, &s->conns, entry)
+		if (c->role == ROLE_AGENT && c->caps && conn_attached(c))
+			conn_notice(c, "canned-changed");
+}
+
 void cmd_canned(struct conn *c, const char *arg)
 {
 	const struct canned *t = c->server->canned;
-	size_t namelen = strcspn(arg, " "), len;
-	const char *customer = arg[namelen] ? arg + namelen + 1 : NULL, *text;
+	char args[FD_FRAME_BODY_BUFSIZE];
+	size_t namelen, len;
+	const char *customer, *text;
+
+	/* Trailing blanks (a completed word) are no argument of their own. */
+	len = strlen(arg);
+	while (len > 0 && arg[len - 1] == ' ')
+		len--;
+	memcpy(args, arg, len);
+	args[len] = '\0';
+	arg = args;
+	namelen = strcspn(arg, " ");
+	customer = arg[namelen] ? arg + namelen + 1 : NULL;
 
 	if (!t) {
 		conn_error(c, "no-such-reply", "no canned_file is set");

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 struct conn;
+struct server;
 struct canned;
 
 /* The bounds of a file: a table is held in memory whole, and listed to agents in one answer. */
@@ -55,5 +56,11 @@ const char *canned_find(const struct canned *t, const char *name, size_t len, si
  * several.
  */
 void cmd_canned(struct conn *c, const char *arg);
+
+/*
+ * canned_changed() - the replies were read again (SIGHUP): agents granted a capability are told
+ * "canned-changed", so that a client that lists or completes them asks again.
+ */
+void canned_changed(struct server *s);
 
 #endif

@@ -241,6 +241,7 @@ static void reload_canned(struct server *s)
 		log_info("reload: canned_file is not set; no canned replies");
 	canned_free(s->canned);
 	s->canned = next;
+	canned_changed(s);
 }
 
 static void apply(struct server *s, struct config *next)

@@ -107,6 +107,11 @@ class Canned(CannedCase):
             self.assertEqual(mary.message(), "hello?")
             mary.command("canned bye")
             self.assertEqual(wave1.recv(), (MESSAGE, "Thank you for contacting us. Goodbye! 👋"))
+            # A completed name ends in a blank: still the name alone.
+            wave1.say("one more")
+            self.assertEqual(mary.message(), "one more")
+            mary.command("canned greet ")
+            self.assertEqual(wave1.recv(), (MESSAGE, "Hello! How can I help you today?"))
 
     def test_a_reply_is_stored_with_its_id(self):
         with Daemon(self.config()) as d:
@@ -235,6 +240,15 @@ class Reload(CannedCase):
             self.assertIn("reload: canned_file is not set; no canned replies", d.log())
             mary.command("canned")
             mary.notice(body="error no-such-reply -- no canned_file is set")
+
+    def test_agents_granted_a_capability_hear_of_a_reload(self):
+        with ReloadDaemon(self.config()) as d:
+            mary = Peer.agent(d, "mary")
+            mary.command("caps ids")
+            mary.notice(prefix="epoch")
+            self.write("greet Good morning!\n")
+            d.reload()
+            mary.notice(body="canned-changed")
 
     def test_canned_file_set_by_a_reload(self):
         with ReloadDaemon("") as d:
