@@ -33,6 +33,7 @@ struct replay {
 	struct server *server;
 	uint64_t conn_id;
 	uint64_t conv;
+	bool by_agent;         /* an agent with several chats: its open conversations, not @conv */
 	uint64_t next_conv;    /* then this one (a customer back after a restart: its new one) */
 	uint64_t last_id;      /* the LAST_ID it resumed with, where @next_conv begins */
 	uint64_t after, upto;  /* still to send: IDs above @after and at most @upto */
@@ -80,8 +81,12 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err);
 
 static void read_part(struct replay *rp, struct conn *c)
 {
-	if (store_missed(c->server->store, rp->conv, rp->after, rp->upto, REPLAY_PART, on_part,
-			 rp) < 0) {
+	int r = rp->by_agent ? store_missed_by_agent(c->server->store, c->nick, rp->after, rp->upto,
+						     REPLAY_PART, on_part, rp)
+			     : store_missed(c->server->store, rp->conv, rp->after, rp->upto,
+					    REPLAY_PART, on_part, rp);
+
+	if (r < 0) {
 		conn_error(c, "out-of-memory", "what you missed cannot be read now");
 		replay_done(rp, c);
 	}
@@ -117,7 +122,7 @@ static bool gap_before(const struct replay *rp, const struct store_msg *msgs, si
 {
 	if (store_kind(rp->server->store) == STORE_OFF)
 		return true;
-	return rp->conv == 0 && (n == 0 || msgs[0].id != rp->after + 1);
+	return rp->conv == 0 && !rp->by_agent && (n == 0 || msgs[0].id != rp->after + 1);
 }
 
 /* One part read: sent while the output has room (one at least), then the next, or the end. */
@@ -153,8 +158,10 @@ static void on_part(void *arg, const struct store_msg *msgs, size_t n, int err)
 	rp->first = false;
 	for (; i < n && conn_live(c) && (i == 0 || !output_full(c)); i++) {
 		/* At the desk a peer gets the other side's messages; a room echoes everyone's. */
-		if (rp->conv == 0 || msgs[i].from_agent != (c->role == ROLE_AGENT))
-			deliver_msg(c, 0, &msgs[i], rp->conv == 0);
+		if ((rp->conv == 0 && !rp->by_agent) ||
+		    msgs[i].from_agent != (c->role == ROLE_AGENT))
+			deliver_msg(c, 0, &msgs[i],
+				    rp->by_agent ? c->caps & CAP_AGENT : rp->conv == 0);
 		rp->after = msgs[i].id;
 	}
 	deliver_pass(c);
@@ -178,9 +185,10 @@ static void replay_start(struct conn *c, uint64_t last_id, uint64_t before)
 {
 	struct server *s = c->server;
 	int64_t conv = s->mode->history_conv ? s->mode->history_conv(c) : -1;
+	bool by_agent = c->role == ROLE_AGENT && (c->caps & CAP_AGENT);
 	struct replay *rp;
 
-	if (conv < 0 || last_id >= store_last_id(s->store))
+	if ((conv < 0 && !by_agent) || last_id >= store_last_id(s->store))
 		return;
 	rp = calloc(1, sizeof(*rp));
 	if (!rp || !(rp->live = evbuffer_new()) ||
@@ -192,7 +200,8 @@ static void replay_start(struct conn *c, uint64_t last_id, uint64_t before)
 	}
 	rp->server = s;
 	rp->conn_id = c->id;
-	rp->conv = before ? before : (uint64_t)conv;
+	rp->by_agent = by_agent;
+	rp->conv = by_agent ? 0 : before ? before : (uint64_t)conv;
 	rp->next_conv = before ? (uint64_t)conv : 0;
 	rp->last_id = last_id;
 	rp->after = last_id;

@@ -43,6 +43,11 @@ static const char *const statements[ST_MAX] = {
 	/* What a resumed session missed: the oldest N above an ID, read oldest first. */
 	[ST_AFTER] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
 		     " WHERE conv = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
+	/* The same across the open conversations of an agent (several at once). */
+	[ST_AFTER_AGENT] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text, m.conv"
+			   " FROM messages m JOIN conversations c ON c.conv = m.conv"
+			   " WHERE c.agent = ?1 AND c.ended_ms IS NULL AND m.id > ?2 AND m.id <= ?3"
+			   " ORDER BY m.id LIMIT ?4",
 	/* A customer's earlier conversations, found by its name only. */
 	[ST_BY_NAME] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text, m.conv"
 		       " FROM messages m JOIN conversations c ON c.conv = m.conv"
@@ -314,7 +319,8 @@ static int read_history(struct sql *q, sqlite3_stmt *s, uint64_t conv, struct ms
 		r = sql_errno(rc);
 	sqlite3_reset(s);
 	/* Read newest first (to take the last N), given oldest first. */
-	for (size_t i = 0; s != q->st[ST_AFTER] && i < out->n / 2; i++) {
+	for (size_t i = 0; s != q->st[ST_AFTER] && s != q->st[ST_AFTER_AGENT] && i < out->n / 2;
+	     i++) {
 		struct store_msg t = out->v[i];
 
 		out->v[i] = out->v[out->n - 1 - i];
@@ -345,6 +351,18 @@ int sql_after(struct sql *q, uint64_t conv, uint64_t after, uint64_t upto, unsig
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)upto);
 	sqlite3_bind_int(s, 4, (int)n);
 	return read_history(q, s, conv, out);
+}
+
+int sql_after_agent(struct sql *q, const char *agent, uint64_t after, uint64_t upto, unsigned n,
+		    struct msgset *out)
+{
+	sqlite3_stmt *s = q->st[ST_AFTER_AGENT];
+
+	sqlite3_bind_text(s, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)upto);
+	sqlite3_bind_int(s, 4, (int)n);
+	return read_history(q, s, 0, out);
 }
 
 int sql_history_by_name(struct sql *q, const char *customer, uint64_t except, uint64_t before,

@@ -60,6 +60,9 @@ int sql_history(struct sql *q, uint64_t conv, uint64_t before, uint64_t upto, un
 /* sql_after() - up to @n messages of @conv with IDs above @after and at most @upto, oldest. */
 int sql_after(struct sql *q, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
 	      struct msgset *out);
+/* sql_after_agent() - the same across the open conversations of @agent. */
+int sql_after_agent(struct sql *q, const char *agent, uint64_t after, uint64_t upto, unsigned n,
+		    struct msgset *out);
 int sql_history_by_name(struct sql *q, const char *customer, uint64_t except, uint64_t before,
 			unsigned n, struct msgset *out);
 /* sql_offline_next() - see store_offline_next(); held messages get IDs from *@last_id on. */

@@ -63,6 +63,7 @@ struct op {
 	uint64_t upto;       /* OP_HISTORY */
 	unsigned n;          /* OP_HISTORY */
 	bool by_name;        /* OP_HISTORY: conversations of customer m.from other than m.conv */
+	bool by_agent;       /* OP_HISTORY: the open conversations of agent m.from */
 	bool after;          /* OP_HISTORY: the oldest above @before (store_missed()) */
 	enum store_end why;  /* OP_CONV_END */
 	bool for_next_agent; /* OP_CONV_END */
@@ -137,6 +138,9 @@ static int op_run(struct store *st, struct op *op)
 		msgset_free(&op->result);
 		if (st->opts.kind == STORE_OFF)
 			return 0; /* nothing is kept: an empty answer */
+		if (op->after && op->by_agent)
+			return sql_after_agent(st->sql, m->from, op->before, op->upto, op->n,
+					       &op->result);
 		if (op->after)
 			return sql_after(st->sql, m->conv, op->before, op->upto, op->n,
 					 &op->result);
@@ -465,6 +469,21 @@ int store_missed(struct store *st, uint64_t conv, uint64_t after, uint64_t upto,
 		 store_msgs_cb cb, void *arg)
 {
 	return bounded_read(st, conv, NULL, after, true, upto, n, cb, arg);
+}
+
+int store_missed_by_agent(struct store *st, const char *agent, uint64_t after, uint64_t upto,
+			  unsigned n, store_msgs_cb cb, void *arg)
+{
+	struct op *op = op_new(st, OP_HISTORY, 0, agent);
+
+	if (op) {
+		op->by_agent = true;
+		op->after = true;
+		op->before = after;
+		op->upto = upto;
+		op->n = n;
+	}
+	return read_op(st, op, cb, arg);
 }
 
 int store_history_by_name(struct store *st, const char *customer, uint64_t except, uint64_t before,

@@ -169,6 +169,12 @@ int store_history(struct store *st, uint64_t conv, uint64_t before, uint64_t upt
 int store_missed(struct store *st, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
 		 store_msgs_cb cb, void *arg);
 /*
+ * store_missed_by_agent() - the same across the open conversations of agent @agent (an agent
+ * holding several): what it missed in any of them, oldest first.
+ */
+int store_missed_by_agent(struct store *st, const char *agent, uint64_t after, uint64_t upto,
+			  unsigned n, store_msgs_cb cb, void *arg);
+/*
  * store_history_by_name() - the same from the desk conversations of a customer called
  * @customer, other than @except: found by the name alone, which another may have used.
  */

@@ -118,6 +118,30 @@ class Handover(unittest.TestCase):
             self.assertEqual([len(m) for m in messages(got)], [8005] * 7)
 
 
+class Resume(unittest.TestCase):
+    def test_an_agent_with_two_chats_resumes_missing_nothing(self):
+        with Daemon(TEAM + "agent_grace = 30s\n") as d:
+            mary = agent(d, "mary", "ids agent resume")
+            bob, carol = customer(d, "bob"), customer(d, "carol")
+            self.assertEqual({next_customer(mary), next_customer(mary)}, {"bob", "carol"})
+            mary.sync()
+            bob.say("bob in flight")
+            carol.say("carol in flight")
+            bob.sync()
+            carol.sync()
+            d.wait_log("mary", count=1)
+            time.sleep(0.3)  # relayed into mary's socket, which she never reads
+            mary.close()
+            bob.notice(body="agent-offline")
+            m2 = agent_resume(d, token_of(mary), 0)
+            m2.notice(body="resumed mary")
+            got = []
+            while len([f for f in got if f[0] == TAGGED]) < 2:
+                got.append(m2.recv())
+            texts = sorted(b.split(" ", 4)[3:][1] for t, b in got if t == TAGGED)
+            self.assertEqual(texts, ["bob in flight", "carol in flight"])
+
+
 class OfflineOrder(unittest.TestCase):
     def test_conversations_no_agent_saw_end_are_given_in_any_order(self):
         with Daemon(TEAM + "agent_grace = 60s\n") as d:
