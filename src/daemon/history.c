@@ -206,6 +206,12 @@ void cmd_history(struct conn *c, const char *arg)
 void cmd_earlier(struct conn *c, const char *arg)
 {
 	int64_t conv = c->server->mode->history_conv ? c->server->mode->history_conv(c) : -1;
+
+	history_earlier(c, arg, conv > 0 ? (uint64_t)conv : 0);
+}
+
+void history_earlier(struct conn *c, const char *arg, uint64_t except)
+{
 	size_t len = strcspn(arg, " ");
 	struct history_req *req;
 	uint64_t before;
@@ -226,6 +232,6 @@ void cmd_earlier(struct conn *c, const char *arg)
 		return;
 	memcpy(req->by_name, arg, len);
 	begun(c, req,
-	      store_history_by_name(c->server->store, req->by_name, conv > 0 ? (uint64_t)conv : 0,
-				    before, n, on_history, req));
+	      store_history_by_name(c->server->store, req->by_name, except, before, n, on_history,
+				    req));
 }

@@ -47,5 +47,7 @@ void cmd_history(struct conn *c, const char *arg);
 /* cmd_earlier() - "earlier NAME [N] [before ID]": an agent reads a customer's earlier
  * conversations, found by its name alone. */
 void cmd_earlier(struct conn *c, const char *arg);
+/* history_earlier() - the same, but for conversation @except (0: none) in place of its own. */
+void history_earlier(struct conn *c, const char *arg, uint64_t except);
 
 #endif

@@ -217,11 +217,19 @@ static void cmd_transfer(struct conn *c, const char *arg)
 	}
 }
 
+/* earlier NAME ...: NAME's earlier conversations, not the one this agent holds with NAME. */
+static void cmd_team_earlier(struct conn *c, const char *arg)
+{
+	struct chat *ch = find_chat(agent_of(c), arg, strcspn(arg, " "));
+
+	history_earlier(c, arg, ch ? ch->customer->conv : 0);
+}
+
 const struct command team_commands[] = {
 	{ "next", 1u << ROLE_AGENT, ARG_OPTIONAL, cmd_next },
 	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
 	{ "kick", 1u << ROLE_AGENT, ARG_REQUIRED, cmd_kick },
-	{ "earlier", 1u << ROLE_AGENT, ARG_REQUIRED, cmd_earlier },
+	{ "earlier", 1u << ROLE_AGENT, ARG_REQUIRED, cmd_team_earlier },
 	{ "agents", 1u << ROLE_AGENT, ARG_NONE, cmd_agents },
 	{ "away", 1u << ROLE_AGENT, ARG_NONE, cmd_away },
 	{ "back", 1u << ROLE_AGENT, ARG_NONE, cmd_back },

@@ -141,6 +141,29 @@ class Assignment(unittest.TestCase):
                 carol.notice(prefix="error ")
 
 
+class Earlier(unittest.TestCase):
+    def test_earlier_leaves_out_the_conversation_held_now(self):
+        with Daemon(TEAM) as d:
+            mary = agent(d, "mary", "ids agent")
+            bob = customer(d, "bob")
+            self.assertEqual(next_customer(mary), "bob")
+            bob.say("my first visit")
+            mary.wait_for(TAGGED)
+            mary.command("next bob")
+            mary.notice(body="customer-left bob")
+            bob = customer(d, "bob")
+            carol = customer(d, "carol")
+            self.assertEqual({next_customer(mary), next_customer(mary)}, {"bob", "carol"})
+            bob.say("back again")
+            carol.say("hello")
+            mary.sync()
+            mary.command("earlier bob")
+            before = mary.notice(body="history-end")
+            self.assertIn((NOTICE, "history-start 1 by-name bob"), before)
+            self.assertEqual([b.split(" ", 4)[4] for t, b in before if t == TAGGED][-1:],
+                             ["my first visit"])
+
+
 class Canned(unittest.TestCase):
     def test_canned_reply_names_its_customer(self):
         with tempfile.TemporaryDirectory() as tmp:
