@@ -161,15 +161,18 @@ static int load_config(const struct options *o, struct config *cfg, struct canne
 	if (cfg->canned_file[0] && canned_load(cfg->canned_file, ret_canned, &errors) < 0) {
 		fputs(errors ? errors : "cannot load canned_file\n", stderr);
 		free(errors);
-		return 1;
+		r = 1;
 	}
 	if (o->check) {
 		canned_free(*ret_canned);
-		if (check_agents(cfg) < 0)
+		/* Every file the admin edits is checked: all their errors in one round. */
+		if (check_agents(cfg) < 0 || r == 1)
 			return 1;
 		printf("%s: ok\n", o->path ? o->path : DEFAULT_CONFIG);
 		return 0;
 	}
+	if (r == 1)
+		return 1;
 	if (o->console && cfg->mode != MODE_SINGLE_AGENT) {
 		fprintf(stderr, "frontdeskd: --console needs mode = single-agent\n");
 		canned_free(*ret_canned);

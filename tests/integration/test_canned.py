@@ -265,7 +265,8 @@ class StartUp(CannedCase):
         conf = os.path.join(self.tmp, "frontdesk.conf")
         with open(conf, "w") as f:
             f.write(self.config("listen = 127.0.0.1:0\nagent_socket = %s\nstore = off\n"
-                                % os.path.join(self.tmp, "agent.sock")))
+                                % os.path.join(self.tmp, "agent.sock")
+                                + getattr(self, "config_extra", "")))
         return subprocess.run([FRONTDESKD, "-c", conf] + list(args), capture_output=True,
                               text=True, timeout=30, stdin=subprocess.DEVNULL)
 
@@ -287,6 +288,17 @@ class StartUp(CannedCase):
     def test_check_config_reads_the_file(self):
         r = self.run_daemon("--check-config")
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_check_config_reports_both_files_at_once(self):
+        self.write("hours\n")
+        agents = os.path.join(self.tmp, "agents")
+        with open(agents, "w") as f:
+            f.write("zed user=no-such-user-here\n")
+        self.config_extra = "agents_file = %s\n" % agents
+        r = self.run_daemon("--check-config")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("%s:1: hours has no text" % self.canned, r.stderr)
+        self.assertIn("%s:1: user=no-such-user-here: no such user" % agents, r.stderr)
 
     def test_the_example_file_is_valid(self):
         source = os.environ.get("FRONTDESK_SOURCE_ROOT",
