@@ -36,8 +36,14 @@ static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int er
 	char note[NICK_BUFSIZE + 32];
 
 	o->fetching = false;
-	if (err < 0 || n == 0) {
-		o->more = err < 0; /* a failed read is tried again at the next give */
+	if (err < 0) {
+		/* Tried again at the next give (the next relay, attach or drain): not at once,
+		 * which would spin the loop for as long as the store fails. */
+		o->more = true;
+		return;
+	}
+	if (n == 0) {
+		o->more = false;
 		o->fetched(o->arg);
 		return;
 	}
