@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include <frontdesk/frame.h>
 
 #include "conn.h"
@@ -13,20 +15,31 @@
 #include "server.h"
 #include "store.h"
 
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct offline *o = arg;
+
+	o->fetched(o->arg);
+}
+
 int offline_init(struct offline *o, struct server *s, void (*fetched)(void *arg), void *arg)
 {
 	*o = (struct offline){ .server = s, .fetched = fetched, .arg = arg };
 	/* Conversations cut by a crash or kept by an earlier run wait in the store. */
 	o->more = true;
 	o->buf = evbuffer_new();
-	return o->buf ? 0 : -ENOMEM;
+	o->retry = evtimer_new(s->base, on_retry, o);
+	return o->buf && o->retry ? 0 : -ENOMEM;
 }
 
 void offline_free(struct offline *o)
 {
 	if (o->buf)
 		evbuffer_free(o->buf);
+	if (o->retry)
+		event_free(o->retry);
 	o->buf = NULL;
+	o->retry = NULL;
 }
 
 /* The store gave the oldest conversation kept for the next agent (or none is left). */
@@ -37,9 +50,9 @@ static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int er
 
 	o->fetching = false;
 	if (err < 0) {
-		/* Tried again at the next give (the next relay, attach or drain): not at once,
-		 * which would spin the loop for as long as the store fails. */
+		/* Tried again in a second: not at once, which would spin while the store fails. */
 		o->more = true;
+		evtimer_add(o->retry, &(struct timeval){ .tv_sec = 1 });
 		return;
 	}
 	if (n == 0) {

@@ -19,6 +19,7 @@
 #include <event2/buffer.h>
 
 struct conn;
+struct event;
 struct server;
 
 struct offline {
@@ -29,6 +30,7 @@ struct offline {
 	bool more;                  /* the store may keep more conversations for the next agent */
 	uint64_t giving;            /* the conversation read from the store being given (0: none) */
 	void (*fetched)(void *arg); /* a read came back: give it (on a later loop turn) */
+	struct event *retry;        /* a read failed: @fetched in a second, to read again */
 	void *arg;
 };
 
