@@ -186,9 +186,12 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 		session_send_frame(s, FD_FRAME_COMMAND, pong, strlen(pong));
 	} else if (notice_is(n, "caps", 0)) {
 		caps_granted(s, n);
-	} else if (s->canned_pending && notice_is(n, "error", 1)) {
+	} else if (s->canned_pending && notice_is(n, "error", 1) &&
+		   (strcmp(n->args[0], "no-such-reply") == 0 ||
+		    strcmp(n->args[0], "unknown-command") == 0)) {
 		/* "canned" is unknown here, or there are none: nothing the agent asked for, and
-		 * no end on purpose either (a drop after it is resumed). */
+		 * no end on purpose either (a drop after it is resumed). Any other error (replaced,
+		 * shutting-down) is not the answer: it may come first. */
 		s->canned_pending = false;
 		s->resume.ended = false;
 		notice_describe(n, s->last_error, sizeof(s->last_error));
