@@ -67,6 +67,15 @@ def resume(daemon, token, last_id, extra=b""):
     return p
 
 
+def resume_session(daemon, s):
+    """@s (a Session) resumes at the desk after a restart: its new peer, past "turns"."""
+    p = resume(daemon, s.token, s.last_id)
+    p.notice(body="resumed " + s.peer.name)
+    p.notice(prefix="turns ")
+    s.peer = p
+    return p
+
+
 def agent_resume(daemon, token, last_id):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(DEADLINE)
@@ -505,10 +514,7 @@ class AcrossARestart(unittest.TestCase):
             d.start()
             d.wait_log("3 session(s) kept across the restart")
             for pos, s in reversed(list(enumerate(line, 1))):
-                p = resume(d, s.token, s.last_id)
-                p.notice(body="resumed " + s.peer.name)
-                p.notice(prefix="turns ")
-                s.peer = p
+                p = resume_session(d, s)
                 # bob, the head of the line, is served (nobody ahead); the others keep their
                 # places whatever the order they came back in.
                 self.assertEqual(p.recv(), (NOTICE, "agent-offline" if pos == 1

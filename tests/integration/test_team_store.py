@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (COMMAND, DEADLINE, NICKNAME, NOTICE, Daemon, Peer, frame,  # noqa: E402
                     messages, notices)
-from test_resume import Session, resume  # noqa: E402
+from test_resume import Session, resume_session  # noqa: E402
 from test_store_desk import Store, tagged  # noqa: E402
 from test_team import TEAM, agent, customer, next_customer  # noqa: E402
 
@@ -128,11 +128,7 @@ class TeamStore(Store, unittest.TestCase):
             d.start()
             d.wait_log("3 session(s) kept across the restart")
             for pos, s in reversed(list(enumerate(line, 1))):
-                p = resume(d, s.token, s.last_id)
-                p.notice(body="resumed " + s.peer.name)
-                p.notice(prefix="turns ")
-                self.assertEqual(p.recv(), (NOTICE, "queued %d" % pos))
-                s.peer = p
+                self.assertEqual(resume_session(d, s).recv(), (NOTICE, "queued %d" % pos))
             # Asking for the capabilities in its first write, as the client does.
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.settimeout(DEADLINE)
