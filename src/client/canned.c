@@ -3,7 +3,11 @@
 #include "canned.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The text of a reply that could not be copied (no memory): shown as nothing, never freed. */
+static char unknown[] = "";
 
 /* The word at @p, up to a space; its length. */
 static size_t word_len(const char *p)
@@ -23,8 +27,8 @@ static void take_reply(struct canned *c, const char *args)
 	if (len == 0 || len >= CANNED_NAME_MAX)
 		return; /* no name we could complete with */
 	if (!c->collecting) {
+		canned_clear(c);
 		c->collecting = true;
-		c->n = 0;
 	}
 	if (c->n == CANNED_MAX)
 		return;
@@ -36,7 +40,19 @@ static void take_reply(struct canned *c, const char *args)
 	/* Whether the desk puts the text after "--" (as free text) or not, it is the same text. */
 	if (strncmp(args, "--", 2) == 0 && (args[2] == ' ' || args[2] == '\0'))
 		args += args[2] ? 3 : 2;
-	snprintf(r->text, sizeof(r->text), "%s", args);
+	/* Without memory the name still completes; the text is then not known here. */
+	r->text = strdup(args);
+	if (!r->text)
+		r->text = unknown;
+}
+
+void canned_clear(struct canned *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->reply[i].text != unknown)
+			free(c->reply[i].text);
+	c->n = 0;
+	c->more = 0;
 }
 
 bool canned_notice(struct canned *c, const char *body)
@@ -45,9 +61,18 @@ bool canned_notice(struct canned *c, const char *body)
 		take_reply(c, body + 13);
 		return true;
 	}
+	if (strncmp(body, "canned-more ", 12) == 0) {
+		/* Left out of a bounded answer: they exist, and are sent by name all the same. */
+		if (!c->collecting) {
+			canned_clear(c);
+			c->collecting = true;
+		}
+		c->more = strtoul(body + 12, NULL, 10);
+		return true;
+	}
 	if (strncmp(body, "canned-end", 10) == 0 && (body[10] == ' ' || body[10] == '\0')) {
 		if (!c->collecting)
-			c->n = 0; /* "canned-end 0": there are none (any more) */
+			canned_clear(c); /* "canned-end 0": there are none (any more) */
 		c->collecting = false;
 		return true;
 	}

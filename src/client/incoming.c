@@ -12,6 +12,12 @@
  * (s->convs): "customer NAME" opens one, "customer-left", "transferred" and "answer-timeout"
  * end it, "turn NAME" and the customer's messages give the agent its turn there. Its type 2
  * messages come as "NAME: TEXT"; what it sends must start with "NAME: " (session_say_to()).
+ *
+ * A held reply (strict turns): an agent that wrote while it was not its turn is told
+ * "not-your-turn -- held until NAME replies". When that customer writes, the desk relays the
+ * message, says "turn NAME" (plain "turn" to an agent with one conversation) and at once relays
+ * the held reply, which gives the turn back to the customer: nothing more tells the agent so.
+ * Each held reply therefore uses up the next "turn" of its conversation, in order (held).
  */
 #include "session-priv.h"
 
@@ -75,9 +81,30 @@ static bool ends_conv(const struct notice *n)
 	       notice_is(n, "answer-timeout", 1);
 }
 
+/*
+ * The customer of "not-your-turn -- held until NAME replies" (an agent's held reply); without
+ * that text, whom our last message went to (errors answer messages in order).
+ */
+static const char *held_for(struct session *s, const struct notice *n, char *name)
+{
+	const char *p = n->text;
+	size_t len;
+
+	if (p && strncmp(p, "held until ", 11) == 0) {
+		p += 11;
+		len = strcspn(p, " ");
+		if (len > 0 && len < SESSION_NICK_MAX) {
+			snprintf(name, SESSION_NICK_MAX, "%.*s", (int)len, p);
+			return name;
+		}
+	}
+	return s->last_to;
+}
+
 /* What a notice says about the conversations of an agent granted "agent"; true if it did. */
 static bool learn_multi(struct session *s, const struct notice *n)
 {
+	char name[SESSION_NICK_MAX];
 	struct session_conv *c;
 
 	if (notice_is(n, "customer", 1)) {
@@ -86,14 +113,17 @@ static bool learn_multi(struct session *s, const struct notice *n)
 		conv_end(s, n->args[0]);
 	} else if (notice_is(n, "turn", 1)) {
 		c = session_find_conv(s, n->args[0]);
-		if (c && !c->awaiting)
+		if (c && c->held)
+			c->held--; /* our held reply went at once: the customer's turn again */
+		else if (c && !c->awaiting)
 			c->my_turn = true;
 	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "not-your-turn") == 0) {
-		/* About our last message: the server holds it until that customer answers. */
-		c = session_find_conv(s, s->last_to);
+		/* About a message of ours: the server holds it until that customer answers. */
+		c = session_find_conv(s, held_for(s, n, name));
 		if (c) {
 			c->my_turn = false;
 			c->awaiting = true;
+			c->held++;
 		}
 		notice_describe(n, s->last_error, sizeof(s->last_error));
 	} else {
@@ -102,11 +132,51 @@ static bool learn_multi(struct session *s, const struct notice *n)
 	return true;
 }
 
+/*
+ * Where a customer stands with its agent: "serving", the agent leaving and coming back, the
+ * line. Back in line (queued, transferred with no agent) or with the agent gone, it talks to
+ * nobody: no agent's name is left in its prompt. The one gone is kept to say "The agent mary
+ * reconnected" if she comes back (resume.c). True if @n was one of these.
+ */
+static bool learn_standing(struct session *s, const struct notice *n)
+{
+	if (notice_is(n, "serving", 1) ||
+	    (notice_is(n, "agent-online", 1) && (s->served || !s->queued))) {
+		copy_name(s->peer, n->args[0]);
+		s->served = s->served || strcmp(n->keyword, "serving") == 0;
+		s->queued = s->served ? 0 : s->queued;
+		s->agent_gone = false;
+	} else if (notice_is(n, "queued", 1)) {
+		s->queued = (unsigned)strtoul(n->args[0], NULL, 10);
+		s->served = false;
+		s->agent_gone = false;
+		s->peer[0] = '\0';
+	} else if (notice_is(n, "transferred", 0) && n->nargs == 0 && !s->cfg.agent) {
+		s->served = false;
+		s->agent_gone = false;
+		s->peer[0] = '\0';
+	} else if (notice_is(n, "agent-offline", 0)) {
+		s->agent_gone = s->served; /* "The agent reconnected" when it does (resume.c) */
+		copy_name(s->gone, s->peer);
+		s->peer[0] = '\0';
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The one conversation of an agent ends: the customer left, or was passed on (team desk). */
+static bool ends_one(const struct session *s, const struct notice *n)
+{
+	return notice_is(n, "customer-left", 1) ||
+	       (s->cfg.agent && ends_conv(n) && strcmp(n->args[0], s->peer) == 0);
+}
+
 /* Learn what a notice says about turns, names and endings. */
 static void learn(struct session *s, const struct notice *n)
 {
 	s->notices = true;
-	if (s->multi && learn_multi(s, n))
+	if ((s->multi && learn_multi(s, n)) || learn_standing(s, n))
 		return;
 	if (notice_is(n, "welcome", 2)) {
 		s->group = strcmp(n->args[0], "group") == 0;
@@ -115,26 +185,16 @@ static void learn(struct session *s, const struct notice *n)
 		copy_name(s->nick, n->args[1]);
 	} else if (notice_is(n, "turns", 1)) {
 		s->strict = strcmp(n->args[0], "free") != 0;
-	} else if (notice_is(n, "serving", 1) || notice_is(n, "agent-online", 1)) {
-		copy_name(s->peer, n->args[0]);
-		s->served = s->served || strcmp(n->keyword, "serving") == 0;
-		s->queued = s->served ? 0 : s->queued;
-		s->agent_gone = false;
-	} else if (notice_is(n, "queued", 1)) {
-		s->queued = (unsigned)strtoul(n->args[0], NULL, 10);
-		s->served = false;
-	} else if (notice_is(n, "agent-offline", 0)) {
-		s->agent_gone = s->served; /* "The agent reconnected" when it does (resume.c) */
-	} else if (notice_is(n, "customer", 1)) {
-		copy_name(s->peer, n->args[0]);
-		s->my_turn = false; /* a new conversation: the customer writes first */
-		s->awaiting = false;
-	} else if (notice_is(n, "customer-left", 1)) {
-		s->peer[0] = '\0';
+	} else if (notice_is(n, "customer", 1) || ends_one(s, n)) {
+		/* A new conversation: the customer writes first. An ended one: nobody. */
+		copy_name(s->peer, strcmp(n->keyword, "customer") == 0 ? n->args[0] : "");
 		s->my_turn = false;
 		s->awaiting = false;
+		s->held = 0;
 	} else if (notice_is(n, "turn", 0)) {
-		if (!s->awaiting)
+		if (s->cfg.agent && s->held)
+			s->held--; /* our held reply went at once: the customer's turn again */
+		else if (!s->awaiting)
 			s->my_turn = true;
 	} else if (notice_is(n, "bye", 0)) {
 		s->bye = true;
@@ -149,8 +209,18 @@ static void learn(struct session *s, const struct notice *n)
 		if (strcmp(n->args[0], "not-your-turn") == 0) {
 			s->my_turn = false;
 			s->awaiting = true;
+			s->held += s->cfg.agent; /* a customer's own held message changes nothing */
 		}
 	}
+}
+
+/* Ask for the canned replies; an error before the answer is taken quietly (canned_pending). */
+static void ask_canned(struct session *s)
+{
+	static const char canned[] = "canned";
+
+	if (session_send_frame(s, FD_FRAME_COMMAND, canned, strlen(canned)) == 0)
+		s->canned_pending = true;
 }
 
 /*
@@ -160,16 +230,13 @@ static void learn(struct session *s, const struct notice *n)
  */
 static void caps_granted(struct session *s, const struct notice *n)
 {
-	static const char canned[] = "canned";
-
 	s->caps_pending = false;
 	s->multi = false;
 	for (size_t i = 0; i < n->nargs; i++)
 		if (s->cfg.agent && strcmp(n->args[i], "agent") == 0)
 			s->multi = true;
-	if (s->cfg.agent && !s->canned_pending &&
-	    session_send_frame(s, FD_FRAME_COMMAND, canned, strlen(canned)) == 0)
-		s->canned_pending = true;
+	if (s->cfg.agent && !s->canned_pending)
+		ask_canned(s);
 	/* No news in words, but the front end may now keep conversations apart. */
 	if (s->multi)
 		s->ops->notice(s->ui, n, NULL);
@@ -189,12 +256,17 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 	} else if (s->canned_pending && notice_is(n, "error", 1) &&
 		   (strcmp(n->args[0], "no-such-reply") == 0 ||
 		    strcmp(n->args[0], "unknown-command") == 0)) {
-		/* "canned" is unknown here, or there are none: nothing the agent asked for, and
-		 * no end on purpose either (a drop after it is resumed). Any other error (replaced,
-		 * shutting-down) is not the answer: it may come first. */
+		/* "canned" is unknown here, or there are none (any more: a reload took the file
+		 * away): nothing the agent asked for, and no end on purpose either (a drop after
+		 * it is resumed). Any other error (replaced, shutting-down) is not the answer: it
+		 * may come first. */
 		s->canned_pending = false;
 		s->resume.ended = false;
+		canned_clear(&s->canned);
 		notice_describe(n, s->last_error, sizeof(s->last_error));
+	} else if (s->cfg.agent && notice_is(n, "canned-changed", 0)) {
+		/* The desk read its canned_file again: ask anew, the answer replaces the list. */
+		ask_canned(s);
 	} else if (notice_is(n, "epoch", 1)) {
 		ids_epoch(&s->ids, n->args[0]); /* which IDs count as seen, not news for the user */
 	} else if (s->caps_pending && notice_is(n, "error", 1) &&
@@ -214,6 +286,32 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 	return true;
 }
 
+/*
+ * Errors that leave the connection open (README, Notices): any other is the server's last word
+ * on it. Of those, the ones that another connection would only meet again.
+ */
+static const char *const open_errors[] = {
+	"unknown-command", "bad-command",       "not-your-turn",     "no-customer",
+	"flood",           "store-unavailable", "frame-too-long",    "no-such-reply",
+	"resume-failed",   "no-agent",          "agent-unavailable",
+};
+static const char *const final_errors[] = { "agent-not-allowed" };
+
+static bool listed(const char *const *list, size_t n, const char *code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], code) == 0)
+			return true;
+	return false;
+}
+
+/* An error notice: whether it ends the connection, and whether for good. */
+static void judge_error(struct session *s, const char *code)
+{
+	s->refused = !listed(open_errors, sizeof(open_errors) / sizeof(open_errors[0]), code);
+	s->final = listed(final_errors, sizeof(final_errors) / sizeof(final_errors[0]), code);
+}
+
 void incoming_notice(struct session *s, char *body)
 {
 	char words[1024];
@@ -231,6 +329,8 @@ void incoming_notice(struct session *s, char *body)
 	s->notices = true;
 	/* A server ends a connection on purpose with an error: then there is nothing to resume. */
 	s->resume.ended = notice_is(&n, "error", 1);
+	if (s->resume.ended)
+		judge_error(s, n.args[0]);
 	if (handled_quietly(s, &n) || resume_notice(s, &n))
 		return;
 	said = resume_words(s, &n, words, sizeof(words)); /* against where we stood before */
@@ -238,9 +338,14 @@ void incoming_notice(struct session *s, char *body)
 	s->ops->notice(s->ui, &n, said);
 }
 
-/* The other side spoke: in strict turns, ours is next. */
+/*
+ * The other side spoke: in strict turns, ours is next; unless a reply of ours was held for
+ * it, which the desk relays at once (its "turn" follows, and is used up by it: learn()).
+ */
 static void got_reply(struct session *s)
 {
+	if (s->held)
+		return;
 	s->awaiting = false;
 	s->my_turn = true;
 }
@@ -248,7 +353,7 @@ static void got_reply(struct session *s)
 /* A customer of an agent granted "agent" spoke: in that conversation, our turn is next. */
 static void got_reply_in(struct session *s, struct session_conv *c)
 {
-	if (c) {
+	if (c && !c->held) {
 		c->awaiting = false;
 		c->my_turn = true;
 	}

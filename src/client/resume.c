@@ -157,7 +157,7 @@ static bool reconnected(const struct session *s, const struct notice *n, char *b
 static bool agent_returns(struct session *s, const struct notice *n, char *b, size_t len,
 			  const char **said)
 {
-	if (s->agent_gone && notice_is(n, "agent-online", 1) && strcmp(s->peer, n->args[0]) == 0) {
+	if (s->agent_gone && notice_is(n, "agent-online", 1) && strcmp(s->gone, n->args[0]) == 0) {
 		snprintf(b, len, "The agent %s reconnected", n->args[0]);
 		s->agent_back = true;
 		*said = b;

@@ -37,6 +37,8 @@ struct session {
 	bool heard;        /* it sent a frame: a challenge now comes too late */
 	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
 	bool canned_pending; /* "canned" sent: an error before its answer is its answer */
+	bool refused; /* the last error notice was one that ends the connection (not a mere no) */
+	bool final;   /* ... and one that another try would only meet again (agent-not-allowed) */
 	char last_error[512];
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
@@ -50,13 +52,15 @@ struct session {
 	bool group;
 	bool my_turn;
 	bool awaiting;   /* we sent a message that has had no reply yet */
+	unsigned held;   /* an agent's replies the desk holds ("not-your-turn"), in order */
 	bool served;     /* a customer talking to the agent ("serving") */
 	bool agent_gone; /* ... whose agent went offline meanwhile */
 	bool agent_back; /* ... and came back: its "serving" that follows is no news */
 	unsigned queued; /* our place in line, 0 when not waiting */
 	char nick[SESSION_NICK_MAX];
 	char peer[SESSION_NICK_MAX];
-	bool multi; /* granted "agent": several conversations (protocol 7.5) */
+	char gone[SESSION_NICK_MAX]; /* a customer's agent that went offline: is it back? */
+	bool multi;                  /* granted "agent": several conversations (protocol 7.5) */
 	struct session_conv convs[SESSION_CONVS_MAX];
 	size_t nconvs;
 	char last_to[SESSION_NICK_MAX]; /* multi: whom our last message went to */
@@ -93,6 +97,9 @@ void incoming_notice(struct session *s, char *body);
 
 /* session_find_conv() - the conversation with customer @name (multi), or NULL. */
 struct session_conv *session_find_conv(struct session *s, const char *name);
+
+/* session_said() - in the turn's light, we wrote to @to (multi: that customer's, else ours). */
+void session_said(struct session *s, const char *to);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);

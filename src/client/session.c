@@ -100,6 +100,7 @@ void session_free(struct session *s)
 		SSL_CTX_free(s->tls);
 	explicit_bzero(s->cfg.key, sizeof(s->cfg.key));
 	resume_forget(&s->resume);
+	canned_clear(&s->canned);
 	free(s);
 }
 
@@ -142,11 +143,13 @@ void session_forget_standing(struct session *s)
 	s->group = s->cfg.line;
 	s->my_turn = !s->cfg.agent; /* a customer writes first */
 	s->awaiting = false;
+	s->held = 0;
 	s->served = false;
 	s->agent_gone = false;
 	s->agent_back = false;
 	s->queued = 0;
 	s->peer[0] = '\0';
+	s->gone[0] = '\0';
 	s->multi = false;
 	s->nconvs = 0;
 	s->last_to[0] = '\0';
@@ -160,6 +163,8 @@ static void reset_protocol_state(struct session *s)
 	s->heard = false;
 	s->caps_pending = false;
 	s->canned_pending = false;
+	s->refused = false;
+	s->final = false;
 	ids_history(&s->ids, false);
 	s->last_error[0] = '\0';
 	if (!resume_possible(s))
@@ -444,6 +449,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void ended(struct session *s, short what, int sockerr)
 {
 	size_t pending = evbuffer_get_length(bufferevent_get_input(s->bev));
+	/* Its last word was an error that ends a connection: a refusal, even after our quit. */
+	bool refused = s->resume.ended && s->refused;
 
 	if (pending > 0 && !(what & BEV_EVENT_ERROR)) {
 		/*
@@ -453,18 +460,19 @@ static void ended(struct session *s, short what, int sockerr)
 		session_set_why(s, "connection closed by %s in the middle of a %s", s->target_name,
 				s->cfg.line ? "line" : "frame");
 		session_finish(s, -EPROTO);
-	} else if (s->state == SESSION_QUITTING) {
+	} else if (s->state == SESSION_QUITTING && !refused) {
 		s->why[0] = '\0';
 		session_finish(s, 0);
 	} else if (s->bye) {
 		session_finish(s, 0); /* s->why holds the bye, in words */
-	} else if (what & BEV_EVENT_ERROR) {
+	} else if ((what & BEV_EVENT_ERROR) && !refused) {
 		session_set_why(s, "connection to %s lost: %s", s->target_name, strerror(sockerr));
 		session_finish(s, -sockerr);
 	} else {
+		/* A reset right after a refusal is the server closing on what we sent after it. */
 		session_set_why(s, "connection closed by %s%s%s", s->target_name,
 				s->last_error[0] ? ": " : "", s->last_error);
-		session_finish(s, -ECONNRESET);
+		session_finish(s, refused && s->final ? -EPERM : -ECONNRESET);
 	}
 }
 
@@ -526,12 +534,26 @@ static int check_outgoing(const struct session *s, const char *text, size_t len)
 static void sent_to(struct session *s, const char *text)
 {
 	const char *sep = strstr(text, ": ");
-	struct session_conv *c;
+	char name[SESSION_NICK_MAX];
 
 	s->last_to[0] = '\0';
-	if (!sep || (size_t)(sep - text) >= sizeof(s->last_to))
+	if (!sep || (size_t)(sep - text) >= sizeof(name))
 		return;
-	snprintf(s->last_to, sizeof(s->last_to), "%.*s", (int)(sep - text), text);
+	snprintf(name, sizeof(name), "%.*s", (int)(sep - text), text);
+	session_said(s, name);
+}
+
+void session_said(struct session *s, const char *to)
+{
+	struct session_conv *c;
+
+	if (!s->multi) {
+		s->awaiting = true;
+		if (s->strict)
+			s->my_turn = false;
+		return;
+	}
+	snprintf(s->last_to, sizeof(s->last_to), "%s", to ? to : "");
 	c = session_find_conv(s, s->last_to);
 	if (!c)
 		return;
@@ -551,13 +573,10 @@ int session_say(struct session *s, const char *text)
 			: session_send_frame(s, FD_FRAME_MESSAGE, text, len);
 	if (r < 0)
 		return r;
-	if (s->multi) {
+	if (s->multi)
 		sent_to(s, text);
-		return 0;
-	}
-	s->awaiting = true;
-	if (s->strict)
-		s->my_turn = false;
+	else
+		session_said(s, NULL);
 	return 0;
 }
 
@@ -662,6 +681,25 @@ bool session_multi(const struct session *s)
 const struct session_conv *session_conv(const struct session *s, const char *name)
 {
 	return session_find_conv((struct session *)s, name);
+}
+
+int session_send_canned(struct session *s, const char *name, const char *to, const char **ret_text)
+{
+	const struct canned_reply *r = canned_find(&s->canned, name);
+	char body[FD_FRAME_BODY_BUFSIZE];
+	int n = s->multi ? snprintf(body, sizeof(body), "canned %s %s", name, to)
+			 : snprintf(body, sizeof(body), "canned %s", name);
+
+	*ret_text = NULL;
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return -EMSGSIZE;
+	n = session_command(s, body);
+	if (n < 0 || !r)
+		return n;
+	/* The desk hands it on as if typed: the same turn, held the same way. */
+	session_said(s, to);
+	*ret_text = r->text;
+	return 0;
 }
 
 const struct canned *session_canned(const struct session *s)

@@ -84,8 +84,11 @@ struct session_ops {
 	 */
 	void (*notice)(void *ui, const struct notice *n, const char *words);
 	/*
-	 * The connection is gone. @err is 0 when it ended normally (we quit, or the agent ended
-	 * the conversation), else a negative errno; @why is one sentence for the user.
+	 * The connection is gone. @err is 0 when it ended normally (we quit, the agent ended the
+	 * conversation, a newer connection of ours took over), else a negative errno: -EPERM when
+	 * the server refused us in a way no other try can mend (agent-not-allowed: the name is
+	 * not ours to use), so there is no point in reconnecting. @why is one sentence for the
+	 * user.
 	 */
 	void (*closed)(void *ui, int err, const char *why);
 	/* Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full). */
@@ -101,6 +104,7 @@ struct session_conv {
 	char conv[24];               /* "cN" when the server named it (ids), else "" */
 	bool my_turn;
 	bool awaiting; /* we wrote to this customer and have had no reply yet */
+	unsigned held; /* our replies the desk holds ("not-your-turn") until the customer writes */
 };
 
 /* Conversations at once that the client keeps apart; the server bounds them far lower. */
@@ -196,6 +200,15 @@ const struct session_conv *session_conv(const struct session *s, const char *nam
  * the prefix and relays TEXT to that customer alone.
  */
 int session_say_to(struct session *s, const char *name, const char *text);
+/*
+ * session_send_canned() - send canned reply @name to customer @to: "canned NAME CUSTOMER" with
+ * several conversations (multi), "canned NAME" with one (that desk refuses the longer form;
+ * @to is then only shown). A reply in the list counts for the turn as a message we wrote, and
+ * *@ret_text is its text, to be shown as ours; NULL when the list does not have it (the desk
+ * may still: it left some out, or changed its file), and the turn is left as it was.
+ * Return: as session_command().
+ */
+int session_send_canned(struct session *s, const char *name, const char *to, const char **ret_text);
 /* session_canned() - the canned replies the server listed (empty when it has none). */
 const struct canned *session_canned(const struct session *s);
 /* session_set_nick() - the nickname for later connections (after "/nick"). */

@@ -46,6 +46,15 @@ struct term {
 	int exit_code;
 	struct windows *wins; /* an agent granted "agent": one window per conversation */
 	size_t complete_at;   /* Tab completion: where the next match is looked for */
+	/*
+	 * A history answer goes where its messages go (term-win.c): "history-start" waits in
+	 * @hist_start until the first message shows the window (@hist_win, -1 until then); with
+	 * none, the window a "customer NAME" just opened (@opened_win, -1: none) or the one in
+	 * view.
+	 */
+	char hist_start[128];
+	bool hist_pending;
+	int hist_win, opened_win;
 };
 
 /*
@@ -84,6 +93,8 @@ bool termwin_prompt(struct term *t, char *buf, size_t len);
 bool termwin_say(struct term *t, const char *text);
 bool termwin_message(struct term *t, const struct session_message *m);
 bool termwin_notice(struct term *t, const struct notice *n, const char *words);
+/* termwin_typed() - the agent typed a command: what answers it belongs where it is. */
+void termwin_typed(struct term *t);
 /* termwin_customer() - the current window's customer, or NULL (the desk, or no windows). */
 const char *termwin_customer(struct term *t);
 /* termwin_completion() - Tab completes "/canned NAME" (agents). */

@@ -14,7 +14,10 @@
  *
  * Where a line goes: a message, and a notice that names one of our customers, to that
  * customer's window; errors and the answers to commands to the window in view (where the
- * agent typed); the rest (the queue, the welcome) to the desk, window 0.
+ * agent typed); the rest (the queue, the welcome) to the desk, window 0. A history answer's
+ * markers ("history-start", "history-end") go where its messages go: after a transfer that is
+ * the new customer's window, not the desk. An ended window goes when the agent switches away,
+ * and what was answered in it would go with it: the desk keeps a copy (term.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +59,8 @@ void termwin_check(struct term *t)
 	}
 	term_erase(t); /* the screen as it was, before the status line takes its row */
 	t->wins = w;
+	t->hist_win = -1;
+	t->opened_win = -1;
 	rl_add_defun("frontdesk-next-window", key_step, CTRL('N'));
 	rl_add_defun("frontdesk-previous-window", key_step, CTRL('P'));
 	/* The input is off the screen already: print in place, as from inside on_line(). */
@@ -224,6 +229,13 @@ bool termwin_message(struct term *t, const struct session_message *m)
 	if (!win)
 		win = windows_desk(t->wins);
 	mine = m->from && strcmp(m->from, session_nick(t->session)) == 0;
+	t->opened_win = -1;
+	if (m->history && t->hist_pending) {
+		/* The first message of a history answer: its start goes with it. */
+		term_show_in(t, win, SHOW_NOTICE, NULL, time(NULL), "%s", t->hist_start);
+		t->hist_pending = false;
+		t->hist_win = (int)win->num;
+	}
 	term_show_in(t, win, mine ? SHOW_SELF : SHOW_PEER, m->from, when, "%s",
 		     m->from ? m->text : m->body);
 	term_update_prompt(t);
@@ -254,6 +266,46 @@ static struct window *window_of(struct term *t, const struct notice *n)
 	return windows_desk(t->wins);
 }
 
+/* A window by number, if it is still there; else the desk. */
+static struct window *window_or_desk(struct term *t, int num)
+{
+	struct window *win = num >= 0 ? windows_num(t->wins, (unsigned)num) : NULL;
+
+	return win ? win : windows_desk(t->wins);
+}
+
+/*
+ * "history-start N" waits for its first message to show where it belongs (termwin_message());
+ * "history-end" follows it there. An answer with no messages goes to the window a "customer
+ * NAME" just opened (a conversation passed on with nothing said yet), else to the one in view.
+ */
+static void history_marker(struct term *t, const struct notice *n, const char *words)
+{
+	struct window *win;
+
+	if (strcmp(n->keyword, "history-start") == 0) {
+		snprintf(t->hist_start, sizeof(t->hist_start), "%s", words);
+		t->hist_pending = true;
+		t->hist_win = -1;
+		return;
+	}
+	if (t->hist_pending) {
+		win = t->opened_win >= 0 ? window_or_desk(t, t->opened_win) : t->wins->current;
+		term_show_in(t, win, SHOW_NOTICE, NULL, time(NULL), "%s", t->hist_start);
+		t->hist_pending = false;
+	} else {
+		win = t->hist_win >= 0 ? window_or_desk(t, t->hist_win) : t->wins->current;
+	}
+	term_show_in(t, win, SHOW_NOTICE, NULL, time(NULL), "%s", words);
+	t->hist_win = -1;
+	t->opened_win = -1;
+}
+
+void termwin_typed(struct term *t)
+{
+	t->opened_win = -1;
+}
+
 bool termwin_notice(struct term *t, const struct notice *n, const char *words)
 {
 	struct window *win;
@@ -261,6 +313,10 @@ bool termwin_notice(struct term *t, const struct notice *n, const char *words)
 
 	if (!t->wins)
 		return false;
+	if (words && (notice_is(n, "history-start", 1) || notice_is(n, "history-end", 0))) {
+		history_marker(t, n, words);
+		return true;
+	}
 	/* The prompt and the status line show the turn; pong answers a ping nobody typed. */
 	if (!words || notice_is(n, "turn", 0) || notice_is(n, "pong", 0) ||
 	    notice_is(n, "bye", 0)) {
@@ -276,6 +332,8 @@ bool termwin_notice(struct term *t, const struct notice *n, const char *words)
 		snprintf(said, sizeof(said), "%s", words);
 	term_show_in(t, win, notice_is(n, "error", 0) ? SHOW_ERROR : SHOW_NOTICE, NULL, time(NULL),
 		     "%s", said);
+	if (notice_is(n, "customer", 1))
+		t->opened_win = win != windows_desk(t->wins) ? (int)win->num : -1;
 	if (ends_conv(n) && win != windows_desk(t->wins))
 		windows_close(t->wins, win);
 	term_update_prompt(t);
@@ -369,20 +427,34 @@ int termwin_cmd_customer(struct term *t, const char *line)
 	return session_command(t->session, body);
 }
 
-/* "/canned NAME": that reply to the customer in view; "/canned" alone lists them. */
+/* "/canned" alone: the replies the desk listed. */
+static void list_canned(struct term *t, const struct canned *c)
+{
+	if (c->n == 0 && c->more == 0)
+		term_show_in(t, NULL, SHOW_NOTICE, NULL, time(NULL), "No canned replies");
+	for (size_t i = 0; i < c->n; i++)
+		term_show_in(t, NULL, SHOW_NOTICE, NULL, time(NULL), "%s: %s", c->reply[i].name,
+			     c->reply[i].text);
+	if (c->more)
+		term_show_in(t, NULL, SHOW_NOTICE, NULL, time(NULL),
+			     "... and %lu more, not listed (they are sent by name all the same)",
+			     c->more);
+}
+
+/*
+ * "/canned NAME": that reply to the customer in view; "/canned" alone lists them. The desk
+ * sends it as if typed, and tells us nothing more: the text is shown here as ours, from the
+ * list, and the turn passes as after a typed line.
+ */
 int termwin_cmd_canned(struct term *t, const char *line)
 {
 	const struct canned *c = session_canned(t->session);
 	const char *key = line[strlen("canned")] ? line + strlen("canned ") : "";
-	const char *name = customer_here(t);
-	char body[FD_FRAME_BODY_BUFSIZE];
+	const char *name = customer_here(t), *text;
+	int r;
 
 	if (!*key) {
-		if (c->n == 0)
-			term_show_in(t, NULL, SHOW_NOTICE, NULL, time(NULL), "No canned replies");
-		for (size_t i = 0; i < c->n; i++)
-			term_show_in(t, NULL, SHOW_NOTICE, NULL, time(NULL), "%s: %s",
-				     c->reply[i].name, c->reply[i].text);
+		list_canned(t, c);
 		return 0;
 	}
 	if (!name) {
@@ -390,8 +462,13 @@ int termwin_cmd_canned(struct term *t, const char *line)
 			     "No customer here: /win N to a conversation first");
 		return 0;
 	}
-	snprintf(body, sizeof(body), "canned %s %s", key, name);
-	return session_command(t->session, body);
+	r = session_send_canned(t->session, key, name, &text);
+	if (r < 0)
+		return r;
+	if (text)
+		term_show_in(t, NULL, SHOW_SELF, session_nick(t->session), time(NULL), "%s", text);
+	term_update_prompt(t);
+	return 0;
 }
 
 /* Tab after "/canned ": the names of the canned replies, one per call (libedit's way). */

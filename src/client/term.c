@@ -201,10 +201,16 @@ static void vshow_at(struct term *t, struct window *win, enum show_kind kind, co
 		print_line(t, line);
 		return;
 	}
-	/* With windows, every line is kept in its window; the one in view is shown too. */
+	/*
+	 * With windows, every line is kept in its window; the one in view is shown too. The
+	 * desk's routine notices (how many wait) are kept but not counted as unread.
+	 */
 	if (!win)
 		win = t->wins->current;
-	windows_add(t->wins, win, line);
+	windows_add(t->wins, win, line, win != windows_desk(t->wins) || kind != SHOW_NOTICE);
+	/* An ended window goes when left: what was said or answered in it stays at the desk. */
+	if (win == t->wins->current && win->closed && (kind == SHOW_NOTICE || kind == SHOW_ERROR))
+		windows_add(t->wins, windows_desk(t->wins), line, false);
 	if (win == t->wins->current)
 		print_line(t, line);
 	else
@@ -395,6 +401,12 @@ static void lost(struct term *t, int err, const char *why)
 		leave(t, EXIT_OK);
 		return;
 	}
+	if (err == -EPERM) {
+		/* Refused for good (agent-not-allowed): another try would only be refused again. */
+		show(t, SHOW_ERROR, NULL, "%s", why);
+		leave(t, EXIT_FAILURE_);
+		return;
+	}
 	if (!t->opts->reconnect && !t->ever_open) {
 		char shown[FD_FRAME_BODY_BUFSIZE];
 
@@ -558,16 +570,26 @@ static int cmd_help(struct term *t, const char *arg)
 	return 0;
 }
 
-/* "/name [arg]": look it up in the table, check the argument, run it. */
-static void run_command(struct term *t, const char *line)
+/*
+ * "/name [arg]": look it up in the table, check the argument, run it. Blanks at the end are
+ * dropped (@line is ours to cut): Tab completion leaves one, and "canned greet " is not a name
+ * the desk knows.
+ */
+static void run_command(struct term *t, char *line)
 {
-	const char *sp = strchr(line, ' ');
-	size_t namelen = sp ? (size_t)(sp - line) : strlen(line);
-	const char *arg = sp ? sp + 1 : "";
+	size_t end = strlen(line);
+	const char *sp, *arg;
+	size_t namelen;
 	int r;
 
+	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		line[--end] = '\0';
+	sp = strchr(line, ' ');
+	namelen = sp ? (size_t)(sp - line) : strlen(line);
+	arg = sp ? sp + 1 : "";
 	while (*arg == ' ')
 		arg++;
+	termwin_typed(t);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		const struct term_command *c = &commands[i];
 		char body[FD_FRAME_BODY_BUFSIZE];

@@ -139,7 +139,7 @@ static void drop_oldest(struct window *win)
 	win->count--;
 }
 
-int windows_add(struct windows *w, struct window *win, const char *line)
+int windows_add(struct windows *w, struct window *win, const char *line, bool counted)
 {
 	size_t len = strlen(line);
 	char *copy = strdup(line);
@@ -151,7 +151,7 @@ int windows_add(struct windows *w, struct window *win, const char *line)
 	win->lines[(win->first + win->count) % WINDOW_LINES] = copy;
 	win->count++;
 	win->bytes += len;
-	if (win != w->current)
+	if (counted && win != w->current)
 		win->unread++;
 	return 0;
 }

@@ -7,7 +7,8 @@
  * customer's conversation and keeps its number while it is open; a new one takes the lowest
  * free number, so the numbers an agent has learnt (/win 2) stay true. A window keeps its
  * last WINDOW_LINES lines, at most WINDOW_BYTES of them (the oldest go first), and counts the
- * lines added while it was not the current one (its unread count, cleared on switching to it).
+ * lines added while it was not the current one (its unread count, cleared on switching to it);
+ * the caller says which lines count: routine status (how many wait) is not worth a look.
  *
  * A conversation that ends (the customer left, was transferred, timed out) leaves its window
  * marked closed, so that its last words can still be read; the window goes when the agent
@@ -65,9 +66,9 @@ struct window *windows_desk(struct windows *w);
 
 /*
  * windows_add() - append @line to @win (a copy), oldest lines dropped past the bounds; its
- * unread count grows unless it is current. Return: 0 or -ENOMEM (the line is lost).
+ * unread count grows if @counted, unless it is current. Return: 0 or -ENOMEM (the line is lost).
  */
-int windows_add(struct windows *w, struct window *win, const char *line);
+int windows_add(struct windows *w, struct window *win, const char *line, bool counted);
 
 /* window_line() - line @i of @win, 0 the oldest kept. */
 const char *window_line(const struct window *win, size_t i);

@@ -380,7 +380,7 @@ static const struct {
 	{ "unknown-command", "Unknown command" },
 	{ "bad-command", "Bad command" },
 	{ "kicked", "You were removed" },
-	{ "agent-busy", "Another agent is already attached" },
+	{ "agent-busy", "No room for another agent" },
 	{ "replaced", "Replaced" },
 };
 

@@ -139,6 +139,20 @@ class Errors(Case):
         self.assertEqual(err, "* %s\nfrontdesk: connection closed by 127.0.0.1:%d: %s\n"
                          % (full, d.port, full))
 
+    def test_refused_agent_fails(self):
+        """A refusal before any normal end is exit status 1, even with input already over
+        (the quit crossed the refusal); without one, the same run ends with 0."""
+        from fdtest import Peer
+        with Daemon() as d:
+            code, out, err = run("--agent", "--name", "zed", "unix:" + d.agent_socket)
+            self.assertEqual(code, 0, err)
+            mary = Peer.agent(d, "mary")
+            mary.notice(prefix="welcome")
+            code, out, err = run("--agent", "--name", "zed", "unix:" + d.agent_socket)
+            mary.close()
+        self.assertEqual(code, 1, err)
+        self.assertIn("No room for another agent: mary is already the agent", err)
+
     def test_key_file_must_be_private(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "key")

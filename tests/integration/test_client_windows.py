@@ -170,9 +170,9 @@ class Windows(TmuxCase):
         peer.sock.sendall(notice("transferred carol ann"))
         self.wait_screen(r"^%s\* carol was transferred to ann$" % STAMP)
         self.status(r"\[0:desk\] \[\*2:carol~\]")
-        # A new customer takes the lowest free number.
+        # A new customer takes the lowest free number; "queue 2" is no news worth a count.
         peer.sock.sendall(notice("customer dave c3") + notice("queue 2"))
-        self.status(r"\[0:desk\(1\)\] \[1:dave\(1\)\] \[\*2:carol~\]")
+        self.status(r"\[0:desk\] \[1:dave\(1\)\] \[\*2:carol~\]")
 
         self.enter("/quit")
         peer.wait_for(COMMAND, body="quit")
@@ -199,6 +199,169 @@ class Windows(TmuxCase):
         self.keys("C-u", "C-d")
         self.assertEqual(self.wait_exit(), 0)
 
+    def sync(self, peer, token):
+        peer.sock.sendall(notice("ping " + token))
+        peer.wait_for(COMMAND, body="pong " + token)
+
+    def test_canned_and_held_replies(self):
+        """/canned NAME shows the reply as ours and passes the turn; Tab's trailing blank is
+        not sent; a reply held for its turn uses up the "turn" that comes with the customer's
+        next message."""
+        peer = self.attach()
+        peer.sock.sendall(notice("customer bob c1") + tagged(1, T, "c1", "bob", "hello?") +
+                          notice("turn bob"))
+        self.status(r"\[\*0:desk\] \[1:bob\(2\)!\]")
+        self.enter("/win 1")
+        self.status(r"\[0:desk\] \[\*1:bob!\]")
+        self.type("/canned hel")
+        self.keys("Tab")
+        self.wait_screen(r"^\[bob\] mary> /canned hel$")  # hello and help: no single match
+        self.keys("l", "Tab")
+        self.wait_screen(r"^\[bob\] mary> /canned hello$")  # its blank: cut by tmux
+        self.keys("Enter")
+        # The blank Tab left is not sent; the reply shows as ours and the turn is bob's.
+        self.assertEqual(peer.wait_for(COMMAND, body="canned hello bob"), [])
+        screen = self.wait_screen(r"^%smary: Hello there, how can I help\?$" % STAMP)
+        self.wait_screen(r"^\[bob\] \(waiting for bob to reply\) mary>")
+        self.status(r"\[0:desk\] \[\*1:bob\]")
+        # Any command loses its trailing blanks.
+        self.enter("/queue   ")
+        self.assertEqual(peer.wait_for(COMMAND, body="queue"), [])
+
+        # A second one, before bob answered: the desk holds it.
+        self.enter("/canned bye")
+        self.assertEqual(peer.wait_for(COMMAND, body="canned bye bob"), [])
+        peer.sock.sendall(notice("error not-your-turn -- held until bob replies"))
+        self.wait_screen(r"^%s\* Not your turn yet: held until bob replies$" % STAMP)
+        # bob writes: "turn bob", and at once the held reply goes; the turn is bob's again.
+        peer.sock.sendall(tagged(2, T, "c1", "bob", "and?") + notice("turn bob"))
+        self.sync(peer, "a")
+        self.wait_screen(r"^%sbob: and\?$" % STAMP)
+        screen = self.status(r"\[0:desk\] \[\*1:bob\]")
+        self.assertEqual(self.prompt_line(screen), "[bob] (waiting for bob to reply) mary>")
+        # bob answers that: our turn now.
+        peer.sock.sendall(tagged(3, T, "c1", "bob", "bye") + notice("turn bob"))
+        self.status(r"\[0:desk\] \[\*1:bob!\]")
+        self.wait_screen(r"^\[bob\] mary>")
+        self.keys("C-d")
+        self.assertEqual(self.wait_exit(), 0)
+
+    def test_one_conversation_canned_and_held(self):
+        """Without "agent": "canned NAME" (no customer), shown as ours; a held reply uses up
+        the plain "turn" that follows the customer's next message."""
+        peer = self.attach(grant="ping ids resume")
+        peer.sock.sendall(notice("customer bob c1") + tagged(1, T, "c1", "bob", "hello?") +
+                          notice("turn"))
+        screen = self.wait_screen(r"^%sbob: hello\?$" % STAMP)
+        self.wait_screen(r"^mary>$")
+        self.enter("/canned hello")
+        self.assertEqual(peer.wait_for(COMMAND, body="canned hello"), [])
+        self.wait_screen(r"^%smary: Hello there, how can I help\?$" % STAMP)
+        self.wait_screen(r"^\(waiting for bob to reply\) mary>")
+        self.enter("/canned bye")
+        self.assertEqual(peer.wait_for(COMMAND, body="canned bye"), [])
+        peer.sock.sendall(notice("error not-your-turn -- held until bob replies") +
+                          tagged(2, T, "c1", "bob", "and?") + notice("turn"))
+        self.sync(peer, "b")
+        screen = self.wait_screen(r"^%sbob: and\?$" % STAMP)
+        self.assertEqual(self.prompt_line(screen), "(waiting for bob to reply) mary>")
+        peer.sock.sendall(tagged(3, T, "c1", "bob", "bye") + notice("turn"))
+        self.wait_screen(r"^mary>$")
+        self.keys("C-d")
+        self.assertEqual(self.wait_exit(), 0)
+
+    def test_desk_notices_history_and_ended_windows(self):
+        """The line's size is no unread news; history markers go with their messages; what
+        is answered in an ended window stays at the desk; "canned-changed" asks anew."""
+        peer = self.attach()
+        peer.sock.sendall(notice("customer bob c1"))
+        self.status(r"\[\*0:desk\] \[1:bob\(1\)\]")
+        self.enter("/win 1")
+        self.status(r"\[0:desk\] \[\*1:bob\]")
+        peer.sock.sendall(notice("queue 3") + notice("queue 2"))
+        self.sync(peer, "q")
+        self.status(r"\[0:desk\] \[\*1:bob\]")
+        # Passed to us with what was said: the markers are in carol's window, not the desk.
+        peer.sock.sendall(notice("customer carol c2") + notice("history-start 2") +
+                          tagged(5, T, "c2", "carol", "my invoice") +
+                          tagged(6, T, "c2", "john", "passing you on") +
+                          notice("history-end") + frame(MESSAGE, "zed: whose is this?"))
+        self.status(r"\[0:desk\(1\)\] \[\*1:bob\] \[2:carol\(5\)\]")
+        self.enter("/win 2")
+        screen = self.wait_screen(r"^%s\* End of the earlier messages$" % STAMP)
+        self.assertRegex(screen, r"(?m)^%s\* You are now talking to carol\n%s\* 2 earlier "
+                         r"messages:\n%scarol: my invoice\n%sjohn: passing you on\n"
+                         % (STAMP, STAMP, STAMP, STAMP))
+        # A message counts at the desk, and the queue's lines are there, uncounted.
+        self.enter("/win 0")
+        screen = self.status(r"\[\*0:desk\] \[1:bob\] \[2:carol\]")
+        self.assertRegex(screen, r"(?m)^%s\* 3 customers are waiting$" % STAMP)
+        self.assertRegex(screen, r"(?m)^%szed: whose is this\?$" % STAMP)
+        self.assertNotIn("earlier", screen)
+
+        # carol leaves; asked in her ended window, the answer shows there and stays at the desk.
+        self.enter("/win 2")
+        peer.sock.sendall(notice("customer-left carol"))
+        self.status(r"\[0:desk\] \[1:bob\] \[\*2:carol~\]")
+        self.enter("/agents")
+        self.assertEqual(peer.wait_for(COMMAND, body="agents"), [])
+        peer.sock.sendall(notice("agent mary available 1 2 0") + notice("agents 1"))
+        self.wait_screen(r"^%s\* 1 agent at the desk$" % STAMP)
+        self.enter("/win 0")
+        screen = self.status(r"\[\*0:desk\] \[1:bob\]")
+        self.assertRegex(screen, r"(?m)^%s\* mary: available, 1 of 2 conversations, idle 0 s\n"
+                         r"%s\* 1 agent at the desk$" % (STAMP, STAMP))
+
+        # The desk's file was read again: the client asks anew and completes the new names.
+        peer.sock.sendall(notice("canned-changed"))
+        self.assertEqual(peer.wait_for(COMMAND, body="canned"), [])
+        peer.sock.sendall(notice("canned-reply thanks Thank you for your patience.") +
+                          notice("canned-end 1"))
+        self.sync(peer, "c")
+        self.enter("/canned")
+        self.wait_screen(r"^%s\* thanks: Thank you for your patience\.$" % STAMP)
+        self.enter("/win 1")
+        self.type("/canned t")
+        self.keys("Tab")
+        self.wait_screen(r"^\[bob\] .*mary> /canned thanks$")
+        self.keys("Enter")
+        self.assertEqual(peer.wait_for(COMMAND, body="canned thanks bob"), [])
+        # A reload that takes the file away: the list empties.
+        peer.sock.sendall(notice("canned-changed"))
+        self.assertEqual(peer.wait_for(COMMAND, body="canned"), [])
+        peer.sock.sendall(notice("error no-such-reply -- no canned_file is set"))
+        self.sync(peer, "d")
+        self.enter("/canned")
+        self.wait_screen(r"^%s\* No canned replies$" % STAMP)
+        self.assertNotIn("no canned_file", self.screen())
+        self.keys("C-d")
+        self.assertEqual(self.wait_exit(), 0)
+
+    def test_refusals(self):
+        """agent-not-allowed is final: no offer to reconnect, status 1; agent-busy is worded
+        for either desk."""
+        for code, text, shown in (
+                ("agent-not-allowed", "mary is not an agent you may be: not listed",
+                 r"Error agent-not-allowed: mary is not an agent you may be: not listed"),
+                ("agent-busy", "3 agents are already at the desk (max_agents)",
+                 r"No room for another agent: 3 agents are already")):
+            with self.subTest(code=code):
+                self.start("--agent", "--name", "mary", "127.0.0.1:%d" % self.srv.port)
+                peer = self.srv.peer()
+                [peer.recv() for _ in range(3)]
+                peer.sock.sendall(notice("error %s -- %s" % (code, text)))
+                peer.sock.close()
+                screen = self.wait_screen(shown)
+                if code == "agent-not-allowed":
+                    self.assertEqual(self.wait_exit(), 1)
+                    self.assertNotIn("Reconnect?", self.screen())
+                else:
+                    self.wait_screen(r"^Reconnect\? \[Y/n\]")
+                    self.keys("n", "Enter")
+                    self.assertEqual(self.wait_exit(), 1)
+                self.tearDown()
+                self.setUp()
+
     def test_not_granted_agent(self):
         """A desk that does not grant "agent": one conversation, no windows, as before."""
         peer = self.attach(grant="ping ids resume", canned=False)
@@ -210,6 +373,48 @@ class Windows(TmuxCase):
         self.assertEqual(peer.message(), "hi")  # no prefix
         self.enter("/next")
         self.assertEqual(peer.wait_for(COMMAND, body="next"), [])
+        self.keys("C-d")
+        self.assertEqual(self.wait_exit(), 0)
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class Customer(TmuxCase):
+    """A customer's prompt names its agent only while one is there for it."""
+
+    def setUp(self):
+        super().setUp()
+        self.srv = Driven()
+
+    def tearDown(self):
+        self.srv.close()
+        super().tearDown()
+
+    def test_back_in_line_forgets_the_agent(self):
+        self.start("--name", "bob", "127.0.0.1:%d" % self.srv.port)
+        peer = self.srv.peer()
+        got = [peer.recv() for _ in range(3)]
+        self.assertEqual(got[2], (COMMAND, "caps ping ids resume"))
+        peer.sock.sendall(notice("welcome single-agent bob") + notice("caps ping ids resume") +
+                          notice("epoch E1") + notice("turns strict") + notice("serving john"))
+        self.wait_screen(r"^%s\* You are now talking to john$" % STAMP)
+        self.enter("hi")
+        self.assertEqual(peer.message(), "hi")
+        self.wait_screen(r"^\(waiting for john to reply\) bob>")
+        # Back to the line: nobody is talking to bob.
+        peer.sock.sendall(notice("transferred") + notice("queued 1"))
+        self.wait_screen(r"^%s\* You are next in line$" % STAMP)
+        self.wait_screen(r"^\(waiting for a reply\) bob>")
+        peer.sock.sendall(notice("serving ann"))
+        self.wait_screen(r"^\(waiting for ann to reply\) bob>")
+        # ann goes offline: not her name while she is gone; said when she is back.
+        peer.sock.sendall(notice("agent-offline"))
+        self.wait_screen(r"^\(waiting for a reply\) bob>")
+        peer.sock.sendall(notice("agent-online ann") + notice("serving ann"))
+        self.wait_screen(r"^%s\* The agent ann reconnected$" % STAMP)
+        self.wait_screen(r"^\(waiting for ann to reply\) bob>")
+        # In line again, "queued" alone: the same.
+        peer.sock.sendall(notice("queued 2"))
+        self.wait_screen(r"^\(waiting for a reply\) bob>")
         self.keys("C-d")
         self.assertEqual(self.wait_exit(), 0)
 

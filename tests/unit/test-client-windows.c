@@ -54,9 +54,9 @@ static void test_open_unread_switch(void **state)
 	assert_null(windows_find(&w, "desk")); /* the desk is nobody's conversation */
 
 	/* Lines in windows not in view count as unread; the current one's do not. */
-	assert_int_equal(windows_add(&w, carol, "carol: one"), 0);
-	assert_int_equal(windows_add(&w, carol, "carol: two"), 0);
-	assert_int_equal(windows_add(&w, windows_desk(&w), "* 1 customer is waiting"), 0);
+	assert_int_equal(windows_add(&w, carol, "carol: one", true), 0);
+	assert_int_equal(windows_add(&w, carol, "carol: two", true), 0);
+	assert_int_equal(windows_add(&w, windows_desk(&w), "* 1 customer is waiting", true), 0);
 	carol->turn = true;
 	status_is(&w, "[*0:desk] [1:bob] [2:carol(2)!]");
 
@@ -67,6 +67,12 @@ static void test_open_unread_switch(void **state)
 	assert_string_equal(window_line(carol, 1), "carol: two");
 	assert_null(window_line(carol, 2));
 	status_is(&w, "[0:desk] [1:bob] [*2:carol!]");
+
+	/* A line that does not count is kept all the same. */
+	assert_int_equal(windows_add(&w, windows_desk(&w), "* 2 customers are waiting", false), 0);
+	assert_int_equal(windows_add(&w, bob, "* bob's connection dropped", false), 0);
+	status_is(&w, "[0:desk] [1:bob] [*2:carol!]");
+	assert_string_equal(window_line(windows_desk(&w), 1), "* 2 customers are waiting");
 	windows_deinit(&w);
 }
 
@@ -84,7 +90,7 @@ static void test_closed_window_goes_when_left(void **state)
 	assert_false(bob->turn);
 	status_is(&w, "[0:desk] [*1:bob~] [2:carol]");
 	/* Still readable while in view; gone once left. */
-	assert_int_equal(windows_add(&w, bob, "* bob left the conversation"), 0);
+	assert_int_equal(windows_add(&w, bob, "* bob left the conversation", true), 0);
 	assert_int_equal(windows_switch(&w, 2), 0);
 	assert_null(windows_find(&w, "bob"));
 	status_is(&w, "[0:desk] [*2:carol]");
@@ -97,7 +103,7 @@ static void test_closed_window_goes_when_left(void **state)
 	/* A closed window not in view waits to be read; the same customer again reopens it. */
 	windows_close(&w, dave);
 	status_is(&w, "[0:desk] [1:dave~] [*2:carol]");
-	assert_int_equal(windows_add(&w, dave, "dave: before"), 0);
+	assert_int_equal(windows_add(&w, dave, "dave: before", true), 0);
 	assert_ptr_equal(windows_open(&w, "dave", "c7"), dave);
 	assert_false(dave->closed);
 	assert_string_equal(dave->conv, "c7");
@@ -132,7 +138,7 @@ static void test_scrollback_bounds(void **state)
 	bob = windows_open(&w, "bob", NULL);
 	for (int i = 0; i < WINDOW_LINES + 5; i++) {
 		snprintf(line, sizeof(line), "line %d", i);
-		assert_int_equal(windows_add(&w, bob, line), 0);
+		assert_int_equal(windows_add(&w, bob, line, true), 0);
 	}
 	assert_int_equal(bob->count, WINDOW_LINES);
 	assert_int_equal(bob->unread, WINDOW_LINES + 5); /* what was never seen, dropped or not */
@@ -142,7 +148,7 @@ static void test_scrollback_bounds(void **state)
 
 	memset(big, 'x', sizeof(big) - 1);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(windows_add(&w, bob, big), 0);
+		assert_int_equal(windows_add(&w, bob, big, true), 0);
 	assert_true(bob->bytes <= WINDOW_BYTES);
 	assert_int_equal(bob->count, 4); /* four quarters fill it: the small lines went */
 	assert_string_equal(window_line(bob, 3), big);

@@ -98,6 +98,13 @@ static void test_words(void **state)
 		{ "queue 1", "1 customer is waiting" },
 		{ "queue 12", "12 customers are waiting" },
 		{ "waiting 2 bob 75", "2. bob, waiting 1 min 15 s" },
+		/* A preview the desk cut at 64 characters ends in U+2026; "--" inside is text. */
+		{ "waiting 1 dave 5 -- my parcel -- it did not arrive, and I wait\xe2\x80\xa6",
+		  "1. dave, waiting 5 s: my parcel -- it did not arrive, and I wait\xe2\x80\xa6" },
+		{ "error agent-busy -- 3 agents are already at the desk (max_agents)",
+		  "No room for another agent: 3 agents are already at the desk (max_agents)" },
+		{ "error agent-busy -- mary is already the agent; one agent at a time",
+		  "No room for another agent: mary is already the agent; one agent at a time" },
 		{ "turn", "It is your turn" },
 		{ "turns strict", "Strict turns: after you write, wait for the reply" },
 		{ "bye -- mary ended the conversation",
