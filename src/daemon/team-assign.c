@@ -65,26 +65,6 @@ void team_positions_due(struct team *t)
 		waiting_tell(&t->line, from, team_eta, t);
 }
 
-/*
- * The places from @from (1-based) on changed: told on the next loop turn, or a second after
- * they were last told, whichever is later, so several moves at once are told once.
- */
-void tell_positions(struct team *t, unsigned from)
-{
-	double wait = t->positions_at + 1.0 - fd_clock_seconds();
-	struct timeval tv = { 0, 0 };
-
-	if (!t->positions_from || from < t->positions_from)
-		t->positions_from = from;
-	if (evtimer_pending(t->positions, NULL))
-		return;
-	if (wait > 0) {
-		tv.tv_sec = (time_t)wait;
-		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
-	}
-	evtimer_add(t->positions, &tv);
-}
-
 /* "queue N" to the agents when N changed (each was told the last N, a newcomer at its hello). */
 void tell_agents_queue(struct team *t)
 {
@@ -96,6 +76,28 @@ void tell_agents_queue(struct team *t)
 	TAILQ_FOREACH (a, &t->agents, entry)
 		if (agent_here(a))
 			conn_notice(a->conn, "queue %u", t->line.n);
+}
+
+/*
+ * The line changed from place @from (1-based) on: the agents are told its length now (if it
+ * changed), those waiting their places on the next loop turn, or a second after they were last
+ * told, whichever is later, so that several moves at once are told once.
+ */
+void tell_positions(struct team *t, unsigned from)
+{
+	double wait = t->positions_at + 1.0 - fd_clock_seconds();
+	struct timeval tv = { 0, 0 };
+
+	tell_agents_queue(t);
+	if (!t->positions_from || from < t->positions_from)
+		t->positions_from = from;
+	if (evtimer_pending(t->positions, NULL))
+		return;
+	if (wait > 0) {
+		tv.tv_sec = (time_t)wait;
+		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	}
+	evtimer_add(t->positions, &tv);
 }
 
 /*
@@ -269,7 +271,6 @@ void team_assign(struct team *t)
 	}
 	if (t->line.n != before) {
 		tell_positions(t, 1); /* everyone behind moved up */
-		tell_agents_queue(t);
 	}
 }
 
@@ -340,7 +341,6 @@ void give_back_all(struct agent *a, const char *why)
 	}
 	log_info("%s's %u conversation(s) go back to the line", a->conn->nick, n);
 	tell_positions(a->team, 1);
-	tell_agents_queue(a->team);
 }
 
 /*
@@ -360,7 +360,6 @@ void passed_back(struct chat *ch)
 		waiting_tell_one(&t->line, ch->customer, team_eta, t);
 	}
 	ch->transferred = false;
-	tell_agents_queue(t);
 }
 
 /* An answer is overdue: the conversation goes to another agent, first in line. */
@@ -437,7 +436,6 @@ static bool leave_line(struct team *t, struct conn *c)
 	log_info("%s (%s) %s", c->nick, c->peer,
 		 survives ? "keeps its place in line across the restart" : "left the line");
 	tell_positions(t, pos);
-	tell_agents_queue(t);
 	return survives;
 }
 

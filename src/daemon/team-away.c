@@ -25,8 +25,7 @@ void team_tell_agent(struct agent *a)
 		if (ch->customer->kept && c->caps)
 			conn_notice(c, "customer-away %s", ch->customer->nick);
 		if (team_strict(a->team) && ch->turn == CHAT_TURN_AGENT)
-			conn_notice(c, (c->caps & CAP_AGENT) ? "turn %s" : "turn",
-				    ch->customer->nick);
+			tell_agent_turn(ch);
 	}
 	conn_notice(c, "queue %u", a->team->line.n);
 }

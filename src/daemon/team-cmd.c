@@ -210,7 +210,6 @@ static void cmd_transfer(struct conn *c, const char *arg)
 		give_back(ch);
 		serve(target, ch);
 		tell_positions(t, 1);
-		tell_agents_queue(t);
 	} else {
 		avoid_agent(ch, agent_of(c)); /* back to the line: for another agent */
 		passed_back(ch);

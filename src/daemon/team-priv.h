@@ -129,6 +129,7 @@ static inline struct agent *agent_of(const struct conn *c)
 void chat_pump(struct chat *ch);
 void agent_pump(struct agent *a);
 void tell_turn(struct chat *ch);
+void tell_agent_turn(struct chat *ch);
 void chat_tell_serving(struct chat *ch);
 void chat_tell_agent(struct chat *ch);
 /* team_tell_customer() - where @ch's customer stands: its place, or who serves it. */

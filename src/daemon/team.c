@@ -50,21 +50,27 @@ void chat_tell_serving(struct chat *ch)
 		    deliver_conv_tag(ch->customer, ch->customer->conv, tag));
 }
 
-/* "turn" to whichever side it is; an agent with several chats is told which ("turn NAME"). */
-void tell_turn(struct chat *ch)
+/* "turn" to @ch's agent; one with several chats is told which ("turn NAME"). */
+void tell_agent_turn(struct chat *ch)
 {
-	struct conn *ag;
+	struct conn *ag = ch->agent->conn;
 
-	if (!team_strict(ch->team) || !ch->agent || !agent_here(ch->agent) ||
-	    !conn_live(ch->customer))
-		return;
-	ag = ch->agent->conn;
-	if (ch->turn == CHAT_TURN_CUSTOMER)
-		conn_notice(ch->customer, "turn");
-	else if (ag->caps & CAP_AGENT)
+	if (ag->caps & CAP_AGENT)
 		conn_notice(ag, "turn %s", ch->customer->nick);
 	else
 		conn_notice(ag, "turn");
+}
+
+/* "turn" to whichever side it is. */
+void tell_turn(struct chat *ch)
+{
+	if (!team_strict(ch->team) || !ch->agent || !agent_here(ch->agent) ||
+	    !conn_live(ch->customer))
+		return;
+	if (ch->turn == CHAT_TURN_CUSTOMER)
+		conn_notice(ch->customer, "turn");
+	else
+		tell_agent_turn(ch);
 }
 
 /* The served customer's idle deadline runs only while its agent is here (as at the desk). */
