@@ -6,8 +6,9 @@
  * (here, not away, with room) with the fewest open conversations, ties to the one that has
  * waited longest for a new one. A customer away (kept for its resume) keeps its place and is
  * passed meanwhile. A conversation given back (an agent lost for good, a transfer to the line,
- * an answer timeout) goes to the head of the line, several in the order they first came, with
- * everything the customer held; its next agent is shown the conversation so far.
+ * an answer timeout) goes back in the line before everyone who came after it, with everything
+ * the customer held, keeping its turn; its next agent is shown the conversation so far. One
+ * passed on (a transfer to the line, an answer timeout) goes to another agent for a while.
  */
 #include "team-priv.h"
 
@@ -171,14 +172,12 @@ void avoid_agent(struct chat *ch, const struct agent *a)
 
 /*
  * The agent to serve next: fewest open chats, then waiting longest, not the one numbered
- * @avoid unless nobody else is here. NULL: none has room.
+ * @avoid (avoided(): 0 if none). NULL: none has room.
  */
 static struct agent *best_agent(struct team *t, uint64_t avoid)
 {
 	struct agent *a, *best = NULL;
 
-	if (avoid && !another_agent(t, avoid))
-		avoid = 0;
 	TAILQ_FOREACH (a, &t->agents, entry) {
 		if (!agent_here(a) || a->away || a->nchats >= agent_capacity(a) ||
 		    a->serial == avoid)
@@ -263,15 +262,16 @@ void team_assign(struct team *t)
 		/* Away (kept for a resume) or on the way out: keeps its place, passed meanwhile. */
 		if (c->kept || !conn_live(c) || !chat_of(c))
 			continue;
-		if ((a = best_agent(t, avoided(chat_of(c)))))
+		if ((a = best_agent(t, avoided(chat_of(c))))) {
 			serve(a, chat_of(c));
-		else if (!avoided(chat_of(c)) || !best_agent(t, 0))
-			break; /* nobody has room; else only the agent it avoids: the next one may
-				*/
+			continue;
+		}
+		/* Nobody has room; or only the agent this one avoids, who may take the next. */
+		if (!avoided(chat_of(c)) || !best_agent(t, 0))
+			break;
 	}
-	if (t->line.n != before) {
+	if (t->line.n != before)
 		tell_positions(t, 1); /* everyone behind moved up */
-	}
 }
 
 /*
@@ -383,18 +383,17 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
 /*
  * Customer @c, served by @a, left: what it still held goes to @a, then "customer-left NAME",
  * paced by @a's output (a customer may leave a lot behind: given at once it could get the
- * agent dropped as a slow consumer, and with it every conversation it holds).
+ * agent dropped as a slow consumer, and with it every conversation it holds). False: out of
+ * memory, nothing was taken.
  */
-static void hand_over(struct agent *a, struct conn *c)
+static bool hand_over(struct agent *a, struct conn *c)
 {
 	char note[NICK_BUFSIZE + 16];
 	struct store_msg m;
 	struct fd_frame f;
 
-	if (!a->handover && !(a->handover = evbuffer_new())) {
-		conn_fail(a->conn, "out-of-memory", "the server could not hand %s over", c->nick);
-		return; /* lost agent: what the customer held is kept for the next agent */
-	}
+	if (!a->handover && !(a->handover = evbuffer_new()))
+		return false; /* what @c held is kept for the next agent instead */
 	while (conn_take_held(c, a->team->server->held_body, &f)) {
 		a->handover_ticket = record_release(c, c->conv, &f, &m);
 		deliver_record_msg(a->handover, &m);
@@ -402,6 +401,7 @@ static void hand_over(struct agent *a, struct conn *c)
 	snprintf(note, sizeof(note), "customer-left %s", c->nick);
 	fd_frame_encode(a->handover, FD_FRAME_NOTICE, note, strlen(note));
 	agent_pump(a);
+	return true;
 }
 
 /*
@@ -414,11 +414,8 @@ static bool end_chat(struct team *t, struct chat *ch)
 	struct conn *c = ch->customer;
 	bool owed = false;
 
-	if (agent_here(ch->agent)) {
-		hand_over(ch->agent, c);
-	} else {
+	if (!agent_here(ch->agent) || !hand_over(ch->agent, c))
 		owed = conn_has_held(c) || ch->turn == CHAT_TURN_AGENT;
-	}
 	drop_replies(ch, "left");
 	unserve(ch);
 	note_length(t, fd_clock_seconds() - ch->served_at);
