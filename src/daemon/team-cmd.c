@@ -206,10 +206,10 @@ static void cmd_transfer(struct conn *c, const char *arg)
 	conn_notice(c, to ? "transferred %s %s" : "transferred %s", ch->customer->nick,
 		    target ? target->conn->nick : "");
 	if (target) {
+		/* Through the line and out at once: nobody in it changed place. */
 		ch->transferred = true;
 		give_back(ch);
 		serve(target, ch);
-		tell_positions(t, 1);
 	} else {
 		avoid_agent(ch, agent_of(c)); /* back to the line: for another agent */
 		passed_back(ch);
