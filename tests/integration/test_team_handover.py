@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
-from test_resume import agent_resume  # noqa: E402
+from test_resume import ResumeCase, Session, agent_resume, resume  # noqa: E402
 from test_team import TEAM, agent, customer, next_customer  # noqa: E402
 
 TAGGED = 5
@@ -140,6 +140,34 @@ class Resume(unittest.TestCase):
                 got.append(m2.recv())
             texts = sorted(b.split(" ", 4)[3:][1] for t, b in got if t == TAGGED)
             self.assertEqual(texts, ["bob in flight", "carol in flight"])
+
+
+class CutCustomer(ResumeCase):
+    def setUp(self):
+        self.start(TEAM)
+
+    def test_a_cut_customer_resumes_its_chat_missing_nothing(self):
+        mary = agent(self.d, "mary", "ids agent")
+        bob = Session(self.d, "bob", self.proxy, "welcome single-agent ")
+        carol = customer(self.d, "carol")
+        self.assertEqual({next_customer(mary), next_customer(mary)}, {"bob", "carol"})
+        bob.peer.say("my order is late")
+        mary.wait_for(TAGGED)
+        mary.say("bob: checking")
+        bob.got("mary", "checking")
+        self.cut("bob")
+        mary.notice(body="customer-away bob")
+        mary.say("bob: it ships today")  # held for bob, who is away
+        mary.say("carol: hello carol")
+        self.assertEqual(carol.message(), "hello carol")
+        p = resume(self.d, bob.token, bob.last_id)
+        p.notice(body="resumed bob")
+        bob.peer = p
+        bob.got("mary", "it ships today")
+        mary.notice(body="customer-back bob")
+        p.say("thanks")
+        mary.wait_for(TAGGED)
+        self.assertTrue(mary.frames[-1][1].endswith(" bob thanks"))
 
 
 class OfflineOrder(unittest.TestCase):
