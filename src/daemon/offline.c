@@ -69,16 +69,28 @@ static void on_offline(void *arg, const struct store_msg *msgs, size_t n, int er
 	fd_frame_encode(o->buf, FD_FRAME_NOTICE, note, strlen(note));
 	o->ticket = 0; /* read after its commit */
 	o->giving = msgs[0].conv;
+	o->giving_left = evbuffer_get_length(o->buf);
+	o->to = 0;
+	snprintf(o->customer, sizeof(o->customer), "%s", msgs[0].from);
 	o->fetched(o->arg);
 }
 
 bool offline_give(struct offline *o, struct conn *agent)
 {
-	/* Paced by the agent's output: a conversation may be long. */
-	bool sent = deliver_record_send(agent, o->buf, o->ticket, true);
+	size_t before = evbuffer_get_length(o->buf), taken;
+	bool sent;
 
+	/* Begun with an agent that went: this one is told first whose conversation it is. */
+	if (o->giving && o->to && o->to != agent->id)
+		conn_notice(agent, "customer %s", o->customer);
+	/* Paced by the agent's output: a conversation may be long. */
+	sent = deliver_record_send(agent, o->buf, o->ticket, true);
+	taken = before - evbuffer_get_length(o->buf);
+	if (o->giving && taken)
+		o->to = agent->id;
+	o->giving_left = taken < o->giving_left ? o->giving_left - taken : 0;
 	/* Given whole: the store need not keep it any more (until then a crash keeps it). */
-	if (evbuffer_get_length(o->buf) == 0 && o->giving) {
+	if (o->giving && o->giving_left == 0) {
 		store_offline_done(o->server->store, o->giving);
 		o->giving = 0;
 	}

@@ -18,19 +18,23 @@
 
 #include <event2/buffer.h>
 
-struct conn;
+#include "conn.h"
+
 struct event;
 struct server;
 
 struct offline {
-	struct server *server;      /* its store (opened after the mode is made) */
-	struct evbuffer *buf;       /* what is being given: notices and records (deliver.h) */
-	uint64_t ticket;            /* the store's ticket for what @buf holds (0: committed) */
-	bool fetching;              /* a read from the store is out */
-	bool more;                  /* the store may keep more conversations for the next agent */
-	uint64_t giving;            /* the conversation read from the store being given (0: none) */
-	void (*fetched)(void *arg); /* a read came back: give it (on a later loop turn) */
-	struct event *retry;        /* a read failed: @fetched in a second, to read again */
+	struct server *server; /* its store (opened after the mode is made) */
+	struct evbuffer *buf;  /* what is being given: notices and records (deliver.h) */
+	uint64_t ticket;       /* the store's ticket for what @buf holds (0: committed) */
+	bool fetching;         /* a read from the store is out */
+	bool more;             /* the store may keep more conversations for the next agent */
+	uint64_t giving;       /* the conversation read from the store being given (0: none) */
+	size_t giving_left;    /* ...its bytes still in @buf (what follows is a hand-over) */
+	uint64_t to;           /* ...the conn given some of it (0: none yet) */
+	char customer[NICK_BUFSIZE]; /* ...its customer */
+	void (*fetched)(void *arg);  /* a read came back: give it (on a later loop turn) */
+	struct event *retry;         /* a read failed: @fetched in a second, to read again */
 	void *arg;
 };
 

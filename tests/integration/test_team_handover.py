@@ -6,12 +6,14 @@ who leaves a lot behind is handed over paced, conversations no agent saw end are
 order."""
 
 import os
+import socket
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
+from fdtest import (COMMAND, NICKNAME, NOTICE, Closed, Daemon, Peer, frame,  # noqa: E402
+                    messages, notices)
 from test_resume import ResumeCase, Session, agent_resume, resume  # noqa: E402
 from test_team import TEAM, agent, customer, next_customer  # noqa: E402
 
@@ -171,6 +173,36 @@ class CutCustomer(ResumeCase):
 
 
 class OfflineOrder(unittest.TestCase):
+    def test_an_agent_taking_over_a_half_given_conversation_is_told_whose(self):
+        cfg = TEAM + "agent_grace = 60s\nsoft_output_bytes = 4K\nmax_held_bytes = 4M\n"
+        with Daemon(cfg) as d:
+            mary = agent(d, "mary", "ids agent resume")
+            bob = customer(d, "bob")
+            self.assertEqual(next_customer(mary), "bob")
+            mary.close()
+            bob.notice(body="agent-offline")
+            for i in range(300):  # more than the agent socket's buffers hold
+                bob.say("%03d " % i + "x" * 8000)
+            bob.sync()
+            bob.close()
+            d.wait_log("what bob said that no agent answered is kept for the next agent")
+            # ann reads nothing: what its socket's buffers cannot hold waits for it.
+            ann = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            ann.connect(d.agent_socket)
+            ann.sendall(frame(NICKNAME, "ann") + frame(COMMAND, "hello notices") +
+                        frame(COMMAND, "caps ids agent"))
+            d.wait_log("agent-socket (ann): 80")  # paused: "8010 bytes unsent"
+            ann.close()
+            john = agent(d, "john", "ids agent")
+            while "customer-left bob" not in notices(john.frames):
+                john.recv()
+            # The rest comes at once, before john's "caps": as plain messages, after the name.
+            seen = [f for f in john.frames if f[0] != NOTICE or f[1].startswith("customer")]
+            self.assertEqual(seen[0], (NOTICE, "customer bob"))
+            self.assertEqual(seen[-1], (NOTICE, "customer-left bob"))
+            self.assertTrue(seen[-2][1].startswith("299 "))
+            self.assertTrue(0 < len(seen) - 2 < 300)
+
     def test_conversations_no_agent_saw_end_are_given_in_any_order(self):
         with Daemon(TEAM + "agent_grace = 60s\n") as d:
             mary = agent(d, "mary", "ids agent resume")
