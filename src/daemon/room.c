@@ -38,16 +38,17 @@
  *
  * Joins and renames fan out to every member: joins are limited per address (max_joins_per_min,
  * "error join-rate"), renames per member (max_renames_per_min, the non-fatal "error flood").
+ *
+ * The fan-out and the FIFO of what waits for a commit are room-fanout.c; members leaving and
+ * leavers, room-leave.c; the state they share, room-priv.h.
  */
 #include "room.h"
+#include "room-priv.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -65,251 +66,7 @@
 #include "session.h"
 #include "store.h"
 
-struct member {
-	struct conn *conn;
-	struct event *flood_timer; /* lets held messages go at its pace; made at the first flood */
-	struct pace pace;
-	struct bucket renames; /* max_renames_per_min */
-	uint64_t joined_id;    /* the last ID released before it joined: its history ends there */
-	bool flooding;         /* told "error flood" this episode: quiet until its pace is full */
-	bool history_sent;     /* the history on joining went out */
-	bool gated;            /* it caused an entry: served through its gate until the commit */
-	uint32_t skip;         /* entries at the head of the FIFO, released before it joined */
-	TAILQ_ENTRY(member) entry;
-};
-
-/* A broadcast, or a room notice, waiting for the store to commit @ticket. */
-struct pending {
-	TAILQ_ENTRY(pending) entry;
-	uint64_t ticket;
-	bool notice;        /* @data is a notice's text; else a message's type 2 frame */
-	const char *data;   /* in @buf once queued */
-	size_t len;         /* of @data */
-	struct store_msg m; /* a message: its sender and text point into @buf */
-	char buf[];         /* @data, then the sender's nickname */
-};
-
-/* A member whose conn is gone, sending what it had held at its pace; then "left NICK". */
-struct leaver {
-	struct room *room;
-	struct evbuffer *held; /* the conn's held frames, handed over at detach */
-	struct event *timer;
-	struct pace pace;
-	char nick[NICK_BUFSIZE];
-	TAILQ_ENTRY(leaver) entry;
-};
-
-TAILQ_HEAD(member_list, member);
-TAILQ_HEAD(leaver_list, leaver);
-TAILQ_HEAD(pending_list, pending);
-
-struct room {
-	struct server *server;
-	struct member_list members; /* in join order */
-	struct leaver_list leavers; /* in order of leaving */
-	unsigned nleavers;          /* at most max_clients (member_leaves()) */
-	unsigned nmembers;
-	unsigned nline;              /* members on the line protocol */
-	struct addr_rate *joins;     /* max_joins_per_min, by address */
-	struct pending_list pending; /* released, waiting for the store: oldest first */
-	unsigned npending;           /* entries in @pending; their data: */
-	size_t pending_bytes;
-	struct member **gated; /* the members with gated set */
-	unsigned ngated, gated_size;
-	struct evbuffer *out[DELIVER_KINDS + 1]; /* a fan-out's bytes for each kind; a spare */
-	char frame[FD_FRAME_MAX_LEN]; /* the broadcast being released, encoded as a frame */
-};
-
-static struct member *member_of(const struct conn *c)
-{
-	return c->mode_data;
-}
-
-/* @n entries from @p on but the first @skip, as a member of @kind takes them, into @out. */
-static void encode(struct evbuffer *out, const struct pending *p, unsigned skip, unsigned n,
-		   unsigned kind)
-{
-	evbuffer_drain(out, evbuffer_get_length(out));
-	for (unsigned i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
-		if (i >= skip)
-			deliver_encode(out, kind, p->notice ? NULL : &p->m, p->data, p->len);
-}
-
-/* The same to @c alone (a gated member, or one that joined meanwhile). */
-static void send_entries(struct room *r, struct conn *c, const struct pending *p, unsigned skip,
-			 unsigned n)
-{
-	struct evbuffer *one = r->out[DELIVER_KINDS];
-	const void *data;
-
-	encode(one, p, skip, n, deliver_kind(c));
-	if ((data = evbuffer_pullup(one, -1))) /* NULL: empty (or no memory) */
-		conn_send_encoded(c, data, evbuffer_get_length(one));
-}
-
-/*
- * @n entries from @p on to every live member but @except, the gated (they have them) and those
- * that joined after some (@skip); each kind's bytes made once, sent to each in one piece.
- */
-static void fan_out(struct room *r, const struct pending *p, unsigned n, struct conn *except)
-{
-	const void *data[DELIVER_KINDS] = { NULL }; /* made at the first member of its kind */
-	size_t len[DELIVER_KINDS] = { 0 };
-	struct member *mb;
-
-	TAILQ_FOREACH (mb, &r->members, entry) {
-		struct conn *c = mb->conn;
-		unsigned skip = mb->skip < n ? mb->skip : n, k = deliver_kind(c);
-
-		mb->skip -= skip;
-		if (mb->gated || c == except || !conn_live(c) || skip == n)
-			continue;
-		if (skip) { /* it joined meanwhile: what came after */
-			send_entries(r, c, p, skip, n);
-			continue;
-		}
-		if (!data[k] && n == 1 && !p->notice && k / 2 == DELIVER_FRAME) {
-			data[k] = p->data; /* a message to type 2 members: its frame as it is */
-			len[k] = p->len;
-		} else if (!data[k]) {
-			encode(r->out[k], p, 0, n, k);
-			len[k] = evbuffer_get_length(r->out[k]);
-			data[k] = evbuffer_pullup(r->out[k], -1);
-		}
-		if (data[k])
-			conn_send_encoded(c, data[k], len[k]);
-	}
-}
-
-/* Keep a copy of @src until its ticket commits; the gated members get it now. 0 or -ENOMEM. */
-static int defer(struct room *r, const struct pending *src)
-{
-	size_t from_len = src->notice ? 0 : strlen(src->m.from) + 1;
-	struct pending *p = malloc(sizeof(*p) + src->len + from_len);
-
-	if (!p)
-		return -ENOMEM;
-	*p = *src;
-	p->data = memcpy(p->buf, src->data, src->len);
-	if (!src->notice) {
-		p->m.from = memcpy(p->buf + src->len, src->m.from, from_len);
-		p->m.text = p->data + FD_FRAME_HEADER_LEN + from_len + 1; /* "NICK: TEXT" */
-	}
-	TAILQ_INSERT_TAIL(&r->pending, p, entry);
-	r->npending++;
-	r->pending_bytes += p->len;
-	for (unsigned i = 0; i < r->ngated; i++)
-		if (conn_live(r->gated[i]->conn) && deliver_gate(r->gated[i]->conn, p->ticket) == 0)
-			send_entries(r, r->gated[i]->conn, p, 0, 1);
-	return 0;
-}
-
-/* @c caused an entry: until the commit, its gate takes what waits for it, then each new one. */
-static void gate_member(struct room *r, struct conn *c)
-{
-	struct member *mb = member_of(c), **gated;
-	struct pending *p = TAILQ_FIRST(&r->pending);
-
-	if (!mb || mb->gated || !conn_live(c) || !p)
-		return;
-	if (r->ngated == r->gated_size) { /* ngated < nmembers: it is not gated yet */
-		if (!(gated = realloc(r->gated, r->nmembers * sizeof(*gated))))
-			return; /* no memory: its replies may go before its echo */
-		r->gated = gated;
-		r->gated_size = r->nmembers;
-	}
-	if (deliver_gate(c, store_pending(r->server->store)) < 0)
-		return;
-	r->gated[r->ngated++] = mb;
-	mb->gated = true;
-	send_entries(r, c, p, mb->skip, r->npending);
-	mb->skip = 0;
-}
-
-/*
- * Every live member (but @except, the newcomer) hears the notice @fmt, at once or after what
- * waits; not past max_output_bytes of that (joins in a store outage: all would be dropped).
- */
-__attribute__((format(printf, 3, 4))) static void tell_all(struct room *r, struct conn *except,
-							   const char *fmt, ...)
-{
-	char text[FD_FRAME_BODY_BUFSIZE];
-	struct pending p = { .notice = true, .data = text };
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	p.len = strlen(text);
-	p.ticket = store_pending(r->server->store);
-	if (r->pending_bytes > r->server->config.max_output_bytes)
-		return;
-	if (TAILQ_EMPTY(&r->pending) || defer(r, &p) < 0) /* no memory: now, not never */
-		fan_out(r, &p, 1, except);
-}
-
-/* The store committed: what waited goes out (one batch is open at a time: all of it, store.h). */
-static void room_committed(struct server *s)
-{
-	struct room *r = s->room;
-	uint64_t committed = store_committed(s->store);
-	struct pending *p, *first = TAILQ_FIRST(&r->pending);
-	unsigned n = 0;
-
-	for (p = first; p && p->ticket <= committed; p = TAILQ_NEXT(p, entry))
-		n++;
-	if (n)
-		fan_out(r, first, n, NULL);
-	while (n-- && (p = TAILQ_FIRST(&r->pending))) {
-		TAILQ_REMOVE(&r->pending, p, entry);
-		r->npending--;
-		r->pending_bytes -= p->len;
-		free(p);
-	}
-	while (TAILQ_EMPTY(&r->pending) && r->ngated)
-		r->gated[--r->ngated]->gated = false;
-}
-
-/*
- * Store "NICK: TEXT" from @from (NULL: a leaver); send it to every member once it is committed.
- * -E2BIG when that does not fit in a frame.
- */
-static int broadcast(struct room *r, const char *nick, struct conn *from, const char *text,
-		     size_t len)
-{
-	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len;
-	struct pending p = { .data = r->frame, .len = FD_FRAME_HEADER_LEN + body_len };
-	char *body;
-
-	if (body_len > FD_FRAME_MAX_BODY)
-		return -E2BIG;
-	p.m = (struct store_msg){
-		.time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len
-	};
-	p.ticket = store_add_released(r->server->store, &p.m, &p.m.id);
-	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
-	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, nick, nick_len);
-	memcpy(mempcpy(body, ": ", 2), text, len);
-	/* store = off (ticket 0): at once, nothing waits; else after what was released before. */
-	if (TAILQ_EMPTY(&r->pending) && p.ticket <= store_committed(r->server->store))
-		fan_out(r, &p, 1, NULL);
-	else if (defer(r, &p) < 0)
-		log_warnx("out of memory: message %" PRIu64 " is stored but not delivered", p.m.id);
-	else if (from)
-		gate_member(r, from);
-	return 0;
-}
-
-/* Broadcast @text from @nick; @from, when it is still there, hears if it was too long. */
-static void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len)
-{
-	if (broadcast(r, nick, from, text, len) < 0 && from)
-		conn_error(from, "frame-too-long",
-			   "with your nickname the message is over %d bytes; not sent",
-			   FD_FRAME_MAX_BODY);
-}
-
-static void arm(struct event *timer, double wait)
+void arm(struct event *timer, double wait)
 {
 	struct timeval tv = { .tv_sec = (time_t)wait,
 			      .tv_usec = (suseconds_t)((wait - (double)(time_t)wait) * 1e6) + 1 };
@@ -321,8 +78,8 @@ static void arm(struct event *timer, double wait)
  * Send @held from @nick, oldest first, as far as @p allows: true when all of it went, else
  * false with *@ret_wait, the seconds until more may go. @from: the member, while it is live.
  */
-static bool release(struct room *r, struct pace *p, struct evbuffer *held, const char *nick,
-		    struct conn *from, double *ret_wait)
+bool release(struct room *r, struct pace *p, struct evbuffer *held, const char *nick,
+	     struct conn *from, double *ret_wait)
 {
 	const struct config *cfg = &r->server->config;
 	double now = fd_clock_seconds();
@@ -488,97 +245,6 @@ static void room_caps(struct conn *c, unsigned added)
 static int64_t room_history_conv(struct conn *c)
 {
 	return 0;
-}
-
-static void member_free(struct member *m)
-{
-	if (m->flood_timer)
-		event_free(m->flood_timer);
-	free(m);
-}
-
-static void leaver_free(struct leaver *l)
-{
-	if (l->timer)
-		event_free(l->timer);
-	if (l->held)
-		evbuffer_free(l->held);
-	free(l);
-}
-
-/* Send what the leaver's pace allows; after its last message, it has left. */
-static void leaver_release(struct leaver *l)
-{
-	struct room *r = l->room;
-	double wait;
-
-	if (!release(r, &l->pace, l->held, l->nick, NULL, &wait)) {
-		arm(l->timer, wait);
-		return;
-	}
-	TAILQ_REMOVE(&r->leavers, l, entry);
-	r->nleavers--;
-	log_debug("%s: its last held message is sent", l->nick);
-	tell_all(r, NULL, "left %s", l->nick);
-	leaver_free(l);
-}
-
-static void on_leaver_timer(evutil_socket_t fd, short what, void *arg)
-{
-	leaver_release(arg);
-}
-
-/* Send all of @held from @nick now, then "left NICK". */
-static void send_all_and_leave(struct room *r, struct evbuffer *held, const char *nick)
-{
-	struct fd_frame f;
-	size_t len;
-
-	while (held && held_peek(held, &len)) {
-		held_take(held, r->server->held_body, &f);
-		relay(r, nick, NULL, f.body, f.len);
-	}
-	tell_all(r, NULL, "left %s", nick);
-}
-
-/*
- * @m's conn is gone. Messages it still held were accepted: they go out at its pace (not all at
- * once, which would let anyone bypass the rate by leaving), then "left NAME". Leavers outlive
- * their conns, so they are bounded apart: past max_clients of them (joins unlimited, a crowd
- * that floods and leaves), a leaver's lines go at once, so memory stays within max_clients
- * times max_held_bytes and nothing accepted is lost.
- */
-static void member_leaves(struct room *r, struct member *m, struct conn *c)
-{
-	struct evbuffer *held = conn_give_held(c);
-	struct leaver *l;
-
-	if (held && !r->server->stopping && r->nleavers >= r->server->config.max_clients) {
-		log_warnx("%s: %u members are still sending their last lines; its own go at once",
-			  c->nick, r->nleavers);
-		send_all_and_leave(r, held, c->nick);
-		evbuffer_free(held);
-		return;
-	}
-	if (held && !r->server->stopping) {
-		l = calloc(1, sizeof(*l));
-		if (l && (l->timer = evtimer_new(r->server->base, on_leaver_timer, l))) {
-			l->room = r;
-			l->held = held;
-			l->pace = m->pace;
-			memcpy(l->nick, c->nick, sizeof(l->nick));
-			TAILQ_INSERT_TAIL(&r->leavers, l, entry);
-			r->nleavers++;
-			leaver_release(l);
-			return;
-		}
-		free(l);
-		log_warnx("%s: out of memory; %zu bytes of its last messages are lost", c->nick,
-			  evbuffer_get_length(held));
-	}
-	if (held)
-		evbuffer_free(held);
-	tell_all(r, NULL, "left %s", c->nick);
 }
 
 static void room_detach(struct conn *c)

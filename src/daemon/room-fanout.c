@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * room-fanout.c - the room's broadcasts (see room.c for why they are made once per kind of
+ * member and copied, and why they wait for the store's commit in one FIFO): encoding, the
+ * fan-out, the entries waiting for a commit, and the gates of members whose own entry waits.
+ */
+#include "room-priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "clock.h"
+#include "log.h"
+#include "server.h"
+
+/* @n entries from @p on but the first @skip, as a member of @kind takes them, into @out. */
+static void encode(struct evbuffer *out, const struct pending *p, unsigned skip, unsigned n,
+		   unsigned kind)
+{
+	evbuffer_drain(out, evbuffer_get_length(out));
+	for (unsigned i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
+		if (i >= skip)
+			deliver_encode(out, kind, p->notice ? NULL : &p->m, p->data, p->len);
+}
+
+/* The same to @c alone (a gated member, or one that joined meanwhile). */
+static void send_entries(struct room *r, struct conn *c, const struct pending *p, unsigned skip,
+			 unsigned n)
+{
+	struct evbuffer *one = r->out[DELIVER_KINDS];
+	const void *data;
+
+	encode(one, p, skip, n, deliver_kind(c));
+	if ((data = evbuffer_pullup(one, -1))) /* NULL: empty (or no memory) */
+		conn_send_encoded(c, data, evbuffer_get_length(one));
+}
+
+/*
+ * @n entries from @p on to every live member but @except, the gated (they have them) and those
+ * that joined after some (@skip); each kind's bytes made once, sent to each in one piece.
+ */
+static void fan_out(struct room *r, const struct pending *p, unsigned n, struct conn *except)
+{
+	const void *data[DELIVER_KINDS] = { NULL }; /* made at the first member of its kind */
+	size_t len[DELIVER_KINDS] = { 0 };
+	struct member *mb;
+
+	TAILQ_FOREACH (mb, &r->members, entry) {
+		struct conn *c = mb->conn;
+		unsigned skip = mb->skip < n ? mb->skip : n, k = deliver_kind(c);
+
+		mb->skip -= skip;
+		if (mb->gated || c == except || !conn_live(c) || skip == n)
+			continue;
+		if (skip) { /* it joined meanwhile: what came after */
+			send_entries(r, c, p, skip, n);
+			continue;
+		}
+		if (!data[k] && n == 1 && !p->notice && k / 2 == DELIVER_FRAME) {
+			data[k] = p->data; /* a message to type 2 members: its frame as it is */
+			len[k] = p->len;
+		} else if (!data[k]) {
+			encode(r->out[k], p, 0, n, k);
+			len[k] = evbuffer_get_length(r->out[k]);
+			data[k] = evbuffer_pullup(r->out[k], -1);
+		}
+		if (data[k])
+			conn_send_encoded(c, data[k], len[k]);
+	}
+}
+
+/* Keep a copy of @src until its ticket commits; the gated members get it now. 0 or -ENOMEM. */
+static int defer(struct room *r, const struct pending *src)
+{
+	size_t from_len = src->notice ? 0 : strlen(src->m.from) + 1;
+	struct pending *p = malloc(sizeof(*p) + src->len + from_len);
+
+	if (!p)
+		return -ENOMEM;
+	*p = *src;
+	p->data = memcpy(p->buf, src->data, src->len);
+	if (!src->notice) {
+		p->m.from = memcpy(p->buf + src->len, src->m.from, from_len);
+		p->m.text = p->data + FD_FRAME_HEADER_LEN + from_len + 1; /* "NICK: TEXT" */
+	}
+	TAILQ_INSERT_TAIL(&r->pending, p, entry);
+	r->npending++;
+	r->pending_bytes += p->len;
+	for (unsigned i = 0; i < r->ngated; i++)
+		if (conn_live(r->gated[i]->conn) && deliver_gate(r->gated[i]->conn, p->ticket) == 0)
+			send_entries(r, r->gated[i]->conn, p, 0, 1);
+	return 0;
+}
+
+/* @c caused an entry: until the commit, its gate takes what waits for it, then each new one. */
+void gate_member(struct room *r, struct conn *c)
+{
+	struct member *mb = member_of(c), **gated;
+	struct pending *p = TAILQ_FIRST(&r->pending);
+
+	if (!mb || mb->gated || !conn_live(c) || !p)
+		return;
+	if (r->ngated == r->gated_size) { /* ngated < nmembers: it is not gated yet */
+		if (!(gated = realloc(r->gated, r->nmembers * sizeof(*gated))))
+			return; /* no memory: its replies may go before its echo */
+		r->gated = gated;
+		r->gated_size = r->nmembers;
+	}
+	if (deliver_gate(c, store_pending(r->server->store)) < 0)
+		return;
+	r->gated[r->ngated++] = mb;
+	mb->gated = true;
+	send_entries(r, c, p, mb->skip, r->npending);
+	mb->skip = 0;
+}
+
+/*
+ * Every live member (but @except, the newcomer) hears the notice @fmt, at once or after what
+ * waits; not past max_output_bytes of that (joins in a store outage: all would be dropped).
+ */
+void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
+{
+	char text[FD_FRAME_BODY_BUFSIZE];
+	struct pending p = { .notice = true, .data = text };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	p.len = strlen(text);
+	p.ticket = store_pending(r->server->store);
+	if (r->pending_bytes > r->server->config.max_output_bytes)
+		return;
+	if (TAILQ_EMPTY(&r->pending) || defer(r, &p) < 0) /* no memory: now, not never */
+		fan_out(r, &p, 1, except);
+}
+
+/* The store committed: what waited goes out (one batch is open at a time: all of it, store.h). */
+void room_committed(struct server *s)
+{
+	struct room *r = s->room;
+	uint64_t committed = store_committed(s->store);
+	struct pending *p, *first = TAILQ_FIRST(&r->pending);
+	unsigned n = 0;
+
+	for (p = first; p && p->ticket <= committed; p = TAILQ_NEXT(p, entry))
+		n++;
+	if (n)
+		fan_out(r, first, n, NULL);
+	while (n-- && (p = TAILQ_FIRST(&r->pending))) {
+		TAILQ_REMOVE(&r->pending, p, entry);
+		r->npending--;
+		r->pending_bytes -= p->len;
+		free(p);
+	}
+	while (TAILQ_EMPTY(&r->pending) && r->ngated)
+		r->gated[--r->ngated]->gated = false;
+}
+
+/*
+ * Store "NICK: TEXT" from @from (NULL: a leaver); send it to every member once it is committed.
+ * -E2BIG when that does not fit in a frame.
+ */
+static int broadcast(struct room *r, const char *nick, struct conn *from, const char *text,
+		     size_t len)
+{
+	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len;
+	struct pending p = { .data = r->frame, .len = FD_FRAME_HEADER_LEN + body_len };
+	char *body;
+
+	if (body_len > FD_FRAME_MAX_BODY)
+		return -E2BIG;
+	p.m = (struct store_msg){
+		.time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len
+	};
+	p.ticket = store_add_released(r->server->store, &p.m, &p.m.id);
+	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
+	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, nick, nick_len);
+	memcpy(mempcpy(body, ": ", 2), text, len);
+	/* store = off (ticket 0): at once, nothing waits; else after what was released before. */
+	if (TAILQ_EMPTY(&r->pending) && p.ticket <= store_committed(r->server->store))
+		fan_out(r, &p, 1, NULL);
+	else if (defer(r, &p) < 0)
+		log_warnx("out of memory: message %" PRIu64 " is stored but not delivered", p.m.id);
+	else if (from)
+		gate_member(r, from);
+	return 0;
+}
+
+/* Broadcast @text from @nick; @from, when it is still there, hears if it was too long. */
+void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len)
+{
+	if (broadcast(r, nick, from, text, len) < 0 && from)
+		conn_error(from, "frame-too-long",
+			   "with your nickname the message is over %d bytes; not sent",
+			   FD_FRAME_MAX_BODY);
+}
