@@ -67,10 +67,13 @@ class CutProxy:
             pair = _Pair(client, server)
             pair.pumps = [threading.Thread(target=self._pump, args=(pair, a, b), daemon=True)
                           for a, b in ((client, server), (server, client))]
-            for t in pair.pumps:
-                t.start()  # before cut() may join them
+            # Listed and started at once, under the lock: listed after its pumps started, a
+            # connection could carry a whole handshake before cut() can see it (a busy
+            # machine), and started after it is listed, cut() could join pumps not started.
             with self.lock:
                 self.pairs.append(pair)
+                for t in pair.pumps:
+                    t.start()
 
     def _pump(self, pair, src, dst):
         try:
