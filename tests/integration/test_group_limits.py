@@ -92,8 +92,12 @@ class Flood(unittest.TestCase):
             self.assertEqual(flood_msgs, ["flooder: flood %d" % i for i in range(count)])
             flooder.command("ping still-here")
             rf.wait(lambda r: "pong still-here" in r.notices)
-            # Told once, not once per message.
-            self.assertEqual([n for n in rf.notices if n.startswith("error ")], [])
+            # Told once an episode, not once per message. An episode ends when the buckets are
+            # full again: a daemon kept from running for burst/rate (50 ms: valgrind on a busy
+            # machine) starts a new one, so a few more may come, never one per message.
+            errors = [n for n in rf.notices if n.startswith("error ")]
+            self.assertTrue(all(e.startswith("error flood -- ") for e in errors), errors)
+            self.assertLess(len(errors), 10)
             self.assertNotIn("left flooder", ra.notices)
             bob.say("after")
             ra.wait(lambda r: "bob: after" in r.messages)
