@@ -2,8 +2,9 @@
 /*
  * held.h - messages a peer sent that were accepted but not yet relayed (waiting in line, no
  * agent, not its turn, over its rate). They are the conn's, encoded as type 2 frames in
- * conn->held, oldest first; past max_held_bytes the peer's reading pauses (PAUSE_HELD), so
- * further bytes stay in the kernel and the sender feels back-pressure.
+ * conn->held, oldest first (a room member's private messages as type 4 "NICK TEXT" among them,
+ * room-msg.c); past max_held_bytes the peer's reading pauses (PAUSE_HELD), so further bytes stay
+ * in the kernel and the sender feels back-pressure.
  */
 #ifndef FRONTDESK_HELD_H
 #define FRONTDESK_HELD_H

@@ -19,13 +19,18 @@
 #include "log.h"
 #include "server.h"
 
-/* @n entries from @p on but the first @skip, as a member of @kind takes them, into @out. */
+/*
+ * @n entries from @p on but the first @skip, as a member of @kind takes them, into @out; private
+ * messages only for @c (NULL: a kind's shared bytes, which never hold one).
+ */
 static void encode(struct evbuffer *out, const struct pending *p, unsigned skip, unsigned n,
-		   unsigned kind)
+		   unsigned kind, const struct conn *c)
 {
 	evbuffer_drain(out, evbuffer_get_length(out));
 	for (unsigned i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
-		if (i >= skip)
+		if (i >= skip && p->to)
+			private_encode(out, p, c);
+		else if (i >= skip)
 			deliver_encode(out, kind, p->notice ? NULL : &p->m, p->data, p->len);
 }
 
@@ -36,14 +41,15 @@ static void send_entries(struct room *r, struct conn *c, const struct pending *p
 	struct evbuffer *one = r->out[DELIVER_KINDS];
 	const void *data;
 
-	encode(one, p, skip, n, deliver_kind(c));
+	encode(one, p, skip, n, deliver_kind(c), c);
 	if ((data = evbuffer_pullup(one, -1))) /* NULL: empty (or no memory) */
 		conn_send_encoded(c, data, evbuffer_get_length(one));
 }
 
 /*
  * @n entries from @p on to every live member but @except, the gated (they have them) and those
- * that joined after some (@skip); each kind's bytes made once, sent to each in one piece.
+ * that joined after some (@skip); each kind's bytes made once, sent to each in one piece. A
+ * private message comes alone (n = 1, fan_out_all()) and goes to its parties only.
  */
 static void fan_out(struct room *r, const struct pending *p, unsigned n, struct conn *except)
 {
@@ -58,6 +64,11 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 		mb->skip -= skip;
 		if (mb->gated || c == except || !conn_live(c) || skip == n)
 			continue;
+		if (p->to) {
+			if (c->id == p->to_conn || c->id == p->from_conn)
+				send_entries(r, c, p, 0, 1);
+			continue;
+		}
 		if (skip) { /* it joined meanwhile: what came after */
 			send_entries(r, c, p, skip, n);
 			continue;
@@ -66,7 +77,7 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 			data[k] = p->data; /* a message to type 2 members: its frame as it is */
 			len[k] = p->len;
 		} else if (!data[k]) {
-			encode(r->out[k], p, 0, n, k);
+			encode(r->out[k], p, 0, n, k, NULL);
 			len[k] = evbuffer_get_length(r->out[k]);
 			data[k] = evbuffer_pullup(r->out[k], -1);
 		}
@@ -79,7 +90,8 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 static int defer(struct room *r, const struct pending *src)
 {
 	size_t from_len = src->notice ? 0 : strlen(src->m.from) + 1;
-	struct pending *p = malloc(sizeof(*p) + src->len + from_len);
+	size_t to_len = src->to ? strlen(src->to) + 1 : 0;
+	struct pending *p = malloc(sizeof(*p) + src->len + from_len + to_len);
 
 	if (!p)
 		return -ENOMEM;
@@ -87,8 +99,11 @@ static int defer(struct room *r, const struct pending *src)
 	p->data = memcpy(p->buf, src->data, src->len);
 	if (!src->notice) {
 		p->m.from = memcpy(p->buf + src->len, src->m.from, from_len);
-		p->m.text = p->data + FD_FRAME_HEADER_LEN + from_len + 1; /* "NICK: TEXT" */
+		/* A broadcast's @data is its frame "NICK: TEXT"; a private message's, the text. */
+		p->m.text = src->to ? p->data : p->data + FD_FRAME_HEADER_LEN + from_len + 1;
 	}
+	if (src->to)
+		p->to = memcpy(p->buf + src->len + from_len, src->to, to_len);
 	TAILQ_INSERT_TAIL(&r->pending, p, entry);
 	r->npending++;
 	r->pending_bytes += p->len;
@@ -141,6 +156,21 @@ void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
 		fan_out(r, &p, 1, except);
 }
 
+/* @n entries from @p on to everyone: broadcasts in runs, each private message on its own. */
+static void fan_out_all(struct room *r, const struct pending *p, unsigned n)
+{
+	const struct pending *q;
+	unsigned run;
+
+	while (n) {
+		for (q = TAILQ_NEXT(p, entry), run = 1; !p->to && run < n && !q->to; run++)
+			q = TAILQ_NEXT(q, entry);
+		fan_out(r, p, run, NULL);
+		p = q;
+		n -= run;
+	}
+}
+
 /* The store committed: what waited goes out (one batch is open at a time: all of it, store.h). */
 void room_committed(struct server *s)
 {
@@ -152,7 +182,7 @@ void room_committed(struct server *s)
 	for (p = first; p && p->ticket <= committed; p = TAILQ_NEXT(p, entry))
 		n++;
 	if (n)
-		fan_out(r, first, n, NULL);
+		fan_out_all(r, first, n);
 	while (n-- && (p = TAILQ_FIRST(&r->pending))) {
 		TAILQ_REMOVE(&r->pending, p, entry);
 		r->npending--;
@@ -183,12 +213,21 @@ static int broadcast(struct room *r, const char *nick, struct conn *from, const 
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
 	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, nick, nick_len);
 	memcpy(mempcpy(body, ": ", 2), text, len);
-	/* store = off (ticket 0): at once, nothing waits; else after what was released before. */
-	if (TAILQ_EMPTY(&r->pending) && p.ticket <= store_committed(r->server->store))
-		fan_out(r, &p, 1, NULL);
-	else if (defer(r, &p) < 0)
+	if (queue_entry(r, &p, from) < 0)
 		log_warnx("out of memory: message %" PRIu64 " is stored but not delivered", p.m.id);
-	else if (from)
+	return 0;
+}
+
+int queue_entry(struct room *r, const struct pending *p, struct conn *from)
+{
+	/* store = off (ticket 0): at once, nothing waits; else after what was released before. */
+	if (TAILQ_EMPTY(&r->pending) && p->ticket <= store_committed(r->server->store)) {
+		fan_out(r, p, 1, NULL);
+		return 0;
+	}
+	if (defer(r, p) < 0)
+		return -ENOMEM;
+	if (from)
 		gate_member(r, from);
 	return 0;
 }

@@ -61,7 +61,7 @@ static void send_all_and_leave(struct room *r, struct evbuffer *held, const char
 
 	while (held && held_peek(held, &len)) {
 		held_take(held, r->server->held_body, &f);
-		relay(r, nick, NULL, f.body, f.len);
+		room_send(r, nick, NULL, &f); /* a room message, or a private one */
 	}
 	tell_all(r, NULL, "left %s", nick);
 }

@@ -2,8 +2,8 @@
 /*
  * room-priv.h - the room's state, shared by room.c (joins, messages, flood control, the
  * commands), room-fanout.c (broadcasts: made once per kind of member, committed then
- * delivered) and room-leave.c (members leaving, and leavers sending what they held). Nothing
- * outside the room includes it.
+ * delivered), room-leave.c (members leaving, and leavers sending what they held) and
+ * room-msg.c (private messages, "msg NICK TEXT"). Nothing outside the room includes it.
  */
 #ifndef FRONTDESK_ROOM_PRIV_H
 #define FRONTDESK_ROOM_PRIV_H
@@ -38,15 +38,22 @@ struct member {
 	TAILQ_ENTRY(member) entry;
 };
 
-/* A broadcast, or a room notice, waiting for the store to commit @ticket. */
+/*
+ * A broadcast, a room notice, or a private message, waiting for the store to commit @ticket.
+ * A private message (@to set) is in the same FIFO as broadcasts, so that its ID never reaches
+ * a member before a lower one (the client drops those); only its two parties take it.
+ */
 struct pending {
 	TAILQ_ENTRY(pending) entry;
 	uint64_t ticket;
 	bool notice;        /* @data is a notice's text; else a message's type 2 frame */
-	const char *data;   /* in @buf once queued */
+	const char *data;   /* in @buf once queued; a private message: its text */
 	size_t len;         /* of @data */
 	struct store_msg m; /* a message: its sender and text point into @buf */
-	char buf[];         /* @data, then the sender's nickname */
+	const char *to;     /* a private message: the target's nickname (in @buf); else NULL */
+	uint64_t to_conn;   /* ... the target's conn->id, and the sender's (0: no copy for it) */
+	uint64_t from_conn;
+	char buf[]; /* @data, the sender's nickname, @to */
 };
 
 /* A member whose conn is gone, sending what it had held at its pace; then "left NICK". */
@@ -101,9 +108,23 @@ void gate_member(struct room *r, struct conn *c);
 void room_committed(struct server *s);
 /* relay() - broadcast @text from @nick; @from, when it is still there, hears if too long. */
 void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len);
+/*
+ * queue_entry() - @p (a message, its ticket set) goes to the members after what waits (a copy is
+ * kept), or at once when nothing waits and its ticket has committed; @from, the sender when it
+ * is still there, is gated behind it. 0 or -ENOMEM (not delivered).
+ */
+int queue_entry(struct room *r, const struct pending *p, struct conn *from);
 /* tell_all() - every live member but @except hears the notice @fmt (room-fanout.c). */
 void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* room-msg.c */
+/* room_send() - @f from @nick goes now: a room message (type 2), or a private one (type 4). */
+void room_send(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f);
+/* private_encode() - private message @p into @out as @c takes it (nothing if not its party). */
+void private_encode(struct evbuffer *out, const struct pending *p, const struct conn *c);
+/* cmd_msg() - "msg NICK TEXT", the command (room.c's table). */
+void cmd_msg(struct conn *c, const char *arg);
 
 /* room-leave.c */
 void member_free(struct member *m);

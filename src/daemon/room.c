@@ -93,7 +93,7 @@ bool release(struct room *r, struct pace *p, struct evbuffer *held, const char *
 		}
 		held_take(held, r->server->held_body, &f);
 		pace_spend(p, f.len);
-		relay(r, nick, from, f.body, f.len);
+		room_send(r, nick, from, &f);
 	}
 	return true;
 }
@@ -310,7 +310,7 @@ static void room_message(struct conn *c, const struct fd_frame *f)
 		return;
 	}
 	pace_spend(&m->pace, f->len);
-	relay(c->server->room, c->nick, c, f->body, f->len);
+	room_send(c->server->room, c->nick, c, f);
 }
 
 /* who: "member NICK" for each member in join order, then "members N". */
@@ -387,6 +387,7 @@ static void room_status(struct server *s, char *buf, size_t len)
 static const struct command room_commands[] = {
 	{ "who", 1u << ROLE_MEMBER, ARG_NONE, cmd_who },
 	{ "nick", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_nick },
+	{ "msg", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_msg }, /* room-msg.c */
 	{ NULL, 0, ARG_NONE, NULL },
 };
 

@@ -38,6 +38,7 @@ enum stmt_id {
 	ST_SESSION_PUT,
 	ST_SESSION_DEL,
 	ST_STOPPED,
+	ST_RESERVE_ID,
 	ST_MAX,
 };
 

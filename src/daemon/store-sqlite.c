@@ -109,6 +109,13 @@ static const char *const statements[ST_MAX] = {
 	[ST_SESSION_DEL] = "DELETE FROM sessions WHERE token_hash = ?1",
 	/* A clean stop: the grace of the sessions kept across it counts from then. */
 	[ST_STOPPED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('stopped_ms', ?1)",
+	/*
+	 * An ID given to a message no row keeps (a private message, room-msg.c): meta keeps it
+	 * as the highest, unless it holds more already, so a restart never gives it again.
+	 */
+	[ST_RESERVE_ID] = "INSERT OR REPLACE INTO meta (key, value) SELECT 'last_id', ?1"
+			  " WHERE ?1 > coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+			  " WHERE key = 'last_id'), 0)",
 };
 
 void msgset_free(struct msgset *set)
@@ -571,6 +578,14 @@ int sql_stopped(struct sql *q, int64_t time_ms)
 	sqlite3_stmt *s = q->st[ST_STOPPED];
 
 	sqlite3_bind_int64(s, 1, time_ms);
+	return run(q, s);
+}
+
+int sql_reserve_id(struct sql *q, uint64_t id)
+{
+	sqlite3_stmt *s = q->st[ST_RESERVE_ID];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
 	return run(q, s);
 }
 

@@ -79,6 +79,8 @@ int sql_session_put(struct sql *q, const struct store_session *se);
 int sql_session_del(struct sql *q, const char *hash);
 /* sql_stopped() - the daemon stops cleanly now (meta stopped_ms). */
 int sql_stopped(struct sql *q, int64_t time_ms);
+/* sql_reserve_id() - @id was given to a message no row keeps: meta last_id is at least it. */
+int sql_reserve_id(struct sql *q, uint64_t id);
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
 	      unsigned step);
 

@@ -52,6 +52,7 @@ enum op_kind {
 	OP_SESSION_PUT,
 	OP_SESSION_DEL,
 	OP_STOPPED,
+	OP_RESERVE_ID,
 };
 
 struct op {
@@ -170,6 +171,8 @@ static int op_run(struct store *st, struct op *op)
 		return sql_session_del(st->sql, m->text);
 	case OP_STOPPED:
 		return sql_stopped(st->sql, m->time_ms);
+	case OP_RESERVE_ID:
+		return sql_reserve_id(st->sql, m->id);
 	}
 	return -EINVAL;
 }
@@ -340,6 +343,19 @@ uint64_t store_add_released(struct store *st, const struct store_msg *m, uint64_
 	if (st->opts.kind == STORE_OFF)
 		return 0;
 	return add_msg(st, &copy);
+}
+
+uint64_t store_reserve_id(struct store *st, uint64_t *ret_id)
+{
+	struct op *op;
+
+	*ret_id = ++st->last_id;
+	if (st->opts.kind == STORE_OFF)
+		return 0;
+	op = op_new(st, OP_RESERVE_ID, 0, NULL);
+	if (op)
+		op->m.id = *ret_id;
+	return enqueue(st, op);
 }
 
 uint64_t store_add_held(struct store *st, const struct store_msg *m, uint64_t *ret_seq)

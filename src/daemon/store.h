@@ -122,6 +122,12 @@ void store_set_hooks(struct store *st, void (*committed)(void *arg),
 
 /* A room message, released at once: *@ret_id is its ID. */
 uint64_t store_add_released(struct store *st, const struct store_msg *m, uint64_t *ret_id);
+/*
+ * store_reserve_id() - an ID for a message that is not kept (a private message in the room):
+ * *@ret_id. Only the counter is written, so that the ID is never given again, even after a
+ * crash; deliver the message once the ticket returned has committed, as any other.
+ */
+uint64_t store_reserve_id(struct store *st, uint64_t *ret_id);
 /* A desk message, accepted and held (no ID yet): *@ret_seq names it for store_release(). */
 uint64_t store_add_held(struct store *st, const struct store_msg *m, uint64_t *ret_seq);
 /* store_release() - held message @seq is released now: *@ret_id is its ID. */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * room-msg.c - private messages in the room: "msg NICK TEXT" (a line member's "/msg NICK text")
+ * reaches NICK alone, and its sender's own copy if it is granted "ids".
+ *
+ * A private message takes its way through the room as a room message does, so what holds for
+ * one holds for the other: the same flood control (it counts against the sender's pace and is
+ * held in order among its room messages, as a type 4 frame "NICK TEXT" in conn->held; a leaver's
+ * go out at its pace too), and an ID from the same counter, given when it is released. The
+ * client drops a message whose ID is not above the highest it saw, so a private message waits
+ * in the room's FIFO (room-fanout.c) with the broadcasts: nobody gets ID N before N - 1.
+ *
+ * It is not kept: not in the room's history (nor any history, resume or frontdeskctl), only its
+ * ID is written (store_reserve_id(): meta's last_id), so that no restart gives that ID again;
+ * it is delivered once that write has committed, as anything with an ID. So a member whose
+ * connection is lost does not get back the private messages it had not read, and one whose
+ * session waits to be resumed cannot be sent any ("NICK is away"): the sender is told.
+ *
+ * Who gets what: the target, granted "ids", type 5 "ID TIME @SENDER SENDER TEXT"; framed with
+ * notices, the notice "private SENDER -- TEXT"; on the line protocol, "* private from SENDER:
+ * TEXT", which no member can forge: a member's line is "NICK: TEXT", a nickname has no space
+ * (nick.c), so only the server writes a line that starts with "* ", and control characters in
+ * a text are shown as spaces (line_encode()). A seed client (no notices) cannot tell a private
+ * message from the room's: it gets none, and the sender hears "error no-such-nick".
+ */
+#include "room-priv.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "clock.h"
+#include "deliver.h"
+#include "line.h"
+#include "log.h"
+#include "room.h"
+#include "server.h"
+#include "session.h"
+
+/* "ID TIME @NICK FROM " at its longest: 20 digits each, two nicknames, four spaces and "@". */
+#define TAG_MAX(from_len, to_len) (20 + 1 + 20 + 1 + 1 + (to_len) + 1 + (from_len) + 1)
+
+/*
+ * MERGE (moderation, mute): a muted member may not send private messages either ("error
+ * muted"). Wired to the room's mute list when that lands; nobody is muted until then.
+ */
+static bool muted(const struct conn *c)
+{
+	return false;
+}
+
+/* Whether @t can be sent a private message it can tell from the room's. */
+static bool can_receive(const struct conn *t)
+{
+	return t->proto == PROTO_LINE || t->notices;
+}
+
+/*
+ * Private message @body ("NICK TEXT", @len bytes) from @nick to NICK, released now: its ID, then
+ * to NICK (and the sender's copy) after what waits. @from: the sender while it is live (a
+ * leaver's has none), told why when nothing can be sent.
+ */
+static void private_send(struct room *r, const char *nick, struct conn *from, const char *body,
+			 size_t len)
+{
+	const char *sp = memchr(body, ' ', len);
+	size_t to_len = sp ? (size_t)(sp - body) : 0; /* cmd_msg() made sure of the space */
+	struct pending p = { .to = NULL };
+	char to[NICK_BUFSIZE] = "";
+	struct conn *t = NULL;
+
+	/* Longer than any nickname (or no space): nobody is called so. */
+	if (to_len && to_len < sizeof(to)) {
+		memcpy(to, body, to_len);
+		to[to_len] = '\0';
+		t = server_find_nick(r->server, to);
+	}
+	if (!t || !member_of(t)) {
+		if (from && *to && session_nick_reserved(r->server, to))
+			conn_error(from, "no-such-nick",
+				   "%s is away; private messages are not kept for it", to);
+		else if (from)
+			conn_error(from, "no-such-nick", "no member is called %.*s",
+				   (int)(to_len < NICK_BUFSIZE ? to_len : NICK_BUFSIZE), body);
+		return;
+	}
+	if (!can_receive(t)) {
+		if (from)
+			conn_error(from, "no-such-nick", "%s cannot receive private messages", to);
+		return;
+	}
+	p.m = (struct store_msg){
+		.time_ms = fd_clock_unix_ms(), .from = nick, .text = sp + 1, .len = len - to_len - 1
+	};
+	if (TAG_MAX(strlen(nick), to_len) + p.m.len > FD_FRAME_MAX_BODY) {
+		if (from)
+			conn_error(from, "frame-too-long",
+				   "with the nicknames the message is over %d bytes; not sent",
+				   FD_FRAME_MAX_BODY);
+		return;
+	}
+	p.data = p.m.text;
+	p.len = p.m.len;
+	p.to = t->nick;
+	p.to_conn = t->id;
+	/* To itself: one copy, the target's (the same ID twice would be dropped as seen). */
+	if (from && from != t && (from->caps & CAP_IDS))
+		p.from_conn = from->id;
+	p.ticket = store_reserve_id(r->server->store, &p.m.id);
+	if (queue_entry(r, &p, from) < 0)
+		log_warnx("out of memory: private message %" PRIu64 " is not delivered", p.m.id);
+}
+
+void room_send(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f)
+{
+	if (f->type == FD_FRAME_COMMAND)
+		private_send(r, nick, from, f->body, f->len);
+	else
+		relay(r, nick, from, f->body, f->len);
+}
+
+void private_encode(struct evbuffer *out, const struct pending *p, const struct conn *c)
+{
+	char body[FD_FRAME_BODY_BUFSIZE];
+	unsigned enc = c ? deliver_kind(c) / 2 : DELIVER_FRAME;
+	bool target = c && c->id == p->to_conn;
+	int n;
+
+	if (!c || (!target && c->id != p->from_conn))
+		return;
+	if (enc == DELIVER_TAGGED)
+		n = snprintf(body, sizeof(body), "%" PRIu64 " %" PRId64 " @%s %s ", p->m.id,
+			     p->m.time_ms, target ? p->m.from : p->to, p->m.from);
+	else if (!target)
+		return; /* the sender's copy is for "ids" only */
+	else if (enc == DELIVER_LINE)
+		n = snprintf(body, sizeof(body), "private from %s: ", p->m.from);
+	else if (c->notices)
+		n = snprintf(body, sizeof(body), "private %s -- ", p->m.from);
+	else
+		return;
+	if (n < 0 || (size_t)n + p->len > FD_FRAME_MAX_BODY)
+		return; /* cannot be: private_send() made sure it fits */
+	memcpy(body + n, p->data, p->len);
+	if (enc == DELIVER_TAGGED)
+		fd_frame_encode(out, FD_FRAME_TAGGED, body, (size_t)n + p->len);
+	else if (enc == DELIVER_LINE)
+		line_encode(out, FD_FRAME_NOTICE, body, (size_t)n + p->len);
+	else
+		fd_frame_encode(out, FD_FRAME_NOTICE, body, (size_t)n + p->len);
+}
+
+/* msg NICK TEXT: to NICK alone, on the way a room message takes (its pace, its order). */
+void cmd_msg(struct conn *c, const char *arg)
+{
+	const char *sp = strchr(arg, ' ');
+	struct fd_frame f = { .type = FD_FRAME_COMMAND, .body = (char *)arg, .len = strlen(arg) };
+
+	if (muted(c)) {
+		conn_error(c, "muted", "you are muted: nothing you send reaches anyone");
+		return;
+	}
+	if (!sp || sp == arg || !sp[1]) {
+		conn_error(c, "bad-command", "msg NICK TEXT");
+		return;
+	}
+	if (strlen(sp + 1) > FD_MESSAGE_MAX_TEXT) {
+		conn_error(c, "frame-too-long", "a message is at most %d bytes; %zu bytes not sent",
+			   FD_MESSAGE_MAX_TEXT, strlen(sp + 1));
+		return;
+	}
+	room_ops.message(c, &f);
+}
