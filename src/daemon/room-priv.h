@@ -104,6 +104,11 @@ void relay(struct room *r, const char *nick, struct conn *from, const char *text
 /* tell_all() - every live member but @except hears the notice @fmt (room-fanout.c). */
 void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * room_quiet() - whether the room is past announce_max_members, so that joins, leaves and
+ * renames go unsaid; @gone: 1 for a member no longer listed (a leave), which still counts.
+ */
+bool room_quiet(const struct room *r, unsigned gone);
 
 /* room-leave.c */
 void member_free(struct member *m);
