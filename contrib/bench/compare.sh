@@ -77,7 +77,7 @@ wait_port() {
 # start_server NAME [group|desk|team]: start one server; sets $server_pid, $port (and
 # $agent_port).
 start_server() {
-	local dir="$tmp/$1" mode=${2:-group}
+	local dir="$tmp/$1" mode=${2:-group} check
 	mkdir -p "$dir"
 	port=$(free_port)
 	case $1 in
@@ -115,6 +115,13 @@ start_server() {
 			max_bytes_per_sec = 0
 			max_joins_per_min = 0
 			EOF
+			# The observer marks members ready by their "joined mN": every join told, as
+			# before big rooms went quiet (a daemon older than the key has it anyway).
+			echo "announce_max_members = 0" >>"$dir/frontdesk.conf"
+			if ! check=$("$frontdeskd" --check-config -c "$dir/frontdesk.conf" 2>&1) &&
+				[[ $check == *"unknown key 'announce_max_members'"* ]]; then
+				sed -i '$d' "$dir/frontdesk.conf"
+			fi
 		fi
 		rm -f "$dir"/frontdesk.db*
 		case $fd_store in

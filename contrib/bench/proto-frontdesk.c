@@ -4,8 +4,9 @@
  *
  * Members do not opt into notices, so a thousand joins cost the room nothing; one observer
  * does (the first member of a group run, the agent of a relay run), and its notices mark the
- * others ready: "joined mN" in a room, "customer NAME" and "queue N" at the desk. An agent
- * peer first answers the listener's challenge with the key given by --key-file.
+ * others ready: "joined mN" in a room (so the room must tell every join: announce_max_members
+ * = 0, as compare.sh sets it), "customer NAME" and "queue N" at the desk. An agent peer first
+ * answers the listener's challenge with the key given by --key-file.
  */
 #include <errno.h>
 #include <stdio.h>

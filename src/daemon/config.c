@@ -394,6 +394,7 @@ static const struct config_key config_keys[] = {
 	KEY(bytes_burst, parse_size, bytes_burst, 1, 1024 * 1024 * 1024),
 	KEY(max_renames_per_min, parse_count, max_renames_per_min, 0, 100000),
 	KEY(max_joins_per_min, parse_count, max_joins_per_min, 0, 1000000),
+	KEY(announce_max_members, parse_count, announce_max_members, 0, 1000000),
 	KEY(handshake_timeout, parse_duration, handshake_timeout, 1, 3600),
 	KEY(customer_idle_timeout, parse_duration, customer_idle_timeout, 0, 7 * 24 * 3600),
 	KEY(peer_timeout, parse_duration, peer_timeout, 0, 3600),
@@ -468,6 +469,8 @@ void config_init(struct config *c)
 	c->bytes_burst = 32 * 1024;
 	c->max_renames_per_min = 5;
 	c->max_joins_per_min = 60;
+	/* A join told to N members costs N notices: 500 joins, 125,000 of them at most. */
+	c->announce_max_members = 500;
 	c->handshake_timeout = 10;
 	c->customer_idle_timeout = 15 * 60;
 	c->peer_timeout = 60;

@@ -89,6 +89,7 @@ struct config {
 	unsigned bytes_burst;           /* group mode: message bytes a member may send at once */
 	unsigned max_renames_per_min;   /* group mode: "nick" commands per member; 0 = no limit */
 	unsigned max_joins_per_min;     /* group mode: joins from one IP address; 0 = no limit */
+	unsigned announce_max_members;  /* group mode: no joined/left/renamed above; 0 = no limit */
 	unsigned handshake_timeout;     /* seconds to send the nickname */
 	unsigned customer_idle_timeout; /* seconds of silence before the active customer is ended */
 	unsigned peer_timeout; /* seconds to notice a vanished peer (keepalive, pings); 0 = off */

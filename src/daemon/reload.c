@@ -101,6 +101,7 @@ static const struct field live_keys[] = {
 	FIELD(bytes_burst, FIELD_SCALAR),
 	FIELD(max_renames_per_min, FIELD_SCALAR),
 	FIELD(max_joins_per_min, FIELD_SCALAR),
+	FIELD(announce_max_members, FIELD_SCALAR),
 	FIELD(handshake_timeout, FIELD_SCALAR),
 	FIELD(customer_idle_timeout, FIELD_SCALAR),
 	FIELD(peer_timeout, FIELD_SCALAR),

@@ -171,6 +171,17 @@ static void fan_out_all(struct room *r, const struct pending *p, unsigned n)
 	}
 }
 
+/*
+ * Each join told to every member makes a room of N cost N * N / 2 notices to fill (12.5 M for
+ * 5,000) and buries its messages under them, so past announce_max_members none is sent.
+ */
+bool room_quiet(const struct room *r, unsigned gone)
+{
+	unsigned max = r->server->config.announce_max_members;
+
+	return max && r->nmembers + gone > max;
+}
+
 /* The store committed: what waited goes out (one batch is open at a time: all of it, store.h). */
 void room_committed(struct server *s)
 {

@@ -31,6 +31,13 @@ void leaver_free(struct leaver *l)
 	free(l);
 }
 
+/* "left NICK" to every member, unless the room is too big for it (room_quiet()). */
+static void say_left(struct room *r, const char *nick)
+{
+	if (!room_quiet(r, 1))
+		tell_all(r, NULL, "left %s", nick);
+}
+
 /* Send what the leaver's pace allows; after its last message, it has left. */
 static void leaver_release(struct leaver *l)
 {
@@ -44,7 +51,7 @@ static void leaver_release(struct leaver *l)
 	TAILQ_REMOVE(&r->leavers, l, entry);
 	r->nleavers--;
 	log_debug("%s: its last held message is sent", l->nick);
-	tell_all(r, NULL, "left %s", l->nick);
+	say_left(r, l->nick);
 	leaver_free(l);
 }
 
@@ -63,7 +70,7 @@ static void send_all_and_leave(struct room *r, struct evbuffer *held, const char
 		held_take(held, r->server->held_body, &f);
 		room_send(r, nick, NULL, &f); /* a room message, or a private one */
 	}
-	tell_all(r, NULL, "left %s", nick);
+	say_left(r, nick);
 }
 
 /*
@@ -103,5 +110,5 @@ void member_leaves(struct room *r, struct member *m, struct conn *c)
 	}
 	if (held)
 		evbuffer_free(held);
-	tell_all(r, NULL, "left %s", c->nick);
+	say_left(r, c->nick);
 }

@@ -117,6 +117,11 @@ int queue_entry(struct room *r, const struct pending *p, struct conn *from);
 /* tell_all() - every live member but @except hears the notice @fmt (room-fanout.c). */
 void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * room_quiet() - whether the room is past announce_max_members, so that joins, leaves and
+ * renames go unsaid; @gone: 1 for a member no longer listed (a leave), which still counts.
+ */
+bool room_quiet(const struct room *r, unsigned gone);
 
 /* room-msg.c */
 /* room_send() - @f from @nick goes now: a room message (type 2), or a private one (type 4). */

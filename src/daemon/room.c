@@ -38,6 +38,8 @@
  *
  * Joins and renames fan out to every member: joins are limited per address (max_joins_per_min,
  * "error join-rate"), renames per member (max_renames_per_min, the non-fatal "error flood").
+ * Past announce_max_members none of them is told at all (room_quiet()), and "who" answers in
+ * pages, so that neither grows with the room.
  *
  * The fan-out and the FIFO of what waits for a commit are room-fanout.c; members leaving and
  * leavers, room-leave.c; the state they share, room-priv.h.
@@ -46,6 +48,7 @@
 #include "room-priv.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +172,9 @@ static void room_hello(struct conn *c)
 	/* The name asked for was taken: say so (a seed client cannot answer an error). */
 	if (strcmp(c->asked, c->nick) != 0)
 		conn_notice(c, "renamed %s %s", c->asked, c->nick);
+	/* A big room says no joins: how many are here is said once, to the newcomer. */
+	if (room_quiet(c->server->room, 0))
+		conn_notice(c, "members %u", c->server->room->nmembers);
 	/* Line members always get notices, so their history follows the welcome (7.4). */
 	if (c->proto == PROTO_LINE)
 		room_caps(c, CAP_IDS);
@@ -217,7 +223,7 @@ static struct member *join(struct conn *c, bool announce)
 	if (c->proto == PROTO_LINE)
 		r->nline++;
 	conn_set_state(c, CONN_ACTIVE);
-	if (announce)
+	if (announce && !room_quiet(r, 0))
 		tell_all(r, c, "joined %s", c->nick);
 	m->skip = r->npending; /* what was released before it joined, its own notice included */
 	return m;
@@ -313,19 +319,40 @@ static void room_message(struct conn *c, const struct fd_frame *f)
 	room_send(c->server->room, c->nick, c, f);
 }
 
-/* who: "member NICK" for each member in join order, then "members N". */
+#define WHO_PAGE 200 /* names in one answer to "who" */
+
+/*
+ * who [PAGE]: "member NICK" for the PAGE-th WHO_PAGE members in join order (default the
+ * first), "who-more" if later pages have some, then "members N", all of them. In pages, so
+ * that asking about a room of thousands cannot push the asker past max_output_bytes. A page
+ * past the end is empty, not an error: the room may have shrunk since the last one.
+ */
 static void cmd_who(struct conn *c, const char *arg)
 {
 	struct room *r = c->server->room;
+	unsigned long page = 1;
+	unsigned first, n = 0;
 	struct member *m;
-	unsigned n = 0;
+	char *end;
 
+	if (*arg) {
+		errno = 0;
+		page = strtoul(arg, &end, 10);
+		if (*arg < '1' || *arg > '9' || *end || errno || page > UINT_MAX / WHO_PAGE) {
+			conn_error(c, "bad-command", "who takes a page number, 1 or more");
+			return;
+		}
+	}
+	first = (unsigned)(page - 1) * WHO_PAGE;
 	TAILQ_FOREACH (m, &r->members, entry) {
 		if (!conn_live(m->conn))
 			continue;
-		conn_notice(c, "member %s", m->conn->nick);
+		if (n >= first && n - first < WHO_PAGE)
+			conn_notice(c, "member %s", m->conn->nick);
 		n++;
 	}
+	if (n > first && n - first > WHO_PAGE)
+		conn_notice(c, "who-more");
 	conn_notice(c, "members %u", n);
 }
 
@@ -355,8 +382,11 @@ static void cmd_nick(struct conn *c, const char *arg)
 	memcpy(c->nick, nick, sizeof(nick));
 	log_info("%s: %s is now %s", c->peer, old, nick);
 	session_save(c); /* resumed after a restart, it is still called so */
-	tell_all(r, NULL, "renamed %s %s", old, nick);
+	if (!room_quiet(r, 0))
+		tell_all(r, NULL, "renamed %s %s", old, nick);
 	gate_member(r, c);
+	if (room_quiet(r, 0)) /* a big room hears nothing: the member alone, after its echo */
+		conn_notice(c, "renamed %s %s", old, nick);
 }
 
 /* A leaver's name is still taken: "left NAME" has not been said yet. */
@@ -385,7 +415,7 @@ static void room_status(struct server *s, char *buf, size_t len)
 }
 
 static const struct command room_commands[] = {
-	{ "who", 1u << ROLE_MEMBER, ARG_NONE, cmd_who },
+	{ "who", 1u << ROLE_MEMBER, ARG_OPTIONAL, cmd_who },
 	{ "nick", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_nick },
 	{ "msg", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_msg }, /* room-msg.c */
 	{ NULL, 0, ARG_NONE, NULL },

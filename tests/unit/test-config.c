@@ -172,14 +172,16 @@ static void test_group_rates(void **state)
 	assert_int_equal(c.bytes_burst, 32 * 1024);
 	assert_int_equal(c.max_renames_per_min, 5);
 	assert_int_equal(c.max_joins_per_min, 60);
+	assert_int_equal(c.announce_max_members, 500);
 	assert_int_equal(load("max_bytes_per_sec = 0\nbytes_burst = 1M\nmax_renames_per_min = 0\n"
-			      "max_joins_per_min = 1000000\n",
+			      "max_joins_per_min = 1000000\nannounce_max_members = 0\n",
 			      &c, &errors),
 			 0);
 	assert_int_equal(c.max_bytes_per_sec, 0);
 	assert_int_equal(c.bytes_burst, 1024 * 1024);
 	assert_int_equal(c.max_renames_per_min, 0);
 	assert_int_equal(c.max_joins_per_min, 1000000);
+	assert_int_equal(c.announce_max_members, 0);
 	assert_int_equal(load("bytes_burst = 0\nmax_bytes_per_sec = 2048M\nmax_joins_per_min = x\n",
 			      &c, &errors),
 			 -EINVAL);
