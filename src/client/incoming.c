@@ -232,10 +232,14 @@ static void caps_granted(struct session *s, const struct notice *n)
 {
 	s->caps_pending = false;
 	s->multi = false;
-	for (size_t i = 0; i < n->nargs; i++)
+	for (size_t i = 0; i < n->nargs; i++) {
 		if (s->cfg.agent && strcmp(n->args[i], "agent") == 0)
 			s->multi = true;
-	if (s->cfg.agent && !s->canned_pending)
+		if (strcmp(n->args[i], "ids") == 0)
+			s->ids_granted = true;
+	}
+	/* A room (the agent socket joins one as an operator) has no canned replies to ask. */
+	if (s->cfg.agent && !s->group && !s->canned_pending)
 		ask_canned(s);
 	/* No news in words, but the front end may now keep conversations apart. */
 	if (s->multi)
@@ -291,11 +295,11 @@ static bool handled_quietly(struct session *s, const struct notice *n)
  * on it. Of those, the ones that another connection would only meet again.
  */
 static const char *const open_errors[] = {
-	"unknown-command", "bad-command",       "not-your-turn",     "no-customer",
-	"flood",           "store-unavailable", "frame-too-long",    "no-such-reply",
-	"resume-failed",   "no-agent",          "agent-unavailable",
+	"unknown-command",   "bad-command",    "not-your-turn", "no-customer",   "flood",
+	"store-unavailable", "frame-too-long", "no-such-reply", "resume-failed", "no-agent",
+	"agent-unavailable", "not-operator",   "muted",         "no-such-nick",
 };
-static const char *const final_errors[] = { "agent-not-allowed" };
+static const char *const final_errors[] = { "agent-not-allowed", "banned" };
 
 static bool listed(const char *const *list, size_t n, const char *code)
 {
@@ -310,6 +314,9 @@ static void judge_error(struct session *s, const char *code)
 {
 	s->refused = !listed(open_errors, sizeof(open_errors) / sizeof(open_errors[0]), code);
 	s->final = listed(final_errors, sizeof(final_errors) / sizeof(final_errors[0]), code);
+	/* Kicked from a room: coming back at once would undo the operator's act. At the desk
+	 * the customer may still ask to come back, as before. */
+	s->final = s->final || (s->group && strcmp(code, "kicked") == 0);
 }
 
 void incoming_notice(struct session *s, char *body)
@@ -324,6 +331,9 @@ void incoming_notice(struct session *s, char *body)
 		s->canned_pending = s->canned_pending && s->canned.collecting;
 		return;
 	}
+	/* ... and so is a line member's private message (it is no "KEYWORD ARGS -- TEXT"). */
+	if (group_line_private(s, body))
+		return;
 	if (notice_parse(body, &n) < 0)
 		return; /* nothing we could show or act on */
 	s->notices = true;
@@ -331,9 +341,11 @@ void incoming_notice(struct session *s, char *body)
 	s->resume.ended = notice_is(&n, "error", 1);
 	if (s->resume.ended)
 		judge_error(s, n.args[0]);
-	if (handled_quietly(s, &n) || resume_notice(s, &n))
+	if (handled_quietly(s, &n) || resume_notice(s, &n) || group_notice(s, &n))
 		return;
-	said = resume_words(s, &n, words, sizeof(words)); /* against where we stood before */
+	said = group_words(s, &n, words, sizeof(words));
+	if (!said)
+		said = resume_words(s, &n, words, sizeof(words)); /* against where we stood */
 	learn(s, &n);
 	s->ops->notice(s->ui, &n, said);
 }

@@ -36,6 +36,7 @@ static const char usage_text[] =
     "                       $RUNTIME_DIRECTORY/agent.sock or /run/frontdesk/agent.sock)\n"
     "  -l, --line           newline protocol, for a group line listener (default port 6666)\n"
     "  -k, --key-file FILE  answer the server's authentication challenge with this key\n"
+    "  -o, --oper-key FILE  in a group room: become an operator with this key\n"
     "  -s, --tls            connect with TLS (1.2 or later) and check the server's certificate\n"
     "      --ca-file FILE   trust the certificates in FILE (default: the system's)\n"
     "      --insecure       with --tls: do not check the certificate (testing only)\n"
@@ -95,16 +96,23 @@ static bool want_colour(void)
 	return isatty(STDOUT_FILENO) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }
 
-/* The flags of the command line into @o, @ret_nick and @ret_key_file; -1 to go on, else the
- * exit code. */
+/* The files the flags name, read once the flags are all known. */
+struct key_files {
+	const char *key;  /* --key-file */
+	const char *oper; /* --oper-key */
+};
+
+/* The flags of the command line into @o, @ret_nick and @ret_files; -1 to go on, else the exit
+ * code. */
 static int parse_flags(int argc, char **argv, struct client_options *o, const char **ret_nick,
-		       const char **ret_key_file)
+		       struct key_files *ret_files)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "agent", no_argument, NULL, 'a' },
 		{ "line", no_argument, NULL, 'l' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "oper-key", required_argument, NULL, 'o' },
 		{ "tls", no_argument, NULL, 's' },
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ "insecure", no_argument, NULL, 'I' },
@@ -117,7 +125,7 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 	struct session_config *c = &o->session;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "n:alk:st:rhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:alk:o:st:rhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			*ret_nick = optarg;
@@ -129,7 +137,10 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 			c->line = true;
 			break;
 		case 'k':
-			*ret_key_file = optarg;
+			ret_files->key = optarg;
+			break;
+		case 'o':
+			ret_files->oper = optarg;
 			break;
 		case 's':
 			c->tls = true;
@@ -164,6 +175,8 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 		return usage_error("one target at most, not also '%s'", argv[optind + 1]);
 	if (c->agent && c->line)
 		return usage_error("%s", "--agent and --line do not go together");
+	if (ret_files->oper && c->line)
+		return usage_error("%s", "--oper-key needs a framed connection, not --line");
 	if ((c->ca_file[0] || c->insecure) && !c->tls)
 		return usage_error("%s", "--ca-file and --insecure go with --tls");
 	if (c->ca_file[0] && c->insecure)
@@ -171,9 +184,24 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 	return -1;
 }
 
-/* What the flags name, made real: the nickname, the target, the key, TLS. */
+/* A key file (@what: the flag) into @key; -1 when read, else the exit code. */
+static int read_key(const char *what, const char *path, unsigned char *key, size_t max,
+		    size_t *ret_len)
+{
+	int r = auth_read_key(path, S_IRWXG | S_IRWXO, key, max, ret_len);
+
+	if (r >= 0)
+		return -1;
+	fprintf(stderr, "frontdesk: cannot use %s %s: %s\n", what, path,
+		r == -EPERM    ? "others may read it (chmod 600)"
+		: r == -EINVAL ? "it is empty"
+			       : strerror(-r));
+	return EXIT_USAGE;
+}
+
+/* What the flags name, made real: the nickname, the target, the keys, TLS. */
 static int settle_options(int argc, char **argv, struct client_options *o, const char *nick,
-			  const char *key_file)
+			  const struct key_files *files)
 {
 	struct session_config *c = &o->session;
 	int r;
@@ -203,16 +231,12 @@ static int settle_options(int argc, char **argv, struct client_options *o, const
 			c->target.port = 6666;
 	}
 
-	if (key_file) {
-		r = auth_read_key(key_file, S_IRWXG | S_IRWXO, c->key, sizeof(c->key), &c->key_len);
-		if (r < 0) {
-			fprintf(stderr, "frontdesk: cannot use key file %s: %s\n", key_file,
-				r == -EPERM    ? "others may read it (chmod 600)"
-				: r == -EINVAL ? "it is empty"
-					       : strerror(-r));
-			return EXIT_USAGE;
-		}
-	}
+	if (files->key &&
+	    (r = read_key("key file", files->key, c->key, sizeof(c->key), &c->key_len)) >= 0)
+		return r;
+	if (files->oper && (r = read_key("operator key file", files->oper, c->oper_key,
+					 sizeof(c->oper_key), &c->oper_key_len)) >= 0)
+		return r;
 	if (c->tls && c->target.is_unix)
 		return usage_error("%s", "--tls is for TCP targets, not unix:PATH");
 	if (c->tls) {
@@ -231,10 +255,11 @@ static int settle_options(int argc, char **argv, struct client_options *o, const
 /* Fill @o from the command line; return -1 to go on, else the exit code. */
 static int parse_options(int argc, char **argv, struct client_options *o)
 {
-	const char *nick = NULL, *key_file = NULL;
-	int r = parse_flags(argc, argv, o, &nick, &key_file);
+	struct key_files files = { 0 };
+	const char *nick = NULL;
+	int r = parse_flags(argc, argv, o, &nick, &files);
 
-	return r >= 0 ? r : settle_options(argc, argv, o, nick, key_file);
+	return r >= 0 ? r : settle_options(argc, argv, o, nick, &files);
 }
 
 int main(int argc, char **argv)
@@ -258,6 +283,7 @@ int main(int argc, char **argv)
 	else
 		code = script_run(base, &opts);
 	explicit_bzero(opts.session.key, sizeof(opts.session.key));
+	explicit_bzero(opts.session.oper_key, sizeof(opts.session.oper_key));
 	event_base_free(base);
 	return code;
 }

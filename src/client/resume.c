@@ -70,6 +70,8 @@ static void resumed(struct session *s, const struct notice *n)
 			 s->nick);
 		s->ops->notice(s->ui, n, words);
 	}
+	if (s->state == SESSION_OPEN)
+		group_joined(s); /* an operator again, if the server forgot we were */
 }
 
 /*

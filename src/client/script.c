@@ -188,16 +188,27 @@ static void print_shown(FILE *f, const char *prefix, const char *text)
 	fprintf(f, "%s%s\n", prefix, shown);
 }
 
-/* The body as a type 2 frame carries it, tagged or not: scripts read the same lines. */
+/*
+ * The body as a type 2 frame carries it, tagged or not: scripts read the same lines. A private
+ * message is marked "[private] " before it ("[private to NICK] TEXT" for our own), which no
+ * room message can start with: those start with the sender's nickname and ": ".
+ */
 static void on_message(void *ui, const struct session_message *m)
 {
 	struct script *sc = ui;
+	char line[FD_FRAME_BODY_BUFSIZE]; /* message text is at most 9,792 bytes: room to mark */
+	const char *body = m->body;
 
+	if (session_private(m) && m->from && strcmp(m->from, session_nick(sc->session)) == 0)
+		snprintf(line, sizeof(line), "[private to %s] %s", m->conv + 1, m->text);
+	else if (session_private(m))
+		snprintf(line, sizeof(line), "[private] %s", m->body);
+	body = session_private(m) ? line : body;
 	/* Piped output is the data as it came; a terminal gets it made harmless. */
 	if (sc->stdout_tty)
-		print_shown(stdout, "", m->body);
+		print_shown(stdout, "", body);
 	else
-		printf("%s\n", m->body);
+		printf("%s\n", body);
 	fflush(stdout);
 	arm_timer(sc);
 	pump(sc);

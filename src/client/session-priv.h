@@ -37,6 +37,10 @@ struct session {
 	bool heard;        /* it sent a frame: a challenge now comes too late */
 	bool caps_pending; /* "caps ..." sent, its answer not seen yet */
 	bool canned_pending; /* "canned" sent: an error before its answer is its answer */
+	bool ids_granted;    /* "caps" granted "ids": our own private messages come back */
+	bool oper_asked;     /* "oper" sent: the next "oper-challenge" is its answer */
+	bool topic_asked;    /* "topic" sent: the next topic notice is its answer */
+	unsigned who_page;   /* the page of "who" last asked (1: the first) */
 	bool refused; /* the last error notice was one that ends the connection (not a mere no) */
 	bool final;   /* ... and one that another try would only meet again (agent-not-allowed) */
 	char last_error[512];
@@ -64,6 +68,10 @@ struct session {
 	struct session_conv convs[SESSION_CONVS_MAX];
 	size_t nconvs;
 	char last_to[SESSION_NICK_MAX]; /* multi: whom our last message went to */
+	/* A room's (group.c): the topic and who set it, whether we are an operator. */
+	char topic[512];
+	char topic_by[SESSION_NICK_MAX];
+	bool oper;
 
 	/* Kept across connections: a returning client must know what it has seen. */
 	struct ids ids;
@@ -100,6 +108,21 @@ struct session_conv *session_find_conv(struct session *s, const char *name);
 
 /* session_said() - in the turn's light, we wrote to @to (multi: that customer's, else ours). */
 void session_said(struct session *s, const char *to);
+
+/* group_notice() - a room's notice that is group.c's business; true when not to be shown. */
+bool group_notice(struct session *s, const struct notice *n);
+
+/* group_words() - better words for @n than notice_describe()'s, or NULL. */
+const char *group_words(struct session *s, const struct notice *n, char *buf, size_t len);
+
+/* group_line_private() - a line member's "private from SENDER: TEXT": true if it was one. */
+bool group_line_private(struct session *s, const char *line);
+
+/* group_sent() - a command went: the answers to "who N" and "topic" are read in its light. */
+void group_sent(struct session *s, const char *command);
+
+/* group_joined() - joined or resumed: become an operator if we hold the key. */
+void group_joined(struct session *s);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);

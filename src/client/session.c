@@ -99,6 +99,7 @@ void session_free(struct session *s)
 	if (s->tls)
 		SSL_CTX_free(s->tls);
 	explicit_bzero(s->cfg.key, sizeof(s->cfg.key));
+	explicit_bzero(s->cfg.oper_key, sizeof(s->cfg.oper_key));
 	resume_forget(&s->resume);
 	canned_clear(&s->canned);
 	free(s);
@@ -153,6 +154,9 @@ void session_forget_standing(struct session *s)
 	s->multi = false;
 	s->nconvs = 0;
 	s->last_to[0] = '\0';
+	s->topic[0] = '\0';
+	s->topic_by[0] = '\0';
+	s->oper = false;
 	snprintf(s->nick, sizeof(s->nick), "%s", s->cfg.nick);
 }
 
@@ -163,6 +167,10 @@ static void reset_protocol_state(struct session *s)
 	s->heard = false;
 	s->caps_pending = false;
 	s->canned_pending = false;
+	s->ids_granted = false;
+	s->oper_asked = false;
+	s->topic_asked = false;
+	s->who_page = 1;
 	s->refused = false;
 	s->final = false;
 	ids_history(&s->ids, false);
@@ -597,6 +605,7 @@ int session_command(struct session *s, const char *text)
 
 	if (r < 0)
 		return r;
+	group_sent(s, text);
 	return s->cfg.line ? send_line(s, "/", text)
 			   : session_send_frame(s, FD_FRAME_COMMAND, text, len);
 }

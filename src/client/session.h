@@ -43,6 +43,9 @@ struct session_config {
 	bool line;  /* newline protocol instead of frames */
 	unsigned char key[SESSION_KEY_MAX]; /* shared key for a challenge, when key_len > 0 */
 	size_t key_len;
+	/* A room's operator key (--oper-key): "oper" is asked at once, its challenge answered. */
+	unsigned char oper_key[SESSION_KEY_MAX];
+	size_t oper_key_len;
 	bool tls;          /* TLS 1.2+, the server's certificate checked against @ca_file */
 	bool insecure;     /* ...or not checked at all */
 	char ca_file[256]; /* empty: the system's trusted certificates */
@@ -61,7 +64,8 @@ struct session_message {
 	const char *body;
 	/* tagged: the sender; type 2 to an agent granted "agent": the customer; else NULL */
 	const char *from;
-	const char *conv;      /* tagged: the conversation ("*", "cN"); NULL for type 2 */
+	/* tagged: the conversation ("*", "cN"); "@NICK" a private message (any way it came) */
+	const char *conv;
 	const char *text;      /* tagged: the text alone; type 2: @body */
 	long long time_ms;     /* tagged: when the server accepted it (Unix ms); type 2: 0 */
 	unsigned long long id; /* tagged: its ID */
@@ -211,6 +215,23 @@ int session_say_to(struct session *s, const char *name, const char *text);
 int session_send_canned(struct session *s, const char *name, const char *to, const char **ret_text);
 /* session_canned() - the canned replies the server listed (empty when it has none). */
 const struct canned *session_canned(const struct session *s);
+/*
+ * Group mode, issue 15 (group.c). session_oper() asks to become an operator ("oper"); its
+ * challenge is answered with the operator key, or said to the user when there is none.
+ * session_msg() sends a private message ("msg NICK TEXT"); a server that granted "ids" sends
+ * it back to us (session_private_echoed()), others say nothing of it. session_topic() is the
+ * room's topic ("" when none), session_operator() whether we are one.
+ */
+int session_oper(struct session *s);
+int session_msg(struct session *s, const char *nick, const char *text);
+bool session_private_echoed(const struct session *s);
+const char *session_topic(const struct session *s);
+bool session_operator(const struct session *s);
+/* session_private() - whether @m is a private message ("@NICK"). */
+static inline bool session_private(const struct session_message *m)
+{
+	return m->conv && m->conv[0] == '@';
+}
 /* session_set_nick() - the nickname for later connections (after "/nick"). */
 void session_set_nick(struct session *s, const char *nick);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * term-priv.h - the interactive client's insides, shared by term.c (libedit on the loop, the
- * prompt, commands) and term-win.c (an agent's windows, one per conversation: protocol 7.5).
+ * prompt, the row above it), term-cmd.c (the commands) and term-win.c (an agent's windows, one
+ * per conversation: protocol 7.5).
  */
 #ifndef FRONTDESK_CLIENT_TERM_PRIV_H
 #define FRONTDESK_CLIENT_TERM_PRIV_H
@@ -16,10 +17,11 @@
 #include "windows.h"
 
 enum show_kind {
-	SHOW_PEER,   /* a message from someone else */
-	SHOW_SELF,   /* our own message */
-	SHOW_NOTICE, /* an event, in words */
-	SHOW_ERROR,  /* something went wrong */
+	SHOW_PEER,    /* a message from someone else */
+	SHOW_SELF,    /* our own message */
+	SHOW_NOTICE,  /* an event, in words */
+	SHOW_ERROR,   /* something went wrong */
+	SHOW_PRIVATE, /* a private message, either way (group mode) */
 };
 
 enum term_mode {
@@ -40,7 +42,9 @@ struct term {
 	bool leaving;    /* the user quit: the next close ends the program */
 	bool ever_open;
 	bool resuming; /* since the drop, the one try at once to resume has been made */
-	char *stash;   /* a line Enter did not send (not our turn): goes back into the editor */
+	/* Rows drawn above the prompt (the windows' status line, or a room's topic): 0 or 1. */
+	int status_rows;
+	char *stash; /* a line Enter did not send (not our turn): goes back into the editor */
 	char prompt[160 + WINDOW_NAME_MAX];
 	unsigned backoff;
 	int exit_code;
@@ -64,6 +68,15 @@ struct term {
  */
 void term_show_in(struct term *t, struct window *win, enum show_kind kind, const char *who,
 		  time_t when, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* term_quit() - the user is done: say goodbye to the server, exit when it has closed. */
+void term_quit(struct term *t);
+
+/* term_command() - a line typed as "/name [arg]" (without the slash); @line may be cut. */
+void term_command(struct term *t, char *line);
+
+/* term_print_status() - @line (cut to one row) on the row above the prompt, reversed. */
+void term_print_status(struct term *t, char *line);
 
 /* term_current() - the running client, for libedit's callbacks without a user pointer. */
 struct term *term_current(void);

@@ -97,24 +97,12 @@ static void sync_turns(struct term *t)
 void termwin_status(struct term *t)
 {
 	char line[WINDOWS_MAX * (WINDOW_NAME_MAX + 24)];
-	int cols = term_screen_cols() - 1, width = 0;
-	size_t i = 0;
 
 	if (!t->wins)
 		return;
 	sync_turns(t);
 	windows_status(t->wins, line, sizeof(line));
-	utf8_make_printable(line, strlen(line)); /* the names came from the server */
-	/* One row, never wrapped: cut at the last character that fits (UTF-8 boundaries). */
-	while (line[i] && width < cols) {
-		i++;
-		while ((line[i] & 0xc0) == 0x80)
-			i++;
-		width++;
-	}
-	line[i] = '\0';
-	printf("\r\033[K%s%s%s\n", t->opts->colour ? "\033[7m" : "", line,
-	       t->opts->colour ? "\033[0m" : "");
+	term_print_status(t, line);
 }
 
 bool termwin_prompt(struct term *t, char *buf, size_t len)

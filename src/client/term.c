@@ -12,6 +12,10 @@
  * through the file-scope `current` below: the only mutable global in the client, forced by
  * that API, set in term_run() and cleared before it returns.
  *
+ * A row may sit above the prompt (status_rows): an agent's windows (term-win.c), or a room's
+ * topic. It is erased and drawn with the prompt, and counted as it was drawn, since the topic
+ * may come or go between the two. The commands typed as "/name" are term-cmd.c's.
+ *
  * After each line libedit leaves "unbuffered" mode (its next el_gets() would block for a whole
  * line), so on_line() always installs the handler again; that also draws the new prompt.
  */
@@ -107,11 +111,48 @@ static void erase_input(void)
 
 	if (rl_line_buffer && rl_point > 0)
 		col += text_width(rl_line_buffer, (size_t)rl_point);
-	row = rows_before(col) + (current->wins ? 1 : 0);
+	row = rows_before(col) + current->status_rows;
 	if (row > 0)
 		printf("\r\033[%dA\033[J", row);
 	else
 		printf("\r\033[J");
+	current->status_rows = 0;
+}
+
+void term_print_status(struct term *t, char *line)
+{
+	int cols = term_screen_cols() - 1, width = 0;
+	size_t i = 0;
+
+	utf8_make_printable(line, strlen(line)); /* the names, the topic came from the server */
+	/* One row, never wrapped: cut at the last character that fits (UTF-8 boundaries). */
+	while (line[i] && width < cols) {
+		i++;
+		while ((line[i] & 0xc0) == 0x80)
+			i++;
+		width++;
+	}
+	line[i] = '\0';
+	printf("\r\033[K%s%s%s\n", t->opts->colour ? "\033[7m" : "", line,
+	       t->opts->colour ? "\033[0m" : "");
+	t->status_rows = 1;
+}
+
+/*
+ * The row above the prompt: an agent's windows, or a room's topic while there is one. A room
+ * without a topic, and the desk, keep the screen as it always was.
+ */
+static void draw_status(struct term *t)
+{
+	char line[640]; /* "Topic: " and the topic as the session keeps it (512 bytes) */
+	const char *topic = session_topic(t->session);
+
+	if (t->wins) {
+		termwin_status(t);
+	} else if (*topic && session_group(t->session)) {
+		snprintf(line, sizeof(line), "Topic: %s", topic);
+		term_print_status(t, line);
+	}
 }
 
 static const char *colour_of(enum show_kind kind)
@@ -125,6 +166,8 @@ static const char *colour_of(enum show_kind kind)
 		return "\033[33m";
 	case SHOW_ERROR:
 		return "\033[1;31m";
+	case SHOW_PRIVATE:
+		return "\033[1;35m";
 	}
 	return "";
 }
@@ -167,8 +210,11 @@ static void format_line(struct term *t, enum show_kind kind, const char *who, ti
 		utf8_make_printable(name, strlen(name));
 		snprintf(line + used, len - used, "%s%s:%s ", colour ? colour_of(kind) : "", name,
 			 colour ? "\033[0m" : "");
-	} else if (kind == SHOW_ERROR || kind == SHOW_NOTICE)
+	} else if (kind == SHOW_ERROR || kind == SHOW_NOTICE) {
 		snprintf(line + used, len - used, "%s* ", colour ? colour_of(kind) : "");
+	} else if (kind == SHOW_PRIVATE) {
+		snprintf(line + used, len - used, "%s", colour ? colour_of(kind) : "");
+	}
 	/* What peers wrote is shown, never obeyed: no escape sequences, no line breaks. */
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	if (n > 0)
@@ -185,7 +231,7 @@ static void print_line(struct term *t, const char *line)
 		erase_input();
 	printf("%s\n", line);
 	if (t->editing && !t->in_handler)
-		termwin_status(t);
+		draw_status(t);
 	fflush(stdout);
 	if (t->editing && !t->in_handler)
 		rl_forced_update_display();
@@ -264,7 +310,7 @@ static void make_prompt(struct term *t, char *buf, size_t len)
 	else if (session_state(s) != SESSION_OPEN)
 		snprintf(buf, len, "(not connected) %s> ", nick);
 	else if (session_may_send(s))
-		snprintf(buf, len, "%s> ", nick);
+		snprintf(buf, len, "%s%s> ", session_operator(s) ? "@" : "", nick);
 	else if (t->opts->session.agent && !*peer)
 		snprintf(buf, len, "(no customer yet) %s> ", nick);
 	else if (session_awaiting_reply(s) && *peer)
@@ -290,7 +336,7 @@ void term_update_prompt(struct term *t)
 	snprintf(t->prompt, sizeof(t->prompt), "%s", prompt);
 	rl_set_prompt(t->prompt);
 	if (t->editing && !t->in_handler) {
-		termwin_status(t);
+		draw_status(t);
 		fflush(stdout);
 		rl_forced_update_display();
 	}
@@ -307,7 +353,7 @@ void term_draw(struct term *t)
 	make_prompt(t, t->prompt, sizeof(t->prompt));
 	rl_set_prompt(t->prompt);
 	if (t->editing && !t->in_handler) {
-		termwin_status(t);
+		draw_status(t);
 		fflush(stdout);
 		rl_forced_update_display();
 	}
@@ -338,7 +384,7 @@ static void leave(struct term *t, int code)
 }
 
 /* The user is done: say goodbye to the server, exit when it has closed. */
-static void quit(struct term *t)
+void term_quit(struct term *t)
 {
 	t->leaving = true;
 	t->exit_code = EXIT_OK;
@@ -449,6 +495,17 @@ static void on_opened(void *ui, bool resumed)
 	term_update_prompt(t);
 }
 
+/* A private message, marked apart: "[private] bob: text", ours "[private to bob] text". */
+static void show_private(struct term *t, const struct session_message *m, time_t when)
+{
+	if (m->from && strcmp(m->from, session_nick(t->session)) == 0)
+		show_at(t, SHOW_PRIVATE, NULL, when, "[private to %s] %s", m->conv + 1, m->text);
+	else
+		show_at(t, SHOW_PRIVATE, NULL, when, "[private] %s: %s", m->from ? m->from : "?",
+			m->text);
+	term_update_prompt(t);
+}
+
 /*
  * A message: a tagged one names its sender; otherwise in group mode the body is "NICK: TEXT"
  * and at the desk it is the peer's. Our own comes back to us in a room (and in history).
@@ -465,6 +522,10 @@ static void on_message(void *ui, const struct session_message *m)
 	termwin_check(t);
 	if (termwin_message(t, m))
 		return;
+	if (session_private(m)) {
+		show_private(t, m, when);
+		return;
+	}
 	if (m->from) {
 		snprintf(who, sizeof(who), "%s", m->from);
 	} else if (!session_group(t->session)) {
@@ -504,112 +565,6 @@ static const struct session_ops term_ops = {
 	.notice = on_notice,
 	.closed = on_closed,
 };
-
-static int cmd_help(struct term *t, const char *arg);
-
-/* Send the command as typed, without its slash. */
-static int cmd_send(struct term *t, const char *line)
-{
-	return session_command(t->session, line);
-}
-
-static int cmd_quit(struct term *t, const char *line)
-{
-	quit(t);
-	return 0;
-}
-
-/* nick NAME: ask the server, and keep the name for reconnecting. */
-static int cmd_nick(struct term *t, const char *line)
-{
-	session_set_nick(t->session, line + strlen("nick "));
-	return session_command(t->session, line);
-}
-
-enum arg_rule {
-	ARG_NONE,
-	ARG_REQUIRED,
-	ARG_OPTIONAL,
-};
-
-static const struct term_command {
-	const char *name;
-	enum arg_rule arg;
-	const char *usage;
-	int (*run)(struct term *t, const char *line);
-} commands[] = {
-	{ "quit", ARG_NONE, "/quit             leave (Ctrl-D too)", cmd_quit },
-	{ "who", ARG_NONE, "/who              who is here (group mode)", cmd_send },
-	{ "next", ARG_OPTIONAL, "/next [NAME]      agent: end this conversation, serve the next",
-	  termwin_cmd_customer },
-	{ "queue", ARG_NONE, "/queue            agent: who is waiting, and for how long",
-	  cmd_send },
-	{ "kick", ARG_OPTIONAL, "/kick NAME        agent: end that customer's connection",
-	  termwin_cmd_customer },
-	{ "win", ARG_REQUIRED, "/win N            agent: switch to window N (also Ctrl-N, Ctrl-P)",
-	  termwin_cmd_win },
-	{ "transfer", ARG_OPTIONAL,
-	  "/transfer [AGENT] agent: pass this customer to AGENT, or back to the line",
-	  termwin_cmd_customer },
-	{ "canned", ARG_OPTIONAL, "/canned [NAME]    agent: send canned reply NAME (Tab completes)",
-	  termwin_cmd_canned },
-	{ "agents", ARG_NONE, "/agents           agent: who else is at the desk", cmd_send },
-	{ "away", ARG_NONE, "/away             agent: take no new conversations", cmd_send },
-	{ "back", ARG_NONE, "/back             agent: take new conversations again", cmd_send },
-	{ "nick", ARG_REQUIRED, "/nick NAME        change your nickname", cmd_nick },
-	{ "history", ARG_OPTIONAL, "/history [N]      the N (default 20) earlier messages",
-	  cmd_send },
-	{ "help", ARG_NONE, "/help             this list", cmd_help },
-};
-
-static int cmd_help(struct term *t, const char *arg)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		show(t, SHOW_NOTICE, NULL, "%s", commands[i].usage);
-	show(t, SHOW_NOTICE, NULL, "//text            send a message that starts with '/'");
-	return 0;
-}
-
-/*
- * "/name [arg]": look it up in the table, check the argument, run it. Blanks at the end are
- * dropped (@line is ours to cut): Tab completion leaves one, and "canned greet " is not a name
- * the desk knows.
- */
-static void run_command(struct term *t, char *line)
-{
-	size_t end = strlen(line);
-	const char *sp, *arg;
-	size_t namelen;
-	int r;
-
-	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
-		line[--end] = '\0';
-	sp = strchr(line, ' ');
-	namelen = sp ? (size_t)(sp - line) : strlen(line);
-	arg = sp ? sp + 1 : "";
-	while (*arg == ' ')
-		arg++;
-	termwin_typed(t);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		const struct term_command *c = &commands[i];
-		char body[FD_FRAME_BODY_BUFSIZE];
-
-		if (strlen(c->name) != namelen || strncmp(c->name, line, namelen) != 0)
-			continue;
-		if ((c->arg == ARG_NONE && *arg) || (c->arg == ARG_REQUIRED && !*arg)) {
-			show(t, SHOW_ERROR, NULL, "Usage: %s", c->usage);
-			return;
-		}
-		snprintf(body, sizeof(body), "%s%s%s", c->name, *arg ? " " : "", arg);
-		r = c->run(t, body);
-		if (r == -ENOTCONN)
-			show(t, SHOW_ERROR, NULL, "Not connected");
-		else if (r < 0)
-			show(t, SHOW_ERROR, NULL, "Cannot send that: %s", strerror(-r));
-		return;
-	}
-	show(t, SHOW_ERROR, NULL, "Unknown command /%.*s; /help lists them", (int)namelen, line);
-}
 
 /* A line to send as a message, if the turn rule allows; otherwise it goes back to the editor. */
 static void say(struct term *t, const char *text)
@@ -661,14 +616,15 @@ static void on_line(char *line)
 	if (line)
 		width += text_width(line, strlen(line));
 	/* libedit moved below the input; take the echo off the screen, we print our own. */
-	printf("\r\033[%dA\033[J", rows_before(width) + 1 + (t->wins ? 1 : 0));
+	printf("\r\033[%dA\033[J", rows_before(width) + 1 + t->status_rows);
+	t->status_rows = 0;
 	t->in_handler = true;
 	if (!line)
-		quit(t);
+		term_quit(t);
 	else if (t->mode == TERM_ASK)
 		answer_reconnect(t, line);
 	else if (line[0] == '/' && line[1] != '/')
-		run_command(t, line + 1);
+		term_command(t, line + 1);
 	else if (line[0])
 		say(t, line[0] == '/' ? line + 1 : line);
 	free(line);
@@ -679,14 +635,14 @@ static void on_line(char *line)
 		return;
 	}
 	make_prompt(t, t->prompt, sizeof(t->prompt));
-	termwin_status(t);
+	draw_status(t);
 	rl_callback_handler_install(t->prompt, on_line);
 	if (t->stash) {
 		rl_insert_text(t->stash);
 		free(t->stash);
 		t->stash = NULL;
 		erase_input();
-		termwin_status(t);
+		draw_status(t);
 		fflush(stdout);
 		rl_forced_update_display();
 	}
@@ -710,7 +666,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		leave(t, t->exit_code);
 		return;
 	}
-	quit(t);
+	term_quit(t);
 }
 
 static int setup_events(struct term *t)

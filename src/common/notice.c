@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int notice_parse(char *body, struct notice *ret)
 {
@@ -294,7 +295,25 @@ static bool say_renamed(const struct notice *n, char *b, size_t len)
 /* The answer to "who": one "member NICK" each, then "members N". */
 static bool say_member(const struct notice *n, char *b, size_t len)
 {
-	snprintf(b, len, "%s is here", n->args[0]);
+	/* Clients granted a capability see operators as "@NICK" (no nickname starts with '@'). */
+	if (n->args[0][0] == '@' && n->args[0][1])
+		snprintf(b, len, "%s is here (operator)", n->args[0] + 1);
+	else
+		snprintf(b, len, "%s is here", n->args[0]);
+	return true;
+}
+
+/* "who-more [PAGE]": the answer was one page of a bigger room (the client may word it better). */
+static bool say_who_more(const struct notice *n, char *b, size_t len)
+{
+	long page = n->nargs ? number(n->args[0]) : -1;
+
+	if (n->nargs && page < 1)
+		return false;
+	if (page > 0)
+		snprintf(b, len, "There are more members: /who %ld shows the next page", page);
+	else
+		snprintf(b, len, "There are more members: /who PAGE shows the next pages");
 	return true;
 }
 
@@ -363,6 +382,160 @@ static bool say_back(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* A ban's target, "nick:NAME" or "addr:ADDRESS[/PREFIX]", in words into @b. */
+static void say_ban_target(const char *target, char *b, size_t len)
+{
+	if (strncmp(target, "nick:", 5) == 0)
+		snprintf(b, len, "the nickname %s", target + 5);
+	else if (strncmp(target, "addr:", 5) == 0)
+		snprintf(b, len, "the address%s %s", strchr(target, '/') ? "es" : "", target + 5);
+	else
+		snprintf(b, len, "%s", target);
+}
+
+/* Append ": TEXT" (a moderator's reason) to the sentence in @b, when there is one. */
+static void say_reason(const struct notice *n, char *b, size_t len)
+{
+	size_t used = strlen(b);
+
+	if (n->text && *n->text)
+		snprintf(b + used, len - used, ": %s", n->text);
+}
+
+/* Moderation in a room (issue 15): "kicked NICK OP [-- reason]". */
+static bool say_kicked(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s was kicked by %s", n->args[0], n->args[1]);
+	say_reason(n, b, len);
+	return true;
+}
+
+/* "banned KIND:VALUE OP [DURATION] [-- reason]"; no duration: until someone lifts it. */
+static bool say_banned(const struct notice *n, char *b, size_t len)
+{
+	char what[128];
+
+	say_ban_target(n->args[0], what, sizeof(what));
+	if (n->nargs > 2)
+		snprintf(b, len, "%s banned %s for %s", n->args[1], what, n->args[2]);
+	else
+		snprintf(b, len, "%s banned %s", n->args[1], what);
+	say_reason(n, b, len);
+	return true;
+}
+
+static bool say_unbanned(const struct notice *n, char *b, size_t len)
+{
+	char what[128];
+
+	say_ban_target(n->args[0], what, sizeof(what));
+	snprintf(b, len, "%s lifted the ban on %s", n->args[1], what);
+	return true;
+}
+
+/* The answer to "bans": "ban KIND:VALUE BY UNTIL [-- reason]" lines (UNTIL: Unix s, or "-"). */
+static bool say_ban(const struct notice *n, char *b, size_t len)
+{
+	char what[128], until[48] = "until lifted";
+	long secs = number(n->args[2]);
+	time_t when = (time_t)secs;
+	struct tm tm;
+
+	if (secs < 0 && strcmp(n->args[2], "-") != 0)
+		return false;
+	if (secs >= 0 && localtime_r(&when, &tm))
+		strftime(until, sizeof(until), "until %Y-%m-%d %H:%M", &tm);
+	say_ban_target(n->args[0], what, sizeof(what));
+	snprintf(b, len, "Ban on %s by %s, %s", what, n->args[1], until);
+	say_reason(n, b, len);
+	return true;
+}
+
+static bool say_bans(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[0]);
+
+	if (count < 0)
+		return false;
+	if (count == 0)
+		snprintf(b, len, "No bans");
+	else
+		snprintf(b, len, count == 1 ? "%ld ban" : "%ld bans", count);
+	return true;
+}
+
+/* "muted NICK OP [DURATION]" / "unmuted NICK OP". */
+static bool say_muted(const struct notice *n, char *b, size_t len)
+{
+	if (n->nargs > 2)
+		snprintf(b, len, "%s muted %s for %s", n->args[1], n->args[0], n->args[2]);
+	else
+		snprintf(b, len, "%s muted %s", n->args[1], n->args[0]);
+	return true;
+}
+
+static bool say_unmuted(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s unmuted %s", n->args[1], n->args[0]);
+	return true;
+}
+
+/* "topic OP -- TEXT": on join, to "topic", and when an operator sets it. */
+static bool say_topic(const struct notice *n, char *b, size_t len)
+{
+	if (!n->text || !*n->text)
+		snprintf(b, len, "%s cleared the topic", n->args[0]);
+	else
+		snprintf(b, len, "Topic: %s (set by %s)", n->text, n->args[0]);
+	return true;
+}
+
+static bool say_topic_none(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "No topic is set");
+	return true;
+}
+
+/* "purged NICK N OP": N messages of NICK's are gone from the room's history. */
+static bool say_purged(const struct notice *n, char *b, size_t len)
+{
+	long count = number(n->args[1]);
+
+	if (count < 0)
+		return false;
+	snprintf(b, len, "%s removed %ld message%s of %s from the room's history", n->args[2],
+		 count, count == 1 ? "" : "s", n->args[0]);
+	return true;
+}
+
+static bool say_operator(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "%s is now an operator", n->args[0]);
+	return true;
+}
+
+static bool say_oper(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "You are now an operator");
+	return true;
+}
+
+/* Shown only when the client holds no key to answer it with. */
+static bool say_oper_challenge(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len,
+		 "The server asks for the operator key: start frontdesk with --oper-key "
+		 "FILE");
+	return true;
+}
+
+/* "private SENDER -- TEXT": a private message to a framed client without "ids". */
+static bool say_private(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "[private] %s: %s", n->args[0], n->text ? n->text : "");
+	return true;
+}
+
 /* Error codes people meet in normal use, in words; the rest show their code. */
 static const struct {
 	const char *code;
@@ -382,6 +555,10 @@ static const struct {
 	{ "kicked", "You were removed" },
 	{ "agent-busy", "No room for another agent" },
 	{ "replaced", "Replaced" },
+	{ "not-operator", "Only an operator may do that" },
+	{ "banned", "You are banned" },
+	{ "muted", "You are muted" },
+	{ "no-such-nick", "No such member" },
 };
 
 static bool say_error(const struct notice *n, char *b, size_t len)
@@ -391,7 +568,10 @@ static bool say_error(const struct notice *n, char *b, size_t len)
 	for (size_t i = 0; i < sizeof(error_words) / sizeof(error_words[0]); i++)
 		if (strcmp(n->args[0], error_words[i].code) == 0)
 			words = error_words[i].words;
-	if (words && n->text && strcasecmp(words, n->text) == 0)
+	/* A room's kick says who did it ("by OP[: reason]"): a sentence, not "removed: by". */
+	if (strcmp(n->args[0], "kicked") == 0 && n->text && strncmp(n->text, "by ", 3) == 0)
+		snprintf(b, len, "You were kicked %s", n->text);
+	else if (words && n->text && strcasecmp(words, n->text) == 0)
 		snprintf(b, len, "%s", words);
 	else if (words)
 		snprintf(b, len, "%s%s%s", words, n->text && *n->text ? ": " : "",
@@ -434,6 +614,7 @@ static const struct {
 	{ "renamed", 2, 2, say_renamed },
 	{ "member", 1, 1, say_member },
 	{ "members", 1, 1, say_members },
+	{ "who-more", 0, 1, say_who_more },
 	{ "error", 1, 1, say_error },
 	{ "transferred", 0, 1, say_transferred },
 	{ "answer-timeout", 1, 1, say_answer_timeout },
@@ -441,6 +622,20 @@ static const struct {
 	{ "agents", 1, 1, say_agents },
 	{ "away", 1, 1, say_away },
 	{ "back", 0, 0, say_back },
+	{ "kicked", 2, 2, say_kicked },
+	{ "banned", 2, 3, say_banned },
+	{ "unbanned", 2, 2, say_unbanned },
+	{ "ban", 3, 3, say_ban },
+	{ "bans", 1, 1, say_bans },
+	{ "muted", 2, 3, say_muted },
+	{ "unmuted", 2, 2, say_unmuted },
+	{ "topic", 1, 1, say_topic },
+	{ "topic-none", 0, 0, say_topic_none },
+	{ "purged", 3, 3, say_purged },
+	{ "operator", 1, 1, say_operator },
+	{ "oper", 0, 0, say_oper },
+	{ "oper-challenge", 1, 1, say_oper_challenge },
+	{ "private", 1, 1, say_private },
 };
 
 /* The notice as it came: keyword, arguments, " -- text". */

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -169,6 +171,85 @@ static void test_replay_and_replaced(void **state)
 	assert_string_equal(out, "Replaced: a new connection as mary took over");
 }
 
+/* A room's moderation (issue 15): the notices every member hears, and the answers to "bans". */
+static void test_moderation_words(void **state)
+{
+	static const struct {
+		const char *body, *words;
+	} cases[] = {
+		{ "kicked bob ann", "bob was kicked by ann" },
+		{ "kicked bob ann -- spam, spam", "bob was kicked by ann: spam, spam" },
+		{ "banned nick:bob ann", "ann banned the nickname bob" },
+		{ "banned nick:bob ann 10m -- flooding",
+		  "ann banned the nickname bob for 10m: flooding" },
+		{ "banned addr:192.0.2.7 ann 2h", "ann banned the address 192.0.2.7 for 2h" },
+		{ "banned addr:2001:db8::/48 ann", "ann banned the addresses 2001:db8::/48" },
+		{ "unbanned nick:bob ann", "ann lifted the ban on the nickname bob" },
+		{ "ban nick:bob ann - -- flooding",
+		  "Ban on the nickname bob by ann, until lifted: flooding" },
+		{ "ban addr:10.0.0.0/8 ann 1700000000",
+		  "Ban on the addresses 10.0.0.0/8 by ann, until 2023-11-14 22:13" },
+		{ "bans 0", "No bans" },
+		{ "bans 1", "1 ban" },
+		{ "bans 3", "3 bans" },
+		{ "muted bob ann", "ann muted bob" },
+		{ "muted bob ann 10m", "ann muted bob for 10m" },
+		{ "unmuted bob ann", "ann unmuted bob" },
+		{ "topic ann -- Release day: be kind", "Topic: Release day: be kind (set by ann)" },
+		{ "topic ann --", "ann cleared the topic" },
+		{ "topic-none", "No topic is set" },
+		{ "purged bob 12 ann", "ann removed 12 messages of bob from the room's history" },
+		{ "purged bob 1 ann", "ann removed 1 message of bob from the room's history" },
+		{ "operator ann", "ann is now an operator" },
+		{ "oper", "You are now an operator" },
+		{ "private bob -- psst -- a secret", "[private] bob: psst -- a secret" },
+		{ "member @alice", "alice is here (operator)" },
+		{ "member alice", "alice is here" },
+		{ "who-more 2", "There are more members: /who 2 shows the next page" },
+	};
+	char out[256];
+
+	/* UNTIL is shown in local time: pin it. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(describe(cases[i].body, out, sizeof(out)));
+		assert_string_equal(out, cases[i].words);
+	}
+	/* Malformed: shown as they came. */
+	assert_false(describe("purged bob many ann", out, sizeof(out)));
+	assert_string_equal(out, "purged bob many ann");
+	assert_false(describe("ban nick:bob ann soon", out, sizeof(out)));
+	assert_false(describe("who-more next", out, sizeof(out)));
+}
+
+/* The errors of a room in words; a kick says who did it, at the desk as it always did. */
+static void test_moderation_errors(void **state)
+{
+	static const struct {
+		const char *body, *words;
+	} cases[] = {
+		{ "error not-operator", "Only an operator may do that" },
+		{ "error not-operator -- wrong answer",
+		  "Only an operator may do that: wrong answer" },
+		{ "error muted", "You are muted" },
+		{ "error muted -- nothing you send is relayed",
+		  "You are muted: nothing you send is relayed" },
+		{ "error banned -- by ann: flooding", "You are banned: by ann: flooding" },
+		{ "error no-such-nick -- zed", "No such member: zed" },
+		{ "error kicked -- by ann: spam", "You were kicked by ann: spam" },
+		{ "error kicked -- by ann", "You were kicked by ann" },
+		{ "error kicked -- mary ended your connection",
+		  "You were removed: mary ended your connection" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(describe(cases[i].body, out, sizeof(out)));
+		assert_string_equal(out, cases[i].words);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_unknown_is_shown_raw),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_moderation_words),
+		cmocka_unit_test(test_moderation_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
