@@ -38,6 +38,10 @@ enum stmt_id {
 	ST_SESSION_PUT,
 	ST_SESSION_DEL,
 	ST_STOPPED,
+	ST_BAN_PUT,
+	ST_BAN_DEL,
+	ST_META_PUT,
+	ST_PURGE,
 	ST_MAX,
 };
 
