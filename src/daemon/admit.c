@@ -202,6 +202,9 @@ const char *admit_accept(struct server *s, const struct listener *l, const struc
 {
 	*ret_tell = false;
 	*ret_text = NULL;
+	/* The agent socket (group mode: its members) is never refused: file modes guard it. */
+	if (sa->sa_family == AF_UNIX)
+		return NULL;
 	if (l->role == ROLE_AGENT) {
 		struct conn *victim;
 

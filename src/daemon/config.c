@@ -374,6 +374,8 @@ static const struct config_key config_keys[] = {
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
 	    sizeof(((struct config *)0)->agent_key_file) - 1),
+	KEY(operator_key_file, parse_path, operator_key_file, 0,
+	    sizeof(((struct config *)0)->operator_key_file) - 1),
 	KEY(agents_file, parse_path, agents_file, 0, sizeof(((struct config *)0)->agents_file) - 1),
 	KEY(tls_cert, parse_path, tls_cert, 0, sizeof(((struct config *)0)->tls_cert) - 1),
 	KEY(tls_key, parse_path, tls_key, 0, sizeof(((struct config *)0)->tls_key) - 1),

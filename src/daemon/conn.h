@@ -146,7 +146,16 @@ struct conn {
 		char challenge[65]; /* CONN_CHALLENGE: the challenge it was sent */
 		/* After it, an agent from agent_listen: the key it answered with (agents.h). */
 		unsigned char key_id[AGENTS_KEY_ID_BYTES];
+		/* A group member (no key_id): the challenge its "oper" was sent (room-mod.c). */
 	};
+	/*
+	 * Group mode: @oper, an operator (the agent socket, or operator_key_file's challenge
+	 * answered); @oper_asked, an "oper-challenge" waits for its one answer; @oper_tries,
+	 * wrong answers so far. In the union's padding: struct conn stays within its budget.
+	 */
+	bool oper;
+	bool oper_asked;
+	uint8_t oper_tries;
 	struct evbuffer *held;   /* encoded type 2 frames, oldest first; NULL until the first */
 	struct evbuffer *gated;  /* output waiting for the store (deliver.h); NULL until needed */
 	uint64_t conv;           /* desk: the customer's conversation (cN); 0: none */

@@ -21,6 +21,7 @@
 #include "admit.h"
 #include "agents.h"
 #include "auth.h"
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
 #include "nick.h"
@@ -131,8 +132,15 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 			c->notices = true;
 		}
 	}
-	if (!refuse_agent(c))
-		handshake_attach(c, false);
+	if (refuse_agent(c))
+		return;
+	/* A banned name is refused at the door, before the room hears of it (room-mod.c). */
+	if (bans_nick(&c->server->bans, c->asked, fd_clock_unix_ms() / 1000)) {
+		log_info("%s: refused: the name %s is banned", c->peer, c->asked);
+		conn_fail(c, "banned", "the name %s is banned from this room", c->asked);
+		return;
+	}
+	handshake_attach(c, false);
 }
 
 /*

@@ -265,6 +265,12 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 		conn_error(c, "resume-failed", "%s; now send a nickname", why);
 		return;
 	}
+	/* Banned meanwhile (room-mod.c): no way back in under that name, resumed or not. */
+	if (bans_nick(&s->bans, se->nick, fd_clock_unix_ms() / 1000)) {
+		log_info("%s: refused: resumes %s, a banned name", c->peer, se->nick);
+		conn_fail(c, "banned", "the name %s is banned from this room", se->nick);
+		return;
+	}
 	if (s->mode->may_resume && (why = s->mode->may_resume(c, se))) {
 		conn_error(c, "resume-failed", "%s; now send a nickname", why);
 		return;

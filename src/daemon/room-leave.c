@@ -85,6 +85,12 @@ void member_leaves(struct room *r, struct member *m, struct conn *c)
 	struct evbuffer *held = conn_give_held(c);
 	struct leaver *l;
 
+	/* Kicked or banned: "kicked"/"banned" said it, and what it still held goes nowhere. */
+	if (m->removed) {
+		if (held)
+			evbuffer_free(held);
+		return;
+	}
 	if (held && !r->server->stopping && r->nleavers >= r->server->config.max_clients) {
 		log_warnx("%s: %u members are still sending their last lines; its own go at once",
 			  c->nick, r->nleavers);

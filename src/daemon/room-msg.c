@@ -42,13 +42,12 @@
 /* "ID TIME @NICK FROM " at its longest: 20 digits each, two nicknames, four spaces and "@". */
 #define TAG_MAX(from_len, to_len) (20 + 1 + 20 + 1 + 1 + (to_len) + 1 + (from_len) + 1)
 
-/*
- * MERGE (moderation, mute): a muted member may not send private messages either ("error
- * muted"). Wired to the room's mute list when that lands; nobody is muted until then.
- */
+/* A muted member may not send private messages either (room-mod.c keeps the mutes). */
 static bool muted(const struct conn *c)
 {
-	return false;
+	struct room *r = c->server->room;
+
+	return r->nmutes && room_muted(r, c->nick);
 }
 
 /* Whether @t can be sent a private message it can tell from the room's. */
@@ -159,7 +158,7 @@ void cmd_msg(struct conn *c, const char *arg)
 	struct fd_frame f = { .type = FD_FRAME_COMMAND, .body = (char *)arg, .len = strlen(arg) };
 
 	if (muted(c)) {
-		conn_error(c, "muted", "you are muted: nothing you send reaches anyone");
+		conn_error(c, "muted", "an operator muted you: nothing you say is sent");
 		return;
 	}
 	if (!sp || sp == arg || !sp[1]) {

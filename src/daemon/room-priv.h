@@ -34,7 +34,8 @@ struct member {
 	bool flooding;         /* told "error flood" this episode: quiet until its pace is full */
 	bool history_sent;     /* the history on joining went out */
 	bool gated;            /* it caused an entry: served through its gate until the commit */
-	uint32_t skip;         /* entries at the head of the FIFO, released before it joined */
+	bool removed;  /* kicked or banned: its held lines dropped, no "left" (room-mod.c) */
+	uint32_t skip; /* entries at the head of the FIFO, released before it joined */
 	TAILQ_ENTRY(member) entry;
 };
 
@@ -66,6 +67,12 @@ struct leaver {
 	TAILQ_ENTRY(leaver) entry;
 };
 
+/* A muted name (room-mod.c): its messages are refused; a rename takes the mute along. */
+struct mute {
+	char nick[NICK_BUFSIZE];
+	double until; /* fd_clock_seconds(); 0: until unmute */
+};
+
 TAILQ_HEAD(member_list, member);
 TAILQ_HEAD(leaver_list, leaver);
 TAILQ_HEAD(pending_list, pending);
@@ -81,7 +88,11 @@ struct room {
 	struct pending_list pending; /* released, waiting for the store: oldest first */
 	unsigned npending;           /* entries in @pending; their data: */
 	size_t pending_bytes;
-	struct member **gated; /* the members with gated set */
+	struct mute *mutes; /* by name, in the order they were set */
+	unsigned nmutes;
+	char *topic;                 /* NULL: none (room-mod.c) */
+	char topic_by[NICK_BUFSIZE]; /* the operator who set it */
+	struct member **gated;       /* the members with gated set */
 	unsigned ngated, gated_size;
 	struct evbuffer *out[DELIVER_KINDS + 1]; /* a fan-out's bytes for each kind; a spare */
 	char frame[FD_FRAME_MAX_LEN]; /* the broadcast being released, encoded as a frame */
@@ -130,6 +141,24 @@ void room_send(struct room *r, const char *nick, struct conn *from, const struct
 void private_encode(struct evbuffer *out, const struct pending *p, const struct conn *c);
 /* cmd_msg() - "msg NICK TEXT", the command (room.c's table). */
 void cmd_msg(struct conn *c, const char *arg);
+
+/* room-mod.c: moderation (issue 15) */
+/* room_muted() - whether @nick is muted now (an expired mute is dropped on the way). */
+bool room_muted(struct room *r, const char *nick);
+/* mod_renamed() - @old is now @new: a mute goes along. */
+void mod_renamed(struct room *r, const char *old, const char *new);
+/* mod_hello() - "topic OP -- TEXT" to @c, joined or resumed, when there is one. */
+void mod_hello(struct conn *c);
+void mod_free(struct room *r);
+void cmd_oper(struct conn *c, const char *arg);
+void cmd_kick(struct conn *c, const char *arg);
+void cmd_ban(struct conn *c, const char *arg);
+void cmd_unban(struct conn *c, const char *arg);
+void cmd_bans(struct conn *c, const char *arg);
+void cmd_mute(struct conn *c, const char *arg);
+void cmd_unmute(struct conn *c, const char *arg);
+void cmd_topic(struct conn *c, const char *arg);
+void cmd_purge(struct conn *c, const char *arg);
 
 /* room-leave.c */
 void member_free(struct member *m);

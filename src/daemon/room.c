@@ -172,6 +172,7 @@ static void room_hello(struct conn *c)
 	/* The name asked for was taken: say so (a seed client cannot answer an error). */
 	if (strcmp(c->asked, c->nick) != 0)
 		conn_notice(c, "renamed %s %s", c->asked, c->nick);
+	mod_hello(c);
 	/* A big room says no joins: how many are here is said once, to the newcomer. */
 	if (room_quiet(c->server->room, 0))
 		conn_notice(c, "members %u", c->server->room->nmembers);
@@ -284,6 +285,7 @@ static void room_resumed(struct conn *c, struct conn *kept)
 	struct member *m;
 	struct leaver *l;
 
+	mod_hello(c); /* its state: the topic */
 	TAILQ_FOREACH (l, &r->leavers, entry)
 		if (strcmp(l->nick, c->nick) == 0)
 			break;
@@ -368,6 +370,11 @@ static void cmd_nick(struct conn *c, const char *arg)
 		conn_error(c, "bad-nick", FD_NICK_RULE);
 		return;
 	}
+	if (bans_nick(&c->server->bans, arg, fd_clock_unix_ms() / 1000)) {
+		conn_error(c, "banned", "the name %s is banned from this room; you keep yours",
+			   arg);
+		return;
+	}
 	snprintf(nick, sizeof(nick), "%s", arg);
 	server_unique_nick(c->server, c, nick);
 	if (strcmp(nick, c->nick) == 0)
@@ -382,6 +389,7 @@ static void cmd_nick(struct conn *c, const char *arg)
 	memcpy(c->nick, nick, sizeof(nick));
 	log_info("%s: %s is now %s", c->peer, old, nick);
 	session_save(c); /* resumed after a restart, it is still called so */
+	mod_renamed(r, old, nick);
 	if (!room_quiet(r, 0))
 		tell_all(r, NULL, "renamed %s %s", old, nick);
 	gate_member(r, c);
@@ -418,6 +426,16 @@ static const struct command room_commands[] = {
 	{ "who", 1u << ROLE_MEMBER, ARG_OPTIONAL, cmd_who },
 	{ "nick", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_nick },
 	{ "msg", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_msg }, /* room-msg.c */
+	/* Moderation (room-mod.c): each checks that its sender is an operator. */
+	{ "oper", 1u << ROLE_MEMBER, ARG_OPTIONAL, cmd_oper },
+	{ "kick", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_kick },
+	{ "ban", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_ban },
+	{ "unban", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_unban },
+	{ "bans", 1u << ROLE_MEMBER, ARG_NONE, cmd_bans },
+	{ "mute", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_mute },
+	{ "unmute", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_unmute },
+	{ "topic", 1u << ROLE_MEMBER, ARG_OPTIONAL, cmd_topic },
+	{ "purge", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_purge },
 	{ NULL, 0, ARG_NONE, NULL },
 };
 
@@ -485,6 +503,7 @@ void room_free(struct room *r)
 		free(p);
 	}
 	free(r->gated);
+	mod_free(r);
 	addr_rate_free(r->joins);
 	for (unsigned i = 0; i <= DELIVER_KINDS; i++)
 		if (r->out[i])

@@ -15,5 +15,7 @@ int room_new(struct server *s, struct room **ret);
 void room_free(struct room *r);
 /* room_member_size() - bytes of the room's own state per member (tests/unit/test-sizeof.c). */
 size_t room_member_size(void);
+/* room_restore() - at start-up, the bans and the topic the store kept (room-mod.c). */
+int room_restore(struct server *s);
 
 #endif

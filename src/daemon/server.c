@@ -202,6 +202,12 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	}
 	if (!s->stopping)
 		refuse = admit_accept(s, l, sa, peer, &tell, &refuse_text);
+	/* Before anything of it reaches the room: told why as a full server's peer is. */
+	if (!s->stopping && !refuse && bans_addr(&s->bans, sa, fd_clock_unix_ms() / 1000)) {
+		refuse = "banned";
+		refuse_text = "your address is banned from this room";
+		tell = true;
+	}
 	if (s->stopping || (refuse && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING))) {
 		log_refusal(s, peer, s->stopping ? "shutting down" : refuse);
 		evutil_closesocket(fd);
@@ -225,6 +231,8 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	if (!c)
 		return;
 	c->remote = l->role == ROLE_AGENT && sa->sa_family != AF_UNIX;
+	/* Group mode: the agent socket is the local admin's, whose file mode guards it. */
+	c->oper = l->role == ROLE_MEMBER && sa->sa_family == AF_UNIX;
 	c->refuse_code = refuse;
 	c->refuse_text = refuse_text;
 	admit_recount(c);
@@ -416,12 +424,15 @@ static int bind_all(struct server *s)
 		log_info("listening on %s (line protocol, %ss%s)", l->name, role_name(role),
 			 l->tls ? ", TLS" : "");
 	}
-	if (cfg->mode == MODE_SINGLE_AGENT && cfg->agent_socket[0]) {
+	/* In group mode its peers are members, and operators (room-mod.c). */
+	if (cfg->agent_socket[0]) {
+		enum conn_role unix_role = cfg->mode == MODE_GROUP ? ROLE_MEMBER : ROLE_AGENT;
+
 		fd = act.n ? activation_take_unix(&act, cfg->agent_socket) : -ENOENT;
 		if (fd >= 0)
-			r = listener_new_fd(s, fd, cfg->agent_socket, ROLE_AGENT, &l);
+			r = listener_new_fd(s, fd, cfg->agent_socket, unix_role, &l);
 		else
-			r = listener_new_unix(s, cfg->agent_socket, ROLE_AGENT, &l);
+			r = listener_new_unix(s, cfg->agent_socket, unix_role, &l);
 		if (r < 0)
 			goto out;
 		add_listener(s, l);
@@ -548,6 +559,9 @@ static int load_secrets(struct server *s)
 		return r;
 	if (cfg->agent_key_file[0] &&
 	    (r = load_key(cfg->agent_key_file, "agent_key_file", &s->agent_key)) < 0)
+		return r;
+	if (cfg->operator_key_file[0] &&
+	    (r = load_key(cfg->operator_key_file, "operator_key_file", &s->oper_key)) < 0)
 		return r;
 	return load_agents(s);
 }
@@ -695,6 +709,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	/* After binding: a second daemon on the same store fails there, before touching it. */
 	if (r == 0)
 		r = open_store(s);
+	if (r == 0 && s->room)
+		r = room_restore(s);
 	if (r == 0)
 		session_restore(s);
 	if (r < 0) {
@@ -747,6 +763,8 @@ void server_free(struct server *s)
 	notify_free(s->notify);
 	explicit_bzero(&s->key, sizeof(s->key));
 	explicit_bzero(&s->agent_key, sizeof(s->agent_key));
+	explicit_bzero(&s->oper_key, sizeof(s->oper_key));
+	bans_free(&s->bans);
 	agents_free(s->agents);
 	if (s->sweep)
 		event_free(s->sweep);

@@ -18,6 +18,7 @@
 
 #include "admit.h"
 #include "auth.h"
+#include "bans.h"
 #include "command.h"
 #include "config.h"
 #include "conn.h"
@@ -124,6 +125,8 @@ struct server {
 	struct auth_key key;       /* key_file, for customer/member listeners */
 	struct auth_key agent_key; /* agent_key_file, for agent_listen; len 0: none */
 	struct agents *agents;     /* agents_file, re-read on SIGHUP; NULL: not set */
+	struct auth_key oper_key;  /* operator_key_file, for "oper" (group mode); len 0: none */
+	struct bans bans;          /* group mode: the room's bans, checked at the door (bans.h) */
 	/* Decode buffers: one for frames just read, one for held frames being released. */
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char held_body[FD_FRAME_BODY_BUFSIZE];

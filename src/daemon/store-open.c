@@ -288,6 +288,71 @@ static int load_sessions(struct sql *q, struct sql_state *state)
 	return r ? r : rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
+void sql_room_free(struct sql_state *state)
+{
+	for (size_t i = 0; i < state->nbans; i++) {
+		free((char *)state->bans[i].spec);
+		free((char *)state->bans[i].by);
+		free((char *)state->bans[i].reason);
+	}
+	free(state->bans);
+	free(state->topic);
+	free(state->topic_by);
+	state->bans = NULL;
+	state->nbans = 0;
+	state->topic = state->topic_by = NULL;
+}
+
+/* The room's bans still in force (an expired one is forgotten here), and its topic. */
+static int load_room(struct sql *q, struct sql_state *state)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(
+	    q->db,
+	    "SELECT spec, by, until, reason FROM bans WHERE until = 0 OR until > ?1"
+	    " ORDER BY time_ms, spec",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(rc);
+	sqlite3_bind_int64(s, 1, fd_clock_unix_ms() / 1000);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_ban *b, *v = state->bans;
+
+		if (state->nbans == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(v = realloc(v, cap * sizeof(*v)))) {
+				r = -ENOMEM;
+				break;
+			}
+			state->bans = v;
+		}
+		b = &v[state->nbans++];
+		b->spec = strdup((const char *)sqlite3_column_text(s, 0));
+		b->by = strdup((const char *)sqlite3_column_text(s, 1));
+		b->until = sqlite3_column_int64(s, 2);
+		b->reason = strdup((const char *)sqlite3_column_text(s, 3));
+		if (!b->spec || !b->by || !b->reason)
+			r = -ENOMEM;
+	}
+	sqlite3_finalize(s);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sql_errno(rc);
+	rc = sqlite3_prepare_v2(q->db,
+				"SELECT (SELECT value FROM meta WHERE key = 'topic'),"
+				" (SELECT value FROM meta WHERE key = 'topic_by')",
+				-1, &s, NULL);
+	if (r == 0 && rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) == SQLITE_TEXT && sqlite3_column_type(s, 1) == SQLITE_TEXT &&
+	    (!(state->topic = strdup((const char *)sqlite3_column_text(s, 0))) ||
+	     !(state->topic_by = strdup((const char *)sqlite3_column_text(s, 1)))))
+		r = -ENOMEM;
+	sqlite3_finalize(s);
+	return r ? r : rc == SQLITE_OK ? 0 : sql_errno(rc);
+}
+
 static int configure(struct sql *q, const char *path, enum store_sync sync)
 {
 	int r = 0;
@@ -376,11 +441,15 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 	if (r == 0 && (r = load_sessions(q, state)) < 0)
 		log_warnx("store %s: the sessions kept across the restart cannot be read (%s)",
 			  name, strerror(-r));
+	if (r == 0 && (r = load_room(q, state)) < 0)
+		log_warnx("store %s: the room's bans and topic cannot be read (%s)", name,
+			  strerror(-r));
 	if (r == 0)
 		r = sql_prepare_all(q, name);
 	if (r < 0) {
 		sql_sessions_free(state->sessions, state->nsessions);
 		state->sessions = NULL;
+		sql_room_free(state);
 		sql_close(q);
 		return r;
 	}

@@ -26,7 +26,7 @@
 #ifndef FRONTDESK_STORE_SCHEMA_H
 #define FRONTDESK_STORE_SCHEMA_H
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 #define STORE_SCHEMA_V1                                                                            \
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
@@ -82,10 +82,20 @@
 	" from_agent TEXT, to_agent TEXT, reason TEXT NOT NULL);"                                  \
 	"CREATE INDEX transfers_conv ON transfers (conv, time_ms);"
 
+/*
+ * Version 5: the room's bans (issue 15) survive a restart. spec is the ban as written,
+ * canonical ("nick:bob", "addr:10.0.0.0/8"); until is Unix seconds, 0 until it is lifted. The
+ * topic lives in meta ("topic", "topic_by"), which needs no table.
+ */
+#define STORE_MIGRATION_V5                                                                         \
+	"CREATE TABLE bans (spec TEXT PRIMARY KEY, by TEXT NOT NULL, until INTEGER NOT NULL,"      \
+	" reason TEXT NOT NULL, time_ms INTEGER NOT NULL) WITHOUT ROWID;"
+
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
 #define STORE_MIGRATIONS                                                                           \
 	{                                                                                          \
-		STORE_SCHEMA_V1, STORE_MIGRATION_V2, STORE_MIGRATION_V3, STORE_MIGRATION_V4        \
+		STORE_SCHEMA_V1, STORE_MIGRATION_V2, STORE_MIGRATION_V3, STORE_MIGRATION_V4,       \
+		    STORE_MIGRATION_V5                                                             \
 	}
 
 #endif

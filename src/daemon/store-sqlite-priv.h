@@ -39,6 +39,10 @@ enum stmt_id {
 	ST_SESSION_DEL,
 	ST_STOPPED,
 	ST_RESERVE_ID,
+	ST_BAN_PUT,
+	ST_BAN_DEL,
+	ST_META_PUT,
+	ST_PURGE,
 	ST_MAX,
 };
 

@@ -116,6 +116,13 @@ static const char *const statements[ST_MAX] = {
 	[ST_RESERVE_ID] = "INSERT OR REPLACE INTO meta (key, value) SELECT 'last_id', ?1"
 			  " WHERE ?1 > coalesce((SELECT CAST(value AS INTEGER) FROM meta"
 			  " WHERE key = 'last_id'), 0)",
+	[ST_BAN_PUT] = "INSERT OR REPLACE INTO bans (spec, by, until, reason, time_ms)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_BAN_DEL] = "DELETE FROM bans WHERE spec = ?1",
+	[ST_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+	/* Through messages_conv_time: the room's rows since then, then the sender's among them. */
+	[ST_PURGE] = "DELETE FROM messages WHERE conv = 0 AND time_ms >= ?2 AND sender = ?1"
+		     " AND id IS NOT NULL",
 };
 
 void msgset_free(struct msgset *set)
@@ -587,6 +594,47 @@ int sql_reserve_id(struct sql *q, uint64_t id)
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
 	return run(q, s);
+}
+
+int sql_ban_put(struct sql *q, const struct store_ban *b, int64_t time_ms)
+{
+	sqlite3_stmt *s = q->st[ST_BAN_PUT];
+
+	sqlite3_bind_text(s, 1, b->spec, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, b->by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, b->until);
+	sqlite3_bind_text(s, 4, b->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, time_ms);
+	return run(q, s);
+}
+
+int sql_ban_del(struct sql *q, const char *spec)
+{
+	sqlite3_stmt *s = q->st[ST_BAN_DEL];
+
+	sqlite3_bind_text(s, 1, spec, -1, SQLITE_STATIC);
+	return run(q, s);
+}
+
+int sql_meta_put(struct sql *q, const char *key, const char *value)
+{
+	sqlite3_stmt *s = q->st[ST_META_PUT];
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	return run(q, s);
+}
+
+int sql_purge(struct sql *q, const char *sender, int64_t since_ms, unsigned *ret_n)
+{
+	sqlite3_stmt *s = q->st[ST_PURGE];
+	int r;
+
+	sqlite3_bind_text(s, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, since_ms);
+	r = run(q, s);
+	*ret_n = r == 0 ? (unsigned)sqlite3_changes(q->db) : 0;
+	return r;
 }
 
 int sql_prepare_all(struct sql *q, const char *path)

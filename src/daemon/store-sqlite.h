@@ -35,8 +35,13 @@ struct sql_state {
 	int64_t stopped_ms; /* when the last run stopped cleanly; 0: it did not */
 	struct store_session *sessions; /* kept across the restart, by conversation */
 	size_t nsessions;
+	struct store_ban *bans; /* in force at open (strings malloc'd), oldest first */
+	size_t nbans;
+	char *topic, *topic_by; /* NULL: none */
 };
 
+/* sql_room_free() - what sql_open() read of the room's bans and topic. */
+void sql_room_free(struct sql_state *state);
 /* sql_open() - @path NULL: in memory. Errors are logged with what to do; -errno returned. */
 int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sql_state *state);
 void sql_close(struct sql *q);
@@ -81,6 +86,11 @@ int sql_session_del(struct sql *q, const char *hash);
 int sql_stopped(struct sql *q, int64_t time_ms);
 /* sql_reserve_id() - @id was given to a message no row keeps: meta last_id is at least it. */
 int sql_reserve_id(struct sql *q, uint64_t id);
+int sql_ban_put(struct sql *q, const struct store_ban *b, int64_t time_ms);
+int sql_ban_del(struct sql *q, const char *spec);
+int sql_meta_put(struct sql *q, const char *key, const char *value);
+/* sql_purge() - delete @sender's room messages since @since_ms; *@ret_n: how many. */
+int sql_purge(struct sql *q, const char *sender, int64_t since_ms, unsigned *ret_n);
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
 	      unsigned step);
 

@@ -53,6 +53,10 @@ enum op_kind {
 	OP_SESSION_DEL,
 	OP_STOPPED,
 	OP_RESERVE_ID,
+	OP_BAN_PUT,
+	OP_BAN_DEL,
+	OP_TOPIC,
+	OP_PURGE,
 };
 
 struct op {
@@ -71,7 +75,8 @@ struct op {
 	char *reason;        /* OP_CONV_TRANSFER: why */
 	uint8_t role, caps;  /* OP_SESSION_PUT (place in @upto, from_id in @before); m.text is
 				the token's hash for it and for DEL */
-	store_msgs_cb cb;    /* reads */
+	store_count_cb count_cb; /* OP_PURGE: m.from the sender, m.text the operator */
+	store_msgs_cb cb;        /* reads */
 	void *arg;
 	struct msgset result; /* reads, filled in the transaction */
 	STAILQ_ENTRY(op) entry;
@@ -173,6 +178,24 @@ static int op_run(struct store *st, struct op *op)
 		return sql_stopped(st->sql, m->time_ms);
 	case OP_RESERVE_ID:
 		return sql_reserve_id(st->sql, m->id);
+	case OP_BAN_PUT: {
+		/* op_ban() keeps the spec in m.text, the operator in m.from, until in @before. */
+		struct store_ban b = { .spec = m->text,
+				       .by = m->from,
+				       .reason = op->reason,
+				       .until = (int64_t)op->before };
+
+		return sql_ban_put(st->sql, &b, m->time_ms);
+	}
+	case OP_BAN_DEL:
+		return sql_ban_del(st->sql, m->text);
+	case OP_TOPIC: {
+		int r = sql_meta_put(st->sql, "topic", m->text);
+
+		return r ? r : sql_meta_put(st->sql, "topic_by", m->from);
+	}
+	case OP_PURGE:
+		return sql_purge(st->sql, m->from, m->time_ms, &op->n);
 	}
 	return -EINVAL;
 }
@@ -209,6 +232,8 @@ static int commit_batch(struct store *st)
 		STAILQ_REMOVE_HEAD(&done, entry);
 		if (op->cb)
 			op->cb(op->arg, op->result.v, op->result.n, 0);
+		if (op->count_cb)
+			op->count_cb(op->arg, op->m.from, op->m.text, op->n, 0);
 		op_free(op);
 	}
 	return 0;
@@ -656,11 +681,15 @@ void store_free(struct store *st, bool stopped)
 		enqueue(st, op);
 	}
 	store_sessions_done(st);
+	sql_room_free(&st->state);
 	/* Their owners are gone: what is queued is written, nobody is called back. */
 	st->on_committed = NULL;
 	st->on_failing = NULL;
 	STAILQ_FOREACH(op, &st->ops, entry)
-	op->cb = NULL;
+	{
+		op->cb = NULL;
+		op->count_cb = NULL;
+	}
 	if (st->sql && store_flush(st) < 0)
 		log_warnx("store: what was still queued at exit could not be written");
 	while ((op = STAILQ_FIRST(&st->ops))) {
@@ -675,4 +704,68 @@ void store_free(struct store *st, bool stopped)
 		event_free(st->prune);
 	sql_close(st->sql);
 	free(st);
+}
+
+const struct store_ban *store_bans(const struct store *st, size_t *n)
+{
+	*n = st->state.nbans;
+	return st->state.bans;
+}
+
+const char *store_topic(const struct store *st, const char **ret_by)
+{
+	*ret_by = st->state.topic_by;
+	return st->state.topic;
+}
+
+/* An op with @text copied into m.text (and @from into m.from); NULL when out of memory. */
+static struct op *op_with_text(struct store *st, enum op_kind kind, const char *from,
+			       const char *text)
+{
+	struct op *op = op_new(st, kind, 0, from);
+
+	if (op && !(op->m.text = strdup(text))) {
+		op_free(op);
+		op = NULL;
+	}
+	if (op)
+		op->m.time_ms = fd_clock_unix_ms();
+	return op;
+}
+
+void store_ban_put(struct store *st, const struct store_ban *b)
+{
+	struct op *op = op_with_text(st, OP_BAN_PUT, b->by, b->spec);
+
+	if (op && !(op->reason = strdup(b->reason))) {
+		op_free(op);
+		op = NULL;
+	}
+	if (op)
+		op->before = (uint64_t)b->until;
+	enqueue(st, op);
+}
+
+void store_ban_del(struct store *st, const char *spec)
+{
+	enqueue(st, op_with_text(st, OP_BAN_DEL, NULL, spec));
+}
+
+void store_topic_put(struct store *st, const char *by, const char *text)
+{
+	enqueue(st, op_with_text(st, OP_TOPIC, by, text));
+}
+
+int store_purge(struct store *st, const char *from, int64_t since_ms, const char *by,
+		store_count_cb cb, void *arg)
+{
+	struct op *op = op_with_text(st, OP_PURGE, from, by);
+
+	if (!op)
+		return -ENOMEM;
+	op->m.time_ms = since_ms;
+	op->count_cb = cb;
+	op->arg = arg;
+	enqueue(st, op);
+	return 0;
 }

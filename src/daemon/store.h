@@ -88,6 +88,14 @@ struct store_session {
 	size_t nheld;
 };
 
+/* A room's ban as the store keeps it (bans.h parses @spec); strings borrowed. */
+struct store_ban {
+	const char *spec;   /* "nick:NAME", "addr:ADDRESS[/PREFIX]", canonical */
+	const char *by;     /* the operator who set it */
+	const char *reason; /* "" for none */
+	int64_t until;      /* Unix seconds; 0: until it is lifted */
+};
+
 /* store_open() - open (create, migrate) the store; errors are logged with what to do. */
 int store_open(struct event_base *base, const struct store_options *o, struct store **ret);
 /* store_free() - write what is queued; @stopped: a clean stop, said in the store. */
@@ -102,6 +110,25 @@ const struct store_session *store_sessions(const struct store *st, size_t *n, in
 void store_sessions_done(struct store *st);
 void store_session_put(struct store *st, const struct store_session *se);
 void store_session_del(struct store *st, const char *hash);
+
+/*
+ * The room's moderation (issue 15). store_bans() and store_topic() give what open found (the
+ * bans in force at open, in the order they were set; the topic, NULL for none); writes keep
+ * it across a restart (store = sqlite; the others forget it at exit).
+ */
+const struct store_ban *store_bans(const struct store *st, size_t *n);
+const char *store_topic(const struct store *st, const char **ret_by);
+void store_ban_put(struct store *st, const struct store_ban *b);
+void store_ban_del(struct store *st, const char *spec);
+void store_topic_put(struct store *st, const char *by, const char *text);
+/* A purge's outcome: @n of @from's messages went (@err < 0: the store failed). */
+typedef void (*store_count_cb)(void *arg, const char *from, const char *by, unsigned n, int err);
+/*
+ * store_purge() - delete the room messages @from sent since @since_ms, after what is queued
+ * (so those too); @by (the operator) is handed back to @cb with how many went.
+ */
+int store_purge(struct store *st, const char *from, int64_t since_ms, const char *by,
+		store_count_cb cb, void *arg);
 
 enum store_kind store_kind(const struct store *st);
 /* store_epoch() - the epoch token of this store's IDs (protocol 7.2). */

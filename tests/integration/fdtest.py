@@ -59,7 +59,7 @@ class Daemon:
         text = config
         if not re.search(r"^\s*listen\s*=", text, re.M):
             text += "\nlisten = 127.0.0.1:0\n"
-        if not re.search(r"^\s*agent_socket\s*=", text, re.M) and "mode = group" not in text:
+        if not re.search(r"^\s*agent_socket\s*=", text, re.M):
             text += "agent_socket = %s\n" % self.agent_socket
         if "mode = group" in text and not re.search(r"^\s*line_listen\s*=", text, re.M):
             text += "line_listen = 127.0.0.1:0\n"

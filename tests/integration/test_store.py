@@ -606,7 +606,7 @@ class Retention(unittest.TestCase):
         db.commit()
         db.close()
         with d:
-            d.wait_log("schema 1 migrated to 4")
+            d.wait_log("schema 1 migrated to 5")
             a, _, _ = ids_member(d, "alice")
             read_history(a)
             a.say("new")  # retention begins with the first write
@@ -619,7 +619,7 @@ class Retention(unittest.TestCase):
             self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_conv_time",
                                        "conversations_next", "conversations_ended",
                                        "transfers_conv"})
-            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 4)
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 5)
 
     def test_max_age(self):
         with Daemon(FREE + "history_max_age = 1\n") as d:

@@ -213,10 +213,10 @@ static void test_schema_3_is_migrated(void **state)
 	    SQLITE_OK);
 	sqlite3_close(db);
 	open_store(f, 0);
-	assert_int_equal(query(f, "PRAGMA user_version"), 4);
+	assert_int_equal(query(f, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(query(f, "SELECT count(*) FROM sqlite_master WHERE name IN"
-				  " ('transfers', 'transfers_conv')"),
-			 2);
+				  " ('transfers', 'transfers_conv', 'bans')"),
+			 3);
 	assert_string_equal(store_epoch(f->st), "e3");
 	/* The new conversation numbers go on after what the file held; its transfers are kept. */
 	assert_int_equal(store_conv_begin(f->st, "ann", 2000), 8);
@@ -224,6 +224,36 @@ static void test_schema_3_is_migrated(void **state)
 	assert_int_equal(store_flush(f->st), 0);
 	assert_int_equal(query(f, "SELECT count(*) FROM transfers WHERE conv = 7"), 1);
 	assert_int_equal(query(f, "SELECT agent = 'john' FROM conversations WHERE conv = 7"), 1);
+}
+
+/* Version 5: the room's bans and topic are read back at open; an expired ban is not. */
+static void test_bans_and_topic_are_read_at_open(void **state)
+{
+	struct fixture *f = *state;
+	const struct store_ban *v;
+	const char *by;
+	size_t n;
+
+	open_store(f, 0);
+	store_ban_put(f->st,
+		      &(struct store_ban){ .spec = "nick:bob", .by = "op", .reason = "spam" });
+	store_ban_put(f->st, &(struct store_ban){
+				 .spec = "addr:10.0.0.0/8", .by = "op", .reason = "", .until = 1 });
+	store_ban_put(f->st, &(struct store_ban){ .spec = "nick:eve", .by = "op", .reason = "" });
+	store_ban_del(f->st, "nick:eve");
+	store_topic_put(f->st, "op", "be kind");
+	assert_int_equal(store_flush(f->st), 0);
+	store_free(f->st, true);
+	f->st = NULL;
+	open_store(f, 0);
+	v = store_bans(f->st, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].spec, "nick:bob");
+	assert_string_equal(v[0].by, "op");
+	assert_string_equal(v[0].reason, "spam");
+	assert_int_equal(v[0].until, 0);
+	assert_string_equal(store_topic(f->st, &by), "be kind");
+	assert_string_equal(by, "op");
 }
 
 int main(void)
@@ -236,6 +266,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retention_takes_the_transfers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_schema_3_is_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bans_and_topic_are_read_at_open, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

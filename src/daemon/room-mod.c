@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * room-mod.c - the room's moderation (issue 15): operators, kick, ban, mute, topic, purge.
+ *
+ * Operators: a member on the agent socket is one from the start (the local admin: the socket's
+ * file mode guards it); any other becomes one by answering operator_key_file's challenge
+ * ("oper", then "oper RESPONSE"). It is the connection's: a new one proves it again.
+ *
+ * State: the bans are the server's (server.h: checked at the door, before the room hears of a
+ * newcomer), kept in the store and loaded at start-up; the mutes (by name) and the topic are
+ * the room's (room-priv.h), the topic kept in the store too. A mute is in memory only: it
+ * holds the name for as long as the daemon runs, across a quit and a resume; a ban is for
+ * keeping someone out.
+ *
+ * Every act is told to the room (tell_all(): line members get "* " lines) and logged, one line.
+ * A kicked or banned member is closed with its session ended (no resume) and its held
+ * messages dropped (room-leave.c); the room hears "kicked"/"banned", not "left" after it.
+ */
+#include "room.h"
+#include "room-priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bans.h"
+#include "clock.h"
+#include "log.h"
+#include "server.h"
+#include "session.h"
+#include "store.h"
+#include "tls.h"
+
+/* A topic's bytes at most: a status line's worth, far below a frame. */
+#define TOPIC_MAX 500
+/* "bans" lists at most this many, like the desk's bounded listings. */
+#define BANS_LISTED 50
+/* Wrong answers to "oper-challenge" before the connection is closed. */
+#define OPER_TRIES 3
+/* purge without a DURATION: the last hour. */
+#define PURGE_DEFAULT 3600
+
+/* An operator command's words: up to two before the reason, "-- reason" after them. */
+struct words {
+	char buf[FD_FRAME_BODY_BUFSIZE];
+	const char *w[2];
+	unsigned n;
+	const char *reason; /* "" for none */
+};
+
+/* Split @arg into words and a reason; false (told) when there are more words than @max. */
+static bool split(struct conn *c, const char *arg, unsigned max, struct words *out)
+{
+	char *p, *dash;
+
+	snprintf(out->buf, sizeof(out->buf), "%s", arg);
+	out->n = 0;
+	out->reason = "";
+	dash = strncmp(out->buf, "-- ", 3) == 0 ? out->buf : strstr(out->buf, " -- ");
+	if (dash) {
+		*dash = '\0';
+		out->reason = dash + (dash == out->buf ? 3 : 4);
+	}
+	for (p = strtok(out->buf, " "); p; p = strtok(NULL, " ")) {
+		if (out->n == max) {
+			conn_error(c, "bad-command", "too many words; a reason goes after ' -- '");
+			return false;
+		}
+		out->w[out->n++] = p;
+	}
+	if (!out->n) {
+		conn_error(c, "bad-command", "a name is needed");
+		return false;
+	}
+	return true;
+}
+
+/* Whether @c may moderate; if not, it is told and nothing else happens. */
+static bool operator(struct conn *c, const char *what)
+{
+	if (c->oper)
+		return true;
+	conn_error(c, "not-operator", "%s is for operators", what);
+	return false;
+}
+
+/* The live member called @nick, or NULL (told "no-such-nick"). */
+static struct conn *target(struct conn *c, const char *nick)
+{
+	struct conn *t = server_find_nick(c->server, nick);
+
+	if (t && t->role == ROLE_MEMBER && member_of(t))
+		return t;
+	conn_error(c, "no-such-nick", "nobody called %s is in the room", nick);
+	return NULL;
+}
+
+/* @t leaves for good: no session to resume, nothing more of it relayed, no "left" after. */
+static void remove_member(struct conn *t, const char *code, const char *why)
+{
+	member_of(t)->removed = true;
+	session_end(t);
+	conn_fail(t, code, "%s", why);
+}
+
+/* " -- reason", or "" for none: what notices append. */
+static const char *dashes(const char *reason)
+{
+	return *reason ? " -- " : "";
+}
+
+/* oper / oper RESPONSE: operator_key_file's challenge, one answer each, three tries in all. */
+void cmd_oper(struct conn *c, const char *arg)
+{
+	const struct auth_key *key = &c->server->oper_key;
+	const char *why;
+	size_t which;
+
+	if (!key->len) {
+		conn_error(c, "not-operator", "no operator_key_file is set");
+		return;
+	}
+	if (!*arg) {
+		if (auth_new_challenge(c->challenge) < 0) {
+			conn_error(c, "not-operator", "no challenge could be made; try again");
+			return;
+		}
+		c->oper_asked = true;
+		conn_notice(c, "oper-challenge %s", c->challenge);
+		return;
+	}
+	if (!c->oper_asked) {
+		conn_error(c, "not-operator", "send oper first: its challenge is what you answer");
+		return;
+	}
+	c->oper_asked = false; /* one try per challenge */
+	why = tls_auth_check(c->bev, false, &key, 1, c->challenge, arg, strlen(arg), &which);
+	if (why) {
+		log_info("%s (%s): oper: %s", c->peer, c->nick, why);
+		if (++c->oper_tries >= OPER_TRIES)
+			conn_fail(c, "auth-failed", "%d wrong answers to oper-challenge",
+				  OPER_TRIES);
+		else
+			conn_error(c, "not-operator", "wrong answer");
+		return;
+	}
+	c->oper = true;
+	log_info("%s (%s): is an operator", c->peer, c->nick);
+	conn_notice(c, "oper");
+	tell_all(c->server->room, c, "operator %s", c->nick);
+}
+
+/* kick NICK [-- reason] */
+void cmd_kick(struct conn *c, const char *arg)
+{
+	struct words a;
+	struct conn *t;
+	char why[BAN_REASON_MAX + NICK_BUFSIZE + 8];
+
+	if (!operator(c, "kick") || !split(c, arg, 1, &a) || !(t = target(c, a.w[0])))
+		return;
+	if (t == c) {
+		conn_error(c, "bad-command", "you cannot kick yourself; quit leaves");
+		return;
+	}
+	snprintf(why, sizeof(why), "by %s%s%.*s", c->nick, *a.reason ? ": " : "",
+		 BAN_REASON_MAX - 1, a.reason);
+	log_info("%s kicked %s (%s)%s%.*s", c->nick, t->nick, t->peer, dashes(a.reason),
+		 BAN_REASON_MAX - 1, a.reason);
+	remove_member(t, "kicked", why);
+	tell_all(c->server->room, NULL, "kicked %s %s%s%.*s", a.w[0], c->nick, dashes(a.reason),
+		 BAN_REASON_MAX - 1, a.reason);
+}
+
+/* Whether @b matches @t, a member: by its name, or by the address it came from. */
+static bool ban_hits(const struct ban *b, const struct conn *t)
+{
+	return b->kind == BAN_NICK ? strcmp(b->spec + 5, t->nick) == 0
+				   : ban_peer_matches(b, t->peer);
+}
+
+/* The members @b matches are closed with "error banned"; how many. */
+static unsigned ban_present(struct room *r, const struct ban *b)
+{
+	char why[BAN_SPEC_MAX + NICK_BUFSIZE + BAN_REASON_MAX + 8];
+	struct member *m;
+	unsigned n = 0;
+
+	snprintf(why, sizeof(why), "%s by %s%s%s", b->spec, b->by, *b->reason ? ": " : "",
+		 b->reason);
+	TAILQ_FOREACH (m, &r->members, entry) {
+		if (!conn_live(m->conn) || !ban_hits(b, m->conn))
+			continue;
+		log_info("%s (%s): banned (%s)", m->conn->nick, m->conn->peer, b->spec);
+		remove_member(m->conn, "banned", why);
+		n++;
+	}
+	return n;
+}
+
+/* Parse "ban"'s words into @b; false (told) when they are wrong or it would ban @c. */
+static bool ban_from_words(struct conn *c, const struct words *a, struct ban *b)
+{
+	unsigned seconds = 0;
+	const char *why;
+
+	memset(b, 0, sizeof(*b));
+	if (ban_parse(a->w[0], b, &why) < 0) {
+		conn_error(c, "bad-command", "%s: %s", a->w[0], why);
+		return false;
+	}
+	if (a->n == 2 && ban_duration(a->w[1], &seconds) < 0) {
+		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh or Nd", a->w[1]);
+		return false;
+	}
+	if (ban_hits(b, c)) {
+		conn_error(c, "bad-command", "%s would ban you", b->spec);
+		return false;
+	}
+	b->until = seconds ? fd_clock_unix_ms() / 1000 + seconds : 0;
+	snprintf(b->by, sizeof(b->by), "%s", c->nick);
+	snprintf(b->reason, sizeof(b->reason), "%s", a->reason);
+	return true;
+}
+
+/* ban nick:NAME|addr:ADDRESS[/PREFIX] [DURATION] [-- reason] */
+void cmd_ban(struct conn *c, const char *arg)
+{
+	struct server *s = c->server;
+	struct words a;
+	struct ban b;
+	unsigned n;
+
+	if (!operator(c, "ban") || !split(c, arg, 2, &a) || !ban_from_words(c, &a, &b))
+		return;
+	if (bans_put(&s->bans, &b) < 0) {
+		conn_error(c, "bad-command", "%d bans already: lift some first", BANS_MAX);
+		return;
+	}
+	store_ban_put(s->store,
+		      &(struct store_ban){
+			  .spec = b.spec, .by = b.by, .reason = b.reason, .until = b.until });
+	n = ban_present(s->room, &b);
+	log_info("%s banned %s%s%s%s%s (%u present)", c->nick, b.spec, a.n == 2 ? " for " : "",
+		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason, n);
+	tell_all(s->room, NULL, "banned %s %s%s%s%s%s", b.spec, c->nick, a.n == 2 ? " " : "",
+		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason);
+}
+
+/* unban nick:NAME|addr:ADDRESS[/PREFIX] */
+void cmd_unban(struct conn *c, const char *arg)
+{
+	struct server *s = c->server;
+	const char *why;
+	struct ban b;
+
+	if (!operator(c, "unban"))
+		return;
+	if (ban_parse(arg, &b, &why) < 0) {
+		conn_error(c, "bad-command", "%s: %s", arg, why);
+		return;
+	}
+	if (!bans_del(&s->bans, b.spec)) {
+		conn_error(c, "bad-command", "%s is not banned", b.spec);
+		return;
+	}
+	store_ban_del(s->store, b.spec);
+	log_info("%s unbanned %s", c->nick, b.spec);
+	tell_all(s->room, NULL, "unbanned %s %s", b.spec, c->nick);
+}
+
+/* An expired ban leaves the store too. */
+static void ban_expired(const struct ban *b, void *arg)
+{
+	struct server *s = arg;
+
+	log_info("the ban on %s has expired", b->spec);
+	store_ban_del(s->store, b->spec);
+}
+
+/* bans: "ban KIND:VALUE BY UNTIL [-- reason]" for the first BANS_LISTED, then "bans N". */
+void cmd_bans(struct conn *c, const char *arg)
+{
+	struct server *s = c->server;
+	struct bans *l = &s->bans;
+
+	if (!operator(c, "bans"))
+		return;
+	bans_expire(l, fd_clock_unix_ms() / 1000, ban_expired, s);
+	for (size_t i = 0; i < l->n && i < BANS_LISTED; i++) {
+		const struct ban *b = &l->v[i];
+		char until[24] = "-";
+
+		if (b->until)
+			snprintf(until, sizeof(until), "%lld", (long long)b->until);
+		conn_notice(c, "ban %s %s %s%s%s", b->spec, b->by, until, dashes(b->reason),
+			    b->reason);
+	}
+	conn_notice(c, "bans %zu", l->n);
+}
+
+static struct mute *find_mute(struct room *r, const char *nick)
+{
+	for (unsigned i = 0; i < r->nmutes; i++)
+		if (strcmp(r->mutes[i].nick, nick) == 0)
+			return &r->mutes[i];
+	return NULL;
+}
+
+static void drop_mute(struct room *r, struct mute *mu)
+{
+	*mu = r->mutes[--r->nmutes];
+}
+
+bool room_muted(struct room *r, const char *nick)
+{
+	struct mute *mu = find_mute(r, nick);
+
+	if (mu && mu->until && mu->until <= fd_clock_seconds()) {
+		log_info("%s: the mute is over", nick);
+		drop_mute(r, mu);
+		return false;
+	}
+	return mu != NULL;
+}
+
+void mod_renamed(struct room *r, const char *old, const char *new)
+{
+	struct mute *mu = r->nmutes ? find_mute(r, old) : NULL;
+
+	if (mu)
+		snprintf(mu->nick, sizeof(mu->nick), "%s", new);
+}
+
+/* mute NICK [DURATION] */
+void cmd_mute(struct conn *c, const char *arg)
+{
+	struct room *r = c->server->room;
+	unsigned seconds = 0;
+	struct mute *mu;
+	struct words a;
+
+	if (!operator(c, "mute") || !split(c, arg, 2, &a) || !target(c, a.w[0]))
+		return;
+	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
+		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh or Nd", a.w[1]);
+		return;
+	}
+	if (!(mu = find_mute(r, a.w[0]))) {
+		/* At most one per member: as bounded as the room. */
+		if (r->nmutes >= r->server->config.max_clients) {
+			conn_error(c, "bad-command", "too many mutes");
+			return;
+		}
+		mu = realloc(r->mutes, (r->nmutes + 1) * sizeof(*mu));
+		if (!mu) {
+			conn_error(c, "out-of-memory", "the mute could not be kept");
+			return;
+		}
+		r->mutes = mu;
+		mu = &r->mutes[r->nmutes++];
+		snprintf(mu->nick, sizeof(mu->nick), "%s", a.w[0]);
+	}
+	mu->until = seconds ? fd_clock_seconds() + seconds : 0;
+	log_info("%s muted %s%s%s", c->nick, a.w[0], a.n == 2 ? " for " : "",
+		 a.n == 2 ? a.w[1] : "");
+	tell_all(r, NULL, "muted %s %s%s%s", a.w[0], c->nick, a.n == 2 ? " " : "",
+		 a.n == 2 ? a.w[1] : "");
+}
+
+/* unmute NICK */
+void cmd_unmute(struct conn *c, const char *arg)
+{
+	struct room *r = c->server->room;
+	struct mute *mu;
+
+	if (!operator(c, "unmute"))
+		return;
+	if (!room_muted(r, arg) || !(mu = find_mute(r, arg))) {
+		conn_error(c, "bad-command", "%s is not muted", arg);
+		return;
+	}
+	drop_mute(r, mu);
+	log_info("%s unmuted %s", c->nick, arg);
+	tell_all(r, NULL, "unmuted %s %s", arg, c->nick);
+}
+
+void mod_hello(struct conn *c)
+{
+	struct room *r = c->server->room;
+
+	if (r->topic)
+		conn_notice(c, "topic %s -- %s", r->topic_by, r->topic);
+}
+
+/* Keep @text as the topic, set by @by. -ENOMEM: the old one stays. */
+static int set_topic(struct room *r, const char *by, const char *text)
+{
+	char *t = strdup(text);
+
+	if (!t)
+		return -ENOMEM;
+	free(r->topic);
+	r->topic = t;
+	snprintf(r->topic_by, sizeof(r->topic_by), "%s", by);
+	return 0;
+}
+
+/* topic: anyone may ask; topic TEXT: operators set it (kept across a restart). */
+void cmd_topic(struct conn *c, const char *arg)
+{
+	struct room *r = c->server->room;
+
+	if (!*arg) {
+		if (r->topic)
+			mod_hello(c);
+		else
+			conn_notice(c, "topic-none");
+		return;
+	}
+	if (!operator(c, "setting the topic"))
+		return;
+	if (strlen(arg) > TOPIC_MAX) {
+		conn_error(c, "bad-command", "a topic is at most %d bytes", TOPIC_MAX);
+		return;
+	}
+	/* A control character would let a topic forge lines for line members: none at all. */
+	for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			conn_error(c, "bad-command", "a topic is one line of text");
+			return;
+		}
+	}
+	if (set_topic(r, c->nick, arg) < 0) {
+		conn_error(c, "out-of-memory", "the topic could not be kept");
+		return;
+	}
+	store_topic_put(c->server->store, c->nick, arg);
+	log_info("%s set the topic: %s", c->nick, arg);
+	tell_all(r, NULL, "topic %s -- %s", c->nick, arg);
+}
+
+/* The store removed @n of @from's messages: the room hears it. */
+static void on_purged(void *arg, const char *from, const char *by, unsigned n, int err)
+{
+	struct server *s = arg;
+
+	log_info("%s purged %u messages of %s from the history", by, n, from);
+	tell_all(s->room, NULL, "purged %s %u %s", from, n, by);
+}
+
+/* purge NICK [DURATION]: NICK's messages of the last DURATION (1h) leave the history. */
+void cmd_purge(struct conn *c, const char *arg)
+{
+	unsigned seconds = PURGE_DEFAULT;
+	struct words a;
+
+	if (!operator(c, "purge") || !split(c, arg, 2, &a))
+		return;
+	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
+		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh or Nd", a.w[1]);
+		return;
+	}
+	if (strlen(a.w[0]) >= NICK_BUFSIZE) {
+		conn_error(c, "no-such-nick", "no name is that long");
+		return;
+	}
+	if (store_purge(c->server->store, a.w[0], fd_clock_unix_ms() - 1000LL * seconds, c->nick,
+			on_purged, c->server) < 0)
+		conn_error(c, "out-of-memory", "the purge could not be queued");
+}
+
+void mod_free(struct room *r)
+{
+	free(r->mutes);
+	free(r->topic);
+}
+
+int room_restore(struct server *s)
+{
+	const char *by, *topic = store_topic(s->store, &by);
+	const struct store_ban *v;
+	size_t n;
+
+	if (topic && set_topic(s->room, by, topic) < 0)
+		return -ENOMEM;
+	v = store_bans(s->store, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ban b = { .until = v[i].until };
+		const char *why;
+
+		/* Written by this code: a spec it cannot read is a damaged row, skipped. */
+		if (ban_parse(v[i].spec, &b, &why) < 0) {
+			log_warnx("store: the ban %s cannot be read (%s); skipped", v[i].spec, why);
+			continue;
+		}
+		snprintf(b.by, sizeof(b.by), "%s", v[i].by);
+		snprintf(b.reason, sizeof(b.reason), "%s", v[i].reason);
+		if (bans_put(&s->bans, &b) < 0)
+			return -ENOMEM;
+	}
+	if (n || topic)
+		log_info("room: %zu bans%s from the store", s->bans.n,
+			 topic ? " and the topic" : "");
+	return 0;
+}
