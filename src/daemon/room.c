@@ -349,8 +349,10 @@ static void cmd_who(struct conn *c, const char *arg)
 	TAILQ_FOREACH (m, &r->members, entry) {
 		if (!conn_live(m->conn))
 			continue;
+		/* "@" marks an operator, to clients granted a capability (new words: opt-in). */
 		if (n >= first && n - first < WHO_PAGE)
-			conn_notice(c, "member %s", m->conn->nick);
+			conn_notice(c, "member %s%s", c->caps && m->conn->oper ? "@" : "",
+				    m->conn->nick);
 		n++;
 	}
 	if (n > first && n - first > WHO_PAGE)

@@ -55,6 +55,13 @@ class Operators(unittest.TestCase):
             self.assertEqual(alice.message(), "admin: hello from the admin")
             op.command("topic from the socket")
             alice.notice(body="topic admin -- from the socket")
+            # who marks operators, to clients granted a capability only.
+            alice.command("who")
+            self.assertIn("member admin", notices_until_sync(alice))
+            alice.command("caps ids")
+            alice.notice(prefix="epoch")
+            alice.command("who")
+            self.assertIn("member @admin", notices_until_sync(alice))
 
     def test_oper_challenge(self):
         with room() as d:
@@ -126,6 +133,8 @@ class Mute(unittest.TestCase):
             liner.wait_for("* muted bob op 10m")
             bob.notice(body="muted bob op 10m")
             bob.say("can anyone hear me?")
+            bob.notice(prefix="error muted -- ")
+            bob.command("msg alice a private word, then")  # not privately either
             bob.notice(prefix="error muted -- ")
             alice.say("bob still reads")
             self.assertEqual(bob.message(), "alice: bob still reads")
