@@ -106,7 +106,7 @@ int ban_duration(const char *text, unsigned *ret_seconds)
 	static const struct {
 		char unit;
 		unsigned seconds;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 } };
 	unsigned long n;
 	unsigned scale = 1;
 	char *end;

@@ -58,6 +58,7 @@ static const struct field restart_only[] = {
 	FIELD(agent_listen, FIELD_ENDPOINTS),
 	FIELD(key_file, FIELD_STRING),
 	FIELD(agent_key_file, FIELD_STRING),
+	FIELD(operator_key_file, FIELD_STRING),
 	FIELD(agents_file, FIELD_STRING), /* its contents are re-read: reload_agents() */
 	FIELD(tls_cert, FIELD_STRING),
 	FIELD(tls_key, FIELD_STRING),

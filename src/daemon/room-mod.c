@@ -211,7 +211,7 @@ static bool ban_from_words(struct conn *c, const struct words *a, struct ban *b)
 		return false;
 	}
 	if (a->n == 2 && ban_duration(a->w[1], &seconds) < 0) {
-		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh or Nd", a->w[1]);
+		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a->w[1]);
 		return false;
 	}
 	if (ban_hits(b, c)) {
@@ -344,7 +344,7 @@ void cmd_mute(struct conn *c, const char *arg)
 	if (!operator(c, "mute") || !split(c, arg, 2, &a) || !target(c, a.w[0]))
 		return;
 	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
-		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh or Nd", a.w[1]);
+		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a.w[1]);
 		return;
 	}
 	if (!(mu = find_mute(r, a.w[0]))) {
@@ -392,6 +392,9 @@ void mod_hello(struct conn *c)
 
 	if (r->topic)
 		conn_notice(c, "topic %s -- %s", r->topic_by, r->topic);
+	/* The local admin is an operator from the start: said as to one who proved it. */
+	if (c->oper)
+		conn_notice(c, "oper");
 }
 
 /* Keep @text as the topic, set by @by. -ENOMEM: the old one stays. */
@@ -421,6 +424,15 @@ void cmd_topic(struct conn *c, const char *arg)
 	}
 	if (!operator(c, "setting the topic"))
 		return;
+	/* "topic --": no topic (the free-text mark with no text; a topic "none" is a topic). */
+	if (strcmp(arg, "--") == 0) {
+		free(r->topic);
+		r->topic = NULL;
+		store_topic_put(c->server->store, c->nick, "");
+		log_info("%s cleared the topic", c->nick);
+		tell_all(r, NULL, "topic-none");
+		return;
+	}
 	if (strlen(arg) > TOPIC_MAX) {
 		conn_error(c, "bad-command", "a topic is at most %d bytes", TOPIC_MAX);
 		return;
@@ -459,7 +471,7 @@ void cmd_purge(struct conn *c, const char *arg)
 	if (!operator(c, "purge") || !split(c, arg, 2, &a))
 		return;
 	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
-		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh or Nd", a.w[1]);
+		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a.w[1]);
 		return;
 	}
 	if (strlen(a.w[0]) >= NICK_BUFSIZE) {
@@ -483,7 +495,7 @@ int room_restore(struct server *s)
 	const struct store_ban *v;
 	size_t n;
 
-	if (topic && set_topic(s->room, by, topic) < 0)
+	if (topic && *topic && set_topic(s->room, by, topic) < 0)
 		return -ENOMEM;
 	v = store_bans(s->store, &n);
 	for (size_t i = 0; i < n; i++) {

@@ -50,6 +50,7 @@ class Operators(unittest.TestCase):
         with room() as d:
             alice = member(d, "alice")
             op = operator(d, "admin")
+            op.notice(body="oper")  # told, as one who proved it
             alice.notice(body="joined admin")
             op.say("hello from the admin")
             self.assertEqual(alice.message(), "admin: hello from the admin")
@@ -198,6 +199,15 @@ class Topic(unittest.TestCase):
             restart(d)
             carol = member(d, "carol")
             self.assertEqual(carol.recv(), (NOTICE, "topic op -- Welcome; be kind"))
+            # "topic --" clears it, for good: a restart does not bring it back.
+            op = operator(d)
+            op.command("topic --")
+            carol.notice(body="topic-none")
+            d.stop(signal.SIGTERM)
+            restart(d)
+            dave = member(d, "dave")
+            dave.command("topic")
+            dave.notice(body="topic-none")
 
 
 def LineAfterWelcome(d):
