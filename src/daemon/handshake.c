@@ -44,12 +44,35 @@ int handshake_begin(struct conn *c, const struct auth_key *key)
 			       strlen(c->challenge));
 }
 
+/*
+ * Banned since it connected (room-mod.c: a ban does not wait for a handshake to finish): its
+ * address, or the name it gets, a taken name's number included. True: refused and closed.
+ */
+static bool banned_now(struct conn *c)
+{
+	int64_t now = fd_clock_unix_ms() / 1000;
+
+	if (bans_peer(&c->server->bans, c->peer, now)) {
+		log_info("%s: refused: the address is banned", c->peer);
+		conn_fail(c, "banned", "your address is banned from this room");
+		return true;
+	}
+	if (bans_nick(&c->server->bans, c->nick, now)) {
+		log_info("%s: refused: the name %s is banned", c->peer, c->nick);
+		conn_fail(c, "banned", "the name %s is banned from this room", c->nick);
+		return true;
+	}
+	return false;
+}
+
 void handshake_attach(struct conn *c, bool resumed)
 {
 	memcpy(c->nick, c->asked, sizeof(c->nick));
 	/* A resumed session's name was kept for it; resume.c hands it to the mode. */
 	if (!resumed)
 		server_unique_nick(c->server, c, c->nick);
+	if (!resumed && banned_now(c))
+		return;
 	conn_set_timer(c, 0);
 	if (c->role != ROLE_AGENT)
 		log_info("%s: %s as %s", c->peer, resumed ? "resumes" : "joined", c->nick);
@@ -134,6 +157,12 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 	}
 	if (refuse_agent(c))
 		return;
+	/* "@" marks an operator in a room's "who": nobody may pass for one by the name. */
+	if (c->server->config.mode == MODE_GROUP && c->asked[0] == '@') {
+		conn_fail(c, "bad-nick",
+			  "a name in a room does not start with @ (it marks operators)");
+		return;
+	}
 	/* A banned name is refused at the door, before the room hears of it (room-mod.c). */
 	if (bans_nick(&c->server->bans, c->asked, fd_clock_unix_ms() / 1000)) {
 		log_info("%s: refused: the name %s is banned", c->peer, c->asked);

@@ -266,7 +266,8 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 		return;
 	}
 	/* Banned meanwhile (room-mod.c): no way back in under that name, resumed or not. */
-	if (bans_nick(&s->bans, se->nick, fd_clock_unix_ms() / 1000)) {
+	if (bans_nick(&s->bans, se->nick, fd_clock_unix_ms() / 1000) ||
+	    bans_peer(&s->bans, c->peer, fd_clock_unix_ms() / 1000)) {
 		log_info("%s: refused: resumes %s, a banned name", c->peer, se->nick);
 		conn_fail(c, "banned", "the name %s is banned from this room", se->nick);
 		return;

@@ -246,12 +246,6 @@ int queue_entry(struct room *r, const struct pending *p, struct conn *from)
 /* Broadcast @text from @nick; @from, when it is still there, hears if it was too long. */
 void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len)
 {
-	/* Checked here, as it goes out: it has cost its pace; a leaver's last ones go nowhere. */
-	if (r->nmutes && room_muted(r, nick)) {
-		if (from)
-			conn_error(from, "muted", "an operator muted you: nothing you say is sent");
-		return;
-	}
 	if (broadcast(r, nick, from, text, len) < 0 && from)
 		conn_error(from, "frame-too-long",
 			   "with your nickname the message is over %d bytes; not sent",

@@ -22,6 +22,26 @@ void member_free(struct member *m)
 	free(m);
 }
 
+unsigned leavers_drop(struct room *r, bool (*match)(const struct leaver *l, const void *arg),
+		      const void *arg)
+{
+	struct leaver *l, *next;
+	unsigned n = 0;
+
+	for (l = TAILQ_FIRST(&r->leavers); l; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (!match(l, arg))
+			continue;
+		log_info("%s (%s), gone, is stopped: what it still held is dropped", l->nick,
+			 l->peer);
+		TAILQ_REMOVE(&r->leavers, l, entry);
+		r->nleavers--;
+		leaver_free(l);
+		n++;
+	}
+	return n;
+}
+
 void leaver_free(struct leaver *l)
 {
 	if (l->timer)
@@ -105,6 +125,7 @@ void member_leaves(struct room *r, struct member *m, struct conn *c)
 			l->held = held;
 			l->pace = m->pace;
 			memcpy(l->nick, c->nick, sizeof(l->nick));
+			memcpy(l->peer, c->peer, sizeof(l->peer));
 			TAILQ_INSERT_TAIL(&r->leavers, l, entry);
 			r->nleavers++;
 			leaver_release(l);

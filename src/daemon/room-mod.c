@@ -73,6 +73,16 @@ static bool split(struct conn *c, const char *arg, unsigned max, struct words *o
 		conn_error(c, "bad-command", "a name is needed");
 		return false;
 	}
+	/* Refused, not cut: a cut could split a character, and every member would get it. */
+	if (strlen(out->reason) >= BAN_REASON_MAX) {
+		conn_error(c, "bad-command", "a reason is at most %d bytes", BAN_REASON_MAX - 1);
+		return false;
+	}
+	for (const unsigned char *q = (const unsigned char *)out->reason; *q; q++)
+		if (*q < 0x20 || *q == 0x7f) {
+			conn_error(c, "bad-command", "a reason is one line of text");
+			return false;
+		}
 	return true;
 }
 
@@ -85,15 +95,31 @@ static bool operator(struct conn *c, const char *what)
 	return false;
 }
 
-/* The live member called @nick, or NULL (told "no-such-nick"). */
-static struct conn *target(struct conn *c, const char *nick)
+/* The live member called @nick, or NULL. */
+static struct conn *member_called(struct server *s, const char *nick)
 {
-	struct conn *t = server_find_nick(c->server, nick);
+	struct conn *t = server_find_nick(s, nick);
 
-	if (t && t->role == ROLE_MEMBER && member_of(t))
-		return t;
+	return t && t->role == ROLE_MEMBER && member_of(t) ? t : NULL;
+}
+
+static bool leaver_named(const struct leaver *l, const void *nick)
+{
+	return strcmp(l->nick, nick) == 0;
+}
+
+/* Whether @nick is in the room: a member, or one that left and still sends what it held. */
+static bool present(struct conn *c, const char *nick)
+{
+	struct leaver *l;
+
+	if (member_called(c->server, nick))
+		return true;
+	TAILQ_FOREACH (l, &c->server->room->leavers, entry)
+		if (leaver_named(l, nick))
+			return true;
 	conn_error(c, "no-such-nick", "nobody called %s is in the room", nick);
-	return NULL;
+	return false;
 }
 
 /* @t leaves for good: no session to resume, nothing more of it relayed, no "left" after. */
@@ -158,8 +184,17 @@ void cmd_kick(struct conn *c, const char *arg)
 	struct conn *t;
 	char why[BAN_REASON_MAX + NICK_BUFSIZE + 8];
 
-	if (!operator(c, "kick") || !split(c, arg, 1, &a) || !(t = target(c, a.w[0])))
+	if (!operator(c, "kick") || !split(c, arg, 1, &a) || !present(c, a.w[0]))
 		return;
+	/* Gone, still sending what it held: that stops, and the room is told as for a kick. */
+	if (!(t = member_called(c->server, a.w[0]))) {
+		leavers_drop(c->server->room, leaver_named, a.w[0]);
+		log_info("%s kicked %s, who had left%s%s", c->nick, a.w[0], dashes(a.reason),
+			 a.reason);
+		tell_all(c->server->room, NULL, "kicked %s %s%s%s", a.w[0], c->nick,
+			 dashes(a.reason), a.reason);
+		return;
+	}
 	if (t == c) {
 		conn_error(c, "bad-command", "you cannot kick yourself; quit leaves");
 		return;
@@ -180,7 +215,15 @@ static bool ban_hits(const struct ban *b, const struct conn *t)
 				   : ban_peer_matches(b, t->peer);
 }
 
-/* The members @b matches are closed with "error banned"; how many. */
+static bool leaver_banned(const struct leaver *l, const void *arg)
+{
+	const struct ban *b = arg;
+
+	return b->kind == BAN_NICK ? strcmp(b->spec + 5, l->nick) == 0
+				   : ban_peer_matches(b, l->peer);
+}
+
+/* The members @b matches are closed with "error banned", its leavers stopped; how many. */
 static unsigned ban_present(struct room *r, const struct ban *b)
 {
 	char why[BAN_SPEC_MAX + NICK_BUFSIZE + BAN_REASON_MAX + 8];
@@ -196,7 +239,7 @@ static unsigned ban_present(struct room *r, const struct ban *b)
 		remove_member(m->conn, "banned", why);
 		n++;
 	}
-	return n;
+	return n + leavers_drop(r, leaver_banned, b);
 }
 
 /* Parse "ban"'s words into @b; false (told) when they are wrong or it would ban @c. */
@@ -224,6 +267,15 @@ static bool ban_from_words(struct conn *c, const struct words *a, struct ban *b)
 	return true;
 }
 
+/* An expired ban leaves the store too. */
+static void ban_expired(const struct ban *b, void *arg)
+{
+	struct server *s = arg;
+
+	log_info("the ban on %s has expired", b->spec);
+	store_ban_del(s->store, b->spec);
+}
+
 /* ban nick:NAME|addr:ADDRESS[/PREFIX] [DURATION] [-- reason] */
 void cmd_ban(struct conn *c, const char *arg)
 {
@@ -234,6 +286,8 @@ void cmd_ban(struct conn *c, const char *arg)
 
 	if (!operator(c, "ban") || !split(c, arg, 2, &a) || !ban_from_words(c, &a, &b))
 		return;
+	/* Expired ones make room first: they would count against BANS_MAX until a "bans". */
+	bans_expire(&s->bans, fd_clock_unix_ms() / 1000, ban_expired, s);
 	if (bans_put(&s->bans, &b) < 0) {
 		conn_error(c, "bad-command", "%d bans already: lift some first", BANS_MAX);
 		return;
@@ -268,15 +322,6 @@ void cmd_unban(struct conn *c, const char *arg)
 	store_ban_del(s->store, b.spec);
 	log_info("%s unbanned %s", c->nick, b.spec);
 	tell_all(s->room, NULL, "unbanned %s %s", b.spec, c->nick);
-}
-
-/* An expired ban leaves the store too. */
-static void ban_expired(const struct ban *b, void *arg)
-{
-	struct server *s = arg;
-
-	log_info("the ban on %s has expired", b->spec);
-	store_ban_del(s->store, b->spec);
 }
 
 /* bans: "ban KIND:VALUE BY UNTIL [-- reason]" for the first BANS_LISTED, then "bans N". */
@@ -341,7 +386,7 @@ void cmd_mute(struct conn *c, const char *arg)
 	struct mute *mu;
 	struct words a;
 
-	if (!operator(c, "mute") || !split(c, arg, 2, &a) || !target(c, a.w[0]))
+	if (!operator(c, "mute") || !split(c, arg, 2, &a) || !present(c, a.w[0]))
 		return;
 	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
 		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a.w[1]);

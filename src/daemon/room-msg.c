@@ -27,6 +27,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -42,12 +43,10 @@
 /* "ID TIME @NICK FROM " at its longest: 20 digits each, two nicknames, four spaces and "@". */
 #define TAG_MAX(from_len, to_len) (20 + 1 + 20 + 1 + 1 + (to_len) + 1 + (from_len) + 1)
 
-/* A muted member may not send private messages either (room-mod.c keeps the mutes). */
-static bool muted(const struct conn *c)
+/* Whether what @nick sends is refused: an operator muted it (room-mod.c keeps the mutes). */
+static bool muted(struct room *r, const char *nick)
 {
-	struct room *r = c->server->room;
-
-	return r->nmutes && room_muted(r, c->nick);
+	return r->nmutes && room_muted(r, nick);
 }
 
 /* Whether @t can be sent a private message it can tell from the room's. */
@@ -57,25 +56,33 @@ static bool can_receive(const struct conn *t)
 }
 
 /*
- * Private message @body ("NICK TEXT", @len bytes) from @nick to NICK, released now: its ID, then
- * to NICK (and the sender's copy) after what waits. @from: the sender while it is live (a
+ * Private message @body ("CONN NICK TEXT", @len bytes: cmd_msg() put there the number of the
+ * conn called NICK when it was sent) from @nick, released now: its ID, then to that conn (and
+ * the sender's copy) after what waits. Held meanwhile (its sender's pace), it goes to whom it
+ * was written to, not to whoever has the name by now. @from: the sender while it is live (a
  * leaver's has none), told why when nothing can be sent.
  */
 static void private_send(struct room *r, const char *nick, struct conn *from, const char *body,
 			 size_t len)
 {
-	const char *sp = memchr(body, ' ', len);
-	size_t to_len = sp ? (size_t)(sp - body) : 0; /* cmd_msg() made sure of the space */
+	char *end;
+	unsigned long long id = strtoull(body, &end, 10);
+	const char *sp;
+	size_t to_len;
 	struct pending p = { .to = NULL };
 	char to[NICK_BUFSIZE] = "";
-	struct conn *t = NULL;
+	struct conn *t = id ? server_find_conn(r->server, id) : NULL;
 
-	/* Longer than any nickname (or no space): nobody is called so. */
+	len -= (size_t)(end + 1 - body); /* past "CONN " */
+	body = end + 1;
+	sp = memchr(body, ' ', len);
+	to_len = sp ? (size_t)(sp - body) : 0; /* cmd_msg() made sure of the space */
 	if (to_len && to_len < sizeof(to)) {
 		memcpy(to, body, to_len);
 		to[to_len] = '\0';
-		t = server_find_nick(r->server, to);
 	}
+	if (t && !conn_live(t))
+		t = NULL;
 	if (!t || !member_of(t)) {
 		if (from && *to && session_nick_reserved(r->server, to))
 			conn_error(from, "no-such-nick",
@@ -114,6 +121,12 @@ static void private_send(struct room *r, const char *nick, struct conn *from, co
 
 void room_send(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f)
 {
+	/* Checked as it goes out: it has cost its pace; a leaver's last ones go nowhere. */
+	if (muted(r, nick)) {
+		if (from)
+			conn_error(from, "muted", "an operator muted you: nothing you say is sent");
+		return;
+	}
 	if (f->type == FD_FRAME_COMMAND)
 		private_send(r, nick, from, f->body, f->len);
 	else
@@ -155,9 +168,12 @@ void private_encode(struct evbuffer *out, const struct pending *p, const struct 
 void cmd_msg(struct conn *c, const char *arg)
 {
 	const char *sp = strchr(arg, ' ');
-	struct fd_frame f = { .type = FD_FRAME_COMMAND, .body = (char *)arg, .len = strlen(arg) };
+	char body[FD_FRAME_BODY_BUFSIZE], to[NICK_BUFSIZE] = "";
+	struct fd_frame f = { .type = FD_FRAME_COMMAND, .body = body };
+	struct conn *t = NULL;
+	int n;
 
-	if (muted(c)) {
+	if (muted(c->server->room, c->nick)) {
 		conn_error(c, "muted", "an operator muted you: nothing you say is sent");
 		return;
 	}
@@ -170,5 +186,16 @@ void cmd_msg(struct conn *c, const char *arg)
 			   FD_MESSAGE_MAX_TEXT, strlen(sp + 1));
 		return;
 	}
+	/* Whom it is written to, now: held, it goes to that member or to nobody. */
+	if ((size_t)(sp - arg) < sizeof(to)) {
+		memcpy(to, arg, (size_t)(sp - arg));
+		t = server_find_nick(c->server, to);
+	}
+	n = snprintf(body, sizeof(body), "%llu %s", t ? (unsigned long long)t->id : 0ULL, arg);
+	if (n < 0 || (size_t)n >= sizeof(body)) {
+		conn_error(c, "frame-too-long", "the message is too long to send privately");
+		return;
+	}
+	f.len = (size_t)n;
 	room_ops.message(c, &f);
 }

@@ -64,6 +64,7 @@ struct leaver {
 	struct event *timer;
 	struct pace pace;
 	char nick[NICK_BUFSIZE];
+	char peer[64]; /* its conn's: an address ban stops it too */
 	TAILQ_ENTRY(leaver) entry;
 };
 
@@ -163,6 +164,12 @@ void cmd_purge(struct conn *c, const char *arg);
 /* room-leave.c */
 void member_free(struct member *m);
 void leaver_free(struct leaver *l);
+/*
+ * leavers_drop() - the leavers @match says yes to go now, what they held dropped and no
+ * "left" said (a kick or a ban says it): how many.
+ */
+unsigned leavers_drop(struct room *r, bool (*match)(const struct leaver *l, const void *arg),
+		      const void *arg);
 /* member_leaves() - @m (@c's) leaves; what it held goes out at its pace, then "left NICK". */
 void member_leaves(struct room *r, struct member *m, struct conn *c);
 

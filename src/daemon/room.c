@@ -368,17 +368,23 @@ static void cmd_nick(struct conn *c, const char *arg)
 	unsigned per_min = c->server->config.max_renames_per_min;
 	char old[NICK_BUFSIZE], nick[NICK_BUFSIZE];
 
-	if (!fd_nick_valid(arg, strlen(arg))) {
-		conn_error(c, "bad-nick", FD_NICK_RULE);
-		return;
-	}
-	if (bans_nick(&c->server->bans, arg, fd_clock_unix_ms() / 1000)) {
-		conn_error(c, "banned", "the name %s is banned from this room; you keep yours",
-			   arg);
+	if (!fd_nick_valid(arg, strlen(arg)) || arg[0] == '@') {
+		conn_error(c, "bad-nick", "%s",
+			   arg[0] == '@' ? "a name in a room does not start "
+					   "with @ (it marks operators)"
+					 : FD_NICK_RULE);
 		return;
 	}
 	snprintf(nick, sizeof(nick), "%s", arg);
 	server_unique_nick(c->server, c, nick);
+	/* The name asked for, or the one it would get (a taken name's number). */
+	if (bans_nick(&c->server->bans, arg, fd_clock_unix_ms() / 1000) ||
+	    bans_nick(&c->server->bans, nick, fd_clock_unix_ms() / 1000)) {
+		conn_error(c, "banned", "the name %s is banned from this room; you keep yours",
+			   bans_nick(&c->server->bans, arg, fd_clock_unix_ms() / 1000) ? arg
+										       : nick);
+		return;
+	}
 	if (strcmp(nick, c->nick) == 0)
 		return;
 	if (!bucket_ready(&m->renames, per_min / 60.0, per_min, 1, fd_clock_seconds())) {

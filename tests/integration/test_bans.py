@@ -207,5 +207,50 @@ class Restart(unittest.TestCase):
         self.survive(signal.SIGKILL)
 
 
+class ReviewCases(unittest.TestCase):
+    """Ways around a ban or a reason found by review, each closed."""
+
+    def test_a_ban_stops_a_connection_still_in_its_handshake(self):
+        with room() as d:
+            op = operator(d)
+            watcher = member(d, "watcher", "127.0.0.5")
+            s = socket.create_connection(("127.0.0.1", d.port), timeout=DEADLINE,
+                                         source_address=("127.0.0.9", 0))
+            op.command("ban addr:127.0.0.9")
+            watcher.notice(prefix="banned addr:127.0.0.9")
+            sp = Peer(s, "spammer")
+            sp.join("spammer")  # its nickname, after the ban
+            self.assertEqual(sp.recv(), (NOTICE, "error banned -- your address is banned "
+                                                 "from this room"))
+            self.assertNotIn("joined spammer", [b for t, b in watcher.sync()])
+
+    def test_a_banned_name_is_not_reached_by_a_taken_names_number(self):
+        with room() as d:
+            op = operator(d)
+            bob = member(d, "bob", "127.0.0.5")
+            op.command("ban nick:bob2 -- the troll")
+            op.notice(prefix="banned nick:bob2")
+            troll = framed(d, "bob", "127.0.0.9")  # asks bob, would be bob2
+            self.assertEqual(troll.recv(), (NOTICE, "error banned -- the name bob2 is banned "
+                                                    "from this room"))
+            bob.close()
+
+    def test_nobody_passes_for_an_operator_by_name(self):
+        with room() as d:
+            fake = framed(d, "@root", "127.0.0.9")
+            self.assertEqual(fake.recv()[1][:len("error bad-nick")], "error bad-nick")
+            alice = member(d, "alice", "127.0.0.5")
+            alice.command("nick @op")
+            alice.notice(prefix="error bad-nick -- a name in a room does not start with @")
+
+    def test_a_reason_is_refused_not_cut(self):
+        with room() as d:
+            op = operator(d)
+            op.command("ban nick:troll -- " + "a" * 254 + "\u00e9 and more")
+            op.notice(body="error bad-command -- a reason is at most 255 bytes")
+            op.command("kick nobody -- two\x01lines")
+            op.notice(prefix="error bad-command -- a reason is one line")
+
+
 if __name__ == "__main__":
     main()

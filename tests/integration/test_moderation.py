@@ -5,7 +5,10 @@ purge, and what members who are not operators get when they try."""
 
 import os
 import signal
+import socket
+import struct
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -208,6 +211,35 @@ class Topic(unittest.TestCase):
             dave = member(d, "dave")
             dave.command("topic")
             dave.notice(body="topic-none")
+
+
+class Leavers(unittest.TestCase):
+    """A member gone while what it held still goes out at its pace: a kick, a ban or a mute
+    stops that too."""
+
+    def flood_then_vanish(self, d, nick, source):
+        from fdtest import frame
+        spam = member(d, nick, source)
+        spam.sock.sendall(b"".join(frame(MESSAGE, "room spam %d" % i) for i in range(8)))
+        spam.notice(prefix="error flood")
+        spam.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        spam.close()  # reset: what it held is a leaver's now
+        d.wait_log("left the room, 2 members")  # it is a leaver now
+
+    def test_kick_ban_and_mute_stop_a_leaver(self):
+        for cmd, said in (("kick spam", "kicked spam op"), ("ban nick:spam", "banned nick:spam"),
+                          ("mute spam", "muted spam op")):
+            with room("max_msgs_per_sec = 1\nmsg_burst = 1\n") as d:
+                op, victim = operator(d), member(d, "victim", "127.0.0.5")
+                self.flood_then_vanish(d, "spam", "127.0.0.9")
+                op.command(cmd)
+                victim.notice(prefix=said)
+                if not cmd.startswith("mute"):
+                    d.wait_log("gone, is stopped")
+                time.sleep(2.5)  # its pace would have let two more go by now
+                rest = victim.sync()
+                self.assertEqual([m for t, m in rest if t == MESSAGE], [], cmd)
+                self.assertFalse([b for t, b in rest if b.startswith("left spam")], cmd)
 
 
 def LineAfterWelcome(d):

@@ -305,5 +305,40 @@ class Resume(unittest.TestCase):
         eve.close()
 
 
+class HeldPrivate(unittest.TestCase):
+    """A private message held by its sender's pace goes to whom it was written to, and not at
+    all once the sender is muted."""
+
+    def test_it_goes_to_whom_it_was_written_to(self):
+        from modtest import member as mmember, room
+        cfg = "max_msgs_per_sec = 1\nmsg_burst = 1\nmax_renames_per_min = 100\n"
+        with room(cfg) as d:
+            alice = mmember(d, "alice", "127.0.0.5")
+            bob = mmember(d, "bob", "127.0.0.6")
+            eve = mmember(d, "eve", "127.0.0.7")
+            alice.sock.sendall(frame(MESSAGE, "hi all") +
+                               frame(COMMAND, "msg bob the door code is 4711"))
+            alice.notice(prefix="error flood")
+            bob.command("nick bob_away")
+            bob.notice(body="renamed bob bob_away")
+            eve.command("nick bob")
+            eve.notice(body="renamed eve bob")
+            bob.notice(body="private alice -- the door code is 4711")
+            self.assertFalse([b for t, b in eve.sync() if "4711" in b])
+
+    def test_not_once_the_sender_is_muted(self):
+        from modtest import member as mmember, operator, room
+        with room("max_msgs_per_sec = 1\nmsg_burst = 1\n") as d:
+            op, bob = operator(d), mmember(d, "bob", "127.0.0.6")
+            spam = mmember(d, "spam", "127.0.0.9")
+            spam.sock.sendall(b"".join(frame(COMMAND, "msg bob private spam %d" % i)
+                                       for i in range(4)))
+            spam.notice(prefix="error flood")
+            op.command("mute spam")
+            bob.notice(body="muted spam op")
+            spam.notice(prefix="error muted")  # the next held one, refused as it goes out
+            self.assertFalse([b for t, b in bob.sync() if b.startswith("private spam")][1:])
+
+
 if __name__ == "__main__":
     main()
