@@ -133,6 +133,44 @@ static bool learn_oper(struct session *s, const struct notice *n)
 	return was;
 }
 
+/* A room's "who" answers at most this many names, a page (README, Group mode). */
+#define WHO_PAGE 200
+
+/*
+ * "205 members; showing 1-200; /who 2 for more": one line over a page of "member" lines, said
+ * when both the count ("members N") and whether more follow ("who-more") are in.
+ */
+static void who_summary(const struct session *s, char *buf, size_t len)
+{
+	unsigned first = (s->who_page - 1) * WHO_PAGE + 1;
+
+	if (s->who_rows == 0)
+		snprintf(buf, len, "%u members; none on page %u", s->who_total, s->who_page);
+	else if (s->who_more)
+		snprintf(buf, len, "%u members; showing %u-%u; /who %u for more", s->who_total,
+			 first, first + s->who_rows - 1, s->who_page + 1);
+	else
+		snprintf(buf, len, "%u members; showing %u-%u", s->who_total, first,
+			 first + s->who_rows - 1);
+}
+
+/*
+ * The pages of "who": "member" lines counted, "who-more" kept until the count comes (the
+ * daemon sends it last), so that one summary says both. True when @n is not to be shown.
+ */
+static bool who_notice(struct session *s, const struct notice *n)
+{
+	if (notice_is(n, "member", 1)) {
+		s->who_rows++;
+	} else if (notice_is(n, "who-more", 0) && n->nargs == 0) {
+		s->who_more = true;
+		return s->who_total == 0; /* said with the count, when it comes */
+	} else if (notice_is(n, "members", 1)) {
+		s->who_total = (unsigned)strtoul(n->args[0], NULL, 10);
+	}
+	return false;
+}
+
 bool group_notice(struct session *s, const struct notice *n)
 {
 	if (notice_is(n, "oper-challenge", 1))
@@ -143,8 +181,12 @@ bool group_notice(struct session *s, const struct notice *n)
 	}
 	if ((notice_is(n, "topic", 1) && n->nargs == 1) || notice_is(n, "topic-none", 0))
 		return learn_topic(s, n);
-	if (notice_is(n, "oper", 0) || notice_is(n, "operator", 1))
+	if (notice_is(n, "oper", 0) || notice_is(n, "operator", 1)) {
+		s->oper_pending = s->oper_pending && !notice_is(n, "oper", 0);
 		return learn_oper(s, n);
+	}
+	if (who_notice(s, n))
+		return true;
 	if (notice_is(n, "welcome", 2) && strcmp(n->args[0], "group") == 0) {
 		s->group = true; /* learn() says so too, after us: too late for the "oper" */
 		group_joined(s);
@@ -154,23 +196,40 @@ bool group_notice(struct session *s, const struct notice *n)
 
 const char *group_words(struct session *s, const struct notice *n, char *buf, size_t len)
 {
-	/* "who-more" without a page: the next after the one we asked for. */
-	if (notice_is(n, "who-more", 0) && n->nargs == 0) {
-		snprintf(buf, len, "There are more members: /who %u shows the next page",
-			 s->who_page + 1);
+	bool paged = s->who_more || s->who_page > 1;
+
+	if ((notice_is(n, "who-more", 0) && n->nargs == 0) ||
+	    (notice_is(n, "members", 1) && paged && s->who_total > 0)) {
+		who_summary(s, buf, len);
+		return buf;
+	}
+	/* The answer to "oper": not "only an operator may do that", which it asked to become. */
+	if (s->oper_pending && notice_is(n, "error", 1) &&
+	    strcmp(n->args[0], "not-operator") == 0) {
+		s->oper_pending = false;
+		snprintf(buf, len, "Not an operator%s%s", n->text && *n->text ? ": " : "",
+			 n->text ? n->text : "");
 		return buf;
 	}
 	return NULL;
 }
 
+/* What answers a command of ours is read in its light: the page of "who", a "nick", "oper". */
 void group_sent(struct session *s, const char *command)
 {
-	if (strcmp(command, "topic") == 0)
+	if (strcmp(command, "topic") == 0) {
 		s->topic_asked = true;
-	else if (strcmp(command, "who") == 0)
-		s->who_page = 1;
-	else if (strncmp(command, "who ", 4) == 0)
-		s->who_page = (unsigned)strtoul(command + 4, NULL, 10);
+	} else if (strcmp(command, "who") == 0 || strncmp(command, "who ", 4) == 0) {
+		s->who_page = command[3] ? (unsigned)strtoul(command + 4, NULL, 10) : 1;
+		s->who_page = s->who_page ? s->who_page : 1;
+		s->who_rows = 0;
+		s->who_total = 0;
+		s->who_more = false;
+	} else if (strncmp(command, "nick ", 5) == 0) {
+		snprintf(s->renaming, sizeof(s->renaming), "%s", command + 5);
+	} else if (strcmp(command, "oper") == 0 || strncmp(command, "oper ", 5) == 0) {
+		s->oper_pending = true;
+	}
 }
 
 int session_msg(struct session *s, const char *nick, const char *text)

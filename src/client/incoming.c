@@ -125,7 +125,6 @@ static bool learn_multi(struct session *s, const struct notice *n)
 			c->awaiting = true;
 			c->held++;
 		}
-		notice_describe(n, s->last_error, sizeof(s->last_error));
 	} else {
 		return false;
 	}
@@ -172,6 +171,20 @@ static bool ends_one(const struct session *s, const struct notice *n)
 	       (s->cfg.agent && ends_conv(n) && strcmp(n->args[0], s->peer) == 0);
 }
 
+/*
+ * "renamed OLD NEW" of our own name: the server took (or renumbered) the name we asked for with
+ * "nick", so that is the name a fresh join asks for next. Only the server's word counts: a
+ * "nick" it refused (banned, bad-nick, flood) leaves the name as it was.
+ */
+static void learn_renamed(struct session *s, const struct notice *n)
+{
+	if (strcmp(n->args[0], s->nick) != 0)
+		return;
+	copy_name(s->nick, n->args[1]);
+	copy_name(s->cfg.nick, n->args[1]);
+	s->renaming[0] = '\0';
+}
+
 /* Learn what a notice says about turns, names and endings. */
 static void learn(struct session *s, const struct notice *n)
 {
@@ -202,10 +215,8 @@ static void learn(struct session *s, const struct notice *n)
 	} else if (notice_is(n, "history-start", 0) || notice_is(n, "history-end", 0)) {
 		ids_history(&s->ids, strcmp(n->keyword, "history-start") == 0);
 	} else if (notice_is(n, "renamed", 2)) {
-		if (strcmp(n->args[0], s->nick) == 0)
-			copy_name(s->nick, n->args[1]);
+		learn_renamed(s, n);
 	} else if (notice_is(n, "error", 1)) {
-		notice_describe(n, s->last_error, sizeof(s->last_error));
 		if (strcmp(n->args[0], "not-your-turn") == 0) {
 			s->my_turn = false;
 			s->awaiting = true;
@@ -267,7 +278,6 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 		s->canned_pending = false;
 		s->resume.ended = false;
 		canned_clear(&s->canned);
-		notice_describe(n, s->last_error, sizeof(s->last_error));
 	} else if (s->cfg.agent && notice_is(n, "canned-changed", 0)) {
 		/* The desk read its canned_file again: ask anew, the answer replaces the list. */
 		ask_canned(s);
@@ -309,14 +319,34 @@ static bool listed(const char *const *list, size_t n, const char *code)
 	return false;
 }
 
-/* An error notice: whether it ends the connection, and whether for good. */
+/* The errors that answer a "nick" in a room: a refused rename leaves us in it, as we were. */
+static bool answers_nick(const struct session *s, const char *code)
+{
+	return s->renaming[0] && (strcmp(code, "banned") == 0 || strcmp(code, "bad-nick") == 0 ||
+				  strcmp(code, "flood") == 0);
+}
+
+/*
+ * An error notice: whether it ends the connection, and whether for good. It is the server's
+ * last word only if the connection ends right after it (read_frames() clears resume.ended at
+ * the next frame), and only one that ends connections counts: a mere no ("muted", a refused
+ * "nick") is no end on purpose, and a drop after it is resumed. "shutting-down" ends every
+ * connection, ours through no act of ours: the session waits in the store for our resume.
+ */
 static void judge_error(struct session *s, const char *code)
 {
-	s->refused = !listed(open_errors, sizeof(open_errors) / sizeof(open_errors[0]), code);
+	bool open = listed(open_errors, sizeof(open_errors) / sizeof(open_errors[0]), code) ||
+		    answers_nick(s, code);
+
+	if (answers_nick(s, code))
+		s->renaming[0] = '\0'; /* answered: we keep the name we had */
+	s->restarting = strcmp(code, "shutting-down") == 0;
+	s->refused = !open && !s->restarting;
 	s->final = listed(final_errors, sizeof(final_errors) / sizeof(final_errors[0]), code);
 	/* Kicked from a room: coming back at once would undo the operator's act. At the desk
 	 * the customer may still ask to come back, as before. */
 	s->final = s->final || (s->group && strcmp(code, "kicked") == 0);
+	s->resume.ended = s->refused;
 }
 
 void incoming_notice(struct session *s, char *body)
@@ -338,8 +368,7 @@ void incoming_notice(struct session *s, char *body)
 		return; /* nothing we could show or act on */
 	s->notices = true;
 	/* A server ends a connection on purpose with an error: then there is nothing to resume. */
-	s->resume.ended = notice_is(&n, "error", 1);
-	if (s->resume.ended)
+	if (notice_is(&n, "error", 1))
 		judge_error(s, n.args[0]);
 	if (handled_quietly(s, &n) || resume_notice(s, &n) || group_notice(s, &n))
 		return;

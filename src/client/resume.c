@@ -62,6 +62,7 @@ static void resumed(struct session *s, const struct notice *n)
 
 	s->resume.asking = false;
 	s->state = SESSION_OPEN;
+	s->restarting = false; /* back across the restart */
 	snprintf(s->nick, sizeof(s->nick), "%s", n->args[0]);
 	s->resume.telling = !s->group;
 	s->ops->opened(s->ui, true);

@@ -28,7 +28,7 @@ struct resume {
 	char token[RESUME_TOKEN_MAX + 1]; /* the session's current token; "" when none */
 	bool asking;  /* this connection opened with "resume": its answer is not in yet */
 	bool telling; /* resumed at the desk: the state that follows is said as "Reconnected" */
-	bool ended;   /* the server's last frame was an error notice: an end on purpose */
+	bool ended;   /* the server's last frame was an error that ends connections: on purpose */
 };
 
 struct session;

@@ -42,6 +42,9 @@
 #define INPUT_HIGH_WATER (256 * 1024)
 /* Seconds after a drop within which resuming is tried again. */
 #define RESUME_WINDOW 60
+/* Seconds to wait for the server's first word before a quit with nothing to say (an old
+ * server says nothing until spoken to). */
+#define FIRST_WORD_WAIT 3
 
 struct script {
 	struct event_base *base;
@@ -50,6 +53,8 @@ struct script {
 	struct event *stdin_ev;
 	struct event *timer;
 	struct event *retry; /* the next try to resume */
+	struct event *mute;  /* the server has not spoken yet: quit anyway once it fires */
+	bool waited;         /* ... it fired: quit without its first word */
 	struct evbuffer *input;
 	bool stdin_eof;
 	bool quitting;
@@ -132,6 +137,33 @@ static char *next_line(struct script *sc)
 	return line;
 }
 
+/*
+ * Nothing more to say: quit. Not before the server has said anything, though: a refusal at the
+ * door (a banned address) crossed by our quit may be lost with the connection, and the run
+ * would end without saying why, as if all went well.
+ */
+static void quit_when_heard(struct script *sc)
+{
+	struct timeval tv = { .tv_sec = FIRST_WORD_WAIT };
+
+	if (!session_heard(sc->session) && !sc->waited) {
+		if (!evtimer_pending(sc->mute, NULL))
+			evtimer_add(sc->mute, &tv);
+		return;
+	}
+	evtimer_del(sc->mute);
+	sc->quitting = true;
+	session_quit(sc->session);
+}
+
+static void on_mute(evutil_socket_t fd, short what, void *arg)
+{
+	struct script *sc = arg;
+
+	sc->waited = true;
+	pump(sc);
+}
+
 /* Send lines while the turn rule allows; quit once everything is said and answered. */
 static void pump(struct script *sc)
 {
@@ -163,10 +195,8 @@ static void pump(struct script *sc)
 	}
 	if (sc->stdin_ev && !sc->stdin_eof && evbuffer_get_length(sc->input) < INPUT_HIGH_WATER / 2)
 		event_add(sc->stdin_ev, NULL);
-	if (sc->stdin_eof && evbuffer_get_length(sc->input) == 0 && !session_awaiting_reply(s)) {
-		sc->quitting = true;
-		session_quit(s);
-	}
+	if (sc->stdin_eof && evbuffer_get_length(sc->input) == 0 && !session_awaiting_reply(s))
+		quit_when_heard(sc);
 }
 
 static void on_opened(void *ui, bool resumed)
@@ -320,7 +350,8 @@ int script_run(struct event_base *base, const struct client_options *opts)
 	sc.input = evbuffer_new();
 	sc.timer = evtimer_new(base, on_timeout, &sc);
 	sc.retry = evtimer_new(base, on_retry, &sc);
-	if (!sc.input || !sc.timer || !sc.retry || setup_stdin(&sc) < 0 ||
+	sc.mute = evtimer_new(base, on_mute, &sc);
+	if (!sc.input || !sc.timer || !sc.retry || !sc.mute || setup_stdin(&sc) < 0 ||
 	    session_new(base, &cfg, &script_ops, &sc, &sc.session) < 0) {
 		fprintf(stderr, "frontdesk: out of memory\n");
 		goto out;
@@ -340,6 +371,8 @@ out:
 		event_free(sc.timer);
 	if (sc.retry)
 		event_free(sc.retry);
+	if (sc.mute)
+		event_free(sc.mute);
 	if (sc.input)
 		evbuffer_free(sc.input);
 	return sc.exit_code;

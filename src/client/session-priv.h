@@ -43,7 +43,12 @@ struct session {
 	unsigned who_page;   /* the page of "who" last asked (1: the first) */
 	bool refused; /* the last error notice was one that ends the connection (not a mere no) */
 	bool final;   /* ... and one that another try would only meet again (agent-not-allowed) */
-	char last_error[512];
+	bool restarting; /* "error shutting-down": the session waits for us across the restart */
+	char renaming[SESSION_NICK_MAX]; /* "nick NAME" sent, no answer yet: its errors are a no */
+	bool oper_pending;               /* "oper" sent: a "not-operator" answers it */
+	unsigned who_rows;               /* "member" lines of the "who" last asked */
+	unsigned who_total;              /* ... its "members N" (0: not yet) */
+	bool who_more;                   /* ... and its "who-more": a page follows */
 	char body[FD_FRAME_BODY_BUFSIZE];
 	char plain[FD_FRAME_BODY_BUFSIZE]; /* a tagged message as type 2 would carry it */
 
@@ -118,7 +123,7 @@ const char *group_words(struct session *s, const struct notice *n, char *buf, si
 /* group_line_private() - a line member's "private from SENDER: TEXT": true if it was one. */
 bool group_line_private(struct session *s, const char *line);
 
-/* group_sent() - a command went: the answers to "who N" and "topic" are read in its light. */
+/* group_sent() - a command went: the answers to "who N", "topic", "nick", "oper" are read so. */
 void group_sent(struct session *s, const char *command);
 
 /* group_joined() - joined or resumed: become an operator if we hold the key. */

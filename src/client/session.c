@@ -173,8 +173,9 @@ static void reset_protocol_state(struct session *s)
 	s->who_page = 1;
 	s->refused = false;
 	s->final = false;
+	s->renaming[0] = '\0';
+	s->oper_pending = false;
 	ids_history(&s->ids, false);
-	s->last_error[0] = '\0';
 	if (!resume_possible(s))
 		session_forget_standing(s);
 }
@@ -280,6 +281,7 @@ static void send_hello(struct session *s)
 void session_join(struct session *s)
 {
 	s->state = SESSION_OPEN;
+	s->restarting = false;
 	send_hello(s);
 	s->ops->opened(s->ui, false);
 }
@@ -433,6 +435,8 @@ static void read_lines(struct session *s)
 				session_protocol_error(s, "line too long");
 			return;
 		}
+		s->heard = true;
+		s->resume.ended = false; /* as read_frames(): an error is the last word if last */
 		if (!utf8_valid(line, len))
 			session_protocol_error(s, "a line is not valid UTF-8 text");
 		else if (strncmp(line, "* ", 2) == 0)
@@ -477,9 +481,11 @@ static void ended(struct session *s, short what, int sockerr)
 		session_set_why(s, "connection to %s lost: %s", s->target_name, strerror(sockerr));
 		session_finish(s, -sockerr);
 	} else {
-		/* A reset right after a refusal is the server closing on what we sent after it. */
-		session_set_why(s, "connection closed by %s%s%s", s->target_name,
-				s->last_error[0] ? ": " : "", s->last_error);
+		/*
+		 * A reset right after a refusal is the server closing on what we sent after it.
+		 * The refusal itself was shown as it came: said once, not again here.
+		 */
+		session_set_why(s, "connection closed by %s", s->target_name);
 		session_finish(s, refused && s->final ? -EPERM : -ECONNRESET);
 	}
 }
@@ -577,6 +583,9 @@ int session_say(struct session *s, const char *text)
 
 	if (r < 0)
 		return r;
+	/* A line member's "/nick NAME" is a command though it goes as a line: its answer too. */
+	if (s->cfg.line && text[0] == '/')
+		group_sent(s, text + 1);
 	r = s->cfg.line ? send_line(s, "", text)
 			: session_send_frame(s, FD_FRAME_MESSAGE, text, len);
 	if (r < 0)
@@ -751,7 +760,12 @@ bool session_resumable(const struct session *s)
 	return resume_possible(s);
 }
 
-void session_set_nick(struct session *s, const char *nick)
+bool session_heard(const struct session *s)
 {
-	snprintf(s->cfg.nick, sizeof(s->cfg.nick), "%s", nick);
+	return s->heard;
+}
+
+bool session_restarting(const struct session *s)
+{
+	return s->restarting;
 }

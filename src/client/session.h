@@ -232,7 +232,15 @@ static inline bool session_private(const struct session_message *m)
 {
 	return m->conv && m->conv[0] == '@';
 }
-/* session_set_nick() - the nickname for later connections (after "/nick"). */
-void session_set_nick(struct session *s, const char *nick);
+/*
+ * session_heard() - whether the server has said anything on this connection (its welcome, or
+ * why it refuses us): a quit sent before that may cross its refusal and lose it.
+ */
+bool session_heard(const struct session *s);
+/*
+ * session_restarting() - the connection ended with "error shutting-down": the server restarts
+ * and keeps the session for our resume (README, Resume), so it is worth trying for a while.
+ */
+bool session_restarting(const struct session *s);
 
 #endif

@@ -64,13 +64,6 @@ static int cmd_quit(struct term *t, const char *line)
 	return 0;
 }
 
-/* nick NAME: ask the server, and keep the name for reconnecting. */
-static int cmd_nick(struct term *t, const char *line)
-{
-	session_set_nick(t->session, line + strlen("nick "));
-	return session_command(t->session, line);
-}
-
 /* The word of @line after its first @skip words, and where the rest starts (after blanks). */
 static const char *word_after(const char *line, int skip, size_t *ret_len)
 {
@@ -82,7 +75,10 @@ static const char *word_after(const char *line, int skip, size_t *ret_len)
 	return line;
 }
 
-/* "10m", "2h", "7d", "600": how a room's durations look (a reason seldom starts so). */
+/*
+ * "10m", "2h", "7d", "600": how a room's durations look (a reason seldom starts so); "2w" too,
+ * weeks, which the daemon's durations take as well.
+ */
 static bool is_duration(const char *word, size_t len)
 {
 	size_t digits = strspn(word, "0123456789");
@@ -107,6 +103,9 @@ static int send_with_reason(struct term *t, const char *line, bool duration)
 	head = (size_t)(reason - line);
 	while (head > 0 && line[head - 1] == ' ')
 		head--;
+	/* The wire's own "--" typed before the reason (README, Moderation) is not part of it. */
+	if (strncmp(reason, "--", 2) == 0 && (reason[2] == ' ' || !reason[2]))
+		reason += 2 + strspn(reason + 2, " ");
 	if (*reason)
 		n = snprintf(body, sizeof(body), "%.*s -- %s", (int)head, line, reason);
 	else
@@ -192,7 +191,7 @@ static const struct term_command commands[] = {
 	  cmd_msg },
 	{ "topic", AT_ROOM, ARG_OPTIONAL, "/topic [TEXT]     show the topic; operator: set it",
 	  cmd_send },
-	{ "nick", AT_ANY, ARG_REQUIRED, "/nick NAME        change your nickname", cmd_nick },
+	{ "nick", AT_ANY, ARG_REQUIRED, "/nick NAME        change your nickname", cmd_send },
 	{ "history", AT_ANY, ARG_OPTIONAL, "/history [N]      the N (default 20) earlier messages",
 	  cmd_send },
 	{ "oper", AT_ROOM, ARG_NONE, "/oper             become an operator (with --oper-key FILE)",

@@ -41,7 +41,8 @@ struct term {
 	bool in_handler; /* inside on_line(): libedit is not drawing the line */
 	bool leaving;    /* the user quit: the next close ends the program */
 	bool ever_open;
-	bool resuming; /* since the drop, the one try at once to resume has been made */
+	bool resuming;  /* since the drop, the one try at once to resume has been made */
+	time_t lost_at; /* when that drop was (a restarting server's session waits a while) */
 	/* Rows drawn above the prompt (the windows' status line, or a room's topic): 0 or 1. */
 	int status_rows;
 	char *stash; /* a line Enter did not send (not our turn): goes back into the editor */

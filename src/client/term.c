@@ -39,6 +39,11 @@
 
 /* Longest wait between automatic reconnection attempts, in seconds. */
 #define BACKOFF_MAX 30
+/*
+ * Seconds after a server's restart within which its session is still worth resuming: the
+ * daemon's resume_grace by default (README, Resume); the client cannot know the server's.
+ */
+#define RESTART_WINDOW 120
 
 /* The running client, for libedit's pointer-less callback (see the note at the top). */
 static struct term *current;
@@ -422,8 +427,31 @@ static bool resume_now(struct term *t)
 	if (t->resuming || !session_resumable(t->session))
 		return false;
 	t->resuming = true;
+	t->lost_at = time(NULL);
 	show(t, SHOW_NOTICE, NULL, "Resuming the conversation (Ctrl-D to give up)");
 	evtimer_add(t->retry_timer, &now);
+	term_update_prompt(t);
+	return true;
+}
+
+/*
+ * The server said "shutting-down": it is restarting, and keeps our session for us. The try at
+ * once most likely finds it still down; try again after a growing pause while the session may
+ * still wait, rather than ask and join afresh (renamed: the session holds our name).
+ */
+static bool resume_after_restart(struct term *t)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (!t->resuming || !session_resumable(t->session) || !session_restarting(t->session) ||
+	    time(NULL) - t->lost_at > RESTART_WINDOW)
+		return false;
+	t->backoff = t->backoff ? t->backoff * 2 : 1;
+	if (t->backoff > BACKOFF_MAX)
+		t->backoff = BACKOFF_MAX;
+	show(t, SHOW_NOTICE, NULL, "Resuming in %u s (Ctrl-D to give up)", t->backoff);
+	tv.tv_sec = t->backoff;
+	evtimer_add(t->retry_timer, &tv);
 	term_update_prompt(t);
 	return true;
 }
@@ -465,7 +493,7 @@ static void lost(struct term *t, int err, const char *why)
 		return;
 	}
 	show(t, SHOW_ERROR, NULL, "%s", why);
-	if (resume_now(t))
+	if (resume_now(t) || resume_after_restart(t))
 		return;
 	if (t->opts->reconnect) {
 		t->backoff = t->backoff ? t->backoff * 2 : 1;

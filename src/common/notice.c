@@ -8,6 +8,7 @@
  */
 #include "notice.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,6 +572,9 @@ static bool say_error(const struct notice *n, char *b, size_t len)
 	/* A room's kick says who did it ("by OP[: reason]"): a sentence, not "removed: by". */
 	if (strcmp(n->args[0], "kicked") == 0 && n->text && strncmp(n->text, "by ", 3) == 0)
 		snprintf(b, len, "You were kicked %s", n->text);
+	/* "an operator muted you: ..." says it already: "You are muted" before it twice over. */
+	else if (strcmp(n->args[0], "muted") == 0 && n->text && strstr(n->text, "muted"))
+		snprintf(b, len, "%c%s", toupper((unsigned char)n->text[0]), n->text + 1);
 	else if (words && n->text && strcasecmp(words, n->text) == 0)
 		snprintf(b, len, "%s", words);
 	else if (words)

@@ -8,10 +8,12 @@ fake server driven from the test's thread; script mode marks private messages to
 import hashlib
 import hmac
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -25,6 +27,17 @@ from test_client_windows import Driven  # noqa: E402
 T = int(time.time() * 1000)
 
 
+class Redriven(Driven):
+    """A Driven server that takes several connections in turn (a client coming back): each
+    is handed over as it comes, and stays open until the test closes it."""
+
+    def __init__(self, connections=4):
+        self.conns = queue.Queue()
+        self.done = threading.Event()
+        self.server = FakeServer(lambda conn: self.conns.put(conn.dup()), connections)
+        self.port = self.server.port
+
+
 def notice(body):
     return frame(NOTICE, body)
 
@@ -33,7 +46,7 @@ def notice(body):
 class Room(TmuxCase):
     def setUp(self):
         super().setUp()
-        self.srv = Driven()
+        self.srv = Redriven()
 
     def tearDown(self):
         self.srv.close()
@@ -142,15 +155,20 @@ class Room(TmuxCase):
         screen = self.wait_screen(r"^%s\[private to ann\] hi there$" % STAMP)
         self.assertEqual(screen.count("[private to ann] hi there"), 1, screen)
 
-        # who: operators marked; a big room's next page named.
+        # who: operators marked; a big room's page summed up in one line, as the daemon
+        # orders it (names, who-more, the count), the next page named.
         self.command(peer, "/who", "who")
-        peer.sock.sendall(notice("member @ann") + notice("member bob") + notice("members 401") +
-                          notice("who-more"))
-        self.wait_screen(r"^%s\* There are more members: /who 2 shows the next page$" % STAMP)
+        peer.sock.sendall(notice("member @ann") + notice("member bob") + notice("who-more") +
+                          notice("members 401"))
+        self.wait_screen(r"^%s\* 401 members; showing 1-2; /who 2 for more$" % STAMP)
         self.assertRegex(self.screen(), r"(?m)^%s\* ann is here \(operator\)$" % STAMP)
+        self.assertNotIn("There are more members", self.screen())
         self.command(peer, "/who 2", "who 2")
-        peer.sock.sendall(notice("member carol") + notice("who-more"))
-        self.wait_screen(r"/who 3 shows the next page$")
+        peer.sock.sendall(notice("member carol") + notice("who-more") + notice("members 401"))
+        self.wait_screen(r"^%s\* 401 members; showing 201-201; /who 3 for more$" % STAMP)
+        self.command(peer, "/who 3", "who 3")
+        peer.sock.sendall(notice("member dave") + notice("members 401"))
+        self.wait_screen(r"^%s\* 401 members; showing 401-401$" % STAMP)
 
         # An unasked challenge is not signed.
         peer.sock.sendall(notice("oper-challenge " + "cd" * 32))
@@ -160,6 +178,92 @@ class Room(TmuxCase):
         except Closed:
             pass
         self.assertEqual(self.wait_exit(), 0)
+
+    def test_refusals_are_no_end(self):
+        """Errors that leave us in the room (no-such-nick, muted, not-operator, a refused
+        nick) are said once in words and leave resume on: a drop right after them resumes.
+        A nick counts only once the server renames us; a reason may come after the wire's
+        "--"."""
+        peer = self.join()
+        peer.sock.sendall(notice("session " + "ab" * 32))
+        self.wait_screen(r"^bob> ?$")
+        self.command(peer, "/msg nobody x", "msg nobody x")
+        self.command(peer, "/nick ivy", "nick ivy")
+        self.command(peer, "/oper", "oper")
+        self.command(peer, "/kick carol -- being rude", "kick carol -- being rude")
+        self.command(peer, "/ban nick:zed 2w -- spam", "ban nick:zed 2w -- spam")
+        self.command(peer, "/kick carol --", "kick carol")
+        peer.sock.sendall(notice("error no-such-nick -- no member is called nobody") +
+                          notice("error banned -- the name ivy is banned from this room; "
+                                 "you keep yours") +
+                          notice("oper-challenge " + "ab" * 32) +
+                          notice("error not-operator -- wrong answer") +
+                          notice("error muted -- an operator muted you: nothing you say is "
+                                 "sent"))
+        self.wait_screen(r"^%s\* An operator muted you: nothing you say is sent$" % STAMP)
+        self.assertRegex(self.screen(), r"(?m)^%s\* Not an operator: wrong answer$" % STAMP)
+        # The last error, then the connection drops: resumed at once, no question asked.
+        peer.sock.close()
+        again = self.srv.peer()
+        self.assertEqual(again.recv(), (COMMAND, "resume %s 0" % ("ab" * 32)))
+        screen = self.screen()
+        self.assertNotIn("Reconnect?", screen)
+        self.assertNotRegex(screen, r"closed by 127\.0\.0\.1:\d+:")
+        # Refused: a fresh join asks for our name still, not the nick that was refused.
+        again.sock.sendall(notice("error resume-failed -- unknown session"))
+        self.assertEqual(again.recv(), (NICKNAME, "bob"))
+        [again.recv() for _ in range(2)]
+        again.sock.sendall(notice("welcome group bob") + notice("caps ping resume") +
+                           notice("session " + "cd" * 32))
+        # A renumbered rename is the name from now on.
+        self.command(again, "/nick ivy", "nick ivy")
+        again.sock.sendall(notice("renamed bob ivy2"))
+        self.wait_screen(r"^ivy2> ?$")
+        again.sock.close()
+        third = self.srv.peer()
+        self.assertEqual(third.recv(), (COMMAND, "resume %s 0" % ("cd" * 32)))
+        third.sock.sendall(notice("error resume-failed -- unknown session"))
+        self.assertEqual(third.recv(), (NICKNAME, "ivy2"))
+        third.sock.close()
+
+    def test_restart_is_resumed(self):
+        """shutting-down: the session waits across the restart; tried again with back-off,
+        never "Reconnect?"."""
+        peer = self.join()
+        peer.sock.sendall(notice("session " + "ab" * 32))
+        self.wait_screen(r"^bob> ?$")
+        port = self.srv.port
+        peer.sock.sendall(notice("error shutting-down -- the server is shutting down"))
+        peer.sock.close()
+        again = self.srv.peer()
+        self.assertEqual(again.recv(), (COMMAND, "resume %s 0" % ("ab" * 32)))
+        again.sock.close()  # still stopping: closed without a word
+        third = self.srv.peer()
+        self.assertEqual(third.recv(), (COMMAND, "resume %s 0" % ("ab" * 32)))
+        third.sock.sendall(notice("resumed bob"))
+        self.wait_screen(r"Reconnected; you are back in the room as bob")
+        screen = self.screen()
+        self.assertIn("Resuming in 1 s", screen)
+        self.assertNotIn("Reconnect?", screen)
+        self.assertEqual(port, self.srv.port)
+        third.sock.close()
+
+    def test_agent_socket_operator(self):
+        """The local admin on the agent socket: the "oper" notice gives the @ prompt, before
+        or after the welcome."""
+        for first, then in (("welcome group root", "oper"), ("oper", "welcome group root")):
+            self.start("--agent", "--name", "root", "127.0.0.1:%d" % self.srv.port)
+            peer = self.srv.peer()
+            [peer.recv() for _ in range(3)]
+            peer.sock.sendall(notice(first) + notice(then) + notice("caps ping"))
+            self.wait_screen(r"^@root> ?$")
+            self.keys("C-d")
+            try:
+                peer.wait_for(COMMAND, body="quit")
+            except Closed:
+                pass
+            peer.sock.close()
+            self.wait_exit()
 
 
 class Script(unittest.TestCase):
@@ -186,6 +290,59 @@ class Script(unittest.TestCase):
                 p.stderr.close()
         self.assertEqual(out, "[private] ann: psst\nann: hello all\n", err)
         self.assertEqual(p.returncode, 0, err)
+
+    def run_script(self, serve, *args):
+        with FakeServer(serve) as srv:
+            p = subprocess.run([FRONTDESK, *args, "127.0.0.1:%d" % srv.port],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=DEADLINE)
+        return p
+
+    def test_refused_at_the_door(self):
+        """A banned address, stdin already over: the quit waits for the server's first word,
+        so the refusal is not lost with the connection; said once, exit status 1."""
+        got = []
+
+        def serve(conn):
+            peer = Peer(conn, "server")
+            got.extend(peer.recv() for _ in range(3))
+            time.sleep(0.3)  # a quit sent now would cross the refusal
+            conn.setblocking(False)
+            try:
+                got.append(conn.recv(100))
+            except BlockingIOError:
+                pass
+            conn.setblocking(True)
+            conn.sendall(notice("error banned -- your address is banned from this room"))
+
+        p = self.run_script(serve, "--name", "frank")
+        self.assertEqual(len(got), 3, got)  # nothing after the opening: no early quit
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.stderr.count("your address is banned"), 1, p.stderr)
+        self.assertIn("* You are banned: your address is banned from this room\n", p.stderr)
+
+    def test_line_nick_refused_is_no_end(self):
+        """--line: a refused "/nick" is a mere no; the run ends normally, exit status 0."""
+        def serve(conn):
+            f = conn.makefile("rwb", buffering=0)
+            self.assertEqual(f.readline(), b"/nick bob\n")
+            f.write(b"* welcome group bob\n")
+            self.assertEqual(f.readline(), b"/nick ivy\n")
+            f.write(b"* error banned -- the name ivy is banned from this room; you keep yours\n"
+                    b"ann: hello\n")
+            f.readline()  # the quit
+            f.close()
+
+        def run():
+            with FakeServer(serve) as srv:
+                return subprocess.run([FRONTDESK, "--line", "--name", "bob",
+                                       "127.0.0.1:%d" % srv.port], input="/nick ivy\n",
+                                      capture_output=True, text=True, timeout=DEADLINE)
+
+        p = run()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("you keep yours", p.stderr)
+        self.assertNotIn("frontdesk:", p.stderr)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import calendar
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -221,16 +222,34 @@ class Terminal(TmuxCase):
                          % port)
 
     def test_lost_connection_offers_to_reconnect(self):
-        d = Daemon("listen = 127.0.0.1:0\n")
-        with d:
+        """A crash (no word from the server): the one try to resume fails, then the offer."""
+        d = Daemon("listen = 127.0.0.1:0\n").start()
+        try:
             self.start("--name", "bob", "127.0.0.1:%d" % d.port)
             self.wait_screen(r"\* Welcome, bob")
             port = d.port
-            d.stop()
+        finally:
+            d.stop(signal.SIGKILL)  # not the clean stop the with statement wants
+            d._log.close()
+            shutil.rmtree(d.dir, ignore_errors=True)
         self.wait_screen(r"connection closed by 127\.0\.0\.1:%d" % port)
         self.wait_screen(r"^Reconnect\? \[Y/n\]")
         self.enter("n")
         self.assertEqual(self.wait_exit(), 1)
+
+    def test_restart_is_waited_for(self):
+        """A clean stop ("shutting-down"): the session waits across the restart, so the
+        client tries to resume with back-off instead of offering a fresh join."""
+        d = Daemon("listen = 127.0.0.1:0\n")
+        with d:
+            self.start("--name", "bob", "127.0.0.1:%d" % d.port)
+            self.wait_screen(r"\* Welcome, bob")
+            d.stop()
+        self.wait_screen(r"\* The server is shutting down")
+        self.wait_screen(r"\* Resuming in 1 s \(Ctrl-D to give up\)")
+        self.assertNotIn("Reconnect?", self.screen())
+        self.keys("C-d")
+        self.assertEqual(self.wait_exit(), 0)
 
     def test_tagged_messages_show_the_server_time(self):
         """Message IDs (protocol 7.2): the time a message was accepted, a date when it is not

@@ -235,6 +235,8 @@ static void test_moderation_errors(void **state)
 		{ "error muted", "You are muted" },
 		{ "error muted -- nothing you send is relayed",
 		  "You are muted: nothing you send is relayed" },
+		{ "error muted -- an operator muted you: nothing you say is sent",
+		  "An operator muted you: nothing you say is sent" },
 		{ "error banned -- by ann: flooding", "You are banned: by ann: flooding" },
 		{ "error no-such-nick -- zed", "No such member: zed" },
 		{ "error kicked -- by ann: spam", "You were kicked by ann: spam" },
