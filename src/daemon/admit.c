@@ -208,9 +208,8 @@ const char *admit_accept(struct server *s, const struct listener *l, const struc
 	if (l->role == ROLE_AGENT) {
 		struct conn *victim;
 
-		if (sa->sa_family == AF_UNIX ||
-		    s->counts[BUCKET_AGENT_PENDING] < MAX_PENDING_AGENTS)
-			return NULL;
+		if (s->counts[BUCKET_AGENT_PENDING] < MAX_PENDING_AGENTS)
+			return NULL; /* (the agent socket returned above) */
 		victim = pending_victim(s);
 		if (!victim)
 			return "too many agent connections";

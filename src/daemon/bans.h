@@ -5,8 +5,8 @@
  * A ban is written KIND:VALUE, "nick:NAME" or "addr:ADDRESS[/PREFIX]" (IPv4 or IPv6), with
  * explicit kinds since "10.0.0.1" is also a valid nickname. Each has who set it, until when
  * (Unix seconds; 0: until unban) and why. The list is the server's, loaded from the store at
- * start-up and written back on every change (room-mod.c); it is small (a room has a handful
- * of bans), so lookups are linear, and cost nothing when it is empty.
+ * start-up and written back on every change (room-mod.c); at most BANS_MAX, looked up
+ * linearly (each accept walks them: a thousand compares at the most, nothing when empty).
  */
 #ifndef FRONTDESK_BANS_H
 #define FRONTDESK_BANS_H

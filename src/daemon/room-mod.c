@@ -14,7 +14,9 @@
  *
  * Every act is told to the room (tell_all(): line members get "* " lines) and logged, one line.
  * A kicked or banned member is closed with its session ended (no resume) and its held
- * messages dropped (room-leave.c); the room hears "kicked"/"banned", not "left" after it.
+ * messages dropped (room-leave.c); the room hears "kicked"/"banned", not "left" after it. One
+ * already gone whose held lines still go out at its pace (a leaver) is stopped the same way,
+ * and a mute is checked as each line goes out (room_send()).
  */
 #include "room.h"
 #include "room-priv.h"
@@ -84,6 +86,15 @@ static bool split(struct conn *c, const char *arg, unsigned max, struct words *o
 			return false;
 		}
 	return true;
+}
+
+/* The DURATION word @word into *@seconds; false: @c was told what one looks like. */
+static bool duration(struct conn *c, const char *word, unsigned *seconds)
+{
+	if (ban_duration(word, seconds) == 0)
+		return true;
+	conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", word);
+	return false;
 }
 
 /* Whether @c may moderate; if not, it is told and nothing else happens. */
@@ -253,8 +264,7 @@ static bool ban_from_words(struct conn *c, const struct words *a, struct ban *b)
 		conn_error(c, "bad-command", "%s: %s", a->w[0], why);
 		return false;
 	}
-	if (a->n == 2 && ban_duration(a->w[1], &seconds) < 0) {
-		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a->w[1]);
+	if (a->n == 2 && !duration(c, a->w[1], &seconds)) {
 		return false;
 	}
 	if (ban_hits(b, c)) {
@@ -388,8 +398,7 @@ void cmd_mute(struct conn *c, const char *arg)
 
 	if (!operator(c, "mute") || !split(c, arg, 2, &a) || !present(c, a.w[0]))
 		return;
-	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
-		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a.w[1]);
+	if (a.n == 2 && !duration(c, a.w[1], &seconds)) {
 		return;
 	}
 	if (!(mu = find_mute(r, a.w[0]))) {
@@ -515,8 +524,7 @@ void cmd_purge(struct conn *c, const char *arg)
 
 	if (!operator(c, "purge") || !split(c, arg, 2, &a))
 		return;
-	if (a.n == 2 && ban_duration(a.w[1], &seconds) < 0) {
-		conn_error(c, "bad-command", "%s: a duration is N, Ns, Nm, Nh, Nd or Nw", a.w[1]);
+	if (a.n == 2 && !duration(c, a.w[1], &seconds)) {
 		return;
 	}
 	if (strlen(a.w[0]) >= NICK_BUFSIZE) {

@@ -5,7 +5,8 @@
  *
  * A private message takes its way through the room as a room message does, so what holds for
  * one holds for the other: the same flood control (it counts against the sender's pace and is
- * held in order among its room messages, as a type 4 frame "NICK TEXT" in conn->held; a leaver's
+ * held in order among its room messages, as a type 4 frame "CONN NICK TEXT" in conn->held (the
+ * number of the conn called NICK when it was written: it goes to that member); a leaver's
  * go out at its pace too), and an ID from the same counter, given when it is released. The
  * client drops a message whose ID is not above the highest it saw, so a private message waits
  * in the room's FIFO (room-fanout.c) with the broadcasts: nobody gets ID N before N - 1.
