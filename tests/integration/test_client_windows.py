@@ -50,8 +50,9 @@ def notice(body):
     return frame(NOTICE, body)
 
 
-@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
-class Windows(TmuxCase):
+class DrivenCase(TmuxCase):
+    """A client in tmux against a Driven fake desk (self.srv), closed after each test."""
+
     def setUp(self):
         super().setUp()
         self.srv = Driven()
@@ -59,6 +60,10 @@ class Windows(TmuxCase):
     def tearDown(self):
         self.srv.close()
         super().tearDown()
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class Windows(DrivenCase):
 
     def attach(self, grant="ping ids resume agent", canned=True):
         """Start the agent mary; answer its opening as the team desk does. Return the peer."""
@@ -378,16 +383,8 @@ class Windows(TmuxCase):
 
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
-class Customer(TmuxCase):
+class Customer(DrivenCase):
     """A customer's prompt names its agent only while one is there for it."""
-
-    def setUp(self):
-        super().setUp()
-        self.srv = Driven()
-
-    def tearDown(self):
-        self.srv.close()
-        super().tearDown()
 
     def test_back_in_line_forgets_the_agent(self):
         self.start("--name", "bob", "127.0.0.1:%d" % self.srv.port)

@@ -52,6 +52,19 @@ def messages_until(p, want):
     return got
 
 
+def timed_out_to_john(d, question):
+    """bob asks @question of mary, who does not answer in answer_timeout: john gets bob."""
+    mary = agent(d, "mary")
+    bob = customer(d, "bob")
+    assert next_customer(mary) == "bob"
+    john = agent(d, "john")
+    bob.say(question)
+    mary.message()
+    mary.notice(body="answer-timeout bob", timeout=10)
+    assert next_customer(john) == "bob"
+    return bob, john
+
+
 class Assignment(unittest.TestCase):
     def test_three_agents_two_chats_ten_customers(self):
         with Daemon(TEAM) as d:
@@ -253,15 +266,8 @@ class AwayAndTimeout(unittest.TestCase):
 
     def test_answer_timeout_moves_the_chat_to_another_agent(self):
         with Daemon(TEAM + "answer_timeout = 1s\n") as d:
-            mary = agent(d, "mary")
-            bob = customer(d, "bob")
-            self.assertEqual(next_customer(mary), "bob")
-            john = agent(d, "john")
-            bob.say("anyone?")
-            mary.message()
-            mary.notice(body="answer-timeout bob", timeout=10)
+            bob, john = timed_out_to_john(d, "anyone?")
             bob.notice(body="transferred john")
-            self.assertEqual(next_customer(john), "bob")
             bob.notice(prefix="serving john")
             john.say("bob: here")
             self.assertEqual(bob.message(), "here")

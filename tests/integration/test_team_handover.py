@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (COMMAND, NICKNAME, NOTICE, Closed, Daemon, Peer, frame,  # noqa: E402
                     messages, notices)
 from test_resume import ResumeCase, Session, agent_resume, resume  # noqa: E402
-from test_team import TEAM, agent, customer, next_customer  # noqa: E402
+from test_team import TEAM, agent, customer, next_customer, timed_out_to_john  # noqa: E402
 
 TAGGED = 5
 STRICT = TEAM.replace("turns = free", "turns = strict")
@@ -28,14 +28,7 @@ def token_of(a):
 class Handover(unittest.TestCase):
     def test_strict_the_next_agent_answers_the_question_left(self):
         with Daemon(STRICT + "answer_timeout = 1s\n") as d:
-            mary = agent(d, "mary")
-            bob = customer(d, "bob")
-            self.assertEqual(next_customer(mary), "bob")
-            john = agent(d, "john")
-            bob.say("where is my parcel?")
-            mary.message()
-            mary.notice(body="answer-timeout bob", timeout=10)
-            self.assertEqual(next_customer(john), "bob")
+            bob, john = timed_out_to_john(d, "where is my parcel?")
             john.notice(body="turn bob")
             john.say("bob: it ships today")
             self.assertEqual(bob.message(), "it ships today")
