@@ -128,6 +128,18 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
+const char *conn_role_name(enum conn_role role)
+{
+	switch (role) {
+	case ROLE_AGENT:
+		return "agent";
+	case ROLE_MEMBER:
+		return "member";
+	default:
+		return "customer";
+	}
+}
+
 bool conn_live(const struct conn *c)
 {
 	return c->state < CONN_CLOSING;

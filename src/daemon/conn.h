@@ -213,6 +213,9 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 /* conn_close() - flush what is queued, then close. */
 void conn_close(struct conn *c, const char *why);
 
+/* conn_role_name() - "customer", "agent" or "member", for logs and metrics. */
+const char *conn_role_name(enum conn_role role);
+
 /*
  * conn_new_kept() - a conn with no peer, kept by the mode in the place of a customer whose
  * session survived a restart (session.h): detached, dead, on the server's @gone list.

@@ -44,4 +44,11 @@ int listener_new_fd(struct server *s, int fd, const char *name, enum conn_role r
 		    struct listener **ret);
 void listener_free(struct listener *l);
 
+/*
+ * listeners_bind() - every listener the configuration names (bind.c), onto @s->listeners: bound
+ * here, or taken from the sockets systemd passed, which must then match the configuration.
+ * Return 0 or a negative errno (logged).
+ */
+int listeners_bind(struct server *s);
+
 #endif
