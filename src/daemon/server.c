@@ -533,6 +533,9 @@ int server_new(const struct config *cfg, struct server **ret)
 	if (!s)
 		return -ENOMEM;
 	s->config = *cfg;
+	s->started_mono = fd_clock_seconds();
+	s->started_unix = time(NULL);
+	stats_init(&s->stats);
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->gone);
 	TAILQ_INIT(&s->sessions);

@@ -23,12 +23,14 @@
 #include "config.h"
 #include "conn.h"
 #include "session.h"
+#include "stats.h"
 
 struct agents;
 struct event_base;
 struct event;
 struct canned;
 struct listener;
+struct metrics;
 struct tls;
 struct desk;
 struct notify;
@@ -106,6 +108,10 @@ struct server {
 	unsigned counts[CONN_BUCKETS];
 	struct conn *pending_agents[MAX_PENDING_AGENTS]; /* BUCKET_AGENT_PENDING; NULL: free */
 	uint64_t next_id;
+	double started_mono;     /* fd_clock_seconds() at start: uptime for "info" and metrics */
+	time_t started_unix;     /* the wall clock then: process_start_time_seconds, "started" */
+	struct stats stats;      /* counters and histograms for /metrics (stats.h) */
+	struct metrics *metrics; /* metrics_listen's HTTP server (metrics.h); NULL: off */
 	struct event *sweep;
 	struct event *trim; /* malloc_trim() once conns were freed and it is quiet */
 	time_t trim_since;  /* monotonic seconds: the first conn freed since the last trim */
