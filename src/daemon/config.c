@@ -371,6 +371,7 @@ static const struct config_key config_keys[] = {
 	KEY(agent_socket, parse_path, agent_socket, 0,
 	    sizeof(((struct config *)0)->agent_socket) - 1),
 	KEY(agent_listen, parse_endpoints_or_off, agent_listen, 0, 0),
+	KEY(metrics_listen, parse_endpoints_or_off, metrics_listen, 0, 0),
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
 	    sizeof(((struct config *)0)->agent_key_file) - 1),

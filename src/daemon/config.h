@@ -67,11 +67,12 @@ struct config {
 	char agent_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct endpoint_list
 	    agent_listen; /* TCP endpoints for remote agents (need agent_key_file or agents_file) */
-	char key_file[256];          /* challenge on the customer/member framed listeners */
-	char agent_key_file[256];    /* challenge on agent_listen */
-	char operator_key_file[256]; /* group mode: the key "oper" is answered with */
-	char agents_file[256];       /* who may be which agent (agents.h); "" = anyone, any name */
-	char tls_cert[256];          /* with tls_key: every TCP listener speaks TLS */
+	char key_file[256];                  /* challenge on the customer/member framed listeners */
+	char agent_key_file[256];            /* challenge on agent_listen */
+	struct endpoint_list metrics_listen; /* HTTP: /metrics, /healthz, /readyz, /status */
+	char operator_key_file[256];         /* group mode: the key "oper" is answered with */
+	char agents_file[256]; /* who may be which agent (agents.h); "" = anyone, any name */
+	char tls_cert[256];    /* with tls_key: every TCP listener speaks TLS */
 	char tls_key[256];
 	enum turns turns;
 	enum log_level log_level;

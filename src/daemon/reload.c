@@ -56,6 +56,7 @@ static const struct field restart_only[] = {
 	FIELD(line_listen, FIELD_ENDPOINTS),
 	FIELD(agent_socket, FIELD_STRING),
 	FIELD(agent_listen, FIELD_ENDPOINTS),
+	FIELD(metrics_listen, FIELD_ENDPOINTS),
 	FIELD(key_file, FIELD_STRING),
 	FIELD(agent_key_file, FIELD_STRING),
 	FIELD(operator_key_file, FIELD_STRING),
