@@ -35,6 +35,25 @@ install_missing_packages() {
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# provide_promtool DIR: promtool (Debian's package prometheus), which the metrics tests check
+# /metrics with. Unless it is installed already, the package is downloaded and unpacked into
+# DIR/tools, not installed: installing it would also start a Prometheus server on :9090.
+provide_promtool() {
+	local dir=$1/tools
+	command -v promtool >/dev/null && return 0
+	[ -x "$dir/usr/bin/promtool" ] && return 0
+	mkdir -p "$dir"
+	if ! (cd "$dir" && apt-get download prometheus >/dev/null 2>&1); then
+		local sudo=()
+		[ "$(id -u)" -ne 0 ] && sudo=(sudo)
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		(cd "$dir" && apt-get download prometheus >/dev/null)
+	fi
+	dpkg-deb -x "$dir"/prometheus_*.deb "$dir"
+	rm -f "$dir"/prometheus_*.deb "$dir/usr/bin/prometheus"
+	echo "promtool: $dir/usr/bin/promtool (unpacked from Debian's prometheus package)"
+}
+
 # configure_build DIR [meson options...]: set up (or refresh) a build directory and build it.
 configure_build() {
 	local dir=$1

@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 quick=${QUICK:-0}
 install_missing_packages
 [ "$quick" = 1 ] || install_missing_packages "${FRONTDESK_TEST_PACKAGES[@]}"
+provide_promtool "${BUILD_DIR:-build}"
 werror=false
 if [ "${CI:-}" = true ] || [ "${WERROR:-0}" = 1 ]; then werror=true; fi
 

@@ -231,8 +231,11 @@ int metrics_bind(struct metrics *m, const struct endpoint *e, int fd, char *name
 	socklen_t sslen = sizeof(ss);
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
-	if (fd >= 0)
+	/* systemd passes a blocking socket: libevent accepts until EAGAIN, which would block. */
+	if (fd >= 0 && evutil_make_socket_nonblocking(fd) == 0)
 		b = evhttp_accept_socket_with_handle(m->http, fd);
+	else if (fd >= 0)
+		b = NULL;
 	else
 		b = evhttp_bind_socket_with_handle(m->http, e->host, (ev_uint16_t)e->port);
 	if (!b) {

@@ -34,6 +34,16 @@ static void encode(struct evbuffer *out, const struct pending *p, unsigned skip,
 			deliver_encode(out, kind, p->notice ? NULL : &p->m, p->data, p->len);
 }
 
+/* How many of @n entries from @p on, but the first @skip, are messages (not notices). */
+static unsigned messages_in(const struct pending *p, unsigned skip, unsigned n)
+{
+	unsigned msgs = 0;
+
+	for (unsigned i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
+		msgs += i >= skip && !p->notice;
+	return msgs;
+}
+
 /* The same to @c alone (a gated member, or one that joined meanwhile). */
 static void send_entries(struct room *r, struct conn *c, const struct pending *p, unsigned skip,
 			 unsigned n)
@@ -44,16 +54,7 @@ static void send_entries(struct room *r, struct conn *c, const struct pending *p
 	encode(one, p, skip, n, deliver_kind(c), c);
 	if ((data = evbuffer_pullup(one, -1))) /* NULL: empty (or no memory) */
 		conn_send_encoded(c, data, evbuffer_get_length(one));
-}
-
-/* How many of @n entries from @p on, but the first @skip, are messages (not notices). */
-static unsigned messages_in(const struct pending *p, unsigned skip, unsigned n)
-{
-	unsigned msgs = 0;
-
-	for (unsigned i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
-		msgs += i >= skip && !p->notice;
-	return msgs;
+	r->server->stats.deliveries += messages_in(p, skip, n);
 }
 
 /*
@@ -79,12 +80,10 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 		if (p->to) {
 			if (c->id == p->to_conn || c->id == p->from_conn)
 				send_entries(r, c, p, 0, 1);
-			delivered += c->id == p->to_conn;
 			continue;
 		}
 		if (skip) { /* it joined meanwhile: what came after */
 			send_entries(r, c, p, skip, n);
-			delivered += messages_in(p, skip, n);
 			continue;
 		}
 		if (!data[k] && n == 1 && !p->notice && k / 2 == DELIVER_FRAME) {

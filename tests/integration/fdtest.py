@@ -74,6 +74,7 @@ class Daemon:
         self.proc = None
         self.port = None
         self.line_port = None
+        self.metrics_port = None
 
     def command(self):
         """The command that starts the daemon; a subclass may wrap it (socket activation)."""
@@ -95,6 +96,8 @@ class Daemon:
                 self.port = int(m.group(2)) if m else None
                 m = re.search(r"listening on (\S+):(\d+) \(line", text)
                 self.line_port = int(m.group(2)) if m else None
+                m = re.search(r"metrics on (\S+):(\d+) ", text)
+                self.metrics_port = int(m.group(2)) if m else None
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError("frontdeskd exited with %s:\n%s" % (self.proc.returncode, text))
