@@ -20,6 +20,8 @@ enum ctl_exit {
 	CTL_USAGE = 2,
 };
 
+struct config;
+
 struct ctl {
 	const char *config; /* -c FILE; NULL: the default file, which may be missing */
 	const char *store;  /* --store sqlite:PATH, overriding the config; NULL: none */
@@ -37,6 +39,14 @@ struct ctl {
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ctl_usage_error() - the same plus a pointer to --help; returns CTL_USAGE. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * ctl_config() - the daemon's configuration, read as frontdeskd reads it: -c FILE, else the
+ * default file. *@ret_file is the file's name, for messages.
+ * Return: 0; 1 when the default file does not exist (@cfg holds the built-in defaults); -1
+ * when the file cannot be read or has errors (said on stderr, each "FILE:LINE: ...").
+ */
+int ctl_config(const struct ctl *c, struct config *cfg, const char **ret_file);
 
 int ctl_transcripts(const struct ctl *c);
 int ctl_transcript(const struct ctl *c);
