@@ -4,7 +4,8 @@
  *
  * main.c parses the whole command line into one struct ctl (WHEN arguments already turned
  * into Unix milliseconds) and hands it to the command named on it. Each command opens the
- * store itself (storefile.h), for reading or for writing, and returns the exit code. Whatever
+ * store itself (storefile.h), for reading or for writing, or asks the running daemon over
+ * its metrics listener (status.c), and returns the exit code. Whatever
  * fails is said once, on stderr, as "frontdeskctl: ...", by the function that knows the
  * details (a path, SQLite's own words); callers only pass the failure on.
  */
@@ -18,6 +19,7 @@ enum ctl_exit {
 	CTL_OK = 0,
 	CTL_ERROR = 1,
 	CTL_USAGE = 2,
+	CTL_NOT_READY = 3, /* status: the daemon answers, but is not ready */
 };
 
 struct config;
@@ -25,6 +27,7 @@ struct config;
 struct ctl {
 	const char *config; /* -c FILE; NULL: the default file, which may be missing */
 	const char *store;  /* --store sqlite:PATH, overriding the config; NULL: none */
+	const char *url;    /* status --url http://HOST:PORT, overriding the config; NULL */
 	bool json;
 	bool has_since, has_before;
 	int64_t since_ms, before_ms; /* --since, --before: Unix milliseconds */
@@ -52,5 +55,6 @@ int ctl_transcripts(const struct ctl *c);
 int ctl_transcript(const struct ctl *c);
 int ctl_history(const struct ctl *c);
 int ctl_purge(const struct ctl *c);
+int ctl_status(const struct ctl *c);
 
 #endif
