@@ -9,6 +9,7 @@
 #include "activation.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 static int add_listener(struct server *s, struct listener *l)
@@ -47,6 +48,37 @@ static int listen_tcp(struct server *s, struct activation *act, const char *key,
 		(*ret)->tls = s->tls;
 	}
 	return r;
+}
+
+/* metrics_listen: HTTP on the same loop (metrics.h), from systemd's sockets like the rest. */
+static int bind_metrics(struct server *s, struct activation *act, const struct endpoint *e)
+{
+	char name[300], passed[512];
+	int fd = -1, r;
+
+	if (!s->metrics && (r = metrics_new(s, &s->metrics)) < 0)
+		return r;
+	if (act->n) {
+		endpoint_format(e, name, sizeof(name));
+		fd = activation_take_tcp(act, e);
+		if (fd < 0) {
+			activation_describe(act, passed, sizeof(passed));
+			log_warnx("socket activation: metrics_listen = %s is not among the sockets "
+				  "systemd passed (unmatched: %s)",
+				  name, passed[0] ? passed : "none");
+			return -EADDRNOTAVAIL;
+		}
+	}
+	r = metrics_bind(s->metrics, e, fd, name, sizeof(name));
+	if (r < 0) {
+		endpoint_format(e, name, sizeof(name));
+		log_warnx("metrics_listen %s: %s", name, strerror(-r));
+		return r;
+	}
+	/* Tests read this line to learn the port when they ask for port 0. */
+	log_info("metrics on %s (HTTP: /metrics, /healthz, /readyz, /status%s)", name,
+		 act->n ? ", socket from systemd" : "");
+	return 0;
 }
 
 int listeners_bind(struct server *s)
@@ -111,9 +143,11 @@ int listeners_bind(struct server *s)
 		log_info("listening on %s (framed protocol, agents, key required%s%s)", l->name,
 			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
-	if (activation_describe(&act, left, sizeof(left))) {
+	for (size_t i = 0; r == 0 && i < cfg->metrics_listen.n; i++)
+		r = bind_metrics(s, &act, &cfg->metrics_listen.v[i]);
+	if (r == 0 && activation_describe(&act, left, sizeof(left))) {
 		log_warnx("socket activation: systemd passed %s, which the configuration does not "
-			  "name (listen, agent_socket, agent_listen)",
+			  "name (listen, agent_socket, agent_listen, metrics_listen)",
 			  left);
 		r = -EADDRNOTAVAIL;
 	}

@@ -90,6 +90,7 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->bev = bev;
 	c->id = ++s->next_id;
 	c->role = role;
+	s->stats.connections[role]++;
 	c->state = CONN_HANDSHAKE;
 	c->since = (time_t)fd_clock_seconds();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -369,6 +370,10 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 		encode(c, deliver_out(c), FD_FRAME_NOTICE, body, error_body(body, code, text));
 	}
 	log_info("%s (%s): error %s: %s", c->peer, c->nick[0] ? c->nick : "-", code, text);
+	if (c->mode_link == MODE_LINK_NONE)
+		stats_refused(&c->server->stats, code);
+	else
+		stats_dropped(&c->server->stats, code);
 	conn_close(c, NULL);
 }
 

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "held.h"
 #include "log.h"
+#include "record.h"
 #include "session.h"
 
 /* An away customer ended by the agent (next, kick): its session ends, and it leaves. */
@@ -41,9 +42,7 @@ struct conn *find_away(struct desk *d, const char *name)
  */
 static void take_place(struct desk *d, struct conn *c, struct conn *kept)
 {
-	c->conv = kept->conv && !kept->conv_ended
-		      ? kept->conv
-		      : store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
+	c->conv = kept->conv && !kept->conv_ended ? kept->conv : record_conv_begin(c);
 	conn_move_held(c, kept);
 	if (kept == d->active) {
 		d->active = c;

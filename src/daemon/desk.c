@@ -161,6 +161,7 @@ static void serve(struct desk *d, struct conn *c)
 	d->turn = TURN_CUSTOMER;
 	forget_unanswered(d);
 	d->resend_unanswered = false;
+	waiting_served(c);
 	conn_set_state(c, CONN_ACTIVE);
 	arm_idle(d);
 	log_info("serving %s (%s), %u waiting", c->nick, c->peer, d->line.n);
@@ -266,7 +267,7 @@ static void attach_customer(struct desk *d, struct conn *c)
 {
 	/* Those waiting are away if nobody is served: passed only when an agent is here. */
 	if (!d->active && (!d->line.n || agent_here(d))) {
-		c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
+		c->conv = record_conv_begin(c);
 		serve(d, c);
 		return;
 	}
@@ -275,7 +276,7 @@ static void attach_customer(struct desk *d, struct conn *c)
 			  d->line.n);
 		return;
 	}
-	c->conv = store_conv_begin(d->server->store, c->nick, fd_clock_unix_ms());
+	c->conv = record_conv_begin(c);
 	waiting_append(&d->line, c);
 	conn_set_state(c, CONN_QUEUED);
 	log_info("%s (%s) waits in line at position %u", c->nick, c->peer, d->line.n);
@@ -514,6 +515,20 @@ static void desk_status(struct server *s, char *buf, size_t len)
 		snprintf(buf, len, "no customer, %u waiting%s", d->line.n, agent);
 }
 
+/* For the metrics: the line, and the agent if there is one (here or kept for its resume). */
+static void desk_inspect(struct server *s, const struct inspector *in)
+{
+	struct desk *d = s->desk;
+	enum agent_status st = d->active ? AGENT_BUSY : AGENT_AVAILABLE;
+
+	waiting_inspect(&d->line, in);
+	if (d->agent && !agent_here(d) && d->agent->kept)
+		st = AGENT_DETACHED;
+	else if (!agent_here(d))
+		return;
+	in->agent(in->arg, d->agent->nick, st, d->active ? 1 : 0, 1);
+}
+
 static const struct command desk_commands[] = {
 	{ "next", 1u << ROLE_AGENT, ARG_NONE, cmd_next },
 	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
@@ -570,6 +585,7 @@ const struct mode_ops desk_ops = {
 	.away_over = desk_away_over,
 	.restore = desk_restore,
 	.status = desk_status,
+	.inspect = desk_inspect,
 	.commands = desk_commands,
 };
 

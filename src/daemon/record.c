@@ -14,6 +14,12 @@
 #include "server.h"
 #include "store.h"
 
+uint64_t record_conv_begin(struct conn *c)
+{
+	c->server->stats.conversations++;
+	return store_conv_begin(c->server->store, c->nick, fd_clock_unix_ms());
+}
+
 void record_store(struct conn *c, uint64_t conv, const struct fd_frame *f, struct store_msg *m)
 {
 	*m = (struct store_msg){ .time_ms = fd_clock_unix_ms(),
@@ -23,6 +29,7 @@ void record_store(struct conn *c, uint64_t conv, const struct fd_frame *f, struc
 				 .text = f->body,
 				 .len = f->len };
 	store_add_held(c->server->store, m, &m->seq);
+	c->server->stats.messages++;
 }
 
 /* @m as a record frame in @body. */
@@ -71,5 +78,6 @@ uint64_t record_release(struct conn *from, uint64_t conv, const struct fd_frame 
 				 .from_agent = from->role == ROLE_AGENT,
 				 .text = f->body + n,
 				 .len = f->len - (size_t)n };
+	from->server->stats.deliveries++; /* a desk message has one recipient */
 	return store_release(from->server->store, seq, &m->id);
 }

@@ -17,6 +17,8 @@ struct conn;
 struct evbuffer;
 struct store_msg;
 
+/* record_conv_begin() - a new desk conversation for customer @c: its number. */
+uint64_t record_conv_begin(struct conn *c);
 /* record_store() - store @f from @c in @conv as accepted: *@m is it, with its row (seq). */
 void record_store(struct conn *c, uint64_t conv, const struct fd_frame *f, struct store_msg *m);
 /* record_put() - append stored message @m to @held as a record. 0 or a negative errno. */

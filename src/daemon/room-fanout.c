@@ -46,6 +46,16 @@ static void send_entries(struct room *r, struct conn *c, const struct pending *p
 		conn_send_encoded(c, data, evbuffer_get_length(one));
 }
 
+/* How many of @n entries from @p on, but the first @skip, are messages (not notices). */
+static unsigned messages_in(const struct pending *p, unsigned skip, unsigned n)
+{
+	unsigned msgs = 0;
+
+	for (unsigned i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
+		msgs += i >= skip && !p->notice;
+	return msgs;
+}
+
 /*
  * @n entries from @p on to every live member but @except, the gated (they have them) and those
  * that joined after some (@skip); each kind's bytes made once, sent to each in one piece. A
@@ -55,6 +65,8 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 {
 	const void *data[DELIVER_KINDS] = { NULL }; /* made at the first member of its kind */
 	size_t len[DELIVER_KINDS] = { 0 };
+	unsigned msgs = messages_in(p, 0, n);
+	uint64_t delivered = 0; /* added to the stats once: one addition per member in a register */
 	struct member *mb;
 
 	TAILQ_FOREACH (mb, &r->members, entry) {
@@ -67,10 +79,12 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 		if (p->to) {
 			if (c->id == p->to_conn || c->id == p->from_conn)
 				send_entries(r, c, p, 0, 1);
+			delivered += c->id == p->to_conn;
 			continue;
 		}
 		if (skip) { /* it joined meanwhile: what came after */
 			send_entries(r, c, p, skip, n);
+			delivered += messages_in(p, skip, n);
 			continue;
 		}
 		if (!data[k] && n == 1 && !p->notice && k / 2 == DELIVER_FRAME) {
@@ -83,7 +97,9 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 		}
 		if (data[k])
 			conn_send_encoded(c, data[k], len[k]);
+		delivered += msgs;
 	}
+	r->server->stats.deliveries += delivered;
 }
 
 /* Keep a copy of @src until its ticket commits; the gated members get it now. 0 or -ENOMEM. */
@@ -221,6 +237,7 @@ static int broadcast(struct room *r, const char *nick, struct conn *from, const 
 		.time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len
 	};
 	p.ticket = store_add_released(r->server->store, &p.m, &p.m.id);
+	r->server->stats.messages++;
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
 	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, nick, nick_len);
 	memcpy(mempcpy(body, ": ", 2), text, len);

@@ -116,6 +116,7 @@ static void private_send(struct room *r, const char *nick, struct conn *from, co
 	if (from && from != t && (from->caps & CAP_IDS))
 		p.from_conn = from->id;
 	p.ticket = store_reserve_id(r->server->store, &p.m.id);
+	r->server->stats.messages++;
 	if (queue_entry(r, &p, from) < 0)
 		log_warnx("out of memory: private message %" PRIu64 " is not delivered", p.m.id);
 }

@@ -151,6 +151,7 @@ static void flood_hold(struct member *m, const struct fd_frame *f)
 					  fd_clock_seconds());
 
 		m->flooding = true;
+		c->server->stats.flood_slowed++;
 		conn_error(c, "flood", "more than %u %s a second: slowed down, nothing is lost",
 			   msgs ? cfg->max_msgs_per_sec : cfg->max_bytes_per_sec,
 			   msgs ? "messages" : "bytes");

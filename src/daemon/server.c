@@ -39,6 +39,7 @@
 #include "handshake.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "reload.h"
 #include "tls.h"
@@ -197,6 +198,8 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	}
 	if (s->stopping || (refuse && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING))) {
 		log_refusal(s, peer, s->stopping ? "shutting down" : refuse);
+		if (!s->stopping)
+			stats_refused(&s->stats, refuse);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -461,7 +464,10 @@ static int reserve_fds(unsigned max_clients)
 /* The store's commit hook: output that waited for it may go. */
 static void on_store_committed(void *arg)
 {
-	deliver_committed(arg);
+	struct server *s = arg;
+
+	stats_observe(&s->stats.commit, store_commit_seconds(s->store));
+	deliver_committed(s);
 }
 
 void server_store_pause(struct conn *c)
@@ -633,6 +639,7 @@ void server_free(struct server *s)
 		TAILQ_REMOVE(&s->gone, c, entry);
 		conn_free(c);
 	}
+	metrics_free(s->metrics);
 	desk_free(s->desk);
 	team_free(s->team);
 	canned_free(s->canned);

@@ -22,6 +22,7 @@
 #include "command.h"
 #include "config.h"
 #include "conn.h"
+#include "inspect.h"
 #include "session.h"
 #include "stats.h"
 
@@ -85,6 +86,8 @@ struct mode_ops {
 	struct conn *(*restore)(struct server *s, const struct store_session *ss);
 	/* committed: optional; the store committed (after the conns' gates opened, deliver.h). */
 	void (*committed)(struct server *s);
+	/* inspect: optional; each customer in line and each agent, for the metrics (inspect.h). */
+	void (*inspect)(struct server *s, const struct inspector *in);
 	const struct command *commands; /* terminated by a NULL name */
 };
 

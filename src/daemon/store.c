@@ -95,8 +95,9 @@ struct store {
 	uint64_t committed_seq; /* rows up to this one are in committed batches */
 	char epoch[33];
 	struct event *commit, *retry, *prune;
-	bool failing;        /* the last batch failed: retrying */
-	uint64_t busy_since; /* when batches began to find the store locked; 0: they do not */
+	double commit_seconds; /* how long the last commit took (the metrics) */
+	bool failing;          /* the last batch failed: retrying */
+	uint64_t busy_since;   /* when batches began to find the store locked; 0: they do not */
 	void (*on_committed)(void *arg);
 	void (*on_failing)(void *arg, int err);
 	void *hook_arg;
@@ -205,6 +206,7 @@ static int commit_batch(struct store *st)
 {
 	struct op_list done = STAILQ_HEAD_INITIALIZER(done);
 	struct op *op;
+	double began = fd_clock_seconds();
 	int r = sql_begin(st->sql);
 
 	STAILQ_FOREACH(op, &st->ops, entry)
@@ -217,6 +219,7 @@ static int commit_batch(struct store *st)
 		return r;
 	}
 	STAILQ_CONCAT(&done, &st->ops);
+	st->commit_seconds = fd_clock_seconds() - began;
 	st->committed++;
 	st->committed_seq = st->last_seq;
 	st->busy_since = 0;
@@ -574,6 +577,11 @@ void store_set_hooks(struct store *st, void (*committed)(void *arg),
 	st->on_committed = committed;
 	st->on_failing = failing;
 	st->hook_arg = arg;
+}
+
+double store_commit_seconds(const struct store *st)
+{
+	return st->commit_seconds;
 }
 
 int store_flush(struct store *st)

@@ -133,6 +133,8 @@ int store_purge(struct store *st, const char *from, int64_t since_ms, const char
 enum store_kind store_kind(const struct store *st);
 /* store_epoch() - the epoch token of this store's IDs (protocol 7.2). */
 const char *store_epoch(const struct store *st);
+/* store_commit_seconds() - how long the last commit took, BEGIN to COMMIT. */
+double store_commit_seconds(const struct store *st);
 /* store_last_id() - the highest ID released so far (0: none). */
 uint64_t store_last_id(const struct store *st);
 

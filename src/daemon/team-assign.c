@@ -225,8 +225,10 @@ void serve(struct agent *a, struct chat *ch)
 	ch->avoid = 0;
 	if (!ch->served_at)
 		ch->served_at = fd_clock_seconds();
-	if (conn_live(cu))
+	if (conn_live(cu)) {
+		waiting_served(cu);
 		conn_set_state(cu, CONN_ACTIVE);
+	}
 	store_conv_agent(t->server->store, cu->conv, ag->nick);
 	log_info("%s serves %s (%s), %u waiting", ag->nick, cu->nick, cu->peer, t->line.n);
 	chat_tell_agent(ch);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "held.h"
 #include "log.h"
+#include "record.h"
 #include "session.h"
 #include "store.h"
 
@@ -76,9 +77,7 @@ static void customer_resumed(struct team *t, struct conn *c, struct chat *ch)
 {
 	struct conn *kept = ch->customer;
 
-	c->conv = kept->conv && !kept->conv_ended
-		      ? kept->conv
-		      : store_conv_begin(t->server->store, c->nick, fd_clock_unix_ms());
+	c->conv = kept->conv && !kept->conv_ended ? kept->conv : record_conv_begin(c);
 	conn_move_held(c, kept);
 	kept->mode_data = NULL;
 	c->mode_data = ch;

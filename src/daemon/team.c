@@ -336,7 +336,7 @@ static void attach_customer(struct team *t, struct conn *c)
 			  t->line.n);
 		return;
 	}
-	c->conv = store_conv_begin(t->server->store, c->nick, fd_clock_unix_ms());
+	c->conv = record_conv_begin(c);
 	waiting_append(&t->line, c);
 	team_assign(t); /* served at once if an agent has room: told at its hello */
 	if (!c->queued_link)
@@ -500,12 +500,31 @@ static void team_status(struct server *s, char *buf, size_t len)
 		 agents_here(t) == 1 ? "" : "s", served, t->line.n);
 }
 
+/* For the metrics: the line, and each agent with its load. */
+static void team_inspect(struct server *s, const struct inspector *in)
+{
+	struct team *t = s->team;
+	unsigned max = s->config.max_chats_per_agent;
+	struct agent *a;
+
+	waiting_inspect(&t->line, in);
+	TAILQ_FOREACH (a, &t->agents, entry) {
+		enum agent_status st = a->conn->kept      ? AGENT_DETACHED
+				       : a->away          ? AGENT_AWAY
+				       : a->nchats >= max ? AGENT_BUSY
+							  : AGENT_AVAILABLE;
+
+		in->agent(in->arg, a->conn->nick, st, a->nchats, max);
+	}
+}
+
 const struct mode_ops team_ops = {
 	.attach = team_attach,
 	.hello = team_hello,
 	.message = team_message,
 	.detach = team_detach,
 	.status = team_status,
+	.inspect = team_inspect,
 	.drained = team_drained,
 	.reconfigured = team_reconfigured,
 	.nick_in_use = team_nick_in_use,

@@ -9,9 +9,11 @@
 
 #include "clock.h"
 #include "held.h"
+#include "inspect.h"
 #include "log.h"
 #include "nick.h"
 #include "record.h"
+#include "server.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -166,4 +168,20 @@ void waiting_list(const struct waiting *w, struct conn *to, bool preview_wanted)
 	if (w->n > pos)
 		conn_notice(to, "waiting-more %u", w->n - pos);
 	conn_notice(to, "queue %u", w->n);
+}
+
+void waiting_served(struct conn *c)
+{
+	double waited = c->state == CONN_QUEUED ? fd_clock_seconds() - (double)c->since : 0;
+
+	stats_observe(&c->server->stats.wait, waited);
+}
+
+void waiting_inspect(const struct waiting *w, const struct inspector *in)
+{
+	double now = fd_clock_seconds();
+	struct conn *c;
+
+	TAILQ_FOREACH (c, &w->q, link)
+		in->waiting(in->arg, now - (double)c->since, c->kept);
 }

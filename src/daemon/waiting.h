@@ -54,4 +54,13 @@ void waiting_tell_one(const struct waiting *w, struct conn *c, waiting_eta_fn et
  */
 void waiting_list(const struct waiting *w, struct conn *to, bool preview);
 
+/*
+ * waiting_served() - @c is served now: how long it waited goes to the metrics (0 when it was
+ * served without waiting). Call before its state becomes CONN_ACTIVE.
+ */
+void waiting_served(struct conn *c);
+/* waiting_inspect() - each one in line, in order, to @in (inspect.h). */
+struct inspector;
+void waiting_inspect(const struct waiting *w, const struct inspector *in);
+
 #endif

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * metrics-json.c - /status: the same facts as /metrics for `frontdeskctl status`, with the
+ * line's waits and each agent's load listed. Customers are shown by their place in line,
+ * never by name: this endpoint has no authentication (metrics.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "build-config.h"
+#include "metrics-priv.h"
+#include "server.h"
+#include "store.h"
+
+/* At most this many of the line are listed; "length" says how many there are. */
+#define STATUS_MAX_WAITING 100
+
+struct lister {
+	struct evbuffer *o;
+	unsigned n;
+};
+
+/* @s as a JSON string: nicknames are UTF-8 without control characters, but may hold '"'. */
+static void json_string(struct evbuffer *o, const char *s)
+{
+	evbuffer_add(o, "\"", 1);
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			evbuffer_add_printf(o, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			evbuffer_add_printf(o, "\\u%04x", (unsigned)*s);
+		else
+			evbuffer_add(o, s, 1);
+	evbuffer_add(o, "\"", 1);
+}
+
+static void list_waiting(void *arg, double seconds, bool away)
+{
+	struct lister *l = arg;
+
+	if (++l->n > STATUS_MAX_WAITING)
+		return;
+	evbuffer_add_printf(l->o, "%s{\"position\":%u,\"wait_seconds\":%.0f,\"away\":%s}",
+			    l->n > 1 ? "," : "", l->n, seconds, away ? "true" : "false");
+}
+
+static void list_agent(void *arg, const char *name, enum agent_status st, unsigned chats,
+		       unsigned capacity)
+{
+	struct lister *l = arg;
+
+	evbuffer_add_printf(l->o, "%s{\"name\":", l->n++ ? "," : "");
+	json_string(l->o, name);
+	evbuffer_add_printf(l->o, ",\"status\":\"%s\",\"chats\":%u,\"capacity\":%u}",
+			    inspect_status_name(st), chats, capacity);
+}
+
+static void ignore_waiting(void *arg, double seconds, bool away)
+{
+	(void)arg, (void)seconds, (void)away;
+}
+
+static void ignore_agent(void *arg, const char *name, enum agent_status st, unsigned chats,
+			 unsigned capacity)
+{
+	(void)arg, (void)name, (void)st, (void)chats, (void)capacity;
+}
+
+/* "line" and "agents" (the desk), or "members" (the room). */
+static void mode_part(struct server *s, struct evbuffer *o, const struct snapshot *sn)
+{
+	struct lister l = { .o = o };
+	struct inspector in = { .waiting = list_waiting, .agent = ignore_agent, .arg = &l };
+
+	if (s->config.mode == MODE_GROUP) {
+		evbuffer_add_printf(o, ",\"line\":null,\"agents\":[],\"members\":%u", sn->members);
+		return;
+	}
+	evbuffer_add_printf(o,
+			    ",\"line\":{\"length\":%u,\"longest_wait_seconds\":%.0f,\"waiting\":[",
+			    sn->waiting, sn->longest_wait);
+	if (s->mode->inspect)
+		s->mode->inspect(s, &in);
+	evbuffer_add_printf(o, "]},\"agents\":[");
+	l.n = 0;
+	in = (struct inspector){ .waiting = ignore_waiting, .agent = list_agent, .arg = &l };
+	if (s->mode->inspect)
+		s->mode->inspect(s, &in);
+	evbuffer_add_printf(o, "],\"members\":null");
+}
+
+static void store_part(struct server *s, struct evbuffer *o)
+{
+	const struct config *cfg = &s->config;
+	static const char *const kinds[] = { [CONFIG_STORE_OFF] = "off",
+					     [CONFIG_STORE_MEMORY] = "memory",
+					     [CONFIG_STORE_SQLITE] = "sqlite" };
+
+	evbuffer_add_printf(o, ",\"store\":{\"backend\":\"%s\",\"path\":", kinds[cfg->store]);
+	if (cfg->store == CONFIG_STORE_SQLITE)
+		json_string(o, cfg->store_path);
+	else
+		evbuffer_add_printf(o, "null");
+	evbuffer_add_printf(o, ",\"writable\":%s,\"last_id\":%" PRIu64 "}",
+			    s->store_failing ? "false" : "true", store_last_id(s->store));
+}
+
+static uint64_t sum(const uint64_t *v, unsigned n)
+{
+	uint64_t t = 0;
+
+	while (n--)
+		t += v[n];
+	return t;
+}
+
+void metrics_status(struct server *s, struct evbuffer *o)
+{
+	const struct stats *st = &s->stats;
+	struct snapshot sn;
+	char started[32], host[256] = "";
+	struct tm tm;
+
+	snapshot_take(s, &sn);
+	localtime_r(&s->started_unix, &tm);
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	memmove(started + 23, started + 22, 3); /* "+0000" -> "+00:00" */
+	started[22] = ':';
+	gethostname(host, sizeof(host) - 1);
+	evbuffer_add_printf(o, "{\"version\":\"%s\",\"mode\":\"%s\",\"node\":", FRONTDESK_VERSION,
+			    s->config.mode == MODE_GROUP ? "group" : "single-agent");
+	json_string(o, host);
+	evbuffer_add_printf(o,
+			    ",\"started\":\"%s\",\"uptime_seconds\":%.0f,\"ready\":%s,"
+			    "\"not_ready\":",
+			    started, sn.uptime, sn.not_ready ? "false" : "true");
+	if (sn.not_ready)
+		json_string(o, sn.not_ready);
+	else
+		evbuffer_add_printf(o, "null");
+	evbuffer_add_printf(o, ",\"connections\":[");
+	for (int r = ROLE_CUSTOMER, n = 0; r <= ROLE_MEMBER; r++)
+		for (int p = PROTO_FRAMED; p <= PROTO_LINE; p++)
+			if (sn.conns[r][p])
+				evbuffer_add_printf(
+				    o, "%s{\"role\":\"%s\",\"protocol\":\"%s\",\"count\":%u}",
+				    n++ ? "," : "", conn_role_name((enum conn_role)r),
+				    p == PROTO_LINE ? "line" : "framed", sn.conns[r][p]);
+	evbuffer_add_printf(o, "],\"connections_total\":%" PRIu64 ",\"output_bytes\":%" PRIu64,
+			    sum(st->connections, 3), sn.unsent);
+	store_part(s, o);
+	evbuffer_add_printf(o, ",\"cluster\":null");
+	mode_part(s, o, &sn);
+	evbuffer_add_printf(o,
+			    ",\"counters\":{\"messages\":%" PRIu64 ",\"deliveries\":%" PRIu64
+			    ",\"conversations\":%" PRIu64 ",\"refused\":%" PRIu64
+			    ",\"dropped\":%" PRIu64 "}}\n",
+			    st->messages, st->deliveries, st->conversations,
+			    sum(st->refused, STATS_REASONS), sum(st->dropped, STATS_REASONS));
+}
