@@ -257,22 +257,29 @@ static void print_store(FILE *f, const struct jvalue *store)
 /* since start  N connections, N messages, ... (conversations at the desk only) */
 static void print_counters(FILE *f, const struct jvalue *doc, bool desk)
 {
-	static const char *const names[] = { "messages", "deliveries", "conversations", "refused",
-					     "dropped" };
+	static const struct {
+		const char *key, *one, *many;
+	} counts[] = {
+		{ "messages", "message", "messages" },
+		{ "deliveries", "delivery", "deliveries" },
+		{ "conversations", "conversation", "conversations" },
+		{ "refused", "refused", "refused" },
+		{ "dropped", "dropped", "dropped" },
+	};
 	const struct jvalue *counters = jread_member(doc, "counters");
 	const char *sep = "";
 	int64_t n;
 
 	label(f, "since start");
 	if (jread_int(doc, "connections_total", &n)) {
-		fprintf(f, "%" PRId64 " connections", n);
+		fprintf(f, "%" PRId64 " connection%s", n, n == 1 ? "" : "s");
 		sep = ", ";
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((!desk && strcmp(names[i], "conversations") == 0) ||
-		    !jread_int(counters, names[i], &n))
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if ((!desk && strcmp(counts[i].key, "conversations") == 0) ||
+		    !jread_int(counters, counts[i].key, &n))
 			continue;
-		fprintf(f, "%s%" PRId64 " %s", sep, n, names[i]);
+		fprintf(f, "%s%" PRId64 " %s", sep, n, n == 1 ? counts[i].one : counts[i].many);
 		sep = ", ";
 	}
 	putc('\n', f);
