@@ -4,7 +4,8 @@
  *
  * main.c parses the whole command line into one struct ctl (WHEN arguments already turned
  * into Unix milliseconds) and hands it to the command named on it. Each command opens the
- * store itself (storefile.h), for reading or for writing, and returns the exit code. Whatever
+ * store itself (storefile.h), for reading or for writing, or asks the running daemon over
+ * its metrics listener (status.c), and returns the exit code. Whatever
  * fails is said once, on stderr, as "frontdeskctl: ...", by the function that knows the
  * details (a path, SQLite's own words); callers only pass the failure on.
  */
@@ -18,11 +19,15 @@ enum ctl_exit {
 	CTL_OK = 0,
 	CTL_ERROR = 1,
 	CTL_USAGE = 2,
+	CTL_NOT_READY = 3, /* status: the daemon answers, but is not ready */
 };
+
+struct config;
 
 struct ctl {
 	const char *config; /* -c FILE; NULL: the default file, which may be missing */
 	const char *store;  /* --store sqlite:PATH, overriding the config; NULL: none */
+	const char *url;    /* status --url http://HOST:PORT, overriding the config; NULL */
 	bool json;
 	bool has_since, has_before;
 	int64_t since_ms, before_ms; /* --since, --before: Unix milliseconds */
@@ -38,9 +43,18 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ctl_usage_error() - the same plus a pointer to --help; returns CTL_USAGE. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * ctl_config() - the daemon's configuration, read as frontdeskd reads it: -c FILE, else the
+ * default file. *@ret_file is the file's name, for messages.
+ * Return: 0; 1 when the default file does not exist (@cfg holds the built-in defaults); -1
+ * when the file cannot be read or has errors (said on stderr, each "FILE:LINE: ...").
+ */
+int ctl_config(const struct ctl *c, struct config *cfg, const char **ret_file);
+
 int ctl_transcripts(const struct ctl *c);
 int ctl_transcript(const struct ctl *c);
 int ctl_history(const struct ctl *c);
 int ctl_purge(const struct ctl *c);
+int ctl_status(const struct ctl *c);
 
 #endif

@@ -5,7 +5,7 @@
  * One getopt pass reads every option wherever it stands (before or after the command's name);
  * the command table then says which of them each command takes, so "history --since 1d" is a
  * usage error rather than an option silently ignored. Exit codes: 0 done, 1 error (said on
- * stderr), 2 usage.
+ * stderr), 2 usage; status adds 3, the daemon answers but is not ready.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +25,7 @@ enum {
 	OPT_BEFORE = 1 << 3,
 	OPT_COUNT = 1 << 4,
 	OPT_NO_VACUUM = 1 << 5,
+	OPT_URL = 1 << 6,
 };
 
 struct command {
@@ -39,11 +40,13 @@ static const struct command commands[] = {
 	{ "transcript", 1, OPT_JSON, ctl_transcript },
 	{ "history", 0, OPT_COUNT | OPT_JSON, ctl_history },
 	{ "purge", 0, OPT_CUSTOMER | OPT_BEFORE | OPT_NO_VACUUM, ctl_purge },
+	{ "status", 0, OPT_JSON | OPT_URL, ctl_status },
 };
 
 static const char usage_text[] =
     "Usage: frontdeskctl [-c FILE | --store sqlite:PATH] COMMAND [OPTION]...\n"
-    "Read and purge what frontdeskd keeps in its store, beside the running daemon.\n"
+    "Read and purge what frontdeskd keeps in its store, beside the running daemon;\n"
+    "show the running daemon's state.\n"
     "\n"
     "Commands:\n"
     "  transcripts [--since WHEN] [--customer NAME] [--json]\n"
@@ -57,19 +60,28 @@ static const char usage_text[] =
     "                       delete ended conversations of NAME, or ended before WHEN\n"
     "                       together with the room's messages older than WHEN; then\n"
     "                       rewrite the file (VACUUM) unless --no-vacuum\n"
+    "  status [--json] [--url http://HOST:PORT]\n"
+    "                       the running daemon's state: connections, the line, the\n"
+    "                       agents, the store; asked over its metrics_listen (GET /status)\n"
     "\n"
     "Options:\n"
-    "  -c, --config FILE    the daemon's configuration, to find the store in (default\n"
+    "  -c, --config FILE    the daemon's configuration, to find the store and\n"
+    "                       metrics_listen in (default\n"
     "                       " FRONTDESK_SYSCONFDIR "/frontdesk/frontdesk.conf, else the\n"
     "                       built-in defaults)\n"
     "      --store sqlite:PATH\n"
     "                       the store's file, instead of the configuration's\n"
-    "      --json           one JSON document instead of text\n"
+    "      --url http://HOST:PORT\n"
+    "                       where status asks, instead of the configuration's\n"
+    "                       metrics_listen\n"
+    "      --json           one JSON document instead of text (status: as the daemon\n"
+    "                       sent it)\n"
     "  -h, --help           show this help and exit\n"
     "  -V, --version        show the version and exit\n"
     "\n"
     "WHEN: 2026-11-29 or 2026-11-29T10:00 (local time), or an age: 7d, 12h, 30m.\n"
-    "Exit status: 0 done, 1 error, 2 usage error.\n";
+    "Exit status: 0 done, 1 error, 2 usage error; status: 0 ready, 1 not reached,\n"
+    "3 answering but not ready.\n";
 
 static void verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void verror(const char *fmt, va_list ap)
@@ -129,6 +141,7 @@ enum {
 	LONG_CUSTOMER,
 	LONG_BEFORE,
 	LONG_NO_VACUUM,
+	LONG_URL,
 };
 
 /*
@@ -156,6 +169,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 		{ "customer", required_argument, NULL, LONG_CUSTOMER },
 		{ "before", required_argument, NULL, LONG_BEFORE },
 		{ "no-vacuum", no_argument, NULL, LONG_NO_VACUUM },
+		{ "url", required_argument, NULL, LONG_URL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -196,6 +210,10 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 			*seen |= OPT_NO_VACUUM;
 			c->no_vacuum = true;
 			break;
+		case LONG_URL:
+			*seen |= OPT_URL;
+			c->url = optarg;
+			break;
 		case 'n':
 			*seen |= OPT_COUNT;
 			r = parse_count(optarg, &c->count);
@@ -217,8 +235,8 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 
 static const char *option_name(unsigned bit)
 {
-	static const char *const names[] = { "--json",   "--since", "--customer",
-					     "--before", "-n",      "--no-vacuum" };
+	static const char *const names[] = { "--json", "--since",     "--customer", "--before",
+					     "-n",     "--no-vacuum", "--url" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (bit & (1u << i))
@@ -244,7 +262,8 @@ int main(int argc, char **argv)
 	if ((r = parse_options(argc, argv, &c, &seen)) >= 0)
 		return r;
 	if (optind >= argc)
-		return ctl_usage_error("no command: transcripts, transcript, history or purge");
+		return ctl_usage_error(
+		    "no command: transcripts, transcript, history, purge or status");
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return ctl_usage_error("unknown command '%s'", argv[optind]);

@@ -22,11 +22,8 @@ void print_init(struct printer *p, FILE *f, bool json)
 	p->n = 0;
 }
 
-/*
- * Peer text, made printable, on @f; returns the characters (code points) written, to pad
- * columns by. The copy is what utf8_make_printable() works on in place.
- */
-static size_t put_safe(FILE *f, const char *s, size_t len)
+/* The copy of the text is what utf8_make_printable() works on in place. */
+size_t print_safe(FILE *f, const char *s, size_t len)
 {
 	char stack[256], *buf = len <= sizeof(stack) ? stack : malloc(len);
 	size_t chars = 0;
@@ -47,9 +44,23 @@ static size_t put_safe(FILE *f, const char *s, size_t len)
 	return chars;
 }
 
-static void put_padded(FILE *f, const char *s, size_t cols)
+size_t print_cols(const char *s)
 {
-	size_t chars = put_safe(f, s, strlen(s));
+	size_t len = strlen(s), chars = 0;
+	char *buf = strdup(s);
+
+	if (!buf)
+		return len; /* print_safe() writes a blank a byte then */
+	utf8_make_printable(buf, len);
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)buf[i] & 0xc0) != 0x80;
+	free(buf);
+	return chars;
+}
+
+void print_padded(FILE *f, const char *s, size_t cols)
+{
+	size_t chars = print_safe(f, s, strlen(s));
 
 	while (chars++ < cols)
 		putc(' ', f);
@@ -98,11 +109,11 @@ static void agents_text(FILE *f, const char *agents)
 	const char *s = agents ? agents : "-", *comma;
 
 	while ((comma = strchr(s, ','))) {
-		put_safe(f, s, (size_t)(comma - s));
+		print_safe(f, s, (size_t)(comma - s));
 		fputs(", ", f);
 		s = comma + 1;
 	}
-	put_safe(f, s, strlen(s));
+	print_safe(f, s, strlen(s));
 }
 
 /* The fields of a conversation, inside its JSON object. */
@@ -145,9 +156,9 @@ void print_conv(struct printer *p, const struct ctl_conv *c)
 	if (c->ended)
 		when_text(c->ended_ms, ended);
 	fprintf(p->f, "%-*s %-19s  %-19s  ", ID_WIDTH, name, started, ended);
-	put_padded(p->f, c->end_reason ? c->end_reason : "open", 8);
+	print_padded(p->f, c->end_reason ? c->end_reason : "open", 8);
 	fprintf(p->f, " %5" PRId64 "  ", c->count);
-	put_padded(p->f, c->customer, NAME_COLS);
+	print_padded(p->f, c->customer, NAME_COLS);
 	fputs("  ", p->f);
 	/* Every agent that had it, in turn: one name unless it passed between agents. */
 	agents_text(p->f, c->agents);
@@ -187,11 +198,11 @@ static void msg_text(struct printer *p, const struct ctl_msg *m)
 		snprintf(id, sizeof(id), "%" PRId64, m->id);
 	when_text(m->time_ms, t);
 	fprintf(p->f, "%-*s %s  ", ID_WIDTH, id, t);
-	put_safe(p->f, m->sender, strlen(m->sender));
+	print_safe(p->f, m->sender, strlen(m->sender));
 	fputs(m->from_agent ? " (agent): " : ": ", p->f);
 	for (;;) {
 		nl = memchr(s, '\n', (size_t)(end - s));
-		put_safe(p->f, s, (size_t)((nl ? nl : end) - s));
+		print_safe(p->f, s, (size_t)((nl ? nl : end) - s));
 		putc('\n', p->f);
 		if (!nl)
 			break;
@@ -224,15 +235,15 @@ void print_transcript_begin(struct printer *p, const struct ctl_conv *c)
 		return;
 	}
 	fprintf(f, "conversation  c%" PRId64 "\ncustomer      ", c->conv);
-	put_safe(f, c->customer, strlen(c->customer));
+	print_safe(f, c->customer, strlen(c->customer));
 	fputs("\nagent         ", f);
-	put_safe(f, c->agent ? c->agent : "(none)", strlen(c->agent ? c->agent : "(none)"));
+	print_safe(f, c->agent ? c->agent : "(none)", strlen(c->agent ? c->agent : "(none)"));
 	when_text(c->started_ms, t);
 	fprintf(f, "\nstarted       %s\nended         ", t);
 	if (c->end_reason) {
 		when_text(c->ended_ms, t);
 		fprintf(f, "%s (", c->ended ? t : "?");
-		put_safe(f, c->end_reason, strlen(c->end_reason));
+		print_safe(f, c->end_reason, strlen(c->end_reason));
 		putc(')', f);
 	} else {
 		fputs("open", f);
@@ -259,7 +270,7 @@ void print_transcript_transfers(struct printer *p)
 static void put_agent(FILE *f, const char *name)
 {
 	if (name)
-		put_safe(f, name, strlen(name));
+		print_safe(f, name, strlen(name));
 	else
 		fputs("the line", f);
 }
@@ -290,7 +301,7 @@ void print_transfer(struct printer *p, const struct ctl_transfer *t)
 	fputs(" to ", f);
 	put_agent(f, t->to);
 	fputs(" (", f);
-	put_safe(f, t->reason, strlen(t->reason));
+	print_safe(f, t->reason, strlen(t->reason));
 	fputs(")\n", f);
 }
 

@@ -27,6 +27,16 @@ struct printer {
 
 void print_init(struct printer *p, FILE *f, bool json);
 
+/*
+ * print_safe() - @s[0..len), text from a peer or from the daemon, made printable, on @f.
+ * Return: the characters (code points) written, to pad columns by.
+ */
+size_t print_safe(FILE *f, const char *s, size_t len);
+/* print_cols() - the characters print_safe() would write of @s (NUL-terminated). */
+size_t print_cols(const char *s);
+/* print_padded() - @s (NUL-terminated) made printable, then spaces up to @cols characters. */
+void print_padded(FILE *f, const char *s, size_t cols);
+
 /* A list of conversations or of messages: JSON's array; @none is what text says when empty. */
 void print_list_begin(struct printer *p);
 void print_list_end(struct printer *p, const char *none);

@@ -15,40 +15,19 @@
 #include "config.h"
 #include "store-schema.h"
 
-#define DEFAULT_CONFIG FRONTDESK_SYSCONFDIR "/frontdesk/frontdesk.conf"
 /* The daemon holds its write lock for one transaction of one loop turn: milliseconds. */
 #define BUSY_TIMEOUT_MS 5000
-
-/* config_load()'s "FILE:LINE: message" lines, each as one of ours. */
-static void say_config_errors(const char *errors)
-{
-	const char *s = errors ? errors : "cannot load the configuration";
-	size_t n;
-
-	while (*s) {
-		n = strcspn(s, "\n");
-		ctl_error("%.*s", (int)n, s);
-		s += n + (s[n] == '\n');
-	}
-}
 
 /* The store's path from the daemon's configuration (config.c, as frontdeskd reads it). */
 static int path_from_config(const struct ctl *c, char *path, size_t len)
 {
-	const char *file = c->config ? c->config : DEFAULT_CONFIG;
-	char *errors = NULL;
 	struct config cfg;
-	int r;
+	const char *file;
 
-	config_init(&cfg);
-	r = config_load(&cfg, file, &errors);
-	if (r < 0 && !(r == -ENOENT && !c->config)) {
-		say_config_errors(errors);
-		free(errors);
+	if (ctl_config(c, &cfg, &file) < 0) {
 		ctl_error("no store without a valid configuration (or --store sqlite:PATH)");
 		return -1;
 	}
-	free(errors);
 	switch (cfg.store) {
 	case CONFIG_STORE_OFF:
 		ctl_error(
