@@ -514,6 +514,14 @@ static void desk_status(struct server *s, char *buf, size_t len)
 		snprintf(buf, len, "no customer, %u waiting%s", d->line.n, agent);
 }
 
+/* For "info": the line, and the agent if it is here (the one desk has no "away"). */
+static void desk_info(struct server *s, char *buf, size_t len)
+{
+	struct desk *d = s->desk;
+
+	snprintf(buf, len, "waiting=%u agents=%u", d->line.n, agent_here(d) ? 1u : 0u);
+}
+
 static const struct command desk_commands[] = {
 	{ "next", 1u << ROLE_AGENT, ARG_NONE, cmd_next },
 	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
@@ -570,6 +578,7 @@ const struct mode_ops desk_ops = {
 	.away_over = desk_away_over,
 	.restore = desk_restore,
 	.status = desk_status,
+	.info = desk_info,
 	.commands = desk_commands,
 };
 
