@@ -8,6 +8,8 @@ version, the mode, the uptime and the mode's counts, nothing about the host or i
 
 import datetime
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -17,6 +19,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (DEADLINE, FRONTDESKD, MESSAGE, NOTICE, Daemon, Peer, main,  # noqa: E402
                     messages)
 from grouptest import GROUP, LinePeer, member  # noqa: E402
+from clientrun import ScriptClient, run  # noqa: E402
+from test_client_tmux import STAMP, TmuxCase  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEAM = "max_agents = 3\nmax_chats_per_agent = 2\nturns = free\n"
@@ -227,6 +231,71 @@ class Room(Checks):
             line.send("/time now")
             line.wait_for(prefix="* error bad-command -- ")
             for p in (ann, ben, line):
+                p.close()
+
+
+# The client's words for the answers (src/common/notice.c).
+TIME_WORDS = r"The server's time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"
+INFO_WORDS = r"Server frontdesk %s, %s mode, up \d+ (s|min \d+ s)"
+
+
+class ClientScript(unittest.TestCase):
+    """Script mode: a line that is exactly "/time" or "/info" asks; the answer is on stderr."""
+
+    def test_customer_at_the_desk(self):
+        with Daemon() as d:
+            mary = Peer.agent(d, "mary")
+            bob = ScriptClient("--name", "bob", "127.0.0.1:%d" % d.port)
+            bob.feed("/time\n/info\nhello\n/info now\n", close=True)
+            mary.notice(body="customer bob")
+            # Every other line is a message, as always: "/info now" too.
+            self.assertEqual(mary.message(), "hello")
+            mary.say("hi")
+            self.assertEqual(mary.message(), "/info now")
+            mary.say("that was a message")
+            self.assertEqual(bob.finish(), 0, bob.err)
+            self.assertEqual(bob.out, "hi\nthat was a message\n")
+            said = [line[2:] for line in bob.err.splitlines() if line.startswith("* Server")]
+            self.assertRegex(bob.err, "(?m)^\\* " + TIME_WORDS + "$")
+            self.assertRegex(bob.err, "(?m)^\\* " + INFO_WORDS % (re.escape(version()),
+                                                                 "single-agent") +
+                             ", 0 waiting, 1 agent at the desk$")
+            self.assertEqual(len(said), 1, bob.err)
+
+    def test_line_member(self):
+        with Daemon(GROUP) as d:
+            code, out, err = run("--line", "127.0.0.1:%d" % d.line_port,
+                                 stdin_text="/time\n/info\n")
+            self.assertEqual(code, 0, err)
+            said = [line[2:] for line in err.splitlines() if line.startswith("* ")]
+            self.assertRegex(said[-2], "^" + TIME_WORDS + "$")
+            self.assertRegex(said[-1],
+                             "^" + INFO_WORDS % (re.escape(version()), "group") + ", 1 member$")
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class ClientTerminal(TmuxCase):
+    def test_time_and_info_typed(self):
+        with Daemon() as d:
+            self.start("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            self.wait_screen(r"^\(no customer yet\) mary>")
+            bob = Peer.customer(d, "bob")
+            bob.notice(prefix="serving mary")
+            carol = Peer.customer(d, "carol")
+            carol.notice(body="queued 1")
+            self.enter("/time")
+            self.wait_screen(r"^%s\* %s$" % (STAMP, TIME_WORDS))
+            self.enter("/info")
+            # (80 columns: "at the desk" goes on the next line.)
+            self.wait_screen(r"^%s\* %s, 1 waiting, 1 agent" %
+                             (STAMP, INFO_WORDS % (re.escape(version()), "single-agent")))
+            self.enter("/info x")
+            self.wait_screen(r"^%s\* Usage: /info +the server's version" % STAMP)
+            self.enter("/help")
+            self.wait_screen(r"^%s\* /time +the server's clock$" % STAMP)
+            self.keys("C-d")
+            self.assertEqual(self.wait_exit(), 0)
+            for p in (bob, carol):
                 p.close()
 
 
