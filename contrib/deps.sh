@@ -14,7 +14,6 @@ FRONTDESK_PACKAGES=(
 # What only the full test run needs: sanitizer runtimes, valgrind, clang with libFuzzer.
 FRONTDESK_TEST_PACKAGES=(
 	valgrind clang libclang-rt-14-dev
-	prometheus	# promtool: checks /metrics and contrib/prometheus.yml (Debian enables the server too)
 )
 
 # install_missing_packages [PACKAGE...]: default FRONTDESK_PACKAGES.

@@ -41,7 +41,7 @@ struct evbuffer;
 enum fd_frame_type {
 	FD_FRAME_NICKNAME = 1,  /* client -> server, first frame of every connection */
 	FD_FRAME_MESSAGE = 2,   /* both ways, chat text */
-	FD_FRAME_NOTICE = 3,    /* server -> client, only to clients that sent "hello notices" */
+	FD_FRAME_NOTICE = 3,    /* server -> client, after "hello notices", or asked for ("info") */
 	FD_FRAME_COMMAND = 4,   /* client -> server, e.g. "next", "who", "hello notices" */
 	FD_FRAME_TAGGED = 5,    /* server -> client, "ID TIME CONV FROM TEXT" (granted "ids") */
 	FD_FRAME_CHALLENGE = 7, /* server -> client, authentication challenge */

@@ -164,6 +164,15 @@ static void on_mute(evutil_socket_t fd, short what, void *arg)
 	pump(sc);
 }
 
+/*
+ * The line that asks the server something instead of saying it: exactly "/time" or "/info"
+ * (issue 16), as the command without its slash. NULL: a message, as every other line is.
+ */
+static const char *script_command(const char *line)
+{
+	return strcmp(line, "/time") == 0 || strcmp(line, "/info") == 0 ? line + 1 : NULL;
+}
+
 /* Send lines while the turn rule allows; quit once everything is said and answered. */
 static void pump(struct script *sc)
 {
@@ -182,7 +191,11 @@ static void pump(struct script *sc)
 			free(line);
 			continue;
 		}
-		r = session_say(s, line);
+		/* The answer is a notice: nothing waits for it, in turns or at the end. */
+		if (script_command(line))
+			r = session_command(s, script_command(line));
+		else
+			r = session_say(s, line);
 		free(line);
 		if (r == -EMSGSIZE || r == -EILSEQ) {
 			fprintf(stderr, "frontdesk: line %lu %s; not sent\n", sc->lineno,

@@ -213,6 +213,9 @@ static const struct term_command commands[] = {
 	  "/purge NICK [DURATION]  operator: take NICK's messages of the last DURATION (1h) "
 	  "out of the history",
 	  cmd_send },
+	{ "time", AT_ANY, ARG_NONE, "/time             the server's clock", cmd_send },
+	{ "info", AT_ANY, ARG_NONE,
+	  "/info             the server's version, uptime and how many are here", cmd_send },
 	{ "help", AT_ANY, ARG_NONE, "/help             this list", cmd_help },
 };
 

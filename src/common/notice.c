@@ -243,6 +243,79 @@ static bool say_pong(const struct notice *n, char *b, size_t len)
 	return true;
 }
 
+/* "time 2026-11-30T04:31:07+00:00": the server's clock, as it gave it. */
+static bool say_time(const struct notice *n, char *b, size_t len)
+{
+	snprintf(b, len, "The server's time: %s", n->args[0]);
+	return true;
+}
+
+/* The value in "KEY=VALUE" @arg if its key is @key, else NULL. */
+static const char *value_of(const char *arg, const char *key)
+{
+	size_t klen = strlen(key);
+
+	return strncmp(arg, key, klen) == 0 && arg[klen] == '=' ? arg + klen + 1 : NULL;
+}
+
+/* Append ", up 3 min 4 s" (or h and min, or days and h) to the sentence in @b. */
+static void say_uptime(char *b, size_t len, long secs)
+{
+	size_t used = strlen(b);
+
+	if (secs < 60)
+		snprintf(b + used, len - used, ", up %ld s", secs);
+	else if (secs < 3600)
+		snprintf(b + used, len - used, ", up %ld min %ld s", secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(b + used, len - used, ", up %ld h %ld min", secs / 3600, secs / 60 % 60);
+	else
+		snprintf(b + used, len - used, ", up %ld d %ld h", secs / 86400, secs / 3600 % 24);
+}
+
+/*
+ * "info version=V mode=M uptime=S" and the mode's counts (members=N; waiting=N agents=N):
+ * "Server frontdesk 0.2.0, group mode, up 1 h 0 min, 42 members". Keys it does not know are
+ * a newer server's: left out.
+ */
+static bool say_info(const struct notice *n, char *b, size_t len)
+{
+	const char *version = NULL, *mode = NULL, *v;
+	long uptime = -1, members = -1, waiting = -1, agents = -1;
+	size_t used;
+
+	for (size_t i = 0; i < n->nargs; i++) {
+		const char *arg = n->args[i];
+
+		if ((v = value_of(arg, "version")))
+			version = v;
+		else if ((v = value_of(arg, "mode")))
+			mode = v;
+		else if ((v = value_of(arg, "uptime")))
+			uptime = number(v);
+		else if ((v = value_of(arg, "members")))
+			members = number(v);
+		else if ((v = value_of(arg, "waiting")))
+			waiting = number(v);
+		else if ((v = value_of(arg, "agents")))
+			agents = number(v);
+	}
+	if (!version || !*version || !mode || !*mode || uptime < 0)
+		return false;
+	snprintf(b, len, "Server frontdesk %s, %s mode", version, mode);
+	say_uptime(b, len, uptime);
+	used = strlen(b);
+	if (members >= 0)
+		used += (size_t)snprintf(b + used, len - used, ", %ld member%s", members,
+					 members == 1 ? "" : "s");
+	if (waiting >= 0 && used < len)
+		used += (size_t)snprintf(b + used, len - used, ", %ld waiting", waiting);
+	if (agents >= 0 && used < len)
+		snprintf(b + used, len - used, ", %ld agent%s at the desk", agents,
+			 agents == 1 ? "" : "s");
+	return true;
+}
+
 /* Messages given again after an agent vanished (desk.c): "replay N" ... "replay-end". */
 static bool say_replay(const struct notice *n, char *b, size_t len)
 {
@@ -609,6 +682,8 @@ static const struct {
 	{ "turn", 0, 0, say_turn },
 	{ "bye", 0, 0, say_bye },
 	{ "pong", 0, 1, say_pong },
+	{ "time", 1, 1, say_time },
+	{ "info", 3, NOTICE_MAX_ARGS, say_info },
 	{ "replay", 1, 1, say_replay },
 	{ "replay-end", 0, 0, say_replay_end },
 	{ "history-start", 1, 1, say_history_start },

@@ -7,11 +7,15 @@
  */
 #include "command.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alive.h"
+#include "build-config.h"
 #include "canned.h"
+#include "clock.h"
 #include "conn.h"
 #include "history.h"
 #include "log.h"
@@ -125,6 +129,65 @@ static void cmd_caps(struct conn *c, const char *arg)
 		c->server->mode->caps(c, added);
 }
 
+/* The longest answer to "time" or "info": a few short words. */
+#define ANSWER_MAX 256
+
+static void answer(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * A notice @c asked for ("time", "info"): sent even to a framed client that never sent "hello
+ * notices", for asking is opting in; what a seed client did not ask for it still never sees
+ * (protocol 3). Line clients get every notice, as a "* " line.
+ */
+static void answer(struct conn *c, const char *fmt, ...)
+{
+	char wire[FD_FRAME_HEADER_LEN + ANSWER_MAX];
+	char *body = wire + FD_FRAME_HEADER_LEN;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(body, ANSWER_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= ANSWER_MAX)
+		return;
+	if (c->notices || c->proto != PROTO_FRAMED) {
+		conn_notice(c, "%s", body);
+		return;
+	}
+	if (fd_frame_format_header(wire, FD_FRAME_NOTICE, (size_t)n) == 0)
+		conn_send_encoded(c, wire, FD_FRAME_HEADER_LEN + (size_t)n);
+}
+
+/* time: the server's clock, "time 2026-11-30T04:31:07+00:00" (local time, with its offset). */
+static void cmd_time(struct conn *c, const char *arg)
+{
+	char now[FD_CLOCK_ISO8601_BUFSIZE];
+
+	/* Only a clock set beyond any year a struct tm holds has no local time. */
+	if (fd_clock_iso8601(time(NULL), now, sizeof(now)) < 0)
+		log_warnx("%s (%s): time: the system clock cannot be shown", c->peer, c->nick);
+	else
+		answer(c, "time %s", now);
+}
+
+/*
+ * info: "info version=V mode=M uptime=S" and the mode's counts ("members=N"; "waiting=N
+ * agents=N"). Nothing that tells more about the machine (host, system, paths) or about people.
+ */
+static void cmd_info(struct conn *c, const char *arg)
+{
+	struct server *s = c->server;
+	char counts[ANSWER_MAX / 2] = "";
+	long long uptime = (long long)(fd_clock_seconds() - s->started_mono);
+
+	if (s->mode->info)
+		s->mode->info(s, counts, sizeof(counts));
+	answer(c, "info version=%s mode=%s uptime=%lld%s%s", FRONTDESK_VERSION,
+	       config_mode_name(s->config.mode), uptime > 0 ? uptime : 0, counts[0] ? " " : "",
+	       counts);
+}
+
 /* pong TOKEN: the answer to our "ping TOKEN"; reading it was the point (conn.c, alive.c). */
 static void cmd_pong(struct conn *c, const char *arg)
 {
@@ -145,6 +208,8 @@ static const struct command common_commands[] = {
 	{ "pong", ALL_ROLES, ARG_REQUIRED, cmd_pong },
 	{ "caps", ALL_ROLES, ARG_OPTIONAL, cmd_caps },
 	{ "history", ALL_ROLES, ARG_OPTIONAL, cmd_history },
+	{ "time", ALL_ROLES, ARG_NONE, cmd_time },
+	{ "info", ALL_ROLES, ARG_NONE, cmd_info },
 	/* Here, not in the desk's table: only the desk has agents, and it need not know. */
 	{ "canned", 1u << ROLE_AGENT, ARG_OPTIONAL, cmd_canned },
 	{ NULL, 0, ARG_NONE, NULL },

@@ -26,8 +26,8 @@ struct command {
 
 /*
  * command_run() - "NAME" or "NAME ARG" from @c: looked up in the common table (hello, quit,
- * ping, pong, caps, history, canned), then in the mode's; an unknown name, a role that may not
- * use it or a missing or extra argument is answered with a non-fatal error notice.
+ * ping, pong, caps, history, time, info, canned), then in the mode's; an unknown name, a role
+ * that may not use it or a missing or extra argument is answered with a non-fatal error notice.
  */
 void command_run(struct conn *c, const struct fd_frame *f);
 

@@ -529,6 +529,14 @@ static void desk_inspect(struct server *s, const struct inspector *in)
 	in->agent(in->arg, d->agent->nick, st, d->active ? 1 : 0, 1);
 }
 
+/* For "info": the line, and the agent if it is here (the one desk has no "away"). */
+static void desk_info(struct server *s, char *buf, size_t len)
+{
+	struct desk *d = s->desk;
+
+	snprintf(buf, len, "waiting=%u agents=%u", d->line.n, agent_here(d) ? 1u : 0u);
+}
+
 static const struct command desk_commands[] = {
 	{ "next", 1u << ROLE_AGENT, ARG_NONE, cmd_next },
 	{ "queue", 1u << ROLE_AGENT, ARG_NONE, cmd_queue },
@@ -586,6 +594,7 @@ const struct mode_ops desk_ops = {
 	.restore = desk_restore,
 	.status = desk_status,
 	.inspect = desk_inspect,
+	.info = desk_info,
 	.commands = desk_commands,
 };
 

@@ -7,12 +7,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 
 #include "build-config.h"
+#include "clock.h"
 #include "metrics-priv.h"
 #include "server.h"
 #include "store.h"
@@ -124,16 +124,12 @@ void metrics_status(struct server *s, struct evbuffer *o)
 	const struct stats *st = &s->stats;
 	struct snapshot sn;
 	char started[32], host[256] = "";
-	struct tm tm;
 
 	snapshot_take(s, &sn);
-	localtime_r(&s->started_unix, &tm);
-	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	memmove(started + 23, started + 22, 3); /* "+0000" -> "+00:00" */
-	started[22] = ':';
+	fd_clock_iso8601(s->started_unix, started, sizeof(started));
 	gethostname(host, sizeof(host) - 1);
 	evbuffer_add_printf(o, "{\"version\":\"%s\",\"mode\":\"%s\",\"node\":", FRONTDESK_VERSION,
-			    s->config.mode == MODE_GROUP ? "group" : "single-agent");
+			    config_mode_name(s->config.mode));
 	json_string(o, host);
 	evbuffer_add_printf(o,
 			    ",\"started\":\"%s\",\"uptime_seconds\":%.0f,\"ready\":%s,"

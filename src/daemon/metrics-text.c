@@ -126,7 +126,7 @@ void metrics_text(struct server *s, struct evbuffer *o)
 	snapshot_take(s, &sn);
 	head(o, "frontdesk_info", "gauge", "The daemon's version and mode (always 1).");
 	evbuffer_add_printf(o, "frontdesk_info{version=\"%s\",mode=\"%s\"} 1\n", FRONTDESK_VERSION,
-			    group ? "group" : "single-agent");
+			    config_mode_name(s->config.mode));
 	gauge(o, "frontdesk_up_seconds", "Seconds since the daemon started.", sn.uptime);
 	gauge(o, "frontdesk_ready", "1 while the daemon takes work (/readyz answers 200).",
 	      sn.not_ready ? 0 : 1);

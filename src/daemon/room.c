@@ -431,6 +431,12 @@ static void room_status(struct server *s, char *buf, size_t len)
 			 r->nmembers == 1 ? "" : "s", r->nline);
 }
 
+/* For "info": how many are in the room (line members too). */
+static void room_info(struct server *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "members=%u", s->room->nmembers);
+}
+
 static const struct command room_commands[] = {
 	{ "who", 1u << ROLE_MEMBER, ARG_OPTIONAL, cmd_who },
 	{ "nick", 1u << ROLE_MEMBER, ARG_REQUIRED, cmd_nick },
@@ -455,6 +461,7 @@ const struct mode_ops room_ops = {
 	.detach = room_detach,
 	.resumed = room_resumed,
 	.status = room_status,
+	.info = room_info,
 	.nick_in_use = room_nick_in_use,
 	.caps = room_caps,
 	.history_conv = room_history_conv,

@@ -55,6 +55,9 @@ struct mode_ops {
 	void (*detach)(struct conn *c);
 	/* status: one line for `systemctl status` ("serving bob, 2 waiting"); may be NULL. */
 	void (*status)(struct server *s, char *buf, size_t len);
+	/* info: optional; the mode's counts in the answer to "info" ("members=42", "waiting=3
+	 * agents=2"): numbers only, never a name. */
+	void (*info)(struct server *s, char *buf, size_t len);
 	/* drained: optional; @c's output fell back after conn_output_busy() said it was busy. */
 	void (*drained)(struct conn *c);
 	/* reconfigured: optional; live settings changed (SIGHUP), e.g. turns. */

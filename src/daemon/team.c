@@ -518,6 +518,17 @@ static void team_inspect(struct server *s, const struct inspector *in)
 	}
 }
 
+/* For "info": the line, and the agents here who take new conversations (not away). */
+static void team_info(struct server *s, char *buf, size_t len)
+{
+	unsigned on_duty = 0;
+	struct agent *a;
+
+	TAILQ_FOREACH (a, &s->team->agents, entry)
+		on_duty += agent_here(a) && !a->away;
+	snprintf(buf, len, "waiting=%u agents=%u", s->team->line.n, on_duty);
+}
+
 const struct mode_ops team_ops = {
 	.attach = team_attach,
 	.hello = team_hello,
@@ -525,6 +536,7 @@ const struct mode_ops team_ops = {
 	.detach = team_detach,
 	.status = team_status,
 	.inspect = team_inspect,
+	.info = team_info,
 	.drained = team_drained,
 	.reconfigured = team_reconfigured,
 	.nick_in_use = team_nick_in_use,

@@ -31,6 +31,13 @@ if VALGRIND:
     DEADLINE *= 3
 
 
+def find_promtool():
+    """promtool (Debian's package prometheus): installed, or unpacked into the build tree by
+    contrib/deps.sh's provide_promtool; None when neither."""
+    tools = os.path.join(os.environ.get("FRONTDESK_BUILD_ROOT", "build"), "tools", "usr", "bin")
+    return shutil.which("promtool") or shutil.which("promtool", path=tools)
+
+
 def daemon_argv(log_dir):
     """The command that starts frontdeskd: itself, or under valgrind (log in @log_dir)."""
     if not VALGRIND:

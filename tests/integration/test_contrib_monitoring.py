@@ -18,7 +18,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import DEADLINE, main  # noqa: E402
+from fdtest import DEADLINE, find_promtool, main  # noqa: E402
 from grouptest import GROUP  # noqa: E402
 from test_ctl_status import MetricsDaemon  # noqa: E402
 
@@ -26,7 +26,7 @@ SOURCE_ROOT = os.environ.get("FRONTDESK_SOURCE_ROOT",
                              os.path.join(os.path.dirname(__file__), "..", ".."))
 DASHBOARD = os.path.join(SOURCE_ROOT, "contrib", "grafana", "frontdesk.json")
 SCRAPE = os.path.join(SOURCE_ROOT, "contrib", "prometheus.yml")
-PROMTOOL = shutil.which("promtool")
+PROMTOOL = find_promtool()
 # What Prometheus adds itself, and the series a histogram's name stands for.
 NOT_EXPORTED = {"up"}
 HISTOGRAM_SERIES = ("_bucket", "_count", "_sum")
@@ -77,7 +77,7 @@ class Dashboard(unittest.TestCase):
                 if base not in NOT_EXPORTED:
                     self.assertIn(base, have, expr)
 
-    @unittest.skipUnless(PROMTOOL, "promtool not installed (Debian package prometheus)")
+    @unittest.skipUnless(PROMTOOL, "promtool not installed (Debian package prometheus; ./contrib/test.sh provides it)")
     def test_queries_are_promql(self):
         # Grafana's variables stand in as Prometheus would see them after substitution.
         rules = {"groups": [{"name": "dashboard", "rules": [
@@ -93,7 +93,7 @@ class Dashboard(unittest.TestCase):
 
 
 class Scrape(unittest.TestCase):
-    @unittest.skipUnless(PROMTOOL, "promtool not installed (Debian package prometheus)")
+    @unittest.skipUnless(PROMTOOL, "promtool not installed (Debian package prometheus; ./contrib/test.sh provides it)")
     def test_promtool_takes_it(self):
         r = subprocess.run([PROMTOOL, "check", "config", SCRAPE], capture_output=True,
                            text=True, timeout=60)

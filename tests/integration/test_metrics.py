@@ -18,15 +18,15 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import DEADLINE, MESSAGE, Daemon, Peer, frame, main, notices  # noqa: E402
+from fdtest import (DEADLINE, MESSAGE, Daemon, Peer, find_promtool, frame, main,  # noqa: E402
+                    notices)
 from grouptest import GROUP, LinePeer, member  # noqa: E402
 
 METRICS = "metrics_listen = 127.0.0.1:0\n"
-TOOLS = os.path.join(os.environ.get("FRONTDESK_BUILD_ROOT", "build"), "tools", "usr", "bin")
 
 
 def promtool():
-    return shutil.which("promtool") or shutil.which("promtool", path=TOOLS)
+    return find_promtool()
 
 
 def get(d, path, method="GET", port=None):

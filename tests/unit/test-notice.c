@@ -171,6 +171,50 @@ static void test_replay_and_replaced(void **state)
 	assert_string_equal(out, "Replaced: a new connection as mary took over");
 }
 
+/* The info service's answers (issue 16): "time" as given, "info" in words. */
+static void test_time_and_info(void **state)
+{
+	static const struct {
+		const char *body, *words;
+	} cases[] = {
+		{ "time 2026-11-30T04:31:07+05:30",
+		  "The server's time: 2026-11-30T04:31:07+05:30" },
+		{ "info version=0.2.0 mode=group uptime=3600 members=42",
+		  "Server frontdesk 0.2.0, group mode, up 1 h 0 min, 42 members" },
+		{ "info version=0.2.0 mode=group uptime=59 members=1",
+		  "Server frontdesk 0.2.0, group mode, up 59 s, 1 member" },
+		{ "info version=0.2.0 mode=single-agent uptime=125 waiting=3 agents=1",
+		  "Server frontdesk 0.2.0, single-agent mode, up 2 min 5 s, 3 waiting, 1 agent at "
+		  "the desk" },
+		{ "info version=0.2.0 mode=single-agent uptime=183600 waiting=0 agents=2",
+		  "Server frontdesk 0.2.0, single-agent mode, up 2 d 3 h, 0 waiting, 2 agents at "
+		  "the desk" },
+		/* A newer server's keys are left out; the ones known still make the sentence. */
+		{ "info version=0.3.0 mode=group uptime=0 region=eu members=2",
+		  "Server frontdesk 0.3.0, group mode, up 0 s, 2 members" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(describe(cases[i].body, out, sizeof(out)));
+		assert_string_equal(out, cases[i].words);
+	}
+	/* Without version, mode or a number for the uptime: as it came. */
+	assert_false(describe("info mode=group uptime=3", out, sizeof(out)));
+	assert_string_equal(out, "info mode=group uptime=3");
+	assert_false(describe("info version=1 mode=group uptime=soon", out, sizeof(out)));
+	assert_false(describe("info version= mode=group uptime=3", out, sizeof(out)));
+	assert_false(describe("time", out, sizeof(out)));
+	assert_string_equal(out, "time");
+	/* Cut short, still a string, whichever part the end falls in. */
+	assert_true(
+	    describe("info version=0.2.0 mode=single-agent uptime=1 waiting=3 agents=1", out, 40));
+	assert_string_equal(out, "Server frontdesk 0.2.0, single-agent mo");
+	assert_true(
+	    describe("info version=0.2.0 mode=single-agent uptime=1 waiting=3 agents=1", out, 55));
+	assert_string_equal(out, "Server frontdesk 0.2.0, single-agent mode, up 1 s, 3 w");
+}
+
 /* A room's moderation (issue 15): the notices every member hears, and the answers to "bans". */
 static void test_moderation_words(void **state)
 {
@@ -265,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_moderation_words),
 		cmocka_unit_test(test_moderation_errors),
+		cmocka_unit_test(test_time_and_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
