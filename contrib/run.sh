@@ -39,15 +39,29 @@ if [ $# -gt 0 ]; then
 	echo "Unless its configuration sets store, it keeps what is said in $store"
 	exec "$build/src/frontdeskd" "$@"
 fi
+# The built-in defaults, plus monitoring on loopback (metrics_listen is off by default). An
+# installed /etc/frontdesk/frontdesk.conf is used as it is instead.
+config=()
+metrics="as /etc/frontdesk/frontdesk.conf sets metrics_listen"
+if [ ! -e /etc/frontdesk/frontdesk.conf ]; then
+	printf '# Written by contrib/run.sh: the built-in defaults, and monitoring on loopback.\n' \
+		>"$build/run.conf"
+	printf 'metrics_listen = 127.0.0.1:9167\n' >>"$build/run.conf"
+	config=(-c "$build/run.conf")
+	metrics="http://127.0.0.1:9167/metrics  (also /healthz, /readyz, /status)"
+fi
 cat <<MSG
 frontdeskd is starting in single-agent mode (the customer-service desk):
   customers connect to   127.0.0.1:21567
   the agent attaches at  $agent_socket
   what is said is kept in $store
+  monitoring             $metrics
 In two more terminals:
   $build/src/frontdesk --agent unix:$agent_socket --name mary     # the agent
   $build/src/frontdesk 127.0.0.1:21567 --name bob                  # a customer
+And to see the desk from outside:
+  $build/src/frontdeskctl ${config[*]} status
 Press Ctrl-C to stop.
 
 MSG
-exec "$build/src/frontdeskd" "$@"
+exec "$build/src/frontdeskd" "${config[@]}"
