@@ -19,12 +19,29 @@ static int add_listener(struct server *s, struct listener *l)
 	return 0;
 }
 
+/* The passed socket bound to @e (named @name), or -EADDRNOTAVAIL, said once with what was passed.
+ */
+static int take_passed(struct activation *act, const char *key, const struct endpoint *e,
+		       const char *name)
+{
+	char passed[512];
+	int fd = activation_take_tcp(act, e);
+
+	if (fd >= 0)
+		return fd;
+	activation_describe(act, passed, sizeof(passed));
+	log_warnx("socket activation: %s = %s is not among the sockets systemd passed "
+		  "(unmatched: %s); make %s and ListenStream= in frontdeskd.socket agree",
+		  key, name, passed[0] ? passed : "none", key);
+	return -EADDRNOTAVAIL;
+}
+
 /* A listen address from systemd's sockets, or bound here when systemd passed none. */
 static int listen_tcp(struct server *s, struct activation *act, const char *key,
 		      const struct endpoint *e, enum conn_role role, enum conn_proto proto,
 		      struct listener **ret)
 {
-	char name[300], passed[512];
+	char name[300];
 	int fd, r;
 
 	if (!act->n) {
@@ -34,14 +51,9 @@ static int listen_tcp(struct server *s, struct activation *act, const char *key,
 		return r;
 	}
 	endpoint_format(e, name, sizeof(name));
-	fd = activation_take_tcp(act, e);
-	if (fd < 0) {
-		activation_describe(act, passed, sizeof(passed));
-		log_warnx("socket activation: %s = %s is not among the sockets systemd passed "
-			  "(unmatched: %s); make %s and ListenStream= in frontdeskd.socket agree",
-			  key, name, passed[0] ? passed : "none", key);
-		return -EADDRNOTAVAIL;
-	}
+	fd = take_passed(act, key, e, name);
+	if (fd < 0)
+		return fd;
 	r = listener_new_fd(s, fd, name, role, ret);
 	if (r == 0) {
 		(*ret)->proto = proto;
@@ -53,25 +65,16 @@ static int listen_tcp(struct server *s, struct activation *act, const char *key,
 /* metrics_listen: HTTP on the same loop (metrics.h), from systemd's sockets like the rest. */
 static int bind_metrics(struct server *s, struct activation *act, const struct endpoint *e)
 {
-	char name[300], passed[512];
+	char name[300];
 	int fd = -1, r;
 
 	if (!s->metrics && (r = metrics_new(s, &s->metrics)) < 0)
 		return r;
-	if (act->n) {
-		endpoint_format(e, name, sizeof(name));
-		fd = activation_take_tcp(act, e);
-		if (fd < 0) {
-			activation_describe(act, passed, sizeof(passed));
-			log_warnx("socket activation: metrics_listen = %s is not among the sockets "
-				  "systemd passed (unmatched: %s)",
-				  name, passed[0] ? passed : "none");
-			return -EADDRNOTAVAIL;
-		}
-	}
+	endpoint_format(e, name, sizeof(name));
+	if (act->n && (fd = take_passed(act, "metrics_listen", e, name)) < 0)
+		return fd;
 	r = metrics_bind(s->metrics, e, fd, name, sizeof(name));
 	if (r < 0) {
-		endpoint_format(e, name, sizeof(name));
 		log_warnx("metrics_listen %s: %s", name, strerror(-r));
 		return r;
 	}

@@ -219,6 +219,18 @@ class Peer:
         return p
 
     @classmethod
+    def sleeper(cls, daemon, nick, notices=True):
+        """A customer (member) with a small receive window that reads nothing: its output
+        piles up in the daemon after a few KiB."""
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+        s.settimeout(DEADLINE)
+        s.connect(("127.0.0.1", daemon.port))
+        p = cls(s, nick)
+        p.join(nick, notices)
+        return p
+
+    @classmethod
     def agent(cls, daemon, nick="agent", notices=True):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(DEADLINE)

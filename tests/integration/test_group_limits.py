@@ -5,14 +5,13 @@ its rate, never dropped, nothing it sent is lost, and nobody else notices. (Floo
 depth, and its bounds at EOF: test_group_flood.py.)"""
 
 import os
-import socket
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import COMMAND, MESSAGE, NICKNAME, NOTICE, VALGRIND, frame, main  # noqa: E402
+from fdtest import COMMAND, MESSAGE, NOTICE, VALGRIND, frame, main  # noqa: E402
 from grouptest import (DEADLINE, GROUP, Closed, Daemon, Peer, Reader, member,  # noqa: E402
                        under_memory_tool)
 
@@ -28,11 +27,7 @@ class SlowConsumer(unittest.TestCase):
             ra, rb = Reader(alice), Reader(bob)
             sleepers = []
             for i in range(5):
-                s = socket.socket()
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
-                s.connect(("127.0.0.1", d.port))
-                s.sendall(frame(NICKNAME, "sleepy%d" % i) + frame(COMMAND, "hello notices"))
-                sleepers.append(Peer(s, "sleepy%d" % i))
+                sleepers.append(Peer.sleeper(d, "sleepy%d" % i))
             ra.wait(lambda r: sum(n.startswith("joined sleepy") for n in r.notices) == 5)
             rss_before = d.rss_kib()
             text = "x" * 1000

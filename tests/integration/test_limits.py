@@ -143,11 +143,7 @@ class Greedy(unittest.TestCase):
         cfg = "turns = free\nmax_output_bytes = 64K\n"
         with Daemon(cfg) as d:
             agent = Peer.agent(d, "mary")
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
-            s.connect(("127.0.0.1", d.port))
-            sleepy = Peer(s, "sleepy")
-            sleepy.join("sleepy")
+            sleepy = Peer.sleeper(d, "sleepy")
             agent.notice(body="customer sleepy")
             rss_before = d.rss_kib()
             text = "y" * 1000

@@ -164,11 +164,7 @@ class DeskSession(unittest.TestCase):
         with Daemon(cfg) as d:
             agent = Peer.agent(d, "mary")
             agent.notice(prefix="welcome")
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.connect(("127.0.0.1", d.port))
-            sleepy = Peer(s, "sleepy")
-            sleepy.join("sleepy")
+            sleepy = Peer.sleeper(d, "sleepy")
             agent.notice(body="customer sleepy")
             other = Peer.customer(d, "other")
             other.notice(prefix="queued")
@@ -225,11 +221,7 @@ class Readiness(unittest.TestCase):
         with Daemon(cfg) as d:
             self.assertEqual(get(d, "/readyz")[::2], (200, "ready\n"))
             # A member that reads nothing keeps the shutdown waiting for its last bytes.
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.connect(("127.0.0.1", d.port))
-            sleepy = Peer(s, "sleepy")
-            sleepy.join("sleepy", notices=False)
+            sleepy = Peer.sleeper(d, "sleepy", notices=False)
             bob = member(d, "bob")
             text = "z" * 1000
             deadline = time.monotonic() + DEADLINE
