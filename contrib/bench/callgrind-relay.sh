@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 run() { # MODE COUNT -> total instructions
 	local mode=$1 count=$2 conf="$work/$1.conf" out="$work/cg.$1.$2"
 	if [ "$mode" = group ]; then
-		printf 'mode = group\nlisten = 127.0.0.1:0\nline_listen = off\nmax_msgs_per_sec = 0\n' >"$conf"
+		printf 'mode = group\nlisten = 127.0.0.1:0\nline_listen = off\nmax_msgs_per_sec = 0\nagent_socket = %s/agent.sock\n' "$work" >"$conf"
 		# The relay, not the rate limit (a daemon older than the key has no byte rate).
 		printf 'max_bytes_per_sec = 0\n' >>"$conf"
 		"$daemon" --check-config -c "$conf" >/dev/null 2>&1 || sed -i '$d' "$conf"

@@ -199,7 +199,7 @@ static int parse_escape(struct parser *p, char *out, size_t *n)
 /*
  * A string, at its opening quote, into a new NUL-terminated buffer. Decoding never makes text
  * longer (six bytes of "\uXXXX" are at most three of UTF-8, twelve of a pair four), so the
- * buffer is as long as the rest of the input at most.
+ * buffer is as long as the rest of the input at most, and shrunk to the text once read.
  */
 static int parse_string(struct parser *p, char **ret, size_t *ret_len)
 {
@@ -247,7 +247,11 @@ static int parse_string(struct parser *p, char **ret, size_t *ret_len)
 	}
 	p->pos++; /* the closing quote */
 	out[n] = '\0';
-	*ret = out;
+	/* Give back what the rest of the input reserved: a million short strings in 4 MiB must
+	 * not each hold 4 MiB. */
+	*ret = realloc(out, n + 1);
+	if (!*ret)
+		*ret = out;
 	*ret_len = n;
 	return 0;
 }

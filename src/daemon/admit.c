@@ -211,14 +211,18 @@ const char *admit_accept(struct server *s, const struct listener *l, const struc
 		if (s->counts[BUCKET_AGENT_PENDING] < MAX_PENDING_AGENTS)
 			return NULL; /* (the agent socket returned above) */
 		victim = pending_victim(s);
-		if (!victim)
-			return "too many agent connections";
+		if (!victim) {
+			*ret_text = "too many agent connections";
+			return "too-many-agents";
+		}
 		server_drop_now(s, victim, "a newer agent connection takes its place");
 		return NULL;
 	}
 	/* Line peers have no handshake: they are attached (or told why not) at once. */
-	if (l->proto == PROTO_FRAMED && too_many_startups(s))
-		return "too many unauthenticated connections (max_startups)";
+	if (l->proto == PROTO_FRAMED && too_many_startups(s)) {
+		*ret_text = "too many unauthenticated connections (max_startups)";
+		return "max-startups";
+	}
 	*ret_tell = true;
 	if (s->counts[BUCKET_STARTUP] + s->counts[BUCKET_CLIENT] >= s->config.max_clients) {
 		*ret_text = "the server is full; try again later";

@@ -56,10 +56,11 @@ void admit_recount(struct conn *c);
 void admit_forget(struct conn *c);
 
 /*
- * admit_accept() - may a peer just accepted on @l come in? NULL: yes. Otherwise why not, and
- * *@ret_tell says whether it is accepted anyway to be told (*@ret_text, line peers at once,
- * framed peers after "hello notices") or closed at once. On agent_listen this makes room by
- * dropping the oldest pending peer, and never refuses.
+ * admit_accept() - may a peer just accepted on @l come in? NULL: yes. Otherwise the error
+ * code of why not (*@ret_text says it in words), and *@ret_tell says whether it is accepted
+ * anyway to be told (line peers at once, framed peers after "hello notices") or closed at
+ * once. On agent_listen this makes room by dropping the oldest pending peer, and refuses only
+ * when none can go ("too-many-agents").
  */
 const char *admit_accept(struct server *s, const struct listener *l, const struct sockaddr *sa,
 			 const char *peer, bool *ret_tell, const char **ret_text);

@@ -236,8 +236,10 @@ static int parse_endpoint(const char *s, size_t len, struct endpoint *e, char *e
 		}
 		hostlen = (size_t)(colon - s);
 	}
-	if (hostlen == 0 || hostlen >= sizeof(e->host)) {
-		snprintf(err, errlen, "'%.*s' has no usable host", (int)len, s);
+	/* A URL ("http://host:port") is the likeliest mistake: its "//" is never a host's. */
+	if (hostlen == 0 || hostlen >= sizeof(e->host) || memchr(host, '/', hostlen)) {
+		snprintf(err, errlen, "'%.*s' has no usable host (HOST:PORT, not a URL)", (int)len,
+			 s);
 		return -EINVAL;
 	}
 	if ((size_t)(end - colon - 1) == 0 || (size_t)(end - colon - 1) >= sizeof(port)) {
@@ -553,7 +555,7 @@ static unsigned seen_line(const struct parse_state *s, const char *name)
  * are not: checking the file must not depend on (or wait for) the resolver, and what a name
  * resolves to can change after the check.
  */
-static bool is_loopback(const char *host)
+bool config_is_loopback(const char *host)
 {
 	struct in6_addr a6;
 	struct in_addr a4;
@@ -576,7 +578,7 @@ static void check_agent_listen_in_clear(struct parse_state *s)
 	if (c->tls_cert[0] && c->tls_key[0])
 		return;
 	for (size_t i = 0; i < c->agent_listen.n; i++) {
-		if (is_loopback(c->agent_listen.v[i].host))
+		if (config_is_loopback(c->agent_listen.v[i].host))
 			continue;
 		endpoint_format(&c->agent_listen.v[i], addr, sizeof(addr));
 		add_error(s, seen_line(s, "agent_listen"),

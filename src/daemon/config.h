@@ -133,6 +133,8 @@ int config_load_file(struct config *c, FILE *f, const char *path, char **ret_err
 const char *config_mode_name(enum fd_mode mode);
 
 /* endpoint_format() - "HOST:PORT", with brackets around an IPv6 host. */
+/* config_is_loopback() - @host is a literal loopback address (127.0.0.0/8, ::1); no resolver. */
+bool config_is_loopback(const char *host);
 void endpoint_format(const struct endpoint *e, char *buf, size_t len);
 
 #endif

@@ -92,7 +92,7 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->role = role;
 	s->stats.connections[role]++;
 	c->state = CONN_HANDSHAKE;
-	c->since = (time_t)fd_clock_seconds();
+	c->since = fd_clock_seconds();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->timer = evtimer_new(s->base, on_timer, c);
 	if (!c->timer) {
@@ -158,7 +158,7 @@ void conn_set_state(struct conn *c, enum conn_state state)
 	log_debug("conn %llu %s (%s): %s -> %s", (unsigned long long)c->id, c->peer,
 		  c->nick[0] ? c->nick : "-", state_names[c->state], state_names[state]);
 	c->state = state;
-	c->since = (time_t)fd_clock_seconds();
+	c->since = fd_clock_seconds();
 	admit_recount(c);
 }
 
@@ -370,7 +370,8 @@ void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 		encode(c, deliver_out(c), FD_FRAME_NOTICE, body, error_body(body, code, text));
 	}
 	log_info("%s (%s): error %s: %s", c->peer, c->nick[0] ? c->nick : "-", code, text);
-	if (c->mode_link == MODE_LINK_NONE)
+	/* Refused by the mode at attach (queue-full, agent-busy): still handshaking. */
+	if (c->mode_link == MODE_LINK_NONE || c->state <= CONN_HANDSHAKE)
 		stats_refused(&c->server->stats, code);
 	else
 		stats_dropped(&c->server->stats, code);
@@ -544,7 +545,7 @@ struct conn *conn_new_kept(struct server *s, enum conn_role role, const char *ni
 	c->state = CONN_DEAD;
 	c->mode_link = MODE_LINK_DETACHED;
 	c->kept = true;
-	c->since = (time_t)fd_clock_seconds();
+	c->since = fd_clock_seconds();
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	snprintf(c->peer, sizeof(c->peer), "(before the restart)");
 	TAILQ_INSERT_TAIL(&s->gone, c, entry);

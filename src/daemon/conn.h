@@ -137,7 +137,7 @@ struct conn {
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
-	time_t since;    /* when it entered its current state (monotonic seconds) */
+	double since;    /* when it entered its current state (monotonic seconds) */
 	char nick[NICK_BUFSIZE];
 	char asked[NICK_BUFSIZE];   /* the nickname asked for, before server_unique_nick() */
 	char peer[64];              /* "ip:port" or "agent socket" */

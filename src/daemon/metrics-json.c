@@ -16,6 +16,7 @@
 #include "metrics-priv.h"
 #include "server.h"
 #include "store.h"
+#include "utf8.h"
 
 /* At most this many of the line are listed; "length" says how many there are. */
 #define STATUS_MAX_WAITING 100
@@ -25,17 +26,30 @@ struct lister {
 	unsigned n;
 };
 
-/* @s as a JSON string: nicknames are UTF-8 without control characters, but may hold '"'. */
+/*
+ * @s as a JSON string. Nicknames are valid UTF-8 but may hold '"'; a host name or a store path
+ * may not even be UTF-8: a byte that starts no valid sequence becomes U+FFFD, so the document
+ * stays JSON whatever the file system allows.
+ */
 static void json_string(struct evbuffer *o, const char *s)
 {
+	size_t len = strlen(s), n;
+	uint32_t cp;
+
 	evbuffer_add(o, "\"", 1);
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\')
-			evbuffer_add_printf(o, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			evbuffer_add_printf(o, "\\u%04x", (unsigned)*s);
-		else
-			evbuffer_add(o, s, 1);
+	for (; len; s += n, len -= n) {
+		n = utf8_decode(s, len, &cp);
+		if (!n) {
+			evbuffer_add(o, "\\ufffd", 6);
+			n = 1;
+		} else if (cp == '"' || cp == '\\') {
+			evbuffer_add_printf(o, "\\%c", (int)cp);
+		} else if (cp < 0x20) {
+			evbuffer_add_printf(o, "\\u%04x", (unsigned)cp);
+		} else {
+			evbuffer_add(o, s, n);
+		}
+	}
 	evbuffer_add(o, "\"", 1);
 }
 

@@ -3,9 +3,14 @@
  * metrics.c - the HTTP side of metrics_listen (see metrics.h), and the snapshot its answers
  * are written from.
  *
- * evhttp is bounded here as the chat listeners are: a request head of at most 8 KiB, no body,
- * GET and HEAD only, and a connection silent for METRICS_TIMEOUT seconds is closed. An answer
- * is built whole in memory (a few KiB; /status lists at most STATUS_MAX_WAITING of the line).
+ * evhttp is bounded where libevent 2.1 lets it be: a request head of at most 8 KiB, no body,
+ * GET and HEAD only, and a connection silent for METRICS_TIMEOUT seconds is closed. It cannot
+ * cap its connections: evhttp 2.1 says neither when it lets one go nor lets a caller refuse
+ * one (a filter bufferevent's free hook was tried: evhttp frees the filter once it has handed
+ * the last bytes down, before they are sent, and answers came out cut). So the listeners are
+ * ours, with the chat listeners' back-off on EMFILE instead of libevent's spin, and the
+ * endpoint belongs on loopback or a monitoring network (metrics.h, README). An answer is built
+ * whole in memory (a few KiB; /status lists at most STATUS_MAX_WAITING of the line).
  */
 #include "metrics.h"
 
@@ -20,11 +25,14 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 
 #include "clock.h"
 #include "config.h"
+#include "log.h"
 #include "metrics-priv.h"
 #include "server.h"
 
@@ -34,7 +42,22 @@
 struct metrics {
 	struct server *server;
 	struct evhttp *http;
+	struct evconnlistener *listeners[CONFIG_MAX_ENDPOINTS]; /* owned by @http */
+	unsigned nlisteners;
+	struct event *retry; /* 1 s after an accept error */
 };
+
+static void pause_listeners(struct metrics *m)
+{
+	for (unsigned i = 0; i < m->nlisteners; i++)
+		evconnlistener_disable(m->listeners[i]);
+}
+
+static void resume_listeners(struct metrics *m)
+{
+	for (unsigned i = 0; i < m->nlisteners; i++)
+		evconnlistener_enable(m->listeners[i]);
+}
 
 const char *metrics_not_ready(const struct server *s)
 {
@@ -83,6 +106,10 @@ void snapshot_take(struct server *s, struct snapshot *sn)
 		sn->unsent += conn_unsent(c);
 		sn->members += c->role == ROLE_MEMBER && conn_attached(c);
 	}
+	/* Closing conns still flush their last bytes (a shutdown waits for them). */
+	TAILQ_FOREACH (c, &s->gone, entry)
+		if (c->state == CONN_CLOSING && c->bev)
+			sn->unsent += conn_unsent(c);
 	if (s->mode->inspect)
 		s->mode->inspect(s, &in);
 	sn->uptime = fd_clock_seconds() - s->started_mono;
@@ -198,11 +225,37 @@ static void on_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+/*
+ * The listeners' user argument is evhttp's (evhttp_bind_listener() sets it for its accept
+ * callback), so the error callback finds its struct metrics here: one per daemon.
+ */
+static struct metrics *the_metrics;
+
+/* Out of descriptors: back off instead of spinning on a backlog we cannot accept (listener.c). */
+static void on_accept_error(struct evconnlistener *lev, void *unused)
+{
+	struct metrics *m = the_metrics;
+	struct timeval tv = { .tv_sec = 1 };
+
+	log_warnx("metrics_listen: accept failed: %s; pausing it for 1 second",
+		  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	pause_listeners(m);
+	evtimer_add(m->retry, &tv);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	resume_listeners(arg);
+}
+
 int metrics_new(struct server *s, struct metrics **ret)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
-	if (!m || !(m->http = evhttp_new(s->base))) {
+	if (!m || !(m->http = evhttp_new(s->base)) ||
+	    !(m->retry = evtimer_new(s->base, on_retry, m))) {
+		if (m && m->http)
+			evhttp_free(m->http);
 		free(m);
 		return -ENOMEM;
 	}
@@ -212,6 +265,7 @@ int metrics_new(struct server *s, struct metrics **ret)
 	evhttp_set_max_body_size(m->http, 0);
 	evhttp_set_timeout(m->http, METRICS_TIMEOUT);
 	evhttp_set_gencb(m->http, on_request, m);
+	the_metrics = m;
 	*ret = m;
 	return 0;
 }
@@ -220,32 +274,69 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
-	evhttp_free(m->http);
+	evhttp_free(m->http); /* and the listeners it was given */
+	the_metrics = NULL;
+	event_free(m->retry);
 	free(m);
+}
+
+/* A listener on @fd (passed by systemd), or bound to @e here. NULL: errno says why. */
+static struct evconnlistener *listen_on(struct metrics *m, const struct endpoint *e, int fd)
+{
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST };
+	struct event_base *base = m->server->base;
+	struct evconnlistener *lev;
+	struct addrinfo *ai;
+	char port[8];
+
+	/* systemd passes a blocking socket: libevent accepts until EAGAIN, which would block. */
+	if (fd >= 0)
+		return evutil_make_socket_nonblocking(fd) < 0
+			   ? NULL
+			   : evconnlistener_new(base, NULL, NULL, flags, 0, fd);
+	snprintf(port, sizeof(port), "%u", e->port);
+	if (getaddrinfo(e->host, port, &hints, &ai) != 0) {
+		errno = EADDRNOTAVAIL;
+		return NULL;
+	}
+	/* As listener.c: "[::]" is IPv6 only, so "0.0.0.0:P, [::]:P" binds both. */
+	if (ai->ai_family == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	lev =
+	    evconnlistener_new_bind(base, NULL, NULL, flags, 128, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return lev;
 }
 
 int metrics_bind(struct metrics *m, const struct endpoint *e, int fd, char *name, size_t len)
 {
-	struct evhttp_bound_socket *b;
+	struct evconnlistener *lev;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
-	/* systemd passes a blocking socket: libevent accepts until EAGAIN, which would block. */
-	if (fd >= 0 && evutil_make_socket_nonblocking(fd) == 0)
-		b = evhttp_accept_socket_with_handle(m->http, fd);
-	else if (fd >= 0)
-		b = NULL;
-	else
-		b = evhttp_bind_socket_with_handle(m->http, e->host, (ev_uint16_t)e->port);
-	if (!b) {
+	if (m->nlisteners == CONFIG_MAX_ENDPOINTS)
+		return -E2BIG;
+	errno = 0;
+	lev = listen_on(m, e, fd);
+	if (!lev) {
 		int err = errno ? errno : EADDRNOTAVAIL;
 
 		if (fd >= 0)
 			evutil_closesocket(fd);
 		return -err;
 	}
-	fd = evhttp_bound_socket_get_fd(b);
+	/* evhttp takes @lev (and frees it), with its own accept callback; errors stay ours. */
+	if (!evhttp_bind_listener(m->http, lev)) {
+		evconnlistener_free(lev);
+		return -ENOMEM;
+	}
+	evconnlistener_set_error_cb(lev, on_accept_error);
+	m->listeners[m->nlisteners++] = lev;
+	fd = evconnlistener_get_fd(lev);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
 	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host), serv, sizeof(serv),
 			NI_NUMERICHOST | NI_NUMERICSERV) != 0)

@@ -52,9 +52,10 @@ static void send_entries(struct room *r, struct conn *c, const struct pending *p
 	const void *data;
 
 	encode(one, p, skip, n, deliver_kind(c), c);
-	if ((data = evbuffer_pullup(one, -1))) /* NULL: empty (or no memory) */
-		conn_send_encoded(c, data, evbuffer_get_length(one));
-	r->server->stats.deliveries += messages_in(p, skip, n);
+	/* NULL: empty (a private message's sender without ids gets no copy), or no memory. */
+	if ((data = evbuffer_pullup(one, -1)) &&
+	    conn_send_encoded(c, data, evbuffer_get_length(one)) == 0)
+		r->server->stats.deliveries += messages_in(p, skip, n);
 }
 
 /*
@@ -94,9 +95,9 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 			len[k] = evbuffer_get_length(r->out[k]);
 			data[k] = evbuffer_pullup(r->out[k], -1);
 		}
-		if (data[k])
-			conn_send_encoded(c, data[k], len[k]);
-		delivered += msgs;
+		/* Not counted: what a slow consumer, dropped here, never gets. */
+		if (data[k] && conn_send_encoded(c, data[k], len[k]) == 0)
+			delivered += msgs;
 	}
 	r->server->stats.deliveries += delivered;
 }

@@ -197,9 +197,12 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 		tell = true;
 	}
 	if (s->stopping || (refuse && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING))) {
-		log_refusal(s, peer, s->stopping ? "shutting down" : refuse);
-		if (!s->stopping)
+		/* Closed unanswered: the log says why in words, the metrics by code. */
+		log_refusal(s, peer, s->stopping ? "shutting down" : !tell ? refuse_text : refuse);
+		if (!s->stopping) {
+			s->stats.connections[l->role]++;
 			stats_refused(&s->stats, refuse);
+		}
 		evutil_closesocket(fd);
 		return;
 	}

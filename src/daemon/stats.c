@@ -27,6 +27,8 @@ static const char *const reasons[STATS_REASONS] = {
 	"bad-utf8",
 	"bad-frame",
 	"kicked",
+	"max-startups",
+	"too-many-agents",
 	"other",
 };
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* Error codes counted by name; others count as "other" (the last slot). */
-#define STATS_REASONS 16
+#define STATS_REASONS 18
 
 /* A histogram with fixed upper bounds, in seconds (the +Inf bucket is @count). */
 #define STATS_BUCKETS 12

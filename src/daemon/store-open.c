@@ -13,9 +13,12 @@
 #include "store-sqlite-priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <openssl/rand.h>
@@ -391,6 +394,31 @@ static int configure(struct sql *q, const char *path, enum store_sync sync)
 	return r;
 }
 
+/*
+ * One daemon per store: a second one would take the first's sessions for a restart's, reuse
+ * its IDs and fail its writes (UNIQUE constraints). SQLite's own locks allow that (WAL lets
+ * writers take turns), so the file is flock()ed as well; flock() and SQLite's fcntl() locks do
+ * not interact on Linux, and the kernel drops it with the process, kill -9 included.
+ * frontdeskctl does not take it: it reads, or purges in short transactions, beside the daemon.
+ */
+static int lock_store(struct sql *q, const char *path)
+{
+	q->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (q->lock_fd < 0) {
+		log_warnx("store %s cannot be locked: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(q->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		log_warnx("store %s is in use by another frontdeskd: give each daemon its own "
+			  "(store = sqlite:PATH)",
+			  path);
+	else
+		log_warnx("store %s cannot be locked: %s", path, strerror(errno));
+	return errno == EWOULDBLOCK ? -EBUSY : -errno;
+}
+
 int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sql_state *state)
 {
 	const char *name = path ? path : "(memory)";
@@ -400,6 +428,7 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 
 	if (!q)
 		return -ENOMEM;
+	q->lock_fd = -1;
 	memset(state, 0, sizeof(*state));
 	mask = umask(077); /* a new store is the service's alone */
 	rc =
@@ -411,6 +440,8 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 			  q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
 		r = sql_errno(rc);
 	}
+	if (r == 0 && path)
+		r = lock_store(q, path);
 	if (r == 0)
 		r = configure(q, path, sync);
 	if (r == 0)
@@ -464,5 +495,7 @@ void sql_close(struct sql *q)
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close(q->db);
+	if (q->lock_fd >= 0)
+		close(q->lock_fd);
 	free(q);
 }

@@ -48,6 +48,7 @@ enum stmt_id {
 
 struct sql {
 	sqlite3 *db;
+	int lock_fd; /* the store file, flock()ed: one daemon per store (sql_open()); -1: none */
 	sqlite3_stmt *st[ST_MAX];
 	/* Retention's view of the room: at most room_most messages, up to ID room_top. */
 	int64_t room_most, room_top;

@@ -223,12 +223,13 @@ void serve(struct agent *a, struct chat *ch)
 	if (!ch->had_agent)
 		ch->turn = CHAT_TURN_CUSTOMER;
 	ch->avoid = 0;
+	/* A wait ends once: a transfer or a pass back to the line is the same conversation. */
+	if (!ch->served_at && conn_live(cu))
+		waiting_served(cu);
 	if (!ch->served_at)
 		ch->served_at = fd_clock_seconds();
-	if (conn_live(cu)) {
-		waiting_served(cu);
+	if (conn_live(cu))
 		conn_set_state(cu, CONN_ACTIVE);
-	}
 	store_conv_agent(t->server->store, cu->conv, ag->nick);
 	log_info("%s serves %s (%s), %u waiting", ag->nick, cu->nick, cu->peer, t->line.n);
 	chat_tell_agent(ch);

@@ -504,11 +504,11 @@ static void team_status(struct server *s, char *buf, size_t len)
 static void team_inspect(struct server *s, const struct inspector *in)
 {
 	struct team *t = s->team;
-	unsigned max = s->config.max_chats_per_agent;
 	struct agent *a;
 
 	waiting_inspect(&t->line, in);
 	TAILQ_FOREACH (a, &t->agents, entry) {
+		unsigned max = agent_capacity(a);
 		enum agent_status st = a->conn->kept      ? AGENT_DETACHED
 				       : a->away          ? AGENT_AWAY
 				       : a->nchats >= max ? AGENT_BUSY

@@ -172,7 +172,7 @@ void waiting_list(const struct waiting *w, struct conn *to, bool preview_wanted)
 
 void waiting_served(struct conn *c)
 {
-	double waited = c->state == CONN_QUEUED ? fd_clock_seconds() - (double)c->since : 0;
+	double waited = c->state == CONN_QUEUED ? fd_clock_seconds() - c->since : 0;
 
 	stats_observe(&c->server->stats.wait, waited);
 }
@@ -183,5 +183,5 @@ void waiting_inspect(const struct waiting *w, const struct inspector *in)
 	struct conn *c;
 
 	TAILQ_FOREACH (c, &w->q, link)
-		in->waiting(in->arg, now - (double)c->since, c->kept);
+		in->waiting(in->arg, now - c->since, c->kept);
 }

@@ -285,6 +285,7 @@ class Requests(unittest.TestCase):
             bob.close()
 
 
+
 @unittest.skipUnless(subprocess.run(["systemd-socket-activate", "--version"],
                                     capture_output=True).returncode == 0,
                      "systemd-socket-activate is not installed (package systemd)")
