@@ -79,9 +79,10 @@ static int bind_metrics(struct server *s, struct activation *act, const struct e
 		return r;
 	}
 	if (!config_is_loopback(e->host))
-		log_warnx("metrics_listen %s is not a loopback address: /metrics and /status answer "
-			  "anyone who reaches it; keep it on a network only monitoring can reach",
-			  name);
+		log_warnx(
+		    "metrics_listen %s is not a loopback address: /metrics and /status answer "
+		    "anyone who reaches it; keep it on a network only monitoring can reach",
+		    name);
 	/* Tests read this line to learn the port when they ask for port 0. */
 	log_info("metrics on %s (HTTP: /metrics, /healthz, /readyz, /status%s)", name,
 		 act->n ? ", socket from systemd" : "");
