@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <ini.h>
 
@@ -306,6 +307,98 @@ static int parse_endpoints_or_off(const struct config_key *k, struct config *c, 
 	return parse_endpoints(k, c, value, err, errlen);
 }
 
+/*
+ * One "ADDRESS[/PREFIX]" of proxy_from into @n, host bits cleared. Prefixes shorter than /8
+ * (IPv4) or /32 (IPv6) are refused: whoever is in the list may claim any client address, and
+ * "0.0.0.0/0" would let anyone dodge bans and per-address limits.
+ */
+static int parse_net(const char *s, size_t len, struct net_prefix *n, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = memchr(s, '/', len);
+	size_t hostlen = slash ? (size_t)(slash - s) : len;
+	unsigned long p;
+	unsigned max;
+
+	if (hostlen >= sizeof(host))
+		goto bad;
+	memcpy(host, s, hostlen);
+	host[hostlen] = '\0';
+	if (inet_pton(AF_INET, host, n->addr) == 1)
+		n->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, n->addr) == 1)
+		n->family = AF_INET6;
+	else
+		goto bad;
+	max = n->family == AF_INET ? 32 : 128;
+	p = max;
+	if (slash) {
+		char digits[4] = "";
+		size_t dlen = len - hostlen - 1;
+		char *end;
+
+		if (dlen == 0 || dlen >= sizeof(digits) || slash[1] < '0' || slash[1] > '9')
+			goto bad;
+		memcpy(digits, slash + 1, dlen);
+		digits[dlen] = '\0';
+		p = strtoul(digits, &end, 10);
+		if (*end || p > max)
+			goto bad;
+	}
+	if (p < (n->family == AF_INET ? 8 : 32)) {
+		snprintf(err, errlen, "proxy_from: '%.*s' is too wide (at least /8, IPv6 /32)",
+			 (int)len, s);
+		return -EINVAL;
+	}
+	n->prefix = (unsigned)p;
+	for (unsigned i = 0; i < max / 8; i++) {
+		unsigned keep = p >= 8 * (i + 1) ? 8 : p > 8 * i ? (unsigned)p - 8 * i : 0;
+
+		n->addr[i] &= (unsigned char)(0xff00 >> keep);
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "proxy_from: '%.*s' is not an IPv4 or IPv6 ADDRESS[/PREFIX]",
+		 (int)len, s);
+	return -EINVAL;
+}
+
+/* proxy_from = ADDRESS[/PREFIX], ... or "off": the load balancers (proxy.h). */
+static int parse_nets(const struct config_key *k, struct config *c, const char *value, char *err,
+		      size_t errlen)
+{
+	struct net_list list;
+	const char *p = value;
+
+	memset(&list, 0, sizeof(list)); /* compared bytewise on reload */
+	if (is_off(value))
+		goto done;
+	for (;;) {
+		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+		int r;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (list.n == CONFIG_MAX_PROXY_FROM) {
+			snprintf(err, errlen, "%s takes at most %d addresses", k->name,
+				 CONFIG_MAX_PROXY_FROM);
+			return -E2BIG;
+		}
+		r = parse_net(p, (size_t)(end - p), &list.v[list.n], err, errlen);
+		if (r < 0)
+			return r;
+		list.n++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+done:
+	*(struct net_list *)((char *)c + k->offset) = list;
+	return 0;
+}
+
 /* An absolute path of at most k->max bytes, or "off". */
 static int parse_path(const struct config_key *k, struct config *c, const char *value, char *err,
 		      size_t errlen)
@@ -382,6 +475,7 @@ static const struct config_key config_keys[] = {
 	KEY(agents_file, parse_path, agents_file, 0, sizeof(((struct config *)0)->agents_file) - 1),
 	KEY(tls_cert, parse_path, tls_cert, 0, sizeof(((struct config *)0)->tls_cert) - 1),
 	KEY(tls_key, parse_path, tls_key, 0, sizeof(((struct config *)0)->tls_key) - 1),
+	KEY(proxy_from, parse_nets, proxy_from, 0, 0),
 	CHOICE(turns, turns, turns_names),
 	CHOICE(log_level, log_level, level_names),
 	CHOICE(log_messages, log_messages, no_yes),

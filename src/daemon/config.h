@@ -52,6 +52,20 @@ struct startups {
 	unsigned begin, rate, full;
 };
 
+/* One address or network, "ADDRESS[/PREFIX]": proxy_from's entries. */
+struct net_prefix {
+	int family;             /* AF_INET or AF_INET6 */
+	unsigned prefix;        /* bits that must match */
+	unsigned char addr[16]; /* the network, host bits cleared */
+};
+
+/* proxy_from: the load balancers trusted to say who their client is (proxy.h). */
+#define CONFIG_MAX_PROXY_FROM 16
+struct net_list {
+	struct net_prefix v[CONFIG_MAX_PROXY_FROM];
+	size_t n;
+};
+
 /* store = sqlite:PATH | memory | off (store.h) */
 enum config_store {
 	CONFIG_STORE_OFF,
@@ -74,6 +88,7 @@ struct config {
 	char agents_file[256]; /* who may be which agent (agents.h); "" = anyone, any name */
 	char tls_cert[256];    /* with tls_key: every TCP listener speaks TLS */
 	char tls_key[256];
+	struct net_list proxy_from; /* peers that must send a PROXY header first (proxy.h) */
 	enum turns turns;
 	enum log_level log_level;
 	int log_messages;           /* 1: log chat message bodies (default 0, never) */

@@ -112,6 +112,7 @@ static const struct field live_keys[] = {
 	FIELD(agent_grace, FIELD_SCALAR),
 	FIELD(answer_timeout, FIELD_SCALAR),
 	FIELD(canned_file, FIELD_STRING),
+	FIELD(proxy_from, FIELD_SCALAR), /* read at each accept (proxy.c) */
 };
 
 static void append_name(char *buf, size_t len, const char *name)

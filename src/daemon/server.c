@@ -41,6 +41,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "proxy.h"
 #include "reload.h"
 #include "tls.h"
 #include "room.h"
@@ -157,23 +158,35 @@ struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_r
  * once in the next second, so that a crowd being refused (max_startups, a full server) cannot
  * flood the journal with a line per connection.
  */
-static void log_refusal(struct server *s, const char *peer, const char *why)
+bool server_log_refusal(struct server *s, const char *peer, const char *why)
 {
 	time_t now = (time_t)fd_clock_seconds();
 
 	if (now == s->refusals_at) {
 		s->refusals_quiet++;
-		return;
+		return false;
 	}
 	if (s->refusals_quiet)
 		log_warnx("%u more connections refused in the second before", s->refusals_quiet);
 	s->refusals_at = now;
 	s->refusals_quiet = 0;
 	log_warnx("%s: refused: %s", peer, why);
+	return true;
 }
 
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		   const struct listener *l)
+{
+	/* A balancer's connection: the client it names is admitted, once it has named it. */
+	if (!s->stopping && proxy_trusted(&s->config.proxy_from, sa)) {
+		proxy_accept(s, fd, sa, (socklen_t)salen, l);
+		return;
+	}
+	server_admit(s, fd, sa, salen, l);
+}
+
+void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen,
+		  const struct listener *l)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
 	const char *refuse = NULL, *refuse_text = NULL;
@@ -198,7 +211,10 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	}
 	if (s->stopping || (refuse && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING))) {
 		/* Closed unanswered: the log says why in words, the metrics by code. */
-		log_refusal(s, peer, s->stopping ? "shutting down" : !tell ? refuse_text : refuse);
+		server_log_refusal(s, peer,
+				   s->stopping ? "shutting down"
+				   : !tell     ? refuse_text
+					       : refuse);
 		if (!s->stopping) {
 			s->stats.connections[l->role]++;
 			stats_refused(&s->stats, refuse);
@@ -317,6 +333,7 @@ void server_begin_shutdown(struct server *s, int code)
 	s->exit_code = code;
 	log_info("shutting down");
 	notify_stopping(s->notify);
+	proxy_stop_all(s);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 
@@ -545,6 +562,7 @@ int server_new(const struct config *cfg, struct server **ret)
 	s->started_mono = fd_clock_seconds();
 	s->started_unix = time(NULL);
 	stats_init(&s->stats);
+	TAILQ_INIT(&s->proxying);
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->gone);
 	TAILQ_INIT(&s->sessions);
@@ -628,6 +646,7 @@ void server_free(struct server *s)
 	if (!s)
 		return;
 	session_free_all(s);
+	proxy_stop_all(s);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 

@@ -35,6 +35,7 @@ struct metrics;
 struct tls;
 struct desk;
 struct notify;
+struct proxy_wait;
 struct room;
 struct team;
 struct sockaddr;
@@ -105,6 +106,9 @@ struct server {
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
 	int store_error;    /* why (a negative errno), for those who join meanwhile */
 	struct listener *listeners;
+	/* Connections from proxy_from, before their PROXY header (proxy.h): no conn yet. */
+	TAILQ_HEAD(proxy_wait_list, proxy_wait) proxying;
+	unsigned nproxying;
 	struct conn_list conns;
 	struct conn_list gone;
 	/* Sessions (session.h): of attached conns, and lost ones in order of loss. */
@@ -150,9 +154,24 @@ void server_free(struct server *s);
 /* server_run() - until SIGINT/SIGTERM and the connections have drained. Returns exit code. */
 int server_run(struct server *s);
 
-/* server_accept() - listener @l has a new socket. Takes ownership of @fd. */
+/*
+ * server_accept() - listener @l has a new socket from @sa. Takes ownership of @fd. A peer in
+ * proxy_from goes to proxy_accept() first, every other one straight to server_admit().
+ */
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		   const struct listener *l);
+/*
+ * server_admit() - admission (admit.h), bans, then a conn for @fd as the peer @sa: the address
+ * the socket came from, or the client a PROXY header named (proxy.c). Takes ownership of @fd.
+ */
+void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen,
+		  const struct listener *l);
+/*
+ * server_log_refusal() - "@peer: refused: @why" in the log, the first of each second in full
+ * and the rest counted, so that a crowd being refused cannot flood the journal. Returns
+ * whether this one was logged in full.
+ */
+bool server_log_refusal(struct server *s, const char *peer, const char *why);
 /* server_adopt() - attach an already created bufferevent (the console's pair end, an accepted
  * socket); @key, if set, makes the peer answer a challenge first. */
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
