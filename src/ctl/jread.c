@@ -249,9 +249,13 @@ static int parse_string(struct parser *p, char **ret, size_t *ret_len)
 	out[n] = '\0';
 	/* Give back what the rest of the input reserved: a million short strings in 4 MiB must
 	 * not each hold 4 MiB. */
-	*ret = realloc(out, n + 1);
-	if (!*ret)
+	*ret = malloc(n + 1); /* not realloc(): GCC 12 takes keeping @out on failure for a bug */
+	if (*ret) {
+		memcpy(*ret, out, n + 1);
+		free(out);
+	} else {
 		*ret = out;
+	}
 	*ret_len = n;
 	return 0;
 }
