@@ -260,13 +260,18 @@ static int parse_endpoint(const char *s, size_t len, struct endpoint *e, char *e
 	return 0;
 }
 
-static int parse_endpoints(const struct config_key *k, struct config *c, const char *value,
-			   char *err, size_t errlen)
+/*
+ * The items of a comma-separated list, blanks around each trimmed, to @item in order: at most
+ * @max of them (more: "KEY takes at most MAX addresses"). 0, or the first error.
+ */
+static int split_list(const struct config_key *k, const char *value, size_t max,
+		      int (*item)(const char *s, size_t len, size_t i, void *arg, char *err,
+				  size_t errlen),
+		      void *arg, char *err, size_t errlen)
 {
-	struct endpoint_list list = { .n = 0 };
 	const char *p = value;
 
-	for (;;) {
+	for (size_t i = 0;; i++) {
 		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
 		int r;
 
@@ -274,23 +279,37 @@ static int parse_endpoints(const struct config_key *k, struct config *c, const c
 			p++;
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
-		if (list.n == CONFIG_MAX_ENDPOINTS) {
-			snprintf(err, errlen, "%s takes at most %d addresses", k->name,
-				 CONFIG_MAX_ENDPOINTS);
+		if (i == max) {
+			snprintf(err, errlen, "%s takes at most %zu addresses", k->name, max);
 			return -E2BIG;
 		}
-		r = parse_endpoint(p, (size_t)(end - p), &list.v[list.n], err, errlen);
-		if (r < 0)
+		r = item(p, (size_t)(end - p), i, arg, err, errlen);
+		if (r < 0 || !comma)
 			return r;
-		list.n++;
-		if (!comma)
-			break;
 		p = comma + 1;
 	}
+}
+
+static int endpoint_item(const char *s, size_t len, size_t i, void *arg, char *err, size_t errlen)
+{
+	struct endpoint_list *list = arg;
+	int r = parse_endpoint(s, len, &list->v[i], err, errlen);
+
+	list->n += r == 0;
+	return r;
+}
+
+static int parse_endpoints(const struct config_key *k, struct config *c, const char *value,
+			   char *err, size_t errlen)
+{
+	struct endpoint_list list = { .n = 0 };
+	int r = split_list(k, value, CONFIG_MAX_ENDPOINTS, endpoint_item, &list, err, errlen);
+
+	if (r < 0)
+		return r;
 	*(struct endpoint_list *)((char *)c + k->offset) = list;
 	return 0;
 }
-
 /* "off" (or nothing) disables a listener or socket. */
 static bool is_off(const char *value)
 {
@@ -363,38 +382,28 @@ bad:
 	return -EINVAL;
 }
 
+static int net_item(const char *s, size_t len, size_t i, void *arg, char *err, size_t errlen)
+{
+	struct net_list *list = arg;
+	int r = parse_net(s, len, &list->v[i], err, errlen);
+
+	list->n += r == 0;
+	return r;
+}
+
 /* proxy_from = ADDRESS[/PREFIX], ... or "off": the load balancers (proxy.h). */
 static int parse_nets(const struct config_key *k, struct config *c, const char *value, char *err,
 		      size_t errlen)
 {
 	struct net_list list;
-	const char *p = value;
+	int r;
 
 	memset(&list, 0, sizeof(list)); /* compared bytewise on reload */
-	if (is_off(value))
-		goto done;
-	for (;;) {
-		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
-		int r;
-
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		if (list.n == CONFIG_MAX_PROXY_FROM) {
-			snprintf(err, errlen, "%s takes at most %d addresses", k->name,
-				 CONFIG_MAX_PROXY_FROM);
-			return -E2BIG;
-		}
-		r = parse_net(p, (size_t)(end - p), &list.v[list.n], err, errlen);
+	if (!is_off(value)) {
+		r = split_list(k, value, CONFIG_MAX_PROXY_FROM, net_item, &list, err, errlen);
 		if (r < 0)
 			return r;
-		list.n++;
-		if (!comma)
-			break;
-		p = comma + 1;
 	}
-done:
 	*(struct net_list *)((char *)c + k->offset) = list;
 	return 0;
 }
