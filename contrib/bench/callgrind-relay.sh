@@ -8,7 +8,6 @@
 # a room of two framed members where one sends N messages (each delivered to both), and a desk
 # in free turns where a customer sends N messages to the agent. Prints, per mode, the
 # instructions of the N-message run less those of the empty run, divided by N.
-# MEMBERS=N (default 2) makes the room N members, all reading: per message, N deliveries.
 # CALLGRIND_KEEP=DIR keeps the callgrind files there, for callgrind_annotate. STORE=off or
 # memory runs the daemon with that store instead of its default sqlite file (in a temp dir).
 set -euo pipefail
@@ -38,10 +37,9 @@ run() { # MODE COUNT -> total instructions
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$daemon" -c "$conf" \
 		>"$work/log" 2>&1 &
 	local pid=$!
-	python3 - "$work/log" "$mode" "$count" "$work/agent.sock" "${MEMBERS:-2}" <<'PY'
+	python3 - "$work/log" "$mode" "$count" "$work/agent.sock" <<'PY'
 import re, socket, sys, time
 log, mode, count, agent_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-members = int(sys.argv[5])
 def frame(t, body):
     body = body.encode()
     return b"%04d|%d|" % (len(body) + 7, t) + body
@@ -71,10 +69,6 @@ if mode == "group":
     a.sendall(frame(1, "alice") + hello); b.sendall(frame(1, "bob") + hello)
     barrier(a); barrier(b)
     readers = [a, b]
-    for i in range(members - 2):  # MEMBERS: more readers, the fan-out's cost per member
-        r = socket.create_connection(("127.0.0.1", port))
-        r.sendall(frame(1, "m%d" % i)); readers.append(r)
-    barrier(a)
 else:
     b = socket.socket(socket.AF_UNIX); b.connect(agent_path)
     b.sendall(frame(1, "agent") + hello); barrier(b)
