@@ -18,6 +18,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "listener.h"
+
 int activation_init(struct activation *a)
 {
 	int n = sd_listen_fds(1);
@@ -83,7 +85,6 @@ static void describe_one(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0) {
@@ -94,10 +95,7 @@ static void describe_one(int fd, char *buf, size_t len)
 		const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
 
 		snprintf(buf, len, "%s", sun->sun_path[0] ? sun->sun_path : "an abstract socket");
-	} else if (getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host), serv,
-			       sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-		snprintf(buf, len, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
-	} else {
+	} else if (listener_addr_format((struct sockaddr *)&ss, sslen, buf, len) < 0) {
 		snprintf(buf, len, "fd %d (address family %d)", fd, ss.ss_family);
 	}
 }

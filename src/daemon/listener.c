@@ -68,6 +68,16 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	evtimer_add(l->retry, &tv);
 }
 
+int listener_addr_format(const struct sockaddr *sa, unsigned salen, char *buf, size_t len)
+{
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+	int r = getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
+			    NI_NUMERICHOST | NI_NUMERICSERV);
+
+	snprintf(buf, len, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+	return r == 0 ? 0 : -1;
+}
+
 static struct listener *listener_alloc(struct server *s, enum conn_role role)
 {
 	struct listener *l = calloc(1, sizeof(*l));

@@ -45,6 +45,13 @@ int listener_new_fd(struct server *s, int fd, const char *name, enum conn_role r
 void listener_free(struct listener *l);
 
 /*
+ * listener_addr_format() - @sa as "ip:port" ("[ipv6]:port"): how peers and bound sockets are
+ * named in logs and limits. Return 0, or -1 when it has no numeric form (@buf: "?:?").
+ */
+struct sockaddr;
+int listener_addr_format(const struct sockaddr *sa, unsigned salen, char *buf, size_t len);
+
+/*
  * listeners_bind() - every listener the configuration names (bind.c), onto @s->listeners: bound
  * here, or taken from the sockets systemd passed, which must then match the configuration.
  * Return 0 or a negative errno (logged).

@@ -32,6 +32,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "listener.h"
 #include "log.h"
 #include "metrics-priv.h"
 #include "server.h"
@@ -316,7 +317,6 @@ int metrics_bind(struct metrics *m, const struct endpoint *e, int fd, char *name
 	struct evconnlistener *lev;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
 	if (m->nlisteners == CONFIG_MAX_ENDPOINTS)
 		return -E2BIG;
@@ -338,10 +338,7 @@ int metrics_bind(struct metrics *m, const struct endpoint *e, int fd, char *name
 	m->listeners[m->nlisteners++] = lev;
 	fd = evconnlistener_get_fd(lev);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
-	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host), serv, sizeof(serv),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	    listener_addr_format((struct sockaddr *)&ss, sslen, name, len) < 0)
 		snprintf(name, len, "%s:%u", e->host, e->port);
-	else
-		snprintf(name, len, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
 	return 0;
 }

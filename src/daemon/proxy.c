@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 
 #include <event2/event.h>
@@ -264,15 +263,6 @@ struct proxy_wait {
 	uint8_t buf[PROXY_HEADER_MAX];
 };
 
-static void format_addr(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
-{
-	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
-
-	getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
-		    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(buf, len, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
-}
-
 /* The wait is over: off the list, its event freed; the descriptor is the caller's. */
 static void wait_end(struct proxy_wait *w)
 {
@@ -315,7 +305,7 @@ static void wait_done(struct proxy_wait *w, const struct proxy_result *r)
 	} else {
 		sa = r->addr;
 		salen = r->addrlen;
-		format_addr((struct sockaddr *)&sa, salen, client, sizeof(client));
+		listener_addr_format((struct sockaddr *)&sa, salen, client, sizeof(client));
 		log_info("%s: via %s (PROXY v%u)", client, w->via_name, r->version);
 	}
 	wait_end(w);
@@ -401,7 +391,7 @@ void proxy_accept(struct server *s, int fd, const struct sockaddr *sa, socklen_t
 
 	if (!w || salen > (socklen_t)sizeof(w->via) ||
 	    !(w->ev = event_new(s->base, fd, EV_READ, on_wait, w))) {
-		format_addr(sa, salen, name, sizeof(name));
+		listener_addr_format(sa, salen, name, sizeof(name));
 		server_log_refusal(s, name, refuse ? refuse : "out of memory");
 		free(w);
 		evutil_closesocket(fd);
@@ -412,7 +402,7 @@ void proxy_accept(struct server *s, int fd, const struct sockaddr *sa, socklen_t
 	w->fd = fd;
 	memcpy(&w->via, sa, (size_t)salen);
 	w->vialen = salen;
-	format_addr(sa, salen, w->via_name, sizeof(w->via_name));
+	listener_addr_format(sa, salen, w->via_name, sizeof(w->via_name));
 	w->deadline = fd_clock_seconds() + timeout;
 	TAILQ_INSERT_TAIL(&s->proxying, w, entry);
 	s->nproxying++;

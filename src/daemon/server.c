@@ -15,7 +15,6 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +187,7 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		  const struct listener *l)
 {
-	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
+	char peer[64];
 	const char *refuse = NULL, *refuse_text = NULL;
 	struct bufferevent *bev;
 	struct conn *c;
@@ -197,9 +196,7 @@ void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen
 	if (sa->sa_family == AF_UNIX) {
 		snprintf(peer, sizeof(peer), "agent-socket");
 	} else {
-		getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
-			    NI_NUMERICHOST | NI_NUMERICSERV);
-		snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+		listener_addr_format(sa, (unsigned)salen, peer, sizeof(peer));
 	}
 	if (!s->stopping)
 		refuse = admit_accept(s, l, sa, peer, &tell, &refuse_text);
