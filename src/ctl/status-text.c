@@ -10,7 +10,7 @@
  *   agents       alice  busy       2/2 chats
  *                bob    available  0/2 chats
  *   store        sqlite /var/lib/frontdesk/frontdesk.db, writable, last ID 1234
- *   cluster      off
+ *   cluster      off, or node a, Redis 127.0.0.1:6379, up, epoch 3f2a...
  *   since start  120 connections, 500 messages, 900 deliveries, 30 conversations, ...
  *
  * A group room has "members 42" where the desk has its line and agents.
@@ -285,6 +285,31 @@ static void print_counters(FILE *f, const struct jvalue *doc, bool desk)
 	putc('\n', f);
 }
 
+/* "node a, Redis 127.0.0.1:6379, up, epoch E", or "off"; "DOWN, 512 bytes held" while not up. */
+static void print_cluster(FILE *f, const struct jvalue *v)
+{
+	const char *node, *redis, *epoch;
+	int64_t port = 0, held = 0;
+	bool up = false;
+
+	label(f, "cluster");
+	if (!v || !jread_is(v, JOBJECT)) {
+		fputs("off\n", f);
+		return;
+	}
+	node = jread_string(v, "node");
+	redis = jread_string(v, "redis");
+	epoch = jread_string(v, "epoch");
+	jread_int(v, "port", &port);
+	jread_int(v, "held_bytes", &held);
+	jread_bool(v, "up", &up);
+	fprintf(f, "node %s, Redis %s:%" PRId64 ", %s", node ? node : "?", redis ? redis : "?", port,
+		up ? "up" : "DOWN");
+	if (held || !up)
+		fprintf(f, ", %" PRId64 " bytes held", held);
+	fprintf(f, ", epoch %s\n", epoch && *epoch ? epoch : "(not known yet)");
+}
+
 void status_text(FILE *f, const struct jvalue *doc)
 {
 	const char *mode = jread_string(doc, "mode");
@@ -304,8 +329,6 @@ void status_text(FILE *f, const struct jvalue *doc)
 	}
 	if (jread_is(v = jread_member(doc, "store"), JOBJECT))
 		print_store(f, v);
-	label(f, "cluster");
-	v = jread_member(doc, "cluster");
-	fputs(!v || jread_is(v, JNULL) ? "off\n" : "on (its state: status --json)\n", f);
+	print_cluster(f, jread_member(doc, "cluster"));
 	print_counters(f, doc, desk);
 }

@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "history.h"
 #include "log.h"
+#include "msglog.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
@@ -79,7 +80,7 @@ void command_send_caps(struct conn *c)
 	conn_notice(c, "%s", answer);
 	/* IDs belong to an epoch: a client must know which before it sees the first one. */
 	if (c->caps & CAP_IDS)
-		conn_notice(c, "epoch %s", store_epoch(c->server->store));
+		conn_notice(c, "epoch %s", msglog_epoch(c->server));
 }
 
 /*

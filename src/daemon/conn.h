@@ -83,6 +83,7 @@ enum conn_pause {
 	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
 	PAUSE_STORE = 1 << 3,  /* the store cannot write: nothing more is accepted (store.h) */
 	PAUSE_RESUME = 1 << 4, /* a resumed conn is given what it missed first (resume.h) */
+	PAUSE_CLUSTER = 1 << 5, /* the cluster's outbox is full: Redis is unreachable (node.c) */
 };
 
 /* Capabilities a client asked for with "caps WORD..." and was granted (protocol 7.1). */

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "log.h"
+#include "node.h"
 #include "nick.h"
 #include "resume.h"
 #include "server.h"
@@ -87,6 +88,8 @@ void handshake_attach(struct conn *c, bool resumed)
 	/* Joined while the store cannot write: not read until it can, like everyone else. */
 	if (c->server->store_failing)
 		server_store_pause(c);
+	if (c->server->cluster_full)
+		node_pause(c);
 }
 
 const char *handshake_agent_refusal(struct conn *c, const char *name, char *buf, size_t len)

@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "deliver.h"
 #include "log.h"
+#include "msglog.h"
 #include "nick.h"
 #include "server.h"
 #include "store.h"
@@ -124,7 +125,7 @@ void history_send_unanswered(struct conn *c, uint64_t conv)
 
 	if (req)
 		begun(c, req,
-		      store_history(c->server->store, conv, 0, store_last_id(c->server->store),
+		      msglog_history(c->server, conv, 0, msglog_last_id(c->server),
 				    HISTORY_MAX, on_unanswered, req));
 }
 
@@ -136,7 +137,7 @@ void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, ui
 	if (!req)
 		return;
 	req->on_join = on_join;
-	begun(c, req, store_history(c->server->store, conv, before, upto, n, on_history, req));
+	begun(c, req, msglog_history(c->server, conv, before, upto, n, on_history, req));
 }
 
 int history_parse(const char *arg, unsigned *ret_n, uint64_t *ret_before)
@@ -195,7 +196,7 @@ void cmd_history(struct conn *c, const char *arg)
 		conn_notice(c, "history-end");
 		return;
 	}
-	history_send(c, (uint64_t)conv, n, before, store_last_id(c->server->store), false);
+	history_send(c, (uint64_t)conv, n, before, msglog_last_id(c->server), false);
 }
 
 /*

@@ -13,7 +13,9 @@
 
 #include "build-config.h"
 #include "clock.h"
+#include "cluster.h"
 #include "metrics-priv.h"
+#include "msglog.h"
 #include "server.h"
 #include "store.h"
 #include "utf8.h"
@@ -121,7 +123,26 @@ static void store_part(struct server *s, struct evbuffer *o)
 	else
 		evbuffer_add_printf(o, "null");
 	evbuffer_add_printf(o, ",\"writable\":%s,\"last_id\":%" PRIu64 "}",
-			    s->store_failing ? "false" : "true", store_last_id(s->store));
+			    s->store_failing ? "false" : "true", msglog_last_id(s));
+}
+
+/* The cluster: null with cluster off. */
+static void cluster_part(struct server *s, struct evbuffer *o)
+{
+	const struct cluster *cl = s->cluster;
+
+	if (!cl) {
+		evbuffer_add_printf(o, ",\"cluster\":null");
+		return;
+	}
+	evbuffer_add_printf(o, ",\"cluster\":{\"node\":");
+	json_string(o, cluster_node(cl));
+	evbuffer_add_printf(o, ",\"redis\":");
+	json_string(o, s->config.cluster_host);
+	evbuffer_add_printf(o, ",\"port\":%u,\"up\":%s,\"epoch\":", s->config.cluster_port,
+			    cluster_is_up(cl) ? "true" : "false");
+	json_string(o, cluster_epoch(cl));
+	evbuffer_add_printf(o, ",\"held_bytes\":%zu}", cluster_held_bytes(cl));
 }
 
 static uint64_t sum(const uint64_t *v, unsigned n)
@@ -164,7 +185,7 @@ void metrics_status(struct server *s, struct evbuffer *o)
 	evbuffer_add_printf(o, "],\"connections_total\":%" PRIu64 ",\"output_bytes\":%" PRIu64,
 			    sum(st->connections, 3), sn.unsent);
 	store_part(s, o);
-	evbuffer_add_printf(o, ",\"cluster\":null");
+	cluster_part(s, o);
 	mode_part(s, o, &sn);
 	evbuffer_add_printf(o,
 			    ",\"counters\":{\"messages\":%" PRIu64 ",\"deliveries\":%" PRIu64

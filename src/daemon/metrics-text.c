@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "build-config.h"
+#include "cluster.h"
 #include "metrics-priv.h"
 #include "server.h"
 #include "stats.h"
@@ -118,6 +119,19 @@ static void process(struct evbuffer *o, const struct server *s)
 	      "Start time of the process since unix epoch in seconds.", (double)s->started_unix);
 }
 
+/* cluster = redis://...: the node's link to Redis (cluster.h). */
+static void cluster_part(struct evbuffer *o, const struct server *s)
+{
+	gauge(o, "frontdesk_cluster_up",
+	      "1 while the node reaches Redis and has caught up; 0 while it holds messages.",
+	      cluster_is_up(s->cluster) ? 1 : 0);
+	gauge(o, "frontdesk_cluster_held_bytes",
+	      "Bytes members said that wait for Redis (cluster_hold_bytes pauses reading).",
+	      (double)cluster_held_bytes(s->cluster));
+	histogram(o, "frontdesk_cluster_publish_seconds",
+		  "Time a publish took, sent to answered by Redis.", &s->stats.publish);
+}
+
 void metrics_text(struct server *s, struct evbuffer *o)
 {
 	struct snapshot sn;
@@ -156,5 +170,7 @@ void metrics_text(struct server *s, struct evbuffer *o)
 	      s->store_failing ? 0 : 1);
 	histogram(o, "frontdesk_store_commit_seconds", "Time the store's commits took.",
 		  &s->stats.commit);
+	if (s->cluster)
+		cluster_part(o, s);
 	process(o, s);
 }

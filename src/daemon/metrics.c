@@ -31,6 +31,7 @@
 #include <event2/util.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "config.h"
 #include "listener.h"
 #include "log.h"
@@ -66,6 +67,8 @@ const char *metrics_not_ready(const struct server *s)
 		return "shutting down";
 	if (s->store_failing)
 		return "store unwritable";
+	if (s->cluster && !cluster_is_up(s->cluster))
+		return "cluster unreachable";
 	return NULL;
 }
 

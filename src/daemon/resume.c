@@ -17,6 +17,7 @@
 #include "deliver.h"
 #include "handshake.h"
 #include "log.h"
+#include "msglog.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
@@ -83,7 +84,7 @@ static void read_part(struct replay *rp, struct conn *c)
 {
 	int r = rp->by_agent ? store_missed_by_agent(c->server->store, c->nick, rp->after, rp->upto,
 						     REPLAY_PART, on_part, rp)
-			     : store_missed(c->server->store, rp->conv, rp->after, rp->upto,
+			     : msglog_missed(c->server, rp->conv, rp->after, rp->upto,
 					    REPLAY_PART, on_part, rp);
 
 	if (r < 0) {
@@ -120,7 +121,7 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
  */
 static bool gap_before(const struct replay *rp, const struct store_msg *msgs, size_t n)
 {
-	if (store_kind(rp->server->store) == STORE_OFF)
+	if (!msglog_kept(rp->server))
 		return true;
 	return rp->conv == 0 && !rp->by_agent && (n == 0 || msgs[0].id != rp->after + 1);
 }
@@ -188,7 +189,7 @@ static void replay_start(struct conn *c, uint64_t last_id, uint64_t before)
 	bool by_agent = c->role == ROLE_AGENT && (c->caps & CAP_AGENT);
 	struct replay *rp;
 
-	if ((conv < 0 && !by_agent) || last_id >= store_last_id(s->store))
+	if ((conv < 0 && !by_agent) || last_id >= msglog_last_id(s))
 		return;
 	rp = calloc(1, sizeof(*rp));
 	if (!rp || !(rp->live = evbuffer_new()) ||
@@ -205,7 +206,7 @@ static void replay_start(struct conn *c, uint64_t last_id, uint64_t before)
 	rp->next_conv = before ? (uint64_t)conv : 0;
 	rp->last_id = last_id;
 	rp->after = last_id;
-	rp->upto = store_last_id(s->store);
+	rp->upto = msglog_last_id(s);
 	rp->first = true;
 	rp->progress = fd_clock_seconds();
 	conn_pause(c, PAUSE_RESUME);
@@ -241,11 +242,11 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 		conn_error(c, "resume-failed", "resume TOKEN LAST_ID; now send a nickname");
 		return;
 	}
-	if (last_id > store_last_id(s->store)) {
+	if (last_id > msglog_last_id(s)) {
 		conn_error(c, "resume-failed",
 			   "ID %llu was never given in epoch %s; now send a "
 			   "nickname",
-			   (unsigned long long)last_id, store_epoch(s->store));
+			   (unsigned long long)last_id, msglog_epoch(s));
 		return;
 	}
 	/* The client waits for the answer: more input now is a client that did not. */

@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "log.h"
 #include "server.h"
 
@@ -152,24 +153,51 @@ void gate_member(struct room *r, struct conn *c)
 }
 
 /*
- * Every live member (but @except, the newcomer) hears the notice @fmt, at once or after what
- * waits; not past max_output_bytes of that (joins in a store outage: all would be dropped).
+ * Every live member of this node (but @except, the newcomer) hears the notice @text, at once or
+ * after what waits; not past max_output_bytes of that (joins in a store outage: all would be
+ * dropped).
  */
-void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
+static void tell_node(struct room *r, struct conn *except, const char *text)
 {
-	char text[FD_FRAME_BODY_BUFSIZE];
-	struct pending p = { .notice = true, .data = text };
-	va_list ap;
+	struct pending p = { .notice = true, .data = text, .len = strlen(text) };
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	p.len = strlen(text);
 	p.ticket = store_pending(r->server->store);
 	if (r->pending_bytes > r->server->config.max_output_bytes)
 		return;
 	if (TAILQ_EMPTY(&r->pending) || defer(r, &p) < 0) /* no memory: now, not never */
 		fan_out(r, &p, 1, except);
+}
+
+void tell_here(struct room *r, struct conn *except, const char *fmt, ...)
+{
+	char text[FD_FRAME_BODY_BUFSIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	tell_node(r, except, text);
+}
+
+/* In a cluster the notice goes on the bus, to be told on every node when it comes back. */
+void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
+{
+	char text[FD_FRAME_BODY_BUFSIZE];
+	struct bus_msg m = { .kind = BUS_NOTICE, .text = text };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (!r->server->cluster) {
+		tell_node(r, except, text);
+		return;
+	}
+	m.len = strlen(text);
+	m.time_ms = fd_clock_unix_ms();
+	m.a = except ? except->id : 0;
+	if (cluster_publish(r->server->cluster, &m) < 0)
+		log_warnx("out of memory: a notice is not told");
 }
 
 /* @n entries from @p on to everyone: broadcasts in runs, each private message on its own. */
@@ -221,6 +249,61 @@ void room_committed(struct server *s)
 }
 
 /*
+ * In a cluster: @m from @from (NULL: a leaver) goes on the bus; it reaches this node's members
+ * when it comes back (room_bus_deliver()), with its ID. 0, or -ENOMEM (not sent: told).
+ */
+static int publish(struct room *r, const struct store_msg *m, struct conn *from)
+{
+	struct bus_msg b = { .kind = BUS_MESSAGE, .time_ms = m->time_ms, .a = from ? from->id : 0,
+			     .from = m->from, .text = m->text, .len = m->len };
+
+	if (cluster_publish(r->server->cluster, &b) == 0)
+		return 0;
+	if (from)
+		conn_error(from, "out-of-memory", "your message could not be sent");
+	return 0;
+}
+
+/*
+ * A room message from the bus (@m, with its ID): "NICK: TEXT" to this node's members, made as
+ * broadcast() makes it.
+ */
+static void bus_message(struct room *r, const struct bus_msg *m)
+{
+	size_t nick_len = strlen(m->from), body_len = nick_len + 2 + m->len;
+	struct pending p = { .data = r->frame, .len = FD_FRAME_HEADER_LEN + body_len };
+	char *body;
+
+	if (body_len > FD_FRAME_MAX_BODY)
+		return; /* cannot be: its node checked it */
+	p.m = (struct store_msg){
+		.id = m->id, .time_ms = m->time_ms, .from = m->from, .text = m->text, .len = m->len
+	};
+	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
+	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, m->from, nick_len);
+	memcpy(mempcpy(body, ": ", 2), m->text, m->len);
+	if (queue_entry(r, &p, NULL) < 0)
+		log_warnx("out of memory: message %" PRIu64 " is not delivered", m->id);
+}
+
+void room_bus_deliver(struct server *s, const struct bus_msg *m)
+{
+	struct room *r = s->room;
+	struct conn *except;
+
+	if (!r)
+		return;
+	if (m->kind == BUS_MESSAGE) {
+		bus_message(r, m);
+	} else if (m->kind == BUS_PRIVATE) {
+		private_from_bus(r, m);
+	} else {
+		except = m->mine && m->a ? server_find_conn(s, m->a) : NULL;
+		tell_node(r, except, m->text); /* NUL-terminated: the payload ends with it */
+	}
+}
+
+/*
  * Store "NICK: TEXT" from @from (NULL: a leaver); send it to every member once it is committed.
  * -E2BIG when that does not fit in a frame.
  */
@@ -236,8 +319,10 @@ static int broadcast(struct room *r, const char *nick, struct conn *from, const 
 	p.m = (struct store_msg){
 		.time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len
 	};
-	p.ticket = store_add_released(r->server->store, &p.m, &p.m.id);
 	r->server->stats.messages++;
+	if (r->server->cluster)
+		return publish(r, &p.m, from);
+	p.ticket = store_add_released(r->server->store, &p.m, &p.m.id);
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
 	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, nick, nick_len);
 	memcpy(mempcpy(body, ": ", 2), text, len);

@@ -12,7 +12,9 @@
  * holds the name for as long as the daemon runs, across a quit and a resume; a ban is for
  * keeping someone out.
  *
- * Every act is told to the room (tell_all(): line members get "* " lines) and logged, one line.
+ * Every act is told to the room (line members get "* " lines) and logged, one line. In a
+ * cluster the acts are this node's for now, told to its members only (tell_here()); a kick,
+ * whose member is gone from every node, is told on all of them (tell_all()).
  * A kicked or banned member is closed with its session ended (no resume) and its held
  * messages dropped (room-leave.c); the room hears "kicked"/"banned", not "left" after it. One
  * already gone whose held lines still go out at its pace (a leaver) is stopped the same way,
@@ -185,7 +187,7 @@ void cmd_oper(struct conn *c, const char *arg)
 	c->oper = true;
 	log_info("%s (%s): is an operator", c->peer, c->nick);
 	conn_notice(c, "oper");
-	tell_all(c->server->room, c, "operator %s", c->nick);
+	tell_here(c->server->room, c, "operator %s", c->nick);
 }
 
 /* kick NICK [-- reason] */
@@ -215,6 +217,7 @@ void cmd_kick(struct conn *c, const char *arg)
 	log_info("%s kicked %s (%s)%s%.*s", c->nick, t->nick, t->peer, dashes(a.reason),
 		 BAN_REASON_MAX - 1, a.reason);
 	remove_member(t, "kicked", why);
+	/* The kicked one was here and is gone: every node hears it (a ban is this node's). */
 	tell_all(c->server->room, NULL, "kicked %s %s%s%.*s", a.w[0], c->nick, dashes(a.reason),
 		 BAN_REASON_MAX - 1, a.reason);
 }
@@ -308,7 +311,7 @@ void cmd_ban(struct conn *c, const char *arg)
 	n = ban_present(s->room, &b);
 	log_info("%s banned %s%s%s%s%s (%u present)", c->nick, b.spec, a.n == 2 ? " for " : "",
 		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason, n);
-	tell_all(s->room, NULL, "banned %s %s%s%s%s%s", b.spec, c->nick, a.n == 2 ? " " : "",
+	tell_here(s->room, NULL, "banned %s %s%s%s%s%s", b.spec, c->nick, a.n == 2 ? " " : "",
 		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason);
 }
 
@@ -331,7 +334,7 @@ void cmd_unban(struct conn *c, const char *arg)
 	}
 	store_ban_del(s->store, b.spec);
 	log_info("%s unbanned %s", c->nick, b.spec);
-	tell_all(s->room, NULL, "unbanned %s %s", b.spec, c->nick);
+	tell_here(s->room, NULL, "unbanned %s %s", b.spec, c->nick);
 }
 
 /* bans: "ban KIND:VALUE BY UNTIL [-- reason]" for the first BANS_LISTED, then "bans N". */
@@ -419,7 +422,7 @@ void cmd_mute(struct conn *c, const char *arg)
 	mu->until = seconds ? fd_clock_seconds() + seconds : 0;
 	log_info("%s muted %s%s%s", c->nick, a.w[0], a.n == 2 ? " for " : "",
 		 a.n == 2 ? a.w[1] : "");
-	tell_all(r, NULL, "muted %s %s%s%s", a.w[0], c->nick, a.n == 2 ? " " : "",
+	tell_here(r, NULL, "muted %s %s%s%s", a.w[0], c->nick, a.n == 2 ? " " : "",
 		 a.n == 2 ? a.w[1] : "");
 }
 
@@ -437,7 +440,7 @@ void cmd_unmute(struct conn *c, const char *arg)
 	}
 	drop_mute(r, mu);
 	log_info("%s unmuted %s", c->nick, arg);
-	tell_all(r, NULL, "unmuted %s %s", arg, c->nick);
+	tell_here(r, NULL, "unmuted %s %s", arg, c->nick);
 }
 
 void mod_hello(struct conn *c)
@@ -484,7 +487,7 @@ void cmd_topic(struct conn *c, const char *arg)
 		r->topic = NULL;
 		store_topic_put(c->server->store, c->nick, "");
 		log_info("%s cleared the topic", c->nick);
-		tell_all(r, NULL, "topic-none");
+		tell_here(r, NULL, "topic-none");
 		return;
 	}
 	if (strlen(arg) > TOPIC_MAX) {
@@ -504,7 +507,7 @@ void cmd_topic(struct conn *c, const char *arg)
 	}
 	store_topic_put(c->server->store, c->nick, arg);
 	log_info("%s set the topic: %s", c->nick, arg);
-	tell_all(r, NULL, "topic %s -- %s", c->nick, arg);
+	tell_here(r, NULL, "topic %s -- %s", c->nick, arg);
 }
 
 /* The store removed @n of @from's messages: the room hears it. */
@@ -513,7 +516,7 @@ static void on_purged(void *arg, const char *from, const char *by, unsigned n, i
 	struct server *s = arg;
 
 	log_info("%s purged %u messages of %s from the history", by, n, from);
-	tell_all(s->room, NULL, "purged %s %u %s", from, n, by);
+	tell_here(s->room, NULL, "purged %s %u %s", from, n, by);
 }
 
 /* purge NICK [DURATION]: NICK's messages of the last DURATION (1h) leave the history. */

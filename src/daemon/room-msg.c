@@ -34,6 +34,7 @@
 #include <event2/buffer.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "deliver.h"
 #include "line.h"
 #include "log.h"
@@ -115,10 +116,46 @@ static void private_send(struct room *r, const char *nick, struct conn *from, co
 	/* To itself: one copy, the target's (the same ID twice would be dropped as seen). */
 	if (from && from != t && (from->caps & CAP_IDS))
 		p.from_conn = from->id;
-	p.ticket = store_reserve_id(r->server->store, &p.m.id);
 	r->server->stats.messages++;
+	if (r->server->cluster) {
+		private_publish(r, &p, from);
+		return;
+	}
+	p.ticket = store_reserve_id(r->server->store, &p.m.id);
 	if (queue_entry(r, &p, from) < 0)
 		log_warnx("out of memory: private message %" PRIu64 " is not delivered", p.m.id);
+}
+
+/*
+ * In a cluster a private message takes its ID from the same sequence as the room's, so it goes
+ * on the bus too (not into the stream: it is not kept) and is delivered when it comes back.
+ */
+static void private_publish(struct room *r, const struct pending *p, struct conn *from)
+{
+	struct bus_msg b = { .kind = BUS_PRIVATE, .time_ms = p->m.time_ms, .a = p->from_conn,
+			     .b = p->to_conn, .from = p->m.from, .to = p->to, .text = p->m.text,
+			     .len = p->m.len };
+
+	if (cluster_publish(r->server->cluster, &b) < 0 && from)
+		conn_error(from, "out-of-memory", "your message could not be sent");
+}
+
+/*
+ * Back from the bus: to its two parties, on the node that sent it (the target was a member
+ * there; another node has neither party), after what waits, as private_send() queues it.
+ */
+void private_from_bus(struct room *r, const struct bus_msg *m)
+{
+	struct pending p = { .data = m->text, .len = m->len, .to = m->to, .to_conn = m->b,
+			     .from_conn = m->a };
+
+	if (!m->mine)
+		return;
+	p.m = (struct store_msg){
+		.id = m->id, .time_ms = m->time_ms, .from = m->from, .text = m->text, .len = m->len
+	};
+	if (queue_entry(r, &p, NULL) < 0)
+		log_warnx("out of memory: private message %" PRIu64 " is not delivered", m->id);
 }
 
 void room_send(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f)

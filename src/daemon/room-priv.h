@@ -23,6 +23,7 @@
 
 struct evbuffer;
 struct event;
+struct bus_msg;
 struct server;
 
 struct member {
@@ -126,8 +127,14 @@ void relay(struct room *r, const char *nick, struct conn *from, const char *text
  * is still there, is gated behind it. 0 or -ENOMEM (not delivered).
  */
 int queue_entry(struct room *r, const struct pending *p, struct conn *from);
-/* tell_all() - every live member but @except hears the notice @fmt (room-fanout.c). */
+/*
+ * tell_all() - every live member but @except hears the notice @fmt (room-fanout.c); in a
+ * cluster, on every node. tell_here() - on this node only (moderation: its acts are this
+ * node's until the cluster shares them).
+ */
 void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tell_here(struct room *r, struct conn *except, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /*
  * room_quiet() - whether the room is past announce_max_members, so that joins, leaves and
@@ -138,6 +145,8 @@ bool room_quiet(const struct room *r, unsigned gone);
 /* room-msg.c */
 /* room_send() - @f from @nick goes now: a room message (type 2), or a private one (type 4). */
 void room_send(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f);
+/* private_from_bus() - a private message came back from the bus: to its two parties. */
+void private_from_bus(struct room *r, const struct bus_msg *m);
 /* private_encode() - private message @p into @out as @c takes it (nothing if not its party). */
 void private_encode(struct evbuffer *out, const struct pending *p, const struct conn *c);
 /* cmd_msg() - "msg NICK TEXT", the command (room.c's table). */

@@ -62,6 +62,7 @@
 #include "deliver.h"
 #include "history.h"
 #include "log.h"
+#include "msglog.h"
 #include "nick.h"
 #include "pace.h"
 #include "rate.h"
@@ -216,7 +217,7 @@ static struct member *join(struct conn *c, bool announce)
 		return NULL;
 	}
 	m->conn = c;
-	m->joined_id = store_last_id(r->server->store);
+	m->joined_id = msglog_last_id(r->server);
 	pace_fill(&m->pace, cfg, now);
 	bucket_fill(&m->renames, cfg->max_renames_per_min, now);
 	c->mode_data = m;
@@ -244,7 +245,7 @@ static void room_caps(struct conn *c, unsigned added)
 
 	/* store = off keeps nothing: there is no history to give. */
 	if (m && (added & CAP_IDS) && n && !m->history_sent &&
-	    store_kind(c->server->store) != STORE_OFF) {
+	    msglog_kept(c->server)) {
 		m->history_sent = true;
 		history_send(c, 0, n, 0, m->joined_id, true);
 	}

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+struct bus_msg;
 struct server;
 struct room;
 struct mode_ops;
@@ -15,6 +16,8 @@ int room_new(struct server *s, struct room **ret);
 void room_free(struct room *r);
 /* room_member_size() - bytes of the room's own state per member (tests/unit/test-sizeof.c). */
 size_t room_member_size(void);
+/* room_bus_deliver() - in a cluster, @m came back from the bus: to this node's members. */
+void room_bus_deliver(struct server *s, const struct bus_msg *m);
 /* room_restore() - at start-up, the bans and the topic the store kept (room-mod.c). */
 int room_restore(struct server *s);
 

@@ -33,12 +33,14 @@
 #include "alive.h"
 #include "canned.h"
 #include "clock.h"
+#include "cluster.h"
 #include "deliver.h"
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
+#include "node.h"
 #include "notify.h"
 #include "proxy.h"
 #include "reload.h"
@@ -112,7 +114,9 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	}
 	if (freed)
 		trim_later(s);
-	if (s->stopping && TAILQ_EMPTY(&s->conns) && TAILQ_EMPTY(&s->gone))
+	/* In a cluster, what members said must reach Redis too (or the stop's timeout passes). */
+	if (s->stopping && TAILQ_EMPTY(&s->conns) && TAILQ_EMPTY(&s->gone) &&
+	    (!s->cluster || !cluster_held_bytes(s->cluster)))
 		event_base_loopexit(s->base, NULL);
 }
 
@@ -615,6 +619,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	if (r == 0 && s->room)
 		r = room_restore(s);
 	if (r == 0)
+		r = node_start(s);
+	if (r == 0)
 		session_restore(s);
 	if (r < 0) {
 		server_free(s);
@@ -663,6 +669,7 @@ void server_free(struct server *s)
 	team_free(s->team);
 	canned_free(s->canned);
 	tls_free(s->tls);
+	cluster_free(s->cluster); /* before the room: its last callbacks may deliver */
 	room_free(s->room);
 	store_free(s->store, s->stopping);
 	notify_free(s->notify);

@@ -30,6 +30,7 @@ struct agents;
 struct event_base;
 struct event;
 struct canned;
+struct cluster;
 struct listener;
 struct metrics;
 struct tls;
@@ -103,6 +104,8 @@ struct server {
 	struct team *team; /* single-agent mode with several agents or chats (team.h) */
 	struct room *room;
 	struct store *store;
+	struct cluster *cluster; /* cluster = redis://... (cluster.h); NULL: one node */
+	bool cluster_full;        /* its outbox is full: every reader is paused (PAUSE_CLUSTER) */
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
 	int store_error;    /* why (a negative errno), for those who join meanwhile */
 	struct listener *listeners;

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
+#include "msglog.h"
 #include "server.h"
 #include "store.h"
 
@@ -128,7 +129,7 @@ void session_grant(struct conn *c)
 	char token[SESSION_TOKEN_LEN + 1];
 
 	if (!se && (se = session_new(s, c->role, c->nick))) {
-		se->from_id = store_last_id(s->store);
+		se->from_id = msglog_last_id(s);
 		se->place = c->conv; /* a customer's conversation begins when it joins the line */
 		se->conn = c;
 		c->session = se;

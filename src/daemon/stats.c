@@ -50,6 +50,8 @@ void stats_init(struct stats *st)
 	st->wait.nbounds = sizeof(wait_bounds) / sizeof(double);
 	st->commit.bounds = commit_bounds;
 	st->commit.nbounds = sizeof(commit_bounds) / sizeof(double);
+	st->publish.bounds = commit_bounds; /* a round trip to Redis: the same scale */
+	st->publish.nbounds = sizeof(commit_bounds) / sizeof(double);
 }
 
 const char *stats_reason_name(unsigned i)

@@ -39,7 +39,8 @@ struct stats {
 	uint64_t deliveries;
 	uint64_t conversations;
 	struct stats_histogram wait;   /* desk: arrival in line to served */
-	struct stats_histogram commit; /* the store's commits */
+	struct stats_histogram commit;  /* the store's commits */
+	struct stats_histogram publish; /* the cluster's publishes, sent to answered */
 };
 
 void stats_init(struct stats *st);

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cluster-out.c - the outbox: what this node accepted, in order, until Redis has answered its
+ * publish. Entries stay while the links are down (bounded by cluster_hold_bytes: beyond it the
+ * server stops reading, nothing is dropped) and are sent again, all of them, once the node is
+ * back and caught up. The script drops a sequence it has seen, so an entry whose first answer
+ * was lost with the connection is published once.
+ */
+#include "cluster-priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "clock.h"
+#include "log.h"
+#include "rlink.h"
+
+/*
+ * KEYS: room:id, room:log, seq:NODE:INC, the channel, epoch.
+ * ARGV: the epoch the node knows, SEQ, KIND, the stream's bound, the payload's rest, the
+ * sequence key's lifetime in ms. Returns the ID (0 for a notice or a sequence seen before), or
+ * -1 when the epoch is not the node's (Redis lost its data while the node was connected).
+ * IDs are formatted with %d: Lua 5.1's numbers are doubles and would print large ones as 1e+15.
+ */
+const char cluster_publish_lua[] =
+    "if redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end\n"
+    "if tonumber(ARGV[2]) <= tonumber(redis.call('GET', KEYS[3]) or '0') then return 0 end\n"
+    "redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[6])\n"
+    "local id = 0\n"
+    "if ARGV[3] ~= 'n' then id = redis.call('INCR', KEYS[1]) end\n"
+    "local p = ARGV[3] .. ' ' .. string.format('%d', id) .. ' ' .. ARGV[5]\n"
+    "if ARGV[3] == 'm' then\n"
+    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], string.format('%d-0', id), 'p', p)\n"
+    "end\n"
+    "redis.call('PUBLISH', KEYS[4], p)\n"
+    "return id\n";
+
+static void forget_head(struct cluster *cl)
+{
+	struct outgoing *o = TAILQ_FIRST(&cl->outbox);
+
+	TAILQ_REMOVE(&cl->outbox, o, entry);
+	cl->held -= o->len;
+	free(o);
+	if (cl->full && cl->held <= cl->hold_bytes / 2) {
+		cl->full = false;
+		cl->hooks.full(cl->arg, false);
+	}
+}
+
+/* The answer to the oldest publish on the wire (answers come in order). */
+static void on_published(void *arg, redisReply *r)
+{
+	struct cluster *cl = arg;
+	struct outgoing *o = TAILQ_FIRST(&cl->outbox);
+	char why[160];
+
+	if (!r || !o || !o->sent)
+		return; /* lost: out_lost() sends it again later */
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0) {
+		cl->publish_seconds = fd_clock_seconds() - o->sent_at;
+		forget_head(cl);
+		cl->hooks.published(cl->arg, cl->publish_seconds);
+		return;
+	}
+	if (r->type == REDIS_REPLY_INTEGER)
+		snprintf(why, sizeof(why), "epoch %s is over", cl->epoch);
+	else
+		snprintf(why, sizeof(why), "Redis refused a publish: %.100s",
+			 r->type == REDIS_REPLY_ERROR ? r->str : "a reply of the wrong type");
+	cluster_fail(cl, why);
+}
+
+static int send_one(struct cluster *cl, struct outgoing *o)
+{
+	char seq[24], kind[2] = { o->kind, '\0' }, maxlen[16];
+	const char *argv[] = { "EVALSHA",   cl->sha,      "5",	  cl->key_id, cl->key_log,
+			       cl->key_seq, cl->key_chan, cl->key_epoch, cl->epoch,  seq,
+			       kind,	    maxlen,	  o->rest,	 "86400000" };
+	size_t lens[14];
+
+	snprintf(seq, sizeof(seq), "%" PRIu64, o->seq);
+	snprintf(maxlen, sizeof(maxlen), "%u", cl->maxlen);
+	for (size_t i = 0; i < 14; i++)
+		lens[i] = argv[i] == o->rest ? o->len : strlen(argv[i]);
+	o->sent = true;
+	o->sent_at = fd_clock_seconds();
+	return rlink_call(cl->cmd, on_published, cl, 14, argv, lens);
+}
+
+void out_flush(struct cluster *cl)
+{
+	struct outgoing *o;
+
+	TAILQ_FOREACH (o, &cl->outbox, entry)
+		if (!o->sent && send_one(cl, o) < 0) {
+			o->sent = false;
+			cluster_fail(cl, "a publish could not be sent");
+			return;
+		}
+}
+
+void out_lost(struct cluster *cl)
+{
+	struct outgoing *o;
+
+	TAILQ_FOREACH (o, &cl->outbox, entry)
+		o->sent = false;
+}
+
+void out_free(struct cluster *cl)
+{
+	struct outgoing *o;
+
+	if (!TAILQ_EMPTY(&cl->outbox))
+		log_warnx("cluster: %zu bytes never reached Redis", cl->held);
+	while ((o = TAILQ_FIRST(&cl->outbox))) {
+		TAILQ_REMOVE(&cl->outbox, o, entry);
+		free(o);
+	}
+	cl->held = 0;
+}
+
+/* "TIME NODE INC SEQ A B FROM TO TEXT" for @m, into a new entry. */
+static struct outgoing *make(struct cluster *cl, const struct bus_msg *m)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "%" PRId64 " %s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s ", m->time_ms,
+			 cl->node, cl->inc, cl->next_seq + 1, m->a, m->b,
+			 m->from && *m->from ? m->from : "-", m->to && *m->to ? m->to : "-");
+	struct outgoing *o;
+
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return NULL;
+	if (!(o = malloc(sizeof(*o) + (size_t)n + m->len)))
+		return NULL;
+	o->seq = ++cl->next_seq;
+	o->kind = (char)m->kind;
+	o->sent = false;
+	o->len = (size_t)n + m->len;
+	memcpy(o->rest, head, (size_t)n);
+	memcpy(o->rest + n, m->text, m->len);
+	return o;
+}
+
+int cluster_publish(struct cluster *cl, const struct bus_msg *m)
+{
+	struct outgoing *o = make(cl, m);
+
+	if (!o)
+		return -ENOMEM;
+	TAILQ_INSERT_TAIL(&cl->outbox, o, entry);
+	cl->held += o->len;
+	if (!cl->full && cl->held > cl->hold_bytes) {
+		cl->full = true;
+		cl->hooks.full(cl->arg, true);
+	}
+	if (cl->state == CLUSTER_UP && send_one(cl, o) < 0) {
+		o->sent = false;
+		cluster_fail(cl, "a publish could not be sent");
+	}
+	return 0;
+}

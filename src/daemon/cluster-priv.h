@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cluster-priv.h - the node's state, shared by cluster.c (the links, the epoch, the heartbeat,
+ * catching up), cluster-out.c (the outbox and the publish script) and cluster-read.c (what
+ * comes back: the payload, and reads of the stream). Nothing outside the cluster includes it.
+ *
+ * Redis keys, each under "NAME:" (cluster_name):
+ *   room:id        the last ID given (INCR)          room:log   the stream: kept messages
+ *   room           the channel                       epoch      this data's epoch token
+ *   seq:NODE:INC   the last sequence published by one run of a node (expires after a day)
+ *   node:NODE      the node's heartbeat (expires after cluster_lease)
+ *
+ * The payload, on the channel and in the stream (field "p"), all of it text:
+ *   KIND ID TIME NODE INC SEQ A B FROM TO TEXT
+ * (bus_msg's fields; "-" for an empty FROM or TO; TEXT verbatim, spaces and all, to the end).
+ */
+#ifndef FRONTDESK_CLUSTER_PRIV_H
+#define FRONTDESK_CLUSTER_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "cluster.h"
+
+struct event;
+struct evbuffer;
+struct redisReply;
+struct rlink;
+
+/* The stream's bound when history_max_messages is 0 (no limit): Redis's memory is not ours. */
+#define CLUSTER_STREAM_MAX 100000
+/* Entries read from the stream at once while catching up. */
+#define CLUSTER_CATCH_UP_PAGE 500
+
+/* One publish waiting for its answer: "TIME NODE INC SEQ A B FROM TO TEXT" in @rest. */
+struct outgoing {
+	TAILQ_ENTRY(outgoing) entry;
+	uint64_t seq;
+	char kind;
+	bool sent;      /* on the wire now: not sent again until the link is lost */
+	double sent_at; /* fd_clock_seconds() */
+	size_t len;
+	char rest[];
+};
+TAILQ_HEAD(outgoing_list, outgoing);
+
+enum cluster_state {
+	CLUSTER_DOWN,     /* a link is not up, or its set-up has not answered */
+	CLUSTER_CATCHING, /* subscribed and ready: reading the stream after the last ID */
+	CLUSTER_UP,       /* live: pushes are delivered as they come */
+};
+
+struct cluster {
+	struct event_base *base;
+	struct cluster_hooks hooks;
+	void *arg;
+	struct rlink *cmd, *sub;
+	enum cluster_state state;
+	bool ready;      /* cmd: the script loaded, the epoch read (this connection) */
+	bool subscribed; /* sub: the subscription confirmed (this connection) */
+	char node[65];
+	char inc[17]; /* this run of the node: sequences start again at 1 each run */
+	char sha[41]; /* the publish script, loaded at each connection */
+	char epoch[33];
+	char key_id[64], key_log[64], key_chan[64], key_epoch[64], key_seq[160], key_node[128];
+	uint64_t last_id; /* the last ID delivered */
+	uint64_t next_seq;
+	unsigned maxlen;        /* the stream's bound */
+	unsigned lease;         /* seconds */
+	size_t hold_bytes;      /* cluster_hold_bytes */
+	int64_t max_age_ms;     /* history_max_age: older entries are not given; 0: no limit */
+	struct outgoing_list outbox;
+	size_t held;            /* bytes in @outbox */
+	bool full;              /* told hooks.full(true) */
+	struct evbuffer *early; /* pushes that came while catching up, each "LEN\0PAYLOAD" */
+	struct event *beat;     /* the heartbeat, once a second */
+	double publish_seconds;
+	bool was_up;    /* told hooks.state(true) */
+	bool resetting; /* dropping both links: the second's down changes nothing more */
+};
+
+/* cluster.c */
+/* cluster_fail() - something made no sense or failed: drop both links and start again. */
+void cluster_fail(struct cluster *cl, const char *why);
+
+/* cluster-out.c */
+/* out_flush() - send every publish not on the wire yet (links up and caught up). */
+void out_flush(struct cluster *cl);
+/* out_lost() - the links went down: what was on the wire goes again once they are back. */
+void out_lost(struct cluster *cl);
+void out_free(struct cluster *cl);
+/* The publish script's source (loaded with SCRIPT LOAD at each connection). */
+extern const char cluster_publish_lua[];
+
+/* cluster-read.c */
+/* read_payload() - parse @p (@len bytes) into @m (pointing into @p, which it may change). */
+int read_payload(struct cluster *cl, char *p, size_t len, struct bus_msg *m);
+/* read_deliver() - a payload from the channel or the stream: deliver it unless seen. */
+void read_deliver(struct cluster *cl, const char *p, size_t len);
+/* read_entries() - an XRANGE reply's entries, delivered; how many there were (-1: bad). */
+int read_entries(struct cluster *cl, const struct redisReply *r, uint64_t *ret_last);
+
+#endif

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cluster.c - the node's two links to Redis and its state (see cluster.h): setting a
+ * connection up (the script, the epoch, the subscription), catching up from the stream, the
+ * heartbeat, and losing it all and starting again.
+ *
+ * The two links live and die together: when either is lost the other is dropped too, so that
+ * every reconnection runs the same set-up in the same order, and nothing is published while
+ * the subscription that would bring it back is missing.
+ */
+#include "cluster-priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "clock.h"
+#include "config-cluster.h"
+#include "config.h"
+#include "log.h"
+#include "rlink.h"
+
+/* Makes the epoch at the first connection to an empty Redis; gives it and the last ID. */
+static const char epoch_lua[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+				"return {redis.call('GET', KEYS[1]),"
+				" redis.call('GET', KEYS[2]) or '0'}\n";
+
+static void random_hex(char *buf, size_t bytes)
+{
+	unsigned char r[16] = { 0 };
+
+	if (bytes > sizeof(r) || getrandom(r, bytes, 0) != (ssize_t)bytes)
+		log_warnx("cluster: getrandom failed; a weak token is used");
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+}
+
+/* Drop whichever link is up; each one's down hook runs, the second one's changes nothing. */
+static void reset_links(struct cluster *cl, const char *why)
+{
+	if (cl->resetting)
+		return;
+	cl->resetting = true;
+	if (rlink_is_up(cl->cmd))
+		rlink_reset(cl->cmd, why);
+	if (rlink_is_up(cl->sub))
+		rlink_reset(cl->sub, why);
+	cl->resetting = false;
+}
+
+static void went_down(struct cluster *cl, const char *link, const char *why)
+{
+	if (cl->state != CLUSTER_DOWN) {
+		cl->state = CLUSTER_DOWN;
+		out_lost(cl);
+		evbuffer_drain(cl->early, evbuffer_get_length(cl->early));
+	}
+	if (cl->was_up) {
+		cl->was_up = false;
+		log_warnx("cluster: lost Redis (%s: %s); holding what members say until it is back",
+			  link, why);
+		cl->hooks.state(cl->arg, false);
+	}
+	/* The other link starts again too: see the top of this file. */
+	reset_links(cl, "the other link was lost");
+}
+
+void cluster_fail(struct cluster *cl, const char *why)
+{
+	log_warnx("cluster: %s; connecting again", why);
+	reset_links(cl, why);
+}
+
+/* Caught up: live from now on; what came meanwhile goes first, then what this node held. */
+static void caught_up(struct cluster *cl)
+{
+	size_t len;
+
+	while (evbuffer_get_length(cl->early) >= sizeof(len)) {
+		char *p;
+
+		evbuffer_remove(cl->early, &len, sizeof(len));
+		p = (char *)evbuffer_pullup(cl->early, (ssize_t)len);
+		if (p)
+			read_deliver(cl, p, len);
+		evbuffer_drain(cl->early, len);
+	}
+	cl->state = CLUSTER_UP;
+	if (!cl->was_up) {
+		cl->was_up = true;
+		log_info("cluster: node %s is up (epoch %s, last ID %" PRIu64 ", %zu bytes held)",
+			 cl->node, cl->epoch, cl->last_id, cl->held);
+		cl->hooks.state(cl->arg, true);
+	}
+	out_flush(cl);
+}
+
+static void catch_up(struct cluster *cl);
+
+static void on_catch_up(void *arg, redisReply *r)
+{
+	struct cluster *cl = arg;
+	uint64_t last = 0;
+	int n;
+
+	if (!r || cl->state != CLUSTER_CATCHING)
+		return; /* lost meanwhile: it starts again with the next connection */
+	if ((n = read_entries(cl, r, &last)) < 0) {
+		cluster_fail(cl, "the stream could not be read");
+		return;
+	}
+	if (n == CLUSTER_CATCH_UP_PAGE)
+		catch_up(cl);
+	else
+		caught_up(cl);
+}
+
+/* Read the stream after the last ID delivered, a page at a time. */
+static void catch_up(struct cluster *cl)
+{
+	char from[32];
+	const char *argv[] = { "XRANGE", cl->key_log, from, "+", "COUNT", "500" };
+	size_t lens[6];
+
+	_Static_assert(CLUSTER_CATCH_UP_PAGE == 500, "the COUNT above");
+	if (cl->last_id)
+		snprintf(from, sizeof(from), "(%" PRIu64 "-0", cl->last_id);
+	else
+		snprintf(from, sizeof(from), "-");
+	for (size_t i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	if (rlink_call(cl->cmd, on_catch_up, cl, 6, argv, lens) < 0)
+		cluster_fail(cl, "the stream could not be asked for");
+}
+
+static void maybe_catch_up(struct cluster *cl)
+{
+	if (cl->state != CLUSTER_DOWN || !cl->ready || !cl->subscribed)
+		return;
+	cl->state = CLUSTER_CATCHING;
+	catch_up(cl);
+}
+
+static void on_script(void *arg, redisReply *r)
+{
+	struct cluster *cl = arg;
+
+	if (!r)
+		return;
+	if (r->type != REDIS_REPLY_STRING || r->len >= sizeof(cl->sha)) {
+		cluster_fail(cl, "SCRIPT LOAD failed");
+		return;
+	}
+	memcpy(cl->sha, r->str, r->len);
+	cl->sha[r->len] = '\0';
+}
+
+/* The epoch and the last ID: a first connection starts from now; a new epoch from 1. */
+static void on_epoch(void *arg, redisReply *r)
+{
+	struct cluster *cl = arg;
+	redisReply *e, *id;
+
+	if (!r)
+		return;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    (e = r->element[0])->type != REDIS_REPLY_STRING || e->len >= sizeof(cl->epoch) ||
+	    (id = r->element[1])->type != REDIS_REPLY_STRING || !cl->sha[0]) {
+		cluster_fail(cl, "the epoch could not be read");
+		return;
+	}
+	if (!cl->epoch[0]) {
+		cl->last_id = strtoull(id->str, NULL, 10);
+		memcpy(cl->epoch, e->str, e->len + 1);
+	} else if (strcmp(cl->epoch, e->str) != 0) {
+		log_warnx("cluster: Redis lost its data: epoch %s is over, %s begins; IDs start "
+			  "again and the history before is gone",
+			  cl->epoch, e->str);
+		memcpy(cl->epoch, e->str, e->len + 1);
+		cl->last_id = 0;
+		cl->hooks.new_epoch(cl->arg, cl->epoch);
+	}
+	cl->ready = true;
+	maybe_catch_up(cl);
+}
+
+static int call(struct cluster *cl, rlink_reply_cb cb, int argc, const char **argv)
+{
+	size_t lens[8];
+
+	for (int i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	return rlink_call(cl->cmd, cb, cl, argc, argv, lens);
+}
+
+/* The command link is up: load the script, then read the epoch (replies come in order). */
+static void on_cmd_up(void *arg)
+{
+	struct cluster *cl = arg;
+	char fresh[33];
+	const char *load[] = { "SCRIPT", "LOAD", cluster_publish_lua };
+	const char *epoch[] = { "EVAL", epoch_lua, "2", cl->key_epoch, cl->key_id, fresh };
+
+	random_hex(fresh, 16);
+	cl->sha[0] = '\0';
+	if (call(cl, on_script, 3, load) < 0 || call(cl, on_epoch, 6, epoch) < 0)
+		cluster_fail(cl, "the set-up could not be sent");
+}
+
+static void on_cmd_down(void *arg, const char *why)
+{
+	struct cluster *cl = arg;
+
+	cl->ready = false;
+	went_down(cl, "commands", why);
+}
+
+/* The subscription's pushes: its confirmation, then each message. */
+static void on_push(void *arg, redisReply *r)
+{
+	struct cluster *cl = arg;
+	redisReply *p;
+
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return; /* NULL: lost, and on_sub_down() knows */
+	if (strcmp(r->element[0]->str, "subscribe") == 0) {
+		cl->subscribed = true;
+		maybe_catch_up(cl);
+		return;
+	}
+	if (strcmp(r->element[0]->str, "message") != 0 ||
+	    (p = r->element[2])->type != REDIS_REPLY_STRING)
+		return;
+	if (cl->state == CLUSTER_UP) {
+		read_deliver(cl, p->str, p->len);
+	} else if (evbuffer_get_length(cl->early) + p->len > cl->hold_bytes) {
+		cluster_fail(cl, "too much was said while catching up");
+	} else {
+		evbuffer_add(cl->early, &p->len, sizeof(p->len));
+		evbuffer_add(cl->early, p->str, p->len);
+	}
+}
+
+static void on_sub_up(void *arg)
+{
+	struct cluster *cl = arg;
+
+	if (rlink_subscribe(cl->sub, cl->key_chan, on_push, cl) < 0)
+		cluster_fail(cl, "SUBSCRIBE could not be sent");
+}
+
+static void on_sub_down(void *arg, const char *why)
+{
+	struct cluster *cl = arg;
+
+	cl->subscribed = false;
+	went_down(cl, "subscriber", why);
+}
+
+/* Once a second: the node says it is alive (and a stuck Redis is found by the timeout). */
+static void on_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *cl = arg;
+	char ms[24];
+	const char *argv[] = { "SET", cl->key_node, cl->inc, "PX", ms };
+
+	if (!cl->ready)
+		return;
+	snprintf(ms, sizeof(ms), "%u", cl->lease * 1000);
+	call(cl, NULL, 5, argv);
+}
+
+static void set_keys(struct cluster *cl, const char *name)
+{
+	snprintf(cl->key_id, sizeof(cl->key_id), "%s:room:id", name);
+	snprintf(cl->key_log, sizeof(cl->key_log), "%s:room:log", name);
+	snprintf(cl->key_chan, sizeof(cl->key_chan), "%s:room", name);
+	snprintf(cl->key_epoch, sizeof(cl->key_epoch), "%s:epoch", name);
+	snprintf(cl->key_seq, sizeof(cl->key_seq), "%s:seq:%s:%s", name, cl->node, cl->inc);
+	snprintf(cl->key_node, sizeof(cl->key_node), "%s:node:%s", name, cl->node);
+}
+
+/* The links, to the address resolved now: never a name lookup on the loop. */
+static int open_links(struct cluster *cl, const struct config *cfg)
+{
+	char ip[64], password[512], err[256];
+	struct rlink_options o = { .ip = ip, .port = (int)cfg->cluster_port, .password = password,
+				   .db = (int)cfg->cluster_db };
+	int r;
+
+	if ((r = config_cluster_resolve(cfg, ip, sizeof(ip), err, sizeof(err))) < 0 ||
+	    (r = config_cluster_password(cfg, password, sizeof(password), err, sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		return r;
+	}
+	o.name = "commands";
+	r = rlink_new(cl->base, &o, on_cmd_up, on_cmd_down, cl, &cl->cmd);
+	o.name = "subscriber";
+	if (r == 0)
+		r = rlink_new(cl->base, &o, on_sub_up, on_sub_down, cl, &cl->sub);
+	explicit_bzero(password, sizeof(password));
+	if (r == 0)
+		log_info("cluster: node %s of %s, Redis at %s port %u (%s)", cl->node,
+			 cfg->cluster_name, ip, cfg->cluster_port, cfg->cluster_host);
+	return r;
+}
+
+int cluster_new(struct event_base *base, const struct config *cfg,
+		const struct cluster_hooks *hooks, void *arg, struct cluster **ret)
+{
+	struct cluster *cl = calloc(1, sizeof(*cl));
+	int r;
+
+	if (!cl)
+		return -ENOMEM;
+	cl->base = base;
+	cl->hooks = *hooks;
+	cl->arg = arg;
+	snprintf(cl->node, sizeof(cl->node), "%s", cfg->node_name);
+	random_hex(cl->inc, 8);
+	set_keys(cl, cfg->cluster_name);
+	cl->maxlen = cfg->history_max_messages ? cfg->history_max_messages : CLUSTER_STREAM_MAX;
+	cl->max_age_ms = (int64_t)cfg->history_max_age * 1000;
+	cl->lease = cfg->cluster_lease;
+	cl->hold_bytes = cfg->cluster_hold_bytes;
+	TAILQ_INIT(&cl->outbox);
+	if (!(cl->early = evbuffer_new()) ||
+	    !(cl->beat = event_new(base, -1, EV_PERSIST, on_beat, cl)) ||
+	    event_add(cl->beat, &(struct timeval){ 1, 0 }) < 0) {
+		cluster_free(cl);
+		return -ENOMEM;
+	}
+	if ((r = open_links(cl, cfg)) < 0) {
+		cluster_free(cl);
+		return r;
+	}
+	*ret = cl;
+	return 0;
+}
+
+void cluster_free(struct cluster *cl)
+{
+	if (!cl)
+		return;
+	cl->state = CLUSTER_DOWN; /* the links' last callbacks change nothing now */
+	cl->was_up = false;
+	if (cl->cmd)
+		rlink_free(cl->cmd);
+	if (cl->sub)
+		rlink_free(cl->sub);
+	out_free(cl);
+	if (cl->beat)
+		event_free(cl->beat);
+	if (cl->early)
+		evbuffer_free(cl->early);
+	free(cl);
+}
+
+bool cluster_is_up(const struct cluster *cl)
+{
+	return cl->state == CLUSTER_UP;
+}
+
+const char *cluster_epoch(const struct cluster *cl)
+{
+	return cl->epoch;
+}
+
+uint64_t cluster_last_id(const struct cluster *cl)
+{
+	return cl->last_id;
+}
+
+size_t cluster_held_bytes(const struct cluster *cl)
+{
+	return cl->held;
+}
+
+double cluster_publish_seconds(const struct cluster *cl)
+{
+	return cl->publish_seconds;
+}
+
+const char *cluster_node(const struct cluster *cl)
+{
+	return cl->node;
+}

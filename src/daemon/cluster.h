@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cluster.h - several nodes share one room through Redis (cluster = redis://...): the bus.
+ *
+ * What a member says is published once, by one Lua script that takes the next ID, appends it
+ * to the room's stream (bounded: the history) and publishes it; it reaches this node's members
+ * only when it comes back on the subscription, so that members on every node see one order.
+ * Notices (joined, left, renamed) take the same way without an ID or a place in the stream;
+ * private messages take an ID but no place in the stream (they are not kept, as on one node).
+ *
+ * Nothing accepted is lost while Redis is unreachable: publishes wait in the outbox, in order,
+ * and go when the links are back (the server stops reading once the outbox holds
+ * cluster_hold_bytes). Each publish carries (node, incarnation, sequence) and the script drops
+ * a sequence it has seen, so one sent again after a lost reply is not delivered twice. After a
+ * reconnection the node subscribes again, then reads the stream after the last ID it
+ * delivered: what was said meanwhile arrives once, in order. Redis restarted without its data
+ * is a new epoch: the node tells its members and starts again from ID 1.
+ *
+ * Every call has a timeout (rlink.h): a slow or stuck Redis is a lost one, never a stalled loop.
+ */
+#ifndef FRONTDESK_CLUSTER_H
+#define FRONTDESK_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct config;
+struct event_base;
+struct cluster;
+
+enum bus_kind {
+	BUS_MESSAGE = 'm', /* a room message: an ID, kept in the stream */
+	BUS_PRIVATE = 'p', /* "msg NICK TEXT": an ID, not kept */
+	BUS_NOTICE = 'n',  /* a room notice: no ID */
+};
+
+/* What goes on the bus and comes back; strings borrowed (valid during the call). */
+struct bus_msg {
+	enum bus_kind kind;
+	uint64_t id;      /* given by Redis: 0 when published, and for a notice */
+	int64_t time_ms;  /* accept time */
+	bool mine;        /* published by this node (this run): @a and @b are its conns' numbers */
+	uint64_t a;       /* message, private: the sender's conn; notice: the conn not told */
+	uint64_t b;       /* private: the target's conn */
+	const char *from; /* message, private: the sender's nickname; "" for a notice */
+	const char *to;   /* private: the target's nickname; else "" */
+	const char *text;
+	size_t len;
+};
+
+struct cluster_hooks {
+	/* @m came back from the bus, in the one order every node sees. */
+	void (*deliver)(void *arg, const struct bus_msg *m);
+	/* The node reached Redis (@up), or lost it. */
+	void (*state)(void *arg, bool up);
+	/* The outbox is over cluster_hold_bytes (@full): stop reading; or back under half. */
+	void (*full)(void *arg, bool full);
+	/* Redis lost its data: a new epoch; IDs start again (the members must be told). */
+	void (*new_epoch)(void *arg, const char *epoch);
+	/* One of this node's publishes was answered, @seconds after it was sent. */
+	void (*published)(void *arg, double seconds);
+};
+
+/* cluster_new() - resolve, read the password, start connecting. Errors are logged. */
+int cluster_new(struct event_base *base, const struct config *cfg,
+		const struct cluster_hooks *hooks, void *arg, struct cluster **ret);
+void cluster_free(struct cluster *cl);
+
+/* cluster_publish() - @m (id 0, mine) goes on the bus, now or once Redis is back. */
+int cluster_publish(struct cluster *cl, const struct bus_msg *m);
+
+/* Whether both links are up and the node caught up: what it says is published now. */
+bool cluster_is_up(const struct cluster *cl);
+/* cluster_epoch() - the epoch of the room's IDs ("" until Redis was first reached). */
+const char *cluster_epoch(const struct cluster *cl);
+/* cluster_last_id() - the last ID this node delivered (IDs are one sequence per cluster). */
+uint64_t cluster_last_id(const struct cluster *cl);
+/* cluster_held_bytes() - what waits in the outbox. */
+size_t cluster_held_bytes(const struct cluster *cl);
+/* cluster_publish_seconds() - how long the last publish took to be answered. */
+double cluster_publish_seconds(const struct cluster *cl);
+const char *cluster_node(const struct cluster *cl);
+
+/*
+ * Reads of the room's stream, as store_history() and store_missed() for conversation 0: the
+ * callback runs on a later loop turn, with err -ENOTCONN when Redis is unreachable.
+ */
+int cluster_history(struct cluster *cl, uint64_t before, uint64_t upto, unsigned n,
+		    store_msgs_cb cb, void *arg);
+int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n,
+		   store_msgs_cb cb, void *arg);
+
+#endif

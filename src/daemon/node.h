@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: ISC */
+/* node.h - the server as a node of a cluster (see node.c and cluster.h). */
+#ifndef FRONTDESK_NODE_H
+#define FRONTDESK_NODE_H
+
+struct conn;
+struct server;
+
+/* node_start() - with cluster set, connect to Redis (s->cluster). 0 or a negative errno. */
+int node_start(struct server *s);
+/* node_pause() - @c is not read while the outbox is full; it is told why. */
+void node_pause(struct conn *c);
+
+#endif
