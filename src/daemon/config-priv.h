@@ -33,4 +33,11 @@ int config_parse_endpoints_or_off(const struct config_key *k, struct config *c, 
 int config_parse_nets(const struct config_key *k, struct config *c, const char *value, char *err,
 		      size_t errlen);
 
+/* cluster = off | redis://HOST[:PORT][/DB] (config-cluster.c). */
+int config_parse_cluster(const struct config_key *k, struct config *c, const char *value, char *err,
+			 size_t errlen);
+/* cluster_name, node_name: [A-Za-z0-9_.-]{1,k->max}. */
+int config_parse_name(const struct config_key *k, struct config *c, const char *value, char *err,
+		      size_t errlen);
+
 #endif

@@ -8,6 +8,7 @@
  * row. Cross-key rules run after the whole file has been read.
  */
 #include "config.h"
+#include "config-cluster.h"
 #include "config-priv.h"
 
 #include <arpa/inet.h>
@@ -309,6 +310,13 @@ static const struct config_key config_keys[] = {
 	KEY(history_max_age, parse_duration, history_max_age, 0, 100 * 365 * 24 * 3600UL),
 	KEY(history_max_messages, parse_count, history_max_messages, 0, 100000000),
 	KEY(canned_file, parse_path, canned_file, 0, sizeof(((struct config *)0)->canned_file) - 1),
+	KEY(cluster, config_parse_cluster, cluster, 0, 0),
+	KEY(cluster_password_file, parse_path, cluster_password_file, 0,
+	    sizeof(((struct config *)0)->cluster_password_file) - 1),
+	KEY(cluster_name, config_parse_name, cluster_name, 1, 32),
+	KEY(node_name, config_parse_name, node_name, 1, 64),
+	KEY(cluster_lease, parse_duration, cluster_lease, 2, 3600),
+	KEY(cluster_hold_bytes, parse_size, cluster_hold_bytes, 64 * 1024, 1024 * 1024 * 1024),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
@@ -382,6 +390,7 @@ void config_init(struct config *c)
 	c->max_chats_per_agent = 1;
 	c->history_max_age = 90 * 24 * 3600;
 	c->history_max_messages = 100000;
+	config_cluster_init(c);
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
