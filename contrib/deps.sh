@@ -5,15 +5,18 @@
 FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
 	libevent-dev libinih-dev libedit-dev libssl-dev libsystemd-dev libsqlite3-dev
+	libhiredis-dev	# the cluster's Redis link
 	libcmocka-dev python3 tmux openssl clang-format
 	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
 	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
 	netcat-openbsd	# nc, for the README's line-protocol examples
 )
 
-# What only the full test run needs: sanitizer runtimes, valgrind, clang with libFuzzer.
+# What only the full test run needs: sanitizer runtimes, valgrind, clang with libFuzzer, and a
+# Redis for the cluster's tests (the daemon itself only ever talks to one over the network).
 FRONTDESK_TEST_PACKAGES=(
 	valgrind clang libclang-rt-14-dev
+	redis-server
 )
 
 # install_missing_packages [PACKAGE...]: default FRONTDESK_PACKAGES.

@@ -8,6 +8,8 @@
  * row. Cross-key rules run after the whole file has been read.
  */
 #include "config.h"
+#include "config-cluster.h"
+#include "config-priv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,15 +33,6 @@ struct parse_state {
 	char *errors;
 	size_t errors_len;
 	unsigned nerrors;
-};
-
-struct config_key {
-	const char *name;
-	int (*parse)(const struct config_key *k, struct config *c, const char *value, char *err,
-		     size_t errlen);
-	size_t offset;
-	unsigned long min, max;
-	const char *const *choices; /* for enums: names in value order, NULL-terminated */
 };
 
 static void add_error(struct parse_state *s, unsigned line, const char *fmt, ...)
@@ -208,213 +201,13 @@ static int parse_choice(const struct config_key *k, struct config *c, const char
 	return -EINVAL;
 }
 
-static int parse_endpoint(const char *s, size_t len, struct endpoint *e, char *err, size_t errlen)
-{
-	const char *colon, *host = s, *end = s + len;
-	size_t hostlen;
-	char port[8];
-	unsigned long p;
-	char *pend;
-
-	if (len && s[0] == '[') {
-		const char *close = memchr(s, ']', len);
-
-		if (!close || close + 1 >= end || close[1] != ':') {
-			snprintf(err, errlen, "'%.*s' is not [IPV6]:PORT", (int)len, s);
-			return -EINVAL;
-		}
-		host = s + 1;
-		hostlen = (size_t)(close - host);
-		colon = close + 1;
-	} else {
-		colon = NULL;
-		for (const char *p2 = s; p2 < end; p2++)
-			if (*p2 == ':')
-				colon = p2;
-		if (!colon) {
-			snprintf(err, errlen, "'%.*s' is not HOST:PORT", (int)len, s);
-			return -EINVAL;
-		}
-		hostlen = (size_t)(colon - s);
-	}
-	/* A URL ("http://host:port") is the likeliest mistake: its "//" is never a host's. */
-	if (hostlen == 0 || hostlen >= sizeof(e->host) || memchr(host, '/', hostlen)) {
-		snprintf(err, errlen, "'%.*s' has no usable host (HOST:PORT, not a URL)", (int)len,
-			 s);
-		return -EINVAL;
-	}
-	if ((size_t)(end - colon - 1) == 0 || (size_t)(end - colon - 1) >= sizeof(port)) {
-		snprintf(err, errlen, "'%.*s' has no valid port", (int)len, s);
-		return -EINVAL;
-	}
-	memcpy(port, colon + 1, (size_t)(end - colon - 1));
-	port[end - colon - 1] = '\0';
-	p = strtoul(port, &pend, 10);
-	if (*pend || port[0] < '0' || port[0] > '9' || p > 65535) {
-		snprintf(err, errlen, "'%s' is not a port number (0..65535)", port);
-		return -EINVAL;
-	}
-	memcpy(e->host, host, hostlen);
-	e->host[hostlen] = '\0';
-	e->port = (unsigned)p;
-	return 0;
-}
-
-/*
- * The items of a comma-separated list, blanks around each trimmed, to @item in order: at most
- * @max of them (more: "KEY takes at most MAX addresses"). 0, or the first error.
- */
-static int split_list(const struct config_key *k, const char *value, size_t max,
-		      int (*item)(const char *s, size_t len, size_t i, void *arg, char *err,
-				  size_t errlen),
-		      void *arg, char *err, size_t errlen)
-{
-	const char *p = value;
-
-	for (size_t i = 0;; i++) {
-		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
-		int r;
-
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		if (i == max) {
-			snprintf(err, errlen, "%s takes at most %zu addresses", k->name, max);
-			return -E2BIG;
-		}
-		r = item(p, (size_t)(end - p), i, arg, err, errlen);
-		if (r < 0 || !comma)
-			return r;
-		p = comma + 1;
-	}
-}
-
-static int endpoint_item(const char *s, size_t len, size_t i, void *arg, char *err, size_t errlen)
-{
-	struct endpoint_list *list = arg;
-	int r = parse_endpoint(s, len, &list->v[i], err, errlen);
-
-	list->n += r == 0;
-	return r;
-}
-
-static int parse_endpoints(const struct config_key *k, struct config *c, const char *value,
-			   char *err, size_t errlen)
-{
-	struct endpoint_list list = { .n = 0 };
-	int r = split_list(k, value, CONFIG_MAX_ENDPOINTS, endpoint_item, &list, err, errlen);
-
-	if (r < 0)
-		return r;
-	*(struct endpoint_list *)((char *)c + k->offset) = list;
-	return 0;
-}
-/* "off" (or nothing) disables a listener or socket. */
-static bool is_off(const char *value)
-{
-	return *value == '\0' || strcmp(value, "off") == 0 || strcmp(value, "no") == 0;
-}
-
-static int parse_endpoints_or_off(const struct config_key *k, struct config *c, const char *value,
-				  char *err, size_t errlen)
-{
-	if (is_off(value)) {
-		((struct endpoint_list *)((char *)c + k->offset))->n = 0;
-		return 0;
-	}
-	return parse_endpoints(k, c, value, err, errlen);
-}
-
-/*
- * One "ADDRESS[/PREFIX]" of proxy_from into @n, host bits cleared. Prefixes shorter than /8
- * (IPv4) or /32 (IPv6) are refused: whoever is in the list may claim any client address, and
- * "0.0.0.0/0" would let anyone dodge bans and per-address limits.
- */
-static int parse_net(const char *s, size_t len, struct net_prefix *n, char *err, size_t errlen)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash = memchr(s, '/', len);
-	size_t hostlen = slash ? (size_t)(slash - s) : len;
-	unsigned long p;
-	unsigned max;
-
-	if (hostlen >= sizeof(host))
-		goto bad;
-	memcpy(host, s, hostlen);
-	host[hostlen] = '\0';
-	if (inet_pton(AF_INET, host, n->addr) == 1)
-		n->family = AF_INET;
-	else if (inet_pton(AF_INET6, host, n->addr) == 1)
-		n->family = AF_INET6;
-	else
-		goto bad;
-	max = n->family == AF_INET ? 32 : 128;
-	p = max;
-	if (slash) {
-		char digits[4] = "";
-		size_t dlen = len - hostlen - 1;
-		char *end;
-
-		if (dlen == 0 || dlen >= sizeof(digits) || slash[1] < '0' || slash[1] > '9')
-			goto bad;
-		memcpy(digits, slash + 1, dlen);
-		digits[dlen] = '\0';
-		p = strtoul(digits, &end, 10);
-		if (*end || p > max)
-			goto bad;
-	}
-	if (p < (n->family == AF_INET ? 8 : 32)) {
-		snprintf(err, errlen, "proxy_from: '%.*s' is too wide (at least /8, IPv6 /32)",
-			 (int)len, s);
-		return -EINVAL;
-	}
-	n->prefix = (unsigned)p;
-	for (unsigned i = 0; i < max / 8; i++) {
-		unsigned keep = p >= 8 * (i + 1) ? 8 : p > 8 * i ? (unsigned)p - 8 * i : 0;
-
-		n->addr[i] &= (unsigned char)(0xff00 >> keep);
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "proxy_from: '%.*s' is not an IPv4 or IPv6 ADDRESS[/PREFIX]",
-		 (int)len, s);
-	return -EINVAL;
-}
-
-static int net_item(const char *s, size_t len, size_t i, void *arg, char *err, size_t errlen)
-{
-	struct net_list *list = arg;
-	int r = parse_net(s, len, &list->v[i], err, errlen);
-
-	list->n += r == 0;
-	return r;
-}
-
-/* proxy_from = ADDRESS[/PREFIX], ... or "off": the load balancers (proxy.h). */
-static int parse_nets(const struct config_key *k, struct config *c, const char *value, char *err,
-		      size_t errlen)
-{
-	struct net_list list;
-	int r;
-
-	memset(&list, 0, sizeof(list)); /* compared bytewise on reload */
-	if (!is_off(value)) {
-		r = split_list(k, value, CONFIG_MAX_PROXY_FROM, net_item, &list, err, errlen);
-		if (r < 0)
-			return r;
-	}
-	*(struct net_list *)((char *)c + k->offset) = list;
-	return 0;
-}
-
 /* An absolute path of at most k->max bytes, or "off". */
 static int parse_path(const struct config_key *k, struct config *c, const char *value, char *err,
 		      size_t errlen)
 {
 	char *dst = (char *)c + k->offset;
 
-	if (is_off(value)) {
+	if (config_is_off(value)) {
 		dst[0] = '\0';
 		return 0;
 	}
@@ -470,12 +263,12 @@ static const char *const sync_names[] = { "normal", "full", NULL };
 
 static const struct config_key config_keys[] = {
 	CHOICE(mode, mode, mode_names),
-	KEY(listen, parse_endpoints, listen, 0, 0),
-	KEY(line_listen, parse_endpoints_or_off, line_listen, 0, 0),
+	KEY(listen, config_parse_endpoints, listen, 0, 0),
+	KEY(line_listen, config_parse_endpoints_or_off, line_listen, 0, 0),
 	KEY(agent_socket, parse_path, agent_socket, 0,
 	    sizeof(((struct config *)0)->agent_socket) - 1),
-	KEY(agent_listen, parse_endpoints_or_off, agent_listen, 0, 0),
-	KEY(metrics_listen, parse_endpoints_or_off, metrics_listen, 0, 0),
+	KEY(agent_listen, config_parse_endpoints_or_off, agent_listen, 0, 0),
+	KEY(metrics_listen, config_parse_endpoints_or_off, metrics_listen, 0, 0),
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
 	    sizeof(((struct config *)0)->agent_key_file) - 1),
@@ -484,7 +277,7 @@ static const struct config_key config_keys[] = {
 	KEY(agents_file, parse_path, agents_file, 0, sizeof(((struct config *)0)->agents_file) - 1),
 	KEY(tls_cert, parse_path, tls_cert, 0, sizeof(((struct config *)0)->tls_cert) - 1),
 	KEY(tls_key, parse_path, tls_key, 0, sizeof(((struct config *)0)->tls_key) - 1),
-	KEY(proxy_from, parse_nets, proxy_from, 0, 0),
+	KEY(proxy_from, config_parse_nets, proxy_from, 0, 0),
 	CHOICE(turns, turns, turns_names),
 	CHOICE(log_level, log_level, level_names),
 	CHOICE(log_messages, log_messages, no_yes),
@@ -517,6 +310,13 @@ static const struct config_key config_keys[] = {
 	KEY(history_max_age, parse_duration, history_max_age, 0, 100 * 365 * 24 * 3600UL),
 	KEY(history_max_messages, parse_count, history_max_messages, 0, 100000000),
 	KEY(canned_file, parse_path, canned_file, 0, sizeof(((struct config *)0)->canned_file) - 1),
+	KEY(cluster, config_parse_cluster, cluster, 0, 0),
+	KEY(cluster_password_file, parse_path, cluster_password_file, 0,
+	    sizeof(((struct config *)0)->cluster_password_file) - 1),
+	KEY(cluster_name, config_parse_name, cluster_name, 1, 32),
+	KEY(node_name, config_parse_name, node_name, 1, 64),
+	KEY(cluster_lease, parse_duration, cluster_lease, 2, 3600),
+	KEY(cluster_hold_bytes, parse_size, cluster_hold_bytes, 64 * 1024, 1024 * 1024 * 1024),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
@@ -590,6 +390,7 @@ void config_init(struct config *c)
 	c->max_chats_per_agent = 1;
 	c->history_max_age = 90 * 24 * 3600;
 	c->history_max_messages = 100000;
+	config_cluster_init(c);
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -651,21 +452,6 @@ static unsigned seen_line(const struct parse_state *s, const char *name)
 		if (strcmp(config_keys[i].name, name) == 0)
 			return s->seen[i];
 	return 0;
-}
-
-/*
- * Whether @host is a literal loopback address (127.0.0.0/8, ::1). Names such as "localhost"
- * are not: checking the file must not depend on (or wait for) the resolver, and what a name
- * resolves to can change after the check.
- */
-bool config_is_loopback(const char *host)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 /*
@@ -786,15 +572,12 @@ int config_load_file(struct config *c, FILE *f, const char *path, char **ret_err
 	return 0;
 }
 
+bool config_is_off(const char *value)
+{
+	return *value == '\0' || strcmp(value, "off") == 0 || strcmp(value, "no") == 0;
+}
+
 const char *config_mode_name(enum fd_mode mode)
 {
 	return mode_names[mode];
-}
-
-void endpoint_format(const struct endpoint *e, char *buf, size_t len)
-{
-	if (strchr(e->host, ':'))
-		snprintf(buf, len, "[%s]:%u", e->host, e->port);
-	else
-		snprintf(buf, len, "%s:%u", e->host, e->port);
 }

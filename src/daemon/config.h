@@ -122,6 +122,16 @@ struct config {
 	unsigned history_max_age;      /* seconds a message is kept; 0 = no limit */
 	unsigned history_max_messages; /* the room's messages kept; 0 = no limit */
 	char canned_file[256];         /* desk: the agents' canned replies (canned.h); "": none */
+	/* The cluster (config-cluster.h): nodes sharing their state through one Redis. */
+	bool cluster;                    /* cluster = redis://...; false: off (one node) */
+	char cluster_host[256];          /* a name or a literal address (IPv6 without brackets) */
+	unsigned cluster_port;           /* default 6379 */
+	unsigned cluster_db;             /* default 0, at most 1000 */
+	char cluster_password_file[256]; /* its first line is Redis's password; "": none */
+	char cluster_name[33];           /* key prefix; default "frontdesk"; [A-Za-z0-9_.-]{1,32} */
+	char node_name[65];              /* default: the host name's first label, else "node" */
+	unsigned cluster_lease;          /* seconds; default 10; 2..3600 */
+	unsigned cluster_hold_bytes;     /* held while Redis is unreachable before reading stops */
 };
 
 /* config_init() - the built-in defaults. */

@@ -70,6 +70,16 @@ static const struct field restart_only[] = {
 	FIELD(history_max_messages, FIELD_SCALAR),
 	FIELD(max_agents, FIELD_SCALAR),
 	FIELD(max_chats_per_agent, FIELD_SCALAR),
+	/* The cluster's link and leases are set up once (cluster.c). */
+	FIELD(cluster, FIELD_SCALAR),
+	FIELD(cluster_host, FIELD_STRING),
+	FIELD(cluster_port, FIELD_SCALAR),
+	FIELD(cluster_db, FIELD_SCALAR),
+	FIELD(cluster_password_file, FIELD_STRING),
+	FIELD(cluster_name, FIELD_STRING),
+	FIELD(node_name, FIELD_STRING),
+	FIELD(cluster_lease, FIELD_SCALAR),
+	FIELD(cluster_hold_bytes, FIELD_SCALAR),
 };
 
 static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
@@ -250,7 +260,7 @@ static void reload_canned(struct server *s)
 
 static void apply(struct server *s, struct config *next)
 {
-	char restart[128], live[256];
+	char restart[256], live[256];
 	bool turns_changed;
 
 	check_fds(s, next);

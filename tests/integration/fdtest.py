@@ -8,6 +8,7 @@ To prove that something did NOT arrive, send a `ping TOKEN` command and wait for
 server answers in order, so anything it would have sent before is in the stream by then.
 """
 
+import atexit
 import os
 import re
 import shutil
@@ -170,6 +171,144 @@ class Daemon:
         # the way out makes the exit code non-zero.
         if exc[0] is None and code is not None and code != 0:
             raise AssertionError("frontdeskd exited with %s after SIGTERM\n%s" % (code, report))
+        return False
+
+
+def free_port():
+    """A loopback TCP port nobody listens on now (the kernel's pick, released at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisError(Exception):
+    """An error reply ("-ERR ...") from Redis."""
+
+
+def resp_encode(args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def resp_read(f):
+    """One RESP2 reply from the file @f: bytes, int, list, None; an error raises RedisError."""
+    line = f.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError("Redis closed the connection")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise RedisError(rest.decode())
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:-2]
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [resp_read(f) for _ in range(n)]
+    raise ConnectionError("not RESP: %r" % line)
+
+
+_redis_running = set()
+
+
+@atexit.register
+def _kill_redis_left():
+    # A test that failed before its cleanup leaves no redis-server behind.
+    for r in list(_redis_running):
+        r.kill()
+
+
+class Redis:
+    """A private redis-server on a free loopback port, with a tiny RESP client (call()).
+
+    stop() and start() keep the port and the directory, so a restart is the same server to
+    a daemon; pause() and cont() freeze it (SIGSTOP) as a stuck Redis would be.
+    """
+
+    def __init__(self, tmpdir=None, password=None, appendonly=False):
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.own_dir = tmpdir is None
+        self.dir = tmpdir or tempfile.mkdtemp(prefix="frontdesk-redis-")
+        self.password = password
+        self.appendonly = appendonly
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d" % self.port
+
+    def start(self):
+        argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "yes" if self.appendonly else "no", "--dir", self.dir,
+                "--daemonize", "no", "--logfile", os.path.join(self.dir, "redis.log")]
+        if self.password:
+            argv += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+        _redis_running.add(self)
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            try:
+                if self.call("PING") == "PONG":
+                    return self
+            except (OSError, RedisError):
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError("redis-server exited with %s" % self.proc.returncode)
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not answer PING")
+            time.sleep(0.02)
+
+    def call(self, *args):
+        """Run one command on a fresh connection; return its decoded reply."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=DEADLINE) as s:
+            f = s.makefile("rb")
+            if self.password:
+                s.sendall(resp_encode(["AUTH", self.password]))
+                resp_read(f)
+            s.sendall(resp_encode(args))
+            return resp_read(f)
+
+    def stop(self):
+        """SIGTERM and wait (Redis writes its append-only file first)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        _redis_running.discard(self)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        _redis_running.discard(self)
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def cont(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.kill()
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
         return False
 
 

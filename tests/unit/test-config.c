@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "config-cluster.h"
 #include "config.h"
 
 static char path[64];
@@ -440,6 +441,148 @@ static void test_missing_file(void **state)
 	free(errors);
 }
 
+static void test_cluster_defaults(void **state)
+{
+	struct config c;
+
+	config_init(&c);
+	assert_false(c.cluster);
+	assert_int_equal(c.cluster_port, 6379);
+	assert_int_equal(c.cluster_db, 0);
+	assert_string_equal(c.cluster_password_file, "");
+	assert_string_equal(c.cluster_name, "frontdesk");
+	assert_true(strlen(c.node_name) >= 1 && strlen(c.node_name) <= 64);
+	assert_int_equal(strspn(c.node_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789_.-"),
+			 strlen(c.node_name));
+	assert_null(strchr(c.node_name, '.')); /* the host name's first label */
+	assert_int_equal(c.cluster_lease, 10);
+	assert_int_equal(c.cluster_hold_bytes, 4 * 1024 * 1024);
+}
+
+static void test_cluster_url(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("cluster = redis://redis.example.com\n", &c, &errors), 0);
+	assert_true(c.cluster);
+	assert_string_equal(c.cluster_host, "redis.example.com");
+	assert_int_equal(c.cluster_port, 6379);
+	assert_int_equal(c.cluster_db, 0);
+	assert_int_equal(load("cluster = redis://10.0.0.7:6380/3\n", &c, &errors), 0);
+	assert_string_equal(c.cluster_host, "10.0.0.7");
+	assert_int_equal(c.cluster_port, 6380);
+	assert_int_equal(c.cluster_db, 3);
+	assert_int_equal(load("cluster = redis://[::1]/1000\n", &c, &errors), 0);
+	assert_string_equal(c.cluster_host, "::1");
+	assert_int_equal(c.cluster_port, 6379);
+	assert_int_equal(c.cluster_db, 1000);
+	assert_int_equal(load("cluster = redis://[fe80::1]:7000\n", &c, &errors), 0);
+	assert_string_equal(c.cluster_host, "fe80::1");
+	assert_int_equal(c.cluster_port, 7000);
+	assert_int_equal(load("cluster = off\n", &c, &errors), 0);
+	assert_false(c.cluster);
+}
+
+/* @text, one bad line: its error must be @expected (line 1). */
+static void assert_refused(const char *text, const char *expected)
+{
+	struct config c;
+	char *errors = NULL;
+	char want[512];
+
+	assert_int_equal(load(text, &c, &errors), -EINVAL);
+	snprintf(want, sizeof(want), "1: %s\n", expected);
+	assert_errors(errors, want);
+	free(errors);
+}
+
+static void test_cluster_url_errors(void **state)
+{
+	const char *host = "(a name, an IPv4 address or [IPv6])";
+	char msg[256];
+
+	assert_refused("cluster = rediss://h\n",
+		       "cluster: TLS to Redis is not supported by hiredis "
+		       "0.14; see the README (stunnel)");
+	assert_refused("cluster = h:6379\n",
+		       "cluster must be off or redis://HOST[:PORT][/DB], not 'h:6379'");
+	assert_refused("cluster = redis://h:0\n", "cluster: the port must be 1..65535");
+	assert_refused("cluster = redis://h:65536\n", "cluster: the port must be 1..65535");
+	assert_refused("cluster = redis://h/1001\n",
+		       "cluster: the database must be a number 0..1000");
+	assert_refused("cluster = redis://h/x\n", "cluster: the database must be a number 0..1000");
+	snprintf(msg, sizeof(msg), "cluster: no usable host in '' %s", host);
+	assert_refused("cluster = redis://\n", msg);
+	snprintf(msg, sizeof(msg), "cluster: no usable host in '[::1' %s", host);
+	assert_refused("cluster = redis://[::1\n", msg);
+	snprintf(msg, sizeof(msg), "cluster: no usable host in '[nope]:1' %s", host);
+	assert_refused("cluster = redis://[nope]:1\n", msg);
+	snprintf(msg, sizeof(msg), "cluster: no usable host in 'u@h' %s", host);
+	assert_refused("cluster = redis://u@h\n", msg);
+}
+
+static void test_cluster_keys(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(
+	    load("cluster_name = shop-1.eu_west\nnode_name = a\ncluster_lease = 2\n"
+		 "cluster_hold_bytes = 64K\ncluster_password_file = /etc/fd/redis.pw\n",
+		 &c, &errors),
+	    0);
+	assert_string_equal(c.cluster_name, "shop-1.eu_west");
+	assert_string_equal(c.node_name, "a");
+	assert_int_equal(c.cluster_lease, 2);
+	assert_int_equal(c.cluster_hold_bytes, 64 * 1024);
+	assert_string_equal(c.cluster_password_file, "/etc/fd/redis.pw");
+	assert_int_equal(load("cluster_hold_bytes = 1024M\ncluster_lease = 1h\n", &c, &errors), 0);
+	assert_int_equal(c.cluster_hold_bytes, 1024 * 1024 * 1024);
+	assert_int_equal(c.cluster_lease, 3600);
+	assert_refused("cluster_name = a b\n",
+		       "cluster_name must be 1 to 32 of A-Z a-z 0-9 _ . -, not 'a b'");
+	assert_refused("cluster_name = 123456789012345678901234567890123\n",
+		       "cluster_name must be 1 to 32 of A-Z a-z 0-9 _ . -, not "
+		       "'123456789012345678901234567890123'");
+	assert_refused("node_name = n/1\n",
+		       "node_name must be 1 to 64 of A-Z a-z 0-9 _ . -, not 'n/1'");
+	assert_refused("cluster_lease = 1\n", "cluster_lease = 1 is out of range (2..3600)");
+	assert_refused("cluster_hold_bytes = 63K\n",
+		       "cluster_hold_bytes = 63K is out of range (65536..1073741824)");
+	assert_refused("cluster_password_file = pw\n",
+		       "cluster_password_file must be an absolute path");
+}
+
+static void test_cluster_password_and_resolve(void **state)
+{
+	struct config c;
+	char pw[64], ip[64], err[256], file[] = "/tmp/test-config-pw-XXXXXX";
+	int fd = mkstemp(file);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret \t\nsecond\n", 16), 16);
+	close(fd);
+	config_init(&c);
+	assert_int_equal(config_cluster_password(&c, pw, sizeof(pw), err, sizeof(err)), 0);
+	assert_string_equal(pw, "");
+	snprintf(c.cluster_password_file, sizeof(c.cluster_password_file), "%s", file);
+	assert_int_equal(config_cluster_password(&c, pw, sizeof(pw), err, sizeof(err)), 0);
+	assert_string_equal(pw, "s3cret");
+	unlink(file);
+	assert_int_equal(config_cluster_password(&c, pw, sizeof(pw), err, sizeof(err)), -ENOENT);
+	snprintf(c.cluster_host, sizeof(c.cluster_host), "::1");
+	assert_int_equal(config_cluster_resolve(&c, ip, sizeof(ip), err, sizeof(err)), 0);
+	assert_string_equal(ip, "::1");
+	snprintf(c.cluster_host, sizeof(c.cluster_host), "127.0.0.9");
+	assert_int_equal(config_cluster_resolve(&c, ip, sizeof(ip), err, sizeof(err)), 0);
+	assert_string_equal(ip, "127.0.0.9");
+	snprintf(c.cluster_host, sizeof(c.cluster_host), "no-such-host.invalid");
+	assert_true(config_cluster_resolve(&c, ip, sizeof(ip), err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "cluster: cannot resolve no-such-host.invalid: "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +604,11 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_failure_leaves_config_alone),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_cluster_defaults),
+		cmocka_unit_test(test_cluster_url),
+		cmocka_unit_test(test_cluster_url_errors),
+		cmocka_unit_test(test_cluster_keys),
+		cmocka_unit_test(test_cluster_password_and_resolve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
