@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "cluster.h"
 #include "log.h"
+#include "room.h"
 #include "server.h"
 
 /*

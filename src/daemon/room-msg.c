@@ -58,6 +58,20 @@ static bool can_receive(const struct conn *t)
 }
 
 /*
+ * In a cluster a private message takes its ID from the same sequence as the room's, so it goes
+ * on the bus too (not into the stream: it is not kept) and is delivered when it comes back.
+ */
+static void private_publish(struct room *r, const struct pending *p, struct conn *from)
+{
+	struct bus_msg b = { .kind = BUS_PRIVATE, .time_ms = p->m.time_ms, .a = p->from_conn,
+			     .b = p->to_conn, .from = p->m.from, .to = p->to, .text = p->m.text,
+			     .len = p->m.len };
+
+	if (cluster_publish(r->server->cluster, &b) < 0 && from)
+		conn_error(from, "out-of-memory", "your message could not be sent");
+}
+
+/*
  * Private message @body ("CONN NICK TEXT", @len bytes: cmd_msg() put there the number of the
  * conn called NICK when it was sent) from @nick, released now: its ID, then to that conn (and
  * the sender's copy) after what waits. Held meanwhile (its sender's pace), it goes to whom it
@@ -124,20 +138,6 @@ static void private_send(struct room *r, const char *nick, struct conn *from, co
 	p.ticket = store_reserve_id(r->server->store, &p.m.id);
 	if (queue_entry(r, &p, from) < 0)
 		log_warnx("out of memory: private message %" PRIu64 " is not delivered", p.m.id);
-}
-
-/*
- * In a cluster a private message takes its ID from the same sequence as the room's, so it goes
- * on the bus too (not into the stream: it is not kept) and is delivered when it comes back.
- */
-static void private_publish(struct room *r, const struct pending *p, struct conn *from)
-{
-	struct bus_msg b = { .kind = BUS_PRIVATE, .time_ms = p->m.time_ms, .a = p->from_conn,
-			     .b = p->to_conn, .from = p->m.from, .to = p->to, .text = p->m.text,
-			     .len = p->m.len };
-
-	if (cluster_publish(r->server->cluster, &b) < 0 && from)
-		conn_error(from, "out-of-memory", "your message could not be sent");
 }
 
 /*
