@@ -9,6 +9,7 @@
  *   room           the channel                       epoch      this data's epoch token
  *   seq:NODE:INC   the last sequence published by one run of a node (expires after a day)
  *   node:NODE      the node's heartbeat (expires after cluster_lease)
+ *   nodes          the nodes that claimed names      names:NODE  the names a node uses
  *
  * The payload, on the channel and in the stream (field "p"), all of it text:
  *   KIND ID TIME NODE INC SEQ A B FROM TO TEXT
@@ -65,6 +66,8 @@ struct cluster {
 	char sha[41]; /* the publish script, loaded at each connection */
 	char epoch[33];
 	char key_id[64], key_log[64], key_chan[64], key_epoch[64], key_seq[160], key_node[128];
+	char key_nodes[64], key_node_prefix[64], key_names_prefix[64], key_names[128];
+	unsigned beats; /* since the names were last written */
 	uint64_t last_id; /* the last ID delivered */
 	uint64_t next_seq;
 	unsigned maxlen;        /* the stream's bound */
@@ -93,6 +96,10 @@ void out_lost(struct cluster *cl);
 void out_free(struct cluster *cl);
 /* The publish script's source (loaded with SCRIPT LOAD at each connection). */
 extern const char cluster_publish_lua[];
+
+/* cluster-nick.c */
+/* nick_write_set() - write the set of names this node uses (at each connection, then often). */
+void nick_write_set(struct cluster *cl);
 
 /* cluster-read.c */
 /* read_payload() - parse @p (@len bytes) into @m (pointing into @p, which it may change). */

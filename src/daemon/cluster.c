@@ -78,6 +78,8 @@ void cluster_fail(struct cluster *cl, const char *why)
 	reset_links(cl, why);
 }
 
+static void beat(struct cluster *cl);
+
 /* Caught up: live from now on; what came meanwhile goes first, then what this node held. */
 static void caught_up(struct cluster *cl)
 {
@@ -93,6 +95,9 @@ static void caught_up(struct cluster *cl)
 		evbuffer_drain(cl->early, len);
 	}
 	cl->state = CLUSTER_UP;
+	cl->beats = 0;
+	beat(cl); /* alive before its names are: a claim on another node checks both */
+	nick_write_set(cl);
 	if (!cl->was_up) {
 		cl->was_up = true;
 		log_info("cluster: node %s is up (epoch %s, last ID %" PRIu64 ", %zu bytes held)",
@@ -270,17 +275,28 @@ static void on_beat_reply(void *arg, redisReply *r)
 {
 }
 
+static void beat(struct cluster *cl)
+{
+	char ms[24];
+	const char *argv[] = { "SET", cl->key_node, cl->inc, "PX", ms };
+
+	snprintf(ms, sizeof(ms), "%u", cl->lease * 1000);
+	call(cl, on_beat_reply, 5, argv);
+}
+
 /* Once a second: the node says it is alive (and a stuck Redis is found by the timeout). */
 static void on_beat(evutil_socket_t fd, short what, void *arg)
 {
 	struct cluster *cl = arg;
-	char ms[24];
-	const char *argv[] = { "SET", cl->key_node, cl->inc, "PX", ms };
 
 	if (!cl->ready)
 		return;
-	snprintf(ms, sizeof(ms), "%u", cl->lease * 1000);
-	call(cl, on_beat_reply, 5, argv);
+	beat(cl);
+	/* The names in use, twice a lease: one let go here is free everywhere soon after. */
+	if (cl->state == CLUSTER_UP && ++cl->beats * 2 >= cl->lease) {
+		cl->beats = 0;
+		nick_write_set(cl);
+	}
 }
 
 static void set_keys(struct cluster *cl, const char *name)
@@ -291,6 +307,10 @@ static void set_keys(struct cluster *cl, const char *name)
 	snprintf(cl->key_epoch, sizeof(cl->key_epoch), "%s:epoch", name);
 	snprintf(cl->key_seq, sizeof(cl->key_seq), "%s:seq:%s:%s", name, cl->node, cl->inc);
 	snprintf(cl->key_node, sizeof(cl->key_node), "%s:node:%s", name, cl->node);
+	snprintf(cl->key_nodes, sizeof(cl->key_nodes), "%s:nodes", name);
+	snprintf(cl->key_node_prefix, sizeof(cl->key_node_prefix), "%s:node:", name);
+	snprintf(cl->key_names_prefix, sizeof(cl->key_names_prefix), "%s:names:", name);
+	snprintf(cl->key_names, sizeof(cl->key_names), "%s:names:%s", name, cl->node);
 }
 
 /* The links, to the address resolved now: never a name lookup on the loop. */

@@ -30,6 +30,10 @@
 struct config;
 struct event_base;
 struct cluster;
+struct cluster_names;
+
+/* Room for a nickname (nick.h's limit, and then some). */
+#define CLUSTER_NICK_BUFSIZE 128
 
 enum bus_kind {
 	BUS_MESSAGE = 'm', /* a room message: an ID, kept in the stream */
@@ -62,6 +66,8 @@ struct cluster_hooks {
 	void (*new_epoch)(void *arg, const char *epoch);
 	/* One of this node's publishes was answered, @seconds after it was sent. */
 	void (*published)(void *arg, double seconds);
+	/* Every name this node uses, each given to cluster_names_add() (cluster-nick.c). */
+	void (*names)(void *arg, struct cluster_names *names);
 };
 
 /* cluster_new() - resolve, read the password, start connecting. Errors are logged. */
@@ -83,6 +89,17 @@ size_t cluster_held_bytes(const struct cluster *cl);
 /* cluster_publish_seconds() - how long the last publish took to be answered. */
 double cluster_publish_seconds(const struct cluster *cl);
 const char *cluster_node(const struct cluster *cl);
+
+/*
+ * Nicknames unique across the cluster (cluster-nick.c). cluster_claim() asks for @nick for
+ * the conn numbered @conn: @cb gets 1 (it is this node's), 0 (a live node has it) or a negative
+ * errno (Redis did not answer). -ENOTCONN when the node is not up: it claims every name it
+ * uses when it is (hooks.state).
+ */
+typedef void (*cluster_claim_cb)(void *arg, uint64_t conn, const char *nick, int result);
+int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_claim_cb cb,
+		  void *arg);
+void cluster_names_add(struct cluster_names *names, const char *nick);
 
 /*
  * Reads of the room's stream, as store_history() and store_missed() for conversation 0: the

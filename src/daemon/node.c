@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -20,6 +21,7 @@
 #include "notify.h"
 #include "room.h"
 #include "server.h"
+#include "session.h"
 
 static void on_deliver(void *arg, const struct bus_msg *m)
 {
@@ -37,12 +39,17 @@ static void tell_members(struct server *s, unsigned caps, bool line, const char 
 			conn_notice(c, "%s", what);
 }
 
+static void claim_all(struct server *s);
+
 static void on_state(void *arg, bool up)
 {
 	struct server *s = arg;
 
 	tell_members(s, ~0u, true, up ? "cluster-up" : "cluster-down");
 	notify_status_now(s->notify);
+	/* Names given while Redis was away were checked here only: now everywhere. */
+	if (up)
+		claim_all(s);
 }
 
 void node_pause(struct conn *c)
@@ -89,6 +96,131 @@ static void on_published(void *arg, double seconds)
 		event_active(s->sweep, EV_READ, 0);
 }
 
+/* The names this node uses: its members (closing ones too), lost sessions', leavers'. */
+static void on_names(void *arg, struct cluster_names *names)
+{
+	struct server *s = arg;
+	struct session *se;
+	struct conn *c;
+
+	TAILQ_FOREACH (c, &s->conns, entry)
+		if (conn_attached(c))
+			cluster_names_add(names, c->nick);
+	TAILQ_FOREACH (c, &s->gone, entry)
+		if (conn_attached(c))
+			cluster_names_add(names, c->nick);
+	TAILQ_FOREACH (se, &s->sessions_lost, entry)
+		cluster_names_add(names, se->nick);
+	room_leaver_names(s, names);
+}
+
+/*
+ * A name for a member that another node may hold: @first (the name asked for), else the next
+ * "BASE N" free here, each claimed in turn until one is this node's.
+ */
+struct rename_try {
+	struct server *server;
+	char was[NICK_BUFSIZE]; /* the name the member has: if it changes meanwhile, stop */
+	char first[NICK_BUFSIZE];
+	char base[NICK_BUFSIZE];
+	unsigned n;
+};
+
+#define RENAME_TRIES 50
+
+static void try_next(struct rename_try *t, struct conn *c);
+
+static void on_candidate(void *arg, uint64_t id, const char *nick, int result)
+{
+	struct rename_try *t = arg;
+	struct conn *c = server_find_conn(t->server, id);
+
+	if (!c || !conn_live(c) || !conn_attached(c) || strcmp(c->nick, t->was) != 0 || result < 0) {
+		free(t); /* gone, renamed meanwhile, or Redis away: claimed again when it is back */
+	} else if (result == 1) {
+		if (strcmp(c->nick, nick) != 0)
+			room_rename(c, nick);
+		free(t);
+	} else {
+		try_next(t, c);
+	}
+}
+
+static void try_next(struct rename_try *t, struct conn *c)
+{
+	char nick[NICK_BUFSIZE];
+
+	if (t->first[0]) {
+		snprintf(nick, sizeof(nick), "%s", t->first);
+		t->first[0] = '\0';
+	} else if (t->n > RENAME_TRIES) {
+		log_warnx("cluster: no free name like %s after %d tries; %s keeps its name", t->base,
+			  RENAME_TRIES, t->was);
+		free(t);
+		return;
+	} else {
+		t->n = server_nick_after(t->server, c, t->base, t->n, nick) + 1;
+	}
+	if (cluster_claim(t->server->cluster, nick, c->id, on_candidate, t) < 0)
+		free(t);
+}
+
+/* "bob7" -> "bob", 8: a clash goes on from the number it had (a name of digits keeps them). */
+static void start_rename(struct conn *c, const char *nick, bool exact)
+{
+	struct rename_try *t = calloc(1, sizeof(*t));
+	size_t len = strlen(nick), cut = len;
+
+	if (!t)
+		return;
+	while (cut > 0 && nick[cut - 1] >= '0' && nick[cut - 1] <= '9')
+		cut--;
+	if (cut == 0)
+		cut = len;
+	t->server = c->server;
+	snprintf(t->was, sizeof(t->was), "%s", c->nick);
+	if (exact)
+		snprintf(t->first, sizeof(t->first), "%s", nick);
+	snprintf(t->base, sizeof(t->base), "%.*s", (int)cut, nick);
+	t->n = cut < len ? (unsigned)strtoul(nick + cut, NULL, 10) + 1 : 2;
+	try_next(t, c);
+}
+
+void node_rename(struct conn *c, const char *nick)
+{
+	if (!c->server->cluster || !cluster_is_up(c->server->cluster))
+		room_rename(c, nick); /* claimed, and renamed again if taken, once Redis is back */
+	else
+		start_rename(c, nick, true);
+}
+
+static void on_claimed(void *arg, uint64_t id, const char *nick, int result)
+{
+	struct server *s = arg;
+	struct conn *c = server_find_conn(s, id);
+
+	if (result == 0 && c && conn_live(c) && conn_attached(c) && strcmp(c->nick, nick) == 0) {
+		log_info("cluster: %s is taken on another node; %s gets another name", nick, c->peer);
+		start_rename(c, nick, false);
+	}
+}
+
+void node_claim(struct conn *c)
+{
+	/* A line member is called by its address: no other node has that one. */
+	if (c->server->cluster && c->proto != PROTO_LINE)
+		cluster_claim(c->server->cluster, c->nick, c->id, on_claimed, c->server);
+}
+
+static void claim_all(struct server *s)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH (c, &s->conns, entry)
+		if (conn_live(c) && conn_attached(c))
+			node_claim(c);
+}
+
 int node_start(struct server *s)
 {
 	static const struct cluster_hooks hooks = {
@@ -97,6 +229,7 @@ int node_start(struct server *s)
 		.full = on_full,
 		.new_epoch = on_new_epoch,
 		.published = on_published,
+		.names = on_names,
 	};
 
 	if (!s->config.cluster)

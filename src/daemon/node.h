@@ -8,6 +8,13 @@ struct server;
 
 /* node_start() - with cluster set, connect to Redis (s->cluster). 0 or a negative errno. */
 int node_start(struct server *s);
+/* node_claim() - in a cluster, @c's name is claimed on every node; a clash renames it. */
+void node_claim(struct conn *c);
+/*
+ * node_rename() - "nick NAME" in a cluster: NAME (free here) is claimed on every node first,
+ * and the member renamed once it is its own (or "NAME N", the first free, if not).
+ */
+void node_rename(struct conn *c, const char *nick);
 /* node_pause() - @c is not read while the outbox is full; it is told why. */
 void node_pause(struct conn *c);
 

@@ -11,7 +11,9 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "cluster.h"
 #include "log.h"
+#include "room.h"
 #include "server.h"
 #include "session.h"
 
@@ -138,4 +140,13 @@ void member_leaves(struct room *r, struct member *m, struct conn *c)
 	if (held)
 		evbuffer_free(held);
 	say_left(r, c->nick);
+}
+
+void room_leaver_names(struct server *s, struct cluster_names *names)
+{
+	struct leaver *l;
+
+	if (s->room)
+		TAILQ_FOREACH (l, &s->room->leavers, entry)
+			cluster_names_add(names, l->nick);
 }

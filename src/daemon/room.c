@@ -63,6 +63,7 @@
 #include "history.h"
 #include "log.h"
 #include "msglog.h"
+#include "node.h"
 #include "nick.h"
 #include "pace.h"
 #include "rate.h"
@@ -229,6 +230,7 @@ static struct member *join(struct conn *c, bool announce)
 	if (announce && !room_quiet(r, 0))
 		tell_all(r, c, "joined %s", c->nick);
 	m->skip = r->npending; /* what was released before it joined, its own notice included */
+	node_claim(c);
 	return m;
 }
 
@@ -365,10 +367,9 @@ static void cmd_who(struct conn *c, const char *arg)
 /* nick NAME: rename; a taken name gets a number, like at join. Renames fan out: rate-limited. */
 static void cmd_nick(struct conn *c, const char *arg)
 {
-	struct room *r = c->server->room;
 	struct member *m = member_of(c);
 	unsigned per_min = c->server->config.max_renames_per_min;
-	char old[NICK_BUFSIZE], nick[NICK_BUFSIZE];
+	char nick[NICK_BUFSIZE];
 
 	if (!fd_nick_valid(arg, strlen(arg)) || arg[0] == '@') {
 		conn_error(c, "bad-nick", "%s",
@@ -395,8 +396,16 @@ static void cmd_nick(struct conn *c, const char *arg)
 		return;
 	}
 	bucket_spend(&m->renames, 1);
+	node_rename(c, nick); /* room_rename() at once, or once the cluster agrees */
+}
+
+void room_rename(struct conn *c, const char *nick)
+{
+	struct room *r = c->server->room;
+	char old[NICK_BUFSIZE];
+
 	memcpy(old, c->nick, sizeof(old));
-	memcpy(c->nick, nick, sizeof(nick));
+	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	log_info("%s: %s is now %s", c->peer, old, nick);
 	session_save(c); /* resumed after a restart, it is still called so */
 	mod_renamed(r, old, nick);

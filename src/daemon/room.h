@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct bus_msg;
+struct conn;
 struct server;
 struct room;
 struct mode_ops;
@@ -18,6 +19,14 @@ void room_free(struct room *r);
 size_t room_member_size(void);
 /* room_bus_deliver() - in a cluster, @m came back from the bus: to this node's members. */
 void room_bus_deliver(struct server *s, const struct bus_msg *m);
+/*
+ * room_rename() - member @c is called @nick now (free here): the room hears it. For "nick",
+ * and for a name another node of the cluster turned out to hold (node.c).
+ */
+void room_rename(struct conn *c, const char *nick);
+/* room_leaver_names() - the names of leavers still sending what they held (cluster.h). */
+struct cluster_names;
+void room_leaver_names(struct server *s, struct cluster_names *names);
 /* room_restore() - at start-up, the bans and the topic the store kept (room-mod.c). */
 int room_restore(struct server *s);
 

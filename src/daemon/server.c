@@ -296,14 +296,10 @@ static bool nick_taken(struct server *s, struct conn *self, const char *nick)
 	return s->mode->nick_in_use && s->mode->nick_in_use(s, nick);
 }
 
-void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE])
+unsigned server_nick_after(struct server *s, struct conn *self, const char *base, unsigned from,
+			   char nick[NICK_BUFSIZE])
 {
-	char base[NICK_BUFSIZE];
-
-	if (!nick_taken(s, self, nick))
-		return;
-	snprintf(base, sizeof(base), "%s", nick);
-	for (unsigned n = 2;; n++) {
+	for (unsigned n = from;; n++) {
 		char suffix[12];
 		int slen = snprintf(suffix, sizeof(suffix), "%u", n);
 		/* The limit counts characters; the cut never splits one. */
@@ -311,8 +307,18 @@ void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFS
 
 		snprintf(nick, NICK_BUFSIZE, "%.*s%s", (int)keep, base, suffix);
 		if (!nick_taken(s, self, nick))
-			return;
+			return n;
 	}
+}
+
+void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE])
+{
+	char base[NICK_BUFSIZE];
+
+	if (!nick_taken(s, self, nick))
+		return;
+	snprintf(base, sizeof(base), "%s", nick);
+	server_nick_after(s, self, base, 2, nick);
 }
 
 static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)

@@ -203,6 +203,12 @@ struct conn *server_find_conn(struct server *s, uint64_t id);
 struct conn *server_find_nick(struct server *s, const char *nick);
 /* server_unique_nick() - make @nick unique among attached conns by adding a number. */
 void server_unique_nick(struct server *s, struct conn *self, char nick[NICK_BUFSIZE]);
+/*
+ * server_nick_after() - into @nick, the first "@base N" free here with N >= @from (the base cut
+ * to fit); returns N. For a name another node of the cluster holds (node.c).
+ */
+unsigned server_nick_after(struct server *s, struct conn *self, const char *base, unsigned from,
+			   char nick[NICK_BUFSIZE]);
 /* server_begin_shutdown() - tell every peer, stop accepting, exit once drained. */
 void server_begin_shutdown(struct server *s, int code);
 /*
