@@ -42,7 +42,11 @@ struct rlink_options {
  * (REDIS_REPLY_ERROR) is a reply, not a failure.
  */
 typedef void (*rlink_reply_cb)(void *arg, struct redisReply *reply);
-/* The link's state changed: @up is connected and ready; @down lost (@why for the log). */
+/*
+ * The link's state changed: @up is connected and ready; @down lost (@why for the log). @down
+ * also runs after each failed attempt while down (connect refused, AUTH refused, ...): the
+ * caller logs when @why changes, not each time.
+ */
 typedef void (*rlink_up_cb)(void *arg);
 typedef void (*rlink_down_cb)(void *arg, const char *why);
 
