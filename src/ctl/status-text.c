@@ -303,8 +303,8 @@ static void print_cluster(FILE *f, const struct jvalue *v)
 	jread_int(v, "port", &port);
 	jread_int(v, "held_bytes", &held);
 	jread_bool(v, "up", &up);
-	fprintf(f, "node %s, Redis %s:%" PRId64 ", %s", node ? node : "?", redis ? redis : "?", port,
-		up ? "up" : "DOWN");
+	fprintf(f, "node %s, Redis %s:%" PRId64 ", %s", node ? node : "?", redis ? redis : "?",
+		port, up ? "up" : "DOWN");
 	if (held || !up)
 		fprintf(f, ", %" PRId64 " bytes held", held);
 	fprintf(f, ", epoch %s\n", epoch && *epoch ? epoch : "(not known yet)");

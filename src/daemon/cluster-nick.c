@@ -79,8 +79,16 @@ int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_c
 {
 	struct claim *k;
 	char ms[16];
-	const char *argv[] = { "EVAL", claim_lua, "3", cl->key_nodes, cl->key_node_prefix,
-			       cl->key_names_prefix, cl->node, cl->inc, nick, ms };
+	const char *argv[] = { "EVAL",
+			       claim_lua,
+			       "3",
+			       cl->key_nodes,
+			       cl->key_node_prefix,
+			       cl->key_names_prefix,
+			       cl->node,
+			       cl->inc,
+			       nick,
+			       ms };
 	size_t lens[10];
 
 	if (cl->state != CLUSTER_UP)

@@ -21,21 +21,26 @@
 #include "rlink.h"
 
 /*
- * KEYS: room:id, room:log, seq:NODE:INC, the channel, epoch.
+ * KEYS: room:id, room:log, seq:NODE:INC, the channel, epoch, a control's state key.
  * ARGV: the epoch the node knows, SEQ, KIND, the stream's bound, the payload's rest, the
- * sequence key's lifetime in ms. Returns the ID (0 for a notice or a sequence seen before), or
- * -1 when the epoch is not the node's (Redis lost its data while the node was connected).
- * IDs are formatted with %d: Lua 5.1's numbers are doubles and would print large ones as 1e+15.
+ * sequence key's lifetime in ms, then a control's op, field and value ("" for none). Returns
+ * the ID (0 for a notice, a control, or a sequence seen before), or -1 when the epoch is not
+ * the node's (Redis lost its data while the node was connected). IDs are formatted with %d:
+ * Lua 5.1's numbers are doubles and would print large ones as 1e+15.
  */
 const char cluster_publish_lua[] =
     "if redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end\n"
     "if tonumber(ARGV[2]) <= tonumber(redis.call('GET', KEYS[3]) or '0') then return 0 end\n"
     "redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[6])\n"
     "local id = 0\n"
-    "if ARGV[3] ~= 'n' then id = redis.call('INCR', KEYS[1]) end\n"
+    "if ARGV[3] == 'm' or ARGV[3] == 'p' then id = redis.call('INCR', KEYS[1]) end\n"
     "local p = ARGV[3] .. ' ' .. string.format('%d', id) .. ' ' .. ARGV[5]\n"
     "if ARGV[3] == 'm' then\n"
     "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], string.format('%d-0', id), 'p', p)\n"
+    "elseif ARGV[7] == 'hset' then redis.call('HSET', KEYS[6], ARGV[8], ARGV[9])\n"
+    "elseif ARGV[7] == 'hdel' then redis.call('HDEL', KEYS[6], ARGV[8])\n"
+    "elseif ARGV[7] == 'set' then redis.call('SET', KEYS[6], ARGV[9])\n"
+    "elseif ARGV[7] == 'del' then redis.call('DEL', KEYS[6])\n"
     "end\n"
     "redis.call('PUBLISH', KEYS[4], p)\n"
     "return id\n";
@@ -78,19 +83,21 @@ static void on_published(void *arg, redisReply *r)
 
 static int send_one(struct cluster *cl, struct outgoing *o)
 {
-	char seq[24], kind[2] = { o->kind, '\0' }, maxlen[16];
-	const char *argv[] = { "EVALSHA",   cl->sha,      "5",	  cl->key_id, cl->key_log,
-			       cl->key_seq, cl->key_chan, cl->key_epoch, cl->epoch,  seq,
-			       kind,	    maxlen,	  o->rest,	 "86400000" };
-	size_t lens[14];
+	char seq[24], kind[2] = { o->kind, '\0' }, maxlen[16], key[128];
+	const char *argv[] = { "EVALSHA",   cl->sha,      "6",           cl->key_id, cl->key_log,
+			       cl->key_seq, cl->key_chan, cl->key_epoch, key,        cl->epoch,
+			       seq,         kind,         maxlen,        o->rest,    "86400000",
+			       o->op,       o->field,     o->value };
+	size_t lens[18];
 
 	snprintf(seq, sizeof(seq), "%" PRIu64, o->seq);
 	snprintf(maxlen, sizeof(maxlen), "%u", cl->maxlen);
-	for (size_t i = 0; i < 14; i++)
+	snprintf(key, sizeof(key), "%s%s", cl->prefix, *o->key ? o->key : "room");
+	for (size_t i = 0; i < 18; i++)
 		lens[i] = argv[i] == o->rest ? o->len : strlen(argv[i]);
 	o->sent = true;
 	o->sent_at = fd_clock_seconds();
-	return rlink_call(cl->cmd, on_published, cl, 14, argv, lens);
+	return rlink_call(cl->cmd, on_published, cl, 18, argv, lens);
 }
 
 void out_flush(struct cluster *cl)
@@ -126,19 +133,35 @@ void out_free(struct cluster *cl)
 	cl->held = 0;
 }
 
-/* "TIME NODE INC SEQ A B FROM TO TEXT" for @m, into a new entry. */
+/* @s into @at, NUL-terminated ("" for NULL): where it went. */
+static const char *put(char **at, const char *s)
+{
+	char *was = *at;
+
+	*at = stpcpy(*at, s ? s : "") + 1;
+	return was;
+}
+
+/* "TIME NODE INC SEQ A B FROM TO TEXT" for @m, and its state, into a new entry. */
 static struct outgoing *make(struct cluster *cl, const struct bus_msg *m)
 {
-	char head[256];
+	static const struct bus_state none = { NULL, NULL, NULL, NULL };
+	const struct bus_state *st = m->state ? m->state : &none;
+	char head[256], *at;
 	int n = snprintf(head, sizeof(head),
 			 "%" PRId64 " %s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s ", m->time_ms,
 			 cl->node, cl->inc, cl->next_seq + 1, m->a, m->b,
 			 m->from && *m->from ? m->from : "-", m->to && *m->to ? m->to : "-");
+	size_t extra = 4;
 	struct outgoing *o;
 
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return NULL;
-	if (!(o = malloc(sizeof(*o) + (size_t)n + m->len)))
+	extra += st->op ? strlen(st->op) : 0;
+	extra += st->key ? strlen(st->key) : 0;
+	extra += st->field ? strlen(st->field) : 0;
+	extra += st->value ? strlen(st->value) : 0;
+	if (!(o = malloc(sizeof(*o) + (size_t)n + m->len + extra)))
 		return NULL;
 	o->seq = ++cl->next_seq;
 	o->kind = (char)m->kind;
@@ -146,6 +169,11 @@ static struct outgoing *make(struct cluster *cl, const struct bus_msg *m)
 	o->len = (size_t)n + m->len;
 	memcpy(o->rest, head, (size_t)n);
 	memcpy(o->rest + n, m->text, m->len);
+	at = o->rest + o->len;
+	o->op = put(&at, st->op);
+	o->key = put(&at, st->key);
+	o->field = put(&at, st->field);
+	o->value = put(&at, st->value);
 	return o;
 }
 

@@ -35,14 +35,18 @@ struct rlink;
 /* Entries read from the stream at once while catching up. */
 #define CLUSTER_CATCH_UP_PAGE 500
 
-/* One publish waiting for its answer: "TIME NODE INC SEQ A B FROM TO TEXT" in @rest. */
+/*
+ * One publish waiting for its answer: "TIME NODE INC SEQ A B FROM TO TEXT" in @rest, then a
+ * control's state (op, key, field, value: each NUL-terminated, "" for none).
+ */
 struct outgoing {
 	TAILQ_ENTRY(outgoing) entry;
 	uint64_t seq;
 	char kind;
 	bool sent;      /* on the wire now: not sent again until the link is lost */
 	double sent_at; /* fd_clock_seconds() */
-	size_t len;
+	size_t len;     /* of @rest */
+	const char *op, *key, *field, *value;
 	char rest[];
 };
 TAILQ_HEAD(outgoing_list, outgoing);
@@ -67,13 +71,14 @@ struct cluster {
 	char epoch[33];
 	char key_id[64], key_log[64], key_chan[64], key_epoch[64], key_seq[160], key_node[128];
 	char key_nodes[64], key_node_prefix[64], key_names_prefix[64], key_names[128];
-	unsigned beats; /* since the names were last written */
+	char prefix[40];  /* "NAME:" */
+	unsigned beats;   /* since the names were last written */
 	uint64_t last_id; /* the last ID delivered */
 	uint64_t next_seq;
-	unsigned maxlen;        /* the stream's bound */
-	unsigned lease;         /* seconds */
-	size_t hold_bytes;      /* cluster_hold_bytes */
-	int64_t max_age_ms;     /* history_max_age: older entries are not given; 0: no limit */
+	unsigned maxlen;    /* the stream's bound */
+	unsigned lease;     /* seconds */
+	size_t hold_bytes;  /* cluster_hold_bytes */
+	int64_t max_age_ms; /* history_max_age: older entries are not given; 0: no limit */
 	struct outgoing_list outbox;
 	size_t held;            /* bytes in @outbox */
 	bool full;              /* told hooks.full(true) */

@@ -54,7 +54,8 @@ int read_payload(struct cluster *cl, char *p, size_t len, struct bus_msg *m)
 		.text = p,
 		.len = (size_t)(end - p),
 	};
-	if (m->kind != BUS_MESSAGE && m->kind != BUS_PRIVATE && m->kind != BUS_NOTICE)
+	if (m->kind != BUS_MESSAGE && m->kind != BUS_PRIVATE && m->kind != BUS_NOTICE &&
+	    m->kind != BUS_CONTROL)
 		return -EINVAL;
 	return 0;
 }
@@ -72,8 +73,8 @@ void read_deliver(struct cluster *cl, const char *p, size_t len)
 		log_warnx("cluster: a payload that makes no sense (%zu bytes) was ignored", len);
 		return;
 	}
-	/* A notice has no ID; anything else once, in order: the catch-up overlaps the channel. */
-	if (m.kind != BUS_NOTICE) {
+	/* Notices and controls have no ID; the rest once, in order: the catch-up overlaps. */
+	if (m.kind == BUS_MESSAGE || m.kind == BUS_PRIVATE) {
 		if (m.id <= cl->last_id)
 			return;
 		cl->last_id = m.id;
@@ -90,7 +91,8 @@ static const redisReply *entry_payload(const redisReply *e)
 	    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
 		return NULL;
 	for (size_t i = 0; i + 1 < f->elements; i += 2)
-		if (f->element[i]->type == REDIS_REPLY_STRING && strcmp(f->element[i]->str, "p") == 0 &&
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(f->element[i]->str, "p") == 0 &&
 		    f->element[i + 1]->type == REDIS_REPLY_STRING)
 			return f->element[i + 1];
 	return NULL;
@@ -126,14 +128,14 @@ static void on_failed_later(evutil_socket_t fd, short what, void *arg)
 }
 
 /* @r's entries as messages, oldest first (history_max_age applied); -1 if @r is no list. */
-static int to_msgs(struct read_req *req, const redisReply *r, struct store_msg *msgs,
-		   char **bufs)
+static int to_msgs(struct read_req *req, const redisReply *r, struct store_msg *msgs, char **bufs)
 {
 	int64_t oldest = req->cl->max_age_ms ? fd_clock_unix_ms() - req->cl->max_age_ms : 0;
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->elements; i++) {
-		const redisReply *p = entry_payload(r->element[req->newest ? r->elements - 1 - i : i]);
+		const redisReply *p =
+		    entry_payload(r->element[req->newest ? r->elements - 1 - i : i]);
 		struct bus_msg m;
 
 		if (!p || !(bufs[n] = malloc(p->len + 1)))
@@ -144,8 +146,11 @@ static int to_msgs(struct read_req *req, const redisReply *r, struct store_msg *
 			continue;
 		}
 		bufs[n][p->len] = '\0'; /* the text ends the payload: a string for the log */
-		msgs[n] = (struct store_msg){ .id = m.id, .time_ms = m.time_ms, .from = m.from,
-					      .text = m.text, .len = m.len };
+		msgs[n] = (struct store_msg){ .id = m.id,
+					      .time_ms = m.time_ms,
+					      .from = m.from,
+					      .text = m.text,
+					      .len = m.len };
 		n++;
 	}
 	return (int)n;
@@ -178,8 +183,12 @@ static int read_range(struct cluster *cl, bool newest, const char *lo, const cha
 {
 	struct read_req *req = malloc(sizeof(*req));
 	char count[16];
-	const char *argv[] = { newest ? "XREVRANGE" : "XRANGE", cl->key_log, newest ? hi : lo,
-			       newest ? lo : hi, "COUNT", count };
+	const char *argv[] = { newest ? "XREVRANGE" : "XRANGE",
+			       cl->key_log,
+			       newest ? hi : lo,
+			       newest ? lo : hi,
+			       "COUNT",
+			       count };
 	size_t lens[6];
 
 	if (!req)
@@ -211,8 +220,8 @@ int cluster_history(struct cluster *cl, uint64_t before, uint64_t upto, unsigned
 	return read_range(cl, true, "-", end, n, cb, arg);
 }
 
-int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n,
-		   store_msgs_cb cb, void *arg)
+int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n, store_msgs_cb cb,
+		   void *arg)
 {
 	char start[32], end[32] = "+";
 

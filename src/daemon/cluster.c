@@ -308,6 +308,7 @@ static void set_keys(struct cluster *cl, const char *name)
 	snprintf(cl->key_seq, sizeof(cl->key_seq), "%s:seq:%s:%s", name, cl->node, cl->inc);
 	snprintf(cl->key_node, sizeof(cl->key_node), "%s:node:%s", name, cl->node);
 	snprintf(cl->key_nodes, sizeof(cl->key_nodes), "%s:nodes", name);
+	snprintf(cl->prefix, sizeof(cl->prefix), "%s:", name);
 	snprintf(cl->key_node_prefix, sizeof(cl->key_node_prefix), "%s:node:", name);
 	snprintf(cl->key_names_prefix, sizeof(cl->key_names_prefix), "%s:names:", name);
 	snprintf(cl->key_names, sizeof(cl->key_names), "%s:names:%s", name, cl->node);
@@ -317,7 +318,9 @@ static void set_keys(struct cluster *cl, const char *name)
 static int open_links(struct cluster *cl, const struct config *cfg)
 {
 	char ip[64], password[512], err[256];
-	struct rlink_options o = { .ip = ip, .port = (int)cfg->cluster_port, .password = password,
+	struct rlink_options o = { .ip = ip,
+				   .port = (int)cfg->cluster_port,
+				   .password = password,
 				   .db = (int)cfg->cluster_db };
 	int r;
 

@@ -39,6 +39,19 @@ enum bus_kind {
 	BUS_MESSAGE = 'm', /* a room message: an ID, kept in the stream */
 	BUS_PRIVATE = 'p', /* "msg NICK TEXT": an ID, not kept */
 	BUS_NOTICE = 'n',  /* a room notice: no ID */
+	BUS_CONTROL = 'c', /* a moderation act for the other nodes to apply: no ID */
+};
+
+/*
+ * What a control message changes in Redis, in the same script that publishes it (so that an
+ * act made while Redis was away is kept and told in one step): @op "hset", "hdel", "set" or
+ * "del" on the key @key ("bans", "mutes", "topic", under cluster_name).
+ */
+struct bus_state {
+	const char *op;
+	const char *key;
+	const char *field; /* hset, hdel */
+	const char *value; /* hset, set */
 };
 
 /* What goes on the bus and comes back; strings borrowed (valid during the call). */
@@ -53,6 +66,7 @@ struct bus_msg {
 	const char *to;   /* private: the target's nickname; else "" */
 	const char *text;
 	size_t len;
+	const struct bus_state *state; /* published control: NULL, or what it changes */
 };
 
 struct cluster_hooks {
@@ -102,12 +116,28 @@ int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_c
 void cluster_names_add(struct cluster_names *names, const char *nick);
 
 /*
+ * The room's moderation as Redis keeps it (cluster-mod.c), read at each connection: @bans and
+ * @mutes are field, value pairs of "bans" (spec -> "UNTIL BY REASON") and "mutes" (nick ->
+ * "UNTIL_MS"); @topic "BY TEXT" or NULL. @err < 0: it could not be read.
+ */
+typedef void (*cluster_mod_cb)(void *arg, const char *const *bans, size_t nbans,
+			       const char *const *mutes, size_t nmutes, const char *topic, int err);
+int cluster_mod_load(struct cluster *cl, cluster_mod_cb cb, void *arg);
+/* cluster_whois() - the live node whose member is called @nick: @cb gets it, or NULL. */
+typedef void (*cluster_whois_cb)(void *arg, const char *node, int err);
+int cluster_whois(struct cluster *cl, const char *nick, cluster_whois_cb cb, void *arg);
+/* cluster_purge() - @from's messages since @since_ms leave the stream: @cb gets how many. */
+typedef void (*cluster_count_cb)(void *arg, unsigned n, int err);
+int cluster_purge(struct cluster *cl, const char *from, int64_t since_ms, cluster_count_cb cb,
+		  void *arg);
+
+/*
  * Reads of the room's stream, as store_history() and store_missed() for conversation 0: the
  * callback runs on a later loop turn, with err -ENOTCONN when Redis is unreachable.
  */
 int cluster_history(struct cluster *cl, uint64_t before, uint64_t upto, unsigned n,
 		    store_msgs_cb cb, void *arg);
-int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n,
-		   store_msgs_cb cb, void *arg);
+int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n, store_msgs_cb cb,
+		   void *arg);
 
 #endif

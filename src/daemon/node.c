@@ -48,8 +48,10 @@ static void on_state(void *arg, bool up)
 	tell_members(s, ~0u, true, up ? "cluster-up" : "cluster-down");
 	notify_status_now(s->notify);
 	/* Names given while Redis was away were checked here only: now everywhere. */
-	if (up)
+	if (up) {
 		claim_all(s);
+		room_share_load(s);
+	}
 }
 
 void node_pause(struct conn *c)
@@ -70,7 +72,7 @@ static void on_full(void *arg, bool full)
 
 	s->cluster_full = full;
 	log_warnx("cluster: %s", full ? "the outbox is full; reading stops until Redis is back"
-				       : "the outbox drained; reading again");
+				      : "the outbox drained; reading again");
 	TAILQ_FOREACH (c, &s->conns, entry)
 		if (full)
 			node_pause(c);
@@ -135,7 +137,8 @@ static void on_candidate(void *arg, uint64_t id, const char *nick, int result)
 	struct rename_try *t = arg;
 	struct conn *c = server_find_conn(t->server, id);
 
-	if (!c || !conn_live(c) || !conn_attached(c) || strcmp(c->nick, t->was) != 0 || result < 0) {
+	if (!c || !conn_live(c) || !conn_attached(c) || strcmp(c->nick, t->was) != 0 ||
+	    result < 0) {
 		free(t); /* gone, renamed meanwhile, or Redis away: claimed again when it is back */
 	} else if (result == 1) {
 		if (strcmp(c->nick, nick) != 0)
@@ -154,8 +157,8 @@ static void try_next(struct rename_try *t, struct conn *c)
 		snprintf(nick, sizeof(nick), "%s", t->first);
 		t->first[0] = '\0';
 	} else if (t->n > RENAME_TRIES) {
-		log_warnx("cluster: no free name like %s after %d tries; %s keeps its name", t->base,
-			  RENAME_TRIES, t->was);
+		log_warnx("cluster: no free name like %s after %d tries; %s keeps its name",
+			  t->base, RENAME_TRIES, t->was);
 		free(t);
 		return;
 	} else {
@@ -200,7 +203,8 @@ static void on_claimed(void *arg, uint64_t id, const char *nick, int result)
 	struct conn *c = server_find_conn(s, id);
 
 	if (result == 0 && c && conn_live(c) && conn_attached(c) && strcmp(c->nick, nick) == 0) {
-		log_info("cluster: %s is taken on another node; %s gets another name", nick, c->peer);
+		log_info("cluster: %s is taken on another node; %s gets another name", nick,
+			 c->peer);
 		start_rename(c, nick, false);
 	}
 }

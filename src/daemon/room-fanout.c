@@ -169,17 +169,6 @@ static void tell_node(struct room *r, struct conn *except, const char *text)
 		fan_out(r, &p, 1, except);
 }
 
-void tell_here(struct room *r, struct conn *except, const char *fmt, ...)
-{
-	char text[FD_FRAME_BODY_BUFSIZE];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	tell_node(r, except, text);
-}
-
 /* In a cluster the notice goes on the bus, to be told on every node when it comes back. */
 void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
 {
@@ -255,8 +244,12 @@ void room_committed(struct server *s)
  */
 static int publish(struct room *r, const struct store_msg *m, struct conn *from)
 {
-	struct bus_msg b = { .kind = BUS_MESSAGE, .time_ms = m->time_ms, .a = from ? from->id : 0,
-			     .from = m->from, .text = m->text, .len = m->len };
+	struct bus_msg b = { .kind = BUS_MESSAGE,
+			     .time_ms = m->time_ms,
+			     .a = from ? from->id : 0,
+			     .from = m->from,
+			     .text = m->text,
+			     .len = m->len };
 
 	if (cluster_publish(r->server->cluster, &b) == 0)
 		return 0;
@@ -298,6 +291,8 @@ void room_bus_deliver(struct server *s, const struct bus_msg *m)
 		bus_message(r, m);
 	} else if (m->kind == BUS_PRIVATE) {
 		private_from_bus(r, m);
+	} else if (m->kind == BUS_CONTROL) {
+		room_control(s, m);
 	} else {
 		except = m->mine && m->a ? server_find_conn(s, m->a) : NULL;
 		tell_node(r, except, m->text); /* NUL-terminated: the payload ends with it */

@@ -13,8 +13,7 @@
  * keeping someone out.
  *
  * Every act is told to the room (line members get "* " lines) and logged, one line. In a
- * cluster the acts are this node's for now, told to its members only (tell_here()); a kick,
- * whose member is gone from every node, is told on all of them (tell_all()).
+ * cluster every node applies it and the room hears it on every node (room-share.c).
  * A kicked or banned member is closed with its session ended (no resume) and its held
  * messages dropped (room-leave.c); the room hears "kicked"/"banned", not "left" after it. One
  * already gone whose held lines still go out at its pace (a leaver) is stopped the same way,
@@ -30,6 +29,7 @@
 
 #include "bans.h"
 #include "clock.h"
+#include "cluster.h"
 #include "log.h"
 #include "server.h"
 #include "session.h"
@@ -187,39 +187,93 @@ void cmd_oper(struct conn *c, const char *arg)
 	c->oper = true;
 	log_info("%s (%s): is an operator", c->peer, c->nick);
 	conn_notice(c, "oper");
-	tell_here(c->server->room, c, "operator %s", c->nick);
+	tell_all(c->server->room, c, "operator %s", c->nick);
+}
+
+bool mod_kick_here(struct server *s, const char *nick, const char *by, const char *reason)
+{
+	char why[BAN_REASON_MAX + NICK_BUFSIZE + 8];
+	struct conn *t = member_called(s, nick);
+
+	/* Gone, still sending what it held: that stops, and the room is told as for a kick. */
+	if (!t && !leavers_drop(s->room, leaver_named, nick))
+		return false;
+	if (t) {
+		snprintf(why, sizeof(why), "by %s%s%.*s", by, *reason ? ": " : "",
+			 BAN_REASON_MAX - 1, reason);
+		log_info("%s kicked %s (%s)%s%.*s", by, t->nick, t->peer, dashes(reason),
+			 BAN_REASON_MAX - 1, reason);
+		remove_member(t, "kicked", why);
+	} else {
+		log_info("%s kicked %s, who had left%s%s", by, nick, dashes(reason), reason);
+	}
+	/* The kicked one is gone from every node: all of them hear it. */
+	tell_all(s->room, NULL, "kicked %s %s%s%.*s", nick, by, dashes(reason), BAN_REASON_MAX - 1,
+		 reason);
+	return true;
+}
+
+/* A kick for a member of another node: that node kicks it (room-share.c), or nobody has it. */
+struct kick_req {
+	struct server *server;
+	uint64_t op; /* the operator's conn */
+	char act[FD_FRAME_BODY_BUFSIZE];
+	char nick[NICK_BUFSIZE];
+};
+
+static void on_kick_whois(void *arg, const char *node, int err)
+{
+	struct kick_req *k = arg;
+	struct conn *op = server_find_conn(k->server, k->op);
+
+	if (node)
+		share_act(k->server, k->act, NULL);
+	else if (op && conn_live(op))
+		conn_error(op, err < 0 ? "cluster-unavailable" : "no-such-nick",
+			   err < 0 ? "the cluster cannot be asked who has %s now"
+				   : "nobody called %s is in the room",
+			   k->nick);
+	free(k);
+}
+
+static void kick_elsewhere(struct conn *c, const struct words *a)
+{
+	struct kick_req *k = calloc(1, sizeof(*k));
+
+	if (!k) {
+		conn_error(c, "out-of-memory", "the kick could not be sent");
+		return;
+	}
+	k->server = c->server;
+	k->op = c->id;
+	snprintf(k->nick, sizeof(k->nick), "%s", a->w[0]);
+	snprintf(k->act, sizeof(k->act), "kick %s %s %.*s", a->w[0], c->nick, BAN_REASON_MAX - 1,
+		 a->reason);
+	if (cluster_whois(c->server->cluster, a->w[0], on_kick_whois, k) < 0) {
+		free(k);
+		conn_error(c, "cluster-unavailable", "the cluster cannot be asked who has %s now",
+			   a->w[0]);
+	}
 }
 
 /* kick NICK [-- reason] */
 void cmd_kick(struct conn *c, const char *arg)
 {
+	struct server *s = c->server;
 	struct words a;
-	struct conn *t;
-	char why[BAN_REASON_MAX + NICK_BUFSIZE + 8];
 
-	if (!operator(c, "kick") || !split(c, arg, 1, &a) || !present(c, a.w[0]))
+	if (!operator(c, "kick") || !split(c, arg, 1, &a))
 		return;
-	/* Gone, still sending what it held: that stops, and the room is told as for a kick. */
-	if (!(t = member_called(c->server, a.w[0]))) {
-		leavers_drop(c->server->room, leaver_named, a.w[0]);
-		log_info("%s kicked %s, who had left%s%s", c->nick, a.w[0], dashes(a.reason),
-			 a.reason);
-		tell_all(c->server->room, NULL, "kicked %s %s%s%s", a.w[0], c->nick,
-			 dashes(a.reason), a.reason);
-		return;
-	}
-	if (t == c) {
+	if (member_called(s, a.w[0]) == c) {
 		conn_error(c, "bad-command", "you cannot kick yourself; quit leaves");
 		return;
 	}
-	snprintf(why, sizeof(why), "by %s%s%.*s", c->nick, *a.reason ? ": " : "",
-		 BAN_REASON_MAX - 1, a.reason);
-	log_info("%s kicked %s (%s)%s%.*s", c->nick, t->nick, t->peer, dashes(a.reason),
-		 BAN_REASON_MAX - 1, a.reason);
-	remove_member(t, "kicked", why);
-	/* The kicked one was here and is gone: every node hears it (a ban is this node's). */
-	tell_all(c->server->room, NULL, "kicked %s %s%s%.*s", a.w[0], c->nick, dashes(a.reason),
-		 BAN_REASON_MAX - 1, a.reason);
+	if (mod_kick_here(s, a.w[0], c->nick, a.reason))
+		return;
+	if (s->cluster)
+		kick_elsewhere(c, &a);
+	else
+		conn_error(c, "no-such-nick", "nobody called %s is in the room", a.w[0]);
 }
 
 /* Whether @b matches @t, a member: by its name, or by the address it came from. */
@@ -236,6 +290,8 @@ static bool leaver_banned(const struct leaver *l, const void *arg)
 	return b->kind == BAN_NICK ? strcmp(b->spec + 5, l->nick) == 0
 				   : ban_peer_matches(b, l->peer);
 }
+
+static void ban_expired(const struct ban *b, void *arg);
 
 /* The members @b matches are closed with "error banned", its leavers stopped; how many. */
 static unsigned ban_present(struct room *r, const struct ban *b)
@@ -254,6 +310,17 @@ static unsigned ban_present(struct room *r, const struct ban *b)
 		n++;
 	}
 	return n + leavers_drop(r, leaver_banned, b);
+}
+
+int mod_ban_here(struct server *s, const struct ban *b)
+{
+	/* Expired ones make room first: they would count against BANS_MAX until a "bans". */
+	bans_expire(&s->bans, fd_clock_unix_ms() / 1000, ban_expired, s);
+	if (b->until && b->until <= fd_clock_unix_ms() / 1000)
+		return 0;
+	if (bans_put(&s->bans, b) < 0)
+		return -ENOSPC;
+	return (int)ban_present(s->room, b);
 }
 
 /* Parse "ban"'s words into @b; false (told) when they are wrong or it would ban @c. */
@@ -289,29 +356,39 @@ static void ban_expired(const struct ban *b, void *arg)
 	store_ban_del(s->store, b->spec);
 }
 
+/* The ban @b, shared with the other nodes and kept in Redis (room-share.c). */
+static void share_ban(struct server *s, const struct ban *b)
+{
+	char value[BAN_REASON_MAX + NICK_BUFSIZE + 24], act[sizeof(value) + BAN_SPEC_MAX + 8];
+
+	snprintf(value, sizeof(value), "%lld %s %s", (long long)b->until, b->by, b->reason);
+	snprintf(act, sizeof(act), "ban %s %s", b->spec, value);
+	share_act(
+	    s, act,
+	    &(struct bus_state){ .op = "hset", .key = "bans", .field = b->spec, .value = value });
+}
+
 /* ban nick:NAME|addr:ADDRESS[/PREFIX] [DURATION] [-- reason] */
 void cmd_ban(struct conn *c, const char *arg)
 {
 	struct server *s = c->server;
 	struct words a;
 	struct ban b;
-	unsigned n;
+	int n;
 
 	if (!operator(c, "ban") || !split(c, arg, 2, &a) || !ban_from_words(c, &a, &b))
 		return;
-	/* Expired ones make room first: they would count against BANS_MAX until a "bans". */
-	bans_expire(&s->bans, fd_clock_unix_ms() / 1000, ban_expired, s);
-	if (bans_put(&s->bans, &b) < 0) {
+	if ((n = mod_ban_here(s, &b)) < 0) {
 		conn_error(c, "bad-command", "%d bans already: lift some first", BANS_MAX);
 		return;
 	}
 	store_ban_put(s->store,
 		      &(struct store_ban){
 			  .spec = b.spec, .by = b.by, .reason = b.reason, .until = b.until });
-	n = ban_present(s->room, &b);
-	log_info("%s banned %s%s%s%s%s (%u present)", c->nick, b.spec, a.n == 2 ? " for " : "",
+	share_ban(s, &b);
+	log_info("%s banned %s%s%s%s%s (%d present here)", c->nick, b.spec, a.n == 2 ? " for " : "",
 		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason, n);
-	tell_here(s->room, NULL, "banned %s %s%s%s%s%s", b.spec, c->nick, a.n == 2 ? " " : "",
+	tell_all(s->room, NULL, "banned %s %s%s%s%s%s", b.spec, c->nick, a.n == 2 ? " " : "",
 		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason);
 }
 
@@ -319,6 +396,7 @@ void cmd_ban(struct conn *c, const char *arg)
 void cmd_unban(struct conn *c, const char *arg)
 {
 	struct server *s = c->server;
+	char act[BAN_SPEC_MAX + 8];
 	const char *why;
 	struct ban b;
 
@@ -333,8 +411,10 @@ void cmd_unban(struct conn *c, const char *arg)
 		return;
 	}
 	store_ban_del(s->store, b.spec);
+	snprintf(act, sizeof(act), "unban %s", b.spec);
+	share_act(s, act, &(struct bus_state){ .op = "hdel", .key = "bans", .field = b.spec });
 	log_info("%s unbanned %s", c->nick, b.spec);
-	tell_here(s->room, NULL, "unbanned %s %s", b.spec, c->nick);
+	tell_all(s->room, NULL, "unbanned %s %s", b.spec, c->nick);
 }
 
 /* bans: "ban KIND:VALUE BY UNTIL [-- reason]" for the first BANS_LISTED, then "bans N". */
@@ -391,38 +471,68 @@ void mod_renamed(struct room *r, const char *old, const char *new)
 		snprintf(mu->nick, sizeof(mu->nick), "%s", new);
 }
 
+int mod_mute(struct room *r, const char *nick, double until)
+{
+	struct mute *mu = find_mute(r, nick);
+
+	if (!mu) {
+		/* At most one per member: as bounded as the room. */
+		if (r->nmutes >= r->server->config.max_clients)
+			return -ENOSPC;
+		if (!(mu = realloc(r->mutes, (r->nmutes + 1) * sizeof(*mu))))
+			return -ENOMEM;
+		r->mutes = mu;
+		mu = &r->mutes[r->nmutes++];
+		snprintf(mu->nick, sizeof(mu->nick), "%s", nick);
+	}
+	mu->until = until;
+	return 0;
+}
+
+bool mod_unmute(struct room *r, const char *nick)
+{
+	struct mute *mu = find_mute(r, nick);
+
+	if (mu)
+		drop_mute(r, mu);
+	return mu != NULL;
+}
+
+/* The mute of @nick until @until (0: none), shared and kept in Redis (room-share.c). */
+static void share_mute(struct server *s, const char *nick, double until)
+{
+	char act[NICK_BUFSIZE + 32], ms[24];
+
+	snprintf(ms, sizeof(ms), "%lld", (long long)share_mute_until_ms(until));
+	snprintf(act, sizeof(act), "mute %s %s", nick, ms);
+	share_act(s, act,
+		  &(struct bus_state){ .op = "hset", .key = "mutes", .field = nick, .value = ms });
+}
+
 /* mute NICK [DURATION] */
 void cmd_mute(struct conn *c, const char *arg)
 {
 	struct room *r = c->server->room;
 	unsigned seconds = 0;
-	struct mute *mu;
 	struct words a;
+	int err;
 
-	if (!operator(c, "mute") || !split(c, arg, 2, &a) || !present(c, a.w[0]))
+	if (!operator(c, "mute") || !split(c, arg, 2, &a))
 		return;
-	if (a.n == 2 && !duration(c, a.w[1], &seconds)) {
+	/* In a cluster the name may be another node's member: the mute holds it everywhere. */
+	if (!c->server->cluster && !present(c, a.w[0]))
+		return;
+	if (a.n == 2 && !duration(c, a.w[1], &seconds))
+		return;
+	if ((err = mod_mute(r, a.w[0], seconds ? fd_clock_seconds() + seconds : 0)) < 0) {
+		conn_error(c, err == -ENOSPC ? "bad-command" : "out-of-memory", "%s",
+			   err == -ENOSPC ? "too many mutes" : "the mute could not be kept");
 		return;
 	}
-	if (!(mu = find_mute(r, a.w[0]))) {
-		/* At most one per member: as bounded as the room. */
-		if (r->nmutes >= r->server->config.max_clients) {
-			conn_error(c, "bad-command", "too many mutes");
-			return;
-		}
-		mu = realloc(r->mutes, (r->nmutes + 1) * sizeof(*mu));
-		if (!mu) {
-			conn_error(c, "out-of-memory", "the mute could not be kept");
-			return;
-		}
-		r->mutes = mu;
-		mu = &r->mutes[r->nmutes++];
-		snprintf(mu->nick, sizeof(mu->nick), "%s", a.w[0]);
-	}
-	mu->until = seconds ? fd_clock_seconds() + seconds : 0;
+	share_mute(c->server, a.w[0], seconds ? fd_clock_seconds() + seconds : 0);
 	log_info("%s muted %s%s%s", c->nick, a.w[0], a.n == 2 ? " for " : "",
 		 a.n == 2 ? a.w[1] : "");
-	tell_here(r, NULL, "muted %s %s%s%s", a.w[0], c->nick, a.n == 2 ? " " : "",
+	tell_all(r, NULL, "muted %s %s%s%s", a.w[0], c->nick, a.n == 2 ? " " : "",
 		 a.n == 2 ? a.w[1] : "");
 }
 
@@ -430,17 +540,19 @@ void cmd_mute(struct conn *c, const char *arg)
 void cmd_unmute(struct conn *c, const char *arg)
 {
 	struct room *r = c->server->room;
-	struct mute *mu;
+	char act[NICK_BUFSIZE + 8];
 
 	if (!operator(c, "unmute"))
 		return;
-	if (!room_muted(r, arg) || !(mu = find_mute(r, arg))) {
+	if (!room_muted(r, arg) || !mod_unmute(r, arg)) {
 		conn_error(c, "bad-command", "%s is not muted", arg);
 		return;
 	}
-	drop_mute(r, mu);
+	snprintf(act, sizeof(act), "unmute %.*s", NICK_BUFSIZE - 1, arg);
+	share_act(c->server, act,
+		  &(struct bus_state){ .op = "hdel", .key = "mutes", .field = arg });
 	log_info("%s unmuted %s", c->nick, arg);
-	tell_here(r, NULL, "unmuted %s %s", arg, c->nick);
+	tell_all(r, NULL, "unmuted %s %s", arg, c->nick);
 }
 
 void mod_hello(struct conn *c)
@@ -454,17 +566,26 @@ void mod_hello(struct conn *c)
 		conn_notice(c, "oper");
 }
 
-/* Keep @text as the topic, set by @by. -ENOMEM: the old one stays. */
-static int set_topic(struct room *r, const char *by, const char *text)
+int mod_set_topic(struct room *r, const char *by, const char *text)
 {
-	char *t = strdup(text);
+	char *t = text ? strdup(text) : NULL;
 
-	if (!t)
+	if (text && !t)
 		return -ENOMEM;
 	free(r->topic);
 	r->topic = t;
 	snprintf(r->topic_by, sizeof(r->topic_by), "%s", by);
 	return 0;
+}
+
+/* The topic, shared and kept in Redis (room-share.c). */
+static void share_topic(struct server *s, const char *by, const char *text)
+{
+	char value[TOPIC_MAX + NICK_BUFSIZE + 2], act[sizeof(value) + 8];
+
+	snprintf(value, sizeof(value), "%s %s", by, text);
+	snprintf(act, sizeof(act), "topic %s", value);
+	share_act(s, act, &(struct bus_state){ .op = "set", .key = "topic", .value = value });
 }
 
 /* topic: anyone may ask; topic TEXT: operators set it (kept across a restart). */
@@ -483,11 +604,12 @@ void cmd_topic(struct conn *c, const char *arg)
 		return;
 	/* "topic --": no topic (the free-text mark with no text; a topic "none" is a topic). */
 	if (strcmp(arg, "--") == 0) {
-		free(r->topic);
-		r->topic = NULL;
+		mod_set_topic(r, "", NULL);
 		store_topic_put(c->server->store, c->nick, "");
+		share_act(c->server, "topic-none",
+			  &(struct bus_state){ .op = "del", .key = "topic" });
 		log_info("%s cleared the topic", c->nick);
-		tell_here(r, NULL, "topic-none");
+		tell_all(r, NULL, "topic-none");
 		return;
 	}
 	if (strlen(arg) > TOPIC_MAX) {
@@ -501,13 +623,14 @@ void cmd_topic(struct conn *c, const char *arg)
 			return;
 		}
 	}
-	if (set_topic(r, c->nick, arg) < 0) {
+	if (mod_set_topic(r, c->nick, arg) < 0) {
 		conn_error(c, "out-of-memory", "the topic could not be kept");
 		return;
 	}
 	store_topic_put(c->server->store, c->nick, arg);
+	share_topic(c->server, c->nick, arg);
 	log_info("%s set the topic: %s", c->nick, arg);
-	tell_here(r, NULL, "topic %s -- %s", c->nick, arg);
+	tell_all(r, NULL, "topic %s -- %s", c->nick, arg);
 }
 
 /* The store removed @n of @from's messages: the room hears it. */
@@ -516,7 +639,44 @@ static void on_purged(void *arg, const char *from, const char *by, unsigned n, i
 	struct server *s = arg;
 
 	log_info("%s purged %u messages of %s from the history", by, n, from);
-	tell_here(s->room, NULL, "purged %s %u %s", from, n, by);
+	tell_all(s->room, NULL, "purged %s %u %s", from, n, by);
+}
+
+/* In a cluster the history is Redis's stream: the purge is done there. */
+struct purge_req {
+	struct server *server;
+	uint64_t op;
+	char from[NICK_BUFSIZE], by[NICK_BUFSIZE];
+};
+
+static void on_cluster_purged(void *arg, unsigned n, int err)
+{
+	struct purge_req *p = arg;
+	struct conn *op = server_find_conn(p->server, p->op);
+
+	if (err < 0 && op && conn_live(op))
+		conn_error(op, "cluster-unavailable", "the history cannot be purged now");
+	else if (err == 0)
+		on_purged(p->server, p->from, p->by, n, 0);
+	free(p);
+}
+
+static void purge_cluster(struct conn *c, const char *from, int64_t since_ms)
+{
+	struct purge_req *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		conn_error(c, "out-of-memory", "the purge could not be sent");
+		return;
+	}
+	p->server = c->server;
+	p->op = c->id;
+	snprintf(p->from, sizeof(p->from), "%s", from);
+	snprintf(p->by, sizeof(p->by), "%s", c->nick);
+	if (cluster_purge(c->server->cluster, from, since_ms, on_cluster_purged, p) < 0) {
+		free(p);
+		conn_error(c, "cluster-unavailable", "the history cannot be purged now");
+	}
 }
 
 /* purge NICK [DURATION]: NICK's messages of the last DURATION (1h) leave the history. */
@@ -534,8 +694,10 @@ void cmd_purge(struct conn *c, const char *arg)
 		conn_error(c, "no-such-nick", "no name is that long");
 		return;
 	}
-	if (store_purge(c->server->store, a.w[0], fd_clock_unix_ms() - 1000LL * seconds, c->nick,
-			on_purged, c->server) < 0)
+	if (c->server->cluster)
+		purge_cluster(c, a.w[0], fd_clock_unix_ms() - 1000LL * seconds);
+	else if (store_purge(c->server->store, a.w[0], fd_clock_unix_ms() - 1000LL * seconds,
+			     c->nick, on_purged, c->server) < 0)
 		conn_error(c, "out-of-memory", "the purge could not be queued");
 }
 
@@ -551,7 +713,7 @@ int room_restore(struct server *s)
 	const struct store_ban *v;
 	size_t n;
 
-	if (topic && *topic && set_topic(s->room, by, topic) < 0)
+	if (topic && *topic && mod_set_topic(s->room, by, topic) < 0)
 		return -ENOMEM;
 	v = store_bans(s->store, &n);
 	for (size_t i = 0; i < n; i++) {

@@ -26,6 +26,7 @@
  */
 #include "room-priv.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,12 +64,81 @@ static bool can_receive(const struct conn *t)
  */
 static void private_publish(struct room *r, const struct pending *p, struct conn *from)
 {
-	struct bus_msg b = { .kind = BUS_PRIVATE, .time_ms = p->m.time_ms, .a = p->from_conn,
-			     .b = p->to_conn, .from = p->m.from, .to = p->to, .text = p->m.text,
+	struct bus_msg b = { .kind = BUS_PRIVATE,
+			     .time_ms = p->m.time_ms,
+			     .a = p->from_conn,
+			     .b = p->to_conn,
+			     .from = p->m.from,
+			     .to = p->to,
+			     .text = p->m.text,
 			     .len = p->m.len };
 
 	if (cluster_publish(r->server->cluster, &b) < 0 && from)
 		conn_error(from, "out-of-memory", "your message could not be sent");
+}
+
+/* A private message for a member of another node, until the cluster says which has it. */
+struct private_req {
+	struct server *server;
+	uint64_t from;   /* the sender's conn, while it is live */
+	bool copy;       /* ...granted "ids": its copy */
+	int64_t time_ms; /* accepted */
+	char nick[NICK_BUFSIZE], to[NICK_BUFSIZE];
+	size_t len;
+	char text[];
+};
+
+static void on_private_whois(void *arg, const char *node, int err)
+{
+	struct private_req *q = arg;
+	struct conn *from = q->from ? server_find_conn(q->server, q->from) : NULL;
+	struct bus_msg b = { .kind = BUS_PRIVATE,
+			     .time_ms = q->time_ms,
+			     .from = q->nick,
+			     .to = q->to,
+			     .text = q->text,
+			     .len = q->len };
+
+	if (from && !conn_live(from))
+		from = NULL;
+	if (node && strcmp(node, cluster_node(q->server->cluster)) != 0) {
+		b.a = from && q->copy ? from->id : 0;
+		if (cluster_publish(q->server->cluster, &b) < 0 && from)
+			conn_error(from, "out-of-memory", "your message could not be sent");
+	} else if (from) {
+		conn_error(from, err < 0 ? "cluster-unavailable" : "no-such-nick",
+			   err < 0 ? "the cluster cannot be asked who has %s now"
+				   : "no member is called %s",
+			   q->to);
+	}
+	free(q);
+}
+
+/*
+ * In a cluster a name not found here may be a member of another node: the cluster says which
+ * (cluster_whois()), and the message goes on the bus for that node to deliver. Whether its
+ * target can read private messages only that node knows: the sender is not told if not.
+ */
+static void private_elsewhere(struct room *r, const char *nick, struct conn *from, const char *to,
+			      const char *text, size_t len)
+{
+	struct private_req *q = calloc(1, sizeof(*q) + len);
+
+	if (!q) {
+		if (from)
+			conn_error(from, "out-of-memory", "your message could not be sent");
+		return;
+	}
+	q->server = r->server;
+	q->from = from ? from->id : 0;
+	q->copy = from && (from->caps & CAP_IDS);
+	q->time_ms = fd_clock_unix_ms();
+	snprintf(q->nick, sizeof(q->nick), "%s", nick);
+	snprintf(q->to, sizeof(q->to), "%s", to);
+	memcpy(q->text, text, len);
+	q->len = len;
+	if (cluster_whois(r->server->cluster, to, on_private_whois, q) < 0)
+		on_private_whois(q, NULL, -ENOTCONN);
 }
 
 /*
@@ -99,6 +169,10 @@ static void private_send(struct room *r, const char *nick, struct conn *from, co
 	}
 	if (t && !conn_live(t))
 		t = NULL;
+	if ((!t || !member_of(t)) && r->server->cluster && *to) {
+		private_elsewhere(r, nick, from, to, sp + 1, len - to_len - 1);
+		return;
+	}
 	if (!t || !member_of(t)) {
 		if (from && *to && session_nick_reserved(r->server, to))
 			conn_error(from, "no-such-nick",
@@ -141,16 +215,24 @@ static void private_send(struct room *r, const char *nick, struct conn *from, co
 }
 
 /*
- * Back from the bus: to its two parties, on the node that sent it (the target was a member
- * there; another node has neither party), after what waits, as private_send() queues it.
+ * Back from the bus: to its parties here, after what waits, as private_send() queues it. On
+ * the sender's node, the sender's copy (and the target, if it is a member there); on another,
+ * the member called @m->to, if it is there and can tell a private message from the room's.
  */
 void private_from_bus(struct room *r, const struct bus_msg *m)
 {
-	struct pending p = { .data = m->text, .len = m->len, .to = m->to, .to_conn = m->b,
-			     .from_conn = m->a };
+	struct pending p = {
+		.data = m->text, .len = m->len, .to = m->to, .to_conn = m->b, .from_conn = m->a
+	};
+	struct conn *t;
 
-	if (!m->mine)
-		return;
+	if (!m->mine) {
+		t = server_find_nick(r->server, m->to);
+		if (!t || !member_of(t) || !can_receive(t))
+			return;
+		p.to_conn = t->id;
+		p.from_conn = 0;
+	}
 	p.m = (struct store_msg){
 		.id = m->id, .time_ms = m->time_ms, .from = m->from, .text = m->text, .len = m->len
 	};

@@ -23,6 +23,7 @@
 
 struct evbuffer;
 struct event;
+struct ban;
 struct bus_msg;
 struct server;
 
@@ -127,14 +128,8 @@ void relay(struct room *r, const char *nick, struct conn *from, const char *text
  * is still there, is gated behind it. 0 or -ENOMEM (not delivered).
  */
 int queue_entry(struct room *r, const struct pending *p, struct conn *from);
-/*
- * tell_all() - every live member but @except hears the notice @fmt (room-fanout.c); in a
- * cluster, on every node. tell_here() - on this node only (moderation: its acts are this
- * node's until the cluster shares them).
- */
+/* tell_all() - every live member but @except hears the notice @fmt; in a cluster, on every node. */
 void tell_all(struct room *r, struct conn *except, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void tell_here(struct room *r, struct conn *except, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /*
  * room_quiet() - whether the room is past announce_max_members, so that joins, leaves and
@@ -169,6 +164,26 @@ void cmd_mute(struct conn *c, const char *arg);
 void cmd_unmute(struct conn *c, const char *arg);
 void cmd_topic(struct conn *c, const char *arg);
 void cmd_purge(struct conn *c, const char *arg);
+/*
+ * An act applied on this node alone, as the operator's node does and as the others do when it
+ * reaches them (room-share.c). mod_kick_here(): false if nobody here has that name (it tells
+ * the room); mod_ban_here(): the members it closed, or -ENOSPC; mod_mute(): @until in
+ * fd_clock_seconds(), 0 for no end; mod_set_topic(): @text NULL for none.
+ */
+bool mod_kick_here(struct server *s, const char *nick, const char *by, const char *reason);
+int mod_ban_here(struct server *s, const struct ban *b);
+int mod_mute(struct room *r, const char *nick, double until);
+bool mod_unmute(struct room *r, const char *nick);
+int mod_set_topic(struct room *r, const char *by, const char *text);
+
+/* room-share.c: moderation across the nodes of a cluster */
+struct bus_state;
+/* share_act() - in a cluster, the act @act goes to the other nodes, @st written in Redis. */
+void share_act(struct server *s, const char *act, const struct bus_state *st);
+/* share_mute_until_ms() - a mute's end (fd_clock_seconds(), 0: none) in Unix milliseconds. */
+int64_t share_mute_until_ms(double until);
+/* room_control() - an act from another node: applied here, nothing told. */
+void room_control(struct server *s, const struct bus_msg *m);
 
 /* room-leave.c */
 void member_free(struct member *m);

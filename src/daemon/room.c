@@ -246,8 +246,7 @@ static void room_caps(struct conn *c, unsigned added)
 	unsigned n = c->server->config.history_on_join;
 
 	/* store = off keeps nothing: there is no history to give. */
-	if (m && (added & CAP_IDS) && n && !m->history_sent &&
-	    msglog_kept(c->server)) {
+	if (m && (added & CAP_IDS) && n && !m->history_sent && msglog_kept(c->server)) {
 		m->history_sent = true;
 		history_send(c, 0, n, 0, m->joined_id, true);
 	}

@@ -27,6 +27,8 @@ void room_rename(struct conn *c, const char *nick);
 /* room_leaver_names() - the names of leavers still sending what they held (cluster.h). */
 struct cluster_names;
 void room_leaver_names(struct server *s, struct cluster_names *names);
+/* room_share_load() - in a cluster, the bans, mutes and topic from Redis (room-share.c). */
+void room_share_load(struct server *s);
 /* room_restore() - at start-up, the bans and the topic the store kept (room-mod.c). */
 int room_restore(struct server *s);
 

@@ -105,7 +105,7 @@ struct server {
 	struct room *room;
 	struct store *store;
 	struct cluster *cluster; /* cluster = redis://... (cluster.h); NULL: one node */
-	bool cluster_full;        /* its outbox is full: every reader is paused (PAUSE_CLUSTER) */
+	bool cluster_full;       /* its outbox is full: every reader is paused (PAUSE_CLUSTER) */
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
 	int store_error;    /* why (a negative errno), for those who join meanwhile */
 	struct listener *listeners;
