@@ -177,6 +177,35 @@ class RedisLostData(ClusterCase):
             (mid, _, _, frm, text), = read_tagged(p, 1)[0]
             self.assertEqual((mid, frm, text), (1, "b1", "again"))  # IDs start again
 
+    def test_held_messages_go_into_the_new_epoch(self):
+        a, b = self.node("a"), self.node("b")
+        a1, b1 = self.member(a, "a1"), self.member(b, "b1")
+        a1.notice(body="joined b1")
+        for k in range(3):
+            a1.say("old %d" % k)
+        for p in (a1, b1):
+            read_tagged(p, 3)
+        self.redis.stop()
+        for p in (a1, b1):
+            p.notice(body="cluster-down")
+        a1.say("held on a")
+        b1.say("held on b")
+        self.redis.start()
+        lists = []
+        for p in (a1, b1):
+            got, seen = read_tagged(p, 2, timeout=30)
+            self.assertTrue(any(n.startswith("epoch ") for n in seen + [b for t, b in p.frames
+                                                                         if t == NOTICE]))
+            lists.append(got)
+        self.assertEqual(lists[0], lists[1])
+        self.assertEqual(sorted(m[0] for m in lists[0]), [1, 2])  # the new epoch's first IDs
+        for p in (a1, b1):
+            self.assertEqual([f for f in p.sync() if f[0] == TAGGED], [])
+        b2, welcome = ids_member(b, "b2")  # the new epoch's history only
+        self.peers.append(b2)
+        start = welcome.index((NOTICE, "history-start 2"))
+        self.assertEqual([tagged(body) for t, body in welcome[start + 1:]], lists[0])
+
 
 class NodeKilled(ClusterCase):
     def test_killed_node_heartbeat_expires(self):
@@ -223,6 +252,8 @@ class RedisPaused(ClusterCase):
         self.assertLess(time.monotonic() - paused, 6)
         b1.command("time")
         b1.notice(prefix="time ", timeout=1.5)
+        b1.command("history 5")  # answered at once, not after Redis: it cannot be read now
+        b1.notice(prefix="error store-unavailable -- ", timeout=1.5)
         time.sleep(max(0, 4 - (time.monotonic() - paused)))
         self.redis.cont()
         lists = [read_tagged(p, 2, timeout=30)[0] for p in (a1, b1)]
