@@ -378,7 +378,7 @@ class Config(ClusterCase):
 
 
 class Private(ClusterCase):
-    def test_private_messages_on_one_node(self):
+    def test_private_messages(self):
         a, b = self.node("a"), self.node("b")
         a1, a2, b1 = self.member(a, "a1"), self.member(a, "a2"), self.member(b, "b1")
         a1.notice(body="joined b1")
@@ -395,9 +395,15 @@ class Private(ClusterCase):
         self.assertGreater(got[0][0], mid)
         self.assertNotIn("a secret", str(b1.frames + b1.sync()))
         self.assertEqual(read_tagged(a2, 1)[0][0][3:], ("a1", "public"))
-        a1.command("msg b1 across")  # only within a node in this version
+        # To a member of the other node: the cluster says which node has it, and it delivers.
+        a1.command("msg b1 across")
+        (xid, _, conv, frm, text), = read_tagged(b1, 1)[0]
+        self.assertEqual((conv, frm, text), ("@a1", "a1", "across"))
+        own = read_tagged(a1, 2)[0][1]  # after its own "public"
+        self.assertEqual((own[0],) + own[2:], (xid, "@b1", "a1", "across"))
+        self.assertNotIn("across", str(a2.sync()))
+        a1.command("msg nobody hello")
         a1.notice(prefix="error no-such-nick")
-        self.assertNotIn("across", str(b1.sync()))
 
 
 if __name__ == "__main__":

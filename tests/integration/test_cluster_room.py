@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: ISC
+"""The room across nodes, what it shares besides messages: nicknames unique in the whole cluster
+(a clash is renamed; a dead node's names free up within cluster_lease), and moderation (topic,
+mutes, bans, kicks of another node's member, purges of the shared history), applied on every
+node and read from Redis by a node that starts later. Multi-node: the plain build only
+(clustertest.ClusterCase)."""
+
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clustertest import ClusterCase, read_tagged, wait_until  # noqa: E402
+from fdtest import DEADLINE, NOTICE, Closed, Peer  # noqa: E402
+from modtest import key_file, operator  # noqa: E402
+
+
+class Names(ClusterCase):
+    def test_a_clash_across_nodes_is_renamed(self):
+        a, b = self.node("a", "cluster_lease = 2\n"), self.node("b", "cluster_lease = 2\n")
+        first = self.member(a, "carl")
+        second = Peer.customer(b, "carl")
+        self.peers.append(second)
+        second.notice(body="welcome group carl")
+        # Claimed a round trip later: another node has it, so the newcomer becomes carl2.
+        second.notice(body="renamed carl carl2")
+        first.notice(body="renamed carl carl2")
+        # Asking for a name another node holds gives the next free one, told once.
+        second.command("nick carl")
+        first.command("who")
+        self.assertIn("member carl", [b for t, b in first.wait_for(NOTICE, prefix="members ")
+                                      if t == NOTICE])
+        second.command("time")
+        before = second.wait_for(NOTICE, prefix="time ")
+        self.assertNotIn((NOTICE, "renamed carl2 carl"), before)
+
+    def test_a_dead_nodes_names_free_up_within_the_lease(self):
+        extra = "cluster_lease = 2\nmax_renames_per_min = 0\n"  # it asks again and again
+        a, b = self.node("a", extra), self.node("b", extra)
+        self.member(a, "dora")
+        late = self.member(b, "dora2")
+        a.killed = True
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait()
+        start = time.monotonic()
+        # Asked again and again: within the lease (2 s) and a beat, the name is free.
+        while True:
+            # While a's names hold, the first free one is its own: nothing changes, unsaid.
+            late.command("nick dora")
+            late.command("time")
+            if (NOTICE, "renamed dora2 dora") in late.wait_for(NOTICE, prefix="time "):
+                break
+            self.assertLess(time.monotonic() - start, DEADLINE)
+            time.sleep(0.3)
+        self.assertLess(time.monotonic() - start, 2 + 3)
+
+
+class Moderation(ClusterCase):
+    def setUp(self):
+        super().setUp()
+        self.extra = "operator_key_file = %s\nmax_joins_per_min = 0\n" % key_file()
+
+    def test_acts_reach_every_node(self):
+        a, b = self.node("a", self.extra), self.node("b", self.extra)
+        op = operator(a)
+        self.peers.append(op)
+        x, y = self.member(b, "xena"), self.member(b, "yan")
+        op.command("topic welcome all")
+        x.notice(body="topic op -- welcome all")
+        op.command("mute yan 1h")
+        y.notice(body="muted yan op 1h")
+        y.say("may I?")
+        y.notice(prefix="error muted")
+        op.command("kick xena -- enough")
+        y.notice(body="kicked xena op -- enough")
+        with self.assertRaises(Closed):
+            x.wait_for(NOTICE, body="never")
+        op.command("ban nick:yan -- spam")
+        with self.assertRaises(Closed):
+            y.wait_for(NOTICE, body="never")
+        # The ban holds at the other node's door too.
+        again = Peer.customer(b, "yan")
+        again.notice(prefix="error banned")
+        again.close()
+        # A node that starts later takes the room as Redis keeps it.
+        c = self.node("c", self.extra)
+        w = self.member(c, "walt")
+        w.command("topic")
+        w.notice(body="topic op -- welcome all")
+        late = Peer.customer(c, "yan")
+        late.notice(prefix="error banned")
+        late.close()
+
+    def test_kick_of_nobody_and_purge(self):
+        a, b = self.node("a", self.extra), self.node("b", self.extra)
+        op = operator(a)
+        self.peers.append(op)
+        reader = self.member(a, "reader")
+        spammer = self.member(b, "spam")
+        reader.notice(body="joined spam")
+        op.command("kick ghost")
+        op.notice(prefix="error no-such-nick")
+        for i in range(3):
+            spammer.say("buy %d" % i)
+        reader.say("hello")
+        read_tagged(reader, 4)
+        op.command("purge spam")
+        reader.notice(body="purged spam 3 op")
+        reader.command("history 10")
+        got, _ = read_tagged(reader, 1)
+        self.assertEqual([m[3:] for m in got], [("reader", "hello")])
+        reader.notice(body="history-end")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
