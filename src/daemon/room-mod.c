@@ -386,7 +386,7 @@ void cmd_ban(struct conn *c, const char *arg)
 		      &(struct store_ban){
 			  .spec = b.spec, .by = b.by, .reason = b.reason, .until = b.until });
 	share_ban(s, &b);
-	log_info("%s banned %s%s%s%s%s (%d present here)", c->nick, b.spec, a.n == 2 ? " for " : "",
+	log_info("%s banned %s%s%s%s%s (%d present)", c->nick, b.spec, a.n == 2 ? " for " : "",
 		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason, n);
 	tell_all(s->room, NULL, "banned %s %s%s%s%s%s", b.spec, c->nick, a.n == 2 ? " " : "",
 		 a.n == 2 ? a.w[1] : "", dashes(b.reason), b.reason);

@@ -99,11 +99,14 @@ class ClusterCase(unittest.TestCase):
         self.peers = []
 
     def node(self, name, extra=""):
+        """A node, started and ready: /readyz says so once it reached Redis and caught up (a
+        member who joins before then gets no history: it cannot be read yet)."""
         d = Daemon(node_config(self.redis, name, extra))
         d.start()
         self.addCleanup(self._stop_node, d)
         if under_memory_tool(d):
             self.skipTest("several nodes and a Redis: the plain build only")
+        wait_until(lambda: http_get(d.metrics_port, "/readyz")[0] == 200, what="node ready")
         return d
 
     def _stop_node(self, d):
