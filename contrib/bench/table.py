@@ -223,7 +223,7 @@ def cluster_table(runs):
         return
     cols = ("run", "runs", "deliveries/s", "p50", "p99", "cross-node p99", "node1 ns/deliv",
             "node2 ns/deliv", "Redis ns/deliv", "servers ns/deliv", "gen ns/deliv",
-            "Redis ns/msg", "CPU node1/node2/Redis/gen")
+            "Redis ns/msg", "CPU node1/node2/Redis/gen", "send lag p99")
     rows = [cols]
     for label, what in CLUSTER:
         m = med.get(label)
@@ -238,7 +238,8 @@ def cluster_table(runs):
             opt("cpu_redis_ns_per_delivery", "%.0f"), "%.0f" % m["servers_ns"],
             "%.0f" % m["gen_ns_per_delivery"], opt("cpu_redis_ns_per_msg", "%.0f"),
             "/".join(opt(k, "%.0f%%") for k in ("server_cpu_pct", "cpu_node2_pct",
-                                                "cpu_redis_pct", "gen_cpu_pct"))))
+                                                "cpu_redis_pct", "gen_cpu_pct")),
+            fmt_us(m["send_lag_p99_us"])))
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(cols))]
     print()
     print("Several nodes (100 members, 10 senders, 1,000 msg/s open loop; medians of each figure):")
