@@ -19,6 +19,11 @@
  *
  * Relay (--relay Q): the desk's one customer and its agent ping-pong, Q customers wait behind.
  *
+ * Two nodes (--port2): the odd members (half the senders, and the tracker) join the room on a
+ * second node of a cluster; a delivery whose sender is on the other node also goes into a
+ * histogram of its own (cross-node latency). --watch reads more processes' CPU (the other node,
+ * Redis) at the same two moments as the server's.
+ *
  * Ownership: the bench owns every peer; peers are freed only at exit. Errors are returned to
  * main, which reports them once.
  */
@@ -79,6 +84,11 @@ const unsigned char *bench_key(const struct bench *b, size_t *ret_len)
 {
 	*ret_len = b->key_len;
 	return b->key_len ? b->key : NULL;
+}
+
+bool peer_on_port2(const struct bench *b, const struct peer *p)
+{
+	return b->o.port2 && p->role == PEER_MEMBER && p->idx % 2;
 }
 
 void bench_ready(struct bench *b, struct peer *p)
@@ -216,6 +226,10 @@ void bench_delivery(struct peer *p, const char *payload, size_t len)
 	if (b->stage == MEASURING) {
 		b->deliveries++;
 		hist_add(&b->lat, b->now > stamp ? b->now - stamp : 0);
+		if (b->o.port2 && peer_on_port2(b, p) != peer_on_port2(b, b->senders[k])) {
+			b->cross_deliveries++;
+			hist_add(&b->lat_cross, b->now > stamp ? b->now - stamp : 0);
+		}
 	}
 	if (p->role == PEER_CUSTOMER) {
 		if (loading(b))
@@ -340,9 +354,13 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 
 int bench_connect(struct bench *b, struct peer *p)
 {
-	const struct sockaddr_in *sa =
-	    p->role == PEER_AGENT && b->o.agent_port ? &b->agent_addr : &b->addr;
+	const struct sockaddr_in *sa = &b->addr;
 	int one = 1;
+
+	if (p->role == PEER_AGENT && b->o.agent_port)
+		sa = &b->agent_addr;
+	else if (peer_on_port2(b, p))
+		sa = &b->addr2;
 
 	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
@@ -405,14 +423,26 @@ static void sample(struct bench *b, struct proc_sample *s)
 		bench_fail(b, "cannot read /proc/%d", (int)b->o.pid);
 }
 
+/* The watched processes (--watch) at one end of the measured load. */
+static void sample_watched(struct bench *b, struct proc_sample *s)
+{
+	for (unsigned i = 0; i < b->o.nwatch; i++)
+		if (proc_sample(b->o.watch[i].pid, &s[i]) < 0)
+			bench_fail(b, "cannot read /proc/%d (%s)", (int)b->o.watch[i].pid,
+				   b->o.watch[i].name);
+}
+
 static void start_measuring(struct bench *b)
 {
 	hist_reset(&b->lat);
+	hist_reset(&b->lat_cross);
 	hist_reset(&b->send_lag);
+	b->cross_deliveries = 0;
 	b->deliveries = b->gaps = b->reorders = b->late_sends = b->plain_deliveries = 0;
 	if (b->churn)
 		churn_measure(b->churn);
 	sample(b, &b->m0);
+	sample_watched(b, b->w0);
 	b->cpu0 = self_cpu();
 	enter(b, MEASURING);
 }
@@ -458,6 +488,7 @@ static void send_due(struct bench *b)
 static void end_measuring(struct bench *b)
 {
 	sample(b, &b->m1);
+	sample_watched(b, b->w1);
 	b->cpu1 = self_cpu();
 	enter(b, b->o.rss_after > 0 ? DRAINING : DONE);
 }
@@ -674,7 +705,8 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (resolve(b->o.host, b->o.port, &b->addr) < 0 ||
-	    resolve(b->o.host, b->o.agent_port, &b->agent_addr) < 0) {
+	    resolve(b->o.host, b->o.agent_port, &b->agent_addr) < 0 ||
+	    resolve(b->o.host, b->o.port2, &b->addr2) < 0) {
 		fprintf(stderr, "frontdesk-bench: %s is not an IPv4 address\n", b->o.host);
 		return 2;
 	}

@@ -32,6 +32,8 @@ struct bench;
 #define PAYLOAD_MARK   '='
 #define PAYLOAD_HEAD   29 /* mark + 16 + 8 + 4 hex digits */
 #define FD_PAYLOAD_MAX 8000
+/* Other processes whose CPU a run reports (--watch): a second node, Redis. */
+#define MAX_WATCH 4
 
 enum peer_role {
 	PEER_MEMBER,    /* receives the broadcast (fan-out), may also send */
@@ -88,7 +90,14 @@ struct options {
 	const struct proto *proto;
 	const char *host;
 	unsigned port, agent_port;
+	unsigned port2; /* a second node: odd members connect there (a cluster), or 0 */
 	pid_t pid;
+	/* --watch NAME=PID: more processes to read CPU from at both ends of the measured load */
+	struct watch {
+		const char *name;
+		pid_t pid;
+	} watch[MAX_WATCH];
+	unsigned nwatch;
 	unsigned members, senders, size, window, slow, relay, channel_size;
 	double rate, duration, warmup, settle;
 	double churn;     /* connections/s that join, say one thing and leave (frontdesk) */
@@ -113,7 +122,7 @@ struct bench {
 	uint32_t *sent, *acked; /* per sender */
 	struct peer *tracker;
 	struct event *tick; /* stage changes, the open-loop schedule */
-	struct sockaddr_in addr, agent_addr;
+	struct sockaddr_in addr, agent_addr, addr2;
 	unsigned char key[AUTH_KEY_MAX];
 	size_t key_len;
 	char *scratch;
@@ -124,10 +133,13 @@ struct bench {
 	uint64_t start_ns, next_msg;
 	/* measured */
 	struct hist lat;
+	struct hist lat_cross; /* --port2: deliveries from a sender on the other node */
+	uint64_t cross_deliveries;
 	uint64_t deliveries, gaps, reorders, late_sends;
 	uint64_t plain_deliveries; /* without our stamp: churners' messages, and to churners */
 	struct hist send_lag;
 	struct proc_sample base_sample, ready_sample, m0, m1, end_sample;
+	struct proc_sample w0[MAX_WATCH], w1[MAX_WATCH]; /* --watch, at m0 and m1 */
 	struct churn *churn;
 	double cpu0, cpu1;
 	int error;
@@ -139,6 +151,8 @@ extern const struct proto proto_redis;
 extern const struct proto proto_irc;
 
 /* Called by the protos. */
+/* Whether @p is connected to the second node (--port2): the odd members. */
+bool peer_on_port2(const struct bench *b, const struct peer *p);
 void bench_ready(struct bench *b, struct peer *p);
 struct peer *bench_peer(struct bench *b, unsigned idx);
 unsigned bench_npeers(const struct bench *b);

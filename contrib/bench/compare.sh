@@ -16,6 +16,9 @@
 # frontdeskd runs with its store on (sqlite, a file in the temp dir, as users run it); the
 # "store" scenario compares store = off, memory, sqlite and sqlite with store_sync = full.
 # The "team" scenario (frontdeskd only) is the desk with 10 agents and 1,000 customers.
+# The "cluster" scenario (SCENARIOS=cluster, about 2 1/2 minutes) runs d-100's load on one
+# node with cluster off, one node through Redis, and two nodes through one Redis with the
+# members split between them; it reports each process's CPU (nodes, Redis, generator).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -49,13 +52,15 @@ fi
 
 tmp=$(mktemp -d /tmp/frontdesk-bench.XXXXXX)
 chmod 755 "$tmp"
-server_pid=
+server_pid='' server_pids=()
+# stop_server: every server started since the last call (a cluster run starts several).
 stop_server() {
-	if [ -n "$server_pid" ]; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-		server_pid=
-	fi
+	local pid
+	for pid in "${server_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	server_pid='' server_pids=()
 }
 trap 'stop_server; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
@@ -75,9 +80,10 @@ wait_port() {
 }
 
 # start_server NAME [group|desk|team]: start one server; sets $server_pid, $port (and
-# $agent_port).
+# $agent_port). A frontdeskd group node joins the cluster $fd_cluster (redis://...) unless it
+# is empty, named $fd_node (which also names its directory).
 start_server() {
-	local dir="$tmp/$1" mode=${2:-group} check
+	local dir="$tmp/$1${fd_node:+-$fd_node}" mode=${2:-group} check
 	mkdir -p "$dir"
 	port=$(free_port)
 	case $1 in
@@ -118,6 +124,10 @@ start_server() {
 			# The observer marks members ready by their "joined mN": every join told, as
 			# before big rooms went quiet (a daemon older than the key has it anyway).
 			echo "announce_max_members = 0" >>"$dir/frontdesk.conf"
+			if [ -n "$fd_cluster" ]; then
+				printf 'cluster = %s\nnode_name = %s\n' "$fd_cluster" "$fd_node" \
+					>>"$dir/frontdesk.conf"
+			fi
 			if ! check=$("$frontdeskd" --check-config -c "$dir/frontdesk.conf" 2>&1) &&
 				[[ $check == *"unknown key 'announce_max_members'"* ]]; then
 				sed -i '$d' "$dir/frontdesk.conf"
@@ -169,6 +179,7 @@ start_server() {
 		;;
 	esac
 	server_pid=$!
+	server_pids+=("$server_pid")
 	wait_port "$port"
 }
 
@@ -200,8 +211,35 @@ run() {
 	stop_server
 }
 
+# run_cluster LABEL NODES: d-100's load on frontdeskd, NODES = 0 (one node, cluster off), 1
+# (one node through Redis) or 2 (two nodes through one Redis, odd members on the second);
+# the generator reads the CPU of every node and of Redis (--watch).
+run_cluster() {
+	local label=$1 nodes=$2 args=() node1_pid node1_port
+	if [ "$nodes" -gt 0 ]; then
+		start_server redis
+		fd_cluster=redis://127.0.0.1:$port
+		args+=(--watch "redis=$server_pid")
+	fi
+	fd_node=n1 start_server frontdesk
+	node1_pid=$server_pid node1_port=$port
+	if [ "$nodes" -eq 2 ]; then
+		fd_node=n2 start_server frontdesk
+		args+=(--port2 "$port" --watch "node2=$server_pid")
+	fi
+	fd_cluster=
+	echo "== $label frontdesk: $nodes node(s) through Redis" >&2
+	if ! "${bench_cpu[@]}" "$bench" --proto frontdesk --port "$node1_port" --pid "$node1_pid" \
+		--label "$label" "${args[@]}" "${cluster_load[@]}" >>"$out"; then
+		echo "RESULT label=$label server=frontdesk failed=1" >>"$out"
+	fi
+	stop_server
+}
+
 servers=(frontdesk redis ngircd)
-fd_store=sqlite fd_turns=free
+fd_store=sqlite fd_turns=free fd_cluster='' fd_node=''
+# d-100's load, measured for 10 s: Redis's CPU is read in clock ticks (10 ms).
+cluster_load=(--members 100 --senders 10 --rate 1000 --warmup 1 --duration 10)
 fanout=(--members 1000 --senders 10 --size 100 --warmup 2 --duration 5)
 
 started=$(date +%s)
@@ -271,7 +309,21 @@ for s in $scenarios; do
 			--duration 30 --rss-after 3
 		run frontdesk a-churn "${fanout[@]}" --churn 100 --rss-after 3
 		;;
+	cluster) # d-100's load: one node (cluster off), one node through Redis, two nodes
+		# through Redis with the members split half and half (three rounds in turn)
+		for _ in 1 2 3; do
+			run_cluster cluster-off 0
+			run_cluster cluster-1 1
+			run_cluster cluster-2 2
+		done
+		if [ ${#server_cpu[@]} -gt 0 ]; then
+			echo "cluster: nodes and Redis pinned to core 0, the generator to core 1" >>"$out"
+		else
+			echo "cluster: one core, nothing pinned" >>"$out"
+		fi
+		;;
 	esac
 done
 echo "compare.sh: $(($(date +%s) - started)) s; results in $out" >&2
 python3 contrib/bench/table.py "$out"
+grep '^cluster: ' "$out" || true

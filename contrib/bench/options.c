@@ -15,6 +15,10 @@ void bench_usage(FILE *f)
 		"usage: frontdesk-bench --proto frontdesk|redis|irc --port PORT [options]\n"
 		"  --host ADDR        server address (127.0.0.1)\n"
 		"  --pid PID          the server's process, for CPU, RSS and write calls\n"
+		"  --watch NAME=PID   another process whose CPU to report (a second node, Redis;\n"
+		"                     up to 4; NAME of a-z 0-9 _)\n"
+		"  --port2 PORT       frontdesk room: odd members join a second node there (a\n"
+		"                     cluster); deliveries across nodes get latencies apart\n"
 		"  --members N        members of the room (1000)\n"
 		"  --senders S        of them send (10)\n"
 		"  --size BYTES       message text (100)\n"
@@ -43,6 +47,7 @@ static const struct field {
 } fields[] = {
 	{ 'h', F_STRING, offsetof(struct options, host) },
 	{ 'p', F_UINT, offsetof(struct options, port) },
+	{ 'q', F_UINT, offsetof(struct options, port2) },
 	{ 'A', F_UINT, offsetof(struct options, agent_port) },
 	{ 'K', F_STRING, offsetof(struct options, key_file) },
 	{ 'i', F_PID, offsetof(struct options, pid) },
@@ -65,6 +70,21 @@ static const struct field {
 	{ 'v', F_DOUBLE, offsetof(struct options, arrive) },
 	{ 'U', F_STRING, offsetof(struct options, agent_socket) },
 };
+
+/* --watch NAME=PID: NAME goes into the RESULT line's keys, so a-z 0-9 _ only. */
+static int add_watch(struct options *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	int pid;
+
+	if (o->nwatch == MAX_WATCH || !eq || eq == arg ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_") != (size_t)(eq - arg) ||
+	    (pid = atoi(eq + 1)) <= 0)
+		return -EINVAL;
+	*eq = '\0';
+	o->watch[o->nwatch++] = (struct watch){ .name = arg, .pid = (pid_t)pid };
+	return 0;
+}
 
 /* Option @c with @arg into @o; -EINVAL for one it does not know. */
 static int set_option(struct options *o, int c, char *arg)
@@ -99,6 +119,8 @@ static int set_option(struct options *o, int c, char *arg)
 	case 'I':
 		o->idle = true;
 		return 0;
+	case 'X':
+		return add_watch(o, arg);
 	case 'H':
 		bench_usage(stdout);
 		exit(0);
@@ -117,6 +139,8 @@ static bool options_valid(const struct options *o)
 	    (o->relay && o->proto == &proto_frontdesk && (!o->agent_port || !o->key_file)) ||
 	    (o->churn && (o->churn < 0 || o->proto != &proto_frontdesk || o->relay || o->idle)) ||
 	    o->rss_after < 0 ||
+	    (o->port2 &&
+	     (o->proto != &proto_frontdesk || o->relay || o->idle || o->churn || o->team)) ||
 	    (o->team && (o->proto != &proto_frontdesk || !o->agent_socket || !o->customers ||
 			 !o->round_trips || o->arrive < 0 || o->relay || o->idle || o->churn)));
 }
@@ -127,6 +151,8 @@ int bench_parse_options(int argc, char **argv, struct options *o)
 		{ "proto", required_argument, NULL, 'P' },
 		{ "host", required_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "port2", required_argument, NULL, 'q' },
+		{ "watch", required_argument, NULL, 'X' },
 		{ "agent-port", required_argument, NULL, 'A' },
 		{ "key-file", required_argument, NULL, 'K' },
 		{ "pid", required_argument, NULL, 'i' },

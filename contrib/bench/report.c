@@ -36,6 +36,35 @@ static void report_more(const struct bench *b, double wall)
 	       churn, plain, faults, (unsigned long long)b->end_sample.rss);
 }
 
+/* Cross-node latency (--port2), the generator's and each watched process's CPU (--watch). */
+static void report_watched(const struct bench *b, double wall, double msgs)
+{
+	double n = (double)(b->deliveries + b->plain_deliveries), m = msgs * wall;
+
+	printf(" gen_ns_per_delivery=%.1f", n > 0 ? (b->cpu1 - b->cpu0) * 1e9 / n : 0);
+	if (b->o.port2) {
+		printf(" cross_deliveries_per_s=%.0f cross_p50_us=%.1f cross_p99_us=%.1f",
+		       wall > 0 ? (double)b->cross_deliveries / wall : 0,
+		       us(hist_quantile(&b->lat_cross, 0.5)),
+		       us(hist_quantile(&b->lat_cross, 0.99)));
+		fprintf(
+		    stderr, "  across nodes: %llu deliveries, latency p50 %.0f us p99 %.0f us\n",
+		    (unsigned long long)b->cross_deliveries, us(hist_quantile(&b->lat_cross, 0.5)),
+		    us(hist_quantile(&b->lat_cross, 0.99)));
+	}
+	for (unsigned i = 0; i < b->o.nwatch; i++) {
+		double cpu = b->w1[i].cpu - b->w0[i].cpu;
+		const char *name = b->o.watch[i].name;
+
+		printf(" cpu_%s_pct=%.1f cpu_%s_ns_per_delivery=%.1f cpu_%s_ns_per_msg=%.1f", name,
+		       wall > 0 ? cpu / wall * 100 : 0, name, n > 0 ? cpu * 1e9 / n : 0, name,
+		       m > 0 ? cpu * 1e9 / m : 0);
+		fprintf(stderr, "  %s CPU %.0f%% (%.0f ns/delivery, %.0f ns/message)\n", name,
+			wall > 0 ? cpu / wall * 100 : 0, n > 0 ? cpu * 1e9 / n : 0,
+			m > 0 ? cpu * 1e9 / m : 0);
+	}
+}
+
 void bench_report(const struct bench *b)
 {
 	const struct options *o = &b->o;
@@ -87,5 +116,7 @@ void bench_report(const struct bench *b)
 	       (unsigned long long)b->ready_sample.rss, rss_per, (unsigned long long)b->m1.rss, gen,
 	       us(hist_quantile(&b->send_lag, 0.99)), (unsigned long long)b->gaps,
 	       (unsigned long long)b->reorders);
+	if (!o->idle)
+		report_watched(b, wall, msgs);
 	report_more(b, wall);
 }

@@ -5,8 +5,13 @@ frontdesk's ratio to each peer, and the goals of issue 8 checked against the num
 
 Repeated runs of a scenario (compare.sh runs scenario a three times, in turn) are reduced to
 the median run by the scenario's headline figure. `--half-rate FILE` prints half of Redis's
-saturated message rate on scenario a (the open-loop rate of scenario d-half)."""
+saturated message rate on scenario a (the open-loop rate of scenario d-half).
 
+The cluster scenario (labels cluster-off, cluster-1, cluster-2) gets a table of its own: each
+process's CPU per delivery, their sum, Redis's CPU per message, the goals of the cluster issue,
+and how many nodes one Redis could feed."""
+
+import math
 import statistics
 import sys
 
@@ -192,6 +197,88 @@ def goals(best):
     line(g < 90, "the generator is not the bottleneck: at most %.0f%% of its core" % g)
 
 
+CLUSTER = (("cluster-off", "1 node, cluster off"), ("cluster-1", "1 node through Redis"),
+           ("cluster-2", "2 nodes through Redis"))
+
+
+def servers_ns(r):
+    """CPU ns per delivery of every server process of a run: the nodes and Redis."""
+    return r["cpu_ns_per_delivery"] + r.get("cpu_node2_ns_per_delivery", 0) + \
+        r.get("cpu_redis_ns_per_delivery", 0)
+
+
+def cluster_table(runs):
+    """The cluster scenario: the median of each figure over the rounds, each on its own."""
+    med = {}
+    for label, _ in CLUSTER:
+        ok = [r for r in runs.get((label, "frontdesk"), []) if "failed" not in r]
+        if not ok:
+            continue
+        m = {k: statistics.median(r[k] for r in ok)
+             for k in ok[0] if isinstance(ok[0][k], float) and all(k in r for r in ok)}
+        m["servers_ns"] = statistics.median(servers_ns(r) for r in ok)
+        m["runs"] = len(ok)
+        med[label] = m
+    if not med:
+        return
+    cols = ("run", "runs", "deliveries/s", "p50", "p99", "cross-node p99", "node1 ns/deliv",
+            "node2 ns/deliv", "Redis ns/deliv", "servers ns/deliv", "gen ns/deliv",
+            "Redis ns/msg", "CPU node1/node2/Redis/gen", "send lag p99")
+    rows = [cols]
+    for label, what in CLUSTER:
+        m = med.get(label)
+        if not m:
+            rows.append((what, "0") + ("failed",) + ("",) * (len(cols) - 3))
+            continue
+        opt = lambda k, f: f % m[k] if k in m else "-"
+        rows.append((
+            what, "%d" % m["runs"], fmt_rate(m["deliveries_per_s"]), fmt_us(m["p50_us"]),
+            fmt_us(m["p99_us"]), fmt_us(m["cross_p99_us"]) if "cross_p99_us" in m else "-",
+            "%.0f" % m["cpu_ns_per_delivery"], opt("cpu_node2_ns_per_delivery", "%.0f"),
+            opt("cpu_redis_ns_per_delivery", "%.0f"), "%.0f" % m["servers_ns"],
+            "%.0f" % m["gen_ns_per_delivery"], opt("cpu_redis_ns_per_msg", "%.0f"),
+            "/".join(opt(k, "%.0f%%") for k in ("server_cpu_pct", "cpu_node2_pct",
+                                                "cpu_redis_pct", "gen_cpu_pct")),
+            fmt_us(m["send_lag_p99_us"])))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(cols))]
+    print()
+    print("Several nodes (100 members, 10 senders, 1,000 msg/s open loop; medians of each figure):")
+    for n, row in enumerate(rows):
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+    def line(ok, text):
+        print("%-4s %s" % ("-" if ok is None else "met" if ok else "MISS", text))
+
+    print()
+    print("Goals of the cluster issue:")
+    off = med.get("cluster-off")
+    for label, what in CLUSTER[1:]:
+        m = med.get(label)
+        if off and m:
+            ratio = m["servers_ns"] / off["servers_ns"]
+            line(ratio <= 1.3, "%s: servers' CPU per delivery <= 1.3x one node's: %.0f vs %.0f "
+                 "ns (%.2fx)" % (what, m["servers_ns"], off["servers_ns"], ratio))
+    two = med.get("cluster-2")
+    if off and two and "cross_p99_us" in two:
+        ratio = two["cross_p99_us"] / off["p99_us"]
+        line(ratio <= 2, "cross-node p99 <= 2x one node's p99: %s vs %s (%.2fx)" % (
+            fmt_us(two["cross_p99_us"]), fmt_us(off["p99_us"]), ratio))
+    one = med.get("cluster-1")
+    if one and two and "cpu_redis_ns_per_msg" in one and "cpu_redis_ns_per_msg" in two:
+        # Redis's cost of one message with N subscribed nodes: a + b N (two points, a line).
+        r1, r2 = one["cpu_redis_ns_per_msg"], two["cpu_redis_ns_per_msg"]
+        b = max(r2 - r1, 0)
+        a = r1 - b
+        # N nodes at 1,000 msg/s each fill one core when N x 1,000 x (a + b N) = 1e9 ns.
+        n = (math.sqrt(a * a + 4e6 * b) - a) / (2 * b) if b > 0 else 1e6 / a
+        print("Redis: %.0f ns of CPU per message with 1 node, %.0f with 2 (a + b N: a = %.0f, "
+              "b = %.0f ns per subscribed node); one core takes %.0f messages/s from 2 nodes; "
+              "at 1,000 msg/s per node it feeds about %.0f nodes (N x 1,000 x (a + b N) = 1 s/s)"
+              % (r1, r2, a, b, 1e9 / r2, n))
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--half-rate":
         best = pick(load(sys.argv[2]))
@@ -200,10 +287,11 @@ def main():
         return
     runs = load(sys.argv[1])
     best = pick(runs)
-    if any(not label.startswith("team") for (label, _) in runs):
+    if any(label in HEADLINE for (label, _) in runs):
         table(best)
         goals(best)
     team_table(runs)
+    cluster_table(runs)
 
 
 main()
