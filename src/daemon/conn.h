@@ -78,11 +78,11 @@ enum __attribute__((packed)) conn_proto {
 
 /* Why reading is paused (bits of conn->paused); it resumes when none is left. */
 enum conn_pause {
-	PAUSE_HELD = 1 << 0,   /* @held is over max_held_bytes */
-	PAUSE_OUTPUT = 1 << 1, /* unsent output is over soft_output_bytes */
-	PAUSE_FLOOD = 1 << 2,  /* the mode's rate limit (room.c) */
-	PAUSE_STORE = 1 << 3,  /* the store cannot write: nothing more is accepted (store.h) */
-	PAUSE_RESUME = 1 << 4, /* a resumed conn is given what it missed first (resume.h) */
+	PAUSE_HELD = 1 << 0,    /* @held is over max_held_bytes */
+	PAUSE_OUTPUT = 1 << 1,  /* unsent output is over soft_output_bytes */
+	PAUSE_FLOOD = 1 << 2,   /* the mode's rate limit (room.c) */
+	PAUSE_STORE = 1 << 3,   /* the store cannot write: nothing more is accepted (store.h) */
+	PAUSE_RESUME = 1 << 4,  /* a resumed conn is given what it missed first (resume.h) */
 	PAUSE_CLUSTER = 1 << 5, /* the cluster's outbox is full: Redis is unreachable (node.c) */
 };
 

@@ -125,8 +125,8 @@ void history_send_unanswered(struct conn *c, uint64_t conv)
 
 	if (req)
 		begun(c, req,
-		      msglog_history(c->server, conv, 0, msglog_last_id(c->server),
-				    HISTORY_MAX, on_unanswered, req));
+		      msglog_history(c->server, conv, 0, msglog_last_id(c->server), HISTORY_MAX,
+				     on_unanswered, req));
 }
 
 void history_send(struct conn *c, uint64_t conv, unsigned n, uint64_t before, uint64_t upto,

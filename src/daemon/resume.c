@@ -84,8 +84,8 @@ static void read_part(struct replay *rp, struct conn *c)
 {
 	int r = rp->by_agent ? store_missed_by_agent(c->server->store, c->nick, rp->after, rp->upto,
 						     REPLAY_PART, on_part, rp)
-			     : msglog_missed(c->server, rp->conv, rp->after, rp->upto,
-					    REPLAY_PART, on_part, rp);
+			     : msglog_missed(c->server, rp->conv, rp->after, rp->upto, REPLAY_PART,
+					     on_part, rp);
 
 	if (r < 0) {
 		conn_error(c, "out-of-memory", "what you missed cannot be read now");

@@ -38,7 +38,7 @@ struct stats {
 	uint64_t messages;
 	uint64_t deliveries;
 	uint64_t conversations;
-	struct stats_histogram wait;   /* desk: arrival in line to served */
+	struct stats_histogram wait;    /* desk: arrival in line to served */
 	struct stats_histogram commit;  /* the store's commits */
 	struct stats_histogram publish; /* the cluster's publishes, sent to answered */
 };
