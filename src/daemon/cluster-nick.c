@@ -45,12 +45,19 @@ static const char claim_lua[] =
     "redis.call('SADD', KEYS[1], ARGV[1])\n"
     "return 1\n";
 
-/* KEYS: names:NODE, nodes; ARGV: this node, the lease ms, then every name it uses. */
-static const char names_lua[] = "redis.call('DEL', KEYS[1])\n"
-				"for i = 3, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
-				"redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-				"redis.call('SADD', KEYS[2], ARGV[1])\n"
-				"return 1\n";
+/*
+ * KEYS: names:NODE, nodes, session: (a prefix); ARGV: this node, the lease ms, the sessions'
+ * lifetime ms, how many names follow, the names, then the hashes of the node's sessions
+ * (cluster-session.c), whose keys live on while the node does.
+ */
+static const char names_lua[] =
+    "redis.call('DEL', KEYS[1])\n"
+    "local n = tonumber(ARGV[4])\n"
+    "for i = 5, 4 + n do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
+    "for i = 5 + n, #ARGV do redis.call('PEXPIRE', KEYS[3] .. ARGV[i], ARGV[3]) end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "redis.call('SADD', KEYS[2], ARGV[1])\n"
+    "return 1\n";
 
 struct claim {
 	struct cluster *cl;
@@ -107,31 +114,45 @@ int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_c
 	return 0;
 }
 
-/* The names being gathered for the set: argv for the script. */
-struct cluster_names {
-	const char **argv;
+/* The names (and session hashes) being gathered for the set: argv for the script. */
+struct list {
+	const char **v;
 	size_t *lens;
-	int argc, size;
+	int n, size;
 };
 
-void cluster_names_add(struct cluster_names *n, const char *name)
+struct cluster_names {
+	struct list names, sessions;
+};
+
+static void list_add(struct list *l, const char *s)
 {
-	const char **argv;
+	const char **v;
 	size_t *lens;
 
-	if (n->argc == n->size) {
-		int size = n->size ? 2 * n->size : 64;
+	if (l->n == l->size) {
+		int size = l->size ? 2 * l->size : 64;
 
-		if (!(argv = realloc(n->argv, (size_t)size * sizeof(*argv))))
+		if (!(v = realloc(l->v, (size_t)size * sizeof(*v))))
 			return;
-		n->argv = argv;
-		if (!(lens = realloc(n->lens, (size_t)size * sizeof(*lens))))
+		l->v = v;
+		if (!(lens = realloc(l->lens, (size_t)size * sizeof(*lens))))
 			return;
-		n->lens = lens;
-		n->size = size;
+		l->lens = lens;
+		l->size = size;
 	}
-	n->argv[n->argc] = name;
-	n->lens[n->argc++] = strlen(name);
+	l->v[l->n] = s;
+	l->lens[l->n++] = strlen(s);
+}
+
+void cluster_names_add(struct cluster_names *n, const char *nick)
+{
+	list_add(&n->names, nick);
+}
+
+void cluster_names_add_session(struct cluster_names *n, const char *hash)
+{
+	list_add(&n->sessions, hash);
 }
 
 static void on_names(void *arg, redisReply *r)
@@ -142,22 +163,35 @@ static void on_names(void *arg, redisReply *r)
 
 void nick_write_set(struct cluster *cl)
 {
-	struct cluster_names n = { NULL, NULL, 0, 0 };
-	char ms[16];
+	struct cluster_names n = { { NULL, NULL, 0, 0 }, { NULL, NULL, 0, 0 } };
+	struct list argv = { NULL, NULL, 0, 0 };
+	char lease[16], ttl[16], count[16];
 
-	snprintf(ms, sizeof(ms), "%u", cl->lease * 1000);
-	cluster_names_add(&n, "EVAL");
-	cluster_names_add(&n, names_lua);
-	cluster_names_add(&n, "2");
-	cluster_names_add(&n, cl->key_names);
-	cluster_names_add(&n, cl->key_nodes);
-	cluster_names_add(&n, cl->node);
-	cluster_names_add(&n, ms);
-	if (n.argc == 7) {
-		cl->hooks.names(cl->arg, &n);
-		/* The hiredis call copies the names: the members' buffers may change after it. */
-		rlink_call(cl->cmd, on_names, cl, n.argc, n.argv, n.lens);
-	}
-	free(n.argv);
-	free(n.lens);
+	cl->hooks.names(cl->arg, &n);
+	snprintf(lease, sizeof(lease), "%u", cl->lease * 1000);
+	snprintf(ttl, sizeof(ttl), "%u", cl->session_ttl * 1000);
+	snprintf(count, sizeof(count), "%d", n.names.n);
+	list_add(&argv, "EVAL");
+	list_add(&argv, names_lua);
+	list_add(&argv, "3");
+	list_add(&argv, cl->key_names);
+	list_add(&argv, cl->key_nodes);
+	list_add(&argv, cl->key_session_prefix);
+	list_add(&argv, cl->node);
+	list_add(&argv, lease);
+	list_add(&argv, ttl);
+	list_add(&argv, count);
+	for (int i = 0; i < n.names.n; i++)
+		list_add(&argv, n.names.v[i]);
+	for (int i = 0; i < n.sessions.n; i++)
+		list_add(&argv, n.sessions.v[i]);
+	/* All or nothing: a list cut short by a failed allocation would drop names. */
+	if (argv.n == 10 + n.names.n + n.sessions.n)
+		rlink_call(cl->cmd, on_names, cl, argv.n, argv.v, argv.lens);
+	free(argv.v);
+	free(argv.lens);
+	free(n.names.v);
+	free(n.names.lens);
+	free(n.sessions.v);
+	free(n.sessions.lens);
 }

@@ -167,6 +167,64 @@ static void on_script(void *arg, redisReply *r)
 	cl->sha[r->len] = '\0';
 }
 
+static int call(struct cluster *cl, rlink_reply_cb cb, int argc, const char **argv)
+{
+	size_t lens[8];
+
+	for (int i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	return rlink_call(cl->cmd, cb, cl, argc, argv, lens);
+}
+
+/*
+ * KEYS: room:id, room:log; ARGV: the last ID this node delivered. The counter goes on from
+ * the highest of that, the stream's newest entry and itself.
+ */
+static const char ahead_lua[] =
+    "local n = tonumber(ARGV[1])\n"
+    "local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)\n"
+    "if top[1] then\n"
+    "  local t = tonumber(string.match(top[1][1], '^(%d+)'))\n"
+    "  if t > n then n = t end\n"
+    "end\n"
+    "if tonumber(redis.call('GET', KEYS[1]) or '0') < n then\n"
+    "  redis.call('SET', KEYS[1], string.format('%d', n))\n"
+    "end\n"
+    "return 1\n";
+
+static void on_ahead(void *arg, redisReply *r)
+{
+	struct cluster *cl = arg;
+
+	if (!r)
+		return;
+	if (r->type != REDIS_REPLY_INTEGER) {
+		cluster_fail(cl, "the last ID could not be set");
+		return;
+	}
+	cl->ready = true;
+	maybe_catch_up(cl);
+}
+
+/*
+ * Redis gives fewer IDs than this node delivered: it lost acknowledged writes (a replica
+ * promoted before it had them, an old AOF restored). Those messages are gone from Redis, but
+ * their IDs were seen: the counter is moved past them, so that no ID is given twice (the
+ * nodes would drop the second as seen).
+ */
+static void went_back(struct cluster *cl, uint64_t redis_id)
+{
+	char last[24];
+	const char *argv[] = { "EVAL", ahead_lua, "2", cl->key_id, cl->key_log, last };
+
+	log_warnx("cluster: Redis's last ID is %" PRIu64 " but this node delivered up to %" PRIu64
+		  ": Redis lost messages (a failover?); IDs go on after %" PRIu64,
+		  redis_id, cl->last_id, cl->last_id);
+	snprintf(last, sizeof(last), "%" PRIu64, cl->last_id);
+	if (call(cl, on_ahead, 6, argv) < 0)
+		cluster_fail(cl, "the last ID could not be set");
+}
+
 /* The epoch and the last ID: a first connection starts from now; a new epoch from 1. */
 static void on_epoch(void *arg, redisReply *r)
 {
@@ -184,6 +242,9 @@ static void on_epoch(void *arg, redisReply *r)
 	if (!cl->epoch[0]) {
 		cl->last_id = strtoull(id->str, NULL, 10);
 		memcpy(cl->epoch, e->str, e->len + 1);
+	} else if (strcmp(cl->epoch, e->str) == 0 && strtoull(id->str, NULL, 10) < cl->last_id) {
+		went_back(cl, strtoull(id->str, NULL, 10));
+		return;
 	} else if (strcmp(cl->epoch, e->str) != 0) {
 		log_warnx("cluster: Redis lost its data: epoch %s is over, %s begins; IDs start "
 			  "again and the history before is gone",
@@ -194,15 +255,6 @@ static void on_epoch(void *arg, redisReply *r)
 	}
 	cl->ready = true;
 	maybe_catch_up(cl);
-}
-
-static int call(struct cluster *cl, rlink_reply_cb cb, int argc, const char **argv)
-{
-	size_t lens[8];
-
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return rlink_call(cl->cmd, cb, cl, argc, argv, lens);
 }
 
 /* The command link is up: load the script, then read the epoch (replies come in order). */
@@ -309,6 +361,7 @@ static void set_keys(struct cluster *cl, const char *name)
 	snprintf(cl->key_node, sizeof(cl->key_node), "%s:node:%s", name, cl->node);
 	snprintf(cl->key_nodes, sizeof(cl->key_nodes), "%s:nodes", name);
 	snprintf(cl->prefix, sizeof(cl->prefix), "%s:", name);
+	snprintf(cl->key_session_prefix, sizeof(cl->key_session_prefix), "%s:session:", name);
 	snprintf(cl->key_node_prefix, sizeof(cl->key_node_prefix), "%s:node:", name);
 	snprintf(cl->key_names_prefix, sizeof(cl->key_names_prefix), "%s:names:", name);
 	snprintf(cl->key_names, sizeof(cl->key_names), "%s:names:%s", name, cl->node);
@@ -358,6 +411,7 @@ int cluster_new(struct event_base *base, const struct config *cfg,
 	cl->maxlen = cfg->history_max_messages ? cfg->history_max_messages : CLUSTER_STREAM_MAX;
 	cl->max_age_ms = (int64_t)cfg->history_max_age * 1000;
 	cl->lease = cfg->cluster_lease;
+	cl->session_ttl = cfg->resume_grace + cfg->cluster_lease;
 	cl->hold_bytes = cfg->cluster_hold_bytes;
 	TAILQ_INIT(&cl->outbox);
 	if (!(cl->early = evbuffer_new()) ||

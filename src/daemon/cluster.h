@@ -114,6 +114,23 @@ typedef void (*cluster_claim_cb)(void *arg, uint64_t conn, const char *nick, int
 int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_claim_cb cb,
 		  void *arg);
 void cluster_names_add(struct cluster_names *names, const char *nick);
+/* cluster_names_add_session() - the hash of a session of this node's: its key lives on. */
+void cluster_names_add_session(struct cluster_names *names, const char *hash);
+
+/*
+ * Members' sessions on any node (cluster-session.c): a session is kept in Redis as well, so
+ * that its member can resume on another node (through a load balancer, or because its node
+ * died). cluster_session_put() writes it; cluster_session_del() removes it if it is still
+ * this node's. cluster_session_take() makes the session of @hash this node's (the node that
+ * had it is told to let it go: a control "take HASH NICK") and gives @cb what it was: the
+ * nickname (NULL: no such session), the capabilities and the ID it began at.
+ */
+void cluster_session_put(struct cluster *cl, const char *hash, const char *nick, unsigned caps,
+			 uint64_t from_id);
+void cluster_session_del(struct cluster *cl, const char *hash);
+typedef void (*cluster_take_cb)(void *arg, const char *nick, unsigned caps, uint64_t from_id,
+				int err);
+int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb cb, void *arg);
 
 /*
  * The room's moderation as Redis keeps it (cluster-mod.c), read at each connection: @bans and

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "room.h"
+#include "resume.h"
 #include "server.h"
 #include "session.h"
 
@@ -114,6 +115,71 @@ static void on_names(void *arg, struct cluster_names *names)
 	TAILQ_FOREACH (se, &s->sessions_lost, entry)
 		cluster_names_add(names, se->nick);
 	room_leaver_names(s, names);
+	TAILQ_FOREACH (se, &s->sessions, entry)
+		cluster_names_add_session(names, se->hash);
+	TAILQ_FOREACH (se, &s->sessions_lost, entry)
+		cluster_names_add_session(names, se->hash);
+}
+
+void node_session_put(const struct session *se)
+{
+	if (se->server->cluster && se->role == ROLE_MEMBER)
+		cluster_session_put(se->server->cluster, se->hash, se->nick, se->caps, se->from_id);
+}
+
+void node_session_del(struct server *s, const char *hash)
+{
+	if (s->cluster)
+		cluster_session_del(s->cluster, hash);
+}
+
+/* A resume for a session another node had, until Redis answers. */
+struct resume_req {
+	struct server *server;
+	uint64_t conn;
+	uint64_t last_id;
+	char hash[SESSION_TOKEN_LEN + 1];
+};
+
+static void on_taken(void *arg, const char *nick, unsigned caps, uint64_t from_id, int err)
+{
+	struct resume_req *q = arg;
+	struct server *s = q->server;
+	struct conn *c = server_find_conn(s, q->conn);
+	struct session *se = NULL;
+
+	if (nick && !(se = session_adopt(s, ROLE_MEMBER, q->hash, nick, caps, from_id)))
+		log_warnx("%s: out of memory; its session cannot be resumed", nick);
+	if (c && conn_live(c)) {
+		conn_resume(c, PAUSE_RESUME);
+		if (se)
+			resume_found(c, se, q->last_id);
+		else
+			conn_error(c, "resume-failed", "%s; now send a nickname",
+				   err < 0 ? "the cluster cannot be asked for it now"
+					   : "no such session (unknown, ended or expired)");
+	}
+	explicit_bzero(q->hash, sizeof(q->hash));
+	free(q);
+}
+
+bool node_resume(struct conn *c, const char *token, uint64_t last_id)
+{
+	struct resume_req *q;
+
+	if (!c->server->cluster || c->role != ROLE_MEMBER || !(q = calloc(1, sizeof(*q))))
+		return false;
+	q->server = c->server;
+	q->conn = c->id;
+	q->last_id = last_id;
+	if (session_hash_token(token, q->hash) < 0 ||
+	    cluster_session_take(c->server->cluster, q->hash, on_taken, q) < 0) {
+		free(q);
+		return false;
+	}
+	/* It sends nothing until the answer (7.3); what it would is not read meanwhile. */
+	conn_pause(c, PAUSE_RESUME);
+	return true;
 }
 
 /*

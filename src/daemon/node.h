@@ -3,8 +3,12 @@
 #ifndef FRONTDESK_NODE_H
 #define FRONTDESK_NODE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct conn;
 struct server;
+struct session;
 
 /* node_start() - with cluster set, connect to Redis (s->cluster). 0 or a negative errno. */
 int node_start(struct server *s);
@@ -15,6 +19,14 @@ void node_claim(struct conn *c);
  * and the member renamed once it is its own (or "NAME N", the first free, if not).
  */
 void node_rename(struct conn *c, const char *nick);
+/* node_session_put(), node_session_del() - a member's session as Redis keeps it. */
+void node_session_put(const struct session *se);
+void node_session_del(struct server *s, const char *hash);
+/*
+ * node_resume() - "resume TOKEN" for a session not found here: in a cluster, true when it was
+ * asked for from the other nodes (resume_found() or "resume-failed" follows); false: not one.
+ */
+bool node_resume(struct conn *c, const char *token, uint64_t last_id);
 /* node_pause() - @c is not read while the outbox is full; it is told why. */
 void node_pause(struct conn *c);
 

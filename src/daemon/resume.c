@@ -18,6 +18,7 @@
 #include "handshake.h"
 #include "log.h"
 #include "msglog.h"
+#include "node.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
@@ -230,11 +231,9 @@ int resume_parse(const char *arg, char token[SESSION_TOKEN_LEN + 1], uint64_t *l
 void resume_frame(struct conn *c, const struct fd_frame *f)
 {
 	struct server *s = c->server;
-	char token[SESSION_TOKEN_LEN + 1], refusal[256];
+	char token[SESSION_TOKEN_LEN + 1];
 	struct session *se;
-	struct conn *kept;
-	const char *why;
-	uint64_t last_id, before;
+	uint64_t last_id;
 
 	c->notices = true; /* "resume" opts into notices (7.3) */
 	c->resume_tried = true;
@@ -257,10 +256,24 @@ void resume_frame(struct conn *c, const struct fd_frame *f)
 		return;
 	}
 	if (!(se = session_find(s, token, c->role))) {
-		conn_error(c, "resume-failed",
-			   "no such session (unknown, ended or expired); now send a nickname");
+		/* In a cluster it may be another node's: asked for, and resume_found() later. */
+		if (!node_resume(c, token, last_id))
+			conn_error(c, "resume-failed",
+				   "no such session (unknown, ended or expired); now send a "
+				   "nickname");
 		return;
 	}
+	resume_found(c, se, last_id);
+}
+
+void resume_found(struct conn *c, struct session *se, uint64_t last_id)
+{
+	struct server *s = c->server;
+	char refusal[256];
+	struct conn *kept;
+	const char *why;
+	uint64_t before;
+
 	/* The file may have changed since the name was granted, or the token been passed on. */
 	if ((why = handshake_agent_refusal(c, se->nick, refusal, sizeof(refusal)))) {
 		conn_error(c, "resume-failed", "%s; now send a nickname", why);

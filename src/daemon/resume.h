@@ -35,5 +35,11 @@ bool resume_is(const struct fd_frame *f);
 int resume_parse(const char *arg, char token[SESSION_TOKEN_LEN + 1], uint64_t *last_id);
 /* resume_frame() - handle "resume TOKEN LAST_ID" from @c in its handshake. */
 void resume_frame(struct conn *c, const struct fd_frame *f);
+/*
+ * resume_found() - the rest of it, once the session @se is known (here, or taken from another
+ * node of the cluster: node.c): @c becomes its connection, then what it missed after @last_id.
+ */
+struct session;
+void resume_found(struct conn *c, struct session *se, uint64_t last_id);
 
 #endif

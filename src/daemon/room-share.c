@@ -13,6 +13,7 @@
  * Control messages, the text of a BUS_CONTROL:
  *   ban SPEC UNTIL BY REASON     unban SPEC        mute NICK UNTIL_MS     unmute NICK
  *   topic BY TEXT                topic-none        kick NICK BY REASON
+ *   take HASH NICK (cluster-session.c: a member resumed on another node)
  * A kick names a member of another node (found with cluster_whois()): that node kicks it and
  * tells the room, as the operator's own node would have.
  */
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "room.h"
 #include "server.h"
+#include "session.h"
 
 void share_act(struct server *s, const char *act, const struct bus_state *st)
 {
@@ -117,6 +119,9 @@ void room_control(struct server *s, const struct bus_msg *m)
 		mod_set_topic(r, w, rest);
 	} else if (strcmp(verb, "topic-none") == 0) {
 		mod_set_topic(r, "", NULL);
+	} else if (strcmp(verb, "take") == 0) {
+		first_word(rest, w, sizeof(w)); /* "take HASH NICK": the session went elsewhere */
+		session_let_go(s, w);
 	}
 }
 

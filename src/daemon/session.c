@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "msglog.h"
+#include "node.h"
 #include "server.h"
 #include "store.h"
 
@@ -28,6 +29,11 @@ static int hash_token(const char *token, char hash[SESSION_TOKEN_LEN + 1])
 	for (unsigned int i = 0; i < len; i++)
 		snprintf(hash + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+int session_hash_token(const char *token, char hash[SESSION_TOKEN_LEN + 1])
+{
+	return strlen(token) == SESSION_TOKEN_LEN ? hash_token(token, hash) : -1;
 }
 
 /* A new token (32 random bytes from the OS, as the key challenges) into @token; its hash kept. */
@@ -51,6 +57,7 @@ static void save(const struct session *se, uint64_t conv)
 
 	memcpy(ss.hash, se->hash, sizeof(ss.hash));
 	store_session_put(se->server->store, &ss);
+	node_session_put(se); /* in a cluster, for a resume on another node */
 }
 
 /* The mode lets go of the conn it kept for @se (unless @quiet: the server is being freed). */
@@ -82,8 +89,10 @@ static void free_session(struct session *se, bool quiet)
 	}
 	let_go(se, quiet);
 	/* Ended, unless it outlives this run (then the store keeps it for the next one). */
-	if (!quiet && !s->stopping)
+	if (!quiet && !s->stopping) {
 		store_session_del(s->store, se->hash);
+		node_session_del(s, se->hash);
+	}
 	event_free(se->grace);
 	free(se);
 }
@@ -136,6 +145,7 @@ void session_grant(struct conn *c)
 		TAILQ_INSERT_TAIL(&s->sessions, se, entry);
 	} else if (se) {
 		store_session_del(s->store, se->hash); /* the old token is void */
+		node_session_del(s, se->hash);
 	}
 	if (!se || new_token(se, token) < 0) {
 		if (se)
@@ -349,4 +359,38 @@ void session_free_all(struct server *s)
 		free_session(TAILQ_FIRST(&s->sessions), true);
 	while (!TAILQ_EMPTY(&s->sessions_lost))
 		free_session(TAILQ_FIRST(&s->sessions_lost), true);
+}
+
+struct session *session_adopt(struct server *s, enum conn_role role, const char *hash,
+			      const char *nick, unsigned caps, uint64_t from_id)
+{
+	struct session *se = session_new(s, role, nick);
+	struct timeval grace = { .tv_sec = session_grace(s, role) };
+
+	if (!se)
+		return NULL;
+	snprintf(se->hash, sizeof(se->hash), "%s", hash);
+	se->caps = (uint8_t)caps;
+	se->from_id = from_id;
+	TAILQ_INSERT_TAIL(&s->sessions_lost, se, entry);
+	s->nsessions_lost++;
+	evtimer_add(se->grace, &grace);
+	return se;
+}
+
+void session_let_go(struct server *s, const char *hash)
+{
+	struct session *se = find_in(&s->sessions_lost, hash);
+	struct conn *c;
+
+	if (!se && (se = find_in(&s->sessions, hash)) && (c = se->conn)) {
+		log_info("%s (%s): its session was resumed on another node", c->peer, c->nick);
+		session_free(se);
+		conn_fail(c, "session-resumed", "this session was resumed on another node");
+		return;
+	}
+	if (se) {
+		log_info("%s: its session was resumed on another node", se->nick);
+		session_free(se);
+	}
 }

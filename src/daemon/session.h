@@ -80,6 +80,16 @@ struct session *session_find(struct server *s, const char *token, enum conn_role
 struct conn *session_take(struct session *se, struct conn *c);
 /* session_nick_reserved() - @nick belongs to a lost session still within its grace. */
 bool session_nick_reserved(struct server *s, const char *nick);
+/* session_hash_token() - the hash a session is known by: 0, or -1 for a malformed token. */
+int session_hash_token(const char *token, char hash[SESSION_TOKEN_LEN + 1]);
+/*
+ * session_adopt() - a session another node had (node.c took it from Redis), kept here as a
+ * lost one, within its grace, for the resume that asked for it; NULL: out of memory.
+ */
+struct session *session_adopt(struct server *s, enum conn_role role, const char *hash,
+			      const char *nick, unsigned caps, uint64_t from_id);
+/* session_let_go() - the session @hash was resumed on another node: it ends here, unsaid. */
+void session_let_go(struct server *s, const char *hash);
 /*
  * session_survives() - @c's session (attached or kept) outlives this run: the server stops and
  * the store keeps sessions. The desk then keeps a waiting customer's conversation open.

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clustertest import ClusterCase, read_tagged, wait_until  # noqa: E402
+from clustertest import TAGGED, ClusterCase, ids_member, read_tagged, wait_until  # noqa: E402
 from fdtest import DEADLINE, NOTICE, Closed, Peer  # noqa: E402
 from modtest import key_file, operator  # noqa: E402
 
@@ -112,6 +112,99 @@ class Moderation(ClusterCase):
         got, _ = read_tagged(reader, 1)
         self.assertEqual([m[3:] for m in got], [("reader", "hello")])
         reader.notice(body="history-end")
+
+
+class WentBack(ClusterCase):
+    def test_redis_that_lost_acknowledged_messages_gives_no_id_twice(self):
+        """A replica promoted before it had the last writes: Redis's counter is behind what
+        the nodes delivered. The counter is moved past what was seen: no ID comes twice (it
+        would be dropped as seen), and chat goes on in the same epoch."""
+        a, b = self.node("a"), self.node("b")
+        p, before = ids_member(a, "pat")
+        q = self.member(b, "quin")
+        self.peers.append(p)
+        for i in range(5):
+            p.say("m%d" % i)
+        last = read_tagged(q, 5)[0][-1][0]
+        read_tagged(p, 5)
+        self.redis.call("SET", "frontdesk:room:id", "2")  # what the new primary had
+        self.redis.call("DEL", "frontdesk:room:log")
+        self.redis.call("CLIENT", "KILL", "TYPE", "normal")
+        self.redis.call("CLIENT", "KILL", "TYPE", "pubsub")
+        wait_until(lambda: a.log().count("Redis lost messages") + b.log().count(
+            "Redis lost messages") >= 1, what="the counter moved on")
+        for d in (a, b):
+            d.wait_log("is up", 2)
+        p.say("after")
+        got = read_tagged(q, 1)[0][0]
+        self.assertEqual(got[3:], ("pat", "after"))
+        self.assertGreater(got[0], last)
+        self.assertNotIn("epoch ", str(q.sync()))
+
+
+class Sessions(ClusterCase):
+    """A member resumes on another node: what it missed comes from the stream, its name with it,
+    and the node it left lets the session go."""
+
+    def resume_on(self, node, token, last, nick):
+        p = Peer(Peer.customer(node).sock, nick)
+        self.peers.append(p)
+        p.command("resume %s %d" % (token, last))
+        return p
+
+    def test_resume_on_the_other_node(self):
+        a, b = self.node("a"), self.node("b")
+        a1, welcome = ids_member(a, "ann", "ids resume")
+        b1 = self.member(b, "ben")
+        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        a1.notice(body="joined ben")
+        b1.say("seen")
+        last = read_tagged(a1, 1)[0][0][0]
+        a1.close()
+        b1.notice(body="left ann")
+        b1.say("missed 1")
+        b1.say("missed 2")
+        expected = read_tagged(b1, 2)[0]  # its "seen" went by with "left ann"
+        p = self.resume_on(b, token, last, "ann")
+        p.notice(body="resumed ann")
+        got, _ = read_tagged(p, 2)
+        self.assertEqual(got, expected)
+        # Its name came along: nobody else may take it, on either node.
+        other = Peer.customer(a, "ann")
+        self.peers.append(other)
+        other.notice(prefix="welcome group ann")
+        other.notice(body="renamed ann ann2")
+        # The token is void now (a new one was given): the old one resumes nowhere.
+        again = self.resume_on(a, token, 0, "ann")
+        again.notice(prefix="error resume-failed")
+
+    def test_resume_while_attached_takes_it_over(self):
+        a, b = self.node("a"), self.node("b")
+        a1, welcome = ids_member(a, "cleo", "ids resume")
+        self.peers.append(a1)
+        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        p = self.resume_on(b, token, 0, "cleo")
+        p.notice(body="resumed cleo")
+        # The old connection on a is closed: its session went to b.
+        a1.notice(prefix="error session-resumed")
+        with self.assertRaises(Closed):
+            a1.wait_for(NOTICE, body="never")
+
+    def test_resume_after_the_node_was_killed(self):
+        a, b = self.node("a", "cluster_lease = 2\n"), self.node("b", "cluster_lease = 2\n")
+        a1, welcome = ids_member(a, "dan", "ids resume")
+        self.peers.append(a1)
+        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        b1 = self.member(b, "eve")
+        a1.notice(body="joined eve")
+        a.killed = True
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait()
+        b1.say("while you were away")
+        p = self.resume_on(b, token, 0, "dan")
+        p.notice(body="resumed dan")
+        got, _ = read_tagged(p, 1)
+        self.assertEqual(got[0][3:], ("eve", "while you were away"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cluster-session.c - members' sessions in Redis, so that a member can resume on any node.
+ *
+ * "session:HASH" holds "NODE NICK CAPS FROM_ID" for the node that has the session. It lives
+ * resume_grace + cluster_lease, and the node renews it with its names (cluster-nick.c) while
+ * the node is alive: a session of a node that died can still be resumed elsewhere for about
+ * its grace. Taking it is one script: the key becomes the taker's, the name moves from the old
+ * node's set to the taker's, and the old node is told (a control "take HASH NICK" on the
+ * channel) to let its copy go.
+ */
+#include "cluster-priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "clock.h"
+#include "log.h"
+#include "rlink.h"
+
+/* KEYS: session:HASH; ARGV: this node. Deleted only if it is still this node's. */
+static const char del_lua[] = "local v = redis.call('GET', KEYS[1])\n"
+			      "if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then\n"
+			      "  redis.call('DEL', KEYS[1])\n"
+			      "end\n"
+			      "return 1\n";
+
+/*
+ * KEYS: session:HASH, names: (a prefix), nodes, the channel; ARGV: this node, the lifetime
+ * ms, the control's payload up to its text ("c 0 TIME NODE INC 0 0 0 - - "), the hash.
+ * Returns what the key held (false: no such session).
+ */
+static const char take_lua[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then return false end\n"
+    "local node, nick = string.match(v, '^(%S+) (%S+)')\n"
+    "if not nick then return false end\n"
+    "if node ~= ARGV[1] then\n"
+    "  redis.call('SREM', KEYS[2] .. node, nick)\n"
+    "  redis.call('PUBLISH', KEYS[4], ARGV[3] .. 'take ' .. ARGV[4] .. ' ' .. nick)\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[1] .. string.sub(v, #node + 1), 'PX', ARGV[2])\n"
+    "redis.call('SADD', KEYS[2] .. ARGV[1], nick)\n"
+    "redis.call('SADD', KEYS[3], ARGV[1])\n"
+    "return v\n";
+
+static void on_written(void *arg, redisReply *r)
+{
+	if (r && r->type == REDIS_REPLY_ERROR)
+		log_warnx("cluster: a session could not be written: %.100s", r->str);
+}
+
+static int call(struct cluster *cl, rlink_reply_cb cb, void *arg, int argc, const char **argv)
+{
+	size_t lens[12];
+
+	for (int i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	return rlink_call(cl->cmd, cb, arg, argc, argv, lens);
+}
+
+/* Down, the write is lost: the names' next write after the reconnection renews what exists. */
+void cluster_session_put(struct cluster *cl, const char *hash, const char *nick, unsigned caps,
+			 uint64_t from_id)
+{
+	char key[160], value[256], ms[16];
+	const char *argv[] = { "SET", key, value, "PX", ms };
+
+	if (cl->state != CLUSTER_UP)
+		return;
+	snprintf(key, sizeof(key), "%s%s", cl->key_session_prefix, hash);
+	snprintf(value, sizeof(value), "%s %s %u %" PRIu64, cl->node, nick, caps, from_id);
+	snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
+	call(cl, on_written, cl, 5, argv);
+}
+
+void cluster_session_del(struct cluster *cl, const char *hash)
+{
+	char key[160];
+	const char *argv[] = { "EVAL", del_lua, "1", key, cl->node };
+
+	if (cl->state != CLUSTER_UP)
+		return; /* it expires */
+	snprintf(key, sizeof(key), "%s%s", cl->key_session_prefix, hash);
+	call(cl, on_written, cl, 5, argv);
+}
+
+struct take_req {
+	cluster_take_cb cb;
+	void *arg;
+};
+
+static void on_taken(void *arg, redisReply *r)
+{
+	struct take_req *t = arg;
+	char nick[CLUSTER_NICK_BUFSIZE];
+	unsigned caps = 0;
+	uint64_t from_id = 0;
+
+	if (r && r->type == REDIS_REPLY_STRING &&
+	    sscanf(r->str, "%*s %127s %u %" SCNu64, nick, &caps, &from_id) == 3)
+		t->cb(t->arg, nick, caps, from_id, 0);
+	else if (r && r->type != REDIS_REPLY_ERROR)
+		t->cb(t->arg, NULL, 0, 0, 0);
+	else
+		t->cb(t->arg, NULL, 0, 0, r ? -EIO : -ENOTCONN);
+	free(t);
+}
+
+int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb cb, void *arg)
+{
+	char key[160], ms[16], head[256];
+	const char *argv[] = { "EVAL",        take_lua,     "4",      key, cl->key_names_prefix,
+			       cl->key_nodes, cl->key_chan, cl->node, ms,  head,
+			       hash };
+	struct take_req *t;
+
+	if (cl->state != CLUSTER_UP)
+		return -ENOTCONN;
+	if (!(t = malloc(sizeof(*t))))
+		return -ENOMEM;
+	t->cb = cb;
+	t->arg = arg;
+	snprintf(key, sizeof(key), "%s%s", cl->key_session_prefix, hash);
+	snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
+	snprintf(head, sizeof(head), "c 0 %" PRId64 " %s %s 0 0 0 - - ", fd_clock_unix_ms(),
+		 cl->node, cl->inc);
+	if (call(cl, on_taken, t, 11, argv) < 0) {
+		free(t);
+		return -ENOTCONN;
+	}
+	return 0;
+}
