@@ -5,7 +5,8 @@
  * main.c parses the whole command line into one struct ctl (WHEN arguments already turned
  * into Unix milliseconds) and hands it to the command named on it. Each command opens the
  * store itself (storefile.h), for reading or for writing, or asks the running daemon over
- * its metrics listener (status.c), and returns the exit code. Whatever
+ * its metrics listener (status.c), or, history in a cluster, Redis (history-redis.c), and
+ * returns the exit code. Whatever
  * fails is said once, on stderr, as "frontdeskctl: ...", by the function that knows the
  * details (a path, SQLite's own words); callers only pass the failure on.
  */
@@ -28,6 +29,7 @@ struct ctl {
 	const char *config; /* -c FILE; NULL: the default file, which may be missing */
 	const char *store;  /* --store sqlite:PATH, overriding the config; NULL: none */
 	const char *url;    /* status --url http://HOST:PORT, overriding the config; NULL */
+	const char *redis;  /* history --redis redis://HOST:PORT[/DB], overriding it; NULL */
 	bool json;
 	bool has_since, has_before;
 	int64_t since_ms, before_ms; /* --since, --before: Unix milliseconds */
@@ -54,6 +56,8 @@ int ctl_config(const struct ctl *c, struct config *cfg, const char **ret_file);
 int ctl_transcripts(const struct ctl *c);
 int ctl_transcript(const struct ctl *c);
 int ctl_history(const struct ctl *c);
+/* ctl_history_redis() - history from the cluster's Redis (@cfg's cluster keys, or --redis). */
+int ctl_history_redis(const struct ctl *c, struct config *cfg);
 int ctl_purge(const struct ctl *c);
 int ctl_status(const struct ctl *c);
 

@@ -2,9 +2,14 @@
 /*
  * history.c - "history": the room's last messages, oldest first, as members joining it would
  * see them: released ones only (a room message is released when it is accepted; conv 0).
+ *
+ * Where from: --store sqlite:PATH, the store; --redis URL, that Redis; else the daemon's
+ * configuration: Redis's stream when it has cluster = redis://... (history-redis.c), where a
+ * cluster's room is, else its store.
  */
 #include <stdio.h>
 
+#include "config.h"
 #include "ctl.h"
 #include "print.h"
 #include "rows.h"
@@ -15,7 +20,7 @@ static const char history_sql[] = "SELECT * FROM (SELECT " MSG_COLUMNS " FROM me
 				  " WHERE m.conv = 0 AND m.id IS NOT NULL"
 				  " ORDER BY m.id DESC LIMIT ?1) ORDER BY id";
 
-int ctl_history(const struct ctl *c)
+static int history_store(const struct ctl *c)
 {
 	sqlite3_stmt *st = NULL;
 	struct storefile sf;
@@ -46,4 +51,26 @@ out:
 	sqlite3_finalize(st);
 	storefile_close(&sf);
 	return r;
+}
+
+int ctl_history(const struct ctl *c)
+{
+	struct config cfg;
+	const char *file;
+
+	if (c->store)
+		return history_store(c);
+	if (c->redis && !c->config) {
+		/* No configuration: the built-in cluster_name, no password. */
+		config_init(&cfg);
+		return ctl_history_redis(c, &cfg);
+	}
+	if (ctl_config(c, &cfg, &file) < 0) {
+		ctl_error("no history without a valid configuration (or --store sqlite:PATH, or "
+			  "--redis redis://HOST:PORT)");
+		return CTL_ERROR;
+	}
+	if (c->redis || cfg.cluster)
+		return ctl_history_redis(c, &cfg);
+	return history_store(c);
 }

@@ -26,6 +26,7 @@ enum {
 	OPT_COUNT = 1 << 4,
 	OPT_NO_VACUUM = 1 << 5,
 	OPT_URL = 1 << 6,
+	OPT_REDIS = 1 << 7,
 };
 
 struct command {
@@ -38,15 +39,15 @@ struct command {
 static const struct command commands[] = {
 	{ "transcripts", 0, OPT_SINCE | OPT_CUSTOMER | OPT_JSON, ctl_transcripts },
 	{ "transcript", 1, OPT_JSON, ctl_transcript },
-	{ "history", 0, OPT_COUNT | OPT_JSON, ctl_history },
+	{ "history", 0, OPT_COUNT | OPT_JSON | OPT_REDIS, ctl_history },
 	{ "purge", 0, OPT_CUSTOMER | OPT_BEFORE | OPT_NO_VACUUM, ctl_purge },
 	{ "status", 0, OPT_JSON | OPT_URL, ctl_status },
 };
 
 static const char usage_text[] =
     "Usage: frontdeskctl [-c FILE | --store sqlite:PATH] COMMAND [OPTION]...\n"
-    "Read and purge what frontdeskd keeps in its store, beside the running daemon;\n"
-    "show the running daemon's state.\n"
+    "Read and purge what frontdeskd keeps in its store, beside the running daemon,\n"
+    "and the room's history in a cluster's Redis; show the running daemon's state.\n"
     "\n"
     "Commands:\n"
     "  transcripts [--since WHEN] [--customer NAME] [--json]\n"
@@ -54,8 +55,9 @@ static const char usage_text[] =
     "  transcript ID [--json]\n"
     "                       one conversation (N or cN) with all its messages and every\n"
     "                       pass between agents\n"
-    "  history [-n N] [--json]\n"
-    "                       the room's last N messages (default 20, 0 = all), oldest first\n"
+    "  history [-n N] [--json] [--redis redis://HOST:PORT[/DB]]\n"
+    "                       the room's last N messages (default 20, 0 = all), oldest first;\n"
+    "                       in a cluster (cluster = redis://...) from Redis's stream\n"
     "  purge --customer NAME | --before WHEN [--no-vacuum]\n"
     "                       delete ended conversations of NAME, or ended before WHEN\n"
     "                       together with the room's messages older than WHEN; then\n"
@@ -71,6 +73,9 @@ static const char usage_text[] =
     "                       built-in defaults)\n"
     "      --store sqlite:PATH\n"
     "                       the store's file, instead of the configuration's\n"
+    "      --redis redis://HOST:PORT[/DB]\n"
+    "                       the cluster's Redis, where history reads the room, instead\n"
+    "                       of the configuration's cluster\n"
     "      --url http://HOST:PORT\n"
     "                       where status asks, instead of the configuration's\n"
     "                       metrics_listen\n"
@@ -142,6 +147,7 @@ enum {
 	LONG_BEFORE,
 	LONG_NO_VACUUM,
 	LONG_URL,
+	LONG_REDIS,
 };
 
 /*
@@ -170,6 +176,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 		{ "before", required_argument, NULL, LONG_BEFORE },
 		{ "no-vacuum", no_argument, NULL, LONG_NO_VACUUM },
 		{ "url", required_argument, NULL, LONG_URL },
+		{ "redis", required_argument, NULL, LONG_REDIS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -214,6 +221,10 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 			*seen |= OPT_URL;
 			c->url = optarg;
 			break;
+		case LONG_REDIS:
+			*seen |= OPT_REDIS;
+			c->redis = optarg;
+			break;
 		case 'n':
 			*seen |= OPT_COUNT;
 			r = parse_count(optarg, &c->count);
@@ -236,7 +247,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 static const char *option_name(unsigned bit)
 {
 	static const char *const names[] = { "--json", "--since",     "--customer", "--before",
-					     "-n",     "--no-vacuum", "--url" };
+					     "-n",     "--no-vacuum", "--url",      "--redis" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (bit & (1u << i))
@@ -277,6 +288,8 @@ int main(int argc, char **argv)
 	if (seen & ~cmd->opts)
 		return ctl_usage_error("%s does not take %s", cmd->name,
 				       option_name(seen & ~cmd->opts));
+	if (c.redis && c.store)
+		return ctl_usage_error("%s takes --store or --redis, not both", cmd->name);
 	r = cmd->run(&c);
 	/* Output is buffered: a full disk or a closed pipe shows only now. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

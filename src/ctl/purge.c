@@ -26,11 +26,15 @@
  * lose nothing.
  * --no-vacuum is for a store too large for that; the deleted text may then live on in unused
  * space until SQLite reuses it.
+ *
+ * In a cluster (cluster = redis://...) the room's messages are in Redis's stream, which this
+ * does not touch: --before purges the store's part only, and says so.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "config.h"
 #include "ctl.h"
 #include "storefile.h"
 
@@ -237,6 +241,19 @@ static int vacuum(const struct storefile *sf)
 			       "text may live on in its unused space; run the same purge again");
 }
 
+/* --before in a cluster: the room's history is in Redis, and not this command's to purge. */
+static void cluster_notice(const struct ctl *c)
+{
+	struct config cfg;
+	const char *file;
+
+	if (c->store || !c->has_before || ctl_config(c, &cfg, &file) < 0 || !cfg.cluster)
+		return;
+	ctl_error("note: %s: cluster: the room's messages in Redis are not purged here; in a "
+		  "cluster they go by an operator's purge command or by history_max_messages",
+		  file);
+}
+
 int ctl_purge(const struct ctl *c)
 {
 	struct purged n = { 0 };
@@ -248,6 +265,7 @@ int ctl_purge(const struct ctl *c)
 		    "purge takes --customer NAME or --before WHEN (one of them)");
 	if (storefile_open(&sf, c, CTL_WRITE) < 0)
 		return CTL_ERROR;
+	cluster_notice(c);
 	r = purge(&sf, c, &n);
 	if (r == CTL_OK && !c->no_vacuum)
 		r = vacuum(&sf);

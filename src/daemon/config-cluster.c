@@ -145,6 +145,15 @@ int config_parse_cluster(const struct config_key *k, struct config *c, const cha
 	return 0;
 }
 
+int config_cluster_set_url(struct config *c, const char *url, char *err, size_t errlen)
+{
+	if (strncmp(url, "redis://", 8) != 0) {
+		snprintf(err, errlen, "not redis://HOST[:PORT][/DB]: '%s'", url);
+		return -EINVAL;
+	}
+	return config_parse_cluster(NULL, c, url, err, errlen);
+}
+
 /* cluster_name, node_name: [A-Za-z0-9_.-], 1 to k->max characters (they go into Redis keys). */
 int config_parse_name(const struct config_key *k, struct config *c, const char *value, char *err,
 		      size_t errlen)

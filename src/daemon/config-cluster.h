@@ -17,6 +17,12 @@
 void config_cluster_init(struct config *c);
 
 /*
+ * config_cluster_set_url() - "redis://HOST[:PORT][/DB]" into @c's cluster address, checked as
+ * the cluster key is (frontdeskctl --redis). Return: 0, or -EINVAL with @err set.
+ */
+int config_cluster_set_url(struct config *c, const char *url, char *err, size_t errlen);
+
+/*
  * config_cluster_resolve() - the address of cluster_host, resolved now (getaddrinfo: it may
  * block, so at start-up only): a literal IP into @ip, for rlink (which never resolves).
  * Return: 0, or a negative errno with @err set ("cluster: cannot resolve NAME: ...").
