@@ -44,6 +44,11 @@ def ids_member(daemon, nick, caps="ids"):
     return p, before
 
 
+def session_token(frames):
+    """The token of the `session TOKEN` notice among @frames."""
+    return [body.split()[1] for t, body in frames if t == NOTICE and body.startswith("session ")][0]
+
+
 def read_tagged(peer, count, timeout=DEADLINE):
     """Read until @count type 5 frames came; return them parsed, and the notices between."""
     got, seen = [], []
@@ -119,6 +124,13 @@ class ClusterCase(unittest.TestCase):
             d._log.close()
             return
         d.__exit__(None, None, None)
+
+    def resume_on(self, daemon, token, last, nick):
+        """A new connection to @daemon that sends `resume TOKEN LAST` (its answer not read)."""
+        p = Peer(Peer.customer(daemon).sock, nick)
+        self.peers.append(p)
+        p.command("resume %s %d" % (token, last))
+        return p
 
     def member(self, daemon, nick, caps="ids"):
         p, _ = ids_member(daemon, nick, caps)

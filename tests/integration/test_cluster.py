@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clustertest import (TAGGED, ClusterCase, http_get, ids_member, metric,  # noqa: E402
-                         node_config, read_tagged, tagged, wait_until)
+                         node_config, read_tagged, session_token, tagged, wait_until)
 from fdtest import DEADLINE, NOTICE, Daemon, Peer, find_promtool, frame  # noqa: E402
 from grouptest import LinePeer  # noqa: E402
 
@@ -287,7 +287,7 @@ class Resume(ClusterCase):
         a, b = self.node("a"), self.node("b")
         a1, welcome = ids_member(a, "a1", "ids resume")
         a2, b1 = self.member(a, "a2"), self.member(b, "b1")
-        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        token = session_token(welcome)
         a1.notice(body="joined b1")
         b1.say("seen")
         last = read_tagged(a1, 1)[0][0][0]
@@ -296,9 +296,7 @@ class Resume(ClusterCase):
         b1.say("missed from b")
         a2.say("missed from a")
         expected = read_tagged(b1, 3)[0][1:]
-        p = Peer(Peer.customer(a).sock, "a1")
-        self.peers.append(p)
-        p.command("resume %s %d" % (token, last))
+        p = self.resume_on(a, token, last, "a1")
         p.notice(body="resumed a1")
         got, _ = read_tagged(p, 2)
         self.assertEqual(got, expected)

@@ -12,7 +12,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clustertest import TAGGED, ClusterCase, ids_member, read_tagged, wait_until  # noqa: E402
+from clustertest import (ClusterCase, ids_member, read_tagged, session_token,  # noqa: E402
+                         wait_until)
 from fdtest import DEADLINE, NOTICE, Closed, Peer  # noqa: E402
 from modtest import key_file, operator  # noqa: E402
 
@@ -146,17 +147,11 @@ class Sessions(ClusterCase):
     """A member resumes on another node: what it missed comes from the stream, its name with it,
     and the node it left lets the session go."""
 
-    def resume_on(self, node, token, last, nick):
-        p = Peer(Peer.customer(node).sock, nick)
-        self.peers.append(p)
-        p.command("resume %s %d" % (token, last))
-        return p
-
     def test_resume_on_the_other_node(self):
         a, b = self.node("a"), self.node("b")
         a1, welcome = ids_member(a, "ann", "ids resume")
         b1 = self.member(b, "ben")
-        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        token = session_token(welcome)
         a1.notice(body="joined ben")
         b1.say("seen")
         last = read_tagged(a1, 1)[0][0][0]
@@ -182,7 +177,7 @@ class Sessions(ClusterCase):
         a, b = self.node("a"), self.node("b")
         a1, welcome = ids_member(a, "cleo", "ids resume")
         self.peers.append(a1)
-        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        token = session_token(welcome)
         p = self.resume_on(b, token, 0, "cleo")
         p.notice(body="resumed cleo")
         # The old connection on a is closed: its session went to b.
@@ -194,7 +189,7 @@ class Sessions(ClusterCase):
         a, b = self.node("a", "cluster_lease = 2\n"), self.node("b", "cluster_lease = 2\n")
         a1, welcome = ids_member(a, "dan", "ids resume")
         self.peers.append(a1)
-        token = [body.split()[1] for t, body in welcome if body.startswith("session ")][0]
+        token = session_token(welcome)
         b1 = self.member(b, "eve")
         a1.notice(body="joined eve")
         a.killed = True

@@ -465,22 +465,23 @@ static void test_cluster_url(void **state)
 	struct config c;
 	char *errors = NULL;
 
-	assert_int_equal(load("cluster = redis://redis.example.com\n", &c, &errors), 0);
-	assert_true(c.cluster);
-	assert_string_equal(c.cluster_host, "redis.example.com");
-	assert_int_equal(c.cluster_port, 6379);
-	assert_int_equal(c.cluster_db, 0);
-	assert_int_equal(load("cluster = redis://10.0.0.7:6380/3\n", &c, &errors), 0);
-	assert_string_equal(c.cluster_host, "10.0.0.7");
-	assert_int_equal(c.cluster_port, 6380);
-	assert_int_equal(c.cluster_db, 3);
-	assert_int_equal(load("cluster = redis://[::1]/1000\n", &c, &errors), 0);
-	assert_string_equal(c.cluster_host, "::1");
-	assert_int_equal(c.cluster_port, 6379);
-	assert_int_equal(c.cluster_db, 1000);
-	assert_int_equal(load("cluster = redis://[fe80::1]:7000\n", &c, &errors), 0);
-	assert_string_equal(c.cluster_host, "fe80::1");
-	assert_int_equal(c.cluster_port, 7000);
+	static const struct {
+		const char *line, *host;
+		unsigned port, db;
+	} urls[] = {
+		{ "cluster = redis://redis.example.com\n", "redis.example.com", 6379, 0 },
+		{ "cluster = redis://10.0.0.7:6380/3\n", "10.0.0.7", 6380, 3 },
+		{ "cluster = redis://[::1]/1000\n", "::1", 6379, 1000 },
+		{ "cluster = redis://[fe80::1]:7000\n", "fe80::1", 7000, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		assert_int_equal(load(urls[i].line, &c, &errors), 0);
+		assert_true(c.cluster);
+		assert_string_equal(c.cluster_host, urls[i].host);
+		assert_int_equal(c.cluster_port, urls[i].port);
+		assert_int_equal(c.cluster_db, urls[i].db);
+	}
 	assert_int_equal(load("cluster = off\n", &c, &errors), 0);
 	assert_false(c.cluster);
 }
