@@ -46,18 +46,32 @@ static const char claim_lua[] =
     "return 1\n";
 
 /*
- * KEYS: names:NODE, nodes, session: (a prefix); ARGV: this node, the lease ms, the sessions'
- * lifetime ms, how many names follow, the names, then the hashes of the node's sessions
+ * KEYS: names:NODE, nodes, session: (a prefix), members:NODE; ARGV: this node, the lease ms,
+ * the sessions' lifetime ms, how many names and how many members follow, the names, the
+ * members (for "who": cluster_who()), then the hashes of the node's sessions
  * (cluster-session.c), whose keys live on while the node does.
  */
 static const char names_lua[] =
-    "redis.call('DEL', KEYS[1])\n"
-    "local n = tonumber(ARGV[4])\n"
-    "for i = 5, 4 + n do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
-    "for i = 5 + n, #ARGV do redis.call('PEXPIRE', KEYS[3] .. ARGV[i], ARGV[3]) end\n"
+    "local n, m = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "redis.call('DEL', KEYS[1], KEYS[4])\n"
+    "for i = 6, 5 + n do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
+    "for i = 6 + n, 5 + n + m do redis.call('SADD', KEYS[4], ARGV[i]) end\n"
+    "for i = 6 + n + m, #ARGV do redis.call('PEXPIRE', KEYS[3] .. ARGV[i], ARGV[3]) end\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "redis.call('PEXPIRE', KEYS[4], ARGV[2])\n"
     "redis.call('SADD', KEYS[2], ARGV[1])\n"
     "return 1\n";
+
+/* KEYS: nodes, node:, members: (prefixes). Every live node's members, by node. */
+static const char who_lua[] = "local all = {}\n"
+			      "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+			      "  if redis.call('GET', KEYS[2] .. n) then\n"
+			      "    for _, m in ipairs(redis.call('SMEMBERS', KEYS[3] .. n)) do\n"
+			      "      all[#all + 1] = m\n"
+			      "    end\n"
+			      "  end\n"
+			      "end\n"
+			      "return all\n";
 
 struct claim {
 	struct cluster *cl;
@@ -122,7 +136,7 @@ struct list {
 };
 
 struct cluster_names {
-	struct list names, sessions;
+	struct list names, members, sessions;
 };
 
 static void list_add(struct list *l, const char *s)
@@ -150,6 +164,11 @@ void cluster_names_add(struct cluster_names *n, const char *nick)
 	list_add(&n->names, nick);
 }
 
+void cluster_names_add_member(struct cluster_names *n, const char *nick)
+{
+	list_add(&n->members, nick);
+}
+
 void cluster_names_add_session(struct cluster_names *n, const char *hash)
 {
 	list_add(&n->sessions, hash);
@@ -161,37 +180,103 @@ static void on_names(void *arg, redisReply *r)
 		log_warnx("cluster: the names in use could not be written: %.100s", r->str);
 }
 
+static void add_all(struct list *to, const struct list *from)
+{
+	for (int i = 0; i < from->n; i++)
+		list_add(to, from->v[i]);
+}
+
+static void free_list(struct list *l)
+{
+	free(l->v);
+	free(l->lens);
+}
+
 void nick_write_set(struct cluster *cl)
 {
-	struct cluster_names n = { { NULL, NULL, 0, 0 }, { NULL, NULL, 0, 0 } };
-	struct list argv = { NULL, NULL, 0, 0 };
-	char lease[16], ttl[16], count[16];
+	struct cluster_names n = { { 0 }, { 0 }, { 0 } };
+	struct list argv = { 0 };
+	char lease[16], ttl[16], names[16], members[16];
+	const char *head[] = { "EVAL",	      names_lua, "4",   cl->key_names, cl->key_nodes,
+			       cl->key_session_prefix, cl->key_members, cl->node, lease,
+			       ttl,	      names,	 members };
 
 	cl->hooks.names(cl->arg, &n);
 	snprintf(lease, sizeof(lease), "%u", cl->lease * 1000);
 	snprintf(ttl, sizeof(ttl), "%u", cl->session_ttl * 1000);
-	snprintf(count, sizeof(count), "%d", n.names.n);
-	list_add(&argv, "EVAL");
-	list_add(&argv, names_lua);
-	list_add(&argv, "3");
-	list_add(&argv, cl->key_names);
-	list_add(&argv, cl->key_nodes);
-	list_add(&argv, cl->key_session_prefix);
-	list_add(&argv, cl->node);
-	list_add(&argv, lease);
-	list_add(&argv, ttl);
-	list_add(&argv, count);
-	for (int i = 0; i < n.names.n; i++)
-		list_add(&argv, n.names.v[i]);
-	for (int i = 0; i < n.sessions.n; i++)
-		list_add(&argv, n.sessions.v[i]);
+	snprintf(names, sizeof(names), "%d", n.names.n);
+	snprintf(members, sizeof(members), "%d", n.members.n);
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		list_add(&argv, head[i]);
+	add_all(&argv, &n.names);
+	add_all(&argv, &n.members);
+	add_all(&argv, &n.sessions);
 	/* All or nothing: a list cut short by a failed allocation would drop names. */
-	if (argv.n == 10 + n.names.n + n.sessions.n)
+	if (argv.n == 12 + n.names.n + n.members.n + n.sessions.n)
 		rlink_call(cl->cmd, on_names, cl, argv.n, argv.v, argv.lens);
-	free(argv.v);
-	free(argv.lens);
-	free(n.names.v);
-	free(n.names.lens);
-	free(n.sessions.v);
-	free(n.sessions.lens);
+	free_list(&argv);
+	free_list(&n.names);
+	free_list(&n.members);
+	free_list(&n.sessions);
+}
+
+/* A member came (@in) or went: "who" on any node sees it now, not at the next full write. */
+void cluster_member(struct cluster *cl, const char *nick, bool in)
+{
+	const char *argv[] = { in ? "SADD" : "SREM", cl->key_members, nick };
+	size_t lens[] = { 4, strlen(cl->key_members), strlen(nick) };
+
+	if (cl->state == CLUSTER_UP)
+		rlink_call(cl->cmd, on_names, cl, 3, argv, lens);
+}
+
+struct who_req {
+	cluster_who_cb cb;
+	void *arg;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void on_who(void *arg, redisReply *r)
+{
+	struct who_req *w = arg;
+	const char **v = NULL;
+	size_t n = 0;
+
+	if (r && r->type == REDIS_REPLY_ARRAY && (v = calloc(r->elements + 1, sizeof(*v)))) {
+		for (size_t i = 0; i < r->elements; i++)
+			if (r->element[i]->type == REDIS_REPLY_STRING)
+				v[n++] = r->element[i]->str;
+		qsort(v, n, sizeof(*v), by_name);
+		w->cb(w->arg, v, n, 0);
+	} else {
+		w->cb(w->arg, NULL, 0, r ? -EIO : -ENOTCONN);
+	}
+	free(v);
+	free(w);
+}
+
+int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg)
+{
+	const char *argv[] = { "EVAL", who_lua, "3", cl->key_nodes, cl->key_node_prefix,
+			       cl->key_members_prefix };
+	size_t lens[6];
+	struct who_req *w;
+
+	if (cl->state != CLUSTER_UP)
+		return -ENOTCONN;
+	if (!(w = malloc(sizeof(*w))))
+		return -ENOMEM;
+	w->cb = cb;
+	w->arg = arg;
+	for (size_t i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	if (rlink_call(cl->cmd, on_who, w, 6, argv, lens) < 0) {
+		free(w);
+		return -ENOTCONN;
+	}
+	return 0;
 }

@@ -11,6 +11,7 @@
  *   node:NODE      the node's heartbeat (expires after cluster_lease)
  *   nodes          the nodes that claimed names      names:NODE  the names a node uses
  *   session:HASH   a member's session: "NODE NICK CAPS FROM_ID" (cluster-session.c)
+ *   members:NODE   the node's members now ("who")
  *
  * The payload, on the channel and in the stream (field "p"), all of it text:
  *   KIND ID TIME NODE INC SEQ A B FROM TO TEXT
@@ -73,7 +74,7 @@ struct cluster {
 	char key_id[64], key_log[64], key_chan[64], key_epoch[64], key_seq[160], key_node[128];
 	char key_nodes[64], key_node_prefix[64], key_names_prefix[64], key_names[128];
 	char prefix[40]; /* "NAME:" */
-	char key_session_prefix[64];
+	char key_session_prefix[64], key_members_prefix[64], key_members[128];
 	unsigned session_ttl; /* seconds: resume_grace + cluster_lease */
 	unsigned beats;       /* since the names were last written */
 	uint64_t last_id;     /* the last ID delivered */

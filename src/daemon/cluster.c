@@ -362,6 +362,8 @@ static void set_keys(struct cluster *cl, const char *name)
 	snprintf(cl->key_nodes, sizeof(cl->key_nodes), "%s:nodes", name);
 	snprintf(cl->prefix, sizeof(cl->prefix), "%s:", name);
 	snprintf(cl->key_session_prefix, sizeof(cl->key_session_prefix), "%s:session:", name);
+	snprintf(cl->key_members_prefix, sizeof(cl->key_members_prefix), "%s:members:", name);
+	snprintf(cl->key_members, sizeof(cl->key_members), "%s:members:%s", name, cl->node);
 	snprintf(cl->key_node_prefix, sizeof(cl->key_node_prefix), "%s:node:", name);
 	snprintf(cl->key_names_prefix, sizeof(cl->key_names_prefix), "%s:names:", name);
 	snprintf(cl->key_names, sizeof(cl->key_names), "%s:names:%s", name, cl->node);

@@ -114,6 +114,13 @@ typedef void (*cluster_claim_cb)(void *arg, uint64_t conn, const char *nick, int
 int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_claim_cb cb,
 		  void *arg);
 void cluster_names_add(struct cluster_names *names, const char *nick);
+/* cluster_names_add_member() - a member of this node now (for "who"). */
+void cluster_names_add_member(struct cluster_names *names, const char *nick);
+/* cluster_member() - member @nick came to this node (@in) or went. */
+void cluster_member(struct cluster *cl, const char *nick, bool in);
+/* cluster_who() - every live node's members, sorted by name: @cb gets them (@err < 0: not). */
+typedef void (*cluster_who_cb)(void *arg, const char *const *nicks, size_t n, int err);
+int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg);
 /* cluster_names_add_session() - the hash of a session of this node's: its key lives on. */
 void cluster_names_add_session(struct cluster_names *names, const char *hash);
 

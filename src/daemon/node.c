@@ -106,9 +106,12 @@ static void on_names(void *arg, struct cluster_names *names)
 	struct session *se;
 	struct conn *c;
 
-	TAILQ_FOREACH (c, &s->conns, entry)
+	TAILQ_FOREACH (c, &s->conns, entry) {
 		if (conn_attached(c))
 			cluster_names_add(names, c->nick);
+		if (conn_live(c) && conn_attached(c))
+			cluster_names_add_member(names, c->nick);
+	}
 	TAILQ_FOREACH (c, &s->gone, entry)
 		if (conn_attached(c))
 			cluster_names_add(names, c->nick);
@@ -119,6 +122,12 @@ static void on_names(void *arg, struct cluster_names *names)
 		cluster_names_add_session(names, se->hash);
 	TAILQ_FOREACH (se, &s->sessions_lost, entry)
 		cluster_names_add_session(names, se->hash);
+}
+
+void node_member(struct conn *c, bool in)
+{
+	if (c->server->cluster)
+		cluster_member(c->server->cluster, c->nick, in);
 }
 
 void node_session_put(const struct session *se)

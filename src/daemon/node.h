@@ -19,6 +19,8 @@ void node_claim(struct conn *c);
  * and the member renamed once it is its own (or "NAME N", the first free, if not).
  */
 void node_rename(struct conn *c, const char *nick);
+/* node_member() - @c came into the room (@in) or left: "who" on every node says so. */
+void node_member(struct conn *c, bool in);
 /* node_session_put(), node_session_del() - a member's session as Redis keeps it. */
 void node_session_put(const struct session *se);
 void node_session_del(struct server *s, const char *hash);

@@ -59,6 +59,7 @@
 
 #include "admit.h"
 #include "clock.h"
+#include "cluster.h"
 #include "deliver.h"
 #include "history.h"
 #include "log.h"
@@ -231,6 +232,7 @@ static struct member *join(struct conn *c, bool announce)
 		tell_all(r, c, "joined %s", c->nick);
 	m->skip = r->npending; /* what was released before it joined, its own notice included */
 	node_claim(c);
+	node_member(c, true);
 	return m;
 }
 
@@ -272,6 +274,7 @@ static void room_detach(struct conn *c)
 		if (r->gated[i] == m)
 			r->gated[i] = r->gated[--r->ngated];
 	c->mode_data = NULL;
+	node_member(c, false);
 	log_info("%s (%s) left the room, %u members", c->nick, c->peer, r->nmembers);
 	member_leaves(r, m, c);
 	member_free(m);
@@ -326,6 +329,8 @@ static void room_message(struct conn *c, const struct fd_frame *f)
 
 #define WHO_PAGE 200 /* names in one answer to "who" */
 
+static void who_cluster(struct conn *c, unsigned first);
+
 /*
  * who [PAGE]: "member NICK" for the PAGE-th WHO_PAGE members in join order (default the
  * first), "who-more" if later pages have some, then "members N", all of them. In pages, so
@@ -349,6 +354,10 @@ static void cmd_who(struct conn *c, const char *arg)
 		}
 	}
 	first = (unsigned)(page - 1) * WHO_PAGE;
+	if (c->server->cluster) {
+		who_cluster(c, first);
+		return;
+	}
 	TAILQ_FOREACH (m, &r->members, entry) {
 		if (!conn_live(m->conn))
 			continue;
@@ -361,6 +370,47 @@ static void cmd_who(struct conn *c, const char *arg)
 	if (n > first && n - first > WHO_PAGE)
 		conn_notice(c, "who-more");
 	conn_notice(c, "members %u", n);
+}
+
+/* "who" in a cluster: every node's members, by name, until Redis answers. */
+struct who_req {
+	struct server *server;
+	uint64_t conn;
+	unsigned first;
+};
+
+static void on_who(void *arg, const char *const *nicks, size_t n, int err)
+{
+	struct who_req *w = arg;
+	struct conn *c = server_find_conn(w->server, w->conn), *t;
+
+	if (c && conn_live(c) && err < 0)
+		conn_error(c, "cluster-unavailable", "who is in the room cannot be asked now");
+	for (size_t i = w->first; c && conn_live(c) && err == 0 && i < n; i++) {
+		if (i - w->first == WHO_PAGE) {
+			conn_notice(c, "who-more");
+			break;
+		}
+		/* "@" for an operator: known for this node's members only. */
+		t = c->caps ? server_find_nick(w->server, nicks[i]) : NULL;
+		conn_notice(c, "member %s%s", t && t->oper ? "@" : "", nicks[i]);
+	}
+	if (c && conn_live(c) && err == 0)
+		conn_notice(c, "members %zu", n);
+	free(w);
+}
+
+static void who_cluster(struct conn *c, unsigned first)
+{
+	struct who_req *w = malloc(sizeof(*w));
+
+	if (!w) {
+		conn_error(c, "out-of-memory", "who is in the room cannot be asked now");
+		return;
+	}
+	*w = (struct who_req){ .server = c->server, .conn = c->id, .first = first };
+	if (cluster_who(c->server->cluster, on_who, w) < 0)
+		on_who(w, NULL, 0, -ENOTCONN);
 }
 
 /* nick NAME: rename; a taken name gets a number, like at join. Renames fan out: rate-limited. */
@@ -404,7 +454,9 @@ void room_rename(struct conn *c, const char *nick)
 	char old[NICK_BUFSIZE];
 
 	memcpy(old, c->nick, sizeof(old));
+	node_member(c, false);
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
+	node_member(c, true);
 	log_info("%s: %s is now %s", c->peer, old, nick);
 	session_save(c); /* resumed after a restart, it is still called so */
 	mod_renamed(r, old, nick);

@@ -58,6 +58,24 @@ class Names(ClusterCase):
         self.assertLess(time.monotonic() - start, 2 + 3)
 
 
+class Who(ClusterCase):
+    def test_who_lists_every_node(self):
+        a, b = self.node("a"), self.node("b")
+        ann, bob = self.member(a, "ann"), self.member(b, "bob")
+        ann.notice(body="joined bob")
+        for p in (ann, bob):
+            p.command("who")
+            got = [body for t, body in p.wait_for(NOTICE, prefix="members ") if t == NOTICE]
+            self.assertEqual(got[-2:], ["member ann", "member bob"])
+        bob.command("nick robert")
+        ann.notice(body="renamed bob robert")
+        bob.close()
+        ann.notice(body="left robert")
+        ann.command("who")
+        got = [body for t, body in ann.wait_for(NOTICE, body="members 1") if t == NOTICE]
+        self.assertEqual(got[-1:], ["member ann"])
+
+
 class Moderation(ClusterCase):
     def setUp(self):
         super().setUp()
