@@ -197,9 +197,18 @@ void nick_write_set(struct cluster *cl)
 	struct cluster_names n = { { 0 }, { 0 }, { 0 } };
 	struct list argv = { 0 };
 	char lease[16], ttl[16], names[16], members[16];
-	const char *head[] = { "EVAL",	      names_lua, "4",   cl->key_names, cl->key_nodes,
-			       cl->key_session_prefix, cl->key_members, cl->node, lease,
-			       ttl,	      names,	 members };
+	const char *head[] = { "EVAL",
+			       names_lua,
+			       "4",
+			       cl->key_names,
+			       cl->key_nodes,
+			       cl->key_session_prefix,
+			       cl->key_members,
+			       cl->node,
+			       lease,
+			       ttl,
+			       names,
+			       members };
 
 	cl->hooks.names(cl->arg, &n);
 	snprintf(lease, sizeof(lease), "%u", cl->lease * 1000);
@@ -261,8 +270,9 @@ static void on_who(void *arg, redisReply *r)
 
 int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg)
 {
-	const char *argv[] = { "EVAL", who_lua, "3", cl->key_nodes, cl->key_node_prefix,
-			       cl->key_members_prefix };
+	const char *argv[] = {
+		"EVAL", who_lua, "3", cl->key_nodes, cl->key_node_prefix, cl->key_members_prefix
+	};
 	size_t lens[6];
 	struct who_req *w;
 
