@@ -31,31 +31,35 @@ static const char whois_lua[] =
     "return false\n";
 
 /*
- * KEYS: room:log; ARGV: the sender, the oldest time (ms). Newest first, a page at a time,
- * until an entry older than that: each payload is "m ID TIME NODE INC SEQ A B FROM ...".
+ * KEYS: room:log; ARGV: the sender, the oldest time (ms), where to go on from ("+" at first).
+ * Newest first, at most PURGE_STEP entries a call so that Redis never stalls for every node:
+ * returns {deleted, where to go on from ("" when done)}. Each payload is "m ID TIME NODE INC
+ * SEQ A B FROM ...".
  */
+#define PURGE_STEP "2000"
 static const char purge_lua[] =
-    "local n, top = 0, '+'\n"
-    "while true do\n"
+    "local n, top, seen = 0, ARGV[3], 0\n"
+    "while seen < " PURGE_STEP " do\n"
     "  local page = redis.call('XREVRANGE', KEYS[1], top, '-', 'COUNT', 200)\n"
-    "  if #page == 0 then return n end\n"
+    "  if #page == 0 then return {n, ''} end\n"
     "  for _, e in ipairs(page) do\n"
     "    local w = {}\n"
     "    for x in string.gmatch(e[2][2], '[^ ]+') do\n"
     "      w[#w + 1] = x\n"
     "      if #w == 9 then break end\n"
     "    end\n"
-    "    if tonumber(w[3]) < tonumber(ARGV[2]) then return n end\n"
+    "    if tonumber(w[3]) < tonumber(ARGV[2]) then return {n, ''} end\n"
     "    if w[9] == ARGV[1] then redis.call('XDEL', KEYS[1], e[1]); n = n + 1 end\n"
     "    top = '(' .. e[1]\n"
+    "    seen = seen + 1\n"
     "  end\n"
-    "end\n";
+    "end\n"
+    "return {n, top}\n";
 
-/* A request waiting for its answer: one of the three kinds of callback. */
+/* A request waiting for its answer: one of the two kinds of callback. */
 struct mod_req {
 	cluster_mod_cb mod;
 	cluster_whois_cb whois;
-	cluster_count_cb count;
 	void *arg;
 };
 
@@ -156,30 +160,63 @@ int cluster_whois(struct cluster *cl, const char *nick, cluster_whois_cb cb, voi
 	return eval(cl, on_whois, req, 7, argv);
 }
 
+/* A purge going through the stream, a step a call. */
+struct purge_req {
+	struct cluster *cl;
+	cluster_count_cb cb;
+	void *arg;
+	unsigned n;
+	int64_t since_ms;
+	char from[CLUSTER_NICK_BUFSIZE];
+};
+
+static int purge_step(struct purge_req *p, const char *top);
+
 static void on_purged(void *arg, redisReply *r)
 {
-	struct mod_req *req = arg;
+	struct purge_req *p = arg;
+	const redisReply *top;
 
-	if (r && r->type == REDIS_REPLY_INTEGER)
-		req->count(req->arg, (unsigned)r->integer, 0);
-	else
-		req->count(req->arg, 0, r ? -EIO : -ENOTCONN);
-	if (r && r->type == REDIS_REPLY_ERROR)
-		log_warnx("cluster: purge failed: %.100s", r->str);
-	free(req);
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    (top = r->element[1])->type == REDIS_REPLY_STRING) {
+		p->n += (unsigned)r->element[0]->integer;
+		if (*top->str && purge_step(p, top->str) == 0)
+			return; /* the next step's answer goes on */
+		p->cb(p->arg, p->n, *top->str ? -ENOTCONN : 0);
+	} else {
+		if (r && r->type == REDIS_REPLY_ERROR)
+			log_warnx("cluster: purge failed: %.100s", r->str);
+		p->cb(p->arg, p->n, r ? -EIO : -ENOTCONN);
+	}
+	free(p);
+}
+
+static int purge_step(struct purge_req *p, const char *top)
+{
+	char since[24];
+	const char *argv[] = { "EVAL", purge_lua, "1", p->cl->key_log, p->from, since, top };
+	size_t lens[7];
+
+	if (p->cl->state != CLUSTER_UP)
+		return -ENOTCONN;
+	snprintf(since, sizeof(since), "%" PRId64, p->since_ms);
+	for (size_t i = 0; i < 7; i++)
+		lens[i] = strlen(argv[i]);
+	return rlink_call(p->cl->cmd, on_purged, p, 7, argv, lens);
 }
 
 int cluster_purge(struct cluster *cl, const char *from, int64_t since_ms, cluster_count_cb cb,
 		  void *arg)
 {
-	char since[24];
-	const char *argv[] = { "EVAL", purge_lua, "1", cl->key_log, from, since };
-	struct mod_req *req = calloc(1, sizeof(*req));
+	struct purge_req *p = calloc(1, sizeof(*p));
+	int r;
 
-	if (!req)
+	if (!p)
 		return -ENOMEM;
-	req->count = cb;
-	req->arg = arg;
-	snprintf(since, sizeof(since), "%" PRId64, since_ms);
-	return eval(cl, on_purged, req, 6, argv);
+	*p = (struct purge_req){ .cl = cl, .cb = cb, .arg = arg, .since_ms = since_ms };
+	snprintf(p->from, sizeof(p->from), "%s", from);
+	if ((r = purge_step(p, "+")) < 0)
+		free(p);
+	return r;
 }

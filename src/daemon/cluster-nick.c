@@ -5,7 +5,7 @@
  * Each node keeps the set of names it uses in Redis ("names:NODE": its members, those still
  * sending what they held, those whose session may come back) and lists itself in "nodes". It
  * claims a name with one script that looks through the sets of the other live nodes (a node
- * is live while its heartbeat key "node:NODE" holds its run's token) and adds the name to its
+ * is live while its heartbeat key "node:NODE" exists) and adds the name to its
  * own set when nobody has it. A node that died stops being live within cluster_lease: its
  * names are free from then, and the next claim removes its set.
  *

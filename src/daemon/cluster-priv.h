@@ -106,6 +106,13 @@ void out_free(struct cluster *cl);
 /* The publish script's source (loaded with SCRIPT LOAD at each connection). */
 extern const char cluster_publish_lua[];
 
+/*
+ * early_until() - while catching up: deliver what came on the channel meanwhile (in the order
+ * it came) up to the first with an ID of @id or more, so that the stream's entries and the
+ * channel's (private messages are only there) merge in ID order.
+ */
+void early_until(struct cluster *cl, uint64_t id);
+
 /* cluster-nick.c */
 /* nick_write_set() - write the set of names this node uses (at each connection, then often). */
 void nick_write_set(struct cluster *cl);

@@ -88,6 +88,7 @@ static const redisReply *entry_payload(const redisReply *e)
 	const redisReply *f;
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
 		return NULL;
 	for (size_t i = 0; i + 1 < f->elements; i += 2)
@@ -104,9 +105,12 @@ int read_entries(struct cluster *cl, const redisReply *r, uint64_t *ret_last)
 
 	if (r->type != REDIS_REPLY_ARRAY)
 		return -1;
-	for (size_t i = 0; i < r->elements; i++)
-		if ((p = entry_payload(r->element[i])))
-			read_deliver(cl, p->str, p->len);
+	for (size_t i = 0; i < r->elements; i++) {
+		if (!(p = entry_payload(r->element[i])))
+			continue;
+		early_until(cl, strtoull(r->element[i]->element[0]->str, NULL, 10));
+		read_deliver(cl, p->str, p->len);
+	}
 	*ret_last = cl->last_id;
 	return (int)r->elements;
 }

@@ -74,6 +74,7 @@ void cluster_session_put(struct cluster *cl, const char *hash, const char *nick,
 	if (cl->state != CLUSTER_UP)
 		return;
 	snprintf(key, sizeof(key), "%s%s", cl->key_session_prefix, hash);
+	/* As node.c's check_sessions() writes it too. */
 	snprintf(value, sizeof(value), "%s %s %u %" PRIu64, cl->node, nick, caps, from_id);
 	snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
 	call(cl, on_written, cl, 5, argv);
@@ -135,4 +136,67 @@ int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb c
 		return -ENOTCONN;
 	}
 	return 0;
+}
+
+/*
+ * KEYS: session: (a prefix); ARGV: this node, the lifetime ms, then HASH VALUE pairs. A session
+ * missing (written while Redis was away, or lost with its data) is written; one that another
+ * node holds now is given back: that node took it while this one could not hear of it.
+ */
+static const char check_lua[] = "local gone = {}\n"
+				"for i = 3, #ARGV, 2 do\n"
+				"  local k = KEYS[1] .. ARGV[i]\n"
+				"  local v = redis.call('GET', k)\n"
+				"  if not v then\n"
+				"    redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[2])\n"
+				"  elseif string.match(v, '^(%S+)') ~= ARGV[1] then\n"
+				"    gone[#gone + 1] = ARGV[i]\n"
+				"  end\n"
+				"end\n"
+				"return gone\n";
+
+struct check_req {
+	cluster_gone_cb cb;
+	void *arg;
+};
+
+static void on_checked(void *arg, redisReply *r)
+{
+	struct check_req *q = arg;
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			q->cb(q->arg, r->element[i]->str);
+	free(q);
+}
+
+int cluster_sessions_check(struct cluster *cl, const char *const *pairs, size_t n,
+			   cluster_gone_cb cb, void *arg)
+{
+	size_t argc = 6 + 2 * n;
+	const char **argv = calloc(argc, sizeof(*argv));
+	size_t *lens = calloc(argc, sizeof(*lens));
+	struct check_req *q = malloc(sizeof(*q));
+	char ms[16];
+	int r = -ENOMEM;
+
+	if (argv && lens && q && n) {
+		snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
+		argv[0] = "EVAL";
+		argv[1] = check_lua;
+		argv[2] = "1";
+		argv[3] = cl->key_session_prefix;
+		argv[4] = cl->node;
+		argv[5] = ms;
+		memcpy(argv + 6, pairs, 2 * n * sizeof(*argv));
+		for (size_t i = 0; i < argc; i++)
+			lens[i] = strlen(argv[i]);
+		*q = (struct check_req){ .cb = cb, .arg = arg };
+		r = rlink_call(cl->cmd, on_checked, q, (int)argc, argv, lens);
+	}
+	if (r < 0 || !n)
+		free(q);
+	free(argv);
+	free(lens);
+	return n ? r : 0;
 }

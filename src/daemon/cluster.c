@@ -80,31 +80,49 @@ void cluster_fail(struct cluster *cl, const char *why)
 
 static void beat(struct cluster *cl);
 
-/* Caught up: live from now on; what came meanwhile goes first, then what this node held. */
-static void caught_up(struct cluster *cl)
+/* The ID a payload starts with ("K ID ..."); 0 for a notice or a control (no ID). */
+static uint64_t payload_id(const char *p, size_t len)
+{
+	return len > 2 && (p[0] == BUS_MESSAGE || p[0] == BUS_PRIVATE) ? strtoull(p + 2, NULL, 10)
+								       : 0;
+}
+
+void early_until(struct cluster *cl, uint64_t id)
 {
 	size_t len;
+	char *p;
 
 	while (evbuffer_get_length(cl->early) >= sizeof(len)) {
-		char *p;
-
-		evbuffer_remove(cl->early, &len, sizeof(len));
-		p = (char *)evbuffer_pullup(cl->early, (ssize_t)len);
-		if (p)
-			read_deliver(cl, p, len);
-		evbuffer_drain(cl->early, len);
+		evbuffer_copyout(cl->early, &len, sizeof(len));
+		p = (char *)evbuffer_pullup(cl->early, (ssize_t)(sizeof(len) + len));
+		if (!p)
+			return;
+		if (payload_id(p + sizeof(len), len) >= id)
+			return; /* from here on after the stream's entry @id */
+		read_deliver(cl, p + sizeof(len), len);
+		evbuffer_drain(cl->early, sizeof(len) + len);
 	}
+}
+
+/*
+ * Caught up: live from now on. What this node held is published first, so that reading the
+ * room's moderation (hooks.state: room_share_load()) comes after its own held acts were
+ * written: answers come in order.
+ */
+static void caught_up(struct cluster *cl)
+{
+	early_until(cl, UINT64_MAX);
 	cl->state = CLUSTER_UP;
 	cl->beats = 0;
 	beat(cl); /* alive before its names are: a claim on another node checks both */
 	nick_write_set(cl);
+	out_flush(cl);
 	if (!cl->was_up) {
 		cl->was_up = true;
 		log_info("cluster: node %s is up (epoch %s, last ID %" PRIu64 ", %zu bytes held)",
 			 cl->node, cl->epoch, cl->last_id, cl->held);
 		cl->hooks.state(cl->arg, true);
 	}
-	out_flush(cl);
 }
 
 static void catch_up(struct cluster *cl);

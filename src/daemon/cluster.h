@@ -138,6 +138,14 @@ void cluster_session_del(struct cluster *cl, const char *hash);
 typedef void (*cluster_take_cb)(void *arg, const char *nick, unsigned caps, uint64_t from_id,
 				int err);
 int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb cb, void *arg);
+/*
+ * cluster_sessions_check() - at each connection: @n sessions of this node (@pairs: HASH, then
+ * the value cluster_session_put() writes, "NODE NICK CAPS FROM_ID"), written if Redis lacks
+ * them; @cb gets each that another node took meanwhile (its "take" was not heard here).
+ */
+typedef void (*cluster_gone_cb)(void *arg, const char *hash);
+int cluster_sessions_check(struct cluster *cl, const char *const *pairs, size_t n,
+			   cluster_gone_cb cb, void *arg);
 
 /*
  * The room's moderation as Redis keeps it (cluster-mod.c), read at each connection: @bans and

@@ -9,6 +9,7 @@
 #include "node.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ static void tell_members(struct server *s, unsigned caps, bool line, const char 
 }
 
 static void claim_all(struct server *s);
+static void check_sessions(struct server *s);
 
 static void on_state(void *arg, bool up)
 {
@@ -51,6 +53,7 @@ static void on_state(void *arg, bool up)
 	/* Names given while Redis was away were checked here only: now everywhere. */
 	if (up) {
 		claim_all(s);
+		check_sessions(s);
 		room_share_load(s);
 	}
 }
@@ -140,6 +143,42 @@ void node_session_del(struct server *s, const char *hash)
 {
 	if (s->cluster)
 		cluster_session_del(s->cluster, hash);
+}
+
+static void on_gone(void *arg, const char *hash)
+{
+	session_let_go(arg, hash);
+}
+
+/* What this node believes of its members' sessions, checked against Redis (cluster.h). */
+static void check_sessions(struct server *s)
+{
+	size_t n = 0, max = 0, i = 0;
+	const char **pairs;
+	char(*values)[160];
+	struct session *se;
+
+	TAILQ_FOREACH (se, &s->sessions, entry)
+		max++;
+	max += s->nsessions_lost;
+	if (!max)
+		return;
+	pairs = calloc(2 * max, sizeof(*pairs));
+	values = calloc(max, sizeof(*values));
+	for (int lost = 0; pairs && values && lost < 2; lost++)
+		TAILQ_FOREACH (se, lost ? &s->sessions_lost : &s->sessions, entry) {
+			if (se->role != ROLE_MEMBER || i == max)
+				continue;
+			snprintf(values[i], sizeof(values[i]), "%s %s %u %" PRIu64,
+				 cluster_node(s->cluster), se->nick, se->caps, se->from_id);
+			pairs[2 * n] = se->hash;
+			pairs[2 * n + 1] = values[i++];
+			n++;
+		}
+	if (pairs && values && cluster_sessions_check(s->cluster, pairs, n, on_gone, s) < 0)
+		log_warnx("cluster: this node's sessions could not be checked");
+	free(pairs);
+	free(values);
 }
 
 /* A resume for a session another node had, until Redis answers. */
