@@ -7,7 +7,7 @@
  * claims a name with one script that looks through the sets of the other live nodes (a node
  * is live while its heartbeat key "node:NODE" exists) and adds the name to its
  * own set when nobody has it. A node that died stops being live within cluster_lease: its
- * names are free from then, and the next claim removes its set.
+ * names are free from then, and the reaper (reap_lua) removes its sets.
  *
  * Names are not released one by one: every cluster_lease / 2 the node writes its whole set
  * again from what it uses, so a name let go here is free everywhere within that time, and no
@@ -19,34 +19,54 @@
 #include "cluster-priv.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "log.h"
 #include "rlink.h"
 
-/* KEYS: nodes, node:, names: (prefixes); ARGV: this node, its token, the name, the lease ms. */
-static const char claim_lua[] =
-    "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  if n ~= ARGV[1] then\n"
-    "    if not redis.call('GET', KEYS[2] .. n) then\n"
-    "      redis.call('SREM', KEYS[1], n)\n"
-    "      redis.call('DEL', KEYS[3] .. n)\n"
-    "    elseif redis.call('SISMEMBER', KEYS[3] .. n, ARGV[3]) == 1 then\n"
-    "      return 0\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "redis.call('SADD', KEYS[3] .. ARGV[1], ARGV[3])\n"
-    "redis.call('PEXPIRE', KEYS[3] .. ARGV[1], ARGV[4])\n"
-    "redis.call('SADD', KEYS[1], ARGV[1])\n"
-    "return 1\n";
+/*
+ * KEYS: nodes, node:, names: (prefixes); ARGV: this node, its token, the name, the lease ms
+ * (three times it, for the set: the reaper, below, must find it after the heartbeat is gone).
+ * A dead node's names count for nothing; the reaper removes them.
+ */
+static const char claim_lua[] = "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+				"  if n ~= ARGV[1] and redis.call('GET', KEYS[2] .. n) and\n"
+				"     redis.call('SISMEMBER', KEYS[3] .. n, ARGV[3]) == 1 then\n"
+				"    return 0\n"
+				"  end\n"
+				"end\n"
+				"redis.call('SADD', KEYS[3] .. ARGV[1], ARGV[3])\n"
+				"redis.call('PEXPIRE', KEYS[3] .. ARGV[1], 3 * tonumber(ARGV[4]))\n"
+				"redis.call('SADD', KEYS[1], ARGV[1])\n"
+				"return 1\n";
 
 /*
- * KEYS: names:NODE, nodes, session: (a prefix), members:NODE; ARGV: this node, the lease ms,
+ * The reaper, run by every node twice a lease: a node whose heartbeat is gone has died. The
+ * room hears that its members left (it cannot say so itself), and its sets go. KEYS: nodes,
+ * node:, members:, names: (prefixes), the channel; ARGV: a notice's payload up to its text.
+ */
+static const char reap_lua[] = "local dead = 0\n"
+			       "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+			       "  if not redis.call('GET', KEYS[2] .. n) then\n"
+			       "    for _, m in ipairs(redis.call('SMEMBERS', KEYS[3] .. n)) do\n"
+			       "      redis.call('PUBLISH', KEYS[5], ARGV[1] .. 'left ' .. m)\n"
+			       "    end\n"
+			       "    redis.call('DEL', KEYS[3] .. n, KEYS[4] .. n)\n"
+			       "    redis.call('SREM', KEYS[1], n)\n"
+			       "    dead = dead + 1\n"
+			       "  end\n"
+			       "end\n"
+			       "return dead\n";
+
+/*
+ * KEYS: names:NODE, nodes, session: (a prefix), members:NODE; ARGV: this node, the lease ms
+ * (the sets live three leases: see claim_lua),
  * the sessions' lifetime ms, how many names and how many members follow, the names, the
  * members (for "who": cluster_who()), then the hashes of the node's sessions
  * (cluster-session.c), whose keys live on while the node does.
@@ -57,8 +77,8 @@ static const char names_lua[] =
     "for i = 6, 5 + n do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
     "for i = 6 + n, 5 + n + m do redis.call('SADD', KEYS[4], ARGV[i]) end\n"
     "for i = 6 + n + m, #ARGV do redis.call('PEXPIRE', KEYS[3] .. ARGV[i], ARGV[3]) end\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-    "redis.call('PEXPIRE', KEYS[4], ARGV[2])\n"
+    "redis.call('PEXPIRE', KEYS[1], 3 * tonumber(ARGV[2]))\n"
+    "redis.call('PEXPIRE', KEYS[4], 3 * tonumber(ARGV[2]))\n"
     "redis.call('SADD', KEYS[2], ARGV[1])\n"
     "return 1\n";
 
@@ -289,4 +309,32 @@ int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg)
 		return -ENOTCONN;
 	}
 	return 0;
+}
+
+static void on_reaped(void *arg, redisReply *r)
+{
+	if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+		log_info("cluster: %lld node(s) found dead; the room heard that their members left",
+			 r->integer);
+}
+
+void nick_reap(struct cluster *cl)
+{
+	char head[200];
+	const char *argv[] = { "EVAL",
+			       reap_lua,
+			       "5",
+			       cl->key_nodes,
+			       cl->key_node_prefix,
+			       cl->key_members_prefix,
+			       cl->key_names_prefix,
+			       cl->key_chan,
+			       head };
+	size_t lens[9];
+
+	snprintf(head, sizeof(head), "n 0 %" PRId64 " %s %s 0 0 0 - - ", fd_clock_unix_ms(),
+		 cl->node, cl->inc);
+	for (size_t i = 0; i < 9; i++)
+		lens[i] = strlen(argv[i]);
+	rlink_call(cl->cmd, on_reaped, cl, 9, argv, lens);
 }

@@ -91,6 +91,7 @@ struct cluster {
 	double publish_seconds;
 	bool was_up;    /* told hooks.state(true) */
 	bool resetting; /* dropping both links: the second's down changes nothing more */
+	char why[128];  /* why it could not reach Redis, last said (never up yet) */
 };
 
 /* cluster.c */
@@ -116,6 +117,8 @@ void early_until(struct cluster *cl, uint64_t id);
 /* cluster-nick.c */
 /* nick_write_set() - write the set of names this node uses (at each connection, then often). */
 void nick_write_set(struct cluster *cl);
+/* nick_reap() - nodes whose heartbeat is gone: the room hears their members left. */
+void nick_reap(struct cluster *cl);
 
 /* cluster-read.c */
 /* read_payload() - parse @p (@len bytes) into @m (pointing into @p, which it may change). */

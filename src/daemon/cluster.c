@@ -67,6 +67,10 @@ static void went_down(struct cluster *cl, const char *link, const char *why)
 		log_warnx("cluster: lost Redis (%s: %s); holding what members say until it is back",
 			  link, why);
 		cl->hooks.state(cl->arg, false);
+	} else if (strncmp(cl->why, why, sizeof(cl->why) - 1) != 0) {
+		/* Not reached yet (a refused password, nothing listening): said once per reason. */
+		snprintf(cl->why, sizeof(cl->why), "%s", why);
+		log_warnx("cluster: cannot reach Redis (%s: %s); trying again", link, why);
 	}
 	/* The other link starts again too: see the top of this file. */
 	reset_links(cl, "the other link was lost");
@@ -119,6 +123,7 @@ static void caught_up(struct cluster *cl)
 	out_flush(cl);
 	if (!cl->was_up) {
 		cl->was_up = true;
+		cl->why[0] = '\0';
 		log_info("cluster: node %s is up (epoch %s, last ID %" PRIu64 ", %zu bytes held)",
 			 cl->node, cl->epoch, cl->last_id, cl->held);
 		cl->hooks.state(cl->arg, true);
@@ -366,6 +371,7 @@ static void on_beat(evutil_socket_t fd, short what, void *arg)
 	if (cl->state == CLUSTER_UP && ++cl->beats * 2 >= cl->lease) {
 		cl->beats = 0;
 		nick_write_set(cl);
+		nick_reap(cl);
 	}
 }
 

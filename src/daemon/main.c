@@ -11,6 +11,7 @@
 #include "agents.h"
 #include "build-config.h"
 #include "canned.h"
+#include "config-cluster.h"
 #include "config.h"
 #include "console.h"
 #include "log.h"
@@ -135,6 +136,29 @@ static int check_agents(const struct config *cfg)
 }
 
 /*
+ * --check-config: the cluster's password file is read (as at start-up), and mode = single-agent
+ * refused with a cluster, as the start would refuse it.
+ */
+static int check_cluster(const struct config *cfg)
+{
+	char password[512], err[256];
+	int r;
+
+	if (!cfg->cluster)
+		return 0;
+	if (cfg->mode != MODE_GROUP) {
+		fprintf(stderr,
+			"cluster: only mode = group runs on several nodes in this version\n");
+		return -ENOTSUP;
+	}
+	r = config_cluster_password(cfg, password, sizeof(password), err, sizeof(err));
+	explicit_bzero(password, sizeof(password));
+	if (r < 0)
+		fprintf(stderr, "%s\n", err);
+	return r;
+}
+
+/*
  * The configuration into @cfg and canned_file's replies into *@ret_canned (or both just
  * checked, with -t); -1 to go on, else the exit code.
  */
@@ -166,7 +190,7 @@ static int load_config(const struct options *o, struct config *cfg, struct canne
 	if (o->check) {
 		canned_free(*ret_canned);
 		/* Every file the admin edits is checked: all their errors in one round. */
-		if (check_agents(cfg) < 0 || r == 1)
+		if (check_agents(cfg) < 0 || check_cluster(cfg) < 0 || r == 1)
 			return 1;
 		printf("%s: ok\n", o->path ? o->path : DEFAULT_CONFIG);
 		return 0;

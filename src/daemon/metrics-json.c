@@ -165,7 +165,7 @@ void metrics_status(struct server *s, struct evbuffer *o)
 	gethostname(host, sizeof(host) - 1);
 	evbuffer_add_printf(o, "{\"version\":\"%s\",\"mode\":\"%s\",\"node\":", FRONTDESK_VERSION,
 			    config_mode_name(s->config.mode));
-	json_string(o, host);
+	json_string(o, s->cluster ? cluster_node(s->cluster) : host); /* node_name in a cluster */
 	evbuffer_add_printf(o,
 			    ",\"started\":\"%s\",\"uptime_seconds\":%.0f,\"ready\":%s,"
 			    "\"not_ready\":",

@@ -46,6 +46,8 @@ class Names(ClusterCase):
         a.proc.send_signal(signal.SIGKILL)
         a.proc.wait()
         start = time.monotonic()
+        # The node cannot say its members left: the first node to find it dead does.
+        late.notice(body="left dora")
         # Asked again and again: within the lease (2 s) and a beat, the name is free.
         while True:
             # While a's names hold, the first free one is its own: nothing changes, unsaid.
