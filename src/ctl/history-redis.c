@@ -20,6 +20,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "cluster.h"
 #include "config-cluster.h"
 #include "config.h"
 #include "ctl.h"
@@ -107,45 +108,22 @@ static int redis_open(struct redis *t, const struct config *cfg)
 	return 0;
 }
 
-/* The payload of one stream entry ([ID, [field, value, ...]]), or NULL. */
-static const redisReply *entry_payload(const redisReply *e)
-{
-	const redisReply *f;
-
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-	    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	for (size_t i = 0; i + 1 < f->elements; i += 2)
-		if (f->element[i]->type == REDIS_REPLY_STRING &&
-		    strcmp(f->element[i]->str, "p") == 0 &&
-		    f->element[i + 1]->type == REDIS_REPLY_STRING)
-			return f->element[i + 1];
-	return NULL;
-}
-
 /* A payload (@p, @len bytes, cut up in place) as a room message: 0, or -1 when it is none. */
 static int parse_payload(char *p, size_t len, struct ctl_msg *m)
 {
-	char *end = p + len, *w[10], *sp;
+	struct bus_msg b;
 
-	for (size_t i = 0; i < 10; i++) {
-		if (!(sp = memchr(p, ' ', (size_t)(end - p))))
-			return -1;
-		*sp = '\0';
-		w[i] = p;
-		p = sp + 1;
-	}
-	if (strcmp(w[0], "m") != 0)
+	if (bus_parse(p, len, &b) < 0 || b.kind != BUS_MESSAGE || b.id == 0)
 		return -1;
 	*m = (struct ctl_msg){
 		.released = true,
-		.id = strtoll(w[1], NULL, 10),
-		.time_ms = strtoll(w[2], NULL, 10),
-		.sender = strcmp(w[8], "-") ? w[8] : "",
-		.text = p,
-		.len = (size_t)(end - p),
+		.id = (int64_t)b.id,
+		.time_ms = b.time_ms,
+		.sender = b.from,
+		.text = b.text,
+		.len = b.len,
 	};
-	return m->id > 0 ? 0 : -1;
+	return 0;
 }
 
 /* XREVRANGE's entries (newest first) printed oldest first; -1 once said (no memory). */
@@ -159,7 +137,7 @@ static int print_entries(const redisReply *r, int64_t oldest_ms, bool json)
 	print_init(&p, stdout, json);
 	print_list_begin(&p);
 	for (size_t i = r->elements; i-- > 0;) {
-		if (!(v = entry_payload(r->element[i])))
+		if (!(v = bus_entry_payload(r->element[i])))
 			continue;
 		if (!(buf = malloc(v->len + 1))) {
 			ctl_error("out of memory");

@@ -35,7 +35,7 @@ static char *word(char **p, char *end)
 	return w;
 }
 
-int read_payload(struct cluster *cl, char *p, size_t len, struct bus_msg *m)
+int bus_parse(char *p, size_t len, struct bus_msg *m)
 {
 	char *end = p + len, *w[10];
 
@@ -46,7 +46,8 @@ int read_payload(struct cluster *cl, char *p, size_t len, struct bus_msg *m)
 		.kind = (enum bus_kind)w[0][0],
 		.id = strtoull(w[1], NULL, 10),
 		.time_ms = strtoll(w[2], NULL, 10),
-		.mine = strcmp(w[3], cl->node) == 0 && strcmp(w[4], cl->inc) == 0,
+		.node = w[3],
+		.run = w[4],
 		.a = strtoull(w[6], NULL, 10),
 		.b = strtoull(w[7], NULL, 10),
 		.from = strcmp(w[8], "-") ? w[8] : "",
@@ -57,6 +58,14 @@ int read_payload(struct cluster *cl, char *p, size_t len, struct bus_msg *m)
 	if (m->kind != BUS_MESSAGE && m->kind != BUS_PRIVATE && m->kind != BUS_NOTICE &&
 	    m->kind != BUS_CONTROL)
 		return -EINVAL;
+	return 0;
+}
+
+int read_payload(struct cluster *cl, char *p, size_t len, struct bus_msg *m)
+{
+	if (bus_parse(p, len, m) < 0)
+		return -EINVAL;
+	m->mine = strcmp(m->node, cl->node) == 0 && strcmp(m->run, cl->inc) == 0;
 	return 0;
 }
 
@@ -82,8 +91,7 @@ void read_deliver(struct cluster *cl, const char *p, size_t len)
 	cl->hooks.deliver(cl->arg, &m);
 }
 
-/* The payload of one stream entry ([ID, [field, value, ...]]), or NULL. */
-static const redisReply *entry_payload(const redisReply *e)
+const redisReply *bus_entry_payload(const redisReply *e)
 {
 	const redisReply *f;
 
@@ -106,7 +114,7 @@ int read_entries(struct cluster *cl, const redisReply *r, uint64_t *ret_last)
 	if (r->type != REDIS_REPLY_ARRAY)
 		return -1;
 	for (size_t i = 0; i < r->elements; i++) {
-		if (!(p = entry_payload(r->element[i])))
+		if (!(p = bus_entry_payload(r->element[i])))
 			continue;
 		early_until(cl, strtoull(r->element[i]->element[0]->str, NULL, 10));
 		read_deliver(cl, p->str, p->len);
@@ -139,7 +147,7 @@ static int to_msgs(struct read_req *req, const redisReply *r, struct store_msg *
 
 	for (size_t i = 0; i < r->elements; i++) {
 		const redisReply *p =
-		    entry_payload(r->element[req->newest ? r->elements - 1 - i : i]);
+		    bus_entry_payload(r->element[req->newest ? r->elements - 1 - i : i]);
 		struct bus_msg m;
 
 		if (!p || !(bufs[n] = malloc(p->len + 1)))

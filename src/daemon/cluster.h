@@ -60,6 +60,8 @@ struct bus_msg {
 	uint64_t id;      /* given by Redis: 0 when published, and for a notice */
 	int64_t time_ms;  /* accept time */
 	bool mine;        /* published by this node (this run): @a and @b are its conns' numbers */
+	const char *node; /* the node that published it, and its run (read back only) */
+	const char *run;
 	uint64_t a;       /* message, private: the sender's conn; notice: the conn not told */
 	uint64_t b;       /* private: the target's conn */
 	const char *from; /* message, private: the sender's nickname; "" for a notice */
@@ -162,6 +164,16 @@ int cluster_whois(struct cluster *cl, const char *nick, cluster_whois_cb cb, voi
 typedef void (*cluster_count_cb)(void *arg, unsigned n, int err);
 int cluster_purge(struct cluster *cl, const char *from, int64_t since_ms, cluster_count_cb cb,
 		  void *arg);
+
+/*
+ * The payload format (cluster-priv.h), for what reads Redis without a node (frontdeskctl):
+ * bus_parse() cuts @p (@len bytes) into @m, pointing into @p (mine is left false); -EINVAL if
+ * it is no payload. bus_entry_payload() - the payload of one stream entry ([ID, [field, value,
+ * ...]]), or NULL.
+ */
+struct redisReply;
+int bus_parse(char *p, size_t len, struct bus_msg *m);
+const struct redisReply *bus_entry_payload(const struct redisReply *e);
 
 /*
  * Reads of the room's stream, as store_history() and store_missed() for conversation 0: the

@@ -132,6 +132,17 @@ class ClusterCase(unittest.TestCase):
         p.command("resume %s %d" % (token, last))
         return p
 
+    def lose_connection(self, daemon, nick, witness):
+        """A member of @daemon granted ids and resume that hears @witness say "seen", then drops
+        its connection: (its token, the last ID it saw). @witness hears it leave."""
+        p, welcome = ids_member(daemon, nick, "ids resume")
+        witness.notice(body="joined " + nick)
+        witness.say("seen")
+        last = read_tagged(p, 1)[0][0][0]
+        p.close()
+        witness.notice(body="left " + nick)
+        return session_token(welcome), last
+
     def member(self, daemon, nick, caps="ids"):
         p, _ = ids_member(daemon, nick, caps)
         self.peers.append(p)
