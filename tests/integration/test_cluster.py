@@ -282,24 +282,6 @@ class History(ClusterCase):
         self.assertEqual([m[0] for m in live], sorted(set(m[0] for m in live)))
 
 
-class Resume(ClusterCase):
-    def test_resume_reads_the_stream(self):
-        a, b = self.node("a"), self.node("b")
-        a2, b1 = self.member(a, "a2"), self.member(b, "b1")
-        a2.notice(body="joined b1")
-        token, last = self.lose_connection(a, "a1", b1)
-        b1.say("missed from b")
-        a2.say("missed from a")
-        expected = read_tagged(b1, 2)[0]
-        p = self.resume_on(a, token, last, "a1")
-        p.notice(body="resumed a1")
-        got, _ = read_tagged(p, 2)
-        self.assertEqual(got, expected)
-        self.assertEqual([f for f in p.sync() if f[0] == TAGGED], [])
-        b1.say("live again")
-        self.assertEqual(read_tagged(p, 1)[0][0][3:], ("b1", "live again"))
-
-
 class Hold(ClusterCase):
     appendonly = True
 

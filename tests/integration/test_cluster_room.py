@@ -167,17 +167,29 @@ class Sessions(ClusterCase):
     """A member resumes on another node: what it missed comes from the stream, its name with it,
     and the node it left lets the session go."""
 
-    def test_resume_on_the_other_node(self):
-        a, b = self.node("a"), self.node("b")
+    def missed_and_resumed(self, a, b, resume_node):
+        """A member of @a loses its connection; what a member of @b says meanwhile it gets on
+        resuming on @resume_node, in order, then live messages."""
         b1 = self.member(b, "ben")
         token, last = self.lose_connection(a, "ann", b1)
         b1.say("missed 1")
         b1.say("missed 2")
         expected = read_tagged(b1, 2)[0]
-        p = self.resume_on(b, token, last, "ann")
+        p = self.resume_on(resume_node, token, last, "ann")
         p.notice(body="resumed ann")
         got, _ = read_tagged(p, 2)
         self.assertEqual(got, expected)
+        b1.say("live again")
+        self.assertEqual(read_tagged(p, 1)[0][0][3:], ("ben", "live again"))
+        return token
+
+    def test_resume_on_the_same_node_reads_the_stream(self):
+        a, b = self.node("a"), self.node("b")
+        self.missed_and_resumed(a, b, a)
+
+    def test_resume_on_the_other_node(self):
+        a, b = self.node("a"), self.node("b")
+        token = self.missed_and_resumed(a, b, b)
         # Its name came along: nobody else may take it, on either node.
         other = Peer.customer(a, "ann")
         self.peers.append(other)
