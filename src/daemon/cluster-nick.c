@@ -48,50 +48,79 @@ static const char claim_lua[] = "for _, n in ipairs(redis.call('SMEMBERS', KEYS[
 
 /*
  * The reaper, run by every node twice a lease: a node whose heartbeat is gone has died. The
- * room hears that its members left (it cannot say so itself), and its sets go. KEYS: nodes,
- * node:, members:, names: (prefixes), the channel; ARGV: a notice's payload up to its text.
+ * room hears that its members left (it cannot say so itself), but for a name a live node has
+ * now (a member resumed there), and not at all past announce_max_members (ARGV[2]; 0: no
+ * limit), as on one node. Then its sets go. KEYS: nodes, node:, members:, names: (prefixes),
+ * the channel; ARGV: a notice's payload up to its text, the limit.
  */
-static const char reap_lua[] = "local dead = 0\n"
-			       "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-			       "  if not redis.call('GET', KEYS[2] .. n) then\n"
-			       "    for _, m in ipairs(redis.call('SMEMBERS', KEYS[3] .. n)) do\n"
-			       "      redis.call('PUBLISH', KEYS[5], ARGV[1] .. 'left ' .. m)\n"
-			       "    end\n"
-			       "    redis.call('DEL', KEYS[3] .. n, KEYS[4] .. n)\n"
-			       "    redis.call('SREM', KEYS[1], n)\n"
-			       "    dead = dead + 1\n"
-			       "  end\n"
-			       "end\n"
-			       "return dead\n";
+static const char reap_lua[] =
+    "local live, dead, max = {}, {}, tonumber(ARGV[2])\n"
+    "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if redis.call('GET', KEYS[2] .. n) then live[#live + 1] = n else dead[#dead + 1] = n end\n"
+    "end\n"
+    "for _, n in ipairs(dead) do\n"
+    "  local ms = redis.call('SMEMBERS', KEYS[3] .. n)\n"
+    "  if max == 0 or #ms <= max then\n"
+    "    for _, m in ipairs(ms) do\n"
+    "      local held = false\n"
+    "      for _, l in ipairs(live) do\n"
+    "        if redis.call('SISMEMBER', KEYS[4] .. l, m) == 1 then held = true end\n"
+    "      end\n"
+    "      if not held then redis.call('PUBLISH', KEYS[5], ARGV[1] .. 'left ' .. m) end\n"
+    "    end\n"
+    "  end\n"
+    "  redis.call('DEL', KEYS[3] .. n, KEYS[4] .. n)\n"
+    "  redis.call('SREM', KEYS[1], n)\n"
+    "end\n"
+    "return #dead\n";
 
 /*
- * KEYS: names:NODE, nodes, session: (a prefix), members:NODE; ARGV: this node, the lease ms
- * (the sets live three leases: see claim_lua),
- * the sessions' lifetime ms, how many names and how many members follow, the names, the
- * members (for "who": cluster_who()), then the hashes of the node's sessions
- * (cluster-session.c), whose keys live on while the node does.
+ * KEYS: names:NODE, nodes, session: (a prefix), members:NODE, the channel; ARGV: this node,
+ * the lease ms (the sets live three leases: see claim_lua), the sessions' lifetime ms, how many
+ * names and how many members follow, "1" at this run's first write, a notice's payload up to
+ * its text, announce_max_members, then the names, the members (for "who": cluster_who()), and
+ * the hashes of the node's sessions (cluster-session.c), whose keys live on while the node
+ * does. At the first write, the members the set still holds are the last run's (killed, and
+ * back before the reaper saw it dead): the room hears they left, as the reaper would have said.
  */
 static const char names_lua[] =
-    "local n, m = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "local n, m, max = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[8])\n"
+    "if ARGV[6] == '1' then\n"
+    "  local now, old = {}, redis.call('SMEMBERS', KEYS[4])\n"
+    "  for i = 9 + n, 8 + n + m do now[ARGV[i]] = true end\n"
+    "  if max == 0 or #old <= max then\n"
+    "    for _, x in ipairs(old) do\n"
+    "      if not now[x] then redis.call('PUBLISH', KEYS[5], ARGV[7] .. 'left ' .. x) end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
     "redis.call('DEL', KEYS[1], KEYS[4])\n"
-    "for i = 6, 5 + n do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
-    "for i = 6 + n, 5 + n + m do redis.call('SADD', KEYS[4], ARGV[i]) end\n"
-    "for i = 6 + n + m, #ARGV do redis.call('PEXPIRE', KEYS[3] .. ARGV[i], ARGV[3]) end\n"
+    "for i = 9, 8 + n do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
+    "for i = 9 + n, 8 + n + m do redis.call('SADD', KEYS[4], ARGV[i]) end\n"
+    "for i = 9 + n + m, #ARGV do redis.call('PEXPIRE', KEYS[3] .. ARGV[i], ARGV[3]) end\n"
     "redis.call('PEXPIRE', KEYS[1], 3 * tonumber(ARGV[2]))\n"
     "redis.call('PEXPIRE', KEYS[4], 3 * tonumber(ARGV[2]))\n"
     "redis.call('SADD', KEYS[2], ARGV[1])\n"
     "return 1\n";
 
-/* KEYS: nodes, node:, members: (prefixes). Every live node's members, by node. */
-static const char who_lua[] = "local all = {}\n"
-			      "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-			      "  if redis.call('GET', KEYS[2] .. n) then\n"
-			      "    for _, m in ipairs(redis.call('SMEMBERS', KEYS[3] .. n)) do\n"
-			      "      all[#all + 1] = m\n"
-			      "    end\n"
-			      "  end\n"
-			      "end\n"
-			      "return all\n";
+/*
+ * KEYS: nodes, node:, members: (prefixes); ARGV: the first to give (0-based), how many. Every
+ * live node's members sorted by name: {how many in all, that page of them}. Sorted and cut
+ * here, so that an answer is a page whatever the room's size.
+ */
+static const char who_lua[] =
+    "local all = {}\n"
+    "for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if redis.call('GET', KEYS[2] .. n) then\n"
+    "    for _, m in ipairs(redis.call('SMEMBERS', KEYS[3] .. n)) do all[#all + 1] = m end\n"
+    "  end\n"
+    "end\n"
+    "table.sort(all)\n"
+    "local page = {#all}\n"
+    "for i = tonumber(ARGV[1]) + 1, math.min(#all, tonumber(ARGV[1]) + tonumber(ARGV[2])) do\n"
+    "  page[#page + 1] = all[i]\n"
+    "end\n"
+    "return page\n";
 
 struct claim {
 	struct cluster *cl;
@@ -212,51 +241,76 @@ static void free_list(struct list *l)
 	free(l->lens);
 }
 
+/* "n 0 TIME NODE INC 0 0 0 - - ": a notice from this node, its text to follow. */
+static void notice_head(const struct cluster *cl, char *buf, size_t len)
+{
+	snprintf(buf, len, "n 0 %" PRId64 " %s %s 0 0 0 - - ", fd_clock_unix_ms(), cl->node,
+		 cl->inc);
+}
+
 void nick_write_set(struct cluster *cl)
 {
 	struct cluster_names n = { { 0 }, { 0 }, { 0 } };
 	struct list argv = { 0 };
-	char lease[16], ttl[16], names[16], members[16];
-	const char *head[] = { "EVAL",
-			       names_lua,
-			       "4",
-			       cl->key_names,
-			       cl->key_nodes,
-			       cl->key_session_prefix,
-			       cl->key_members,
-			       cl->node,
-			       lease,
-			       ttl,
-			       names,
-			       members };
+	char lease[16], ttl[16], names[16], members[16], head[200], max[16];
+	const char *first[] = { "EVAL",
+				names_lua,
+				"5",
+				cl->key_names,
+				cl->key_nodes,
+				cl->key_session_prefix,
+				cl->key_members,
+				cl->key_chan,
+				cl->node,
+				lease,
+				ttl,
+				names,
+				members,
+				cl->wrote_names ? "0" : "1",
+				head,
+				max };
 
 	cl->hooks.names(cl->arg, &n);
 	snprintf(lease, sizeof(lease), "%u", cl->lease * 1000);
 	snprintf(ttl, sizeof(ttl), "%u", cl->session_ttl * 1000);
 	snprintf(names, sizeof(names), "%d", n.names.n);
 	snprintf(members, sizeof(members), "%d", n.members.n);
-	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
-		list_add(&argv, head[i]);
+	snprintf(max, sizeof(max), "%u", cl->announce_max);
+	notice_head(cl, head, sizeof(head));
+	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
+		list_add(&argv, first[i]);
 	add_all(&argv, &n.names);
 	add_all(&argv, &n.members);
 	add_all(&argv, &n.sessions);
 	/* All or nothing: a list cut short by a failed allocation would drop names. */
-	if (argv.n == 12 + n.names.n + n.members.n + n.sessions.n)
-		rlink_call(cl->cmd, on_names, cl, argv.n, argv.v, argv.lens);
+	if (argv.n == 16 + n.names.n + n.members.n + n.sessions.n &&
+	    rlink_call(cl->cmd, on_names, cl, argv.n, argv.v, argv.lens) == 0)
+		cl->wrote_names = true;
 	free_list(&argv);
 	free_list(&n.names);
 	free_list(&n.members);
 	free_list(&n.sessions);
 }
 
+/* KEYS: members:NODE; ARGV: SADD or SREM, the name, the sets' lifetime ms. */
+static const char member_lua[] = "redis.call(ARGV[1], KEYS[1], ARGV[2])\n"
+				 "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+				 "return 1\n";
+
 /* A member came (@in) or went: "who" on any node sees it now, not at the next full write. */
 void cluster_member(struct cluster *cl, const char *nick, bool in)
 {
-	const char *argv[] = { in ? "SADD" : "SREM", cl->key_members, nick };
-	size_t lens[] = { 4, strlen(cl->key_members), strlen(nick) };
+	char ms[16];
+	const char *argv[] = { "EVAL", member_lua, "1", cl->key_members, in ? "SADD" : "SREM",
+			       nick,   ms };
+	size_t lens[7];
 
-	if (cl->state == CLUSTER_UP)
-		rlink_call(cl->cmd, on_names, cl, 3, argv, lens);
+	if (cl->state != CLUSTER_UP)
+		return;
+	snprintf(ms, sizeof(ms), "%u", 3 * cl->lease * 1000);
+	for (size_t i = 0; i < 7; i++)
+		lens[i] = strlen(argv[i]);
+	rlink_call(cl->cmd, on_names, cl, 7, argv, lens);
 }
 
 struct who_req {
@@ -264,36 +318,33 @@ struct who_req {
 	void *arg;
 };
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void on_who(void *arg, redisReply *r)
 {
 	struct who_req *w = arg;
 	const char **v = NULL;
 	size_t n = 0;
 
-	if (r && r->type == REDIS_REPLY_ARRAY && (v = calloc(r->elements + 1, sizeof(*v)))) {
-		for (size_t i = 0; i < r->elements; i++)
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER && (v = calloc(r->elements, sizeof(*v)))) {
+		for (size_t i = 1; i < r->elements; i++)
 			if (r->element[i]->type == REDIS_REPLY_STRING)
 				v[n++] = r->element[i]->str;
-		qsort(v, n, sizeof(*v), by_name);
-		w->cb(w->arg, v, n, 0);
+		w->cb(w->arg, v, n, (size_t)r->element[0]->integer, 0);
 	} else {
-		w->cb(w->arg, NULL, 0, r ? -EIO : -ENOTCONN);
+		w->cb(w->arg, NULL, 0, 0, r ? -EIO : -ENOTCONN);
 	}
 	free(v);
 	free(w);
 }
 
-int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg)
+int cluster_who(struct cluster *cl, unsigned first, unsigned count, cluster_who_cb cb, void *arg)
 {
+	char from[16], many[16];
 	const char *argv[] = {
-		"EVAL", who_lua, "3", cl->key_nodes, cl->key_node_prefix, cl->key_members_prefix
+		"EVAL", who_lua, "3", cl->key_nodes, cl->key_node_prefix, cl->key_members_prefix,
+		from,   many
 	};
-	size_t lens[6];
+	size_t lens[8];
 	struct who_req *w;
 
 	if (cl->state != CLUSTER_UP)
@@ -302,9 +353,11 @@ int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg)
 		return -ENOMEM;
 	w->cb = cb;
 	w->arg = arg;
-	for (size_t i = 0; i < 6; i++)
+	snprintf(from, sizeof(from), "%u", first);
+	snprintf(many, sizeof(many), "%u", count);
+	for (size_t i = 0; i < 8; i++)
 		lens[i] = strlen(argv[i]);
-	if (rlink_call(cl->cmd, on_who, w, 6, argv, lens) < 0) {
+	if (rlink_call(cl->cmd, on_who, w, 8, argv, lens) < 0) {
 		free(w);
 		return -ENOTCONN;
 	}
@@ -320,7 +373,7 @@ static void on_reaped(void *arg, redisReply *r)
 
 void nick_reap(struct cluster *cl)
 {
-	char head[200];
+	char head[200], max[16];
 	const char *argv[] = { "EVAL",
 			       reap_lua,
 			       "5",
@@ -329,12 +382,13 @@ void nick_reap(struct cluster *cl)
 			       cl->key_members_prefix,
 			       cl->key_names_prefix,
 			       cl->key_chan,
-			       head };
-	size_t lens[9];
+			       head,
+			       max };
+	size_t lens[10];
 
-	snprintf(head, sizeof(head), "n 0 %" PRId64 " %s %s 0 0 0 - - ", fd_clock_unix_ms(),
-		 cl->node, cl->inc);
-	for (size_t i = 0; i < 9; i++)
+	notice_head(cl, head, sizeof(head));
+	snprintf(max, sizeof(max), "%u", cl->announce_max);
+	for (size_t i = 0; i < 10; i++)
 		lens[i] = strlen(argv[i]);
-	rlink_call(cl->cmd, on_reaped, cl, 9, argv, lens);
+	rlink_call(cl->cmd, on_reaped, cl, 10, argv, lens);
 }

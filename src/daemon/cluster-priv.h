@@ -75,9 +75,11 @@ struct cluster {
 	char key_nodes[64], key_node_prefix[64], key_names_prefix[64], key_names[128];
 	char prefix[40]; /* "NAME:" */
 	char key_session_prefix[64], key_members_prefix[64], key_members[128];
-	unsigned session_ttl; /* seconds: resume_grace + cluster_lease */
-	unsigned beats;       /* since the names were last written */
-	uint64_t last_id;     /* the last ID delivered */
+	unsigned session_ttl;  /* seconds: resume_grace + cluster_lease */
+	unsigned beats;        /* since the names were last written */
+	bool wrote_names;      /* this run wrote its names once (cluster-nick.c) */
+	unsigned announce_max; /* announce_max_members: a dead node's leaves past it unsaid */
+	uint64_t last_id;      /* the last ID delivered */
 	uint64_t next_seq;
 	unsigned maxlen;    /* the stream's bound */
 	unsigned lease;     /* seconds */

@@ -31,8 +31,9 @@ static const char del_lua[] = "local v = redis.call('GET', KEYS[1])\n"
 			      "return 1\n";
 
 /*
- * KEYS: session:HASH, names: (a prefix), nodes, the channel; ARGV: this node, the lifetime
- * ms, the control's payload up to its text ("c 0 TIME NODE INC 0 0 0 - - "), the hash.
+ * KEYS: session:HASH, names: (a prefix), nodes, the channel, members: (a prefix); ARGV: this
+ * node, the lifetime ms, the control's payload up to its text ("c 0 TIME NODE INC 0 0 0 - - "),
+ * the hash. The name leaves the old node's sets (so that its reaper does not say it left).
  * Returns what the key held (false: no such session).
  */
 static const char take_lua[] =
@@ -42,6 +43,7 @@ static const char take_lua[] =
     "if not nick then return false end\n"
     "if node ~= ARGV[1] then\n"
     "  redis.call('SREM', KEYS[2] .. node, nick)\n"
+    "  redis.call('SREM', KEYS[5] .. node, nick)\n"
     "  redis.call('PUBLISH', KEYS[4], ARGV[3] .. 'take ' .. ARGV[4] .. ' ' .. nick)\n"
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[1] .. string.sub(v, #node + 1), 'PX', ARGV[2])\n"
@@ -57,7 +59,7 @@ static void on_written(void *arg, redisReply *r)
 
 static int call(struct cluster *cl, rlink_reply_cb cb, void *arg, int argc, const char **argv)
 {
-	size_t lens[12];
+	size_t lens[16];
 
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
@@ -68,7 +70,7 @@ static int call(struct cluster *cl, rlink_reply_cb cb, void *arg, int argc, cons
 void cluster_session_put(struct cluster *cl, const char *hash, const char *nick, unsigned caps,
 			 uint64_t from_id)
 {
-	char key[160], value[256], ms[16];
+	char key[160], value[256], ms[16]; /* value: node.h's SESSION_VALUE_MAX */
 	const char *argv[] = { "SET", key, value, "PX", ms };
 
 	if (cl->state != CLUSTER_UP)
@@ -116,8 +118,17 @@ static void on_taken(void *arg, redisReply *r)
 int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb cb, void *arg)
 {
 	char key[160], ms[16], head[256];
-	const char *argv[] = { "EVAL",        take_lua,     "4",      key, cl->key_names_prefix,
-			       cl->key_nodes, cl->key_chan, cl->node, ms,  head,
+	const char *argv[] = { "EVAL",
+			       take_lua,
+			       "5",
+			       key,
+			       cl->key_names_prefix,
+			       cl->key_nodes,
+			       cl->key_chan,
+			       cl->key_members_prefix,
+			       cl->node,
+			       ms,
+			       head,
 			       hash };
 	struct take_req *t;
 
@@ -131,7 +142,7 @@ int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb c
 	snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
 	snprintf(head, sizeof(head), "c 0 %" PRId64 " %s %s 0 0 0 - - ", fd_clock_unix_ms(),
 		 cl->node, cl->inc);
-	if (call(cl, on_taken, t, 11, argv) < 0) {
+	if (call(cl, on_taken, t, 12, argv) < 0) {
 		free(t);
 		return -ENOTCONN;
 	}
@@ -139,17 +150,19 @@ int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb c
 }
 
 /*
- * KEYS: session: (a prefix); ARGV: this node, the lifetime ms, then HASH VALUE pairs. A session
- * missing (written while Redis was away, or lost with its data) is written; one that another
- * node holds now is given back: that node took it while this one could not hear of it.
+ * KEYS: session: (a prefix); ARGV: this node, the lifetime ms, then HASH ATTACHED VALUE
+ * triples. A session another node holds now is given back: that node took it while this one
+ * could not hear of it. One missing is written again if its member is here (it was granted
+ * while Redis was away, or Redis lost it), and given back if not (it may have been taken and
+ * ended elsewhere meanwhile).
  */
 static const char check_lua[] = "local gone = {}\n"
-				"for i = 3, #ARGV, 2 do\n"
+				"for i = 3, #ARGV, 3 do\n"
 				"  local k = KEYS[1] .. ARGV[i]\n"
 				"  local v = redis.call('GET', k)\n"
-				"  if not v then\n"
-				"    redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[2])\n"
-				"  elseif string.match(v, '^(%S+)') ~= ARGV[1] then\n"
+				"  if not v and ARGV[i + 1] == '1' then\n"
+				"    redis.call('SET', k, ARGV[i + 2], 'PX', ARGV[2])\n"
+				"  elseif not v or string.match(v, '^(%S+)') ~= ARGV[1] then\n"
 				"    gone[#gone + 1] = ARGV[i]\n"
 				"  end\n"
 				"end\n"
@@ -170,10 +183,10 @@ static void on_checked(void *arg, redisReply *r)
 	free(q);
 }
 
-int cluster_sessions_check(struct cluster *cl, const char *const *pairs, size_t n,
+int cluster_sessions_check(struct cluster *cl, const char *const *triples, size_t n,
 			   cluster_gone_cb cb, void *arg)
 {
-	size_t argc = 6 + 2 * n;
+	size_t argc = 6 + 3 * n;
 	const char **argv = calloc(argc, sizeof(*argv));
 	size_t *lens = calloc(argc, sizeof(*lens));
 	struct check_req *q = malloc(sizeof(*q));
@@ -188,7 +201,7 @@ int cluster_sessions_check(struct cluster *cl, const char *const *pairs, size_t 
 		argv[3] = cl->key_session_prefix;
 		argv[4] = cl->node;
 		argv[5] = ms;
-		memcpy(argv + 6, pairs, 2 * n * sizeof(*argv));
+		memcpy(argv + 6, triples, 3 * n * sizeof(*argv));
 		for (size_t i = 0; i < argc; i++)
 			lens[i] = strlen(argv[i]);
 		*q = (struct check_req){ .cb = cb, .arg = arg };

@@ -91,21 +91,44 @@ static uint64_t payload_id(const char *p, size_t len)
 								       : 0;
 }
 
-void early_until(struct cluster *cl, uint64_t id)
+/*
+ * The place of the entry at @p among the stream's: its ID; for one without (a notice), the ID
+ * of the next entry with one that came after it (it was published before that one), or
+ * UINT64_MAX if none did (it goes after every entry of the stream not buffered).
+ */
+static uint64_t place(const char *p, const char *end)
 {
 	size_t len;
-	char *p;
+	uint64_t id;
 
-	while (evbuffer_get_length(cl->early) >= sizeof(len)) {
-		evbuffer_copyout(cl->early, &len, sizeof(len));
-		p = (char *)evbuffer_pullup(cl->early, (ssize_t)(sizeof(len) + len));
-		if (!p)
-			return;
-		if (payload_id(p + sizeof(len), len) >= id)
-			return; /* from here on after the stream's entry @id */
-		read_deliver(cl, p + sizeof(len), len);
-		evbuffer_drain(cl->early, sizeof(len) + len);
+	for (; p + sizeof(len) <= end; p += sizeof(len) + len) {
+		memcpy(&len, p, sizeof(len));
+		if ((id = payload_id(p + sizeof(len), len)))
+			return id;
 	}
+	return UINT64_MAX;
+}
+
+void early_until(struct cluster *cl, uint64_t id)
+{
+	size_t len, total = evbuffer_get_length(cl->early), done = 0;
+	const char *p, *end;
+	uint64_t at;
+
+	if (!total || !(p = (const char *)evbuffer_pullup(cl->early, -1)))
+		return;
+	end = p + total;
+	while (p + sizeof(len) <= end) {
+		memcpy(&len, p, sizeof(len));
+		at = place(p, end);
+		/* A notice goes before the entry it came before; a message before @id itself. */
+		if (payload_id(p + sizeof(len), len) ? at >= id : at > id)
+			break;
+		read_deliver(cl, p + sizeof(len), len);
+		done += sizeof(len) + len;
+		p += sizeof(len) + len;
+	}
+	evbuffer_drain(cl->early, done);
 }
 
 /*
@@ -121,6 +144,8 @@ static void caught_up(struct cluster *cl)
 	beat(cl); /* alive before its names are: a claim on another node checks both */
 	nick_write_set(cl);
 	out_flush(cl);
+	if (cl->state != CLUSTER_UP)
+		return; /* the flush failed, and the links start again */
 	if (!cl->was_up) {
 		cl->was_up = true;
 		cl->why[0] = '\0';
@@ -438,6 +463,7 @@ int cluster_new(struct event_base *base, const struct config *cfg,
 	cl->max_age_ms = (int64_t)cfg->history_max_age * 1000;
 	cl->lease = cfg->cluster_lease;
 	cl->session_ttl = cfg->resume_grace + cfg->cluster_lease;
+	cl->announce_max = cfg->announce_max_members;
 	cl->hold_bytes = cfg->cluster_hold_bytes;
 	TAILQ_INIT(&cl->outbox);
 	if (!(cl->early = evbuffer_new()) ||

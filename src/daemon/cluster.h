@@ -120,9 +120,12 @@ void cluster_names_add(struct cluster_names *names, const char *nick);
 void cluster_names_add_member(struct cluster_names *names, const char *nick);
 /* cluster_member() - member @nick came to this node (@in) or went. */
 void cluster_member(struct cluster *cl, const char *nick, bool in);
-/* cluster_who() - every live node's members, sorted by name: @cb gets them (@err < 0: not). */
-typedef void (*cluster_who_cb)(void *arg, const char *const *nicks, size_t n, int err);
-int cluster_who(struct cluster *cl, cluster_who_cb cb, void *arg);
+/*
+ * cluster_who() - every live node's members, sorted by name, @count of them from the @first:
+ * @cb gets those @n and how many there are in @all (@err < 0: Redis did not answer).
+ */
+typedef void (*cluster_who_cb)(void *arg, const char *const *nicks, size_t n, size_t all, int err);
+int cluster_who(struct cluster *cl, unsigned first, unsigned count, cluster_who_cb cb, void *arg);
 /* cluster_names_add_session() - the hash of a session of this node's: its key lives on. */
 void cluster_names_add_session(struct cluster_names *names, const char *hash);
 
@@ -141,12 +144,13 @@ typedef void (*cluster_take_cb)(void *arg, const char *nick, unsigned caps, uint
 				int err);
 int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb cb, void *arg);
 /*
- * cluster_sessions_check() - at each connection: @n sessions of this node (@pairs: HASH, then
- * the value cluster_session_put() writes, "NODE NICK CAPS FROM_ID"), written if Redis lacks
- * them; @cb gets each that another node took meanwhile (its "take" was not heard here).
+ * cluster_sessions_check() - at each connection: @n sessions of this node (@triples: HASH, "1"
+ * if its member is attached here else "0", the value cluster_session_put() writes, "NODE NICK
+ * CAPS FROM_ID"); an attached one Redis lacks is written; @cb gets each this node must let go:
+ * another node took it meanwhile (its "take" was not heard here), or, lost here, it is gone.
  */
 typedef void (*cluster_gone_cb)(void *arg, const char *hash);
-int cluster_sessions_check(struct cluster *cl, const char *const *pairs, size_t n,
+int cluster_sessions_check(struct cluster *cl, const char *const *triples, size_t n,
 			   cluster_gone_cb cb, void *arg);
 
 /*

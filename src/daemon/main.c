@@ -190,7 +190,8 @@ static int load_config(const struct options *o, struct config *cfg, struct canne
 	if (o->check) {
 		canned_free(*ret_canned);
 		/* Every file the admin edits is checked: all their errors in one round. */
-		if (check_agents(cfg) < 0 || check_cluster(cfg) < 0 || r == 1)
+		/* Each check says what is wrong with its part, all of them in one round. */
+		if ((check_agents(cfg) < 0) + (check_cluster(cfg) < 0) || r == 1)
 			return 1;
 		printf("%s: ok\n", o->path ? o->path : DEFAULT_CONFIG);
 		return 0;

@@ -153,9 +153,9 @@ static void on_gone(void *arg, const char *hash)
 /* What this node believes of its members' sessions, checked against Redis (cluster.h). */
 static void check_sessions(struct server *s)
 {
-	size_t n = 0, max = 0, i = 0;
-	const char **pairs;
-	char(*values)[160];
+	size_t n = 0, max = 0;
+	const char **triples;
+	char(*values)[SESSION_VALUE_MAX];
 	struct session *se;
 
 	TAILQ_FOREACH (se, &s->sessions, entry)
@@ -163,21 +163,22 @@ static void check_sessions(struct server *s)
 	max += s->nsessions_lost;
 	if (!max)
 		return;
-	pairs = calloc(2 * max, sizeof(*pairs));
+	triples = calloc(3 * max, sizeof(*triples));
 	values = calloc(max, sizeof(*values));
-	for (int lost = 0; pairs && values && lost < 2; lost++)
+	for (int lost = 0; triples && values && lost < 2; lost++)
 		TAILQ_FOREACH (se, lost ? &s->sessions_lost : &s->sessions, entry) {
-			if (se->role != ROLE_MEMBER || i == max)
+			if (se->role != ROLE_MEMBER || n == max)
 				continue;
-			snprintf(values[i], sizeof(values[i]), "%s %s %u %" PRIu64,
+			snprintf(values[n], sizeof(values[n]), "%s %s %u %" PRIu64,
 				 cluster_node(s->cluster), se->nick, se->caps, se->from_id);
-			pairs[2 * n] = se->hash;
-			pairs[2 * n + 1] = values[i++];
+			triples[3 * n] = se->hash;
+			triples[3 * n + 1] = lost ? "0" : "1";
+			triples[3 * n + 2] = values[n];
 			n++;
 		}
-	if (pairs && values && cluster_sessions_check(s->cluster, pairs, n, on_gone, s) < 0)
+	if (triples && values && cluster_sessions_check(s->cluster, triples, n, on_gone, s) < 0)
 		log_warnx("cluster: this node's sessions could not be checked");
-	free(pairs);
+	free(triples);
 	free(values);
 }
 

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A session as Redis keeps it: "NODE NICK CAPS FROM_ID" (cluster-session.c). */
+#define SESSION_VALUE_MAX 256
+
 struct conn;
 struct server;
 struct session;

@@ -654,10 +654,11 @@ static void on_cluster_purged(void *arg, unsigned n, int err)
 	struct purge_req *p = arg;
 	struct conn *op = server_find_conn(p->server, p->op);
 
+	/* What went before a step failed went for good: the room hears it all the same. */
+	if (n || err == 0)
+		on_purged(p->server, p->from, p->by, n, 0);
 	if (err < 0 && op && conn_live(op))
 		conn_error(op, "cluster-unavailable", "the history cannot be purged now");
-	else if (err == 0)
-		on_purged(p->server, p->from, p->by, n, 0);
 	free(p);
 }
 

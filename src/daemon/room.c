@@ -329,7 +329,7 @@ static void room_message(struct conn *c, const struct fd_frame *f)
 
 #define WHO_PAGE 200 /* names in one answer to "who" */
 
-static void who_cluster(struct conn *c, unsigned first);
+static bool who_cluster(struct conn *c, unsigned first);
 
 /*
  * who [PAGE]: "member NICK" for the PAGE-th WHO_PAGE members in join order (default the
@@ -354,10 +354,8 @@ static void cmd_who(struct conn *c, const char *arg)
 		}
 	}
 	first = (unsigned)(page - 1) * WHO_PAGE;
-	if (c->server->cluster) {
-		who_cluster(c, first);
+	if (who_cluster(c, first))
 		return;
-	}
 	TAILQ_FOREACH (m, &r->members, entry) {
 		if (!conn_live(m->conn))
 			continue;
@@ -379,38 +377,40 @@ struct who_req {
 	unsigned first;
 };
 
-static void on_who(void *arg, const char *const *nicks, size_t n, int err)
+static void on_who(void *arg, const char *const *nicks, size_t n, size_t all, int err)
 {
 	struct who_req *w = arg;
 	struct conn *c = server_find_conn(w->server, w->conn), *t;
 
 	if (c && conn_live(c) && err < 0)
 		conn_error(c, "cluster-unavailable", "who is in the room cannot be asked now");
-	for (size_t i = w->first; c && conn_live(c) && err == 0 && i < n; i++) {
-		if (i - w->first == WHO_PAGE) {
-			conn_notice(c, "who-more");
-			break;
-		}
+	for (size_t i = 0; c && conn_live(c) && err == 0 && i < n; i++) {
 		/* "@" for an operator: known for this node's members only. */
 		t = c->caps ? server_find_nick(w->server, nicks[i]) : NULL;
 		conn_notice(c, "member %s%s", t && t->oper ? "@" : "", nicks[i]);
 	}
+	if (c && conn_live(c) && err == 0 && all > w->first + n)
+		conn_notice(c, "who-more");
 	if (c && conn_live(c) && err == 0)
-		conn_notice(c, "members %zu", n);
+		conn_notice(c, "members %zu", all);
 	free(w);
 }
 
-static void who_cluster(struct conn *c, unsigned first)
+/* In a cluster while Redis answers; else (false) this node's members, as on one node. */
+static bool who_cluster(struct conn *c, unsigned first)
 {
-	struct who_req *w = malloc(sizeof(*w));
+	struct who_req *w;
 
-	if (!w) {
+	if (!c->server->cluster || !cluster_is_up(c->server->cluster))
+		return false;
+	if (!(w = malloc(sizeof(*w)))) {
 		conn_error(c, "out-of-memory", "who is in the room cannot be asked now");
-		return;
+		return true;
 	}
 	*w = (struct who_req){ .server = c->server, .conn = c->id, .first = first };
-	if (cluster_who(c->server->cluster, on_who, w) < 0)
-		on_who(w, NULL, 0, -ENOTCONN);
+	if (cluster_who(c->server->cluster, first, WHO_PAGE, on_who, w) < 0)
+		on_who(w, NULL, 0, 0, -ENOTCONN);
+	return true;
 }
 
 /* nick NAME: rename; a taken name gets a number, like at join. Renames fan out: rate-limited. */

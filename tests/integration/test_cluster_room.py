@@ -226,6 +226,25 @@ class Sessions(ClusterCase):
         p.notice(body="resumed dan")
         got, _ = read_tagged(p, 1)
         self.assertEqual(got[0][3:], ("eve", "while you were away"))
+        # The reaper then finds a dead: dan is not said to have left (it resumed here).
+        b.wait_log("found dead")
+        b1.command("time")
+        heard = [body for t, body in b1.wait_for(NOTICE, prefix="time ") if t == NOTICE]
+        self.assertNotIn("left dan", heard)
+
+    def test_a_node_back_at_once_says_its_last_run_members_left(self):
+        """Killed and started again under its name before its heartbeat expired: the set of
+        members still holds the last run's; the room hears they left."""
+        extra = "cluster_lease = 10\n"
+        a, b = self.node("a", extra), self.node("b", extra)
+        fay = self.member(a, "fay")
+        b1 = self.member(b, "gus")
+        fay.notice(body="joined gus")
+        a.killed = True
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait()
+        self.node("a", extra)
+        b1.notice(body="left fay", timeout=10)
 
 
 if __name__ == "__main__":
