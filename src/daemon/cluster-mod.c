@@ -66,15 +66,11 @@ struct mod_req {
 static int eval(struct cluster *cl, rlink_reply_cb on_reply, struct mod_req *req, int argc,
 		const char **argv)
 {
-	size_t lens[8];
-
 	if (cl->state != CLUSTER_UP) {
 		free(req);
 		return -ENOTCONN;
 	}
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	if (rlink_call(cl->cmd, on_reply, req, argc, argv, lens) < 0) {
+	if (rlink_call(cl->cmd, on_reply, req, argc, argv, NULL) < 0) {
 		free(req);
 		return -ENOTCONN;
 	}
@@ -196,14 +192,11 @@ static int purge_step(struct purge_req *p, const char *top)
 {
 	char since[24];
 	const char *argv[] = { "EVAL", purge_lua, "1", p->cl->key_log, p->from, since, top };
-	size_t lens[7];
 
 	if (p->cl->state != CLUSTER_UP)
 		return -ENOTCONN;
 	snprintf(since, sizeof(since), "%" PRId64, p->since_ms);
-	for (size_t i = 0; i < 7; i++)
-		lens[i] = strlen(argv[i]);
-	return rlink_call(p->cl->cmd, on_purged, p, 7, argv, lens);
+	return rlink_call(p->cl->cmd, on_purged, p, 7, argv, NULL);
 }
 
 int cluster_purge(struct cluster *cl, const char *from, int64_t since_ms, cluster_count_cb cb,

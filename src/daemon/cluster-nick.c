@@ -159,7 +159,6 @@ int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_c
 			       cl->inc,
 			       nick,
 			       ms };
-	size_t lens[10];
 
 	if (cl->state != CLUSTER_UP)
 		return -ENOTCONN; /* claimed with every other name once it is back */
@@ -168,9 +167,7 @@ int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_c
 	*k = (struct claim){ .cl = cl, .conn = conn, .cb = cb, .arg = arg };
 	strcpy(k->nick, nick);
 	snprintf(ms, sizeof(ms), "%u", cl->lease * 1000);
-	for (size_t i = 0; i < 10; i++)
-		lens[i] = strlen(argv[i]);
-	if (rlink_call(cl->cmd, on_claim, k, 10, argv, lens) < 0) {
+	if (rlink_call(cl->cmd, on_claim, k, 10, argv, NULL) < 0) {
 		free(k);
 		return -ENOTCONN;
 	}
@@ -180,7 +177,6 @@ int cluster_claim(struct cluster *cl, const char *nick, uint64_t conn, cluster_c
 /* The names (and session hashes) being gathered for the set: argv for the script. */
 struct list {
 	const char **v;
-	size_t *lens;
 	int n, size;
 };
 
@@ -191,7 +187,6 @@ struct cluster_names {
 static void list_add(struct list *l, const char *s)
 {
 	const char **v;
-	size_t *lens;
 
 	if (l->n == l->size) {
 		int size = l->size ? 2 * l->size : 64;
@@ -199,13 +194,9 @@ static void list_add(struct list *l, const char *s)
 		if (!(v = realloc(l->v, (size_t)size * sizeof(*v))))
 			return;
 		l->v = v;
-		if (!(lens = realloc(l->lens, (size_t)size * sizeof(*lens))))
-			return;
-		l->lens = lens;
 		l->size = size;
 	}
-	l->v[l->n] = s;
-	l->lens[l->n++] = strlen(s);
+	l->v[l->n++] = s;
 }
 
 void cluster_names_add(struct cluster_names *n, const char *nick)
@@ -238,7 +229,6 @@ static void add_all(struct list *to, const struct list *from)
 static void free_list(struct list *l)
 {
 	free(l->v);
-	free(l->lens);
 }
 
 /* "n 0 TIME NODE INC 0 0 0 - - ": a notice from this node, its text to follow. */
@@ -284,7 +274,7 @@ void nick_write_set(struct cluster *cl)
 	add_all(&argv, &n.sessions);
 	/* All or nothing: a list cut short by a failed allocation would drop names. */
 	if (argv.n == 16 + n.names.n + n.members.n + n.sessions.n &&
-	    rlink_call(cl->cmd, on_names, cl, argv.n, argv.v, argv.lens) == 0)
+	    rlink_call(cl->cmd, on_names, cl, argv.n, argv.v, NULL) == 0)
 		cl->wrote_names = true;
 	free_list(&argv);
 	free_list(&n.names);
@@ -303,14 +293,11 @@ void cluster_member(struct cluster *cl, const char *nick, bool in)
 	char ms[16];
 	const char *argv[] = { "EVAL", member_lua, "1", cl->key_members, in ? "SADD" : "SREM",
 			       nick,   ms };
-	size_t lens[7];
 
 	if (cl->state != CLUSTER_UP)
 		return;
 	snprintf(ms, sizeof(ms), "%u", 3 * cl->lease * 1000);
-	for (size_t i = 0; i < 7; i++)
-		lens[i] = strlen(argv[i]);
-	rlink_call(cl->cmd, on_names, cl, 7, argv, lens);
+	rlink_call(cl->cmd, on_names, cl, 7, argv, NULL);
 }
 
 struct who_req {
@@ -344,7 +331,6 @@ int cluster_who(struct cluster *cl, unsigned first, unsigned count, cluster_who_
 		"EVAL", who_lua, "3", cl->key_nodes, cl->key_node_prefix, cl->key_members_prefix,
 		from,   many
 	};
-	size_t lens[8];
 	struct who_req *w;
 
 	if (cl->state != CLUSTER_UP)
@@ -355,9 +341,7 @@ int cluster_who(struct cluster *cl, unsigned first, unsigned count, cluster_who_
 	w->arg = arg;
 	snprintf(from, sizeof(from), "%u", first);
 	snprintf(many, sizeof(many), "%u", count);
-	for (size_t i = 0; i < 8; i++)
-		lens[i] = strlen(argv[i]);
-	if (rlink_call(cl->cmd, on_who, w, 8, argv, lens) < 0) {
+	if (rlink_call(cl->cmd, on_who, w, 8, argv, NULL) < 0) {
 		free(w);
 		return -ENOTCONN;
 	}
@@ -384,11 +368,8 @@ void nick_reap(struct cluster *cl)
 			       cl->key_chan,
 			       head,
 			       max };
-	size_t lens[10];
 
 	notice_head(cl, head, sizeof(head));
 	snprintf(max, sizeof(max), "%u", cl->announce_max);
-	for (size_t i = 0; i < 10; i++)
-		lens[i] = strlen(argv[i]);
-	rlink_call(cl->cmd, on_reaped, cl, 10, argv, lens);
+	rlink_call(cl->cmd, on_reaped, cl, 10, argv, NULL);
 }

@@ -201,16 +201,13 @@ static int read_range(struct cluster *cl, bool newest, const char *lo, const cha
 			       newest ? lo : hi,
 			       "COUNT",
 			       count };
-	size_t lens[6];
 
 	if (!req)
 		return -ENOMEM;
 	*req = (struct read_req){ .cl = cl, .cb = cb, .arg = arg, .newest = newest };
 	snprintf(count, sizeof(count), "%u", n ? n : 1);
-	for (size_t i = 0; i < 6; i++)
-		lens[i] = strlen(argv[i]);
 	/* Down: the answer is "unavailable", on a later turn as every read's (store.h). */
-	if (!cl->ready || rlink_call(cl->cmd, on_read, req, 6, argv, lens) < 0)
+	if (!cl->ready || rlink_call(cl->cmd, on_read, req, 6, argv, NULL) < 0)
 		if (event_base_once(cl->base, -1, EV_TIMEOUT, on_failed_later, req,
 				    &(struct timeval){ 0, 0 }) < 0) {
 			free(req);

@@ -57,15 +57,6 @@ static void on_written(void *arg, redisReply *r)
 		log_warnx("cluster: a session could not be written: %.100s", r->str);
 }
 
-static int call(struct cluster *cl, rlink_reply_cb cb, void *arg, int argc, const char **argv)
-{
-	size_t lens[16];
-
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return rlink_call(cl->cmd, cb, arg, argc, argv, lens);
-}
-
 /* Down, the write is lost: the names' next write after the reconnection renews what exists. */
 void cluster_session_put(struct cluster *cl, const char *hash, const char *nick, unsigned caps,
 			 uint64_t from_id)
@@ -79,7 +70,7 @@ void cluster_session_put(struct cluster *cl, const char *hash, const char *nick,
 	/* As node.c's check_sessions() writes it too. */
 	snprintf(value, sizeof(value), "%s %s %u %" PRIu64, cl->node, nick, caps, from_id);
 	snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
-	call(cl, on_written, cl, 5, argv);
+	rlink_call(cl->cmd, on_written, cl, 5, argv, NULL);
 }
 
 void cluster_session_del(struct cluster *cl, const char *hash)
@@ -90,7 +81,7 @@ void cluster_session_del(struct cluster *cl, const char *hash)
 	if (cl->state != CLUSTER_UP)
 		return; /* it expires */
 	snprintf(key, sizeof(key), "%s%s", cl->key_session_prefix, hash);
-	call(cl, on_written, cl, 5, argv);
+	rlink_call(cl->cmd, on_written, cl, 5, argv, NULL);
 }
 
 struct take_req {
@@ -142,7 +133,7 @@ int cluster_session_take(struct cluster *cl, const char *hash, cluster_take_cb c
 	snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
 	snprintf(head, sizeof(head), "c 0 %" PRId64 " %s %s 0 0 0 - - ", fd_clock_unix_ms(),
 		 cl->node, cl->inc);
-	if (call(cl, on_taken, t, 12, argv) < 0) {
+	if (rlink_call(cl->cmd, on_taken, t, 12, argv, NULL) < 0) {
 		free(t);
 		return -ENOTCONN;
 	}
@@ -188,12 +179,11 @@ int cluster_sessions_check(struct cluster *cl, const char *const *triples, size_
 {
 	size_t argc = 6 + 3 * n;
 	const char **argv = calloc(argc, sizeof(*argv));
-	size_t *lens = calloc(argc, sizeof(*lens));
 	struct check_req *q = malloc(sizeof(*q));
 	char ms[16];
 	int r = -ENOMEM;
 
-	if (argv && lens && q && n) {
+	if (argv && q && n) {
 		snprintf(ms, sizeof(ms), "%u", cl->session_ttl * 1000);
 		argv[0] = "EVAL";
 		argv[1] = check_lua;
@@ -202,14 +192,11 @@ int cluster_sessions_check(struct cluster *cl, const char *const *triples, size_
 		argv[4] = cl->node;
 		argv[5] = ms;
 		memcpy(argv + 6, triples, 3 * n * sizeof(*argv));
-		for (size_t i = 0; i < argc; i++)
-			lens[i] = strlen(argv[i]);
 		*q = (struct check_req){ .cb = cb, .arg = arg };
-		r = rlink_call(cl->cmd, on_checked, q, (int)argc, argv, lens);
+		r = rlink_call(cl->cmd, on_checked, q, (int)argc, argv, NULL);
 	}
 	if (r < 0 || !n)
 		free(q);
 	free(argv);
-	free(lens);
 	return n ? r : 0;
 }

@@ -180,16 +180,13 @@ static void catch_up(struct cluster *cl)
 {
 	char from[32];
 	const char *argv[] = { "XRANGE", cl->key_log, from, "+", "COUNT", "500" };
-	size_t lens[6];
 
 	_Static_assert(CLUSTER_CATCH_UP_PAGE == 500, "the COUNT above");
 	if (cl->last_id)
 		snprintf(from, sizeof(from), "(%" PRIu64 "-0", cl->last_id);
 	else
 		snprintf(from, sizeof(from), "-");
-	for (size_t i = 0; i < 6; i++)
-		lens[i] = strlen(argv[i]);
-	if (rlink_call(cl->cmd, on_catch_up, cl, 6, argv, lens) < 0)
+	if (rlink_call(cl->cmd, on_catch_up, cl, 6, argv, NULL) < 0)
 		cluster_fail(cl, "the stream could not be asked for");
 }
 
@@ -217,11 +214,7 @@ static void on_script(void *arg, redisReply *r)
 
 static int call(struct cluster *cl, rlink_reply_cb cb, int argc, const char **argv)
 {
-	size_t lens[8];
-
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return rlink_call(cl->cmd, cb, cl, argc, argv, lens);
+	return rlink_call(cl->cmd, cb, cl, argc, argv, NULL);
 }
 
 /*

@@ -58,8 +58,9 @@ void rlink_free(struct rlink *l);
 bool rlink_is_up(const struct rlink *l);
 
 /*
- * rlink_call() - send one command (argv, binary-safe): @cb gets its reply within the timeout,
- * or NULL. Return 0, or -ENOTCONN (down: @cb is not called) or -ENOMEM.
+ * rlink_call() - send one command (argv, binary-safe with @lens; @lens NULL: every argument
+ * is a string, measured with strlen()): @cb gets its reply within the timeout, or NULL. Return 0,
+ * or -ENOTCONN (down: @cb is not called) or -ENOMEM.
  */
 int rlink_call(struct rlink *l, rlink_reply_cb cb, void *arg, int argc, const char **argv,
 	       const size_t *lens);
