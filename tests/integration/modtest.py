@@ -2,6 +2,7 @@
 """Helpers for the moderation tests (issue 15): a room with an operator key, operators, and
 members from a chosen loopback address."""
 
+import atexit
 import hashlib
 import hmac
 import os
@@ -22,6 +23,7 @@ def key_file():
     os.write(fd, KEY + b"\n")
     os.close(fd)
     os.chmod(path, 0o600)
+    atexit.register(os.unlink, path)  # /tmp held thousands of them, one per test run
     return path
 
 
