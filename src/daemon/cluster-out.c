@@ -26,17 +26,32 @@
  * sequence key's lifetime in ms, then a control's op, field and value ("" for none). Returns
  * the ID (0 for a notice, a control, or a sequence seen before), or -1 when the epoch is not
  * the node's (Redis lost its data while the node was connected). IDs are formatted with %d:
- * Lua 5.1's numbers are doubles and would print large ones as 1e+15.
+ * Lua 5.1's numbers are doubles and would print large ones as 1e+15. A desk message ('d')
+ * takes an ID and goes to the room's stream (what a node catches up from) and to its
+ * conversation's (op "turn", key "desk", field N, value whose turn it is after it); a desk act
+ * (op "desk", value "OP ARG...") is cluster-desk.c's desk_act(), loaded in front of this.
  */
 const char cluster_publish_lua[] =
     "if redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end\n"
     "if tonumber(ARGV[2]) <= tonumber(redis.call('GET', KEYS[3]) or '0') then return 0 end\n"
     "redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[6])\n"
+    "if ARGV[7] == 'desk' then\n"
+    "  local head = string.match(ARGV[5], '^(%S+ %S+ %S+) ')\n"
+    "  desk_act(KEYS[6], KEYS[4], head .. ' 0 0 0 - - desk ', ARGV[9], ARGV[4])\n"
+    "  return 0\n"
+    "end\n"
     "local id = 0\n"
-    "if ARGV[3] == 'm' or ARGV[3] == 'p' then id = redis.call('INCR', KEYS[1]) end\n"
+    "if ARGV[3] ~= 'n' and ARGV[3] ~= 'c' then id = redis.call('INCR', KEYS[1]) end\n"
     "local p = ARGV[3] .. ' ' .. string.format('%d', id) .. ' ' .. ARGV[5]\n"
-    "if ARGV[3] == 'm' then\n"
+    "if ARGV[3] == 'm' or ARGV[3] == 'd' then\n"
     "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], string.format('%d-0', id), 'p', p)\n"
+    "end\n"
+    "if ARGV[3] == 'd' then\n"
+    "  redis.call('XADD', KEYS[6] .. ':log:' .. ARGV[8], 'MAXLEN', '~', ARGV[4],\n"
+    "             string.format('%d-0', id), 'p', p)\n"
+    "  if redis.call('EXISTS', KEYS[6] .. ':c:' .. ARGV[8]) == 1 then\n"
+    "    redis.call('HSET', KEYS[6] .. ':c:' .. ARGV[8], 'turn', ARGV[9])\n"
+    "  end\n"
     "elseif ARGV[7] == 'hset' then redis.call('HSET', KEYS[6], ARGV[8], ARGV[9])\n"
     "elseif ARGV[7] == 'hdel' then redis.call('HDEL', KEYS[6], ARGV[8])\n"
     "elseif ARGV[7] == 'set' then redis.call('SET', KEYS[6], ARGV[9])\n"

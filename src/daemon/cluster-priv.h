@@ -75,6 +75,9 @@ struct cluster {
 	char key_nodes[64], key_node_prefix[64], key_names_prefix[64], key_names[128];
 	char prefix[40]; /* "NAME:" */
 	char key_session_prefix[64], key_members_prefix[64], key_members[128];
+	char key_desk[64]; /* "NAME:desk" (cluster-desk.c) */
+	char *script;      /* the publish script, the desk's functions in front of it */
+	char *desk_reap;   /* the desk's reaper (NULL: no desk here) */
 	unsigned session_ttl;  /* seconds: resume_grace + cluster_lease */
 	unsigned beats;        /* since the names were last written */
 	bool wrote_names;      /* this run wrote its names once (cluster-nick.c) */
@@ -115,6 +118,12 @@ extern const char cluster_publish_lua[];
  * channel's (private messages are only there) merge in ID order.
  */
 void early_until(struct cluster *cl, uint64_t id);
+
+/* cluster-desk.c */
+/* desk_script() - the desk's functions, then @tail: a script (malloc'd; NULL: no memory). */
+char *desk_script(const char *tail);
+/* desk_reap() - the desk's part of the reaper: dead nodes' customers and agents go. */
+void desk_reap(struct cluster *cl);
 
 /* cluster-nick.c */
 /* nick_write_set() - write the set of names this node uses (at each connection, then often). */

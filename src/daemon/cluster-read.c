@@ -56,7 +56,7 @@ int bus_parse(char *p, size_t len, struct bus_msg *m)
 		.len = (size_t)(end - p),
 	};
 	if (m->kind != BUS_MESSAGE && m->kind != BUS_PRIVATE && m->kind != BUS_NOTICE &&
-	    m->kind != BUS_CONTROL)
+	    m->kind != BUS_CONTROL && m->kind != BUS_DESK)
 		return -EINVAL;
 	return 0;
 }
@@ -82,8 +82,9 @@ void read_deliver(struct cluster *cl, const char *p, size_t len)
 		log_warnx("cluster: a payload that makes no sense (%zu bytes) was ignored", len);
 		return;
 	}
-	/* Notices and controls have no ID; the rest once, in order: the catch-up overlaps. */
-	if (m.kind == BUS_MESSAGE || m.kind == BUS_PRIVATE) {
+	/* Notices and the room's controls have no ID; the rest once, in order (the catch-up
+	 * overlaps): messages, and the desk's events, which are kept in the stream too. */
+	if (m.id) {
 		if (m.id <= cl->last_id)
 			return;
 		cl->last_id = m.id;

@@ -84,11 +84,10 @@ void cluster_fail(struct cluster *cl, const char *why)
 
 static void beat(struct cluster *cl);
 
-/* The ID a payload starts with ("K ID ..."); 0 for a notice or a control (no ID). */
+/* The ID a payload starts with ("K ID ..."); 0 for a notice or a room's control (no ID). */
 static uint64_t payload_id(const char *p, size_t len)
 {
-	return len > 2 && (p[0] == BUS_MESSAGE || p[0] == BUS_PRIVATE) ? strtoull(p + 2, NULL, 10)
-								       : 0;
+	return len > 2 ? strtoull(p + 2, NULL, 10) : 0;
 }
 
 /*
@@ -303,7 +302,7 @@ static void on_cmd_up(void *arg)
 {
 	struct cluster *cl = arg;
 	char fresh[33];
-	const char *load[] = { "SCRIPT", "LOAD", cluster_publish_lua };
+	const char *load[] = { "SCRIPT", "LOAD", cl->script };
 	const char *epoch[] = { "EVAL", epoch_lua, "2", cl->key_epoch, cl->key_id, fresh };
 
 	random_hex(fresh, 16);
@@ -390,6 +389,7 @@ static void on_beat(evutil_socket_t fd, short what, void *arg)
 		cl->beats = 0;
 		nick_write_set(cl);
 		nick_reap(cl);
+		desk_reap(cl);
 	}
 }
 
@@ -403,6 +403,7 @@ static void set_keys(struct cluster *cl, const char *name)
 	snprintf(cl->key_node, sizeof(cl->key_node), "%s:node:%s", name, cl->node);
 	snprintf(cl->key_nodes, sizeof(cl->key_nodes), "%s:nodes", name);
 	snprintf(cl->prefix, sizeof(cl->prefix), "%s:", name);
+	snprintf(cl->key_desk, sizeof(cl->key_desk), "%s:desk", name);
 	snprintf(cl->key_session_prefix, sizeof(cl->key_session_prefix), "%s:session:", name);
 	snprintf(cl->key_members_prefix, sizeof(cl->key_members_prefix), "%s:members:", name);
 	snprintf(cl->key_members, sizeof(cl->key_members), "%s:members:%s", name, cl->node);
@@ -459,7 +460,7 @@ int cluster_new(struct event_base *base, const struct config *cfg,
 	cl->announce_max = cfg->announce_max_members;
 	cl->hold_bytes = cfg->cluster_hold_bytes;
 	TAILQ_INIT(&cl->outbox);
-	if (!(cl->early = evbuffer_new()) ||
+	if (!(cl->script = desk_script(cluster_publish_lua)) || !(cl->early = evbuffer_new()) ||
 	    !(cl->beat = event_new(base, -1, EV_PERSIST, on_beat, cl)) ||
 	    event_add(cl->beat, &(struct timeval){ 1, 0 }) < 0) {
 		cluster_free(cl);
@@ -488,6 +489,8 @@ void cluster_free(struct cluster *cl)
 		event_free(cl->beat);
 	if (cl->early)
 		evbuffer_free(cl->early);
+	free(cl->script);
+	free(cl->desk_reap);
 	free(cl);
 }
 

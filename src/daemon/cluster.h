@@ -31,6 +31,7 @@ struct config;
 struct event_base;
 struct cluster;
 struct cluster_names;
+struct redisReply;
 
 /* Room for a nickname (nick.h's limit, and then some). */
 #define CLUSTER_NICK_BUFSIZE 128
@@ -40,6 +41,7 @@ enum bus_kind {
 	BUS_PRIVATE = 'p', /* "msg NICK TEXT": an ID, not kept */
 	BUS_NOTICE = 'n',  /* a room notice: no ID */
 	BUS_CONTROL = 'c', /* a moderation act for the other nodes to apply: no ID */
+	BUS_DESK = 'd',    /* a desk message: an ID; @b its conversation (cluster_desk_say()) */
 };
 
 /*
@@ -170,12 +172,45 @@ int cluster_purge(struct cluster *cl, const char *from, int64_t since_ms, cluste
 		  void *arg);
 
 /*
+ * The desk across nodes (cluster-desk.c): its line, agents and conversations live in Redis.
+ * cluster_desk_on() - this node has a desk: its reaper runs too. cluster_run() - this run's
+ * token (a customer's key is "NODE/RUN/CONN").
+ */
+int cluster_desk_on(struct cluster *cl);
+const char *cluster_run(const struct cluster *cl);
+/*
+ * cluster_desk_act() - one act on the desk ("OP ARG...", cluster-desk.c), through the outbox
+ * like a message: in order, held while Redis is away, done once. What it did comes back as
+ * "desk VERB ..." controls.
+ */
+int cluster_desk_act(struct cluster *cl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* What one side of a desk conversation said, for cluster_desk_say(). */
+struct desk_said {
+	uint64_t conv; /* N */
+	uint64_t conn; /* the sender's conn here */
+	int64_t time_ms;
+	const char *from; /* the sender's name */
+	const char *to;   /* the other side's name */
+	const char *turn; /* "a" or "c": whose turn it is after it */
+	const char *text;
+	size_t len;
+};
+int cluster_desk_say(struct cluster *cl, const struct desk_said *d);
+/*
+ * cluster_desk_read() - run @lua (KEYS[1]: "NAME:desk", ARGV[1]: @arg) now: @cb gets its
+ * reply, or NULL when Redis did not answer. -ENOTCONN when the node is not up.
+ */
+typedef void (*cluster_reply_cb)(void *arg, const struct redisReply *reply);
+int cluster_desk_read(struct cluster *cl, const char *lua, const char *arg, cluster_reply_cb cb,
+		      void *cb_arg);
+
+/*
  * The payload format (cluster-priv.h), for what reads Redis without a node (frontdeskctl):
  * bus_parse() cuts @p (@len bytes) into @m, pointing into @p (mine is left false); -EINVAL if
  * it is no payload. bus_entry_payload() - the payload of one stream entry ([ID, [field, value,
  * ...]]), or NULL.
  */
-struct redisReply;
 int bus_parse(char *p, size_t len, struct bus_msg *m);
 const struct redisReply *bus_entry_payload(const struct redisReply *e);
 

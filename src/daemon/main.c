@@ -135,10 +135,7 @@ static int check_agents(const struct config *cfg)
 	return r;
 }
 
-/*
- * --check-config: the cluster's password file is read (as at start-up), and mode = single-agent
- * refused with a cluster, as the start would refuse it.
- */
+/* --check-config: the cluster's password file is read, as at start-up. */
 static int check_cluster(const struct config *cfg)
 {
 	char password[512], err[256];
@@ -146,11 +143,6 @@ static int check_cluster(const struct config *cfg)
 
 	if (!cfg->cluster)
 		return 0;
-	if (cfg->mode != MODE_GROUP) {
-		fprintf(stderr,
-			"cluster: only mode = group runs on several nodes in this version\n");
-		return -ENOTSUP;
-	}
 	r = config_cluster_password(cfg, password, sizeof(password), err, sizeof(err));
 	explicit_bzero(password, sizeof(password));
 	if (r < 0)

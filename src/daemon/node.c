@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "cdesk.h"
 #include "cluster.h"
 #include "conn.h"
 #include "log.h"
@@ -27,7 +28,12 @@
 
 static void on_deliver(void *arg, const struct bus_msg *m)
 {
-	room_bus_deliver(arg, m);
+	struct server *s = arg;
+
+	if (s->cdesk)
+		cdesk_bus_deliver(s, m);
+	else
+		room_bus_deliver(s, m);
 }
 
 /* @what to every attached member granted one of @caps, and to line members if @line. */
@@ -90,6 +96,8 @@ static void on_new_epoch(void *arg, const char *epoch)
 
 	snprintf(what, sizeof(what), "epoch %s", epoch);
 	tell_members(arg, CAP_IDS, false, what);
+	if (((struct server *)arg)->cdesk)
+		cdesk_new_epoch(((struct server *)arg)->cdesk);
 }
 
 static void on_published(void *arg, double seconds)
@@ -133,10 +141,27 @@ void node_member(struct conn *c, bool in)
 		cluster_member(c->server->cluster, c->nick, in);
 }
 
+/* Whether Redis keeps @se for a resume on any node: a member's, or a customer's at the desk. */
+static bool shared(const struct session *se)
+{
+	return se->role == ROLE_MEMBER || (se->role == ROLE_CUSTOMER && se->server->cdesk);
+}
+
+/* The last word of @se's value: a member's first ID; a customer's conversation (its number). */
+static uint64_t session_word(const struct session *se)
+{
+	const struct conn *c = se->conn ? se->conn : se->kept;
+
+	if (se->role == ROLE_MEMBER)
+		return se->from_id;
+	return c && c->conv ? c->conv : se->place;
+}
+
 void node_session_put(const struct session *se)
 {
-	if (se->server->cluster && se->role == ROLE_MEMBER)
-		cluster_session_put(se->server->cluster, se->hash, se->nick, se->caps, se->from_id);
+	if (se->server->cluster && shared(se))
+		cluster_session_put(se->server->cluster, se->hash, se->nick, se->caps,
+				    session_word(se));
 }
 
 void node_session_del(struct server *s, const char *hash)
@@ -167,10 +192,10 @@ static void check_sessions(struct server *s)
 	values = calloc(max, sizeof(*values));
 	for (int lost = 0; triples && values && lost < 2; lost++)
 		TAILQ_FOREACH (se, lost ? &s->sessions_lost : &s->sessions, entry) {
-			if (se->role != ROLE_MEMBER || n == max)
+			if (!shared(se) || n == max)
 				continue;
 			snprintf(values[n], sizeof(values[n]), "%s %s %u %" PRIu64,
-				 cluster_node(s->cluster), se->nick, se->caps, se->from_id);
+				 cluster_node(s->cluster), se->nick, se->caps, session_word(se));
 			triples[3 * n] = se->hash;
 			triples[3 * n + 1] = lost ? "0" : "1";
 			triples[3 * n + 2] = values[n];
@@ -197,8 +222,14 @@ static void on_taken(void *arg, const char *nick, unsigned caps, uint64_t from_i
 	struct conn *c = server_find_conn(s, q->conn);
 	struct session *se = NULL;
 
-	if (nick && !(se = session_adopt(s, ROLE_MEMBER, q->hash, nick, caps, from_id)))
+	enum conn_role role = s->cdesk ? ROLE_CUSTOMER : ROLE_MEMBER;
+
+	if (nick && !(se = session_adopt(s, role, q->hash, nick, caps, from_id)))
 		log_warnx("%s: out of memory; its session cannot be resumed", nick);
+	if (se && role == ROLE_CUSTOMER) {
+		se->place = from_id; /* the desk: its conversation's number (cdesk_resumed()) */
+		se->from_id = 0;
+	}
 	if (c && conn_live(c)) {
 		conn_resume(c, PAUSE_RESUME);
 		if (se)
@@ -216,8 +247,12 @@ bool node_resume(struct conn *c, const char *token, uint64_t last_id)
 {
 	struct resume_req *q;
 
-	if (!c->server->cluster || c->role != ROLE_MEMBER || !(q = calloc(1, sizeof(*q))))
+	if (!c->server->cluster || !(q = calloc(1, sizeof(*q))))
 		return false;
+	if (c->role != (c->server->cdesk ? ROLE_CUSTOMER : ROLE_MEMBER)) {
+		free(q);
+		return false;
+	}
 	q->server = c->server;
 	q->conn = c->id;
 	q->last_id = last_id;
@@ -317,7 +352,13 @@ static void on_claimed(void *arg, uint64_t id, const char *nick, int result)
 	struct server *s = arg;
 	struct conn *c = server_find_conn(s, id);
 
-	if (result == 0 && c && conn_live(c) && conn_attached(c) && strcmp(c->nick, nick) == 0) {
+	if (result == 0 && c && conn_live(c) && conn_attached(c) && strcmp(c->nick, nick) == 0 &&
+	    s->cdesk) {
+		/* The desk's names are how agents and customers address each other: no renaming. */
+		conn_fail(c, "nick-in-use",
+			  "%s is at the desk on another node; choose another name", nick);
+	} else if (result == 0 && c && conn_live(c) && conn_attached(c) &&
+		   strcmp(c->nick, nick) == 0) {
 		log_info("cluster: %s is taken on another node; %s gets another name", nick,
 			 c->peer);
 		start_rename(c, nick, false);
@@ -350,13 +391,11 @@ int node_start(struct server *s)
 		.published = on_published,
 		.names = on_names,
 	};
+	int r;
 
 	if (!s->config.cluster)
 		return 0;
-	if (s->config.mode != MODE_GROUP) {
-		log_warnx("cluster: only mode = group runs on several nodes in this version; "
-			  "the desk's line across nodes comes next");
-		return -ENOTSUP;
-	}
-	return cluster_new(s->base, &s->config, &hooks, s, &s->cluster);
+	if ((r = cluster_new(s->base, &s->config, &hooks, s, &s->cluster)) < 0)
+		return r;
+	return s->cdesk ? cdesk_start(s->cdesk, s->cluster) : 0;
 }

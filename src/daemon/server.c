@@ -35,6 +35,7 @@
 #include "clock.h"
 #include "cluster.h"
 #include "deliver.h"
+#include "cdesk.h"
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
@@ -604,6 +605,9 @@ int server_new(const struct config *cfg, struct server **ret)
 	if (cfg->mode == MODE_GROUP) {
 		r = room_new(s, &s->room);
 		s->mode = &room_ops;
+	} else if (cfg->cluster) {
+		r = cdesk_new(s, &s->cdesk);
+		s->mode = &cdesk_ops;
 	} else if (cfg->max_agents > 1 || cfg->max_chats_per_agent > 1) {
 		r = team_new(s, &s->team);
 		s->mode = &team_ops;
@@ -673,6 +677,7 @@ void server_free(struct server *s)
 	metrics_free(s->metrics);
 	desk_free(s->desk);
 	team_free(s->team);
+	cdesk_free(s->cdesk);
 	canned_free(s->canned);
 	tls_free(s->tls);
 	cluster_free(s->cluster); /* before the room: its last callbacks may deliver */

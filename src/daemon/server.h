@@ -39,6 +39,7 @@ struct notify;
 struct proxy_wait;
 struct room;
 struct team;
+struct cdesk;
 struct sockaddr;
 struct store;
 struct store_session;
@@ -102,6 +103,7 @@ struct server {
 	const struct mode_ops *mode;
 	struct desk *desk; /* single-agent mode, one agent and one customer at a time */
 	struct team *team; /* single-agent mode with several agents or chats (team.h) */
+	struct cdesk *cdesk; /* single-agent mode on several nodes (cdesk.h) */
 	struct room *room;
 	struct store *store;
 	struct cluster *cluster; /* cluster = redis://... (cluster.h); NULL: one node */

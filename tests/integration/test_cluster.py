@@ -6,7 +6,6 @@ Redis's stream; the outbox's bound; the metrics. Multi-node: the plain build onl
 (clustertest.ClusterCase)."""
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -337,19 +336,6 @@ class Metrics(ClusterCase):
         wait_until(lambda: metric(a.metrics_port, "frontdesk_cluster_up") == 1, what="up 1")
         if not promtool:
             self.skipTest("promtool is not installed: the format was not checked")
-
-
-class Config(ClusterCase):
-    def test_single_agent_refuses_a_cluster(self):
-        d = Daemon(node_config(self.redis, "a").replace("mode = group", "mode = single-agent"))
-        try:
-            with self.assertRaises(RuntimeError):
-                d.start()
-            self.assertNotEqual(d.proc.returncode, 0)
-            self.assertRegex(d.log(), r"cluster: .*mode = group")
-        finally:
-            d._log.close()
-            shutil.rmtree(d.dir, ignore_errors=True)
 
 
 class Private(ClusterCase):

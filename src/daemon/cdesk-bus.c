@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cdesk-bus.c - what comes back from Redis to the desk across nodes (see cdesk.c): the
+ * conversations' messages, and the events of the acts (cluster-desk.c), each applied to this
+ * node's side of what it changed: its customer, its agent, or both.
+ */
+#include "cdesk.h"
+#include "cdesk-priv.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "clock.h"
+#include "cluster.h"
+#include "deliver.h"
+#include "log.h"
+#include "session.h"
+#include "store.h"
+#include "waiting.h"
+
+/* Words of an event, at most. */
+#define EVENT_WORDS 10
+
+/* A message of conversation @m->b came back: to the other side, if it is here. */
+static void bus_said(struct cdesk *d, const struct bus_msg *m)
+{
+	struct dchat *ch = dchat_find(d, m->b);
+	bool by_customer;
+	struct store_msg sm;
+
+	if (!ch)
+		return;
+	by_customer = strcmp(m->from, ch->cnick) == 0;
+	sm = (struct store_msg){ .id = m->id,
+				 .time_ms = m->time_ms,
+				 .conv = ch->n,
+				 .from = m->from,
+				 .from_agent = !by_customer,
+				 .text = m->text,
+				 .len = m->len };
+	ch->agent_turn = by_customer;
+	if (by_customer && dagent_here(ch->agent)) {
+		deliver_msg(ch->agent->conn, 0, &sm, ch->agent->conn->caps & CAP_AGENT);
+		cd_arm_answer(ch);
+	} else if (!by_customer) {
+		event_del(ch->answer);
+		if (ch->customer && conn_live(ch->customer) && !ch->customer->kept)
+			deliver_msg(ch->customer, 0, &sm, false);
+	}
+	cd_tell_turn(ch);
+	if (by_customer)
+		cd_reply_pump(ch);
+	else
+		cd_customer_pump(ch);
+}
+
+/* "queued N KEY NICK": a customer of this node has its number. */
+static void ev_queued(struct cdesk *d, char **w)
+{
+	struct conn *c = cdesk_conn_of(d, w[2]);
+	struct dchat *ch = c ? dchat_of(c) : NULL;
+
+	if (!ch)
+		return;
+	ch->n = strtoull(w[1], NULL, 10);
+	c->conv = ch->n;
+	session_save(c); /* its session has the number now: a resume on any node finds it */
+	log_info("%s (%s) waits in line as c%" PRIu64, c->nick, c->peer, ch->n);
+	cdesk_positions_soon(d);
+}
+
+static void ev_full(struct cdesk *d, char **w)
+{
+	struct conn *c = cdesk_conn_of(d, w[1]);
+
+	if (c && dchat_of(c))
+		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
+			  d->server->config.max_queue);
+}
+
+/* "line LEN": its length; the agents here are told when it changed. */
+static void ev_line(struct cdesk *d, char **w)
+{
+	struct dagent *a;
+
+	d->line = (unsigned)strtoul(w[1], NULL, 10);
+	if (d->line != d->told_line) {
+		d->told_line = d->line;
+		TAILQ_FOREACH (a, &d->agents, entry)
+			if (dagent_here(a) && a->ok)
+				conn_notice(a->conn, "queue %u", d->line);
+	}
+	cdesk_positions_soon(d);
+}
+
+/* The customer of @ch, here, is served by @agent now. */
+static void served_customer(struct dchat *ch, const char *why)
+{
+	struct conn *c = ch->customer;
+	struct server *s = ch->desk->server;
+
+	if (!conn_live(c) || c->kept)
+		return;
+	if (!ch->served)
+		waiting_served(c);
+	ch->served = true;
+	ch->pos = 0;
+	conn_set_state(c, CONN_ACTIVE);
+	if (strcmp(why, "transfer") == 0)
+		conn_notice(c, "transferred %s", ch->anick);
+	cd_tell_customer(ch);
+	conn_set_timer(c, s->config.customer_idle_timeout);
+	cd_customer_pump(ch);
+}
+
+/* The agent of @ch, here, has it now. */
+static void served_by(struct dchat *ch, struct dagent *a)
+{
+	char tag[24];
+
+	ch->agent = a;
+	a->nchats++;
+	if (!dagent_here(a))
+		return;
+	conn_notice(a->conn, "customer %s%s", ch->cnick, deliver_conv_tag(a->conn, ch->n, tag));
+	cd_tell_turn(ch);
+	cd_arm_answer(ch);
+	cd_reply_pump(ch);
+}
+
+/* "assign N AGENT AGENTKEY KEY CNICK TURN HAD WHY" */
+static void ev_assign(struct cdesk *d, char **w)
+{
+	uint64_t n = strtoull(w[1], NULL, 10);
+	struct conn *c = cdesk_conn_of(d, w[4]);
+	struct conn *ac = cdesk_conn_of(d, w[3]);
+	struct dagent *a = ac ? dagent_of(ac) : NULL;
+	struct dchat *ch = dchat_find(d, n);
+
+	if (!ch && c && dchat_of(c))
+		ch = dchat_of(c);
+	if (!ch && a && !(ch = dchat_new(d, n, w[5])))
+		return; /* out of memory: the customer is told nothing; its agent's node logs */
+	if (!ch)
+		return;
+	ch->n = n;
+	snprintf(ch->anick, sizeof(ch->anick), "%s", w[2]);
+	ch->agent_turn = strcmp(w[6], "a") == 0;
+	log_info("%s serves %s (c%" PRIu64 ")", w[2], w[5], n);
+	if (a)
+		served_by(ch, a);
+	if (ch->customer && ch->customer == c)
+		served_customer(ch, w[8]);
+}
+
+/* "give N AGENT WHY KEY": back to the line (WHY: transfer-to, transfer, answer-timeout, ...) */
+static void ev_give(struct cdesk *d, char **w)
+{
+	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
+	struct conn *c;
+
+	if (!ch)
+		return;
+	if (ch->agent && strcmp(ch->agent->conn->nick, w[2]) == 0) {
+		if (strcmp(w[3], "answer-timeout") == 0 && dagent_here(ch->agent))
+			conn_notice(ch->agent->conn, "answer-timeout %s", ch->cnick);
+		cd_unserve_here(ch, "was passed on");
+	}
+	ch->anick[0] = '\0';
+	if ((c = ch->customer) && conn_live(c) && !c->kept && strcmp(w[3], "transfer-to") != 0) {
+		conn_set_state(c, CONN_QUEUED);
+		conn_set_timer(c, 0); /* no idle deadline while waiting */
+		if (strcmp(w[3], "agent-lost") != 0)
+			conn_notice(c, "transferred");
+		ch->pos = 0;
+		cdesk_positions_soon(d);
+	}
+	dchat_maybe_free(ch);
+}
+
+/* The customer of @ch, here, is ended by agent @by: told, and its connection closed. */
+static void ended_customer(struct dchat *ch, const char *why, const char *by)
+{
+	struct conn *c = ch->customer;
+
+	ch->ended = true;
+	if (!conn_live(c) || c->kept) {
+		if (c->kept)
+			session_end(c); /* away: its session lets go of it (cdesk_away_over()) */
+		return;
+	}
+	if (strcmp(why, "next") == 0) {
+		conn_notice(c, "bye -- %s ended the conversation", by);
+		conn_close(c, "ended by the agent");
+	} else if (strcmp(why, "kick") == 0) {
+		conn_fail(c, "kicked", "%s ended your connection", by);
+	} else {
+		conn_close(c, "its conversation ended");
+	}
+	server_detach(c);
+}
+
+/* "end N WHY BY AGENT KEY CNICK" (WHY: left, next, kick, gone) */
+static void ev_end(struct cdesk *d, char **w)
+{
+	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
+	bool left = strcmp(w[2], "left") == 0 || strcmp(w[2], "gone") == 0;
+
+	if (!ch)
+		return;
+	if (ch->agent) {
+		if (left && dagent_here(ch->agent))
+			conn_notice(ch->agent->conn, "customer-left %s", ch->cnick);
+		cd_unserve_here(ch, "left");
+	}
+	if (ch->customer)
+		ended_customer(ch, w[2], w[3]);
+	else
+		dchat_maybe_free(ch);
+}
+
+/* "agent NAME KEY ok|full|taken" */
+static void ev_agent(struct cdesk *d, char **w)
+{
+	struct conn *c = cdesk_conn_of(d, w[2]);
+	struct dagent *a = c ? dagent_of(c) : NULL;
+
+	if (!a)
+		return;
+	if (strcmp(w[3], "ok") == 0) {
+		a->ok = true;
+		log_info("agent %s is at the desk", c->nick);
+	} else if (strcmp(w[3], "full") == 0) {
+		conn_fail(c, "agent-busy", "%u agents are already at the desk (max_agents)",
+			  d->server->config.max_agents);
+	} else {
+		conn_fail(c, "agent-busy", "an agent called %s is at the desk on another node",
+			  c->nick);
+	}
+}
+
+/* "refused N FROM TO": a transfer the receiving agent could not take. */
+static void ev_refused(struct cdesk *d, char **w)
+{
+	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
+	struct dagent *a = ch ? ch->agent : NULL;
+
+	if (dagent_here(a) && strcmp(a->conn->nick, w[2]) == 0)
+		conn_error(a->conn, "agent-unavailable",
+			   "%s is away, full or gone: transfer to another agent or the line", w[3]);
+}
+
+/* "no-customer BYKEY NICK": a kick of nobody. */
+static void ev_no_customer(struct cdesk *d, char **w)
+{
+	struct conn *c = cdesk_conn_of(d, w[1]);
+	struct dagent *a = c ? dagent_of(c) : NULL;
+
+	if (dagent_here(a))
+		conn_error(a->conn, "no-customer", "no customer is called %s", w[2]);
+}
+
+/* "moved N OLDKEY NEWKEY CNICK AGENT TURN": a customer resumed on NEWKEY's node. */
+static void ev_moved(struct cdesk *d, char **w)
+{
+	struct conn *c = cdesk_conn_of(d, w[3]);
+	struct dchat *ch = c ? dchat_of(c) : NULL;
+
+	if (!ch || !ch->n || ch->customer != c)
+		return;
+	snprintf(ch->anick, sizeof(ch->anick), "%s", strcmp(w[5], "-") ? w[5] : "");
+	ch->agent_turn = strcmp(w[6], "a") == 0;
+	ch->served = ch->anick[0] != '\0';
+	conn_set_state(c, ch->anick[0] ? CONN_ACTIVE : CONN_QUEUED);
+	if (ch->anick[0])
+		cd_tell_customer(ch);
+	else
+		cdesk_positions_soon(d);
+	cd_customer_pump(ch);
+}
+
+/* "unknown NEWKEY": the conversation a resumed customer had is over. */
+static void ev_unknown(struct cdesk *d, char **w)
+{
+	struct conn *c = cdesk_conn_of(d, w[1]);
+
+	if (c && dchat_of(c)) {
+		dchat_of(c)->ended = true;
+		conn_fail(c, "no-customer", "your conversation ended meanwhile; connect again");
+	}
+}
+
+static const struct {
+	const char *verb;
+	unsigned words;
+	void (*apply)(struct cdesk *d, char **w);
+} events[] = {
+	{ "queued", 4, ev_queued },
+	{ "full", 2, ev_full },
+	{ "line", 2, ev_line },
+	{ "assign", 9, ev_assign },
+	{ "give", 5, ev_give },
+	{ "end", 7, ev_end },
+	{ "agent", 4, ev_agent },
+	{ "refused", 4, ev_refused },
+	{ "moved", 7, ev_moved },
+	{ "unknown", 2, ev_unknown },
+	{ "no-customer", 3, ev_no_customer },
+};
+
+void cdesk_event(struct cdesk *d, char *text)
+{
+	char *w[EVENT_WORDS], *save = NULL;
+	unsigned n = 0;
+
+	for (char *t = strtok_r(text, " ", &save); t && n < EVENT_WORDS;
+	     t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	for (size_t i = 0; n && i < sizeof(events) / sizeof(events[0]); i++)
+		if (strcmp(w[0], events[i].verb) == 0) {
+			if (n >= events[i].words)
+				events[i].apply(d, w);
+			return;
+		}
+}
+
+void cdesk_bus_deliver(struct server *s, const struct bus_msg *m)
+{
+	struct cdesk *d = s->cdesk;
+	char text[512], hash[SESSION_TOKEN_LEN + 1];
+
+	if (!d)
+		return;
+	if (m->kind == BUS_DESK) {
+		bus_said(d, m);
+	} else if (m->kind == BUS_CONTROL && m->len < sizeof(text)) {
+		memcpy(text, m->text, m->len);
+		text[m->len] = '\0';
+		if (strncmp(text, "desk ", 5) == 0) {
+			cdesk_event(d, text + 5);
+		} else if (!m->mine && sscanf(text, "take %64s", hash) == 1) {
+			d->letting_go = true; /* it goes on on the other node: not a leave */
+			session_let_go(s, hash);
+			d->letting_go = false;
+		}
+	}
+}
+
+/* The line as Redis has it: each customer here waiting is told its place when it changed. */
+static void on_line(void *arg, const struct redisReply *r)
+{
+	struct cdesk *d = arg;
+	struct dchat *ch;
+
+	if (!r || r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    !(ch = dchat_find(d, strtoull(r->element[i]->str, NULL, 10))))
+			continue;
+		if (!ch->customer || !conn_live(ch->customer) || ch->customer->kept ||
+		    ch->anick[0] || ch->pos == i + 1)
+			continue;
+		ch->pos = (unsigned)i + 1;
+		conn_notice(ch->customer, "queued %u", ch->pos);
+	}
+}
+
+static const char line_lua[] = "return redis.call('ZRANGE', KEYS[1] .. ':line', 0, -1)\n";
+
+void cdesk_on_positions(evutil_socket_t fd, short what, void *arg)
+{
+	struct cdesk *d = arg;
+
+	d->positions_at = fd_clock_seconds();
+	cluster_desk_read(d->cl, line_lua, "", on_line, d);
+}
+
+void cdesk_positions_soon(struct cdesk *d)
+{
+	double wait = d->positions_at + 1.0 - fd_clock_seconds();
+	struct timeval tv = { 0, 0 };
+	struct dchat *ch;
+	bool any = false;
+
+	TAILQ_FOREACH (ch, &d->chats, entry)
+		any |= ch->customer && !ch->anick[0] && ch->n;
+	if (!any || evtimer_pending(d->positions, NULL))
+		return;
+	if (wait > 0)
+		tv.tv_usec = (suseconds_t)(wait * 1e6);
+	evtimer_add(d->positions, &tv);
+}
+
+/*
+ * @c resumed a session of a customer: @kept, this node's conn kept for it, or NULL (another
+ * node had it: its conversation's number came with the session). Redis moves the
+ * conversation to @c's key; where it stands comes back ("moved").
+ */
+void cdesk_resumed(struct conn *c, struct conn *kept)
+{
+	struct cdesk *d = c->server->cdesk;
+	struct dchat *ch = kept ? dchat_of(kept) : NULL;
+	uint64_t n = ch ? ch->n : c->session ? c->session->place : 0;
+	char key[CDESK_KEY_BUFSIZE];
+
+	conn_notice(c, "turns %s", cdesk_strict(d) ? "strict" : "free");
+	if (!n) {
+		c->server->mode->attach(c); /* nothing was kept: a new place */
+		return;
+	}
+	if (!ch && !(ch = dchat_find(d, n)) && !(ch = dchat_new(d, n, c->nick))) {
+		conn_fail(c, "out-of-memory", "the server could not take another customer");
+		return;
+	}
+	if (kept) {
+		conn_move_held(c, kept);
+		kept->mode_data = NULL;
+	}
+	ch->customer = c;
+	c->mode_data = ch;
+	c->conv = ch->n;
+	conn_set_state(c, ch->anick[0] ? CONN_ACTIVE : CONN_QUEUED);
+	ch->pos = 0;
+	cdesk_key(d, c, key);
+	cluster_desk_act(d->cl, "move %" PRIu64 " %s", ch->n, key);
+	if (ch->anick[0])
+		cd_tell_customer(ch);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cdesk.h - the desk across nodes: mode = single-agent with cluster = redis://... (cdesk.c).
+ * One line and one team of agents shared by every node through Redis.
+ */
+#ifndef FRONTDESK_CDESK_H
+#define FRONTDESK_CDESK_H
+
+#include <event2/util.h>
+
+struct bus_msg;
+struct cdesk;
+struct cluster;
+struct conn;
+struct mode_ops;
+struct server;
+
+extern const struct mode_ops cdesk_ops;
+
+int cdesk_new(struct server *s, struct cdesk **ret);
+/* cdesk_start() - the cluster is there: the desk's reaper runs, the last run's state goes. */
+int cdesk_start(struct cdesk *d, struct cluster *cl);
+void cdesk_free(struct cdesk *d);
+/* cdesk_new_epoch() - Redis lost its data: this node's customers and agents start again. */
+void cdesk_new_epoch(struct cdesk *d);
+/* cdesk_bus_deliver() - @m came back from the bus (cluster.h's deliver hook). */
+void cdesk_bus_deliver(struct server *s, const struct bus_msg *m);
+
+/* cdesk-bus.c, for cdesk.c */
+void cdesk_resumed(struct conn *c, struct conn *kept);
+void cdesk_on_positions(evutil_socket_t fd, short what, void *arg);
+
+#endif
