@@ -70,7 +70,8 @@ static void ev_queued(struct cdesk *d, char **w)
 		return;
 	ch->n = strtoull(w[1], NULL, 10);
 	c->conv = ch->n;
-	session_save(c); /* its session has the number now: a resume on any node finds it */
+	session_save(c);      /* its session has the number now: a resume on any node finds it */
+	cd_customer_pump(ch); /* what it said meanwhile goes to its conversation */
 	log_info("%s (%s) waits in line as c%" PRIu64, c->nick, c->peer, ch->n);
 	cdesk_positions_soon(d);
 }
@@ -119,6 +120,91 @@ static void served_customer(struct dchat *ch, const char *why)
 	cd_customer_pump(ch);
 }
 
+/* A stream entry's message, parsed into @m (pointing into @buf); false if it is none. */
+static bool entry_msg(const redisReply *e, char *buf, size_t size, struct bus_msg *m)
+{
+	const redisReply *p = bus_entry_payload(e);
+
+	if (!p || p->len >= size)
+		return false;
+	memcpy(buf, p->str, p->len);
+	buf[p->len] = '\0';
+	return bus_parse(buf, p->len, m) == 0 && m->kind == BUS_DESK;
+}
+
+static bool said_by_customer(const struct dchat *ch, const redisReply *e)
+{
+	static char buf[FD_FRAME_BODY_BUFSIZE + 512];
+	struct bus_msg m;
+
+	return entry_msg(e, buf, sizeof(buf), &m) && strcmp(m.from, ch->cnick) == 0;
+}
+
+static void show_entry(struct dchat *ch, struct conn *ag, const redisReply *e)
+{
+	static char buf[FD_FRAME_BODY_BUFSIZE + 512];
+	struct store_msg sm;
+	struct bus_msg m;
+
+	if (!entry_msg(e, buf, sizeof(buf), &m))
+		return;
+	sm = (struct store_msg){ .id = m.id,
+				 .time_ms = m.time_ms,
+				 .conv = ch->n,
+				 .from = m.from,
+				 .text = m.text,
+				 .len = m.len };
+	deliver_msg(ag, 0, &sm, ag->caps & CAP_AGENT);
+}
+
+/* A read of what an agent taking a conversation over must see, until its answer. */
+struct so_far {
+	struct server *server;
+	uint64_t agent; /* its conn */
+	uint64_t n;
+};
+
+/* What the customer said since its last answer (newest first in @r): to the agent, in order. */
+static void on_so_far(void *arg, const struct redisReply *r)
+{
+	struct so_far q = *(struct so_far *)arg;
+	struct conn *ag = server_find_conn(q.server, q.agent);
+	struct dchat *ch = q.server->cdesk ? dchat_find(q.server->cdesk, q.n) : NULL;
+	size_t first = 0;
+
+	free(arg);
+	if (!r || r->type != REDIS_REPLY_ARRAY || !ag || !conn_live(ag) || !ch ||
+	    ch->agent != dagent_of(ag))
+		return;
+	while (first < r->elements && said_by_customer(ch, r->element[first]))
+		first++;
+	while (first-- > 0)
+		show_entry(ch, ag, r->element[first]);
+}
+
+/*
+ * What the customer said that nobody answered, for the agent that takes it: what it said while
+ * waiting, or (taken over from another agent) since it was last answered, as on one node. The
+ * read ends at the assignment's ID, so nothing comes twice; a message the customer sends
+ * right then may reach the agent before this answer does.
+ */
+static void show_so_far(struct dchat *ch, struct dagent *a)
+{
+	static const char lua[] = "local n, upto = string.match(ARGV[1], '^(%d+) (%d+)$')\n"
+				  "return redis.call('XREVRANGE', KEYS[1] .. ':log:' .. n,\n"
+				  "                  '(' .. upto .. '-0', '-', 'COUNT', 50)\n";
+	struct so_far *q = malloc(sizeof(*q));
+	char n[48];
+
+	if (!q)
+		return;
+	*q = (struct so_far){ a->desk->server, a->conn->id, ch->n };
+	/* Up to the assignment: what came after it reaches the agent as it comes. */
+	snprintf(n, sizeof(n), "%" PRIu64 " %" PRIu64, ch->n, a->desk->event_id);
+	if (cluster_desk_read(a->desk->cl, lua, n, on_so_far, q) < 0)
+		free(q);
+}
+
 /* The agent of @ch, here, has it now. */
 static void served_by(struct dchat *ch, struct dagent *a)
 {
@@ -129,6 +215,7 @@ static void served_by(struct dchat *ch, struct dagent *a)
 	if (!dagent_here(a))
 		return;
 	conn_notice(a->conn, "customer %s%s", ch->cnick, deliver_conv_tag(a->conn, ch->n, tag));
+	show_so_far(ch, a);
 	cd_tell_turn(ch);
 	cd_arm_answer(ch);
 	cd_reply_pump(ch);
@@ -343,6 +430,7 @@ void cdesk_bus_deliver(struct server *s, const struct bus_msg *m)
 		memcpy(text, m->text, m->len);
 		text[m->len] = '\0';
 		if (strncmp(text, "desk ", 5) == 0) {
+			d->event_id = m->id;
 			cdesk_event(d, text + 5);
 		} else if (!m->mine && sscanf(text, "take %64s", hash) == 1) {
 			d->letting_go = true; /* it goes on on the other node: not a leave */

@@ -68,6 +68,7 @@ struct cdesk {
 	struct event *positions; /* the line is read again for the places of those waiting */
 	double positions_at;     /* when it was last read (fd_clock_seconds()) */
 	bool letting_go;         /* a session another node took is let go: no "leave" for it */
+	uint64_t event_id;       /* the ID of the event being applied (cdesk-bus.c) */
 	char key_head[96];       /* "NODE/RUN/": this node's keys begin with it */
 };
 

@@ -115,14 +115,18 @@ static int say(struct dchat *ch, struct conn *from, const struct fd_frame *f, bo
 	return 0;
 }
 
-/* The customer's held messages go as far as the turn rule allows. */
+/*
+ * The customer's held messages go as far as the turn rule allows. While it waits, all of them:
+ * kept in its conversation in Redis, they survive its node and a resume on another, and
+ * whoever serves it is shown them (cdesk-bus.c: show_so_far()).
+ */
 void cd_customer_pump(struct dchat *ch)
 {
 	struct conn *cu = ch->customer;
 	struct fd_frame f;
 
-	while (cu && conn_live(cu) && !cu->kept && ch->anick[0] && ch->n &&
-	       (!cdesk_strict(ch->desk) || !ch->agent_turn) &&
+	while (cu && conn_live(cu) && !cu->kept && ch->n &&
+	       (!ch->anick[0] || !cdesk_strict(ch->desk) || !ch->agent_turn) &&
 	       conn_take_held(cu, ch->desk->server->held_body, &f))
 		if (say(ch, cu, &f, false) < 0)
 			return;
@@ -371,9 +375,9 @@ static void cdesk_message(struct conn *c, const struct fd_frame *f)
 		agent_message(dagent_of(c), f);
 		return;
 	}
-	if (conn_hold(c, f) < 0 || !ch->anick[0])
-		return; /* waiting: it goes to whoever serves it */
-	if (cdesk_strict(ch->desk) && ch->agent_turn)
+	if (conn_hold(c, f) < 0)
+		return;
+	if (ch->anick[0] && cdesk_strict(ch->desk) && ch->agent_turn)
 		conn_error(c, "not-your-turn", "held until %s replies", ch->anick);
 	cd_customer_pump(ch);
 }
@@ -384,7 +388,8 @@ static void customer_leaves(struct cdesk *d, struct conn *c, struct dchat *ch)
 	char key[CDESK_KEY_BUFSIZE];
 	struct fd_frame f;
 
-	while (ch->anick[0] && ch->n && !ch->ended && conn_take_held(c, d->server->held_body, &f))
+	/* Not its turn, or the number not back yet: said all the same, nothing is lost. */
+	while (ch->n && !ch->ended && conn_take_held(c, d->server->held_body, &f))
 		say(ch, c, &f, false);
 	cdesk_key(d, c, key);
 	if (!ch->ended && !d->letting_go)

@@ -111,7 +111,6 @@
 	"local function serve(n, a, why)\n"                                                        \
 	"  local c = P .. 'c:' .. n\n"                                                             \
 	"  local ck, cu, had, turn = unpack(redis.call('HMGET', c, 'ck', 'cu', 'had', 'turn'))\n"  \
-	"  if had ~= '1' then turn = 'c' end\n"                                                    \
 	"  redis.call('ZREM', P .. 'line', n)\n"                                                   \
 	"  redis.call('HSET', c, 'ag', a.name, 'an', a.node, 'had', '1', 'turn', turn,\n"          \
 	"             'avoid', '', 'until', '0')\n"                                                \
