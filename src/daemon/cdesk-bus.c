@@ -358,16 +358,18 @@ static void ev_moved(struct cdesk *d, char **w)
 {
 	struct conn *c = cdesk_conn_of(d, w[3]);
 	struct dchat *ch = c ? dchat_of(c) : NULL;
+	const char *agent = strcmp(w[5], "-") ? w[5] : "";
+	bool told = ch && ch->anick[0] && strcmp(ch->anick, agent) == 0; /* cdesk_resumed() */
 
 	if (!ch || !ch->n || ch->customer != c)
 		return;
-	snprintf(ch->anick, sizeof(ch->anick), "%s", strcmp(w[5], "-") ? w[5] : "");
+	snprintf(ch->anick, sizeof(ch->anick), "%s", agent);
 	ch->agent_turn = strcmp(w[6], "a") == 0;
 	ch->served = ch->anick[0] != '\0';
 	conn_set_state(c, ch->anick[0] ? CONN_ACTIVE : CONN_QUEUED);
-	if (ch->anick[0])
+	if (ch->anick[0] && !told)
 		cd_tell_customer(ch);
-	else
+	else if (!ch->anick[0])
 		cdesk_positions_soon(d);
 	cd_customer_pump(ch);
 }

@@ -98,7 +98,7 @@ struct conn *cdesk_conn_of(struct cdesk *d, const char *key)
 static int say(struct dchat *ch, struct conn *from, const struct fd_frame *f, bool by_agent)
 {
 	struct desk_said s = { .conv = ch->n,
-			       .conn = from->id,
+			       .by_agent = by_agent,
 			       .time_ms = fd_clock_unix_ms(),
 			       .from = from->nick,
 			       .to = by_agent ? ch->cnick : ch->anick,
@@ -495,6 +495,41 @@ static void cdesk_info(struct server *s, char *buf, size_t len)
 	snprintf(buf, len, "waiting=%u agents=%u", s->cdesk->line, on_duty);
 }
 
+/* history: a customer's own conversation; an agent's, when it has exactly one (Redis has it). */
+static int64_t cdesk_history_conv(struct conn *c)
+{
+	struct dagent *a = dagent_of(c);
+	struct dchat *ch = dchat_of(c), *only = NULL;
+
+	if (a && a->nchats == 1)
+		TAILQ_FOREACH (only, &a->desk->chats, entry)
+			if (only->agent == a)
+				ch = only;
+	return ch && ch->n ? (int64_t)ch->n : -1;
+}
+
+/*
+ * For the metrics: this node's part (its customers waiting, in their order here; its agents).
+ * The whole line is Redis's: frontdesk_cluster_* and the "queue" command tell it.
+ */
+static void cdesk_inspect(struct server *s, const struct inspector *in)
+{
+	double now = fd_clock_seconds();
+	struct dagent *a;
+	struct dchat *ch;
+
+	TAILQ_FOREACH (ch, &s->cdesk->chats, entry)
+		if (ch->customer && !ch->anick[0])
+			in->waiting(in->arg, now - ch->customer->since, ch->customer->kept);
+	TAILQ_FOREACH (a, &s->cdesk->agents, entry) {
+		unsigned max = dagent_capacity(a);
+
+		in->agent(in->arg, a->conn->nick,
+			  a->away ? AGENT_AWAY : a->nchats >= max ? AGENT_BUSY : AGENT_AVAILABLE,
+			  a->nchats, max);
+	}
+}
+
 /* Agents resume on one node only in this version: they attach again (Redis keeps nothing). */
 static const char *cdesk_may_resume(struct conn *c, const struct session *se)
 {
@@ -508,6 +543,8 @@ const struct mode_ops cdesk_ops = {
 	.detach = cdesk_detach,
 	.status = cdesk_status,
 	.info = cdesk_info,
+	.inspect = cdesk_inspect,
+	.history_conv = cdesk_history_conv,
 	.reconfigured = cdesk_reconfigured,
 	.caps = cdesk_caps,
 	.resumed = cdesk_resumed,

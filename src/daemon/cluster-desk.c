@@ -398,7 +398,7 @@ int cluster_desk_say(struct cluster *cl, const struct desk_said *d)
 	struct bus_state st = { .op = "turn", .key = "desk", .field = conv, .value = d->turn };
 	struct bus_msg m = { .kind = BUS_DESK,
 			     .time_ms = d->time_ms,
-			     .a = d->conn,
+			     .a = d->by_agent,
 			     .b = d->conv,
 			     .from = d->from,
 			     .to = d->to,

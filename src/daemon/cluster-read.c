@@ -161,6 +161,8 @@ static int to_msgs(struct read_req *req, const redisReply *r, struct store_msg *
 		bufs[n][p->len] = '\0'; /* the text ends the payload: a string for the log */
 		msgs[n] = (struct store_msg){ .id = m.id,
 					      .time_ms = m.time_ms,
+					      .conv = m.kind == BUS_DESK ? m.b : 0,
+					      .from_agent = m.kind == BUS_DESK && m.a == 1,
 					      .from = m.from,
 					      .text = m.text,
 					      .len = m.len };
@@ -191,13 +193,13 @@ static void on_read(void *arg, redisReply *r)
 }
 
 /* XRANGE or XREVRANGE of the stream from @lo to @hi, @n entries: the answer to @cb. */
-static int read_range(struct cluster *cl, bool newest, const char *lo, const char *hi, unsigned n,
-		      store_msgs_cb cb, void *arg)
+static int read_range(struct cluster *cl, uint64_t conv, bool newest, const char *lo,
+		      const char *hi, unsigned n, store_msgs_cb cb, void *arg)
 {
 	struct read_req *req = malloc(sizeof(*req));
-	char count[16];
+	char count[16], key[96];
 	const char *argv[] = { newest ? "XREVRANGE" : "XRANGE",
-			       cl->key_log,
+			       key,
 			       newest ? hi : lo,
 			       newest ? lo : hi,
 			       "COUNT",
@@ -206,6 +208,11 @@ static int read_range(struct cluster *cl, bool newest, const char *lo, const cha
 	if (!req)
 		return -ENOMEM;
 	*req = (struct read_req){ .cl = cl, .cb = cb, .arg = arg, .newest = newest };
+	/* The room's stream, or a desk conversation's (cluster-desk.c). */
+	if (conv)
+		snprintf(key, sizeof(key), "%s:log:%" PRIu64, cl->key_desk, conv);
+	else
+		snprintf(key, sizeof(key), "%s", cl->key_log);
 	snprintf(count, sizeof(count), "%u", n ? n : 1);
 	/* Down: the answer is "unavailable", on a later turn as every read's (store.h). */
 	if (!cl->ready || rlink_call(cl->cmd, on_read, req, 6, argv, NULL) < 0)
@@ -217,7 +224,7 @@ static int read_range(struct cluster *cl, bool newest, const char *lo, const cha
 	return 0;
 }
 
-int cluster_history(struct cluster *cl, uint64_t before, uint64_t upto, unsigned n,
+int cluster_history(struct cluster *cl, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		    store_msgs_cb cb, void *arg)
 {
 	uint64_t hi = upto ? upto : UINT64_MAX;
@@ -227,16 +234,16 @@ int cluster_history(struct cluster *cl, uint64_t before, uint64_t upto, unsigned
 		hi = before - 1;
 	if (hi != UINT64_MAX)
 		snprintf(end, sizeof(end), "%" PRIu64 "-0", hi);
-	return read_range(cl, true, "-", end, n, cb, arg);
+	return read_range(cl, conv, true, "-", end, n, cb, arg);
 }
 
-int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n, store_msgs_cb cb,
-		   void *arg)
+int cluster_missed(struct cluster *cl, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
+		   store_msgs_cb cb, void *arg)
 {
 	char start[32], end[32] = "+";
 
 	snprintf(start, sizeof(start), "(%" PRIu64 "-0", after);
 	if (upto)
 		snprintf(end, sizeof(end), "%" PRIu64 "-0", upto);
-	return read_range(cl, false, start, end, n, cb, arg);
+	return read_range(cl, conv, false, start, end, n, cb, arg);
 }

@@ -41,7 +41,7 @@ enum bus_kind {
 	BUS_PRIVATE = 'p', /* "msg NICK TEXT": an ID, not kept */
 	BUS_NOTICE = 'n',  /* a room notice: no ID */
 	BUS_CONTROL = 'c', /* a moderation act for the other nodes to apply: no ID */
-	BUS_DESK = 'd',    /* a desk message: an ID; @b its conversation (cluster_desk_say()) */
+	BUS_DESK = 'd',    /* a desk message: an ID; @a 1 if the agent said it, @b its conversation */
 };
 
 /*
@@ -188,7 +188,7 @@ int cluster_desk_act(struct cluster *cl, const char *fmt, ...)
 /* What one side of a desk conversation said, for cluster_desk_say(). */
 struct desk_said {
 	uint64_t conv; /* N */
-	uint64_t conn; /* the sender's conn here */
+	bool by_agent;
 	int64_t time_ms;
 	const char *from; /* the sender's name */
 	const char *to;   /* the other side's name */
@@ -215,12 +215,13 @@ int bus_parse(char *p, size_t len, struct bus_msg *m);
 const struct redisReply *bus_entry_payload(const struct redisReply *e);
 
 /*
- * Reads of the room's stream, as store_history() and store_missed() for conversation 0: the
- * callback runs on a later loop turn, with err -ENOTCONN when Redis is unreachable.
+ * Reads of the room's stream (@conv 0) or of a desk conversation's, as store_history() and
+ * store_missed(): the callback runs on a later loop turn, with err -ENOTCONN when Redis is
+ * unreachable.
  */
-int cluster_history(struct cluster *cl, uint64_t before, uint64_t upto, unsigned n,
+int cluster_history(struct cluster *cl, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		    store_msgs_cb cb, void *arg);
-int cluster_missed(struct cluster *cl, uint64_t after, uint64_t upto, unsigned n, store_msgs_cb cb,
-		   void *arg);
+int cluster_missed(struct cluster *cl, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
+		   store_msgs_cb cb, void *arg);
 
 #endif

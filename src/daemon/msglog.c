@@ -23,15 +23,15 @@ bool msglog_kept(const struct server *s)
 int msglog_history(struct server *s, uint64_t conv, uint64_t before, uint64_t upto, unsigned n,
 		   store_msgs_cb cb, void *arg)
 {
-	if (s->cluster && conv == 0)
-		return cluster_history(s->cluster, before, upto, n, cb, arg);
+	if (s->cluster && (conv == 0 || s->cdesk))
+		return cluster_history(s->cluster, conv, before, upto, n, cb, arg);
 	return store_history(s->store, conv, before, upto, n, cb, arg);
 }
 
 int msglog_missed(struct server *s, uint64_t conv, uint64_t after, uint64_t upto, unsigned n,
 		  store_msgs_cb cb, void *arg)
 {
-	if (s->cluster && conv == 0)
-		return cluster_missed(s->cluster, after, upto, n, cb, arg);
+	if (s->cluster && (conv == 0 || s->cdesk))
+		return cluster_missed(s->cluster, conv, after, upto, n, cb, arg);
 	return store_missed(s->store, conv, after, upto, n, cb, arg);
 }
