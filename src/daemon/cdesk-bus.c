@@ -90,7 +90,15 @@ static void ev_line(struct cdesk *d, char **w)
 {
 	struct dagent *a;
 
+	struct dchat *ch;
+
 	d->line = (unsigned)strtoul(w[1], NULL, 10);
+	/* Passed back and not served at once: told so, then its place (as on one node). */
+	TAILQ_FOREACH (ch, &d->chats, entry)
+		if (ch->transferred && !ch->anick[0] && ch->customer) {
+			ch->transferred = false;
+			conn_notice(ch->customer, "transferred");
+		}
 	if (d->line != d->told_line) {
 		d->told_line = d->line;
 		TAILQ_FOREACH (a, &d->agents, entry)
@@ -113,9 +121,12 @@ static void served_customer(struct dchat *ch, const char *why)
 	ch->served = true;
 	ch->pos = 0;
 	conn_set_state(c, CONN_ACTIVE);
-	if (strcmp(why, "transfer") == 0)
+	/* Before its hello, the hello tells it (as on one node). */
+	if (c->notices && (ch->transferred || strcmp(why, "transfer") == 0))
 		conn_notice(c, "transferred %s", ch->anick);
-	cd_tell_customer(ch);
+	ch->transferred = false;
+	if (c->notices)
+		cd_tell_customer(ch);
 	conn_set_timer(c, s->config.customer_idle_timeout);
 	cd_customer_pump(ch);
 }
@@ -216,7 +227,8 @@ static void served_by(struct dchat *ch, struct dagent *a)
 		return;
 	conn_notice(a->conn, "customer %s%s", ch->cnick, deliver_conv_tag(a->conn, ch->n, tag));
 	show_so_far(ch, a);
-	cd_tell_turn(ch);
+	if (ch->agent_turn)
+		cd_tell_turn(ch); /* the agent's (the customer's is told with "serving") */
 	cd_arm_answer(ch);
 	cd_reply_pump(ch);
 }
@@ -246,7 +258,10 @@ static void ev_assign(struct cdesk *d, char **w)
 		served_customer(ch, w[8]);
 }
 
-/* "give N AGENT WHY KEY": back to the line (WHY: transfer-to, transfer, answer-timeout, ...) */
+/*
+ * "give N AGENT WHY KEY [TO]": @AGENT lets go of it, to the line (WHY: transfer, answer-timeout,
+ * agent-lost), or to agent TO (WHY: transfer-to; its "assign" follows).
+ */
 static void ev_give(struct cdesk *d, char **w)
 {
 	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
@@ -255,16 +270,20 @@ static void ev_give(struct cdesk *d, char **w)
 	if (!ch)
 		return;
 	if (ch->agent && strcmp(ch->agent->conn->nick, w[2]) == 0) {
-		if (strcmp(w[3], "answer-timeout") == 0 && dagent_here(ch->agent))
+		if (dagent_here(ch->agent) && strcmp(w[3], "answer-timeout") == 0)
 			conn_notice(ch->agent->conn, "answer-timeout %s", ch->cnick);
+		else if (dagent_here(ch->agent) && strcmp(w[3], "transfer") == 0)
+			conn_notice(ch->agent->conn, "transferred %s", ch->cnick);
+		else if (dagent_here(ch->agent) && w[5])
+			conn_notice(ch->agent->conn, "transferred %s %s", ch->cnick, w[5]);
 		cd_unserve_here(ch, "was passed on");
 	}
 	ch->anick[0] = '\0';
 	if ((c = ch->customer) && conn_live(c) && !c->kept && strcmp(w[3], "transfer-to") != 0) {
 		conn_set_state(c, CONN_QUEUED);
 		conn_set_timer(c, 0); /* no idle deadline while waiting */
-		if (strcmp(w[3], "agent-lost") != 0)
-			conn_notice(c, "transferred");
+		/* "transferred AGENT" if served at once (the "assign" follows), else at "line". */
+		ch->transferred = strcmp(w[3], "agent-lost") != 0;
 		ch->pos = 0;
 		cdesk_positions_soon(d);
 	}
@@ -297,12 +316,10 @@ static void ended_customer(struct dchat *ch, const char *why, const char *by)
 static void ev_end(struct cdesk *d, char **w)
 {
 	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
-	bool left = strcmp(w[2], "left") == 0 || strcmp(w[2], "gone") == 0;
-
 	if (!ch)
 		return;
 	if (ch->agent) {
-		if (left && dagent_here(ch->agent))
+		if (dagent_here(ch->agent)) /* next and kick too, as on one node */
 			conn_notice(ch->agent->conn, "customer-left %s", ch->cnick);
 		cd_unserve_here(ch, "left");
 	}
@@ -405,7 +422,7 @@ static const struct {
 
 void cdesk_event(struct cdesk *d, char *text)
 {
-	char *w[EVENT_WORDS], *save = NULL;
+	char *w[EVENT_WORDS] = { NULL }, *save = NULL; /* absent words: NULL */
 	unsigned n = 0;
 
 	for (char *t = strtok_r(text, " ", &save); t && n < EVENT_WORDS;

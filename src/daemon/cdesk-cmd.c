@@ -216,14 +216,12 @@ static void cmd_transfer(struct conn *c, const char *arg)
 		return;
 	}
 	log_info("%s transfers %s to %s", c->nick, ch->cnick, to ? to : "the line");
-	if (to) {
-		conn_notice(c, "transferred %s %s", ch->cnick, to);
+	/* "transferred NAME [AGENT]" once Redis did it (cdesk-bus.c: ev_give()). */
+	if (to)
 		cluster_desk_act(ch->desk->cl, "transfer %" PRIu64 " %s %s", ch->n, c->nick, to);
-	} else {
-		conn_notice(c, "transferred %s", ch->cnick);
+	else
 		cluster_desk_act(ch->desk->cl, "give %" PRIu64 " %s transfer %u 0", ch->n, c->nick,
 				 60 * 1000);
-	}
 }
 
 const struct command cdesk_commands[] = {

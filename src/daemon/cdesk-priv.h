@@ -37,6 +37,7 @@ struct dchat {
 	bool agent_turn;          /* whose turn it is (kept in free turns too: who spoke last) */
 	bool ended;               /* Redis ended it: its customer's leaving changes nothing more */
 	bool served;              /* served once: its wait is over (the metrics) */
+	bool transferred;         /* passed back to the line: told "transferred" (cdesk-bus.c) */
 	unsigned pos;             /* the place in line it was last told (0: none) */
 	struct evbuffer *replies; /* the agent's replies held here until its turn (type 2 frames) */
 	struct event *answer;     /* answer_timeout, kept at the agent's side */

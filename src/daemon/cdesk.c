@@ -525,7 +525,9 @@ static void cdesk_inspect(struct server *s, const struct inspector *in)
 		unsigned max = dagent_capacity(a);
 
 		in->agent(in->arg, a->conn->nick,
-			  a->away ? AGENT_AWAY : a->nchats >= max ? AGENT_BUSY : AGENT_AVAILABLE,
+			  a->away            ? AGENT_AWAY
+			  : a->nchats >= max ? AGENT_BUSY
+					     : AGENT_AVAILABLE,
 			  a->nchats, max);
 	}
 }

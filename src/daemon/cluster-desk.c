@@ -218,8 +218,8 @@
 	"    ev('refused ' .. n .. ' ' .. from .. ' ' .. to) return\n"                             \
 	"  end\n"                                                                                  \
 	"  unhold(from, n)\n"                                                                      \
-	"  ev('give ' .. n .. ' ' .. from .. ' transfer-to ' .. redis.call('HGET', P .. 'c:' .. "  \
-	"n, 'ck'))\n"                                                                              \
+	"  ev('give ' .. n .. ' ' .. from .. ' transfer-to ' ..\n"                                 \
+	"     redis.call('HGET', P .. 'c:' .. n, 'ck') .. ' ' .. to)\n"                            \
 	"  serve(n, agent_get(to), 'transfer')\n"                                                  \
 	"end\n"                                                                                    \
 	"local function agent(name, ck, cap, away, max)\n"                                         \
