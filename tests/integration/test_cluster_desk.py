@@ -1,0 +1,504 @@
+# SPDX-License-Identifier: ISC
+"""The desk across nodes (issue 17, item 4): mode = single-agent with cluster = redis://... is one
+desk: one line in arrival order over every node, agents on any node, the notices of the one-node
+desk with several agents (team.c). The line's global positions, service in arrival order, a
+conversation in strict turns with its two sides on two nodes, leaving, a node killed, transfer,
+away/back, answer_timeout, resume on the other node, a wave-1 customer. Multi-node: the plain
+build only (clustertest.ClusterCase)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import warnings
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clustertest import NO_FLOOD, ClusterCase, http_get, wait_until  # noqa: E402
+from fdtest import DEADLINE, NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
+from grouptest import under_memory_tool  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Peers closed on purpose (a resume, a kill) are left to the garbage collector.
+warnings.simplefilter("ignore", ResourceWarning)
+# The desk: several agents, each one conversation at a time (no "agent" capability asked).
+DESK = "max_agents = 4\nmax_chats_per_agent = 1\n"
+LEASE = 2  # the least cluster_lease config.c allows
+
+
+def desk_config(redis, name, extra=""):
+    return ("mode = single-agent\ncluster = %s\nnode_name = %s\nmetrics_listen = 127.0.0.1:0\n"
+            "%s%s%s" % (redis.url, name, NO_FLOOD, DESK, extra))
+
+
+class DeskCase(ClusterCase):
+    """Nodes of one desk; each has its own agent socket (fdtest.Daemon's)."""
+
+    def setUp(self):
+        super().setUp()
+        self.nodes = []
+
+    def node(self, name, extra=""):
+        d = Daemon(desk_config(self.redis, name, extra))
+        d.start()
+        d.name = name
+        self.addCleanup(self._stop_node, d)
+        if under_memory_tool(d) and not os.environ.get("FRONTDESK_CLUSTER_ANYWAY"):
+            self.skipTest("several nodes and a Redis: the plain build only")
+        wait_until(lambda: http_get(d.metrics_port, "/readyz")[0] == 200, what="node ready")
+        self.nodes.append(d)
+        return d
+
+    def kill(self, d):
+        d.killed = True
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+
+    # What went wrong, for the engineer: the peer's frames and the end of each node's log.
+    def report(self, p, what, err):
+        logs = []
+        for d in self.nodes:
+            try:
+                tail = d.log().splitlines()[-25:]
+            except OSError:
+                tail = []
+            logs.append("---- node %s log ----\n%s" % (d.name, "\n".join(tail)))
+        return AssertionError("%s: expected %s; %s\n  frames so far: %r\n%s"
+                              % (p.name, what, err, p.frames[-25:], "\n".join(logs)))
+
+    def see(self, p, body=None, prefix=None, timeout=DEADLINE):
+        """Read @p up to the notice @body (or starting with @prefix); the frames before it."""
+        try:
+            return p.notice(body=body, prefix=prefix, timeout=timeout)
+        except (AssertionError, Closed) as e:
+            raise self.report(p, "notice %r" % (body if body is not None else prefix + "..."),
+                              e) from None
+
+    def see_place(self, p, pos, timeout=DEADLINE):
+        """Read @p up to "queued POS" (with an ETA after it for a client granted a capability)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                t, b = p.recv(max(0.01, deadline - time.monotonic()))
+            except (AssertionError, Closed) as e:
+                raise self.report(p, "notice 'queued %d'" % pos, e) from None
+            if t == NOTICE and b.split()[:2] == ["queued", str(pos)]:
+                return
+
+    def hear(self, p, text, timeout=DEADLINE):
+        """The next chat message @p gets is @text."""
+        try:
+            got = p.message(timeout)
+        except (AssertionError, Closed) as e:
+            raise self.report(p, "message %r" % text, e) from None
+        if got != text:
+            raise self.report(p, "message %r" % text, "got message %r" % got)
+
+    def customer(self, d, nick):
+        c = Peer.customer(d, nick)
+        self.peers.append(c)
+        self.see(c, prefix="welcome single-agent " + nick)
+        return c
+
+    def queued(self, d, nick, pos):
+        """A customer of @d who gets "queued POS"."""
+        c = self.customer(d, nick)
+        self.see(c, body="queued %d" % pos)
+        return c
+
+    def agent(self, d, nick):
+        a = Peer.agent(d, nick)
+        self.peers.append(a)
+        self.see(a, body="welcome single-agent " + nick)
+        self.see(a, prefix="turns ")
+        self.see(a, prefix="queue ")
+        return a
+
+    def next_customer(self, a):
+        """The name in @a's next "customer NAME" notice (one already read counts too)."""
+        seen = getattr(a, "customers_seen", 0)
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            found = [b for t, b in a.frames if t == NOTICE and b.startswith("customer ")]
+            if len(found) > seen:
+                a.customers_seen = seen + 1
+                return found[seen].split()[1]
+            try:
+                a.recv(max(0.01, deadline - time.monotonic()))
+            except (AssertionError, Closed) as e:
+                raise self.report(a, "notice 'customer NAME'", e) from None
+
+    def listing(self, a, command="queue", item="waiting ", end="queue "):
+        """The answer to @a's `queue` (or `agents`): its lines ("waiting POS NAME ...") and
+        its last ("queue N"). In a cluster it may come after a later ping's pong (it is read
+        from Redis), and notices "queue N" of the line's changes come between: the answer is
+        the first "queue N" that ends N lines (or "queue 0")."""
+        a.command(command)
+        deadline = time.monotonic() + DEADLINE
+        block = []
+        while True:
+            try:
+                t, b = a.recv(max(0.01, deadline - time.monotonic()))
+            except (AssertionError, Closed) as e:
+                raise self.report(a, "the answer to %r" % command, e) from None
+            if t != NOTICE:
+                continue
+            if b.startswith(item):
+                block.append(b)
+            elif b.startswith(end):
+                if len(block) == int(b.split()[1]):
+                    return block
+                block = []
+
+    def line_is(self, a, names, timeout=DEADLINE):
+        """Wait until @a's `queue` lists @names (the line as the cluster sees it settles)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = [n.split()[2] for n in self.listing(a)]
+            if got == names:
+                return
+            if time.monotonic() > deadline:
+                raise self.report(a, "the line %r" % names, "it listed %r" % got)
+            time.sleep(0.1)
+
+    def agents_are(self, a, wanted, timeout=DEADLINE):
+        """Wait until @a's `agents` lists each of @wanted (NAME: STATUS) and no other agent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = {n.split()[1]: n.split()[2] for n in
+                   self.listing(a, "agents", "agent ", "agents ")}
+            if got == wanted:
+                return
+            if time.monotonic() > deadline:
+                raise self.report(a, "agents %r" % wanted, "it listed %r" % got)
+            time.sleep(0.1)
+
+    def position_is(self, p, pos, timeout=DEADLINE):
+        """Wait until the last "queued N" @p was told is "queued POS" (for a line that moves
+        more than one way at once: a value passed on the way may come first)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            p.sync("position")
+            told = [b for t, b in p.frames if t == NOTICE and b.startswith("queued ")]
+            if told and told[-1].split()[:2] == ["queued", str(pos)]:
+                return
+            if time.monotonic() > deadline:
+                raise self.report(p, "queued %d last" % pos, "told %r" % told)
+            time.sleep(0.1)
+
+    def line_c1_to_c4(self, a, b):
+        """No agent yet: c1 (a), c2 (b), c3 (a), c4 (b) arrive in that order."""
+        return [self.queued(a if i % 2 else b, "c%d" % i, i) for i in range(1, 5)]
+
+
+class Line(DeskCase):
+    def test_one_line_over_two_nodes(self):
+        a, b = self.node("a"), self.node("b")
+        cs = self.line_c1_to_c4(a, b)
+        x = self.agent(b, "xena")
+        self.assertEqual(self.next_customer(x), "c1")  # c1 is on the other node
+        self.see(cs[0], body="serving xena")
+        self.see(cs[0], body="turn")
+        for i in range(1, 4):
+            self.see(cs[i], body="queued %d" % i)
+        self.line_is(x, ["c2", "c3", "c4"])
+
+    def test_served_in_arrival_order_by_agents_on_either_node(self):
+        a, b = self.node("a"), self.node("b")
+        cs = self.line_c1_to_c4(a, b)
+        x = self.agent(a, "xena")
+        y = self.agent(b, "yann")
+        agents = {"xena": x, "yann": y}
+        order, by = [], {}
+        for name, ag in agents.items():
+            got = self.next_customer(ag)
+            order.append(got)
+            by[got] = name
+        self.assertEqual(sorted(order), ["c1", "c2"])  # exactly the first two
+        for i in (0, 1):
+            self.see(cs[i], body="serving " + by["c%d" % (i + 1)])
+        self.see(cs[2], body="queued 1")
+        self.see(cs[3], body="queued 2")
+        for f in cs[2].sync() + cs[3].sync():
+            self.assertFalse(f[1].startswith("serving"), f)
+        # Each end frees a place: the head of the line takes it, whichever node it is on.
+        for done, nxt in (("c1", "c3"), ("c2", "c4")):
+            name = by[done]
+            agents[name].command("next")
+            frames = cs[int(done[1]) - 1].expect_closed()
+            self.assertIn("bye -- %s ended the conversation" % name, notices(frames))
+            got = self.next_customer(agents[name])
+            self.assertIn("customer-left " + done, notices(agents[name].frames))
+            self.assertEqual(got, nxt)
+            order.append(got)
+            by[got] = name
+            self.see(cs[int(nxt[1]) - 1], body="serving " + name)
+            if nxt == "c3":
+                self.see(cs[3], body="queued 1")
+        self.assertEqual(order[2:], ["c3", "c4"])  # after c1 and c2, in arrival order
+
+
+class Hello(DeskCase):
+    def test_hellos_are_the_one_node_desks(self):
+        # Served at once, by an agent on its own node or on the other one: welcome, turns,
+        # serving, turn (strict: the customer speaks first); the agent: welcome, turns, queue.
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(a, "xena")
+        self.assertEqual(notices(x.frames), ["welcome single-agent xena", "turns strict",
+                                             "queue 0"])
+        for d, nick in ((a, "bob"), (b, "carol")):
+            c = self.customer(d, nick)
+            self.see(c, body="turn")
+            self.assertEqual(self.next_customer(x), nick)
+            c.sync()
+            self.assertEqual([n for n in notices(c.frames) if not n.startswith("pong ")],
+                             ["welcome single-agent " + nick, "turns strict", "serving xena",
+                              "turn"], "served by an agent on node a, on node " + d.name)
+            c.close()
+            self.see(x, body="customer-left " + nick)
+
+
+class Conversation(DeskCase):
+    def test_strict_turns_customer_on_a_agent_on_b(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(b, "xena")
+        bob = self.customer(a, "bob")
+        self.see(bob, body="serving xena")
+        self.see(bob, body="turn")
+        self.assertEqual(self.next_customer(x), "bob")
+        # The agent out of turn: held until bob speaks first.
+        x.say("hello early")
+        self.see(x, prefix="error not-your-turn")
+        self.assertEqual(messages(bob.sync()), [])
+        bob.say("q1")
+        self.hear(x, "q1")
+        self.hear(bob, "hello early")
+        # bob out of turn: held until xena replies, then delivered.
+        bob.say("q2")
+        self.hear(x, "q2")
+        bob.say("q3")
+        self.see(bob, prefix="error not-your-turn")
+        self.assertEqual(messages(x.sync()), [])
+        x.say("a2")
+        self.hear(bob, "a2")
+        self.hear(x, "q3")
+        x.say("a3")
+        self.hear(bob, "a3")
+        for i in range(5):  # more rounds, each in order
+            bob.say("m%d" % i)
+            self.hear(x, "m%d" % i)
+            x.say("r%d" % i)
+            self.hear(bob, "r%d" % i)
+        carol = self.queued(b, "carol", 1)
+        x.command("next")
+        self.assertIn("bye -- xena ended the conversation", notices(bob.expect_closed()))
+        self.assertEqual(self.next_customer(x), "carol")
+        self.assertIn("customer-left bob", notices(x.frames))  # before "customer carol"
+        self.see(carol, body="serving xena")
+        carol.close()
+        self.see(x, body="customer-left carol")
+        self.line_is(x, [])
+        # bob's hello was the one-node desk's: welcome, turns, serving, turn.
+        hello = bob.frames[:bob.frames.index((NOTICE, "serving xena")) + 2]
+        self.assertEqual(notices(hello), ["welcome single-agent bob", "turns strict",
+                                          "serving xena", "turn"])
+
+    def test_customer_leaves_and_the_line_moves_up(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(b, "xena")
+        c1 = self.customer(a, "c1")
+        self.see(c1, body="serving xena")
+        self.assertEqual(self.next_customer(x), "c1")
+        c2, c3, c4 = self.queued(b, "c2", 1), self.queued(a, "c3", 2), self.queued(b, "c4", 3)
+        # A waiting customer leaves: those behind it, on either node, move up.
+        c2.close()
+        self.see(c3, body="queued 1")
+        self.see(c4, body="queued 2")
+        self.line_is(x, ["c3", "c4"])
+        # The served one leaves (from the other node): the agent is told, the head is served.
+        c1.close()
+        self.see(x, body="customer-left c1")
+        self.assertEqual(self.next_customer(x), "c3")
+        self.see(c3, body="serving xena")
+        self.see(c4, body="queued 1")
+
+
+class NodeKilled(DeskCase):
+    def test_dead_nodes_customers_leave_and_its_agents_customer_goes_to_the_head(self):
+        extra = "cluster_lease = %d\n" % LEASE
+        a, b = self.node("a", extra), self.node("b", extra)
+        y = self.agent(a, "yann")  # on the node that dies
+        s = self.customer(b, "sam")
+        self.see(s, body="serving yann")
+        self.assertEqual(self.next_customer(y), "sam")
+        x = self.agent(b, "xena")
+        t = self.customer(b, "tess")
+        self.see(t, body="serving xena")
+        self.assertEqual(self.next_customer(x), "tess")
+        self.queued(a, "w1", 1)
+        self.queued(a, "w2", 2)
+        w3, w4 = self.queued(b, "w3", 3), self.queued(b, "w4", 4)
+        self.kill(a)
+        killed = time.monotonic()
+        # w1, w2 (on a) leave the line; sam (served by a's agent) goes back to its head.
+        self.line_is(x, ["sam", "w3", "w4"], timeout=LEASE + DEADLINE)
+        elapsed = time.monotonic() - killed
+        self.assertLess(elapsed, LEASE + 3, "the line settled %.1fs after the kill" % elapsed)
+        self.see(s, body="queued 1")
+        self.position_is(w3, 2)
+        self.position_is(w4, 3)
+        self.agents_are(x, {"xena": "full"})
+        # An agent of the live node with room takes the head: sam.
+        x.command("next")
+        self.assertIn("bye -- xena ended the conversation", notices(t.expect_closed()))
+        self.assertEqual(self.next_customer(x), "sam")
+        self.see(s, body="serving xena")
+        self.position_is(w3, 1)
+        self.position_is(w4, 2)
+        s.say("still there?")
+        self.hear(x, "still there?")
+        x.say("yes")
+        self.hear(s, "yes")
+
+
+class Transfer(DeskCase):
+    def test_transfer_to_an_agent_on_the_other_node(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(a, "xena")
+        bob = self.customer(a, "bob")
+        self.see(bob, body="serving xena")
+        self.assertEqual(self.next_customer(x), "bob")
+        y = self.agent(b, "yann")
+        bob.say("my order is late")
+        self.hear(x, "my order is late")
+        x.say("let me ask yann")
+        self.hear(bob, "let me ask yann")
+        x.command("transfer bob yann")
+        self.see(x, body="transferred bob yann")
+        self.see(bob, body="transferred yann")
+        self.see(bob, body="serving yann")
+        self.assertEqual(self.next_customer(y), "bob")
+        bob.say("hello yann")
+        try:
+            got = []
+            while not got or got[-1] != "hello yann":
+                got.append(y.message())
+        except (AssertionError, Closed) as e:
+            raise self.report(y, "message 'hello yann'", e) from None
+        y.say("hi bob")
+        self.hear(bob, "hi bob")
+        # bob is no longer xena's.
+        x.say("still mine?")
+        self.see(x, prefix="error no-customer")
+        self.assertEqual(messages(bob.sync()), [])
+
+
+class Away(DeskCase):
+    def test_away_agent_gets_no_new_customer_back_takes_the_next(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(a, "xena")
+        y = self.agent(b, "yann")
+        x.command("away")
+        self.see(x, body="away 0")
+        self.agents_are(y, {"xena": "away", "yann": "available"})
+        bob = self.customer(a, "bob")  # on xena's node, all the same to yann
+        self.see(bob, body="serving yann")
+        self.assertEqual(self.next_customer(y), "bob")
+        carol = self.queued(b, "carol", 1)  # yann is full, xena away: carol waits
+        self.assertEqual([n for n in notices(x.sync()) if n.startswith("customer ")], [])
+        x.command("back")
+        self.see(x, body="back")
+        self.assertEqual(self.next_customer(x), "carol")
+        self.see(carol, body="serving xena")
+
+
+class AnswerTimeout(DeskCase):
+    def test_unanswered_goes_to_the_agent_on_the_other_node(self):
+        extra = "answer_timeout = 2s\n"
+        a, b = self.node("a", extra), self.node("b", extra)
+        x = self.agent(a, "xena")
+        bob = self.customer(a, "bob")
+        self.see(bob, body="serving xena")
+        self.assertEqual(self.next_customer(x), "bob")
+        y = self.agent(b, "yann")
+        bob.say("anyone?")
+        self.hear(x, "anyone?")
+        self.see(x, body="answer-timeout bob", timeout=2 + DEADLINE)
+        self.assertEqual(self.next_customer(y), "bob")
+        y.say("here")  # the question asked is the new agent's to answer (within 2 s)
+        before = self.see(bob, body="serving yann")
+        self.assertEqual(before[-1:], [(NOTICE, "transferred yann")], "as on one node")
+        self.hear(bob, "here")
+        x.say("too late")
+        self.see(x, prefix="error no-customer")
+
+
+class Resume(DeskCase):
+    def test_waiting_customer_resumes_on_the_other_node(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(b, "xena")
+        c0 = self.customer(b, "c0")
+        self.see(c0, body="serving xena")
+        self.assertEqual(self.next_customer(x), "c0")
+        self.queued(a, "c1", 1)
+        rita = self.queued(a, "rita", 2)
+        rita.command("caps resume")
+        welcome = self.see(rita, prefix="session ")
+        token = rita.frames[-1][1].split()[1]
+        self.assertIn((NOTICE, "caps resume"), welcome)
+        c3 = self.queued(b, "c3", 3)
+        rita.close()
+        p = self.resume_on(b, token, 0, "rita")
+        self.see(p, body="resumed rita")
+        self.see(p, body="turns strict")
+        self.see_place(p, 2)  # its place kept
+        self.line_is(x, ["c1", "rita", "c3"])
+        x.command("next")
+        self.assertEqual(self.next_customer(x), "c1")
+        self.see_place(p, 1)
+        x.command("next")
+        self.assertEqual(self.next_customer(x), "rita")
+        self.see(p, body="serving xena")
+        self.see(c3, body="queued 1")
+        p.say("hi, I moved")
+        self.hear(x, "hi, I moved")
+        x.say("welcome back")
+        self.hear(p, "welcome back")
+
+
+class Wave1(DeskCase):
+    def run_seed(self, d, nick, lines):
+        return subprocess.Popen([sys.executable, os.path.join(HERE, "seed_customer.py"),
+                                 str(d.port), nick] + lines,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def test_wave_1_customer_waits_then_is_served_from_the_other_node(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(b, "xena")
+        first = self.customer(b, "first")
+        self.see(first, body="serving xena")
+        self.assertEqual(self.next_customer(x), "first")
+        # Types 1 and 2 only: it must never get anything but one type 2 frame per reply.
+        seed = self.run_seed(a, "oldtimer", ["waiting patiently", "thanks", "bye"])
+        self.addCleanup(lambda: seed.poll() is None and seed.kill())
+        self.assertEqual(seed.stdout.readline(), "CONNECTED\n")
+        self.line_is(x, ["oldtimer"])
+        first.say("hi")
+        self.hear(x, "hi")
+        x.say("hello first")
+        self.hear(first, "hello first")
+        first.close()
+        self.see(x, body="customer-left first")
+        self.assertEqual(self.next_customer(x), "oldtimer")
+        for q in ("waiting patiently", "thanks", "bye"):
+            self.hear(x, q)
+            x.say("answer to " + q)
+        out, err = seed.communicate(timeout=DEADLINE)
+        self.assertEqual(seed.returncode, 0, out + err)
+        self.assertEqual(out, "REPLY answer to waiting patiently\nREPLY answer to thanks\n"
+                              "REPLY answer to bye\n")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
