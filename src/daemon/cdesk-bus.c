@@ -391,15 +391,23 @@ static void ev_moved(struct cdesk *d, char **w)
 	cd_customer_pump(ch);
 }
 
-/* "unknown NEWKEY": the conversation a resumed customer had is over. */
+/*
+ * "unknown NEWKEY": the conversation a resumed customer had is over (its node died and its
+ * lease passed, or its grace did): a new place at the end of the line, as on one node when
+ * nothing was kept.
+ */
 static void ev_unknown(struct cdesk *d, char **w)
 {
 	struct conn *c = cdesk_conn_of(d, w[1]);
+	struct dchat *ch = c ? dchat_of(c) : NULL;
 
-	if (c && dchat_of(c)) {
-		dchat_of(c)->ended = true;
-		conn_fail(c, "no-customer", "your conversation ended meanwhile; connect again");
-	}
+	if (!ch || ch->customer != c)
+		return;
+	ch->n = 0;
+	ch->anick[0] = '\0';
+	c->conv = 0;
+	conn_set_state(c, CONN_QUEUED);
+	cdesk_enqueue(d, c);
 }
 
 static const struct {

@@ -117,6 +117,8 @@ void cd_tell_customer(struct dchat *ch);
 void cd_tell_agent(struct dagent *a);
 /* cdesk_positions_soon() - read the line again (at most once a second) for the places. */
 void cdesk_positions_soon(struct cdesk *d);
+/* cdesk_enqueue() - customer @c goes to the end of the line: its number comes back. */
+void cdesk_enqueue(struct cdesk *d, struct conn *c);
 /* cdesk_agent_act() - Redis is told agent @a's capacity and whether it is away. */
 void cdesk_agent_act(struct dagent *a);
 

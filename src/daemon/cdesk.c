@@ -271,7 +271,7 @@ static void attach_agent(struct cdesk *d, struct conn *c)
 }
 
 /* Customer @c goes to the end of the line: its number comes back ("queued"). */
-static void enqueue(struct cdesk *d, struct conn *c)
+void cdesk_enqueue(struct cdesk *d, struct conn *c)
 {
 	char key[CDESK_KEY_BUFSIZE];
 
@@ -292,7 +292,7 @@ static void attach_customer(struct cdesk *d, struct conn *c)
 	ch->customer = c;
 	c->mode_data = ch;
 	conn_set_state(c, CONN_QUEUED);
-	enqueue(d, c);
+	cdesk_enqueue(d, c);
 }
 
 static void cdesk_attach(struct conn *c)
@@ -432,11 +432,20 @@ static void cdesk_detach(struct conn *c)
 	}
 	if (!ch)
 		return;
-	if (session_waits(c) && !ch->ended) {
-		c->kept = true; /* its place or conversation is kept for its resume */
+	/* Cut, or here when the node stops: kept in Redis for a resume on any node. */
+	if ((session_waits(c) || (c->server->stopping && c->session)) && !ch->ended) {
+		c->kept = !c->server->stopping; /* kept here too while this node runs */
 		cdesk_key(d, c, key);
-		cluster_desk_act(d->cl, "kept %s 1", key);
+		cluster_desk_act(
+		    d->cl, "kept %s %u", key,
+		    (session_grace(c->server, ROLE_CUSTOMER) + c->server->config.cluster_lease) *
+			1000);
 		log_info("%s is away; its place is kept for a resume", c->nick);
+		if (c->kept)
+			return;
+		ch->customer = NULL;
+		c->mode_data = NULL;
+		dchat_maybe_free(ch);
 		return;
 	}
 	customer_leaves(d, c, ch);
@@ -582,7 +591,7 @@ void cdesk_new_epoch(struct cdesk *d)
 			conn_set_state(c, CONN_QUEUED);
 			conn_set_timer(c, 0);
 			conn_notice(c, "transferred");
-			enqueue(d, c);
+			cdesk_enqueue(d, c);
 		}
 	}
 	TAILQ_FOREACH (a, &d->agents, entry)

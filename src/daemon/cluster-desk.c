@@ -13,8 +13,10 @@
  *              one given back goes before everyone who came after it
  *   c:N        conversation N: ck (its customer: "NODE/RUN/CONN"), cu (its name), ag and an
  *              (its agent and the agent's node; "" while waiting), turn (c, a), had (1: served
- *              before), avoid and until (the agent it was passed on by, until when), kept (1:
- *              its customer is away, kept for a resume), since (ms)
+ *              before), avoid and until (the agent it was passed on by, until when), kept (0,
+ *              or until when its customer, away, is kept for a resume: ms), since (ms)
+ *   kept       the conversations kept for a resume, scored by until when (the reaper ends
+ *              those whose customer did not come back)
  *   who, nick  a customer's key, a customer's name -> N
  *   convs:NODE the conversations whose customer is on NODE (the reaper's)
  *   agents     NAME -> "NODE RUN CONN CAPACITY CHATS AWAY IDLE_MS"
@@ -128,7 +130,7 @@
 	"    for _, n in ipairs(redis.call('ZRANGE', P .. 'line', 0, 49)) do\n"                    \
 	"      local kept, avoid, untl = unpack(redis.call('HMGET', P .. 'c:' .. n, 'kept',\n"     \
 	"                                                  'avoid', 'until'))\n"                   \
-	"      if kept ~= '1' then\n"                                                              \
+	"      if (tonumber(kept) or 0) == 0 then\n"                                                              \
 	"        if not avoid or (tonumber(untl) or 0) < NOW or not on_duty_but(avoid) then\n"     \
 	"          avoid = ''\n"                                                                   \
 	"        end\n"                                                                            \
@@ -149,6 +151,7 @@
 	"  if not ck then return end\n"                                                            \
 	"  if ag and ag ~= '' then unhold(ag, n) end\n"                                            \
 	"  redis.call('ZREM', P .. 'line', n)\n"                                                   \
+	"  redis.call('ZREM', P .. 'kept', n)\n"                                                   \
 	"  redis.call('DEL', c)\n"                                                                 \
 	"  redis.call('HDEL', P .. 'who', ck)\n"                                                   \
 	"  if redis.call('HGET', P .. 'nick', cu) == n then redis.call('HDEL', P .. 'nick', cu) "  \
@@ -179,7 +182,10 @@
 	"  for _, n in ipairs(redis.call('SMEMBERS', P .. 'convs:' .. node)) do\n"                 \
 	"    local ck = redis.call('HGET', P .. 'c:' .. n, 'ck')\n"                                \
 	"    if not ck then redis.call('SREM', P .. 'convs:' .. node, n)\n"                        \
-	"    elseif run_of(ck) ~= keep_run then finish(n, 'gone', '-') end\n"                      \
+	"    elseif run_of(ck) ~= keep_run and\n"                                                 \
+	"           (tonumber(redis.call('ZSCORE', P .. 'kept', n)) or 0) < NOW then\n"            \
+	"      finish(n, 'gone', '-')\n"                                                            \
+	"    end\n"                                                                                 \
 	"  end\n"                                                                                  \
 	"  for _, a in ipairs(agents_all()) do\n"                                                  \
 	"    if a.node == node and a.run ~= keep_run then agent_gone(a, 'agent-lost') end\n"       \
@@ -187,7 +193,7 @@
 	"end\n"
 
 /*
- * The acts (cdesk.c sends them: "OP ARG..."). enqueue CK NICK MAXQ; leave CK WHY; kept CK 0|1;
+ * The acts (cdesk.c sends them: "OP ARG..."). enqueue CK NICK MAXQ; leave CK WHY; kept CK MS (0: back);
  * move N NEWCK; end N WHY BY; kick NICK BY BYKEY; give N AGENT WHY AVOID_MS ONLY_IF_OTHER;
  * transfer N FROM TO; agent NAME CK CAP AWAY MAX_AGENTS; agent-gone NAME CK; forget NODE RUN.
  */
@@ -253,12 +259,19 @@
 	"  redis.call('HDEL', P .. 'who', ck)\n"                                                   \
 	"  redis.call('HSET', P .. 'who', new, n)\n"                                               \
 	"  redis.call('HSET', c, 'ck', new, 'kept', '0')\n"                                        \
+	"  redis.call('ZREM', P .. 'kept', n)\n"                                                   \
 	"  redis.call('SREM', P .. 'convs:' .. node_of(ck), n)\n"                                  \
 	"  redis.call('SADD', P .. 'convs:' .. node_of(new), n)\n"                                 \
 	"  redis.call('SADD', P .. 'nodes', node_of(new))\n"                                       \
 	"  local ag, turn, cu = unpack(redis.call('HMGET', c, 'ag', 'turn', 'cu'))\n"              \
 	"  ev('moved ' .. n .. ' ' .. ck .. ' ' .. new .. ' ' .. cu .. ' ' ..\n"                   \
 	"     (ag ~= '' and ag or '-') .. ' ' .. turn)\n"                                          \
+	"end\n"                                                                                    \
+	"local function keep(n, ms)\n"                                                             \
+	"  local until_ms = ms > 0 and NOW + ms or 0\n"                                            \
+	"  redis.call('HSET', P .. 'c:' .. n, 'kept', string.format('%d', until_ms))\n"            \
+	"  if ms > 0 then redis.call('ZADD', P .. 'kept', until_ms, n)\n"                          \
+	"  else redis.call('ZREM', P .. 'kept', n) end\n"                                          \
 	"end\n"
 
 #define DESK_LUA_DISPATCH                                                                          \
@@ -273,7 +286,7 @@
 	"    if n then finish(n, w[3], '-') end\n"                                                 \
 	"  elseif op == 'kept' then\n"                                                             \
 	"    n = redis.call('HGET', P .. 'who', w[2])\n"                                           \
-	"    if n then redis.call('HSET', P .. 'c:' .. n, 'kept', w[3]) end\n"                     \
+	"    if n then keep(n, tonumber(w[3])) end\n"                                             \
 	"  elseif op == 'move' then move(w[2], w[3])\n"                                            \
 	"  elseif op == 'end' then finish(w[2], w[3], w[4])\n"                                     \
 	"  elseif op == 'kick' then\n"                                                             \
@@ -308,6 +321,9 @@ static const char *const desk_lua[] = { DESK_LUA_HEAD,    DESK_LUA_AGENTS, DESK_
  */
 static const char reap_tail[] =
     "desk_begin(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
+    "for _, n in ipairs(redis.call('ZRANGEBYSCORE', P .. 'kept', 0, NOW)) do\n"
+    "  finish(n, 'gone', '-')\n"
+    "end\n"
     "local dead = 0\n"
     "for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do\n"
     "  if not alive(node) then\n"

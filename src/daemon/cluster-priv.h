@@ -75,9 +75,9 @@ struct cluster {
 	char key_nodes[64], key_node_prefix[64], key_names_prefix[64], key_names[128];
 	char prefix[40]; /* "NAME:" */
 	char key_session_prefix[64], key_members_prefix[64], key_members[128];
-	char key_desk[64]; /* "NAME:desk" (cluster-desk.c) */
-	char *script;      /* the publish script, the desk's functions in front of it */
-	char *desk_reap;   /* the desk's reaper (NULL: no desk here) */
+	char key_desk[64];     /* "NAME:desk" (cluster-desk.c) */
+	char *script;          /* the publish script, the desk's functions in front of it */
+	char *desk_reap;       /* the desk's reaper (NULL: no desk here) */
 	unsigned session_ttl;  /* seconds: resume_grace + cluster_lease */
 	unsigned beats;        /* since the names were last written */
 	bool wrote_names;      /* this run wrote its names once (cluster-nick.c) */

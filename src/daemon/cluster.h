@@ -41,7 +41,7 @@ enum bus_kind {
 	BUS_PRIVATE = 'p', /* "msg NICK TEXT": an ID, not kept */
 	BUS_NOTICE = 'n',  /* a room notice: no ID */
 	BUS_CONTROL = 'c', /* a moderation act for the other nodes to apply: no ID */
-	BUS_DESK = 'd',    /* a desk message: an ID; @a 1 if the agent said it, @b its conversation */
+	BUS_DESK = 'd', /* a desk message: an ID; @a 1 if the agent said it, @b its conversation */
 };
 
 /*

@@ -555,6 +555,25 @@ static int open_store(struct server *s)
 	return 0;
 }
 
+/* The room, the desk across nodes, the desk with several agents, or the original desk. */
+static int mode_new(struct server *s, const struct config *cfg)
+{
+	if (cfg->mode == MODE_GROUP) {
+		s->mode = &room_ops;
+		return room_new(s, &s->room);
+	}
+	if (cfg->cluster) {
+		s->mode = &cdesk_ops;
+		return cdesk_new(s, &s->cdesk);
+	}
+	if (cfg->max_agents > 1 || cfg->max_chats_per_agent > 1) {
+		s->mode = &team_ops;
+		return team_new(s, &s->team);
+	}
+	s->mode = &desk_ops;
+	return desk_new(s, &s->desk);
+}
+
 int server_new(const struct config *cfg, struct server **ret)
 {
 	struct server *s;
@@ -602,19 +621,7 @@ int server_new(const struct config *cfg, struct server **ret)
 		return r;
 	}
 
-	if (cfg->mode == MODE_GROUP) {
-		r = room_new(s, &s->room);
-		s->mode = &room_ops;
-	} else if (cfg->cluster) {
-		r = cdesk_new(s, &s->cdesk);
-		s->mode = &cdesk_ops;
-	} else if (cfg->max_agents > 1 || cfg->max_chats_per_agent > 1) {
-		r = team_new(s, &s->team);
-		s->mode = &team_ops;
-	} else {
-		r = desk_new(s, &s->desk);
-		s->mode = &desk_ops;
-	}
+	r = mode_new(s, cfg);
 	if (r < 0) {
 		server_free(s);
 		return r;

@@ -101,8 +101,8 @@ struct server {
 	struct event_base *base;
 	struct config config;
 	const struct mode_ops *mode;
-	struct desk *desk; /* single-agent mode, one agent and one customer at a time */
-	struct team *team; /* single-agent mode with several agents or chats (team.h) */
+	struct desk *desk;   /* single-agent mode, one agent and one customer at a time */
+	struct team *team;   /* single-agent mode with several agents or chats (team.h) */
 	struct cdesk *cdesk; /* single-agent mode on several nodes (cdesk.h) */
 	struct room *room;
 	struct store *store;
