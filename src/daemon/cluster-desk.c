@@ -130,7 +130,7 @@
 	"    for _, n in ipairs(redis.call('ZRANGE', P .. 'line', 0, 49)) do\n"                    \
 	"      local kept, avoid, untl = unpack(redis.call('HMGET', P .. 'c:' .. n, 'kept',\n"     \
 	"                                                  'avoid', 'until'))\n"                   \
-	"      if (tonumber(kept) or 0) == 0 then\n"                                                              \
+	"      if (tonumber(kept) or 0) == 0 then\n"                                               \
 	"        if not avoid or (tonumber(untl) or 0) < NOW or not on_duty_but(avoid) then\n"     \
 	"          avoid = ''\n"                                                                   \
 	"        end\n"                                                                            \
@@ -182,10 +182,10 @@
 	"  for _, n in ipairs(redis.call('SMEMBERS', P .. 'convs:' .. node)) do\n"                 \
 	"    local ck = redis.call('HGET', P .. 'c:' .. n, 'ck')\n"                                \
 	"    if not ck then redis.call('SREM', P .. 'convs:' .. node, n)\n"                        \
-	"    elseif run_of(ck) ~= keep_run and\n"                                                 \
+	"    elseif run_of(ck) ~= keep_run and\n"                                                  \
 	"           (tonumber(redis.call('ZSCORE', P .. 'kept', n)) or 0) < NOW then\n"            \
-	"      finish(n, 'gone', '-')\n"                                                            \
-	"    end\n"                                                                                 \
+	"      finish(n, 'gone', '-')\n"                                                           \
+	"    end\n"                                                                                \
 	"  end\n"                                                                                  \
 	"  for _, a in ipairs(agents_all()) do\n"                                                  \
 	"    if a.node == node and a.run ~= keep_run then agent_gone(a, 'agent-lost') end\n"       \
@@ -193,8 +193,8 @@
 	"end\n"
 
 /*
- * The acts (cdesk.c sends them: "OP ARG..."). enqueue CK NICK MAXQ; leave CK WHY; kept CK MS (0: back);
- * move N NEWCK; end N WHY BY; kick NICK BY BYKEY; give N AGENT WHY AVOID_MS ONLY_IF_OTHER;
+ * The acts (cdesk.c sends them: "OP ARG..."). enqueue CK NICK MAXQ; leave CK WHY; kept CK MS (0:
+ * back); move N NEWCK; end N WHY BY; kick NICK BY BYKEY; give N AGENT WHY AVOID_MS ONLY_IF_OTHER;
  * transfer N FROM TO; agent NAME CK CAP AWAY MAX_AGENTS; agent-gone NAME CK; forget NODE RUN.
  */
 #define DESK_LUA_ACTS                                                                              \
@@ -286,7 +286,7 @@
 	"    if n then finish(n, w[3], '-') end\n"                                                 \
 	"  elseif op == 'kept' then\n"                                                             \
 	"    n = redis.call('HGET', P .. 'who', w[2])\n"                                           \
-	"    if n then keep(n, tonumber(w[3])) end\n"                                             \
+	"    if n then keep(n, tonumber(w[3])) end\n"                                              \
 	"  elseif op == 'move' then move(w[2], w[3])\n"                                            \
 	"  elseif op == 'end' then finish(w[2], w[3], w[4])\n"                                     \
 	"  elseif op == 'kick' then\n"                                                             \
