@@ -119,9 +119,8 @@
 	"  a.chats, a.idle = a.chats + 1, NOW\n"                                                   \
 	"  agent_put(a)\n"                                                                         \
 	"  redis.call('SADD', P .. 'ac:' .. a.name, n)\n"                                          \
-	"  ev('assign ' .. n .. ' ' .. a.name .. ' ' .. a.node .. '/' .. a.run .. '/' .. a.conn "  \
-	"..\n"                                                                                     \
-	"     ' ' .. ck .. ' ' .. cu .. ' ' ..\n"                                                  \
+	"  local key = a.node .. '/' .. a.run .. '/' .. a.conn\n"                                  \
+	"  ev('assign ' .. n .. ' ' .. a.name .. ' ' .. key .. ' ' .. ck .. ' ' .. cu .. ' ' ..\n" \
 	"     turn .. ' ' .. had .. ' ' .. why)\n"                                                 \
 	"end\n"                                                                                    \
 	"local function claim()\n"                                                                 \
@@ -154,12 +153,12 @@
 	"  redis.call('ZREM', P .. 'kept', n)\n"                                                   \
 	"  redis.call('DEL', c)\n"                                                                 \
 	"  redis.call('HDEL', P .. 'who', ck)\n"                                                   \
-	"  if redis.call('HGET', P .. 'nick', cu) == n then redis.call('HDEL', P .. 'nick', cu) "  \
-	"end\n"                                                                                    \
+	"  if redis.call('HGET', P .. 'nick', cu) == n then\n"                                     \
+	"    redis.call('HDEL', P .. 'nick', cu)\n"                                                \
+	"  end\n"                                                                                  \
 	"  redis.call('SREM', P .. 'convs:' .. node_of(ck), n)\n"                                  \
-	"  ev('end ' .. n .. ' ' .. why .. ' ' .. by .. ' ' .. (ag ~= '' and ag or '-') .. ' ' "   \
-	"..\n"                                                                                     \
-	"     ck .. ' ' .. cu)\n"                                                                  \
+	"  if ag == '' then ag = '-' end\n"                                                        \
+	"  ev('end ' .. n .. ' ' .. why .. ' ' .. by .. ' ' .. ag .. ' ' .. ck .. ' ' .. cu)\n"    \
 	"end\n"                                                                                    \
 	"local function back_to_line(n, name, why, avoid_ms)\n"                                    \
 	"  local c = P .. 'c:' .. n\n"                                                             \
