@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cluster.h"
 #include "log.h"
+#include "team.h"
 
 /* Lines of a "queue" answer, at most (as waiting_list()). */
 #define QUEUE_LIST_MAX 20
@@ -173,28 +174,16 @@ static void cmd_away(struct conn *c, const char *arg)
 {
 	struct dagent *a = dagent_of(c);
 
-	if (a->away) {
-		conn_error(c, "bad-command", "you are away already; back to take customers");
-		return;
-	}
-	a->away = true;
-	cdesk_agent_act(a);
-	log_info("agent %s is away, %u conversation(s) open", c->nick, a->nchats);
-	conn_notice(c, "away %u", a->nchats);
+	if (team_away_switch(c, &a->away, true, a->nchats))
+		cdesk_agent_act(a);
 }
 
 static void cmd_back(struct conn *c, const char *arg)
 {
 	struct dagent *a = dagent_of(c);
 
-	if (!a->away) {
-		conn_error(c, "bad-command", "you are not away");
-		return;
-	}
-	a->away = false;
-	cdesk_agent_act(a);
-	log_info("agent %s is back", c->nick);
-	conn_notice(c, "back");
+	if (team_away_switch(c, &a->away, false, a->nchats))
+		cdesk_agent_act(a);
 }
 
 /*

@@ -3,6 +3,7 @@
  * team-cmd.c - the agents' commands at the desk with several agents (protocol 7.5): next,
  * kick, queue, agents, away, back, transfer, earlier. See team-priv.h.
  */
+#include "team.h"
 #include "team-priv.h"
 
 #include <stdio.h>
@@ -126,32 +127,40 @@ static void cmd_agents(struct conn *c, const char *arg)
 	conn_notice(c, "agents %u", t->nagents);
 }
 
+bool team_away_switch(struct conn *c, bool *away, bool to, unsigned open)
+{
+	if (*away == to) {
+		conn_error(c, "bad-command",
+			   to ? "you are away already; back to take customers"
+			      : "you are not away");
+		return false;
+	}
+	*away = to;
+	if (to) {
+		log_info("agent %s is away, %u conversation(s) open", c->nick, open);
+		conn_notice(c, "away %u", open);
+	} else {
+		log_info("agent %s is back", c->nick);
+		conn_notice(c, "back");
+	}
+	return true;
+}
+
 /* away: finish the conversations open, get no new ones. */
 static void cmd_away(struct conn *c, const char *arg)
 {
 	struct agent *a = agent_of(c);
 
-	if (a->away) {
-		conn_error(c, "bad-command", "you are away already; back to take customers");
-		return;
-	}
-	a->away = true;
-	log_info("agent %s is away, %u conversation(s) open", c->nick, a->nchats);
-	conn_notice(c, "away %u", a->nchats);
+	team_away_switch(c, &a->away, true, a->nchats);
 }
 
 static void cmd_back(struct conn *c, const char *arg)
 {
 	struct agent *a = agent_of(c);
 
-	if (!a->away) {
-		conn_error(c, "bad-command", "you are not away");
+	if (!team_away_switch(c, &a->away, false, a->nchats))
 		return;
-	}
-	a->away = false;
 	a->idle_since = fd_clock_seconds();
-	log_info("agent %s is back", c->nick);
-	conn_notice(c, "back");
 	team_assign_soon(a->team);
 }
 

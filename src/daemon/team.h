@@ -7,6 +7,8 @@
 #ifndef FRONTDESK_TEAM_H
 #define FRONTDESK_TEAM_H
 
+#include <stdbool.h>
+
 struct server;
 struct team;
 struct mode_ops;
@@ -14,6 +16,13 @@ struct mode_ops;
 extern const struct mode_ops team_ops;
 
 int team_new(struct server *s, struct team **ret);
+/*
+ * team_away_switch() - agent @c says "away" (@to true) or "back": *@away set, told and logged
+ * (with its @open conversations); false, told why, if it already was. The desk across nodes
+ * (cdesk-cmd.c) says them the same way.
+ */
+struct conn;
+bool team_away_switch(struct conn *c, bool *away, bool to, unsigned open);
 void team_free(struct team *t);
 
 #endif
