@@ -210,7 +210,7 @@ static void cmd_transfer(struct conn *c, const char *arg)
 		cluster_desk_act(ch->desk->cl, "transfer %" PRIu64 " %s %s", ch->n, c->nick, to);
 	else
 		cluster_desk_act(ch->desk->cl, "give %" PRIu64 " %s transfer %u 0", ch->n, c->nick,
-				 60 * 1000);
+				 CDESK_AVOID_MS);
 }
 
 const struct command cdesk_commands[] = {

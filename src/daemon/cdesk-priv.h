@@ -21,6 +21,10 @@ struct cluster;
 struct evbuffer;
 struct event;
 
+/* A conversation passed on goes to another agent if one has room within this long (ms), as on
+ * one node (team-priv.h's AVOID_SECONDS). */
+#define CDESK_AVOID_MS 60000
+
 /* A customer's or an agent's key in Redis: "NODE/RUN/CONN". */
 #define CDESK_KEY_BUFSIZE 128
 

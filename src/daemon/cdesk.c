@@ -167,9 +167,10 @@ void cd_tell_turn(struct dchat *ch)
 		return;
 	if (!ch->agent_turn && ch->customer && conn_live(ch->customer) && !ch->customer->kept)
 		conn_notice(ch->customer, "turn");
+	else if (ch->agent_turn && dagent_here(ch->agent) && (ch->agent->conn->caps & CAP_AGENT))
+		conn_notice(ch->agent->conn, "turn %s", ch->cnick); /* it has several: which one */
 	else if (ch->agent_turn && dagent_here(ch->agent))
-		conn_notice(ch->agent->conn, ch->agent->conn->caps & CAP_AGENT ? "turn %s" : "turn",
-			    ch->cnick);
+		conn_notice(ch->agent->conn, "turn");
 }
 
 void cd_arm_answer(struct dchat *ch)
@@ -192,7 +193,7 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
 	log_info("%s did not answer %s within answer_timeout: to another agent if one is on duty",
 		 a->conn->nick, ch->cnick);
 	cluster_desk_act(ch->desk->cl, "give %" PRIu64 " %s answer-timeout %u 1", ch->n,
-			 a->conn->nick, 60 * 1000);
+			 a->conn->nick, CDESK_AVOID_MS);
 }
 
 void cd_unserve_here(struct dchat *ch, const char *why)
