@@ -52,6 +52,7 @@ static void bus_said(struct cdesk *d, const struct bus_msg *m)
 		event_del(ch->answer);
 		if (ch->customer && conn_live(ch->customer) && !ch->customer->kept)
 			deliver_msg(ch->customer, 0, &sm, false);
+		cd_arm_idle(ch); /* the agent spoke: the customer's deadline starts again */
 	}
 	cd_tell_turn(ch);
 	if (by_customer)
@@ -112,7 +113,6 @@ static void ev_line(struct cdesk *d, char **w)
 static void served_customer(struct dchat *ch, const char *why)
 {
 	struct conn *c = ch->customer;
-	struct server *s = ch->desk->server;
 
 	if (!conn_live(c) || c->kept)
 		return;
@@ -127,7 +127,7 @@ static void served_customer(struct dchat *ch, const char *why)
 	ch->transferred = false;
 	if (c->notices)
 		cd_tell_customer(ch);
-	conn_set_timer(c, s->config.customer_idle_timeout);
+	cd_arm_idle(ch);
 	cd_customer_pump(ch);
 }
 
@@ -377,18 +377,32 @@ static void ev_moved(struct cdesk *d, char **w)
 	struct dchat *ch = c ? dchat_of(c) : NULL;
 	const char *agent = strcmp(w[5], "-") ? w[5] : "";
 	bool told = ch && ch->anick[0] && strcmp(ch->anick, agent) == 0; /* cdesk_resumed() */
+	struct dchat *here = dchat_find(d, strtoull(w[1], NULL, 10));
 
+	/* Its agent, if here, hears it is back (wherever it resumed). */
+	if (here && dagent_here(here->agent) && here->agent->conn->caps)
+		conn_notice(here->agent->conn, "customer-back %s", here->cnick);
 	if (!ch || !ch->n || ch->customer != c)
 		return;
 	snprintf(ch->anick, sizeof(ch->anick), "%s", agent);
 	ch->agent_turn = strcmp(w[6], "a") == 0;
 	ch->served = ch->anick[0] != '\0';
 	conn_set_state(c, ch->anick[0] ? CONN_ACTIVE : CONN_QUEUED);
+	cd_arm_idle(ch);
 	if (ch->anick[0] && !told)
 		cd_tell_customer(ch);
 	else if (!ch->anick[0])
 		cdesk_positions_soon(d);
 	cd_customer_pump(ch);
+}
+
+/* "away N": its customer is away, kept for a resume: its agent is told, if it takes notices. */
+static void ev_away(struct cdesk *d, char **w)
+{
+	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
+
+	if (ch && dagent_here(ch->agent) && ch->agent->conn->caps)
+		conn_notice(ch->agent->conn, "customer-away %s", ch->cnick);
 }
 
 /*
@@ -426,6 +440,7 @@ static const struct {
 	{ "moved", 7, ev_moved },
 	{ "unknown", 2, ev_unknown },
 	{ "no-customer", 3, ev_no_customer },
+	{ "away", 2, ev_away },
 };
 
 void cdesk_event(struct cdesk *d, char *text)

@@ -115,6 +115,9 @@ void cd_customer_pump(struct dchat *ch);
 void cd_reply_pump(struct dchat *ch);
 void cd_tell_turn(struct dchat *ch);
 void cd_arm_answer(struct dchat *ch);
+/* cd_arm_idle() - a served customer here gets customer_idle_timeout again (it or its agent spoke).
+ */
+void cd_arm_idle(struct dchat *ch);
 /* cd_unserve_here() - @ch's agent here lets go of it (what it held for it is dropped: told). */
 void cd_unserve_here(struct dchat *ch, const char *why);
 void cd_tell_customer(struct dchat *ch);

@@ -173,6 +173,14 @@ void cd_tell_turn(struct dchat *ch)
 		conn_notice(ch->agent->conn, "turn");
 }
 
+void cd_arm_idle(struct dchat *ch)
+{
+	struct conn *c = ch->customer;
+
+	if (c && conn_live(c) && !c->kept && ch->anick[0])
+		conn_set_timer(c, ch->desk->server->config.customer_idle_timeout);
+}
+
 void cd_arm_answer(struct dchat *ch)
 {
 	unsigned secs = ch->desk->server->config.answer_timeout;
@@ -378,6 +386,7 @@ static void cdesk_message(struct conn *c, const struct fd_frame *f)
 	}
 	if (conn_hold(c, f) < 0)
 		return;
+	cd_arm_idle(ch); /* it spoke: its deadline starts again (served only) */
 	if (ch->anick[0] && cdesk_strict(ch->desk) && ch->agent_turn)
 		conn_error(c, "not-your-turn", "held until %s replies", ch->anick);
 	cd_customer_pump(ch);

@@ -22,7 +22,9 @@
  *   agents     NAME -> "NODE RUN CONN CAPACITY CHATS AWAY IDLE_MS"
  *   ac:NAME    the conversations agent NAME holds
  *   nodes      the nodes that have anything here
- *   log:N      conversation N's messages (a stream: its transcript)
+ *   log:N      conversation N's messages (a stream: its transcript), kept history_max_age after
+ *              the conversation ended (CLUSTER_DESK_KEEP_DAYS when that is 0: Redis's memory
+ *              is not ours to fill for ever)
  */
 #include "cluster-priv.h"
 
@@ -44,9 +46,9 @@
  * events' head and the time (Redis's, so that every node's deadlines agree).
  */
 #define DESK_LUA_HEAD                                                                              \
-	"local P, CH, HEAD, NOW, ROOT, MAXLEN\n"                                                   \
-	"local function desk_begin(key, chan, head, maxlen)\n"                                     \
-	"  P, CH, HEAD, MAXLEN = key .. ':', chan, head, maxlen\n"                                 \
+	"local P, CH, HEAD, NOW, ROOT, MAXLEN, KEEP\n"                                             \
+	"local function desk_begin(key, chan, head, maxlen, keep)\n"                               \
+	"  P, CH, HEAD, MAXLEN, KEEP = key .. ':', chan, head, maxlen, keep\n"                     \
 	"  ROOT = string.sub(key, 1, #key - 4)\n"                                                  \
 	"  local t = redis.call('TIME')\n"                                                         \
 	"  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                      \
@@ -151,6 +153,7 @@
 	"  if ag and ag ~= '' then unhold(ag, n) end\n"                                            \
 	"  redis.call('ZREM', P .. 'line', n)\n"                                                   \
 	"  redis.call('ZREM', P .. 'kept', n)\n"                                                   \
+	"  redis.call('PEXPIRE', P .. 'log:' .. n, KEEP)\n"                                        \
 	"  redis.call('DEL', c)\n"                                                                 \
 	"  redis.call('HDEL', P .. 'who', ck)\n"                                                   \
 	"  if redis.call('HGET', P .. 'nick', cu) == n then\n"                                     \
@@ -269,13 +272,15 @@
 	"local function keep(n, ms)\n"                                                             \
 	"  local until_ms = ms > 0 and NOW + ms or 0\n"                                            \
 	"  redis.call('HSET', P .. 'c:' .. n, 'kept', string.format('%d', until_ms))\n"            \
-	"  if ms > 0 then redis.call('ZADD', P .. 'kept', until_ms, n)\n"                          \
+	"  if ms > 0 then\n"                                                                       \
+	"    redis.call('ZADD', P .. 'kept', until_ms, n)\n"                                       \
+	"    ev('away ' .. n)\n"                                                                   \
 	"  else redis.call('ZREM', P .. 'kept', n) end\n"                                          \
 	"end\n"
 
 #define DESK_LUA_DISPATCH                                                                          \
-	"local function desk_act(key, chan, head, text, maxlen)\n"                                 \
-	"  desk_begin(key, chan, head, maxlen)\n"                                                  \
+	"local function desk_act(key, chan, head, text, maxlen, keep)\n"                           \
+	"  desk_begin(key, chan, head, maxlen, keep)\n"                                            \
 	"  local w = {}\n"                                                                         \
 	"  for x in string.gmatch(text, '%S+') do w[#w + 1] = x end\n"                             \
 	"  local op, n = w[1]\n"                                                                   \
@@ -316,10 +321,11 @@ static const char *const desk_lua[] = { DESK_LUA_HEAD,    DESK_LUA_AGENTS, DESK_
  * died; its customers leave (their agents hear they left), its agents' customers go back to
  * the line, before everyone who came after them. Then the line is served again: that also
  * ends an avoidance that ran out (give) and serves a customer whose agent came back.
- * KEYS: desk, the channel; ARGV: an event's head (after its ID), the room stream's bound.
+ * KEYS: desk, the channel; ARGV: an event's head (after its ID), the room stream's bound, how
+ * long an ended conversation's stream is kept (ms).
  */
 static const char reap_tail[] =
-    "desk_begin(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
+    "desk_begin(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])\n"
     "for _, n in ipairs(redis.call('ZRANGEBYSCORE', P .. 'kept', 0, NOW)) do\n"
     "  finish(n, 'gone', '-')\n"
     "end\n"
@@ -363,17 +369,22 @@ static void on_desk_reaped(void *arg, redisReply *r)
 
 void desk_reap(struct cluster *cl)
 {
-	char head[200], maxlen[16];
-	const char *argv[] = {
-		"EVAL", cl->desk_reap, "2", cl->key_desk, cl->key_chan, head, maxlen
-	};
+	char head[200], maxlen[16], keep[24];
+	const char *argv[] = { "EVAL",       cl->desk_reap, "2",    cl->key_desk,
+			       cl->key_chan, head,          maxlen, keep };
 
 	if (!cl->desk_reap)
 		return;
 	snprintf(head, sizeof(head), "%" PRId64 " %s %s 0 0 0 - - desk ", fd_clock_unix_ms(),
 		 cl->node, cl->inc);
 	snprintf(maxlen, sizeof(maxlen), "%u", cl->maxlen);
-	rlink_call(cl->cmd, on_desk_reaped, cl, 7, argv, NULL);
+	snprintf(keep, sizeof(keep), "%" PRId64, cluster_desk_keep_ms(cl));
+	rlink_call(cl->cmd, on_desk_reaped, cl, 8, argv, NULL);
+}
+
+int64_t cluster_desk_keep_ms(const struct cluster *cl)
+{
+	return cl->max_age_ms ? cl->max_age_ms : (int64_t)CLUSTER_DESK_KEEP_DAYS * 86400 * 1000;
 }
 
 int cluster_desk_on(struct cluster *cl)

@@ -23,13 +23,15 @@
 /*
  * KEYS: room:id, room:log, seq:NODE:INC, the channel, epoch, a control's state key.
  * ARGV: the epoch the node knows, SEQ, KIND, the stream's bound, the payload's rest, the
- * sequence key's lifetime in ms, then a control's op, field and value ("" for none). Returns
+ * sequence key's lifetime in ms, then a control's op, field and value ("" for none), and how
+ * long an ended desk conversation's stream is kept (ms). Returns
  * the ID (0 for a notice, a control, or a sequence seen before), or -1 when the epoch is not
  * the node's (Redis lost its data while the node was connected). IDs are formatted with %d:
  * Lua 5.1's numbers are doubles and would print large ones as 1e+15. A desk message ('d')
- * takes an ID and goes to the room's stream (what a node catches up from) and to its
- * conversation's (op "turn", key "desk", field N, value whose turn it is after it); a desk act
- * (op "desk", value "OP ARG...") is cluster-desk.c's desk_act(), loaded in front of this.
+ * takes an ID and goes to the room's stream (what a node catches up from) and, while the
+ * conversation is open, to its own (op "turn", key "desk", field N, value whose turn it is
+ * after it); a desk act (op "desk", value "OP ARG...") is cluster-desk.c's desk_act(), loaded
+ * in front of this.
  */
 const char cluster_publish_lua[] =
     "if redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end\n"
@@ -37,7 +39,7 @@ const char cluster_publish_lua[] =
     "redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[6])\n"
     "if ARGV[7] == 'desk' then\n"
     "  local head = string.match(ARGV[5], '^(%S+ %S+ %S+) ')\n"
-    "  desk_act(KEYS[6], KEYS[4], head .. ' 0 0 0 - - desk ', ARGV[9], ARGV[4])\n"
+    "  desk_act(KEYS[6], KEYS[4], head .. ' 0 0 0 - - desk ', ARGV[9], ARGV[4], ARGV[10])\n"
     "  return 0\n"
     "end\n"
     "local id = 0\n"
@@ -47,9 +49,9 @@ const char cluster_publish_lua[] =
     "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], string.format('%d-0', id), 'p', p)\n"
     "end\n"
     "if ARGV[3] == 'd' then\n"
-    "  redis.call('XADD', KEYS[6] .. ':log:' .. ARGV[8], 'MAXLEN', '~', ARGV[4],\n"
-    "             string.format('%d-0', id), 'p', p)\n"
     "  if redis.call('EXISTS', KEYS[6] .. ':c:' .. ARGV[8]) == 1 then\n"
+    "    redis.call('XADD', KEYS[6] .. ':log:' .. ARGV[8], 'MAXLEN', '~', ARGV[4],\n"
+    "               string.format('%d-0', id), 'p', p)\n"
     "    redis.call('HSET', KEYS[6] .. ':c:' .. ARGV[8], 'turn', ARGV[9])\n"
     "  end\n"
     "elseif ARGV[7] == 'hset' then redis.call('HSET', KEYS[6], ARGV[8], ARGV[9])\n"
@@ -98,21 +100,22 @@ static void on_published(void *arg, redisReply *r)
 
 static int send_one(struct cluster *cl, struct outgoing *o)
 {
-	char seq[24], kind[2] = { o->kind, '\0' }, maxlen[16], key[128];
+	char seq[24], kind[2] = { o->kind, '\0' }, maxlen[16], key[128], keep[24];
 	const char *argv[] = { "EVALSHA",   cl->sha,      "6",           cl->key_id, cl->key_log,
 			       cl->key_seq, cl->key_chan, cl->key_epoch, key,        cl->epoch,
 			       seq,         kind,         maxlen,        o->rest,    "86400000",
-			       o->op,       o->field,     o->value };
-	size_t lens[18];
+			       o->op,       o->field,     o->value,      keep };
+	size_t lens[19];
 
 	snprintf(seq, sizeof(seq), "%" PRIu64, o->seq);
 	snprintf(maxlen, sizeof(maxlen), "%u", cl->maxlen);
+	snprintf(keep, sizeof(keep), "%" PRId64, cluster_desk_keep_ms(cl));
 	snprintf(key, sizeof(key), "%s%s", cl->prefix, *o->key ? o->key : "room");
-	for (size_t i = 0; i < 18; i++)
+	for (size_t i = 0; i < 19; i++)
 		lens[i] = argv[i] == o->rest ? o->len : strlen(argv[i]);
 	o->sent = true;
 	o->sent_at = fd_clock_seconds();
-	return rlink_call(cl->cmd, on_published, cl, 18, argv, lens);
+	return rlink_call(cl->cmd, on_published, cl, 19, argv, lens);
 }
 
 void out_flush(struct cluster *cl)

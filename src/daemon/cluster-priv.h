@@ -122,6 +122,10 @@ void early_until(struct cluster *cl, uint64_t id);
 /* cluster-desk.c */
 /* desk_script() - the desk's functions, then @tail: a script (malloc'd; NULL: no memory). */
 char *desk_script(const char *tail);
+/* Days an ended desk conversation's stream is kept when history_max_age is 0 (no limit). */
+#define CLUSTER_DESK_KEEP_DAYS 30
+/* cluster_desk_keep_ms() - how long an ended desk conversation's stream is kept. */
+int64_t cluster_desk_keep_ms(const struct cluster *cl);
 /* desk_reap() - the desk's part of the reaper: dead nodes' customers and agents go. */
 void desk_reap(struct cluster *cl);
 

@@ -91,7 +91,8 @@ static unsigned offered(const struct conn *c)
 {
 	unsigned caps = CAP_IDS;
 
-	if (c->role == ROLE_AGENT && c->server->team && c->server->config.max_chats_per_agent > 1)
+	if (c->role == ROLE_AGENT && (c->server->team || c->server->cdesk) &&
+	    c->server->config.max_chats_per_agent > 1)
 		caps |= CAP_AGENT;
 
 	if (c->server->config.peer_timeout)
