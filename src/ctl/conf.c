@@ -44,3 +44,23 @@ int ctl_config(const struct ctl *c, struct config *cfg, const char **ret_file)
 	*ret_file = file;
 	return r < 0; /* the default file missing: the built-in defaults */
 }
+
+int ctl_where(const struct ctl *c, struct config *cfg, const char *what)
+{
+	const char *file;
+
+	if (c->store)
+		return CTL_FROM_STORE;
+	if (c->redis && !c->config) {
+		/* No configuration: the built-in cluster_name, no password. */
+		config_init(cfg);
+		return CTL_FROM_REDIS;
+	}
+	if (ctl_config(c, cfg, &file) < 0) {
+		ctl_error("no %s without a valid configuration (or --store sqlite:PATH, or --redis "
+			  "redis://HOST:PORT)",
+			  what);
+		return -1;
+	}
+	return c->redis || cfg->cluster ? CTL_FROM_REDIS : CTL_FROM_STORE;
+}

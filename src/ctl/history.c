@@ -56,21 +56,13 @@ out:
 int ctl_history(const struct ctl *c)
 {
 	struct config cfg;
-	const char *file;
 
-	if (c->store)
+	switch (ctl_where(c, &cfg, "history")) {
+	case CTL_FROM_STORE:
 		return history_store(c);
-	if (c->redis && !c->config) {
-		/* No configuration: the built-in cluster_name, no password. */
-		config_init(&cfg);
+	case CTL_FROM_REDIS:
 		return ctl_history_redis(c, &cfg);
-	}
-	if (ctl_config(c, &cfg, &file) < 0) {
-		ctl_error("no history without a valid configuration (or --store sqlite:PATH, or "
-			  "--redis redis://HOST:PORT)");
+	default:
 		return CTL_ERROR;
 	}
-	if (c->redis || cfg.cluster)
-		return ctl_history_redis(c, &cfg);
-	return history_store(c);
 }

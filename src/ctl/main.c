@@ -37,8 +37,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "transcripts", 0, OPT_SINCE | OPT_CUSTOMER | OPT_JSON, ctl_transcripts },
-	{ "transcript", 1, OPT_JSON, ctl_transcript },
+	{ "transcripts", 0, OPT_SINCE | OPT_CUSTOMER | OPT_JSON | OPT_REDIS, ctl_transcripts },
+	{ "transcript", 1, OPT_JSON | OPT_REDIS, ctl_transcript },
 	{ "history", 0, OPT_COUNT | OPT_JSON | OPT_REDIS, ctl_history },
 	{ "purge", 0, OPT_CUSTOMER | OPT_BEFORE | OPT_NO_VACUUM, ctl_purge },
 	{ "status", 0, OPT_JSON | OPT_URL, ctl_status },
@@ -47,14 +47,16 @@ static const struct command commands[] = {
 static const char usage_text[] =
     "Usage: frontdeskctl [-c FILE | --store sqlite:PATH] COMMAND [OPTION]...\n"
     "Read and purge what frontdeskd keeps in its store, beside the running daemon,\n"
-    "and the room's history in a cluster's Redis; show the running daemon's state.\n"
+    "and the room's history and the desk's transcripts in a cluster's Redis; show the\n"
+    "running daemon's state.\n"
     "\n"
     "Commands:\n"
-    "  transcripts [--since WHEN] [--customer NAME] [--json]\n"
-    "                       the desk's conversations, newest last\n"
-    "  transcript ID [--json]\n"
+    "  transcripts [--since WHEN] [--customer NAME] [--json] [--redis URL]\n"
+    "                       the desk's conversations, newest last; in a cluster from\n"
+    "                       Redis (the newest 1000)\n"
+    "  transcript ID [--json] [--redis URL]\n"
     "                       one conversation (N or cN) with all its messages and every\n"
-    "                       pass between agents\n"
+    "                       pass between agents; in a cluster from Redis\n"
     "  history [-n N] [--json] [--redis redis://HOST:PORT[/DB]]\n"
     "                       the room's last N messages (default 20, 0 = all), oldest first;\n"
     "                       in a cluster (cluster = redis://...) from Redis's stream\n"
@@ -74,8 +76,8 @@ static const char usage_text[] =
     "      --store sqlite:PATH\n"
     "                       the store's file, instead of the configuration's\n"
     "      --redis redis://HOST:PORT[/DB]\n"
-    "                       the cluster's Redis, where history reads the room, instead\n"
-    "                       of the configuration's cluster\n"
+    "                       the cluster's Redis, where history reads the room and\n"
+    "                       transcripts the desk, instead of the configuration's cluster\n"
     "      --url http://HOST:PORT\n"
     "                       where status asks, instead of the configuration's\n"
     "                       metrics_listen\n"

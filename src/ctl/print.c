@@ -132,7 +132,10 @@ static void conv_json_fields(FILE *f, const struct ctl_conv *c)
 	json_string_or_null(f, c->end_reason);
 	fprintf(f, ", \"open\": %s, \"for_next_agent\": %s, \"message_count\": %" PRId64,
 		c->end_reason ? "false" : "true", c->for_next_agent ? "true" : "false", c->count);
-	fprintf(f, ", \"transfer_count\": %" PRId64 ", \"agents\": ", c->transfers);
+	if (c->transfers >= 0)
+		fprintf(f, ", \"transfer_count\": %" PRId64 ", \"agents\": ", c->transfers);
+	else
+		fputs(", \"transfer_count\": null, \"agents\": ", f);
 	agents_json(f, c->agents);
 }
 
@@ -248,10 +251,15 @@ void print_transcript_begin(struct printer *p, const struct ctl_conv *c)
 	} else {
 		fputs("open", f);
 	}
-	if (c->transfers) {
+	/* Transfers not known (Redis): the agents, when more than one is known. */
+	if (c->transfers > 0 || (c->transfers < 0 && c->agents && strchr(c->agents, ','))) {
 		fputs("\nagents        ", f);
 		agents_text(f, c->agents);
-		fprintf(f, " (%" PRId64 " transfer%s)", c->transfers, c->transfers == 1 ? "" : "s");
+		if (c->transfers > 0)
+			fprintf(f, " (%" PRId64 " transfer%s)", c->transfers,
+				c->transfers == 1 ? "" : "s");
+		else
+			fputs(" (transfers unknown)", f);
 	}
 	fprintf(f, "\nmessages      %" PRId64 "%s\n\n", c->count,
 		c->for_next_agent ? ", kept for the next agent" : "");

@@ -48,7 +48,7 @@ struct ctl_conv {
 	const char *end_reason; /* NULL: still open */
 	bool for_next_agent;
 	int64_t count;
-	int64_t transfers;  /* how many times it passed between agents */
+	int64_t transfers;  /* how many times it passed between agents; -1: not known (Redis) */
 	const char *agents; /* "mary,john": see CONV_AGENTS; NULL: none */
 };
 

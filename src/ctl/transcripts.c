@@ -4,10 +4,12 @@
  * with every message it holds, held and dropped ones included, in the order they were
  * accepted (a held message gets its ID later than messages accepted after it), and every time
  * it passed between agents (the transfers): in text among the messages, by time, in JSON as a
- * list of their own.
+ * list of their own. A desk across nodes keeps them in the cluster's Redis instead
+ * (transcript-redis.c): ctl_where() says which.
  */
 #include <stdio.h>
 
+#include "config.h"
 #include "ctl.h"
 #include "print.h"
 #include "rows.h"
@@ -113,8 +115,13 @@ int ctl_transcripts(const struct ctl *c)
 	sqlite3_stmt *st = NULL;
 	struct storefile sf;
 	struct printer p;
+	struct config cfg;
 	int r;
 
+	if ((r = ctl_where(c, &cfg, "transcripts")) < 0)
+		return CTL_ERROR;
+	if (r == CTL_FROM_REDIS)
+		return ctl_transcripts_redis(c, &cfg);
 	if (storefile_open(&sf, c, CTL_READ) < 0)
 		return CTL_ERROR;
 	if (sqlite3_prepare_v2(sf.db, list_sql, -1, &st, NULL) != SQLITE_OK) {
@@ -181,12 +188,17 @@ out:
 int ctl_transcript(const struct ctl *c)
 {
 	struct storefile sf;
+	struct config cfg;
 	int64_t conv;
 	int r;
 
 	if (rows_parse_conv(c->args[0], &conv) < 0)
 		return ctl_usage_error("transcript: '%s' is not a conversation (N or cN)",
 				       c->args[0]);
+	if ((r = ctl_where(c, &cfg, "transcript")) < 0)
+		return CTL_ERROR;
+	if (r == CTL_FROM_REDIS)
+		return ctl_transcript_redis(c, &cfg, conv);
 	if (storefile_open(&sf, c, CTL_READ) < 0)
 		return CTL_ERROR;
 	if (sqlite3_exec(sf.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {

@@ -15,7 +15,8 @@ import unittest
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clustertest import NO_FLOOD, ClusterCase, http_get, wait_until  # noqa: E402
+from clustertest import (NO_FLOOD, TAGGED, ClusterCase, http_get, read_tagged,  # noqa: E402
+                         session_token, tagged, wait_until)
 from fdtest import DEADLINE, NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
 from grouptest import under_memory_tool  # noqa: E402
 
@@ -498,6 +499,171 @@ class Wave1(DeskCase):
         self.assertEqual(seed.returncode, 0, out + err)
         self.assertEqual(out, "REPLY answer to waiting patiently\nREPLY answer to thanks\n"
                               "REPLY answer to bye\n")
+
+
+def quiet(p, secs=1.0):
+    """The frames @p gets within @secs (nothing more should come: a duplicate would)."""
+    got = []
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        try:
+            got.append(p.recv(max(0.01, deadline - time.monotonic())))
+        except AssertionError:
+            break
+    return got
+
+
+class RedisOutage(DeskCase):
+    appendonly = True  # stopped and started again, it keeps its data
+
+    def test_redis_stopped_two_seconds_nothing_lost_nothing_twice(self):
+        extra = "turns = free\n"
+        a, b = self.node("a", extra), self.node("b", extra)
+        x = self.agent(b, "xena")
+        y = self.customer(a, "yves")
+        self.see(y, body="serving xena")
+        self.assertEqual(self.next_customer(x), "yves")
+        y.say("before")
+        self.hear(x, "before")
+        self.redis.stop()
+        y.say("during 1")
+        y.say("during 2")
+        x.say("reply during")
+        w = self.customer(a, "walt")  # a new customer while Redis is away
+        time.sleep(2)  # the outage itself
+        self.redis.start()
+        long = 3 * DEADLINE
+        self.hear(x, "during 1", timeout=long)
+        self.hear(x, "during 2", timeout=long)
+        self.hear(y, "reply during", timeout=long)
+        x.command("next")
+        self.assertIn("bye -- xena ended the conversation", notices(y.expect_closed()))
+        self.assertEqual(self.next_customer(x), "walt")
+        self.see(w, body="serving xena")
+        w.say("hi after")
+        self.hear(x, "hi after")
+        x.say("hello walt")
+        self.hear(w, "hello walt")
+        for p in (x, w):
+            quiet(p)
+        self.assertEqual(messages(x.frames), ["before", "during 1", "during 2", "hi after"])
+        self.assertEqual(messages(y.frames), ["reply during"])
+        self.assertEqual(messages(w.frames), ["hello walt"])
+        self.assertEqual(notices(x.frames).count("customer yves"), 1, x.frames)
+        self.assertEqual(notices(x.frames).count("customer walt"), 1, x.frames)
+        self.assertEqual(notices(w.frames).count("serving xena"), 1, w.frames)
+
+
+class ResumeServed(DeskCase):
+    def test_served_customer_resumes_on_the_other_node_with_what_it_missed(self):
+        extra = "turns = free\n"
+        a, b = self.node("a", extra), self.node("b", extra)
+        x = self.agent(b, "xena")
+        y = self.customer(a, "yves")
+        y.command("caps ids resume")
+        self.see(y, prefix="serving xena")
+        token = session_token(y.frames)
+        self.assertEqual(self.next_customer(x), "yves")
+        y.say("one")
+        self.hear(x, "one")
+        x.say("answer one")
+        got, _ = read_tagged(y, 1)
+        last = got[0][0]
+        self.assertEqual(got[0][3:], ("xena", "answer one"))
+        y.close()
+        a.wait_log("yves is away; its place is kept for a resume")
+        x.say("while away 1")
+        x.say("while away 2")
+        p = self.resume_on(b, token, last, "yves")
+        self.see(p, body="resumed yves")
+        self.see(p, prefix="serving xena c")
+        try:
+            missed, _ = read_tagged(p, 2)
+        except (AssertionError, Closed) as e:
+            raise self.report(p, "two type 5 messages", e) from None
+        serving = ["serving xena " + missed[0][2]]  # its conversation's number
+        self.assertEqual([m[3:] for m in missed],
+                         [("xena", "while away 1"), ("xena", "while away 2")])
+        self.assertTrue(last < missed[0][0] < missed[1][0], missed)
+        p.say("back")
+        self.hear(x, "back")
+        x.say("welcome back")
+        try:
+            after, _ = read_tagged(p, 1)
+        except (AssertionError, Closed) as e:
+            raise self.report(p, "type 5 'welcome back'", e) from None
+        self.assertEqual(after[0][3:], ("xena", "welcome back"))
+        quiet(p)
+        self.assertEqual([tagged(b_)[4] for t, b_ in p.frames if t == TAGGED],
+                         ["while away 1", "while away 2", "welcome back"], p.frames)
+        self.assertEqual(messages(p.frames), [], "no type 2 to an ids customer")
+        self.assertEqual(notices(p.frames).count("resumed yves"), 1, p.frames)
+        self.assertEqual([n for n in notices(p.frames) if n.startswith("serving ")], serving,
+                         p.frames)
+        self.assertEqual(messages(x.frames), ["one", "back"])
+
+
+class NodeKilledQuestion(DeskCase):
+    def test_unanswered_question_shown_to_the_agent_on_the_live_node(self):
+        extra = "cluster_lease = %d\n" % LEASE
+        a, b = self.node("a", extra), self.node("b", extra)
+        y = self.agent(a, "yann")  # on the node that dies
+        s = self.customer(b, "sam")
+        self.see(s, body="serving yann")
+        self.assertEqual(self.next_customer(y), "sam")
+        x = self.agent(b, "xena")  # free, on the node that lives
+        s.say("is my order shipped?")
+        self.hear(y, "is my order shipped?")
+        self.kill(a)
+        long = LEASE + 2 * DEADLINE
+        before = self.see(x, body="customer sam", timeout=long)
+        self.assertEqual(messages(before), [], "nothing before 'customer sam'")
+        self.hear(x, "is my order shipped?")
+        self.see(s, body="serving xena", timeout=long)
+        x.say("yes, yesterday")
+        self.hear(s, "yes, yesterday")
+        s.say("thanks")
+        self.hear(x, "thanks")
+        quiet(x)
+        self.assertEqual(messages(x.frames), ["is my order shipped?", "thanks"])
+        self.assertEqual(messages(s.frames), ["yes, yesterday"])
+
+
+class NewEpoch(DeskCase):
+    appendonly = False  # a restart loses everything
+
+    def test_redis_restarted_without_data_the_desk_is_built_again(self):
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(b, "xena")
+        s = self.customer(a, "sam")
+        self.see(s, body="serving xena")
+        self.assertEqual(self.next_customer(x), "sam")
+        w = self.queued(a, "walt", 1)
+        self.redis.stop()
+        self.redis.start()
+        long = 3 * DEADLINE
+        self.see(s, body="transferred", timeout=long)
+        self.see(w, body="transferred", timeout=long)
+        told = {}
+        for c in (s, w):
+            deadline = time.monotonic() + long
+            while c.name not in told:
+                try:
+                    t, b_ = c.recv(max(0.01, deadline - time.monotonic()))
+                except (AssertionError, Closed) as e:
+                    raise self.report(c, "'queued N' or 'serving xena'", e) from None
+                if t == NOTICE and (b_.startswith("queued ") or b_ == "serving xena"):
+                    told[c.name] = b_
+        name = self.next_customer(x)  # a customer again
+        self.assertIn(name, ("sam", "walt"))
+        c = s if name == "sam" else w
+        if told[name] != "serving xena":
+            self.see(c, body="serving xena", timeout=long)
+        self.position_is(w if c is s else s, 1, timeout=long)  # the other waits, first
+        c.say("are you there?")
+        self.hear(x, "are you there?", timeout=long)
+        x.say("yes")
+        self.hear(c, "yes", timeout=long)
 
 
 if __name__ == "__main__":
