@@ -71,7 +71,11 @@ static void ev_queued(struct cdesk *d, char **w)
 		return;
 	ch->n = strtoull(w[1], NULL, 10);
 	c->conv = ch->n;
-	session_save(c);      /* its session has the number now: a resume on any node finds it */
+	/* Its session has the number now (and the store, for a resume after this node restarts):
+	 * a resume on any node finds its place (cdesk_resumed()). */
+	if (c->session)
+		c->session->place = ch->n;
+	session_save(c);
 	cd_customer_pump(ch); /* what it said meanwhile goes to its conversation */
 	log_info("%s (%s) waits in line as c%" PRIu64, c->nick, c->peer, ch->n);
 	cdesk_positions_soon(d);

@@ -47,8 +47,8 @@
  */
 #define DESK_LUA_HEAD                                                                              \
 	"local P, CH, HEAD, NOW, ROOT, MAXLEN, KEEP\n"                                             \
-	"local function desk_begin(key, chan, head, maxlen, keep)\n"                               \
-	"  P, CH, HEAD, MAXLEN, KEEP = key .. ':', chan, head, maxlen, keep\n"                     \
+	"local function desk_begin(key, chan, head, maxlen, keep_ms)\n"                            \
+	"  P, CH, HEAD, MAXLEN, KEEP = key .. ':', chan, head, maxlen, keep_ms\n"                  \
 	"  ROOT = string.sub(key, 1, #key - 4)\n"                                                  \
 	"  local t = redis.call('TIME')\n"                                                         \
 	"  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                      \
@@ -279,8 +279,8 @@
 	"end\n"
 
 #define DESK_LUA_DISPATCH                                                                          \
-	"local function desk_act(key, chan, head, text, maxlen, keep)\n"                           \
-	"  desk_begin(key, chan, head, maxlen, keep)\n"                                            \
+	"local function desk_act(key, chan, head, text, maxlen, keep_ms)\n"                        \
+	"  desk_begin(key, chan, head, maxlen, keep_ms)\n"                                         \
 	"  local w = {}\n"                                                                         \
 	"  for x in string.gmatch(text, '%S+') do w[#w + 1] = x end\n"                             \
 	"  local op, n = w[1]\n"                                                                   \

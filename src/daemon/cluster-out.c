@@ -90,6 +90,16 @@ static void on_published(void *arg, redisReply *r)
 		cl->hooks.published(cl->arg, cl->publish_seconds);
 		return;
 	}
+	/*
+	 * The script failed while running: sent again it would fail again (and Redis keeps what
+	 * it wrote before, its sequence too, so it would be dropped as seen): said and dropped.
+	 */
+	if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "user_script")) {
+		log_warnx("cluster: Redis could not run a publish (%c, dropped): %.200s", o->kind,
+			  r->str);
+		forget_head(cl);
+		return;
+	}
 	if (r->type == REDIS_REPLY_INTEGER)
 		snprintf(why, sizeof(why), "epoch %s is over", cl->epoch);
 	else

@@ -468,6 +468,46 @@ class Resume(DeskCase):
         self.hear(p, "welcome back")
 
 
+class NodeRestart(DeskCase):
+    """A node stopped cleanly (a restart, an upgrade) keeps its customers' places in Redis for
+    their grace: each resumes on the other node, or on the node once it is back."""
+
+    def waiting_with_session(self, d, nick, pos):
+        p = self.queued(d, nick, pos)
+        p.command("caps resume")
+        self.see(p, prefix="session ")
+        return p, p.frames[-1][1].split()[1]
+
+    def test_places_survive_a_clean_restart(self):
+        a, b = self.node("a", "cluster_lease = 2\n"), self.node("b", "cluster_lease = 2\n")
+        self.queued(b, "c1", 1)
+        _, rita = self.waiting_with_session(a, "rita", 2)
+        _, sam = self.waiting_with_session(a, "sam", 3)
+        c4 = self.queued(b, "c4", 4)
+        a.stop()
+        a.wait_log("stopped")
+        time.sleep(4)  # past two leases: the reaper ran, and left the places kept
+        p = self.resume_on(b, rita, 0, "rita")
+        self.see(p, body="resumed rita")
+        self.see_place(p, 2)
+        with open(a.config_path) as f:
+            a2 = Daemon(f.read())  # the same node_name and store: node a again
+        a2.start()
+        self.addCleanup(self._stop_node, a2)
+        wait_until(lambda: http_get(a2.metrics_port, "/readyz")[0] == 200, what="a again")
+        q = self.resume_on(a2, sam, 0, "sam")
+        self.see(q, body="resumed sam")
+        self.see_place(q, 3)
+        x = self.agent(b, "xena")
+        self.assertEqual(self.next_customer(x), "c1")
+        x.command("next")
+        self.assertEqual(self.next_customer(x), "rita")
+        x.command("next")
+        self.assertEqual(self.next_customer(x), "sam")
+        self.see(q, body="serving xena")
+        self.see_place(c4, 1)
+
+
 class Wave1(DeskCase):
     def run_seed(self, d, nick, lines):
         return subprocess.Popen([sys.executable, os.path.join(HERE, "seed_customer.py"),
