@@ -28,20 +28,22 @@ DESK = "max_agents = 4\nmax_chats_per_agent = 1\n"
 LEASE = 2  # the least cluster_lease config.c allows
 
 
-def desk_config(redis, name, extra=""):
+def desk_config(redis, name, extra="", desk=DESK):
     return ("mode = single-agent\ncluster = %s\nnode_name = %s\nmetrics_listen = 127.0.0.1:0\n"
-            "%s%s%s" % (redis.url, name, NO_FLOOD, DESK, extra))
+            "%s%s%s" % (redis.url, name, NO_FLOOD, desk, extra))
 
 
 class DeskCase(ClusterCase):
     """Nodes of one desk; each has its own agent socket (fdtest.Daemon's)."""
+
+    desk = DESK  # the desk's keys
 
     def setUp(self):
         super().setUp()
         self.nodes = []
 
     def node(self, name, extra=""):
-        d = Daemon(desk_config(self.redis, name, extra))
+        d = Daemon(desk_config(self.redis, name, extra, self.desk))
         d.start()
         d.name = name
         self.addCleanup(self._stop_node, d)
@@ -506,6 +508,28 @@ class NodeRestart(DeskCase):
         self.assertEqual(self.next_customer(x), "sam")
         self.see(q, body="serving xena")
         self.see_place(c4, 1)
+
+
+class SeveralChats(DeskCase):
+    desk = "max_agents = 4\nmax_chats_per_agent = 2\n"
+
+    def test_an_agent_granted_agent_holds_customers_of_both_nodes(self):
+        a, b = self.node("a", "turns = free\n"), self.node("b", "turns = free\n")
+        x = self.agent(b, "xena")
+        x.command("caps agent")
+        self.see(x, body="caps agent")
+        c1 = self.customer(a, "c1")
+        c2 = self.customer(b, "c2")
+        self.see(c1, body="serving xena")
+        self.see(c2, body="serving xena")
+        self.assertEqual(sorted([self.next_customer(x), self.next_customer(x)]), ["c1", "c2"])
+        c1.say("from a")
+        self.hear(x, "c1: from a")
+        x.say("c1: to a")
+        self.hear(c1, "to a")
+        x.say("c2: to b")
+        self.hear(c2, "to b")
+        self.queued(a, "c3", 1)  # both places taken
 
 
 class Wave1(DeskCase):
