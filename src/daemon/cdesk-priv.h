@@ -74,7 +74,9 @@ struct cdesk {
 	double positions_at;     /* when it was last read (fd_clock_seconds()) */
 	bool letting_go;         /* a session another node took is let go: no "leave" for it */
 	uint64_t event_id;       /* the ID of the event being applied (cdesk-bus.c) */
-	char key_head[96];       /* "NODE/RUN/": this node's keys begin with it */
+	struct event *sync;      /* cdesk-sync.c: Redis read again, events still on their way */
+	unsigned sync_tries;
+	char key_head[96]; /* "NODE/RUN/": this node's keys begin with it */
 };
 
 static inline bool cdesk_strict(const struct cdesk *d)

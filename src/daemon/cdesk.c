@@ -617,7 +617,10 @@ int cdesk_new(struct server *s, struct cdesk **ret)
 	d->server = s;
 	TAILQ_INIT(&d->chats);
 	TAILQ_INIT(&d->agents);
-	if (!(d->positions = evtimer_new(s->base, cdesk_on_positions, d))) {
+	if (!(d->positions = evtimer_new(s->base, cdesk_on_positions, d)) ||
+	    !(d->sync = evtimer_new(s->base, cdesk_on_sync, d))) {
+		if (d->positions)
+			event_free(d->positions);
 		free(d);
 		return -ENOMEM;
 	}
@@ -654,5 +657,6 @@ void cdesk_free(struct cdesk *d)
 		dchat_maybe_free(ch);
 	}
 	event_free(d->positions);
+	event_free(d->sync);
 	free(d);
 }

@@ -29,5 +29,8 @@ void cdesk_bus_deliver(struct server *s, const struct bus_msg *m);
 /* cdesk-bus.c, for cdesk.c */
 void cdesk_resumed(struct conn *c, struct conn *kept);
 void cdesk_on_positions(evutil_socket_t fd, short what, void *arg);
+/* cdesk-sync.c: cdesk_sync() - the node is up again: its conversations checked with Redis. */
+void cdesk_sync(struct cdesk *d);
+void cdesk_on_sync(evutil_socket_t fd, short what, void *arg);
 
 #endif

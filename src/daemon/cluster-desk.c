@@ -101,6 +101,13 @@
 	"  end\n"                                                                                  \
 	"  return false\n"                                                                         \
 	"end\n"                                                                                    \
+	"local function recount(a)\n"                                                              \
+	"  a.chats = 0\n"                                                                          \
+	"  for _, n in ipairs(redis.call('SMEMBERS', P .. 'ac:' .. a.name)) do\n"                  \
+	"    if redis.call('HGET', P .. 'c:' .. n, 'ag') == a.name then a.chats = a.chats + 1\n"   \
+	"    else redis.call('SREM', P .. 'ac:' .. a.name, n) end\n"                               \
+	"  end\n"                                                                                  \
+	"end\n"                                                                                    \
 	"local function unhold(name, n)\n"                                                         \
 	"  local a = agent_get(name)\n"                                                            \
 	"  if a and redis.call('SREM', P .. 'ac:' .. name, n) == 1 then\n"                         \
@@ -235,6 +242,7 @@
 	"'^([^/]+)/([^/]+)/(.+)$')\n"                                                              \
 	"  if a and a.node == node and a.run == run and a.conn == conn then\n"                     \
 	"    a.cap, a.away = tonumber(cap), away\n"                                                \
+	"    recount(a)\n"                                                                         \
 	"    if away == '0' then a.idle = NOW end\n"                                               \
 	"    agent_put(a) return\n"                                                                \
 	"  end\n"                                                                                  \

@@ -61,6 +61,8 @@ static void on_state(void *arg, bool up)
 		claim_all(s);
 		check_sessions(s);
 		room_share_load(s);
+		if (s->cdesk)
+			cdesk_sync(s->cdesk);
 	}
 }
 

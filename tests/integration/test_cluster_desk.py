@@ -532,6 +532,30 @@ class SeveralChats(DeskCase):
         self.queued(a, "c3", 1)  # both places taken
 
 
+class RedisForgot(DeskCase):
+    def test_conversations_redis_lost_go_back_in_line(self):
+        """A Redis that went back in time (a failover that lost its last writes) without a new
+        epoch: at the reconnection the node finds the conversations Redis no longer has."""
+        a, b = self.node("a"), self.node("b")
+        x = self.agent(b, "xena")
+        y = self.customer(a, "yves")
+        self.see(y, body="serving xena")
+        self.assertEqual(self.next_customer(x), "yves")
+        w = self.queued(a, "walt", 1)
+        # What a lost write leaves: no conversations, the agent's count gone with them.
+        self.redis.call("DEL", "frontdesk:desk:c:1", "frontdesk:desk:c:2", "frontdesk:desk:line")
+        self.redis.call("CLIENT", "KILL", "TYPE", "normal")
+        self.redis.call("CLIENT", "KILL", "TYPE", "pubsub")
+        self.see(y, body="transferred")
+        self.see(w, body="transferred")
+        self.see(x, body="customer-left yves")
+        self.assertEqual(self.next_customer(x), "yves")  # back in line first, served first
+        self.see(y, body="serving xena")
+        self.see(w, body="queued 1")
+        y.say("still there?")
+        self.hear(x, "still there?")
+
+
 class Wave1(DeskCase):
     def run_seed(self, d, nick, lines):
         return subprocess.Popen([sys.executable, os.path.join(HERE, "seed_customer.py"),
