@@ -19,7 +19,9 @@
 #include "clock.h"
 #include "cluster.h"
 #include "deliver.h"
+#include "history.h"
 #include "log.h"
+#include "msglog.h"
 #include "session.h"
 #include "store.h"
 #include "waiting.h"
@@ -46,12 +48,15 @@ static void bus_said(struct cdesk *d, const struct bus_msg *m)
 				 .len = m->len };
 	ch->agent_turn = by_customer;
 	if (by_customer && dagent_here(ch->agent)) {
+		d->server->stats.deliveries++; /* a desk message has one recipient */
 		deliver_msg(ch->agent->conn, 0, &sm, ch->agent->conn->caps & CAP_AGENT);
 		cd_arm_answer(ch);
 	} else if (!by_customer) {
 		event_del(ch->answer);
-		if (ch->customer && conn_live(ch->customer) && !ch->customer->kept)
+		if (ch->customer && conn_live(ch->customer) && !ch->customer->kept) {
+			d->server->stats.deliveries++;
 			deliver_msg(ch->customer, 0, &sm, false);
+		}
 		cd_arm_idle(ch); /* the agent spoke: the customer's deadline starts again */
 	}
 	cd_tell_turn(ch);
@@ -64,13 +69,14 @@ static void bus_said(struct cdesk *d, const struct bus_msg *m)
 /* "queued N KEY NICK": a customer of this node has its number. */
 static void ev_queued(struct cdesk *d, char **w)
 {
-	struct conn *c = cdesk_conn_of(d, w[2]);
-	struct dchat *ch = c ? dchat_of(c) : NULL;
+	struct dchat *ch = dchat_by_key(d, w[2]);
+	struct conn *c = ch ? ch->customer : NULL;
 
 	if (!ch)
 		return;
 	ch->n = strtoull(w[1], NULL, 10);
 	c->conv = ch->n;
+	d->server->stats.conversations++; /* counted by its customer's node */
 	/* Its session has the number now (and the store, for a resume after this node restarts):
 	 * a resume on any node finds its place (cdesk_resumed()). */
 	if (c->session)
@@ -83,9 +89,12 @@ static void ev_queued(struct cdesk *d, char **w)
 
 static void ev_full(struct cdesk *d, char **w)
 {
-	struct conn *c = cdesk_conn_of(d, w[1]);
+	struct dchat *ch = dchat_by_key(d, w[1]);
+	struct conn *c = ch ? ch->customer : NULL;
 
-	if (c && dchat_of(c))
+	if (c && c->kept)
+		session_end(c); /* away: it leaves (cdesk_away_over()) */
+	else if (c && conn_live(c))
 		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
 			  d->server->config.max_queue);
 }
@@ -135,93 +144,26 @@ static void served_customer(struct dchat *ch, const char *why)
 	cd_customer_pump(ch);
 }
 
-/* A stream entry's message, parsed into @m (pointing into @buf); false if it is none. */
-static bool entry_msg(const redisReply *e, char *buf, size_t size, struct bus_msg *m)
-{
-	const redisReply *p = bus_entry_payload(e);
-
-	if (!p || p->len >= size)
-		return false;
-	memcpy(buf, p->str, p->len);
-	buf[p->len] = '\0';
-	return bus_parse(buf, p->len, m) == 0 && m->kind == BUS_DESK;
-}
-
-static bool said_by_customer(const struct dchat *ch, const redisReply *e)
-{
-	static char buf[FD_FRAME_BODY_BUFSIZE + 512];
-	struct bus_msg m;
-
-	return entry_msg(e, buf, sizeof(buf), &m) && strcmp(m.from, ch->cnick) == 0;
-}
-
-static void show_entry(struct dchat *ch, struct conn *ag, const redisReply *e)
-{
-	static char buf[FD_FRAME_BODY_BUFSIZE + 512];
-	struct store_msg sm;
-	struct bus_msg m;
-
-	if (!entry_msg(e, buf, sizeof(buf), &m))
-		return;
-	sm = (struct store_msg){ .id = m.id,
-				 .time_ms = m.time_ms,
-				 .conv = ch->n,
-				 .from = m.from,
-				 .text = m.text,
-				 .len = m.len };
-	deliver_msg(ag, 0, &sm, ag->caps & CAP_AGENT);
-}
-
-/* A read of what an agent taking a conversation over must see, until its answer. */
-struct so_far {
-	struct server *server;
-	uint64_t agent; /* its conn */
-	uint64_t n;
-};
-
-/* What the customer said since its last answer (newest first in @r): to the agent, in order. */
-static void on_so_far(void *arg, const struct redisReply *r)
-{
-	struct so_far q = *(struct so_far *)arg;
-	struct conn *ag = server_find_conn(q.server, q.agent);
-	struct dchat *ch = q.server->cdesk ? dchat_find(q.server->cdesk, q.n) : NULL;
-	size_t first = 0;
-
-	free(arg);
-	if (!r || r->type != REDIS_REPLY_ARRAY || !ag || !conn_live(ag) || !ch ||
-	    ch->agent != dagent_of(ag))
-		return;
-	while (first < r->elements && said_by_customer(ch, r->element[first]))
-		first++;
-	while (first-- > 0)
-		show_entry(ch, ag, r->element[first]);
-}
-
 /*
- * What the customer said that nobody answered, for the agent that takes it: what it said while
- * waiting, or (taken over from another agent) since it was last answered, as on one node. The
- * read ends at the assignment's ID, so nothing comes twice; a message the customer sends
- * right then may reach the agent before this answer does.
+ * What the agent that takes @ch must see, as on one node (team-assign.c): the conversation so
+ * far as a history to one granted "ids", else what the customer said that nobody answered.
+ * Read from the conversation's stream (msglog.h), up to what this node delivered: what comes
+ * after reaches the agent as it comes, held behind the answer.
  */
-static void show_so_far(struct dchat *ch, struct dagent *a)
+static void show_so_far(struct dchat *ch, struct conn *ag)
 {
-	static const char lua[] = "local n, upto = string.match(ARGV[1], '^(%d+) (%d+)$')\n"
-				  "return redis.call('XREVRANGE', KEYS[1] .. ':log:' .. n,\n"
-				  "                  '(' .. upto .. '-0', '-', 'COUNT', 50)\n";
-	struct so_far *q = malloc(sizeof(*q));
-	char n[48];
-
-	if (!q)
-		return;
-	*q = (struct so_far){ a->desk->server, a->conn->id, ch->n };
-	/* Up to the assignment: what came after it reaches the agent as it comes. */
-	snprintf(n, sizeof(n), "%" PRIu64 " %" PRIu64, ch->n, a->desk->event_id);
-	if (cluster_desk_read(a->desk->cl, lua, n, on_so_far, q) < 0)
-		free(q);
+	if (ag->gate_hold)
+		log_info(
+		    "%s takes %s over while reading a history: not shown the conversation so far",
+		    ag->nick, ch->cnick);
+	else if (ag->caps & CAP_IDS)
+		history_send(ag, ch->n, HISTORY_MAX, 0, msglog_last_id(ag->server), false);
+	else
+		history_send_unanswered(ag, ch->n);
 }
 
 /* The agent of @ch, here, has it now. */
-static void served_by(struct dchat *ch, struct dagent *a)
+static void served_by(struct dchat *ch, struct dagent *a, bool had)
 {
 	char tag[24];
 
@@ -230,7 +172,9 @@ static void served_by(struct dchat *ch, struct dagent *a)
 	if (!dagent_here(a))
 		return;
 	conn_notice(a->conn, "customer %s%s", ch->cnick, deliver_conv_tag(a->conn, ch->n, tag));
-	show_so_far(ch, a);
+	/* Served before, or it spoke while waiting: something to see (as on one node). */
+	if (had || ch->agent_turn)
+		show_so_far(ch, a->conn);
 	if (ch->agent_turn)
 		cd_tell_turn(ch); /* the agent's (the customer's is told with "serving") */
 	cd_arm_answer(ch);
@@ -241,13 +185,13 @@ static void served_by(struct dchat *ch, struct dagent *a)
 static void ev_assign(struct cdesk *d, char **w)
 {
 	uint64_t n = strtoull(w[1], NULL, 10);
-	struct conn *c = cdesk_conn_of(d, w[4]);
+	struct dchat *mine = dchat_by_key(d, w[4]); /* its customer is here */
 	struct conn *ac = cdesk_conn_of(d, w[3]);
 	struct dagent *a = ac ? dagent_of(ac) : NULL;
 	struct dchat *ch = dchat_find(d, n);
 
-	if (!ch && c && dchat_of(c))
-		ch = dchat_of(c);
+	if (!ch)
+		ch = mine;
 	if (!ch && a && !(ch = dchat_new(d, n, w[5])))
 		return; /* out of memory: the customer is told nothing; its agent's node logs */
 	if (!ch)
@@ -257,8 +201,8 @@ static void ev_assign(struct cdesk *d, char **w)
 	ch->agent_turn = strcmp(w[6], "a") == 0;
 	log_info("%s serves %s (c%" PRIu64 ")", w[2], w[5], n);
 	if (a)
-		served_by(ch, a);
-	if (ch->customer && ch->customer == c)
+		served_by(ch, a, strcmp(w[7], "1") == 0);
+	if (ch == mine)
 		served_customer(ch, w[8]);
 }
 
@@ -377,8 +321,8 @@ static void ev_no_customer(struct cdesk *d, char **w)
 /* "moved N OLDKEY NEWKEY CNICK AGENT TURN": a customer resumed on NEWKEY's node. */
 static void ev_moved(struct cdesk *d, char **w)
 {
-	struct conn *c = cdesk_conn_of(d, w[3]);
-	struct dchat *ch = c ? dchat_of(c) : NULL;
+	struct dchat *ch = dchat_by_key(d, w[3]);
+	struct conn *c = ch ? ch->customer : NULL;
 	const char *agent = strcmp(w[5], "-") ? w[5] : "";
 	bool told = ch && ch->anick[0] && strcmp(ch->anick, agent) == 0; /* cdesk_resumed() */
 	struct dchat *here = dchat_find(d, strtoull(w[1], NULL, 10));
@@ -386,7 +330,7 @@ static void ev_moved(struct cdesk *d, char **w)
 	/* Its agent, if here, hears it is back (wherever it resumed). */
 	if (here && dagent_here(here->agent) && here->agent->conn->caps)
 		conn_notice(here->agent->conn, "customer-back %s", here->cnick);
-	if (!ch || !ch->n || ch->customer != c)
+	if (!ch || !ch->n || !conn_live(c))
 		return;
 	snprintf(ch->anick, sizeof(ch->anick), "%s", agent);
 	ch->agent_turn = strcmp(w[6], "a") == 0;
@@ -400,13 +344,16 @@ static void ev_moved(struct cdesk *d, char **w)
 	cd_customer_pump(ch);
 }
 
-/* "away N": its customer is away, kept for a resume: its agent is told, if it takes notices. */
+/*
+ * "away N", "back N": its customer is away, kept for a resume, or back (resumed where it was):
+ * its agent is told, if it takes notices.
+ */
 static void ev_away(struct cdesk *d, char **w)
 {
 	struct dchat *ch = dchat_find(d, strtoull(w[1], NULL, 10));
 
 	if (ch && dagent_here(ch->agent) && ch->agent->conn->caps)
-		conn_notice(ch->agent->conn, "customer-away %s", ch->cnick);
+		conn_notice(ch->agent->conn, "customer-%s %s", w[0], ch->cnick);
 }
 
 /*
@@ -416,16 +363,16 @@ static void ev_away(struct cdesk *d, char **w)
  */
 static void ev_unknown(struct cdesk *d, char **w)
 {
-	struct conn *c = cdesk_conn_of(d, w[1]);
-	struct dchat *ch = c ? dchat_of(c) : NULL;
+	struct dchat *ch = dchat_by_key(d, w[1]);
+	struct conn *c = ch ? ch->customer : NULL;
 
-	if (!ch || ch->customer != c)
+	if (!c || !conn_live(c))
 		return;
 	ch->n = 0;
 	ch->anick[0] = '\0';
 	c->conv = 0;
 	conn_set_state(c, CONN_QUEUED);
-	cdesk_enqueue(d, c);
+	cdesk_enqueue(ch);
 }
 
 static const struct {
@@ -445,6 +392,7 @@ static const struct {
 	{ "unknown", 2, ev_unknown },
 	{ "no-customer", 3, ev_no_customer },
 	{ "away", 2, ev_away },
+	{ "back", 2, ev_away },
 };
 
 void cdesk_event(struct cdesk *d, char *text)
@@ -463,6 +411,20 @@ void cdesk_event(struct cdesk *d, char *text)
 		}
 }
 
+/*
+ * Session @hash was taken by another node: its customer here (attached, or kept) leaves without
+ * a "leave", whenever its conn is swept: the conversation goes on there.
+ */
+static void taken(struct cdesk *d, const char *hash)
+{
+	struct dchat *ch;
+
+	TAILQ_FOREACH (ch, &d->chats, entry)
+		if (ch->customer && ch->customer->session &&
+		    strcmp(ch->customer->session->hash, hash) == 0)
+			ch->moved = true;
+}
+
 void cdesk_bus_deliver(struct server *s, const struct bus_msg *m)
 {
 	struct cdesk *d = s->cdesk;
@@ -476,12 +438,10 @@ void cdesk_bus_deliver(struct server *s, const struct bus_msg *m)
 		memcpy(text, m->text, m->len);
 		text[m->len] = '\0';
 		if (strncmp(text, "desk ", 5) == 0) {
-			d->event_id = m->id;
 			cdesk_event(d, text + 5);
 		} else if (!m->mine && sscanf(text, "take %64s", hash) == 1) {
-			d->letting_go = true; /* it goes on on the other node: not a leave */
+			taken(d, hash);
 			session_let_go(s, hash);
-			d->letting_go = false;
 		}
 	}
 }
@@ -533,37 +493,45 @@ void cdesk_positions_soon(struct cdesk *d)
 }
 
 /*
- * @c resumed a session of a customer: @kept, this node's conn kept for it, or NULL (another
- * node had it: its conversation's number came with the session). Redis moves the
- * conversation to @c's key; where it stands comes back ("moved").
+ * @c resumed a session of a customer: @kept, this node's conn kept for it (its conversation
+ * stays under the same key: Redis only hears it is back), or NULL (another node had it: its
+ * conversation's number came with the session, and Redis moves it to @c's key; where it stands
+ * comes back, "moved"). An agent is at the desk again: its customers went back to the line
+ * when it was lost (Redis keeps no agent's conversations for it).
  */
 void cdesk_resumed(struct conn *c, struct conn *kept)
 {
 	struct cdesk *d = c->server->cdesk;
 	struct dchat *ch = kept ? dchat_of(kept) : NULL;
-	uint64_t n = ch ? ch->n : c->session ? c->session->place : 0;
-	char key[CDESK_KEY_BUFSIZE];
+	uint64_t n = c->session ? c->session->place : 0;
 
 	conn_notice(c, "turns %s", cdesk_strict(d) ? "strict" : "free");
-	if (!n) {
+	if (c->role == ROLE_AGENT || (!ch && !n)) {
 		c->server->mode->attach(c); /* nothing was kept: a new place */
+		if (conn_live(c) && dagent_of(c))
+			cd_tell_agent(dagent_of(c));
 		return;
 	}
-	if (!ch && !(ch = dchat_find(d, n)) && !(ch = dchat_new(d, n, c->nick))) {
-		conn_fail(c, "out-of-memory", "the server could not take another customer");
-		return;
-	}
-	if (kept) {
+	if (ch) {
 		conn_move_held(c, kept);
 		kept->mode_data = NULL;
+		cluster_desk_act(d->cl, "kept %s 0", ch->key);
+	} else if (!(ch = dchat_find(d, n)) && !(ch = dchat_new(d, n, c->nick))) {
+		conn_fail(c, "out-of-memory", "the server could not take another customer");
+		return;
+	} else {
+		cdesk_key(d, c, ch->key);
+		cluster_desk_act(d->cl, "move %" PRIu64 " %s", n, ch->key);
 	}
 	ch->customer = c;
 	c->mode_data = ch;
 	c->conv = ch->n;
-	conn_set_state(c, ch->anick[0] ? CONN_ACTIVE : CONN_QUEUED);
 	ch->pos = 0;
-	cdesk_key(d, c, key);
-	cluster_desk_act(d->cl, "move %" PRIu64 " %s", ch->n, key);
+	conn_set_state(c, ch->anick[0] ? CONN_ACTIVE : CONN_QUEUED);
 	if (ch->anick[0])
 		cd_tell_customer(ch);
+	else
+		cdesk_positions_soon(d);
+	cd_arm_idle(ch);
+	cd_customer_pump(ch);
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cluster.h"
 #include "log.h"
+#include "nick.h"
 #include "team.h"
 
 /* Lines of a "queue" answer, at most (as waiting_list()). */
@@ -61,12 +62,23 @@ static void cmd_next(struct conn *c, const char *arg)
 		cluster_desk_act(ch->desk->cl, "end %" PRIu64 " next %s", ch->n, c->nick);
 }
 
+/* Whether @arg is one name (what goes to Redis is words: a space would be another word). */
+static bool one_name(struct conn *c, const char *arg, size_t len, const char *usage)
+{
+	if (fd_nick_valid(arg, len))
+		return true;
+	conn_error(c, "bad-command", "%s: %.*s is no name", usage, (int)len, arg);
+	return false;
+}
+
 /* kick NAME: end that customer's connection, whether served (by anyone), waiting or away. */
 static void cmd_kick(struct conn *c, const char *arg)
 {
 	struct dchat *ch = dagent_chat(dagent_of(c), arg, strlen(arg));
 	struct cdesk *d = dagent_of(c)->desk;
 
+	if (!one_name(c, arg, strlen(arg), "kick NAME"))
+		return;
 	if (ch)
 		cluster_desk_act(d->cl, "end %" PRIu64 " kick %s", ch->n, c->nick);
 	else
@@ -196,6 +208,8 @@ static void cmd_transfer(struct conn *c, const char *arg)
 	const char *to = arg[len] ? arg + len + 1 : NULL;
 	struct dchat *ch = dagent_chat(dagent_of(c), arg, len);
 
+	if (to && !one_name(c, to, strlen(to), "transfer NAME [AGENT]"))
+		return;
 	if (!ch) {
 		conn_error(c, "no-customer", "%.*s is not one of your customers", (int)len, arg);
 		return;
@@ -204,7 +218,7 @@ static void cmd_transfer(struct conn *c, const char *arg)
 		conn_error(c, "no-agent", "%s is yours already", ch->cnick);
 		return;
 	}
-	log_info("%s transfers %s to %s", c->nick, ch->cnick, to ? to : "the line");
+	log_info("%s asks to transfer %s to %s", c->nick, ch->cnick, to ? to : "the line");
 	/* "transferred NAME [AGENT]" once Redis did it (cdesk-bus.c: ev_give()). */
 	if (to)
 		cluster_desk_act(ch->desk->cl, "transfer %" PRIu64 " %s %s", ch->n, c->nick, to);

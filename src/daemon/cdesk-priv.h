@@ -35,11 +35,14 @@ struct dchat {
 	struct cdesk *desk;
 	uint64_t n;            /* its number (0: the customer's enqueue has not come back yet) */
 	struct conn *customer; /* its customer if here (live or kept for a resume), else NULL */
-	struct dagent *agent;  /* its agent if here, else NULL */
+	char
+	    key[CDESK_KEY_BUFSIZE]; /* its customer's key in Redis (the same after a resume here) */
+	struct dagent *agent;       /* its agent if here, else NULL */
 	char cnick[NICK_BUFSIZE];
 	char anick[NICK_BUFSIZE]; /* its agent's name, wherever it is; "" while in line */
 	bool agent_turn;          /* whose turn it is (kept in free turns too: who spoke last) */
 	bool ended;               /* Redis ended it: its customer's leaving changes nothing more */
+	bool moved;               /* its customer resumed on another node: it leaves here unsaid */
 	bool served;              /* served once: its wait is over (the metrics) */
 	bool transferred;         /* passed back to the line: told "transferred" (cdesk-bus.c) */
 	unsigned pos;             /* the place in line it was last told (0: none) */
@@ -54,6 +57,7 @@ TAILQ_HEAD(dchat_list, dchat);
 struct dagent {
 	struct cdesk *desk;
 	struct conn *conn;
+	bool sent;       /* Redis was asked to take it: it must hear when it goes */
 	bool ok;         /* Redis took it: it may be given customers */
 	bool away;       /* "away": finishes its chats, gets no new ones */
 	unsigned nchats; /* its conversations (each a dchat whose agent it is) */
@@ -72,8 +76,6 @@ struct cdesk {
 	unsigned told_line;      /* ...as the agents were last told it */
 	struct event *positions; /* the line is read again for the places of those waiting */
 	double positions_at;     /* when it was last read (fd_clock_seconds()) */
-	bool letting_go;         /* a session another node took is let go: no "leave" for it */
-	uint64_t event_id;       /* the ID of the event being applied (cdesk-bus.c) */
 	struct event *sync;      /* cdesk-sync.c: Redis read again, events still on their way */
 	unsigned sync_tries;
 	char key_head[96]; /* "NODE/RUN/": this node's keys begin with it */
@@ -126,9 +128,12 @@ void cd_tell_customer(struct dchat *ch);
 void cd_tell_agent(struct dagent *a);
 /* cdesk_positions_soon() - read the line again (at most once a second) for the places. */
 void cdesk_positions_soon(struct cdesk *d);
-/* cdesk_enqueue() - customer @c goes to the end of the line: its number comes back. */
-void cdesk_enqueue(struct cdesk *d, struct conn *c);
-/* cdesk_agent_act() - Redis is told agent @a's capacity and whether it is away. */
+/* cdesk_enqueue() - @ch's customer goes to the end of the line: its number comes back. */
+void cdesk_enqueue(struct dchat *ch);
+/* dchat_by_key() - the conversation whose customer here Redis knows as @key, or NULL. */
+struct dchat *dchat_by_key(struct cdesk *d, const char *key);
+/* cdesk_agent_act() - Redis is told agent @a's capacity and whether it is away (once its name
+ * is its: @a->sent). */
 void cdesk_agent_act(struct dagent *a);
 
 /* cdesk-bus.c */

@@ -69,7 +69,7 @@ static void lost(struct cdesk *d, struct dchat *ch)
 	conn_set_state(c, CONN_QUEUED);
 	conn_set_timer(c, 0);
 	conn_notice(c, "transferred");
-	cdesk_enqueue(d, c);
+	cdesk_enqueue(ch);
 }
 
 static void on_sync(void *arg, const struct redisReply *r)

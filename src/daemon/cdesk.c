@@ -83,6 +83,16 @@ void cdesk_key(const struct cdesk *d, const struct conn *c, char buf[CDESK_KEY_B
 	snprintf(buf, CDESK_KEY_BUFSIZE, "%s%" PRIu64, d->key_head, c->id);
 }
 
+struct dchat *dchat_by_key(struct cdesk *d, const char *key)
+{
+	struct dchat *ch;
+
+	TAILQ_FOREACH (ch, &d->chats, entry)
+		if (ch->customer && strcmp(ch->key, key) == 0)
+			return ch;
+	return NULL;
+}
+
 struct conn *cdesk_conn_of(struct cdesk *d, const char *key)
 {
 	size_t len = strlen(d->key_head);
@@ -258,6 +268,8 @@ void cdesk_agent_act(struct dagent *a)
 {
 	struct cdesk *d = a->desk;
 
+	if (!a->sent)
+		return; /* its name is being claimed: it is told with what it has then */
 	cluster_desk_act(d->cl, "agent %s %s %u %d %u", a->conn->nick, a->key, dagent_capacity(a),
 			 a->away, d->server->config.max_agents);
 }
@@ -276,18 +288,17 @@ static void attach_agent(struct cdesk *d, struct conn *c)
 	TAILQ_INSERT_TAIL(&d->agents, a, entry);
 	c->mode_data = a;
 	conn_set_state(c, CONN_ACTIVE);
-	cdesk_agent_act(a);
 }
 
-/* Customer @c goes to the end of the line: its number comes back ("queued"). */
-void cdesk_enqueue(struct cdesk *d, struct conn *c)
+/* @ch's customer goes to the end of the line: its number comes back ("queued"). */
+void cdesk_enqueue(struct dchat *ch)
 {
-	char key[CDESK_KEY_BUFSIZE];
+	struct cdesk *d = ch->desk;
 
-	cdesk_key(d, c, key);
-	if (cluster_desk_act(d->cl, "enqueue %s %s %u", key, c->nick, d->server->config.max_queue) <
-	    0)
-		conn_fail(c, "out-of-memory", "the server could not take another customer");
+	if (cluster_desk_act(d->cl, "enqueue %s %s %u", ch->key, ch->cnick,
+			     d->server->config.max_queue) < 0)
+		conn_fail(ch->customer, "out-of-memory",
+			  "the server could not take another customer");
 }
 
 static void attach_customer(struct cdesk *d, struct conn *c)
@@ -299,20 +310,46 @@ static void attach_customer(struct cdesk *d, struct conn *c)
 		return;
 	}
 	ch->customer = c;
+	cdesk_key(d, c, ch->key);
 	c->mode_data = ch;
 	conn_set_state(c, CONN_QUEUED);
-	cdesk_enqueue(d, c);
+}
+
+/*
+ * The name of @id is this node's (@result 1), another node's (0: refused, before anyone is
+ * served or told anything under it), or Redis did not answer (< 0: it goes on, and node.c
+ * claims it again everywhere when Redis is back). Then the customer joins the line, or the
+ * agent the desk.
+ */
+static void on_name(void *arg, uint64_t id, const char *nick, int result)
+{
+	struct server *s = arg;
+	struct conn *c = server_find_conn(s, id);
+
+	if (!c || !conn_live(c) || !c->mode_data || strcmp(c->nick, nick) != 0)
+		return;
+	if (result == 0) {
+		conn_fail(c, "nick-in-use",
+			  "%s is at the desk on another node; choose another name", nick);
+	} else if (c->role == ROLE_AGENT) {
+		dagent_of(c)->sent = true;
+		cdesk_agent_act(dagent_of(c));
+	} else {
+		cdesk_enqueue(dchat_of(c));
+	}
 }
 
 static void cdesk_attach(struct conn *c)
 {
 	struct cdesk *d = c->server->cdesk;
 
-	node_claim(c);
 	if (c->role == ROLE_AGENT)
 		attach_agent(d, c);
 	else
 		attach_customer(d, c);
+	if (conn_live(c) && c->mode_data &&
+	    cluster_claim(d->cl, c->nick, c->id, on_name, c->server) < 0)
+		on_name(c->server, c->id, c->nick, -ENOTCONN); /* Redis away: claimed once back */
 }
 
 static void cdesk_hello(struct conn *c)
@@ -395,15 +432,14 @@ static void cdesk_message(struct conn *c, const struct fd_frame *f)
 /* Customer @c leaves for good: what it held goes to its agent first, then Redis ends it. */
 static void customer_leaves(struct cdesk *d, struct conn *c, struct dchat *ch)
 {
-	char key[CDESK_KEY_BUFSIZE];
 	struct fd_frame f;
 
 	/* Not its turn, or the number not back yet: said all the same, nothing is lost. */
 	while (ch->n && !ch->ended && conn_take_held(c, d->server->held_body, &f))
 		say(ch, c, &f, false);
-	cdesk_key(d, c, key);
-	if (!ch->ended && !d->letting_go)
-		cluster_desk_act(d->cl, "leave %s left", key);
+	/* Resumed on another node: the conversation goes on there ("move"), nothing to end. */
+	if (!ch->ended && !ch->moved)
+		cluster_desk_act(d->cl, "leave %s left", ch->key);
 	log_info("%s (%s) left the desk", c->nick, c->peer);
 	ch->customer = NULL;
 	c->mode_data = NULL;
@@ -414,10 +450,12 @@ static void agent_leaves(struct cdesk *d, struct dagent *a)
 {
 	struct dchat *ch, *next;
 
-	if (a->ok)
+	if (a->sent)
 		cluster_desk_act(d->cl, "agent-gone %s %s", a->conn->nick, a->key);
-	log_info("agent %s left; its %u conversation(s) go back to the line", a->conn->nick,
-		 a->nchats);
+	if (a->ok) {
+		log_info("agent %s left; its %u conversation(s) go back to the line", a->conn->nick,
+			 a->nchats);
+	}
 	for (ch = TAILQ_FIRST(&d->chats); ch; ch = next) {
 		next = TAILQ_NEXT(ch, entry);
 		if (ch->agent == a) {
@@ -434,7 +472,6 @@ static void cdesk_detach(struct conn *c)
 {
 	struct cdesk *d = c->server->cdesk;
 	struct dchat *ch = dchat_of(c);
-	char key[CDESK_KEY_BUFSIZE];
 
 	if (dagent_of(c)) {
 		agent_leaves(d, dagent_of(c));
@@ -445,9 +482,8 @@ static void cdesk_detach(struct conn *c)
 	/* Cut, or here when the node stops: kept in Redis for a resume on any node. */
 	if ((session_waits(c) || (c->server->stopping && c->session)) && !ch->ended) {
 		c->kept = !c->server->stopping; /* kept here too while this node runs */
-		cdesk_key(d, c, key);
 		cluster_desk_act(
-		    d->cl, "kept %s %u", key,
+		    d->cl, "kept %s %u", ch->key,
 		    (session_grace(c->server, ROLE_CUSTOMER) + c->server->config.cluster_lease) *
 			1000);
 		log_info("%s is away; its place is kept for a resume", c->nick);
@@ -466,8 +502,17 @@ static void cdesk_away_over(struct conn *kept)
 {
 	struct dchat *ch = dchat_of(kept);
 
-	if (ch)
-		customer_leaves(kept->server->cdesk, kept, ch);
+	if (!ch)
+		return;
+	/* The node stops: its place stays kept in Redis for a resume on any node (cdesk_detach()).
+	 */
+	if (kept->server->stopping) {
+		ch->customer = NULL;
+		kept->mode_data = NULL;
+		dchat_maybe_free(ch);
+		return;
+	}
+	customer_leaves(kept->server->cdesk, kept, ch);
 }
 
 /* The agent took in what was sent: nothing waits for its output here. */
@@ -551,12 +596,6 @@ static void cdesk_inspect(struct server *s, const struct inspector *in)
 	}
 }
 
-/* Agents resume on one node only in this version: they attach again (Redis keeps nothing). */
-static const char *cdesk_may_resume(struct conn *c, const struct session *se)
-{
-	return se->role == ROLE_AGENT ? "an agent of a desk across nodes attaches again" : NULL;
-}
-
 const struct mode_ops cdesk_ops = {
 	.attach = cdesk_attach,
 	.hello = cdesk_hello,
@@ -569,7 +608,6 @@ const struct mode_ops cdesk_ops = {
 	.reconfigured = cdesk_reconfigured,
 	.caps = cdesk_caps,
 	.resumed = cdesk_resumed,
-	.may_resume = cdesk_may_resume,
 	.away_over = cdesk_away_over,
 	.commands = cdesk_commands,
 };
@@ -601,7 +639,7 @@ void cdesk_new_epoch(struct cdesk *d)
 			conn_set_state(c, CONN_QUEUED);
 			conn_set_timer(c, 0);
 			conn_notice(c, "transferred");
-			cdesk_enqueue(d, c);
+			cdesk_enqueue(ch);
 		}
 	}
 	TAILQ_FOREACH (a, &d->agents, entry)

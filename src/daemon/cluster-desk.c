@@ -116,7 +116,11 @@
 	"  end\n"                                                                                  \
 	"end\n"
 
-/* Serving: the head goes to the agent with room that has the fewest, as on one node. */
+/*
+ * Serving: the head goes to the agent with room that has the fewest, as on one node. Customers
+ * away (kept for a resume) keep their places and are passed, however many there are; one that
+ * avoids the only agent with room (passed on by it) lets the next one be served.
+ */
 #define DESK_LUA_CLAIM                                                                             \
 	"local function line_told() ev('line ' .. redis.call('ZCARD', P .. 'line')) end\n"         \
 	"local function serve(n, a, why)\n"                                                        \
@@ -132,10 +136,11 @@
 	"  ev('assign ' .. n .. ' ' .. a.name .. ' ' .. key .. ' ' .. ck .. ' ' .. cu .. ' ' ..\n" \
 	"     turn .. ' ' .. had .. ' ' .. why)\n"                                                 \
 	"end\n"                                                                                    \
-	"local function claim()\n"                                                                 \
-	"  for round = 1, 1000 do\n"                                                               \
-	"    local served = false\n"                                                               \
-	"    for _, n in ipairs(redis.call('ZRANGE', P .. 'line', 0, 49)) do\n"                    \
+	"local function serve_first()\n"                                                           \
+	"  local from = 0\n"                                                                       \
+	"  while true do\n"                                                                        \
+	"    local page = redis.call('ZRANGE', P .. 'line', from, from + 49)\n"                    \
+	"    for _, n in ipairs(page) do\n"                                                        \
 	"      local kept, avoid, untl = unpack(redis.call('HMGET', P .. 'c:' .. n, 'kept',\n"     \
 	"                                                  'avoid', 'until'))\n"                   \
 	"      if (tonumber(kept) or 0) == 0 then\n"                                               \
@@ -143,11 +148,17 @@
 	"          avoid = ''\n"                                                                   \
 	"        end\n"                                                                            \
 	"        local a = pick(avoid)\n"                                                          \
-	"        if a then serve(n, a, 'new') served = true break end\n"                           \
-	"        if avoid == '' or not pick('') then return end\n"                                 \
+	"        if a then serve(n, a, 'new') return true end\n"                                   \
+	"        if avoid == '' or not pick('') then return false end\n"                           \
 	"      end\n"                                                                              \
 	"    end\n"                                                                                \
-	"    if not served then return end\n"                                                      \
+	"    if #page < 50 then return false end\n"                                                \
+	"    from = from + 50\n"                                                                   \
+	"  end\n"                                                                                  \
+	"end\n"                                                                                    \
+	"local function claim()\n"                                                                 \
+	"  for round = 1, 1000 do\n"                                                               \
+	"    if not serve_first() then return end\n"                                               \
 	"  end\n"                                                                                  \
 	"end\n"
 
@@ -283,7 +294,10 @@
 	"  if ms > 0 then\n"                                                                       \
 	"    redis.call('ZADD', P .. 'kept', until_ms, n)\n"                                       \
 	"    ev('away ' .. n)\n"                                                                   \
-	"  else redis.call('ZREM', P .. 'kept', n) end\n"                                          \
+	"  else\n"                                                                                 \
+	"    redis.call('ZREM', P .. 'kept', n)\n"                                                 \
+	"    ev('back ' .. n)\n"                                                                   \
+	"  end\n"                                                                                  \
 	"end\n"
 
 #define DESK_LUA_DISPATCH                                                                          \
@@ -468,7 +482,8 @@ int cluster_desk_read(struct cluster *cl, const char *lua, const char *arg, clus
 	const char *argv[] = { "EVAL", lua, "1", cl->key_desk, arg };
 	struct desk_read *q;
 
-	if (cl->state != CLUSTER_UP || !(q = malloc(sizeof(*q))))
+	/* While catching up too: the link is up, and what the events replayed ask must be read. */
+	if (!cl->ready || !(q = malloc(sizeof(*q))))
 		return -ENOTCONN;
 	q->cb = cb;
 	q->arg = cb_arg;

@@ -148,6 +148,27 @@ void out_lost(struct cluster *cl)
 		o->sent = false;
 }
 
+size_t out_drop_desk(struct cluster *cl)
+{
+	struct outgoing *o, *next;
+	size_t n = 0;
+
+	for (o = TAILQ_FIRST(&cl->outbox); o; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->kind != BUS_DESK && strcmp(o->op, "desk") != 0)
+			continue;
+		TAILQ_REMOVE(&cl->outbox, o, entry);
+		cl->held -= o->len;
+		free(o);
+		n++;
+	}
+	if (cl->full && cl->held <= cl->hold_bytes / 2) {
+		cl->full = false;
+		cl->hooks.full(cl->arg, false);
+	}
+	return n;
+}
+
 void out_free(struct cluster *cl)
 {
 	struct outgoing *o;

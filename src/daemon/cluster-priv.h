@@ -106,6 +106,11 @@ void cluster_fail(struct cluster *cl, const char *why);
 /* cluster-out.c */
 /* out_flush() - send every publish not on the wire yet (links up and caught up). */
 void out_flush(struct cluster *cl);
+/*
+ * out_drop_desk() - Redis lost its data: the desk's messages and acts held meanwhile name
+ * conversations that are gone (their numbers are given again from 1): dropped; how many.
+ */
+size_t out_drop_desk(struct cluster *cl);
 /* out_lost() - the links went down: what was on the wire goes again once they are back. */
 void out_lost(struct cluster *cl);
 void out_free(struct cluster *cl);

@@ -270,6 +270,7 @@ static void on_epoch(void *arg, redisReply *r)
 {
 	struct cluster *cl = arg;
 	redisReply *e, *id;
+	size_t n;
 
 	if (!r)
 		return;
@@ -291,6 +292,11 @@ static void on_epoch(void *arg, redisReply *r)
 			  cl->epoch, e->str);
 		memcpy(cl->epoch, e->str, e->len + 1);
 		cl->last_id = 0;
+		if ((n = out_drop_desk(cl)))
+			log_warnx(
+			    "cluster: %zu desk message(s) and act(s) held for conversations of the "
+			    "last epoch are dropped with them",
+			    n);
 		cl->hooks.new_epoch(cl->arg, cl->epoch);
 	}
 	cl->ready = true;

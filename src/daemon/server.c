@@ -684,10 +684,11 @@ void server_free(struct server *s)
 	metrics_free(s->metrics);
 	desk_free(s->desk);
 	team_free(s->team);
-	cdesk_free(s->cdesk);
 	canned_free(s->canned);
 	tls_free(s->tls);
 	cluster_free(s->cluster); /* before the room: its last callbacks may deliver */
+	cdesk_free(s->cdesk);     /* and before the desk: its reads are answered as they end */
+	s->cdesk = NULL;
 	room_free(s->room);
 	store_free(s->store, s->stopping);
 	notify_free(s->notify);
