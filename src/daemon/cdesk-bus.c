@@ -103,7 +103,6 @@ static void ev_full(struct cdesk *d, char **w)
 static void ev_line(struct cdesk *d, char **w)
 {
 	struct dagent *a;
-
 	struct dchat *ch;
 
 	d->line = (unsigned)strtoul(w[1], NULL, 10);
@@ -271,7 +270,11 @@ static void ev_end(struct cdesk *d, char **w)
 			conn_notice(ch->agent->conn, "customer-left %s", ch->cnick);
 		cd_unserve_here(ch, "left");
 	}
-	if (ch->customer)
+	/* "gone": ended as its node's by the reaper while this node was cut off for a lease: its
+	 * customer, still here, goes back in line rather than being let go. */
+	if (ch->customer && strcmp(w[2], "gone") == 0)
+		cdesk_requeue(ch);
+	else if (ch->customer)
 		ended_customer(ch, w[2], w[3]);
 	else
 		dchat_maybe_free(ch);

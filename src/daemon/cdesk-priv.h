@@ -130,6 +130,12 @@ void cd_tell_agent(struct dagent *a);
 void cdesk_positions_soon(struct cdesk *d);
 /* cdesk_enqueue() - @ch's customer goes to the end of the line: its number comes back. */
 void cdesk_enqueue(struct dchat *ch);
+/*
+ * cdesk_requeue() - @ch's conversation is gone (Redis lost it, or ended it as its node's while
+ * this node was cut off): its customer here goes back in line (told "transferred"), one away
+ * leaves; with no customer here it goes.
+ */
+void cdesk_requeue(struct dchat *ch);
 /* dchat_by_key() - the conversation whose customer here Redis knows as @key, or NULL. */
 struct dchat *dchat_by_key(struct cdesk *d, const char *key);
 /* cdesk_agent_act() - Redis is told agent @a's capacity and whether it is away (once its name

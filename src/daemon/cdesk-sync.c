@@ -47,29 +47,13 @@ static const char sync_lua[] =
 /* Conversation @ch is gone from Redis: what each side here must know. */
 static void lost(struct cdesk *d, struct dchat *ch)
 {
-	struct conn *c = ch->customer;
-
 	log_warnx("cluster: Redis no longer has conversation c%" PRIu64 " (%s): its customer goes "
 		  "back in line",
 		  ch->n, ch->cnick);
 	if (ch->agent && dagent_here(ch->agent))
 		conn_notice(ch->agent->conn, "customer-left %s", ch->cnick);
 	cd_unserve_here(ch, "left");
-	if (!c || !conn_live(c) || c->kept) {
-		if (c && c->kept)
-			session_end(c); /* cdesk_away_over(): it leaves */
-		else
-			dchat_maybe_free(ch);
-		return;
-	}
-	ch->n = 0;
-	ch->anick[0] = '\0';
-	ch->pos = 0;
-	c->conv = 0;
-	conn_set_state(c, CONN_QUEUED);
-	conn_set_timer(c, 0);
-	conn_notice(c, "transferred");
-	cdesk_enqueue(ch);
+	cdesk_requeue(ch);
 }
 
 static void on_sync(void *arg, const struct redisReply *r)

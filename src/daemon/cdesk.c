@@ -612,6 +612,27 @@ const struct mode_ops cdesk_ops = {
 	.commands = cdesk_commands,
 };
 
+void cdesk_requeue(struct dchat *ch)
+{
+	struct conn *c = ch->customer;
+
+	if (!c || !conn_live(c) || c->kept) {
+		if (c && c->kept)
+			session_end(c); /* cdesk_away_over(): it leaves */
+		else
+			dchat_maybe_free(ch);
+		return;
+	}
+	ch->n = 0;
+	ch->anick[0] = '\0';
+	ch->pos = 0;
+	c->conv = 0;
+	conn_set_state(c, CONN_QUEUED);
+	conn_set_timer(c, 0);
+	conn_notice(c, "transferred");
+	cdesk_enqueue(ch);
+}
+
 /*
  * Redis lost its data (a new epoch): the line and who serves whom are gone. This node's
  * customers go back in line (in the order they are here; a customer away lets go of its
@@ -621,26 +642,13 @@ void cdesk_new_epoch(struct cdesk *d)
 {
 	struct dchat *ch, *next;
 	struct dagent *a;
-	struct conn *c;
 
 	TAILQ_FOREACH (a, &d->agents, entry)
 		a->ok = false;
 	for (ch = TAILQ_FIRST(&d->chats); ch; ch = next) {
 		next = TAILQ_NEXT(ch, entry);
 		cd_unserve_here(ch, "was passed on");
-		ch->n = 0;
-		ch->anick[0] = '\0';
-		ch->pos = 0;
-		if (!(c = ch->customer)) {
-			dchat_maybe_free(ch);
-		} else if (!conn_live(c) || c->kept) {
-			session_end(c); /* cdesk_away_over(): it leaves */
-		} else {
-			conn_set_state(c, CONN_QUEUED);
-			conn_set_timer(c, 0);
-			conn_notice(c, "transferred");
-			cdesk_enqueue(ch);
-		}
+		cdesk_requeue(ch);
 	}
 	TAILQ_FOREACH (a, &d->agents, entry)
 		cdesk_agent_act(a);
