@@ -424,7 +424,7 @@ static void sample(struct bench *b, struct proc_sample *s)
 }
 
 /* The watched processes (--watch) at one end of the measured load. */
-static void sample_watched(struct bench *b, struct proc_sample *s)
+void bench_sample_watched(struct bench *b, struct proc_sample *s)
 {
 	for (unsigned i = 0; i < b->o.nwatch; i++)
 		if (proc_sample(b->o.watch[i].pid, &s[i]) < 0)
@@ -442,7 +442,7 @@ static void start_measuring(struct bench *b)
 	if (b->churn)
 		churn_measure(b->churn);
 	sample(b, &b->m0);
-	sample_watched(b, b->w0);
+	bench_sample_watched(b, b->w0);
 	b->cpu0 = self_cpu();
 	enter(b, MEASURING);
 }
@@ -488,7 +488,7 @@ static void send_due(struct bench *b)
 static void end_measuring(struct bench *b)
 {
 	sample(b, &b->m1);
-	sample_watched(b, b->w1);
+	bench_sample_watched(b, b->w1);
 	b->cpu1 = self_cpu();
 	enter(b, b->o.rss_after > 0 ? DRAINING : DONE);
 }

@@ -206,5 +206,10 @@ int team_run(struct bench *b);
 
 /* report.c: the summary on stderr, then one RESULT line of key=value pairs on stdout. */
 void bench_report(const struct bench *b);
+/* Each --watch process's CPU: " cpu_NAME_pct=... cpu_NAME_ns_per_msg=..." (and per delivery
+ * unless @deliveries is 0) into the RESULT line being written, a line each on stderr. */
+void bench_report_watched_cpu(const struct bench *b, double wall, double deliveries, double msgs);
+/* bench.c: read every --watch process into @s (b->w0 or b->w1); a failure fails the run. */
+void bench_sample_watched(struct bench *b, struct proc_sample *s);
 
 #endif

@@ -19,6 +19,9 @@
 # The "cluster" scenario (SCENARIOS=cluster, about 2 1/2 minutes) runs d-100's load on one
 # node with cluster off, one node through Redis, and two nodes through one Redis with the
 # members split between them; it reports each process's CPU (nodes, Redis, generator).
+# The "desk-cluster" scenario (SCENARIOS=desk-cluster, about 4 minutes) runs the desk with
+# several agents the same three ways (the team load at a steady pace, as the room's is an open
+# loop), the two nodes with the agents on the first and the customers on the second.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -80,8 +83,8 @@ wait_port() {
 }
 
 # start_server NAME [group|desk|team]: start one server; sets $server_pid, $port (and
-# $agent_port). A frontdeskd group node joins the cluster $fd_cluster (redis://...) unless it
-# is empty, named $fd_node (which also names its directory).
+# $agent_port). A frontdeskd node joins the cluster $fd_cluster (redis://...) unless it is
+# empty, named $fd_node (which also names its directory).
 start_server() {
 	local dir="$tmp/$1${fd_node:+-$fd_node}" mode=${2:-group} check
 	mkdir -p "$dir"
@@ -124,14 +127,14 @@ start_server() {
 			# The observer marks members ready by their "joined mN": every join told, as
 			# before big rooms went quiet (a daemon older than the key has it anyway).
 			echo "announce_max_members = 0" >>"$dir/frontdesk.conf"
-			if [ -n "$fd_cluster" ]; then
-				printf 'cluster = %s\nnode_name = %s\n' "$fd_cluster" "$fd_node" \
-					>>"$dir/frontdesk.conf"
-			fi
 			if ! check=$("$frontdeskd" --check-config -c "$dir/frontdesk.conf" 2>&1) &&
 				[[ $check == *"unknown key 'announce_max_members'"* ]]; then
 				sed -i '$d' "$dir/frontdesk.conf"
 			fi
+		fi
+		if [ -n "$fd_cluster" ]; then
+			printf 'cluster = %s\nnode_name = %s\n' "$fd_cluster" "$fd_node" \
+				>>"$dir/frontdesk.conf"
 		fi
 		rm -f "$dir"/frontdesk.db*
 		case $fd_store in
@@ -183,6 +186,14 @@ start_server() {
 	wait_port "$port"
 }
 
+# wait_socket PATH: wait_port saw the customers' port; the agents' socket may come a moment later.
+wait_socket() {
+	for _ in $(seq 100); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+}
+
 proto_of() {
 	case $1 in frontdesk) echo frontdesk ;; redis) echo redis ;; ngircd) echo irc ;; esac
 }
@@ -197,11 +208,7 @@ run() {
 		extra=(--agent-port "$agent_port" --key-file "$tmp/frontdesk/agent.key")
 	elif [ $mode = team ]; then
 		extra=(--agent-socket "$tmp/frontdesk/agent.sock")
-		# wait_port saw the customers' port; the agents' socket may come a moment later.
-		for _ in $(seq 100); do
-			[ -S "$tmp/frontdesk/agent.sock" ] && break
-			sleep 0.05
-		done
+		wait_socket "$tmp/frontdesk/agent.sock"
 	fi
 	echo "== $label $server: $*" >&2
 	if ! "${bench_cpu[@]}" "$bench" --proto "$(proto_of "$server")" --port "$port" \
@@ -211,35 +218,62 @@ run() {
 	stop_server
 }
 
-# run_cluster LABEL NODES: d-100's load on frontdeskd, NODES = 0 (one node, cluster off), 1
-# (one node through Redis) or 2 (two nodes through one Redis, odd members on the second);
-# the generator reads the CPU of every node and of Redis (--watch).
+# run_cluster LABEL NODES [team]: d-100's load (the room), or with "team" the desk's
+# ($desk_load), on frontdeskd; NODES = 0 (one node, cluster off), 1 (one node through Redis) or
+# 2 (two nodes through one Redis: odd members of the room on the second; at the desk the agents
+# on the first node's socket and the customers on the second's port, so every conversation
+# crosses). The generator reads the CPU of every node and of Redis (--watch).
 run_cluster() {
-	local label=$1 nodes=$2 args=() node1_pid node1_port
+	local label=$1 nodes=$2 mode=${3:-group} args=() load=("${cluster_load[@]}")
+	local node1_pid node1_port node1_dir
 	if [ "$nodes" -gt 0 ]; then
 		start_server redis
 		fd_cluster=redis://127.0.0.1:$port
 		args+=(--watch "redis=$server_pid")
 	fi
-	fd_node=n1 start_server frontdesk
-	node1_pid=$server_pid node1_port=$port
+	fd_node=n1 start_server frontdesk "$mode"
+	node1_pid=$server_pid node1_port=$port node1_dir=$tmp/frontdesk-n1
 	if [ "$nodes" -eq 2 ]; then
-		fd_node=n2 start_server frontdesk
-		args+=(--port2 "$port" --watch "node2=$server_pid")
+		fd_node=n2 start_server frontdesk "$mode"
+		args+=(--watch "node2=$server_pid")
+		if [ "$mode" = team ]; then
+			node1_port=$port # the customers' node
+		else
+			args+=(--port2 "$port")
+		fi
 	fi
 	fd_cluster=
+	if [ "$mode" = team ]; then
+		wait_socket "$node1_dir/agent.sock"
+		load=("${desk_load[@]}" --agent-socket "$node1_dir/agent.sock")
+	fi
 	echo "== $label frontdesk: $nodes node(s) through Redis" >&2
 	if ! "${bench_cpu[@]}" "$bench" --proto frontdesk --port "$node1_port" --pid "$node1_pid" \
-		--label "$label" "${args[@]}" "${cluster_load[@]}" >>"$out"; then
+		--label "$label" "${args[@]}" "${load[@]}" >>"$out"; then
 		echo "RESULT label=$label server=frontdesk failed=1" >>"$out"
 	fi
 	stop_server
+}
+
+# say_pinning SCENARIO: how the servers and the generator shared the cores, into $out.
+say_pinning() {
+	if [ ${#server_cpu[@]} -gt 0 ]; then
+		echo "$1: nodes and Redis pinned to core 0, the generator to core 1" >>"$out"
+	else
+		echo "$1: one core, nothing pinned" >>"$out"
+	fi
 }
 
 servers=(frontdesk redis ngircd)
 fd_store=sqlite fd_turns=free fd_cluster='' fd_node=''
 # d-100's load, measured for 10 s: Redis's CPU is read in clock ticks (10 ms).
 cluster_load=(--members 100 --senders 10 --rate 1000 --warmup 1 --duration 10)
+# The desk across nodes: the team's 10 agents (3 conversations each) and DESK_CUSTOMERS
+# customers arriving at DESK_ARRIVE a second (25 s), DESK_TRIPS round trips each: the same
+# offered load in the three setups, below what each can take (no line forms), and long enough
+# for Redis's CPU, read in 10 ms clock ticks.
+desk_load=(--team 10 --customers "${DESK_CUSTOMERS:-7500}" --arrive "${DESK_ARRIVE:-300}"
+	--round-trips "${DESK_TRIPS:-5}")
 fanout=(--members 1000 --senders 10 --size 100 --warmup 2 --duration 5)
 
 started=$(date +%s)
@@ -316,14 +350,20 @@ for s in $scenarios; do
 			run_cluster cluster-1 1
 			run_cluster cluster-2 2
 		done
-		if [ ${#server_cpu[@]} -gt 0 ]; then
-			echo "cluster: nodes and Redis pinned to core 0, the generator to core 1" >>"$out"
-		else
-			echo "cluster: one core, nothing pinned" >>"$out"
-		fi
+		say_pinning cluster
+		;;
+	desk-cluster) # the team load: one node (cluster off), one node through Redis, two nodes
+		# through Redis with the agents on the first and the customers on the second (every
+		# conversation crosses nodes), three rounds taken in turn
+		for _ in 1 2 3; do
+			run_cluster desk-cluster-off 0 team
+			run_cluster desk-cluster-1 1 team
+			run_cluster desk-cluster-2 2 team
+		done
+		say_pinning desk-cluster
 		;;
 	esac
 done
 echo "compare.sh: $(($(date +%s) - started)) s; results in $out" >&2
 python3 contrib/bench/table.py "$out"
-grep '^cluster: ' "$out" || true
+grep -E '^(desk-)?cluster: ' "$out" || true

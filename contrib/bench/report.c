@@ -36,10 +36,31 @@ static void report_more(const struct bench *b, double wall)
 	       churn, plain, faults, (unsigned long long)b->end_sample.rss);
 }
 
+/*
+ * Each watched process's CPU (--watch) over @wall seconds: its share of a core, per delivery
+ * (of @deliveries, unless 0) and per message (of @msgs), in the RESULT line and on stderr.
+ */
+void bench_report_watched_cpu(const struct bench *b, double wall, double deliveries, double msgs)
+{
+	for (unsigned i = 0; i < b->o.nwatch; i++) {
+		double cpu = b->w1[i].cpu - b->w0[i].cpu;
+		const char *name = b->o.watch[i].name;
+
+		printf(" cpu_%s_pct=%.1f cpu_%s_ns_per_msg=%.1f", name,
+		       wall > 0 ? cpu / wall * 100 : 0, name, msgs > 0 ? cpu * 1e9 / msgs : 0);
+		if (deliveries > 0)
+			printf(" cpu_%s_ns_per_delivery=%.1f", name, cpu * 1e9 / deliveries);
+		fprintf(stderr, "  %s CPU %.0f%% (", name, wall > 0 ? cpu / wall * 100 : 0);
+		if (deliveries > 0)
+			fprintf(stderr, "%.0f ns/delivery, ", cpu * 1e9 / deliveries);
+		fprintf(stderr, "%.0f ns/message)\n", msgs > 0 ? cpu * 1e9 / msgs : 0);
+	}
+}
+
 /* Cross-node latency (--port2), the generator's and each watched process's CPU (--watch). */
 static void report_watched(const struct bench *b, double wall, double msgs)
 {
-	double n = (double)(b->deliveries + b->plain_deliveries), m = msgs * wall;
+	double n = (double)(b->deliveries + b->plain_deliveries);
 
 	printf(" gen_ns_per_delivery=%.1f", n > 0 ? (b->cpu1 - b->cpu0) * 1e9 / n : 0);
 	if (b->o.port2) {
@@ -52,17 +73,7 @@ static void report_watched(const struct bench *b, double wall, double msgs)
 		    (unsigned long long)b->cross_deliveries, us(hist_quantile(&b->lat_cross, 0.5)),
 		    us(hist_quantile(&b->lat_cross, 0.99)));
 	}
-	for (unsigned i = 0; i < b->o.nwatch; i++) {
-		double cpu = b->w1[i].cpu - b->w0[i].cpu;
-		const char *name = b->o.watch[i].name;
-
-		printf(" cpu_%s_pct=%.1f cpu_%s_ns_per_delivery=%.1f cpu_%s_ns_per_msg=%.1f", name,
-		       wall > 0 ? cpu / wall * 100 : 0, name, n > 0 ? cpu * 1e9 / n : 0, name,
-		       m > 0 ? cpu * 1e9 / m : 0);
-		fprintf(stderr, "  %s CPU %.0f%% (%.0f ns/delivery, %.0f ns/message)\n", name,
-			wall > 0 ? cpu / wall * 100 : 0, n > 0 ? cpu * 1e9 / n : 0,
-			m > 0 ? cpu * 1e9 / m : 0);
-	}
+	bench_report_watched_cpu(b, wall, n, msgs * wall);
 }
 
 void bench_report(const struct bench *b)

@@ -9,7 +9,8 @@ saturated message rate on scenario a (the open-loop rate of scenario d-half).
 
 The cluster scenario (labels cluster-off, cluster-1, cluster-2) gets a table of its own: each
 process's CPU per delivery, their sum, Redis's CPU per message, the goals of the cluster issue,
-and how many nodes one Redis could feed."""
+and how many nodes one Redis could feed. So does the desk-cluster scenario (desk-cluster-off,
+-1, -2): conversations/s, round trips, each process's CPU per message relayed and their sum."""
 
 import math
 import statistics
@@ -57,8 +58,8 @@ def median_run(rs, key):
 def pick(runs):
     best = {}
     for (label, server), rs in runs.items():
-        if label.startswith("team"):
-            continue  # team_table() has its own figures
+        if label.startswith(("team", "desk-cluster")):
+            continue  # team_table() and desk_cluster_table() have their own figures
         key = HEADLINE.get(label, ("deliveries_per_s",))[0]
         best[(label, server)] = median_run(rs, key)
     return best
@@ -126,6 +127,31 @@ def table(best):
                       r["rss_end_b"] / 2**20))
 
 
+def print_rows(title, rows):
+    """A markdown table under @title: rows[0] is the header."""
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    print()
+    print(title)
+    for n, row in enumerate(rows):
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def medians(runs, label, extra):
+    """The median of each figure of @label's runs that did not fail, each on its own, plus
+    extra[NAME](run) for each NAME, and "runs"; None when none succeeded."""
+    ok = [r for r in runs.get((label, "frontdesk"), []) if "failed" not in r]
+    if not ok:
+        return None
+    m = {k: statistics.median(r[k] for r in ok)
+         for k in ok[0] if isinstance(ok[0][k], float) and all(k in r for r in ok)}
+    for name, f in extra.items():
+        m[name] = statistics.median(f(r) for r in ok)
+    m["runs"] = len(ok)
+    return m
+
+
 def team_table(runs):
     """The desk with several agents (labels team-TURNS-STORE): the median of each figure over
     the rounds, each taken on its own (so a row may mix rounds)."""
@@ -153,14 +179,8 @@ def team_table(runs):
                        "%.0f%%" % v if how == "%" else "%.1f MiB" % (v / 2**20)
                        if how == "MiB" else how % v)
         rows.append(tuple(row))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    print()
-    print("The desk with several agents (10 agents x 3 chats, 1,000 customers x 5 round trips; "
-          "medians):")
-    for n, row in enumerate(rows):
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
-        if n == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_rows("The desk with several agents (10 agents x 3 chats, 1,000 customers x 5 round "
+               "trips; medians):", rows)
 
 
 def goals(best):
@@ -209,16 +229,8 @@ def servers_ns(r):
 
 def cluster_table(runs):
     """The cluster scenario: the median of each figure over the rounds, each on its own."""
-    med = {}
-    for label, _ in CLUSTER:
-        ok = [r for r in runs.get((label, "frontdesk"), []) if "failed" not in r]
-        if not ok:
-            continue
-        m = {k: statistics.median(r[k] for r in ok)
-             for k in ok[0] if isinstance(ok[0][k], float) and all(k in r for r in ok)}
-        m["servers_ns"] = statistics.median(servers_ns(r) for r in ok)
-        m["runs"] = len(ok)
-        med[label] = m
+    med = {label: medians(runs, label, {"servers_ns": servers_ns}) for label, _ in CLUSTER}
+    med = {label: m for label, m in med.items() if m}
     if not med:
         return
     cols = ("run", "runs", "deliveries/s", "p50", "p99", "cross-node p99", "node1 ns/deliv",
@@ -240,13 +252,8 @@ def cluster_table(runs):
             "/".join(opt(k, "%.0f%%") for k in ("server_cpu_pct", "cpu_node2_pct",
                                                 "cpu_redis_pct", "gen_cpu_pct")),
             fmt_us(m["send_lag_p99_us"])))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(cols))]
-    print()
-    print("Several nodes (100 members, 10 senders, 1,000 msg/s open loop; medians of each figure):")
-    for n, row in enumerate(rows):
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
-        if n == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_rows("Several nodes (100 members, 10 senders, 1,000 msg/s open loop; medians of each "
+               "figure):", rows)
 
     def line(ok, text):
         print("%-4s %s" % ("-" if ok is None else "met" if ok else "MISS", text))
@@ -279,6 +286,58 @@ def cluster_table(runs):
               % (r1, r2, a, b, 1e9 / r2, n))
 
 
+DESK_CLUSTER = (("desk-cluster-off", "1 node, cluster off"),
+                ("desk-cluster-1", "1 node through Redis"),
+                ("desk-cluster-2", "2 nodes through Redis (agents on n1, customers on n2)"))
+
+
+def desk_servers_ns(r):
+    """CPU ns per message relayed of every server process of a desk run: nodes and Redis."""
+    return r["cpu_ns_per_msg"] + r.get("cpu_node2_ns_per_msg", 0) + \
+        r.get("cpu_redis_ns_per_msg", 0)
+
+
+def desk_cluster_table(runs):
+    """The desk-cluster scenario: the median of each figure over the rounds, each on its own."""
+    med = {label: medians(runs, label, {"servers_ns": desk_servers_ns})
+           for label, _ in DESK_CLUSTER}
+    some = next((m for m in med.values() if m), None)
+    if not some:
+        return
+    off = med.get("desk-cluster-off")
+    cols = ("run", "runs", "conversations/s", "wait p50", "round trip p50", "p99",
+            "node1 ns/msg", "node2 ns/msg", "Redis ns/msg", "servers ns/msg", "vs off",
+            "servers us/conv", "CPU node1/node2/Redis/gen")
+    rows = [cols]
+    for label, what in DESK_CLUSTER:
+        m = med.get(label)
+        if not m:
+            rows.append((what, "0", "failed") + ("",) * (len(cols) - 3))
+            continue
+        opt = lambda k, f: f % m[k] if k in m else "-"
+        rows.append((
+            what, "%d" % m["runs"], "%.0f" % m["conv_per_s"], fmt_us(m["wait_p50_us"]),
+            fmt_us(m["rtt_p50_us"]), fmt_us(m["rtt_p99_us"]), "%.0f" % m["cpu_ns_per_msg"],
+            opt("cpu_node2_ns_per_msg", "%.0f"), opt("cpu_redis_ns_per_msg", "%.0f"),
+            "%.0f" % m["servers_ns"],
+            "%.2fx" % (m["servers_ns"] / off["servers_ns"]) if off else "-",
+            # a conversation relays 2 messages a round trip
+            "%.0f" % (m["servers_ns"] * 2 * m["round_trips"] / 1000),
+            "/".join(opt(k, "%.0f%%") for k in ("server_cpu_pct", "cpu_node2_pct",
+                                                "cpu_redis_pct", "gen_cpu_pct"))))
+    print_rows("The desk across nodes (%.0f agents x 3 chats, %.0f customers at %.0f/s x %.0f "
+               "round trips; medians of each figure; CPU per message relayed):" % (
+                   some["agents"], some["customers"], some["arrive"], some["round_trips"]), rows)
+    for label, what in DESK_CLUSTER[1:]:
+        m = med.get(label)
+        if m and "cpu_redis_ns_per_msg" in m:
+            # Redis runs commands on one core: what one conversation costs it bounds the cluster.
+            conv = m["cpu_redis_ns_per_msg"] * 2 * m["round_trips"] / 1000
+            print("Redis, %s: %.0f us of CPU per conversation (%.0f per message relayed, the "
+                  "line's scripts included); one core carries about %.0f conversations/s of "
+                  "this kind" % (what, conv, m["cpu_redis_ns_per_msg"] / 1000, 1e6 / conv))
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--half-rate":
         best = pick(load(sys.argv[2]))
@@ -292,6 +351,7 @@ def main():
         goals(best)
     team_table(runs)
     cluster_table(runs)
+    desk_cluster_table(runs)
 
 
 main()

@@ -15,8 +15,10 @@
  * Measured from the first arrival to the last quit: conversations per second, the wait from
  * connect() to "serving", the round trip from a customer's send to its answer, the server's
  * CPU (utime + stime, /proc/PID/stat) per message relayed (each round trip relays two: the
- * customer's to its agent, the answer back), and its peak RSS (VmHWM). Each answer is checked
- * against what its customer said: a reply relayed to the wrong customer fails the run.
+ * customer's to its agent, the answer back), and its peak RSS (VmHWM); --watch NAME=PID adds
+ * other processes' CPU per message relayed (a second node, Redis: the desk across nodes, where
+ * --port may be another node's than --agent-socket's). Each answer is checked against what its
+ * customer said: a reply relayed to the wrong customer fails the run.
  *
  * Every peer is a struct peer of bench.h inside a struct tpeer; all are owned by the run and
  * freed at exit, as in bench.c.
@@ -402,6 +404,7 @@ static void start(struct team *t)
 {
 	if (t->b->o.pid && proc_sample(t->b->o.pid, &t->s0) < 0)
 		bench_fail(t->b, "cannot read /proc/%d", (int)t->b->o.pid);
+	bench_sample_watched(t->b, t->b->w0);
 	t->cpu0 = self_cpu();
 	t->start_ns = now_ns();
 }
@@ -476,13 +479,15 @@ static void report(const struct team *t)
 	    "arrive=%.0f wall_s=%.3f conv_per_s=%.1f wait_p50_us=%.1f wait_p99_us=%.1f "
 	    "rtt_p50_us=%.1f rtt_p99_us=%.1f relayed=%llu server_cpu_pct=%.1f "
 	    "cpu_ns_per_msg=%.1f cpu_us_per_conv=%.1f rss_peak_b=%llu rss_start_b=%llu "
-	    "rss_end_b=%llu gen_cpu_pct=%.1f writes_per_conv=%.1f\n",
+	    "rss_end_b=%llu gen_cpu_pct=%.1f writes_per_conv=%.1f",
 	    o->label, t->nagents, t->ncust, o->round_trips, o->arrive, wall, t->ncust / wall,
 	    (double)hist_quantile(&t->wait, 0.5) / 1e3, (double)hist_quantile(&t->wait, 0.99) / 1e3,
 	    (double)hist_quantile(&t->rtt, 0.5) / 1e3, (double)hist_quantile(&t->rtt, 0.99) / 1e3,
 	    (unsigned long long)t->relayed, cpu / wall * 100, ns_per, cpu * 1e6 / t->ncust,
 	    (unsigned long long)t->rss_peak, (unsigned long long)t->s0.rss,
 	    (unsigned long long)t->s1.rss, gen / wall * 100, writes);
+	bench_report_watched_cpu(t->b, wall, 0, (double)t->relayed);
+	putchar('\n');
 }
 
 static int setup(struct bench *b, struct team *t)
@@ -535,6 +540,11 @@ int team_run(struct bench *b)
 	}
 	if (b->o.pid && proc_sample(b->o.pid, &t->s1) < 0) {
 		fprintf(stderr, "frontdesk-bench: cannot read /proc/%d\n", (int)b->o.pid);
+		return 1;
+	}
+	bench_sample_watched(b, b->w1);
+	if (b->error) {
+		fprintf(stderr, "frontdesk-bench: %s\n", b->errmsg);
 		return 1;
 	}
 	t->cpu1 = self_cpu();
