@@ -105,9 +105,13 @@ class ClusterCase(unittest.TestCase):
         self.peers = []
 
     def node(self, name, extra=""):
-        """A node, started and ready: /readyz says so once it reached Redis and caught up (a
-        member who joins before then gets no history: it cannot be read yet)."""
-        d = Daemon(node_config(self.redis, name, extra))
+        """A node of the room, started and ready (start_node())."""
+        return self.start_node(node_config(self.redis, name, extra))
+
+    def start_node(self, config):
+        """A node of @config, started and ready: /readyz says so once it reached Redis and
+        caught up (a member who joins before then gets no history: it cannot be read yet)."""
+        d = Daemon(config)
         d.start()
         self.addCleanup(self._stop_node, d)
         # FRONTDESK_CLUSTER_ANYWAY=1 runs them under a memory tool all the same (by hand).

@@ -18,7 +18,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from clustertest import (NO_FLOOD, TAGGED, ClusterCase, http_get, read_tagged,  # noqa: E402
                          session_token, tagged, wait_until)
 from fdtest import DEADLINE, NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
-from grouptest import under_memory_tool  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Peers closed on purpose (a resume, a kill) are left to the garbage collector.
@@ -43,13 +42,8 @@ class DeskCase(ClusterCase):
         self.nodes = []
 
     def node(self, name, extra=""):
-        d = Daemon(desk_config(self.redis, name, extra, self.desk))
-        d.start()
+        d = self.start_node(desk_config(self.redis, name, extra, self.desk))
         d.name = name
-        self.addCleanup(self._stop_node, d)
-        if under_memory_tool(d) and not os.environ.get("FRONTDESK_CLUSTER_ANYWAY"):
-            self.skipTest("several nodes and a Redis: the plain build only")
-        wait_until(lambda: http_get(d.metrics_port, "/readyz")[0] == 200, what="node ready")
         self.nodes.append(d)
         return d
 

@@ -12,9 +12,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clustertest import NO_FLOOD, ClusterCase, http_get, read_tagged, wait_until  # noqa: E402
-from fdtest import Daemon, Peer  # noqa: E402
-from grouptest import under_memory_tool  # noqa: E402
+from clustertest import NO_FLOOD, ClusterCase, read_tagged, wait_until  # noqa: E402
+from fdtest import Peer  # noqa: E402
 
 FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
 
@@ -100,14 +99,9 @@ class DeskTranscriptsFromRedis(CtlCase):
     (NAME:desk:log:N, NAME:desk:c:N while open), and transcript(s) read them there."""
 
     def desk_node(self, extra=""):
-        d = Daemon("mode = single-agent\ncluster = %s\nnode_name = a\n"
-                   "metrics_listen = 127.0.0.1:0\n%s%s" % (self.redis.url, NO_FLOOD, extra))
-        d.start()
-        self.addCleanup(self._stop_node, d)
-        if under_memory_tool(d) and not os.environ.get("FRONTDESK_CLUSTER_ANYWAY"):
-            self.skipTest("several nodes and a Redis: the plain build only")
-        wait_until(lambda: http_get(d.metrics_port, "/readyz")[0] == 200, what="node ready")
-        return d
+        return self.start_node("mode = single-agent\ncluster = %s\nnode_name = a\n"
+                               "metrics_listen = 127.0.0.1:0\n%s%s"
+                               % (self.redis.url, NO_FLOOD, extra))
 
     def peer(self, p):
         self.peers.append(p)
