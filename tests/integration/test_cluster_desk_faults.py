@@ -13,10 +13,9 @@ import unittest
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clustertest import http_get, metric, read_tagged, session_token, wait_until  # noqa: E402
+from clustertest import metric, read_tagged, session_token, wait_until  # noqa: E402
 from cutproxy import CutProxy  # noqa: E402
-from fdtest import DEADLINE, NOTICE, Closed, Daemon, Peer, messages, notices  # noqa: E402
-from grouptest import under_memory_tool  # noqa: E402
+from fdtest import DEADLINE, NOTICE, Closed, Peer, messages, notices  # noqa: E402
 from test_cluster_desk import LEASE, DeskCase, desk_config, quiet  # noqa: E402
 
 warnings.simplefilter("ignore", ResourceWarning)
@@ -33,13 +32,8 @@ class FaultCase(DeskCase):
         """A node that reaches Redis through a CutProxy: (the node, the proxy)."""
         px = CutProxy(self.redis.port)
         self.addCleanup(px.close)  # after the node's stop (cleanups run last first)
-        d = Daemon(desk_config(_Url(px.port), name, extra, self.desk))
-        d.start()
+        d = self.start_node(desk_config(_Url(px.port), name, extra, self.desk))
         d.name = name
-        self.addCleanup(self._stop_node, d)
-        if under_memory_tool(d) and not os.environ.get("FRONTDESK_CLUSTER_ANYWAY"):
-            self.skipTest("several nodes and a Redis: the plain build only")
-        wait_until(lambda: http_get(d.metrics_port, "/readyz")[0] == 200, what="node ready")
         self.nodes.append(d)
         return d, px
 
@@ -318,6 +312,32 @@ class CatchUpSoFar(FaultCase):
         self.settled(x)
         self.assertEqual(messages(x.frames).count(question), 1, x.frames)
         self.assertEqual(notices(x.frames).count("customer dan"), 1, x.frames)
+
+
+
+class Partition(FaultCase):
+    def test_node_cut_off_longer_than_the_lease_puts_its_customers_back_in_line(self):
+        """The others take node b for dead and end its conversations; b's customer, still
+        connected to it, goes back in line when b reaches Redis again, and is served."""
+        extra = "turns = free\ncluster_lease = %d\n" % LEASE
+        a = self.node("a", extra)
+        b, px = self.cut_off_node("b", extra)
+        x = self.agent(b, "xena")
+        walt = self.customer(b, "walt")
+        self.see(walt, body="serving xena")
+        self.assertEqual(self.next_customer(x), "walt")
+        px.down()
+        b.wait_log("cluster: lost Redis")
+        a.wait_log("let go of 1 dead node", timeout=LONG)  # the reaper ended walt's conversation
+        px.up()
+        self.see(walt, body="transferred", timeout=LONG)
+        self.see(walt, body="serving xena", timeout=LONG)
+        self.see(x, body="customer-left walt", timeout=LONG)
+        self.assertEqual(self.next_customer(x), "walt")
+        walt.say("still here")
+        self.hear(x, "still here", timeout=LONG)
+        x.say("so am I")
+        self.hear(walt, "so am I", timeout=LONG)
 
 
 if __name__ == "__main__":
