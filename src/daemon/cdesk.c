@@ -36,6 +36,7 @@
 #include "log.h"
 #include "node.h"
 #include "session.h"
+#include "team.h"
 #include "waiting.h"
 
 struct dchat *dchat_find(struct cdesk *d, uint64_t n)
@@ -368,8 +369,9 @@ static void cdesk_hello(struct conn *c)
  */
 static struct dchat *addressed(struct dagent *a, struct fd_frame *f)
 {
-	const char *colon = memchr(f->body, ':', f->len);
+	const char *name = f->body;
 	struct dchat *ch;
+	size_t name_len;
 
 	if (!(a->conn->caps & CAP_AGENT)) {
 		TAILQ_FOREACH (ch, &a->desk->chats, entry)
@@ -378,18 +380,11 @@ static struct dchat *addressed(struct dagent *a, struct fd_frame *f)
 		conn_error(a->conn, "no-customer", "nobody is being served; message not sent");
 		return NULL;
 	}
-	if (!colon || (size_t)(colon - f->body) + 1 >= f->len || colon[1] != ' ') {
-		conn_error(a->conn, "no-customer",
-			   "start a message with its customer's name: NAME: text; not sent");
+	if (!(name_len = team_address(a->conn, f)))
 		return NULL;
-	}
-	if (!(ch = dagent_chat(a, f->body, (size_t)(colon - f->body)))) {
+	if (!(ch = dagent_chat(a, name, name_len)))
 		conn_error(a->conn, "no-customer", "%.*s is not one of your customers; not sent",
-			   (int)(colon - f->body), f->body);
-		return NULL;
-	}
-	f->len -= (size_t)(colon + 2 - f->body);
-	f->body += colon + 2 - f->body;
+			   (int)name_len, name);
 	return ch;
 }
 

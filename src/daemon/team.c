@@ -183,8 +183,9 @@ static int hold_reply(struct chat *ch, struct conn *ag, const struct fd_frame *f
 static struct chat *addressed(struct agent *a, const struct fd_frame *f, const char **text,
 			      size_t *len)
 {
-	const char *colon = memchr(f->body, ':', f->len);
+	struct fd_frame cut = *f;
 	struct chat *ch;
+	size_t name_len;
 
 	*text = f->body;
 	*len = f->len;
@@ -194,19 +195,31 @@ static struct chat *addressed(struct agent *a, const struct fd_frame *f, const c
 				   "nobody is being served; message not sent");
 		return ch;
 	}
-	if (!colon || (size_t)(colon - f->body) + 1 >= f->len || colon[1] != ' ') {
-		conn_error(a->conn, "no-customer",
-			   "start a message with its customer's name: NAME: text; not sent");
+	if (!(name_len = team_address(a->conn, &cut)))
 		return NULL;
-	}
-	if (!(ch = find_chat(a, f->body, (size_t)(colon - f->body)))) {
+	if (!(ch = find_chat(a, f->body, name_len))) {
 		conn_error(a->conn, "no-customer", "%.*s is not one of your customers; not sent",
-			   (int)(colon - f->body), f->body);
+			   (int)name_len, f->body);
 		return NULL;
 	}
-	*text = colon + 2;
-	*len = f->len - (size_t)(colon + 2 - f->body);
+	*text = cut.body;
+	*len = cut.len;
 	return ch;
+}
+
+size_t team_address(struct conn *ag, struct fd_frame *f)
+{
+	const char *colon = memchr(f->body, ':', f->len);
+	size_t name_len = colon ? (size_t)(colon - f->body) : 0;
+
+	if (!colon || name_len + 1 >= f->len || colon[1] != ' ') {
+		conn_error(ag, "no-customer",
+			   "start a message with its customer's name: NAME: text; not sent");
+		return 0;
+	}
+	f->len -= name_len + 2;
+	f->body += name_len + 2;
+	return name_len;
 }
 
 static void agent_message(struct agent *a, const struct fd_frame *f)

@@ -8,6 +8,7 @@
 #define FRONTDESK_TEAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct server;
 struct team;
@@ -23,6 +24,13 @@ int team_new(struct server *s, struct team **ret);
  */
 struct conn;
 bool team_away_switch(struct conn *c, bool *away, bool to, unsigned open);
+/*
+ * team_address() - an agent granted "agent" starts each message with its customer's name,
+ * "NAME: text": the name's length (it begins @f), and @f cut to the text; 0, @ag told why, when
+ * @f has no such start.
+ */
+struct fd_frame;
+size_t team_address(struct conn *ag, struct fd_frame *f);
 void team_free(struct team *t);
 
 #endif
