@@ -6,8 +6,9 @@
  * nodes' script; a damaged one (a bug, a hand-edited key, another program on the channel) must
  * be refused or delivered with every field within it, never read past. What is checked: a
  * payload parsed has its text running to the end of the input and its nicknames inside it;
- * IDs delivered only go up.
+ * IDs delivered only go up, and a message is never delivered without one.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint64_t last_delivered;
 
+/* Messages always have an ID; a desk's event has one too (a room's control or notice: 0). */
+static bool has_id(const struct bus_msg *m)
+{
+	return m->id || m->kind == BUS_MESSAGE || m->kind == BUS_PRIVATE || m->kind == BUS_DESK;
+}
+
 static void on_deliver(void *arg, const struct bus_msg *m)
 {
-	if ((m->kind == BUS_MESSAGE || m->kind == BUS_PRIVATE) && m->id <= last_delivered)
+	if (has_id(m) && m->id <= last_delivered)
 		abort();
-	if (m->kind == BUS_MESSAGE || m->kind == BUS_PRIVATE)
+	if (has_id(m))
 		last_delivered = m->id;
 	if (strlen(m->from) > FD_FRAME_BODY_BUFSIZE || strlen(m->to) > FD_FRAME_BODY_BUFSIZE)
 		abort();

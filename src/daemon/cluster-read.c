@@ -82,9 +82,12 @@ void read_deliver(struct cluster *cl, const char *p, size_t len)
 		log_warnx("cluster: a payload that makes no sense (%zu bytes) was ignored", len);
 		return;
 	}
-	/* Notices and the room's controls have no ID; the rest once, in order (the catch-up
-	 * overlaps): messages, and the desk's events, which are kept in the stream too. */
-	if (m.id) {
+	/*
+	 * Notices and the room's controls have no ID; the rest once, in order (the catch-up
+	 * overlaps): messages (one without an ID is damaged: dropped as seen), and the desk's
+	 * events, which are kept in the stream too.
+	 */
+	if (m.id || m.kind == BUS_MESSAGE || m.kind == BUS_PRIVATE || m.kind == BUS_DESK) {
 		if (m.id <= cl->last_id)
 			return;
 		cl->last_id = m.id;
