@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "web.h"
 
 static int add_listener(struct server *s, struct listener *l)
 {
@@ -89,6 +90,30 @@ static int bind_metrics(struct server *s, struct activation *act, const struct e
 	return 0;
 }
 
+/* web_listen: HTTP, and WebSocket on /ws (web.h); plain HTTP only, for now. */
+static int bind_web(struct server *s, struct activation *act, const struct endpoint *e,
+		    enum conn_role role)
+{
+	struct listener *l;
+	int r;
+
+	if (!s->web && (r = web_new(s, &s->web)) < 0)
+		return r;
+	r = listen_tcp(s, act, "web_listen", e, role, PROTO_FRAMED, &l);
+	if (r < 0)
+		return r;
+	l->tls = NULL;
+	l->web = true;
+	add_listener(s, l);
+	if (s->tls)
+		log_warnx("web_listen %s speaks plain HTTP: tls_cert does not apply to it yet",
+			  l->name);
+	/* Tests read this line to learn the port when they ask for port 0. */
+	log_info("web on %s (HTTP; WebSocket on /ws, %ss%s)", l->name, conn_role_name(role),
+		 act->n ? ", socket from systemd" : "");
+	return 0;
+}
+
 int listeners_bind(struct server *s)
 {
 	const struct config *cfg = &s->config;
@@ -151,11 +176,13 @@ int listeners_bind(struct server *s)
 		log_info("listening on %s (framed protocol, agents, key required%s%s)", l->name,
 			 l->tls ? ", TLS" : "", act.n ? ", socket from systemd" : "");
 	}
+	for (size_t i = 0; r == 0 && i < cfg->web_listen.n; i++)
+		r = bind_web(s, &act, &cfg->web_listen.v[i], role);
 	for (size_t i = 0; r == 0 && i < cfg->metrics_listen.n; i++)
 		r = bind_metrics(s, &act, &cfg->metrics_listen.v[i]);
 	if (r == 0 && activation_describe(&act, left, sizeof(left))) {
 		log_warnx("socket activation: systemd passed %s, which the configuration does not "
-			  "name (listen, agent_socket, agent_listen, metrics_listen)",
+			  "name (listen, agent_socket, agent_listen, web_listen, metrics_listen)",
 			  left);
 		r = -EADDRNOTAVAIL;
 	}

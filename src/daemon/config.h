@@ -84,9 +84,11 @@ struct config {
 	char key_file[256];                  /* challenge on the customer/member framed listeners */
 	char agent_key_file[256];            /* challenge on agent_listen */
 	struct endpoint_list metrics_listen; /* HTTP: /metrics, /healthz, /readyz, /status */
-	char operator_key_file[256];         /* group mode: the key "oper" is answered with */
-	char agents_file[256]; /* who may be which agent (agents.h); "" = anyone, any name */
-	char tls_cert[256];    /* with tls_key: every TCP listener speaks TLS */
+	struct endpoint_list web_listen;     /* HTTP + WebSocket for web clients (web.h) */
+	char web_origins[1024]; /* origins allowed to upgrade, ", "-separated; "": the Host's */
+	char operator_key_file[256]; /* group mode: the key "oper" is answered with */
+	char agents_file[256];       /* who may be which agent (agents.h); "" = anyone, any name */
+	char tls_cert[256];          /* with tls_key: every TCP listener speaks TLS */
 	char tls_key[256];
 	struct net_list proxy_from; /* peers that must send a PROXY header first (proxy.h) */
 	enum turns turns;

@@ -25,6 +25,7 @@ struct listener {
 	enum conn_proto proto;
 	const struct auth_key *key; /* peers must answer a challenge with it; NULL: no challenge */
 	struct tls *tls;            /* TLS context for accepted sockets; NULL: plain TCP */
+	bool web;                   /* web_listen: HTTP first, maybe a WebSocket (web.h) */
 	char name[300];             /* "127.0.0.1:21567" or the socket path */
 	char unix_path[sizeof(((struct config *)0)->agent_socket)]; /* unlinked on free */
 	struct listener *next;

@@ -57,6 +57,7 @@ static const struct field restart_only[] = {
 	FIELD(agent_socket, FIELD_STRING),
 	FIELD(agent_listen, FIELD_ENDPOINTS),
 	FIELD(metrics_listen, FIELD_ENDPOINTS),
+	FIELD(web_listen, FIELD_ENDPOINTS),
 	FIELD(key_file, FIELD_STRING),
 	FIELD(agent_key_file, FIELD_STRING),
 	FIELD(operator_key_file, FIELD_STRING),

@@ -49,6 +49,7 @@
 #include "room.h"
 #include "store.h"
 #include "team.h"
+#include "web.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
 #define SHUTDOWN_TIMEOUT 5
@@ -181,6 +182,11 @@ bool server_log_refusal(struct server *s, const char *peer, const char *why)
 void server_accept(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		   const struct listener *l)
 {
+	/* web_listen: HTTP first; admitted as a conn once upgraded to a WebSocket (web.h). */
+	if (l->web) {
+		web_accept(s->web, fd, sa, (socklen_t)salen);
+		return;
+	}
 	/* A balancer's connection: the client it names is admitted, once it has named it. */
 	if (!s->stopping && proxy_trusted(&s->config.proxy_from, sa)) {
 		proxy_accept(s, fd, sa, (socklen_t)salen, l);
@@ -342,6 +348,7 @@ void server_begin_shutdown(struct server *s, int code)
 	log_info("shutting down");
 	notify_stopping(s->notify);
 	proxy_stop_all(s);
+	web_stop(s->web);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 
@@ -667,6 +674,7 @@ void server_free(struct server *s)
 		return;
 	session_free_all(s);
 	proxy_stop_all(s);
+	web_stop(s->web);
 	while (s->listeners) {
 		struct listener *l = s->listeners;
 
@@ -682,6 +690,7 @@ void server_free(struct server *s)
 		conn_free(c);
 	}
 	metrics_free(s->metrics);
+	web_free(s->web);
 	desk_free(s->desk);
 	team_free(s->team);
 	canned_free(s->canned);

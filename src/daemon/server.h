@@ -127,6 +127,7 @@ struct server {
 	time_t started_unix;     /* the wall clock then: process_start_time_seconds, "started" */
 	struct stats stats;      /* counters and histograms for /metrics (stats.h) */
 	struct metrics *metrics; /* metrics_listen's HTTP server (metrics.h); NULL: off */
+	struct web *web;         /* web_listen's connections (web.h); NULL: off */
 	struct event *sweep;
 	struct event *trim; /* malloc_trim() once conns were freed and it is quiet */
 	time_t trim_since;  /* monotonic seconds: the first conn freed since the last trim */
