@@ -6,6 +6,7 @@ FRONTDESK_PACKAGES=(
 	build-essential meson ninja-build pkg-config
 	libevent-dev libinih-dev libedit-dev libssl-dev libsystemd-dev libsqlite3-dev
 	libhiredis-dev	# the cluster's Redis link
+	libwslay-dev	# WebSocket framing for web_listen
 	libcmocka-dev python3 tmux openssl clang-format
 	systemd	# systemd-analyze and systemd-socket-activate, for the service tests
 	man-db	# systemd-analyze verify looks up the units' Documentation= man pages
@@ -17,6 +18,7 @@ FRONTDESK_PACKAGES=(
 FRONTDESK_TEST_PACKAGES=(
 	valgrind clang libclang-rt-14-dev
 	redis-server
+	python3-websockets	# test_web.py's client-library test
 )
 
 # install_missing_packages [PACKAGE...]: default FRONTDESK_PACKAGES.

@@ -39,14 +39,17 @@ if [ $# -gt 0 ]; then
 	echo "Unless its configuration sets store, it keeps what is said in $store"
 	exec "$build/src/frontdeskd" "$@"
 fi
-# The built-in defaults, plus monitoring on loopback (metrics_listen is off by default). An
-# installed /etc/frontdesk/frontdesk.conf is used as it is instead.
+# The built-in defaults, plus monitoring and web clients on loopback (metrics_listen and
+# web_listen are off by default). An installed /etc/frontdesk/frontdesk.conf is used as it is
+# instead.
 config=()
 metrics="as /etc/frontdesk/frontdesk.conf sets metrics_listen"
+web="as /etc/frontdesk/frontdesk.conf sets web_listen"
 if [ ! -e /etc/frontdesk/frontdesk.conf ]; then
-	printf '# Written by contrib/run.sh: the built-in defaults, and monitoring on loopback.\n' \
+	printf '# Written by contrib/run.sh: the built-in defaults, monitoring and web on loopback.\n' \
 		>"$build/run.conf"
-	printf 'metrics_listen = 127.0.0.1:9167\n' >>"$build/run.conf"
+	printf 'metrics_listen = 127.0.0.1:9167\nweb_listen = 127.0.0.1:8080\n' >>"$build/run.conf"
+	web="ws://127.0.0.1:8080/ws  (WebSocket; http://127.0.0.1:8080/ is a placeholder page)"
 	config=(-c "$build/run.conf")
 	metrics="http://127.0.0.1:9167/metrics  (also /healthz, /readyz, /status)"
 fi
@@ -56,6 +59,7 @@ frontdeskd is starting in single-agent mode (the customer-service desk):
   the agent attaches at  $agent_socket
   what is said is kept in $store
   monitoring             $metrics
+  web clients            $web
 In two more terminals:
   $build/src/frontdesk --agent unix:$agent_socket --name mary     # the agent
   $build/src/frontdesk 127.0.0.1:21567 --name bob                  # a customer

@@ -84,11 +84,9 @@ struct config {
 	char key_file[256];                  /* challenge on the customer/member framed listeners */
 	char agent_key_file[256];            /* challenge on agent_listen */
 	struct endpoint_list metrics_listen; /* HTTP: /metrics, /healthz, /readyz, /status */
-	struct endpoint_list web_listen;     /* HTTP + WebSocket for web clients (web.h) */
-	char web_origins[1024]; /* origins allowed to upgrade, ", "-separated; "": the Host's */
-	char operator_key_file[256]; /* group mode: the key "oper" is answered with */
-	char agents_file[256];       /* who may be which agent (agents.h); "" = anyone, any name */
-	char tls_cert[256];          /* with tls_key: every TCP listener speaks TLS */
+	char operator_key_file[256];         /* group mode: the key "oper" is answered with */
+	char agents_file[256]; /* who may be which agent (agents.h); "" = anyone, any name */
+	char tls_cert[256];    /* with tls_key: every TCP listener speaks TLS */
 	char tls_key[256];
 	struct net_list proxy_from; /* peers that must send a PROXY header first (proxy.h) */
 	enum turns turns;
@@ -124,6 +122,9 @@ struct config {
 	unsigned history_max_age;      /* seconds a message is kept; 0 = no limit */
 	unsigned history_max_messages; /* the room's messages kept; 0 = no limit */
 	char canned_file[256];         /* desk: the agents' canned replies (canned.h); "": none */
+	/* web_listen (web.h): HTTP, and WebSocket on /ws; web_origins: who may upgrade there. */
+	struct endpoint_list web_listen;
+	char web_origins[1024]; /* lower-case origins, comma-separated; "": the Host's own */
 	/* The cluster (config-cluster.h): nodes sharing their state through one Redis. */
 	bool cluster;                    /* cluster = redis://...; false: off (one node) */
 	char cluster_host[256];          /* a name or a literal address (IPv6 without brackets) */

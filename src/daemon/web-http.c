@@ -43,19 +43,19 @@ static bool list_has(const char *v, size_t len, const char *tok)
 	size_t tlen = strlen(tok);
 
 	while (len) {
-		size_t n = 0, start;
+		size_t n = 0;
 
 		while (len && (*v == ' ' || *v == '\t' || *v == ','))
 			v++, len--;
-		start = 0;
 		while (n < len && v[n] != ',')
 			n++;
-		while (n > start && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-			n--;
+		len -= n;
+		/* The item without its trailing blanks. */
+		while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--, len++;
 		if (n == tlen && strncasecmp(v, tok, tlen) == 0)
 			return true;
-		while (len && *v != ',')
-			v++, len--;
+		v += n;
 	}
 	return false;
 }

@@ -20,6 +20,8 @@ struct wslay_event_context;
 #define WEB_HEAD_TIMEOUT 10
 /* Connections still in their request head at once; past this a new one is closed at accept. */
 #define WEB_HEAD_CONNS_MAX 256
+/* ...and from one address (admit_address_key()), so that one host cannot hold them all. */
+#define WEB_HEAD_PER_ADDRESS 16
 /* Seconds an answered connection has to read the answer and go, or to answer our close. */
 #define WEB_CLOSE_TIMEOUT 5
 
@@ -38,11 +40,12 @@ struct web_conn {
 	struct event *timer; /* the head's deadline, a message's, the close's */
 	struct wslay_event_context *ws;
 	enum web_state state;
-	bool frag;        /* a fragmented message has begun and not ended */
-	bool linger;      /* the answer is out: reading until the peer's EOF, bounded */
-	unsigned pings;   /* pings in the current second... */
-	long ping_second; /* ...which is this one (monotonic) */
-	char peer[64];    /* "ip:port" */
+	bool frag;         /* a fragmented message has begun and not ended */
+	bool linger;       /* the answer is out: reading until the peer's EOF, bounded */
+	unsigned pings;    /* pings in the current second... */
+	long ping_second;  /* ...which is this one (monotonic) */
+	char peer[64];     /* "ip:port" */
+	char addr_key[64]; /* what per-address limits count it as (admit.h) */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	TAILQ_ENTRY(web_conn) entry;
@@ -70,11 +73,11 @@ void web_conn_finish(struct web_conn *wc);
 int web_ws_open(struct web_conn *wc, const char *refuse_code, const char *refuse_text);
 /* web_ws_free() - the WebSocket side of @wc (the pair end, the wslay context). */
 void web_ws_free(struct web_conn *wc);
-/* web_ws_read() - the socket has input for the WebSocket, or room for output: run it. */
+/* web_ws_pump() - the socket has input for the WebSocket, or room for output: run it. */
 void web_ws_pump(struct web_conn *wc);
 /* web_ws_timer() - @wc's deadline in WEB_OPEN: a message never ended. */
 void web_ws_timer(struct web_conn *wc);
-/* web_ws_orphaned() - whether @wc's conn has gone (its pair end freed); if so, close it. */
+/* web_ws_check() - whether @wc's conn has gone (its pair end freed); if so, close it. */
 void web_ws_check(struct web_conn *wc);
 
 #endif

@@ -125,14 +125,27 @@ void web_stop(struct web *w)
 	}
 }
 
+/* Connections from @key still in their request head. */
+static unsigned heads_from(struct web *w, const char *key)
+{
+	struct web_conn *wc;
+	unsigned n = 0;
+
+	TAILQ_FOREACH (wc, &w->conns, entry)
+		n += wc->state == WEB_HEAD && strcmp(wc->addr_key, key) == 0;
+	return n;
+}
+
 void web_accept(struct web *w, int fd, const struct sockaddr *sa, socklen_t salen)
 {
 	struct server *s = w->server;
 	struct web_conn *wc;
-	char peer[64];
+	char peer[64], key[ADMIT_KEY_MAX];
 
 	listener_addr_format(sa, (unsigned)salen, peer, sizeof(peer));
-	if (w->stopping || w->nhead >= WEB_HEAD_CONNS_MAX) {
+	admit_address_key(peer, key, sizeof(key));
+	if (w->stopping || w->nhead >= WEB_HEAD_CONNS_MAX ||
+	    heads_from(w, key) >= WEB_HEAD_PER_ADDRESS) {
 		server_log_refusal(s, peer,
 				   w->stopping ? "shutting down" : "too many web requests");
 		evutil_closesocket(fd);
@@ -155,6 +168,7 @@ void web_accept(struct web *w, int fd, const struct sockaddr *sa, socklen_t sale
 	wc->web = w;
 	wc->state = WEB_HEAD;
 	snprintf(wc->peer, sizeof(wc->peer), "%s", peer);
+	snprintf(wc->addr_key, sizeof(wc->addr_key), "%s", key);
 	memcpy(&wc->sa, sa, salen < sizeof(wc->sa) ? salen : sizeof(wc->sa));
 	wc->salen = salen;
 	TAILQ_INSERT_TAIL(&w->conns, wc, entry);

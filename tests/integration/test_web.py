@@ -17,6 +17,7 @@ import re
 import socket
 import struct
 import sys
+import threading
 import time
 import unittest
 import warnings
@@ -106,9 +107,13 @@ class WsPeer(Peer):
     expect_closed) read the frames that text messages carry. A close from the daemon is
     kept in close_code / close_reason; pongs are counted."""
 
-    def __init__(self, daemon, nick=None, notices=True, origin=None):
+    def __init__(self, daemon, nick=None, notices=True, origin=None, rcvbuf=None):
         port = web_port(daemon)
-        sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+        sock = socket.socket()
+        if rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # a small window
+        sock.settimeout(DEADLINE)
+        sock.connect(("127.0.0.1", port))
         super().__init__(sock, nick)
         sock.sendall(upgrade_head(port, origin=origin))
         status, headers, self.raw = read_head(sock)
@@ -437,6 +442,52 @@ class WebTest(unittest.TestCase):
             w.notice(prefix="error")
             w.expect_close(1000)
             by.check()
+
+    def test_web_reader_that_reads_nothing_is_dropped(self):
+        """Its output is bounded as a TCP peer's is: past max_output_bytes it goes."""
+        conf = "mode = group\nmax_output_bytes = 65536\nsoft_output_bytes = 16384\n"
+        conf += "max_msgs_per_sec = 0\nmax_bytes_per_sec = 0\n"
+        with self.daemon(conf) as d:
+            tom = Peer.customer(d, "tom")
+            slow = WsPeer(d, "slow", rcvbuf=4096)
+            tom.notice(body="joined slow")
+            seen = []
+
+            def read():
+                try:
+                    while True:
+                        seen.append(tom.recv(2 * DEADLINE))
+                except (Closed, AssertionError):
+                    pass
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            deadline = time.monotonic() + 2 * DEADLINE
+            while (NOTICE, "left slow") not in seen and time.monotonic() < deadline:
+                tom.sock.sendall(b"".join(frame(MESSAGE, "x" * 1000) for _ in range(20)))
+                time.sleep(0.01)
+            self.assertIn((NOTICE, "left slow"), seen)
+            self.assertIn("slow-consumer", d.log())
+            tom.sync("after")  # the talker carries on
+            slow.close()
+
+    def test_one_address_cannot_hold_every_head_slot(self):
+        with self.daemon() as d:
+            port = web_port(d)
+            held = []
+            for _ in range(16):
+                s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+                s.sendall(b"GET / HTTP/1.1\r\n")
+                held.append(s)
+            extra = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+            self.assertIn(extra.recv(100), (b"",))  # closed at once: 16 heads from here already
+            # Another address still gets in.
+            other = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE,
+                                             source_address=("127.0.0.2", 0))
+            other.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(read_head(other)[0], 200)
+            for s in held:
+                s.close()
 
 
 if __name__ == "__main__":
