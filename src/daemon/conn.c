@@ -556,7 +556,8 @@ void conn_release_socket(struct conn *c)
 {
 	struct bufferevent *none;
 
-	if (bufferevent_getfd(c->bev) < 0)
+	/* A pair end (a web client's, web.h) holds no descriptor but its partner's socket. */
+	if (bufferevent_getfd(c->bev) < 0 && !bufferevent_pair_get_partner(c->bev))
 		return;
 	/*
 	 * It holds no descriptor now: it no longer counts against max_clients and

@@ -254,6 +254,32 @@ class WebTest(unittest.TestCase):
             agent.notice(prefix="customer-left bob")
             bob.expect_close(1000)
 
+    def test_web_customer_resumes_after_a_cut(self):
+        with self.daemon() as d:
+            agent = Peer.agent(d, "mary")
+            agent.command("caps ping")  # any capability: it is told "customer-away"
+            agent.notice(body="caps ping")
+            bob = WsPeer(d, "bob")
+            bob.command("caps ids resume")
+            bob.notice(body="caps ids resume")
+            bob.notice(prefix="session ")
+            token = bob.frames[-1][1].split(" ", 1)[1]
+            agent.notice(body="customer bob")
+            bob.say("hello")
+            self.assertEqual(agent.message(), "hello")
+            bob.sock.close()  # the connection is cut: no close frame
+            agent.notice(body="customer-away bob")
+            agent.say("still there?")
+            again = WsPeer(d)
+            again.send(COMMAND, "resume %s 0" % token)
+            again.notice(body="resumed bob")
+            # What it missed, with its ID (type 5, "ID TIME CONV FROM TEXT").
+            again.wait_for(5, prefix="")
+            self.assertTrue(again.frames[-1][1].endswith(" mary still there?"))
+            agent.notice(body="customer-back bob")
+            again.say("yes")
+            self.assertEqual(agent.message(), "yes")
+
     def test_web_member_and_tcp_member_see_each_other(self):
         with self.daemon("mode = group\n") as d:
             tom = Peer.customer(d, "tom")

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: ISC */
+/* test-web-http.c - web_listen's request head parser and router, and web_origins' parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "web-http.h"
+
+#define UPGRADE                                                                                    \
+	"GET /ws?v=1 HTTP/1.1\r\nHost: Shop.example:8080\r\nUpgrade: WebSocket\r\n"                \
+	"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"       \
+	"Sec-WebSocket-Version: 13\r\n"
+
+static enum web_route route(const char *head, const char *origins)
+{
+	struct web_request req;
+	const char *why = NULL;
+
+	if (web_http_parse(head, strlen(head), &req, &why) < 0) {
+		assert_non_null(why);
+		return WEB_ROUTE_BAD;
+	}
+	return web_http_route(&req, origins);
+}
+
+static void test_accept_key(void **state)
+{
+	char out[WEB_ACCEPT_LEN + 1];
+
+	/* RFC 6455 section 1.3's example. */
+	web_http_accept("dGhlIHNhbXBsZSBub25jZQ==", out);
+	assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+static void test_parse(void **state)
+{
+	const char *head = UPGRADE "Origin: http://shop.example:8080\r\n\r\n";
+	struct web_request req;
+	const char *why = NULL;
+
+	assert_int_equal(web_http_parse(head, strlen(head), &req, &why), 0);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.path, "/ws");
+	assert_true(req.http11 && req.upgrade && req.conn_upgrade && req.has_origin);
+	assert_string_equal(req.host, "Shop.example:8080");
+	assert_string_equal(req.version, "13");
+	/* Malformed heads. */
+	assert_int_equal(route("GET /ws HTTP/1.1\r\nHost: x\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET /ws HTTP/1.1\r\n Host: x\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET ws HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET / HTTP/2.0\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET / HTTP/1.1\r\nHost : x\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET / HTTP/1.1\r\nHost: x\rX\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("GET / HTTP/1.0\r\n\r\n", ""), WEB_ROUTE_PAGE);
+}
+
+static void test_route(void **state)
+{
+	const char *list = "https://a.example,http://shop.example:8080";
+
+	assert_int_equal(route(UPGRADE "\r\n", ""), WEB_ROUTE_UPGRADE); /* no Origin: no browser */
+	assert_int_equal(route(UPGRADE "Origin: http://SHOP.example:8080\r\n\r\n", ""),
+			 WEB_ROUTE_UPGRADE);
+	assert_int_equal(route(UPGRADE "Origin: https://shop.example:8080\r\n\r\n", ""),
+			 WEB_ROUTE_UPGRADE);
+	assert_int_equal(route(UPGRADE "Origin: http://shop.example\r\n\r\n", ""),
+			 WEB_ROUTE_ORIGIN);
+	assert_int_equal(route(UPGRADE "Origin: null\r\n\r\n", ""), WEB_ROUTE_ORIGIN);
+	assert_int_equal(route(UPGRADE "Origin: https://a.example\r\n\r\n", list),
+			 WEB_ROUTE_UPGRADE);
+	assert_int_equal(route(UPGRADE "Origin: https://a.example.evil\r\n\r\n", list),
+			 WEB_ROUTE_ORIGIN);
+	assert_int_equal(route(UPGRADE "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", ""),
+			 WEB_ROUTE_BAD); /* two keys */
+	assert_int_equal(route("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+			       "Connection: upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
+			       ""),
+			 WEB_ROUTE_BAD);
+	assert_int_equal(route("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+			       "Connection: upgrade\r\nSec-WebSocket-Key: short==\r\n"
+			       "Sec-WebSocket-Version: 13\r\n\r\n",
+			       ""),
+			 WEB_ROUTE_BAD);
+	assert_int_equal(
+	    route("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+		  "Connection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+		  "Sec-WebSocket-Version: 8\r\n\r\n",
+		  ""),
+	    WEB_ROUTE_VERSION);
+	assert_int_equal(route("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_BAD);
+	assert_int_equal(route("POST / HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_METHOD);
+	assert_int_equal(route("GET /agent HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_NOTFOUND);
+}
+
+/* web_origins, through the config file as users write it. */
+static void test_origins_config(void **state)
+{
+	char path[] = "/tmp/test-web-http-XXXXXX", *errors = NULL;
+	struct config c;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("web_listen = 127.0.0.1:8080\nweb_origins = HTTPS://Shop.Example , "
+	      "http://[::1]:8080\n",
+	      f);
+	fclose(f);
+	config_init(&c);
+	assert_int_equal(config_load(&c, path, &errors), 0);
+	assert_int_equal(c.web_listen.n, 1);
+	assert_string_equal(c.web_origins, "https://shop.example,http://[::1]:8080");
+	f = fopen(path, "w");
+	fputs("web_origins = https://shop.example/page\n", f);
+	fclose(f);
+	config_init(&c);
+	assert_true(config_load(&c, path, &errors) < 0);
+	assert_non_null(strstr(errors, "is not scheme://host[:port]"));
+	free(errors);
+	config_init(&c);
+	assert_int_equal(c.web_listen.n, 0); /* off by default */
+	assert_string_equal(c.web_origins, "");
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_accept_key),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_origins_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
