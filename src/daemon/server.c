@@ -118,7 +118,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		trim_later(s);
 	/* In a cluster, what members said must reach Redis too (or the stop's timeout passes). */
 	if (s->stopping && TAILQ_EMPTY(&s->conns) && TAILQ_EMPTY(&s->gone) &&
-	    (!s->cluster || !cluster_held_bytes(s->cluster)))
+	    (!s->cluster || !cluster_held_bytes(s->cluster)) && web_idle(s->web))
 		event_base_loopexit(s->base, NULL);
 }
 

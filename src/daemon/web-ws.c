@@ -253,7 +253,9 @@ void web_ws_pump(struct web_conn *wc)
 		take_frames(wc);
 		unlink_conn(wc);
 	}
-	if (!wslay_event_want_read(wc->ws) && !wslay_event_want_write(wc->ws)) {
+	/* Done: both closes went, or ours did at shutdown, when no answer is waited for. */
+	if ((!wslay_event_want_read(wc->ws) || (wc->web->stopping && wc->state == WEB_CLOSING)) &&
+	    !wslay_event_want_write(wc->ws)) {
 		web_ws_free(wc);
 		web_conn_finish(wc); /* the close handshake is done: the TCP close */
 		return;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -96,6 +97,13 @@ void web_conn_free(struct web_conn *wc)
 	bufferevent_free(wc->bev);
 	event_free(wc->timer);
 	free(wc);
+	if (w->stopping && TAILQ_EMPTY(&w->conns))
+		server_sweep_soon(w->server); /* the server may be waiting for us to stop */
+}
+
+bool web_idle(const struct web *w)
+{
+	return !w || TAILQ_EMPTY(&w->conns);
 }
 
 void web_free(struct web *w)
@@ -104,6 +112,7 @@ void web_free(struct web *w)
 
 	if (!w)
 		return;
+	w->stopping = false; /* the server is being freed: no sweep to ask for */
 	while ((wc = TAILQ_FIRST(&w->conns)))
 		web_conn_free(wc);
 	if (w->scan)
@@ -118,6 +127,10 @@ void web_stop(struct web *w)
 	if (!w)
 		return;
 	w->stopping = true;
+	/* Each conn is told "shutting-down" now: its WebSocket closes soon after, not in a second.
+	 */
+	event_del(w->scan);
+	event_add(w->scan, &(struct timeval){ .tv_usec = 50 * 1000 });
 	for (wc = TAILQ_FIRST(&w->conns); wc; wc = next) {
 		next = TAILQ_NEXT(wc, entry);
 		if (wc->state == WEB_HEAD)
@@ -187,15 +200,18 @@ static void on_linger_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
-/* The answer is out: half-close, and free at the peer's EOF (or the timer). */
+/* The answer is out: half-close, and free now, or at the peer's EOF (or the timer). */
 static void on_flushed(struct bufferevent *bev, void *arg)
 {
 	struct web_conn *wc = arg;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	int pending = 0;
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || wc->linger)
 		return;
 	wc->linger = true;
-	if (shutdown(bufferevent_getfd(bev), SHUT_WR) < 0) {
+	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
+	if (shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 || pending == 0) {
 		web_conn_free(wc);
 		return;
 	}

@@ -16,6 +16,7 @@
 #ifndef FRONTDESK_WEB_H
 #define FRONTDESK_WEB_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 struct server;
@@ -27,6 +28,12 @@ int web_new(struct server *s, struct web **ret);
 void web_free(struct web *w);
 /* web_stop() - shutdown: connections still in their request head are closed. */
 void web_stop(struct web *w);
+/*
+ * web_idle() - whether no web connection is left (@w may be NULL). At shutdown the server waits
+ * for that too, so that each WebSocket gets its close (1001) after its conn's last words; the
+ * web asks for a sweep (server_sweep_soon()) when its last connection goes.
+ */
+bool web_idle(const struct web *w);
 /* web_accept() - @fd, accepted on web_listen from @sa. Takes ownership of @fd. */
 void web_accept(struct web *w, int fd, const struct sockaddr *sa, socklen_t salen);
 

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import os
 import re
+import signal
 import socket
 import struct
 import sys
@@ -280,6 +281,20 @@ class WebTest(unittest.TestCase):
             again.say("yes")
             self.assertEqual(agent.message(), "yes")
 
+    def test_shutdown_closes_with_going_away(self):
+        d = self.daemon().start()
+        try:
+            w = WsPeer(d, "late")
+            w.notice(prefix="agent-offline")
+            d.proc.send_signal(signal.SIGTERM)
+            w.notice(prefix="error shutting-down")
+            w.expect_close(1001)
+            w.close()  # as a browser does after the close handshake
+            self.assertEqual(d.proc.wait(DEADLINE), 0)
+            self.assertNotIn("did not drain", d.log())
+        finally:
+            d.stop()
+
     def test_web_member_and_tcp_member_see_each_other(self):
         with self.daemon("mode = group\n") as d:
             tom = Peer.customer(d, "tom")
@@ -494,7 +509,11 @@ class WebTest(unittest.TestCase):
                 time.sleep(0.01)
             self.assertIn((NOTICE, "left slow"), seen)
             self.assertIn("slow-consumer", d.log())
-            tom.sync("after")  # the talker carries on
+            tom.command("ping after")  # the talker carries on (the reader sees the pong)
+            deadline = time.monotonic() + DEADLINE
+            while (NOTICE, "pong after") not in seen and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self.assertIn((NOTICE, "pong after"), seen)
             slow.close()
 
     def test_one_address_cannot_hold_every_head_slot(self):
