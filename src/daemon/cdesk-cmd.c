@@ -18,6 +18,7 @@
 #include "log.h"
 #include "nick.h"
 #include "team.h"
+#include "typing.h"
 
 /* Lines of a "queue" answer, at most (as waiting_list()). */
 #define QUEUE_LIST_MAX 20
@@ -32,6 +33,34 @@ struct dchat *dagent_chat(struct dagent *a, const char *name, size_t len)
 		if (ch->agent == a && strlen(ch->cnick) == len && memcmp(ch->cnick, name, len) == 0)
 			return ch;
 	return NULL;
+}
+
+/*
+ * Typing as on one node (team_typing()), between a customer and its agent both on this node:
+ * it is never published, so a conversation whose sides are on two nodes has none.
+ */
+void cdesk_typing(struct conn *c, const char *name)
+{
+	struct dagent *a = dagent_of(c);
+	struct dchat *ch = dchat_of(c), *only = NULL;
+
+	if (ch) {
+		if (dagent_here(ch->agent))
+			typing_tell(ch->agent->conn, c->nick);
+		return;
+	}
+	if (!a)
+		return;
+	if (*name) {
+		ch = dagent_chat(a, name, strlen(name));
+	} else if (a->nchats == 1) {
+		TAILQ_FOREACH (only, &a->desk->chats, entry)
+			if (only->agent == a)
+				break;
+		ch = only;
+	}
+	if (ch && ch->customer && conn_live(ch->customer) && typing_due(&ch->typing_at))
+		typing_tell(ch->customer, c->nick);
 }
 
 /* The chat @arg names among @c's, or its only one if @arg is empty. NULL: told why. */

@@ -48,6 +48,7 @@ struct dchat {
 	unsigned pos;             /* the place in line it was last told (0: none) */
 	struct evbuffer *replies; /* the agent's replies held here until its turn (type 2 frames) */
 	struct event *answer;     /* answer_timeout, kept at the agent's side */
+	uint32_t typing_at;       /* its agent's last "typing" to it (typing.h) */
 	TAILQ_ENTRY(dchat) entry;
 };
 
@@ -148,5 +149,7 @@ void cdesk_event(struct cdesk *d, char *text);
 /* cdesk-cmd.c */
 extern const struct command cdesk_commands[];
 struct dchat *dagent_chat(struct dagent *a, const char *name, size_t len);
+/* cdesk_typing() - the mode's typing hook: only when both sides are on this node. */
+void cdesk_typing(struct conn *c, const char *name);
 
 #endif

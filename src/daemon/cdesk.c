@@ -604,6 +604,7 @@ const struct mode_ops cdesk_ops = {
 	.caps = cdesk_caps,
 	.resumed = cdesk_resumed,
 	.away_over = cdesk_away_over,
+	.typing = cdesk_typing,
 	.commands = cdesk_commands,
 };
 

@@ -23,6 +23,7 @@
 #include "server.h"
 #include "session.h"
 #include "store.h"
+#include "typing.h"
 
 static void cmd_hello(struct conn *c, const char *arg)
 {
@@ -45,10 +46,11 @@ static const struct {
 	const char *word;
 	enum conn_cap bit;
 } capabilities[] = {
-	{ "ids", CAP_IDS },
-	{ "ping", CAP_PING },
-	{ "resume", CAP_RESUME },
-	{ "agent", CAP_AGENT },
+	{ "ids", CAP_IDS },       /* 7.2 */
+	{ "ping", CAP_PING },     /* 7.6 */
+	{ "resume", CAP_RESUME }, /* 7.3 */
+	{ "agent", CAP_AGENT },   /* 7.5 */
+	{ "typing", CAP_TYPING }, /* ours: typing.h */
 };
 
 #define NCAPABILITIES (sizeof(capabilities) / sizeof(capabilities[0]))
@@ -84,8 +86,9 @@ void command_send_caps(struct conn *c)
 }
 
 /*
- * What this server grants @c: no pings while peer_timeout is off; resume to framed peers;
- * "agent" to agents where an agent may hold several conversations.
+ * What this server grants @c: no pings while peer_timeout is off; resume and typing to framed
+ * peers (a line member has no way to show one); "agent" to agents where an agent may hold
+ * several conversations.
  */
 static unsigned offered(const struct conn *c)
 {
@@ -99,6 +102,8 @@ static unsigned offered(const struct conn *c)
 		caps |= CAP_PING;
 	if (session_grace(c->server, c->role) && c->proto == PROTO_FRAMED)
 		caps |= CAP_RESUME;
+	if (c->proto == PROTO_FRAMED)
+		caps |= CAP_TYPING;
 	return caps;
 }
 
@@ -212,6 +217,8 @@ static const struct command common_commands[] = {
 	{ "history", ALL_ROLES, ARG_OPTIONAL, cmd_history },
 	{ "time", ALL_ROLES, ARG_NONE, cmd_time },
 	{ "info", ALL_ROLES, ARG_NONE, cmd_info },
+	/* Only for a client granted "typing": to others it is unknown (typing.c says so). */
+	{ "typing", ALL_ROLES, ARG_OPTIONAL, cmd_typing },
 	/* Here, not in the desk's table: only the desk has agents, and it need not know. */
 	{ "canned", 1u << ROLE_AGENT, ARG_OPTIONAL, cmd_canned },
 	{ NULL, 0, ARG_NONE, NULL },
@@ -223,6 +230,11 @@ static const struct command *find_command(const struct command *table, const cha
 		if (strlen(table->name) == len && memcmp(table->name, name, len) == 0)
 			return table;
 	return NULL;
+}
+
+void command_unknown(struct conn *c, const char *name)
+{
+	conn_error(c, "unknown-command", "'%s' is not a command here", name);
 }
 
 void command_run(struct conn *c, const struct fd_frame *f)

@@ -26,10 +26,17 @@ struct command {
 
 /*
  * command_run() - "NAME" or "NAME ARG" from @c: looked up in the common table (hello, quit,
- * ping, pong, caps, history, time, info, canned), then in the mode's; an unknown name, a role
- * that may not use it or a missing or extra argument is answered with a non-fatal error notice.
+ * ping, pong, caps, history, time, info, typing, canned), then in the mode's; an unknown name,
+ * a role that may not use it or a missing or extra argument is answered with a non-fatal error
+ * notice.
  */
 void command_run(struct conn *c, const struct fd_frame *f);
+
+/*
+ * command_unknown() - the answer to a command @c may not use, word for word the one to a name
+ * that is no command at all ("typing" without the capability: nothing tells them apart).
+ */
+void command_unknown(struct conn *c, const char *name);
 
 /*
  * command_caps_parse() - the capabilities (enum conn_cap bits) that "caps @arg" asks for, out

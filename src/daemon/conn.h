@@ -84,6 +84,7 @@ enum conn_pause {
 	PAUSE_STORE = 1 << 3,   /* the store cannot write: nothing more is accepted (store.h) */
 	PAUSE_RESUME = 1 << 4,  /* a resumed conn is given what it missed first (resume.h) */
 	PAUSE_CLUSTER = 1 << 5, /* the cluster's outbox is full: Redis is unreachable (node.c) */
+	PAUSE_TYPING = 1 << 6,  /* too many "typing" commands in a window (typing.h) */
 };
 
 /* Capabilities a client asked for with "caps WORD..." and was granted (protocol 7.1). */
@@ -92,6 +93,7 @@ enum conn_cap {
 	CAP_IDS = 1 << 1,    /* messages as type 5 with their IDs, "epoch", "history" (7.2, 7.4) */
 	CAP_RESUME = 1 << 2, /* a session to resume after a lost connection (7.3, session.h) */
 	CAP_AGENT = 1 << 3,  /* an agent holding several conversations (7.5, team.h) */
+	CAP_TYPING = 1 << 4, /* "typing" both ways (typing.h) */
 };
 
 struct session;
@@ -106,8 +108,10 @@ struct conn {
 	enum conn_mode_link mode_link;
 	enum conn_role role;
 	enum conn_proto proto;
+	uint8_t typing_n;       /* "typing" commands in its current window (typing.h) */
 	uint16_t partial_limit; /* max_frame for the frame being received; 0: none begun */
 	bool notices;           /* sent "hello notices": may receive type 3 frames */
+	bool typing_flooding;   /* told "error flood" for "typing": quiet until a calm window */
 	unsigned paused;        /* enum conn_pause bits: reading is disabled while any is set */
 	/*
 	 * Flags that are not states. @queued_link: on the desk's line (@link); kept because the
@@ -157,6 +161,8 @@ struct conn {
 	bool oper;
 	bool oper_asked;
 	uint8_t oper_tries;
+	/* When its current "typing" window began (typing.h): milliseconds, modulo 2^32. */
+	uint32_t typing_at;
 	struct evbuffer *held;   /* encoded type 2 frames, oldest first; NULL until the first */
 	struct evbuffer *gated;  /* output waiting for the store (deliver.h); NULL until needed */
 	uint64_t conv;           /* desk: the customer's conversation (cN); 0: none */

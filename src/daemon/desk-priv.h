@@ -57,6 +57,7 @@ struct desk {
 	uint64_t agent_held_conv;
 	char agent_held_from[NICK_BUFSIZE];
 	struct event *pump; /* desk_pump() on the next loop turn */
+	uint32_t typing_at; /* the agent's last "typing" to the customer served (typing.h) */
 };
 
 static inline bool strict(const struct desk *d)

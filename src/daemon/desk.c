@@ -35,6 +35,7 @@
 #include "server.h"
 #include "session.h"
 #include "store.h"
+#include "typing.h"
 
 /*
  * The active customer's idle deadline runs only while an agent is attached: with nobody to
@@ -571,6 +572,23 @@ static void desk_reconfigured(struct server *s)
 	desk_pump_soon(d);
 }
 
+/*
+ * typing: between the customer served and the agent, both here; nobody hears of a customer
+ * typing in line. In strict turns too: it says someone is writing, it takes no turn.
+ */
+static void desk_typing(struct conn *c, const char *name)
+{
+	struct desk *d = c->server->desk;
+
+	if (!d->active || !conn_live(d->active) || !agent_here(d))
+		return;
+	if (c == d->active)
+		typing_tell(d->agent, c->nick);
+	else if (c == d->agent && (!*name || strcmp(name, d->active->nick) == 0) &&
+		 typing_due(&d->typing_at))
+		typing_tell(d->active, c->nick);
+}
+
 /* history: a customer's own conversation; the agent's, the one it serves. */
 static int64_t desk_history_conv(struct conn *c)
 {
@@ -595,6 +613,7 @@ const struct mode_ops desk_ops = {
 	.status = desk_status,
 	.inspect = desk_inspect,
 	.info = desk_info,
+	.typing = desk_typing,
 	.commands = desk_commands,
 };
 

@@ -71,6 +71,7 @@
 #include "server.h"
 #include "session.h"
 #include "store.h"
+#include "typing.h"
 
 void arm(struct event *timer, double wait)
 {
@@ -515,6 +516,23 @@ static const struct command room_commands[] = {
 	{ NULL, 0, ARG_NONE, NULL },
 };
 
+/*
+ * typing: to every other member of this node granted "typing" (never published to other
+ * nodes: it is no message). Not from a muted member, who may not write; not at all in a room
+ * past announce_max_members, where it would fan out as joins would.
+ */
+static void room_typing(struct conn *c, const char *name)
+{
+	struct room *r = c->server->room;
+	struct member *m;
+
+	if (room_quiet(r, 0) || (r->nmutes && room_muted(r, c->nick)))
+		return;
+	TAILQ_FOREACH (m, &r->members, entry)
+		if (m->conn != c)
+			typing_tell(m->conn, c->nick);
+}
+
 const struct mode_ops room_ops = {
 	.attach = room_attach,
 	.hello = room_hello,
@@ -527,6 +545,7 @@ const struct mode_ops room_ops = {
 	.caps = room_caps,
 	.history_conv = room_history_conv,
 	.committed = room_committed,
+	.typing = room_typing,
 	.commands = room_commands,
 };
 

@@ -49,6 +49,7 @@
 #include "room.h"
 #include "store.h"
 #include "team.h"
+#include "typing.h"
 #include "web.h"
 
 /* Seconds shutdown waits for peers to take their last bytes before it exits anyway. */
@@ -708,6 +709,7 @@ void server_free(struct server *s)
 	agents_free(s->agents);
 	if (s->sweep)
 		event_free(s->sweep);
+	typing_free(s);
 	if (s->trim)
 		event_free(s->trim);
 	if (s->stop_timer)

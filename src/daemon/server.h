@@ -94,6 +94,12 @@ struct mode_ops {
 	void (*committed)(struct server *s);
 	/* inspect: optional; each customer in line and each agent, for the metrics (inspect.h). */
 	void (*inspect)(struct server *s, const struct inspector *in);
+	/*
+	 * typing: optional; @c, granted "typing", is typing (to @name, an agent's customer; ""
+	 * for its only one): tell whoever should know with typing_tell(). @c is within its limits;
+	 * an agent's per conversation are the mode's to check (typing_due()).
+	 */
+	void (*typing)(struct conn *c, const char *name);
 	const struct command *commands; /* terminated by a NULL name */
 };
 
@@ -135,6 +141,8 @@ struct server {
 	unsigned refusals_quiet; /* ...and how many since, not logged yet */
 	struct event *sig_int, *sig_term, *sig_hup;
 	struct event *stop_timer;
+	/* Ends the pauses of typing floods (typing.c); NULL until the first one. */
+	struct event *typing_timer;
 	struct notify *notify;
 	/* For SIGHUP (reload.c), set by main: the file, and whether it may be missing. */
 	const char *config_path;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "session.h"
 #include "store.h"
+#include "typing.h"
 
 /* Agents listed by one "agents" answer (~180 bytes a line at most: 50 stay under 9 KiB). */
 #define AGENTS_LIST_MAX 50
@@ -28,6 +29,33 @@ struct chat *find_chat(const struct agent *a, const char *name, size_t len)
 		if (strlen(ch->customer->nick) == len && memcmp(ch->customer->nick, name, len) == 0)
 			return ch;
 	return NULL;
+}
+
+/*
+ * A served customer's typing goes to its agent; an agent's to the customer it names, or its
+ * only one. Nobody hears of a customer typing in line, nor of anyone away (kept for a resume);
+ * strict turns do not matter (typing takes no turn). A name that is none of the agent's
+ * customers (one who has just left, say) is dropped without a word, as the indicator is only
+ * advice.
+ */
+void team_typing(struct conn *c, const char *name)
+{
+	struct agent *a = agent_of(c);
+	struct chat *ch = chat_of(c);
+
+	if (ch) {
+		if (ch->agent && agent_here(ch->agent))
+			typing_tell(ch->agent->conn, c->nick);
+		return;
+	}
+	if (!a)
+		return;
+	if (*name)
+		ch = find_chat(a, name, strlen(name));
+	else if (a->nchats == 1)
+		ch = TAILQ_FIRST(&a->chats);
+	if (ch && conn_live(ch->customer) && typing_due(&ch->typing_at))
+		typing_tell(ch->customer, c->nick);
 }
 
 /* The chat @arg names among @c's, or its only one if @arg is empty. NULL: told why. */

@@ -50,6 +50,7 @@ struct chat {
 	double served_at;      /* monotonic seconds: when it was first served (0: not yet) */
 	struct evbuffer *replies; /* the agent's held replies, records (record.h) */
 	struct event *answer;     /* answer_timeout: the agent owes an answer */
+	uint32_t typing_at;       /* its agent's last "typing" to it (typing.h) */
 	TAILQ_ENTRY(chat) entry;  /* its agent's chats */
 };
 
@@ -175,5 +176,7 @@ void team_tell_agent(struct agent *a);
 /* team-cmd.c */
 extern const struct command team_commands[];
 struct chat *find_chat(const struct agent *a, const char *name, size_t len);
+/* team_typing() - the mode's typing hook: between a served customer and its agent. */
+void team_typing(struct conn *c, const char *name);
 
 #endif

@@ -559,6 +559,7 @@ const struct mode_ops team_ops = {
 	.may_resume = team_may_resume,
 	.away_over = team_away_over,
 	.restore = team_restore,
+	.typing = team_typing,
 	.commands = team_commands,
 };
 
