@@ -9,13 +9,17 @@ import os
 import sys
 import time
 import unittest
+import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import COMMAND, MESSAGE, NOTICE, Daemon, Peer, frame, main, notices  # noqa: E402
 from grouptest import GROUP, LinePeer, member  # noqa: E402
+from test_cluster_desk import DeskCase  # noqa: E402
 from test_resume import resume  # noqa: E402
 
 TAGGED = 5
+# Peers are left to the garbage collector when each test's daemon stops.
+warnings.simplefilter("ignore", ResourceWarning)
 WINDOW = 2.0  # seconds: one "typing" forwarded per sender per window
 
 
@@ -226,6 +230,35 @@ class Team(unittest.TestCase):
             dan.command("typing")
             dan.sync()
             self.assertEqual(typings(a.sync()), [])
+
+
+class AcrossNodes(DeskCase):
+    """The desk across nodes: typing is never published, so only between two sides on the
+    same node."""
+
+    desk = "max_agents = 2\nmax_chats_per_agent = 2\nturns = free\n"
+
+    def test_same_node_only(self):
+        one, two = self.node("one"), self.node("two")
+        mary = self.agent(one, "mary")
+        grant(mary, "agent typing")
+        bob = self.customer(one, "bob")
+        self.assertEqual(self.next_customer(mary), "bob")
+        carol = self.customer(two, "carol")
+        self.assertEqual(self.next_customer(mary), "carol")
+        self.see(bob, prefix="serving mary")
+        self.see(carol, prefix="serving mary")
+        grant(bob, "typing")
+        grant(carol, "typing")
+        mary.command("typing bob")
+        mary.command("typing carol")
+        self.see(bob, body="typing mary")
+        bob.command("typing")
+        carol.command("typing")
+        carol.sync()
+        self.see(mary, body="typing bob")
+        self.assertEqual(typings(carol.sync()), [])
+        self.assertEqual(typings(mary.sync()), [])
 
 
 class Room(unittest.TestCase):
