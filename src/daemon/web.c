@@ -384,7 +384,9 @@ static void handle_head(struct web_conn *wc, const char *head, size_t len)
 		upgrade(wc, &req, &wc->web->agent_as);
 		break;
 	case WEB_ROUTE_CLEAR:
-		log_info("%s: web: refused an agent over plain HTTP from another host", wc->peer);
+		/* Logged as refusals at the door are: at most a line a second. */
+		server_log_refusal(wc->web->server, wc->peer,
+				   "an agent on /ws/agent over plain HTTP from another host");
 		answer(wc, code, reason, NULL, "text/plain; charset=utf-8", clear_refusal);
 		break;
 	case WEB_ROUTE_PAGE:

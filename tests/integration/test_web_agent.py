@@ -258,7 +258,8 @@ class Agent(unittest.TestCase):
             status, body, closed = d.request(head, host=here, source=here)
             self.assertEqual((status, closed), (403, True))
             self.assertIn("agents connect over TLS", body)
-            self.assertIn("refused an agent over plain HTTP from another host", d.log())
+            self.assertIn("refused: an agent on /ws/agent over plain HTTP from another host",
+                          d.log())
             # From loopback, the same door opens.
             web_agent(d, "mary").notice(body="welcome single-agent mary")
 
