@@ -7,7 +7,8 @@
  * line, at most WEB_HEAD_MAX bytes). What web.c relies on must hold for any of them: a parsed
  * head has a method, a path in origin form and NUL-terminated fields within their buffers; the
  * route is one of the known ones with a status code; an upgrade has a well-formed key, whose
- * Sec-WebSocket-Accept is WEB_ACCEPT_LEN characters.
+ * Sec-WebSocket-Accept is WEB_ACCEPT_LEN characters; an agent is never let in over plain HTTP
+ * from afar.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,12 +49,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* Both defaults: the Host's own origin, and a list. */
 	route = web_http_route(&req, data[0] & 1 ? "" : "https://a.example,http://b.example:8080");
-	if (route > WEB_ROUTE_VERSION)
+	if (route > WEB_ROUTE_AGENT)
 		abort();
+	/* /ws/agent: the agents' door, open or shut, TLS or not, from loopback or not. */
+	if (route == WEB_ROUTE_AGENT) {
+		struct web_agent_door door = { data[0] & 2, data[0] & 4, data[0] & 8 };
+
+		route = web_http_agent(&req, &door);
+		if (route == WEB_ROUTE_AGENT || route == WEB_ROUTE_UPGRADE ||
+		    route == WEB_ROUTE_PAGE ||
+		    (route == WEB_ROUTE_AGENT_WS && !door.tls && !door.loopback))
+			abort();
+	}
 	code = web_http_status(route, &reason);
 	if (code < 100 || code > 599 || !reason)
 		abort();
-	if (route == WEB_ROUTE_UPGRADE) {
+	if (route == WEB_ROUTE_UPGRADE || route == WEB_ROUTE_AGENT_WS) {
 		if (strcmp(req.method, "GET") != 0 || strlen(req.key) != 24 ||
 		    strcmp(req.version, "13") != 0)
 			abort();

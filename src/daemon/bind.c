@@ -90,10 +90,16 @@ static int bind_metrics(struct server *s, struct activation *act, const struct e
 	return 0;
 }
 
-/* web_listen: HTTP, and WebSocket on /ws (web.h); plain HTTP only, for now. */
+/*
+ * web_listen: HTTP, and WebSocket on /ws (web.h) and /ws/agent; TLS (https, wss) whenever
+ * tls_cert is set, as on every TCP listener, with the same context (renewed by SIGHUP).
+ */
 static int bind_web(struct server *s, struct activation *act, const struct endpoint *e,
 		    enum conn_role role)
 {
+	const struct config *cfg = &s->config;
+	bool agents =
+	    cfg->mode == MODE_SINGLE_AGENT && (cfg->agent_key_file[0] || cfg->agents_file[0]);
 	struct listener *l;
 	int r;
 
@@ -102,14 +108,20 @@ static int bind_web(struct server *s, struct activation *act, const struct endpo
 	r = listen_tcp(s, act, "web_listen", e, role, PROTO_FRAMED, &l);
 	if (r < 0)
 		return r;
-	l->tls = NULL;
 	l->web = true;
 	add_listener(s, l);
-	if (s->tls)
-		log_warnx("web_listen %s speaks plain HTTP: tls_cert does not apply to it yet",
+	if (agents && !l->tls && !config_is_loopback(e->host))
+		log_warnx("web_listen %s speaks plain HTTP: agents on /ws/agent are admitted from "
+			  "loopback only (a TLS proxy on this host); set tls_cert and tls_key for "
+			  "agents from elsewhere",
 			  l->name);
+	if (cfg->key_file[0])
+		log_info("web_listen %s: web %ss are not challenged (web_public = yes); key_file "
+			 "applies to listen",
+			 l->name, conn_role_name(role));
 	/* Tests read this line to learn the port when they ask for port 0. */
-	log_info("web on %s (HTTP; WebSocket on /ws, %ss%s)", l->name, conn_role_name(role),
+	log_info("web on %s (%s; WebSocket on /ws, %ss%s%s)", l->name, l->tls ? "HTTPS" : "HTTP",
+		 conn_role_name(role), agents ? ", agents on /ws/agent" : "",
 		 act->n ? ", socket from systemd" : "");
 	return 0;
 }

@@ -319,6 +319,7 @@ static const struct config_key config_keys[] = {
 	KEY(node_name, config_parse_name, node_name, 1, 64),
 	KEY(cluster_lease, parse_duration, cluster_lease, 2, 3600),
 	KEY(cluster_hold_bytes, parse_size, cluster_hold_bytes, 64 * 1024, 1024 * 1024 * 1024),
+	CHOICE(web_public, web_public, no_yes),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
@@ -526,6 +527,13 @@ static void check_combinations(struct parse_state *s)
 	if (c->agents_file[0] && c->mode != MODE_SINGLE_AGENT)
 		add_error(s, seen_line(s, "agents_file"),
 			  "agents_file is only used in single-agent mode");
+	/* A public page cannot hold a secret: web clients are never challenged (web.c). */
+	if (c->web_listen.n && c->key_file[0] && !c->web_public)
+		add_error(
+		    s, seen_line(s, "web_listen"),
+		    "web_listen admits web clients without key_file's challenge (a public "
+		    "page cannot hold a secret): set web_public = yes if the web door is meant "
+		    "to be open, or drop web_listen or key_file");
 }
 
 FILE *config_fopen(const char *path, char **ret_errors, int *ret)

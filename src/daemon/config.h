@@ -135,6 +135,8 @@ struct config {
 	char node_name[65];              /* default: the host name's first label, else "node" */
 	unsigned cluster_lease;          /* seconds; default 10; 2..3600 */
 	unsigned cluster_hold_bytes;     /* held while Redis is unreachable before reading stops */
+	/* web_listen's customers are never challenged: with key_file, it must say it means it. */
+	int web_public; /* 1: yes */
 };
 
 /* config_init() - the built-in defaults. */

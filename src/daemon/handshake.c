@@ -218,7 +218,11 @@ static const char *check_agent_answer(struct conn *c, const struct fd_frame *f)
 		keys[n++] = &s->agent_key;
 	for (size_t i = 0; s->agents && i < agents_nkeys(s->agents); i++)
 		keys[n++] = agents_key(s->agents, i);
-	/* Bound to the TLS session, over TLS (README, "Security"). */
+	/*
+	 * Bound to the TLS session, over TLS (README, "Security"). A web agent's (/ws/agent) bev
+	 * is a pair end, never TLS: its answer is the plain HMAC, since a browser cannot read the
+	 * TLS exporter.
+	 */
 	why = tls_auth_check(c->bev, true, keys, n, c->challenge, f->body, f->len, &which);
 	if (!why)
 		agents_key_id(keys[which], c->key_id);

@@ -26,7 +26,13 @@ void conn_credential(const struct conn *c, struct agents_cred *ret)
 
 	*ret = (struct agents_cred){ .kind = AGENTS_CRED_NONE };
 	if (c->bev && bufferevent_pair_get_partner(c->bev)) {
-		ret->kind = AGENTS_CRED_CONSOLE;
+		/* A pair end is the console's, or a web agent's (web.h), who proved a key. */
+		if (c->role == ROLE_AGENT && c->remote && c->state != CONN_CHALLENGE) {
+			ret->kind = AGENTS_CRED_KEY;
+			ret->key_id = c->key_id;
+		} else if (!c->remote) {
+			ret->kind = AGENTS_CRED_CONSOLE;
+		}
 		return;
 	}
 	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)

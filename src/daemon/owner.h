@@ -15,8 +15,9 @@ struct conn;
 
 /*
  * conn_credential() - what @c proved about who it is: on the agent socket the peer uid
- * (SO_PEERCRED), on agent_listen the key it answered with; the console (a bufferevent pair)
- * is the console. Anything else, or a socket that cannot be asked, proved nothing.
+ * (SO_PEERCRED), on agent_listen and web_listen's /ws/agent the key it answered with; the
+ * console (a bufferevent pair that is not a web agent's) is the console. Anything else, or a
+ * socket that cannot be asked, proved nothing.
  */
 void conn_credential(const struct conn *c, struct agents_cred *ret);
 

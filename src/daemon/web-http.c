@@ -206,25 +206,62 @@ static bool origin_allowed(const struct web_request *req, const char *origins)
 	return false;
 }
 
-enum web_route web_http_route(const struct web_request *req, const char *origins)
+/* An upgrade's own checks (RFC 6455 section 4.2.1), on /ws and /ws/agent alike. */
+static enum web_route upgrade_checks(const struct web_request *req)
 {
-	if (req->http11 && req->nhost != 1)
-		return WEB_ROUTE_BAD; /* RFC 9112 section 3.2: exactly one Host */
-	if (strcmp(req->method, "GET") != 0)
-		return WEB_ROUTE_METHOD;
-	if (strcmp(req->path, "/") == 0)
-		return WEB_ROUTE_PAGE;
-	if (strcmp(req->path, "/ws") != 0)
-		return WEB_ROUTE_NOTFOUND;
 	if (!req->http11 || !req->upgrade || !req->conn_upgrade)
 		return WEB_ROUTE_BAD;
 	if (strcmp(req->version, "13") != 0)
 		return WEB_ROUTE_VERSION;
 	if (req->nkey != 1 || !key_valid(req->key))
 		return WEB_ROUTE_BAD;
+	return WEB_ROUTE_UPGRADE;
+}
+
+enum web_route web_http_route(const struct web_request *req, const char *origins)
+{
+	enum web_route r;
+
+	if (req->http11 && req->nhost != 1)
+		return WEB_ROUTE_BAD; /* RFC 9112 section 3.2: exactly one Host */
+	if (strcmp(req->method, "GET") != 0)
+		return WEB_ROUTE_METHOD;
+	if (strcmp(req->path, "/") == 0)
+		return WEB_ROUTE_PAGE;
+	if (strcmp(req->path, "/ws/agent") == 0)
+		return WEB_ROUTE_AGENT;
+	if (strcmp(req->path, "/ws") != 0)
+		return WEB_ROUTE_NOTFOUND;
+	if ((r = upgrade_checks(req)) != WEB_ROUTE_UPGRADE)
+		return r;
 	if (!origin_allowed(req, origins))
 		return WEB_ROUTE_ORIGIN;
 	return WEB_ROUTE_UPGRADE;
+}
+
+/* Whether @origin is @scheme ("https://") followed by exactly @host, in any case. */
+static bool origin_is(const char *origin, const char *scheme, const char *host)
+{
+	size_t n = strlen(scheme);
+
+	return strncasecmp(origin, scheme, n) == 0 && *host && strcasecmp(origin + n, host) == 0;
+}
+
+enum web_route web_http_agent(const struct web_request *req, const struct web_agent_door *door)
+{
+	enum web_route r;
+
+	if (!door->open)
+		return WEB_ROUTE_NOTFOUND;
+	if ((r = upgrade_checks(req)) != WEB_ROUTE_UPGRADE)
+		return r;
+	/* An http:// page on a TLS listener is never ours: it could be anyone on the path. */
+	if (req->has_origin && !origin_is(req->origin, "https://", req->host) &&
+	    (door->tls || !origin_is(req->origin, "http://", req->host)))
+		return WEB_ROUTE_ORIGIN;
+	if (!door->tls && !door->loopback)
+		return WEB_ROUTE_CLEAR;
+	return WEB_ROUTE_AGENT_WS;
 }
 
 int web_http_status(enum web_route route, const char **reason)
@@ -240,6 +277,9 @@ int web_http_status(enum web_route route, const char **reason)
 		[WEB_ROUTE_NOTFOUND] = { 404, "Not Found" },
 		[WEB_ROUTE_METHOD] = { 405, "Method Not Allowed" },
 		[WEB_ROUTE_VERSION] = { 426, "Upgrade Required" },
+		[WEB_ROUTE_AGENT] = { 404, "Not Found" }, /* (never answered as such) */
+		[WEB_ROUTE_AGENT_WS] = { 101, "Switching Protocols" },
+		[WEB_ROUTE_CLEAR] = { 403, "Forbidden" },
 	};
 
 	*reason = s[route].reason;

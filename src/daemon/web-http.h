@@ -41,6 +41,9 @@ enum web_route {
 	WEB_ROUTE_NOTFOUND, /* 404 */
 	WEB_ROUTE_METHOD,   /* 405: not GET */
 	WEB_ROUTE_VERSION,  /* 426: not Sec-WebSocket-Version 13 */
+	WEB_ROUTE_AGENT,    /* /ws/agent: web_http_agent() decides */
+	WEB_ROUTE_AGENT_WS, /* 101 to a WebSocket on /ws/agent: an agent */
+	WEB_ROUTE_CLEAR,    /* 403: an agent over plain HTTP from another host */
 };
 
 /*
@@ -56,6 +59,24 @@ int web_http_parse(const char *head, size_t len, struct web_request *req, const 
  * is allowed.
  */
 enum web_route web_http_route(const struct web_request *req, const char *origins);
+
+/* What the agents' door (/ws/agent) depends on besides the request. */
+struct web_agent_door {
+	bool open;     /* agent_key_file or agents_file is set (single-agent mode) */
+	bool tls;      /* the listener speaks TLS (https, wss) */
+	bool loopback; /* the peer's address is a loopback one (127.0.0.0/8, ::1) */
+};
+
+/*
+ * web_http_agent() - what a request routed WEB_ROUTE_AGENT gets: 404 when @door is shut, the
+ * upgrade's own checks as on /ws, 403 (WEB_ROUTE_ORIGIN) unless its Origin is the Host's own
+ * origin (web_origins does not widen it: an agent's page is the daemon's), 403
+ * (WEB_ROUTE_CLEAR) over plain HTTP from a peer that is not on loopback; else
+ * WEB_ROUTE_AGENT_WS. The own origin is "https://HOST" over TLS; over plain HTTP
+ * "http://HOST", or "https://HOST" from a TLS proxy in front of the daemon on this host. As on
+ * /ws, a request without Origin is not from a browser and is not judged by it.
+ */
+enum web_route web_http_agent(const struct web_request *req, const struct web_agent_door *door);
 
 /* web_http_status() - the status code and reason of @route's answer. */
 int web_http_status(enum web_route route, const char **reason);

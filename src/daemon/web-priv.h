@@ -55,6 +55,8 @@ struct web {
 	struct server *server;
 	/* What admission sees a WebSocket as: a framed customer or member (admit_accept()). */
 	struct listener as;
+	/* ...and one on /ws/agent: an agent, as on agent_listen (challenged, remote). */
+	struct listener agent_as;
 	TAILQ_HEAD(web_conn_list, web_conn) conns;
 	unsigned nhead;     /* connections in WEB_HEAD */
 	struct event *scan; /* once a second: upgraded connections whose conn has gone */
@@ -67,10 +69,12 @@ void web_conn_free(struct web_conn *wc);
 void web_conn_finish(struct web_conn *wc);
 
 /*
- * web_ws_open() - @wc's 101 is queued: a WebSocket in server mode, and a conn behind it, told
+ * web_ws_open() - @wc's 101 is queued: a WebSocket in server mode, and a conn behind it with
+ * @as's role and key (an agent's is remote: challenged and counted as on agent_listen), told
  * @refuse_code (admit.h) when it was admitted only to hear why not. Return 0 or -ENOMEM.
  */
-int web_ws_open(struct web_conn *wc, const char *refuse_code, const char *refuse_text);
+int web_ws_open(struct web_conn *wc, const struct listener *as, const char *refuse_code,
+		const char *refuse_text);
 /* web_ws_free() - the WebSocket side of @wc (the pair end, the wslay context). */
 void web_ws_free(struct web_conn *wc);
 /* web_ws_pump() - the socket has input for the WebSocket, or room for output: run it. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
@@ -29,6 +30,8 @@
 #include "clock.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
+#include "tlserr.h"
 #include "web-http.h"
 #include "web-priv.h"
 
@@ -37,6 +40,11 @@ static const char placeholder_page[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
     "<title>frontdesk</title></head>\n<body><p>frontdesk: WebSocket clients connect to "
     "<code>/ws</code>.</p></body></html>\n";
+
+/* /ws/agent over plain HTTP from another host: why not (README, "Web clients"). */
+static const char clear_refusal[] =
+    "403 Forbidden: agents connect over TLS (https, with tls_cert and tls_key set) or from a "
+    "loopback address; a TLS proxy in front of the daemon must run on the same host\n";
 
 static void on_head_read(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
@@ -74,9 +82,17 @@ int web_new(struct server *s, struct web **ret)
 	w->as.server = s;
 	w->as.role = s->config.mode == MODE_GROUP ? ROLE_MEMBER : ROLE_CUSTOMER;
 	w->as.proto = PROTO_FRAMED;
-	/* With key_file set a web client must answer the challenge like any other. */
-	w->as.key = s->config.key_file[0] ? &s->key : NULL;
+	/*
+	 * Never challenged, key_file or not: a public page cannot hold a secret (with key_file,
+	 * web_public = yes says so, config.c).
+	 */
+	w->as.key = NULL;
 	snprintf(w->as.name, sizeof(w->as.name), "web_listen");
+	w->agent_as = w->as;
+	w->agent_as.role = ROLE_AGENT;
+	/* As agent_listen's: agents_file's keys answer it even without agent_key_file. */
+	w->agent_as.key = &s->agent_key;
+	snprintf(w->agent_as.name, sizeof(w->agent_as.name), "web_listen /ws/agent");
 	w->scan = event_new(s->base, -1, EV_PERSIST, on_scan, w);
 	if (!w->scan || event_add(w->scan, &second) < 0) {
 		web_free(w);
@@ -168,7 +184,10 @@ void web_accept(struct web *w, int fd, const struct sockaddr *sa, socklen_t sale
 	if (alive_tune_socket(fd, s->config.peer_timeout) < 0)
 		log_warnx("%s: cannot set TCP keepalive: %s", peer, strerror(errno));
 	wc = calloc(1, sizeof(*wc));
-	if (!wc || !(wc->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)) ||
+	/* With tls_cert, https: the head is read after the TLS handshake, under its deadline. */
+	if (!wc ||
+	    !(wc->bev = s->tls ? tls_accept(s->tls, s->base, fd)
+			       : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)) ||
 	    !(wc->timer = evtimer_new(s->base, on_timer, wc))) {
 		log_warnx("%s: out of memory for a web connection", peer);
 		if (wc && wc->bev)
@@ -210,7 +229,12 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || wc->linger)
 		return;
 	wc->linger = true;
-	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
+	/*
+	 * TLS ends with close_notify, so that the peer can tell the answer is whole. Then, TLS or
+	 * not: closing with unread input in the socket resets the connection; with none, it is a
+	 * clean FIN.
+	 */
+	tls_close_notify(bev);
 	if (shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 || pending == 0) {
 		web_conn_free(wc);
 		return;
@@ -254,18 +278,19 @@ static void answer_status(struct web_conn *wc, int code, const char *reason, con
 }
 
 /*
- * Admission for a valid upgrade, as server_admit() does for a framed peer: refused and not to
- * be told, it gets 503 and goes; otherwise @ret_code/@ret_text are what its conn says first
- * (NULL: nothing).
+ * Admission for a valid upgrade, as server_admit() does for a framed peer accepted on @as:
+ * refused and not to be told, it gets 503 and goes; otherwise @ret_code/@ret_text are what its
+ * conn says first (NULL: nothing).
  */
-static bool admitted(struct web_conn *wc, const char **ret_code, const char **ret_text)
+static bool admitted(struct web_conn *wc, const struct listener *as, const char **ret_code,
+		     const char **ret_text)
 {
 	struct server *s = wc->web->server;
 	const struct sockaddr *sa = (const struct sockaddr *)&wc->sa;
 	bool tell = false;
 
 	*ret_text = NULL;
-	*ret_code = admit_accept(s, &wc->web->as, sa, wc->peer, &tell, ret_text);
+	*ret_code = admit_accept(s, as, sa, wc->peer, &tell, ret_text);
 	if (!*ret_code && bans_addr(&s->bans, sa, fd_clock_unix_ms() / 1000)) {
 		*ret_code = "banned";
 		*ret_text = "your address is banned from this room";
@@ -273,20 +298,21 @@ static bool admitted(struct web_conn *wc, const char **ret_code, const char **re
 	}
 	if (*ret_code && (!tell || s->counts[BUCKET_REFUSING] >= MAX_REFUSING)) {
 		server_log_refusal(s, wc->peer, tell ? *ret_code : *ret_text);
-		s->stats.connections[wc->web->as.role]++;
+		s->stats.connections[as->role]++;
 		stats_refused(&s->stats, *ret_code);
 		return false;
 	}
 	return true;
 }
 
-static void upgrade(struct web_conn *wc, const struct web_request *req)
+/* The upgrade to a WebSocket whose conn is admitted as a peer of @as would be. */
+static void upgrade(struct web_conn *wc, const struct web_request *req, const struct listener *as)
 {
 	struct evbuffer *out = bufferevent_get_output(wc->bev);
 	const char *code, *text;
 	char accept_key[WEB_ACCEPT_LEN + 1];
 
-	if (wc->web->stopping || !admitted(wc, &code, &text)) {
+	if (wc->web->stopping || !admitted(wc, as, &code, &text)) {
 		answer_status(wc, 503, "Service Unavailable", "Retry-After: 5\r\n");
 		return;
 	}
@@ -298,13 +324,38 @@ static void upgrade(struct web_conn *wc, const struct web_request *req)
 	wc->web->nhead--;
 	wc->state = WEB_OPEN;
 	evtimer_del(wc->timer);
-	if (web_ws_open(wc, code, text) < 0) {
+	if (web_ws_open(wc, as, code, text) < 0) {
 		log_warnx("%s: cannot open a WebSocket: out of memory", wc->peer);
 		web_conn_free(wc);
 		return;
 	}
-	log_info("%s: WebSocket on /ws", wc->peer);
+	log_info("%s: WebSocket on %s%s", wc->peer, req->path, tls_is_tls(wc->bev) ? " (TLS)" : "");
 	web_ws_pump(wc); /* frames that came with the head */
+}
+
+/* Whether @sa is a loopback address (127.0.0.0/8, ::1, or 127.x as IPv4-mapped IPv6). */
+static bool is_loopback(const struct sockaddr_storage *sa)
+{
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+	if (sa->ss_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24 == 127;
+	return sa->ss_family == AF_INET6 &&
+	       (IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127));
+}
+
+/* /ws/agent: the agents' door, open only where agent_listen's rules would let an agent in. */
+static enum web_route agent_route(struct web_conn *wc, const struct web_request *req)
+{
+	const struct config *cfg = &wc->web->server->config;
+	struct web_agent_door door = {
+		.open = cfg->mode == MODE_SINGLE_AGENT &&
+			(cfg->agent_key_file[0] || cfg->agents_file[0]),
+		.tls = tls_is_tls(wc->bev),
+		.loopback = is_loopback(&wc->sa),
+	};
+
+	return web_http_agent(req, &door);
 }
 
 /* A whole request head, answered. */
@@ -321,11 +372,22 @@ static void handle_head(struct web_conn *wc, const char *head, size_t len)
 		return;
 	}
 	route = web_http_route(&req, wc->web->server->config.web_origins);
+	if (route == WEB_ROUTE_AGENT)
+		route = agent_route(wc, &req);
 	code = web_http_status(route, &reason);
 	log_debug("%s: web: %s %s: %d", wc->peer, req.method, req.path, code);
 	switch (route) {
 	case WEB_ROUTE_UPGRADE:
-		upgrade(wc, &req);
+		upgrade(wc, &req, &wc->web->as);
+		break;
+	case WEB_ROUTE_AGENT_WS:
+		upgrade(wc, &req, &wc->web->agent_as);
+		break;
+	case WEB_ROUTE_CLEAR:
+		/* Logged as refusals at the door are: at most a line a second. */
+		server_log_refusal(wc->web->server, wc->peer,
+				   "an agent on /ws/agent over plain HTTP from another host");
+		answer(wc, code, reason, NULL, "text/plain; charset=utf-8", clear_refusal);
 		break;
 	case WEB_ROUTE_PAGE:
 		answer(wc, code, reason,
@@ -369,14 +431,24 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
-	/* A peer that half-closed after its request still reads our answer. */
-	if (wc->state == WEB_ANSWER && !wc->linger && !(what & BEV_EVENT_ERROR)) {
+	/*
+	 * A peer that half-closed after its request still reads our answer; not over TLS, where
+	 * libevent writes nothing more once it has read the end (conn.c says the same).
+	 */
+	if (wc->state == WEB_ANSWER && !wc->linger && !(what & BEV_EVENT_ERROR) &&
+	    !tls_is_tls(bev)) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
-	if (wc->state == WEB_HEAD && (what & BEV_EVENT_ERROR))
-		log_debug("%s: web: %s", wc->peer,
-			  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	/* A failed TLS handshake (plain HTTP on an https port, say) ends this connection only. */
+	if (what & BEV_EVENT_ERROR) {
+		char tls_err[256];
+		const char *why = tls_bufferevent_error(bev, tls_err, sizeof(tls_err));
+
+		if (wc->state == WEB_HEAD)
+			log_debug("%s: web: %s", wc->peer,
+				  why ? why : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	}
 	web_conn_free(wc);
 }
 

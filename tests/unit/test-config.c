@@ -361,6 +361,30 @@ static void test_key_file_shuts_the_line_listener(void **state)
 	free(errors);
 }
 
+/* A public page cannot hold a secret: web_listen with key_file only with web_public = yes. */
+static void test_key_file_needs_web_public(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	assert_int_equal(load("web_listen = 127.0.0.1:8080\nkey_file = /etc/k\n", &c, &errors),
+			 -EINVAL);
+	assert_errors(errors, "1: web_listen admits web clients without key_file's challenge (a "
+			      "public page cannot hold a secret): set web_public = yes if the web "
+			      "door is meant to be open, or drop web_listen or key_file\n");
+	free(errors);
+	assert_int_equal(
+	    load("web_listen = 127.0.0.1:8080\nkey_file = /etc/k\nweb_public = yes\n", &c, &errors),
+	    0);
+	assert_int_equal(c.web_public, 1);
+	/* Without key_file, or without web_listen, web_public changes nothing. */
+	assert_int_equal(load("web_listen = 127.0.0.1:8080\n", &c, &errors), 0);
+	assert_int_equal(c.web_public, 0);
+	assert_int_equal(load("key_file = /etc/k\nweb_public = no\n", &c, &errors), 0);
+	assert_int_equal(load("web_public = maybe\n", &c, &errors), -EINVAL);
+	free(errors);
+}
+
 static void test_max_startups(void **state)
 {
 	struct config c;
@@ -601,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_agent_listen_loopback_or_tls),
 		cmocka_unit_test(test_agents_file),
 		cmocka_unit_test(test_key_file_shuts_the_line_listener),
+		cmocka_unit_test(test_key_file_needs_web_public),
 		cmocka_unit_test(test_max_startups),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_failure_leaves_config_alone),

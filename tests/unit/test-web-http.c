@@ -101,6 +101,56 @@ static void test_route(void **state)
 	assert_int_equal(route("GET /agent HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_NOTFOUND);
 }
 
+#define AGENT_UPGRADE                                                                              \
+	"GET /ws/agent HTTP/1.1\r\nHost: desk.example\r\nUpgrade: websocket\r\n"                   \
+	"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                   \
+	"Sec-WebSocket-Version: 13\r\n"
+
+/* /ws/agent's decision with the door @open, @tls, from @loopback. */
+static enum web_route agent(const char *head, bool open, bool tls, bool loopback)
+{
+	struct web_agent_door door = { .open = open, .tls = tls, .loopback = loopback };
+	struct web_request req;
+	const char *why = NULL;
+
+	assert_int_equal(web_http_parse(head, strlen(head), &req, &why), 0);
+	/* web_origins never widens the agents' door. */
+	assert_int_equal(web_http_route(&req, "http://evil.example"), WEB_ROUTE_AGENT);
+	return web_http_agent(&req, &door);
+}
+
+static void test_agent_door(void **state)
+{
+	const char *own_http = AGENT_UPGRADE "Origin: http://desk.example\r\n\r\n";
+	const char *own_https = AGENT_UPGRADE "Origin: https://DESK.example\r\n\r\n";
+	const char *other = AGENT_UPGRADE "Origin: https://shop.example\r\n\r\n";
+
+	/* Shut (no agent key): 404, whatever else is wrong. */
+	assert_int_equal(agent(own_https, false, true, true), WEB_ROUTE_NOTFOUND);
+	assert_int_equal(agent("GET /ws/agent HTTP/1.1\r\nHost: x\r\n\r\n", false, true, true),
+			 WEB_ROUTE_NOTFOUND);
+	/* Open: the upgrade's own checks first. */
+	assert_int_equal(agent("GET /ws/agent HTTP/1.1\r\nHost: x\r\n\r\n", true, true, true),
+			 WEB_ROUTE_BAD);
+	/* Over TLS: only the https origin of the Host, from anywhere. */
+	assert_int_equal(agent(own_https, true, true, false), WEB_ROUTE_AGENT_WS);
+	assert_int_equal(agent(own_http, true, true, true), WEB_ROUTE_ORIGIN);
+	assert_int_equal(agent(other, true, true, true), WEB_ROUTE_ORIGIN);
+	assert_int_equal(
+	    agent(AGENT_UPGRADE "Origin: https://desk.example:444\r\n\r\n", true, true, true),
+	    WEB_ROUTE_ORIGIN);
+	/* Plain HTTP: from loopback only; https too (a TLS proxy on this host). */
+	assert_int_equal(agent(own_http, true, false, true), WEB_ROUTE_AGENT_WS);
+	assert_int_equal(agent(own_https, true, false, true), WEB_ROUTE_AGENT_WS);
+	assert_int_equal(agent(own_http, true, false, false), WEB_ROUTE_CLEAR);
+	assert_int_equal(agent(other, true, false, true), WEB_ROUTE_ORIGIN);
+	/* No Origin: not a browser, judged by the rest. */
+	assert_int_equal(agent(AGENT_UPGRADE "\r\n", true, false, true), WEB_ROUTE_AGENT_WS);
+	assert_int_equal(agent(AGENT_UPGRADE "\r\n", true, false, false), WEB_ROUTE_CLEAR);
+	assert_int_equal(agent(AGENT_UPGRADE "Origin: null\r\n\r\n", true, true, true),
+			 WEB_ROUTE_ORIGIN);
+}
+
 /* web_origins, through the config file as users write it. */
 static void test_origins_config(void **state)
 {
@@ -133,9 +183,8 @@ static void test_origins_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accept_key),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_accept_key),     cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_route),          cmocka_unit_test(test_agent_door),
 		cmocka_unit_test(test_origins_config),
 	};
 
