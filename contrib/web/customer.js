@@ -107,7 +107,7 @@ const notices = {
       setAgent("");
     }
   },
-  "agent-offline": () => log.sys("The agent is away for a moment; your messages are kept"),
+  "agent-offline": () => log.sys("No agent is available right now; your messages are kept"),
   "agent-online": (n) => log.sys((n.args[0] || "The agent") + " is back"),
   typing: (n) => { if (n.args[0] && n.args[0] !== link.name) typing.saw(n.args[0]); },
   bye: () => endConversation("The conversation has ended"),
@@ -150,6 +150,13 @@ link.addEventListener("resume-failed", () => {
   // The session is gone (expired, or ended while we were away): start afresh.
   log.clear();
   askName("");
+});
+link.addEventListener("refused", () => {
+  // Refused before any notice could say why (link.js): the usual reasons, then.
+  if (ended) return;
+  log.clear();
+  askName("We could not start the chat: the line may be full, or that name is not allowed. " +
+    "Please try again in a few minutes.");
 });
 link.addEventListener("ended", () => {
   if ($("join-form").hidden && !ended) endConversation("The conversation has ended");

@@ -6,8 +6,11 @@
 //
 // A page listens to its events: "state" (detail: "connecting" | "open" | "closed"),
 // "notice" ({keyword, args, text}), "message" ({id, time, conv, from, text}; id null for
-// a type 2 message), "reconnecting" ({delay} in ms), "resume-failed" and "ended" (the daemon
-// closed the session on purpose: no reconnection).
+// a type 2 message), "reconnecting" ({delay} in ms), "resume-failed", "refused" (a new join
+// closed before its welcome: the daemon tells why only to clients that opted into notices,
+// which a refused name has not had the chance to do, so the page can only guess: the line is
+// full, or the name is not allowed) and "ended" (the daemon closed the session on purpose: no
+// reconnection).
 
 import { COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode, parseNotice, parseTagged }
   from "./frames.js";
@@ -39,6 +42,7 @@ export class Link extends EventTarget {
     this.name = "";
     this.granted = new Set();
     this.welcomed = false; // the handshake is done on this connection
+    this.joining = false; // a nickname went out on this connection, no welcome yet
     this.awaitingName = false; // connected, and the daemon waits for a nickname
     this.retry = false;
     this.backoff = BACKOFF_MIN_MS;
@@ -63,8 +67,10 @@ export class Link extends EventTarget {
     this.connect();
   }
 
-  // Join as @name: on the open connection if it waits for a name, else on a new one.
+  // Join as @name, a new session: on the open connection if it waits for a name, else on a
+  // new one.
   join(name) {
+    this.forget();
     this.name = name;
     this.retry = true;
     if (this.ws && this.ws.readyState === WebSocket.OPEN && this.awaitingName) this.handshake();
@@ -130,6 +136,7 @@ export class Link extends EventTarget {
 
   handshake() {
     this.awaitingName = false;
+    this.joining = true;
     this.ws.send(encode(NICKNAME, this.name));
     this.ws.send(encode(COMMAND, "hello notices"));
     this.ws.send(encode(COMMAND, "caps ids resume typing"));
@@ -163,6 +170,7 @@ export class Link extends EventTarget {
     case "resumed":
       this.name = n.keyword === "welcome" ? n.args[1] : n.args[0];
       this.welcomed = true;
+      this.joining = false;
       this.backoff = BACKOFF_MIN_MS;
       for (const text of this.outbox.splice(0)) this.say(text);
       break;
@@ -212,9 +220,16 @@ export class Link extends EventTarget {
 
   onClose(ws) {
     if (ws !== this.ws) return;
+    const refused = this.joining;
     this.welcomed = false;
     this.awaitingName = false;
+    this.joining = false;
     this.emit("state", "closed");
+    if (refused && this.retry) {
+      this.retry = false;
+      this.emit("refused");
+      return;
+    }
     if (!this.retry) {
       this.emit("ended");
       return;

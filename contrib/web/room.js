@@ -159,6 +159,12 @@ link.addEventListener("resume-failed", () => {
   log.clear();
   askName("");
 });
+link.addEventListener("refused", () => {
+  if (ended) return;
+  log.clear();
+  askName("We could not let you in: the room may be full, or that name is not allowed. " +
+    "Please try again in a few minutes.");
+});
 link.addEventListener("ended", () => {
   if ($("join-form").hidden) endRoom("You left the room");
 });

@@ -61,6 +61,8 @@ export class Log {
   }
 
   sys(text) {
+    const prev = this.entries[this.entries.length - 1];
+    if (prev && prev.kind === "sys" && prev.text === text) return; // said just now
     this.add({ kind: "sys", text, time: Date.now() });
   }
 
