@@ -93,6 +93,7 @@ const notices = {
   },
   renamed: (n) => {
     const [from, to] = n.args;
+    if (from === link.name) link.name = to; // what the daemon calls us now
     members.delete(from);
     members.add(to);
     renderMembers();

@@ -6,8 +6,10 @@ web_embed_origins, and its SIGHUP reload), ETag and 304, HEAD, 404 for anything 
 traversal included), each asset's bytes equal to its file, and a generator that gives the same
 C file every time. How the pages behave in a browser is tests/browser/'s."""
 
+import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -203,6 +205,24 @@ class WebPages(unittest.TestCase):
                 self.assertTrue(headers["content-type"].startswith("text/plain"), path)
             # The daemon is still there and serves.
             self.assertEqual(request(port, "GET", "/")[0], 200)
+
+    @unittest.skipUnless(shutil.which("node"), "no node to run frames.js with")
+    def test_frames_js_counts_bytes(self):
+        """frames.js, the pages' framing, run by node: LLLL counts UTF-8 bytes, both ways."""
+        script = """
+import { encode, decode, parseTagged, parseNotice } from "%s";
+const out = [encode(1, "Zoë"), encode(2, "a 😀"), decode("0010|2|Zoë"), decode("0011|2|Zoë"),
+  parseTagged("7 1700000000000 c2 mary two  spaces\\nand a line"),
+  parseNotice("error nick-taken -- that -- name")];
+console.log(JSON.stringify(out));
+""" % ("file://" + os.path.abspath(os.path.join(WEB_DIR, "frames.js")))
+        r = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True,
+                           text=True, timeout=DEADLINE, check=True)
+        self.assertEqual(json.loads(r.stdout), [
+            "0011|1|Zoë", "0013|2|a 😀", None, {"type": 2, "body": "Zoë"},
+            {"id": 7, "time": 1700000000000, "conv": "c2", "from": "mary",
+             "text": "two  spaces\nand a line"},
+            {"keyword": "error", "args": ["nick-taken"], "text": "that -- name"}])
 
     def test_generator_is_deterministic(self):
         files = [os.path.join(WEB_DIR, n) for n in assets()]
