@@ -49,7 +49,7 @@ if [ ! -e /etc/frontdesk/frontdesk.conf ]; then
 	printf '# Written by contrib/run.sh: the built-in defaults, monitoring and web on loopback.\n' \
 		>"$build/run.conf"
 	printf 'metrics_listen = 127.0.0.1:9167\nweb_listen = 127.0.0.1:8080\n' >>"$build/run.conf"
-	web="ws://127.0.0.1:8080/ws  (WebSocket; http://127.0.0.1:8080/ is a placeholder page)"
+	web="http://127.0.0.1:8080/  (the customer page; /room in group mode; WebSocket on /ws)"
 	config=(-c "$build/run.conf")
 	metrics="http://127.0.0.1:9167/metrics  (also /healthz, /readyz, /status)"
 fi

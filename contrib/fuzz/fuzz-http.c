@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "web-http.h"
+#include "web-pages.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_field(req.origin, sizeof(req.origin));
 	check_field(req.key, sizeof(req.key));
 	check_field(req.version, sizeof(req.version));
+	check_field(req.if_none_match, sizeof(req.if_none_match));
 	if (!req.method[0] || req.path[0] != '/')
 		abort();
 	/* Both defaults: the Host's own origin, and a list. */
@@ -64,6 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	code = web_http_status(route, &reason);
 	if (code < 100 || code > 599 || !reason)
 		abort();
+	/* A page is a file the table has; If-None-Match is read within its string. */
+	if (route == WEB_ROUTE_PAGE && !web_pages_find(req.path))
+		abort();
+	(void)web_pages_fresh(req.if_none_match, "\"x\"");
 	if (route == WEB_ROUTE_UPGRADE || route == WEB_ROUTE_AGENT_WS) {
 		if (strcmp(req.method, "GET") != 0 || strlen(req.key) != 24 ||
 		    strcmp(req.version, "13") != 0)

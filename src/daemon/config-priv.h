@@ -33,7 +33,10 @@ int config_parse_endpoints_or_off(const struct config_key *k, struct config *c, 
 int config_parse_nets(const struct config_key *k, struct config *c, const char *value, char *err,
 		      size_t errlen);
 
-/* web_origins = ORIGIN, ... (config-web.c): "scheme://host[:port]" each; "same" for the default. */
+/*
+ * web_origins and web_embed_origins = ORIGIN, ... (config-web.c): "scheme://host[:port]" each;
+ * "same" for the default.
+ */
 int config_parse_web_origins(const struct config_key *k, struct config *c, const char *value,
 			     char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * config-web.c - the web listener's keys that are not plain addresses: web_origins.
+ * config-web.c - the web listener's keys that are not plain addresses: web_origins and
+ * web_embed_origins (the same list: origins).
  *
  * An origin is what a browser sends in its Origin header: "scheme://host[:port]", no path.
  * They are kept lower-cased and comma-separated in config.web_origins, so that the check at
@@ -59,12 +60,12 @@ int config_parse_web_origins(const struct config_key *k, struct config *c, const
 		while (len && isspace((unsigned char)item[len - 1]))
 			len--;
 		if (!origin_valid(item, len)) {
-			snprintf(err, errlen, "web_origins: \"%.*s\" is not scheme://host[:port]",
+			snprintf(err, errlen, "%s: \"%.*s\" is not scheme://host[:port]", k->name,
 				 (int)(len > 200 ? 200 : len), item);
 			return -EINVAL;
 		}
 		if (++n > WEB_ORIGINS_MAX || used + len + 2 > sizeof(list)) {
-			snprintf(err, errlen, "web_origins: too many origins");
+			snprintf(err, errlen, "%s: too many origins", k->name);
 			return -E2BIG;
 		}
 		if (used)

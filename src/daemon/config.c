@@ -271,6 +271,7 @@ static const struct config_key config_keys[] = {
 	KEY(metrics_listen, config_parse_endpoints_or_off, metrics_listen, 0, 0),
 	KEY(web_listen, config_parse_endpoints_or_off, web_listen, 0, 0),
 	KEY(web_origins, config_parse_web_origins, web_origins, 0, 0),
+	KEY(web_embed_origins, config_parse_web_origins, web_embed_origins, 0, 0),
 	KEY(key_file, parse_path, key_file, 0, sizeof(((struct config *)0)->key_file) - 1),
 	KEY(agent_key_file, parse_path, agent_key_file, 0,
 	    sizeof(((struct config *)0)->agent_key_file) - 1),

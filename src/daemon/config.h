@@ -125,6 +125,8 @@ struct config {
 	/* web_listen (web.h): HTTP, and WebSocket on /ws; web_origins: who may upgrade there. */
 	struct endpoint_list web_listen;
 	char web_origins[1024]; /* lower-case origins, comma-separated; "": the Host's own */
+	/* Who may put the pages in a frame (CSP frame-ancestors), as web_origins; "": only us. */
+	char web_embed_origins[1024];
 	/* The cluster (config-cluster.h): nodes sharing their state through one Redis. */
 	bool cluster;                    /* cluster = redis://...; false: off (one node) */
 	char cluster_host[256];          /* a name or a literal address (IPv6 without brackets) */

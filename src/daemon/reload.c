@@ -124,6 +124,8 @@ static const struct field live_keys[] = {
 	FIELD(answer_timeout, FIELD_SCALAR),
 	FIELD(canned_file, FIELD_STRING),
 	FIELD(proxy_from, FIELD_SCALAR), /* read at each accept (proxy.c) */
+	/* Read at each page's answer (web-pages.c). */
+	FIELD(web_embed_origins, FIELD_STRING),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

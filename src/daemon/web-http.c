@@ -4,6 +4,7 @@
  * folded headers, no NUL) and routing (RFC 6455 section 4.2.1's checks). See web-http.h.
  */
 #include "web-http.h"
+#include "web-pages.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -131,6 +132,9 @@ static int header_line(const char *l, size_t len, struct web_request *req, const
 	} else if (IS("Sec-WebSocket-Version")) {
 		if (!copy(req->version, sizeof(req->version), v, vlen))
 			strcpy(req->version, "?");
+	} else if (IS("If-None-Match")) {
+		if (!copy(req->if_none_match, sizeof(req->if_none_match), v, vlen))
+			req->if_none_match[0] = '\0'; /* a full answer is never wrong */
 	}
 #undef IS
 	return 0;
@@ -220,18 +224,19 @@ static enum web_route upgrade_checks(const struct web_request *req)
 
 enum web_route web_http_route(const struct web_request *req, const char *origins)
 {
+	bool head = strcmp(req->method, "HEAD") == 0;
 	enum web_route r;
 
 	if (req->http11 && req->nhost != 1)
 		return WEB_ROUTE_BAD; /* RFC 9112 section 3.2: exactly one Host */
-	if (strcmp(req->method, "GET") != 0)
+	if (strcmp(req->method, "GET") != 0 && !head)
 		return WEB_ROUTE_METHOD;
-	if (strcmp(req->path, "/") == 0)
-		return WEB_ROUTE_PAGE;
+	if (strcmp(req->path, "/ws") != 0 && strcmp(req->path, "/ws/agent") != 0)
+		return web_pages_find(req->path) ? WEB_ROUTE_PAGE : WEB_ROUTE_NOTFOUND;
+	if (head)
+		return WEB_ROUTE_METHOD; /* an upgrade is a GET */
 	if (strcmp(req->path, "/ws/agent") == 0)
 		return WEB_ROUTE_AGENT;
-	if (strcmp(req->path, "/ws") != 0)
-		return WEB_ROUTE_NOTFOUND;
 	if ((r = upgrade_checks(req)) != WEB_ROUTE_UPGRADE)
 		return r;
 	if (!origin_allowed(req, origins))

@@ -30,16 +30,18 @@ struct web_request {
 	char version[8];      /* Sec-WebSocket-Version */
 	bool has_origin;      /* an Origin header came (maybe empty) */
 	unsigned nhost, nkey; /* how many times each came: twice is an error */
+	/* If-None-Match: the ETags the client has ("" also when too long: a full answer). */
+	char if_none_match[256];
 };
 
 /* What a request gets. */
 enum web_route {
 	WEB_ROUTE_UPGRADE,  /* 101 to a WebSocket on /ws */
-	WEB_ROUTE_PAGE,     /* 200: the page at / */
+	WEB_ROUTE_PAGE,     /* 200 (or 304): a page or an asset (web-pages.h), GET or HEAD */
 	WEB_ROUTE_BAD,      /* 400: malformed, or an upgrade without a valid key */
 	WEB_ROUTE_ORIGIN,   /* 403: an upgrade from an origin web_origins does not allow */
 	WEB_ROUTE_NOTFOUND, /* 404 */
-	WEB_ROUTE_METHOD,   /* 405: not GET */
+	WEB_ROUTE_METHOD,   /* 405: not GET (nor HEAD, for a page) */
 	WEB_ROUTE_VERSION,  /* 426: not Sec-WebSocket-Version 13 */
 	WEB_ROUTE_AGENT,    /* /ws/agent: web_http_agent() decides */
 	WEB_ROUTE_AGENT_WS, /* 101 to a WebSocket on /ws/agent: an agent */

@@ -33,13 +33,8 @@
 #include "tls.h"
 #include "tlserr.h"
 #include "web-http.h"
+#include "web-pages.h"
 #include "web-priv.h"
-
-/* The page at / until the real one comes: no script, no style, nothing from elsewhere. */
-static const char placeholder_page[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<title>frontdesk</title></head>\n<body><p>frontdesk: WebSocket clients connect to "
-    "<code>/ws</code>.</p></body></html>\n";
 
 /* /ws/agent over plain HTTP from another host: why not (README, "Web clients"). */
 static const char clear_refusal[] =
@@ -390,12 +385,11 @@ static void handle_head(struct web_conn *wc, const char *head, size_t len)
 		answer(wc, code, reason, NULL, "text/plain; charset=utf-8", clear_refusal);
 		break;
 	case WEB_ROUTE_PAGE:
-		answer(wc, code, reason,
-		       "Content-Security-Policy: default-src 'self'; frame-ancestors 'self'\r\n",
-		       "text/html; charset=utf-8", placeholder_page);
+		web_pages_answer(wc, &req);
 		break;
 	case WEB_ROUTE_METHOD:
-		answer_status(wc, code, reason, "Allow: GET\r\n");
+		answer_status(wc, code, reason,
+			      strcmp(req.path, "/ws") ? "Allow: GET, HEAD\r\n" : "Allow: GET\r\n");
 		break;
 	case WEB_ROUTE_VERSION:
 		answer_status(wc, code, reason, "Sec-WebSocket-Version: 13\r\n");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * web.h - web_listen: HTTP/1.1 for a page, and WebSocket (RFC 6455) on /ws for web clients.
+ * web.h - web_listen: HTTP/1.1 for the pages (web-pages.h), and WebSocket (RFC 6455) on /ws.
  *
  * A web connection is accepted by an ordinary listener (listener.h, flagged @web) and starts
  * here: its request head is read on its bufferevent (at most WEB_HEAD_MAX bytes, within

@@ -330,7 +330,7 @@ class WebTest(unittest.TestCase):
             status, headers, body, closed = http(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertEqual(status, 200)
             self.assertTrue(headers["content-type"].startswith("text/html"))
-            self.assertIn("default-src 'self'", headers["content-security-policy"])
+            self.assertIn("default-src 'none'", headers["content-security-policy"])
             self.assertIn(b"<!DOCTYPE html>", body)
             self.assertTrue(closed)
             self.assertEqual(http(port, b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")[0], 404)

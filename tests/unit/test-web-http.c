@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "web-http.h"
+#include "web-pages.h"
 
 #define UPGRADE                                                                                    \
 	"GET /ws?v=1 HTTP/1.1\r\nHost: Shop.example:8080\r\nUpgrade: WebSocket\r\n"                \
@@ -151,6 +152,39 @@ static void test_agent_door(void **state)
 			 WEB_ROUTE_ORIGIN);
 }
 
+/* The built-in pages: which paths are files, HEAD, If-None-Match. */
+static void test_pages(void **state)
+{
+	const char *head = "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: W/\"a\", \"b\"\r\n\r\n";
+	const struct web_asset *a = web_pages_find("/static/style.css");
+	struct web_request req;
+	const char *why = NULL;
+
+	assert_non_null(a);
+	assert_string_equal(a->type, "text/css; charset=utf-8");
+	assert_string_equal(web_pages_find("/")->name, "index.html");
+	assert_string_equal(web_pages_find("/room")->name, "room.html");
+	assert_null(web_pages_find("/static/"));
+	assert_null(web_pages_find("/static/../index.html"));
+	assert_null(web_pages_find("/static/x/style.css"));
+	assert_null(web_pages_find("/index.html"));
+	assert_int_equal(route("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_PAGE);
+	assert_int_equal(route("GET /static/link.js HTTP/1.1\r\nHost: x\r\n\r\n", ""),
+			 WEB_ROUTE_PAGE);
+	assert_int_equal(route("GET /static/%2e%2e HTTP/1.1\r\nHost: x\r\n\r\n", ""),
+			 WEB_ROUTE_NOTFOUND);
+	assert_int_equal(route("HEAD /ws HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_METHOD);
+	assert_int_equal(web_http_parse(head, strlen(head), &req, &why), 0);
+	assert_string_equal(req.if_none_match, "W/\"a\", \"b\"");
+	assert_true(web_pages_fresh(req.if_none_match, "\"a\""));
+	assert_true(web_pages_fresh(req.if_none_match, "\"b\""));
+	assert_false(web_pages_fresh(req.if_none_match, "\"c\""));
+	assert_false(web_pages_fresh(req.if_none_match, "\"\""));
+	assert_true(web_pages_fresh(" * ", "\"c\""));
+	assert_false(web_pages_fresh("", "\"c\""));
+	assert_false(web_pages_fresh("\"ab\"", "\"a\""));
+}
+
 /* web_origins, through the config file as users write it. */
 static void test_origins_config(void **state)
 {
@@ -168,6 +202,12 @@ static void test_origins_config(void **state)
 	assert_int_equal(c.web_listen.n, 1);
 	assert_string_equal(c.web_origins, "https://shop.example,http://[::1]:8080");
 	f = fopen(path, "w");
+	fputs("web_embed_origins = https://A.example, http://b.example:81\n", f);
+	fclose(f);
+	config_init(&c);
+	assert_int_equal(config_load(&c, path, &errors), 0);
+	assert_string_equal(c.web_embed_origins, "https://a.example,http://b.example:81");
+	f = fopen(path, "w");
 	fputs("web_origins = https://shop.example/page\n", f);
 	fclose(f);
 	config_init(&c);
@@ -177,6 +217,7 @@ static void test_origins_config(void **state)
 	config_init(&c);
 	assert_int_equal(c.web_listen.n, 0); /* off by default */
 	assert_string_equal(c.web_origins, "");
+	assert_string_equal(c.web_embed_origins, "");
 	unlink(path);
 }
 
@@ -185,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accept_key),     cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_route),          cmocka_unit_test(test_agent_door),
+		cmocka_unit_test(test_pages), /* the built-in pages: web-pages.c */
 		cmocka_unit_test(test_origins_config),
 	};
 

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: ISC
+// link.js - one WebSocket to the daemon's /ws on the page's own host, kept up: the handshake
+// (nickname, "hello notices", "caps ids resume typing"), the session token and the highest
+// message ID seen (sessionStorage, so a reload resumes), reconnection with backoff, and
+// "resume TOKEN LAST" after a cut, so that nothing is missed and nothing comes twice.
+//
+// A page listens to its events: "state" (detail: "connecting" | "open" | "closed"),
+// "notice" ({keyword, args, text}), "message" ({id, time, conv, from, text}; id null for
+// a type 2 message), "reconnecting" ({delay} in ms), "resume-failed", "refused" (a new join
+// closed before its welcome: the daemon tells why only to clients that opted into notices,
+// which a refused name has not had the chance to do, so the page can only guess: the line is
+// full, or the name is not allowed) and "ended" (the daemon closed the session on purpose: no
+// reconnection).
+
+import { COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode, parseNotice, parseTagged }
+  from "./frames.js";
+
+// Error codes after which coming back by itself would be wrong: the name or the place is
+// refused, or someone ended the session on purpose. Any other fatal error (shutting-down,
+// server-full, timeout of a ping, slow-consumer...) is worth a reconnection.
+const FINAL = new Set([
+  "nick-taken", "nick-in-use", "bad-nick", "queue-full", "kicked", "banned", "replaced",
+  "session-resumed", "auth-failed", "agent-not-allowed", "expected-nickname", "bad-frame",
+  "bad-utf8", "unknown-type", "join-rate",
+]);
+// Errors after which the connection goes on (README: Notices).
+const MILD = new Set([
+  "not-your-turn", "no-customer", "flood", "store-unavailable", "cluster-unavailable",
+  "frame-too-long", "unknown-command", "bad-command", "resume-failed", "muted", "no-such-nick",
+  "not-operator", "no-such-reply",
+]);
+const TYPING_EVERY_MS = 3000;
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 30000;
+
+export class Link extends EventTarget {
+  // prefix: the sessionStorage keys' start, e.g. "frontdesk.customer".
+  constructor(prefix) {
+    super();
+    this.prefix = prefix;
+    this.ws = null;
+    this.name = "";
+    this.granted = new Set();
+    this.welcomed = false; // the handshake is done on this connection
+    this.joining = false; // a nickname went out on this connection, no welcome yet
+    this.awaitingName = false; // connected, and the daemon waits for a nickname
+    this.retry = false;
+    this.backoff = BACKOFF_MIN_MS;
+    this.timer = null;
+    this.lastTyping = 0;
+    this.outbox = [];
+  }
+
+  get token() { return sessionStorage.getItem(this.prefix + ".session") || ""; }
+  get last() { return Number(sessionStorage.getItem(this.prefix + ".last") || 0); }
+  set last(id) { sessionStorage.setItem(this.prefix + ".last", String(id)); }
+  hasSession() { return this.token !== ""; }
+
+  // Forget the session (a new conversation begins): its token, its IDs.
+  forget() {
+    for (const k of ["session", "last", "epoch"]) sessionStorage.removeItem(this.prefix + "." + k);
+  }
+
+  // Connect and resume the stored session.
+  resume() {
+    this.retry = true;
+    this.connect();
+  }
+
+  // Join as @name, a new session: on the open connection if it waits for a name, else on a
+  // new one.
+  join(name) {
+    this.forget();
+    this.name = name;
+    this.retry = true;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN && this.awaitingName) this.handshake();
+    else this.connect();
+  }
+
+  // Leave for good: "quit", and no reconnection.
+  quit() {
+    this.retry = false;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(COMMAND, "quit"));
+    this.forget();
+  }
+
+  say(text) {
+    if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(MESSAGE, text));
+    else this.outbox.push(text); // sent once the connection is back
+  }
+
+  command(text) {
+    if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(COMMAND, text));
+  }
+
+  // The user is typing: tell the other side, at most once every 3 s, if the daemon knows how.
+  typing() {
+    const now = Date.now();
+    if (!this.granted.has("typing") || now - this.lastTyping < TYPING_EVERY_MS) return;
+    this.lastTyping = now;
+    this.command("typing");
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    if (this.ws) {
+      this.ws.onclose = null;
+      this.ws.close();
+    }
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(scheme + "//" + location.host + "/ws");
+    this.ws = ws;
+    this.welcomed = false;
+    this.awaitingName = false;
+    this.emit("state", "connecting");
+    ws.onopen = () => this.onOpen();
+    ws.onmessage = (ev) => this.onFrame(ev.data);
+    ws.onclose = () => this.onClose(ws);
+  }
+
+  onOpen() {
+    this.emit("state", "open");
+    if (this.token) {
+      // Nothing more goes out until "resumed" or "error resume-failed" (protocol 7.3).
+      this.ws.send(encode(COMMAND, "resume " + this.token + " " + this.last));
+    } else if (this.name) {
+      this.handshake();
+    } else {
+      this.awaitingName = true;
+    }
+  }
+
+  handshake() {
+    this.awaitingName = false;
+    this.joining = true;
+    this.ws.send(encode(NICKNAME, this.name));
+    this.ws.send(encode(COMMAND, "hello notices"));
+    this.ws.send(encode(COMMAND, "caps ids resume typing"));
+  }
+
+  onFrame(data) {
+    if (typeof data !== "string") return;
+    const f = decode(data);
+    if (!f) return;
+    if (f.type === NOTICE) this.onNotice(parseNotice(f.body));
+    else if (f.type === TAGGED) this.onTagged(f.body);
+    else if (f.type === MESSAGE) this.emit("message", { id: null, from: "", text: f.body });
+  }
+
+  onTagged(body) {
+    const m = parseTagged(body);
+    if (!m) return;
+    // A replay overlapping what this tab saw: shown once. History goes back on purpose.
+    if (!this.inHistory) {
+      if (m.id <= this.last) return;
+      this.last = m.id;
+    }
+    m.history = this.inHistory;
+    this.emit("message", m);
+  }
+
+  onNotice(n) {
+    const p = this.prefix;
+    switch (n.keyword) {
+    case "welcome":
+    case "resumed":
+      this.name = n.keyword === "welcome" ? n.args[1] : n.args[0];
+      this.welcomed = true;
+      this.joining = false;
+      this.backoff = BACKOFF_MIN_MS;
+      for (const text of this.outbox.splice(0)) this.say(text);
+      break;
+    case "session":
+      sessionStorage.setItem(p + ".session", n.args[0]);
+      break;
+    case "caps":
+      this.granted = new Set(n.args);
+      break;
+    case "epoch":
+      if (sessionStorage.getItem(p + ".epoch") !== n.args[0]) this.last = 0;
+      sessionStorage.setItem(p + ".epoch", n.args[0]);
+      break;
+    case "history-start":
+      this.inHistory = true;
+      break;
+    case "history-end":
+      this.inHistory = false;
+      break;
+    case "bye":
+      this.retry = false;
+      this.forget();
+      break;
+    case "error":
+      this.onError(n);
+      break;
+    }
+    this.emit("notice", n);
+  }
+
+  onError(n) {
+    const code = n.args[0] || "";
+    if (code === "resume-failed") {
+      // The handshake goes on: the daemon waits for a nickname on this connection.
+      this.forget();
+      this.awaitingName = true;
+      this.emit("resume-failed", n);
+      return;
+    }
+    if (MILD.has(code)) return;
+    if (FINAL.has(code)) {
+      this.retry = false;
+      if (code !== "session-resumed") this.forget();
+    }
+    // A session ended by an idle timeout cannot be resumed; a ping's can: try, and hear.
+  }
+
+  onClose(ws) {
+    if (ws !== this.ws) return;
+    const refused = this.joining;
+    this.welcomed = false;
+    this.awaitingName = false;
+    this.joining = false;
+    this.emit("state", "closed");
+    if (refused && this.retry) {
+      this.retry = false;
+      this.emit("refused");
+      return;
+    }
+    if (!this.retry) {
+      this.emit("ended");
+      return;
+    }
+    if (!this.token && !this.name) return;
+    // Backoff with jitter, so that a restarted daemon is not hit by every page at once.
+    const delay = Math.round(this.backoff * (0.75 + Math.random() * 0.5));
+    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
+    this.emit("reconnecting", { delay });
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}

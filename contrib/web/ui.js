@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: ISC
+// ui.js - what the customer page and the room page show alike: the connection's state, the
+// log of messages (kept in sessionStorage, so that a reload shows the conversation again),
+// and who is typing. Every peer-supplied string goes in as text (textContent), never as HTML.
+
+const LOG_KEEP = 300; // entries a reload shows again
+
+export const $ = (id) => document.getElementById(id);
+
+export function show(el, on) {
+  el.hidden = !on;
+}
+
+// The WebSocket's state on #conn (data-state, and a word for the eye).
+export function setConn(state) {
+  const el = $("conn");
+  el.dataset.state = state;
+  el.textContent = { connecting: "Connecting…", open: "Online", closed: "Offline" }[state] || state;
+}
+
+function clock(ms) {
+  const d = new Date(ms);
+  return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+}
+
+// The conversation: .msg (mine/theirs, .from, .text) and .sys lines in #log.
+export class Log {
+  constructor(el, key) {
+    this.el = el;
+    this.key = key; // sessionStorage key of the kept entries
+    this.ids = new Set();
+    this.entries = [];
+  }
+
+  // Show again what was kept before a reload.
+  restore() {
+    let kept = [];
+    try {
+      kept = JSON.parse(sessionStorage.getItem(this.key) || "[]");
+    } catch {
+      kept = [];
+    }
+    for (const e of Array.isArray(kept) ? kept : []) this.render(e, false);
+  }
+
+  clear() {
+    this.el.replaceChildren();
+    this.ids.clear();
+    this.entries = [];
+    sessionStorage.removeItem(this.key);
+  }
+
+  // e: {kind: "msg", id, from, text, mine, history, time, note} or {kind: "sys", text}.
+  add(e) {
+    if (e.kind === "msg" && e.id != null && this.ids.has(e.id)) return; // never twice
+    this.render(e, true);
+  }
+
+  msg(m) {
+    this.add({ kind: "msg", time: Date.now(), ...m });
+  }
+
+  sys(text) {
+    const prev = this.entries[this.entries.length - 1];
+    if (prev && prev.kind === "sys" && prev.text === text) return; // said just now
+    this.add({ kind: "sys", text, time: Date.now() });
+  }
+
+  render(e, keep) {
+    const stick = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 40;
+    this.el.append(e.kind === "msg" ? this.bubble(e) : this.line(e));
+    if (e.kind === "msg" && e.id != null) this.ids.add(e.id);
+    this.entries.push(e);
+    if (this.entries.length > LOG_KEEP) this.entries.splice(0, this.entries.length - LOG_KEEP);
+    if (keep) sessionStorage.setItem(this.key, JSON.stringify(this.entries));
+    if (stick || e.mine) this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  bubble(e) {
+    const div = document.createElement("div");
+    div.className = "msg " + (e.mine ? "mine" : "theirs") + (e.history ? " history" : "");
+    if (e.note) div.classList.add("private");
+    if (e.id != null) div.dataset.id = String(e.id);
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const from = document.createElement("span");
+    from.className = "from";
+    from.textContent = e.from;
+    const when = document.createElement("time");
+    when.textContent = clock(e.time);
+    when.dateTime = new Date(e.time).toISOString();
+    meta.append(from);
+    if (e.note) {
+      const note = document.createElement("span");
+      note.className = "note";
+      note.textContent = e.note;
+      meta.append(note);
+    }
+    meta.append(when);
+    const text = document.createElement("div");
+    text.className = "text";
+    text.textContent = e.text;
+    div.append(meta, text);
+    return div;
+  }
+
+  line(e) {
+    const p = document.createElement("p");
+    p.className = "sys";
+    p.textContent = e.text;
+    return p;
+  }
+}
+
+// #typing: "Anna is typing…" for 5 s after Anna's last typing notice, or until her message.
+export class Typing {
+  constructor(el) {
+    this.el = el;
+    this.timers = new Map();
+  }
+
+  saw(name) {
+    clearTimeout(this.timers.get(name));
+    this.timers.set(name, setTimeout(() => this.clear(name), 5000));
+    this.render();
+  }
+
+  clear(name) {
+    if (!this.timers.has(name)) return;
+    clearTimeout(this.timers.get(name));
+    this.timers.delete(name);
+    this.render();
+  }
+
+  render() {
+    const names = [...this.timers.keys()];
+    this.el.hidden = names.length === 0;
+    if (names.length === 1) this.el.textContent = names[0] + " is typing…";
+    else if (names.length === 2) this.el.textContent = names[0] + " and " + names[1] + " are typing…";
+    else if (names.length > 2) this.el.textContent = "Several people are typing…";
+    else this.el.textContent = "";
+  }
+}
+
+// The composer: Enter sends, Shift+Enter is a new line; every keystroke that changes the text
+// is "typing" (the link rate-limits it).
+export function composer(form, area, onSend, onTyping) {
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = area.value.replace(/\s+$/, "");
+    if (text.trim() === "") return;
+    if (onSend(text) !== false) area.value = "";
+    area.focus();
+  });
+  area.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  area.addEventListener("input", () => {
+    if (area.value !== "") onTyping();
+  });
+}
