@@ -21,6 +21,10 @@ FRONTDESK_TEST_PACKAGES=(
 	python3-websockets	# test_web.py's client-library test
 )
 
+# What the browser tests (tests/browser) need, and test.sh's stage 1 installs: Debian's chromium
+# with fonts for its screenshots. run.sh needs none of it.
+FRONTDESK_BROWSER_PACKAGES=(chromium fonts-liberation fonts-dejavu-core)
+
 # install_missing_packages [PACKAGE...]: default FRONTDESK_PACKAGES.
 install_missing_packages() {
 	local missing=() p
@@ -69,4 +73,19 @@ configure_build() {
 		meson setup "$dir" "$@"
 	fi
 	ninja -C "$dir"
+}
+
+# provide_browser_tests: chromium from Debian; Node.js and npm from Debian only when npm is
+# missing (a machine may bring its own); then playwright-core as tests/browser/package-lock.json
+# pins it, by `npm ci` (from the npm registry; it downloads no browser), only when node_modules
+# is not already that lock's: a copy of the lock inside node_modules is the stamp.
+provide_browser_tests() {
+	local dir=tests/browser
+	local stamp=$dir/node_modules/.frontdesk-package-lock.json
+	install_missing_packages "${FRONTDESK_BROWSER_PACKAGES[@]}"
+	command -v npm >/dev/null || install_missing_packages nodejs npm
+	cmp -s "$dir/package-lock.json" "$stamp" && return 0
+	echo "npm ci --prefix $dir (playwright-core)"
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+	cp "$dir/package-lock.json" "$stamp"
 }

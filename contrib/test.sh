@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: ISC
 # Install what is missing, build, run every test; the last line is "N passed, N failed".
 #
-#   1. unit and integration tests in the normal build                    (build/)
+#   1. unit, integration and browser tests in the normal build           (build/)
 #   2. the same suite in an AddressSanitizer + UBSan build               (build-asan/)
 #   3. the integration tests again with the daemon under valgrind memcheck
 #   4. each libFuzzer harness: its seeds and regression inputs, then FUZZ_SECONDS (default 60)
 #      of exploration, in a clang build                                  (build-fuzz/)
 #
+# The browser tests (tests/browser) run in stage 1 only: chromium comes from Debian, Node.js and npm
+# from Debian when npm is missing, playwright-core by `npm ci` from the committed lock.
 # QUICK=1 runs stage 1 only. Warnings are errors in CI (CI=true) and with WERROR=1.
 # Extra arguments go to every `meson test` (e.g. a test name).
 set -euo pipefail
@@ -17,6 +19,7 @@ cd "$(dirname "$0")/.."
 quick=${QUICK:-0}
 install_missing_packages
 [ "$quick" = 1 ] || install_missing_packages "${FRONTDESK_TEST_PACKAGES[@]}"
+provide_browser_tests
 provide_promtool "${BUILD_DIR:-build}"
 werror=false
 if [ "${CI:-}" = true ] || [ "${WERROR:-0}" = 1 ]; then werror=true; fi
