@@ -310,6 +310,7 @@ export class Scope {
   async page(viewport = { width: 1280, height: 800 }, options = {}) {
     const context = await this.browser.newContext({ viewport, ...options });
     this.contexts.push(context);
+    context.setDefaultTimeout(DEADLINE);
     const page = await context.newPage();
     page.on('pageerror', (e) => this.pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') this.pageErrors.push(`console: ${m.text()}`); });

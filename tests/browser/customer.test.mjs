@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: ISC
+// The customer page `/` in chromium against the real daemon, with an agent on the agent socket
+// speaking frames (the agent console `/agent` comes in round 2: see the todo at the end).
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
+import { connState, countMessages, join, messages, open, send, waitMessage, waitOpen, waitPosition, waitServed } from './pages.mjs';
+
+const skip = whySkip();
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+let browser;
+before(async () => { if (!skip) browser = await launchChromium(); });
+after(async () => { if (browser) await browser.close(); });
+
+test('a customer page on a phone and an agent chat', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    await agent.notice('welcome single-agent anna');
+    const page = await s.page(PHONE, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await open(page, d, '/');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await join(page, 'bob');
+    await waitServed(page, 'anna');
+    await waitOpen(page);
+    await agent.notice('customer bob', { prefix: true });
+
+    await send(page, 'Hello! My order #1042 has not arrived.');
+    assert.equal(await agent.message(), 'Hello! My order #1042 has not arrived.');
+    await waitMessage(page, 'Hello! My order #1042 has not arrived.', { mine: true, from: 'bob' });
+    agent.say('Sorry to hear that, Bob. Let me look it up.');
+    await waitMessage(page, 'Sorry to hear that, Bob. Let me look it up.', { mine: false, from: 'anna' });
+
+    // Shift+Enter is a new line in the message; Enter sends it.
+    await page.fill('#text', '');
+    await page.type('#text', 'It was due on Monday.');
+    await page.keyboard.press('Shift+Enter');
+    await page.type('#text', 'Tracking says "label created".');
+    await page.keyboard.press('Enter');
+    assert.equal(await agent.message(), 'It was due on Monday.\nTracking says "label created".');
+    await until(async () => (await page.inputValue('#text')) === '', 'the composer to be emptied');
+
+    // What the agent says is text, never markup.
+    const markup = 'It is on its way: <b>today</b> & <img src=x onerror=alert(1)>';
+    agent.say(markup);
+    await waitMessage(page, markup, { mine: false });
+    assert.equal(await page.locator('#log .msg b, #log .msg img').count(), 0);
+
+    const all = await messages(page);
+    assert.deepEqual(all.map((m) => m.mine), [true, false, true, false]);
+    assert.ok(all.every((m) => m.mine !== m.theirs), 'each message is mine or theirs');
+    await screenshot(page, 'customer-phone');
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('a second customer\'s position falls from 2 to 1, then it is served', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    // No agent yet: both customers wait in line.
+    const first = await s.page(DESKTOP);
+    await open(first, d, '/');
+    await join(first, 'bob');
+    await waitPosition(first, 1);
+    const second = await s.page(PHONE, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await open(second, d, '/');
+    await join(second, 'carol');
+    await waitPosition(second, 2);
+    assert.match(await second.textContent('#wait'), /number 2 in line/);
+    await screenshot(second, 'customer-waiting-phone');
+
+    const agent = await s.agent(d, 'anna');
+    await agent.notice('customer bob', { prefix: true });
+    await waitServed(first, 'anna');
+    await waitPosition(second, 1);
+    assert.match(await second.textContent('#wait'), /number 1 in line/);
+
+    await send(first, 'Hi, a quick question.');
+    assert.equal(await agent.message(), 'Hi, a quick question.');
+    agent.say('Sure, go ahead.');
+    await waitMessage(first, 'Sure, go ahead.', { mine: false });
+
+    // The agent ends bob's conversation: carol is next.
+    agent.command('next');
+    await agent.notice('customer carol', { prefix: true });
+    await waitServed(second, 'anna');
+    await send(second, 'Thanks for waiting with me.');
+    assert.equal(await agent.message(), 'Thanks for waiting with me.');
+    agent.say('You are welcome, Carol.');
+    await waitMessage(second, 'You are welcome, Carol.', { mine: false, from: 'anna' });
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('reloading the customer page mid-conversation resumes it', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    const page = await s.page(DESKTOP);
+    await open(page, d, '/');
+    await join(page, 'dora');
+    await waitServed(page, 'anna');
+    await agent.notice('customer dora', { prefix: true });
+    await send(page, 'Can I change my delivery address?');
+    assert.equal(await agent.message(), 'Can I change my delivery address?');
+    agent.say('Yes: which one should it be?');
+    await waitMessage(page, 'Yes: which one should it be?', { mine: false });
+    const token = await page.evaluate(() => sessionStorage.getItem('frontdesk.customer.session'));
+    assert.ok(token, 'the session token is in sessionStorage');
+
+    await page.reload();
+    // Straight back to the chat with the same agent, without asking the name.
+    await waitServed(page, 'anna');
+    await waitOpen(page);
+    await waitMessage(page, 'Can I change my delivery address?', { mine: true });
+    await waitMessage(page, 'Yes: which one should it be?', { mine: false, from: 'anna' });
+
+    await send(page, '12 Harbour Street, please.');
+    assert.equal(await agent.message(), '12 Harbour Street, please.');
+    agent.say('Done: 12 Harbour Street.');
+    await waitMessage(page, 'Done: 12 Harbour Street.', { mine: false, from: 'anna' });
+    // The earlier messages are shown once, not once per load.
+    for (const text of ['Can I change my delivery address?', 'Yes: which one should it be?',
+      '12 Harbour Street, please.', 'Done: 12 Harbour Street.']) {
+      assert.equal(await countMessages(page, text), 1, text);
+    }
+    assert.equal(await connState(page), 'open');
+    await screenshot(page, 'customer-desktop');
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+// TODO(round 2): the agent console `/agent` (dom.md: #key, #name, #join, #queue, #tabs, #log,
+// #composer ...) chatting with a customer page, saving agent-desktop.png; until it exists the
+// agent in these tests is a framed peer on the agent socket.
+test('an agent console page and a customer page chat', { todo: 'the agent console /agent is built in round 2' });

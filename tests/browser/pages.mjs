@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: ISC
+// What the tests read and do on the project's pages, by the DOM contract they follow (the
+// ids and classes of the customer page `/` and the room page `/room`): one place to change
+// if the contract does.
+
+import { until } from './harness.mjs';
+
+/** Load @path of daemon @d in @page; the page must be there (200). */
+export async function open(page, d, path) {
+  const response = await page.goto(`${d.base}${path}`);
+  if (response.status() !== 200) throw new Error(`GET ${path}: ${response.status()} (is the page in this build?)`);
+  return response;
+}
+
+/** Fill the join form with @name and submit it. */
+export async function join(page, name) {
+  await page.waitForSelector('form#join-form', { state: 'visible' });
+  await page.fill('#name', name);
+  await page.click('#join');
+}
+
+/** Type @text into the composer and send it with Enter. */
+export async function send(page, text) {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+
+/** The messages in #log, in order: {from, text, mine, theirs, history}. */
+export function messages(page) {
+  return page.$$eval('#log .msg', (els) => els.map((e) => ({
+    from: e.querySelector('.from')?.textContent ?? null,
+    text: e.querySelector('.text')?.textContent ?? null,
+    mine: e.classList.contains('mine'),
+    theirs: e.classList.contains('theirs'),
+    history: e.classList.contains('history'),
+  })));
+}
+
+/** The system lines in #log. */
+export function sysLines(page) {
+  return page.$$eval('#log .sys', (els) => els.map((e) => e.textContent));
+}
+
+/** Wait until #log holds a message with @text (and, if given, from @from / mine or not). */
+export function waitMessage(page, text, { from, mine } = {}) {
+  return until(async () => (await messages(page)).find((m) => m.text === text &&
+    (from === undefined || m.from === from) && (mine === undefined || m.mine === mine)),
+  `a message ${JSON.stringify(text)} in #log`);
+}
+
+/** How many messages in #log have @text. */
+export async function countMessages(page, text) {
+  return (await messages(page)).filter((m) => m.text === text).length;
+}
+
+export async function connState(page) {
+  return page.getAttribute('#conn', 'data-state');
+}
+
+export function waitOpen(page) {
+  return page.waitForSelector('#conn[data-state="open"]', { state: 'attached' });
+}
+
+/** Wait for the line: #wait visible, #position's data-position and text both @n. */
+export async function waitPosition(page, n) {
+  await page.waitForSelector('#wait', { state: 'visible' });
+  await page.waitForSelector(`#position[data-position="${n}"]`, { state: 'attached' });
+  return until(async () => (await page.textContent('#position')).trim() === String(n), `#position to read ${n}`);
+}
+
+/** Wait until the customer is served: #chat visible, #agent-name @agent, the form and #wait gone. */
+export async function waitServed(page, agent) {
+  await page.waitForSelector('#chat', { state: 'visible' });
+  await until(async () => (await page.textContent('#agent-name')).trim() === agent, `#agent-name to be ${agent}`);
+  await page.waitForSelector('#join-form', { state: 'hidden' });
+  await page.waitForSelector('#wait', { state: 'hidden' });
+}
+
+/** The names in the room page's #members. */
+export function members(page) {
+  return page.$$eval('ul#members > li', (els) => els.map((e) => e.textContent.trim()));
+}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: ISC
+// The room page `/room` in chromium and a line member (what `nc` is) in the same room.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
+import { join, members, messages, open, send, waitMessage, waitOpen } from './pages.mjs';
+
+const skip = whySkip();
+let browser;
+before(async () => { if (!skip) browser = await launchChromium(); });
+after(async () => { if (browser) await browser.close(); });
+
+const hasAll = (list, names) => names.every((n) => list.includes(n));
+
+test('a room page and an nc member see each other and the members list', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('mode = group\n');
+    const nc = await s.line(d, 'nc');
+    await nc.line((l) => l.startsWith('* welcome group '));
+    nc.send('/nick zed');
+    await nc.line((l) => /^\* renamed \S+ zed$/.test(l));
+
+    const page = await s.page({ width: 1280, height: 800 });
+    await open(page, d, '/room');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await join(page, 'ann');
+    await waitOpen(page);
+    await page.waitForSelector('#join-form', { state: 'hidden' });
+    await nc.line('* joined ann');
+    await until(async () => hasAll(await members(page), ['ann', 'zed']), 'ann and zed in #members');
+
+    nc.send('hello from a terminal');
+    await waitMessage(page, 'hello from a terminal', { from: 'zed', mine: false });
+    await send(page, 'hi zed, this is the browser');
+    await nc.line('ann: hi zed, this is the browser');
+    await waitMessage(page, 'hi zed, this is the browser', { from: 'ann', mine: true });
+
+    // A second line member comes and goes: the list follows.
+    const other = await s.line(d, 'nc2');
+    await other.line((l) => l.startsWith('* welcome group '));
+    other.send('/nick yara');
+    await until(async () => hasAll(await members(page), ['ann', 'zed', 'yara']), 'yara in #members');
+    other.send('hi all');
+    await waitMessage(page, 'hi all', { from: 'yara', mine: false });
+    other.send('quit');
+    await until(async () => !(await members(page)).includes('yara'), 'yara gone from #members');
+
+    nc.send('<i>not markup</i> & fine');
+    await waitMessage(page, '<i>not markup</i> & fine', { from: 'zed' });
+    assert.equal(await page.locator('#log .msg i').count(), 0);
+    const texts = (await messages(page)).map((m) => m.text);
+    assert.deepEqual(texts.filter((x) => x !== null), ['hello from a terminal', 'hi zed, this is the browser', 'hi all',
+      '<i>not markup</i> & fine']);
+    await screenshot(page, 'room-desktop');
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('a room page joining later gets the history as .msg.history', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('mode = group\n');
+    const nc = await s.line(d, 'nc');
+    await nc.line((l) => l.startsWith('* welcome group '));
+    nc.send('/nick zed');
+    await nc.line((l) => /^\* renamed \S+ zed$/.test(l));
+    nc.send('said before anyone came');
+    await nc.line('zed: said before anyone came');
+
+    const page = await s.page({ width: 1280, height: 800 });
+    await open(page, d, '/room');
+    await join(page, 'ann');
+    await waitMessage(page, 'said before anyone came', { from: 'zed' });
+    const earlier = (await messages(page)).find((m) => m.text === 'said before anyone came');
+    assert.ok(earlier.history, 'the message from before the join is .history');
+    nc.send('and one after');
+    const now = await waitMessage(page, 'and one after', { from: 'zed' });
+    assert.equal(now.history, false);
+  }));
