@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
-import { connState, countMessages, join, messages, open, send, waitMessage, waitOpen, waitPosition, waitServed } from './pages.mjs';
+import { checkPageRules, connState, countMessages, join, messages, open, send, waitMessage, waitOpen, waitPosition, waitServed } from './pages.mjs';
 
 const skip = whySkip();
 const PHONE = { width: 390, height: 844 };
@@ -20,8 +20,8 @@ test('a customer page on a phone and an agent chat', { skip, timeout: 120000 }, 
     const agent = await s.agent(d, 'anna');
     await agent.notice('welcome single-agent anna');
     const page = await s.page(PHONE, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    await open(page, d, '/');
-    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.deepEqual(await checkPageRules(page, await open(page, d, '/')), []);
+    assert.equal(await page.getAttribute('#typing', 'hidden'), '', '#typing is hidden while nobody types');
     await join(page, 'bob');
     await waitServed(page, 'anna');
     await waitOpen(page);
@@ -55,40 +55,43 @@ test('a customer page on a phone and an agent chat', { skip, timeout: 120000 }, 
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
-test('a second customer\'s position falls from 2 to 1, then it is served', { skip, timeout: 120000 }, (t) =>
+test('a second customer page\'s position falls from 2 to 1, then it is served', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon();
-    // No agent yet: both customers wait in line.
+    // The agent serves a TCP customer; two customer pages wait behind it.
+    const agent = await s.agent(d, 'anna');
+    await s.customer(d, 'bob');
+    await agent.notice('customer bob', { prefix: true });
     const first = await s.page(DESKTOP);
     await open(first, d, '/');
-    await join(first, 'bob');
+    await join(first, 'carol');
     await waitPosition(first, 1);
     const second = await s.page(PHONE, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await open(second, d, '/');
-    await join(second, 'carol');
+    await join(second, 'dave');
     await waitPosition(second, 2);
     assert.match(await second.textContent('#wait'), /number 2 in line/);
     await screenshot(second, 'customer-waiting-phone');
 
-    const agent = await s.agent(d, 'anna');
-    await agent.notice('customer bob', { prefix: true });
+    // bob's conversation ends: the first page is served, the second moves up.
+    agent.command('next');
+    await agent.notice('customer carol', { prefix: true });
     await waitServed(first, 'anna');
     await waitPosition(second, 1);
     assert.match(await second.textContent('#wait'), /number 1 in line/);
-
     await send(first, 'Hi, a quick question.');
     assert.equal(await agent.message(), 'Hi, a quick question.');
     agent.say('Sure, go ahead.');
     await waitMessage(first, 'Sure, go ahead.', { mine: false });
 
-    // The agent ends bob's conversation: carol is next.
+    // carol's ends too: the second page is served.
     agent.command('next');
-    await agent.notice('customer carol', { prefix: true });
+    await agent.notice('customer dave', { prefix: true });
     await waitServed(second, 'anna');
     await send(second, 'Thanks for waiting with me.');
     assert.equal(await agent.message(), 'Thanks for waiting with me.');
-    agent.say('You are welcome, Carol.');
-    await waitMessage(second, 'You are welcome, Carol.', { mine: false, from: 'anna' });
+    agent.say('You are welcome, Dave.');
+    await waitMessage(second, 'You are welcome, Dave.', { mine: false, from: 'anna' });
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
@@ -105,8 +108,8 @@ test('reloading the customer page mid-conversation resumes it', { skip, timeout:
     assert.equal(await agent.message(), 'Can I change my delivery address?');
     agent.say('Yes: which one should it be?');
     await waitMessage(page, 'Yes: which one should it be?', { mine: false });
-    const token = await page.evaluate(() => sessionStorage.getItem('frontdesk.customer.session'));
-    assert.ok(token, 'the session token is in sessionStorage');
+    const stored = await page.evaluate(() => ['session', 'last', 'epoch'].map((k) => sessionStorage.getItem(`frontdesk.customer.${k}`)));
+    assert.ok(stored.every((v) => v), `frontdesk.customer.{session,last,epoch} in sessionStorage: ${JSON.stringify(stored)}`);
 
     await page.reload();
     // Straight back to the chat with the same agent, without asking the name.
@@ -119,6 +122,8 @@ test('reloading the customer page mid-conversation resumes it', { skip, timeout:
     assert.equal(await agent.message(), '12 Harbour Street, please.');
     agent.say('Done: 12 Harbour Street.');
     await waitMessage(page, 'Done: 12 Harbour Street.', { mine: false, from: 'anna' });
+    // One conversation throughout: the agent was never told dora left, nor served her again.
+    assert.deepEqual(agent.seen.filter((f) => /^3\|customer(-left)? dora\b/.test(f)).map((f) => f.split(' ')[0]), ['3|customer']);
     // The earlier messages are shown once, not once per load.
     for (const text of ['Can I change my delivery address?', 'Yes: which one should it be?',
       '12 Harbour Street, please.', 'Done: 12 Harbour Street.']) {

@@ -80,3 +80,27 @@ export async function waitServed(page, agent) {
 export function members(page) {
   return page.$$eval('ul#members > li', (els) => els.map((e) => e.textContent.trim()));
 }
+
+/** dom.md's rules for every page, checked on a freshly loaded @page (@response its GET). */
+export async function checkPageRules(page, response) {
+  const problems = [];
+  const html = await response.text();
+  if (await page.getAttribute('html', 'lang') !== 'en') problems.push('<html lang="en"> missing');
+  // No inline script or style in the markup (the page's CSP forbids them).
+  if (/<script(?![^>]*\ssrc=)[^>]*>/i.test(html)) problems.push('an inline <script>');
+  if (/<style[\s>]/i.test(html)) problems.push('a <style> element');
+  if (/<[^>]+\sstyle\s*=/i.test(html)) problems.push('a style="" attribute');
+  if (/<[^>]+\son[a-z]+\s*=/i.test(html)) problems.push('an on...="" handler');
+  const csp = response.headers()['content-security-policy'] || '';
+  if (!csp) problems.push('no Content-Security-Policy header');
+  if (/unsafe-inline|unsafe-eval/.test(csp)) problems.push(`CSP allows unsafe-*: ${csp}`);
+  const scripts = await page.$$eval('script', (els) => els.map((e) => ({ src: e.getAttribute('src'), type: e.type })));
+  for (const s of scripts) {
+    if (s.type !== 'module' || !s.src?.startsWith('/static/')) problems.push(`script ${JSON.stringify(s)} is not a module from /static/`);
+  }
+  const sheets = await page.$$eval('link[rel="stylesheet"]', (els) => els.map((e) => e.getAttribute('href')));
+  if (sheets.length !== 1 || sheets[0] !== '/static/style.css') problems.push(`stylesheets ${JSON.stringify(sheets)}, not just /static/style.css`);
+  const state = await page.getAttribute('#conn', 'data-state');
+  if (!['connecting', 'open', 'closed'].includes(state)) problems.push(`#conn data-state ${JSON.stringify(state)}`);
+  return problems;
+}

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
-import { join, members, messages, open, send, waitMessage, waitOpen } from './pages.mjs';
+import { checkPageRules, join, members, messages, open, send, waitMessage, waitOpen } from './pages.mjs';
 
 const skip = whySkip();
 let browser;
@@ -22,8 +22,7 @@ test('a room page and an nc member see each other and the members list', { skip,
     await nc.line((l) => /^\* renamed \S+ zed$/.test(l));
 
     const page = await s.page({ width: 1280, height: 800 });
-    await open(page, d, '/room');
-    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.deepEqual(await checkPageRules(page, await open(page, d, '/room')), []);
     await join(page, 'ann');
     await waitOpen(page);
     await page.waitForSelector('#join-form', { state: 'hidden' });
@@ -36,14 +35,16 @@ test('a room page and an nc member see each other and the members list', { skip,
     await nc.line('ann: hi zed, this is the browser');
     await waitMessage(page, 'hi zed, this is the browser', { from: 'ann', mine: true });
 
-    // A second line member comes and goes: the list follows.
-    const other = await s.line(d, 'nc2');
-    await other.line((l) => l.startsWith('* welcome group '));
-    other.send('/nick yara');
+    // A framed member on the agent socket (the local admin, an operator) sets the topic, talks
+    // and leaves: the page follows.
+    const yara = await s.agent(d, 'yara');
     await until(async () => hasAll(await members(page), ['ann', 'zed', 'yara']), 'yara in #members');
-    other.send('hi all');
+    yara.command('topic Ask anything about the 2.0 release');
+    await until(async () => (await page.textContent('#topic')).includes('Ask anything about the 2.0 release'), 'the topic in #topic');
+    yara.say('hi all');
     await waitMessage(page, 'hi all', { from: 'yara', mine: false });
-    other.send('quit');
+    await screenshot(page, 'room-desktop');
+    yara.command('quit');
     await until(async () => !(await members(page)).includes('yara'), 'yara gone from #members');
 
     nc.send('<i>not markup</i> & fine');
@@ -52,7 +53,6 @@ test('a room page and an nc member see each other and the members list', { skip,
     const texts = (await messages(page)).map((m) => m.text);
     assert.deepEqual(texts.filter((x) => x !== null), ['hello from a terminal', 'hi zed, this is the browser', 'hi all',
       '<i>not markup</i> & fine']);
-    await screenshot(page, 'room-desktop');
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
