@@ -137,4 +137,5 @@ test('reloading the customer page mid-conversation resumes it', { skip, timeout:
 // TODO(round 2): the agent console `/agent` (dom.md: #key, #name, #join, #queue, #tabs, #log,
 // #composer ...) chatting with a customer page, saving agent-desktop.png; until it exists the
 // agent in these tests is a framed peer on the agent socket.
-test('an agent console page and a customer page chat', { todo: 'the agent console /agent is built in round 2' });
+// (A skip, not node's `todo`: meson's TAP reader counts a todo that passes as a failure.)
+test('an agent console page and a customer page chat', { skip: 'TODO: the agent console /agent is built in round 2' });
