@@ -134,6 +134,30 @@ test('reloading the customer page mid-conversation resumes it', { skip, timeout:
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
+test('a reload after the agent ended the conversation asks the name again', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    const page = await s.page(DESKTOP);
+    await open(page, d, '/');
+    await join(page, 'erin');
+    await waitServed(page, 'anna');
+    await agent.notice('customer erin', { prefix: true });
+    await send(page, 'That was all, thanks.');
+    assert.equal(await agent.message(), 'That was all, thanks.');
+    agent.command('next'); // ended on purpose: the session cannot be resumed (protocol 7.3)
+    await agent.notice('customer-left erin', { prefix: true });
+    await page.reload();
+    // The token is void (the page forgets it at the end, or on `error resume-failed`): the form.
+    await page.waitForSelector('form#join-form', { state: 'visible' });
+    await until(async () => (await page.evaluate(() => sessionStorage.getItem('frontdesk.customer.session'))) === null,
+      'the token cleared from sessionStorage');
+    await join(page, 'erin');
+    await waitServed(page, 'anna');
+    await agent.notice('customer erin', { prefix: true });
+    assert.equal(await countMessages(page, 'That was all, thanks.'), 0, 'a new conversation starts empty');
+  }));
+
 // TODO(round 2): the agent console `/agent` (dom.md: #key, #name, #join, #queue, #tabs, #log,
 // #composer ...) chatting with a customer page, saving agent-desktop.png; until it exists the
 // agent in these tests is a framed peer on the agent socket.
