@@ -28,12 +28,18 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const running = new Set(); // daemons' child processes, for the exit handler
+const tempDirs = new Set(); // their directories, likewise
 
 process.on('exit', () => {
   for (const child of running) {
     try { child.kill('SIGKILL'); } catch { /* gone already */ }
   }
+  // (retried: a daemon killed a moment ago may still be writing its store there)
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
+// meson's timeout (or Ctrl-C) ends the runner with a signal: exit, so that the handler above
+// (and Playwright's, which closes chromium) still runs.
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : 15)));
 
 /** Why the browser tests cannot run here (a sentence), or false when they can: a test's skip. */
 export function whySkip() {
@@ -295,7 +301,9 @@ export class Scope {
   }
 
   async daemon(config = '') {
-    const d = new Daemon(fs.mkdtempSync(path.join(os.tmpdir(), 'frontdesk-browser-')), config);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontdesk-browser-'));
+    tempDirs.add(dir);
+    const d = new Daemon(dir, config);
     this.daemons.push(d);
     return d.start();
   }
@@ -344,6 +352,7 @@ export class Scope {
     for (const d of this.daemons) {
       codes.push(await d.stop());
       fs.rmSync(d.dir, { recursive: true, force: true });
+      tempDirs.delete(d.dir);
     }
     // A clean stop is part of every test, as in the Python fixture.
     if (!this.failed && codes.some((c) => c !== 0)) throw new Error(`frontdeskd exited with ${codes.join(', ')} after SIGTERM`);
