@@ -11,9 +11,11 @@
 # instructions of the N-message run less those of the empty run, divided by N.
 # CALLGRIND_KEEP=DIR keeps the callgrind files there, for callgrind_annotate. STORE=off or
 # memory runs the daemon with that store instead of its default sqlite file (in a temp dir).
-# --web: the room only, twice on a daemon with web_listen on: the two members over TCP frames
+# --web: the room only, twice on a daemon with web_listen on: the members over TCP frames
 # ("group"), then over WebSocket ("web": upgraded on /ws, each frame one masked text message),
-# and the second's cost over the first's (issue 18's goal is at most 1.20).
+# and the second's cost over the first's (issue 18's goal is at most 1.20). MEMBERS=N (2) puts
+# N members in the room (the first sends, all receive): a fan-out, where what a delivery costs
+# outweighs what a message costs.
 set -euo pipefail
 web=
 if [ "${1:-}" = --web ]; then
@@ -100,10 +102,9 @@ def barrier(sock):
         got += sock.recv(1 << 20)
 a = member() if mode != "desk" else socket.create_connection(("127.0.0.1", port))
 if mode != "desk":
-    b = member()
-    a.sendall(frame(1, "alice") + hello); b.sendall(frame(1, "bob") + hello)
-    barrier(a); barrier(b)
-    readers = [a, b]
+    readers = [a] + [member() for _ in range(int(os.environ.get("MEMBERS", "2")) - 1)]
+    for i, r in enumerate(readers):
+        r.sendall(frame(1, "m%d" % i) + hello); barrier(r)
 else:
     b = socket.socket(socket.AF_UNIX); b.connect(agent_path)
     b.sendall(frame(1, "agent") + hello); barrier(b)
@@ -129,7 +130,7 @@ for mode in $modes; do
 	empty=$(run "$mode" 0)
 	full=$(run "$mode" "$n")
 	per[$mode]=$(( (full - empty) / n ))
-	echo "$mode: ${per[$mode]} instructions per relayed message ($n messages)"
+	echo "$mode: ${per[$mode]} instructions per relayed message ($n messages${MEMBERS:+, $MEMBERS members})"
 done
 if [ -n "${per[web]:-}" ] && [ -n "${per[group]:-}" ]; then
 	# Each message is delivered to both members: per delivery, half of these.
