@@ -22,7 +22,7 @@
 # The "desk-cluster" scenario (SCENARIOS=desk-cluster, about 4 minutes) runs the desk with
 # several agents the same three ways (the team load at a steady pace, as the room's is an open
 # loop), the two nodes with the agents on the first and the customers on the second.
-# The "web" scenario (SCENARIOS=web, about 2 1/2 minutes; frontdeskd only) runs d-100's load and
+# The "web" scenario (SCENARIOS=web, about 100 s; frontdeskd only) runs d-100's load and
 # scenario a's on a daemon with web_listen on, the members over TCP frames and then over
 # WebSocket (frontdesk-bench --proto frontdesk-ws: RFC 6455's client side, each frame one masked
 # text message), WEB_ROUNDS rounds (3) taken in turn, and checks issue 18's goal: WebSocket
