@@ -735,6 +735,11 @@ int main(int argc, char **argv)
 	}
 	b->tick = evtimer_new(b->base, on_tick, b);
 	sample(b, &b->base_sample);
+	if (b->error) {
+		/* Before the loop runs, bench_fail()'s loopbreak is lost: the run would spin. */
+		fprintf(stderr, "frontdesk-bench: %s\n", b->errmsg);
+		return 1;
+	}
 	b->connect_started = now_mono();
 	enter(b, CONNECTING);
 	connect_more(b);

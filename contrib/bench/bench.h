@@ -22,6 +22,8 @@
 #include <netinet/in.h>
 #include <sys/types.h>
 
+#include <frontdesk/frame.h>
+
 #include "auth.h"
 #include "stats.h"
 
@@ -66,6 +68,9 @@ struct peer {
 	uint32_t *last_seq; /* member: per sender, the next sequence number expected */
 	uint32_t serial;    /* churner: which one (its nickname and its message say so) */
 	bool finished;      /* churner: heard its own message; leaves after this read */
+	/* frontdesk-ws: the 101 came (frames follow); the Sec-WebSocket-Accept it must carry */
+	bool ws_open;
+	char ws_accept[32];
 };
 
 /* What differs between the three servers. Each returns -errno on a protocol failure. */
@@ -149,6 +154,16 @@ struct bench {
 extern const struct proto proto_frontdesk;
 extern const struct proto proto_redis;
 extern const struct proto proto_irc;
+extern const struct proto proto_frontdesk_ws;
+
+/* proto-frontdesk.c, which proto-ws.c wraps: frames, whatever carries them. */
+int fd_put_frame(struct peer *p, enum fd_frame_type type, const char *body, size_t len);
+int fd_hello(struct peer *p);
+ssize_t fd_scan(struct peer *p, const char *buf, size_t len);
+int fd_send(struct peer *p, const char *payload, size_t len);
+/* proto-ws.c: one frame (its 7-byte header @hdr, then @body) as one masked text message. */
+int ws_put_message(struct peer *p, const char hdr[FD_FRAME_HEADER_LEN], const char *body,
+		   size_t len);
 
 /* Called by the protos. */
 /* Whether @p is connected to the second node (--port2): the odd members. */

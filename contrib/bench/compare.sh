@@ -22,6 +22,11 @@
 # The "desk-cluster" scenario (SCENARIOS=desk-cluster, about 4 minutes) runs the desk with
 # several agents the same three ways (the team load at a steady pace, as the room's is an open
 # loop), the two nodes with the agents on the first and the customers on the second.
+# The "web" scenario (SCENARIOS=web, about 100 s; frontdeskd only) runs d-100's load and
+# scenario a's on a daemon with web_listen on, the members over TCP frames and then over
+# WebSocket (frontdesk-bench --proto frontdesk-ws: RFC 6455's client side, each frame one masked
+# text message), WEB_ROUNDS rounds (3) taken in turn, and checks issue 18's goal: WebSocket
+# framing costs at most 20% (server CPU per delivery, WebSocket over TCP, at most 1.20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -131,6 +136,10 @@ start_server() {
 				[[ $check == *"unknown key 'announce_max_members'"* ]]; then
 				sed -i '$d' "$dir/frontdesk.conf"
 			fi
+		fi
+		if [ -n "$fd_web" ]; then
+			web_port=$(free_port)
+			echo "web_listen = 127.0.0.1:$web_port" >>"$dir/frontdesk.conf"
 		fi
 		if [ -n "$fd_cluster" ]; then
 			printf 'cluster = %s\nnode_name = %s\n' "$fd_cluster" "$fd_node" \
@@ -255,6 +264,24 @@ run_cluster() {
 	stop_server
 }
 
+# run_web LABEL tcp|ws [bench options...]: one room run against a fresh frontdeskd with web_listen
+# on (both ways, so that only the members' transport differs), its members on the framed port
+# (tcp) or upgraded on the web port's /ws (ws).
+run_web() {
+	local label=$1 how=$2 proto=frontdesk
+	shift 2
+	fd_web=1 start_server frontdesk group
+	if [ "$how" = ws ]; then
+		port=$web_port proto=frontdesk-ws
+	fi
+	echo "== $label frontdesk: members over $how: $*" >&2
+	if ! "${bench_cpu[@]}" "$bench" --proto "$proto" --port "$port" --pid "$server_pid" \
+		--label "$label" "$@" >>"$out"; then
+		echo "RESULT label=$label server=$proto failed=1" >>"$out"
+	fi
+	stop_server
+}
+
 # say_pinning SCENARIO: how the servers and the generator shared the cores, into $out.
 say_pinning() {
 	if [ ${#server_cpu[@]} -gt 0 ]; then
@@ -265,7 +292,7 @@ say_pinning() {
 }
 
 servers=(frontdesk redis ngircd)
-fd_store=sqlite fd_turns=free fd_cluster='' fd_node=''
+fd_store=sqlite fd_turns=free fd_cluster='' fd_node='' fd_web='' web_port=''
 # d-100's load, measured for 10 s: Redis's CPU is read in clock ticks (10 ms).
 cluster_load=(--members 100 --senders 10 --rate 1000 --warmup 1 --duration 10)
 # The desk across nodes: the team's 10 agents (3 conversations each) and DESK_CUSTOMERS
@@ -362,8 +389,19 @@ for s in $scenarios; do
 		done
 		say_pinning desk-cluster
 		;;
+	web)	# frontdeskd only: the room's members over TCP frames, then over WebSocket: d-100's
+		# load (open loop, one frame a write) and scenario a's (fan-out at saturation)
+		for _ in $(seq "${WEB_ROUNDS:-3}"); do
+			for how in tcp ws; do
+				run_web "web-d100-$how" "$how" --members 100 --senders 10 --rate 1000 \
+					--warmup 1 --duration 5
+			done
+			for how in tcp ws; do run_web "web-a-$how" "$how" "${fanout[@]}"; done
+		done
+		say_pinning web
+		;;
 	esac
 done
 echo "compare.sh: $(($(date +%s) - started)) s; results in $out" >&2
 python3 contrib/bench/table.py "$out"
-grep -E '^(desk-)?cluster: ' "$out" || true
+grep -E '^((desk-)?cluster|web): ' "$out" || true

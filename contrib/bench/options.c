@@ -12,7 +12,9 @@
 void bench_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: frontdesk-bench --proto frontdesk|redis|irc --port PORT [options]\n"
+		"usage: frontdesk-bench --proto frontdesk|frontdesk-ws|redis|irc --port PORT "
+		"[options]\n"
+		"  (frontdesk-ws: the room's members over WebSocket, --port the web_listen port)\n"
 		"  --host ADDR        server address (127.0.0.1)\n"
 		"  --pid PID          the server's process, for CPU, RSS and write calls\n"
 		"  --watch NAME=PID   another process whose CPU to report (a second node, Redis;\n"
@@ -113,6 +115,8 @@ static int set_option(struct options *o, int c, char *arg)
 			o->proto = &proto_redis;
 		else if (strcmp(arg, "irc") == 0)
 			o->proto = &proto_irc;
+		else if (strcmp(arg, "frontdesk-ws") == 0)
+			o->proto = &proto_frontdesk_ws;
 		else
 			return -EINVAL;
 		return 0;
@@ -142,7 +146,9 @@ static bool options_valid(const struct options *o)
 	    (o->port2 &&
 	     (o->proto != &proto_frontdesk || o->relay || o->idle || o->churn || o->team)) ||
 	    (o->team && (o->proto != &proto_frontdesk || !o->agent_socket || !o->customers ||
-			 !o->round_trips || o->arrive < 0 || o->relay || o->idle || o->churn)));
+			 !o->round_trips || o->arrive < 0 || o->relay || o->idle || o->churn)) ||
+	    /* over WebSocket: the room's members only (the desk's agent has its own listener) */
+	    (o->proto == &proto_frontdesk_ws && (o->relay || o->churn || o->port2 || o->team)));
 }
 
 int bench_parse_options(int argc, char **argv, struct options *o)

@@ -7,6 +7,10 @@
  * others ready: "joined mN" in a room (so the room must tell every join: announce_max_members
  * = 0, as compare.sh sets it), "customer NAME" and "queue N" at the desk. An agent peer first
  * answers the listener's challenge with the key given by --key-file.
+ *
+ * The same frames go over WebSocket (proto-ws.c, --proto frontdesk-ws): there each frame is
+ * one text message, so fd_put_frame() hands it to ws_put_message() and proto-ws.c hands each
+ * message it receives to fd_scan().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,27 +22,29 @@
 #include "auth.h"
 #include "bench.h"
 
-static int put_frame(struct peer *p, enum fd_frame_type type, const char *body, size_t len)
+int fd_put_frame(struct peer *p, enum fd_frame_type type, const char *body, size_t len)
 {
 	char hdr[FD_FRAME_HEADER_LEN];
 	int r = fd_frame_format_header(hdr, type, len);
 
 	if (r < 0)
 		return r;
+	if (p->b->o.proto == &proto_frontdesk_ws)
+		return ws_put_message(p, hdr, body, len);
 	if (peer_write(p, hdr, sizeof(hdr)) < 0 || peer_write(p, body, len) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
-static int fd_hello(struct peer *p)
+int fd_hello(struct peer *p)
 {
 	int r;
 
 	if (p->role == PEER_AGENT)
 		return 0; /* the challenge comes first */
-	r = put_frame(p, FD_FRAME_NICKNAME, p->nick, strlen(p->nick));
+	r = fd_put_frame(p, FD_FRAME_NICKNAME, p->nick, strlen(p->nick));
 	if (r == 0 && p->notices)
-		r = put_frame(p, FD_FRAME_COMMAND, "hello notices", 13);
+		r = fd_put_frame(p, FD_FRAME_COMMAND, "hello notices", 13);
 	return r;
 }
 
@@ -81,12 +87,12 @@ static void on_challenge(struct peer *p, const char *body, size_t len)
 		bench_fail(p->b, "the agent listener challenged us: give --key-file");
 		return;
 	}
-	put_frame(p, FD_FRAME_RESPONSE, answer, AUTH_RESPONSE_LEN);
-	put_frame(p, FD_FRAME_NICKNAME, p->nick, strlen(p->nick));
-	put_frame(p, FD_FRAME_COMMAND, "hello notices", 13);
+	fd_put_frame(p, FD_FRAME_RESPONSE, answer, AUTH_RESPONSE_LEN);
+	fd_put_frame(p, FD_FRAME_NICKNAME, p->nick, strlen(p->nick));
+	fd_put_frame(p, FD_FRAME_COMMAND, "hello notices", 13);
 }
 
-static ssize_t fd_scan(struct peer *p, const char *buf, size_t len)
+ssize_t fd_scan(struct peer *p, const char *buf, size_t len)
 {
 	size_t at = 0;
 
@@ -125,9 +131,9 @@ static ssize_t fd_scan(struct peer *p, const char *buf, size_t len)
 	return (ssize_t)at;
 }
 
-static int fd_send(struct peer *p, const char *payload, size_t len)
+int fd_send(struct peer *p, const char *payload, size_t len)
 {
-	return put_frame(p, FD_FRAME_MESSAGE, payload, len);
+	return fd_put_frame(p, FD_FRAME_MESSAGE, payload, len);
 }
 
 const struct proto proto_frontdesk = {

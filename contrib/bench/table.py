@@ -10,7 +10,9 @@ saturated message rate on scenario a (the open-loop rate of scenario d-half).
 The cluster scenario (labels cluster-off, cluster-1, cluster-2) gets a table of its own: each
 process's CPU per delivery, their sum, Redis's CPU per message, the goals of the cluster issue,
 and how many nodes one Redis could feed. So does the desk-cluster scenario (desk-cluster-off,
--1, -2): conversations/s, round trips, each process's CPU per message relayed and their sum."""
+-1, -2): conversations/s, round trips, each process's CPU per message relayed and their sum.
+The web scenario (web-d100-tcp/-ws, web-a-tcp/-ws) gets the members over TCP frames against
+the same members over WebSocket, and issue 18's goal (CPU per delivery at most 1.20x)."""
 
 import math
 import statistics
@@ -138,10 +140,10 @@ def print_rows(title, rows):
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 
 
-def medians(runs, label, extra):
+def medians(runs, label, extra, server="frontdesk"):
     """The median of each figure of @label's runs that did not fail, each on its own, plus
     extra[NAME](run) for each NAME, and "runs"; None when none succeeded."""
-    ok = [r for r in runs.get((label, "frontdesk"), []) if "failed" not in r]
+    ok = [r for r in runs.get((label, server), []) if "failed" not in r]
     if not ok:
         return None
     m = {k: statistics.median(r[k] for r in ok)
@@ -338,6 +340,55 @@ def desk_cluster_table(runs):
                   "this kind" % (what, conv, m["cpu_redis_ns_per_msg"] / 1000, 1e6 / conv))
 
 
+WEB = (("web-d100", "d-100: 100 members, 1,000 msg/s open loop"),
+       ("web-a", "a: 1,000 members, 10 senders, closed loop"))
+
+
+def web_table(runs):
+    """The web scenario: each load with the members over TCP frames, then over WebSocket;
+    the median of each figure over the rounds, each on its own."""
+    med = {}
+    for label, _ in WEB:
+        med[label + "-tcp"] = medians(runs, label + "-tcp", {})
+        med[label + "-ws"] = medians(runs, label + "-ws", {}, "frontdesk-ws")
+    if not any(med.values()):
+        return
+    cols = ("load", "members over", "runs", "deliveries/s", "p50", "p99", "CPU ns/deliv",
+            "ws/tcp CPU", "deliv/write", "RSS/conn", "server CPU", "gen CPU")
+    rows = [cols]
+    for label, what in WEB:
+        tcp = med[label + "-tcp"]
+        for how in ("tcp", "ws"):
+            m = med[label + "-" + how]
+            name = "TCP frames" if how == "tcp" else "WebSocket"
+            if not m:
+                rows.append((what, name, "0", "failed") + ("",) * (len(cols) - 4))
+                continue
+            rows.append((
+                what, name, "%d" % m["runs"], fmt_rate(m["deliveries_per_s"]),
+                fmt_us(m["p50_us"]), fmt_us(m["p99_us"]), "%.0f" % m["cpu_ns_per_delivery"],
+                "%.2fx" % (m["cpu_ns_per_delivery"] / tcp["cpu_ns_per_delivery"])
+                if tcp and how == "ws" else "-",
+                "%.1f" % m["frames_per_write"], "%.0f B" % m["rss_per_conn_b"],
+                "%.0f%%" % m["server_cpu_pct"], "%.0f%%" % m["gen_cpu_pct"]))
+    print_rows("Members over WebSocket against TCP frames (frontdeskd, web_listen on; medians of "
+               "each figure):", rows)
+    print()
+    print("Goal of issue 18: WebSocket framing costs at most 20% (CPU per delivery, WebSocket "
+          "over TCP, at most 1.20x)")
+    for label, what in WEB:
+        tcp, ws = med[label + "-tcp"], med[label + "-ws"]
+        if not tcp or not ws:
+            print("-    %s: no figures" % what)
+            continue
+        r = ws["cpu_ns_per_delivery"] / tcp["cpu_ns_per_delivery"]
+        print("%-4s %s: %.0f against %.0f ns per delivery (%.2fx); deliveries/s %.2fx, p99 "
+              "%s against %s" % ("PASS" if r <= 1.2 else "MISS", what,
+                                 ws["cpu_ns_per_delivery"], tcp["cpu_ns_per_delivery"], r,
+                                 ws["deliveries_per_s"] / tcp["deliveries_per_s"],
+                                 fmt_us(ws["p99_us"]), fmt_us(tcp["p99_us"])))
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--half-rate":
         best = pick(load(sys.argv[2]))
@@ -352,6 +403,7 @@ def main():
     team_table(runs)
     cluster_table(runs)
     desk_cluster_table(runs)
+    web_table(runs)
 
 
 main()
