@@ -31,12 +31,14 @@ class StartUp(unittest.TestCase):
         """Start the daemon on store @path: it must refuse; return its output."""
         conf = os.path.join(self.dir, "frontdesk.conf")
         with open(conf, "w") as f:
+            # Its own agent socket: the default one may be another daemon's ("already in use").
             f.write(GROUP + "listen = 127.0.0.1:0\nline_listen = 127.0.0.1:0\n"
-                    "store = sqlite:%s\n" % path)
+                    "agent_socket = %s\nstore = sqlite:%s\n"
+                    % (os.path.join(self.dir, "agent.sock"), path))
         r = subprocess.run([FRONTDESKD, "-c", conf], stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=DEADLINE)
         self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertNotIn("ready", r.stdout + r.stderr)
+        self.assertNotIn("frontdeskd ready", r.stdout + r.stderr)
         return r.stdout + r.stderr
 
     def check_refused(self, name, make, expect):
