@@ -32,6 +32,15 @@ def one_shot(data):
     return FakeServer(handler)
 
 
+def run_to_close(addr):
+    """Run a script-mode client that has said "hello" to its end, with stdin left open: the end
+    must be the server's doing (with stdin at EOF the client may end first, by itself)."""
+    from clientrun import ScriptClient
+    c = ScriptClient(addr).feed("hello\n")
+    code = c.wait()
+    return code, c.out, c.err
+
+
 class Case(unittest.TestCase):
     def one_line_error(self, err, expected):
         self.assertEqual(err, "frontdesk: %s\n" % expected)
@@ -89,7 +98,7 @@ class Errors(Case):
 
     def test_server_closes_mid_frame(self):
         with one_shot(b"0009|2|hi0030|2|only part of it") as s:
-            code, out, err = run("127.0.0.1:%d" % s.port, stdin_text="hello\n")
+            code, out, err = run_to_close("127.0.0.1:%d" % s.port)
         self.assertEqual(code, 1)
         self.assertEqual(out, "hi\n")
         self.one_line_error(err, "connection closed by 127.0.0.1:%d in the middle of a frame"
@@ -97,14 +106,14 @@ class Errors(Case):
 
     def test_server_sends_garbage(self):
         with one_shot(b"HTTP/1.1 400 Bad Request\r\n\r\n") as s:
-            code, out, err = run("127.0.0.1:%d" % s.port, stdin_text="hello\n")
+            code, out, err = run_to_close("127.0.0.1:%d" % s.port)
         self.assertEqual(code, 1)
         self.one_line_error(err, "protocol error from 127.0.0.1:%d: frame length is not four "
                             "digits" % s.port)
 
     def test_server_closes_without_a_word(self):
         with one_shot(b"") as s:
-            code, out, err = run("127.0.0.1:%d" % s.port, stdin_text="hello\n")
+            code, out, err = run_to_close("127.0.0.1:%d" % s.port)
         self.assertEqual(code, 1)
         self.one_line_error(err, "connection closed by 127.0.0.1:%d" % s.port)
 
