@@ -401,12 +401,18 @@ void term_quit(struct term *t)
 
 static void lost(struct term *t, int err, const char *why);
 
-/* Connect (again); a failure that is known at once is handled like a lost connection. */
+/*
+ * Connect (again); a failure that is known at once (a Unix socket not there, or refused) is
+ * handled like a lost connection, never as -EPERM: lost() reads that as refused for good.
+ */
 static void connect_now(struct term *t)
 {
+	int r;
+
 	t->mode = TERM_CHAT;
-	if (session_connect(t->session) < 0)
-		lost(t, -1, session_error(t->session));
+	r = session_connect(t->session);
+	if (r < 0)
+		lost(t, r == -EPERM ? -EACCES : r, session_error(t->session));
 	term_update_prompt(t);
 }
 

@@ -237,6 +237,32 @@ class Terminal(TmuxCase):
         self.enter("n")
         self.assertEqual(self.wait_exit(), 1)
 
+    def test_agent_waits_for_its_socket_to_come_back(self):
+        """--reconnect on the agent socket: a daemon gone, its socket with it, is waited for.
+        A connect that fails at once (no such file, refused) was taken for a refusal for good
+        (-1 is -EPERM) and ended the run."""
+        sock_dir = tempfile.mkdtemp(prefix="frontdesk-test-")
+        path = os.path.join(sock_dir, "agent.sock")
+        try:
+            d = Daemon("agent_socket = %s\n" % path).start()
+            try:
+                self.start("-r", "--agent", "unix:" + path, "--name", "mary")
+                self.wait_screen(r"\* Welcome, mary")
+            finally:
+                d.stop(signal.SIGKILL)  # not the clean stop the with statement wants
+                d._log.close()
+                shutil.rmtree(d.dir, ignore_errors=True)
+            self.wait_screen(r"Reconnecting in 2 s")  # the second try failed at once too
+            with Daemon("agent_socket = %s\n" % path) as d2:
+                self.wait_screen(r"\* Welcome, mary[\s\S]*\* Welcome, mary")
+                customer = Peer.customer(d2, "bob")
+                customer.say("still there?")
+                self.wait_screen(r"still there\?")
+                self.keys("C-d")
+                self.assertEqual(self.wait_exit(), 0)
+        finally:
+            shutil.rmtree(sock_dir, ignore_errors=True)
+
     def test_restart_is_waited_for(self):
         """A clean stop ("shutting-down"): the session waits across the restart, so the
         client tries to resume with back-off instead of offering a fresh join."""
