@@ -129,6 +129,14 @@ test('the agent console chats with two customer pages: tabs, unread, typing, can
     await waitMessage(agent, 'Thanks!', { from: 'carol' });
     await until(async () => (await unread(agent, 'dave')) === '1', 'dave\'s unread count 1');
     await agent.waitForSelector('#queue li', { state: 'detached' });
+
+    // Usable at a tablet's width: the conversation, its tools and the composer in view.
+    await agent.setViewportSize({ width: 820, height: 1180 });
+    for (const sel of ['#tabs', '#next', '#transfer', '#composer', '#send', '#canned', '#queue-title']) {
+      const box = await agent.locator(sel).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 820 && box.y + box.height <= 1180, `${sel} in view: ${JSON.stringify(box)}`);
+    }
+    await screenshot(agent, 'agent-tablet');
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
