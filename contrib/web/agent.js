@@ -88,7 +88,7 @@ function desk() {
   signedIn = true;
   show($("join-form"), false);
   show($("desk"), true);
-  show($("away"), true);
+  show($("away"), !document.body.classList.contains("one-agent"));
   $("me").textContent = link.name;
   show($("me"), true);
   sessionStorage.setItem(NAME, link.name);
@@ -167,8 +167,12 @@ function onError(code, text) {
     signInForm(SIGN_IN_ERRORS[code]);
   } else if (code === "no-such-reply" && /no canned_file/.test(text)) {
     canned.none();
-  } else if (code === "unknown-command" || code === "resume-failed") {
-    // A desk without that command ("agents" at a one-agent desk): nothing to show.
+  } else if (code === "unknown-command" && /'agents'/.test(text)) {
+    // A desk of one agent: nobody to pass a conversation to, no "away".
+    document.body.classList.add("one-agent");
+    show($("away"), false);
+  } else if (code === "resume-failed") {
+    // The link signs in afresh (below).
   } else if (code === "not-your-turn") {
     say("Held until the customer replies (strict turns)");
   } else if (code === "shutting-down") {
@@ -300,11 +304,16 @@ async function start() {
   }
   const kept = sessionStorage.getItem(KEY);
   const name = sessionStorage.getItem(NAME);
-  if (kept && name && link.hasSession()) {
+  if (kept && name) {
+    // Asked to remember: sign in again by itself, resuming the session if there is one.
     $("remember").checked = true;
     await link.setKey(kept);
-    link.name = name;
-    link.resume();
+    if (link.hasSession()) {
+      link.name = name;
+      link.resume();
+    } else {
+      link.join(name);
+    }
     return;
   }
   signInForm("");

@@ -225,3 +225,25 @@ test('a wrong key is refused; a remembered key signs in again after a reload', {
     assert.equal(await bob.message(), 'Yes, I am here.');
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
+
+test('at a desk of one agent the console speaks plain messages, without transfer or away', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('agent_key_file = {dir}/agent.key\n', FILES);
+    const agent = await signIn(s, d, 'anna');
+    await waitDesk(agent);
+    const bob = await s.page(DESKTOP);
+    await open(bob, d, '/');
+    await join(bob, 'bob');
+    await waitServed(bob, 'anna');
+    await agent.waitForSelector(tab('bob'));
+    await send(bob, 'Hello, one question.');
+    await waitMessage(agent, 'Hello, one question.', { from: 'bob' });
+    await send(agent, 'Yes, go ahead.');
+    await waitMessage(bob, 'Yes, go ahead.', { from: 'anna' });
+    await agent.waitForSelector('#away', { state: 'hidden' });
+    await agent.waitForSelector('#transfer', { state: 'hidden' });
+    await agent.click('#next');
+    await bob.waitForSelector('#ended', { state: 'visible' });
+    await until(async () => (await tabNames(agent)).length === 0, 'no tab');
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
