@@ -49,7 +49,7 @@ if [ ! -e /etc/frontdesk/frontdesk.conf ]; then
 	printf '# Written by contrib/run.sh: the built-in defaults, monitoring and web on loopback.\n' \
 		>"$build/run.conf"
 	printf 'metrics_listen = 127.0.0.1:9167\nweb_listen = 127.0.0.1:8080\n' >>"$build/run.conf"
-	web="http://127.0.0.1:8080/  (the customer page; /room in group mode; WebSocket on /ws)"
+	web="http://127.0.0.1:8080/  (the customer page; /room in group mode; /agent, the agent console, with agent_key_file)"
 	config=(-c "$build/run.conf")
 	metrics="http://127.0.0.1:9167/metrics  (also /healthz, /readyz, /status)"
 fi

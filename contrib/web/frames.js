@@ -8,6 +8,8 @@ export const MESSAGE = 2;
 export const NOTICE = 3;
 export const COMMAND = 4;
 export const TAGGED = 5; // a message with its ID (capability "ids")
+export const CHALLENGE = 7; // a keyed listener's first frame: 64 hex digits (protocol 6)
+export const ANSWER = 8; // the client's answer to it
 
 // The longest message text the daemon takes (protocol 7.2: 9,992 less 200 for the tag).
 export const MAX_TEXT_BYTES = 9792;

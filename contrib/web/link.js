@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: ISC
-// link.js - one WebSocket to the daemon's /ws on the page's own host, kept up: the handshake
-// (nickname, "hello notices", "caps ids resume typing"), the session token and the highest
+// link.js - one WebSocket to the daemon on the page's own host (/ws, or /ws/agent for the
+// agent console's AgentLink below), kept up: the handshake (nickname, "hello notices",
+// "caps ids resume typing", plus "agent" for agents), the session token and the highest
 // message ID seen (sessionStorage, so a reload resumes), reconnection with backoff, and
 // "resume TOKEN LAST" after a cut, so that nothing is missed and nothing comes twice.
 //
 // A page listens to its events: "state" (detail: "connecting" | "open" | "closed"),
-// "notice" ({keyword, args, text}), "message" ({id, time, conv, from, text}; id null for
+// "notice" ({keyword, args, text, raw}: raw the whole body), "message" ({id, time, conv, from, text}; id null for
 // a type 2 message), "reconnecting" ({delay} in ms), "resume-failed", "refused" (a new join
 // closed before its welcome: the daemon tells why only to clients that opted into notices,
 // which a refused name has not had the chance to do, so the page can only guess: the line is
 // full, or the name is not allowed) and "ended" (the daemon closed the session on purpose: no
 // reconnection).
 
-import { COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode, parseNotice, parseTagged }
-  from "./frames.js";
+import { ANSWER, CHALLENGE, COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode,
+  parseNotice, parseTagged } from "./frames.js";
 
 // Error codes after which coming back by itself would be wrong: the name or the place is
 // refused, or someone ended the session on purpose. Any other fatal error (shutting-down,
@@ -21,23 +22,26 @@ import { COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode, parseNotice
 const FINAL = new Set([
   "nick-taken", "nick-in-use", "bad-nick", "queue-full", "kicked", "banned", "replaced",
   "session-resumed", "auth-failed", "agent-not-allowed", "expected-nickname", "bad-frame",
-  "bad-utf8", "unknown-type", "join-rate",
+  "bad-utf8", "unknown-type", "join-rate", "agent-busy",
 ]);
 // Errors after which the connection goes on (README: Notices).
 const MILD = new Set([
   "not-your-turn", "no-customer", "flood", "store-unavailable", "cluster-unavailable",
   "frame-too-long", "unknown-command", "bad-command", "resume-failed", "muted", "no-such-nick",
-  "not-operator", "no-such-reply",
+  "not-operator", "no-such-reply", "no-agent", "agent-unavailable",
 ]);
 const TYPING_EVERY_MS = 3000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 
 export class Link extends EventTarget {
-  // prefix: the sessionStorage keys' start, e.g. "frontdesk.customer".
-  constructor(prefix) {
+  // prefix: the sessionStorage keys' start, e.g. "frontdesk.customer"; path: the WebSocket's;
+  // caps: the capabilities asked for.
+  constructor(prefix, path = "/ws", caps = "ids resume typing") {
     super();
     this.prefix = prefix;
+    this.path = path;
+    this.caps = caps;
     this.ws = null;
     this.name = "";
     this.granted = new Set();
@@ -47,7 +51,7 @@ export class Link extends EventTarget {
     this.retry = false;
     this.backoff = BACKOFF_MIN_MS;
     this.timer = null;
-    this.lastTyping = 0;
+    this.lastTyping = new Map(); // whom typing was last told to ("" the only one), when
     this.outbox = [];
   }
 
@@ -93,12 +97,13 @@ export class Link extends EventTarget {
     if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(COMMAND, text));
   }
 
-  // The user is typing: tell the other side, at most once every 3 s, if the daemon knows how.
-  typing() {
+  // The user is typing (to @to, an agent's customer, or the other side): tell them, at most
+  // once every 3 s each, if the daemon knows how.
+  typing(to = "") {
     const now = Date.now();
-    if (!this.granted.has("typing") || now - this.lastTyping < TYPING_EVERY_MS) return;
-    this.lastTyping = now;
-    this.command("typing");
+    if (!this.granted.has("typing") || now - (this.lastTyping.get(to) || 0) < TYPING_EVERY_MS) return;
+    this.lastTyping.set(to, now);
+    this.command(to ? "typing " + to : "typing");
   }
 
   emit(type, detail) {
@@ -112,7 +117,7 @@ export class Link extends EventTarget {
       this.ws.close();
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(scheme + "//" + location.host + "/ws");
+    const ws = new WebSocket(scheme + "//" + location.host + this.path);
     this.ws = ws;
     this.welcomed = false;
     this.awaitingName = false;
@@ -124,6 +129,11 @@ export class Link extends EventTarget {
 
   onOpen() {
     this.emit("state", "open");
+    this.begin();
+  }
+
+  // The connection is ready for the handshake (after the challenge on a keyed one).
+  begin() {
     if (this.token) {
       // Nothing more goes out until "resumed" or "error resume-failed" (protocol 7.3).
       this.ws.send(encode(COMMAND, "resume " + this.token + " " + this.last));
@@ -139,17 +149,21 @@ export class Link extends EventTarget {
     this.joining = true;
     this.ws.send(encode(NICKNAME, this.name));
     this.ws.send(encode(COMMAND, "hello notices"));
-    this.ws.send(encode(COMMAND, "caps ids resume typing"));
+    this.ws.send(encode(COMMAND, "caps " + this.caps));
   }
 
   onFrame(data) {
     if (typeof data !== "string") return;
     const f = decode(data);
     if (!f) return;
-    if (f.type === NOTICE) this.onNotice(parseNotice(f.body));
+    if (f.type === CHALLENGE) this.onChallenge(f.body);
+    else if (f.type === NOTICE) this.onNotice({ ...parseNotice(f.body), raw: f.body });
     else if (f.type === TAGGED) this.onTagged(f.body);
     else if (f.type === MESSAGE) this.emit("message", { id: null, from: "", text: f.body });
   }
+
+  // A challenge on a listener without keys for this kind of client: not expected; ignored.
+  onChallenge() {}
 
   onTagged(body) {
     const m = parseTagged(body);
@@ -240,5 +254,43 @@ export class Link extends EventTarget {
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.emit("reconnecting", { delay });
     this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+// The agent console's link (README: Web clients): /ws/agent, "caps ids resume typing agent",
+// and on every connection the key's answer to the challenge that comes first:
+// hex(HMAC-SHA256(key, the challenge's 32 bytes)), by WebCrypto, which only a secure context
+// has (https, or http on loopback). The key is held as a CryptoKey that cannot be exported:
+// the link keeps no copy of its text (agent.js keeps one only if the agent asks).
+export class AgentLink extends Link {
+  constructor(prefix) {
+    super(prefix, "/ws/agent", "ids resume typing agent");
+    this.key = null;
+  }
+
+  // @text: the key file's text as pasted; the key is its UTF-8 bytes less one trailing newline.
+  async setKey(text) {
+    const bytes = new TextEncoder().encode(text.endsWith("\n") ? text.slice(0, -1) : text);
+    this.key = await crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" },
+      false, ["sign"]);
+  }
+
+  onOpen() {
+    this.emit("state", "open");
+    // Until the welcome, a close is a refusal (a wrong key, a name not allowed, a full desk).
+    this.joining = true;
+  }
+
+  async onChallenge(hex) {
+    const ws = this.ws;
+    if (!/^[0-9a-fA-F]{64}$/.test(hex) || !this.key) {
+      ws.close();
+      return;
+    }
+    const challenge = new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", this.key, challenge));
+    if (ws !== this.ws || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(encode(ANSWER, Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")));
+    this.begin();
   }
 }

@@ -41,7 +41,8 @@ const struct web_asset *web_pages_find(const char *path)
 		return find_name("index.html");
 	if (strcmp(path, "/room") == 0)
 		return find_name("room.html");
-	/* "/agent": the agent console comes here (issue 18's round 2). */
+	if (strcmp(path, "/agent") == 0)
+		return find_name("agent.html");
 	if (strncmp(path, "/static/", 8) == 0 && path[8] && !strchr(path + 8, '/'))
 		return find_name(path + 8);
 	return NULL;

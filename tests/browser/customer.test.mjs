@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: ISC
 // The customer page `/` in chromium against the real daemon, with an agent on the agent socket
-// speaking frames (the agent console `/agent` comes in round 2: see the todo at the end).
+// speaking frames (the agent console `/agent` is console.test.mjs's).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -157,9 +157,3 @@ test('a reload after the agent ended the conversation asks the name again', { sk
     await agent.notice('customer erin', { prefix: true });
     assert.equal(await countMessages(page, 'That was all, thanks.'), 0, 'a new conversation starts empty');
   }));
-
-// TODO(round 2): the agent console `/agent` (dom.md: #key, #name, #join, #queue, #tabs, #log,
-// #composer ...) chatting with a customer page, saving agent-desktop.png; until it exists the
-// agent in these tests is a framed peer on the agent socket.
-// (A skip, not node's `todo`: meson's TAP reader counts a todo that passes as a failure.)
-test('an agent console page and a customer page chat', { skip: 'TODO: the agent console /agent is built in round 2' });

@@ -300,10 +300,13 @@ export class Scope {
     this.failed = false;
   }
 
-  async daemon(config = '') {
+  /** A daemon with @config; @files ({NAME: text}) are written to its temp dir first (mode
+   *  0600, as key files must be), and `{dir}` in @config is that dir. */
+  async daemon(config = '', files = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontdesk-browser-'));
     tempDirs.add(dir);
-    const d = new Daemon(dir, config);
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+    const d = new Daemon(dir, config.replaceAll('{dir}', dir));
     this.daemons.push(d);
     return d.start();
   }

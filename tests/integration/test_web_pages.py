@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: ISC
-"""The pages web_listen serves (issue 18): the customer page at /, the room page at /room and
-their assets at /static/NAME, built into the daemon from contrib/web/ by gen-pages.py. Every
+"""The pages web_listen serves (issue 18): the customer page at /, the room page at /room, the
+agent console at /agent and their assets at /static/NAME, built into the daemon from contrib/web/ by gen-pages.py. Every
 route's status and media type, the security headers (Content-Security-Policy with and without
 web_embed_origins, and its SIGHUP reload), ETag and 304, HEAD, 404 for anything else (path
 traversal included), each asset's bytes equal to its file, and a generator that gives the same
@@ -83,7 +83,8 @@ class WebPages(unittest.TestCase):
     def test_routes(self):
         with self.daemon() as d:
             port = web_port(d)
-            for path, name in (("/", "index.html"), ("/room", "room.html")):
+            for path, name in (("/", "index.html"), ("/room", "room.html"),
+                               ("/agent", "agent.html")):
                 status, headers, body = request(port, "GET", path)
                 self.assertEqual(status, 200, path)
                 self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
@@ -95,8 +96,9 @@ class WebPages(unittest.TestCase):
 
     def test_every_asset_is_its_file(self):
         names = assets()
-        self.assertTrue({"index.html", "room.html", "style.css", "frames.js", "link.js",
-                         "customer.js", "room.js"} <= set(names), names)
+        self.assertTrue({"index.html", "room.html", "agent.html", "style.css", "frames.js",
+                         "link.js", "customer.js", "room.js", "agent.js", "tabs.js",
+                         "side.js"} <= set(names), names)
         with self.daemon() as d:
             port = web_port(d)
             for name in names:
@@ -108,7 +110,8 @@ class WebPages(unittest.TestCase):
     def test_security_headers(self):
         with self.daemon() as d:
             port = web_port(d)
-            for path in ("/", "/room", "/static/style.css", "/static/link.js"):
+            for path in ("/", "/room", "/agent", "/static/style.css", "/static/link.js",
+                         "/static/agent.js"):
                 status, headers, _ = request(port, "GET", path)
                 self.assertEqual(status, 200)
                 self.assertEqual(headers["content-security-policy"], CSP, path)
@@ -119,7 +122,7 @@ class WebPages(unittest.TestCase):
 
     def test_pages_have_no_inline_script_or_style(self):
         """CSP forbids them: a page with one would be broken, not unsafe."""
-        for name in ("index.html", "room.html"):
+        for name in ("index.html", "room.html", "agent.html"):
             text = source(name).decode()
             self.assertNotIn("style=", text)
             for tag in re.findall(r"<script[^>]*>", text):
@@ -177,6 +180,45 @@ class WebPages(unittest.TestCase):
                                           "If-None-Match: %s\r\n" % inm)
                 self.assertEqual((status, body), (200, source("style.css")), inm)
 
+    def test_agent_console(self):
+        """/agent: the console's page, with the same CSP and the same ETag and 304 rules as the
+        others; served whether or not the daemon has agent keys (the page is no secret: the
+        door is /ws/agent, which is 404 without them)."""
+        for extra in ("", "web_embed_origins = https://shop.example\n"):
+            with self.daemon(extra) as d:
+                port = web_port(d)
+                status, headers, body = request(port, "GET", "/agent")
+                self.assertEqual((status, body), (200, source("agent.html")))
+                self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+                self.assertEqual(headers["content-security-policy"],
+                                 CSP + (" https://shop.example" if extra else ""))
+                self.assertEqual(headers["x-content-type-options"], "nosniff")
+                self.assertEqual(headers["referrer-policy"], "no-referrer")
+                self.assertEqual(headers["cache-control"], "no-cache")
+                etag = headers["etag"]
+                self.assertRegex(etag, r'^"[0-9a-f]{20}"$')
+                self.assertNotEqual(etag, request(port, "GET", "/")[1]["etag"])
+                # The page and its file under /static/ are one asset: one ETag.
+                self.assertEqual(request(port, "GET", "/static/agent.html")[1]["etag"], etag)
+                for inm in (etag, "W/" + etag, '"x", ' + etag, "*"):
+                    status, headers, body = request(port, "GET", "/agent",
+                                                    "If-None-Match: %s\r\n" % inm)
+                    self.assertEqual((status, body), (304, b""), inm)
+                    self.assertEqual(headers["etag"], etag)
+                    self.assertIn("frame-ancestors", headers["content-security-policy"])
+                status, _, body = request(port, "GET", "/agent", 'If-None-Match: "x"\r\n')
+                self.assertEqual((status, body), (200, source("agent.html")))
+                status, headers, body = request(port, "HEAD", "/agent")
+                self.assertEqual((status, body), (200, b""))
+                self.assertEqual(int(headers["content-length"]), len(source("agent.html")))
+                # Its modules, likewise.
+                for name in ("agent.js", "tabs.js", "side.js"):
+                    status, headers, body = request(port, "GET", "/static/" + name)
+                    self.assertEqual((status, body), (200, source(name)), name)
+                    status, _, _ = request(port, "GET", "/static/" + name,
+                                           "If-None-Match: %s\r\n" % headers["etag"])
+                    self.assertEqual(status, 304, name)
+
     def test_head(self):
         with self.daemon() as d:
             port = web_port(d)
@@ -195,7 +237,8 @@ class WebPages(unittest.TestCase):
                  "/static/%2e%2e/index.html", "/static/%2E%2E%2Findex.html", "/%2e%2e/",
                  "/static/x/../style.css", "/static//style.css", "/static/./style.css",
                  "/static/style.css/", "/static/gen-pages.py", "/static/STYLE.CSS",
-                 "/index.html", "/room/", "/room.html", "/agent", "/ws/../room",
+                 "/index.html", "/room/", "/room.html", "/agent/", "/agent.html",
+                 "/agents", "/Agent", "/ws/../room",
                  "/static/style.css%00", "/static/..%2fstyle.css"]
         with self.daemon() as d:
             port = web_port(d)

@@ -99,7 +99,8 @@ static void test_route(void **state)
 	    WEB_ROUTE_VERSION);
 	assert_int_equal(route("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_BAD);
 	assert_int_equal(route("POST / HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_METHOD);
-	assert_int_equal(route("GET /agent HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_NOTFOUND);
+	assert_int_equal(route("GET /agent HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_PAGE);
+	assert_int_equal(route("GET /agent/ HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_NOTFOUND);
 }
 
 #define AGENT_UPGRADE                                                                              \
@@ -164,6 +165,8 @@ static void test_pages(void **state)
 	assert_string_equal(a->type, "text/css; charset=utf-8");
 	assert_string_equal(web_pages_find("/")->name, "index.html");
 	assert_string_equal(web_pages_find("/room")->name, "room.html");
+	assert_string_equal(web_pages_find("/agent")->name, "agent.html");
+	assert_null(web_pages_find("/agent.html"));
 	assert_null(web_pages_find("/static/"));
 	assert_null(web_pages_find("/static/../index.html"));
 	assert_null(web_pages_find("/static/x/style.css"));

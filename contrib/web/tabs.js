@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: ISC
+// tabs.js - the agent console's conversations: one tab in #tabs per customer (with its unread
+// count and whether the customer types), and the selected one's messages in #log. Each
+// conversation keeps its own Log (ui.js), kept in sessionStorage by its cN, so that a reload
+// that resumes the agent's session shows every conversation again; the daemon says which
+// are still open ("customer NAME cN" after "resumed"). Peer strings go in as text only.
+
+import { $, Log } from "./ui.js";
+
+const PREFIX = "frontdesk.agent.log.";
+const TYPING_SHOWN_MS = 5000;
+
+class Conversation {
+  constructor(name, conv) {
+    this.name = name;
+    this.conv = conv || "";
+    this.unread = 0;
+    this.ended = false;
+    this.closing = false; // the agent asked "next": the tab goes when the customer has left
+    this.typingTimer = null;
+    this.box = document.createElement("div");
+    this.box.className = "log";
+    this.log = new Log(this.box, PREFIX + (this.conv || "@" + name));
+    this.tab = document.createElement("button");
+    this.tab.type = "button";
+    this.tab.className = "tab";
+    this.tab.setAttribute("role", "tab");
+    this.tab.dataset.name = name;
+    const label = document.createElement("span");
+    label.className = "tab-name";
+    label.textContent = name;
+    this.dot = document.createElement("span");
+    this.dot.className = "tab-typing";
+    this.dot.textContent = "typing…";
+    this.dot.hidden = true;
+    this.badge = document.createElement("span");
+    this.badge.className = "unread";
+    this.badge.hidden = true;
+    this.tab.append(label, this.dot, this.badge);
+  }
+
+  setUnread(n) {
+    this.unread = n;
+    this.badge.textContent = String(n);
+    this.badge.hidden = n === 0;
+    this.tab.setAttribute("aria-label", this.name + (n ? ", " + n + " unread" : ""));
+  }
+}
+
+export class Tabs {
+  constructor() {
+    this.list = new Map(); // name -> Conversation
+    this.selected = null;
+  }
+
+  get(name) { return this.list.get(name) || null; }
+
+  byConv(conv) {
+    for (const c of this.list.values()) if (c.conv === conv) return c;
+    return null;
+  }
+
+  // "customer NAME [cN]": a conversation, new or again (a resume, a customer back).
+  open(name, conv) {
+    let c = this.get(name);
+    if (c && conv && c.conv !== conv) {
+      this.remove(name); // the same name, another conversation
+      c = null;
+    }
+    if (!c) {
+      c = new Conversation(name, conv);
+      c.log.restore();
+      c.tab.addEventListener("click", () => this.select(name));
+      this.list.set(name, c);
+      $("tabs").append(c.tab);
+    }
+    c.ended = false;
+    c.closing = false;
+    c.tab.classList.remove("ended");
+    if (!this.selected) this.select(name);
+    else this.render();
+    return c;
+  }
+
+  // The conversation is over for this agent (left, passed on): marked, or gone if asked to.
+  end(name, why) {
+    const c = this.get(name);
+    if (!c) return;
+    this.typingDone(c);
+    if (why) c.log.sys(why);
+    if (c.closing) {
+      this.remove(name);
+      return;
+    }
+    c.ended = true;
+    c.tab.classList.add("ended");
+    this.render();
+  }
+
+  remove(name) {
+    const c = this.get(name);
+    if (!c) return;
+    clearTimeout(c.typingTimer);
+    c.log.clear();
+    c.tab.remove();
+    this.list.delete(name);
+    if (this.selected === c) {
+      this.selected = null;
+      const first = this.list.keys().next();
+      if (!first.done) this.select(first.value);
+      else this.render();
+    }
+  }
+
+  // Every conversation forgotten (a new sign-in).
+  clear() {
+    for (const name of [...this.list.keys()]) this.remove(name);
+    for (let i = sessionStorage.length - 1; i >= 0; i--) {
+      const k = sessionStorage.key(i);
+      if (k && k.startsWith(PREFIX)) sessionStorage.removeItem(k);
+    }
+  }
+
+  select(name) {
+    const c = this.get(name);
+    if (!c) return;
+    this.selected = c;
+    c.setUnread(0);
+    $("log").replaceChildren(c.box);
+    c.box.scrollTop = c.box.scrollHeight;
+    this.render();
+  }
+
+  // A message (or a line) in @c: counted as unread unless it is the one shown.
+  added(c, counts) {
+    if (c !== this.selected && counts) c.setUnread(c.unread + 1);
+  }
+
+  // "typing NAME": shown on the tab, and under the log when it is the one shown, for 5 s or
+  // until the customer's message.
+  typing(name) {
+    const c = this.get(name);
+    if (!c || c.ended) return;
+    clearTimeout(c.typingTimer);
+    c.typingTimer = setTimeout(() => this.typingDone(c), TYPING_SHOWN_MS);
+    c.dot.hidden = false;
+    c.tab.classList.add("is-typing");
+    this.render();
+  }
+
+  typingDone(c) {
+    clearTimeout(c.typingTimer);
+    c.typingTimer = null;
+    c.dot.hidden = true;
+    c.tab.classList.remove("is-typing");
+    this.render();
+  }
+
+  render() {
+    const c = this.selected;
+    for (const other of this.list.values()) {
+      other.tab.classList.toggle("selected", other === c);
+      other.tab.setAttribute("aria-selected", String(other === c));
+    }
+    $("no-conv").hidden = Boolean(c);
+    $("conv-head").hidden = !c;
+    $("composer").hidden = !c || c.ended;
+    $("next").textContent = c && c.ended ? "Close" : "End conversation";
+    $("transfer").hidden = !c || c.ended;
+    $("conv-name").textContent = c ? c.name : "";
+    if (!c) $("log").replaceChildren();
+    const typing = $("typing");
+    typing.hidden = !c || c.typingTimer === null;
+    typing.textContent = c && c.typingTimer !== null ? c.name + " is typing…" : "";
+  }
+}
