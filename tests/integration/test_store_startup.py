@@ -31,8 +31,11 @@ class StartUp(unittest.TestCase):
         """Start the daemon on store @path: it must refuse; return its output."""
         conf = os.path.join(self.dir, "frontdesk.conf")
         with open(conf, "w") as f:
+            # An agent socket of its own: the default, /run/frontdesk/agent.sock, is every
+            # concurrent run's, and a refusal for it ("Address already in use") is no store's.
             f.write(GROUP + "listen = 127.0.0.1:0\nline_listen = 127.0.0.1:0\n"
-                    "store = sqlite:%s\n" % path)
+                    "agent_socket = %s\nstore = sqlite:%s\n"
+                    % (os.path.join(self.dir, "agent.sock"), path))
         r = subprocess.run([FRONTDESKD, "-c", conf], stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=DEADLINE)
         self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
