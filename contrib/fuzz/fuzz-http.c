@@ -7,8 +7,8 @@
  * line, at most WEB_HEAD_MAX bytes). What web.c relies on must hold for any of them: a parsed
  * head has a method, a path in origin form and NUL-terminated fields within their buffers; the
  * route is one of the known ones with a status code; an upgrade has a well-formed key, whose
- * Sec-WebSocket-Accept is WEB_ACCEPT_LEN characters; an agent is never let in over plain HTTP
- * from afar.
+ * Sec-WebSocket-Accept is WEB_ACCEPT_LEN characters; an agent is never let in through a shut
+ * door, nor over plain HTTP from afar.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		route = web_http_agent(&req, &door);
 		if (route == WEB_ROUTE_AGENT || route == WEB_ROUTE_UPGRADE ||
 		    route == WEB_ROUTE_PAGE ||
-		    (route == WEB_ROUTE_AGENT_WS && !door.tls && !door.loopback))
+		    (route == WEB_ROUTE_AGENT_WS && (!door.open || (!door.tls && !door.loopback))))
 			abort();
 	}
 	code = web_http_status(route, &reason);

@@ -225,14 +225,18 @@ static enum web_route upgrade_checks(const struct web_request *req)
 enum web_route web_http_route(const struct web_request *req, const char *origins)
 {
 	bool head = strcmp(req->method, "HEAD") == 0;
+	bool ws = strcmp(req->path, "/ws") == 0 || strcmp(req->path, "/ws/agent") == 0;
 	enum web_route r;
 
 	if (req->http11 && req->nhost != 1)
 		return WEB_ROUTE_BAD; /* RFC 9112 section 3.2: exactly one Host */
+	/* A path that is nothing is 404 whatever the method: a 405 names what the path takes. */
+	if (!ws && !web_pages_find(req->path))
+		return WEB_ROUTE_NOTFOUND;
 	if (strcmp(req->method, "GET") != 0 && !head)
 		return WEB_ROUTE_METHOD;
-	if (strcmp(req->path, "/ws") != 0 && strcmp(req->path, "/ws/agent") != 0)
-		return web_pages_find(req->path) ? WEB_ROUTE_PAGE : WEB_ROUTE_NOTFOUND;
+	if (!ws)
+		return WEB_ROUTE_PAGE;
 	if (head)
 		return WEB_ROUTE_METHOD; /* an upgrade is a GET */
 	if (strcmp(req->path, "/ws/agent") == 0)

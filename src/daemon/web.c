@@ -388,8 +388,11 @@ static void handle_head(struct web_conn *wc, const char *head, size_t len)
 		web_pages_answer(wc, &req);
 		break;
 	case WEB_ROUTE_METHOD:
+		/* /ws and /ws/agent are upgrades, a GET only; the pages take HEAD too. */
 		answer_status(wc, code, reason,
-			      strcmp(req.path, "/ws") ? "Allow: GET, HEAD\r\n" : "Allow: GET\r\n");
+			      strcmp(req.path, "/ws") && strcmp(req.path, "/ws/agent")
+				  ? "Allow: GET, HEAD\r\n"
+				  : "Allow: GET\r\n");
 		break;
 	case WEB_ROUTE_VERSION:
 		answer_status(wc, code, reason, "Sec-WebSocket-Version: 13\r\n");

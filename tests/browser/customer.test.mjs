@@ -157,3 +157,31 @@ test('a reload after the agent ended the conversation asks the name again', { sk
     await agent.notice('customer erin', { prefix: true });
     assert.equal(await countMessages(page, 'That was all, thanks.'), 0, 'a new conversation starts empty');
   }));
+
+test('the typing indicator both ways between a customer page and its agent', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    await agent.notice('welcome single-agent anna');
+    agent.command('caps typing');
+    await agent.notice('caps typing');
+    const page = await s.page(DESKTOP);
+    await open(page, d, '/');
+    await join(page, 'bob');
+    await waitServed(page, 'anna');
+    await waitOpen(page);
+    await agent.notice('customer bob', { prefix: true });
+    // The page asked for "typing" in its caps: keystrokes in the composer reach the agent.
+    await page.type('#text', 'Where is my order?');
+    await agent.notice('typing bob');
+    await page.press('#text', 'Enter');
+    assert.equal(await agent.message(), 'Where is my order?');
+    // Her turn: she types, the page says so, and stops saying so when her message comes.
+    agent.command('typing');
+    await page.waitForSelector('#typing', { state: 'visible' });
+    assert.equal((await page.textContent('#typing')).trim(), 'anna is typing…');
+    agent.say('One moment, please.');
+    await waitMessage(page, 'One moment, please.', { mine: false, from: 'anna' });
+    await page.waitForSelector('#typing', { state: 'hidden' });
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));

@@ -228,6 +228,18 @@ class Agent(unittest.TestCase):
             self.assertEqual((status, closed), (404, True))
             WebSock(d, "/ws", nick="wes").notice(prefix="agent-offline")
 
+    def test_not_get(self):
+        """/ws/agent is a WebSocket only: 405 to anything but GET, and its Allow says GET alone
+        (RFC 9110 section 10.2.1: the methods the target supports), as on /ws."""
+        with WebDaemon() as d:
+            for method in ("HEAD", "POST"):
+                s = d.connect()
+                s.sendall(("%s /ws/agent HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n"
+                           % (method, d.web_port)).encode())
+                status, headers, _ = read_head(s)
+                s.close()
+                self.assertEqual((status, headers.get("allow")), (405, "GET"), method)
+
     def test_cross_origin(self):
         conf = "web_origins = http://shop.example, http://127.0.0.1:1\n"
         with WebDaemon(conf) as d:

@@ -246,6 +246,11 @@ class WebPages(unittest.TestCase):
                 status, headers, body = request(port, "GET", path)
                 self.assertEqual(status, 404, path)
                 self.assertTrue(headers["content-type"].startswith("text/plain"), path)
+            # Whatever the method: a 405's Allow would name methods a path that is nothing
+            # supports (RFC 9110 section 15.5.6).
+            for method in ("POST", "PUT", "DELETE", "OPTIONS"):
+                status, headers, _ = request(port, method, "/nope")
+                self.assertEqual((status, headers.get("allow")), (404, None), method)
             # The daemon is still there and serves.
             self.assertEqual(request(port, "GET", "/")[0], 200)
 

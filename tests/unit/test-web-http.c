@@ -101,6 +101,8 @@ static void test_route(void **state)
 	assert_int_equal(route("POST / HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_METHOD);
 	assert_int_equal(route("GET /agent HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_PAGE);
 	assert_int_equal(route("GET /agent/ HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_NOTFOUND);
+	/* A path that is nothing: 404 whatever the method (a 405 would name what it takes). */
+	assert_int_equal(route("POST /nope HTTP/1.1\r\nHost: x\r\n\r\n", ""), WEB_ROUTE_NOTFOUND);
 }
 
 #define AGENT_UPGRADE                                                                              \
