@@ -91,7 +91,13 @@ void web_pages_answer(struct web_conn *wc, const struct web_request *req)
 	char csp[sizeof(CSP_BASE) + sizeof(c->web_embed_origins) + 1];
 	bool fresh = web_pages_fresh(req->if_none_match, a->etag);
 
-	csp_format(c->web_embed_origins, csp, sizeof(csp));
+	/*
+	 * Only the customer's and the room's pages may be framed by the sites web_embed_origins
+	 * lists: the agents' console never is, so that no other site can overlay it (clickjacking
+	 * an agent, who is signed in, is worth more than a customer).
+	 */
+	csp_format(strcmp(a->name, "agent.html") == 0 ? "" : c->web_embed_origins, csp,
+		   sizeof(csp));
 	evbuffer_add_printf(out, "HTTP/1.1 %s\r\nConnection: close\r\n",
 			    fresh ? "304 Not Modified" : "200 OK");
 	if (!fresh)

@@ -181,17 +181,17 @@ class WebPages(unittest.TestCase):
                 self.assertEqual((status, body), (200, source("style.css")), inm)
 
     def test_agent_console(self):
-        """/agent: the console's page, with the same CSP and the same ETag and 304 rules as the
-        others; served whether or not the daemon has agent keys (the page is no secret: the
-        door is /ws/agent, which is 404 without them)."""
+        """/agent: the console's page, with the same ETag and 304 rules as the others and their
+        CSP, except that web_embed_origins never frames it (clickjacking a signed-in agent);
+        served whether or not the daemon has agent keys (the page is no secret: the door is
+        /ws/agent, which is 404 without them)."""
         for extra in ("", "web_embed_origins = https://shop.example\n"):
             with self.daemon(extra) as d:
                 port = web_port(d)
                 status, headers, body = request(port, "GET", "/agent")
                 self.assertEqual((status, body), (200, source("agent.html")))
                 self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
-                self.assertEqual(headers["content-security-policy"],
-                                 CSP + (" https://shop.example" if extra else ""))
+                self.assertEqual(headers["content-security-policy"], CSP)
                 self.assertEqual(headers["x-content-type-options"], "nosniff")
                 self.assertEqual(headers["referrer-policy"], "no-referrer")
                 self.assertEqual(headers["cache-control"], "no-cache")
