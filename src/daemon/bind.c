@@ -98,8 +98,7 @@ static int bind_web(struct server *s, struct activation *act, const struct endpo
 		    enum conn_role role)
 {
 	const struct config *cfg = &s->config;
-	bool agents =
-	    cfg->mode == MODE_SINGLE_AGENT && (cfg->agent_key_file[0] || cfg->agents_file[0]);
+	bool agents = config_web_agents(cfg);
 	struct listener *l;
 	int r;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * config-web.c - the web listener's keys that are not plain addresses: web_origins and
- * web_embed_origins (the same list: origins).
+ * web_embed_origins (the same list: origins); and whether it has the agents' door.
  *
  * An origin is what a browser sends in its Origin header: "scheme://host[:port]", no path.
  * They are kept lower-cased and comma-separated in config.web_origins, so that the check at
@@ -76,4 +76,11 @@ int config_parse_web_origins(const struct config_key *k, struct config *c, const
 	list[used] = '\0';
 	memcpy(out, list, used + 1);
 	return 0;
+}
+
+bool config_web_agents(const struct config *c)
+{
+	/* An agent key is what opens it; web_agents = no keeps agents off the customers' port. */
+	return c->web_agents && c->mode == MODE_SINGLE_AGENT &&
+	       (c->agent_key_file[0] || c->agents_file[0]);
 }

@@ -321,6 +321,7 @@ static const struct config_key config_keys[] = {
 	KEY(cluster_lease, parse_duration, cluster_lease, 2, 3600),
 	KEY(cluster_hold_bytes, parse_size, cluster_hold_bytes, 64 * 1024, 1024 * 1024 * 1024),
 	CHOICE(web_public, web_public, no_yes),
+	CHOICE(web_agents, web_agents, no_yes),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
@@ -352,6 +353,7 @@ void config_init(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->mode = MODE_SINGLE_AGENT;
 	c->listen.n = 1;
+	c->web_agents = 1;
 	snprintf(c->listen.v[0].host, sizeof(c->listen.v[0].host), "127.0.0.1");
 	c->listen.v[0].port = CONFIG_DEFAULT_PORT;
 	c->line_listen.n = 0;

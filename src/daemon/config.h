@@ -139,6 +139,8 @@ struct config {
 	unsigned cluster_hold_bytes;     /* held while Redis is unreachable before reading stops */
 	/* web_listen's customers are never challenged: with key_file, it must say it means it. */
 	int web_public; /* 1: yes */
+	/* /ws/agent on web_listen: 1 (default) when agent keys are set, 0 never (config-web.c). */
+	int web_agents;
 };
 
 /* config_init() - the built-in defaults. */
@@ -167,6 +169,8 @@ const char *config_mode_name(enum fd_mode mode);
 /* endpoint_format() - "HOST:PORT", with brackets around an IPv6 host. */
 /* config_is_loopback() - @host is a literal loopback address (127.0.0.0/8, ::1); no resolver. */
 bool config_is_loopback(const char *host);
+/* config_web_agents() - whether web_listen has the agents' door, /ws/agent (config-web.c). */
+bool config_web_agents(const struct config *c);
 void endpoint_format(const struct endpoint *e, char *buf, size_t len);
 
 #endif

@@ -124,8 +124,12 @@ static const struct field live_keys[] = {
 	FIELD(answer_timeout, FIELD_SCALAR),
 	FIELD(canned_file, FIELD_STRING),
 	FIELD(proxy_from, FIELD_SCALAR), /* read at each accept (proxy.c) */
-	/* Read at each page's answer (web-pages.c). */
+	/* Read at each page's answer (web-pages.c) and each upgrade (web.c); web_public is
+	 * checked with the rest of the file at each reload. */
 	FIELD(web_embed_origins, FIELD_STRING),
+	FIELD(web_origins, FIELD_STRING),
+	FIELD(web_agents, FIELD_SCALAR),
+	FIELD(web_public, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

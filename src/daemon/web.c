@@ -344,8 +344,7 @@ static enum web_route agent_route(struct web_conn *wc, const struct web_request 
 {
 	const struct config *cfg = &wc->web->server->config;
 	struct web_agent_door door = {
-		.open = cfg->mode == MODE_SINGLE_AGENT &&
-			(cfg->agent_key_file[0] || cfg->agents_file[0]),
+		.open = config_web_agents(cfg),
 		.tls = tls_is_tls(wc->bev),
 		.loopback = is_loopback(&wc->sa),
 	};

@@ -5,7 +5,8 @@ daemon.
 /ws/agent makes a WebSocket an agent exactly as one on agent_listen (challenged under
 agent_key_file or an agents_file key, agents_file's name check, the same slots and counts),
 except that the answer is the plain HMAC of the challenge even over TLS: a browser cannot read
-the TLS exporter. It is refused before the upgrade without agent keys (404), from another
+the TLS exporter. It is refused before the upgrade without agent keys or with web_agents = no
+(404), from another
 origin (403, whatever web_origins says), and over plain HTTP from a peer off loopback (403).
 With tls_cert, web_listen speaks TLS (https, wss). With key_file, web clients are not
 challenged, so the daemon starts only with web_public = yes."""
@@ -227,6 +228,22 @@ class Agent(unittest.TestCase):
             status, _, closed = d.upgrade(origin=d.own_origin())
             self.assertEqual((status, closed), (404, True))
             WebSock(d, "/ws", nick="wes").notice(prefix="agent-offline")
+
+    def test_web_agents_no_shuts_the_door(self):
+        """web_agents = no: agent keys set, yet no /ws/agent (agents stay on agent_listen or
+        the socket); re-read on SIGHUP, so the door opens without a restart."""
+        with WebDaemon("web_agents = no\n") as d:
+            self.assertNotIn("agents on /ws/agent", d.log())
+            status, _, closed = d.upgrade(origin=d.own_origin())
+            self.assertEqual((status, closed), (404, True))
+            with open(d.config_path) as f:
+                text = f.read()
+            with open(d.config_path, "w") as f:
+                f.write(text.replace("web_agents = no\n", "web_agents = yes\n"))
+            d.proc.send_signal(signal.SIGHUP)
+            d.wait_log("configuration reloaded")
+            self.assertIn("changed: web_agents", d.log())
+            web_agent(d, "mary").notice(body="welcome single-agent mary")
 
     def test_not_get(self):
         """/ws/agent is a WebSocket only: 405 to anything but GET, and its Allow says GET alone
