@@ -91,7 +91,7 @@ const notices = {
       serving(n.args[0]);
     } else {
       page.log.sys("You are back in line for the next agent");
-      Object.assign(state, { agent: "" });
+      Object.assign(state, { agent: "", known: false }); // until its "queued"
       render();
     }
   },
