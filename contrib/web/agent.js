@@ -16,6 +16,7 @@
 import { MAX_TEXT_BYTES, byteLength } from "./frames.js";
 import { AgentLink } from "./link.js";
 import { Agents, Canned, Line, Transcripts } from "./side.js";
+import { store } from "./store.js";
 import { Tabs } from "./tabs.js";
 import { $, composer, setConn, show } from "./ui.js";
 
@@ -80,7 +81,7 @@ function signInForm(error) {
   const err = $("join-error");
   err.textContent = error || "";
   show(err, Boolean(error));
-  if (!$("name").value) $("name").value = link.name || sessionStorage.getItem(NAME) || "";
+  if (!$("name").value) $("name").value = link.name || store.get(NAME) || "";
   ($("name").value ? $("key") : $("name")).focus();
 }
 
@@ -91,7 +92,7 @@ function desk() {
   show($("away"), !document.body.classList.contains("one-agent"));
   $("me").textContent = link.name;
   show($("me"), true);
-  sessionStorage.setItem(NAME, link.name);
+  store.set(NAME, link.name);
   link.command("queue");
   line.asked = true;
   link.command("canned");
@@ -237,13 +238,13 @@ $("join-form").addEventListener("submit", async (ev) => {
     return;
   }
   await link.setKey(key);
-  if ($("remember").checked) sessionStorage.setItem(KEY, key);
-  else sessionStorage.removeItem(KEY);
+  if ($("remember").checked) store.set(KEY, key);
+  else store.remove(KEY);
   $("key").value = "";
   show($("join-error"), false);
   $("join-error").textContent = "";
   // The same name again (a reload, a cut): resume its session, conversations and all.
-  if (link.hasSession() && sessionStorage.getItem(NAME) === name) {
+  if (link.hasSession() && store.get(NAME) === name) {
     link.name = name;
     link.resume();
   } else {
@@ -302,8 +303,8 @@ async function start() {
     signInForm("");
     return;
   }
-  const kept = sessionStorage.getItem(KEY);
-  const name = sessionStorage.getItem(NAME);
+  const kept = store.get(KEY);
+  const name = store.get(NAME);
   if (kept && name) {
     // Asked to remember: sign in again by itself, resuming the session if there is one.
     $("remember").checked = true;

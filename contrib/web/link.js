@@ -2,7 +2,7 @@
 // link.js - one WebSocket to the daemon on the page's own host (/ws, or /ws/agent for the
 // agent console's AgentLink below), kept up: the handshake (nickname, "hello notices",
 // "caps ids resume typing", plus "agent" for agents), the session token and the highest
-// message ID seen (sessionStorage, so a reload resumes), reconnection with backoff, and
+// message ID seen (sessionStorage by store.js, so a reload resumes), reconnection with backoff, and
 // "resume TOKEN LAST" after a cut, so that nothing is missed and nothing comes twice.
 //
 // A page listens to its events: "state" (detail: "connecting" | "open" | "closed"),
@@ -13,6 +13,7 @@
 // full, or the name is not allowed) and "ended" (the daemon closed the session on purpose: no
 // reconnection).
 
+import { store } from "./store.js";
 import { ANSWER, CHALLENGE, COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode,
   parseNotice, parseTagged } from "./frames.js";
 
@@ -44,6 +45,7 @@ export class Link extends EventTarget {
     this.caps = caps;
     this.ws = null;
     this.name = "";
+    this.asked = ""; // the name last sent as a nickname
     this.granted = new Set();
     this.welcomed = false; // the handshake is done on this connection
     this.joining = false; // a nickname went out on this connection, no welcome yet
@@ -55,14 +57,14 @@ export class Link extends EventTarget {
     this.outbox = [];
   }
 
-  get token() { return sessionStorage.getItem(this.prefix + ".session") || ""; }
-  get last() { return Number(sessionStorage.getItem(this.prefix + ".last") || 0); }
-  set last(id) { sessionStorage.setItem(this.prefix + ".last", String(id)); }
+  get token() { return store.get(this.prefix + ".session") || ""; }
+  get last() { return Number(store.get(this.prefix + ".last") || 0); }
+  set last(id) { store.set(this.prefix + ".last", String(id)); }
   hasSession() { return this.token !== ""; }
 
   // Forget the session (a new conversation begins): its token, its IDs.
   forget() {
-    for (const k of ["session", "last", "epoch"]) sessionStorage.removeItem(this.prefix + "." + k);
+    for (const k of ["session", "last", "epoch"]) store.remove(this.prefix + "." + k);
   }
 
   // Connect and resume the stored session.
@@ -145,6 +147,7 @@ export class Link extends EventTarget {
   }
 
   handshake() {
+    this.asked = this.name; // the welcome says what the daemon made of it
     this.awaitingName = false;
     this.joining = true;
     this.ws.send(encode(NICKNAME, this.name));
@@ -189,14 +192,14 @@ export class Link extends EventTarget {
       for (const text of this.outbox.splice(0)) this.say(text);
       break;
     case "session":
-      sessionStorage.setItem(p + ".session", n.args[0]);
+      store.set(p + ".session", n.args[0]);
       break;
     case "caps":
       this.granted = new Set(n.args);
       break;
     case "epoch":
-      if (sessionStorage.getItem(p + ".epoch") !== n.args[0]) this.last = 0;
-      sessionStorage.setItem(p + ".epoch", n.args[0]);
+      if (store.get(p + ".epoch") !== n.args[0]) this.last = 0;
+      store.set(p + ".epoch", n.args[0]);
       break;
     case "history-start":
       this.inHistory = true;

@@ -5,6 +5,7 @@
 // that resumes the agent's session shows every conversation again; the daemon says which
 // are still open ("customer NAME cN" after "resumed"). Peer strings go in as text only.
 
+import { store } from "./store.js";
 import { $, Log } from "./ui.js";
 
 const PREFIX = "frontdesk.agent.log.";
@@ -115,10 +116,7 @@ export class Tabs {
   // Every conversation forgotten (a new sign-in).
   clear() {
     for (const name of [...this.list.keys()]) this.remove(name);
-    for (let i = sessionStorage.length - 1; i >= 0; i--) {
-      const k = sessionStorage.key(i);
-      if (k && k.startsWith(PREFIX)) sessionStorage.removeItem(k);
-    }
+    for (const k of store.keys(PREFIX)) store.remove(k);
   }
 
   select(name) {

@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: ISC
 // ui.js - what the customer page and the room page show alike: the connection's state, the
-// log of messages (kept in sessionStorage, so that a reload shows the conversation again),
-// and who is typing. Every peer-supplied string goes in as text (textContent), never as HTML.
+// log of messages (kept in sessionStorage by store.js, so that a reload shows the
+// conversation again), and who is typing. Every peer-supplied string goes in as text
+// (textContent), never as HTML.
+
+import { store } from "./store.js";
 
 const LOG_KEEP = 300; // entries a reload shows again
+const STICK_PX = 40; // this close to the bottom, the log follows the newest line
+
+// No form of these pages ever submits natively: there is nothing to submit it to, and the CSP
+// (form-action 'none') would block it, silently. Registered when the first module is
+// evaluated, before any page code that could throw, so a page broken half-way still does not
+// turn a click on "Start chat" into a navigation.
+document.addEventListener("submit", (ev) => ev.preventDefault(), true);
 
 export const $ = (id) => document.getElementById(id);
 
@@ -27,16 +37,46 @@ function clock(ms) {
 export class Log {
   constructor(el, key) {
     this.el = el;
-    this.key = key; // sessionStorage key of the kept entries
+    this.key = key; // store.js key of the kept entries
     this.ids = new Set();
     this.entries = [];
+    this.statusLine = null; // the .sys line status() updates in place
+    // Whether the user is at the newest line: the log then stays there when it grows, and
+    // when it shrinks (a card above it appears, the phone's keyboard opens).
+    this.stuck = true;
+    el.addEventListener("scroll", () => { this.stuck = this.nearBottom(); });
+    new ResizeObserver(() => this.follow()).observe(el);
+  }
+
+  nearBottom() {
+    return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < STICK_PX;
+  }
+
+  follow() {
+    if (this.stuck) this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  // One .sys.status line at the end, its text changed in place (null: taken away); not kept.
+  status(text) {
+    if (text === null) {
+      this.statusLine?.remove();
+      this.statusLine = null;
+      return;
+    }
+    if (!this.statusLine) {
+      this.statusLine = this.line({ text });
+      this.statusLine.classList.add("status");
+    }
+    this.statusLine.textContent = text;
+    this.el.append(this.statusLine); // stays the last line
+    this.follow();
   }
 
   // Show again what was kept before a reload.
   restore() {
     let kept = [];
     try {
-      kept = JSON.parse(sessionStorage.getItem(this.key) || "[]");
+      kept = JSON.parse(store.get(this.key) || "[]");
     } catch {
       kept = [];
     }
@@ -44,10 +84,11 @@ export class Log {
   }
 
   clear() {
+    this.statusLine = null;
     this.el.replaceChildren();
     this.ids.clear();
     this.entries = [];
-    sessionStorage.removeItem(this.key);
+    store.remove(this.key);
   }
 
   // e: {kind: "msg", id, from, text, mine, history, time, note} or {kind: "sys", text}.
@@ -67,13 +108,18 @@ export class Log {
   }
 
   render(e, keep) {
-    const stick = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 40;
-    this.el.append(e.kind === "msg" ? this.bubble(e) : this.line(e));
+    const stick = this.stuck || this.nearBottom();
+    const node = e.kind === "msg" ? this.bubble(e) : this.line(e);
+    if (this.statusLine) this.el.insertBefore(node, this.statusLine);
+    else this.el.append(node);
     if (e.kind === "msg" && e.id != null) this.ids.add(e.id);
     this.entries.push(e);
     if (this.entries.length > LOG_KEEP) this.entries.splice(0, this.entries.length - LOG_KEEP);
-    if (keep) sessionStorage.setItem(this.key, JSON.stringify(this.entries));
-    if (stick || e.mine) this.el.scrollTop = this.el.scrollHeight;
+    if (keep) store.set(this.key, JSON.stringify(this.entries));
+    if (stick || e.mine) {
+      this.stuck = true;
+      this.el.scrollTop = this.el.scrollHeight;
+    }
   }
 
   bubble(e) {

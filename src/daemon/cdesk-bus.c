@@ -95,8 +95,7 @@ static void ev_full(struct cdesk *d, char **w)
 	if (c && c->kept)
 		session_end(c); /* away: it leaves (cdesk_away_over()) */
 	else if (c && conn_live(c))
-		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
-			  d->server->config.max_queue);
+		waiting_refuse_full(c, d->server->config.max_queue);
 }
 
 /* "line LEN": its length; the agents here are told when it changed. */

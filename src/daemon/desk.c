@@ -273,8 +273,7 @@ static void attach_customer(struct desk *d, struct conn *c)
 		return;
 	}
 	if (d->line.n >= d->server->config.max_queue) {
-		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
-			  d->line.n);
+		waiting_refuse_full(c, d->line.n);
 		return;
 	}
 	c->conv = record_conv_begin(c);

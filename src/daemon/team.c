@@ -345,8 +345,7 @@ static void attach_customer(struct team *t, struct conn *c)
 		return;
 	}
 	if (t->line.n >= t->server->config.max_queue) {
-		conn_fail(c, "queue-full", "%u customers are already waiting; try again later",
-			  t->line.n);
+		waiting_refuse_full(c, t->line.n);
 		return;
 	}
 	c->conv = record_conv_begin(c);

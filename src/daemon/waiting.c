@@ -185,3 +185,10 @@ void waiting_inspect(const struct waiting *w, const struct inspector *in)
 	TAILQ_FOREACH (c, &w->q, link)
 		in->waiting(in->arg, now - c->since, c->kept);
 }
+
+void waiting_refuse_full(struct conn *c, unsigned n)
+{
+	/* The text is read by people ("The line is full: 1 customer is already waiting"). */
+	conn_fail(c, "queue-full", "%u %s already waiting; try again later", n,
+		  n == 1 ? "customer is" : "customers are");
+}

@@ -59,6 +59,11 @@ void waiting_list(const struct waiting *w, struct conn *to, bool preview);
  * served without waiting). Call before its state becomes CONN_ACTIVE.
  */
 void waiting_served(struct conn *c);
+/*
+ * waiting_refuse_full() - end @c, a newcomer, with "error queue-full": @n customers already
+ * wait, which is as many as the line takes.
+ */
+void waiting_refuse_full(struct conn *c, unsigned n);
 /* waiting_inspect() - each one in line, in order, to @in (inspect.h). */
 struct inspector;
 void waiting_inspect(const struct waiting *w, const struct inspector *in);

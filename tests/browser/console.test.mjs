@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
-import { checkPageRules, join, messages, open, send, waitMessage, waitOpen, waitServed } from './pages.mjs';
+import { checkPageRules, join, messages, notInView, open, send, waitMessage, waitOpen, waitServed } from './pages.mjs';
 
 const skip = whySkip();
 const DESKTOP = { width: 1280, height: 800 };
@@ -25,8 +25,8 @@ before(async () => { if (!skip) browser = await launchChromium(); });
 after(async () => { if (browser) await browser.close(); });
 
 /** Open the console on @d and sign in as @name with @key; wait for the desk. */
-async function signIn(s, d, name, key = KEY) {
-  const page = await s.page(DESKTOP);
+async function signIn(s, d, name, key = KEY, viewport = DESKTOP) {
+  const page = await s.page(viewport);
   assert.deepEqual(await checkPageRules(page, await open(page, d, '/agent')), []);
   await page.waitForSelector('form#join-form', { state: 'visible' });
   await page.fill('#name', name);
@@ -42,6 +42,16 @@ async function waitDesk(page) {
 }
 
 const tab = (name) => `#tabs .tab[data-name="${name}"]`;
+
+/** A customer page (@viewport) joined as @name and served by the console @agent (anna). */
+async function customer(s, d, agent, name, viewport = DESKTOP, options = {}) {
+  const page = await s.page(viewport, options);
+  await open(page, d, '/');
+  await join(page, name);
+  await waitServed(page, 'anna');
+  await agent.waitForSelector(tab(name));
+  return page;
+}
 const tabNames = (page) => page.$$eval('#tabs .tab', (els) => els.map((e) => e.dataset.name));
 const unread = (page, name) => page.$eval(`${tab(name)} .unread`, (e) => (e.hidden ? '' : e.textContent));
 
@@ -55,11 +65,7 @@ test('the agent console chats with two customer pages: tabs, unread, typing, can
     assert.equal(await agent.inputValue('#key'), '');
     assert.deepEqual(await agent.evaluate(() => [sessionStorage.getItem('frontdesk.agent.key'), localStorage.length]), [null, 0]);
 
-    const bob = await s.page(PHONE, { isMobile: true, hasTouch: true });
-    await open(bob, d, '/');
-    await join(bob, 'bob');
-    await waitServed(bob, 'anna');
-    await agent.waitForSelector(tab('bob'));
+    const bob = await customer(s, d, agent, 'bob', PHONE, { isMobile: true, hasTouch: true });
     await send(bob, 'Hi, my parcel has not arrived.');
     await waitMessage(agent, 'Hi, my parcel has not arrived.', { mine: false, from: 'bob' });
     await send(agent, 'Sorry to hear that! What is the order number?');
@@ -67,11 +73,7 @@ test('the agent console chats with two customer pages: tabs, unread, typing, can
     await waitMessage(agent, 'Sorry to hear that! What is the order number?', { mine: true, from: 'anna' });
 
     // A second customer: a second tab, with an unread count while bob's is shown.
-    const carol = await s.page(DESKTOP);
-    await open(carol, d, '/');
-    await join(carol, 'carol');
-    await waitServed(carol, 'anna');
-    await agent.waitForSelector(tab('carol'));
+    const carol = await customer(s, d, agent, 'carol', DESKTOP);
     assert.deepEqual(await tabNames(agent), ['bob', 'carol']);
     const markup = 'Can I <b>change</b> my address? <img src=x onerror=alert(1)>';
     await send(carol, markup);
@@ -231,11 +233,7 @@ test('at a desk of one agent the console speaks plain messages, without transfer
     const d = await s.daemon('agent_key_file = {dir}/agent.key\n', FILES);
     const agent = await signIn(s, d, 'anna');
     await waitDesk(agent);
-    const bob = await s.page(DESKTOP);
-    await open(bob, d, '/');
-    await join(bob, 'bob');
-    await waitServed(bob, 'anna');
-    await agent.waitForSelector(tab('bob'));
+    const bob = await customer(s, d, agent, 'bob', DESKTOP);
     await send(bob, 'Hello, one question.');
     await waitMessage(agent, 'Hello, one question.', { from: 'bob' });
     await send(agent, 'Yes, go ahead.');
@@ -246,4 +244,20 @@ test('at a desk of one agent the console speaks plain messages, without transfer
     await bob.waitForSelector('#ended', { state: 'visible' });
     await until(async () => (await tabNames(agent)).length === 0, 'no tab');
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('a long conversation in the console on a small phone keeps the header, the composer and the newest line in view', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon(DESK, FILES);
+    const agent = await signIn(s, d, 'anna', KEY, { width: 375, height: 667 });
+    await waitDesk(agent);
+    const bob = await customer(s, d, agent, 'bob', DESKTOP);
+    for (let i = 1; i <= 12; i++) {
+      await send(bob, `question ${i}, with enough words in it to take two lines on a phone`);
+      await waitMessage(agent, `question ${i}, with enough words in it to take two lines on a phone`);
+    }
+    await until(async () => (await notInView(agent, ['header.bar', '#composer', '#send', '#log .msg'])).length === 0,
+      'the header, the composer and the newest message in view', 5000)
+      .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await notInView(agent, ['header.bar', '#composer', '#send', '#log .msg']))}`); });
+    await screenshot(agent, 'agent-phone-long');
   }));

@@ -4,12 +4,22 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
-import { checkPageRules, connState, countMessages, join, messages, open, send, waitMessage, waitOpen, waitPosition, waitServed } from './pages.mjs';
+import { freePort, launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
+import { checkPageRules, connState, countMessages, customerPage, join, messages, notInView, open, send, sysLines, sysMatching,
+  waitMessage, waitOpen, waitPosition, waitServed } from './pages.mjs';
 
 const skip = whySkip();
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
+const SMALL_PHONE = { width: 375, height: 667 };
+const FULL = 'The line is full right now. Please try again in a few minutes.';
+const NO_AGENT = 'No agent is here right now; write your question and it will be read first.';
+// Blocked third-party storage, as Chromium has it with third-party cookies blocked: merely
+// reading window.sessionStorage throws.
+const BLOCK_STORAGE = () => Object.defineProperty(window, 'sessionStorage', {
+  configurable: true,
+  get() { throw new DOMException('The document is sandboxed and lacks the allow-same-origin flag.', 'SecurityError'); },
+});
 let browser;
 before(async () => { if (!skip) browser = await launchChromium(); });
 after(async () => { if (browser) await browser.close(); });
@@ -62,13 +72,9 @@ test('a second customer page\'s position falls from 2 to 1, then it is served', 
     const agent = await s.agent(d, 'anna');
     await s.customer(d, 'bob');
     await agent.notice('customer bob', { prefix: true });
-    const first = await s.page(DESKTOP);
-    await open(first, d, '/');
-    await join(first, 'carol');
+    const first = await customerPage(s, d, 'carol', { viewport: DESKTOP });
     await waitPosition(first, 1);
-    const second = await s.page(PHONE, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    await open(second, d, '/');
-    await join(second, 'dave');
+    const second = await customerPage(s, d, 'dave', { viewport: PHONE, options: { deviceScaleFactor: 2, isMobile: true, hasTouch: true } });
     await waitPosition(second, 2);
     assert.match(await second.textContent('#wait'), /number 2 in line/);
     await screenshot(second, 'customer-waiting-phone');
@@ -99,11 +105,7 @@ test('reloading the customer page mid-conversation resumes it', { skip, timeout:
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon();
     const agent = await s.agent(d, 'anna');
-    const page = await s.page(DESKTOP);
-    await open(page, d, '/');
-    await join(page, 'dora');
-    await waitServed(page, 'anna');
-    await agent.notice('customer dora', { prefix: true });
+    const page = await customerPage(s, d, 'dora', { agent, viewport: DESKTOP });
     await send(page, 'Can I change my delivery address?');
     assert.equal(await agent.message(), 'Can I change my delivery address?');
     agent.say('Yes: which one should it be?');
@@ -138,11 +140,7 @@ test('a reload after the agent ended the conversation asks the name again', { sk
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon();
     const agent = await s.agent(d, 'anna');
-    const page = await s.page(DESKTOP);
-    await open(page, d, '/');
-    await join(page, 'erin');
-    await waitServed(page, 'anna');
-    await agent.notice('customer erin', { prefix: true });
+    const page = await customerPage(s, d, 'erin', { agent, viewport: DESKTOP });
     await send(page, 'That was all, thanks.');
     assert.equal(await agent.message(), 'That was all, thanks.');
     agent.command('next'); // ended on purpose: the session cannot be resumed (protocol 7.3)
@@ -184,4 +182,160 @@ test('the typing indicator both ways between a customer page and its agent', { s
     await waitMessage(page, 'One moment, please.', { mine: false, from: 'anna' });
     await page.waitForSelector('#typing', { state: 'hidden' });
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('a long conversation on a small phone keeps the header, the composer and the newest line in view', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    const page = await customerPage(s, d, 'bob', { agent, viewport: SMALL_PHONE, options: { isMobile: true, hasTouch: true } });
+    for (let i = 1; i <= 15; i++) {
+      await send(page, `question ${i}`);
+      assert.equal(await agent.message(), `question ${i}`);
+      agent.say(`answer ${i}: ${'and a few more words to wrap the line '.repeat(2)}`);
+      await waitMessage(page, `answer ${i}: ${'and a few more words to wrap the line '.repeat(2)}`);
+    }
+    assert.deepEqual(await notInView(page, ['header.bar', '#chat', '#composer', '#send', '#log .msg']), []);
+    await screenshot(page, 'customer-phone-long');
+  }));
+
+test('the customer page framed by another site, its storage blocked, joins and chats', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    let base = '';
+    const site = await s.site('127.0.0.2', () => '<!DOCTYPE html><html lang="en"><title>shop</title>' +
+      `<iframe src="${base}/" title="Chat with us" width="380" height="600"></iframe></html>`);
+    const d = await s.daemon(`web_embed_origins = ${site}\n`);
+    base = d.base;
+    const agent = await s.agent(d, 'anna');
+    const shop = await s.page(DESKTOP);
+    await shop.addInitScript(BLOCK_STORAGE);
+    await shop.goto(`${site}/`);
+    const frame = await until(() => shop.frames().find((f) => f.url().startsWith(d.base)), 'the chat in its frame');
+    await join(frame, 'bob');
+    await waitServed(frame, 'anna');
+    await agent.notice('customer bob', { prefix: true });
+    await send(frame, 'Hello from the shop');
+    assert.equal(await agent.message(), 'Hello from the shop');
+    agent.say('Welcome, Bob');
+    await waitMessage(frame, 'Welcome, Bob', { mine: false, from: 'anna' });
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('a customer page whose sessionStorage throws works, and only a reload forgets it', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    const page = await s.page(DESKTOP);
+    await page.addInitScript(BLOCK_STORAGE);
+    await open(page, d, '/');
+    await join(page, 'bob');
+    await waitServed(page, 'anna');
+    await agent.notice('customer bob', { prefix: true });
+    await send(page, 'Is anyone there?');
+    assert.equal(await agent.message(), 'Is anyone there?');
+    agent.say('Yes, hello');
+    await waitMessage(page, 'Yes, hello', { mine: false });
+    assert.equal(page.url(), `${d.base}/`, 'no navigation');
+    await page.reload();
+    await page.waitForSelector('form#join-form', { state: 'visible' });
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('a taken name is said plainly: "ivy was taken: you are ivy2"', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    await s.customer(d, 'ivy');
+    await agent.notice('customer ivy', { prefix: true });
+    const page = await customerPage(s, d, 'ivy', { viewport: DESKTOP });
+    await waitPosition(page, 1);
+    await until(async () => (await sysLines(page)).includes('ivy was taken: you are ivy2'), 'the rename said');
+    await send(page, 'hello');
+    await waitMessage(page, 'hello', { mine: true, from: 'ivy2' });
+  }));
+
+test('the first customer while no agent is here is told so, then served', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const page = await customerPage(s, d, 'bob', { viewport: DESKTOP });
+    await page.waitForSelector('#no-agent', { state: 'visible' });
+    assert.equal((await page.textContent('#no-agent')).trim(), NO_AGENT);
+    assert.doesNotMatch(await page.innerText('#wait'), /in line/);
+    await send(page, 'My question, for whoever comes');
+    const agent = await s.agent(d, 'anna');
+    await waitServed(page, 'anna');
+    assert.equal(await agent.message(), 'My question, for whoever comes');
+    assert.ok(await page.isHidden('#no-agent'));
+  }));
+
+test('after a restart without the agent the page follows the notices and the newest line', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const port = await freePort();
+    const d = await s.daemon(`web_listen = 127.0.0.1:${port}\nresume_grace = 120\nturns = free\n`);
+    const agent = await s.agent(d, 'mary');
+    const page = await customerPage(s, d, 'bob', { viewport: SMALL_PHONE, options: { isMobile: true, hasTouch: true } });
+    await waitServed(page, 'mary');
+    await agent.notice('customer bob', { prefix: true });
+    for (let i = 1; i <= 12; i++) agent.say(`line ${i} of a long answer`);
+    await waitMessage(page, 'line 12 of a long answer');
+    // The daemon goes with mary attached, so the page last knew her as its agent.
+    await d.stop();
+    await d.start();
+    // Resumed: no agent here, so no "chatting with mary", and the newest line still in view.
+    await page.waitForSelector('#no-agent', { state: 'visible' });
+    await until(async () => (await page.isHidden('#chat')), '#chat hidden: mary is gone');
+    await until(async () => (await notInView(page, ['#log > *', '#composer'])).length === 0, 'the newest line in view');
+    assert.deepEqual(await notInView(page, ['header.bar', '#wait']), []);
+    const back = await s.agent(d, 'mary');
+    await waitServed(page, 'mary');
+    assert.ok(await page.isHidden('#no-agent'));
+    await send(page, 'still there?');
+    assert.equal(await back.message(), 'still there?');
+  }));
+
+test('joining while the daemon is down says so once, updated in place, then joins', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const port = await freePort();
+    const d = await s.daemon(`web_listen = 127.0.0.1:${port}\n`);
+    const page = await s.page(DESKTOP);
+    await open(page, d, '/');
+    await d.stop();
+    let tries = 0;
+    page.on('websocket', () => { tries++; });
+    await join(page, 'bob');
+    await until(() => tries >= 3, 'three tries to connect', 30000);
+    const said = await sysMatching(page, /cannot be reached/);
+    assert.equal(said.length, 1, JSON.stringify(await sysLines(page)));
+    assert.match(said[0], /^The desk cannot be reached; trying again in \d+ s$/);
+    assert.deepEqual(await sysMatching(page, /Reconnecting/), []);
+    await d.start();
+    const agent = await s.agent(d, 'anna');
+    await waitServed(page, 'anna');
+    await agent.notice('customer bob', { prefix: true });
+    assert.deepEqual(await sysMatching(page, /cannot be reached/), []);
+  }));
+
+test('a full line is said in the same words whether or not the daemon could say why', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('max_queue = 1\n');
+    const agent = await s.agent(d, 'anna');
+    await s.customer(d, 'bob');
+    await agent.notice('customer bob', { prefix: true });
+    const carol = await s.customer(d, 'carol');
+    await carol.notice('queued 1', { prefix: true });
+    for (const quiet of [false, true]) {
+      const page = await s.page(DESKTOP);
+      // Without "hello notices" the daemon refuses without a word, as when the hello comes
+      // after it has judged the nickname.
+      if (quiet) {
+        await page.routeWebSocket(/\/ws$/, (ws) => {
+          const server = ws.connectToServer();
+          ws.onMessage((m) => { if (!String(m).endsWith('|4|hello notices')) server.send(m); });
+        });
+      }
+      await open(page, d, '/');
+      await join(page, `dave${quiet ? 2 : 1}`);
+      await page.waitForSelector('#join-error', { state: 'visible' });
+      assert.equal(await page.textContent('#join-error'), FULL, quiet ? 'refused without a notice' : 'with error queue-full');
+    }
   }));

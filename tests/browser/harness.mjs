@@ -10,6 +10,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -195,6 +196,19 @@ function connect(options, Kind, name) {
   });
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago: for a daemon that must come back on
+ *  the same web port after a restart (a page reconnects to the host it came from). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** Thrown to skip a test from inside it (Scope.run turns it into t.skip()). */
 export class Skip extends Error {}
 
@@ -296,6 +310,7 @@ export class Scope {
     this.daemons = [];
     this.peers = [];
     this.contexts = [];
+    this.servers = [];
     this.pageErrors = []; // uncaught exceptions in the pages, and console errors
     this.failed = false;
   }
@@ -312,6 +327,22 @@ export class Scope {
   }
 
   track(peer) { this.peers.push(peer); return peer; }
+
+  /** An HTTP server on @host (a loopback address) answering every GET with @html() (known
+   *  only later, maybe): another site, say one that frames a page of the daemon's. Its
+   *  origin, "http://HOST:PORT". */
+  async site(host, html) {
+    const srv = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', Connection: 'close' });
+      res.end(html());
+    });
+    this.servers.push(srv);
+    await new Promise((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(0, host, resolve);
+    });
+    return `http://${host}:${srv.address().port}`;
+  }
 
   async agent(d, name) { return this.track(await d.agent(name)); }
   async customer(d, name) { return this.track(await d.customer(name)); }
@@ -351,6 +382,10 @@ export class Scope {
   async close() {
     for (const c of this.contexts) await c.close().catch(() => {});
     for (const p of this.peers) p.close();
+    for (const srv of this.servers) {
+      srv.closeAllConnections();
+      await new Promise((resolve) => srv.close(resolve));
+    }
     const codes = [];
     for (const d of this.daemons) {
       codes.push(await d.stop());

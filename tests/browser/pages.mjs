@@ -104,3 +104,57 @@ export async function checkPageRules(page, response) {
   if (!['connecting', 'open', 'closed'].includes(state)) problems.push(`#conn data-state ${JSON.stringify(state)}`);
   return problems;
 }
+
+/** What of @selectors is not wholly in @page's viewport and in the boxes that scroll it,
+ *  drawn on top there (not covered by
+ *  something else, as a log grown over a header would be); [] when all are. A selector's last
+ *  match counts, so '#log .msg' is the newest message. */
+export function notInView(page, selectors) {
+  return page.evaluate((sels) => sels.filter((sel) => {
+    const all = document.querySelectorAll(sel);
+    const el = all[all.length - 1];
+    if (!el) return true;
+    const r = el.getBoundingClientRect();
+    if (r.height === 0 || r.top < 0 || r.left < 0 || r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5) return true;
+    // Nor cut off by a scrolled box around it (the log scrolled short of its newest line).
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      if (getComputedStyle(p).overflowY === 'visible') continue;
+      const b = p.getBoundingClientRect();
+      if (r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5) return true;
+    }
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 8));
+    return !(hit && (el.contains(hit) || hit.contains(el)));
+  }), selectors);
+}
+
+/** The height in px of @selector's box. */
+export function height(page, selector) {
+  return page.$eval(selector, (e) => e.getBoundingClientRect().height);
+}
+
+/** The .sys lines in #log that match @re. */
+export async function sysMatching(page, re) {
+  return (await sysLines(page)).filter((l) => re.test(l));
+}
+
+/** A line member of @d's room named @name (what `nc` is, renamed with /nick). */
+export async function ncMember(s, d, name) {
+  const nc = await s.line(d, 'nc');
+  await nc.line((l) => l.startsWith('* welcome group '));
+  nc.send(`/nick ${name}`);
+  await nc.line((l) => new RegExp(`^\\* renamed \\S+ ${name}$`).test(l));
+  return nc;
+}
+
+/** A customer page of @d (a page of scope @s, with @viewport and @options), joined as @name;
+ *  with @agent (a peer on the agent socket), served by it, which has heard of @name. */
+export async function customerPage(s, d, name, { agent, viewport, options } = {}) {
+  const page = await s.page(viewport, options);
+  await open(page, d, '/');
+  await join(page, name);
+  if (agent) {
+    await waitServed(page, agent.name);
+    await agent.notice(`customer ${name}`, { prefix: true });
+  }
+  return page;
+}

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
-import { checkPageRules, join, members, messages, open, send, waitMessage, waitOpen } from './pages.mjs';
+import { checkPageRules, height, join, members, messages, ncMember, notInView, open, send, sysLines, waitMessage,
+  waitOpen } from './pages.mjs';
 
 const skip = whySkip();
 let browser;
@@ -16,10 +17,7 @@ const hasAll = (list, names) => names.every((n) => list.includes(n));
 test('a room page and an nc member see each other and the members list', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon('mode = group\n');
-    const nc = await s.line(d, 'nc');
-    await nc.line((l) => l.startsWith('* welcome group '));
-    nc.send('/nick zed');
-    await nc.line((l) => /^\* renamed \S+ zed$/.test(l));
+    const nc = await ncMember(s, d, 'zed');
 
     const page = await s.page({ width: 1280, height: 800 });
     assert.deepEqual(await checkPageRules(page, await open(page, d, '/room')), []);
@@ -59,10 +57,7 @@ test('a room page and an nc member see each other and the members list', { skip,
 test('a room page joining later gets the history as .msg.history', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon('mode = group\n');
-    const nc = await s.line(d, 'nc');
-    await nc.line((l) => l.startsWith('* welcome group '));
-    nc.send('/nick zed');
-    await nc.line((l) => /^\* renamed \S+ zed$/.test(l));
+    const nc = await ncMember(s, d, 'zed');
     nc.send('said before anyone came');
     await nc.line('zed: said before anyone came');
 
@@ -75,4 +70,40 @@ test('a room page joining later gets the history as .msg.history', { skip, timeo
     nc.send('and one after');
     const now = await waitMessage(page, 'and one after', { from: 'zed' });
     assert.equal(now.history, false);
+  }));
+
+test('a long conversation in the room on a small phone keeps the header, the topic, the members and the composer', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('mode = group\nmax_msgs_per_sec = 0\nmax_bytes_per_sec = 0\n');
+    const nc = await ncMember(s, d, 'zed');
+    const yara = await s.agent(d, 'yara');
+    yara.command('topic Release day');
+    const page = await s.page({ width: 375, height: 667 }, { isMobile: true, hasTouch: true });
+    await open(page, d, '/room');
+    await join(page, 'ann');
+    await until(async () => (await members(page)).length === 3, 'three members');
+    for (let i = 1; i <= 20; i++) nc.send(`message ${i} from the terminal, long enough to wrap on a phone`);
+    await waitMessage(page, 'message 20 from the terminal, long enough to wrap on a phone');
+    await until(async () => (await notInView(page, ['header.bar', '#topic', '#composer', '#log .msg', '.members'])).length === 0,
+      'the header, the topic, the composer, the newest message and the members in view');
+    assert.ok(await height(page, '.members') >= 80, `.members is ${await height(page, '.members')} px high`);
+    await screenshot(page, 'room-phone-long');
+  }));
+
+test('a taken name in the room is said as such, not as a rename of someone else', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('mode = group\n');
+    const nc = await ncMember(s, d, 'tom');
+    const page = await s.page({ width: 1280, height: 800 });
+    await open(page, d, '/room');
+    await join(page, 'tom');
+    await nc.line((l) => /^\* joined tom\S+$/.test(l));
+    await until(async () => (await members(page)).length === 2, 'two members');
+    const renamed = (await members(page)).find((n) => n !== 'tom');
+    await until(async () => (await sysLines(page)).includes(`tom was taken: you are ${renamed}`), 'the rename said');
+    assert.deepEqual((await sysLines(page)).filter((l) => l.includes('known as')), []);
+    nc.send('hello newcomer');
+    await waitMessage(page, 'hello newcomer', { from: 'tom', mine: false });
+    await send(page, 'hi tom');
+    await waitMessage(page, 'hi tom', { from: renamed, mine: true });
   }));

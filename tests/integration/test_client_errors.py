@@ -146,7 +146,7 @@ class Errors(Case):
             first.close()
             second.close()
         self.assertEqual(code, 1)
-        full = "The line is full: 1 customers are already waiting; try again later"
+        full = "The line is full: 1 customer is already waiting; try again later"
         self.assertEqual(err, "* %s\nfrontdesk: connection closed by 127.0.0.1:%d\n"
                          % (full, d.port))
 

@@ -98,7 +98,7 @@ class WebPages(unittest.TestCase):
         names = assets()
         self.assertTrue({"index.html", "room.html", "agent.html", "style.css", "frames.js",
                          "link.js", "customer.js", "room.js", "agent.js", "tabs.js",
-                         "side.js"} <= set(names), names)
+                         "side.js", "store.js", "page.js"} <= set(names), names)
         with self.daemon() as d:
             port = web_port(d)
             for name in names:
