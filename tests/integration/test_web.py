@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -67,10 +68,9 @@ def read_head(sock):
     return status, headers, rest
 
 
-def http(port, request):
-    """Send @request (bytes) on a new connection; the answer's status, headers, body; and
-    whether the daemon then closed the connection."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+def exchange(s, request):
+    """Send @request (bytes) on @s, a new connection (plain or TLS), and close it: the
+    answer's status, headers, body; and whether the daemon closed the connection first."""
     s.sendall(request)
     status, headers, body = read_head(s)
     closed = False
@@ -81,10 +81,15 @@ def http(port, request):
                 closed = True
                 break
             body += more
-    except socket.timeout:
+    except (socket.timeout, ssl.SSLError):
         pass
     s.close()
     return status, headers, body, closed
+
+
+def http(port, request):
+    """exchange() on a new plain connection to @port."""
+    return exchange(socket.create_connection(("127.0.0.1", port), timeout=DEADLINE), request)
 
 
 def ws_frame(opcode, payload, fin=True, mask=True):

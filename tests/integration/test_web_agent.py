@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (CHALLENGE, DEADLINE, FRONTDESKD, NICKNAME, RESPONSE, Daemon, Peer,  # noqa: E402
                     main, notices)
 from test_tls import make_cert  # noqa: E402
-from test_web import WEB, WsPeer, read_head, upgrade_head  # noqa: E402
+from test_web import WEB, WsPeer, exchange, read_head, upgrade_head  # noqa: E402
 
 warnings.simplefilter("ignore", ResourceWarning)
 
@@ -82,20 +82,7 @@ class WebDaemon(Daemon):
 
     def request(self, head, **kw):
         """@head on a new connection: the answer's status and body, and whether it closed."""
-        s = self.connect(**kw)
-        s.sendall(head)
-        status, _, body = read_head(s)
-        closed = False
-        try:
-            while True:
-                more = s.recv(65536)
-                if not more:
-                    closed = True
-                    break
-                body += more
-        except (socket.timeout, ssl.SSLError):
-            pass
-        s.close()
+        status, _, body, closed = exchange(self.connect(**kw), head)
         return status, body.decode(), closed
 
     def upgrade(self, path="/ws/agent", origin=None, **kw):
