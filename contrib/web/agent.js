@@ -287,8 +287,8 @@ composer($("composer"), $("text"), (text) => {
     c.log.sys("That message is too long to send");
     return false;
   }
-  c.log.msg({ id: null, from: link.name, text, mine: true });
-  link.say(hasAgentCap() ? c.name + ": " + text : text);
+  const node = c.log.msg({ id: null, from: link.name, text, mine: true });
+  c.log.sending(node, link.say(hasAgentCap() ? c.name + ": " + text : text));
   return true;
 }, () => {
   const c = tabs.selected;

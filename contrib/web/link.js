@@ -5,6 +5,20 @@
 // message ID seen (sessionStorage by store.js, so a reload resumes), reconnection with backoff, and
 // "resume TOKEN LAST" after a cut, so that nothing is missed and nothing comes twice.
 //
+// Liveness: a WebSocket whose network went silent (a Wi-Fi switch, a NAT that dropped the
+// mapping) stays "open" in the browser for minutes. So after 25 s with nothing received the
+// link sends the command `ping N` (every connection has it; the daemon answers `pong N` in
+// order), and if nothing at all arrives within 10 s more it drops the connection and
+// reconnects and resumes as after any cut. Any frame received restarts the clock. The
+// capability `ping` is not asked for: the page's own ping works whatever the daemon's
+// peer_timeout, and the daemon finds a dead page by TCP keepalive anyway.
+//
+// Sending: say() returns a promise, true once the daemon has the message, false if it never
+// will (the session ended). A message goes out at once when the link is up, else waits in the
+// outbox until the `welcome` or `resumed`. Each one sent is followed by `ping N`; the `pong N`
+// (answered in order) confirms it. One not confirmed when its connection is lost goes back to
+// the outbox and out again after the resume: what a dead connection swallowed is sent again.
+//
 // A page listens to its events: "state" (detail: "connecting" | "open" | "closed"),
 // "notice" ({keyword, args, text, raw}: raw the whole body), "message" ({id, time, conv, from, text}; id null for
 // a type 2 message), "reconnecting" ({delay} in ms), "resume-failed", "refused" (a new join
@@ -34,6 +48,8 @@ const MILD = new Set([
 const TYPING_EVERY_MS = 3000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
+const QUIET_MS = 25000; // nothing received this long: ask (`ping N`)
+const ANSWER_MS = 10000; // and nothing this much longer: the connection is dead
 
 export class Link extends EventTarget {
   // prefix: the sessionStorage keys' start, e.g. "frontdesk.customer"; path: the WebSocket's;
@@ -54,7 +70,10 @@ export class Link extends EventTarget {
     this.backoff = BACKOFF_MIN_MS;
     this.timer = null;
     this.lastTyping = new Map(); // whom typing was last told to ("" the only one), when
-    this.outbox = [];
+    this.outbox = []; // {text, done}: to send once welcomed
+    this.unconfirmed = []; // {text, done, seq}: sent on this connection, no pong yet
+    this.seq = 0; // the last `ping N` sent
+    this.quiet = null; // the liveness timer
   }
 
   get token() { return store.get(this.prefix + ".session") || ""; }
@@ -77,6 +96,7 @@ export class Link extends EventTarget {
   // new one.
   join(name) {
     this.forget();
+    this.dropOutbox();
     this.name = name;
     this.retry = true;
     if (this.ws && this.ws.readyState === WebSocket.OPEN && this.awaitingName) this.handshake();
@@ -88,15 +108,73 @@ export class Link extends EventTarget {
     this.retry = false;
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(COMMAND, "quit"));
     this.forget();
+    this.dropOutbox();
   }
 
+  // Send a message: a promise of true once the daemon has it, false if it never will.
   say(text) {
-    if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(MESSAGE, text));
-    else this.outbox.push(text); // sent once the connection is back
+    return new Promise((done) => {
+      const m = { text, done };
+      if (this.up()) this.post(m);
+      else this.outbox.push(m); // sent once the connection is back
+    });
+  }
+
+  up() {
+    return this.welcomed && this.ws && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  // @m out now, and a ping behind it whose pong says the daemon read it.
+  post(m) {
+    m.seq = ++this.seq;
+    this.unconfirmed.push(m);
+    this.ws.send(encode(MESSAGE, m.text));
+    this.ws.send(encode(COMMAND, "ping " + m.seq));
+  }
+
+  // `pong N`: everything sent before `ping N` was read.
+  onPong(token) {
+    const n = Number(token);
+    if (!Number.isInteger(n)) return;
+    while (this.unconfirmed.length && this.unconfirmed[0].seq <= n) this.unconfirmed.shift().done(true);
+  }
+
+  // The messages not known to have arrived go (back) to the outbox, oldest first.
+  requeue() {
+    this.outbox = this.unconfirmed.splice(0).concat(this.outbox);
+  }
+
+  // The session is over: what waits will never be sent.
+  dropOutbox() {
+    this.requeue();
+    for (const m of this.outbox.splice(0)) m.done(false);
   }
 
   command(text) {
-    if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(COMMAND, text));
+    if (this.up()) this.ws.send(encode(COMMAND, text));
+  }
+
+  // Liveness (above): (re)start the clock; a connection waiting for its user's name sends
+  // nothing and is asked nothing.
+  arm() {
+    clearTimeout(this.quiet);
+    this.quiet = setTimeout(() => this.onQuiet(), QUIET_MS);
+  }
+
+  onQuiet() {
+    if (this.awaitingName) return;
+    if (this.up()) this.ws.send(encode(COMMAND, "ping " + ++this.seq));
+    this.quiet = setTimeout(() => this.onDead(), ANSWER_MS);
+  }
+
+  // Nothing came back: a close handshake would wait on the dead network too, so the socket
+  // is let go at once and the link goes on as after any cut.
+  onDead() {
+    const ws = this.ws;
+    ws.onclose = null;
+    ws.onmessage = null;
+    ws.close();
+    this.onClose(ws, true);
   }
 
   // The user is typing (to @to, an agent's customer, or the other side): tell them, at most
@@ -117,6 +195,7 @@ export class Link extends EventTarget {
     if (this.ws) {
       this.ws.onclose = null;
       this.ws.close();
+      this.requeue(); // its pongs will never come
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(scheme + "//" + location.host + this.path);
@@ -125,7 +204,11 @@ export class Link extends EventTarget {
     this.awaitingName = false;
     this.emit("state", "connecting");
     ws.onopen = () => this.onOpen();
-    ws.onmessage = (ev) => this.onFrame(ev.data);
+    ws.onmessage = (ev) => {
+      this.arm();
+      this.onFrame(ev.data);
+    };
+    this.arm(); // a connection that never opens is dead too
     ws.onclose = () => this.onClose(ws);
   }
 
@@ -150,6 +233,7 @@ export class Link extends EventTarget {
     this.asked = this.name; // the welcome says what the daemon made of it
     this.awaitingName = false;
     this.joining = true;
+    this.arm();
     this.ws.send(encode(NICKNAME, this.name));
     this.ws.send(encode(COMMAND, "hello notices"));
     this.ws.send(encode(COMMAND, "caps " + this.caps));
@@ -189,7 +273,10 @@ export class Link extends EventTarget {
       this.welcomed = true;
       this.joining = false;
       this.backoff = BACKOFF_MIN_MS;
-      for (const text of this.outbox.splice(0)) this.say(text);
+      for (const m of this.outbox.splice(0)) this.post(m);
+      break;
+    case "pong":
+      this.onPong(n.args[0]);
       break;
     case "session":
       store.set(p + ".session", n.args[0]);
@@ -210,6 +297,7 @@ export class Link extends EventTarget {
     case "bye":
       this.retry = false;
       this.forget();
+      this.dropOutbox();
       break;
     case "error":
       this.onError(n);
@@ -223,6 +311,7 @@ export class Link extends EventTarget {
     if (code === "resume-failed") {
       // The handshake goes on: the daemon waits for a nickname on this connection.
       this.forget();
+      this.dropOutbox(); // they belonged to the conversation that is gone
       this.awaitingName = true;
       this.emit("resume-failed", n);
       return;
@@ -235,19 +324,24 @@ export class Link extends EventTarget {
     // A session ended by an idle timeout cannot be resumed; a ping's can: try, and hear.
   }
 
-  onClose(ws) {
+  // @dead: the liveness check gave up on it (not a refusal, whatever the handshake's stage).
+  onClose(ws, dead = false) {
     if (ws !== this.ws) return;
-    const refused = this.joining;
+    clearTimeout(this.quiet);
+    const refused = this.joining && !dead;
     this.welcomed = false;
     this.awaitingName = false;
     this.joining = false;
+    this.requeue();
     this.emit("state", "closed");
     if (refused && this.retry) {
       this.retry = false;
+      this.dropOutbox();
       this.emit("refused");
       return;
     }
     if (!this.retry) {
+      this.dropOutbox();
       this.emit("ended");
       return;
     }

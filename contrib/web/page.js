@@ -176,8 +176,9 @@ export class Page {
       this.log.sys("That message is too long to send");
       return false;
     }
-    this.opts.sent?.(text);
-    this.link.say(text);
+    const node = this.opts.sent?.(text);
+    const sent = this.link.say(text);
+    if (node) this.log.sending(node, sent);
     return true;
   }
 

@@ -93,12 +93,42 @@ export class Log {
 
   // e: {kind: "msg", id, from, text, mine, history, time, note} or {kind: "sys", text}.
   add(e) {
-    if (e.kind === "msg" && e.id != null && this.ids.has(e.id)) return; // never twice
-    this.render(e, true);
+    if (e.kind === "msg" && e.id != null && this.ids.has(e.id)) return null; // never twice
+    return this.render(e, true);
   }
 
   msg(m) {
-    this.add({ kind: "msg", time: Date.now(), ...m });
+    return this.add({ kind: "msg", time: Date.now(), ...m });
+  }
+
+  // My message @e (what msg() drew as @node) is on its way: faded (.pending) until @sent, the
+  // link's promise, says the daemon has it, or marked .unsent "not sent" if it never will be.
+  // Kept so: a reload drops the link's outbox, and shows a message still pending as not sent.
+  sending(node, sent) {
+    const e = this.entries[this.entries.length - 1];
+    if (!node || !e) return;
+    e.pending = true;
+    node.classList.add("pending");
+    this.save();
+    sent.then((ok) => {
+      delete e.pending;
+      node.classList.remove("pending");
+      if (!ok) this.unsent(e, node);
+      this.save();
+    });
+  }
+
+  unsent(e, node) {
+    e.unsent = true;
+    node.classList.add("unsent");
+    const note = document.createElement("span");
+    note.className = "note";
+    note.textContent = "not sent";
+    node.querySelector(".meta").append(note);
+  }
+
+  save() {
+    store.set(this.key, JSON.stringify(this.entries));
   }
 
   sys(text) {
@@ -115,11 +145,16 @@ export class Log {
     if (e.kind === "msg" && e.id != null) this.ids.add(e.id);
     this.entries.push(e);
     if (this.entries.length > LOG_KEEP) this.entries.splice(0, this.entries.length - LOG_KEEP);
-    if (keep) store.set(this.key, JSON.stringify(this.entries));
+    if (keep) this.save();
+    if (!keep && (e.pending || e.unsent)) {
+      delete e.pending; // its outbox went with the page that was reloaded
+      this.unsent(e, node);
+    }
     if (stick || e.mine) {
       this.stuck = true;
       this.el.scrollTop = this.el.scrollHeight;
     }
+    return node;
   }
 
   bubble(e) {

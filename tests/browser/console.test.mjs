@@ -261,3 +261,36 @@ test('a long conversation in the console on a small phone keeps the header, the 
       .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await notInView(agent, ['header.bar', '#composer', '#send', '#log .msg']))}`); });
     await screenshot(agent, 'agent-phone-long');
   }));
+
+test('the console on a network gone silent notices it, signs in again by itself and resumes; its reply arrives once', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('agent_key_file = {dir}/agent.key\nturns = free\n', FILES);
+    const proxy = await s.proxy(d.webPort);
+    const agent = await s.page(DESKTOP);
+    await agent.goto(`${proxy.base}/agent`);
+    await agent.waitForSelector('form#join-form', { state: 'visible' });
+    await agent.fill('#name', 'anna');
+    await agent.fill('#key', KEY);
+    await agent.click('#join');
+    await waitDesk(agent);
+    const cat = await s.customer(d, 'cat');
+    await cat.notice('serving anna', { prefix: true });
+    await agent.waitForSelector(tab('cat'));
+    await until(() => agent.evaluate(() => sessionStorage.getItem('frontdesk.agent.session')), 'the session token');
+
+    proxy.stall();
+    await send(agent, 'Sent into the silence.');
+    await waitMessage(agent, 'Sent into the silence.', { mine: true });
+    await until(async () => (await agent.getAttribute('#conn', 'data-state')) !== 'open', 'the console to notice the dead link', 45000);
+    proxy.flow();
+    // The key is held (not exported) for exactly this: the challenge is answered again.
+    assert.equal(await cat.message(45000), 'Sent into the silence.');
+    await waitOpen(agent);
+    await until(async () => (await agent.locator('.msg.pending').count()) === 0, 'the reply confirmed');
+    cat.say('Got it.');
+    await waitMessage(agent, 'Got it.', { mine: false, from: 'cat' });
+    await send(agent, 'Good.');
+    assert.equal(await cat.message(), 'Good.'); // not a second 'Sent into the silence.'
+    assert.equal((await messages(agent)).filter((m) => m.text === 'Sent into the silence.').length, 1);
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));

@@ -101,6 +101,55 @@ test('a second customer page\'s position falls from 2 to 1, then it is served', 
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
+test('a network gone silent is noticed by the page, which resumes; what was typed meanwhile arrives once', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon();
+    const agent = await s.agent(d, 'anna');
+    const proxy = await s.proxy(d.webPort);
+    const page = await s.page(DESKTOP);
+    await page.goto(`${proxy.base}/`);
+    await join(page, 'wes');
+    await waitServed(page, 'anna');
+    await agent.notice('customer wes', { prefix: true });
+    await until(() => page.evaluate(() => sessionStorage.getItem('frontdesk.customer.session')), 'the session token');
+    await send(page, 'Before the tunnel.');
+    assert.equal(await agent.message(), 'Before the tunnel.');
+    agent.say('Go on.'); // strict turns: the customer's turn again
+    await waitMessage(page, 'Go on.', { mine: false, from: 'anna' });
+    await until(async () => (await page.locator('#log .msg.pending').count()) === 0, 'the message confirmed');
+
+    // The network goes silent: the WebSocket stays "open" to the browser, nothing passes.
+    proxy.stall();
+    const stalledAt = Date.now();
+    await send(page, 'Typed in the tunnel.');
+    await waitMessage(page, 'Typed in the tunnel.', { mine: true });
+    assert.equal(await page.locator('#log .msg.pending').count(), 1, 'a message not yet confirmed is shown pending');
+    // 25 s of silence, a ping, 10 s without an answer: the page says it is reconnecting.
+    await until(async () => (await connState(page)) !== 'open', 'the page to notice the dead link', 45000);
+    const noticed = Date.now() - stalledAt;
+    assert.ok(noticed >= 20000, `noticed after ${noticed} ms: not before the 25 s of silence`);
+    assert.ok(await sysMatching(page, /cannot be reached; trying again in \d+ s/), 'the page says it is reconnecting');
+
+    proxy.flow();
+    await until(async () => (await sysLines(page)).includes('Reconnected'), 'the resume', 45000);
+    await waitOpen(page);
+    assert.equal(await agent.message(), 'Typed in the tunnel.');
+    await until(async () => (await page.locator('#log .msg.pending').count()) === 0, 'the message confirmed');
+    agent.say('Welcome back, Wes.');
+    await waitMessage(page, 'Welcome back, Wes.', { mine: false, from: 'anna' });
+    await send(page, 'Out of the tunnel.');
+    // The next message the agent gets is the new one: the stalled one came once.
+    assert.equal(await agent.message(), 'Out of the tunnel.');
+    await waitServed(page, 'anna');
+    for (const text of ['Before the tunnel.', 'Typed in the tunnel.', 'Out of the tunnel.']) {
+      assert.equal(await countMessages(page, text), 1, text);
+    }
+    assert.equal(await page.locator('#log .msg.unsent').count(), 0);
+    // One conversation throughout: the agent was never told wes left, nor served him again.
+    assert.deepEqual(agent.seen.filter((f) => /^3\|customer(-left)? wes\b/.test(f)).map((f) => f.split(' ')[0]), ['3|customer']);
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
 test('reloading the customer page mid-conversation resumes it', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon();

@@ -209,6 +209,75 @@ export function freePort() {
   });
 }
 
+/** A TCP proxy on 127.0.0.1 to @port (a daemon's web port), whose network can go silent:
+ *  stall() makes every connection it carries a black hole both ways (nothing forwarded,
+ *  nothing closed: a Wi-Fi switch, a NAT that forgot the flow), and holds new ones unanswered;
+ *  flow() lets the held ones and later ones through (the stalled ones stay dead). Its `base`
+ *  is the URL to load pages from. Made by Scope.proxy(). */
+export class SilentProxy {
+  constructor(port) {
+    this.port = port;
+    this.stalled = false;
+    this.sockets = new Set();
+    this.pairs = [];
+    this.held = [];
+    this.server = net.createServer((client) => this.onConnection(client));
+  }
+
+  listen() {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.base = `http://127.0.0.1:${this.server.address().port}`;
+        resolve(this);
+      });
+    });
+  }
+
+  track(sock) {
+    this.sockets.add(sock);
+    sock.on('error', () => {});
+    sock.on('close', () => this.sockets.delete(sock));
+  }
+
+  onConnection(client) {
+    this.track(client);
+    if (this.stalled) {
+      client.pause(); // what it sends waits in the kernel until flow()
+      this.held.push(client);
+    } else {
+      this.forward(client);
+    }
+  }
+
+  forward(client) {
+    const upstream = net.createConnection({ host: '127.0.0.1', port: this.port });
+    this.track(upstream);
+    const pair = { dead: false };
+    this.pairs.push(pair);
+    client.on('data', (data) => { if (!pair.dead) upstream.write(data); });
+    upstream.on('data', (data) => { if (!pair.dead) client.write(data); });
+    client.on('close', () => { if (!pair.dead) upstream.destroy(); });
+    upstream.on('close', () => { if (!pair.dead) client.destroy(); });
+    client.resume();
+  }
+
+  stall() {
+    this.stalled = true;
+    for (const pair of this.pairs) pair.dead = true;
+  }
+
+  flow() {
+    this.stalled = false;
+    for (const client of this.held.splice(0)) this.forward(client);
+  }
+
+  close() {
+    for (const sock of this.sockets) sock.destroy();
+    return new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
 /** Thrown to skip a test from inside it (Scope.run turns it into t.skip()). */
 export class Skip extends Error {}
 
@@ -311,6 +380,7 @@ export class Scope {
     this.peers = [];
     this.contexts = [];
     this.servers = [];
+    this.proxies = [];
     this.pageErrors = []; // uncaught exceptions in the pages, and console errors
     this.failed = false;
   }
@@ -327,6 +397,13 @@ export class Scope {
   }
 
   track(peer) { this.peers.push(peer); return peer; }
+
+  /** A SilentProxy to @port (stopped by close()). */
+  async proxy(port) {
+    const p = new SilentProxy(port);
+    this.proxies.push(p);
+    return p.listen();
+  }
 
   /** An HTTP server on @host (a loopback address) answering every GET with @html() (known
    *  only later, maybe): another site, say one that frames a page of the daemon's. Its
@@ -382,6 +459,7 @@ export class Scope {
   async close() {
     for (const c of this.contexts) await c.close().catch(() => {});
     for (const p of this.peers) p.close();
+    for (const p of this.proxies) await p.close();
     for (const srv of this.servers) {
       srv.closeAllConnections();
       await new Promise((resolve) => srv.close(resolve));

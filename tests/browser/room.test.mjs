@@ -54,6 +54,34 @@ test('a room page and an nc member see each other and the members list', { skip,
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
 
+test('a room page on a network gone silent notices it, resumes, and what was typed meanwhile is said once', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('mode = group\n');
+    const nc = await ncMember(s, d, 'zed');
+    const proxy = await s.proxy(d.webPort);
+    const page = await s.page({ width: 1280, height: 800 });
+    await page.goto(`${proxy.base}/room`);
+    await join(page, 'ann');
+    await waitOpen(page);
+    await nc.line('* joined ann');
+    // Stalled only once the page holds its session: before that there is nothing to resume.
+    await until(() => page.evaluate(() => sessionStorage.getItem('frontdesk.room.session')), 'the session token');
+
+    proxy.stall();
+    await send(page, 'said in the tunnel');
+    await until(async () => (await page.getAttribute('#conn', 'data-state')) !== 'open', 'the page to notice the dead link', 45000);
+    proxy.flow();
+    await nc.line('ann: said in the tunnel', 45000);
+    await waitMessage(page, 'said in the tunnel', { from: 'ann', mine: true });
+    await waitOpen(page);
+    nc.send('welcome back');
+    await waitMessage(page, 'welcome back', { from: 'zed' });
+    // Once: nc saw no second copy before the line it sent after it came back.
+    assert.equal(nc.seen.filter((l) => l === 'ann: said in the tunnel').length, 1);
+    assert.equal((await messages(page)).filter((m) => m.text === 'said in the tunnel').length, 1);
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
 test('a room page joining later gets the history as .msg.history', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
     const d = await s.daemon('mode = group\n');
