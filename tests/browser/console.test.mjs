@@ -261,3 +261,38 @@ test('a long conversation in the console on a small phone keeps the header, the 
       .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await notInView(agent, ['header.bar', '#composer', '#send', '#log .msg']))}`); });
     await screenshot(agent, 'agent-phone-long');
   }));
+
+test('a draft belongs to its conversation: a tab that goes (answer_timeout) takes its draft along, and a switch of tabs keeps each one\'s', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon(DESK + 'answer_timeout = 3s\n', FILES);
+    const agent = await signIn(s, d, 'anna');
+    await waitDesk(agent);
+    const bob = await customer(s, d, agent, 'bob', DESKTOP);
+    await send(bob, 'Hello from bob');
+    await waitMessage(agent, 'Hello from bob', { from: 'bob' });
+    await send(agent, 'Hello bob');
+    await waitMessage(bob, 'Hello bob', { from: 'anna' });
+    const carol = await customer(s, d, agent, 'carol', DESKTOP);
+    // Another agent on duty, for answer_timeout to pass carol to (after she came to anna).
+    const john = await s.agent(d, 'john');
+    await john.notice('welcome', { prefix: true });
+    await send(carol, 'A question from carol');
+    await agent.click(tab('carol'));
+    await waitMessage(agent, 'A question from carol', { from: 'carol' });
+    // Each tab its own draft.
+    await agent.fill('#text', 'An answer for carol only');
+    await agent.click(tab('bob'));
+    assert.equal(await agent.inputValue('#text'), '');
+    await agent.fill('#text', 'For bob');
+    await agent.click(tab('carol'));
+    assert.equal(await agent.inputValue('#text'), 'An answer for carol only');
+    // anna is still writing when carol is passed on: bob's tab is shown, with bob's draft.
+    await john.notice('customer carol', { prefix: true });
+    await until(async () => JSON.stringify(await tabNames(agent)) === '["bob"]', 'carol\'s tab gone');
+    assert.equal(await agent.textContent('#conv-name'), 'bob');
+    assert.equal(await agent.inputValue('#text'), 'For bob');
+    await agent.press('#text', 'Enter');
+    await waitMessage(bob, 'For bob', { from: 'anna' });
+    assert.equal((await messages(bob)).filter((m) => m.text === 'An answer for carol only').length, 0);
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
