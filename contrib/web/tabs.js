@@ -18,6 +18,7 @@ class Conversation {
     this.unread = 0;
     this.ended = false;
     this.closing = false; // the agent asked "next": the tab goes when the customer has left
+    this.draft = ""; // what the composer held when another tab was chosen
     this.typingTimer = null;
     this.box = document.createElement("div");
     this.box.className = "log";
@@ -106,6 +107,9 @@ export class Tabs {
     c.tab.remove();
     this.list.delete(name);
     if (this.selected === c) {
+      // Its draft goes with it: the tab shown next (a conversation passed on by the daemon,
+      // answer_timeout, while the agent writes) must not get a reply meant for this customer.
+      $("text").value = "";
       this.selected = null;
       const first = this.list.keys().next();
       if (!first.done) this.select(first.value);
@@ -122,6 +126,11 @@ export class Tabs {
   select(name) {
     const c = this.get(name);
     if (!c) return;
+    // One composer for every tab: each conversation keeps its own draft.
+    if (this.selected !== c) {
+      if (this.selected) this.selected.draft = $("text").value;
+      $("text").value = c.draft;
+    }
     this.selected = c;
     c.setUnread(0);
     $("log").replaceChildren(c.box);
