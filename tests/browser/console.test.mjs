@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
+import { freePort, launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
 import { checkPageRules, join, messages, notInView, open, send, waitMessage, waitOpen, waitServed } from './pages.mjs';
 
 const skip = whySkip();
@@ -294,5 +294,49 @@ test('a draft belongs to its conversation: a tab that goes (answer_timeout) take
     await agent.press('#text', 'Enter');
     await waitMessage(bob, 'For bob', { from: 'anna' });
     assert.equal((await messages(bob)).filter((m) => m.text === 'An answer for carol only').length, 0);
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('after a restart of the daemon the console keeps what each customer said, and its unread count, under the conversations\' new numbers', { skip, timeout: 150000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const port = await freePort();
+    const d = await s.daemon(`${DESK}web_listen = 127.0.0.1:${port}\n`, FILES);
+    const agent = await signIn(s, d, 'anna');
+    await waitDesk(agent);
+    const bob = await customer(s, d, agent, 'bob', DESKTOP);
+    await send(bob, 'My lamp arrived broken.');
+    await waitMessage(agent, 'My lamp arrived broken.', { from: 'bob' });
+    await send(agent, 'Sorry! Which lamp?');
+    await waitMessage(bob, 'Sorry! Which lamp?', { from: 'anna' });
+    const carol = await customer(s, d, agent, 'carol', DESKTOP);
+    await send(carol, 'Is the shop open on Sunday?');
+    await until(async () => (await unread(agent, 'carol')) === '1', 'carol\'s unread count 1');
+
+    await d.stop();
+    await d.start();
+    // Everyone resumes; the daemon serves bob and carol again, in new conversations (c3, c4:
+    // the console keeps each tab's lines by that number).
+    await waitServed(bob, 'anna');
+    await waitServed(carol, 'anna');
+    await until(async () => JSON.stringify(await agent.evaluate(() => Object.keys(sessionStorage)
+      .filter((k) => k.startsWith('frontdesk.agent.log.')).sort())) === '["frontdesk.agent.log.c3","frontdesk.agent.log.c4"]',
+    'bob and carol served again in c3 and c4');
+    await agent.waitForSelector(tab('bob'));
+    await agent.click(tab('bob'));
+    await send(bob, 'It is the blue one.');
+    await waitMessage(agent, 'It is the blue one.', { from: 'bob' });
+    const said = (await messages(agent)).map((m) => m.text);
+    assert.ok(said.includes('My lamp arrived broken.') && said.includes('Sorry! Which lamp?'), JSON.stringify(said));
+    await until(async () => (await unread(agent, 'carol')) === '1', 'carol\'s unread count still 1');
+    // ...and after a reload, signed in again with the same name (the session resumes).
+    await agent.reload();
+    await agent.fill('#name', 'anna');
+    await agent.fill('#key', KEY);
+    await agent.click('#join');
+    await waitDesk(agent);
+    await agent.waitForSelector(tab('carol'));
+    await until(async () => (await unread(agent, 'carol')) === '1', 'carol\'s unread count 1 after a reload');
+    await agent.click(tab('carol'));
+    await waitMessage(agent, 'Is the shop open on Sunday?', { from: 'carol' });
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
