@@ -340,3 +340,44 @@ test('after a restart of the daemon the console keeps what each customer said, a
     await waitMessage(agent, 'Is the shop open on Sunday?', { from: 'carol' });
     assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
   }));
+
+test('what the agent wrote to a customer during a cut longer than agent_grace is not sent to the next customer', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('agent_key_file = {dir}/agent.key\nagent_grace = 2s\nturns = free\n', FILES);
+    const agent = await s.page(DESKTOP);
+    // The page's WebSockets, to cut one, and a switch that sends the next ones nowhere.
+    await agent.addInitScript(() => {
+      const Real = window.WebSocket;
+      window.cut = { sockets: [], off: false };
+      window.WebSocket = class extends Real {
+        constructor(url, ...rest) {
+          super(window.cut.off ? url.replace(/\/ws.*/, '/ws/nowhere') : url, ...rest);
+          window.cut.sockets.push(this);
+        }
+      };
+    });
+    await open(agent, d, '/agent');
+    await agent.fill('#name', 'anna');
+    await agent.fill('#key', KEY);
+    await agent.click('#join');
+    await waitDesk(agent);
+    const bob = await s.customer(d, 'bob');
+    await agent.waitForSelector(tab('bob'));
+    bob.say('Hello, bob here');
+    await waitMessage(agent, 'Hello, bob here', { from: 'bob' });
+    const carol = await s.customer(d, 'carol');
+    await carol.notice('queued 1', { prefix: true });
+    await agent.evaluate(() => { window.cut.off = true; window.cut.sockets.at(-1).close(); });
+    await agent.waitForSelector('#conn[data-state="closed"]', { state: 'attached' });
+    await send(agent, 'Bob, your account number is 1234');
+    // bob leaves, and anna's session ends (agent_grace) before she is back: carol is next.
+    bob.command('quit');
+    await until(() => d.log().includes('anna: not resumed within'), 'anna\'s session ended');
+    await agent.evaluate(() => { window.cut.off = false; });
+    await agent.waitForSelector(tab('carol'));
+    carol.say('Hello, carol here');
+    await waitMessage(agent, 'Hello, carol here', { from: 'carol' });
+    await send(agent, 'Hello carol');
+    assert.equal(await carol.message(), 'Hello carol');
+    assert.ok(!carol.seen.some((f) => f.includes('1234')), JSON.stringify(carol.seen));
+  }));
