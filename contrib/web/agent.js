@@ -190,9 +190,18 @@ link.addEventListener("notice", (ev) => {
 });
 link.addEventListener("message", (ev) => onMessage(ev.detail));
 link.addEventListener("reconnecting", () => say("Reconnecting…"));
+// A new session: what was written in the old one and is still waiting for the connection
+// goes nowhere. The old conversations are gone; its customers may be someone else's now, and
+// at a desk of one agent (no "NAME: " prefix) the text would reach whoever is served next.
+// (Here rather than in link.js: a customer's page may well keep its words for a new session.)
+function join(name) {
+  link.outbox.length = 0;
+  link.join(name);
+}
+
 link.addEventListener("resume-failed", () => {
   // The session is gone (past agent_grace): sign in afresh, with the same name and key.
-  if (link.name) link.join(link.name);
+  if (link.name) join(link.name);
 });
 link.addEventListener("refused", () => {
   if (!$("join-error").textContent) signInForm("The desk refused the sign-in: check the key and the name.");
@@ -248,7 +257,7 @@ $("join-form").addEventListener("submit", async (ev) => {
     link.name = name;
     link.resume();
   } else {
-    link.join(name);
+    join(name);
   }
 });
 
@@ -313,7 +322,7 @@ async function start() {
       link.name = name;
       link.resume();
     } else {
-      link.join(name);
+      join(name);
     }
     return;
   }

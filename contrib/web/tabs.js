@@ -9,6 +9,8 @@ import { store } from "./store.js";
 import { $, Log } from "./ui.js";
 
 const PREFIX = "frontdesk.agent.log.";
+const UNREAD = "frontdesk.agent.unread."; // a tab's unread count, for a reload
+const SHOWN = "frontdesk.agent.shown"; // the tab shown, for a reload
 const TYPING_SHOWN_MS = 5000;
 
 class Conversation {
@@ -18,6 +20,7 @@ class Conversation {
     this.unread = 0;
     this.ended = false;
     this.closing = false; // the agent asked "next": the tab goes when the customer has left
+    this.draft = ""; // what the composer held when another tab was chosen
     this.typingTimer = null;
     this.box = document.createElement("div");
     this.box.className = "log";
@@ -42,6 +45,9 @@ class Conversation {
 
   setUnread(n) {
     this.unread = n;
+    const key = UNREAD + (this.conv || "@" + this.name);
+    if (n) store.set(key, String(n));
+    else store.remove(key);
     this.badge.textContent = String(n);
     this.badge.hidden = n === 0;
     this.tab.setAttribute("aria-label", this.name + (n ? ", " + n + " unread" : ""));
@@ -65,12 +71,21 @@ export class Tabs {
   open(name, conv) {
     let c = this.get(name);
     if (c && conv && c.conv !== conv) {
-      this.remove(name); // the same name, another conversation
-      c = null;
+      // The same customer in a new conversation: a restart of the daemon serves everyone
+      // again under new numbers, or the customer came back before the agent closed the
+      // ended tab. What was said stays in view (a restart would otherwise wipe every tab
+      // while the customers' pages keep theirs), under the new number; a line marks a new
+      // start after an ended one.
+      if (c.ended) c.log.sys("A new conversation with " + name);
+      store.remove(UNREAD + (c.conv || "@" + name));
+      c.conv = conv;
+      c.log.moveTo(PREFIX + conv);
+      c.setUnread(c.unread);
     }
     if (!c) {
       c = new Conversation(name, conv);
       c.log.restore();
+      c.setUnread(Number(store.get(UNREAD + (c.conv || "@" + name))) || 0);
       c.tab.addEventListener("click", () => this.select(name));
       this.list.set(name, c);
       $("tabs").append(c.tab);
@@ -78,7 +93,10 @@ export class Tabs {
     c.ended = false;
     c.closing = false;
     c.tab.classList.remove("ended");
-    if (!this.selected) this.select(name);
+    // After a reload the tab shown before is shown again when it comes; until then the
+    // first, without marking it read (its count is the agent's only sign of what is new).
+    const shown = store.get(SHOWN);
+    if (!this.selected || name === shown) this.select(name, Boolean(shown) && name !== shown);
     else this.render();
     return c;
   }
@@ -102,28 +120,45 @@ export class Tabs {
     const c = this.get(name);
     if (!c) return;
     clearTimeout(c.typingTimer);
+    c.setUnread(0);
     c.log.clear();
     c.tab.remove();
     this.list.delete(name);
     if (this.selected === c) {
+      // Its draft goes with it: the tab shown next (a conversation passed on by the daemon,
+      // answer_timeout, while the agent writes) must not get a reply meant for this customer.
+      $("text").value = "";
       this.selected = null;
       const first = this.list.keys().next();
-      if (!first.done) this.select(first.value);
-      else this.render();
+      if (!first.done) {
+        this.select(first.value);
+      } else {
+        store.remove(SHOWN);
+        this.render();
+      }
     }
   }
 
   // Every conversation forgotten (a new sign-in).
   clear() {
     for (const name of [...this.list.keys()]) this.remove(name);
-    for (const k of store.keys(PREFIX)) store.remove(k);
+    for (const k of [...store.keys(PREFIX), ...store.keys(UNREAD), SHOWN]) store.remove(k);
   }
 
-  select(name) {
+  // @c shown in #log (and read, unless @passing: shown only until another one comes).
+  select(name, passing = false) {
     const c = this.get(name);
     if (!c) return;
+    // One composer for every tab: each conversation keeps its own draft.
+    if (this.selected !== c) {
+      if (this.selected) this.selected.draft = $("text").value;
+      $("text").value = c.draft;
+    }
     this.selected = c;
-    c.setUnread(0);
+    if (!passing) {
+      c.setUnread(0);
+      store.set(SHOWN, name);
+    }
     $("log").replaceChildren(c.box);
     c.box.scrollTop = c.box.scrollHeight;
     this.render();

@@ -83,6 +83,14 @@ export class Log {
     for (const e of Array.isArray(kept) ? kept : []) this.render(e, false);
   }
 
+  // Keep the entries under @key from now on (the conversation has a new number).
+  moveTo(key) {
+    if (key === this.key) return;
+    store.remove(this.key);
+    this.key = key;
+    store.set(key, JSON.stringify(this.entries));
+  }
+
   clear() {
     this.statusLine = null;
     this.el.replaceChildren();

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
+import { freePort, launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
 import { checkPageRules, join, messages, notInView, open, send, waitMessage, waitOpen, waitServed } from './pages.mjs';
 
 const skip = whySkip();
@@ -260,6 +260,126 @@ test('a long conversation in the console on a small phone keeps the header, the 
       'the header, the composer and the newest message in view', 5000)
       .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await notInView(agent, ['header.bar', '#composer', '#send', '#log .msg']))}`); });
     await screenshot(agent, 'agent-phone-long');
+  }));
+
+test('a draft belongs to its conversation: a tab that goes (answer_timeout) takes its draft along, and a switch of tabs keeps each one\'s', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon(DESK + 'answer_timeout = 3s\n', FILES);
+    const agent = await signIn(s, d, 'anna');
+    await waitDesk(agent);
+    const bob = await customer(s, d, agent, 'bob', DESKTOP);
+    await send(bob, 'Hello from bob');
+    await waitMessage(agent, 'Hello from bob', { from: 'bob' });
+    await send(agent, 'Hello bob');
+    await waitMessage(bob, 'Hello bob', { from: 'anna' });
+    const carol = await customer(s, d, agent, 'carol', DESKTOP);
+    // Another agent on duty, for answer_timeout to pass carol to (after she came to anna).
+    const john = await s.agent(d, 'john');
+    await john.notice('welcome', { prefix: true });
+    await send(carol, 'A question from carol');
+    await agent.click(tab('carol'));
+    await waitMessage(agent, 'A question from carol', { from: 'carol' });
+    // Each tab its own draft.
+    await agent.fill('#text', 'An answer for carol only');
+    await agent.click(tab('bob'));
+    assert.equal(await agent.inputValue('#text'), '');
+    await agent.fill('#text', 'For bob');
+    await agent.click(tab('carol'));
+    assert.equal(await agent.inputValue('#text'), 'An answer for carol only');
+    // anna is still writing when carol is passed on: bob's tab is shown, with bob's draft.
+    await john.notice('customer carol', { prefix: true });
+    await until(async () => JSON.stringify(await tabNames(agent)) === '["bob"]', 'carol\'s tab gone');
+    assert.equal(await agent.textContent('#conv-name'), 'bob');
+    assert.equal(await agent.inputValue('#text'), 'For bob');
+    await agent.press('#text', 'Enter');
+    await waitMessage(bob, 'For bob', { from: 'anna' });
+    assert.equal((await messages(bob)).filter((m) => m.text === 'An answer for carol only').length, 0);
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('after a restart of the daemon the console keeps what each customer said, and its unread count, under the conversations\' new numbers', { skip, timeout: 150000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const port = await freePort();
+    const d = await s.daemon(`${DESK}web_listen = 127.0.0.1:${port}\n`, FILES);
+    const agent = await signIn(s, d, 'anna');
+    await waitDesk(agent);
+    const bob = await customer(s, d, agent, 'bob', DESKTOP);
+    await send(bob, 'My lamp arrived broken.');
+    await waitMessage(agent, 'My lamp arrived broken.', { from: 'bob' });
+    await send(agent, 'Sorry! Which lamp?');
+    await waitMessage(bob, 'Sorry! Which lamp?', { from: 'anna' });
+    const carol = await customer(s, d, agent, 'carol', DESKTOP);
+    await send(carol, 'Is the shop open on Sunday?');
+    await until(async () => (await unread(agent, 'carol')) === '1', 'carol\'s unread count 1');
+
+    await d.stop();
+    await d.start();
+    // Everyone resumes; the daemon serves bob and carol again, in new conversations (c3, c4:
+    // the console keeps each tab's lines by that number).
+    await waitServed(bob, 'anna');
+    await waitServed(carol, 'anna');
+    await until(async () => JSON.stringify(await agent.evaluate(() => Object.keys(sessionStorage)
+      .filter((k) => k.startsWith('frontdesk.agent.log.')).sort())) === '["frontdesk.agent.log.c3","frontdesk.agent.log.c4"]',
+    'bob and carol served again in c3 and c4');
+    await agent.waitForSelector(tab('bob'));
+    await agent.click(tab('bob'));
+    await send(bob, 'It is the blue one.');
+    await waitMessage(agent, 'It is the blue one.', { from: 'bob' });
+    const said = (await messages(agent)).map((m) => m.text);
+    assert.ok(said.includes('My lamp arrived broken.') && said.includes('Sorry! Which lamp?'), JSON.stringify(said));
+    await until(async () => (await unread(agent, 'carol')) === '1', 'carol\'s unread count still 1');
+    // ...and after a reload, signed in again with the same name (the session resumes).
+    await agent.reload();
+    await agent.fill('#name', 'anna');
+    await agent.fill('#key', KEY);
+    await agent.click('#join');
+    await waitDesk(agent);
+    await agent.waitForSelector(tab('carol'));
+    await until(async () => (await unread(agent, 'carol')) === '1', 'carol\'s unread count 1 after a reload');
+    await agent.click(tab('carol'));
+    await waitMessage(agent, 'Is the shop open on Sunday?', { from: 'carol' });
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
+
+test('what the agent wrote to a customer during a cut longer than agent_grace is not sent to the next customer', { skip, timeout: 120000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('agent_key_file = {dir}/agent.key\nagent_grace = 2s\nturns = free\n', FILES);
+    const agent = await s.page(DESKTOP);
+    // The page's WebSockets, to cut one, and a switch that sends the next ones nowhere.
+    await agent.addInitScript(() => {
+      const Real = window.WebSocket;
+      window.cut = { sockets: [], off: false };
+      window.WebSocket = class extends Real {
+        constructor(url, ...rest) {
+          super(window.cut.off ? url.replace(/\/ws.*/, '/ws/nowhere') : url, ...rest);
+          window.cut.sockets.push(this);
+        }
+      };
+    });
+    await open(agent, d, '/agent');
+    await agent.fill('#name', 'anna');
+    await agent.fill('#key', KEY);
+    await agent.click('#join');
+    await waitDesk(agent);
+    const bob = await s.customer(d, 'bob');
+    await agent.waitForSelector(tab('bob'));
+    bob.say('Hello, bob here');
+    await waitMessage(agent, 'Hello, bob here', { from: 'bob' });
+    const carol = await s.customer(d, 'carol');
+    await carol.notice('queued 1', { prefix: true });
+    await agent.evaluate(() => { window.cut.off = true; window.cut.sockets.at(-1).close(); });
+    await agent.waitForSelector('#conn[data-state="closed"]', { state: 'attached' });
+    await send(agent, 'Bob, your account number is 1234');
+    // bob leaves, and anna's session ends (agent_grace) before she is back: carol is next.
+    bob.command('quit');
+    await until(() => d.log().includes('anna: not resumed within'), 'anna\'s session ended');
+    await agent.evaluate(() => { window.cut.off = false; });
+    await agent.waitForSelector(tab('carol'));
+    carol.say('Hello, carol here');
+    await waitMessage(agent, 'Hello, carol here', { from: 'carol' });
+    await send(agent, 'Hello carol');
+    assert.equal(await carol.message(), 'Hello carol');
+    assert.ok(!carol.seen.some((f) => f.includes('1234')), JSON.stringify(carol.seen));
   }));
 
 test('the console on a network gone silent notices it, signs in again by itself and resumes; its reply arrives once', { skip, timeout: 180000 }, (t) =>
