@@ -163,6 +163,7 @@ const notices = {
 };
 
 function onError(code, text) {
+  if (code === "auth-failed") store.remove(KEY); // a rotated key is not tried at every reload
   if (SIGN_IN_ERRORS[code] && (!signedIn || code === "replaced" || code === "session-resumed")) {
     tabs.clear();
     signInForm(SIGN_IN_ERRORS[code]);

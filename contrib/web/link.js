@@ -374,8 +374,10 @@ export class AgentLink extends Link {
 
   onOpen() {
     this.emit("state", "open");
-    // Until the welcome, a close is a refusal (a wrong key, a name not allowed, a full desk).
-    this.joining = true;
+    // Until the welcome, a close is a refusal (a wrong key, a name not allowed, a full desk);
+    // not on a resume's connection, which a restart may cut: a refusal there comes as an
+    // error notice (auth-failed is final), and a close is a cut like any other.
+    this.joining = !this.token;
   }
 
   async onChallenge(hex) {

@@ -44,7 +44,17 @@ export class Log {
     // Whether the user is at the newest line: the log then stays there when it grows, and
     // when it shrinks (a card above it appears, the phone's keyboard opens).
     this.stuck = true;
-    el.addEventListener("scroll", () => { this.stuck = this.nearBottom(); });
+    // Only the user unsticks it: a scroll within a second of their wheel, touch, pointer or
+    // key. A scroll the layout makes (the log shrinking under a card, its lines put back after
+    // a resume) must not, or the newest line would be left below the fold.
+    this.touched = 0;
+    const touch = () => { this.touched = Date.now(); };
+    for (const ev of ["wheel", "touchmove", "pointerdown"]) el.addEventListener(ev, touch, { passive: true });
+    document.addEventListener("keydown", touch);
+    el.addEventListener("scroll", () => {
+      if (this.nearBottom()) this.stuck = true;
+      else if (Date.now() - this.touched < 1000) this.stuck = false;
+    });
     new ResizeObserver(() => this.follow()).observe(el);
   }
 
