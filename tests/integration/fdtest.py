@@ -393,17 +393,24 @@ class Peer:
     def command(self, text):
         self.send(COMMAND, text)
 
-    def _fill(self, deadline):
+    def _recv(self, deadline):
+        """What the socket has for us by @deadline (None: nothing yet); at its end, Closed."""
         self.sock.settimeout(max(0.01, deadline - time.monotonic()))
         try:
             data = self.sock.recv(65536)
         except socket.timeout:
-            return False
+            return None
         except ConnectionResetError:
             data = b""
         if not data:
             self.eof = True
             raise Closed()
+        return data
+
+    def _fill(self, deadline):
+        data = self._recv(deadline)
+        if data is None:
+            return False
         self.buf += data
         return True
 

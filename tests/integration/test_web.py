@@ -172,16 +172,9 @@ class WsPeer(Peer):
                     return True
                 if self.closing:
                     raise Closed()
-                self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-                try:
-                    data = self.sock.recv(65536)
-                except socket.timeout:
+                data = self._recv(deadline)
+                if data is None:
                     return False
-                except ConnectionResetError:
-                    data = b""
-                if not data:
-                    self.eof = True
-                    raise Closed()
                 self.raw += data
                 continue
             fin, opcode, payload = f
