@@ -15,6 +15,7 @@
 
 import { MAX_TEXT_BYTES, byteLength } from "./frames.js";
 import { AgentLink } from "./link.js";
+import { NAME_ERRORS, nameProblem } from "./page.js";
 import { Agents, Canned, Line, Transcripts } from "./side.js";
 import { store } from "./store.js";
 import { Tabs } from "./tabs.js";
@@ -38,7 +39,7 @@ const SIGN_IN_ERRORS = {
   "agent-not-allowed": "This key may not sign in under that name.",
   "agent-busy": "The desk has as many agents as it takes right now.",
   "nick-taken": "Someone here already uses that name.",
-  "bad-nick": "That name cannot be used: up to 32 characters, no spaces, colons or commas.",
+  "bad-nick": NAME_ERRORS["bad-nick"],
   replaced: "You signed in again elsewhere: this console stepped aside.",
   "session-resumed": "You signed in again elsewhere: this console stepped aside.",
   "server-full": "The desk is full right now; try again in a moment.",
@@ -191,12 +192,11 @@ link.addEventListener("notice", (ev) => {
 });
 link.addEventListener("message", (ev) => onMessage(ev.detail));
 link.addEventListener("reconnecting", () => say("Reconnecting…"));
-// A new session: what was written in the old one and is still waiting for the connection
-// goes nowhere. The old conversations are gone; its customers may be someone else's now, and
-// at a desk of one agent (no "NAME: " prefix) the text would reach whoever is served next.
-// (Here rather than in link.js: a customer's page may well keep its words for a new session.)
+// A new session: what was written in the old one and still waits for the connection goes
+// nowhere (Link.join() drops it and says so: those lines show "not sent"). The old
+// conversations are gone; at a desk of one agent (no "NAME: " prefix) the text would reach
+// whoever is served next.
 function join(name) {
-  link.outbox.length = 0;
   link.join(name);
 }
 
@@ -239,7 +239,7 @@ $("join-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const name = $("name").value.trim();
   const key = $("key").value;
-  if (!name || /[\s:,]/.test(name) || name.startsWith("-")) {
+  if (nameProblem(name)) {
     signInForm(SIGN_IN_ERRORS["bad-nick"]);
     return;
   }

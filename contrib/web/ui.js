@@ -9,6 +9,13 @@ import { store } from "./store.js";
 const LOG_KEEP = 300; // entries a reload shows again
 const STICK_PX = 40; // this close to the bottom, the log follows the newest line
 
+// When the user last touched the page (wheel, touch, pointer, key): a log's scroll within a
+// second of it is the user's. One listener for the page, however many logs come and go.
+let touched = 0;
+for (const ev of ["wheel", "touchmove", "pointerdown", "keydown"]) {
+  document.addEventListener(ev, () => { touched = Date.now(); }, { passive: true, capture: true });
+}
+
 // No form of these pages ever submits natively: there is nothing to submit it to, and the CSP
 // (form-action 'none') would block it, silently. Registered when the first module is
 // evaluated, before any page code that could throw, so a page broken half-way still does not
@@ -47,13 +54,9 @@ export class Log {
     // Only the user unsticks it: a scroll within a second of their wheel, touch, pointer or
     // key. A scroll the layout makes (the log shrinking under a card, its lines put back after
     // a resume) must not, or the newest line would be left below the fold.
-    this.touched = 0;
-    const touch = () => { this.touched = Date.now(); };
-    for (const ev of ["wheel", "touchmove", "pointerdown"]) el.addEventListener(ev, touch, { passive: true });
-    document.addEventListener("keydown", touch);
     el.addEventListener("scroll", () => {
       if (this.nearBottom()) this.stuck = true;
-      else if (Date.now() - this.touched < 1000) this.stuck = false;
+      else if (Date.now() - touched < 1000) this.stuck = false;
     });
     new ResizeObserver(() => this.follow()).observe(el);
   }
