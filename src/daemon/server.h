@@ -143,6 +143,7 @@ struct server {
 	struct event *stop_timer;
 	/* Ends the pauses of typing floods (typing.c); NULL until the first one. */
 	struct event *typing_timer;
+	uint32_t typing_due; /* when it fires (typing.c's clock, ms) */
 	struct notify *notify;
 	/* For SIGHUP (reload.c), set by main: the file, and whether it may be missing. */
 	const char *config_path;

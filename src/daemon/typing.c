@@ -58,6 +58,7 @@ static void arm(struct server *s, uint32_t ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 + 1 };
 
+	s->typing_due = now_ms() + ms;
 	evtimer_add(s->typing_timer, &tv);
 }
 
@@ -88,6 +89,7 @@ static void on_typing_timer(evutil_socket_t fd, short what, void *arg)
 static void flood(struct conn *c, uint32_t now)
 {
 	struct server *s = c->server;
+	uint32_t left;
 
 	if (!c->typing_flooding) {
 		c->typing_flooding = true;
@@ -101,8 +103,11 @@ static void flood(struct conn *c, uint32_t now)
 	if (!s->typing_timer && !(s->typing_timer = evtimer_new(s->base, on_typing_timer, s)))
 		return; /* not slowed, but nothing more of it is forwarded this window */
 	conn_pause(c, PAUSE_TYPING);
-	if (!evtimer_pending(s->typing_timer, NULL))
-		arm(s, TYPING_WINDOW_MS - (now - c->typing_at));
+	left = TYPING_WINDOW_MS - (now - c->typing_at);
+	/* Its window may end before the one the timer waits for (a flood that began earlier). */
+	if (!evtimer_pending(s->typing_timer, NULL) ||
+	    (int32_t)(s->typing_due - now) > (int32_t)left)
+		arm(s, left);
 }
 
 /* Count one "typing" from @c in its window: whether it is the window's first. */
