@@ -25,27 +25,25 @@ void conn_credential(const struct conn *c, struct agents_cred *ret)
 	socklen_t credlen = sizeof(cred);
 
 	*ret = (struct agents_cred){ .kind = AGENTS_CRED_NONE };
+	/*
+	 * A remote agent (agent_listen, or /ws/agent through a pair) is the key it answered the
+	 * challenge with, once it has (handshake.c): nothing else about its socket counts.
+	 */
+	if (c->role == ROLE_AGENT && c->remote) {
+		if (c->state != CONN_CHALLENGE) {
+			ret->kind = AGENTS_CRED_KEY;
+			ret->key_id = c->key_id;
+		}
+		return;
+	}
+	/* Any other pair end is the console's (a web customer's counts for no agent). */
 	if (c->bev && bufferevent_pair_get_partner(c->bev)) {
-		/* A pair end is the console's, or a web agent's (web.h), who proved a key. */
-		if (c->role == ROLE_AGENT && c->remote && c->state != CONN_CHALLENGE) {
-			ret->kind = AGENTS_CRED_KEY;
-			ret->key_id = c->key_id;
-		} else if (!c->remote) {
+		if (!c->remote)
 			ret->kind = AGENTS_CRED_CONSOLE;
-		}
 		return;
 	}
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
-		return;
-	/* Only an agent that answered agent_listen's challenge holds a key id (handshake.c). */
-	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
-		if (c->role == ROLE_AGENT && c->remote && c->state != CONN_CHALLENGE) {
-			ret->kind = AGENTS_CRED_KEY;
-			ret->key_id = c->key_id;
-		}
-		return;
-	}
-	if (ss.ss_family != AF_UNIX || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0)
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
+	    ss.ss_family != AF_UNIX || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0)
 		return;
 	ret->kind = AGENTS_CRED_UID;
 	ret->uid = cred.uid;
