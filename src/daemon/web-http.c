@@ -225,11 +225,14 @@ static enum web_route upgrade_checks(const struct web_request *req)
 enum web_route web_http_route(const struct web_request *req, const char *origins)
 {
 	bool head = strcmp(req->method, "HEAD") == 0;
-	bool ws = strcmp(req->path, "/ws") == 0 || strcmp(req->path, "/ws/agent") == 0;
+	bool ws = strcmp(req->path, "/ws") == 0;
 	enum web_route r;
 
 	if (req->http11 && req->nhost != 1)
 		return WEB_ROUTE_BAD; /* RFC 9112 section 3.2: exactly one Host */
+	/* The agents' door decides all of it (web_http_agent()): shut, it is nothing, a 404. */
+	if (strcmp(req->path, "/ws/agent") == 0)
+		return WEB_ROUTE_AGENT;
 	/* A path that is nothing is 404 whatever the method: a 405 names what the path takes. */
 	if (!ws && !web_pages_find(req->path))
 		return WEB_ROUTE_NOTFOUND;
@@ -239,8 +242,6 @@ enum web_route web_http_route(const struct web_request *req, const char *origins
 		return WEB_ROUTE_PAGE;
 	if (head)
 		return WEB_ROUTE_METHOD; /* an upgrade is a GET */
-	if (strcmp(req->path, "/ws/agent") == 0)
-		return WEB_ROUTE_AGENT;
 	if ((r = upgrade_checks(req)) != WEB_ROUTE_UPGRADE)
 		return r;
 	if (!origin_allowed(req, origins))
@@ -262,6 +263,8 @@ enum web_route web_http_agent(const struct web_request *req, const struct web_ag
 
 	if (!door->open)
 		return WEB_ROUTE_NOTFOUND;
+	if (strcmp(req->method, "GET") != 0)
+		return WEB_ROUTE_METHOD; /* an upgrade is a GET */
 	if ((r = upgrade_checks(req)) != WEB_ROUTE_UPGRADE)
 		return r;
 	/* An http:// page on a TLS listener is never ours: it could be anyone on the path. */

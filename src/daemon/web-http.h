@@ -70,10 +70,10 @@ struct web_agent_door {
 };
 
 /*
- * web_http_agent() - what a request routed WEB_ROUTE_AGENT gets: 404 when @door is shut, the
- * upgrade's own checks as on /ws, 403 (WEB_ROUTE_ORIGIN) unless its Origin is the Host's own
- * origin (web_origins does not widen it: an agent's page is the daemon's), 403
- * (WEB_ROUTE_CLEAR) over plain HTTP from a peer that is not on loopback; else
+ * web_http_agent() - what a request routed WEB_ROUTE_AGENT gets: 404 when @door is shut, 405
+ * when not a GET, the upgrade's own checks as on /ws, 403 (WEB_ROUTE_ORIGIN) unless its Origin
+ * is the Host's own origin (web_origins does not widen it: an agent's page is the daemon's),
+ * 403 (WEB_ROUTE_CLEAR) over plain HTTP from a peer that is not on loopback; else
  * WEB_ROUTE_AGENT_WS. The own origin is "https://HOST" over TLS; over plain HTTP
  * "http://HOST", or "https://HOST" from a TLS proxy in front of the daemon on this host. As on
  * /ws, a request without Origin is not from a browser and is not judged by it.

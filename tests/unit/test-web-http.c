@@ -129,8 +129,12 @@ static void test_agent_door(void **state)
 	const char *own_https = AGENT_UPGRADE "Origin: https://DESK.example\r\n\r\n";
 	const char *other = AGENT_UPGRADE "Origin: https://shop.example\r\n\r\n";
 
-	/* Shut (no agent key): 404, whatever else is wrong. */
+	/* Shut (no agent key): 404, whatever else is wrong, the method too. */
 	assert_int_equal(agent(own_https, false, true, true), WEB_ROUTE_NOTFOUND);
+	assert_int_equal(agent("POST /ws/agent HTTP/1.1\r\nHost: x\r\n\r\n", false, true, true),
+			 WEB_ROUTE_NOTFOUND);
+	assert_int_equal(agent("HEAD /ws/agent HTTP/1.1\r\nHost: x\r\n\r\n", true, true, true),
+			 WEB_ROUTE_METHOD);
 	assert_int_equal(agent("GET /ws/agent HTTP/1.1\r\nHost: x\r\n\r\n", false, true, true),
 			 WEB_ROUTE_NOTFOUND);
 	/* Open: the upgrade's own checks first. */
