@@ -35,6 +35,21 @@ struct dchat *dagent_chat(struct dagent *a, const char *name, size_t len)
 	return NULL;
 }
 
+/* The chat @arg names among @a's, or its only one if @arg is empty; NULL if none. */
+static struct dchat *chat_named(struct dagent *a, const char *arg)
+{
+	struct dchat *only;
+
+	if (*arg)
+		return dagent_chat(a, arg, strlen(arg));
+	if (a->nchats != 1)
+		return NULL;
+	TAILQ_FOREACH (only, &a->desk->chats, entry)
+		if (only->agent == a)
+			return only;
+	return NULL;
+}
+
 /*
  * Typing as on one node (team_typing()), between a customer and its agent both on this node:
  * it is never published, so a conversation whose sides are on two nodes has none.
@@ -42,7 +57,7 @@ struct dchat *dagent_chat(struct dagent *a, const char *name, size_t len)
 void cdesk_typing(struct conn *c, const char *name)
 {
 	struct dagent *a = dagent_of(c);
-	struct dchat *ch = dchat_of(c), *only = NULL;
+	struct dchat *ch = dchat_of(c);
 
 	if (ch) {
 		if (dagent_here(ch->agent))
@@ -51,14 +66,7 @@ void cdesk_typing(struct conn *c, const char *name)
 	}
 	if (!a)
 		return;
-	if (*name) {
-		ch = dagent_chat(a, name, strlen(name));
-	} else if (a->nchats == 1) {
-		TAILQ_FOREACH (only, &a->desk->chats, entry)
-			if (only->agent == a)
-				break;
-		ch = only;
-	}
+	ch = chat_named(a, name);
 	if (ch && ch->customer && conn_live(ch->customer) && typing_due(&ch->typing_at))
 		typing_tell(ch->customer, c->nick);
 }
@@ -67,19 +75,17 @@ void cdesk_typing(struct conn *c, const char *name)
 static struct dchat *named_chat(struct conn *c, const char *arg, const char *usage)
 {
 	struct dagent *a = dagent_of(c);
-	struct dchat *ch = *arg ? dagent_chat(a, arg, strlen(arg)) : NULL, *only = NULL;
+	struct dchat *ch = chat_named(a, arg);
 
-	if (!*arg && a->nchats == 1)
-		TAILQ_FOREACH (only, &a->desk->chats, entry)
-			if (only->agent == a)
-				return only;
+	if (ch)
+		return ch;
 	if (!*arg && a->nchats > 1)
 		conn_error(c, "no-customer", "you have %u conversations: %s", a->nchats, usage);
 	else if (!*arg)
 		conn_error(c, "no-customer", "nobody is being served");
-	else if (!ch)
+	else
 		conn_error(c, "no-customer", "%s is not one of your customers", arg);
-	return ch;
+	return NULL;
 }
 
 /* next [NAME]: end the conversation with NAME (or the only one); the line moves. */

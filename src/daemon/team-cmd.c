@@ -31,6 +31,14 @@ struct chat *find_chat(const struct agent *a, const char *name, size_t len)
 	return NULL;
 }
 
+/* The chat @arg names among @a's, or its only one if @arg is empty; NULL if none. */
+static struct chat *chat_named(struct agent *a, const char *arg)
+{
+	if (!*arg)
+		return a->nchats == 1 ? TAILQ_FIRST(&a->chats) : NULL;
+	return find_chat(a, arg, strlen(arg));
+}
+
 /*
  * A served customer's typing goes to its agent; an agent's to the customer it names, or its
  * only one. Nobody hears of a customer typing in line, nor of anyone away (kept for a resume);
@@ -50,10 +58,7 @@ void team_typing(struct conn *c, const char *name)
 	}
 	if (!a)
 		return;
-	if (*name)
-		ch = find_chat(a, name, strlen(name));
-	else if (a->nchats == 1)
-		ch = TAILQ_FIRST(&a->chats);
+	ch = chat_named(a, name);
 	if (ch && conn_live(ch->customer) && typing_due(&ch->typing_at))
 		typing_tell(ch->customer, c->nick);
 }
@@ -62,17 +67,17 @@ void team_typing(struct conn *c, const char *name)
 static struct chat *named_chat(struct conn *c, const char *arg, const char *usage)
 {
 	struct agent *a = agent_of(c);
-	struct chat *ch = *arg ? find_chat(a, arg, strlen(arg)) : NULL;
+	struct chat *ch = chat_named(a, arg);
 
-	if (!*arg && a->nchats == 1)
-		return TAILQ_FIRST(&a->chats);
+	if (ch)
+		return ch;
 	if (!*arg && a->nchats > 1)
 		conn_error(c, "no-customer", "you have %u conversations: %s", a->nchats, usage);
 	else if (!*arg)
 		conn_error(c, "no-customer", "nobody is being served");
-	else if (!ch)
+	else
 		conn_error(c, "no-customer", "%s is not one of your customers", arg);
-	return ch;
+	return NULL;
 }
 
 /* End customer @cu's connection for the agent @by (next, kick); @why goes in its transcript. */
