@@ -248,17 +248,22 @@ void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen
 	c = server_adopt(s, bev, l->role, peer, l->key);
 	if (!c)
 		return;
-	c->remote = l->role == ROLE_AGENT && sa->sa_family != AF_UNIX;
 	/* Group mode: the agent socket is the local admin's, whose file mode guards it. */
 	c->oper = l->role == ROLE_MEMBER && sa->sa_family == AF_UNIX;
+	server_admitted(c, l->role == ROLE_AGENT && sa->sa_family != AF_UNIX, refuse, refuse_text);
+	if (l->proto == PROTO_LINE)
+		handshake_line(c);
+}
+
+void server_admitted(struct conn *c, bool remote, const char *refuse, const char *refuse_text)
+{
+	c->remote = remote;
 	c->refuse_code = refuse;
 	c->refuse_text = refuse_text;
 	admit_recount(c);
-	/* Unauthenticated agent_listen peers get a short, separate budget (admit.c). */
-	if (c->remote && s->config.handshake_timeout > AGENT_AUTH_TIMEOUT)
+	/* Unauthenticated remote agents get a short, separate budget (admit.c). */
+	if (remote && c->server->config.handshake_timeout > AGENT_AUTH_TIMEOUT)
 		conn_set_timer(c, AGENT_AUTH_TIMEOUT);
-	if (l->proto == PROTO_LINE)
-		handshake_line(c);
 }
 
 struct conn *server_find_conn(struct server *s, uint64_t id)

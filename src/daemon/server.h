@@ -192,6 +192,12 @@ bool server_log_refusal(struct server *s, const char *peer, const char *why);
 struct conn *server_adopt(struct server *s, struct bufferevent *bev, enum conn_role role,
 			  const char *peer, const struct auth_key *key);
 /*
+ * server_admitted() - what every door does to a conn it has just adopted: @remote (an agent
+ * from afar: agent_listen, /ws/agent) gets the short budget to answer its challenge, and
+ * @refuse (admit.h), when set, is what it is told first: admitted only to hear why not.
+ */
+void server_admitted(struct conn *c, bool remote, const char *refuse, const char *refuse_text);
+/*
  * server_detach() - tell the mode now that closed conn @c has left, instead of at the sweep.
  * Only for a command handler acting on another conn (next, kick), never inside a loop over conns.
  */

@@ -389,13 +389,8 @@ int web_ws_open(struct web_conn *wc, const struct listener *as, const char *refu
 	c = server_adopt(s, pair[0], as->role, wc->peer, as->key);
 	if (!c)
 		return -ENOMEM; /* server_adopt() freed pair[0] */
-	/* An agent on /ws/agent is one from afar, as on agent_listen (server_admit()). */
-	c->remote = as->role == ROLE_AGENT;
-	c->refuse_code = refuse_code;
-	c->refuse_text = refuse_text;
-	admit_recount(c);
-	if (c->remote && s->config.handshake_timeout > AGENT_AUTH_TIMEOUT)
-		conn_set_timer(c, AGENT_AUTH_TIMEOUT);
+	/* An agent on /ws/agent is one from afar, as on agent_listen. */
+	server_admitted(c, as->role == ROLE_AGENT, refuse_code, refuse_text);
 	bufferevent_setcb(wc->link, on_link_read, on_link_drained, NULL, wc);
 	bufferevent_enable(wc->link, EV_READ | EV_WRITE);
 	bufferevent_setcb(wc->bev, on_socket_read, on_socket_drained, on_socket_event, wc);
