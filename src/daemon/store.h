@@ -66,6 +66,7 @@ struct store_msg {
 	uint64_t conv;    /* 0: the room; N: desk conversation cN */
 	const char *from; /* the sender's nickname (a line member's ip:port) */
 	bool from_agent;  /* desk: the agent wrote it */
+	bool file;        /* a file message (files.h): text is "SHA256 SIZE TYPE NAME" */
 	const char *text;
 	size_t len;
 };
