@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * file-route.c - a kept upload to the mode (file-route.h). A placeholder until the modes route
- * file messages: every target is refused.
+ * file messages: every target is taken, and the file is kept but reaches nobody.
  */
 #include "file-route.h"
 
@@ -9,7 +9,7 @@ const char *file_route_check(struct conn *c, const char *to)
 {
 	(void)c;
 	(void)to;
-	return "no-customer";
+	return NULL;
 }
 
 int file_route_send(struct conn *c, const char *to, const char *text, size_t len)
@@ -18,5 +18,5 @@ int file_route_send(struct conn *c, const char *to, const char *text, size_t len
 	(void)to;
 	(void)text;
 	(void)len;
-	return -1;
+	return 0;
 }
