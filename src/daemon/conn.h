@@ -94,6 +94,7 @@ enum conn_cap {
 	CAP_RESUME = 1 << 2, /* a session to resume after a lost connection (7.3, session.h) */
 	CAP_AGENT = 1 << 3,  /* an agent holding several conversations (7.5, team.h) */
 	CAP_TYPING = 1 << 4, /* "typing" both ways (typing.h) */
+	CAP_FILES = 1 << 5,  /* file uploads and downloads, type 6 frames (files.h) */
 };
 
 struct session;
