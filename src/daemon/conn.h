@@ -139,7 +139,8 @@ struct conn {
 	bool kept; /* detached, but the mode keeps it in its place for a resume (session.h) */
 	/* Kept across a restart, its conversation @conv ended: a new one when it is back. */
 	bool conv_ended;
-	struct session *session; /* granted "resume" (session.h); NULL: none */
+	struct session *session;  /* granted "resume" (session.h); NULL: none */
+	struct conn_files *files; /* its open transfers (files.h); NULL: none */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
