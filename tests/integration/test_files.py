@@ -85,9 +85,11 @@ class FilePeer(Peer):
         self.notice(body="file-done %s %s" % (tag, sha))
         return sha
 
-    def download(self, tag, sha, during=None):
-        """file-get: (size, type, bytes, frames other than the file's in between)."""
-        self.command("file-get %s %s" % (tag, sha))
+    def download(self, tag, sha, during=None, asked=False):
+        """file-get (unless @asked already): (size, type, bytes, frames other than the file's
+        in between)."""
+        if not asked:
+            self.command("file-get %s %s" % (tag, sha))
         t, b = self.recv()
         while not (t == NOTICE and b.startswith("file-start %s " % tag)):
             t, b = self.recv()
@@ -230,6 +232,27 @@ class Upload(unittest.TestCase):
             size, _, got, _ = c.download("g2", sha)
             self.assertEqual(got, data)
             self.assertEqual(tmp_files(d), [])
+
+    def test_download_to_a_reader_that_does_not_read_is_paced(self):
+        """A file larger than max_output_bytes, fetched by a peer that reads nothing for a
+        while: the daemon queues only up to soft_output_bytes of it (else the peer would be
+        dropped as a slow consumer), and chat still reaches the peer between the chunks."""
+        data = os.urandom(3 * 1024 * 1024)
+        with Daemon("turns = free\n") as d:
+            a = FilePeer.agent(d, "mary")
+            a.notice(prefix="queue ")
+            c = FilePeer.sleeper(d, "bob")
+            a.notice(body="customer bob")
+            c.notice(body="serving mary")
+            c.grant()
+            sha = c.upload("up", data)
+            c.command("file-get g " + sha)
+            d.wait_log("(bob): file %s fetched as g" % sha)
+            a.say("while you download")
+            size, _, got, others = c.download("g", sha, asked=True)
+            self.assertEqual(got, data)
+            self.assertIn((MESSAGE, "while you download"), others)
+            self.assertNotIn("slow-consumer", d.log())
 
     def test_second_identical_upload_is_kept_once(self):
         with Daemon() as d:
