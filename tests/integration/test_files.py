@@ -10,6 +10,7 @@ and not tested here."""
 import hashlib
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -205,6 +206,22 @@ class Capability(unittest.TestCase):
             self.assertEqual(len(os.listdir(tmp)), 1)
             d.stop()
             self.assertEqual(os.listdir(tmp), [])
+
+
+    def test_reload(self):
+        """max_file_size and file_timeout apply on SIGHUP; files_max_bytes needs a restart."""
+        with Daemon("files_max_bytes = 20M\n") as d:
+            _, c = desk(d)
+            with open(d.config_path) as f:
+                text = f.read().replace("files_max_bytes = 20M", "files_max_bytes = 30M")
+            with open(d.config_path, "w") as f:
+                f.write(text + "max_file_size = 1K\n")
+            d.proc.send_signal(signal.SIGHUP)
+            d.wait_log("configuration reloaded from")
+            self.assertIn("files_max_bytes changed in", d.log())
+            c.offer("t1", b"", size=1025)
+            error(c, "file-too-large", "t1")
+            c.upload("t2", b"x" * 1024)
 
 
 class Upload(unittest.TestCase):
