@@ -132,9 +132,11 @@ static int parse_size(const char *s, size_t len, uint64_t *ret)
 	if (len < 1 || len > 20)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+		uint64_t digit = (uint64_t)(s[i] - '0');
+
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - digit) / 10)
 			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+		v = v * 10 + digit;
 	}
 	*ret = v;
 	return 0;
