@@ -14,10 +14,15 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, Daemon, frame  # noqa: E402
 from filepeer import FilePeer, file_notice, file_notices  # noqa: E402
+from grouptest import LinePeer  # noqa: E402
+
+# Peers are left to the garbage collector with their daemon.
+warnings.simplefilter("ignore", ResourceWarning)
 
 TAGGED = 5
 FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
@@ -154,6 +159,8 @@ class Room(unittest.TestCase):
                 members.append(customer(d, "m%02d" % i, "ids files" if i % 2 else "files"))
             plain_ids = customer(d, "idsonly", caps="ids")
             wave1 = FilePeer.customer(d, "wave1", notices=False)
+            line = LinePeer(d)
+            line.sync()
             alice = customer(d, "alice", "files")
             chatter = customer(d, "carl", caps="")
             lines = ["line %d" % i for i in range(30)]
@@ -182,6 +189,16 @@ class Room(unittest.TestCase):
             received(plain_ids, "end")
             for p in (plain_ids, wave1):
                 self.assertEqual([f for f in p.frames if "big.log" in str(f[1])], [], p.name)
+            line.wait_for(line="carl: end")
+            self.assertEqual([x for x in line.lines if "big.log" in x or sha in x], [])
+            # A line member's history on joining leaves it out, and counts what it sends.
+            late_line = LinePeer(d)
+            late_line.wait_for(line="* history-end")
+            start = [i for i, x in enumerate(late_line.lines) if x.startswith("* history-start")]
+            history = late_line.lines[start[0] + 1:-1]
+            self.assertEqual(late_line.lines[start[0]], "* history-start %d" % len(history))
+            self.assertEqual(history[-2:], ["carl: line 29", "carl: end"])
+            self.assertEqual([x for x in history if "big.log" in x or sha in x], [])
             # History on joining shows it to a member granted files, in its place.
             late = FilePeer.customer(d, "late")
             late.notice(prefix="welcome ")
