@@ -355,6 +355,9 @@ void incoming_notice(struct session *s, char *body)
 	const char *said;
 	struct notice n;
 
+	/* Before parsing: a file's name may hold any words (files.c). */
+	if (files_notice(s, body))
+		return;
 	/* Before parsing: a canned reply's text is free text, of any number of words. */
 	if (s->cfg.agent && canned_notice(&s->canned, body)) {
 		s->notices = true;
@@ -433,6 +436,14 @@ static const char *plain_body(struct session *s, const struct ids_message *t)
 	return ids_plain(t, s->plain, sizeof(s->plain));
 }
 
+void incoming_reply(struct session *s, const char *conv, const char *from)
+{
+	if (!s->multi)
+		got_reply(s);
+	else if (strcmp(from, s->nick) != 0)
+		got_reply_in(s, find_conv_id(s, conv));
+}
+
 /*
  * A tagged message (protocol 7.2). One seen already is not shown again, yet still passes the
  * turn: a server gives a returning peer again what is still unanswered. A history answer
@@ -457,10 +468,8 @@ void incoming_tagged(struct session *s, char *body)
 		.id = t.id,
 		.history = s->ids.in_history,
 	};
-	if (!m.history && !s->multi)
-		got_reply(s);
-	else if (!m.history && strcmp(t.from, s->nick) != 0)
-		got_reply_in(s, find_conv_id(s, t.conv));
+	if (!m.history)
+		incoming_reply(s, t.conv, t.from);
 	if (ids_fresh(&s->ids, t.id))
 		s->ops->message(s->ui, &m);
 }

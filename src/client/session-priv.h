@@ -16,6 +16,8 @@
 #include "resume.h"
 #include "session.h"
 
+struct evbuffer;
+
 struct session {
 	struct event_base *base;
 	struct session_config cfg;
@@ -82,6 +84,7 @@ struct session {
 	struct ids ids;
 	struct resume resume;
 	struct canned canned; /* the desk's canned replies, as last listed */
+	struct files *files;  /* files sent and received (files-priv.h) */
 };
 
 /* session_send_frame() - one frame to the server; -ENOTCONN unless the handshake allows it. */
@@ -131,5 +134,25 @@ void group_joined(struct session *s);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);
+
+/* incoming_reply() - a message (or a file) from @from in @conv arrived live: whose turn now. */
+void incoming_reply(struct session *s, const char *conv, const char *from);
+
+/* Files (files-priv.h): made and freed with the session. */
+int files_new(struct files **ret);
+void files_free(struct files *f);
+/* files_notice() - a notice about files, before it is parsed: true when it was one. */
+bool files_notice(struct session *s, char *body);
+/*
+ * files_read() - a data frame (type 6) at the front of @in, whose bytes are no text and never
+ * meet the decoder's UTF-8 check: 1 when one was taken; 0 when more bytes are needed
+ * (*@ret_want), or when it was broken and the connection ended (a protocol error); -ENOENT
+ * when the next frame is another type.
+ */
+int files_read(struct session *s, struct evbuffer *in, size_t *ret_want);
+/* files_pump() - the output drained: more of the uploads' bytes. */
+void files_pump(struct session *s);
+/* files_lost() - the connection is gone: its transfers end (said when @tell). */
+void files_lost(struct session *s, bool tell);
 
 #endif

@@ -71,7 +71,9 @@ int session_new(struct event_base *base, const struct session_config *cfg,
 	s->ops = ops;
 	s->ui = ui;
 	s->quit_timer = evtimer_new(base, on_quit_timer, s);
-	if (!s->quit_timer) {
+	if (!s->quit_timer || files_new(&s->files) < 0) {
+		if (s->quit_timer)
+			event_free(s->quit_timer);
 		free(s);
 		return -ENOMEM;
 	}
@@ -80,6 +82,7 @@ int session_new(struct event_base *base, const struct session_config *cfg,
 
 		if (r < 0) {
 			event_free(s->quit_timer);
+			files_free(s->files);
 			free(s);
 			return r;
 		}
@@ -102,6 +105,7 @@ void session_free(struct session *s)
 	explicit_bzero(s->cfg.oper_key, sizeof(s->cfg.oper_key));
 	resume_forget(&s->resume);
 	canned_clear(&s->canned);
+	files_free(s->files);
 	free(s);
 }
 
@@ -133,6 +137,7 @@ void session_close(struct session *s)
 void session_finish(struct session *s, int err)
 {
 	resume_lost(s, err); /* while s->state still says how it ended */
+	files_lost(s, true);
 	session_close(s);
 	s->ops->closed(s->ui, err, s->why);
 }
@@ -176,6 +181,7 @@ static void reset_protocol_state(struct session *s)
 	s->renaming[0] = '\0';
 	s->oper_pending = false;
 	ids_history(&s->ids, false);
+	files_lost(s, false);
 	if (!resume_possible(s))
 		session_forget_standing(s);
 }
@@ -265,7 +271,8 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 static void send_hello(struct session *s)
 {
 	/* An agent may also serve several customers at once (7.5), if the server lets it. */
-	const char *caps = s->cfg.agent ? "caps ping ids resume agent" : "caps ping ids resume";
+	const char *caps =
+	    s->cfg.agent ? "caps ping ids resume agent files" : "caps ping ids resume files";
 
 	if (s->cfg.line) {
 		send_line(s, "/nick ", s->nick);
@@ -384,9 +391,14 @@ static void read_frames(struct session *s)
 		bool heard;
 		int r;
 
-		r = fd_frame_decode_from_server(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
+		r = files_read(s, in, &want);
+		if (r == -ENOENT)
+			r = fd_frame_decode_from_server(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
+		else if (r == 1)
+			continue;
 		if (r == 0) {
-			bufferevent_setwatermark(s->bev, EV_READ, want, 0);
+			if (live(s))
+				bufferevent_setwatermark(s->bev, EV_READ, want, 0);
 			return;
 		}
 		if (r < 0) {
@@ -679,6 +691,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 
+	files_pump(s);
 	if (s->ops->drained)
 		s->ops->drained(s->ui);
 }
