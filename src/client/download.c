@@ -13,6 +13,8 @@
  */
 #include "files-priv.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +75,8 @@ static void fetch(struct session *s, const struct file_ref *r)
 		return;
 	}
 	*d = (struct download){ .open = true, .ref = *r, .size = r->size, .file = d->file };
-	d->prog = (struct progress){ .size = r->size, .shown_pct = -1 };
+	d->prog =
+	    (struct progress){ .size = r->size, .shown_pct = 0, .shown_at = fd_clock_seconds() };
 	files_tag(f, 'd', d->tag);
 	snprintf(get, sizeof(get), "file-get %s %s", d->tag, r->sha);
 	if (session_send_frame(s, FD_FRAME_COMMAND, get, strlen(get)) < 0)
@@ -172,35 +175,39 @@ void download_data(struct session *s, struct download *d, const char *bytes, siz
 void download_end(struct session *s, struct download *d)
 {
 	char shown[SAVEFILE_SHOWN_MAX], size[32];
-	const char *who = who_of(s, &d->ref);
+	struct file_ref r = d->ref;
+	unsigned long long bytes = d->size;
 	int e;
 
 	if (d->file.size != d->size) {
 		download_failed(s, d, "fewer bytes came than announced");
 		return;
 	}
-	e = savefile_keep(&d->file, d->ref.sha, d->ref.name, shown);
+	e = savefile_keep(&d->file, r.sha, r.name, shown);
+	/* Said once closed: a front end waiting for the downloads to end may go on from file(). */
+	next_waiting(s, d);
 	if (e == -EBADMSG)
-		files_note(s, SESSION_FILE_RESULT, who, "%s: sha256 mismatch, not kept",
-			   d->ref.name);
+		files_note(s, SESSION_FILE_RESULT, who_of(s, &r), "%s: sha256 mismatch, not kept",
+			   r.name);
 	else if (e < 0)
-		files_note(s, SESSION_FILE_ERROR, who, "Cannot keep %s in %s: %s", d->ref.name,
+		files_note(s, SESSION_FILE_ERROR, who_of(s, &r), "Cannot keep %s in %s: %s", r.name,
 			   s->cfg.download_dir, strerror(-e));
 	else
-		files_note(s, SESSION_FILE_RESULT, who, "received %s (%s bytes, sha256 ok)", shown,
-			   files_bytes(d->size, size));
-	next_waiting(s, d);
+		files_note(s, SESSION_FILE_RESULT, who_of(s, &r),
+			   "received %s (%s bytes, sha256 ok)", shown, files_bytes(bytes, size));
 }
 
 void download_failed(struct session *s, struct download *d, const char *words)
 {
-	char cancel[32 + FILES_TAG_MAX];
+	char cancel[32 + FILES_TAG_MAX], said[512];
+	struct file_ref r = d->ref;
 
 	snprintf(cancel, sizeof(cancel), "file-cancel %s", d->tag);
 	session_send_frame(s, FD_FRAME_COMMAND, cancel, strlen(cancel));
-	files_note(s, SESSION_FILE_ERROR, who_of(s, &d->ref),
-		   "%s not received: %s; /get %u tries again", d->ref.name, words, d->ref.num);
+	snprintf(said, sizeof(said), "%s", words); /* @words may be the server's, in its body */
 	next_waiting(s, d);
+	files_note(s, SESSION_FILE_ERROR, who_of(s, &r), "%s not received: %s; /get %u tries again",
+		   r.name, said, r.num);
 }
 
 void download_close(struct download *d)

@@ -38,8 +38,8 @@ struct file_ref {
 
 struct progress {
 	unsigned long long size, done;
-	int shown_pct; /* the last percentage shown, -1: none yet */
-	double shown_at;
+	int shown_pct;   /* the last percentage shown */
+	double shown_at; /* ... and when (the start, at first) */
 };
 
 struct upload {
@@ -67,6 +67,7 @@ struct download {
 
 struct files {
 	bool granted; /* the "files MAX CHUNK" notice came on this connection */
+	bool pending; /* "caps" granted "files": its "files MAX CHUNK" follows */
 	unsigned long long max_size;
 	size_t chunk;
 	unsigned next_tag;

@@ -106,8 +106,23 @@ static void granted(struct session *s, const struct notice *n)
 	size_t room = FD_FRAME_MAX_BODY - FILES_TAG_MAX - 1;
 
 	f->granted = true;
+	f->pending = false;
 	f->max_size = max;
 	f->chunk = chunk == 0 || chunk > room ? room : chunk;
+	if (s->ops->drained)
+		s->ops->drained(s->ui); /* a /send that waited for this may go */
+}
+
+void files_caps(struct session *s, bool listed)
+{
+	s->files->pending = listed;
+	if (!listed && s->ops->drained)
+		s->ops->drained(s->ui); /* a /send that waited may go, to be refused */
+}
+
+bool session_files_settled(const struct session *s)
+{
+	return !s->caps_pending && !s->files->pending;
 }
 
 /* The words for a transfer's error code. */
@@ -291,4 +306,5 @@ void files_lost(struct session *s, bool tell)
 		download_close(&f->down[i]);
 	}
 	f->granted = false;
+	f->pending = false;
 }

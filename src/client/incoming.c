@@ -241,9 +241,12 @@ static void ask_canned(struct session *s)
  */
 static void caps_granted(struct session *s, const struct notice *n)
 {
+	bool files = false;
+
 	s->caps_pending = false;
 	s->multi = false;
 	for (size_t i = 0; i < n->nargs; i++) {
+		files = files || strcmp(n->args[i], "files") == 0;
 		if (s->cfg.agent && strcmp(n->args[i], "agent") == 0)
 			s->multi = true;
 		if (strcmp(n->args[i], "ids") == 0)
@@ -255,6 +258,7 @@ static void caps_granted(struct session *s, const struct notice *n)
 	/* No news in words, but the front end may now keep conversations apart. */
 	if (s->multi)
 		s->ops->notice(s->ui, n, NULL);
+	files_caps(s, files);
 }
 
 /* Notices that are the session's business, not the user's: true when @n was one of them. */
@@ -287,6 +291,7 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 		   strcmp(n->args[0], "unknown-command") == 0) {
 		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
 		s->caps_pending = false;
+		files_caps(s, false);
 	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "replaced") == 0) {
 		/*
 		 * A newer connection of ours is the agent now. Said once, as why the connection

@@ -185,7 +185,10 @@ static int file_command(struct script *sc, const char *line)
 	char to[SESSION_NICK_MAX], err[1024];
 	int r;
 
-	if (strncmp(line, "/get ", 5) == 0) {
+	if ((strncmp(line, "/send ", 6) == 0 || (session_multi(s) && sep)) &&
+	    !session_files_settled(s)) {
+		return -EINPROGRESS; /* the server has yet to say whether it takes files */
+	} else if (strncmp(line, "/get ", 5) == 0) {
 		r = session_get_file(s, (unsigned)strtoul(line + 5, NULL, 10), err, sizeof(err));
 	} else if (session_multi(s) && sep && (size_t)(sep - line) < sizeof(to)) {
 		snprintf(to, sizeof(to), "%.*s", (int)(sep - line), line);
@@ -225,6 +228,13 @@ static void pump(struct script *sc)
 			r = session_command(s, script_command(line));
 		else if ((r = file_command(sc, line)) == 1)
 			r = session_say(s, line);
+		if (r == -EINPROGRESS) { /* back in its place, for when the server has said */
+			evbuffer_prepend(sc->input, "\n", 1);
+			evbuffer_prepend(sc->input, line, strlen(line));
+			sc->lineno--;
+			free(line);
+			break;
+		}
 		free(line);
 		if (r == -EMSGSIZE || r == -EILSEQ) {
 			fprintf(stderr, "frontdesk: line %lu %s; not sent\n", sc->lineno,

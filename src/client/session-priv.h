@@ -150,6 +150,11 @@ bool files_notice(struct session *s, char *body);
  * when the next frame is another type.
  */
 int files_read(struct session *s, struct evbuffer *in, size_t *ret_want);
+/*
+ * files_caps() - the answer to "caps" came (@listed: it granted "files"), or a server that
+ * knows no "caps" said so: whether files may be sent is known, or will be at "files".
+ */
+void files_caps(struct session *s, bool listed);
 /* files_pump() - the output drained: more of the uploads' bytes. */
 void files_pump(struct session *s);
 /* files_lost() - the connection is gone: its transfers end (said when @tell). */

@@ -137,8 +137,8 @@ void session_close(struct session *s)
 void session_finish(struct session *s, int err)
 {
 	resume_lost(s, err); /* while s->state still says how it ended */
-	files_lost(s, true);
 	session_close(s);
+	files_lost(s, true); /* closed: a front end told of it sends nothing into a dead end */
 	s->ops->closed(s->ui, err, s->why);
 }
 

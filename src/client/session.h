@@ -112,7 +112,11 @@ struct session_ops {
 	 * user.
 	 */
 	void (*closed)(void *ui, int err, const char *why);
-	/* Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full). */
+	/*
+	 * Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full); or
+	 * the server said whether it takes files (session_files_settled()): a producer that
+	 * stopped may go on.
+	 */
 	void (*drained)(void *ui);
 	/* A line about a file sent or received (issue 19). */
 	void (*file)(void *ui, const struct session_file_note *note);
@@ -274,6 +278,8 @@ bool session_restarting(const struct session *s);
 int session_send_file(struct session *s, const char *path, const char *to, char *err, size_t len);
 int session_get_file(struct session *s, unsigned num, char *err, size_t len);
 bool session_files_sending(const struct session *s);
+/* session_files_settled() - whether the server has said if it takes files (caps answered). */
+bool session_files_settled(const struct session *s);
 bool session_files_busy(const struct session *s);
 
 #endif

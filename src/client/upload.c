@@ -12,6 +12,8 @@
  */
 #include "files-priv.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -141,7 +143,8 @@ int session_send_file(struct session *s, const char *path, const char *to, char 
 		return r;
 	}
 	u->open = true;
-	u->prog = (struct progress){ .size = u->size, .shown_pct = -1 };
+	u->prog =
+	    (struct progress){ .size = u->size, .shown_pct = 0, .shown_at = fd_clock_seconds() };
 	return 0;
 }
 
@@ -200,18 +203,38 @@ void files_pump(struct session *s)
 	}
 }
 
+/*
+ * The line about @u, said once it is closed: a front end that waits for the uploads to end
+ * (a script, before its next line) may go on from inside file().
+ */
+static void close_and_say(struct session *s, struct upload *u, enum session_file_kind kind,
+			  const char *words)
+{
+	char to[SESSION_NICK_MAX], name[SAVEFILE_NAME_MAX + 1], size[32];
+	unsigned long long bytes = u->size;
+
+	snprintf(to, sizeof(to), "%s", u->to);
+	snprintf(name, sizeof(name), "%s", u->name);
+	upload_close(u);
+	if (kind == SESSION_FILE_RESULT)
+		files_note(s, kind, strcmp(to, "*") ? to : NULL, "sent %s (%s bytes)", name,
+			   files_bytes(bytes, size));
+	else
+		files_note(s, kind, strcmp(to, "*") ? to : NULL, "%s not sent: %s", name, words);
+}
+
 void upload_done(struct session *s, struct upload *u)
 {
-	char size[32];
-	const char *who = strcmp(u->to, "*") ? u->to : NULL;
+	const char *to = u->to;
 
 	if (!u->ended)
 		return; /* not for the bytes we sent: the server's error follows, or came */
-	files_note(s, SESSION_FILE_RESULT, who, "sent %s (%s bytes)", u->name,
-		   files_bytes(u->size, size));
 	/* Kept and relayed as a message is: it counts for the turn the same way. */
-	session_said(s, s->multi ? (who ? who : s->peer) : NULL);
-	upload_close(u);
+	if (!s->multi)
+		session_said(s, NULL);
+	else if (strcmp(to, "*") != 0 || s->nconvs == 1)
+		session_said(s, strcmp(to, "*") != 0 ? to : s->convs[0].name);
+	close_and_say(s, u, SESSION_FILE_RESULT, NULL);
 }
 
 void upload_failed(struct session *s, struct upload *u, const char *words)
@@ -223,9 +246,7 @@ void upload_failed(struct session *s, struct upload *u, const char *words)
 		snprintf(cancel, sizeof(cancel), "file-cancel %s", u->tag);
 		session_send_frame(s, FD_FRAME_COMMAND, cancel, strlen(cancel));
 	}
-	files_note(s, SESSION_FILE_ERROR, strcmp(u->to, "*") ? u->to : NULL, "%s not sent: %s",
-		   u->name, words);
-	upload_close(u);
+	close_and_say(s, u, SESSION_FILE_ERROR, words);
 }
 
 void upload_close(struct upload *u)
