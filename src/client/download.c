@@ -110,7 +110,7 @@ static bool split_offer(char *p, char *w[7], char **ret_name)
 	*ret_name = p;
 	return strlen(w[4]) == 64 && strspn(w[4], "0123456789abcdefABCDEF") == 64 &&
 	       strspn(w[0], "0123456789") == strlen(w[0]) &&
-	       strspn(w[5], "0123456789") == strlen(w[5]) && strlen(w[6]) < FILES_TYPE_MAX &&
+	       strspn(w[5], "0123456789") == strlen(w[5]) && strlen(w[6]) < FILE_TYPE_BUFSIZE &&
 	       strlen(w[3]) < SESSION_NICK_MAX;
 }
 
@@ -199,7 +199,7 @@ void download_end(struct session *s, struct download *d)
 
 void download_failed(struct session *s, struct download *d, const char *words)
 {
-	char cancel[32 + FILES_TAG_MAX], said[512];
+	char cancel[32 + FILE_TAG_MAX], said[512];
 	struct file_ref r = d->ref;
 
 	snprintf(cancel, sizeof(cancel), "file-cancel %s", d->tag);

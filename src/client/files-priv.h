@@ -14,15 +14,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fileproto.h"
 #include "savefile.h"
 #include "session-priv.h"
 
-#define FILES_FRAME_DATA 6 /* the binary data frame, "TAG BYTES" */
-#define FILES_TAG_MAX    16
-#define FILES_OPEN_MAX   2  /* transfers each way the server lets one connection have */
-#define FILES_WAITING    16 /* fetches that wait for a free download */
-#define FILES_LISTED     64 /* files remembered for "/get N" */
-#define FILES_TYPE_MAX   128
+#define FILES_OPEN_MAX 2  /* transfers each way the server lets one connection have */
+#define FILES_WAITING  16 /* fetches that wait for a free download */
+#define FILES_LISTED   64 /* files remembered for "/get N" */
 /* Files above this size show their progress. */
 #define FILES_PROGRESS_MIN (1024 * 1024)
 
@@ -31,7 +29,7 @@ struct file_ref {
 	unsigned num; /* for "/get N"; 0: not listed */
 	char sha[65];
 	unsigned long long size;
-	char type[FILES_TYPE_MAX];
+	char type[FILE_TYPE_BUFSIZE];
 	char name[SAVEFILE_NAME_MAX + 1];
 	char from[SESSION_NICK_MAX];
 };
@@ -46,7 +44,7 @@ struct upload {
 	bool open;
 	bool going; /* "file-go" came: data flows while the output drains */
 	bool ended; /* every byte and "file-end" sent, "file-done" awaited */
-	char tag[FILES_TAG_MAX + 1];
+	char tag[FILE_TAG_MAX + 1];
 	int fd;
 	unsigned long long size, sent;
 	char sha[65];
@@ -58,7 +56,7 @@ struct upload {
 struct download {
 	bool open;
 	bool started; /* "file-start" came */
-	char tag[FILES_TAG_MAX + 1];
+	char tag[FILE_TAG_MAX + 1];
 	struct file_ref ref;
 	unsigned long long size;
 	struct savefile file;

@@ -16,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-
 #include "clock.h"
+#include "fileproto.h"
 
 int files_new(struct files **ret)
 {
@@ -93,7 +92,7 @@ void files_progress(struct session *s, struct progress *p, const char *verb, con
 
 void files_tag(struct files *f, char kind, char *tag)
 {
-	snprintf(tag, FILES_TAG_MAX + 1, "%c%u", kind, ++f->next_tag);
+	snprintf(tag, FILE_TAG_MAX + 1, "%c%u", kind, ++f->next_tag);
 }
 
 /* "files MAX CHUNK": the grant, with the largest file and the most data bytes per frame. */
@@ -103,7 +102,7 @@ static void granted(struct session *s, const struct notice *n)
 	unsigned long long max = strtoull(n->args[0], NULL, 10);
 	unsigned long chunk = strtoul(n->args[1], NULL, 10);
 	/* Our own frames carry the tag, a space and the bytes: the chunk must leave room. */
-	size_t room = FD_FRAME_MAX_BODY - FILES_TAG_MAX - 1;
+	size_t room = FD_FRAME_MAX_BODY - FILE_TAG_MAX - 1;
 
 	f->granted = true;
 	f->pending = false;
@@ -219,61 +218,22 @@ bool files_notice(struct session *s, char *body)
 	return true;
 }
 
-/* "LLLL|6|": the header of a data frame, and its whole length. */
-static bool data_header(const char *h, size_t *ret_len)
+void files_data(struct session *s, const char *body, size_t len)
 {
-	size_t len = 0;
-
-	for (int i = 0; i < 4; i++) {
-		if (h[i] < '0' || h[i] > '9')
-			return false;
-		len = len * 10 + (size_t)(h[i] - '0');
-	}
-	if (h[4] != '|' || h[5] != '0' + FILES_FRAME_DATA || h[6] != '|')
-		return false;
-	*ret_len = len;
-	return true;
-}
-
-int files_read(struct session *s, struct evbuffer *in, size_t *ret_want)
-{
-	struct files *f = s->files;
-	char hdr[FD_FRAME_HEADER_LEN];
-	size_t len, taglen;
+	char tag[FILE_TAG_BUFSIZE];
 	struct download *d;
-	const char *sp;
+	const char *bytes;
+	size_t n;
 
-	if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr) ||
-	    !data_header(hdr, &len))
-		return -ENOENT; /* not ours: the frame decoder says what it is */
-	if (!f->granted || len <= FD_FRAME_HEADER_LEN) {
-		session_protocol_error(s, !f->granted ? "a data frame without \"files\""
-						      : "an empty data frame");
-		return 0;
+	if (!s->files->granted || file_data_split(body, len, tag, &bytes, &n) < 0) {
+		session_protocol_error(s, !s->files->granted ? "a data frame without \"files\""
+							     : "a data frame without its tag");
+		return;
 	}
-	if (evbuffer_get_length(in) < len) {
-		*ret_want = len;
-		return 0;
-	}
-	evbuffer_drain(in, FD_FRAME_HEADER_LEN);
-	len -= FD_FRAME_HEADER_LEN;
-	evbuffer_remove(in, f->data, len);
-	sp = memchr(f->data, ' ', len);
-	taglen = sp ? (size_t)(sp - f->data) : 0;
-	if (taglen == 0 || taglen > FILES_TAG_MAX) {
-		session_protocol_error(s, "a data frame without its tag");
-		return 0;
-	}
-	/* Heard from, as by any frame (read_frames()); and not the state of a resume. */
-	s->heard = true;
-	s->resume.ended = false;
-	s->resume.telling = false;
-	f->data[taglen] = '\0';
-	d = download_find(f, f->data);
 	/* Bytes for a download we gave up on are dropped: they were on their way. */
+	d = download_find(s->files, tag);
 	if (d)
-		download_data(s, d, f->data + taglen + 1, len - taglen - 1);
-	return 1;
+		download_data(s, d, bytes, n);
 }
 
 bool session_files_sending(const struct session *s)

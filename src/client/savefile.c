@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <frontdesk/frame.h>
+
 #include "utf8.h"
 
 /* Past this many suffixes the directory is more than full of one name: give up. */
@@ -22,33 +24,20 @@
 
 void savefile_clean_name(const char *name, char *out)
 {
-	const char *base = name, *p;
-	size_t len, n = 0;
+	char shown[FD_FRAME_BODY_BUFSIZE];
+	size_t len = strlen(name), n = 0;
 
-	for (p = name; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	len = strlen(base);
-	for (size_t i = 0; i < len;) {
+	for (size_t i = 0; i < len && n + 4 < sizeof(shown);) {
 		uint32_t cp;
-		size_t step = utf8_decode(base + i, len - i, &cp);
+		size_t step = utf8_decode(name + i, len - i, &cp);
 
-		if (step == 0) { /* not UTF-8: the byte is dropped, as a control would be */
-			i++;
-			continue;
-		}
-		/* Leading dots: ".." and ".bashrc" are not names to create. */
-		if (!utf8_is_control(cp) && !(n == 0 && cp == '.')) {
-			if (n + step > SAVEFILE_NAME_MAX)
-				break; /* a whole character or none: cut at a boundary */
-			memcpy(out + n, base + i, step);
+		if (step > 0 && !utf8_is_control(cp)) {
+			memcpy(shown + n, name + i, step);
 			n += step;
 		}
-		i += step;
+		i += step > 0 ? step : 1;
 	}
-	out[n] = '\0';
-	if (n == 0)
-		snprintf(out, SAVEFILE_NAME_MAX + 1, "file");
+	file_name_sanitise(shown, n, out);
 }
 
 int savefile_mkdir(const char *dir)

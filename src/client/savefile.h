@@ -19,8 +19,10 @@
 
 #include <openssl/evp.h>
 
+#include "fileproto.h"
+
 /* The longest file name kept, in bytes, as the server's rule (cut at a UTF-8 boundary). */
-#define SAVEFILE_NAME_MAX 128
+#define SAVEFILE_NAME_MAX FILE_NAME_MAX
 /* Room for a name with a " (NNN)" suffix. */
 #define SAVEFILE_SHOWN_MAX (SAVEFILE_NAME_MAX + 24)
 #define SAVEFILE_PATH_MAX  4096
@@ -35,9 +37,11 @@ struct savefile {
 
 /*
  * savefile_clean_name() - @name as a safe base name into @out (SAVEFILE_NAME_MAX + 1 bytes):
- * the part after the last '/' or '\', without control characters (below 0x20, 0x7f), without
- * leading dots, at most SAVEFILE_NAME_MAX bytes cut at a UTF-8 boundary; "file" when nothing is
- * left. The server does the same; the client does not rely on it.
+ * the server's rule (file_name_sanitise(): the part after the last '/' or '\', no control
+ * characters, no leading dots, at most 128 bytes, "file" when nothing is left), applied again
+ * since the client does not rely on the server; and before it, every character a terminal
+ * obeys or hides (utf8_is_control(): C1 controls, bidi overrides) and any byte that is not
+ * UTF-8 dropped, so that a name cannot disguise itself on screen or in a file manager.
  */
 void savefile_clean_name(const char *name, char *out);
 

@@ -16,8 +16,6 @@
 #include "resume.h"
 #include "session.h"
 
-struct evbuffer;
-
 struct session {
 	struct event_base *base;
 	struct session_config cfg;
@@ -144,12 +142,10 @@ void files_free(struct files *f);
 /* files_notice() - a notice about files, before it is parsed: true when it was one. */
 bool files_notice(struct session *s, char *body);
 /*
- * files_read() - a data frame (type 6) at the front of @in, whose bytes are no text and never
- * meet the decoder's UTF-8 check: 1 when one was taken; 0 when more bytes are needed
- * (*@ret_want), or when it was broken and the connection ended (a protocol error); -ENOENT
- * when the next frame is another type.
+ * files_data() - a data frame (type 6, "TAG BYTES": no text, never checked as UTF-8); one
+ * without the grant or a tag is a protocol error.
  */
-int files_read(struct session *s, struct evbuffer *in, size_t *ret_want);
+void files_data(struct session *s, const char *body, size_t len);
 /*
  * files_caps() - the answer to "caps" came (@listed: it granted "files"), or a server that
  * knows no "caps" said so: whether files may be sent is known, or will be at "files".

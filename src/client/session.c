@@ -391,14 +391,9 @@ static void read_frames(struct session *s)
 		bool heard;
 		int r;
 
-		r = files_read(s, in, &want);
-		if (r == -ENOENT)
-			r = fd_frame_decode_from_server(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
-		else if (r == 1)
-			continue;
+		r = fd_frame_decode_from_server(in, FD_FRAME_MAX_LEN, s->body, &f, &want);
 		if (r == 0) {
-			if (live(s))
-				bufferevent_setwatermark(s->bev, EV_READ, want, 0);
+			bufferevent_setwatermark(s->bev, EV_READ, want, 0);
 			return;
 		}
 		if (r < 0) {
@@ -416,6 +411,9 @@ static void read_frames(struct session *s)
 			break;
 		case FD_FRAME_TAGGED:
 			incoming_tagged(s, f.body);
+			break;
+		case FD_FRAME_DATA:
+			files_data(s, f.body, f.len);
 			break;
 		case FD_FRAME_NOTICE:
 			incoming_notice(s, f.body);

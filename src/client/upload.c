@@ -159,7 +159,7 @@ static bool send_chunk(struct session *s, struct upload *u)
 {
 	struct files *f = s->files;
 	size_t taglen = strlen(u->tag), want;
-	char end[32 + FILES_TAG_MAX];
+	char end[32 + FILE_TAG_MAX];
 	ssize_t n;
 
 	if (!u->open || !u->going || u->ended)
@@ -182,8 +182,7 @@ static bool send_chunk(struct session *s, struct upload *u)
 		upload_failed(s, u, n < 0 ? strerror(errno) : "the file became shorter");
 		return false;
 	}
-	session_send_frame(s, (enum fd_frame_type)FILES_FRAME_DATA, f->data,
-			   taglen + 1 + (size_t)n);
+	session_send_frame(s, FD_FRAME_DATA, f->data, taglen + 1 + (size_t)n);
 	u->sent += (unsigned long long)n;
 	u->prog.done = u->sent;
 	files_progress(s, &u->prog, "sending", u->name, strcmp(u->to, "*") ? u->to : NULL);
@@ -239,7 +238,7 @@ void upload_done(struct session *s, struct upload *u)
 
 void upload_failed(struct session *s, struct upload *u, const char *words)
 {
-	char cancel[32 + FILES_TAG_MAX];
+	char cancel[32 + FILE_TAG_MAX];
 
 	if (u->going && !u->ended) {
 		/* Say we stopped: no answer comes, the partial file is dropped. */
