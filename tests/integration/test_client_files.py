@@ -49,7 +49,7 @@ class ClientFiles(unittest.TestCase):
     def agent(self, d):
         a = FilePeer.agent(d, "mary")
         a.notice(prefix="welcome")
-        return a.grant("ids files")
+        return a.grant("files")
 
     def test_send_to_agent_and_back(self):
         invoice = os.urandom(48213)
