@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import MESSAGE, Daemon, main  # noqa: E402
 from clientrun import WatchedClient  # noqa: E402
 from filepeer import FilePeer, file_notice  # noqa: E402
+from test_client_tmux import STAMP, TmuxCase  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -167,6 +168,41 @@ class ClientFiles(unittest.TestCase):
                 c.kill()
                 ann.close()
         self.assertFalse(os.path.exists(self.dl))
+
+
+@unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
+class Interactive(TmuxCase):
+    def test_send_and_receive_in_a_terminal(self):
+        dl = os.path.join(self.dir, "dl")
+        path = os.path.join(self.dir, "big.bin")
+        data = os.urandom(2 * MIB)
+        with open(path, "wb") as f:
+            f.write(data)
+        with Daemon("turns = free\n") as d:
+            agent = FilePeer.agent(d, "mary")
+            agent.notice(prefix="welcome")
+            agent.grant("files")
+            self.start("--name", "bob", "--download-dir", dl, "127.0.0.1:%d" % d.port)
+            self.wait_screen(r"^%s\* You are now talking to mary$" % STAMP)
+            self.enter("/send %s" % os.path.join(self.dir, "nothing.txt"))
+            screen = self.wait_screen(r"^%s\* Cannot read /" % STAMP)
+            # Wrapped at 80 columns: compared without the blanks.
+            self.assertIn("nothing.txt:Nosuchfileordirectory", "".join(screen.split()))
+            self.enter("/send %s" % path)
+            self.wait_screen(r"^%s\* sending big.bin: \d+%% \([\d,]+ of 2,097,152 bytes\)$"
+                             % STAMP)
+            self.wait_screen(r"^%s\* sent big.bin \(2,097,152 bytes\)$" % STAMP)
+            sha = file_notice(agent)[4]
+            self.assertEqual(agent.fetch(sha)[0], data)
+            self.enter("and a line")
+            self.assertEqual(agent.message(), "and a line")
+            agent.upload(b"%PDF-1.4\n", name="invoice.pdf", mtype="application/pdf")
+            self.wait_screen(r"^%s\* received invoice.pdf \(9 bytes, sha256 ok\)$" % STAMP)
+            self.enter("/quit")
+            self.assertEqual(self.wait_exit(), 0)
+            agent.close()
+        with open(os.path.join(dl, "invoice.pdf"), "rb") as f:
+            self.assertEqual(f.read(), b"%PDF-1.4\n")
 
 
 if __name__ == "__main__":
