@@ -42,14 +42,15 @@ static const char usage_text[] =
     "      --insecure       with --tls: do not check the certificate (testing only)\n"
     "  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
     "  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
-    "  -d, --download-dir DIR  save received files in DIR (default ~/Downloads/frontdesk)\n"
+    "  -d, --download-dir DIR\n"
+    "                       save received files in DIR (default: ~/Downloads/frontdesk)\n"
     "      --no-download    list received files instead of saving them (/get N saves one)\n"
     "  -h, --help           show this help and exit\n"
     "  -V, --version        show the version and exit\n"
     "\n"
     "On a terminal: type and press Enter to send; /help lists the commands.\n"
-    "Otherwise: each input line is sent as a message, each message received is printed\n"
-    "on standard output, notices on standard error.\n"
+    "Otherwise: each input line is sent as a message (a line /send PATH sends a file),\n"
+    "each message received is printed on standard output, notices on standard error.\n"
     "Exit status: 0 normal end, 1 connection or protocol failure, 2 usage error.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
