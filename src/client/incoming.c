@@ -241,9 +241,12 @@ static void ask_canned(struct session *s)
  */
 static void caps_granted(struct session *s, const struct notice *n)
 {
+	bool files = false;
+
 	s->caps_pending = false;
 	s->multi = false;
 	for (size_t i = 0; i < n->nargs; i++) {
+		files = files || strcmp(n->args[i], "files") == 0;
 		if (s->cfg.agent && strcmp(n->args[i], "agent") == 0)
 			s->multi = true;
 		if (strcmp(n->args[i], "ids") == 0)
@@ -255,6 +258,7 @@ static void caps_granted(struct session *s, const struct notice *n)
 	/* No news in words, but the front end may now keep conversations apart. */
 	if (s->multi)
 		s->ops->notice(s->ui, n, NULL);
+	files_caps(s, files);
 }
 
 /* Notices that are the session's business, not the user's: true when @n was one of them. */
@@ -287,6 +291,7 @@ static bool handled_quietly(struct session *s, const struct notice *n)
 		   strcmp(n->args[0], "unknown-command") == 0) {
 		/* The answer to "caps" from a wave-1 server: no capabilities; nothing is wrong. */
 		s->caps_pending = false;
+		files_caps(s, false);
 	} else if (notice_is(n, "error", 1) && strcmp(n->args[0], "replaced") == 0) {
 		/*
 		 * A newer connection of ours is the agent now. Said once, as why the connection
@@ -355,6 +360,9 @@ void incoming_notice(struct session *s, char *body)
 	const char *said;
 	struct notice n;
 
+	/* Before parsing: a file's name may hold any words (files.c). */
+	if (files_notice(s, body))
+		return;
 	/* Before parsing: a canned reply's text is free text, of any number of words. */
 	if (s->cfg.agent && canned_notice(&s->canned, body)) {
 		s->notices = true;
@@ -433,6 +441,14 @@ static const char *plain_body(struct session *s, const struct ids_message *t)
 	return ids_plain(t, s->plain, sizeof(s->plain));
 }
 
+void incoming_reply(struct session *s, const char *conv, const char *from)
+{
+	if (!s->multi)
+		got_reply(s);
+	else if (strcmp(from, s->nick) != 0)
+		got_reply_in(s, find_conv_id(s, conv));
+}
+
 /*
  * A tagged message (protocol 7.2). One seen already is not shown again, yet still passes the
  * turn: a server gives a returning peer again what is still unanswered. A history answer
@@ -457,10 +473,8 @@ void incoming_tagged(struct session *s, char *body)
 		.id = t.id,
 		.history = s->ids.in_history,
 	};
-	if (!m.history && !s->multi)
-		got_reply(s);
-	else if (!m.history && strcmp(t.from, s->nick) != 0)
-		got_reply_in(s, find_conv_id(s, t.conv));
+	if (!m.history)
+		incoming_reply(s, t.conv, t.from);
 	if (ids_fresh(&s->ids, t.id))
 		s->ops->message(s->ui, &m);
 }

@@ -42,12 +42,15 @@ static const char usage_text[] =
     "      --insecure       with --tls: do not check the certificate (testing only)\n"
     "  -t, --timeout SECS   script mode: give up after SECS without an answer (default: wait)\n"
     "  -r, --reconnect      interactive: reconnect with back-off when the connection is lost\n"
+    "  -d, --download-dir DIR\n"
+    "                       save received files in DIR (default: ~/Downloads/frontdesk)\n"
+    "      --no-download    list received files instead of saving them (/get N saves one)\n"
     "  -h, --help           show this help and exit\n"
     "  -V, --version        show the version and exit\n"
     "\n"
     "On a terminal: type and press Enter to send; /help lists the commands.\n"
-    "Otherwise: each input line is sent as a message, each message received is printed\n"
-    "on standard output, notices on standard error.\n"
+    "Otherwise: each input line is sent as a message (a line /send PATH sends a file),\n"
+    "each message received is printed on standard output, notices on standard error.\n"
     "Exit status: 0 normal end, 1 connection or protocol failure, 2 usage error.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -102,6 +105,9 @@ struct key_files {
 	const char *oper; /* --oper-key */
 };
 
+static int check_flags(int argc, char **argv, const struct session_config *c,
+		       const struct key_files *ret_files);
+
 /* The flags of the command line into @o, @ret_nick and @ret_files; -1 to go on, else the exit
  * code. */
 static int parse_flags(int argc, char **argv, struct client_options *o, const char **ret_nick,
@@ -118,6 +124,8 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "reconnect", no_argument, NULL, 'r' },
+		{ "download-dir", required_argument, NULL, 'd' },
+		{ "no-download", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -125,7 +133,7 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 	struct session_config *c = &o->session;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "n:alk:o:st:rhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:alk:o:st:rd:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			*ret_nick = optarg;
@@ -160,6 +168,15 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 		case 'r':
 			o->reconnect = true;
 			break;
+		case 'd':
+			if (!*optarg || strlen(optarg) >= sizeof(c->download_dir))
+				return usage_error("%s",
+						   "--download-dir wants a path, not too long");
+			snprintf(c->download_dir, sizeof(c->download_dir), "%s", optarg);
+			break;
+		case 'D':
+			c->no_download = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
@@ -171,6 +188,13 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 			return EXIT_USAGE;
 		}
 	}
+	return check_flags(argc, argv, c, ret_files);
+}
+
+/* Flags that do not go together; -1 when all is well, else the exit code. */
+static int check_flags(int argc, char **argv, const struct session_config *c,
+		       const struct key_files *ret_files)
+{
 	if (argc - optind > 1)
 		return usage_error("one target at most, not also '%s'", argv[optind + 1]);
 	if (c->agent && c->line)
@@ -197,6 +221,24 @@ static int read_key(const char *what, const char *path, unsigned char *key, size
 		: r == -EINVAL ? "it is empty"
 			       : strerror(-r));
 	return EXIT_USAGE;
+}
+
+/* ~/Downloads/frontdesk unless --download-dir said; made when the first file comes. */
+static int default_download_dir(struct session_config *c)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (c->download_dir[0])
+		return -1;
+	if (!home || !*home) {
+		pw = getpwuid(getuid());
+		home = pw && pw->pw_dir ? pw->pw_dir : "/";
+	}
+	if (snprintf(c->download_dir, sizeof(c->download_dir), "%s/Downloads/frontdesk", home) >=
+	    (int)sizeof(c->download_dir))
+		return usage_error("%s", "$HOME is too long; use --download-dir");
+	return -1;
 }
 
 /* What the flags name, made real: the nickname, the target, the keys, TLS. */
@@ -249,7 +291,7 @@ static int settle_options(int argc, char **argv, struct client_options *o, const
 	}
 	o->colour = want_colour();
 	o->stamps = isatty(STDOUT_FILENO);
-	return -1;
+	return default_download_dir(c);
 }
 
 /* Fill @o from the command line; return -1 to go on, else the exit code. */

@@ -173,6 +173,36 @@ static const char *script_command(const char *line)
 	return strcmp(line, "/time") == 0 || strcmp(line, "/info") == 0 ? line + 1 : NULL;
 }
 
+/*
+ * "/send PATH" (an agent with several conversations: "NAME: /send PATH") or "/get N": a file
+ * (issue 19). Return: 1 when @line was neither, else as session_command(); a refusal is said
+ * here, and the run goes on.
+ */
+static int file_command(struct script *sc, const char *line)
+{
+	struct session *s = sc->session;
+	const char *sep = strstr(line, ": /send ");
+	char to[SESSION_NICK_MAX], err[1024];
+	int r;
+
+	if ((strncmp(line, "/send ", 6) == 0 || (session_multi(s) && sep)) &&
+	    !session_files_settled(s)) {
+		return -EINPROGRESS; /* the server has yet to say whether it takes files */
+	} else if (strncmp(line, "/get ", 5) == 0) {
+		r = session_get_file(s, (unsigned)strtoul(line + 5, NULL, 10), err, sizeof(err));
+	} else if (session_multi(s) && sep && (size_t)(sep - line) < sizeof(to)) {
+		snprintf(to, sizeof(to), "%.*s", (int)(sep - line), line);
+		r = session_send_file(s, sep + 8, to, err, sizeof(err));
+	} else if (strncmp(line, "/send ", 6) == 0) {
+		r = session_send_file(s, line + 6, NULL, err, sizeof(err));
+	} else {
+		return 1;
+	}
+	if (r < 0 && r != -ENOTCONN)
+		fprintf(stderr, "frontdesk: line %lu: %s; not sent\n", sc->lineno, err);
+	return r == -ENOTCONN ? r : 0;
+}
+
 /* Send lines while the turn rule allows; quit once everything is said and answered. */
 static void pump(struct script *sc)
 {
@@ -183,7 +213,9 @@ static void pump(struct script *sc)
 		return;
 	/* Stop while the server takes our output slower than stdin gives it: memory stays bounded.
 	 */
-	while (session_may_send(s) && !session_output_full(s) && (line = next_line(sc))) {
+	/* A file on its way keeps its place: the lines after it wait until it is sent. */
+	while (session_may_send(s) && !session_output_full(s) && !session_files_sending(s) &&
+	       (line = next_line(sc))) {
 		int r;
 
 		sc->lineno++;
@@ -194,8 +226,15 @@ static void pump(struct script *sc)
 		/* The answer is a notice: nothing waits for it, in turns or at the end. */
 		if (script_command(line))
 			r = session_command(s, script_command(line));
-		else
+		else if ((r = file_command(sc, line)) == 1)
 			r = session_say(s, line);
+		if (r == -EINPROGRESS) { /* back in its place, for when the server has said */
+			evbuffer_prepend(sc->input, "\n", 1);
+			evbuffer_prepend(sc->input, line, strlen(line));
+			sc->lineno--;
+			free(line);
+			break;
+		}
 		free(line);
 		if (r == -EMSGSIZE || r == -EILSEQ) {
 			fprintf(stderr, "frontdesk: line %lu %s; not sent\n", sc->lineno,
@@ -208,7 +247,8 @@ static void pump(struct script *sc)
 	}
 	if (sc->stdin_ev && !sc->stdin_eof && evbuffer_get_length(sc->input) < INPUT_HIGH_WATER / 2)
 		event_add(sc->stdin_ev, NULL);
-	if (sc->stdin_eof && evbuffer_get_length(sc->input) == 0 && !session_awaiting_reply(s))
+	if (sc->stdin_eof && evbuffer_get_length(sc->input) == 0 && !session_awaiting_reply(s) &&
+	    !session_files_busy(s))
 		quit_when_heard(sc);
 }
 
@@ -315,6 +355,18 @@ static void on_drained(void *ui)
 	pump(ui);
 }
 
+/* A file's result (or one listed) is output, on stdout; its progress and errors, on stderr. */
+static void on_file(void *ui, const struct session_file_note *note)
+{
+	struct script *sc = ui;
+	bool out = note->kind == SESSION_FILE_RESULT || note->kind == SESSION_FILE_LISTED;
+
+	print_shown(out ? stdout : stderr, "* ", note->words);
+	fflush(out ? stdout : stderr);
+	arm_timer(sc);
+	pump(sc);
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct script *sc = arg;
@@ -325,6 +377,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 
 static const struct session_ops script_ops = {
 	.drained = on_drained,
+	.file = on_file,
 	.opened = on_opened,
 	.message = on_message,
 	.notice = on_notice,

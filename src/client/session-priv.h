@@ -82,6 +82,7 @@ struct session {
 	struct ids ids;
 	struct resume resume;
 	struct canned canned; /* the desk's canned replies, as last listed */
+	struct files *files;  /* files sent and received (files-priv.h) */
 };
 
 /* session_send_frame() - one frame to the server; -ENOTCONN unless the handshake allows it. */
@@ -131,5 +132,28 @@ void group_joined(struct session *s);
 
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);
+
+/* incoming_reply() - a message (or a file) from @from in @conv arrived live: whose turn now. */
+void incoming_reply(struct session *s, const char *conv, const char *from);
+
+/* Files (files-priv.h): made and freed with the session. */
+int files_new(struct files **ret);
+void files_free(struct files *f);
+/* files_notice() - a notice about files, before it is parsed: true when it was one. */
+bool files_notice(struct session *s, char *body);
+/*
+ * files_data() - a data frame (type 6, "TAG BYTES": no text, never checked as UTF-8); one
+ * without the grant or a tag is a protocol error.
+ */
+void files_data(struct session *s, const char *body, size_t len);
+/*
+ * files_caps() - the answer to "caps" came (@listed: it granted "files"), or a server that
+ * knows no "caps" said so: whether files may be sent is known, or will be at "files".
+ */
+void files_caps(struct session *s, bool listed);
+/* files_pump() - the output drained: more of the uploads' bytes. */
+void files_pump(struct session *s);
+/* files_lost() - the connection is gone: its transfers end (said when @tell). */
+void files_lost(struct session *s, bool tell);
 
 #endif

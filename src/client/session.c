@@ -71,7 +71,9 @@ int session_new(struct event_base *base, const struct session_config *cfg,
 	s->ops = ops;
 	s->ui = ui;
 	s->quit_timer = evtimer_new(base, on_quit_timer, s);
-	if (!s->quit_timer) {
+	if (!s->quit_timer || files_new(&s->files) < 0) {
+		if (s->quit_timer)
+			event_free(s->quit_timer);
 		free(s);
 		return -ENOMEM;
 	}
@@ -80,6 +82,7 @@ int session_new(struct event_base *base, const struct session_config *cfg,
 
 		if (r < 0) {
 			event_free(s->quit_timer);
+			files_free(s->files);
 			free(s);
 			return r;
 		}
@@ -102,6 +105,7 @@ void session_free(struct session *s)
 	explicit_bzero(s->cfg.oper_key, sizeof(s->cfg.oper_key));
 	resume_forget(&s->resume);
 	canned_clear(&s->canned);
+	files_free(s->files);
 	free(s);
 }
 
@@ -134,6 +138,7 @@ void session_finish(struct session *s, int err)
 {
 	resume_lost(s, err); /* while s->state still says how it ended */
 	session_close(s);
+	files_lost(s, true); /* closed: a front end told of it sends nothing into a dead end */
 	s->ops->closed(s->ui, err, s->why);
 }
 
@@ -176,6 +181,7 @@ static void reset_protocol_state(struct session *s)
 	s->renaming[0] = '\0';
 	s->oper_pending = false;
 	ids_history(&s->ids, false);
+	files_lost(s, false);
 	if (!resume_possible(s))
 		session_forget_standing(s);
 }
@@ -265,7 +271,8 @@ static int send_line(struct session *s, const char *prefix, const char *text)
 static void send_hello(struct session *s)
 {
 	/* An agent may also serve several customers at once (7.5), if the server lets it. */
-	const char *caps = s->cfg.agent ? "caps ping ids resume agent" : "caps ping ids resume";
+	const char *caps =
+	    s->cfg.agent ? "caps ping ids resume agent files" : "caps ping ids resume files";
 
 	if (s->cfg.line) {
 		send_line(s, "/nick ", s->nick);
@@ -404,6 +411,9 @@ static void read_frames(struct session *s)
 			break;
 		case FD_FRAME_TAGGED:
 			incoming_tagged(s, f.body);
+			break;
+		case FD_FRAME_DATA:
+			files_data(s, f.body, f.len);
 			break;
 		case FD_FRAME_NOTICE:
 			incoming_notice(s, f.body);
@@ -679,6 +689,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 
+	files_pump(s);
 	if (s->ops->drained)
 		s->ops->drained(s->ui);
 }

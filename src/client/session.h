@@ -51,6 +51,23 @@ struct session_config {
 	char ca_file[256]; /* empty: the system's trusted certificates */
 	/* A refused resume ends the connection (closed()) instead of joining afresh on it. */
 	bool resume_only;
+	/* Files (issue 19): where received ones are saved; @no_download: listed, not fetched. */
+	char download_dir[4096];
+	bool no_download;
+};
+
+/* What a line about a file (issue 19) says: how a front end shows it. */
+enum session_file_kind {
+	SESSION_FILE_RESULT,   /* sent, received, or received damaged and not kept */
+	SESSION_FILE_LISTED,   /* a file named but not fetched (history, --no-download): /get N */
+	SESSION_FILE_PROGRESS, /* how far a big file has come */
+	SESSION_FILE_ERROR,    /* a transfer failed, or /send refused */
+};
+
+struct session_file_note {
+	enum session_file_kind kind;
+	const char *who;   /* the other side when it is one customer (an agent's window), or NULL */
+	const char *words; /* "sent invoice.pdf (48,213 bytes)" */
 };
 
 /*
@@ -95,8 +112,14 @@ struct session_ops {
 	 * user.
 	 */
 	void (*closed)(void *ui, int err, const char *why);
-	/* Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full). */
+	/*
+	 * Optional: unsent output fell back below SESSION_OUTPUT_HIGH / 2 (see output_full); or
+	 * the server said whether it takes files (session_files_settled()): a producer that
+	 * stopped may go on.
+	 */
 	void (*drained)(void *ui);
+	/* A line about a file sent or received (issue 19). */
+	void (*file)(void *ui, const struct session_file_note *note);
 };
 
 /*
@@ -242,5 +265,21 @@ bool session_heard(const struct session *s);
  * and keeps the session for our resume (README, Resume), so it is worth trying for a while.
  */
 bool session_restarting(const struct session *s);
+
+/*
+ * Files (issue 19, files.c, upload.c, download.c). session_send_file() checks the file at
+ * @path (a regular file we may read, within the server's largest) and offers it to @to (NULL
+ * or "*": our conversation; an agent's customer by name); its bytes follow as the output
+ * drains. On a refusal nothing is sent and @err says why. session_get_file() fetches the file
+ * listed as number @num. session_files_sending(): an upload is open (a script sends nothing
+ * else meanwhile, so that the file keeps its place among its lines); session_files_busy():
+ * any transfer is open or waits.
+ */
+int session_send_file(struct session *s, const char *path, const char *to, char *err, size_t len);
+int session_get_file(struct session *s, unsigned num, char *err, size_t len);
+bool session_files_sending(const struct session *s);
+/* session_files_settled() - whether the server has said if it takes files (caps answered). */
+bool session_files_settled(const struct session *s);
+bool session_files_busy(const struct session *s);
 
 #endif

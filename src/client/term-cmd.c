@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -161,6 +162,30 @@ static int cmd_oper(struct term *t, const char *line)
 	return session_oper(t->session);
 }
 
+/* send PATH: a file, to the customer in view (an agent's window) or our conversation. */
+static int cmd_file(struct term *t, const char *line)
+{
+	char err[1024];
+	int r = session_send_file(t->session, line + 5, termwin_customer(t), err, sizeof(err));
+
+	if (r < 0)
+		tell(t, SHOW_ERROR, "%s", err);
+	return 0;
+}
+
+/* get N: fetch a file listed earlier (history, --no-download, a transfer cut short). */
+static int cmd_get(struct term *t, const char *line)
+{
+	char err[512], *end;
+	unsigned long num = strtoul(line + 4, &end, 10);
+	int r = *end ? -ENOENT : session_get_file(t->session, (unsigned)num, err, sizeof(err));
+
+	if (r < 0)
+		tell(t, SHOW_ERROR, "%s",
+		     *end ? "Usage: /get N (the number of a file listed)" : err);
+	return 0;
+}
+
 static int cmd_help(struct term *t, const char *arg);
 
 static const struct term_command commands[] = {
@@ -213,6 +238,9 @@ static const struct term_command commands[] = {
 	  "/purge NICK [DURATION]  operator: take NICK's messages of the last DURATION (1h) "
 	  "out of the history",
 	  cmd_send },
+	{ "send", AT_ANY, ARG_REQUIRED, "/send PATH        send a file (to the customer in view)",
+	  cmd_file },
+	{ "get", AT_ANY, ARG_REQUIRED, "/get N            save file N of those listed", cmd_get },
 	{ "time", AT_ANY, ARG_NONE, "/time             the server's clock", cmd_send },
 	{ "info", AT_ANY, ARG_NONE,
 	  "/info             the server's version, uptime and how many are here", cmd_send },

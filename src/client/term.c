@@ -593,11 +593,22 @@ static void on_closed(void *ui, int err, const char *why)
 	lost(ui, err, why);
 }
 
+/* A line about a file: in its customer's window when an agent has one for it. */
+static void on_file(void *ui, const struct session_file_note *note)
+{
+	struct term *t = ui;
+	struct window *win = note->who && t->wins ? windows_find(t->wins, note->who) : NULL;
+
+	term_show_in(t, win, note->kind == SESSION_FILE_ERROR ? SHOW_ERROR : SHOW_NOTICE, NULL,
+		     time(NULL), "%s", note->words);
+}
+
 static const struct session_ops term_ops = {
 	.opened = on_opened,
 	.message = on_message,
 	.notice = on_notice,
 	.closed = on_closed,
+	.file = on_file,
 };
 
 /* A line to send as a message, if the turn rule allows; otherwise it goes back to the editor. */

@@ -255,7 +255,7 @@ class LateChallenge(unittest.TestCase):
         srv = scripted_server([frame(CHALLENGE, "cd" * 32), None,
                           frame(NOTICE, "welcome single-agent bob") + frame(CHALLENGE, "ef" * 32)])
         code, err = self.run_client(srv)
-        # Nickname, "hello notices" and "caps ping ids resume"; nothing answers the second
+        # Nickname, "hello notices" and "caps ..."; nothing answers the second
         # challenge.
         self.assertEqual([t for t, _ in srv.frames], [RESPONSE, NICKNAME, COMMAND, COMMAND])
         self.assertEqual(srv.frames[0][1], answer("cd" * 32))

@@ -274,7 +274,7 @@ class Client(unittest.TestCase):
             code = c.finish("hello\n")
         self.assertEqual(code, 0, c.err)
         self.assertEqual(c.out, "you said: hello\n")
-        self.assertIn((COMMAND, "caps ping ids resume"), got)
+        self.assertIn((COMMAND, "caps ping ids resume files"), got)
         self.assertNotIn("nknown", c.err)
 
     def test_replaced_client_ends_without_error(self):

@@ -60,7 +60,7 @@ class Tagged(unittest.TestCase):
             code, out, err = run("--name", "bob", "127.0.0.1:%d" % srv.port, stdin_text="hi\n")
         self.assertEqual(code, 0, err)
         self.assertEqual(got["opening"], [(NICKNAME, "bob"), (COMMAND, "hello notices"),
-                                          (COMMAND, "caps ping ids resume")])
+                                          (COMMAND, "caps ping ids resume files")])
         self.assertEqual(out, "ann: hello room\n"
                               "bob: hi\n"
                               "ann: two words\nand a second line\n"
@@ -135,7 +135,7 @@ class Wave1(unittest.TestCase):
         with FakeServer(serve) as srv:
             code, out, err = run("--name", "bob", "127.0.0.1:%d" % srv.port, stdin_text="hi\n")
         self.assertEqual(code, 0, err)
-        self.assertEqual(got["opening"][2], (COMMAND, "caps ping ids resume"))
+        self.assertEqual(got["opening"][2], (COMMAND, "caps ping ids resume files"))
         self.assertEqual(out, "bob: hi\nann: hello  bob\n")
         self.assertEqual(notices_of(err), ["Welcome to the room, bob"])
 

@@ -58,7 +58,7 @@ class Room(TmuxCase):
         peer = self.srv.peer()
         got = [peer.recv() for _ in range(3)]
         self.assertEqual(got, [(NICKNAME, "bob"), (COMMAND, "hello notices"),
-                               (COMMAND, "caps ping ids resume")])
+                               (COMMAND, "caps ping ids resume files")])
         peer.sock.sendall(notice("welcome group bob") + welcome + notice("caps " + grant) +
                           (notice("epoch E1") if "ids" in grant.split() else b""))
         return peer

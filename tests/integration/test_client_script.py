@@ -160,7 +160,7 @@ class AgainstSeedServer(unittest.TestCase):
             self.assertEqual(s.messages, [("bob", "one"), ("bob", "two"), ("bob", "three")])
             self.assertEqual(s.overlaps, 0, "a message was sent before the previous reply")
             # The command it does not know was sent, ignored, and never waited for.
-            self.assertEqual(s.ignored, [(4, "hello notices"), (4, "caps ping ids resume"),
+            self.assertEqual(s.ignored, [(4, "hello notices"), (4, "caps ping ids resume files"),
                                          (4, "quit")])
             self.assertEqual(err, "")
 

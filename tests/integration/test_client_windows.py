@@ -71,7 +71,7 @@ class Windows(DrivenCase):
         peer = self.srv.peer()
         got = [peer.recv() for _ in range(3)]
         self.assertEqual(got, [(NICKNAME, "mary"), (COMMAND, "hello notices"),
-                               (COMMAND, "caps ping ids resume agent")])
+                               (COMMAND, "caps ping ids resume agent files")])
         peer.sock.sendall(notice("welcome single-agent mary") + notice("caps " + grant) +
                           (notice("epoch E1") if "ids" in grant.split() else b""))
         # Once per connection, the canned replies; an older desk answers with an error.
@@ -390,7 +390,7 @@ class Customer(DrivenCase):
         self.start("--name", "bob", "127.0.0.1:%d" % self.srv.port)
         peer = self.srv.peer()
         got = [peer.recv() for _ in range(3)]
-        self.assertEqual(got[2], (COMMAND, "caps ping ids resume"))
+        self.assertEqual(got[2], (COMMAND, "caps ping ids resume files"))
         peer.sock.sendall(notice("welcome single-agent bob") + notice("caps ping ids resume") +
                           notice("epoch E1") + notice("turns strict") + notice("serving john"))
         self.wait_screen(r"^%s\* You are now talking to john$" % STAMP)
