@@ -9,23 +9,23 @@
  *
  * For a file of random bytes it counts the bytes on the wire and times, per MiB, the sender
  * (base64 encoding if any, and framing into an evbuffer, as a conn's output) and the receiver
- * (fd_frame_decode() off an evbuffer, with its UTF-8 check of text bodies, then the TAG split
- * and base64 decoding into the file's place). The SHA-256 both sides compute is the same for
- * both encodings and left out. Base64 is OpenSSL's EVP_EncodeBlock()/EVP_DecodeBlock(), which
- * the daemon already links. Its frames are at most as long as a binary frame of 8192 data
- * bytes, and then at most as long as the format allows (9999).
+ * (fd_frame_decode() off an evbuffer, with its UTF-8 check of text bodies, then the TAG split,
+ * file_data_split() for type 6, and base64 decoding into the file's place). The SHA-256 both sides
+ * compute is the same for both encodings and left out. Base64 is OpenSSL's
+ * EVP_EncodeBlock()/EVP_DecodeBlock(), which the daemon already links. Its frames are at most as
+ * long as a binary frame of 8192 data bytes, and then at most as long as the format allows (9999).
  *
  * Measured on the 2-core build machine (debugoptimized, 10 MiB of random bytes, TAG of 8 bytes;
  * CPU: median of 9 runs, which vary by up to 40 % while other jobs run; Ir: callgrind):
  *
  *                        frame  wire bytes  overhead     send   receive        send     receive
  *                                                       us/MiB    us/MiB      Ir/MiB      Ir/MiB
- *   binary type 6         8208    10506240    +0.20%       76       120     203,000     749,000
- *   base64 type 4         8208    14025476   +33.76%      530      1384  11,733,000  22,229,000
- *   base64, frame 9999    9999    14017494   +33.68%      544      1371  11,850,000  22,338,000
+ *   binary type 6         8208    10506240    +0.20%       78       123     203,000     782,000
+ *   base64 type 4         8208    14025476   +33.76%      525      1123  11,733,000  22,229,000
+ *   base64, frame 9999    9999    14017494   +33.68%      541      1119  11,850,000  22,338,000
  *
  * Base64 puts a third more bytes on the wire, costs the sender about 7 times the CPU and the
- * receiver about 11 times (of its instructions, EVP_DecodeBlock takes 58 % and the UTF-8
+ * receiver about 9 times (of its instructions, EVP_DecodeBlock takes 58 % and the UTF-8
  * check of 4/3 of the bytes 38 %), whatever the frame size. Callgrind counts a vector move as
  * one instruction, so the binary side's copies weigh less in Ir than in time.
  */
@@ -43,9 +43,10 @@
 
 #include <frontdesk/frame.h>
 
-/* The data frame's type (files-proto: "LLLL|6|TAG BYTES"), and its most data bytes. */
-#define DATA_TYPE      6
-#define CHUNK          8192
+#include "fileproto.h"
+
+/* The most data bytes of a type 6 frame ("LLLL|6|TAG BYTES"). */
+#define CHUNK          FILE_CHUNK_MAX
 #define TAG            "up000001"
 #define TAG_LEN        (sizeof(TAG) - 1)
 #define B64_PREFIX     "file-data " TAG " "
@@ -108,8 +109,7 @@ __attribute__((noinline)) static int send_binary(const unsigned char *file, size
 	for (size_t off = 0; off < size; off += CHUNK) {
 		size_t n = size - off < CHUNK ? size - off : CHUNK;
 
-		if (fd_frame_format_header(hdr, (enum fd_frame_type)DATA_TYPE, TAG_LEN + 1 + n) <
-			0 ||
+		if (fd_frame_format_header(hdr, FD_FRAME_DATA, TAG_LEN + 1 + n) < 0 ||
 		    evbuffer_expand(wire, sizeof(hdr) + TAG_LEN + 1 + n) < 0 ||
 		    evbuffer_add(wire, hdr, sizeof(hdr)) < 0 ||
 		    evbuffer_add(wire, TAG " ", TAG_LEN + 1) < 0 ||
@@ -136,53 +136,21 @@ __attribute__((noinline)) static int send_base64(const unsigned char *file, size
 	return 0;
 }
 
-/*
- * One data frame off @wire, as fd_frame_decode() takes a frame but without the UTF-8 check that
- * type 6 is exempt from (until files-core teaches the decoder type 6, the header is parsed here).
- */
-static int take_data_frame(struct evbuffer *wire, struct fd_frame *ret)
-{
-	char hdr[FD_FRAME_HEADER_LEN];
-	size_t len = 0;
-
-	if (evbuffer_copyout(wire, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
-		return 0;
-	for (int i = 0; i < 4; i++) {
-		if (hdr[i] < '0' || hdr[i] > '9')
-			return -1;
-		len = len * 10 + (size_t)(hdr[i] - '0');
-	}
-	if (hdr[4] != '|' || hdr[5] != '0' + DATA_TYPE || hdr[6] != '|' ||
-	    len < FD_FRAME_HEADER_LEN || len > FD_FRAME_MAX_LEN || evbuffer_get_length(wire) < len)
-		return -1;
-	evbuffer_drain(wire, FD_FRAME_HEADER_LEN);
-	len -= FD_FRAME_HEADER_LEN;
-	evbuffer_remove(wire, body, len);
-	body[len] = '\0';
-	ret->type = (enum fd_frame_type)DATA_TYPE;
-	ret->len = len;
-	ret->body = body;
-	return 1;
-}
-
 /* Frames off @wire into @out; returns the bytes received or -1. */
 __attribute__((noinline)) static long recv_binary(struct evbuffer *wire, unsigned char *out,
 						  size_t cap)
 {
+	char tag[FILE_TAG_BUFSIZE];
 	struct fd_frame f;
-	size_t got = 0;
+	size_t got = 0, want, n;
+	const char *bytes;
 	int r;
 
-	while ((r = take_data_frame(wire, &f)) == 1) {
-		const char *sp = memchr(f.body, ' ', f.len);
-		size_t n;
-
-		if (!sp)
+	while ((r = fd_frame_decode(wire, FD_FRAME_MAX_LEN, body, &f, &want)) == 1) {
+		if (f.type != FD_FRAME_DATA ||
+		    file_data_split(f.body, f.len, tag, &bytes, &n) < 0 || n > cap - got)
 			return -1;
-		n = f.len - (size_t)(sp + 1 - f.body);
-		if (n > cap - got)
-			return -1;
-		memcpy(out + got, sp + 1, n);
+		memcpy(out + got, bytes, n);
 		got += n;
 	}
 	return r < 0 ? -1 : (long)got;
