@@ -455,6 +455,9 @@ static int parse_options(int argc, char **argv, struct share *s, double *ret_sec
 		case 't':
 			*ret_seconds = strtod(optarg, NULL);
 			break;
+		case 'I':
+			s->interval = strtod(optarg, NULL);
+			break;
 		default:
 			return -EINVAL;
 		}
