@@ -19,6 +19,11 @@
  * that this works before the modes route file messages. At the end, one line on stdout:
  *
  *   FILES rounds=R seconds=S up_mib=U down_mib=D down_mib_per_s=X round_ms_median=M
+ *         chat_n=N chat_p50_us=P chat_p99_us=Q
+ *
+ * chat_*: the latency of frontdesk-bench's messages as the fetchers received them (its payload
+ * carries the time each was due), so that a download holding up its own member's chat shows;
+ * the fetchers are niced beside the generator, so their own scheduling is in these figures.
  *
  * Any "error" notice, a wrong size or SHA-256, or a member that goes away ends the run with
  * status 1. Ownership: main owns the run and every member; they are freed only at exit.
@@ -50,6 +55,8 @@
 #define UP_HIGH    (256 * 1024)
 #define UP_LOW     (64 * 1024)
 #define MAX_ROUNDS 100000
+/* Chat latencies kept (at 1,000 messages/s to 10 fetchers, 100 s' worth). */
+#define MAX_SAMPLES (1u << 20)
 
 struct share;
 
@@ -89,16 +96,23 @@ struct share {
 	double started, round_ms[MAX_ROUNDS];
 	unsigned rounds;
 	uint64_t up_bytes, down_bytes;
+	float *lat_us; /* chat latency at the fetchers, in us */
+	unsigned nlat;
 	int status;
 	char body[FD_FRAME_BODY_BUFSIZE];
 };
 
-static double now_s(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+	return (double)now_ns() / 1e9;
 }
 
 /* Stop the run with @status, saying why once. */
@@ -326,6 +340,33 @@ static void on_data(struct member *m, const struct fd_frame *f)
 	m->s->down_bytes += n;
 }
 
+/*
+ * Chat reaching a fetcher: frontdesk-bench's payload ("NICK: =" and 16 hex digits of the
+ * CLOCK_MONOTONIC ns it was due) gives its latency, which a download must not hold up.
+ */
+static void on_chat(struct member *m, const struct fd_frame *f)
+{
+	struct share *s = m->s;
+	const char *mark = memchr(f->body, '=', f->len);
+	uint64_t stamp = 0, now;
+
+	if (m->idx == 0 || !mark || (size_t)(f->body + f->len - mark) < 17 ||
+	    s->nlat >= MAX_SAMPLES)
+		return;
+	for (int i = 1; i <= 16; i++) {
+		char ch = mark[i];
+		int v = ch >= '0' && ch <= '9'   ? ch - '0'
+			: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+						 : -1;
+
+		if (v < 0)
+			return;
+		stamp = stamp << 4 | (uint64_t)v;
+	}
+	now = now_ns();
+	s->lat_us[s->nlat++] = now > stamp ? (float)(now - stamp) / 1e3f : 0;
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct member *m = arg;
@@ -341,7 +382,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 			on_notice(m, f.body);
 		else if (f.type == FD_FRAME_DATA)
 			on_data(m, &f);
-		/* chat (types 2 and 5) is read and dropped */
+		else if (f.type == FD_FRAME_MESSAGE)
+			on_chat(m, &f);
 	}
 	if (!s->status && r < 0)
 		share_stop(s, 1, fd_frame_strerror(r), m->nick);
@@ -396,6 +438,19 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The @q quantile of the chat latencies (sorted), in us. */
+static double chat_quantile(const struct share *s, double q)
+{
+	return s->nlat ? s->lat_us[(size_t)(q * (s->nlat - 1))] : 0;
+}
+
 static void report(struct share *s)
 {
 	double secs = s->started > 0 ? now_s() - s->started : 0, median = 0;
@@ -406,10 +461,12 @@ static void report(struct share *s)
 		median =
 		    n % 2 ? s->round_ms[n / 2] : (s->round_ms[n / 2 - 1] + s->round_ms[n / 2]) / 2;
 	}
+	qsort(s->lat_us, s->nlat, sizeof(float), cmp_float);
 	printf("FILES rounds=%u seconds=%.1f up_mib=%.1f down_mib=%.1f down_mib_per_s=%.1f "
-	       "round_ms_median=%.0f\n",
+	       "round_ms_median=%.0f chat_n=%u chat_p50_us=%.0f chat_p99_us=%.0f\n",
 	       s->rounds, secs, (double)s->up_bytes / (1 << 20), (double)s->down_bytes / (1 << 20),
-	       secs > 0 ? (double)s->down_bytes / (1 << 20) / secs : 0, median);
+	       secs > 0 ? (double)s->down_bytes / (1 << 20) / secs : 0, median, s->nlat,
+	       chat_quantile(s, 0.5), chat_quantile(s, 0.99));
 	fflush(stdout);
 }
 
@@ -488,7 +545,8 @@ int main(int argc, char **argv)
 	s.base = event_base_new();
 	s.members = calloc(s.nmembers, sizeof(*s.members));
 	s.file = malloc(s.size);
-	if (!s.base || !s.members || !s.file)
+	s.lat_us = malloc(MAX_SAMPLES * sizeof(float));
+	if (!s.base || !s.members || !s.file || !s.lat_us)
 		return 1;
 	for (size_t i = 0; i < s.size; i++)
 		s.file[i] = (unsigned char)(i * 2654435761u >> 13);

@@ -14,7 +14,8 @@ and how many nodes one Redis could feed. So does the desk-cluster scenario (desk
 The web scenario (web-d100-tcp/-ws, web-a-tcp/-ws) gets the members over TCP frames against
 the same members over WebSocket, and issue 18's goal (CPU per delivery at most 1.20x). The
 files scenario (files-none, files-1s, files-max) gets d-100's chat beside file traffic, with
-file-share's FILES lines (files shared, MiB/s fetched, how long one share took)."""
+file-share's FILES lines (files shared, MiB/s fetched, how long one share took, and the chat's
+p99 as the fetching members received it)."""
 
 import math
 import statistics
@@ -406,7 +407,7 @@ def files_table(runs):
     if not any(chat.values()):
         return
     cols = ("file traffic", "runs", "deliveries/s", "p50", "p99", "server CPU", "files shared",
-            "MiB/s fetched", "one share")
+            "MiB/s fetched", "one share", "p99 at fetchers")
     rows = [cols]
     for label, what in FILES:
         m, f = chat[label], share[label]
@@ -418,7 +419,8 @@ def files_table(runs):
             fmt_us(m["p99_us"]), "%.0f%%" % m["server_cpu_pct"],
             "%.0f" % f["rounds"] if f else "failed",
             "%.0f" % f["down_mib_per_s"] if f else "-",
-            "%.0f ms" % f["round_ms_median"] if f and f["rounds"] else "-"))
+            "%.0f ms" % f["round_ms_median"] if f and f["rounds"] else "-",
+            fmt_us(f["chat_p99_us"]) if f and f.get("chat_n") else "-"))
     print_rows("Chat while files are shared (frontdeskd; d-100's load: 100 members, 1,000 msg/s "
                "open loop; medians of each figure):", rows)
 
