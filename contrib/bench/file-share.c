@@ -5,7 +5,7 @@
  * and check it, and again with a new file, round after round, until SIGTERM or --seconds.
  *
  *   file-share --port PORT [--fetchers 10] [--mib 10] [--ready-file PATH] [--idle] [--seconds S]
- *              [--interval S]
+ *              [--interval S] [--rcvbuf BYTES]
  *
  * Every member says its nickname ("fs0" uploads, "fs1".. fetch), "hello notices" and "caps
  * files", and is ready at the "files MAX CHUNK" notice; once all are, --ready-file is created,
@@ -13,10 +13,12 @@
  * and nothing is sent (the run without a transfer, with the same room). Each round's file
  * differs from the last in its first 8 bytes (the round number), so the daemon keeps a new file
  * every round. Rounds follow each other at once (the most file traffic the daemon carries), or
- * --interval S: a round starts S seconds after the last one started. The uploader writes while its
- * output is below 256 KiB; fetchers read as fast as the daemon sends (it paces a download by the
- * conn's output). The fetchers start on the uploader's "file-done", not on the "file" notice, so
- * that this works before the modes route file messages. At the end, one line on stdout:
+ * --interval S: a round starts S seconds after the last one started. --rcvbuf BYTES sets each
+ * member's SO_RCVBUF (a client that keeps its receive queue short) instead of autotuning. The
+ * uploader writes while its output is below 256 KiB; fetchers read as fast as the daemon sends (it
+ * paces a download by the conn's output). The fetchers start on the uploader's "file-done", not on
+ * the "file" notice, so that this works before the modes route file messages. At the end, one line
+ * on stdout:
  *
  *   FILES rounds=R seconds=S up_mib=U down_mib=D down_mib_per_s=X round_ms_median=M
  *         chat_n=N chat_p50_us=P chat_p99_us=Q
@@ -41,6 +43,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -81,6 +84,7 @@ struct share {
 	const char *ready_file;
 	bool idle;
 	double interval;    /* a round starts this long after the last one started, or at once */
+	int rcvbuf;         /* SO_RCVBUF of each member's socket, or 0: the kernel's autotuning */
 	struct event *next; /* the next round's start, with --interval */
 	unsigned nmembers, nready, chunk;
 	struct member *members;
@@ -414,7 +418,15 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 static int member_connect(struct share *s, struct member *m)
 {
-	m->bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* Before connect(), so that the window is scaled for it. */
+	if (s->rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &s->rcvbuf, sizeof(s->rcvbuf));
+	evutil_make_socket_nonblocking(fd);
+	m->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	m->md = EVP_MD_CTX_new();
 	if (!m->bev || !m->md)
 		return -ENOMEM;
@@ -479,6 +491,7 @@ static const struct option long_options[] = {
 	{ "idle", no_argument, NULL, 'i' },
 	{ "seconds", required_argument, NULL, 't' },
 	{ "interval", required_argument, NULL, 'I' },
+	{ "rcvbuf", required_argument, NULL, 'R' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -489,7 +502,7 @@ static int parse_options(int argc, char **argv, struct share *s, double *ret_sec
 	unsigned long port = 0, fetchers = 10, mib = 10;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "H:p:n:m:r:it:I:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "H:p:n:m:r:it:I:R:", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
 			host = optarg;
@@ -515,6 +528,9 @@ static int parse_options(int argc, char **argv, struct share *s, double *ret_sec
 		case 'I':
 			s->interval = strtod(optarg, NULL);
 			break;
+		case 'R':
+			s->rcvbuf = atoi(optarg);
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -538,7 +554,8 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &s, &seconds) < 0) {
 		fprintf(stderr,
 			"usage: file-share --port PORT [--host 127.0.0.1] [--fetchers 10] "
-			"[--mib 10] [--ready-file PATH] [--idle] [--seconds S] [--interval S]\n");
+			"[--mib 10] [--ready-file PATH] [--idle] [--seconds S] [--interval S] "
+			"[--rcvbuf BYTES]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
