@@ -27,6 +27,10 @@
 # WebSocket (frontdesk-bench --proto frontdesk-ws: RFC 6455's client side, each frame one masked
 # text message), WEB_ROUNDS rounds (3) taken in turn, and checks issue 18's goal: WebSocket
 # framing costs at most 20% (server CPU per delivery, WebSocket over TCP, at most 1.20).
+# The "files" scenario (SCENARIOS=files, about 70 s; frontdeskd only) runs d-100's load in a room
+# with 11 more members (file-share, niced beside the generator) that stay idle, share a 10 MiB
+# file once a second (one uploads it, 10 fetch it by its SHA-256 and check it), or share one
+# such file after another as fast as the daemon carries them; FILES_ROUNDS rounds (3) in turn.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . contrib/deps.sh
@@ -37,6 +41,7 @@ install_missing_packages redis-server ngircd
 build=${BUILD_DIR:-build-bench}
 configure_build "$build" -Dbench=true -Dtests=false >/dev/null
 bench=$build/contrib/bench/frontdesk-bench
+file_share=$build/contrib/bench/file-share
 frontdeskd=${FRONTDESKD:-$build/src/frontdeskd}
 out=${OUT:-$build/results.txt}
 scenarios=${SCENARIOS:-a b c d churn}
@@ -140,6 +145,11 @@ start_server() {
 		if [ -n "$fd_web" ]; then
 			web_port=$(free_port)
 			echo "web_listen = 127.0.0.1:$web_port" >>"$dir/frontdesk.conf"
+		fi
+		if [ -n "$fd_files" ]; then
+			# Room for every round of a run (10 MiB each), apart from the disk.
+			printf 'files_dir = %s/files\nfiles_max_bytes = 64G\n' "$dir" \
+				>>"$dir/frontdesk.conf"
 		fi
 		if [ -n "$fd_cluster" ]; then
 			printf 'cluster = %s\nnode_name = %s\n' "$fd_cluster" "$fd_node" \
@@ -282,6 +292,38 @@ run_web() {
 	stop_server
 }
 
+# run_files LABEL [file-share options...]: d-100's load on a fresh frontdeskd whose room also
+# holds file-share's 11 members, started (niced, on the generator's core) before the load and
+# stopped after it; its FILES line goes to $out with the label.
+run_files() {
+	local label=$1 share_pid ready=$tmp/share.ready
+	shift
+	fd_files=1 start_server frontdesk group
+	rm -f "$ready"
+	nice -n 10 "${bench_cpu[@]}" "$file_share" --port "$port" --fetchers 10 --mib 10 \
+		--ready-file "$ready" "$@" >"$tmp/share.out" 2>"$tmp/share.err" &
+	share_pid=$!
+	for _ in $(seq 200); do
+		[ -e "$ready" ] || ! kill -0 "$share_pid" 2>/dev/null && break
+		sleep 0.05
+	done
+	echo "== $label frontdesk: file-share $*" >&2
+	if [ ! -e "$ready" ] || ! "${bench_cpu[@]}" "$bench" --proto frontdesk --port "$port" \
+		--pid "$server_pid" --label "$label" --members 100 --senders 10 --rate 1000 \
+		--warmup 1 --duration 5 >>"$out"; then
+		echo "RESULT label=$label server=frontdesk failed=1" >>"$out"
+	fi
+	kill "$share_pid" 2>/dev/null || true
+	if wait "$share_pid"; then
+		sed -n "s/^FILES /FILES label=$label /p" "$tmp/share.out" >>"$out"
+	else
+		cat "$tmp/share.err" >&2
+		echo "FILES label=$label failed=1" >>"$out"
+	fi
+	stop_server
+	rm -rf "$tmp/frontdesk/files"
+}
+
 # say_pinning SCENARIO: how the servers and the generator shared the cores, into $out.
 say_pinning() {
 	if [ ${#server_cpu[@]} -gt 0 ]; then
@@ -292,7 +334,7 @@ say_pinning() {
 }
 
 servers=(frontdesk redis ngircd)
-fd_store=sqlite fd_turns=free fd_cluster='' fd_node='' fd_web='' web_port=''
+fd_store=sqlite fd_turns=free fd_cluster='' fd_node='' fd_web='' web_port='' fd_files=''
 # d-100's load, measured for 10 s: Redis's CPU is read in clock ticks (10 ms).
 cluster_load=(--members 100 --senders 10 --rate 1000 --warmup 1 --duration 10)
 # The desk across nodes: the team's 10 agents (3 conversations each) and DESK_CUSTOMERS
@@ -400,8 +442,18 @@ for s in $scenarios; do
 		done
 		say_pinning web
 		;;
+	files)	# frontdeskd only (issue 19): d-100's load beside no file traffic (the same 11 more
+		# members, idle), a 10 MiB file shared with 10 members once a second, and one such
+		# file after another (the most file traffic the daemon carries), in turn
+		for _ in $(seq "${FILES_ROUNDS:-3}"); do
+			run_files files-none --idle
+			run_files files-1s --interval 1
+			run_files files-max
+		done
+		say_pinning files
+		;;
 	esac
 done
 echo "compare.sh: $(($(date +%s) - started)) s; results in $out" >&2
 python3 contrib/bench/table.py "$out"
-grep -E '^((desk-)?cluster|web): ' "$out" || true
+grep -E '^((desk-)?cluster|web|files): ' "$out" || true

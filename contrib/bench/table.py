@@ -12,7 +12,10 @@ process's CPU per delivery, their sum, Redis's CPU per message, the goals of the
 and how many nodes one Redis could feed. So does the desk-cluster scenario (desk-cluster-off,
 -1, -2): conversations/s, round trips, each process's CPU per message relayed and their sum.
 The web scenario (web-d100-tcp/-ws, web-a-tcp/-ws) gets the members over TCP frames against
-the same members over WebSocket, and issue 18's goal (CPU per delivery at most 1.20x)."""
+the same members over WebSocket, and issue 18's goal (CPU per delivery at most 1.20x). The
+files scenario (files-none, files-1s, files-max) gets d-100's chat beside file traffic, with
+file-share's FILES lines (files shared, MiB/s fetched, how long one share took, and the chat's
+p99 as the fetching members received it)."""
 
 import math
 import statistics
@@ -36,9 +39,11 @@ def load(path):
     runs = {}
     with open(path) as f:
         for line in f:
-            if not line.startswith("RESULT "):
+            if not line.startswith(("RESULT ", "FILES ")):
                 continue
             r = dict(kv.split("=", 1) for kv in line.split()[1:])
+            if line.startswith("FILES "):
+                r["server"] = "file-share"  # the files scenario's file traffic
             if "failed" not in r:
                 for k, v in r.items():
                     try:
@@ -60,8 +65,8 @@ def median_run(rs, key):
 def pick(runs):
     best = {}
     for (label, server), rs in runs.items():
-        if label.startswith(("team", "desk-cluster")):
-            continue  # team_table() and desk_cluster_table() have their own figures
+        if label.startswith(("team", "desk-cluster")) or server == "file-share":
+            continue  # team_table(), desk_cluster_table(), files_table(): their own figures
         key = HEADLINE.get(label, ("deliveries_per_s",))[0]
         best[(label, server)] = median_run(rs, key)
     return best
@@ -389,6 +394,37 @@ def web_table(runs):
                                  fmt_us(ws["p99_us"]), fmt_us(tcp["p99_us"])))
 
 
+FILES = (("files-none", "none (11 more members, idle)"),
+         ("files-1s", "10 MiB to 10 members once a second"),
+         ("files-max", "10 MiB to 10 members, back to back"))
+
+
+def files_table(runs):
+    """The files scenario: d-100's chat beside no file traffic, a 10 MiB file shared with 10
+    members once a second, and such files back to back; medians of each figure over the rounds."""
+    chat = {label: medians(runs, label, {}) for label, _ in FILES}
+    share = {label: medians(runs, label, {}, "file-share") for label, _ in FILES}
+    if not any(chat.values()):
+        return
+    cols = ("file traffic", "runs", "deliveries/s", "p50", "p99", "server CPU", "files shared",
+            "MiB/s fetched", "one share", "p99 at fetchers")
+    rows = [cols]
+    for label, what in FILES:
+        m, f = chat[label], share[label]
+        if not m:
+            rows.append((what, "0", "failed") + ("",) * (len(cols) - 3))
+            continue
+        rows.append((
+            what, "%d" % m["runs"], fmt_rate(m["deliveries_per_s"]), fmt_us(m["p50_us"]),
+            fmt_us(m["p99_us"]), "%.0f%%" % m["server_cpu_pct"],
+            "%.0f" % f["rounds"] if f else "failed",
+            "%.0f" % f["down_mib_per_s"] if f else "-",
+            "%.0f ms" % f["round_ms_median"] if f and f["rounds"] else "-",
+            fmt_us(f["chat_p99_us"]) if f and f.get("chat_n") else "-"))
+    print_rows("Chat while files are shared (frontdeskd; d-100's load: 100 members, 1,000 msg/s "
+               "open loop; medians of each figure):", rows)
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--half-rate":
         best = pick(load(sys.argv[2]))
@@ -404,6 +440,7 @@ def main():
     cluster_table(runs)
     desk_cluster_table(runs)
     web_table(runs)
+    files_table(runs)
 
 
 main()
