@@ -17,27 +17,12 @@
 
 #include <frontdesk/frame.h>
 
-#include "utf8.h"
-
 /* Past this many suffixes the directory is more than full of one name: give up. */
 #define SUFFIX_MAX 9999
 
 void savefile_clean_name(const char *name, char *out)
 {
-	char shown[FD_FRAME_BODY_BUFSIZE];
-	size_t len = strlen(name), n = 0;
-
-	for (size_t i = 0; i < len && n + 4 < sizeof(shown);) {
-		uint32_t cp;
-		size_t step = utf8_decode(name + i, len - i, &cp);
-
-		if (step > 0 && !utf8_is_control(cp)) {
-			memcpy(shown + n, name + i, step);
-			n += step;
-		}
-		i += step > 0 ? step : 1;
-	}
-	file_name_sanitise(shown, n, out);
+	file_name_sanitise(name, strlen(name), out);
 }
 
 int savefile_mkdir(const char *dir)

@@ -37,11 +37,8 @@ struct savefile {
 
 /*
  * savefile_clean_name() - @name as a safe base name into @out (SAVEFILE_NAME_MAX + 1 bytes):
- * the server's rule (file_name_sanitise(): the part after the last '/' or '\', no control
- * characters, no leading dots, at most 128 bytes, "file" when nothing is left), applied again
- * since the client does not rely on the server; and before it, every character a terminal
- * obeys or hides (utf8_is_control(): C1 controls, bidi overrides) and any byte that is not
- * UTF-8 dropped, so that a name cannot disguise itself on screen or in a file manager.
+ * the server's rule (file_name_sanitise()), applied again since the client does not rely on the
+ * server, so that a name cannot disguise itself on screen or in a file manager.
  */
 void savefile_clean_name(const char *name, char *out);
 

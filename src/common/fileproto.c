@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static bool tag_char(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -87,25 +89,26 @@ size_t file_name_sanitise(const char *s, size_t len, char out[FILE_NAME_BUFSIZE]
 	for (size_t i = 0; i < len; i++)
 		if (s[i] == '/' || s[i] == '\\')
 			start = i + 1;
-	for (size_t i = start; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
+	for (size_t i = start; i < len;) {
+		uint32_t cp = 0;
+		size_t step = utf8_decode(s + i, len - i, &cp);
 
-		if (ch < 0x20 || ch == 0x7f)
+		if (step == 0) {
+			i++; /* not UTF-8: that byte alone goes */
 			continue;
-		if (ch == '.' && n == 0)
-			continue; /* leading dots: "..", ".bashrc" */
-		if (n == FILE_NAME_MAX) {
-			/* Full. A continuation byte next: the cut splits a character, drop it. */
-			if ((ch & 0xc0) == 0x80) {
-				while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
-					n--;
-				if (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0xc0)
-					n--;
-			}
-			break;
 		}
-		out[n++] = (char)ch;
+		i += step;
+		/* What a terminal obeys or hides (bidi overrides: "invoice<RLO>fdp.exe") goes, and
+		 * leading dots and spaces: "..", ".bashrc", a name of blanks. */
+		if (cp == 0 || utf8_is_control(cp) || (n == 0 && (cp == '.' || cp == ' ')))
+			continue;
+		if (n + step > FILE_NAME_MAX)
+			break; /* whole characters only */
+		memcpy(out + n, s + i - step, step);
+		n += step;
 	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
 	if (n == 0) {
 		strcpy(out, "file");
 		return 4;

@@ -62,9 +62,10 @@ void file_type_normalise(const char *s, size_t len, char out[FILE_TYPE_BUFSIZE])
 
 /*
  * file_name_sanitise() - a safe base name for the @len bytes at @s into @out: the part after
- * the last '/' or '\', without NUL and control characters (< 0x20, 0x7f), without leading dots,
- * at most FILE_NAME_MAX bytes cut at a UTF-8 boundary; "file" when nothing is left. @s need not
- * be valid UTF-8 (a cut never splits a sequence it can recognise). Returns the length written.
+ * the last '/' or '\', without NUL, bytes that are not UTF-8, and what a terminal obeys or
+ * hides (utf8_is_control(): controls, bidi overrides, zero-width characters), without leading
+ * dots and spaces or trailing spaces, at most FILE_NAME_MAX bytes of whole characters; "file"
+ * when nothing is left. Returns the length written: valid UTF-8, never empty.
  */
 size_t file_name_sanitise(const char *s, size_t len, char out[FILE_NAME_BUFSIZE]);
 

@@ -122,6 +122,17 @@ static void test_name_sanitiser(void **state)
 	assert_string_equal(CLEAN("\x01.hidden"), "hidden"); /* a dot after a removed byte leads */
 	assert_string_equal(CLEAN("r\xc3\xa9sum\xc3\xa9 final.pdf"),
 			    "r\xc3\xa9sum\xc3\xa9 final.pdf");
+	/* What a terminal obeys or hides: a right-to-left override would show this as
+	 * "invoiceexe.pdf"; a C1 control; a zero-width space; a byte that is not UTF-8. */
+	assert_string_equal(CLEAN("invoice\xe2\x80\xae"
+				  "fdp.exe"),
+			    "invoicefdp.exe");
+	assert_string_equal(CLEAN("a\xc2\x85"
+				  "b\xe2\x80\x8b"
+				  "c\xff.txt"),
+			    "abc.txt");
+	assert_string_equal(CLEAN("   "), "file");                 /* a name of blanks */
+	assert_string_equal(CLEAN(" . notes.txt  "), "notes.txt"); /* leading dots, blanks */
 	/* 128 bytes at most, never half a character. */
 	memset(longname, 'x', sizeof(longname));
 	assert_int_equal(strlen(clean(longname, sizeof(longname))), FILE_NAME_MAX);
