@@ -92,6 +92,12 @@ def http(port, request):
     return exchange(socket.create_connection(("127.0.0.1", port), timeout=DEADLINE), request)
 
 
+def data_frame(tag, data):
+    """A type 6 frame (a file's bytes, issue 19): "LLLL|6|TAG BYTES", BYTES as they are."""
+    body = tag.encode() + b" " + data
+    return b"%04d|6|" % (len(body) + 7) + body
+
+
 def ws_frame(opcode, payload, fin=True, mask=True):
     """One WebSocket frame as a client sends it (masked unless told otherwise)."""
     b0 = (0x80 if fin else 0) | opcode
@@ -129,6 +135,7 @@ class WsPeer(Peer):
         self.close_code = self.close_reason = None
         self.closing = False
         self.pongs = 0
+        self.binaries = 0  # binary messages received (each one type 6 frame)
         if nick is not None:
             self.join(nick, notices)
 
@@ -181,7 +188,13 @@ class WsPeer(Peer):
             assert fin, "the server fragmented a message"
             if opcode == TEXT:
                 payload.decode()  # a text message is UTF-8
+                assert payload[5:6] != b"6", "a data frame in a text message"
                 self.buf += payload
+                got = True
+            elif opcode == BINARY:
+                assert payload[5:6] == b"6", "a binary message of another frame type"
+                self.buf += payload
+                self.binaries += 1
                 got = True
             elif opcode == CLOSE:
                 self.close_code = struct.unpack("!H", payload[:2])[0] if payload else 0
@@ -404,12 +417,27 @@ class WebTest(unittest.TestCase):
             by.check()
 
     def test_binary_message(self):
+        # A binary message carries a data frame (type 6) and nothing else: a chat message in
+        # one, or bytes that are no frame at all, or two data frames in one, get 1003.
+        for payload in (frame(MESSAGE, "hello"), b"\x00\x01binary", data_frame("t", b"x") * 2):
+            with self.subTest(payload=payload[:12]), self.daemon() as d:
+                by = Bystanders(d)
+                w = WsPeer(d, "bin")
+                w.notice(prefix="queued")
+                w.send_ws(BINARY, payload)
+                w.expect_close(1003)
+                by.check()
+
+    def test_data_frame_reaches_the_conn(self):
+        # A binary message with one data frame is not refused by the WebSocket: the conn
+        # judges it, and one that did not ask for "files" is told unknown-type (protocol 3).
         with self.daemon() as d:
             by = Bystanders(d)
             w = WsPeer(d, "bin")
             w.notice(prefix="queued")
-            w.send_ws(BINARY, frame(MESSAGE, "hello"))
-            w.expect_close(1003)
+            w.send_ws(BINARY, data_frame("t1", bytes(range(256))))
+            w.notice(prefix="error unknown-type")
+            w.expect_close(1000)
             by.check()
 
     def test_invalid_utf8(self):
