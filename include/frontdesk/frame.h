@@ -35,8 +35,10 @@ struct evbuffer;
 #define FD_FRAME_BODY_BUFSIZE (FD_FRAME_MAX_BODY + 1)
 
 /**
- * Frame types. 0, 6 and 9 are reserved; receiving one is a protocol error. So is type 5
- * anywhere but at a client: only fd_frame_decode_from_server() accepts it.
+ * Frame types. 0 and 9 are reserved; receiving one is a protocol error. So is type 5
+ * anywhere but at a client: only fd_frame_decode_from_server() accepts it. Type 6 carries a
+ * file's raw bytes ("TAG BYTES", fileproto.h): the one body exempt from the UTF-8 rule, which
+ * the decoder accepts both ways; a server takes it only from a client granted "files".
  */
 enum fd_frame_type {
 	FD_FRAME_NICKNAME = 1,  /* client -> server, first frame of every connection */
@@ -44,6 +46,7 @@ enum fd_frame_type {
 	FD_FRAME_NOTICE = 3,    /* server -> client, after "hello notices", or asked for ("info") */
 	FD_FRAME_COMMAND = 4,   /* client -> server, e.g. "next", "who", "hello notices" */
 	FD_FRAME_TAGGED = 5,    /* server -> client, "ID TIME CONV FROM TEXT" (granted "ids") */
+	FD_FRAME_DATA = 6,      /* both ways, "TAG BYTES": a file's bytes (granted "files") */
 	FD_FRAME_CHALLENGE = 7, /* server -> client, authentication challenge */
 	FD_FRAME_RESPONSE = 8,  /* client -> server, authentication response */
 };
@@ -86,7 +89,8 @@ struct fd_frame {
  *
  * The header is checked as soon as its 7 bytes are there, so an oversize or malformed frame is
  * refused before its body is buffered. A header error drains nothing; a body that is not
- * valid UTF-8 is consumed.
+ * valid UTF-8 is consumed. A type 6 body is not checked: it may hold any byte, NUL included
+ * (@ret->len says where it ends).
  *
  * Return: 1 when a frame was removed from @buf, 0 when more bytes are needed, or a negative
  * enum fd_frame_error.

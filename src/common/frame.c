@@ -27,6 +27,7 @@ int fd_frame_type_known(int type)
 	case FD_FRAME_MESSAGE:
 	case FD_FRAME_NOTICE:
 	case FD_FRAME_COMMAND:
+	case FD_FRAME_DATA:
 	case FD_FRAME_CHALLENGE:
 	case FD_FRAME_RESPONSE:
 		return 1;
@@ -92,7 +93,8 @@ static int decode(struct evbuffer *buf, size_t max_len, bool tagged_ok, char *bo
 	len -= FD_FRAME_HEADER_LEN;
 	evbuffer_remove(buf, body, len);
 	body[len] = '\0';
-	if (!utf8_valid(body, len))
+	/* A file's bytes are bytes: the one body not held to the UTF-8 rule. */
+	if (type != FD_FRAME_DATA && !utf8_valid(body, len))
 		return -FD_FRAME_ERR_BAD_UTF8;
 
 	ret->type = (enum fd_frame_type)type;

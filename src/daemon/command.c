@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
+#include "files.h"
 #include "log.h"
 #include "msglog.h"
 #include "server.h"
@@ -51,6 +52,7 @@ static const struct {
 	{ "resume", CAP_RESUME }, /* 7.3 */
 	{ "agent", CAP_AGENT },   /* 7.5 */
 	{ "typing", CAP_TYPING }, /* ours: typing.h */
+	{ "files", CAP_FILES },   /* ours: files.h */
 };
 
 #define NCAPABILITIES (sizeof(capabilities) / sizeof(capabilities[0]))
@@ -83,6 +85,8 @@ void command_send_caps(struct conn *c)
 	/* IDs belong to an epoch: a client must know which before it sees the first one. */
 	if (c->caps & CAP_IDS)
 		conn_notice(c, "epoch %s", msglog_epoch(c->server));
+	if (c->caps & CAP_FILES)
+		files_notice(c);
 }
 
 /*
@@ -104,6 +108,8 @@ static unsigned offered(const struct conn *c)
 		caps |= CAP_RESUME;
 	if (c->proto == PROTO_FRAMED)
 		caps |= CAP_TYPING;
+	if (files_granted(c))
+		caps |= CAP_FILES;
 	return caps;
 }
 
@@ -125,6 +131,8 @@ static void cmd_caps(struct conn *c, const char *arg)
 		alive_start(c);
 	else if (c->caps & CAP_PING)
 		alive_stop(c);
+	if (!(granted & CAP_FILES))
+		files_conn_ended(c); /* transfers open need the capability they began under */
 	added = granted & ~(unsigned)c->caps;
 	c->caps = (uint8_t)granted;
 	command_send_caps(c);
@@ -221,6 +229,11 @@ static const struct command common_commands[] = {
 	{ "typing", ALL_ROLES, ARG_OPTIONAL, cmd_typing },
 	/* Here, not in the desk's table: only the desk has agents, and it need not know. */
 	{ "canned", 1u << ROLE_AGENT, ARG_OPTIONAL, cmd_canned },
+	/* Only for a client granted "files": to others they are unknown (files.h). */
+	{ "file-offer", ALL_ROLES, ARG_OPTIONAL, files_cmd_offer },
+	{ "file-end", ALL_ROLES, ARG_OPTIONAL, files_cmd_end },
+	{ "file-cancel", ALL_ROLES, ARG_OPTIONAL, files_cmd_cancel },
+	{ "file-get", ALL_ROLES, ARG_OPTIONAL, files_cmd_get },
 	{ NULL, 0, ARG_NONE, NULL },
 };
 

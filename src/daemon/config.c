@@ -137,6 +137,35 @@ static int parse_duration(const struct config_key *k, struct config *c, const ch
 			    "a duration in seconds (suffix s, m or h allowed)");
 }
 
+/* files_max_bytes: a size past 4 GiB, so 64 bits, with K, M, G or T. */
+static int parse_size64(const struct config_key *k, struct config *c, const char *value, char *err,
+			size_t errlen)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+
+	errno = 0;
+	v = *value >= '0' && *value <= '9' ? strtoull(value, &end, 10) : 0;
+	u = *value >= '0' && *value <= '9' && *end && !end[1] ? strchr(units, *end) : NULL;
+	if (*value < '0' || *value > '9' || (*end && !u)) {
+		snprintf(err, errlen,
+			 "%s must be a size in bytes (suffix K, M, G or T allowed), not '%s'",
+			 k->name, value);
+		return -EINVAL;
+	}
+	for (int i = 0; u && i <= u - units; i++)
+		v = v > ULLONG_MAX / 1024 ? ULLONG_MAX : v * 1024;
+	if (errno || v < k->min || v > k->max) {
+		snprintf(err, errlen, "%s = %s is out of range (%lu..%lu)", k->name, value, k->min,
+			 k->max);
+		return -ERANGE;
+	}
+	*(uint64_t *)((char *)c + k->offset) = v;
+	return 0;
+}
+
 /* "BEGIN:RATE:FULL", or "N" for N:100:N; BEGIN and FULL in k->min..k->max, RATE a percentage. */
 static int parse_startups(const struct config_key *k, struct config *c, const char *value,
 			  char *err, size_t errlen)
@@ -251,6 +280,7 @@ static const char *const turns_names[] = { "strict", "free", NULL };
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
 static const char *const sync_names[] = { "normal", "full", NULL };
+static const char *const off_on[] = { "off", "on", NULL };
 
 #define KEY(name, fn, field, lo, hi)                                                               \
 	{                                                                                          \
@@ -322,6 +352,11 @@ static const struct config_key config_keys[] = {
 	KEY(cluster_hold_bytes, parse_size, cluster_hold_bytes, 64 * 1024, 1024 * 1024 * 1024),
 	CHOICE(web_public, web_public, no_yes),
 	CHOICE(web_agents, web_agents, no_yes),
+	CHOICE(files, files, off_on),
+	KEY(max_file_size, parse_size, max_file_size, 0, UINT_MAX),
+	KEY(file_timeout, parse_duration, file_timeout, 1, 3600),
+	KEY(files_max_bytes, parse_size64, files_max_bytes, 1024 * 1024, 1UL << 50),
+	KEY(files_dir, parse_path, files_dir, 0, sizeof(((struct config *)0)->files_dir) - 1),
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
@@ -397,6 +432,10 @@ void config_init(struct config *c)
 	c->history_max_age = 90 * 24 * 3600;
 	c->history_max_messages = 100000;
 	config_cluster_init(c);
+	c->files = 1;
+	c->max_file_size = 10 * 1024 * 1024;
+	c->file_timeout = 60;
+	c->files_max_bytes = 1024 * 1024 * 1024;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -530,6 +569,10 @@ static void check_combinations(struct parse_state *s)
 	if (c->agents_file[0] && c->mode != MODE_SINGLE_AGENT)
 		add_error(s, seen_line(s, "agents_file"),
 			  "agents_file is only used in single-agent mode");
+	/* The quota counts an upload's SIZE from its offer: the largest must fit in it. */
+	if (c->files && c->files_max_bytes < c->max_file_size)
+		add_error(s, seen_line(s, "files_max_bytes"),
+			  "files_max_bytes must not be below max_file_size");
 	/* A public page cannot hold a secret: web clients are never challenged (web.c). */
 	if (c->web_listen.n && c->key_file[0] && !c->web_public)
 		add_error(

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sys/un.h>
@@ -141,6 +142,12 @@ struct config {
 	int web_public; /* 1: yes */
 	/* /ws/agent on web_listen: 1 (default) when agent keys are set, 0 never (config-web.c). */
 	int web_agents;
+	/* Files (issue 19, files.h): uploads kept by their SHA-256 under files_dir. */
+	int files;                /* 1 (default): "files" is granted; 0: none of it */
+	unsigned max_file_size;   /* bytes: the largest file accepted (live) */
+	unsigned file_timeout;    /* seconds without data before an upload is dropped (live) */
+	uint64_t files_max_bytes; /* the directory's quota, uploads in progress included */
+	char files_dir[256];      /* "": the state directory's "files", or a private temp dir */
 };
 
 /* config_init() - the built-in defaults. */

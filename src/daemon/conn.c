@@ -57,6 +57,7 @@
 #include "clock.h"
 #include "command.h"
 #include "deliver.h"
+#include "files.h"
 #include "handshake.h"
 #include "line.h"
 #include "log.h"
@@ -116,6 +117,7 @@ void conn_free(struct conn *c)
 {
 	if (!c)
 		return;
+	files_conn_ended(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	if (c->timer)
@@ -280,6 +282,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 		c->wants_drain = false;
 		if (c->server->mode->drained)
 			c->server->mode->drained(c);
+		file_get_drained(c); /* a download waits for the same room (files.h) */
 	}
 }
 
@@ -617,6 +620,11 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 {
 	if (c->ping_out)
 		alive_answered(c);
+	/* A file's bytes only from a client granted "files": to any other, a reserved type. */
+	if (f->type == FD_FRAME_DATA && !(c->caps & CAP_FILES)) {
+		conn_fail(c, "unknown-type", "%s", fd_frame_strerror(-FD_FRAME_ERR_UNKNOWN_TYPE));
+		return;
+	}
 	if (c->state < CONN_QUEUED) {
 		handshake_frame(c, f);
 		return;
@@ -635,6 +643,9 @@ static void on_frame(struct conn *c, const struct fd_frame *f)
 		break;
 	case FD_FRAME_COMMAND:
 		command_run(c, f);
+		break;
+	case FD_FRAME_DATA:
+		file_up_data(c, f);
 		break;
 	case FD_FRAME_NICKNAME:
 		conn_error(c, "bad-nick", "the nickname is already set");

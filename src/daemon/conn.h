@@ -94,6 +94,7 @@ enum conn_cap {
 	CAP_RESUME = 1 << 2, /* a session to resume after a lost connection (7.3, session.h) */
 	CAP_AGENT = 1 << 3,  /* an agent holding several conversations (7.5, team.h) */
 	CAP_TYPING = 1 << 4, /* "typing" both ways (typing.h) */
+	CAP_FILES = 1 << 5,  /* file uploads and downloads, type 6 frames (files.h) */
 };
 
 struct session;
@@ -138,7 +139,8 @@ struct conn {
 	bool kept; /* detached, but the mode keeps it in its place for a resume (session.h) */
 	/* Kept across a restart, its conversation @conv ended: a new one when it is back. */
 	bool conv_ended;
-	struct session *session; /* granted "resume" (session.h); NULL: none */
+	struct session *session;  /* granted "resume" (session.h); NULL: none */
+	struct conn_files *files; /* its open transfers (files.h); NULL: none */
 	/* Set at accept when the server is full: answered after "hello notices", then closed. */
 	const char *refuse_code, *refuse_text;
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */

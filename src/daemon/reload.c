@@ -81,6 +81,10 @@ static const struct field restart_only[] = {
 	FIELD(node_name, FIELD_STRING),
 	FIELD(cluster_lease, FIELD_SCALAR),
 	FIELD(cluster_hold_bytes, FIELD_SCALAR),
+	/* The files directory is opened and counted once (filedir.c); "files" is granted once. */
+	FIELD(files, FIELD_SCALAR),
+	FIELD(files_dir, FIELD_STRING),
+	FIELD(files_max_bytes, FIELD_SCALAR),
 };
 
 static bool same_field(const void *a, const void *b, size_t size, enum field_kind kind)
@@ -130,6 +134,9 @@ static const struct field live_keys[] = {
 	FIELD(web_origins, FIELD_STRING),
 	FIELD(web_agents, FIELD_SCALAR),
 	FIELD(web_public, FIELD_SCALAR),
+	/* Read at each offer and each upload's timer (file-up.c). */
+	FIELD(max_file_size, FIELD_SCALAR),
+	FIELD(file_timeout, FIELD_SCALAR),
 };
 
 static void append_name(char *buf, size_t len, const char *name)

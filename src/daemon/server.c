@@ -39,6 +39,7 @@
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
+#include "files.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
@@ -130,6 +131,7 @@ void server_sweep_soon(struct server *s)
 
 void server_conn_ended(struct server *s, struct conn *c)
 {
+	files_conn_ended(c); /* its partial uploads go now, not at the sweep */
 	TAILQ_REMOVE(&s->conns, c, entry);
 	TAILQ_INSERT_TAIL(&s->gone, c, entry);
 	server_sweep_soon(s);
@@ -646,6 +648,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	/* After binding: a second daemon on the same store fails there, before touching it. */
 	if (r == 0)
 		r = open_store(s);
+	if (r == 0)
+		r = files_start(s);
 	if (r == 0 && s->room)
 		r = room_restore(s);
 	if (r == 0)
@@ -695,6 +699,7 @@ void server_free(struct server *s)
 		TAILQ_REMOVE(&s->gone, c, entry);
 		conn_free(c);
 	}
+	files_stop(s);
 	metrics_free(s->metrics);
 	web_free(s->web);
 	desk_free(s->desk);

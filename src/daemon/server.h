@@ -30,6 +30,7 @@ struct agents;
 struct event_base;
 struct event;
 struct canned;
+struct filedir;
 struct cluster;
 struct listener;
 struct metrics;
@@ -112,6 +113,7 @@ struct server {
 	struct cdesk *cdesk; /* single-agent mode on several nodes (cdesk.h) */
 	struct room *room;
 	struct store *store;
+	struct filedir *filedir; /* files = on: the files directory (filedir.h); NULL: off */
 	struct cluster *cluster; /* cluster = redis://... (cluster.h); NULL: one node */
 	bool cluster_full;       /* its outbox is full: every reader is paused (PAUSE_CLUSTER) */
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
