@@ -55,7 +55,7 @@
 /* Pings answered in one second; one more and the connection is closed (1008). */
 #define WEB_PINGS_PER_SEC 50
 /* The type digit of the frame a binary message carries: data (a file's bytes, issue 19). */
-#define WEB_DATA_TYPE '6'
+#define WEB_DATA_TYPE ('0' + FD_FRAME_DATA)
 
 static unsigned out_bound(const struct web_conn *wc)
 {

@@ -16,7 +16,9 @@ import { join, open, send, sysLines, waitMessage, waitOpen, waitServed } from '.
 const skip = whySkip();
 const DESKTOP = { width: 1280, height: 800 };
 const KEY = 'Qm9vdHN0cmFwIGtleSBmb3IgZmlsZXMgdGVzdHMgb25seQ==';
-const DESK = 'agent_key_file = {dir}/agent.key\n';
+// turns = free: the customer may write twice before the agent answers.
+const FREE = 'turns = free\n';
+const DESK = `${FREE}agent_key_file = {dir}/agent.key\n`;
 const KEYS = { 'agent.key': `${KEY}\n` };
 
 let browser;
@@ -151,7 +153,7 @@ test('a customer attaches a PNG, the console shows it; the agent sends a PDF bac
 
 test('a file over max_file_size is refused on the page, before any byte goes', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
-    const d = await s.daemon('max_file_size = 1048576\n');
+    const d = await s.daemon(`${FREE}max_file_size = 1048576\n`);
     const agent = await s.agent(d, 'anna');
     agent.command('caps files');
     await agent.notice('files 1048576', { prefix: true });
@@ -174,7 +176,7 @@ test('a file over max_file_size is refused on the page, before any byte goes', {
 
 test('a file\'s name is text, and bytes that are not the image they claim are never shown', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
-    const d = await s.daemon();
+    const d = await s.daemon(FREE);
     const agent = await s.agent(d, 'anna');
     agent.command('caps files');
     await agent.notice('files', { prefix: true });

@@ -135,7 +135,7 @@ class WsPeer(Peer):
         self.close_code = self.close_reason = None
         self.closing = False
         self.pongs = 0
-        self.binaries = 0  # binary messages received (each one type 6 frame)
+        self.data = []  # the data frames received, each in a binary message: (TAG, BYTES)
         if nick is not None:
             self.join(nick, notices)
 
@@ -192,10 +192,12 @@ class WsPeer(Peer):
                 self.buf += payload
                 got = True
             elif opcode == BINARY:
+                # A data frame, whose bytes need not be UTF-8: kept aside as (TAG, BYTES)
+                # rather than among the frames recv() decodes.
                 assert payload[5:6] == b"6", "a binary message of another frame type"
-                self.buf += payload
-                self.binaries += 1
-                got = True
+                assert int(payload[:4]) == len(payload), "not one frame"
+                tag, data = payload[7:].split(b" ", 1)
+                self.data.append((tag.decode(), data))
             elif opcode == CLOSE:
                 self.close_code = struct.unpack("!H", payload[:2])[0] if payload else 0
                 self.close_reason = payload[2:].decode()
@@ -439,6 +441,32 @@ class WebTest(unittest.TestCase):
             w.notice(prefix="error unknown-type")
             w.expect_close(1000)
             by.check()
+
+    def test_a_file_both_ways_in_binary_messages(self):
+        # Uploaded in binary messages, with chat between two of them; fetched back the same
+        # way: each data frame one binary message, the same bytes (none of them UTF-8).
+        with self.daemon("turns = free\n") as d:
+            agent = Peer.agent(d, "mary")
+            w = WsPeer(d, "bob")
+            w.command("caps files")
+            w.notice(prefix="files ")
+            agent.notice(body="customer bob")
+            data = bytes(range(256)) * 40 + b"\xff\xfe"
+            sha = hashlib.sha256(data).hexdigest()
+            w.command("file-offer up1 %d %s application/octet-stream * dump.bin" % (len(data), sha))
+            w.notice(body="file-go up1")
+            for at in range(0, len(data), 4000):
+                w.send_ws(BINARY, data_frame("up1", data[at:at + 4000]))
+                w.say("between %d" % at)
+                self.assertEqual(agent.message(), "between %d" % at)
+            w.command("file-end up1")
+            w.notice(body="file-done up1 " + sha)
+            w.command("file-get down1 " + sha)
+            w.notice(prefix="file-start down1 %d " % len(data))
+            w.notice(body="file-end down1")
+            self.assertEqual({t for t, _ in w.data}, {"down1"})
+            self.assertGreater(len(w.data), 1)
+            self.assertEqual(b"".join(b for _, b in w.data), data)
 
     def test_invalid_utf8(self):
         with self.daemon() as d:
