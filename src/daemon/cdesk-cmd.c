@@ -4,6 +4,7 @@
  * next, kick, queue, agents, away, back, transfer. What changes the desk is an act for Redis
  * (cluster-desk.c), told when it comes back; "queue" and "agents" read Redis.
  */
+#include "cdesk.h"
 #include "cdesk-priv.h"
 
 #include <inttypes.h>
@@ -48,6 +49,14 @@ static struct dchat *chat_named(struct dagent *a, const char *arg)
 		if (only->agent == a)
 			return only;
 	return NULL;
+}
+
+const char *cdesk_customer(struct conn *agent, const char *name)
+{
+	struct dagent *a = dagent_of(agent);
+	struct dchat *ch = a ? chat_named(a, name) : NULL;
+
+	return ch ? ch->cnick : NULL;
 }
 
 /*

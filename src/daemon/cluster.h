@@ -68,6 +68,7 @@ struct bus_msg {
 	uint64_t b;       /* private: the target's conn */
 	const char *from; /* message, private: the sender's nickname; "" for a notice */
 	const char *to;   /* private: the target's nickname; else "" */
+	bool file;        /* message, desk: a file message (file-route.h) */
 	const char *text;
 	size_t len;
 	const struct bus_state *state; /* published control: NULL, or what it changes */

@@ -147,6 +147,18 @@ size_t deliver_tag(char *buf, const struct store_msg *m)
 	return (size_t)n + m->len;
 }
 
+size_t deliver_file_tag(char *buf, const struct store_msg *m)
+{
+	char tagged[FD_FRAME_BODY_BUFSIZE];
+	size_t len = deliver_tag(tagged, m);
+
+	if (!len || len + 5 > FD_FRAME_MAX_BODY)
+		return 0;
+	memcpy(buf, "file ", 5);
+	memcpy(buf + 5, tagged, len);
+	return len + 5;
+}
+
 const char *deliver_conv_tag(const struct conn *to, uint64_t conv, char buf[24])
 {
 	buf[0] = '\0';
@@ -162,9 +174,15 @@ int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool
 
 	if (!conn_live(c))
 		return -EPIPE;
+	if (!deliver_takes(c, m))
+		return 0; /* a peer that did not opt in never sees a file */
 	if (deliver_gate(c, ticket) < 0) {
 		conn_fail(c, "out-of-memory", "the server could not deliver a message");
 		return -ENOMEM;
+	}
+	if (m->file) {
+		len = deliver_file_tag(body, m);
+		return len ? conn_send_frame(c, FD_FRAME_NOTICE, body, len) : -E2BIG;
 	}
 	if (c->caps & CAP_IDS) {
 		len = deliver_tag(body, m);
@@ -179,13 +197,29 @@ int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool
 	return conn_send_frame(c, FD_FRAME_MESSAGE, body, len + m->len);
 }
 
+bool deliver_takes(const struct conn *c, const struct store_msg *m)
+{
+	return !m->file || (c->caps & CAP_FILES);
+}
+
 unsigned deliver_kind(const struct conn *c)
 {
 	unsigned enc = c->proto == PROTO_LINE ? DELIVER_LINE
 		       : c->caps & CAP_IDS    ? DELIVER_TAGGED
 					      : DELIVER_FRAME;
 
-	return 2 * enc + c->notices;
+	return 2 * enc + c->notices + (c->caps & CAP_FILES ? DELIVER_FILES : 0);
+}
+
+/* File message @m as a peer of @kind takes it: the notice "file ...", or nothing. */
+static void encode_file(struct evbuffer *out, unsigned kind, const struct store_msg *m)
+{
+	char body[FD_FRAME_BODY_BUFSIZE];
+	size_t len;
+
+	if (kind >= DELIVER_FILES && deliver_enc(kind) != DELIVER_LINE &&
+	    (len = deliver_file_tag(body, m)))
+		fd_frame_encode(out, FD_FRAME_NOTICE, body, len);
 }
 
 void deliver_encode(struct evbuffer *out, unsigned kind, const struct store_msg *m,
@@ -193,14 +227,19 @@ void deliver_encode(struct evbuffer *out, unsigned kind, const struct store_msg 
 {
 	char tagged[FD_FRAME_BODY_BUFSIZE];
 	enum fd_frame_type type = m ? FD_FRAME_MESSAGE : FD_FRAME_NOTICE;
+	unsigned enc = deliver_enc(kind);
 
 	if (!m && !(kind & 1))
 		return;
-	if (m && kind / 2 == DELIVER_FRAME) {
+	if (m && m->file) {
+		encode_file(out, kind, m);
+		return;
+	}
+	if (m && enc == DELIVER_FRAME) {
 		evbuffer_add(out, data, len); /* the frame as it is */
 		return;
 	}
-	if (m && kind / 2 == DELIVER_TAGGED) {
+	if (m && enc == DELIVER_TAGGED) {
 		type = FD_FRAME_TAGGED;
 		data = tagged;
 		if (!(len = deliver_tag(tagged, m)))
@@ -209,7 +248,7 @@ void deliver_encode(struct evbuffer *out, unsigned kind, const struct store_msg 
 		data += FD_FRAME_HEADER_LEN;
 		len -= FD_FRAME_HEADER_LEN;
 	}
-	if (kind / 2 == DELIVER_LINE)
+	if (enc == DELIVER_LINE)
 		line_encode(out, type, data, len);
 	else
 		fd_frame_encode(out, type, data, len);
@@ -220,10 +259,12 @@ int deliver_record_msg(struct evbuffer *rec, const struct store_msg *m)
 	char body[FD_FRAME_BODY_BUFSIZE];
 	size_t len = deliver_tag(body, m);
 
-	return len ? fd_frame_encode(rec, FD_FRAME_TAGGED, body, len) : -E2BIG;
+	if (!len)
+		return -E2BIG;
+	return fd_frame_encode(rec, m->file ? FD_FRAME_DATA : FD_FRAME_TAGGED, body, len);
 }
 
-/* Undo deliver_tag() on @f's body: the message, whose text and sender point into @f. */
+/* Undo deliver_tag() on @f's body: the message (a file's: type 6), text and sender in @f. */
 static bool untag(const struct fd_frame *f, struct store_msg *m, char *from, size_t from_size)
 {
 	char conv[24];
@@ -242,6 +283,7 @@ static bool untag(const struct fd_frame *f, struct store_msg *m, char *from, siz
 	*m = (struct store_msg){ .id = id,
 				 .time_ms = time_ms,
 				 .from = from,
+				 .file = f->type == FD_FRAME_DATA,
 				 .text = sp + 1,
 				 .len = f->len - (size_t)(sp + 1 - f->body) };
 	m->conv = conv[0] == 'c' ? strtoull(conv + 1, NULL, 10) : 0;

@@ -70,26 +70,43 @@ size_t deliver_tag(char *buf, const struct store_msg *m);
  */
 const char *deliver_conv_tag(const struct conn *to, uint64_t conv, char buf[24]);
 /*
+ * deliver_file_tag() - the notice "file ID TIME CONV FROM TEXT" of file message @m into @buf
+ * (FD_FRAME_BODY_BUFSIZE bytes); its length, or 0 when it does not fit.
+ */
+size_t deliver_file_tag(char *buf, const struct store_msg *m);
+/*
  * deliver_msg() - @m to @c as @c asked for it: type 5 to "caps ids", else type 2 with TEXT
- * (the desk) or "FROM: TEXT" (@room). Return 0 or a negative errno (the conn may be closed).
+ * (the desk) or "FROM: TEXT" (@room). A file message is the notice "file ..." to a conn
+ * granted "files", and nothing at all to any other. Return 0 or a negative errno (the conn
+ * may be closed).
  */
 int deliver_msg(struct conn *c, uint64_t ticket, const struct store_msg *m, bool room);
+/* deliver_takes() - whether @c is given @m at all (a file message: only with "files"). */
+bool deliver_takes(const struct conn *c, const struct store_msg *m);
 
 /*
  * Kinds of peers: how a peer takes what many get at once (the room's fan-out), its encoding
- * (type 2, type 5 for "caps ids", a line) and whether it takes notices; DELIVER_KINDS of them.
+ * (type 2, type 5 for "caps ids", a line), whether it takes notices and whether it takes file
+ * messages ("files"); DELIVER_KINDS of them, deliver_enc() of one its encoding.
  * deliver_encode() appends to @out, as a peer of @kind takes it, the notice @data (@m NULL) or
  * the room message @m, @data being its type 2 frame ("FROM: TEXT"); both @len bytes.
  */
-enum { DELIVER_FRAME, DELIVER_TAGGED, DELIVER_LINE, DELIVER_KINDS = 6 }; /* 2 * enc + notices */
+enum { DELIVER_FRAME, DELIVER_TAGGED, DELIVER_LINE };
+/* 2 * enc + notices, + DELIVER_FILES for a peer granted "files" */
+enum { DELIVER_FILES = 6, DELIVER_KINDS = 12 };
 unsigned deliver_kind(const struct conn *c);
+static inline unsigned deliver_enc(unsigned kind)
+{
+	return kind % DELIVER_FILES / 2;
+}
 void deliver_encode(struct evbuffer *out, unsigned kind, const struct store_msg *m,
 		    const char *data, size_t len);
 
 /*
  * Records: messages and notices kept in an evbuffer to be given to a peer later (the desk's
- * replays), as type 5 frames and type 3 notices. deliver_record_msg() appends @m;
- * deliver_record_send() sends every record of @rec as @c asked (see deliver_msg()), draining
+ * replays), as type 5 frames (type 6 for a file message, same body) and type 3 notices.
+ * deliver_record_msg() appends @m; deliver_record_send() sends every record of @rec as @c asked
+ * (see deliver_msg()), draining
  * @rec (@paced: only while @c's output is not busy); it returns whether it sent anything.
  */
 int deliver_record_msg(struct evbuffer *rec, const struct store_msg *m);

@@ -366,6 +366,16 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 	desk_pump(d);
 }
 
+const char *desk_customer(struct server *s, const char *name)
+{
+	struct conn *cu = s->desk ? s->desk->active : NULL;
+
+	/* As desk_message() takes an agent's message: also for a customer away or just lost. */
+	if (!cu || (!conn_live(cu) && !cu->kept && !session_waits(cu)))
+		return NULL;
+	return !*name || strcmp(name, cu->nick) == 0 ? cu->nick : NULL;
+}
+
 static void desk_detach(struct conn *c)
 {
 	struct desk *d = c->server->desk;

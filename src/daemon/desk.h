@@ -11,5 +11,7 @@ extern const struct mode_ops desk_ops;
 
 int desk_new(struct server *s, struct desk **ret);
 void desk_free(struct desk *d);
+/* desk_customer() - the customer being served, if @name is "" or names it; else NULL. */
+const char *desk_customer(struct server *s, const char *name);
 
 #endif

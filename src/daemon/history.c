@@ -43,18 +43,20 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 {
 	struct history_req *req = arg;
 	struct conn *c = server_find_conn(req->server, req->conn_id);
-	size_t first = first_fitting(req->server, msgs, n);
-	bool quiet = req->on_join && n == 0;
+	size_t first = first_fitting(req->server, msgs, n), count = 0;
 	char by_name[NICK_BUFSIZE + 16] = "";
 	struct evbuffer *live;
+	bool on_join = req->on_join;
 
 	if (req->by_name[0])
 		snprintf(by_name, sizeof(by_name), " by-name %s", req->by_name);
 	free(req);
 	if (!c)
 		return;
+	for (size_t i = first; i < n; i++)
+		count += deliver_takes(c, &msgs[i]); /* what it is sent: no file without "files" */
 	/* Capable clients get the markers whatever (a point to sync on); nc users no noise. */
-	if (quiet && c->proto == PROTO_LINE) {
+	if (on_join && count == 0 && c->proto == PROTO_LINE) {
 		deliver_release(c);
 		return;
 	}
@@ -62,7 +64,7 @@ static void on_history(void *arg, const struct store_msg *msgs, size_t n, int er
 	if (err < 0)
 		conn_error(c, "store-unavailable", "history cannot be read now");
 	else
-		conn_notice(c, "history-start %zu%s", n - first, by_name);
+		conn_notice(c, "history-start %zu%s", count, by_name);
 	for (size_t i = first; err == 0 && i < n && conn_live(c); i++)
 		deliver_msg(c, 0, &msgs[i], msgs[i].conv == 0);
 	if (err == 0)

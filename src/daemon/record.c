@@ -26,6 +26,7 @@ void record_store(struct conn *c, uint64_t conv, const struct fd_frame *f, struc
 				 .conv = conv,
 				 .from = c->nick,
 				 .from_agent = c->role == ROLE_AGENT,
+				 .file = f->type == FD_FRAME_DATA,
 				 .text = f->body,
 				 .len = f->len };
 	store_add_held(c->server->store, m, &m->seq);
@@ -41,8 +42,9 @@ static int make(const struct store_msg *m, char body[FD_FRAME_BODY_BUFSIZE], str
 	if (n < 0 || (size_t)n + m->len > FD_FRAME_MAX_BODY)
 		return -E2BIG; /* cannot be: texts are at most FD_MESSAGE_MAX_TEXT */
 	memcpy(body + n, m->text, m->len);
-	*rec =
-	    (struct fd_frame){ .type = FD_FRAME_TAGGED, .body = body, .len = (size_t)n + m->len };
+	*rec = (struct fd_frame){ .type = m->file ? FD_FRAME_DATA : FD_FRAME_TAGGED,
+				  .body = body,
+				  .len = (size_t)n + m->len };
 	return 0;
 }
 
@@ -76,6 +78,7 @@ uint64_t record_release(struct conn *from, uint64_t conv, const struct fd_frame 
 				 .conv = conv,
 				 .from = from->nick,
 				 .from_agent = from->role == ROLE_AGENT,
+				 .file = f->type == FD_FRAME_DATA,
 				 .text = f->body + n,
 				 .len = f->len - (size_t)n };
 	from->server->stats.deliveries++; /* a desk message has one recipient */

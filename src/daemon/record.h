@@ -3,8 +3,9 @@
  * record.h - a desk message between accepted and relayed.
  *
  * A desk message is stored when accepted (store_add_held()) and held; it gets its ID when it
- * is relayed (store_release()). While held it is a record, a type 5 frame "SEQ TIME TEXT": its
- * row in the store and its accept time travel with it, so that relaying it needs nothing else.
+ * is relayed (store_release()). While held it is a record, a type 5 frame "SEQ TIME TEXT"
+ * (type 6 for a file message, as file_route_send() hands it to the mode): its row in the store and
+ * its accept time travel with it, so that relaying it needs nothing else.
  */
 #ifndef FRONTDESK_RECORD_H
 #define FRONTDESK_RECORD_H

@@ -89,7 +89,8 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 			send_entries(r, c, p, skip, n);
 			continue;
 		}
-		if (!data[k] && n == 1 && !p->notice && k / 2 == DELIVER_FRAME) {
+		if (!data[k] && n == 1 && !p->notice && !p->m.file &&
+		    deliver_enc(k) == DELIVER_FRAME) {
 			data[k] = p->data; /* a message to type 2 members: its frame as it is */
 			len[k] = p->len;
 		} else if (!data[k]) {
@@ -248,6 +249,7 @@ static int publish(struct room *r, const struct store_msg *m, struct conn *from)
 			     .time_ms = m->time_ms,
 			     .a = from ? from->id : 0,
 			     .from = m->from,
+			     .file = m->file,
 			     .text = m->text,
 			     .len = m->len };
 
@@ -270,9 +272,12 @@ static void bus_message(struct room *r, const struct bus_msg *m)
 
 	if (body_len > FD_FRAME_MAX_BODY)
 		return; /* cannot be: its node checked it */
-	p.m = (struct store_msg){
-		.id = m->id, .time_ms = m->time_ms, .from = m->from, .text = m->text, .len = m->len
-	};
+	p.m = (struct store_msg){ .id = m->id,
+				  .time_ms = m->time_ms,
+				  .from = m->from,
+				  .file = m->file,
+				  .text = m->text,
+				  .len = m->len };
 	fd_frame_format_header(r->frame, FD_FRAME_MESSAGE, body_len);
 	body = mempcpy(r->frame + FD_FRAME_HEADER_LEN, m->from, nick_len);
 	memcpy(mempcpy(body, ": ", 2), m->text, m->len);
@@ -303,18 +308,20 @@ void room_bus_deliver(struct server *s, const struct bus_msg *m)
  * Store "NICK: TEXT" from @from (NULL: a leaver); send it to every member once it is committed.
  * -E2BIG when that does not fit in a frame.
  */
-static int broadcast(struct room *r, const char *nick, struct conn *from, const char *text,
-		     size_t len)
+static int broadcast(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f)
 {
-	size_t nick_len = strlen(nick), body_len = nick_len + 2 + len;
+	const char *text = f->body;
+	size_t len = f->len, nick_len = strlen(nick), body_len = nick_len + 2 + len;
 	struct pending p = { .data = r->frame, .len = FD_FRAME_HEADER_LEN + body_len };
 	char *body;
 
 	if (body_len > FD_FRAME_MAX_BODY)
 		return -E2BIG;
-	p.m = (struct store_msg){
-		.time_ms = fd_clock_unix_ms(), .from = nick, .text = text, .len = len
-	};
+	p.m = (struct store_msg){ .time_ms = fd_clock_unix_ms(),
+				  .from = nick,
+				  .file = f->type == FD_FRAME_DATA,
+				  .text = text,
+				  .len = len };
 	r->server->stats.messages++;
 	if (r->server->cluster)
 		return publish(r, &p.m, from);
@@ -342,9 +349,9 @@ int queue_entry(struct room *r, const struct pending *p, struct conn *from)
 }
 
 /* Broadcast @text from @nick; @from, when it is still there, hears if it was too long. */
-void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len)
+void relay(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f)
 {
-	if (broadcast(r, nick, from, text, len) < 0 && from)
+	if (broadcast(r, nick, from, f) < 0 && from)
 		conn_error(from, "frame-too-long",
 			   "with your nickname the message is over %d bytes; not sent",
 			   FD_FRAME_MAX_BODY);

@@ -251,13 +251,13 @@ void room_send(struct room *r, const char *nick, struct conn *from, const struct
 	if (f->type == FD_FRAME_COMMAND)
 		private_send(r, nick, from, f->body, f->len);
 	else
-		relay(r, nick, from, f->body, f->len);
+		relay(r, nick, from, f);
 }
 
 void private_encode(struct evbuffer *out, const struct pending *p, const struct conn *c)
 {
 	char body[FD_FRAME_BODY_BUFSIZE];
-	unsigned enc = c ? deliver_kind(c) / 2 : DELIVER_FRAME;
+	unsigned enc = c ? deliver_enc(deliver_kind(c)) : DELIVER_FRAME;
 	bool target = c && c->id == p->to_conn;
 	int n;
 

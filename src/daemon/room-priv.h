@@ -120,8 +120,11 @@ bool release(struct room *r, struct pace *p, struct evbuffer *held, const char *
 /* gate_member() - @c caused an entry: it is served through its gate until the commit. */
 void gate_member(struct room *r, struct conn *c);
 void room_committed(struct server *s);
-/* relay() - broadcast @text from @nick; @from, when it is still there, hears if too long. */
-void relay(struct room *r, const char *nick, struct conn *from, const char *text, size_t len);
+/*
+ * relay() - broadcast message @f (type 2; type 6: a file message, file-route.h) from @nick;
+ * @from, when it is still there, hears if too long.
+ */
+void relay(struct room *r, const char *nick, struct conn *from, const struct fd_frame *f);
 /*
  * queue_entry() - @p (a message, its ticket set) goes to the members after what waits (a copy is
  * kept), or at once when nothing waits and its ticket has committed; @from, the sender when it

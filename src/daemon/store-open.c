@@ -224,7 +224,8 @@ static int load_held(struct sql *q, struct store_session *se)
 	int rc, r = 0;
 
 	rc = sqlite3_prepare_v2(q->db,
-				"SELECT seq, time_ms, text FROM messages WHERE conv = ?1 AND id IS"
+				"SELECT seq, time_ms, text, file IS NOT NULL FROM messages"
+				" WHERE conv = ?1 AND id IS"
 				" NULL AND dropped = 0 AND from_agent = 0 ORDER BY seq",
 				-1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -236,7 +237,8 @@ static int load_held(struct sql *q, struct store_session *se)
 				       .conv = se->conv,
 				       .from = se->nick,
 				       .text = (const char *)sqlite3_column_text(s, 2),
-				       .len = (size_t)sqlite3_column_bytes(s, 2) };
+				       .len = (size_t)sqlite3_column_bytes(s, 2),
+				       .file = sqlite3_column_int(s, 3) };
 
 		r = msgset_add(&held, &m);
 	}

@@ -26,7 +26,7 @@
 #ifndef FRONTDESK_STORE_SCHEMA_H
 #define FRONTDESK_STORE_SCHEMA_H
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 #define STORE_SCHEMA_V1                                                                            \
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
@@ -91,11 +91,21 @@
 	"CREATE TABLE bans (spec TEXT PRIMARY KEY, by TEXT NOT NULL, until INTEGER NOT NULL,"      \
 	" reason TEXT NOT NULL, time_ms INTEGER NOT NULL) WITHOUT ROWID;"
 
+/*
+ * Version 6: file messages (issue 19). file is the SHA-256 (hex) of the file a message refers
+ * to, NULL for a chat message; its text is then "SHA256 SIZE TYPE NAME". The partial index
+ * answers whether a kept file is still referenced (retention of the files directory) without
+ * a scan, and costs nothing for chat messages.
+ */
+#define STORE_MIGRATION_V6                                                                         \
+	"ALTER TABLE messages ADD COLUMN file TEXT;"                                               \
+	"CREATE INDEX messages_file ON messages (file) WHERE file IS NOT NULL;"
+
 /* STORE_MIGRATIONS[v]: the SQL that takes schema version v to v + 1 (0: an empty file). */
 #define STORE_MIGRATIONS                                                                           \
 	{                                                                                          \
 		STORE_SCHEMA_V1, STORE_MIGRATION_V2, STORE_MIGRATION_V3, STORE_MIGRATION_V4,       \
-		    STORE_MIGRATION_V5                                                             \
+		    STORE_MIGRATION_V5, STORE_MIGRATION_V6                                         \
 	}
 
 #endif

@@ -25,8 +25,8 @@ static const char *const statements[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_ADD] = "INSERT INTO messages (seq, id, time_ms, conv, sender, from_agent, text)"
-		   " VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_ADD] = "INSERT INTO messages (seq, id, time_ms, conv, sender, from_agent, text, file)"
+		   " VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6, ?8)",
 	[ST_RELEASE] = "UPDATE messages SET id = ?2 WHERE seq = ?1",
 	[ST_DROP] = "UPDATE messages SET dropped = 1"
 		    " WHERE conv = ?1 AND sender = ?2 AND id IS NULL AND dropped = 0",
@@ -37,25 +37,28 @@ static const char *const statements[ST_MAX] = {
 			     " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_CONV_END] = "UPDATE conversations SET ended_ms = ?2, end_reason = ?3,"
 			" for_next_agent = ?4 WHERE conv = ?1 AND ended_ms IS NULL",
-	[ST_HISTORY] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
-		       " WHERE conv = ?1 AND id IS NOT NULL AND id < ?2 AND id <= ?3"
-		       " ORDER BY id DESC LIMIT ?4",
+	[ST_HISTORY] =
+	    "SELECT id, time_ms, sender, from_agent, text, file IS NOT NULL FROM messages"
+	    " WHERE conv = ?1 AND id IS NOT NULL AND id < ?2 AND id <= ?3"
+	    " ORDER BY id DESC LIMIT ?4",
 	/* What a resumed session missed: the oldest N above an ID, read oldest first. */
-	[ST_AFTER] = "SELECT id, time_ms, sender, from_agent, text FROM messages"
+	[ST_AFTER] = "SELECT id, time_ms, sender, from_agent, text, file IS NOT NULL FROM messages"
 		     " WHERE conv = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
 	/* The same across the open conversations of an agent (several at once). */
-	[ST_AFTER_AGENT] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text, m.conv"
+	[ST_AFTER_AGENT] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text,"
+			   " m.file IS NOT NULL, m.conv"
 			   " FROM messages m JOIN conversations c ON c.conv = m.conv"
 			   " WHERE c.agent = ?1 AND c.ended_ms IS NULL AND m.id > ?2 AND m.id <= ?3"
 			   " ORDER BY m.id LIMIT ?4",
 	/* A customer's earlier conversations, found by its name only. */
-	[ST_BY_NAME] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text, m.conv"
+	[ST_BY_NAME] = "SELECT m.id, m.time_ms, m.sender, m.from_agent, m.text,"
+		       " m.file IS NOT NULL, m.conv"
 		       " FROM messages m JOIN conversations c ON c.conv = m.conv"
 		       " WHERE c.customer = ?1 AND m.conv != ?2 AND m.id IS NOT NULL"
 		       " AND m.id < ?3 ORDER BY m.id DESC LIMIT ?4",
 	[ST_NEXT_CONV] = "SELECT conv, customer FROM conversations WHERE for_next_agent = 1"
 			 " AND conv > ?1 ORDER BY conv LIMIT 1",
-	[ST_UNANSWERED] = "SELECT seq, id, time_ms, text FROM messages"
+	[ST_UNANSWERED] = "SELECT seq, id, time_ms, text, file IS NOT NULL FROM messages"
 			  " WHERE conv = ?1 AND from_agent = 0 AND dropped = 0 AND seq >"
 			  " (SELECT coalesce(max(seq), 0) FROM messages"
 			  "  WHERE conv = ?1 AND from_agent = 1 AND id IS NOT NULL)"
@@ -232,6 +235,11 @@ int sql_add(struct sql *q, uint64_t seq, const struct store_msg *m)
 	sqlite3_bind_text(s, 4, m->from, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, m->from_agent);
 	sqlite3_bind_text(s, 6, m->text, (int)m->len, SQLITE_STATIC);
+	/* A file message's text begins with the file's SHA-256: what retention looks for. */
+	if (m->file && m->len >= 64)
+		sqlite3_bind_text(s, 8, m->text, 64, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 8);
 	return run(q, s);
 }
 
@@ -320,10 +328,11 @@ static int read_history(struct sql *q, sqlite3_stmt *s, uint64_t conv, struct ms
 		struct store_msg m = {
 			.id = (uint64_t)sqlite3_column_int64(s, 0),
 			.time_ms = sqlite3_column_int64(s, 1),
-			.conv = sqlite3_column_count(s) > 5 ? (uint64_t)sqlite3_column_int64(s, 5)
+			.conv = sqlite3_column_count(s) > 6 ? (uint64_t)sqlite3_column_int64(s, 6)
 							    : conv,
 			.from = (const char *)sqlite3_column_text(s, 2),
 			.from_agent = sqlite3_column_int(s, 3),
+			.file = sqlite3_column_int(s, 5),
 			.text = (const char *)sqlite3_column_text(s, 4),
 			.len = (size_t)sqlite3_column_bytes(s, 4),
 		};
@@ -407,6 +416,7 @@ static int read_unanswered(struct sql *q, uint64_t conv, const char *customer, u
 			.from = customer,
 			.text = (const char *)sqlite3_column_text(s, 3),
 			.len = (size_t)sqlite3_column_bytes(s, 3),
+			.file = sqlite3_column_int(s, 4),
 		};
 		if (!m.id) {
 			m.id = ++*last_id;

@@ -352,6 +352,7 @@ static uint64_t add_msg(struct store *st, const struct store_msg *m)
 		op->seq = ++st->last_seq; /* its row: the desk releases it by this */
 		op->m.time_ms = m->time_ms;
 		op->m.from_agent = m->from_agent;
+		op->m.file = m->file;
 		op->m.len = m->len;
 		if (!(op->m.text = malloc(m->len + 1))) {
 			op_free(op);

@@ -39,6 +39,14 @@ static struct chat *chat_named(struct agent *a, const char *arg)
 	return find_chat(a, arg, strlen(arg));
 }
 
+const char *team_customer(struct conn *agent, const char *name)
+{
+	struct agent *a = agent_of(agent);
+	struct chat *ch = a ? chat_named(a, name) : NULL;
+
+	return ch ? ch->customer->nick : NULL;
+}
+
 /*
  * A served customer's typing goes to its agent; an agent's to the customer it names, or its
  * only one. Nobody hears of a customer typing in line, nor of anyone away (kept for a resume);

@@ -606,7 +606,7 @@ class Retention(unittest.TestCase):
         db.commit()
         db.close()
         with d:
-            d.wait_log("schema 1 migrated to 5")
+            d.wait_log("schema 1 migrated to 6")
             a, _, _ = ids_member(d, "alice")
             read_history(a)
             a.say("new")  # retention begins with the first write
@@ -618,8 +618,8 @@ class Retention(unittest.TestCase):
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
             self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_conv_time",
                                        "conversations_next", "conversations_ended",
-                                       "transfers_conv"})
-            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 5)
+                                       "transfers_conv", "messages_file"})
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 6)
 
     def test_max_age(self):
         with Daemon(FREE + "history_max_age = 1\n") as d:

@@ -1,0 +1,273 @@
+# SPDX-License-Identifier: ISC
+"""File messages through the modes (issue 19), end to end with real peers: a file is a chat
+message of its sender's (held while no agent, across a kill -9, stored, in history and a
+resume's replay), reaching a peer granted "files" as the notice
+`file ID TIME CONV FROM SHA256 SIZE TYPE NAME` and every other peer not at all. Each receiver
+fetches the bytes with file-get and checks the SHA-256 itself."""
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fdtest import COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, Daemon, frame  # noqa: E402
+from filepeer import FilePeer, file_notice, file_notices  # noqa: E402
+
+TAGGED = 5
+MIB = 1024 * 1024
+FREE = "turns = free\n"
+TEAM = "max_agents = 3\nmax_chats_per_agent = 2\nturns = free\n"
+ROOM = ("mode = group\nmax_msgs_per_sec = 0\nmax_bytes_per_sec = 0\nmax_clients = 300\n"
+        "max_per_address = 0\nmax_joins_per_min = 0\n")
+
+
+def blob(n, seed):
+    """@n bytes that are not all alike, every byte value among them (NUL too)."""
+    out, block = bytearray(), hashlib.sha256(seed.encode()).digest()
+    while len(out) < n:
+        block = hashlib.sha256(block).digest()
+        out += block + bytes(range(256))
+    return bytes(out[:n])
+
+
+def agent(d, nick, caps="files"):
+    """An agent of @d granted @caps in the same write as its nickname, so that nothing held
+    for it can be released before the grant."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(DEADLINE)
+    s.connect(d.agent_socket)
+    a = FilePeer(s, nick)
+    s.sendall(frame(NICKNAME, nick) + frame(COMMAND, "hello notices") +
+              frame(COMMAND, "caps " + caps))
+    a.notice(prefix="caps ")
+    if "files" in caps.split():
+        a.notice(prefix="files ")
+        a.chunk = int(a.frames[-1][1].split()[2])
+    return a
+
+
+def customer(d, nick, caps="files"):
+    c = FilePeer.customer(d, nick)
+    c.notice(prefix="welcome ")
+    if caps:
+        c.grant(caps)
+    return c
+
+
+class Desk(unittest.TestCase):
+    def test_five_mib_from_a_customer_to_the_agent_and_back(self):
+        there, back = blob(5 * MIB, "there"), blob(5 * MIB + 123, "back")
+        with Daemon(FREE) as d:
+            mary = agent(d, "mary", "ids files")
+            bob = customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            sha = bob.upload(there, name="screen shot.png", mtype="image/png")
+            mid, _, conv, frm, got_sha, size, mtype, name = file_notice(mary)
+            self.assertEqual((frm, got_sha, size, mtype, name),
+                             ("bob", sha, len(there), "image/png", "screen shot.png"))
+            self.assertTrue(conv.startswith("c") and mid > 0)
+            data, _ = mary.fetch(sha)
+            self.assertEqual(hashlib.sha256(data).hexdigest(), sha)
+            sha2 = mary.upload(back, to="bob", name="invoice.pdf", mtype="application/pdf")
+            _, _, _, frm, got_sha, size, _, name = file_notice(bob)
+            self.assertEqual((frm, got_sha, size, name), ("mary", sha2, len(back), "invoice.pdf"))
+            data, mtype = bob.fetch(sha2, tag="g2")
+            self.assertEqual((hashlib.sha256(data).hexdigest(), mtype), (sha2, "application/pdf"))
+            # Chat goes on as before, and the history shows the files where they were sent.
+            bob.say("thanks")
+            self.assertEqual(mary.wait_for(TAGGED)[-1:], [])
+            mary.command("history 10")
+            frames = mary.notice(body="history-end")
+            self.assertEqual([f.split()[5] for f in file_notices(frames)], [sha, sha2])
+            self.assertIn((NOTICE, "history-start 3"), frames)
+
+    def test_a_customer_without_files_sees_nothing(self):
+        with Daemon(FREE) as d:
+            mary = agent(d, "mary", "ids files")
+            bob = customer(d, "bob", caps="ids")
+            mary.notice(prefix="customer bob")
+            bob.say("hi")
+            mary.wait_for(TAGGED)
+            mary.upload(blob(20000, "x"), to="bob")
+            mary.say("did you get it?")
+            frames = bob.wait_for(TAGGED)
+            self.assertEqual([b for t, b in frames if "file" in b], [])
+            bob.command("history 10")
+            frames = bob.notice(body="history-end")
+            self.assertIn((NOTICE, "history-start 2"), frames)
+            self.assertEqual(file_notices(frames), [])
+            # A wave-1 customer next: nothing of it either.
+            plain = FilePeer.customer(d, "carl", notices=False)
+            bob.command("quit")
+            mary.notice(prefix="customer carl")
+            mary.upload(blob(1000, "y"), tag="u2")
+            mary.say("hello carl")
+            self.assertEqual(plain.message(), "hello carl")
+            self.assertEqual(plain.frames, [(MESSAGE, "hello carl")])
+
+    def test_an_agent_names_a_customer_it_does_not_serve(self):
+        with Daemon(FREE) as d:
+            mary = agent(d, "mary", "files")
+            customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            mary.command("file-offer t1 10 %s text/plain zed a.txt" % ("0" * 64))
+            mary.notice(prefix="error no-customer t1")
+
+
+class Team(unittest.TestCase):
+    def test_an_agent_with_two_chats_names_the_customer(self):
+        with Daemon(TEAM) as d:
+            mary = agent(d, "mary", "agent ids files")
+            bob = customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            carol = customer(d, "carol", caps="ids")
+            mary.notice(prefix="customer carol")
+            sha = mary.upload(blob(100000, "t"), to="bob", name="a.log", mtype="text/plain")
+            _, _, _, frm, got, _, _, name = file_notice(bob)
+            self.assertEqual((frm, got, name), ("mary", sha, "a.log"))
+            # "*" is no one with two customers; a name that is none of them neither.
+            for to in ("*", "zed"):
+                mary.command("file-offer t2 10 %s text/plain %s a.txt" % (sha, to))
+                mary.notice(prefix="error no-customer t2")
+            mary.upload(blob(3000, "c"), to="carol", tag="u3")
+            mary.say("carol: and a line")
+            frames = carol.wait_for(TAGGED)
+            self.assertEqual([b for _, b in frames if "file" in b], [])
+            sha = bob.upload(blob(7000, "b"))
+            _, _, _, frm, got, _, _, _ = file_notice(mary)
+            self.assertEqual((frm, got), ("bob", sha))
+
+
+class Room(unittest.TestCase):
+    def test_a_file_to_a_hundred_members_while_chat_flows(self):
+        data = blob(512 * 1024, "room")
+        with Daemon(ROOM) as d:
+            members = []
+            for i in range(97):
+                members.append(customer(d, "m%02d" % i, "ids files" if i % 2 else "files"))
+            plain_ids = customer(d, "idsonly", caps="ids")
+            wave1 = FilePeer.customer(d, "wave1", notices=False)
+            alice = customer(d, "alice", "files")
+            chatter = customer(d, "carl", caps="")
+            lines = ["line %d" % i for i in range(30)]
+
+            def chat():
+                for text in lines:
+                    chatter.say(text)
+                # Chat is not held up behind the upload: every member has it before its end.
+                for p in members[:5]:
+                    received(p, "line 29")
+
+            sha = alice.upload(data, name="big.log", mtype="text/plain", during=chat)
+            for p in members + [alice]:
+                _, _, conv, frm, got, size, _, name = file_notice(p)
+                self.assertEqual((conv, frm, got, size, name), ("*", "alice", sha, len(data),
+                                                                 "big.log"))
+                texts = [b.split(" ", 4)[4] if t == TAGGED else b.split(": ", 1)[1]
+                         for t, b in p.frames if t in (MESSAGE, TAGGED)]
+                self.assertEqual(texts, lines, p.name)
+            for i, p in enumerate(members):
+                got, _ = p.fetch(sha, tag="g%d" % i)
+                self.assertEqual(hashlib.sha256(got).hexdigest(), sha, p.name)
+            # Those without "files" see nothing of it: up to a line said after it, no trace.
+            chatter.say("end")
+            received(wave1, "carl: end")
+            received(plain_ids, "end")
+            for p in (plain_ids, wave1):
+                self.assertEqual([f for f in p.frames if "big.log" in str(f[1])], [], p.name)
+            # History on joining shows it to a member granted files, in its place.
+            late = FilePeer.customer(d, "late")
+            late.notice(prefix="welcome ")
+            late.command("caps ids files")
+            frames = late.notice(body="history-end")
+            self.assertEqual(len(file_notices(frames)), 1)
+            self.assertIn((NOTICE, "history-start 20"), frames)  # on joining: the last 20
+            plain_ids.command("history 50")
+            frames = plain_ids.notice(body="history-end")
+            self.assertIn((NOTICE, "history-start 31"), frames)
+            self.assertEqual(file_notices(frames), [])
+
+
+def received(peer, text):
+    """Read @peer until a message ending in @text; its frames' bodies so far."""
+    while True:
+        t, b = peer.recv()
+        if t in (MESSAGE, TAGGED) and b.endswith(text):
+            return [str(f[1]) for f in peer.frames]
+
+
+class Held(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="frontdesk-files-")
+        self.files = os.path.join(self.tmp, "files")
+        self.config = FREE + "store = sqlite:%s\nfiles_dir = %s\n" % (
+            os.path.join(self.tmp, "frontdesk.db"), self.files)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def held_upload(self, d):
+        bob = customer(d, "bob")
+        bob.sync()
+        self.assertIn((NOTICE, "agent-offline"), bob.frames)
+        sha = bob.upload(blob(300000, "held"), name="held.bin")
+        bob.say("see the file")
+        bob.sync()
+        return bob, sha
+
+    def test_held_while_no_agent_reaches_the_one_who_attaches(self):
+        with Daemon(self.config) as d:
+            _, sha = self.held_upload(d)
+            mary = agent(d, "mary")
+            _, _, _, frm, got, _, _, name = file_notice(mary)
+            self.assertEqual((frm, got, name), ("bob", sha, "held.bin"))
+            self.assertEqual(mary.message(), "see the file")
+            data, _ = mary.fetch(sha)
+            self.assertEqual(hashlib.sha256(data).hexdigest(), sha)
+
+    def test_held_file_survives_kill_9(self):
+        d = Daemon(self.config).start()
+        try:
+            _, sha = self.held_upload(d)
+        finally:
+            d.stop(signal.SIGKILL)
+            d._log.close()
+            shutil.rmtree(d.dir, ignore_errors=True)
+        with Daemon(self.config) as d:
+            mary = agent(d, "mary")
+            _, _, _, frm, got, _, _, _ = file_notice(mary)
+            self.assertEqual((frm, got), ("bob", sha))
+            self.assertEqual(mary.message(), "see the file")
+            data, _ = mary.fetch(sha)
+            self.assertEqual(hashlib.sha256(data).hexdigest(), sha)
+
+
+class Resume(unittest.TestCase):
+    def test_a_resumes_replay_shows_the_file(self):
+        with Daemon(ROOM) as d:
+            bob = customer(d, "bob", "ids resume files")
+            bob.sync()
+            token = [b for t, b in bob.frames if t == NOTICE and b.startswith("session ")]
+            token = token[0].split()[1]
+            alice = customer(d, "alice", "files")
+            alice.say("before")
+            bob.wait_for(TAGGED)
+            last = int(bob.frames[-1][1].split()[0])
+            bob.close()
+            alice.notice(prefix="left bob")
+            sha = alice.upload(blob(5000, "r"))
+            alice.say("after")
+            p = FilePeer.customer(d)
+            p.command("resume %s %d" % (token, last))
+            p.notice(prefix="resumed ")
+            frames = p.wait_for(TAGGED)
+            self.assertEqual([f.split()[5] for f in file_notices(frames)], [sha])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
