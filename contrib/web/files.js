@@ -5,8 +5,8 @@
 // anything goes out; the SHA-256 is computed with WebCrypto; then `file-offer TAG SIZE SHA256
 // TYPE TO NAME`, and after `file-go TAG` the bytes in type 6 frames of CHUNK bytes, each one
 // binary WebSocket message, sent while the socket's bufferedAmount is below HIGH_WATER: the
-// page yields between them, so chat typed meanwhile goes out between two chunks, not after
-// the file. Then `file-end TAG`, answered `file-done TAG SHA256`. One upload at a time; a cut
+// page yields between batches, so chat typed meanwhile goes out between two, not after the
+// file. Then `file-end TAG`, answered `file-done TAG SHA256`. One upload at a time; a cut
 // connection sends it again from the offer once the link is back (the daemon dropped the
 // partial one).
 //
@@ -167,20 +167,20 @@ export class Files {
     }
   }
 
-  // After `file-go`: the chunks, as the socket takes them, then `file-end`.
+  // After `file-go`: the chunks, as the socket takes them, then `file-end`. The page yields
+  // after each batch (what fits under HIGH_WATER), so chat typed meanwhile goes out between
+  // two batches: behind at most HIGH_WATER bytes of the file, never behind all of it.
   async send(u) {
     const ws = this.link.ws;
     while (u.sent < u.size) {
       if (this.current !== u || this.link.ws !== ws || !this.ready) return; // cut or cancelled
-      if (ws.bufferedAmount > HIGH_WATER) {
-        await wait(10);
-        continue;
+      while (u.sent < u.size && ws.bufferedAmount < HIGH_WATER) {
+        const n = Math.min(this.chunk, u.size - u.sent);
+        ws.send(encodeData(u.tag, u.bytes.subarray(u.sent, u.sent + n)));
+        u.sent += n;
       }
-      const n = Math.min(this.chunk, u.size - u.sent);
-      ws.send(encodeData(u.tag, u.bytes.subarray(u.sent, u.sent + n)));
-      u.sent += n;
       u.view.progress(u.sent / u.size);
-      await wait(0); // chat typed meanwhile goes out between two chunks
+      await wait(ws.bufferedAmount < HIGH_WATER ? 0 : 5);
     }
     if (this.current === u && this.link.ws === ws) this.link.command("file-end " + u.tag);
   }

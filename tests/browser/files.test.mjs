@@ -201,3 +201,29 @@ test('a file\'s name is text, and bytes that are not the image they claim are ne
     assert.ok(saved.bytes.equals(html));
     assert.deepEqual(s.pageErrors, []);
   }));
+
+test('chat goes out while a large file is on its way, and the file arrives whole', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon(`${FREE}max_file_size = 33554432\n`);
+    const agent = await s.agent(d, 'anna');
+    agent.command('caps files');
+    await agent.notice('files', { prefix: true });
+    const bob = await s.page(DESKTOP);
+    await open(bob, d, '/');
+    await join(bob, 'bob');
+    await waitServed(bob, 'anna');
+    await agent.notice('customer bob', { prefix: true });
+    const big = crypto.randomBytes(24 * 1024 * 1024);
+    await attach(bob, 'backup.bin', 'application/octet-stream', big);
+    // Once bytes are going out, a message: the agent has it before the file is done.
+    await until(() => bob.$eval('#log .upload progress', (p) => p.hasAttribute('value') && p.value > 0), 'the upload under way');
+    await send(bob, 'Sending you the backup now.');
+    const first = await agent.waitFor((f) => f.type === 2 || (f.type === 3 && f.body.startsWith('file ')), 'the message or the file');
+    assert.equal(first.body, 'Sending you the backup now.', 'the message came before the file');
+    const file = await agent.notice('file', { prefix: true, timeout: 60000 });
+    const words = file.body.split(' ');
+    assert.deepEqual(words.slice(5, 8), [sha256(big), String(big.length), 'application/octet-stream']);
+    assert.equal(words.slice(8).join(' '), 'backup.bin');
+    await until(async () => (await fileEntries(bob)).some((f) => f.mine && f.save.startsWith('backup.bin (24 MB)')), 'bob\'s file drawn');
+    assert.equal(await bob.locator('#log .upload').count(), 0);
+  }));
