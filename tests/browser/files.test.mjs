@@ -227,3 +227,34 @@ test('chat goes out while a large file is on its way, and the file arrives whole
     await until(async () => (await fileEntries(bob)).some((f) => f.mine && f.save.startsWith('backup.bin (24 MB)')), 'bob\'s file drawn');
     assert.equal(await bob.locator('#log .upload').count(), 0);
   }));
+
+test('in a room a PNG reaches every page, its sender\'s once, and a member who joins later sees it in history', { skip, timeout: 180000 }, (t) =>
+  Scope.run(t, browser, async (s) => {
+    const d = await s.daemon('mode = group\nhistory_on_join = 20\n');
+    const pages = [];
+    for (const name of ['ann', 'ben']) {
+      const page = await s.page(DESKTOP);
+      await open(page, d, '/room');
+      await join(page, name);
+      await waitOpen(page);
+      await page.waitForSelector('#attach', { state: 'visible' });
+      pages.push(page);
+    }
+    const [ann, ben] = pages;
+    const shot = png(40, 30);
+    await attach(ann, 'diagram.png', 'image/png', shot);
+    await waitThumb(ben, 40, 30);
+    await waitThumb(ann, 40, 30);
+    await send(ann, 'that is the diagram');
+    await waitMessage(ben, 'that is the diagram', { from: 'ann' });
+    assert.deepEqual((await fileEntries(ann)).map((f) => [f.from, f.mine]), [['ann', true]], 'drawn once, from the echo');
+    assert.deepEqual((await fileEntries(ben)).map((f) => [f.from, f.mine]), [['ann', false]]);
+
+    const cid = await s.page(DESKTOP);
+    await open(cid, d, '/room');
+    await join(cid, 'cid');
+    await waitThumb(cid, 40, 30);
+    const saved = await save(cid, 'diagram.png');
+    assert.ok(saved.bytes.equals(shot));
+    assert.deepEqual(s.pageErrors.filter((e) => e.startsWith('pageerror')), []);
+  }));
