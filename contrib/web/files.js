@@ -79,6 +79,7 @@ export class Files {
     this.max = 0; // MAX_FILE_SIZE, 0 until the daemon said it
     this.chunk = 0;
     this.seq = 0;
+    this.session = 0; // drop()s so far
     this.uploads = []; // waiting to be offered
     this.current = null; // the upload offered and not done
     this.queue = []; // downloads waiting
@@ -118,10 +119,23 @@ export class Files {
     this.active.clear();
   }
 
+  // The session is over (what the link's outbox held is dropped too): an upload meant for
+  // its conversation must not go to the next one.
+  drop() {
+    for (const u of this.current ? [this.current, ...this.uploads] : this.uploads) {
+      u.cancelled = true;
+      u.view.fail(u.name + " was not sent");
+    }
+    this.current = null;
+    this.uploads = [];
+    this.session++; // and those still being read and hashed
+  }
+
   // Send @file to @to ("*" or a customer's name); @view shows it: progress(fraction or null
   // while hashing), done(file), fail(text). Returns the upload, for cancel().
   upload(file, to, view) {
-    const u = { file, to, view, name: safeName(file.name), size: file.size, cancelled: false };
+    const u = { file, to, view, name: safeName(file.name), size: file.size, cancelled: false,
+      session: this.session };
     u.type = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(file.type) ? file.type
       : "application/octet-stream";
     if (this.max && file.size > this.max) {
@@ -134,6 +148,10 @@ export class Files {
       u.bytes = new Uint8Array(buf);
       u.sha256 = await sha256(u.bytes);
       if (u.cancelled) return;
+      if (u.session !== this.session) {
+        view.fail(u.name + " was not sent");
+        return;
+      }
       this.uploads.push(u);
       this.pump();
     }, () => view.fail(u.name + " could not be read"));

@@ -156,6 +156,7 @@ export class Link extends EventTarget {
   dropOutbox() {
     this.requeue();
     for (const m of this.outbox.splice(0)) m.done(false);
+    this.files?.drop();
   }
 
   command(text) {
