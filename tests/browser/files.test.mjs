@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
 import { COMMAND, launchChromium, Scope, until, whySkip } from './harness.mjs';
@@ -117,7 +118,11 @@ test('a customer attaches a PNG, the console shows it; the agent sends a PDF bac
     // The customer's PNG: several chunks; the console shows its thumbnail, decoded.
     const shot = png(64, 48);
     assert.ok(shot.length > 8192, 'the PNG takes more than one chunk');
-    await attach(bob, 'screen shot.png', 'image/png', shot);
+    // By the keyboard: the Attach button, reached by focus, opens the file chooser.
+    await bob.waitForSelector('#attach', { state: 'visible' });
+    await bob.focus('#attach');
+    const [chooser] = await Promise.all([bob.waitForEvent('filechooser'), bob.keyboard.press('Enter')]);
+    await chooser.setFiles({ name: 'screen shot.png', mimeType: 'image/png', buffer: shot });
     await waitThumb(agent, 64, 48);
     await until(async () => (await fileEntries(bob)).some((f) => f.mine && f.save.startsWith('screen shot.png')),
       'the customer\'s own file in its log');
@@ -199,6 +204,21 @@ test('a file\'s name is text, and bytes that are not the image they claim are ne
     assert.equal(await bob.locator('#log b, #log img:not(.thumb), #log script').count(), 0);
     const saved = await save(bob, 'fake.png');
     assert.ok(saved.bytes.equals(html));
+
+    // A file whose bytes changed in the daemon's directory (a disk's fault): the page checks
+    // the SHA-256, says so, and saves nothing.
+    const report = Buffer.from('quarterly figures\n');
+    await upload(agent, 't3', 'report.txt', 'text/plain', report);
+    await until(async () => (await fileEntries(bob)).length === 3, 'the report in the log');
+    const dir = /files: (\S+) \(/.exec(d.log())[1];
+    const kept = path.join(dir, sha256(report).slice(0, 2), sha256(report));
+    fs.writeFileSync(kept, Buffer.from('quarterly figureZ\n'));
+    let downloads = 0;
+    bob.on('download', () => downloads++);
+    await bob.locator('#log .file-save', { hasText: 'report.txt' }).click();
+    await until(async () => (await fileEntries(bob))[2].problem === 'report.txt did not arrive intact (its SHA-256 does not match): not shown',
+      'the line that says the report did not arrive intact');
+    assert.equal(downloads, 0, 'nothing saved');
     assert.deepEqual(s.pageErrors, []);
   }));
 
