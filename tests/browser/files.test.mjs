@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
-import { COMMAND, launchChromium, Scope, until, whySkip } from './harness.mjs';
+import { COMMAND, launchChromium, Scope, screenshot, until, whySkip } from './harness.mjs';
 import { join, open, send, sysLines, waitMessage, waitOpen, waitServed } from './pages.mjs';
 
 const skip = whySkip();
@@ -124,6 +124,7 @@ test('a customer attaches a PNG, the console shows it; the agent sends a PDF bac
     const [chooser] = await Promise.all([bob.waitForEvent('filechooser'), bob.keyboard.press('Enter')]);
     await chooser.setFiles({ name: 'screen shot.png', mimeType: 'image/png', buffer: shot });
     await waitThumb(agent, 64, 48);
+    await screenshot(agent, 'agent-file');
     await until(async () => (await fileEntries(bob)).some((f) => f.mine && f.save.startsWith('screen shot.png')),
       'the customer\'s own file in its log');
     assert.equal(await bob.locator('#log .upload').count(), 0, 'the progress line is gone');
@@ -142,6 +143,7 @@ test('a customer attaches a PNG, the console shows it; the agent sends a PDF bac
     await attach(agent, 'invoice.pdf', 'application/pdf', invoice);
     await until(async () => (await fileEntries(bob)).some((f) => !f.mine && f.save?.startsWith('invoice.pdf')),
       'the invoice in the customer\'s log');
+    await screenshot(bob, 'customer-file');
     const back = await save(bob, 'invoice.pdf');
     assert.equal(back.name, 'invoice.pdf');
     assert.ok(back.bytes.equals(invoice), 'the saved invoice is the bytes the agent attached');
