@@ -3,9 +3,9 @@
 // AgentLink answers the challenge with WebCrypto), then the line with previews, the
 // conversations as tabs (tabs.js), transfer, away/back, canned replies and a customer's
 // earlier conversations (side.js), files to and from the customer of the tab shown (files.js).
-// With the capability "agent" (a desk where an agent holds
-// several conversations) every message names its customer, "NAME: text"; without it (one
-// conversation at a time) it is plain text, and the commands name nobody.
+// With the capability "agent" (a desk where an agent holds several conversations) every
+// message names its customer, "NAME: text"; without it (one conversation at a time) it is
+// plain text, and the commands name nobody.
 //
 // The key: kept in memory as a CryptoKey that cannot be exported, so that the link can answer
 // the challenge again after a cut; its text is kept in sessionStorage (this tab only, gone
@@ -245,14 +245,16 @@ function onMessage(m) {
 // A file message: in its conversation, as a message is; in the transcripts, its name and size.
 function onFile(f) {
   if (f.history && history === "by-name" && transcripts.reading) {
-    transcripts.message({ ...f, text: "File: " + safeName(f.name) + " (" + formatSize(f.size) + ")" });
+    transcripts.message({ ...f, text: "File: " + safeName(f.name) + " (" + formatSize(f.size) +
+      ")" });
     return;
   }
   const c = tabs.byConv(f.conv) || tabs.get(f.from);
   if (!c) return;
   if (f.from === c.name) tabs.typingDone(c);
   const mine = f.from === link.name;
-  c.log.file({ id: f.id, from: f.from, file: f, mine, history: Boolean(f.history), time: f.time || Date.now() });
+  c.log.file({ id: f.id, from: f.from, file: f, mine, history: Boolean(f.history),
+    time: f.time || Date.now() });
   tabs.added(c, !mine && !f.history);
 }
 

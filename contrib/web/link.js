@@ -2,9 +2,9 @@
 // link.js - one WebSocket to the daemon on the page's own host (/ws, or /ws/agent for the
 // agent console's AgentLink below), kept up: the handshake (nickname, "hello notices",
 // "caps ids resume typing files", plus "agent" for agents; "files" only where the page can
-// hash, see files.js), the session token and the highest
-// message ID seen (sessionStorage by store.js, so a reload resumes), reconnection with backoff, and
-// "resume TOKEN LAST" after a cut, so that nothing is missed and nothing comes twice.
+// hash, see files.js), the session token and the highest message ID seen (sessionStorage by
+// store.js, so a reload resumes), reconnection with backoff, and "resume TOKEN LAST" after a
+// cut, so that nothing is missed and nothing comes twice.
 //
 // Liveness: a WebSocket whose network went silent (a Wi-Fi switch, a NAT that dropped the
 // mapping) stays "open" in the browser for minutes. So after 25 s with nothing received the
@@ -24,11 +24,11 @@
 // "notice" ({keyword, args, text, raw}: raw the whole body; file: true on an error about a
 // transfer of files.js, which says it itself), "message" ({id, time, conv, from, text}; id
 // null for a type 2 message), "file" ({id, time, conv, from, sha256, size, type, name,
-// history}: the notice `file`, kept in order with the messages), "reconnecting" ({delay} in ms), "resume-failed", "refused" (a new join
-// closed before its welcome: the daemon tells why only to clients that opted into notices,
-// which a refused name has not had the chance to do, so the page can only guess: the line is
-// full, or the name is not allowed) and "ended" (the daemon closed the session on purpose: no
-// reconnection).
+// history}: the notice `file`, kept in order with the messages), "reconnecting" ({delay} in
+// ms), "resume-failed", "refused" (a new join closed before its welcome: the daemon tells why
+// only to clients that opted into notices, which a refused name has not had the chance to do,
+// so the page can only guess: the line is full, or the name is not allowed) and "ended" (the
+// daemon closed the session on purpose: no reconnection).
 
 import { store } from "./store.js";
 import { canHash } from "./files.js";

@@ -128,7 +128,8 @@ const page = new Page({
   onFile: (f) => {
     page.typing.clear(f.from);
     page.log.file({ id: f.id, from: f.from, file: f, mine: f.from === page.name,
-      history: f.history, time: f.time || Date.now(), note: f.conv.startsWith("@") ? "private" : undefined });
+      history: f.history, time: f.time || Date.now(),
+      note: f.conv.startsWith("@") ? "private" : undefined });
   },
   onJoin: () => stage("room"),
 });
