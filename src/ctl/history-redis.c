@@ -35,6 +35,7 @@ static int parse_payload(char *p, size_t len, struct ctl_msg *m)
 		.id = (int64_t)b.id,
 		.time_ms = b.time_ms,
 		.sender = b.from,
+		.file = b.file,
 		.text = b.text,
 		.len = b.len,
 	};

@@ -182,9 +182,30 @@ static void msg_json(struct printer *p, const struct ctl_msg *m)
 	json_time(f, "time", m->time_ms, true);
 	fputs(", \"sender\": ", f);
 	json_string(f, m->sender, strlen(m->sender));
-	fprintf(f, ", \"from_agent\": %s, \"text\": ", m->from_agent ? "true" : "false");
+	fprintf(f,
+		", \"from_agent\": %s, \"file\": %s, \"text\": ", m->from_agent ? "true" : "false",
+		m->file ? "true" : "false");
 	json_string(f, m->text, m->len);
 	putc('}', f);
+}
+
+/* A file message's text "SHA256 SIZE TYPE NAME" as "[file] NAME (SIZE bytes, TYPE) sha256:SHA". */
+static void file_text(FILE *f, const struct ctl_msg *m)
+{
+	char sha[65], type[128];
+	unsigned long long size;
+	int n = 0;
+
+	if (sscanf(m->text, "%64s %llu %127s %n", sha, &size, type, &n) != 3 || !n) {
+		print_safe(f, m->text, m->len); /* not as the daemon writes it: as it is */
+		return;
+	}
+	fputs("[file] ", f);
+	print_safe(f, m->text + n, m->len - (size_t)n);
+	fprintf(f, " (%llu bytes, ", size);
+	print_safe(f, type, strlen(type));
+	fputs(") sha256:", f);
+	print_safe(f, sha, strlen(sha));
 }
 
 /* "17       2026-11-29 10:00:03  bob: text", further lines of the text indented under it. */
@@ -203,6 +224,11 @@ static void msg_text(struct printer *p, const struct ctl_msg *m)
 	fprintf(p->f, "%-*s %s  ", ID_WIDTH, id, t);
 	print_safe(p->f, m->sender, strlen(m->sender));
 	fputs(m->from_agent ? " (agent): " : ": ", p->f);
+	if (m->file) {
+		file_text(p->f, m);
+		putc('\n', p->f);
+		return;
+	}
 	for (;;) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		print_safe(p->f, s, (size_t)((nl ? nl : end) - s));

@@ -45,6 +45,7 @@ void rows_msg(sqlite3_stmt *st, struct ctl_msg *m)
 	m->text = text_col(st, 5);
 	/* After the text itself: sqlite3_column_bytes() counts the form text_col() asked for. */
 	m->len = (size_t)sqlite3_column_bytes(st, 5);
+	m->file = sqlite3_column_int(st, 6) != 0;
 }
 
 void rows_transfer(sqlite3_stmt *st, struct ctl_transfer *t)

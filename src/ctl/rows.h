@@ -36,7 +36,8 @@
 /* A pass between agents; to_agent NULL: back to the line. */
 #define TRANSFER_COLUMNS "t.time_ms, t.from_agent, t.to_agent, t.reason"
 
-#define MSG_COLUMNS "m.id, m.time_ms, m.sender, m.from_agent, m.dropped, m.text"
+/* m.file: a file message's SHA-256, NULL for chat (schema 6): only whether it is one is read. */
+#define MSG_COLUMNS "m.id, m.time_ms, m.sender, m.from_agent, m.dropped, m.text, m.file IS NOT NULL"
 
 struct ctl_conv {
 	int64_t conv;         /* cN */
@@ -59,6 +60,7 @@ struct ctl_msg {
 	const char *sender;
 	bool from_agent;
 	bool dropped; /* held, and never to be delivered */
+	bool file;    /* a file message: @text is "SHA256 SIZE TYPE NAME" */
 	const char *text;
 	size_t len;
 };

@@ -99,6 +99,7 @@ static int said_parse(const redisReply *e, int64_t n, struct said *s)
 		.time_ms = b.time_ms,
 		.sender = b.from,
 		.from_agent = b.a == 1,
+		.file = b.file,
 		.text = b.text,
 		.len = b.len,
 	};

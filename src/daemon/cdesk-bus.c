@@ -44,6 +44,7 @@ static void bus_said(struct cdesk *d, const struct bus_msg *m)
 				 .conv = ch->n,
 				 .from = m->from,
 				 .from_agent = !by_customer,
+				 .file = m->file,
 				 .text = m->text,
 				 .len = m->len };
 	ch->agent_turn = by_customer;

@@ -46,7 +46,7 @@ struct dchat {
 	bool served;              /* served once: its wait is over (the metrics) */
 	bool transferred;         /* passed back to the line: told "transferred" (cdesk-bus.c) */
 	unsigned pos;             /* the place in line it was last told (0: none) */
-	struct evbuffer *replies; /* the agent's replies held here until its turn (type 2 frames) */
+	struct evbuffer *replies; /* the agent's replies held until its turn (type 2; 6: a file) */
 	struct event *answer;     /* answer_timeout, kept at the agent's side */
 	uint32_t typing_at;       /* its agent's last "typing" to it (typing.h) */
 	TAILQ_ENTRY(dchat) entry;

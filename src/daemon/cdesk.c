@@ -114,6 +114,7 @@ static int say(struct dchat *ch, struct conn *from, const struct fd_frame *f, bo
 			       .from = from->nick,
 			       .to = by_agent ? ch->cnick : ch->anick,
 			       .turn = by_agent ? "c" : "a",
+			       .file = f->type == FD_FRAME_DATA,
 			       .text = f->body,
 			       .len = f->len };
 
@@ -396,7 +397,7 @@ static void agent_message(struct dagent *a, const struct fd_frame *f)
 	if (!ch)
 		return;
 	if ((!ch->replies && !(ch->replies = evbuffer_new())) ||
-	    fd_frame_encode(ch->replies, FD_FRAME_MESSAGE, reply.body, reply.len) < 0) {
+	    fd_frame_encode(ch->replies, reply.type, reply.body, reply.len) < 0) {
 		conn_fail(a->conn, "out-of-memory", "the server could not keep your message");
 		return;
 	}

@@ -450,6 +450,7 @@ int cluster_desk_say(struct cluster *cl, const struct desk_said *d)
 			     .b = d->conv,
 			     .from = d->from,
 			     .to = d->to,
+			     .file = d->file,
 			     .text = d->text,
 			     .len = d->len,
 			     .state = &st };

@@ -8,6 +8,7 @@
  */
 #include "cluster-priv.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,7 +32,9 @@
  * takes an ID and goes to the room's stream (what a node catches up from) and, while the
  * conversation is open, to its own (op "turn", key "desk", field N, value whose turn it is
  * after it); a desk act (op "desk", value "OP ARG...") is cluster-desk.c's desk_act(), loaded
- * in front of this.
+ * in front of this. A file message's KIND is the upper-case letter of its kind ('M', 'D'):
+ * the flag travels in the payload, which the stream keeps, with no word more; the script
+ * files it by its lower-case kind.
  */
 const char cluster_publish_lua[] =
     "if redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end\n"
@@ -42,13 +45,13 @@ const char cluster_publish_lua[] =
     "  desk_act(KEYS[6], KEYS[4], head .. ' 0 0 0 - - desk ', ARGV[9], ARGV[4], ARGV[10])\n"
     "  return 0\n"
     "end\n"
-    "local id = 0\n"
-    "if ARGV[3] ~= 'n' and ARGV[3] ~= 'c' then id = redis.call('INCR', KEYS[1]) end\n"
+    "local id, k = 0, string.lower(ARGV[3])\n"
+    "if k ~= 'n' and k ~= 'c' then id = redis.call('INCR', KEYS[1]) end\n"
     "local p = ARGV[3] .. ' ' .. string.format('%d', id) .. ' ' .. ARGV[5]\n"
-    "if ARGV[3] == 'm' or ARGV[3] == 'd' then\n"
+    "if k == 'm' or k == 'd' then\n"
     "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], string.format('%d-0', id), 'p', p)\n"
     "end\n"
-    "if ARGV[3] == 'd' then\n"
+    "if k == 'd' then\n"
     "  if redis.call('EXISTS', KEYS[6] .. ':c:' .. ARGV[8]) == 1 then\n"
     "    redis.call('XADD', KEYS[6] .. ':log:' .. ARGV[8], 'MAXLEN', '~', ARGV[4],\n"
     "               string.format('%d-0', id), 'p', p)\n"
@@ -110,7 +113,8 @@ static void on_published(void *arg, redisReply *r)
 
 static int send_one(struct cluster *cl, struct outgoing *o)
 {
-	char seq[24], kind[2] = { o->kind, '\0' }, maxlen[16], key[128], keep[24];
+	char seq[24], kind[2] = { o->file ? (char)toupper(o->kind) : o->kind, '\0' }, maxlen[16],
+		      key[128], keep[24];
 	const char *argv[] = { "EVALSHA",   cl->sha,      "6",           cl->key_id, cl->key_log,
 			       cl->key_seq, cl->key_chan, cl->key_epoch, key,        cl->epoch,
 			       seq,         kind,         maxlen,        o->rest,    "86400000",
@@ -214,6 +218,7 @@ static struct outgoing *make(struct cluster *cl, const struct bus_msg *m)
 		return NULL;
 	o->seq = ++cl->next_seq;
 	o->kind = (char)m->kind;
+	o->file = m->file;
 	o->sent = false;
 	o->len = (size_t)n + m->len;
 	memcpy(o->rest, head, (size_t)n);

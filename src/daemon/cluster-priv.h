@@ -45,6 +45,7 @@ struct outgoing {
 	TAILQ_ENTRY(outgoing) entry;
 	uint64_t seq;
 	char kind;
+	bool file;      /* a file message: its kind goes upper-case on the wire (cluster-out.c) */
 	bool sent;      /* on the wire now: not sent again until the link is lost */
 	double sent_at; /* fd_clock_seconds() */
 	size_t len;     /* of @rest */

@@ -5,6 +5,7 @@
  */
 #include "cluster-priv.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -43,7 +44,9 @@ int bus_parse(char *p, size_t len, struct bus_msg *m)
 		if (!(w[i] = word(&p, end)))
 			return -EINVAL;
 	*m = (struct bus_msg){
-		.kind = (enum bus_kind)w[0][0],
+		/* Upper-case: a file message of that kind (cluster-out.c). */
+		.kind = (enum bus_kind)tolower((unsigned char)w[0][0]),
+		.file = isupper((unsigned char)w[0][0]),
 		.id = strtoull(w[1], NULL, 10),
 		.time_ms = strtoll(w[2], NULL, 10),
 		.node = w[3],
@@ -167,6 +170,7 @@ static int to_msgs(struct read_req *req, const redisReply *r, struct store_msg *
 					      .conv = m.kind == BUS_DESK ? m.b : 0,
 					      .from_agent = m.kind == BUS_DESK && m.a == 1,
 					      .from = m.from,
+					      .file = m.file,
 					      .text = m.text,
 					      .len = m.len };
 		n++;

@@ -194,6 +194,7 @@ struct desk_said {
 	const char *from; /* the sender's name */
 	const char *to;   /* the other side's name */
 	const char *turn; /* "a" or "c": whose turn it is after it */
+	bool file;        /* a file message (file-route.h) */
 	const char *text;
 	size_t len;
 };

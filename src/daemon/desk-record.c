@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -162,6 +163,25 @@ void keep_unanswered(struct desk *d, const struct store_msg *m)
 	}
 }
 
+/* How many of the unanswered records @agent is given: a file message's only with "files". */
+static unsigned unanswered_for(struct desk *d, const struct conn *agent)
+{
+	char hdr[FD_FRAME_HEADER_LEN];
+	struct evbuffer_ptr at;
+	unsigned n = 0;
+
+	if (agent->caps & CAP_FILES)
+		return d->nunanswered;
+	evbuffer_ptr_set(d->unanswered, &at, 0, EVBUFFER_PTR_SET);
+	/* Our own records: "LLLL|T|...", type 5, or 6 for a file message (deliver.h). */
+	while (evbuffer_copyout_from(d->unanswered, &at, hdr, sizeof(hdr)) == sizeof(hdr)) {
+		n += hdr[5] - '0' != FD_FRAME_DATA;
+		if (evbuffer_ptr_set(d->unanswered, &at, (size_t)atoi(hdr), EVBUFFER_PTR_ADD) < 0)
+			break;
+	}
+	return n;
+}
+
 /*
  * Give the agent again what the customer wrote since an agent last answered: the agent that
  * had it may have vanished before reading it. Agents granted a capability see it marked
@@ -176,7 +196,7 @@ void replay_unanswered(struct desk *d)
 		return;
 	evbuffer_add(copy, evbuffer_pullup(d->unanswered, -1), evbuffer_get_length(d->unanswered));
 	if (d->agent->caps)
-		conn_notice(d->agent, "replay %u", d->nunanswered);
+		conn_notice(d->agent, "replay %u", unanswered_for(d, d->agent));
 	/* Released in earlier turns: they wait at most for the batch in flight. */
 	deliver_record_send(d->agent, copy, store_pending(d->server->store), false);
 	if (agent_here(d) && d->agent->caps)

@@ -224,7 +224,7 @@ static bool upload_matches(struct file_xfer *x, char *why, size_t len)
 /* file-end TAG: verify, keep, "file-done", then the file message (file-route.h). */
 void files_cmd_end(struct conn *c, const char *arg)
 {
-	char tag[FILE_TAG_BUFSIZE], why[128], text[FD_MESSAGE_MAX_TEXT];
+	char tag[FILE_TAG_BUFSIZE], why[128], text[512], esc[800];
 	struct file_offer o;
 	struct file_xfer *x;
 	bool dup;
@@ -266,6 +266,9 @@ void files_cmd_end(struct conn *c, const char *arg)
 	conn_notice(c, "file-done %s %s", o.tag, o.sha);
 	n = snprintf(text, sizeof(text), "%s %llu %s %s", o.sha, (unsigned long long)o.size, o.type,
 		     o.name);
+	/* The name only at debug level, escaped: it is the sender's text, like a message. */
+	log_debug("%s (%s): file message to %s: %s", c->peer, c->nick, o.to,
+		  log_escape(text, (size_t)n, esc, sizeof(esc)));
 	file_route_send(c, o.to, text, (size_t)n);
 }
 

@@ -213,6 +213,8 @@ static void remove_private(struct filedir *d)
 		empty_dir(d->tmp_fd);
 		unlinkat(d->fd, d->tmp, AT_REMOVEDIR);
 	}
+	if (dir)
+		rewinddir(dir); /* a dup() shares the offset a walk left at the end */
 	while (dir && (e = readdir(dir))) {
 		int sub;
 

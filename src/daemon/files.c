@@ -52,6 +52,10 @@ int files_start(struct server *s)
 			  path ? path : "under $TMPDIR", strerror(-r));
 		return r;
 	}
+	if (cfg->cluster && !cfg->files_dir[0])
+		log_warnx("files: %s is this node's own: set files_dir to a directory every node "
+			  "shares, or a file sent on another node is file-gone here",
+			  filedir_path(s->filedir));
 	log_info("files: %s (%llu of %llu bytes used)", filedir_path(s->filedir),
 		 (unsigned long long)filedir_used(s->filedir),
 		 (unsigned long long)cfg->files_max_bytes);

@@ -7,11 +7,12 @@
  *
  * Bounds. A conn has at most FILES_PER_CONN transfers open, uploads and downloads together.
  * Memory: struct conn_files (allocated at a conn's first file command, freed with the conn),
- * about 1.3 KiB for both transfers, plus an OpenSSL SHA-256 context per upload (under 256
- * bytes): under 1 KiB a transfer. No byte of a file is buffered here: an upload's data goes
- * from the conn's input (one frame, max_frame) to its temp file, and a download's from the
- * file to the conn's output, chunk by chunk, only while that output is below half of
- * soft_output_bytes (the conn's drained event brings it back), so chat interleaves with it.
+ * 1,184 bytes for both transfers (552 each, test-sizeof holds it), plus an OpenSSL SHA-256
+ * context per upload (208 bytes with OpenSSL 3): 760 bytes an upload, under 1 KiB. No byte
+ * of a file is buffered here: an upload's data goes from the conn's input (one frame,
+ * max_frame) to its temp file, and a download's from the file to the conn's output, chunk by
+ * chunk, only while that output is below half of soft_output_bytes (the conn's drained event
+ * brings it back), so chat interleaves with it.
  *
  * Type 6 frames and these commands are for a conn granted "files" only: to any other the
  * frame is "unknown-type" and the commands are unknown.

@@ -39,6 +39,7 @@
 #include "desk.h"
 #include "handshake.h"
 #include "listener.h"
+#include "file-keep.h"
 #include "files.h"
 #include "log.h"
 #include "metrics.h"
@@ -650,6 +651,8 @@ int server_new(const struct config *cfg, struct server **ret)
 		r = open_store(s);
 	if (r == 0)
 		r = files_start(s);
+	if (r == 0)
+		r = file_keep_start(s);
 	if (r == 0 && s->room)
 		r = room_restore(s);
 	if (r == 0)
@@ -699,6 +702,7 @@ void server_free(struct server *s)
 		TAILQ_REMOVE(&s->gone, c, entry);
 		conn_free(c);
 	}
+	file_keep_stop(s);
 	files_stop(s);
 	metrics_free(s->metrics);
 	web_free(s->web);

@@ -31,6 +31,7 @@ struct event_base;
 struct event;
 struct canned;
 struct filedir;
+struct file_keep;
 struct cluster;
 struct listener;
 struct metrics;
@@ -113,9 +114,10 @@ struct server {
 	struct cdesk *cdesk; /* single-agent mode on several nodes (cdesk.h) */
 	struct room *room;
 	struct store *store;
-	struct filedir *filedir; /* files = on: the files directory (filedir.h); NULL: off */
-	struct cluster *cluster; /* cluster = redis://... (cluster.h); NULL: one node */
-	bool cluster_full;       /* its outbox is full: every reader is paused (PAUSE_CLUSTER) */
+	struct filedir *filedir;     /* files = on: the files directory (filedir.h); NULL: off */
+	struct file_keep *file_keep; /* its retention (file-keep.h); NULL: off */
+	struct cluster *cluster;     /* cluster = redis://... (cluster.h); NULL: one node */
+	bool cluster_full;  /* its outbox is full: every reader is paused (PAUSE_CLUSTER) */
 	bool store_failing; /* writes fail: every reader is paused (PAUSE_STORE) until they work */
 	int store_error;    /* why (a negative errno), for those who join meanwhile */
 	struct listener *listeners;

@@ -43,6 +43,7 @@ enum stmt_id {
 	ST_BAN_DEL,
 	ST_META_PUT,
 	ST_PURGE,
+	ST_FILE_USED,
 	ST_MAX,
 };
 

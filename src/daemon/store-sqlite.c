@@ -122,6 +122,8 @@ static const char *const statements[ST_MAX] = {
 	[ST_BAN_PUT] = "INSERT OR REPLACE INTO bans (spec, by, until, reason, time_ms)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_BAN_DEL] = "DELETE FROM bans WHERE spec = ?1",
+	/* Through messages_file: one seek, whatever the store holds. */
+	[ST_FILE_USED] = "SELECT EXISTS (SELECT 1 FROM messages WHERE file = ?1), 0",
 	[ST_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 	/* Through messages_conv_time: the room's rows since then, then the sender's among them. */
 	[ST_PURGE] = "DELETE FROM messages WHERE conv = 0 AND time_ms >= ?2 AND sender = ?1"
@@ -514,6 +516,17 @@ static int room_count(struct sql *q)
 		return r;
 	q->room_most += added;
 	return 0;
+}
+
+int sql_file_used(struct sql *q, const char *sha)
+{
+	sqlite3_stmt *s = q->st[ST_FILE_USED];
+	int64_t used = 0, unused;
+	int r;
+
+	sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+	r = read_two(q, s, &used, &unused);
+	return r < 0 ? r : used != 0;
 }
 
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,

@@ -93,5 +93,7 @@ int sql_meta_put(struct sql *q, const char *key, const char *value);
 int sql_purge(struct sql *q, const char *sender, int64_t since_ms, unsigned *ret_n);
 int sql_prune(struct sql *q, int64_t before_ms, int64_t ended_before_ms, unsigned keep_room,
 	      unsigned step);
+/* sql_file_used() - 1 if a message refers to the file @sha (messages.file), 0 if none. */
+int sql_file_used(struct sql *q, const char *sha);
 
 #endif

@@ -96,6 +96,7 @@ struct store {
 	char epoch[33];
 	struct event *commit, *retry, *prune;
 	double commit_seconds; /* how long the last commit took (the metrics) */
+	uint64_t pruned;       /* rows retention removed, since open (store_pruned()) */
 	bool failing;          /* the last batch failed: retrying */
 	uint64_t busy_since;   /* when batches began to find the store locked; 0: they do not */
 	void (*on_committed)(void *arg);
@@ -307,6 +308,7 @@ static void on_prune(evutil_socket_t fd, short what, void *arg)
 		n = sql_prune(st->sql, before, ended_before, keep, PRUNE_STEP);
 		if (n > 0)
 			log_debug("store: retention removed %d rows", n);
+		st->pruned += n > 0 ? (uint64_t)n : 0;
 	}
 	/* More to do: go on at once (the next turn); else look again in a second. */
 	evtimer_add(st->prune, n >= PRUNE_STEP ? &soon : &second);
@@ -570,6 +572,19 @@ uint64_t store_pending(const struct store *st)
 uint64_t store_committed(const struct store *st)
 {
 	return st->committed;
+}
+
+uint64_t store_pruned(const struct store *st)
+{
+	return st->pruned;
+}
+
+int store_file_used(struct store *st, const char *sha)
+{
+	/* What is queued is not in the file yet: asked again once it is. */
+	if (!st->sql || !STAILQ_EMPTY(&st->ops) || st->failing)
+		return -EAGAIN;
+	return sql_file_used(st->sql, sha);
 }
 
 void store_set_hooks(struct store *st, void (*committed)(void *arg),

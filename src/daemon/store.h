@@ -143,6 +143,15 @@ uint64_t store_last_id(const struct store *st);
 uint64_t store_committed(const struct store *st);
 /* store_pending() - the ticket of what is queued now: committed + 1, or committed if nothing. */
 uint64_t store_pending(const struct store *st);
+/* store_pruned() - how many rows retention removed since open (a kept file may be unused). */
+uint64_t store_pruned(const struct store *st);
+/*
+ * store_file_used() - whether a message in the store refers to the kept file @sha (its text
+ * begins with it, store_msg.file): 1, 0, or -EAGAIN while writes are queued (not in the file
+ * yet: ask again later) or the store keeps nothing (off), another negative errno if the read
+ * failed. One index seek, synchronous: for the files directory's retention (file-keep.c).
+ */
+int store_file_used(struct store *st, const char *sha);
 /* store_flush() - commit what is queued now (shutdown). Return 0 or a negative errno. */
 int store_flush(struct store *st);
 

@@ -10,15 +10,22 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import unittest
+import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import COMMAND, DEADLINE, MESSAGE, NICKNAME, NOTICE, Daemon, frame  # noqa: E402
 from filepeer import FilePeer, file_notice, file_notices  # noqa: E402
+from grouptest import LinePeer  # noqa: E402
+
+# Peers are left to the garbage collector with their daemon.
+warnings.simplefilter("ignore", ResourceWarning)
 
 TAGGED = 5
+FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
 MIB = 1024 * 1024
 FREE = "turns = free\n"
 TEAM = "max_agents = 3\nmax_chats_per_agent = 2\nturns = free\n"
@@ -152,6 +159,8 @@ class Room(unittest.TestCase):
                 members.append(customer(d, "m%02d" % i, "ids files" if i % 2 else "files"))
             plain_ids = customer(d, "idsonly", caps="ids")
             wave1 = FilePeer.customer(d, "wave1", notices=False)
+            line = LinePeer(d)
+            line.sync()
             alice = customer(d, "alice", "files")
             chatter = customer(d, "carl", caps="")
             lines = ["line %d" % i for i in range(30)]
@@ -180,6 +189,16 @@ class Room(unittest.TestCase):
             received(plain_ids, "end")
             for p in (plain_ids, wave1):
                 self.assertEqual([f for f in p.frames if "big.log" in str(f[1])], [], p.name)
+            line.wait_for(line="carl: end")
+            self.assertEqual([x for x in line.lines if "big.log" in x or sha in x], [])
+            # A line member's history on joining leaves it out, and counts what it sends.
+            late_line = LinePeer(d)
+            late_line.wait_for(line="* history-end")
+            start = [i for i, x in enumerate(late_line.lines) if x.startswith("* history-start")]
+            history = late_line.lines[start[0] + 1:-1]
+            self.assertEqual(late_line.lines[start[0]], "* history-start %d" % len(history))
+            self.assertEqual(history[-2:], ["carl: line 29", "carl: end"])
+            self.assertEqual([x for x in history if "big.log" in x or sha in x], [])
             # History on joining shows it to a member granted files, in its place.
             late = FilePeer.customer(d, "late")
             late.notice(prefix="welcome ")
@@ -201,12 +220,14 @@ def received(peer, text):
             return [str(f[1]) for f in peer.frames]
 
 
-class Held(unittest.TestCase):
+class FilesDir:
+    """A store file and a files directory that outlive one daemon."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="frontdesk-files-")
         self.files = os.path.join(self.tmp, "files")
-        self.config = FREE + "store = sqlite:%s\nfiles_dir = %s\n" % (
-            os.path.join(self.tmp, "frontdesk.db"), self.files)
+        self.db = os.path.join(self.tmp, "frontdesk.db")
+        self.config = FREE + "store = sqlite:%s\nfiles_dir = %s\n" % (self.db, self.files)
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -220,6 +241,8 @@ class Held(unittest.TestCase):
         bob.sync()
         return bob, sha
 
+
+class Held(FilesDir, unittest.TestCase):
     def test_held_while_no_agent_reaches_the_one_who_attaches(self):
         with Daemon(self.config) as d:
             _, sha = self.held_upload(d)
@@ -245,6 +268,47 @@ class Held(unittest.TestCase):
             self.assertEqual(mary.message(), "see the file")
             data, _ = mary.fetch(sha)
             self.assertEqual(hashlib.sha256(data).hexdigest(), sha)
+
+
+class Retention(FilesDir, unittest.TestCase):
+    def kept(self, sha):
+        return os.path.join(self.files, sha[:2], sha)
+
+    def age(self, sha, seconds=3600):
+        """Make the kept file @sha look last sent @seconds ago (past the grace)."""
+        t = os.stat(self.kept(sha)).st_mtime - seconds
+        os.utime(self.kept(sha), (t, t))
+
+    def test_at_start_an_orphan_goes_and_a_file_in_use_stays(self):
+        with Daemon(self.config) as d:
+            _, used = self.held_upload(d)
+            orphan = hashlib.sha256(b"orphan").hexdigest()
+        os.makedirs(os.path.dirname(self.kept(orphan)), exist_ok=True)
+        with open(self.kept(orphan), "wb") as f:
+            f.write(b"orphan")
+        self.age(orphan)
+        self.age(used)
+        with Daemon(self.config) as d:
+            d.wait_log("files: %s (6 bytes) removed" % orphan)
+            self.assertTrue(os.path.exists(self.kept(used)))
+            self.assertFalse(os.path.exists(self.kept(orphan)))
+        # The transcript shows the file message (frontdeskctl).
+        out = subprocess.run([FRONTDESKCTL, "--store", "sqlite:" + self.db, "transcript", "c1"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertIn("bob: [file] held.bin (300000 bytes, application/octet-stream) sha256:"
+                      + used, out)
+
+    def test_history_max_age_takes_the_file_with_its_messages(self):
+        config = self.config + "mode = group\nhistory_max_age = 1\n"
+        with Daemon(config) as d:
+            alice = customer(d, "alice", "ids files")
+            sha = alice.upload(blob(10000, "old"), name="old.txt", mtype="text/plain")
+            file_notice(alice)
+            self.age(sha)
+            d.wait_log("files: %s (10000 bytes) removed" % sha, timeout=3 * DEADLINE)
+            self.assertFalse(os.path.exists(self.kept(sha)))
+            alice.command("file-get g1 " + sha)
+            alice.notice(prefix="error file-gone g1")
 
 
 class Resume(unittest.TestCase):

@@ -580,6 +580,43 @@ static void test_cluster_keys(void **state)
 		       "cluster_password_file must be an absolute path");
 }
 
+/* Files (issue 19): on by default, with their limits; the quota past 4 GiB. */
+static void test_files_keys(void **state)
+{
+	struct config c;
+	char *errors = NULL;
+
+	config_init(&c);
+	assert_int_equal(c.files, 1);
+	assert_int_equal(c.max_file_size, 10485760);
+	assert_true(c.files_max_bytes == 1073741824);
+	assert_int_equal(c.file_timeout, 60);
+	assert_string_equal(c.files_dir, "");
+	assert_int_equal(load("files = off\nmax_file_size = 1K\nfiles_max_bytes = 5G\n"
+			      "files_dir = /srv/files\nfile_timeout = 2m\n",
+			      &c, &errors),
+			 0);
+	assert_int_equal(c.files, 0);
+	assert_int_equal(c.max_file_size, 1024);
+	assert_true(c.files_max_bytes == 5ULL << 30);
+	assert_string_equal(c.files_dir, "/srv/files");
+	assert_int_equal(c.file_timeout, 120);
+	assert_int_equal(load("files_max_bytes = 1048576\nmax_file_size = 1M\n", &c, &errors), 0);
+	assert_true(c.files_max_bytes == 1048576);
+	assert_refused("files = maybe\n", "files must be one of off, on, not 'maybe'");
+	assert_refused("files_max_bytes = 1023K\n",
+		       "files_max_bytes = 1023K is out of range (1048576..1125899906842624)");
+	assert_refused("files_max_bytes = 2P\n", "files_max_bytes must be a size in bytes (suffix "
+						 "K, M, G or T allowed), not '2P'");
+	assert_refused("files_max_bytes = 99999999999999999999\n",
+		       "files_max_bytes = 99999999999999999999 is out of range "
+		       "(1048576..1125899906842624)");
+	assert_refused("files_max_bytes = 2M\nmax_file_size = 3M\n",
+		       "files_max_bytes must not be below max_file_size");
+	assert_refused("file_timeout = 0\n", "file_timeout = 0 is out of range (1..3600)");
+	assert_refused("files_dir = files\n", "files_dir must be an absolute path");
+}
+
 static void test_cluster_password_and_resolve(void **state)
 {
 	struct config c;
@@ -634,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_url),
 		cmocka_unit_test(test_cluster_url_errors),
 		cmocka_unit_test(test_cluster_keys),
+		cmocka_unit_test(test_files_keys),
 		cmocka_unit_test(test_cluster_password_and_resolve),
 	};
 

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "files-priv.h"
 #include "room.h"
 #include "server.h"
 
@@ -31,6 +32,13 @@
 #define CONN_BUDGET   584 /* bytes of struct conn */
 #define MEMBER_BUDGET 96  /* bytes of room.c's struct member */
 #define EVENT_BUDGET  160 /* libevent's struct event, one per conn (its timer) */
+/*
+ * A file transfer (files.h): its struct, under 1 KiB with the SHA-256 context OpenSSL
+ * allocates for an upload; a conn's two, with their timer's pointer, made at its first file
+ * command only.
+ */
+#define FILE_XFER_BUDGET  576
+#define CONN_FILES_BUDGET 1216
 
 static void test_conn_fits_budget(void **state)
 {
@@ -40,6 +48,12 @@ static void test_conn_fits_budget(void **state)
 static void test_member_fits_budget(void **state)
 {
 	assert_in_range(room_member_size(), 1, MEMBER_BUDGET);
+}
+
+static void test_file_transfers_fit_budget(void **state)
+{
+	assert_in_range(sizeof(struct file_xfer), 1, FILE_XFER_BUDGET);
+	assert_in_range(sizeof(struct conn_files), 1, CONN_FILES_BUDGET);
 }
 
 static void test_event_fits_budget(void **state)
@@ -79,6 +93,7 @@ int main(void)
 		cmocka_unit_test(test_conn_fits_budget),
 		cmocka_unit_test(test_member_fits_budget),
 		cmocka_unit_test(test_event_fits_budget),
+		cmocka_unit_test(test_file_transfers_fit_budget),
 		cmocka_unit_test(test_idle_conn_allocates_little),
 	};
 

@@ -7,8 +7,10 @@
  * Each test has a store of its own in a fresh directory and reads it back with a second
  * SQLite connection, as frontdeskctl does beside the daemon.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -226,6 +228,59 @@ static void test_schema_3_is_migrated(void **state)
 	assert_int_equal(query(f, "SELECT agent = 'john' FROM conversations WHERE conv = 7"), 1);
 }
 
+/* A history read's answer: the flag and text of its one message. */
+struct read_back {
+	int n;
+	bool file;
+	char text[128];
+};
+
+static void on_read_back(void *arg, const struct store_msg *msgs, size_t n, int err)
+{
+	struct read_back *rb = arg;
+
+	assert_int_equal(err, 0);
+	rb->n = (int)n;
+	if (n) {
+		rb->file = msgs[n - 1].file;
+		snprintf(rb->text, sizeof(rb->text), "%.*s", (int)msgs[n - 1].len,
+			 msgs[n - 1].text);
+	}
+}
+
+/* Version 6: a file message keeps its flag and its SHA-256, which says the file is in use. */
+static void test_file_message_is_kept_and_found(void **state)
+{
+	static const char sha[] =
+	    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	struct fixture *f = *state;
+	char text[128];
+	struct store_msg m = { .time_ms = 1000, .from = "bob", .file = true, .text = text };
+	struct read_back rb = { 0 };
+	uint64_t id;
+
+	open_store(f, 0);
+	m.len = (size_t)snprintf(text, sizeof(text), "%s 4 text/plain a b.txt", sha);
+	store_add_released(f->st, &m, &id);
+	m.file = false; /* the same words as chat: no file of it */
+	m.text = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1 x/y z";
+	m.len = strlen(m.text);
+	store_add_released(f->st, &m, &id);
+	/* Queued: the store cannot say yet. */
+	assert_int_equal(store_file_used(f->st, sha), -EAGAIN);
+	assert_int_equal(store_flush(f->st), 0);
+	assert_int_equal(store_file_used(f->st, sha), 1);
+	assert_int_equal(store_file_used(f->st, "0123456789abcdef0123456789abcdef0123456789abcdef"
+						"0123456789abcdef"),
+			 0);
+	assert_int_equal(query(f, "SELECT count(*) FROM messages WHERE file IS NOT NULL"), 1);
+	assert_int_equal(store_history(f->st, 0, id, 0, 1, on_read_back, &rb), 0);
+	assert_int_equal(event_base_loop(f->base, EVLOOP_ONCE), 0);
+	assert_int_equal(rb.n, 1);
+	assert_true(rb.file);
+	assert_string_equal(rb.text, text);
+}
+
 /* Version 5: the room's bans and topic are read back at open; an expired ban is not. */
 static void test_bans_and_topic_are_read_at_open(void **state)
 {
@@ -266,6 +321,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retention_takes_the_transfers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_schema_3_is_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_message_is_kept_and_found, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bans_and_topic_are_read_at_open, setup,
 						teardown),
 	};
