@@ -2,9 +2,10 @@
 // agent.js - the agent console (/agent): signs in on /ws/agent with the agent key (link.js's
 // AgentLink answers the challenge with WebCrypto), then the line with previews, the
 // conversations as tabs (tabs.js), transfer, away/back, canned replies and a customer's
-// earlier conversations (side.js). With the capability "agent" (a desk where an agent holds
-// several conversations) every message names its customer, "NAME: text"; without it (one
-// conversation at a time) it is plain text, and the commands name nobody.
+// earlier conversations (side.js), files to and from the customer of the tab shown (files.js).
+// With the capability "agent" (a desk where an agent holds several conversations) every
+// message names its customer, "NAME: text"; without it (one conversation at a time) it is
+// plain text, and the commands name nobody.
 //
 // The key: kept in memory as a CryptoKey that cannot be exported, so that the link can answer
 // the challenge again after a cut; its text is kept in sessionStorage (this tab only, gone
@@ -13,18 +14,21 @@
 // signing in with the same name resumes the session (its conversations are kept for
 // agent_grace).
 
+import { Files, fileView, formatSize, safeName } from "./files.js";
 import { MAX_TEXT_BYTES, byteLength } from "./frames.js";
 import { AgentLink } from "./link.js";
 import { NAME_ERRORS, nameProblem } from "./page.js";
 import { Agents, Canned, Line, Transcripts } from "./side.js";
 import { store } from "./store.js";
 import { Tabs } from "./tabs.js";
-import { $, composer, setConn, show } from "./ui.js";
+import { $, attacher, composer, setConn, setFileRenderer, show } from "./ui.js";
 
 const PREFIX = "frontdesk.agent";
 const KEY = PREFIX + ".key";
 const NAME = PREFIX + ".name";
 const link = new AgentLink(PREFIX);
+const files = new Files(link);
+setFileRenderer((f) => fileView(f, files));
 const tabs = new Tabs();
 const line = new Line(() => link.command("queue"));
 const canned = new Canned(insertText);
@@ -160,7 +164,9 @@ const notices = {
     if (history === "by-name") transcripts.end();
     history = null;
   },
-  error: (n) => onError(n.args[0] || "", n.text),
+  error: (n) => { if (!n.file) onError(n.args[0] || "", n.text); }, // files.js said its own
+  files: (n) => show($("attach"), Number(n.args[0]) > 0),
+  caps: (n) => { if (!n.args.includes("files")) show($("attach"), false); },
 };
 
 function onError(code, text) {
@@ -191,6 +197,7 @@ link.addEventListener("notice", (ev) => {
   if (f) f(ev.detail);
 });
 link.addEventListener("message", (ev) => onMessage(ev.detail));
+link.addEventListener("file", (ev) => onFile(ev.detail));
 link.addEventListener("reconnecting", () => say("Reconnecting…"));
 // A new session: what was written in the old one and still waits for the connection goes
 // nowhere (Link.join() drops it and says so: those lines show "not sent"). The old
@@ -234,6 +241,39 @@ function onMessage(m) {
   c.log.msg({ id: m.id, from, text, mine, history: Boolean(m.history), time: m.time || Date.now() });
   tabs.added(c, !mine && !m.history);
 }
+
+// A file message: in its conversation, as a message is; in the transcripts, its name and size.
+function onFile(f) {
+  if (f.history && history === "by-name" && transcripts.reading) {
+    transcripts.message({ ...f, text: "File: " + safeName(f.name) + " (" + formatSize(f.size) +
+      ")" });
+    return;
+  }
+  const c = tabs.byConv(f.conv) || tabs.get(f.from);
+  if (!c) return;
+  if (f.from === c.name) tabs.typingDone(c);
+  const mine = f.from === link.name;
+  c.log.file({ id: f.id, from: f.from, file: f, mine, history: Boolean(f.history),
+    time: f.time || Date.now() });
+  tabs.added(c, !mine && !f.history);
+}
+
+// A file for the customer of the tab shown: its progress in that tab, and drawn there when
+// the daemon has kept it (the desk does not echo an agent's own messages).
+attacher($("attach"), $("attach-input"), (file) => {
+  const c = tabs.selected;
+  if (!c || c.ended) return;
+  let u = null;
+  const view = c.log.upload(safeName(file.name), () => u && files.cancel(u));
+  u = files.upload(file, hasAgentCap() ? c.name : "*", {
+    ...view,
+    done: (up) => {
+      view.done();
+      c.log.file({ id: null, from: link.name, mine: true,
+        file: { sha256: up.sha256, size: up.size, type: up.type, name: up.name } });
+    },
+  });
+});
 
 $("join-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

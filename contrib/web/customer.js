@@ -129,6 +129,14 @@ const page = new Page({
     page.typing.clear(from);
     page.log.msg({ id: m.id, from, text: m.text, mine: false, time: m.time || Date.now() });
   },
+  onFile: (f) => {
+    const from = f.from || state.agent || announced;
+    page.typing.clear(from);
+    page.log.file({ id: f.id, from, file: f, mine: from === page.name, history: f.history,
+      time: f.time || Date.now() });
+  },
+  // The desk does not echo what the customer sends: a file kept is drawn here, as a message is.
+  sentFile: (f) => page.log.file({ id: null, from: page.name || "You", file: f, mine: true }),
   onJoin: () => {
     announced = "";
     store.set(PREFIX + ".agent", "");

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: ISC
 // link.js - one WebSocket to the daemon on the page's own host (/ws, or /ws/agent for the
 // agent console's AgentLink below), kept up: the handshake (nickname, "hello notices",
-// "caps ids resume typing", plus "agent" for agents), the session token and the highest
-// message ID seen (sessionStorage by store.js, so a reload resumes), reconnection with backoff, and
-// "resume TOKEN LAST" after a cut, so that nothing is missed and nothing comes twice.
+// "caps ids resume typing files", plus "agent" for agents; "files" only where the page can
+// hash, see files.js), the session token and the highest message ID seen (sessionStorage by
+// store.js, so a reload resumes), reconnection with backoff, and "resume TOKEN LAST" after a
+// cut, so that nothing is missed and nothing comes twice.
 //
 // Liveness: a WebSocket whose network went silent (a Wi-Fi switch, a NAT that dropped the
 // mapping) stays "open" in the browser for minutes. So after 25 s with nothing received the
@@ -20,16 +21,19 @@
 // the outbox and out again after the resume: what a dead connection swallowed is sent again.
 //
 // A page listens to its events: "state" (detail: "connecting" | "open" | "closed"),
-// "notice" ({keyword, args, text, raw}: raw the whole body), "message" ({id, time, conv, from, text}; id null for
-// a type 2 message), "reconnecting" ({delay} in ms), "resume-failed", "refused" (a new join
-// closed before its welcome: the daemon tells why only to clients that opted into notices,
-// which a refused name has not had the chance to do, so the page can only guess: the line is
-// full, or the name is not allowed) and "ended" (the daemon closed the session on purpose: no
-// reconnection).
+// "notice" ({keyword, args, text, raw}: raw the whole body; file: true on an error about a
+// transfer of files.js, which says it itself), "message" ({id, time, conv, from, text}; id
+// null for a type 2 message), "file" ({id, time, conv, from, sha256, size, type, name,
+// history}: the notice `file`, kept in order with the messages), "reconnecting" ({delay} in
+// ms), "resume-failed", "refused" (a new join closed before its welcome: the daemon tells why
+// only to clients that opted into notices, which a refused name has not had the chance to do,
+// so the page can only guess: the line is full, or the name is not allowed) and "ended" (the
+// daemon closed the session on purpose: no reconnection).
 
 import { store } from "./store.js";
-import { ANSWER, CHALLENGE, COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, encode,
-  parseNotice, parseTagged } from "./frames.js";
+import { canHash } from "./files.js";
+import { ANSWER, CHALLENGE, COMMAND, MESSAGE, NICKNAME, NOTICE, TAGGED, decode, decodeData,
+  encode, parseFile, parseNotice, parseTagged } from "./frames.js";
 
 // Error codes after which coming back by itself would be wrong: the name or the place is
 // refused, or someone ended the session on purpose. Any other fatal error (shutting-down,
@@ -43,8 +47,11 @@ const FINAL = new Set([
 const MILD = new Set([
   "not-your-turn", "no-customer", "flood", "store-unavailable", "cluster-unavailable",
   "frame-too-long", "unknown-command", "bad-command", "resume-failed", "muted", "no-such-nick",
-  "not-operator", "no-such-reply", "no-agent", "agent-unavailable",
+  "not-operator", "no-such-reply", "no-agent", "agent-unavailable", "file-too-large",
+  "files-full", "file-bad", "file-corrupt", "file-unknown", "file-timeout", "file-gone",
 ]);
+// Asked for only where files.js can check a file's SHA-256.
+const FILES = canHash() ? " files" : "";
 const TYPING_EVERY_MS = 3000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
@@ -58,7 +65,8 @@ export class Link extends EventTarget {
     super();
     this.prefix = prefix;
     this.path = path;
-    this.caps = caps;
+    this.caps = caps + FILES;
+    this.files = null; // files.js's Files, which hears of transfers
     this.ws = null;
     this.name = "";
     this.asked = ""; // the name last sent as a nickname
@@ -148,6 +156,7 @@ export class Link extends EventTarget {
   dropOutbox() {
     this.requeue();
     for (const m of this.outbox.splice(0)) m.done(false);
+    this.files?.drop();
   }
 
   command(text) {
@@ -196,9 +205,11 @@ export class Link extends EventTarget {
       this.ws.onclose = null;
       this.ws.close();
       this.requeue(); // its pongs will never come
+      this.files?.cut();
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(scheme + "//" + location.host + this.path);
+    ws.binaryType = "arraybuffer"; // type 6 frames: a file's bytes
     this.ws = ws;
     this.welcomed = false;
     this.awaitingName = false;
@@ -240,7 +251,11 @@ export class Link extends EventTarget {
   }
 
   onFrame(data) {
-    if (typeof data !== "string") return;
+    if (typeof data !== "string") {
+      const d = decodeData(data);
+      if (d) this.files?.onData(d.tag, d.bytes);
+      return;
+    }
     const f = decode(data);
     if (!f) return;
     if (f.type === CHALLENGE) this.onChallenge(f.body);
@@ -264,6 +279,18 @@ export class Link extends EventTarget {
     this.emit("message", m);
   }
 
+  // The notice `file ...`: numbered as messages are, so seen once, as they are.
+  onFile(raw) {
+    const f = parseFile(raw);
+    if (!f) return;
+    if (!this.inHistory) {
+      if (f.id <= this.last) return;
+      this.last = f.id;
+    }
+    f.history = this.inHistory;
+    this.emit("file", f);
+  }
+
   onNotice(n) {
     const p = this.prefix;
     switch (n.keyword) {
@@ -283,6 +310,18 @@ export class Link extends EventTarget {
       break;
     case "caps":
       this.granted = new Set(n.args);
+      break;
+    case "files":
+      this.files?.limits(n.args);
+      break;
+    case "file":
+      this.onFile(n.raw);
+      break;
+    case "file-go":
+    case "file-done":
+    case "file-start":
+    case "file-end":
+      this.files?.onNotice(n);
       break;
     case "epoch":
       if (store.get(p + ".epoch") !== n.args[0]) this.last = 0;
@@ -308,6 +347,10 @@ export class Link extends EventTarget {
 
   onError(n) {
     const code = n.args[0] || "";
+    if (this.files?.onError(n)) {
+      n.file = true;
+      return;
+    }
     if (code === "resume-failed") {
       // The handshake goes on: the daemon waits for a nickname on this connection.
       this.forget();
@@ -333,6 +376,7 @@ export class Link extends EventTarget {
     this.awaitingName = false;
     this.joining = false;
     this.requeue();
+    this.files?.cut();
     this.emit("state", "closed");
     if (refused && this.retry) {
       this.retry = false;

@@ -2,11 +2,13 @@
 // page.js - what the customer page and the room page do alike around their link: the join
 // form and its errors, the connection's state and the line that says the daemon cannot be
 // reached, the log and who is typing, the composer, "Start again", and the start (resume the
-// kept session, or ask the name). Each page brings its own notices and words.
+// kept session, or ask the name), files (the attach button, files in the log: files.js). Each
+// page brings its own notices and words.
 
+import { Files, fileView, safeName } from "./files.js";
 import { MAX_TEXT_BYTES, byteLength } from "./frames.js";
 import { Link } from "./link.js";
-import { $, Log, Typing, composer, setConn, show } from "./ui.js";
+import { $, Log, Typing, attacher, composer, setConn, setFileRenderer, show } from "./ui.js";
 
 // The daemon's rule for a name (src/common/nick.c): 1 to 32 characters, no control, format
 // or blank character, colon or comma, not starting with "-". Checked here first, so that a
@@ -29,12 +31,15 @@ export const NAME_ERRORS = {
 // joinErrors ({code: text} shown on the form; `full` is also what a refusal before any
 // notice shows), endings ({code: text} that end the session), notices ({keyword: fn}),
 // said ({code: text} a non-fatal error puts in the log, "" nothing), stage(name) (what to
-// show: "join", "ended", or the page's own), onMessage(m), onJoin() (a new session is asked
-// for), sent(text) (the composer sends @text), onEnd(text).
+// show: "join", "ended", or the page's own), onMessage(m), onFile(f) (the link's "file"),
+// onJoin() (a new session is asked for), sent(text) (the composer sends @text), sentFile(f)
+// (a file of ours was kept: a page whose own messages are not echoed draws it), onEnd(text).
 export class Page {
   constructor(opts) {
     this.opts = opts;
     this.link = new Link(opts.prefix);
+    this.files = new Files(this.link);
+    setFileRenderer((f) => fileView(f, this.files));
     this.log = new Log($("log"), opts.prefix + ".log");
     this.typing = new Typing($("typing"));
     this.ended = false;
@@ -60,6 +65,8 @@ export class Page {
     });
     link.addEventListener("notice", (ev) => this.onNotice(ev.detail));
     link.addEventListener("message", (ev) => this.opts.onMessage(ev.detail));
+    link.addEventListener("file", (ev) => this.opts.onFile(ev.detail));
+    attacher($("attach"), $("attach-input"), (file) => this.attach(file));
     link.addEventListener("reconnecting", (ev) => { if (!this.ended) this.unreachable(ev.detail.delay); });
     link.addEventListener("resume-failed", () => {
       // The session is gone (expired, or ended while we were away): start afresh.
@@ -90,7 +97,11 @@ export class Page {
   onNotice(n) {
     if (n.keyword === "welcome" || n.keyword === "resumed") this.unreachable(false);
     if (n.keyword === "welcome") this.sayRenamed(n.args[1]);
-    if (n.keyword === "error") this.onError(n.args[0] || "", n.text);
+    if (n.keyword === "files") show($("attach"), Number(n.args[0]) > 0);
+    else if (n.keyword === "caps" && !n.args.includes("files")) show($("attach"), false);
+    if (n.keyword === "error") {
+      if (!n.file) this.onError(n.args[0] || "", n.text); // files.js said it
+    }
     else if (n.keyword === "typing") {
       if (n.args[0] && n.args[0] !== this.link.name) this.typing.saw(n.args[0]);
     }
@@ -180,6 +191,19 @@ export class Page {
     const sent = this.link.say(text);
     if (node) this.log.sending(node, sent);
     return true;
+  }
+
+  // Send @file (the attach button's) to the other side, its progress in the log.
+  attach(file) {
+    let u = null;
+    const view = this.log.upload(safeName(file.name), () => u && this.files.cancel(u));
+    u = this.files.upload(file, "*", {
+      ...view,
+      done: (up) => {
+        view.done();
+        this.opts.sentFile?.({ sha256: up.sha256, size: up.size, type: up.type, name: up.name });
+      },
+    });
   }
 
   // Resume the kept session, or ask the name.

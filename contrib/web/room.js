@@ -124,6 +124,13 @@ const page = new Page({
       time: m.time || Date.now(), note: priv ? "private" : undefined,
     });
   },
+  // The room echoes a member's own file, as its messages: drawn then (no sentFile).
+  onFile: (f) => {
+    page.typing.clear(f.from);
+    page.log.file({ id: f.id, from: f.from, file: f, mine: f.from === page.name,
+      history: f.history, time: f.time || Date.now(),
+      note: f.conv.startsWith("@") ? "private" : undefined });
+  },
   onJoin: () => stage("room"),
 });
 

@@ -24,6 +24,29 @@ document.addEventListener("submit", (ev) => ev.preventDefault(), true);
 
 export const $ = (id) => document.getElementById(id);
 
+// What a file message shows ({sha256, size, type, name} -> an element): set by a page that
+// has files (files.js's fileView); until then its name and size as text.
+let fileRenderer = (f) => {
+  const div = document.createElement("div");
+  div.className = "file";
+  div.textContent = f.name + " (" + f.size + " bytes)";
+  return div;
+};
+
+export function setFileRenderer(fn) {
+  fileRenderer = fn;
+}
+
+// The attach button @button opens the real, hidden <input type=file> @input (the button is
+// what the keyboard reaches); each file chosen goes to @onFile.
+export function attacher(button, input, onFile) {
+  button.addEventListener("click", () => input.click());
+  input.addEventListener("change", () => {
+    for (const f of input.files) onFile(f);
+    input.value = ""; // the same file may be chosen again
+  });
+}
+
 export function show(el, on) {
   el.hidden = !on;
 }
@@ -112,14 +135,57 @@ export class Log {
     store.remove(this.key);
   }
 
-  // e: {kind: "msg", id, from, text, mine, history, time, note} or {kind: "sys", text}.
+  // e: {kind: "msg", id, from, text, mine, history, time, note}, {kind: "file", id, from,
+  // file: {sha256, size, type, name}, mine, history, time} or {kind: "sys", text}.
   add(e) {
-    if (e.kind === "msg" && e.id != null && this.ids.has(e.id)) return null; // never twice
+    if (e.kind !== "sys" && e.id != null && this.ids.has(e.id)) return null; // never twice
     return this.render(e, true);
   }
 
   msg(m) {
     return this.add({ kind: "msg", time: Date.now(), ...m });
+  }
+
+  // A file message: what the page's file renderer makes of it, in a bubble.
+  file(m) {
+    return this.add({ kind: "file", time: Date.now(), ...m });
+  }
+
+  // An upload of @name on its way: "Sending NAME", its progress and Cancel (@onCancel), in
+  // the log but not kept (a reload does not resume it). Returns files.js's view of it.
+  upload(name, onCancel) {
+    const div = document.createElement("div");
+    div.className = "upload";
+    div.setAttribute("role", "status");
+    const label = document.createElement("span");
+    label.textContent = "Sending " + name;
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.setAttribute("aria-label", "Sending " + name);
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "quiet";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", () => {
+      div.remove();
+      onCancel();
+    });
+    div.append(label, bar, cancel);
+    if (this.statusLine) this.el.insertBefore(div, this.statusLine);
+    else this.el.append(div);
+    this.stuck = true;
+    this.follow();
+    return {
+      progress: (f) => {
+        if (f === null) bar.removeAttribute("value"); // hashing: no measure yet
+        else bar.value = f;
+      },
+      done: () => div.remove(),
+      fail: (text) => {
+        div.remove();
+        this.sys(text);
+      },
+    };
   }
 
   // My message @e (what msg() drew as @node) is on its way: faded (.pending) until @sent, the
@@ -160,10 +226,10 @@ export class Log {
 
   render(e, keep) {
     const stick = this.stuck || this.nearBottom();
-    const node = e.kind === "msg" ? this.bubble(e) : this.line(e);
+    const node = e.kind === "sys" ? this.line(e) : this.bubble(e);
     if (this.statusLine) this.el.insertBefore(node, this.statusLine);
     else this.el.append(node);
-    if (e.kind === "msg" && e.id != null) this.ids.add(e.id);
+    if (e.kind !== "sys" && e.id != null) this.ids.add(e.id);
     this.entries.push(e);
     if (this.entries.length > LOG_KEEP) this.entries.splice(0, this.entries.length - LOG_KEEP);
     if (keep) this.save();
@@ -199,6 +265,11 @@ export class Log {
       meta.append(note);
     }
     meta.append(when);
+    if (e.kind === "file") {
+      div.classList.add("has-file");
+      div.append(meta, fileRenderer(e.file));
+      return div;
+    }
     const text = document.createElement("div");
     text.className = "text";
     text.textContent = e.text;

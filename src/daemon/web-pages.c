@@ -24,7 +24,7 @@
 
 /* The CSP before frame-ancestors' origins. */
 #define CSP_BASE                                                                                   \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "    \
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 
 static const struct web_asset *find_name(const char *name)

@@ -7,13 +7,19 @@
  * "LLLL|T|BODY" and is written to the pair as is, so conn.c decodes and judges it like any
  * frame from TCP. wslay itself enforces RFC 6455: an unmasked client frame gets close 1002,
  * invalid UTF-8 in a text message 1007, a message longer than max_frame 1009, and a close is
- * answered with a close. Here: a binary message gets 1003 (RFC 6455 7.4.1: "an endpoint that
- * understands only text data MAY send this if it receives a binary message"; 1008 would say
- * the peer broke a policy, but binary is a data type we do not take, not a misbehaviour), a
- * text message that is not one frame 1008, a fragmented message not finished within
- * handshake_timeout 1008, more than WEB_PINGS_PER_SEC pings in a second 1008.
+ * answered with a close. A binary message carries exactly one type 6 frame (a file's bytes,
+ * the one frame type exempt from the UTF-8 rule, issue 19), written to the pair like a text
+ * message's frame; the conn judges it (without the capability "files" it is unknown-type).
+ * Here: any other binary message gets 1003 (RFC 6455 7.4.1: "an endpoint that understands
+ * only text data MAY send this if it receives a binary message"; 1008 would say the peer
+ * broke a policy, but that binary is a data type we do not take, not a misbehaviour), a text
+ * message that is not one frame 1008, a fragmented message not finished within
+ * handshake_timeout 1008, more than WEB_PINGS_PER_SEC pings in a second 1008. A type 6 frame
+ * in a text message is let through too (its bytes were UTF-8, so nothing is lost): the
+ * conn, not the WebSocket, says which frames a client may send.
  *
- * Out: whole frames the conn writes are read off the pair and sent as text messages.
+ * Out: whole frames the conn writes are read off the pair and sent as text messages, type 6
+ * frames as binary ones (their bytes need not be UTF-8, which a text message must be).
  *
  * Bounds, le-proxy.c's way: past WEB_IN_MAX bytes waiting for the conn (it is paused) the
  * socket is not read; past soft_output_bytes unsent on the socket (a peer that does not read,
@@ -48,6 +54,8 @@
 #define WEB_TAKE_MAX (16 * 1024)
 /* Pings answered in one second; one more and the connection is closed (1008). */
 #define WEB_PINGS_PER_SEC 50
+/* The type digit of the frame a binary message carries: data (a file's bytes, issue 19). */
+#define WEB_DATA_TYPE ('0' + FD_FRAME_DATA)
 
 static unsigned out_bound(const struct web_conn *wc)
 {
@@ -155,7 +163,11 @@ static void ws_message(wslay_event_context_ptr ctx, const struct wslay_event_on_
 			evbuffer_add(bufferevent_get_output(wc->link), arg->msg, arg->msg_length);
 		break;
 	case WSLAY_BINARY_FRAME:
-		ws_close(wc, WSLAY_CODE_UNSUPPORTED_DATA, "text messages only");
+		if (!one_frame(arg->msg, arg->msg_length) || arg->msg[5] != WEB_DATA_TYPE)
+			ws_close(wc, WSLAY_CODE_UNSUPPORTED_DATA,
+				 "binary messages carry data frames only");
+		else if (wc->link)
+			evbuffer_add(bufferevent_get_output(wc->link), arg->msg, arg->msg_length);
 		break;
 	case WSLAY_PING:
 		ping_seen(wc);
@@ -165,10 +177,13 @@ static void ws_message(wslay_event_context_ptr ctx, const struct wslay_event_on_
 	}
 }
 
-/* The header of an unmasked, unfragmented text message of @len bytes (one frame: < 65536). */
-static size_t text_header(uint8_t *hdr, size_t len)
+/*
+ * The header of an unmasked, unfragmented message of @len bytes (one frame: < 65536) carrying
+ * the frame whose type digit is @type: binary for data, text for the rest.
+ */
+static size_t message_header(uint8_t *hdr, size_t len, uint8_t type)
 {
-	hdr[0] = 0x80 | WSLAY_TEXT_FRAME; /* FIN */
+	hdr[0] = 0x80 | (type == WEB_DATA_TYPE ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME); /* FIN */
 	if (len < 126) {
 		hdr[1] = (uint8_t)len;
 		return 2;
@@ -190,7 +205,7 @@ static size_t frame_len(const uint8_t *hdr)
 }
 
 /*
- * Whole frames at the front of @in, as text messages into the socket's output in one piece
+ * Whole frames at the front of @in, as messages into the socket's output in one piece
  * (none once a close went); return the bytes taken off @in. The frames taken are those in
  * @in's first chunk (WEB_TAKE_MAX bytes of it at most), so that nothing is copied twice; a
  * frame that straddles two chunks is made whole first.
@@ -224,7 +239,7 @@ static size_t take_batch(struct web_conn *wc, struct evbuffer *in)
 		if (len < FD_FRAME_HEADER_LEN || have - taken < len)
 			break;
 		if (!closed) {
-			h = text_header((uint8_t *)v.iov_base + w, len);
+			h = message_header((uint8_t *)v.iov_base + w, len, src[taken + 5]);
 			memcpy((uint8_t *)v.iov_base + w + h, src + taken, len);
 			w += h + len;
 		}
@@ -237,7 +252,7 @@ static size_t take_batch(struct web_conn *wc, struct evbuffer *in)
 }
 
 /*
- * Whole frames the conn wrote, as text messages, while the socket has room (give or take one
+ * Whole frames the conn wrote, as messages, while the socket has room (give or take one
  * batch). Framed here, not queued to wslay: a server's message is a header and the bytes as
  * they are (no mask), and wslay's queue copied each message into a buffer of its own and
  * handed the header and the payload over in two calls, each a round of evbuffer callbacks,

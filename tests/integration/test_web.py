@@ -92,6 +92,12 @@ def http(port, request):
     return exchange(socket.create_connection(("127.0.0.1", port), timeout=DEADLINE), request)
 
 
+def data_frame(tag, data):
+    """A type 6 frame (a file's bytes, issue 19): "LLLL|6|TAG BYTES", BYTES as they are."""
+    body = tag.encode() + b" " + data
+    return b"%04d|6|" % (len(body) + 7) + body
+
+
 def ws_frame(opcode, payload, fin=True, mask=True):
     """One WebSocket frame as a client sends it (masked unless told otherwise)."""
     b0 = (0x80 if fin else 0) | opcode
@@ -129,6 +135,7 @@ class WsPeer(Peer):
         self.close_code = self.close_reason = None
         self.closing = False
         self.pongs = 0
+        self.data = []  # the data frames received, each in a binary message: (TAG, BYTES)
         if nick is not None:
             self.join(nick, notices)
 
@@ -181,8 +188,16 @@ class WsPeer(Peer):
             assert fin, "the server fragmented a message"
             if opcode == TEXT:
                 payload.decode()  # a text message is UTF-8
+                assert payload[5:6] != b"6", "a data frame in a text message"
                 self.buf += payload
                 got = True
+            elif opcode == BINARY:
+                # A data frame, whose bytes need not be UTF-8: kept aside as (TAG, BYTES)
+                # rather than among the frames recv() decodes.
+                assert payload[5:6] == b"6", "a binary message of another frame type"
+                assert int(payload[:4]) == len(payload), "not one frame"
+                tag, data = payload[7:].split(b" ", 1)
+                self.data.append((tag.decode(), data))
             elif opcode == CLOSE:
                 self.close_code = struct.unpack("!H", payload[:2])[0] if payload else 0
                 self.close_reason = payload[2:].decode()
@@ -404,13 +419,54 @@ class WebTest(unittest.TestCase):
             by.check()
 
     def test_binary_message(self):
+        # A binary message carries a data frame (type 6) and nothing else: a chat message in
+        # one, or bytes that are no frame at all, or two data frames in one, get 1003.
+        for payload in (frame(MESSAGE, "hello"), b"\x00\x01binary", data_frame("t", b"x") * 2):
+            with self.subTest(payload=payload[:12]), self.daemon() as d:
+                by = Bystanders(d)
+                w = WsPeer(d, "bin")
+                w.notice(prefix="queued")
+                w.send_ws(BINARY, payload)
+                w.expect_close(1003)
+                by.check()
+
+    def test_data_frame_reaches_the_conn(self):
+        # A binary message with one data frame is not refused by the WebSocket: the conn
+        # judges it, and one that did not ask for "files" is told unknown-type (protocol 3).
         with self.daemon() as d:
             by = Bystanders(d)
             w = WsPeer(d, "bin")
             w.notice(prefix="queued")
-            w.send_ws(BINARY, frame(MESSAGE, "hello"))
-            w.expect_close(1003)
+            w.send_ws(BINARY, data_frame("t1", bytes(range(256))))
+            w.notice(prefix="error unknown-type")
+            w.expect_close(1000)
             by.check()
+
+    def test_a_file_both_ways_in_binary_messages(self):
+        # Uploaded in binary messages, with chat between two of them; fetched back the same
+        # way: each data frame one binary message, the same bytes (none of them UTF-8).
+        with self.daemon("turns = free\n") as d:
+            agent = Peer.agent(d, "mary")
+            w = WsPeer(d, "bob")
+            w.command("caps files")
+            w.notice(prefix="files ")
+            agent.notice(body="customer bob")
+            data = bytes(range(256)) * 40 + b"\xff\xfe"
+            sha = hashlib.sha256(data).hexdigest()
+            w.command("file-offer up1 %d %s application/octet-stream * dump.bin" % (len(data), sha))
+            w.notice(body="file-go up1")
+            for at in range(0, len(data), 4000):
+                w.send_ws(BINARY, data_frame("up1", data[at:at + 4000]))
+                w.say("between %d" % at)
+                self.assertEqual(agent.message(), "between %d" % at)
+            w.command("file-end up1")
+            w.notice(body="file-done up1 " + sha)
+            w.command("file-get down1 " + sha)
+            w.notice(prefix="file-start down1 %d " % len(data))
+            w.notice(body="file-end down1")
+            self.assertEqual({t for t, _ in w.data}, {"down1"})
+            self.assertGreater(len(w.data), 1)
+            self.assertEqual(b"".join(b for _, b in w.data), data)
 
     def test_invalid_utf8(self):
         with self.daemon() as d:

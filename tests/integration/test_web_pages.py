@@ -27,7 +27,7 @@ BUILD = os.environ.get("FRONTDESK_BUILD_ROOT", os.path.join(ROOT, "build"))
 WEB_DIR = os.path.join(ROOT, "contrib", "web")
 GEN = os.path.join(WEB_DIR, "gen-pages.py")
 WEB = "web_listen = 127.0.0.1:0\nhandshake_timeout = 2\n"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".js": "text/javascript; charset=utf-8"}
@@ -98,7 +98,7 @@ class WebPages(unittest.TestCase):
         names = assets()
         self.assertTrue({"index.html", "room.html", "agent.html", "style.css", "frames.js",
                          "link.js", "customer.js", "room.js", "agent.js", "tabs.js",
-                         "side.js", "store.js", "page.js"} <= set(names), names)
+                         "side.js", "store.js", "page.js", "files.js"} <= set(names), names)
         with self.daemon() as d:
             port = web_port(d)
             for name in names:
