@@ -421,7 +421,9 @@ class Peer:
             if len(self.buf) >= 7:
                 length = int(self.buf[:4])
                 if len(self.buf) >= length:
-                    ftype, body = int(self.buf[5:6]), self.buf[7:length].decode()
+                    ftype, body = int(self.buf[5:6]), self.buf[7:length]
+                    if ftype != 6:  # a file's bytes (type 6) are no text
+                        body = body.decode()
                     self.buf = self.buf[length:]
                     self.frames.append((ftype, body))
                     return ftype, body

@@ -5,7 +5,6 @@
 import hashlib
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, NOTICE, Peer, frame  # noqa: E402
@@ -17,23 +16,6 @@ class FilePeer(Peer):
     """A Peer whose type 6 frames come back as (6, bytes); the others as Peer gives them."""
 
     chunk = 8192
-
-    def recv(self, timeout=DEADLINE):
-        deadline = time.monotonic() + timeout
-        while True:
-            if len(self.buf) >= 7:
-                length = int(self.buf[:4])
-                if len(self.buf) >= length:
-                    ftype, body = int(self.buf[5:6]), self.buf[7:length]
-                    self.buf = self.buf[length:]
-                    if ftype != DATA:
-                        body = body.decode()
-                    self.frames.append((ftype, body))
-                    return ftype, body
-            if time.monotonic() >= deadline:
-                raise AssertionError("%s: no frame within %ss (buffer %r)"
-                                     % (self.name, timeout, self.buf[:200]))
-            self._fill(deadline)
 
     def grant(self, caps="files"):
         """Ask for @caps; learn the chunk size from the `files MAX CHUNK` notice."""

@@ -30,23 +30,7 @@ warnings.simplefilter("ignore", ResourceWarning)
 
 
 class FilePeer(Peer):
-    """A peer whose type 6 frames come back as bytes (the body is not text)."""
-
-    def recv(self, timeout=DEADLINE):
-        deadline = time.monotonic() + timeout
-        while True:
-            if len(self.buf) >= 7:
-                length = int(self.buf[:4])
-                if len(self.buf) >= length:
-                    ftype, body = int(self.buf[5:6]), self.buf[7:length]
-                    self.buf = self.buf[length:]
-                    if ftype != DATA:
-                        body = body.decode()
-                    self.frames.append((ftype, body))
-                    return ftype, body
-            if time.monotonic() >= deadline:
-                raise AssertionError("%s: no frame within %ss" % (self.name, timeout))
-            self._fill(deadline)
+    """A peer that asks for files (type 6 frames come back as bytes, as from every Peer)."""
 
     def grant(self, caps="files"):
         """Ask for @caps (with files) and wait for the "files MAX CHUNK" notice."""
