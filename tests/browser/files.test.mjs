@@ -76,6 +76,21 @@ async function attach(page, name, mimeType, buffer) {
 }
 
 /** The file entries in #log: {from, mine, name (the save button's text), thumb (src)}. */
+/* A daemon with @cfg, the agent anna (a plain peer granted files: it waits for @files), and
+ * bob on the customer page, served by her. */
+async function servedBob(s, cfg, files) {
+  const d = await s.daemon(cfg);
+  const agent = await s.agent(d, 'anna');
+  agent.command('caps files');
+  await agent.notice(files, { prefix: true });
+  const bob = await s.page(DESKTOP);
+  await open(bob, d, '/');
+  await join(bob, 'bob');
+  await waitServed(bob, 'anna');
+  await agent.notice('customer bob', { prefix: true });
+  return { d, agent, bob };
+}
+
 function fileEntries(page) {
   return page.$$eval('#log .msg.has-file', (els) => els.map((e) => ({
     from: e.querySelector('.from')?.textContent ?? null,
@@ -160,15 +175,7 @@ test('a customer attaches a PNG, the console shows it; the agent sends a PDF bac
 
 test('a file over max_file_size is refused on the page, before any byte goes', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
-    const d = await s.daemon(`${FREE}max_file_size = 1048576\n`);
-    const agent = await s.agent(d, 'anna');
-    agent.command('caps files');
-    await agent.notice('files 1048576', { prefix: true });
-    const bob = await s.page(DESKTOP);
-    await open(bob, d, '/');
-    await join(bob, 'bob');
-    await waitServed(bob, 'anna');
-    await agent.notice('customer bob', { prefix: true });
+    const { d, agent, bob } = await servedBob(s, `${FREE}max_file_size = 1048576\n`, 'files 1048576');
     await attach(bob, 'video.mp4', 'video/mp4', Buffer.alloc(1572864, 1));
     await until(async () => (await sysLines(bob)).includes('video.mp4 is too large: 1.5 MB, the limit is 1 MB'),
       'the line that says the file is too large');
@@ -183,15 +190,7 @@ test('a file over max_file_size is refused on the page, before any byte goes', {
 
 test('a file\'s name is text, and bytes that are not the image they claim are never shown', { skip, timeout: 120000 }, (t) =>
   Scope.run(t, browser, async (s) => {
-    const d = await s.daemon(FREE);
-    const agent = await s.agent(d, 'anna');
-    agent.command('caps files');
-    await agent.notice('files', { prefix: true });
-    const bob = await s.page(DESKTOP);
-    await open(bob, d, '/');
-    await join(bob, 'bob');
-    await waitServed(bob, 'anna');
-    await agent.notice('customer bob', { prefix: true });
+    const { d, agent, bob } = await servedBob(s, FREE, 'files');
 
     const name = '<img src=x onerror=alert(1)><b>bold & &amp;.txt'; // no '/': the daemon keeps what follows the last
     await upload(agent, 't1', name, 'text/plain', Buffer.from('just text\n'));
@@ -226,15 +225,7 @@ test('a file\'s name is text, and bytes that are not the image they claim are ne
 
 test('chat goes out while a large file is on its way, and the file arrives whole', { skip, timeout: 180000 }, (t) =>
   Scope.run(t, browser, async (s) => {
-    const d = await s.daemon(`${FREE}max_file_size = 33554432\n`);
-    const agent = await s.agent(d, 'anna');
-    agent.command('caps files');
-    await agent.notice('files', { prefix: true });
-    const bob = await s.page(DESKTOP);
-    await open(bob, d, '/');
-    await join(bob, 'bob');
-    await waitServed(bob, 'anna');
-    await agent.notice('customer bob', { prefix: true });
+    const { d, agent, bob } = await servedBob(s, `${FREE}max_file_size = 33554432\n`, 'files');
     const big = crypto.randomBytes(24 * 1024 * 1024);
     await attach(bob, 'backup.bin', 'application/octet-stream', big);
     // Once bytes are going out, a message: the agent has it before the file is done.
