@@ -415,11 +415,33 @@ class Upload(unittest.TestCase):
                 f.write("left by a crash")
             d._log.close()
             d.start()
-            d.wait_log("(614400 of 1048576 bytes used)")
+            d.wait_log("(618496 of 1048576 bytes used)")  # 150 blocks and its .type's
             self.assertEqual(tmp_files(d), [])
             _, c = desk(d)
             c.offer("t2", b"", size=600 * 1024)
             error(c, "files-full", "t2")
+
+    def test_tiny_files_count_the_disk_they_take(self):
+        """Each kept file takes a block and an inode, and its .type another: counted so, a
+        flood of 4-byte files meets the quota (1 MiB: 128 of them), not the disk's end."""
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+            a, c = desk(d, agent_caps=None)
+            kept = 0
+            for i in range(300):
+                data = i.to_bytes(4, "big")
+                c.offer("t", data)
+                t, b = c.recv()
+                while t != NOTICE or not (b == "file-go t" or b.startswith("error files-")):
+                    t, b = c.recv()
+                if b.startswith("error files-full t -- "):
+                    break
+                self.assertEqual(b, "file-go t")
+                c.send_file("t", data)
+                c.command("file-end t")
+                c.notice(prefix="file-done t ")
+                kept += 1
+            self.assertLessEqual(kept, 128)
+            self.assertGreater(kept, 0)
 
     def test_full_disk_is_files_full_and_the_daemon_lives(self):
         limit = 2 * 1024 * 1024
