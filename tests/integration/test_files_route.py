@@ -150,6 +150,28 @@ class Team(unittest.TestCase):
             self.assertEqual((frm, got), ("bob", sha))
 
 
+    def test_an_agent_that_drops_agent_sends_where_its_chat_would(self):
+        """With two chats but no longer "agent", its messages go to its first customer: a
+        file named for the other must not go there instead, and goes nowhere."""
+        with Daemon(TEAM) as d:
+            mary = agent(d, "mary", "agent files")
+            bob = customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            carol = customer(d, "carol")
+            mary.notice(prefix="customer carol")
+            mary.command("caps files")
+            mary.notice(prefix="files ")
+            mary.command("file-offer t1 10 %s text/plain carol a.txt" % ("0" * 64))
+            mary.notice(prefix="error no-customer t1")
+            sha = mary.upload(blob(3000, "m"), to="bob", name="b.txt")
+            self.assertEqual(file_notice(bob)[4], sha)
+            mary.say("a line")
+            bob.wait_for(MESSAGE)
+            carol.say("hello")
+            mary.wait_for(MESSAGE)
+            self.assertEqual(file_notices(carol.frames), [])
+
+
 class Room(unittest.TestCase):
     def test_a_file_to_a_hundred_members_while_chat_flows(self):
         data = blob(512 * 1024, "room")
