@@ -87,6 +87,19 @@ static void empty_dir(int dirfd)
 	closedir(dir);
 }
 
+/* Whether @name in the subdirectory @fd is a kept file's .type without its file. */
+static bool is_orphan_type(int fd, const char *name)
+{
+	char file[FILE_SHA_HEX + 1];
+
+	if (strlen(name) != FILE_SHA_HEX + 5 || !is_hex(name, FILE_SHA_HEX) ||
+	    strcmp(name + FILE_SHA_HEX, ".type") != 0)
+		return false;
+	memcpy(file, name, FILE_SHA_HEX);
+	file[FILE_SHA_HEX] = '\0';
+	return faccessat(fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
 /*
  * Call @cb for each kept file in the subdirectory @sub (two hex digits). A .type without its
  * file (a crash between the two renames) is removed.
@@ -106,6 +119,10 @@ static int each_in(struct filedir *d, const char *sub,
 	while (r == 0 && (e = readdir(dir))) {
 		struct stat st;
 
+		if (is_orphan_type(fd, e->d_name)) {
+			unlinkat(fd, e->d_name, 0);
+			continue;
+		}
 		if (!is_kept_name(e->d_name) || strncmp(e->d_name, sub, 2) != 0)
 			continue;
 		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))

@@ -154,6 +154,33 @@ static void test_quota(void **state)
 	filedir_close(d);
 }
 
+/* A .type whose file never came (a crash, a failed rename between the two) goes at start. */
+static void test_orphan_type_removed(void **state)
+{
+	struct filedir *d;
+	const char *why;
+	char path[256];
+	FILE *f;
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/aa", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/aa/" SHA_A ".type", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("text/html\n", f);
+	fclose(f);
+	assert_int_equal(filedir_open(dir, "tmp", 1 << 20, &d, &why), 0);
+	snprintf(path, sizeof(path), "%s/aa", dir);
+	assert_int_equal(entries(path), 0);
+	assert_int_equal(filedir_used(d), 0);
+	/* A kept file's own .type stays. */
+	assert_false(keep(d, "hello", SHA_A, "text/plain"));
+	filedir_close(d);
+	assert_int_equal(filedir_open(dir, "tmp", 1 << 20, &d, &why), 0);
+	assert_int_equal(entries(path), 2);
+	filedir_close(d);
+}
+
 static void test_private_removed_at_close(void **state)
 {
 	struct filedir *d;
@@ -182,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_keep_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphan_type_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_removed_at_close, setup, teardown),
 		cmocka_unit_test(test_cannot_create),
 	};
