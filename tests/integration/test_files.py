@@ -362,14 +362,37 @@ class Upload(unittest.TestCase):
             c.offer("t2", b"b")
             c.notice(body="file-go t2")
             c.offer("t3", b"c")
-            error(c, "file-bad", "t3")  # a third transfer
+            error(c, "file-bad", "t3")  # a third upload
             c.command("file-get t3 " + "0" * 64)
-            error(c, "file-bad", "t3")
-            c.command("file-cancel t2")
-            c.command("file-get t3 " + "0" * 64)
-            error(c, "file-gone", "t3")
+            error(c, "file-gone", "t3")  # downloads are bounded apart
             c.command("file-get t3 nothex")
             error(c, "file-bad", "t3")
+
+    def test_two_uploads_and_two_downloads_at_once(self):
+        """Both clients fetch two files at once while they send (the C client two each way,
+        the pages one upload and two downloads): the bound is 2 of each, not 2 in all."""
+        with Daemon() as d:
+            a, c = desk(d)
+            big = os.urandom(3 * 1024 * 1024)
+            sha = a.upload("k", big)
+            c.offer("u1", b"a")
+            c.notice(body="file-go u1")
+            c.offer("u2", b"b")
+            c.notice(body="file-go u2")
+            c.sock.sendall(frame(COMMAND, "file-get g1 " + sha) +
+                           frame(COMMAND, "file-get g2 " + sha) +
+                           frame(COMMAND, "file-get g3 " + sha))
+            error(c, "file-bad", "g3")  # a third download
+            c.offer("u3", b"c")
+            error(c, "file-bad", "u3")
+            got = {}
+            while len(got) < 2:
+                t, b = c.recv()
+                if t == NOTICE and b.startswith("file-end g"):
+                    got[b.split()[1]] = True
+            c.data("u1", b"a")
+            c.command("file-end u1")
+            c.notice(prefix="file-done u1 ")
 
     def test_sender_that_stops_halfway_times_out(self):
         with Daemon("file_timeout = 1\n") as d:
