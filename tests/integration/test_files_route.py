@@ -173,6 +173,38 @@ class Team(unittest.TestCase):
 
 
 class Room(unittest.TestCase):
+    def test_transfers_open_do_not_lock_out_members(self):
+        """Each member may hold four files open (two uploads, two downloads): the descriptor
+        limit covers them, so that members below max_clients still get in."""
+        import resource
+
+        class Low(Daemon):
+            def start(self):
+                self._log = open(self.log_path, "w")
+                self.proc = subprocess.Popen(
+                    self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 4096)))
+                return self.wait_ready()
+
+        data = blob(2 * MIB, "fds")
+        with Low(ROOM.replace("max_clients = 300", "max_clients = 60")) as d:
+            alice = customer(d, "alice")
+            sha = alice.upload(data, name="big.bin")
+            members = []
+            for i in range(54):
+                m = customer(d, "m%02d" % i)
+                m.sock.sendall(b"".join(
+                    frame(COMMAND, "file-get g%d %s" % (k, sha)) for k in range(2)) + b"".join(
+                    frame(COMMAND, "file-offer u%d 9 %s a/b * x" % (k, "0" * 64))
+                    for k in range(2)))
+                members.append(m)
+            for m in members:  # every transfer is open
+                for k in range(2):
+                    m.notice(prefix="file-go u%d" % k)
+            late = customer(d, "late")
+            late.say("here")
+            received(alice, "here")
     def test_a_file_to_a_hundred_members_while_chat_flows(self):
         data = blob(512 * 1024, "room")
         with Daemon(ROOM) as d:
