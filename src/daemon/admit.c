@@ -240,25 +240,39 @@ bool admit_agent_slot(struct server *s)
 	return s->counts[BUCKET_AGENT_REMOTE] < MAX_AGENT_CONNS;
 }
 
-int admit_reserve_fds(unsigned max_clients, unsigned long *ret_need, unsigned long *ret_limit)
+int admit_reserve_fds(unsigned max_clients, unsigned per_client, unsigned long *ret_need,
+		      unsigned long *ret_limit)
 {
 	rlim_t need =
 	    (rlim_t)max_clients + MAX_REFUSING + MAX_AGENT_CONNS + MAX_PENDING_AGENTS + FD_RESERVE;
+	rlim_t want = need + (rlim_t)max_clients * per_client;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
 	*ret_need = (unsigned long)need;
 	*ret_limit = rl.rlim_max == RLIM_INFINITY ? (unsigned long)-1 : (unsigned long)rl.rlim_max;
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
 		return 0;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
 		return -EMFILE;
-	/* Past the soft limit accept() fails with EMFILE, for the agent socket too. */
-	rl.rlim_cur = need;
+	/*
+	 * Past the soft limit accept() fails with EMFILE, for the agent socket too: peers that
+	 * hold file transfers open (a few files each) would lock the others out below
+	 * max_clients. Those are asked for too, as far as the hard limit goes.
+	 */
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		log_warnx("file transfers may run short of descriptors: %lu would cover them, the "
+			  "limit is %lu (raise LimitNOFILE= or ulimit -n)",
+			  (unsigned long)want, (unsigned long)rl.rlim_max);
+		want = rl.rlim_max;
+	}
+	if (rl.rlim_cur >= want)
+		return 0;
+	rl.rlim_cur = want;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
-	log_info("descriptor limit raised to %lu for max_clients = %u", (unsigned long)need,
+	log_info("descriptor limit raised to %lu for max_clients = %u", (unsigned long)want,
 		 max_clients);
 	return 0;
 }

@@ -78,9 +78,12 @@ bool admit_agent_slot(struct server *s);
 
 /*
  * admit_reserve_fds() - make sure RLIMIT_NOFILE covers everything @max_clients lets peers
- * open (raising the soft limit up to the hard one if needed). Return 0, or -EMFILE with
- * *@ret_need and *@ret_limit set: the descriptors needed and the hard limit.
+ * open (raising the soft limit up to the hard one if needed), and, as far as the hard limit
+ * allows, @per_client more for each (the files a peer's transfers hold open, files.h).
+ * Return 0, or -EMFILE with *@ret_need and *@ret_limit set: the descriptors needed without
+ * the transfers' and the hard limit.
  */
-int admit_reserve_fds(unsigned max_clients, unsigned long *ret_need, unsigned long *ret_limit);
+int admit_reserve_fds(unsigned max_clients, unsigned per_client, unsigned long *ret_need,
+		      unsigned long *ret_limit);
 
 #endif

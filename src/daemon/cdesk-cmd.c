@@ -54,8 +54,18 @@ static struct dchat *chat_named(struct dagent *a, const char *arg)
 const char *cdesk_customer(struct conn *agent, const char *name)
 {
 	struct dagent *a = dagent_of(agent);
-	struct dchat *ch = a ? chat_named(a, name) : NULL;
+	struct dchat *ch;
 
+	if (!a)
+		return NULL;
+	/* Without "agent" its messages go to its first chat (addressed()): a file only there. */
+	if (!(agent->caps & CAP_AGENT)) {
+		TAILQ_FOREACH (ch, &a->desk->chats, entry)
+			if (ch->agent == a)
+				break;
+		return ch && (!*name || strcmp(name, ch->cnick) == 0) ? ch->cnick : NULL;
+	}
+	ch = chat_named(a, name);
 	return ch ? ch->cnick : NULL;
 }
 

@@ -21,7 +21,10 @@ int cdesk_new(struct server *s, struct cdesk **ret);
 /* cdesk_start() - the cluster is there: the desk's reaper runs, the last run's state goes. */
 int cdesk_start(struct cdesk *d, struct cluster *cl);
 void cdesk_free(struct cdesk *d);
-/* cdesk_customer() - the name of agent @agent's customer @name, or its only one for ""; NULL. */
+/*
+ * cdesk_customer() - the name of agent @agent's customer @name, or its only one for ""; NULL.
+ * Without "agent" only the chat its messages go to (its first) can be named.
+ */
 const char *cdesk_customer(struct conn *agent, const char *name);
 /* cdesk_new_epoch() - Redis lost its data: this node's customers and agents start again. */
 void cdesk_new_epoch(struct cdesk *d);

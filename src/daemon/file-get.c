@@ -91,9 +91,9 @@ void files_cmd_get(struct conn *c, const char *arg)
 		files_error(c, "file-bad", tag, "a transfer with that TAG is open");
 		return;
 	}
-	x = files_slot(c);
+	x = files_slot(c, false);
 	if (!x) {
-		files_error(c, "file-bad", tag, "at most %d transfers at once", FILES_PER_CONN);
+		files_error(c, "file-bad", tag, "at most %d downloads at once", FILES_PER_DIR);
 		return;
 	}
 	fd = filedir_open_kept(files_dir(c), sha, &x->o.size, x->o.type);

@@ -39,8 +39,8 @@ static bool offer_ok(struct conn *c, const struct file_offer *o)
 		files_error(c, "file-bad", o->tag, "a transfer with that TAG is open");
 		return false;
 	}
-	if (!files_slot(c)) {
-		files_error(c, "file-bad", o->tag, "at most %d transfers at once", FILES_PER_CONN);
+	if (!files_slot(c, true)) {
+		files_error(c, "file-bad", o->tag, "at most %d uploads at once", FILES_PER_DIR);
 		return false;
 	}
 	if (o->size > c->server->config.max_file_size) {
@@ -106,7 +106,7 @@ void files_cmd_offer(struct conn *c, const char *arg)
 	untell(c->files, o.tag);
 	if (!offer_ok(c, &o))
 		return;
-	x = files_slot(c);
+	x = files_slot(c, true);
 	r = open_upload(c, x, &o);
 	if (r < 0) {
 		filedir_release(files_dir(c), o.size);

@@ -13,6 +13,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * What a kept file costs the quota: its size rounded up to whole blocks (one at least: an
+ * empty file still takes an inode), and one block more for its .type. Counted by st_size
+ * alone, a flood of 1-byte files passed a 1 GiB quota a thousand times over on the disk.
+ */
+#define FILEDIR_BLOCK 4096
+
+static uint64_t cost(uint64_t size)
+{
+	uint64_t blocks = size / FILEDIR_BLOCK + (size % FILEDIR_BLOCK != 0);
+
+	return ((blocks ? blocks : 1) + 1) * FILEDIR_BLOCK;
+}
+
 struct filedir {
 	int fd;        /* the directory */
 	int tmp_fd;    /* its temp directory */
@@ -73,6 +87,19 @@ static void empty_dir(int dirfd)
 	closedir(dir);
 }
 
+/* Whether @name in the subdirectory @fd is a kept file's .type without its file. */
+static bool is_orphan_type(int fd, const char *name)
+{
+	char file[FILE_SHA_HEX + 1];
+
+	if (strlen(name) != FILE_SHA_HEX + 5 || !is_hex(name, FILE_SHA_HEX) ||
+	    strcmp(name + FILE_SHA_HEX, ".type") != 0)
+		return false;
+	memcpy(file, name, FILE_SHA_HEX);
+	file[FILE_SHA_HEX] = '\0';
+	return faccessat(fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
 /*
  * Call @cb for each kept file in the subdirectory @sub (two hex digits). A .type without its
  * file (a crash between the two renames) is removed.
@@ -92,6 +119,10 @@ static int each_in(struct filedir *d, const char *sub,
 	while (r == 0 && (e = readdir(dir))) {
 		struct stat st;
 
+		if (is_orphan_type(fd, e->d_name)) {
+			unlinkat(fd, e->d_name, 0);
+			continue;
+		}
 		if (!is_kept_name(e->d_name) || strncmp(e->d_name, sub, 2) != 0)
 			continue;
 		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
@@ -125,7 +156,7 @@ static int count_one(const char *sha, uint64_t size, void *arg)
 {
 	struct filedir *d = arg;
 
-	d->used += size;
+	d->used += cost(size);
 	return 0;
 }
 
@@ -256,6 +287,9 @@ uint64_t filedir_used(const struct filedir *d)
 
 int filedir_reserve(struct filedir *d, uint64_t size)
 {
+	if (size > UINT64_MAX - 2 * FILEDIR_BLOCK)
+		return -ENOSPC;
+	size = cost(size);
 	if (d->used > d->max_bytes || size > d->max_bytes - d->used)
 		return -ENOSPC;
 	d->used += size;
@@ -264,6 +298,7 @@ int filedir_reserve(struct filedir *d, uint64_t size)
 
 void filedir_release(struct filedir *d, uint64_t size)
 {
+	size = size > UINT64_MAX - 2 * FILEDIR_BLOCK ? UINT64_MAX : cost(size);
 	d->used = size < d->used ? d->used - size : 0;
 }
 

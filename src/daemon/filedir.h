@@ -12,7 +12,8 @@
  * names this module makes: nothing a peer says becomes a path, and nothing is written outside.
  * A kept file is fsync'd, then renamed into place: it is there whole or not at all. The quota
  * (files_max_bytes) counts the kept files (walked at start) and the SIZE every upload in
- * progress reserved at its offer; the small .type files are not counted.
+ * progress reserved at its offer, each as the disk takes it: rounded up to 4 KiB blocks (one
+ * at least), plus one block for its .type; so tiny files cannot fill a disk under the quota.
  *
  * Single-threaded, like the rest of the daemon. A file being downloaded may be removed: its
  * reader keeps its descriptor.
@@ -43,12 +44,15 @@ int filedir_open(const char *path, const char *tmp, uint64_t max_bytes, struct f
 void filedir_close(struct filedir *d);
 /* filedir_path() - its path, for logs. */
 const char *filedir_path(const struct filedir *d);
-/* filedir_used() - bytes counted against the quota: kept files and reservations. */
+/* filedir_used() - bytes counted against the quota: kept files and reservations (in blocks). */
 uint64_t filedir_used(const struct filedir *d);
 
-/* filedir_reserve() - count @size bytes against the quota now: 0, or -ENOSPC if over it. */
+/*
+ * filedir_reserve() - count a file of @size bytes against the quota now (as the disk takes
+ * it, see above): 0, or -ENOSPC if over it.
+ */
 int filedir_reserve(struct filedir *d, uint64_t size);
-/* filedir_release() - give back @size reserved bytes (an upload that failed or was a dup). */
+/* filedir_release() - give back a reserved file of @size bytes (an upload failed, a dup). */
 void filedir_release(struct filedir *d, uint64_t size);
 
 /* filedir_tmp_create() - a new temp file for an upload: its descriptor, its name in @name. */

@@ -42,8 +42,11 @@ struct conn_files {
 struct conn_files *files_of(struct conn *c);
 /* files_find() - @c's open transfer called @tag, or NULL. */
 struct file_xfer *files_find(struct conn *c, const char *tag);
-/* files_slot() - a free transfer for @c, or NULL when FILES_PER_CONN are open. */
-struct file_xfer *files_slot(struct conn *c);
+/*
+ * files_slot() - a free transfer for @c's next upload (@upload) or download, or NULL when
+ * FILES_PER_DIR of that kind are open.
+ */
+struct file_xfer *files_slot(struct conn *c, bool upload);
 /* files_drop() - close @x: an upload's temp file is removed and its reservation given back. */
 void files_drop(struct conn *c, struct file_xfer *x);
 /*

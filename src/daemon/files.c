@@ -112,14 +112,19 @@ struct file_xfer *files_find(struct conn *c, const char *tag)
 	return NULL;
 }
 
-struct file_xfer *files_slot(struct conn *c)
+struct file_xfer *files_slot(struct conn *c, bool upload)
 {
 	struct conn_files *cf = files_of(c);
+	struct file_xfer *free_one = NULL;
+	int same = 0;
 
-	for (int i = 0; cf && i < FILES_PER_CONN; i++)
+	for (int i = 0; cf && i < FILES_PER_CONN; i++) {
 		if (!cf->x[i].open)
-			return &cf->x[i];
-	return NULL;
+			free_one = free_one ? free_one : &cf->x[i];
+		else
+			same += cf->x[i].upload == upload;
+	}
+	return same < FILES_PER_DIR ? free_one : NULL;
 }
 
 void files_arm_timer(struct conn *c)

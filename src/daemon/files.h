@@ -5,10 +5,12 @@
  * "file-get", type 6 chunks paced by the conn's output). Kept files live in the files
  * directory (filedir.h); where a kept upload goes is the mode's business (file-route.h).
  *
- * Bounds. A conn has at most FILES_PER_CONN transfers open, uploads and downloads together.
- * Memory: struct conn_files (allocated at a conn's first file command, freed with the conn),
- * 1,184 bytes for both transfers (552 each, test-sizeof holds it), plus an OpenSSL SHA-256
- * context per upload (208 bytes with OpenSSL 3): 760 bytes an upload, under 1 KiB. No byte
+ * Bounds. A conn has at most FILES_PER_DIR uploads and FILES_PER_DIR downloads open: the
+ * clients fetch two files while they send (the terminal client two each way, the pages one
+ * upload and two downloads), and a bound on both together refused them. Memory: struct
+ * conn_files (allocated at a conn's first file command, freed with the conn), 2,320 bytes for
+ * the four transfers (552 each, test-sizeof holds it), plus an OpenSSL SHA-256 context per
+ * upload (208 bytes with OpenSSL 3): 760 bytes an upload, under 1 KiB. No byte
  * of a file is buffered here: an upload's data goes from the conn's input (one frame,
  * max_frame) to its temp file, and a download's from the file to the conn's output, chunk by
  * chunk, only while that output is below half of soft_output_bytes (the conn's drained event
@@ -29,7 +31,8 @@
 struct conn;
 struct server;
 
-#define FILES_PER_CONN 2
+#define FILES_PER_DIR  2                   /* uploads, and downloads, open at once */
+#define FILES_PER_CONN (2 * FILES_PER_DIR) /* transfer slots */
 
 /*
  * files_start() - open the files directory if files = on (files_dir, else the store's

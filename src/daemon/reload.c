@@ -17,6 +17,7 @@
 #include "agents.h"
 #include "handshake.h"
 #include "canned.h"
+#include "files.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -235,10 +236,11 @@ static void tell_turns(struct server *s)
 /* A max_clients whose peers would not all get a descriptor is not applied (admit.c). */
 static void check_fds(struct server *s, struct config *next)
 {
+	unsigned per_client = next->files ? FILES_PER_CONN : 0;
 	unsigned long need = 0, limit = 0;
 
 	if (next->max_clients <= s->config.max_clients ||
-	    admit_reserve_fds(next->max_clients, &need, &limit) == 0)
+	    admit_reserve_fds(next->max_clients, per_client, &need, &limit) == 0)
 		return;
 	log_warnx("reload: max_clients = %u needs %lu file descriptors, but the limit is %lu; "
 		  "keeping %u",

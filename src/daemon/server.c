@@ -489,11 +489,15 @@ static int load_secrets(struct server *s)
 	return load_agents(s);
 }
 
-/* Every peer max_clients admits must get a descriptor, and the agent socket one after them. */
-static int reserve_fds(unsigned max_clients)
+/*
+ * Every peer max_clients admits must get a descriptor, and the agent socket one after them;
+ * with files, each peer's open transfers too, as far as the hard limit allows.
+ */
+static int reserve_fds(const struct config *cfg)
 {
+	unsigned max_clients = cfg->max_clients;
 	unsigned long need = 0, limit = 0;
-	int r = admit_reserve_fds(max_clients, &need, &limit);
+	int r = admit_reserve_fds(max_clients, cfg->files ? FILES_PER_CONN : 0, &need, &limit);
 
 	if (r == -EMFILE)
 		log_warnx(
@@ -595,7 +599,7 @@ int server_new(const struct config *cfg, struct server **ret)
 	struct server *s;
 	int r;
 
-	r = reserve_fds(cfg->max_clients);
+	r = reserve_fds(cfg);
 	if (r < 0)
 		return r;
 	s = calloc(1, sizeof(*s));

@@ -42,8 +42,21 @@ static struct chat *chat_named(struct agent *a, const char *arg)
 const char *team_customer(struct conn *agent, const char *name)
 {
 	struct agent *a = agent_of(agent);
-	struct chat *ch = a ? chat_named(a, name) : NULL;
+	struct chat *ch;
 
+	if (!a)
+		return NULL;
+	/*
+	 * Without "agent" (dropped after it took several chats) its messages go to its first
+	 * chat, whatever it names (addressed()): so does a file, which may name only that one.
+	 */
+	if (!(agent->caps & CAP_AGENT)) {
+		ch = TAILQ_FIRST(&a->chats);
+		if (ch && *name && strcmp(name, ch->customer->nick) != 0)
+			ch = NULL;
+	} else {
+		ch = chat_named(a, name);
+	}
 	return ch ? ch->customer->nick : NULL;
 }
 

@@ -31,7 +31,10 @@ bool team_away_switch(struct conn *c, bool *away, bool to, unsigned open);
  */
 struct fd_frame;
 size_t team_address(struct conn *ag, struct fd_frame *f);
-/* team_customer() - the name of agent @agent's customer @name, or its only one for ""; NULL. */
+/*
+ * team_customer() - the name of agent @agent's customer @name, or its only one for ""; NULL.
+ * Without "agent" only the chat its messages go to (its first) can be named.
+ */
 const char *team_customer(struct conn *agent, const char *name);
 void team_free(struct team *t);
 

@@ -346,14 +346,37 @@ class Upload(unittest.TestCase):
             c.offer("t2", b"b")
             c.notice(body="file-go t2")
             c.offer("t3", b"c")
-            error(c, "file-bad", "t3")  # a third transfer
+            error(c, "file-bad", "t3")  # a third upload
             c.command("file-get t3 " + "0" * 64)
-            error(c, "file-bad", "t3")
-            c.command("file-cancel t2")
-            c.command("file-get t3 " + "0" * 64)
-            error(c, "file-gone", "t3")
+            error(c, "file-gone", "t3")  # downloads are bounded apart
             c.command("file-get t3 nothex")
             error(c, "file-bad", "t3")
+
+    def test_two_uploads_and_two_downloads_at_once(self):
+        """Both clients fetch two files at once while they send (the C client two each way,
+        the pages one upload and two downloads): the bound is 2 of each, not 2 in all."""
+        with Daemon() as d:
+            a, c = desk(d)
+            big = os.urandom(3 * 1024 * 1024)
+            sha = a.upload("k", big)
+            c.offer("u1", b"a")
+            c.notice(body="file-go u1")
+            c.offer("u2", b"b")
+            c.notice(body="file-go u2")
+            c.sock.sendall(frame(COMMAND, "file-get g1 " + sha) +
+                           frame(COMMAND, "file-get g2 " + sha) +
+                           frame(COMMAND, "file-get g3 " + sha))
+            error(c, "file-bad", "g3")  # a third download
+            c.offer("u3", b"c")
+            error(c, "file-bad", "u3")
+            got = {}
+            while len(got) < 2:
+                t, b = c.recv()
+                if t == NOTICE and b.startswith("file-end g"):
+                    got[b.split()[1]] = True
+            c.data("u1", b"a")
+            c.command("file-end u1")
+            c.notice(prefix="file-done u1 ")
 
     def test_sender_that_stops_halfway_times_out(self):
         with Daemon("file_timeout = 1\n") as d:
@@ -399,11 +422,33 @@ class Upload(unittest.TestCase):
                 f.write("left by a crash")
             d._log.close()
             d.start()
-            d.wait_log("(614400 of 1048576 bytes used)")
+            d.wait_log("(618496 of 1048576 bytes used)")  # 150 blocks and its .type's
             self.assertEqual(tmp_files(d), [])
             _, c = desk(d)
             c.offer("t2", b"", size=600 * 1024)
             error(c, "files-full", "t2")
+
+    def test_tiny_files_count_the_disk_they_take(self):
+        """Each kept file takes a block and an inode, and its .type another: counted so, a
+        flood of 4-byte files meets the quota (1 MiB: 128 of them), not the disk's end."""
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+            a, c = desk(d, agent_caps=None)
+            kept = 0
+            for i in range(300):
+                data = i.to_bytes(4, "big")
+                c.offer("t", data)
+                t, b = c.recv()
+                while t != NOTICE or not (b == "file-go t" or b.startswith("error files-")):
+                    t, b = c.recv()
+                if b.startswith("error files-full t -- "):
+                    break
+                self.assertEqual(b, "file-go t")
+                c.send_file("t", data)
+                c.command("file-end t")
+                c.notice(prefix="file-done t ")
+                kept += 1
+            self.assertLessEqual(kept, 128)
+            self.assertGreater(kept, 0)
 
     def test_full_disk_is_files_full_and_the_daemon_lives(self):
         limit = 2 * 1024 * 1024

@@ -150,7 +150,61 @@ class Team(unittest.TestCase):
             self.assertEqual((frm, got), ("bob", sha))
 
 
+    def test_an_agent_that_drops_agent_sends_where_its_chat_would(self):
+        """With two chats but no longer "agent", its messages go to its first customer: a
+        file named for the other must not go there instead, and goes nowhere."""
+        with Daemon(TEAM) as d:
+            mary = agent(d, "mary", "agent files")
+            bob = customer(d, "bob")
+            mary.notice(prefix="customer bob")
+            carol = customer(d, "carol")
+            mary.notice(prefix="customer carol")
+            mary.command("caps files")
+            mary.notice(prefix="files ")
+            mary.command("file-offer t1 10 %s text/plain carol a.txt" % ("0" * 64))
+            mary.notice(prefix="error no-customer t1")
+            sha = mary.upload(blob(3000, "m"), to="bob", name="b.txt")
+            self.assertEqual(file_notice(bob)[4], sha)
+            mary.say("a line")
+            bob.wait_for(MESSAGE)
+            carol.say("hello")
+            mary.wait_for(MESSAGE)
+            self.assertEqual(file_notices(carol.frames), [])
+
+
 class Room(unittest.TestCase):
+    def test_transfers_open_do_not_lock_out_members(self):
+        """Each member may hold four files open (two uploads, two downloads): the descriptor
+        limit covers them, so that members below max_clients still get in."""
+        import resource
+
+        class Low(Daemon):
+            def start(self):
+                self._log = open(self.log_path, "w")
+                self.proc = subprocess.Popen(
+                    self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 4096)))
+                return self.wait_ready()
+
+        data = blob(2 * MIB, "fds")
+        with Low(ROOM.replace("max_clients = 300", "max_clients = 60")) as d:
+            alice = customer(d, "alice")
+            sha = alice.upload(data, name="big.bin")
+            members = []
+            for i in range(54):
+                m = customer(d, "m%02d" % i)
+                m.sock.sendall(b"".join(
+                    frame(COMMAND, "file-get g%d %s" % (k, sha)) for k in range(2)) + b"".join(
+                    frame(COMMAND, "file-offer u%d 9 %s a/b * x" % (k, "0" * 64))
+                    for k in range(2)))
+                members.append(m)
+            for m in members:  # every transfer is open
+                for k in range(2):
+                    m.notice(prefix="file-go u%d" % k)
+            late = customer(d, "late")
+            late.say("here")
+            received(alice, "here")
     def test_a_file_to_a_hundred_members_while_chat_flows(self):
         data = blob(512 * 1024, "room")
         with Daemon(ROOM) as d:

@@ -97,12 +97,13 @@ static void test_keep_and_read(void **state)
 	struct stat st;
 	int fd;
 
-	assert_int_equal(filedir_open(dir, "tmp", 100, &d, &why), 0);
+	assert_int_equal(filedir_open(dir, "tmp", 1 << 20, &d, &why), 0);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_false(keep(d, "hello", SHA_A, "text/plain"));
 	assert_true(keep(d, "hello", SHA_A, "image/png")); /* the same bytes: kept once */
-	assert_int_equal(filedir_used(d), 5);
+	/* A block, and one for its .type. */
+	assert_int_equal(filedir_used(d), 2 * 4096);
 	fd = filedir_open_kept(d, SHA_A, &size, type);
 	assert_true(fd >= 0);
 	assert_int_equal(size, 5);
@@ -126,7 +127,8 @@ static void test_quota(void **state)
 	unsigned n = 0;
 	int fd;
 
-	assert_int_equal(filedir_open(dir, "tmp", 10, &d, &why), 0);
+	/* Room for one small file: a file costs its blocks (one at least) and its .type's. */
+	assert_int_equal(filedir_open(dir, "tmp", 3 * 4096, &d, &why), 0);
 	assert_int_equal(filedir_reserve(d, 8), 0);
 	assert_int_equal(filedir_reserve(d, 3), -ENOSPC);
 	filedir_release(d, 8);
@@ -136,8 +138,8 @@ static void test_quota(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	filedir_close(d);
-	assert_int_equal(filedir_open(dir, "tmp", 10, &d, &why), 0);
-	assert_int_equal(filedir_used(d), 8);
+	assert_int_equal(filedir_open(dir, "tmp", 3 * 4096, &d, &why), 0);
+	assert_int_equal(filedir_used(d), 2 * 4096);
 	snprintf(path, sizeof(path), "%s/tmp", dir);
 	assert_int_equal(entries(path), 0);
 	assert_int_equal(filedir_reserve(d, 3), -ENOSPC);
@@ -152,13 +154,40 @@ static void test_quota(void **state)
 	filedir_close(d);
 }
 
+/* A .type whose file never came (a crash, a failed rename between the two) goes at start. */
+static void test_orphan_type_removed(void **state)
+{
+	struct filedir *d;
+	const char *why;
+	char path[256];
+	FILE *f;
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/aa", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/aa/" SHA_A ".type", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("text/html\n", f);
+	fclose(f);
+	assert_int_equal(filedir_open(dir, "tmp", 1 << 20, &d, &why), 0);
+	snprintf(path, sizeof(path), "%s/aa", dir);
+	assert_int_equal(entries(path), 0);
+	assert_int_equal(filedir_used(d), 0);
+	/* A kept file's own .type stays. */
+	assert_false(keep(d, "hello", SHA_A, "text/plain"));
+	filedir_close(d);
+	assert_int_equal(filedir_open(dir, "tmp", 1 << 20, &d, &why), 0);
+	assert_int_equal(entries(path), 2);
+	filedir_close(d);
+}
+
 static void test_private_removed_at_close(void **state)
 {
 	struct filedir *d;
 	const char *why;
 
 	setenv("TMPDIR", top, 1);
-	assert_int_equal(filedir_open(NULL, "tmp", 100, &d, &why), 0);
+	assert_int_equal(filedir_open(NULL, "tmp", 1 << 20, &d, &why), 0);
 	assert_false(keep(d, "gone at close", SHA_A, "text/plain"));
 	assert_int_equal(entries(top), 1);
 	filedir_close(d);
@@ -180,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_keep_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphan_type_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_removed_at_close, setup, teardown),
 		cmocka_unit_test(test_cannot_create),
 	};
