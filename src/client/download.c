@@ -194,7 +194,8 @@ void download_end(struct session *s, struct download *d)
 			   s->cfg.download_dir, strerror(-e));
 	else
 		files_note(s, SESSION_FILE_RESULT, who_of(s, &r),
-			   "received %s (%s bytes, sha256 ok)", shown, files_bytes(bytes, size));
+			   "received %s from %s (%s bytes, sha256 ok)", shown, r.from,
+			   files_bytes(bytes, size));
 }
 
 void download_failed(struct session *s, struct download *d, const char *words)

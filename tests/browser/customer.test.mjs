@@ -246,6 +246,18 @@ test('a long conversation on a small phone keeps the header, the composer and th
     }
     assert.deepEqual(await notInView(page, ['header.bar', '#chat', '#composer', '#send', '#log .msg']), []);
     await screenshot(page, 'customer-phone-long');
+    // The Attach button leaves the empty composer too narrow for its placeholder: wrapped, its
+    // second line would be cut by the one-row box, so it must stay on one line (an ellipsis).
+    const composer = await page.$eval('#text', (t) => {
+      const cs = getComputedStyle(t);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = cs.font;
+      return { wide: ctx.measureText(t.placeholder).width,
+        room: t.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+        wrap: getComputedStyle(t, '::placeholder').whiteSpace };
+    });
+    assert.ok(composer.wide <= composer.room || composer.wrap === 'nowrap',
+      `the placeholder (${composer.wide} px) wraps in ${composer.room} px`);
   }));
 
 test('the customer page framed by another site, its storage blocked, joins and chats', { skip, timeout: 120000 }, (t) =>

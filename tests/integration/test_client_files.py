@@ -68,7 +68,7 @@ class ClientFiles(unittest.TestCase):
                 self.assertEqual(agent.fetch(sha)[0], invoice)
                 c.wait_out("* sent invoice.pdf (48,213 bytes)\n")
                 agent.upload(reply, name="receipt.txt", mtype="text/plain")
-                c.wait_out("* received receipt.txt (1,300 bytes, sha256 ok)\n")
+                c.wait_out("* received receipt.txt from mary (1,300 bytes, sha256 ok)\n")
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
@@ -91,13 +91,13 @@ class ClientFiles(unittest.TestCase):
                 agent.upload(b"first\n", name="report.txt", tag="a1")
                 agent.upload(b"second\n", name="../../report.txt", tag="a2")
                 agent.upload(b"third\n", name=".report.txt", tag="a3")
-                c.wait_out("* received report (2).txt (7 bytes, sha256 ok)\n")
-                c.wait_out("* received report (3).txt (6 bytes, sha256 ok)\n")
+                c.wait_out("* received report (2).txt from mary (7 bytes, sha256 ok)\n")
+                c.wait_out("* received report (3).txt from mary (6 bytes, sha256 ok)\n")
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
                 agent.close()
-        self.assertIn("* received report (1).txt (6 bytes, sha256 ok)\n", c.out)
+        self.assertIn("* received report (1).txt from mary (6 bytes, sha256 ok)\n", c.out)
         self.assertEqual(self.saved("report.txt"), b"mine, not to be overwritten\n")
         self.assertEqual(self.saved("report (1).txt"), b"first\n")
         self.assertEqual(self.saved("report (2).txt"), b"second\n")
@@ -137,7 +137,7 @@ class ClientFiles(unittest.TestCase):
                 sha = file_notice(agent)[4]
                 self.assertEqual(agent.fetch(sha)[0], up)
                 agent.upload(down, name="back.bin")
-                c.wait_out("* received back.bin (3,145,728 bytes, sha256 ok)\n")
+                c.wait_out("* received back.bin from mary (3,145,728 bytes, sha256 ok)\n")
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
@@ -169,6 +169,29 @@ class ClientFiles(unittest.TestCase):
                 ann.close()
         self.assertFalse(os.path.exists(self.dl))
 
+    def test_received_line_names_the_sender_in_a_room(self):
+        # Two members send files one after the other: each line must say whose file it is,
+        # or a room's reader cannot tell (the line before may be anyone's message).
+        with Daemon("mode = group\n") as d:
+            ann = FilePeer.customer(d, "ann")
+            ann.notice(prefix="welcome")
+            ann.grant("files")
+            ben = FilePeer.customer(d, "ben")
+            ben.notice(prefix="welcome")
+            ben.grant("files")
+            c = self.customer(d)
+            try:
+                ann.notice(body="joined bob")
+                ann.upload(b"crash\n", name="server.log", mtype="text/plain")
+                c.wait_out("* received server.log from ann (6 bytes, sha256 ok)\n")
+                ben.upload(b"%PDF-1.4\n", name="report.pdf", mtype="application/pdf")
+                c.wait_out("* received report.pdf from ben (9 bytes, sha256 ok)\n")
+                self.assertEqual(c.finish(), 0, c.err)
+            finally:
+                c.kill()
+                ann.close()
+                ben.close()
+
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
 class Interactive(TmuxCase):
@@ -197,7 +220,7 @@ class Interactive(TmuxCase):
             self.enter("and a line")
             self.assertEqual(agent.message(), "and a line")
             agent.upload(b"%PDF-1.4\n", name="invoice.pdf", mtype="application/pdf")
-            self.wait_screen(r"^%s\* received invoice.pdf \(9 bytes, sha256 ok\)$" % STAMP)
+            self.wait_screen(r"^%s\* received invoice.pdf from mary \(9 bytes, sha256 ok\)$" % STAMP)
             self.enter("/quit")
             self.assertEqual(self.wait_exit(), 0)
             agent.close()
