@@ -550,7 +550,7 @@ struct conn *conn_new_kept(struct server *s, enum conn_role role, const char *ni
 	c->kept = true;
 	c->since = fd_clock_seconds();
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
-	snprintf(c->peer, sizeof(c->peer), "(before the restart)");
+	snprintf(c->peer, sizeof(c->peer), "kept across a restart");
 	TAILQ_INSERT_TAIL(&s->gone, c, entry);
 	return c;
 }
