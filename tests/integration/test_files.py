@@ -401,7 +401,7 @@ class Upload(unittest.TestCase):
             wait_until(lambda: tmp_files(d) == [])
 
     def test_cancel_frees_the_reservation(self):
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
             _, c = desk(d)
             c.offer("t1", b"", size=600 * 1024)
             c.notice(body="file-go t1")
@@ -413,7 +413,7 @@ class Upload(unittest.TestCase):
             error(c, "files-full", "t3")  # t2 is kept, and counted
 
     def test_quota_counted_at_start(self):
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
             _, c = desk(d)
             c.upload("t1", b"z" * (600 * 1024))
             d.stop()
@@ -431,7 +431,7 @@ class Upload(unittest.TestCase):
     def test_tiny_files_count_the_disk_they_take(self):
         """Each kept file takes a block and an inode, and its .type another: counted so, a
         flood of 4-byte files meets the quota (1 MiB: 128 of them), not the disk's end."""
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
             a, c = desk(d, agent_caps=None)
             kept = 0
             for i in range(300):
