@@ -203,6 +203,7 @@ class Capability(unittest.TestCase):
             d.proc.send_signal(signal.SIGHUP)
             d.wait_log("configuration reloaded from")
             self.assertIn("files_max_bytes changed in", d.log())
+            c.notice(body="files 1024 %d" % CHUNK)  # told the new limit
             c.offer("t1", b"", size=1025)
             error(c, "file-too-large", "t1")
             c.upload("t2", b"x" * 1024)
