@@ -54,16 +54,13 @@ const char *file_route_check(struct conn *c, const char *to)
 
 int file_route_send(struct conn *c, const char *to, const char *text, size_t len)
 {
-	char body[FD_FRAME_BODY_BUFSIZE], sha[65];
+	char body[FD_FRAME_BODY_BUFSIZE];
 	struct fd_frame f = { .type = FD_FRAME_DATA, .body = body };
 	const char *name = NULL;
 	int n = 0;
 
 	/* Sent again: young again, whatever retention thought of it (file-keep.c). */
-	if (len >= 64) {
-		snprintf(sha, sizeof(sha), "%.64s", text);
-		file_keep_touch(c->server, sha);
-	}
+	file_keep_touch(c->server, text, len);
 
 	if (file_route_check(c, to)) {
 		/* Its customer left while the bytes came: kept, but it reaches nobody. */

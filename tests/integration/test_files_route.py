@@ -352,6 +352,21 @@ class Retention(FilesDir, unittest.TestCase):
         self.assertIn("bob: [file] held.bin (300000 bytes, application/octet-stream) sha256:"
                       + used, out)
 
+    def test_a_file_held_by_the_pace_is_young_when_its_message_is_stored(self):
+        """A room member's file message waits behind its pace, and is stored only when it goes
+        out: its file's age counts from then, so that no sweep takes a file whose message is
+        not stored yet (the upload's own time may be long past the grace by then)."""
+        config = (self.config + "mode = group\nmax_msgs_per_sec = 100\nmax_bytes_per_sec = 40\n"
+                  "bytes_burst = 2000\n")
+        with Daemon(config) as d:
+            alice = customer(d, "alice", "files")
+            alice.say("x" * 1990)  # the bytes' burst is spent: the next message waits ~3 s
+            sha = alice.upload(blob(1000, "paced"), name="paced.bin")
+            self.age(sha)  # kept an hour ago, as far as retention can tell
+            old = os.stat(self.kept(sha)).st_mtime
+            self.assertEqual(file_notice(alice)[4], sha)  # its message went out: stored
+            self.assertGreater(os.stat(self.kept(sha)).st_mtime, old + 3000)
+
     def test_history_max_age_takes_the_file_with_its_messages(self):
         config = self.config + "mode = group\nhistory_max_age = 1\n"
         with Daemon(config) as d:
