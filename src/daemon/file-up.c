@@ -272,6 +272,31 @@ void files_cmd_end(struct conn *c, const char *arg)
 	file_route_send(c, o.to, text, (size_t)n);
 }
 
+void files_paused(struct conn *c)
+{
+	if (c->files)
+		c->files->paused_at = fd_clock_seconds();
+}
+
+void files_read_again(struct conn *c)
+{
+	double paused;
+
+	/* A conn paused before its first file command has no upload to give time back to. */
+	if (!c->files || !c->files->paused_at)
+		return;
+	paused = fd_clock_seconds() - c->files->paused_at;
+	c->files->paused_at = 0;
+	for (int i = 0; i < FILES_PER_CONN; i++)
+		if (c->files->x[i].open && c->files->x[i].upload)
+			c->files->x[i].last += paused;
+}
+
+/*
+ * file_timeout counts only while the daemon reads @c: a pause of its own (a full hold, flood
+ * pacing, the store unavailable, a slow reader of its output) leaves each upload's data unread
+ * in the kernel, and its time is given back at the resume (files_read_again()).
+ */
 void file_up_expired(struct conn *c)
 {
 	unsigned timeout = c->server->config.file_timeout;
@@ -282,6 +307,10 @@ void file_up_expired(struct conn *c)
 
 		if (!x->open || !x->upload)
 			continue;
+		if (c->paused) { /* looked at again a file_timeout later, or after the resume */
+			next = timeout;
+			continue;
+		}
 		if (now - x->last >= timeout) {
 			fail_upload(c, x, "file-timeout", "no data for too long; upload dropped");
 			continue;

@@ -34,6 +34,7 @@ struct file_xfer {
 struct conn_files {
 	struct file_xfer x[FILES_PER_CONN];
 	struct event *timer; /* the next upload's file_timeout */
+	double paused_at;    /* when the daemon stopped reading the conn; 0: it reads it */
 	char told[FILES_TOLD][FILE_TAG_BUFSIZE];
 	unsigned told_next;
 };

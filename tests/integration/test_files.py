@@ -390,6 +390,28 @@ class Upload(unittest.TestCase):
             self.assertEqual(tmp_files(d), [])
             c.upload("t1", b"the conn carries on")
 
+    def test_no_timeout_while_the_daemon_does_not_read(self):
+        """A full hold pauses the customer's reading (no agent, max_held_bytes): its upload's
+        data waits unread, and file_timeout does not count that time against it."""
+        with Daemon("file_timeout = 2\nmax_held_bytes = 1K\nturns = free\n") as d:
+            c = FilePeer.customer(d, "bob")
+            c.notice(body="agent-offline")
+            c.grant()
+            data = b"y" * 20000
+            c.offer("t1", data)
+            c.notice(body="file-go t1")
+            c.data("t1", data[:5000])
+            c.say("z" * 2000)  # past max_held_bytes: the daemon stops reading bob
+            d.wait_log("reading paused")
+            c.send_file("t1", data[5000:])  # waits in the kernel, unread
+            time.sleep(5)  # more than file_timeout passes while bob is not read
+            a = FilePeer.agent(d, "mary")
+            a.notice(body="customer bob")  # the hold is released: bob is read again
+            c.command("file-end t1")
+            c.notice(prefix="file-done t1 ")
+            self.assertNotIn((NOTICE, "error file-timeout t1 -- no data for too long; upload "
+                              "dropped"), c.frames)
+
     def test_conn_that_ends_mid_upload_leaves_nothing(self):
         with Daemon() as d:
             _, c = desk(d)
