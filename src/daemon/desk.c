@@ -376,6 +376,15 @@ const char *desk_customer(struct server *s, const char *name)
 	return !*name || strcmp(name, cu->nick) == 0 ? cu->nick : NULL;
 }
 
+struct conn *desk_file_peer(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+
+	if (c->role == ROLE_AGENT)
+		return d->agent == c ? d->active : NULL;
+	return d->active == c ? d->agent : NULL;
+}
+
 static void desk_detach(struct conn *c)
 {
 	struct desk *d = c->server->desk;

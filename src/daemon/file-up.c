@@ -33,6 +33,7 @@ static void untell(struct conn_files *cf, const char *tag)
 /* Whether the offer @o may open a transfer; if not, @c is told why. */
 static bool offer_ok(struct conn *c, const struct file_offer *o)
 {
+	struct conn *deaf;
 	const char *code;
 
 	if (files_find(c, o->tag)) {
@@ -51,6 +52,11 @@ static bool offer_ok(struct conn *c, const struct file_offer *o)
 	code = file_route_check(c, o->to);
 	if (code) {
 		files_error(c, code, o->tag, "the file cannot go to %s", o->to);
+		return false;
+	}
+	deaf = file_route_deaf(c, o->to);
+	if (deaf) {
+		files_error(c, "file-bad", o->tag, "%s's client does not take files", deaf->nick);
 		return false;
 	}
 	if (filedir_reserve(files_dir(c), o->size) < 0) {

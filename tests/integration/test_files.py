@@ -154,6 +154,21 @@ class Capability(unittest.TestCase):
             frames = c.expect_closed()
             self.assertIn("error unknown-type -- frame type is reserved", notices(frames))
 
+    def test_a_file_for_a_client_without_files_is_refused(self):
+        """Nobody would ever see it: the offer is refused before any byte is stored, both ways,
+        and the conn carries on."""
+        with Daemon() as d:
+            a, c = desk(d, agent_caps=None)
+            c.offer("t1", b"for mary")
+            c.notice(body="error file-bad t1 -- mary's client does not take files")
+            c.say("still here")
+            self.assertEqual(a.message(), "still here")
+        with Daemon() as d:
+            a, c = desk(d, customer_caps=None)
+            a.offer("t2", b"for bob")
+            a.notice(body="error file-bad t2 -- bob's client does not take files")
+            self.assertEqual(tmp_files(d), [])
+
     def test_data_before_the_nickname_is_unknown_type(self):
         with Daemon() as d:
             c = FilePeer.customer(d)
@@ -246,6 +261,7 @@ class Upload(unittest.TestCase):
             c = FilePeer.sleeper(d, "bob")
             a.notice(body="customer bob")
             c.notice(body="serving mary")
+            a.grant()  # a file for a client without files would be refused
             c.grant()
             sha = c.upload("up", data)
             c.command("file-get g " + sha)
@@ -455,7 +471,7 @@ class Upload(unittest.TestCase):
         """Each kept file takes a block and an inode, and its .type another: counted so, a
         flood of 4-byte files meets the quota (1 MiB: 128 of them), not the disk's end."""
         with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
-            a, c = desk(d, agent_caps=None)
+            a, c = desk(d)
             kept = 0
             for i in range(300):
                 data = i.to_bytes(4, "big")

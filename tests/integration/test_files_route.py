@@ -100,7 +100,11 @@ class Desk(unittest.TestCase):
             mary.notice(prefix="customer bob")
             bob.say("hi")
             mary.wait_for(TAGGED)
-            mary.upload(blob(20000, "x"), to="bob")
+            # A file bob would never see is refused at the offer, before any byte is stored.
+            data = blob(20000, "x")
+            mary.command("file-offer u1 %d %s application/octet-stream bob x.bin" % (
+                len(data), hashlib.sha256(data).hexdigest()))
+            mary.notice(body="error file-bad u1 -- bob's client does not take files")
             mary.say("did you get it?")
             frames = bob.wait_for(TAGGED)
             self.assertEqual([b for t, b in frames if "file" in b], [])
@@ -112,7 +116,8 @@ class Desk(unittest.TestCase):
             plain = FilePeer.customer(d, "carl", notices=False)
             bob.command("quit")
             mary.notice(prefix="customer carl")
-            mary.upload(blob(1000, "y"), tag="u2")
+            mary.command("file-offer u2 1 %s text/plain * y.txt" % ("0" * 64))
+            mary.notice(body="error file-bad u2 -- carl's client does not take files")
             mary.say("hello carl")
             self.assertEqual(plain.message(), "hello carl")
             self.assertEqual(plain.frames, [(MESSAGE, "hello carl")])
@@ -141,7 +146,8 @@ class Team(unittest.TestCase):
             for to in ("*", "zed"):
                 mary.command("file-offer t2 10 %s text/plain %s a.txt" % (sha, to))
                 mary.notice(prefix="error no-customer t2")
-            mary.upload(blob(3000, "c"), to="carol", tag="u3")
+            mary.command("file-offer u3 1 %s text/plain carol c.txt" % ("0" * 64))
+            mary.notice(body="error file-bad u3 -- carol's client does not take files")
             mary.say("carol: and a line")
             frames = carol.wait_for(TAGGED)
             self.assertEqual([b for _, b in frames if "file" in b], [])
