@@ -131,6 +131,34 @@ class Desk(unittest.TestCase):
             mary.notice(prefix="error no-customer t1")
 
 
+def files_take_no_turn(test, config):
+    """Strict turns: a line, then a screenshot and a PDF reach the agent with no reply between
+    them; the agent's file goes on the customer's turn, and leaves the agent's turn its own."""
+    with Daemon(config) as d:
+        mary = agent(d, "mary", "ids files")
+        bob = customer(d, "bob", "ids files")
+        mary.notice(prefix="customer bob")
+        bob.say("it crashes")
+        mary.wait_for(TAGGED)
+        shot = bob.upload(blob(3000, "png"), name="shot.png", mtype="image/png", tag="u1")
+        pdf = bob.upload(blob(5000, "pdf"), name="crash.pdf", tag="u2")
+        test.assertEqual([file_notice(mary)[4], file_notice(mary)[4]], [shot, pdf])
+        inv = mary.upload(blob(1000, "inv"), name="invoice.pdf", tag="u3")
+        test.assertEqual(file_notice(bob)[4], inv)
+        mary.say("here is your invoice")  # still her turn: it goes at once
+        bob.wait_for(TAGGED)
+        for p in (mary, bob):
+            test.assertEqual([b for _, b in p.frames if "not-your-turn" in str(b)], [])
+
+
+class Turns(unittest.TestCase):
+    def test_desk(self):
+        files_take_no_turn(self, "")
+
+    def test_team(self):
+        files_take_no_turn(self, "max_agents = 3\nmax_chats_per_agent = 2\n")
+
+
 class Team(unittest.TestCase):
     def test_an_agent_with_two_chats_names_the_customer(self):
         with Daemon(TEAM) as d:
