@@ -47,20 +47,25 @@ static void bus_said(struct cdesk *d, const struct bus_msg *m)
 				 .file = m->file,
 				 .text = m->text,
 				 .len = m->len };
-	ch->agent_turn = by_customer;
+	/* A file passes no turn and asks no answer (README "Strict turns"). */
+	if (!m->file)
+		ch->agent_turn = by_customer;
 	if (by_customer && dagent_here(ch->agent)) {
 		d->server->stats.deliveries++; /* a desk message has one recipient */
 		deliver_msg(ch->agent->conn, 0, &sm, ch->agent->conn->caps & CAP_AGENT);
-		cd_arm_answer(ch);
+		if (!m->file)
+			cd_arm_answer(ch);
 	} else if (!by_customer) {
-		event_del(ch->answer);
+		if (!m->file)
+			event_del(ch->answer);
 		if (ch->customer && conn_live(ch->customer) && !ch->customer->kept) {
 			d->server->stats.deliveries++;
 			deliver_msg(ch->customer, 0, &sm, false);
 		}
 		cd_arm_idle(ch); /* the agent spoke: the customer's deadline starts again */
 	}
-	cd_tell_turn(ch);
+	if (!m->file)
+		cd_tell_turn(ch);
 	if (by_customer)
 		cd_reply_pump(ch);
 	else

@@ -105,21 +105,25 @@ struct conn *cdesk_conn_of(struct cdesk *d, const char *key)
 	return c && c->mode_data ? c : NULL;
 }
 
-/* Publish what @from said in @ch (its turn is over: the other side's, in strict turns). */
+/*
+ * Publish what @from said in @ch (its turn is over: the other side's, in strict turns; a file
+ * passes no turn, README "Strict turns").
+ */
 static int say(struct dchat *ch, struct conn *from, const struct fd_frame *f, bool by_agent)
 {
+	bool agent_turn = f->type == FD_FRAME_DATA ? ch->agent_turn : !by_agent;
 	struct desk_said s = { .conv = ch->n,
 			       .by_agent = by_agent,
 			       .time_ms = fd_clock_unix_ms(),
 			       .from = from->nick,
 			       .to = by_agent ? ch->cnick : ch->anick,
-			       .turn = by_agent ? "c" : "a",
+			       .turn = agent_turn ? "a" : "c",
 			       .file = f->type == FD_FRAME_DATA,
 			       .text = f->body,
 			       .len = f->len };
 
 	from->server->stats.messages++;
-	ch->agent_turn = !by_agent;
+	ch->agent_turn = agent_turn;
 	if (cluster_desk_say(ch->desk->cl, &s) < 0) {
 		conn_fail(from, "out-of-memory", "the server could not keep your message");
 		return -ENOMEM;
@@ -138,7 +142,8 @@ void cd_customer_pump(struct dchat *ch)
 	struct fd_frame f;
 
 	while (cu && conn_live(cu) && !cu->kept && ch->n &&
-	       (!ch->anick[0] || !cdesk_strict(ch->desk) || !ch->agent_turn) &&
+	       (!ch->anick[0] || !cdesk_strict(ch->desk) || !ch->agent_turn ||
+		held_file_first(cu->held)) &&
 	       conn_take_held(cu, ch->desk->server->held_body, &f))
 		if (say(ch, cu, &f, false) < 0)
 			return;
@@ -162,11 +167,13 @@ void cd_reply_pump(struct dchat *ch)
 	struct dagent *a = ch->agent;
 	struct fd_frame f;
 
-	while (dagent_here(a) && ch->replies && (!cdesk_strict(ch->desk) || ch->agent_turn) &&
+	while (dagent_here(a) && ch->replies &&
+	       (!cdesk_strict(ch->desk) || ch->agent_turn || held_file_first(ch->replies)) &&
 	       held_take(ch->replies, ch->desk->server->held_body, &f)) {
 		if (say(ch, a->conn, &f, true) < 0)
 			return;
-		event_del(ch->answer); /* answered */
+		if (f.type != FD_FRAME_DATA)
+			event_del(ch->answer); /* answered */
 	}
 	if (dagent_here(a) && replies_fit(a))
 		conn_resume(a->conn, PAUSE_HELD);
@@ -403,8 +410,9 @@ static void agent_message(struct dagent *a, const struct fd_frame *f)
 	}
 	if (evbuffer_get_length(ch->replies) > a->desk->server->config.max_held_bytes)
 		conn_pause(a->conn, PAUSE_HELD);
-	event_del(ch->answer); /* a held reply is an answer too */
-	if (cdesk_strict(a->desk) && !ch->agent_turn)
+	if (reply.type != FD_FRAME_DATA)
+		event_del(ch->answer); /* a held reply is an answer too (a file is none) */
+	if (cdesk_strict(a->desk) && !ch->agent_turn && reply.type != FD_FRAME_DATA)
 		conn_error(a->conn, "not-your-turn", "held until %s replies", ch->cnick);
 	cd_reply_pump(ch);
 }
@@ -420,7 +428,7 @@ static void cdesk_message(struct conn *c, const struct fd_frame *f)
 	if (conn_hold(c, f) < 0)
 		return;
 	cd_arm_idle(ch); /* it spoke: its deadline starts again (served only) */
-	if (ch->anick[0] && cdesk_strict(ch->desk) && ch->agent_turn)
+	if (ch->anick[0] && cdesk_strict(ch->desk) && ch->agent_turn && f->type != FD_FRAME_DATA)
 		conn_error(c, "not-your-turn", "held until %s replies", ch->anick);
 	cd_customer_pump(ch);
 }

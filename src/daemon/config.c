@@ -504,6 +504,26 @@ static unsigned seen_line(const struct parse_state *s, const char *name)
  * TLS (where the answer is also bound to the session). Refuses the first address that is not
  * loopback when there is no TLS.
  */
+/*
+ * The quota counts an upload's SIZE from its offer as the disk takes it (filedir.c: whole
+ * 4 KiB blocks, one at least, and a block for its .type): the largest file must fit in it, or
+ * every offer of max_file_size bytes is files-full on an empty directory.
+ */
+static void check_files_quota(struct parse_state *s)
+{
+	const struct config *c = &s->cfg;
+	uint64_t blocks = ((uint64_t)c->max_file_size + 4095) / 4096;
+	uint64_t need = ((blocks ? blocks : 1) + 1) * 4096;
+
+	if (c->files && c->files_max_bytes < need)
+		add_error(s, seen_line(s, "files_max_bytes"),
+			  "files_max_bytes = %llu leaves no room for one file of max_file_size "
+			  "(%u bytes): the quota counts it as %llu (whole 4 KiB blocks and one for "
+			  "its type)",
+			  (unsigned long long)c->files_max_bytes, c->max_file_size,
+			  (unsigned long long)need);
+}
+
 static void check_agent_listen_in_clear(struct parse_state *s)
 {
 	const struct config *c = &s->cfg;
@@ -569,10 +589,7 @@ static void check_combinations(struct parse_state *s)
 	if (c->agents_file[0] && c->mode != MODE_SINGLE_AGENT)
 		add_error(s, seen_line(s, "agents_file"),
 			  "agents_file is only used in single-agent mode");
-	/* The quota counts an upload's SIZE from its offer: the largest must fit in it. */
-	if (c->files && c->files_max_bytes < c->max_file_size)
-		add_error(s, seen_line(s, "files_max_bytes"),
-			  "files_max_bytes must not be below max_file_size");
+	check_files_quota(s);
 	/* A public page cannot hold a secret: web clients are never challenged (web.c). */
 	if (c->web_listen.n && c->key_file[0] && !c->web_public)
 		add_error(

@@ -583,6 +583,8 @@ void conn_pause(struct conn *c, enum conn_pause why)
 		bufferevent_disable(c->bev, EV_READ);
 		hangup_watch(c, true);
 	}
+	if (!c->paused)
+		files_paused(c);
 	c->paused |= why;
 }
 
@@ -593,6 +595,7 @@ void conn_resume(struct conn *c, enum conn_pause why)
 	c->paused &= ~(unsigned)why;
 	if (c->paused || !conn_live(c))
 		return;
+	files_read_again(c);
 	hangup_watch(c, false);
 	/*
 	 * Whole frames may wait in the input buffer (no new read would report them), or the EOF

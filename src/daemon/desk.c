@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "deliver.h"
+#include "held.h"
 #include "history.h"
 #include "log.h"
 #include "record.h"
@@ -67,6 +68,16 @@ static void tell_turn(struct desk *d)
 	conn_notice(d->turn == TURN_CUSTOMER ? d->active : d->agent, "turn");
 }
 
+/*
+ * Whether @c's oldest held message may go now, @side's turn: in strict turns only on its turn,
+ * but a file message at any time (decided: an attachment to the conversation, it neither
+ * needs the turn nor passes it; a line, a screenshot and a PDF wait for no reply between them).
+ */
+static bool may_go(struct desk *d, struct conn *c, enum turn side)
+{
+	return !strict(d) || d->turn == side || held_file_first(c->held);
+}
+
 /* Move held messages across as far as the turn rules allow. */
 void desk_pump(struct desk *d)
 {
@@ -88,7 +99,7 @@ void desk_pump(struct desk *d)
 		moved = false;
 		if (!d->active || !conn_live(d->active) || !agent_here(d))
 			return;
-		if ((!strict(d) || d->turn == TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
+		if (may_go(d, d->active, TURN_CUSTOMER) && !conn_output_busy(d->agent) &&
 		    conn_take_held(d->active, s->held_body, &f)) {
 			ticket = record_release(d->active, d->active->conv, &f, &m);
 			/* Kept as unanswered: an agent dropped now (slow consumer) gets it again.
@@ -97,22 +108,21 @@ void desk_pump(struct desk *d)
 			if (deliver_msg(d->agent, ticket, &m, false) < 0)
 				return;
 			/* Kept in free turns too, so a switch to strict turns knows whose turn it
-			 * is. */
-			d->turn = TURN_AGENT;
-			if (strict(d)) {
+			 * is. A file passes no turn. */
+			if (f.type != FD_FRAME_DATA) {
+				d->turn = TURN_AGENT;
 				tell_turn(d);
 			}
 			moved = true;
 		}
 		if (!agent_here(d) || !d->active || !conn_live(d->active))
 			return;
-		if ((!strict(d) || d->turn == TURN_AGENT) &&
-		    conn_take_held(d->agent, s->held_body, &f)) {
+		if (may_go(d, d->agent, TURN_AGENT) && conn_take_held(d->agent, s->held_body, &f)) {
 			ticket = record_release(d->agent, d->active->conv, &f, &m);
 			deliver_msg(d->active, ticket, &m, false);
-			d->turn = TURN_CUSTOMER;
-			forget_unanswered(d);
-			if (strict(d)) {
+			if (f.type != FD_FRAME_DATA) { /* a file answers nothing, passes no turn */
+				d->turn = TURN_CUSTOMER;
+				forget_unanswered(d);
 				tell_turn(d);
 			}
 			moved = true;
@@ -360,7 +370,7 @@ static void desk_message(struct conn *c, const struct fd_frame *f)
 		return;
 	if (c == d->active || c == d->agent)
 		arm_idle(d);
-	if (!my_turn && agent_here(d))
+	if (!my_turn && agent_here(d) && f->type != FD_FRAME_DATA)
 		conn_error(c, "not-your-turn", "held until %s replies",
 			   c == d->agent ? d->active->nick : d->agent->nick);
 	desk_pump(d);
@@ -374,6 +384,15 @@ const char *desk_customer(struct server *s, const char *name)
 	if (!cu || (!conn_live(cu) && !cu->kept && !session_waits(cu)))
 		return NULL;
 	return !*name || strcmp(name, cu->nick) == 0 ? cu->nick : NULL;
+}
+
+struct conn *desk_file_peer(struct conn *c)
+{
+	struct desk *d = c->server->desk;
+
+	if (c->role == ROLE_AGENT)
+		return d->agent == c ? d->active : NULL;
+	return d->active == c ? d->agent : NULL;
 }
 
 static void desk_detach(struct conn *c)

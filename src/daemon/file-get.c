@@ -42,11 +42,13 @@ static int send_chunk(struct conn *c, struct file_xfer *x, unsigned chunk)
 		/* Cut short under us: only a hand outside the daemon does that. */
 		log_warnx("files: reading %s: %s", x->o.sha, n < 0 ? strerror(errno) : "cut short");
 		snprintf(tag, sizeof(tag), "%s", x->o.tag);
+		files_down_ended(c, STATS_DOWN_GONE);
 		files_drop(c, x);
 		files_error(c, "file-gone", tag, "the file cannot be read");
 		return -1;
 	}
 	x->done += (uint64_t)n;
+	c->server->stats.files.bytes_down += (uint64_t)n;
 	if (conn_send_frame(c, FD_FRAME_DATA, body, tlen + 1 + (size_t)n) < 0)
 		return -1; /* the conn is closing: files_conn_ended() drops @x */
 	return 1;
@@ -61,6 +63,7 @@ void file_get_pump(struct conn *c, struct file_xfer *x)
 		r = send_chunk(c, x, chunk);
 	if (r == 0 && conn_live(c)) {
 		conn_notice(c, "file-end %s", x->o.tag);
+		files_down_ended(c, STATS_DOWN_SENT);
 		files_drop(c, x);
 	}
 }
@@ -84,20 +87,24 @@ void files_cmd_get(struct conn *c, const char *arg)
 		return;
 	}
 	if (file_tag_sha_parse(arg, strlen(arg), tag, sha) < 0) {
+		files_down_ended(c, STATS_DOWN_REFUSED);
 		files_error(c, "file-bad", tag, "file-get TAG SHA256");
 		return;
 	}
 	if (files_find(c, tag)) {
+		files_down_ended(c, STATS_DOWN_REFUSED);
 		files_error(c, "file-bad", tag, "a transfer with that TAG is open");
 		return;
 	}
 	x = files_slot(c, false);
 	if (!x) {
+		files_down_ended(c, STATS_DOWN_REFUSED);
 		files_error(c, "file-bad", tag, "at most %d downloads at once", FILES_PER_DIR);
 		return;
 	}
 	fd = filedir_open_kept(files_dir(c), sha, &x->o.size, x->o.type);
 	if (fd < 0) {
+		files_down_ended(c, STATS_DOWN_GONE);
 		files_error(c, "file-gone", tag, "no such file is kept here");
 		return;
 	}

@@ -9,8 +9,10 @@
  * writes still queued (file messages not in the file yet) stops and goes again a second later.
  *
  * A file younger than KEEP_GRACE is never removed: a file message may be on its way to the
- * store still (held by a room member's pace, which stores it only when it goes out). Sending a
- * kept file again makes it young again (file_keep_touch()).
+ * store still. Its age counts from its message's release: a room member's message held by its
+ * pace is stored only when it goes out, which may be long after its file was kept, so the
+ * room touches the file then (file_keep_touch()); sending a kept file again makes it young
+ * again too. A desk stores a held message at once (record_store()): nothing to wait for.
  *
  * A cluster (decided): the directory is one every node shares, and a file may be referred to by
  * messages of other nodes, kept in Redis, which this node's store does not hold. There the
@@ -156,12 +158,13 @@ void file_keep_stop(struct server *s)
 	s->file_keep = NULL;
 }
 
-void file_keep_touch(struct server *s, const char *sha)
+void file_keep_touch(struct server *s, const char *text, size_t len)
 {
-	char path[4200];
+	char path[4200], sha[FILE_SHA_BUFSIZE];
 
-	if (!s->filedir)
+	if (!s->filedir || len < FILE_SHA_HEX)
 		return;
+	snprintf(sha, sizeof(sha), "%.*s", FILE_SHA_HEX, text);
 	kept_path(s, sha, path, sizeof(path));
 	if (utimensat(AT_FDCWD, path, NULL, 0) < 0 && errno != ENOENT)
 		log_warnx("files: %s could not be touched: %s", path, strerror(errno));

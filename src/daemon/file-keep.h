@@ -6,12 +6,17 @@
 #ifndef FRONTDESK_FILE_KEEP_H
 #define FRONTDESK_FILE_KEEP_H
 
+#include <stddef.h>
+
 struct server;
 
 /* file_keep_start() - sweep once now (the next loop turn), then as retention goes on. */
 int file_keep_start(struct server *s);
 void file_keep_stop(struct server *s);
-/* file_keep_touch() - the kept file @sha was sent again: its age starts again (a cluster). */
-void file_keep_touch(struct server *s, const char *sha);
+/*
+ * file_keep_touch() - a file message (@text, "SHA256 SIZE TYPE NAME", @len bytes) was sent, or
+ * its message is being stored now: its file's age starts again (file-keep.c's grace).
+ */
+void file_keep_touch(struct server *s, const char *text, size_t len);
 
 #endif

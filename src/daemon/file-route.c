@@ -52,18 +52,28 @@ const char *file_route_check(struct conn *c, const char *to)
 	return strcmp(to, "*") == 0 ? NULL : "no-customer";
 }
 
+struct conn *file_route_deaf(struct conn *c, const char *to)
+{
+	struct server *s = c->server;
+	const char *name = strcmp(to, "*") == 0 ? "" : to;
+	struct conn *peer = NULL;
+
+	if (s->team)
+		peer = team_file_peer(c, name);
+	else if (s->desk)
+		peer = desk_file_peer(c);
+	return peer && conn_live(peer) && !peer->kept && !(peer->caps & CAP_FILES) ? peer : NULL;
+}
+
 int file_route_send(struct conn *c, const char *to, const char *text, size_t len)
 {
-	char body[FD_FRAME_BODY_BUFSIZE], sha[65];
+	char body[FD_FRAME_BODY_BUFSIZE];
 	struct fd_frame f = { .type = FD_FRAME_DATA, .body = body };
 	const char *name = NULL;
 	int n = 0;
 
 	/* Sent again: young again, whatever retention thought of it (file-keep.c). */
-	if (len >= 64) {
-		snprintf(sha, sizeof(sha), "%.64s", text);
-		file_keep_touch(c->server, sha);
-	}
+	file_keep_touch(c->server, text, len);
 
 	if (file_route_check(c, to)) {
 		/* Its customer left while the bytes came: kept, but it reaches nobody. */

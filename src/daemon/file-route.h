@@ -20,6 +20,14 @@ struct conn;
 const char *file_route_check(struct conn *c, const char *to);
 
 /*
+ * file_route_deaf() - the peer connected here that @c's file to @to would go to now, when its
+ * client was not granted "files" (a wave-1 customer, an agent's client without it): nobody
+ * would ever see the file, so the offer is refused. NULL otherwise, a held file for an agent
+ * not there yet included. One node's desk or team; a cluster's desk is not asked.
+ */
+struct conn *file_route_deaf(struct conn *c, const char *to);
+
+/*
  * file_route_send() - @c's file message to @to, @text ("SHA256 SIZE TYPE NAME", @len bytes),
  * accepted as @c's chat message would be. Return 0, or a negative errno (the mode has told @c).
  */

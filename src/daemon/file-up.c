@@ -33,27 +33,43 @@ static void untell(struct conn_files *cf, const char *tag)
 /* Whether the offer @o may open a transfer; if not, @c is told why. */
 static bool offer_ok(struct conn *c, const struct file_offer *o)
 {
+	struct conn *deaf;
 	const char *code;
 
 	if (files_find(c, o->tag)) {
+		files_up_ended(c, STATS_UP_REFUSED);
 		files_error(c, "file-bad", o->tag, "a transfer with that TAG is open");
 		return false;
 	}
 	if (!files_slot(c, true)) {
+		files_up_ended(c, STATS_UP_REFUSED);
 		files_error(c, "file-bad", o->tag, "at most %d uploads at once", FILES_PER_DIR);
 		return false;
 	}
 	if (o->size > c->server->config.max_file_size) {
+		files_up_ended(c, STATS_UP_TOO_LARGE);
 		files_error(c, "file-too-large", o->tag, "a file is at most %u bytes",
 			    c->server->config.max_file_size);
 		return false;
 	}
 	code = file_route_check(c, o->to);
+	deaf = code ? NULL : file_route_deaf(c, o->to);
+	if (code || deaf)
+		files_up_ended(c, STATS_UP_REFUSED);
 	if (code) {
 		files_error(c, code, o->tag, "the file cannot go to %s", o->to);
 		return false;
 	}
+	if (deaf) {
+		files_error(c, "file-bad", o->tag, "%s's client does not take files", deaf->nick);
+		return false;
+	}
 	if (filedir_reserve(files_dir(c), o->size) < 0) {
+		files_up_ended(c, STATS_UP_FULL);
+		files_full_warn(c, "%s full (%llu of files_max_bytes %llu): an offer refused",
+				filedir_path(files_dir(c)),
+				(unsigned long long)filedir_used(files_dir(c)),
+				(unsigned long long)c->server->config.files_max_bytes);
 		files_error(c, "files-full", o->tag, "no room for %llu more bytes",
 			    (unsigned long long)o->size);
 		return false;
@@ -100,6 +116,7 @@ void files_cmd_offer(struct conn *c, const char *arg)
 		return;
 	}
 	if (file_offer_parse(arg, strlen(arg), &o) < 0) {
+		files_up_ended(c, STATS_UP_REFUSED);
 		files_error(c, "file-bad", o.tag, "file-offer TAG SIZE SHA256 TYPE TO NAME");
 		return;
 	}
@@ -110,8 +127,9 @@ void files_cmd_offer(struct conn *c, const char *arg)
 	r = open_upload(c, x, &o);
 	if (r < 0) {
 		filedir_release(files_dir(c), o.size);
-		log_warnx("files: cannot create a temp file in %s: %s", filedir_path(files_dir(c)),
-			  strerror(-r));
+		files_up_ended(c, STATS_UP_FULL);
+		files_full_warn(c, "cannot create a temp file in %s: %s",
+				filedir_path(files_dir(c)), strerror(-r));
 		files_error(c, "files-full", o.tag, "cannot store the file");
 		return;
 	}
@@ -157,6 +175,9 @@ static void fail_upload(struct conn *c, struct file_xfer *x, const char *code, c
 {
 	char tag[FILE_TAG_BUFSIZE];
 
+	files_up_ended(c, strcmp(code, "file-corrupt") == 0   ? STATS_UP_CORRUPT
+			  : strcmp(code, "file-timeout") == 0 ? STATS_UP_TIMEOUT
+							      : STATS_UP_FULL);
 	snprintf(tag, sizeof(tag), "%s", x->o.tag);
 	log_info("%s (%s): file %s: %s: %s", c->peer, c->nick, tag, code, text);
 	files_drop(c, x);
@@ -186,13 +207,14 @@ void file_up_data(struct conn *c, const struct fd_frame *f)
 	}
 	r = write_all(x->fd, bytes, n);
 	if (r < 0) {
-		log_warnx("files: writing an upload in %s: %s", filedir_path(files_dir(c)),
-			  strerror(-r));
+		files_full_warn(c, "writing an upload in %s: %s", filedir_path(files_dir(c)),
+				strerror(-r));
 		fail_upload(c, x, "files-full", "cannot store the file");
 		return;
 	}
 	EVP_DigestUpdate(x->md, bytes, n);
 	x->done += n;
+	c->server->stats.files.bytes_up += n;
 	x->last = fd_clock_seconds();
 }
 
@@ -249,12 +271,13 @@ void files_cmd_end(struct conn *c, const char *arg)
 	}
 	r = filedir_keep(files_dir(c), x->tmp, x->fd, x->o.sha, x->o.type, &dup);
 	if (r < 0) {
-		log_warnx("files: keeping %s in %s: %s", x->o.sha, filedir_path(files_dir(c)),
-			  strerror(-r));
+		files_full_warn(c, "keeping %s in %s: %s", x->o.sha, filedir_path(files_dir(c)),
+				strerror(-r));
 		fail_upload(c, x, "files-full", "cannot store the file");
 		return;
 	}
 	o = x->o;
+	files_up_ended(c, STATS_UP_KEPT);
 	if (dup) /* the same bytes were kept already, and counted */
 		filedir_release(files_dir(c), o.size);
 	EVP_MD_CTX_free(x->md);
@@ -272,6 +295,31 @@ void files_cmd_end(struct conn *c, const char *arg)
 	file_route_send(c, o.to, text, (size_t)n);
 }
 
+void files_paused(struct conn *c)
+{
+	if (c->files)
+		c->files->paused_at = fd_clock_seconds();
+}
+
+void files_read_again(struct conn *c)
+{
+	double paused;
+
+	/* A conn paused before its first file command has no upload to give time back to. */
+	if (!c->files || !c->files->paused_at)
+		return;
+	paused = fd_clock_seconds() - c->files->paused_at;
+	c->files->paused_at = 0;
+	for (int i = 0; i < FILES_PER_CONN; i++)
+		if (c->files->x[i].open && c->files->x[i].upload)
+			c->files->x[i].last += paused;
+}
+
+/*
+ * file_timeout counts only while the daemon reads @c: a pause of its own (a full hold, flood
+ * pacing, the store unavailable, a slow reader of its output) leaves each upload's data unread
+ * in the kernel, and its time is given back at the resume (files_read_again()).
+ */
 void file_up_expired(struct conn *c)
 {
 	unsigned timeout = c->server->config.file_timeout;
@@ -282,6 +330,10 @@ void file_up_expired(struct conn *c)
 
 		if (!x->open || !x->upload)
 			continue;
+		if (c->paused) { /* looked at again a file_timeout later, or after the resume */
+			next = timeout;
+			continue;
+		}
 		if (now - x->last >= timeout) {
 			fail_upload(c, x, "file-timeout", "no data for too long; upload dropped");
 			continue;

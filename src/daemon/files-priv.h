@@ -12,6 +12,7 @@
 
 #include "filedir.h"
 #include "files.h"
+#include "stats.h"
 
 /* TAGs told "file-unknown" lately: each is told once, until it is offered again. */
 #define FILES_TOLD 4
@@ -34,6 +35,7 @@ struct file_xfer {
 struct conn_files {
 	struct file_xfer x[FILES_PER_CONN];
 	struct event *timer; /* the next upload's file_timeout */
+	double paused_at;    /* when the daemon stopped reading the conn; 0: it reads it */
 	char told[FILES_TOLD][FILE_TAG_BUFSIZE];
 	unsigned told_next;
 };
@@ -55,6 +57,14 @@ void files_drop(struct conn *c, struct file_xfer *x);
  */
 void files_error(struct conn *c, const char *code, const char *tag, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/*
+ * files_full_warn() - log a quota or disk-full refusal at warning level, at most once a
+ * minute (a full directory refuses every offer: one line says it; /metrics counts them all).
+ */
+void files_full_warn(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* files_up_ended(), files_down_ended() - count how a transfer ended (/metrics). */
+void files_up_ended(struct conn *c, enum stats_upload r);
+void files_down_ended(struct conn *c, enum stats_download r);
 /* files_dir() - the server's files directory. */
 struct filedir *files_dir(struct conn *c);
 /* files_arm_timer() - make sure @c's upload timer runs (file-up.c's handler). */

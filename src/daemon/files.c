@@ -16,9 +16,13 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+
+/* Seconds between two warnings that the files directory is full. */
+#define FILES_WARN_GAP 60.0
 
 /* The default place: "files" beside the SQLite store; NULL (a private one) without one. */
 static const char *default_dir(const struct config *cfg, char *buf, size_t len)
@@ -77,6 +81,32 @@ void files_notice(struct conn *c)
 {
 	conn_notice(c, "files %u %u", c->server->config.max_file_size,
 		    file_chunk(c->server->config.max_frame));
+}
+
+void files_full_warn(struct conn *c, const char *fmt, ...)
+{
+	static double last = -FILES_WARN_GAP;
+	double now = fd_clock_seconds();
+	char text[256];
+	va_list ap;
+
+	if (now - last < FILES_WARN_GAP)
+		return;
+	last = now;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_warnx("files: %s (said at most once a minute)", text);
+}
+
+void files_up_ended(struct conn *c, enum stats_upload r)
+{
+	c->server->stats.files.up[r]++;
+}
+
+void files_down_ended(struct conn *c, enum stats_download r)
+{
+	c->server->stats.files.down[r]++;
 }
 
 struct filedir *files_dir(struct conn *c)
@@ -166,8 +196,15 @@ void files_conn_ended(struct conn *c)
 {
 	if (!c->files)
 		return;
-	for (int i = 0; i < FILES_PER_CONN; i++)
-		files_drop(c, &c->files->x[i]);
+	for (int i = 0; i < FILES_PER_CONN; i++) {
+		struct file_xfer *x = &c->files->x[i];
+
+		if (x->open && x->upload)
+			files_up_ended(c, STATS_UP_LOST);
+		else if (x->open)
+			files_down_ended(c, STATS_DOWN_LOST);
+		files_drop(c, x);
+	}
 	event_free(c->files->timer);
 	free(c->files);
 	c->files = NULL;
@@ -190,6 +227,10 @@ void files_cmd_cancel(struct conn *c, const char *arg)
 	x = files_find(c, tag);
 	if (x) {
 		log_debug("%s (%s): file %s cancelled", c->peer, c->nick, tag);
+		if (x->upload)
+			files_up_ended(c, STATS_UP_CANCELLED);
+		else
+			files_down_ended(c, STATS_DOWN_CANCELLED);
 		files_drop(c, x);
 	}
 }

@@ -8,7 +8,7 @@
  * Bounds. A conn has at most FILES_PER_DIR uploads and FILES_PER_DIR downloads open: the
  * clients fetch two files while they send (the terminal client two each way, the pages one
  * upload and two downloads), and a bound on both together refused them. Memory: struct
- * conn_files (allocated at a conn's first file command, freed with the conn), 2,320 bytes for
+ * conn_files (allocated at a conn's first file command, freed with the conn), 2,296 bytes for
  * the four transfers (552 each, test-sizeof holds it), plus an OpenSSL SHA-256 context per
  * upload (208 bytes with OpenSSL 3): 760 bytes an upload, under 1 KiB. No byte
  * of a file is buffered here: an upload's data goes from the conn's input (one frame,
@@ -55,6 +55,13 @@ void files_cmd_get(struct conn *c, const char *arg);
 
 /* file_up_data() - a type 6 frame from @c (granted "files"): the next bytes of an upload. */
 void file_up_data(struct conn *c, const struct fd_frame *f);
+/*
+ * files_paused() - the daemon stopped reading @c (conn_pause()'s first reason); and
+ * files_read_again(), it reads it again: the time between is not its uploads' idle time (their
+ * data waited unread, through no fault of the sender).
+ */
+void files_paused(struct conn *c);
+void files_read_again(struct conn *c);
 /* file_get_drained() - @c's output has room again: its downloads go on. */
 void file_get_drained(struct conn *c);
 /*

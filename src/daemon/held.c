@@ -47,6 +47,15 @@ bool held_peek(struct evbuffer *held, size_t *ret_len)
 	return true;
 }
 
+bool held_file_first(struct evbuffer *held)
+{
+	char head[FD_FRAME_HEADER_LEN];
+
+	/* "LLLL|T|": the type is the sixth byte. */
+	return held && evbuffer_copyout(held, head, sizeof(head)) == sizeof(head) &&
+	       head[5] == '0' + FD_FRAME_DATA;
+}
+
 bool held_take(struct evbuffer *held, char *body, struct fd_frame *ret)
 {
 	size_t want;

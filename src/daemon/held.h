@@ -39,6 +39,11 @@ void conn_move_held(struct conn *to, struct conn *from);
  * held_take() - the oldest message into @body; false when none is left.
  */
 bool held_peek(struct evbuffer *held, size_t *ret_len);
+/*
+ * held_file_first() - whether the oldest message is a file message (type 6): it needs no turn
+ * and passes none (strict turns).
+ */
+bool held_file_first(struct evbuffer *held);
 bool held_take(struct evbuffer *held, char *body, struct fd_frame *ret);
 
 #endif

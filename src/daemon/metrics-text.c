@@ -13,6 +13,7 @@
 
 #include "build-config.h"
 #include "cluster.h"
+#include "filedir.h"
 #include "metrics-priv.h"
 #include "server.h"
 #include "stats.h"
@@ -119,6 +120,32 @@ static void process(struct evbuffer *o, const struct server *s)
 	      "Start time of the process since unix epoch in seconds.", (double)s->started_unix);
 }
 
+/* files = on: the directory against its quota, and the transfers (files.h). */
+static void files_part(struct evbuffer *o, const struct server *s)
+{
+	const struct stats_files *f = &s->stats.files;
+	const char *n = "frontdesk_file_uploads_total";
+
+	gauge(o, "frontdesk_files_bytes",
+	      "Bytes the files directory counts against its quota (kept files, uploads reserved).",
+	      (double)filedir_used(s->filedir));
+	gauge(o, "frontdesk_files_quota_bytes", "The files directory's quota (files_max_bytes).",
+	      (double)s->config.files_max_bytes);
+	head(o, n, "counter", "Uploads ended, by result.");
+	for (int i = 0; i < STATS_UP_RESULTS; i++)
+		evbuffer_add_printf(o, "%s{result=\"%s\"} %" PRIu64 "\n", n,
+				    stats_upload_name((enum stats_upload)i), f->up[i]);
+	n = "frontdesk_file_downloads_total";
+	head(o, n, "counter", "Downloads ended, by result.");
+	for (int i = 0; i < STATS_DOWN_RESULTS; i++)
+		evbuffer_add_printf(o, "%s{result=\"%s\"} %" PRIu64 "\n", n,
+				    stats_download_name((enum stats_download)i), f->down[i]);
+	counter(o, "frontdesk_file_uploaded_bytes_total", "Data bytes received in uploads.",
+		f->bytes_up);
+	counter(o, "frontdesk_file_downloaded_bytes_total", "Data bytes sent in downloads.",
+		f->bytes_down);
+}
+
 /* cluster = redis://...: the node's link to Redis (cluster.h). */
 static void cluster_part(struct evbuffer *o, const struct server *s)
 {
@@ -172,5 +199,7 @@ void metrics_text(struct server *s, struct evbuffer *o)
 		  &s->stats.commit);
 	if (s->cluster)
 		cluster_part(o, s);
+	if (s->filedir)
+		files_part(o, s);
 	process(o, s);
 }

@@ -233,6 +233,25 @@ static void tell_turns(struct server *s)
 	}
 }
 
+/*
+ * Clients granted "files" size their offers and chunks by the "files MAX CHUNK" notice: told
+ * again when either changed, or a client kept offering what is now file-too-large (or
+ * refusing, at its side, what is now accepted).
+ */
+static void tell_files(struct server *s, unsigned old_max, unsigned old_chunk)
+{
+	struct conn *c, *next;
+
+	if (old_max == s->config.max_file_size && old_chunk == file_chunk(s->config.max_frame))
+		return;
+	/* A notice can drop a slow consumer, which moves it to s->gone: take next first. */
+	for (c = TAILQ_FIRST(&s->conns); c; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if ((c->caps & CAP_FILES) && conn_live(c))
+			files_notice(c);
+	}
+}
+
 /* A max_clients whose peers would not all get a descriptor is not applied (admit.c). */
 static void check_fds(struct server *s, struct config *next)
 {
@@ -277,6 +296,7 @@ static void reload_canned(struct server *s)
 static void apply(struct server *s, struct config *next)
 {
 	char restart[256], live[256];
+	unsigned old_max = s->config.max_file_size, old_chunk = file_chunk(s->config.max_frame);
 	bool turns_changed;
 
 	check_fds(s, next);
@@ -290,6 +310,7 @@ static void apply(struct server *s, struct config *next)
 		log_set_level(s->config.log_level);
 	if (turns_changed)
 		tell_turns(s);
+	tell_files(s, old_max, old_chunk);
 	reload_canned(s);
 	/* The mode may now relay what the old rules held back. */
 	if (s->mode->reconfigured)

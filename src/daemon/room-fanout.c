@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "cluster.h"
+#include "file-keep.h"
 #include "log.h"
 #include "room.h"
 #include "server.h"
@@ -323,6 +324,9 @@ static int broadcast(struct room *r, const char *nick, struct conn *from, const 
 				  .text = text,
 				  .len = len };
 	r->server->stats.messages++;
+	/* Stored from now: its file's age counts from here, not from its upload (file-keep.c). */
+	if (p.m.file)
+		file_keep_touch(r->server, text, len);
 	if (r->server->cluster)
 		return publish(r, &p.m, from);
 	p.ticket = store_add_released(r->server->store, &p.m, &p.m.id);

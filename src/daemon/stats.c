@@ -98,3 +98,21 @@ void stats_observe(struct stats_histogram *h, double seconds)
 	h->count++;
 	h->sum += seconds;
 }
+
+const char *stats_upload_name(enum stats_upload r)
+{
+	static const char *const names[STATS_UP_RESULTS] = {
+		"kept", "corrupt", "too-large", "full", "timeout", "cancelled", "refused", "lost",
+	};
+
+	return names[r];
+}
+
+const char *stats_download_name(enum stats_download r)
+{
+	static const char *const names[STATS_DOWN_RESULTS] = {
+		"sent", "gone", "cancelled", "refused", "lost",
+	};
+
+	return names[r];
+}

@@ -30,6 +30,36 @@ struct stats_histogram {
 	double sum;
 };
 
+/* How an upload ended (files.h); stats_upload_name() says it in /metrics. */
+enum stats_upload {
+	STATS_UP_KEPT,      /* verified and kept: its file message went */
+	STATS_UP_CORRUPT,   /* more bytes than SIZE, or a size or SHA-256 that differs */
+	STATS_UP_TOO_LARGE, /* refused at the offer: over max_file_size */
+	STATS_UP_FULL,      /* refused or cut: the quota or the disk full, a write failed */
+	STATS_UP_TIMEOUT,   /* no data for file_timeout */
+	STATS_UP_CANCELLED, /* file-cancel */
+	STATS_UP_REFUSED,   /* refused at the offer otherwise: malformed, no such customer... */
+	STATS_UP_LOST,      /* its conn ended first */
+	STATS_UP_RESULTS
+};
+
+/* How a download ended; stats_download_name(). */
+enum stats_download {
+	STATS_DOWN_SENT,      /* every byte went */
+	STATS_DOWN_GONE,      /* no such file kept, or it could not be read */
+	STATS_DOWN_CANCELLED, /* file-cancel */
+	STATS_DOWN_REFUSED,   /* malformed, TAG in use, too many open */
+	STATS_DOWN_LOST,      /* its conn ended first */
+	STATS_DOWN_RESULTS
+};
+
+struct stats_files {
+	uint64_t up[STATS_UP_RESULTS];
+	uint64_t down[STATS_DOWN_RESULTS];
+	uint64_t bytes_up;   /* data bytes written to uploads (kept or not) */
+	uint64_t bytes_down; /* data bytes sent in downloads */
+};
+
 struct stats {
 	uint64_t connections[3]; /* accepted, by enum conn_role */
 	uint64_t refused[STATS_REASONS];
@@ -41,6 +71,7 @@ struct stats {
 	struct stats_histogram wait;    /* desk: arrival in line to served */
 	struct stats_histogram commit;  /* the store's commits */
 	struct stats_histogram publish; /* the cluster's publishes, sent to answered */
+	struct stats_files files;
 };
 
 void stats_init(struct stats *st);
@@ -50,5 +81,7 @@ const char *stats_reason_name(unsigned i);
 void stats_refused(struct stats *st, const char *code);
 void stats_dropped(struct stats *st, const char *code);
 void stats_observe(struct stats_histogram *h, double seconds);
+const char *stats_upload_name(enum stats_upload r);
+const char *stats_download_name(enum stats_download r);
 
 #endif

@@ -39,7 +39,8 @@ static struct chat *chat_named(struct agent *a, const char *arg)
 	return find_chat(a, arg, strlen(arg));
 }
 
-const char *team_customer(struct conn *agent, const char *name)
+/* The chat of @agent's that @name ("" or a customer's name) means for a file; NULL: none. */
+static struct chat *file_chat(struct conn *agent, const char *name)
 {
 	struct agent *a = agent_of(agent);
 	struct chat *ch;
@@ -57,7 +58,23 @@ const char *team_customer(struct conn *agent, const char *name)
 	} else {
 		ch = chat_named(a, name);
 	}
+	return ch;
+}
+
+const char *team_customer(struct conn *agent, const char *name)
+{
+	struct chat *ch = file_chat(agent, name);
+
 	return ch ? ch->customer->nick : NULL;
+}
+
+struct conn *team_file_peer(struct conn *c, const char *name)
+{
+	struct chat *ch = c->role == ROLE_AGENT ? file_chat(c, name) : chat_of(c);
+
+	if (!ch)
+		return NULL;
+	return c->role == ROLE_AGENT ? ch->customer : ch->agent ? ch->agent->conn : NULL;
 }
 
 /*

@@ -104,6 +104,16 @@ static bool take_reply(struct chat *ch, struct fd_frame *f)
 	return true;
 }
 
+/*
+ * Whether the oldest of @held (a side of @ch) may go now, @side's turn: in strict turns only
+ * on its turn, but a file message at any time (decided: an attachment to the conversation, it
+ * neither needs the turn nor passes it).
+ */
+static bool may_go(const struct chat *ch, struct evbuffer *held, enum chat_turn side)
+{
+	return !team_strict(ch->team) || ch->turn == side || held_file_first(held);
+}
+
 /* Move held messages across as far as the turn rule allows. */
 void chat_pump(struct chat *ch)
 {
@@ -117,27 +127,30 @@ void chat_pump(struct chat *ch)
 		if (!ch->agent || !agent_here(ch->agent) || !conn_live(cu))
 			return;
 		ag = ch->agent->conn;
-		if ((!team_strict(ch->team) || ch->turn == CHAT_TURN_CUSTOMER) &&
-		    !conn_output_busy(ag) && conn_take_held(cu, ch->team->server->held_body, &f)) {
+		if (may_go(ch, cu->held, CHAT_TURN_CUSTOMER) && !conn_output_busy(ag) &&
+		    conn_take_held(cu, ch->team->server->held_body, &f)) {
 			uint64_t ticket = record_release(cu, cu->conv, &f, &m);
 
 			/* Several chats: the agent must see whose it is ("NAME: TEXT"). */
 			if (deliver_msg(ag, ticket, &m, ag->caps & CAP_AGENT) < 0)
 				return;
-			ch->turn = CHAT_TURN_AGENT;
-			tell_turn(ch);
-			arm_answer(ch);
+			if (f.type != FD_FRAME_DATA) { /* a file passes no turn, asks no answer */
+				ch->turn = CHAT_TURN_AGENT;
+				tell_turn(ch);
+				arm_answer(ch);
+			}
 			moved = true;
 		}
 		if (!ch->agent || !agent_here(ch->agent) || !conn_live(cu))
 			return;
-		if ((!team_strict(ch->team) || ch->turn == CHAT_TURN_AGENT) && take_reply(ch, &f)) {
+		if (may_go(ch, ch->replies, CHAT_TURN_AGENT) && take_reply(ch, &f)) {
 			uint64_t ticket = record_release(ag, cu->conv, &f, &m);
 
 			deliver_msg(cu, ticket, &m, false);
-			ch->turn = CHAT_TURN_CUSTOMER;
-			event_del(ch->answer); /* answered */
-			tell_turn(ch);
+			if (f.type != FD_FRAME_DATA) {
+				ch->turn = CHAT_TURN_CUSTOMER;
+				tell_turn(ch);
+			}
 			moved = true;
 		}
 	} while (moved);
@@ -171,8 +184,9 @@ static int hold_reply(struct chat *ch, struct conn *ag, const struct fd_frame *f
 	}
 	if (evbuffer_get_length(ch->replies) > ag->server->config.max_held_bytes)
 		conn_pause(ag, PAUSE_HELD);
-	/* The agent answered: it owes nothing now (a held reply is an answer too). */
-	event_del(ch->answer);
+	/* The agent answered: it owes nothing now (a held reply is an answer too; not a file). */
+	if (f->type != FD_FRAME_DATA)
+		event_del(ch->answer);
 	return 0;
 }
 
@@ -230,7 +244,8 @@ static void agent_message(struct agent *a, const struct fd_frame *f)
 	if (!ch || hold_reply(ch, a->conn, &reply) < 0)
 		return;
 	chat_arm_idle(ch);
-	if (team_strict(a->team) && ch->turn == CHAT_TURN_CUSTOMER && conn_live(ch->customer))
+	if (team_strict(a->team) && ch->turn == CHAT_TURN_CUSTOMER && conn_live(ch->customer) &&
+	    f->type != FD_FRAME_DATA)
 		conn_error(a->conn, "not-your-turn", "held until %s replies", ch->customer->nick);
 	chat_pump(ch);
 }
@@ -248,7 +263,8 @@ static void team_message(struct conn *c, const struct fd_frame *f)
 	if (record_hold(c, &m) < 0 || !ch->agent)
 		return; /* waiting: it goes to whoever serves it */
 	chat_arm_idle(ch);
-	if (team_strict(ch->team) && ch->turn == CHAT_TURN_AGENT && agent_here(ch->agent))
+	if (team_strict(ch->team) && ch->turn == CHAT_TURN_AGENT && agent_here(ch->agent) &&
+	    f->type != FD_FRAME_DATA)
 		conn_error(c, "not-your-turn", "held until %s replies", ch->agent->conn->nick);
 	chat_pump(ch);
 }

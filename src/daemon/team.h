@@ -36,6 +36,11 @@ size_t team_address(struct conn *ag, struct fd_frame *f);
  * Without "agent" only the chat its messages go to (its first) can be named.
  */
 const char *team_customer(struct conn *agent, const char *name);
+/*
+ * team_file_peer() - whom @c's file to @name ("" or one of an agent's customers) goes to now:
+ * a customer's agent (NULL while it waits in line), an agent's customer; NULL if none.
+ */
+struct conn *team_file_peer(struct conn *c, const char *name);
 void team_free(struct team *t);
 
 #endif

@@ -154,6 +154,21 @@ class Capability(unittest.TestCase):
             frames = c.expect_closed()
             self.assertIn("error unknown-type -- frame type is reserved", notices(frames))
 
+    def test_a_file_for_a_client_without_files_is_refused(self):
+        """Nobody would ever see it: the offer is refused before any byte is stored, both ways,
+        and the conn carries on."""
+        with Daemon() as d:
+            a, c = desk(d, agent_caps=None)
+            c.offer("t1", b"for mary")
+            c.notice(body="error file-bad t1 -- mary's client does not take files")
+            c.say("still here")
+            self.assertEqual(a.message(), "still here")
+        with Daemon() as d:
+            a, c = desk(d, customer_caps=None)
+            a.offer("t2", b"for bob")
+            a.notice(body="error file-bad t2 -- bob's client does not take files")
+            self.assertEqual(tmp_files(d), [])
+
     def test_data_before_the_nickname_is_unknown_type(self):
         with Daemon() as d:
             c = FilePeer.customer(d)
@@ -203,6 +218,7 @@ class Capability(unittest.TestCase):
             d.proc.send_signal(signal.SIGHUP)
             d.wait_log("configuration reloaded from")
             self.assertIn("files_max_bytes changed in", d.log())
+            c.notice(body="files 1024 %d" % CHUNK)  # told the new limit
             c.offer("t1", b"", size=1025)
             error(c, "file-too-large", "t1")
             c.upload("t2", b"x" * 1024)
@@ -245,6 +261,7 @@ class Upload(unittest.TestCase):
             c = FilePeer.sleeper(d, "bob")
             a.notice(body="customer bob")
             c.notice(body="serving mary")
+            a.grant()  # a file for a client without files would be refused
             c.grant()
             sha = c.upload("up", data)
             c.command("file-get g " + sha)
@@ -389,6 +406,28 @@ class Upload(unittest.TestCase):
             self.assertEqual(tmp_files(d), [])
             c.upload("t1", b"the conn carries on")
 
+    def test_no_timeout_while_the_daemon_does_not_read(self):
+        """A full hold pauses the customer's reading (no agent, max_held_bytes): its upload's
+        data waits unread, and file_timeout does not count that time against it."""
+        with Daemon("file_timeout = 2\nmax_held_bytes = 1K\nturns = free\n") as d:
+            c = FilePeer.customer(d, "bob")
+            c.notice(body="agent-offline")
+            c.grant()
+            data = b"y" * 20000
+            c.offer("t1", data)
+            c.notice(body="file-go t1")
+            c.data("t1", data[:5000])
+            c.say("z" * 2000)  # past max_held_bytes: the daemon stops reading bob
+            d.wait_log("reading paused")
+            c.send_file("t1", data[5000:])  # waits in the kernel, unread
+            time.sleep(5)  # more than file_timeout passes while bob is not read
+            a = FilePeer.agent(d, "mary")
+            a.notice(body="customer bob")  # the hold is released: bob is read again
+            c.command("file-end t1")
+            c.notice(prefix="file-done t1 ")
+            self.assertNotIn((NOTICE, "error file-timeout t1 -- no data for too long; upload "
+                              "dropped"), c.frames)
+
     def test_conn_that_ends_mid_upload_leaves_nothing(self):
         with Daemon() as d:
             _, c = desk(d)
@@ -401,7 +440,7 @@ class Upload(unittest.TestCase):
             wait_until(lambda: tmp_files(d) == [])
 
     def test_cancel_frees_the_reservation(self):
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
             _, c = desk(d)
             c.offer("t1", b"", size=600 * 1024)
             c.notice(body="file-go t1")
@@ -413,7 +452,7 @@ class Upload(unittest.TestCase):
             error(c, "files-full", "t3")  # t2 is kept, and counted
 
     def test_quota_counted_at_start(self):
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
             _, c = desk(d)
             c.upload("t1", b"z" * (600 * 1024))
             d.stop()
@@ -431,8 +470,8 @@ class Upload(unittest.TestCase):
     def test_tiny_files_count_the_disk_they_take(self):
         """Each kept file takes a block and an inode, and its .type another: counted so, a
         flood of 4-byte files meets the quota (1 MiB: 128 of them), not the disk's end."""
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\n") as d:
-            a, c = desk(d, agent_caps=None)
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\n") as d:
+            a, c = desk(d)
             kept = 0
             for i in range(300):
                 data = i.to_bytes(4, "big")

@@ -101,6 +101,35 @@ class Desk(ClusterCase):
         bob.say("thanks")
         mary.wait_for(TAGGED)
 
+    def test_files_take_no_turn_across_nodes(self):
+        """Strict turns across nodes: a line, then two files reach the agent with no reply
+        between them; the agent's file leaves the agent its turn."""
+        files = tempfile.mkdtemp(prefix="frontdesk-files-")
+        self.addCleanup(shutil.rmtree, files, True)
+        conf = ("mode = single-agent\ncluster = %s\nnode_name = %%s\n"
+                "metrics_listen = 127.0.0.1:0\nmax_agents = 4\nmax_chats_per_agent = 2\n"
+                "turns = strict\nfiles_dir = %s\n%s" % (self.redis.url, files, NO_FLOOD))
+        a, b = self.start_node(conf % "a"), self.start_node(conf % "b")
+        mary = agent(b, "mary", "agent ids files")
+        self.peers.append(mary)
+        bob = FilePeer.customer(a, "bob")
+        self.peers.append(bob)
+        bob.notice(prefix="welcome ")
+        bob.grant("ids files")
+        mary.notice(prefix="customer bob")
+        bob.notice(prefix="serving ")
+        bob.say("it crashes")
+        mary.wait_for(TAGGED)
+        shot = bob.upload(blob(3000, "png"), name="shot.png", tag="u1")
+        pdf = bob.upload(blob(5000, "pdf"), name="crash.pdf", tag="u2")
+        self.assertEqual([file_notice(mary)[4], file_notice(mary)[4]], [shot, pdf])
+        inv = mary.upload(blob(1000, "inv"), to="bob", name="invoice.pdf", tag="u3")
+        self.assertEqual(file_notice(bob)[4], inv)
+        mary.say("bob: here is your invoice")
+        bob.wait_for(TAGGED)
+        for p in (mary, bob):
+            self.assertEqual([x for _, x in p.frames if "not-your-turn" in str(x)], [])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

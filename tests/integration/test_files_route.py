@@ -100,7 +100,11 @@ class Desk(unittest.TestCase):
             mary.notice(prefix="customer bob")
             bob.say("hi")
             mary.wait_for(TAGGED)
-            mary.upload(blob(20000, "x"), to="bob")
+            # A file bob would never see is refused at the offer, before any byte is stored.
+            data = blob(20000, "x")
+            mary.command("file-offer u1 %d %s application/octet-stream bob x.bin" % (
+                len(data), hashlib.sha256(data).hexdigest()))
+            mary.notice(body="error file-bad u1 -- bob's client does not take files")
             mary.say("did you get it?")
             frames = bob.wait_for(TAGGED)
             self.assertEqual([b for t, b in frames if "file" in b], [])
@@ -112,7 +116,8 @@ class Desk(unittest.TestCase):
             plain = FilePeer.customer(d, "carl", notices=False)
             bob.command("quit")
             mary.notice(prefix="customer carl")
-            mary.upload(blob(1000, "y"), tag="u2")
+            mary.command("file-offer u2 1 %s text/plain * y.txt" % ("0" * 64))
+            mary.notice(body="error file-bad u2 -- carl's client does not take files")
             mary.say("hello carl")
             self.assertEqual(plain.message(), "hello carl")
             self.assertEqual(plain.frames, [(MESSAGE, "hello carl")])
@@ -124,6 +129,34 @@ class Desk(unittest.TestCase):
             mary.notice(prefix="customer bob")
             mary.command("file-offer t1 10 %s text/plain zed a.txt" % ("0" * 64))
             mary.notice(prefix="error no-customer t1")
+
+
+def files_take_no_turn(test, config):
+    """Strict turns: a line, then a screenshot and a PDF reach the agent with no reply between
+    them; the agent's file goes on the customer's turn, and leaves the agent's turn its own."""
+    with Daemon(config) as d:
+        mary = agent(d, "mary", "ids files")
+        bob = customer(d, "bob", "ids files")
+        mary.notice(prefix="customer bob")
+        bob.say("it crashes")
+        mary.wait_for(TAGGED)
+        shot = bob.upload(blob(3000, "png"), name="shot.png", mtype="image/png", tag="u1")
+        pdf = bob.upload(blob(5000, "pdf"), name="crash.pdf", tag="u2")
+        test.assertEqual([file_notice(mary)[4], file_notice(mary)[4]], [shot, pdf])
+        inv = mary.upload(blob(1000, "inv"), name="invoice.pdf", tag="u3")
+        test.assertEqual(file_notice(bob)[4], inv)
+        mary.say("here is your invoice")  # still her turn: it goes at once
+        bob.wait_for(TAGGED)
+        for p in (mary, bob):
+            test.assertEqual([b for _, b in p.frames if "not-your-turn" in str(b)], [])
+
+
+class Turns(unittest.TestCase):
+    def test_desk(self):
+        files_take_no_turn(self, "")
+
+    def test_team(self):
+        files_take_no_turn(self, "max_agents = 3\nmax_chats_per_agent = 2\n")
 
 
 class Team(unittest.TestCase):
@@ -141,7 +174,8 @@ class Team(unittest.TestCase):
             for to in ("*", "zed"):
                 mary.command("file-offer t2 10 %s text/plain %s a.txt" % (sha, to))
                 mary.notice(prefix="error no-customer t2")
-            mary.upload(blob(3000, "c"), to="carol", tag="u3")
+            mary.command("file-offer u3 1 %s text/plain carol c.txt" % ("0" * 64))
+            mary.notice(body="error file-bad u3 -- carol's client does not take files")
             mary.say("carol: and a line")
             frames = carol.wait_for(TAGGED)
             self.assertEqual([b for _, b in frames if "file" in b], [])
@@ -351,6 +385,21 @@ class Retention(FilesDir, unittest.TestCase):
                              capture_output=True, text=True, check=True).stdout
         self.assertIn("bob: [file] held.bin (300000 bytes, application/octet-stream) sha256:"
                       + used, out)
+
+    def test_a_file_held_by_the_pace_is_young_when_its_message_is_stored(self):
+        """A room member's file message waits behind its pace, and is stored only when it goes
+        out: its file's age counts from then, so that no sweep takes a file whose message is
+        not stored yet (the upload's own time may be long past the grace by then)."""
+        config = (self.config + "mode = group\nmax_msgs_per_sec = 100\nmax_bytes_per_sec = 40\n"
+                  "bytes_burst = 2000\n")
+        with Daemon(config) as d:
+            alice = customer(d, "alice", "files")
+            alice.say("x" * 1990)  # the bytes' burst is spent: the next message waits ~3 s
+            sha = alice.upload(blob(1000, "paced"), name="paced.bin")
+            self.age(sha)  # kept an hour ago, as far as retention can tell
+            old = os.stat(self.kept(sha)).st_mtime
+            self.assertEqual(file_notice(alice)[4], sha)  # its message went out: stored
+            self.assertGreater(os.stat(self.kept(sha)).st_mtime, old + 3000)
 
     def test_history_max_age_takes_the_file_with_its_messages(self):
         config = self.config + "mode = group\nhistory_max_age = 1\n"

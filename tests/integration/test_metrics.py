@@ -20,6 +20,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import (DEADLINE, MESSAGE, Daemon, Peer, find_promtool, frame, main,  # noqa: E402
                     notices)
+from filepeer import FilePeer  # noqa: E402
 from grouptest import GROUP, LinePeer, member  # noqa: E402
 
 METRICS = "metrics_listen = 127.0.0.1:0\n"
@@ -212,6 +213,51 @@ class Room(unittest.TestCase):
             self.assertEqual((st["mode"], st["members"], st["line"]), ("group", 3, None))
             for p in (a, b, line):
                 p.close()
+
+
+class Files(unittest.TestCase):
+    def test_files_directory_and_transfers_by_result(self):
+        """The directory's bytes and quota, uploads and downloads by result, bytes each way;
+        a full quota is said once at warning level, however many offers it refuses."""
+        with Daemon(METRICS + "turns = free\nfiles_max_bytes = 1M\nmax_file_size = 600K\n") as d:
+            mary = FilePeer.agent(d, "mary")
+            mary.notice(prefix="queue ")
+            bob = FilePeer.customer(d, "bob")
+            mary.notice(body="customer bob")
+            mary.grant()
+            bob.grant()
+            data = os.urandom(500 * 1024)
+            sha = bob.upload(data)
+            got, _ = mary.fetch(sha)
+            self.assertEqual(got, data)
+            bob.command("file-offer big 700000 %s a/b * big.bin" % ("0" * 64))
+            bob.notice(prefix="error file-too-large big ")
+            for tag in ("f1", "f2", "f3"):  # 500 KiB kept: 600 KiB more do not fit
+                bob.command("file-offer %s 600000 %s a/b * x.bin" % (tag, "1" * 64))
+                bob.notice(prefix="error files-full %s " % tag)
+            bob.command("file-offer c1 10 %s a/b * c.bin" % ("2" * 64))
+            bob.notice(body="file-go c1")
+            bob.command("file-cancel c1")
+            mary.command("file-get g2 " + "3" * 64)
+            mary.notice(prefix="error file-gone g2 ")
+            s = wait_metric(d, 'frontdesk_file_uploads_total{result="cancelled"}',
+                            lambda v: v == 1, "the cancel")
+            up = {r: s['frontdesk_file_uploads_total{result="%s"}' % r]
+                  for r in ("kept", "too-large", "full", "cancelled", "corrupt", "timeout")}
+            self.assertEqual(up, {"kept": 1, "too-large": 1, "full": 3, "cancelled": 1,
+                                  "corrupt": 0, "timeout": 0})
+            self.assertEqual(s['frontdesk_file_downloads_total{result="sent"}'], 1)
+            self.assertEqual(s['frontdesk_file_downloads_total{result="gone"}'], 1)
+            self.assertEqual(s["frontdesk_file_uploaded_bytes_total"], len(data))
+            self.assertEqual(s["frontdesk_file_downloaded_bytes_total"], len(data))
+            self.assertEqual(s["frontdesk_files_bytes"], (125 + 1) * 4096)  # blocks + .type
+            self.assertEqual(s["frontdesk_files_quota_bytes"], 1024 * 1024)
+            self.assertEqual(d.log().count("(said at most once a minute)"), 1)
+            if promtool():
+                body = get(d, "/metrics")[2]
+                r = subprocess.run([promtool(), "check", "metrics"], input=body.encode(),
+                                   capture_output=True)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
 class Readiness(unittest.TestCase):

@@ -451,6 +451,8 @@ class WebTest(unittest.TestCase):
             w.command("caps files")
             w.notice(prefix="files ")
             agent.notice(body="customer bob")
+            agent.command("caps files")  # a file for a client without files is refused
+            agent.notice(prefix="files ")
             data = bytes(range(256)) * 40 + b"\xff\xfe"
             sha = hashlib.sha256(data).hexdigest()
             w.command("file-offer up1 %d %s application/octet-stream * dump.bin" % (len(data), sha))

@@ -601,8 +601,14 @@ static void test_files_keys(void **state)
 	assert_true(c.files_max_bytes == 5ULL << 30);
 	assert_string_equal(c.files_dir, "/srv/files");
 	assert_int_equal(c.file_timeout, 120);
-	assert_int_equal(load("files_max_bytes = 1048576\nmax_file_size = 1M\n", &c, &errors), 0);
+	assert_int_equal(load("files_max_bytes = 1048576\nmax_file_size = 1044480\n", &c, &errors),
+			 0);
 	assert_true(c.files_max_bytes == 1048576);
+	/* 255 blocks and one for its .type fill 1 MiB: a byte more takes a block more. */
+	assert_refused("files_max_bytes = 1048576\nmax_file_size = 1044481\n",
+		       "files_max_bytes = 1048576 leaves no room for one file of max_file_size "
+		       "(1044481 bytes): the quota counts it as 1052672 (whole 4 KiB blocks and "
+		       "one for its type)");
 	assert_refused("files = maybe\n", "files must be one of off, on, not 'maybe'");
 	assert_refused("files_max_bytes = 1023K\n",
 		       "files_max_bytes = 1023K is out of range (1048576..1125899906842624)");
@@ -612,7 +618,9 @@ static void test_files_keys(void **state)
 		       "files_max_bytes = 99999999999999999999 is out of range "
 		       "(1048576..1125899906842624)");
 	assert_refused("files_max_bytes = 2M\nmax_file_size = 3M\n",
-		       "files_max_bytes must not be below max_file_size");
+		       "files_max_bytes = 2097152 leaves no room for one file of max_file_size "
+		       "(3145728 bytes): the quota counts it as 3149824 (whole 4 KiB blocks and "
+		       "one for its type)");
 	assert_refused("file_timeout = 0\n", "file_timeout = 0 is out of range (1..3600)");
 	assert_refused("files_dir = files\n", "files_dir must be an absolute path");
 }
