@@ -392,7 +392,8 @@ void incoming_notice(struct session *s, char *body)
 	 * The desk names the customer again once "caps" is answered, with the conversation's
 	 * tag: the same conversation, not a second one to announce.
 	 */
-	else if (!s->multi && notice_is(&n, "customer", 1) && strcmp(s->peer, n.args[0]) == 0)
+	else if (!s->multi && notice_is(&n, "customer", 1) && strcmp(s->peer, n.args[0]) == 0 &&
+		 said && strncmp(said, "You are now", 11) == 0) /* not a resume's "Reconnected" */
 		said = NULL;
 	learn(s, &n);
 	s->ops->notice(s->ui, &n, said);
