@@ -42,12 +42,26 @@ export function formatSize(n) {
   return String(Math.round((n / 1048576) * 10) / 10) + " MB";
 }
 
-// The daemon's rule for a name, again here (a save never trusts the wire): the part after
-// the last / or \, no control characters, no leading dots, at most 128 characters, "file"
-// when nothing is left.
+// What a terminal or a file manager obeys or hides, as the daemon's utf8_is_control(): C0 and
+// C1 controls, the soft hyphen, bidi marks and overrides ("invoice<RLO>fdp.exe"), zero-width
+// and invisible characters, the BOM, interlinear annotations; and halves of a surrogate pair,
+// which are no character at all.
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/gu;
+const utf8 = new TextEncoder();
+
+// The daemon's rule for a name (file_name_sanitise()), again here (a save never trusts the
+// wire): the part after the last / or \, without what HIDDEN names, without leading dots and
+// blanks, at most 128 bytes of UTF-8 cut between characters, no trailing blanks; "file" when
+// nothing is left.
 export function safeName(name) {
-  const base = String(name).split(/[/\\]/).pop().replace(/[\u0000-\u001f\u007f]/g, "");
-  return [...base.replace(/^\.+/, "")].slice(0, 128).join("") || "file";
+  const base = String(name).split(/[/\\]/).pop().replace(HIDDEN, "").replace(/^[. ]+/, "");
+  let out = "", bytes = 0;
+  for (const c of base) {
+    bytes += utf8.encode(c).length;
+    if (bytes > 128) break;
+    out += c;
+  }
+  return out.replace(/ +$/, "") || "file";
 }
 
 // Whether @b begins as an image of @type does (PNG, JPEG, GIF, WebP signatures).

@@ -13,6 +13,8 @@ enum client_exit {
 	EXIT_OK = 0,       /* normal end: quit, Ctrl-D, end of input, the agent said goodbye */
 	EXIT_FAILURE_ = 1, /* connection or protocol failure, timeout */
 	EXIT_USAGE = 2,    /* bad options or target */
+	EXIT_NOT_SENT =
+	    3, /* script mode: a normal end, but a /send failed (missing, refused ...) */
 };
 
 struct client_options {

@@ -7,9 +7,11 @@
  *
  * Every file named is listed with a number, so that "/get N" can fetch it: the only way for
  * a file in a history answer (history on join, /history: what was said before, perhaps saved
- * already) and with --no-download. A resume's replay is live: what we missed while away is
- * fetched, what we saw already is not (its ID says so, ids.h). Our own file is not fetched:
- * we have it. Two downloads at a time (the server's bound); up to FILES_WAITING more wait.
+ * already), with --no-download, and in a room unless --auto-download: any member may send
+ * 10 MiB files one after the other, and our disk is not theirs to fill. A resume's replay is
+ * live: what we missed while away is fetched, what we saw already is not (its ID says so,
+ * ids.h). Our own file is not fetched: we have it. Two downloads at a time (the server's bound); up
+ * to FILES_WAITING more wait.
  */
 #include "files-priv.h"
 
@@ -142,7 +144,7 @@ void download_offered(struct session *s, char *body)
 	list_ref(s->files, &r);
 	if (history)
 		tell_listed(s, &r, "Earlier: ");
-	else if (s->cfg.no_download)
+	else if (s->cfg.no_download || (session_group(s) && !s->cfg.auto_download))
 		tell_listed(s, &r, "");
 	else
 		fetch(s, &r);
@@ -174,7 +176,8 @@ void download_data(struct session *s, struct download *d, const char *bytes, siz
 
 void download_end(struct session *s, struct download *d)
 {
-	char shown[SAVEFILE_SHOWN_MAX], size[32];
+	char shown[SAVEFILE_SHOWN_MAX], size[32],
+	    where[SAVEFILE_PATH_MAX + SAVEFILE_SHOWN_MAX] = "";
 	struct file_ref r = d->ref;
 	unsigned long long bytes = d->size;
 	int e;
@@ -184,6 +187,9 @@ void download_end(struct session *s, struct download *d)
 		return;
 	}
 	e = savefile_keep(&d->file, r.sha, r.name, shown);
+	/* Where it is, so that it can be opened: the folder is nowhere else on screen. */
+	if (e == 0)
+		savefile_shown_path(s->cfg.download_dir, shown, where, sizeof(where));
 	/* Said once closed: a front end waiting for the downloads to end may go on from file(). */
 	next_waiting(s, d);
 	if (e == -EBADMSG)
@@ -194,8 +200,8 @@ void download_end(struct session *s, struct download *d)
 			   s->cfg.download_dir, strerror(-e));
 	else
 		files_note(s, SESSION_FILE_RESULT, who_of(s, &r),
-			   "received %s from %s (%s bytes, sha256 ok)", shown, r.from,
-			   files_bytes(bytes, size));
+			   "received %s from %s (%s bytes, sha256 ok): %s", shown, r.from,
+			   files_bytes(bytes, size), where);
 }
 
 void download_failed(struct session *s, struct download *d, const char *words)

@@ -36,7 +36,7 @@ struct file_ref {
 
 struct progress {
 	unsigned long long size, done;
-	int shown_pct;   /* the last percentage shown */
+	int shown_pct;   /* the last percentage shown; 0: none yet */
 	double shown_at; /* ... and when (the start, at first) */
 };
 
@@ -82,10 +82,14 @@ struct files {
 void files_note(struct session *s, enum session_file_kind kind, const char *who, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
 
+/* files_note_upload() - the same, about a file we send. */
+void files_note_upload(struct session *s, enum session_file_kind kind, const char *who,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* files_bytes() - @n with thousands separators ("48,213") into @buf (32 bytes). */
 const char *files_bytes(unsigned long long n, char *buf);
 
-/* files_progress() - a progress line for a big file, at most once a second or per 10 %. */
+/* files_progress() - a progress line for a big file: per 25 %, 2 s apart (or after 30 s). */
 void files_progress(struct session *s, struct progress *p, const char *verb, const char *name,
 		    const char *who);
 

@@ -19,6 +19,10 @@
 #include "clock.h"
 #include "fileproto.h"
 
+/* Progress lines: at least this many seconds apart, and one at least this often. */
+#define PROGRESS_GAP   2.0
+#define PROGRESS_QUIET 30.0
+
 int files_new(struct files **ret)
 {
 	struct files *f = calloc(1, sizeof(*f));
@@ -44,18 +48,37 @@ void files_free(struct files *f)
 	free(f);
 }
 
+static void note_v(struct session *s, struct session_file_note *note, const char *fmt, va_list ap)
+{
+	char words[1024];
+
+	vsnprintf(words, sizeof(words), fmt, ap);
+	note->words = words;
+	if (s->ops->file)
+		s->ops->file(s->ui, note);
+	note->words = NULL; /* @words goes now */
+}
+
 void files_note(struct session *s, enum session_file_kind kind, const char *who, const char *fmt,
 		...)
 {
-	char words[1024];
-	struct session_file_note note = { .kind = kind, .who = who, .words = words };
+	struct session_file_note note = { .kind = kind, .who = who };
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(words, sizeof(words), fmt, ap);
+	note_v(s, &note, fmt, ap);
 	va_end(ap);
-	if (s->ops->file)
-		s->ops->file(s->ui, &note);
+}
+
+void files_note_upload(struct session *s, enum session_file_kind kind, const char *who,
+		       const char *fmt, ...)
+{
+	struct session_file_note note = { .kind = kind, .who = who, .upload = true };
+	va_list ap;
+
+	va_start(ap, fmt);
+	note_v(s, &note, fmt, ap);
+	va_end(ap);
 }
 
 const char *files_bytes(unsigned long long n, char *buf)
@@ -82,7 +105,14 @@ void files_progress(struct session *s, struct progress *p, const char *verb, con
 	if (p->size <= FILES_PROGRESS_MIN || p->done >= p->size)
 		return; /* a small file, or done: the result line says it */
 	pct = (int)(p->done * 100 / p->size);
-	if (pct < p->shown_pct + 10 && now - p->shown_at < 1.0)
+	/*
+	 * Every quarter at most, and not twice within PROGRESS_GAP seconds: a few lines are
+	 * enough on a fast link (a 5 MiB file gave 9 at every 10 %); a slow one still shows
+	 * life every PROGRESS_QUIET seconds.
+	 */
+	if (!(pct >= p->shown_pct + 25 &&
+	      (p->shown_pct == 0 || now - p->shown_at >= PROGRESS_GAP)) &&
+	    now - p->shown_at < PROGRESS_QUIET)
 		return;
 	p->shown_pct = pct;
 	p->shown_at = now;

@@ -383,6 +383,18 @@ void incoming_notice(struct session *s, char *body)
 	said = group_words(s, &n, words, sizeof(words));
 	if (!said)
 		said = resume_words(s, &n, words, sizeof(words)); /* against where we stood */
+	/* "No earlier messages" says it all: no "End of the earlier messages" after it. */
+	if (notice_is(&n, "history-start", 1))
+		s->history_empty = strcmp(n.args[0], "0") == 0;
+	else if (notice_is(&n, "history-end", 0) && s->history_empty)
+		said = NULL;
+	/*
+	 * The desk names the customer again once "caps" is answered, with the conversation's
+	 * tag: the same conversation, not a second one to announce.
+	 */
+	else if (!s->multi && notice_is(&n, "customer", 1) && strcmp(s->peer, n.args[0]) == 0 &&
+		 said && strncmp(said, "You are now", 11) == 0) /* not a resume's "Reconnected" */
+		said = NULL;
 	learn(s, &n);
 	s->ops->notice(s->ui, &n, said);
 }

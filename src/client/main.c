@@ -45,6 +45,7 @@ static const char usage_text[] =
     "  -d, --download-dir DIR\n"
     "                       save received files in DIR (default: ~/Downloads/frontdesk)\n"
     "      --no-download    list received files instead of saving them (/get N saves one)\n"
+    "      --auto-download  in a room too, save every member's file as it comes\n"
     "  -h, --help           show this help and exit\n"
     "  -V, --version        show the version and exit\n"
     "\n"
@@ -126,6 +127,7 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 		{ "reconnect", no_argument, NULL, 'r' },
 		{ "download-dir", required_argument, NULL, 'd' },
 		{ "no-download", no_argument, NULL, 'D' },
+		{ "auto-download", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -176,6 +178,9 @@ static int parse_flags(int argc, char **argv, struct client_options *o, const ch
 			break;
 		case 'D':
 			c->no_download = true;
+			break;
+		case 'A':
+			c->auto_download = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,44 @@
 void savefile_clean_name(const char *name, char *out)
 {
 	file_name_sanitise(name, strlen(name), out);
+}
+
+/* $HOME, else the password file's, else NULL. */
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home && *home)
+		return home;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+}
+
+int savefile_expand_home(const char *path, char *out, size_t len)
+{
+	const char *home = home_dir();
+
+	/* "~" and "~/..." only: "~ann/x" would need another user's home, not asked for. */
+	if (path[0] != '~' || (path[1] != '\0' && path[1] != '/') || !home)
+		home = NULL;
+	if (snprintf(out, len, "%s%s", home ? home : "", home ? path + 1 : path) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void savefile_shown_path(const char *dir, const char *name, char *out, size_t len)
+{
+	const char *home = home_dir();
+	size_t n = home ? strlen(home) : 0;
+
+	/* The home as "~": shorter, and the same on every line. */
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	if (n > 1 && strncmp(dir, home, n) == 0 && (dir[n] == '/' || dir[n] == '\0'))
+		snprintf(out, len, "~%s/%s", dir + n, name);
+	else
+		snprintf(out, len, "%s/%s", dir, name);
 }
 
 int savefile_mkdir(const char *dir)

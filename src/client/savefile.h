@@ -43,6 +43,18 @@ struct savefile {
 void savefile_clean_name(const char *name, char *out);
 
 /*
+ * savefile_expand_home() - @path with a leading "~" or "~/" as the user's home ($HOME, else the
+ * password file's) into @out (@len bytes); any other path as it is. Return: 0 or -ENAMETOOLONG.
+ */
+int savefile_expand_home(const char *path, char *out, size_t len);
+
+/*
+ * savefile_shown_path() - "@dir/@name" for the user into @out (@len bytes, cut if need be),
+ * the home shown as "~": "~/Downloads/frontdesk/invoice.pdf".
+ */
+void savefile_shown_path(const char *dir, const char *name, char *out, size_t len);
+
+/*
  * savefile_mkdir() - make @dir and any missing parent, each 0700. Return: 0 or a negative errno.
  */
 int savefile_mkdir(const char *dir);

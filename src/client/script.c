@@ -60,6 +60,7 @@ struct script {
 	bool quitting;
 	bool stdout_tty; /* messages are shown to a person, not handed to a program */
 	int exit_code;
+	bool not_sent; /* a /send failed: a normal end says so with EXIT_NOT_SENT */
 	unsigned long lineno;
 	double lost_at;   /* when the connection dropped (fd_clock_seconds()); 0: connected */
 	unsigned backoff; /* seconds before the next try to resume */
@@ -200,6 +201,9 @@ static int file_command(struct script *sc, const char *line)
 	}
 	if (r < 0 && r != -ENOTCONN)
 		fprintf(stderr, "frontdesk: line %lu: %s; not sent\n", sc->lineno, err);
+	/* A /get that cannot start is said, not counted: the run was not asked to receive. */
+	if (r < 0 && r != -ENOTCONN && strncmp(line, "/get ", 5) != 0)
+		sc->not_sent = true;
 	return r == -ENOTCONN ? r : 0;
 }
 
@@ -347,7 +351,7 @@ static void on_closed(void *ui, int err, const char *why)
 	}
 	if (*why)
 		print_shown(stderr, "* ", why);
-	finish(sc, EXIT_OK);
+	finish(sc, sc->not_sent ? EXIT_NOT_SENT : EXIT_OK);
 }
 
 static void on_drained(void *ui)
@@ -360,6 +364,9 @@ static void on_file(void *ui, const struct session_file_note *note)
 {
 	struct script *sc = ui;
 	bool out = note->kind == SESSION_FILE_RESULT || note->kind == SESSION_FILE_LISTED;
+
+	if (note->upload && note->kind == SESSION_FILE_ERROR)
+		sc->not_sent = true;
 
 	print_shown(out ? stdout : stderr, "* ", note->words);
 	fflush(out ? stdout : stderr);

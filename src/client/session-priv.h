@@ -56,8 +56,9 @@ struct session {
 	 * Where we stand: learnt on a connection, kept while a resume is tried (the server says
 	 * it again once resumed, and "still" or "now" is said against it), reset for a new join.
 	 */
-	bool notices; /* it sent a notice: it understood "hello notices" */
-	bool strict;  /* strict turns (assumed until told otherwise) */
+	bool notices;       /* it sent a notice: it understood "hello notices" */
+	bool history_empty; /* the last "history-start" said 0: its "history-end" is not said */
+	bool strict;        /* strict turns (assumed until told otherwise) */
 	bool group;
 	bool my_turn;
 	bool awaiting;   /* we sent a message that has had no reply yet */

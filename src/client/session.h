@@ -54,12 +54,14 @@ struct session_config {
 	/* Files (issue 19): where received ones are saved; @no_download: listed, not fetched. */
 	char download_dir[4096];
 	bool no_download;
+	/* In a room, files are listed unless this: any member could fill our disk otherwise. */
+	bool auto_download;
 };
 
 /* What a line about a file (issue 19) says: how a front end shows it. */
 enum session_file_kind {
 	SESSION_FILE_RESULT,   /* sent, received, or received damaged and not kept */
-	SESSION_FILE_LISTED,   /* a file named but not fetched (history, --no-download): /get N */
+	SESSION_FILE_LISTED,   /* a file named but not fetched (history, a room, --no-download) */
 	SESSION_FILE_PROGRESS, /* how far a big file has come */
 	SESSION_FILE_ERROR,    /* a transfer failed, or /send refused */
 };
@@ -68,6 +70,7 @@ struct session_file_note {
 	enum session_file_kind kind;
 	const char *who;   /* the other side when it is one customer (an agent's window), or NULL */
 	const char *words; /* "sent invoice.pdf (48,213 bytes)" */
+	bool upload;       /* about a file we send (/send): a script's exit status counts it */
 };
 
 /*

@@ -173,7 +173,7 @@ static int cmd_file(struct term *t, const char *line)
 	return 0;
 }
 
-/* get N: fetch a file listed earlier (history, --no-download, a transfer cut short). */
+/* get N: fetch a file listed earlier (history, a room, --no-download, a transfer cut short). */
 static int cmd_get(struct term *t, const char *line)
 {
 	char err[512], *end;

@@ -284,7 +284,8 @@ static void history_marker(struct term *t, const struct notice *n, const char *w
 	} else {
 		win = t->hist_win >= 0 ? window_or_desk(t, t->hist_win) : t->wins->current;
 	}
-	term_show_in(t, win, SHOW_NOTICE, NULL, time(NULL), "%s", words);
+	if (words) /* NULL: the end of an empty answer, said by its start */
+		term_show_in(t, win, SHOW_NOTICE, NULL, time(NULL), "%s", words);
 	t->hist_win = -1;
 	t->opened_win = -1;
 }
@@ -301,7 +302,8 @@ bool termwin_notice(struct term *t, const struct notice *n, const char *words)
 
 	if (!t->wins)
 		return false;
-	if (words && (notice_is(n, "history-start", 1) || notice_is(n, "history-end", 0))) {
+	if ((words && notice_is(n, "history-start", 1)) ||
+	    ((words || t->hist_pending) && notice_is(n, "history-end", 0))) {
 		history_marker(t, n, words);
 		return true;
 	}

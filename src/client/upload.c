@@ -115,7 +115,7 @@ int session_send_file(struct session *s, const char *path, const char *to, char 
 {
 	struct files *f = s->files;
 	struct upload *u = NULL;
-	char offer[FD_FRAME_BODY_BUFSIZE];
+	char offer[FD_FRAME_BODY_BUFSIZE], full[SAVEFILE_PATH_MAX];
 	int r;
 
 	for (size_t i = 0; i < FILES_OPEN_MAX && !u; i++)
@@ -128,10 +128,15 @@ int session_send_file(struct session *s, const char *path, const char *to, char 
 			     : "Two files are on their way already; wait for one of them");
 		return s->state != SESSION_OPEN ? -ENOTCONN : -EAGAIN;
 	}
-	r = open_file(s, u, path, err, len);
+	/* "~/x" as a shell would have it: typed at the prompt, no shell saw it. */
+	if (savefile_expand_home(path, full, sizeof(full)) < 0) {
+		snprintf(err, len, "Cannot read %s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	r = open_file(s, u, full, err, len);
 	if (r < 0)
 		return r;
-	savefile_clean_name(path, u->name);
+	savefile_clean_name(full, u->name);
 	snprintf(u->to, sizeof(u->to), "%s", to && *to ? to : "*");
 	files_tag(f, 'u', u->tag);
 	snprintf(offer, sizeof(offer), "file-offer %s %llu %s %s %s %s", u->tag, u->size, u->sha,
@@ -216,10 +221,11 @@ static void close_and_say(struct session *s, struct upload *u, enum session_file
 	snprintf(name, sizeof(name), "%s", u->name);
 	upload_close(u);
 	if (kind == SESSION_FILE_RESULT)
-		files_note(s, kind, strcmp(to, "*") ? to : NULL, "sent %s (%s bytes)", name,
-			   files_bytes(bytes, size));
+		files_note_upload(s, kind, strcmp(to, "*") ? to : NULL, "sent %s (%s bytes)", name,
+				  files_bytes(bytes, size));
 	else
-		files_note(s, kind, strcmp(to, "*") ? to : NULL, "%s not sent: %s", name, words);
+		files_note_upload(s, kind, strcmp(to, "*") ? to : NULL, "%s not sent: %s", name,
+				  words);
 }
 
 void upload_done(struct session *s, struct upload *u)

@@ -36,6 +36,7 @@ struct ctl {
 	const char *customer;        /* --customer NAME; NULL: any */
 	unsigned count;              /* history -n; 0: all */
 	bool no_vacuum;              /* purge --no-vacuum */
+	const char *output;          /* file -o PATH; NULL: standard output */
 	char **args;                 /* the command's own arguments, after its name */
 	int nargs;
 };
@@ -79,6 +80,8 @@ int ctl_history(const struct ctl *c);
 /* ctl_history_redis() - history from the cluster's Redis (@cfg's cluster keys, or --redis). */
 int ctl_history_redis(const struct ctl *c, struct config *cfg);
 int ctl_purge(const struct ctl *c);
+/* ctl_file() - file SHA256 [-o PATH]: a kept file's bytes (file.c). */
+int ctl_file(const struct ctl *c);
 int ctl_status(const struct ctl *c);
 
 #endif

@@ -27,6 +27,7 @@ enum {
 	OPT_NO_VACUUM = 1 << 5,
 	OPT_URL = 1 << 6,
 	OPT_REDIS = 1 << 7,
+	OPT_OUTPUT = 1 << 8,
 };
 
 struct command {
@@ -42,6 +43,7 @@ static const struct command commands[] = {
 	{ "history", 0, OPT_COUNT | OPT_JSON | OPT_REDIS, ctl_history },
 	{ "purge", 0, OPT_CUSTOMER | OPT_BEFORE | OPT_NO_VACUUM, ctl_purge },
 	{ "status", 0, OPT_JSON | OPT_URL, ctl_status },
+	{ "file", 1, OPT_OUTPUT, ctl_file },
 };
 
 static const char usage_text[] =
@@ -67,6 +69,10 @@ static const char usage_text[] =
     "  status [--json] [--url http://HOST:PORT]\n"
     "                       the running daemon's state: connections, the line, the\n"
     "                       agents, the store; asked over its metrics_listen (GET /status)\n"
+    "  file SHA256 [-o PATH]\n"
+    "                       a file kept in files_dir (a transcript's file message names\n"
+    "                       it) to standard output, or to PATH (made 0600, never over\n"
+    "                       an existing file)\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE    the daemon's configuration, to find the store and\n"
@@ -179,6 +185,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 		{ "no-vacuum", no_argument, NULL, LONG_NO_VACUUM },
 		{ "url", required_argument, NULL, LONG_URL },
 		{ "redis", required_argument, NULL, LONG_REDIS },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -186,7 +193,7 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 	int ch, r = CTL_OK;
 
 	opterr = 0; /* its messages name argv[0], a path; ours say "frontdeskctl" */
-	while (r == CTL_OK && (ch = getopt_long(argc, argv, ":c:n:hV", opts, NULL)) != -1) {
+	while (r == CTL_OK && (ch = getopt_long(argc, argv, ":c:n:o:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			c->config = optarg;
@@ -227,6 +234,10 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 			*seen |= OPT_REDIS;
 			c->redis = optarg;
 			break;
+		case 'o':
+			*seen |= OPT_OUTPUT;
+			c->output = optarg;
+			break;
 		case 'n':
 			*seen |= OPT_COUNT;
 			r = parse_count(optarg, &c->count);
@@ -248,8 +259,9 @@ static int parse_options(int argc, char **argv, struct ctl *c, unsigned *seen)
 
 static const char *option_name(unsigned bit)
 {
-	static const char *const names[] = { "--json", "--since",     "--customer", "--before",
-					     "-n",     "--no-vacuum", "--url",      "--redis" };
+	static const char *const names[] = { "--json",   "--since", "--customer",
+					     "--before", "-n",      "--no-vacuum",
+					     "--url",    "--redis", "-o" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (bit & (1u << i))
@@ -276,7 +288,7 @@ int main(int argc, char **argv)
 		return r;
 	if (optind >= argc)
 		return ctl_usage_error(
-		    "no command: transcripts, transcript, history, purge or status");
+		    "no command: transcripts, transcript, history, purge, status or file");
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return ctl_usage_error("unknown command '%s'", argv[optind]);

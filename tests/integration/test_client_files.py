@@ -68,7 +68,8 @@ class ClientFiles(unittest.TestCase):
                 self.assertEqual(agent.fetch(sha)[0], invoice)
                 c.wait_out("* sent invoice.pdf (48,213 bytes)\n")
                 agent.upload(reply, name="receipt.txt", mtype="text/plain")
-                c.wait_out("* received receipt.txt from mary (1,300 bytes, sha256 ok)\n")
+                c.wait_out("* received receipt.txt from mary (1,300 bytes, sha256 ok): %s/receipt.txt\n"
+                           % self.dl)
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
@@ -91,13 +92,14 @@ class ClientFiles(unittest.TestCase):
                 agent.upload(b"first\n", name="report.txt", tag="a1")
                 agent.upload(b"second\n", name="../../report.txt", tag="a2")
                 agent.upload(b"third\n", name=".report.txt", tag="a3")
-                c.wait_out("* received report (2).txt from mary (7 bytes, sha256 ok)\n")
-                c.wait_out("* received report (3).txt from mary (6 bytes, sha256 ok)\n")
+                c.wait_out("* received report (2).txt from mary (7 bytes, sha256 ok): ")
+                c.wait_out("* received report (3).txt from mary (6 bytes, sha256 ok): ")
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
                 agent.close()
-        self.assertIn("* received report (1).txt from mary (6 bytes, sha256 ok)\n", c.out)
+        self.assertIn("* received report (1).txt from mary (6 bytes, sha256 ok): %s/report (1).txt\n"
+                      % self.dl, c.out)
         self.assertEqual(self.saved("report.txt"), b"mine, not to be overwritten\n")
         self.assertEqual(self.saved("report (1).txt"), b"first\n")
         self.assertEqual(self.saved("report (2).txt"), b"second\n")
@@ -113,7 +115,8 @@ class ClientFiles(unittest.TestCase):
                        % (big, self.tmp, os.path.join(self.tmp, "missing")))
                 before = agent.wait_for(MESSAGE, body="still here")
                 agent.say("ok")
-                self.assertEqual(c.finish(), 0, c.err)
+                # A /send that failed: a distinct status, so that a script can tell.
+                self.assertEqual(c.finish(), 3, c.err)
             finally:
                 c.kill()
                 agent.close()
@@ -137,7 +140,7 @@ class ClientFiles(unittest.TestCase):
                 sha = file_notice(agent)[4]
                 self.assertEqual(agent.fetch(sha)[0], up)
                 agent.upload(down, name="back.bin")
-                c.wait_out("* received back.bin from mary (3,145,728 bytes, sha256 ok)\n")
+                c.wait_out("* received back.bin from mary (3,145,728 bytes, sha256 ok): ")
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
@@ -146,9 +149,9 @@ class ClientFiles(unittest.TestCase):
         sending = [line for line in c.err.splitlines() if line.startswith("* sending big.bin: ")]
         receiving = [line for line in c.err.splitlines()
                      if line.startswith("* receiving back.bin: ")]
-        # At most once a second or per 10 %: a fast loopback gives about one per 10 %.
-        self.assertTrue(1 <= len(sending) <= 10, c.err)
-        self.assertTrue(1 <= len(receiving) <= 10, c.err)
+        # Per 25 % at most, 2 s apart: a fast loopback gives one (at 25 %), never more than 3.
+        self.assertTrue(1 <= len(sending) <= 3, c.err)
+        self.assertTrue(1 <= len(receiving) <= 3, c.err)
         self.assertRegex(sending[0], r"^\* sending big\.bin: \d+% \([\d,]+ of 3,145,728 bytes\)$")
         self.assertIn("* sent big.bin (3,145,728 bytes)\n", c.out)
 
@@ -179,19 +182,81 @@ class ClientFiles(unittest.TestCase):
             ben = FilePeer.customer(d, "ben")
             ben.notice(prefix="welcome")
             ben.grant("files")
-            c = self.customer(d)
+            c = self.customer(d, "--auto-download")
             try:
                 ann.notice(body="joined bob")
                 ann.upload(b"crash\n", name="server.log", mtype="text/plain")
-                c.wait_out("* received server.log from ann (6 bytes, sha256 ok)\n")
+                c.wait_out("* received server.log from ann (6 bytes, sha256 ok): ")
                 ben.upload(b"%PDF-1.4\n", name="report.pdf", mtype="application/pdf")
-                c.wait_out("* received report.pdf from ben (9 bytes, sha256 ok)\n")
+                c.wait_out("* received report.pdf from ben (9 bytes, sha256 ok): ")
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
                 ann.close()
                 ben.close()
 
+
+    def test_tilde_is_the_home(self):
+        # No shell sees a script's lines or what is typed at the prompt: "~/" is expanded here.
+        data = b"from home\n"
+        self.make("notes.txt", data)
+        with Daemon() as d:
+            agent = self.agent(d)
+            c = WatchedClient("--name", "bob", "--download-dir", self.dl,
+                              "127.0.0.1:%d" % d.port, env=dict(os.environ, HOME=self.tmp))
+            try:
+                c.feed("/send ~/notes.txt\n")
+                sha = file_notice(agent)[4]
+                self.assertEqual(agent.fetch(sha)[0], data)
+                c.wait_out("* sent notes.txt (10 bytes)\n")
+                agent.upload(b"ok\n", name="ack.txt", mtype="text/plain")
+                # The home is shown as "~".
+                c.wait_out("* received ack.txt from mary (3 bytes, sha256 ok): "
+                           "~/Downloads/frontdesk/ack.txt\n")
+                self.assertEqual(c.finish(), 0, c.err)
+            finally:
+                c.kill()
+                agent.close()
+
+    def test_refused_upload_gives_status_3(self):
+        # Refused by the server, not by the client: the agent's open upload reserves the whole
+        # quota (files_max_bytes) but for 200 kB, so the customer's offer gets "files-full".
+        path = self.make("big.bin", b"b" * 300000)
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\nturns = free\n") as d:
+            agent = self.agent(d)
+            c = self.customer(d)
+            try:
+                c.feed("hello\n")
+                agent.wait_for(MESSAGE, body="hello")
+                agent.command("file-offer held %d %s application/octet-stream * held.bin"
+                              % (800000, "0" * 64))
+                agent.notice(body="file-go held")
+                c.feed("/send %s\nafter\n" % path)
+                agent.wait_for(MESSAGE, body="after")
+                agent.say("ok")
+                self.assertEqual(c.finish(), 3, c.err)
+            finally:
+                c.kill()
+                agent.close()
+        self.assertIn("* big.bin not sent: ", c.err)
+
+    def test_room_lists_files_unless_auto_download(self):
+        with Daemon("mode = group\n") as d:
+            ann = FilePeer.customer(d, "ann")
+            ann.notice(prefix="welcome")
+            ann.grant("files")
+            c = self.customer(d)
+            try:
+                ann.notice(body="joined bob")
+                ann.upload(b"x" * 4096, name="big.iso", mtype="application/octet-stream")
+                c.wait_out("* ann sent big.iso (4,096 bytes): /get 1 saves it\n")
+                c.feed("/get 1\n")
+                c.wait_out("* received big.iso from ann (4,096 bytes, sha256 ok): ")
+                self.assertEqual(c.finish(), 0, c.err)
+            finally:
+                c.kill()
+                ann.close()
+        self.assertEqual(self.saved("big.iso"), b"x" * 4096)
 
 @unittest.skipUnless(shutil.which("tmux"), "tmux is not installed")
 class Interactive(TmuxCase):
@@ -220,7 +285,7 @@ class Interactive(TmuxCase):
             self.enter("and a line")
             self.assertEqual(agent.message(), "and a line")
             agent.upload(b"%PDF-1.4\n", name="invoice.pdf", mtype="application/pdf")
-            self.wait_screen(r"^%s\* received invoice.pdf from mary \(9 bytes, sha256 ok\)$" % STAMP)
+            self.wait_screen(r"^%s\* received invoice.pdf from mary \(9 bytes, sha256 ok\): " % STAMP)
             self.enter("/quit")
             self.assertEqual(self.wait_exit(), 0)
             agent.close()

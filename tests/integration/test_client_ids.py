@@ -72,6 +72,47 @@ class Tagged(unittest.TestCase):
         self.assertEqual(notices_of(err), ["Welcome to the room, bob", "2 earlier messages:",
                                            "End of the earlier messages"])
 
+    def test_empty_history_said_once(self):
+        """A join with no earlier messages: "No earlier messages" alone, without the "End of
+        the earlier messages" that would follow nothing (seen in the files trial)."""
+
+        def serve(conn):
+            peer = Peer(conn, "server")
+            opening(peer, "welcome group bob")
+            peer.wait_for(MESSAGE, body="hi")
+            conn.sendall(frame(NOTICE, "history-start 0") + frame(NOTICE, "history-end") +
+                         frame(NOTICE, "history-start 1") + tagged(1, T, "*", "ann", "old") +
+                         frame(NOTICE, "history-end") + tagged(2, T, "*", "bob", "hi"))
+            until_quit(peer)
+
+        with FakeServer(serve) as srv:
+            code, out, err = run("--name", "bob", "127.0.0.1:%d" % srv.port, stdin_text="hi\n")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, "ann: old\nbob: hi\n")
+        self.assertEqual(notices_of(err), ["Welcome to the room, bob", "No earlier messages",
+                                           "1 earlier message:", "End of the earlier messages"])
+
+    def test_new_agent_told_of_its_customer_once(self):
+        """The desk names a waiting customer to a new agent, then again with the
+        conversation's tag once "caps" is answered: one line, not two (the files trial)."""
+        from fdtest import Daemon
+        from clientrun import WatchedClient
+        with Daemon() as d:
+            dave = Peer.customer(d, "dave")
+            dave.notice(prefix="welcome")
+            dave.say("hello")
+            c = WatchedClient("--agent", "--name", "mary", "unix:" + d.agent_socket)
+            try:
+                c.feed("hi dave\n")
+                dave.wait_for(MESSAGE, body="hi dave")
+                dave.say("bye")
+                c.wait_out("bye\n")
+                self.assertEqual(c.finish(), 0, c.err)
+            finally:
+                c.kill()
+                dave.close()
+        self.assertEqual(notices_of(c.err).count("You are now talking to dave"), 1, c.err)
+
     def test_desk_in_strict_turns(self):
         """At the desk the text alone, as type 2; a history answer is no reply."""
         got = {}

@@ -23,6 +23,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fdtest import DEADLINE, NOTICE, main  # noqa: E402
 from grouptest import GROUP, Daemon, member  # noqa: E402
+import fdtest  # noqa: E402
 
 FRONTDESKCTL = os.environ.get("FRONTDESKCTL", "build/src/frontdeskctl")
 SOURCE_ROOT = os.environ.get("FRONTDESK_SOURCE_ROOT",
@@ -543,6 +544,50 @@ class Chatter(threading.Thread):
         if self.error:
             raise self.error
         return [b for t, b in self.peer.frames if t == NOTICE]
+
+
+class KeptFile(unittest.TestCase):
+    """file SHA256 [-o PATH] (issue 19): a kept file's bytes, found as the daemon finds them
+    (files beside the configuration's store), for an admin who reads a transcript."""
+
+    def ctl(self, d, *args):
+        env = dict(os.environ)
+        env.pop("STATE_DIRECTORY", None)
+        return subprocess.run([FRONTDESKCTL, "-c", d.config_path] + list(args), env=env,
+                              capture_output=True, timeout=60)
+
+    def test_file_to_stdout_and_to_a_path(self):
+        from filepeer import FilePeer
+        data = os.urandom(20000) + b"\x1b[2J\n"
+        with fdtest.Daemon("mode = group\n") as d:
+            ann = FilePeer.customer(d, "ann")
+            ann.notice(prefix="welcome")
+            ann.grant("files")
+            sha = ann.upload(data, name="scan.pdf", mtype="application/pdf")
+            ann.close()
+            r = self.ctl(d, "file", sha)
+            self.assertEqual((r.returncode, r.stderr), (0, b""))
+            self.assertEqual(r.stdout, data)
+            out = os.path.join(d.dir, "scan.pdf")
+            r = self.ctl(d, "file", sha.upper(), "-o", out)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"", b""))
+            with open(out, "rb") as f:
+                self.assertEqual(f.read(), data)
+            self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+            # Never over an existing file.
+            r = self.ctl(d, "file", sha, "-o", out)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(b"cannot create", r.stderr)
+            # Malformed: a usage error; well-formed but not kept: an error that says so.
+            for bad in ("abc", "g" * 64, sha + "0", "../" + sha[3:]):
+                r = self.ctl(d, "file", bad)
+                self.assertEqual(r.returncode, 2, bad)
+                self.assertIn(b"is not a SHA-256", r.stderr)
+            r = self.ctl(d, "file", "0" * 64)
+            self.assertEqual((r.returncode, r.stdout), (1, b""))
+            self.assertIn(b"frontdeskctl: no file 000", r.stderr)
+            r = self.ctl(d, "file", sha, "--json")
+            self.assertEqual(r.returncode, 2)
 
 
 class PurgeBesideTheDaemon(unittest.TestCase):

@@ -171,12 +171,46 @@ static void test_not_a_dir(void **state)
 	savefile_abort(&f);
 }
 
+/* "~" and "~/x" are the home; "~ann/x" and anything else are left as they are. */
+static void test_expand_home(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(setenv("HOME", "/home/bob", 1), 0);
+	assert_int_equal(savefile_expand_home("~/x.pdf", out, sizeof(out)), 0);
+	assert_string_equal(out, "/home/bob/x.pdf");
+	assert_int_equal(savefile_expand_home("~", out, sizeof(out)), 0);
+	assert_string_equal(out, "/home/bob");
+	assert_int_equal(savefile_expand_home("~ann/x", out, sizeof(out)), 0);
+	assert_string_equal(out, "~ann/x");
+	assert_int_equal(savefile_expand_home("a/~/x", out, sizeof(out)), 0);
+	assert_string_equal(out, "a/~/x");
+	assert_int_equal(savefile_expand_home("~/x", out, 8), -ENAMETOOLONG);
+}
+
+/* The home is shown as "~", but only as a whole component. */
+static void test_shown_path(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(setenv("HOME", "/home/bob/", 1), 0);
+	savefile_shown_path("/home/bob/Downloads/frontdesk", "a.pdf", out, sizeof(out));
+	assert_string_equal(out, "~/Downloads/frontdesk/a.pdf");
+	savefile_shown_path("/home/bobby/dl", "a.pdf", out, sizeof(out));
+	assert_string_equal(out, "/home/bobby/dl/a.pdf");
+	savefile_shown_path("/tmp/dl", "a.pdf", out, sizeof(out));
+	assert_string_equal(out, "/tmp/dl/a.pdf");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_name), cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_mismatch),   cmocka_unit_test(test_abort),
-		cmocka_unit_test(test_not_a_dir),
+		cmocka_unit_test(test_not_a_dir),  cmocka_unit_test(test_expand_home),
+		cmocka_unit_test(test_shown_path),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
