@@ -131,8 +131,7 @@ void download_offered(struct session *s, char *body)
 		return; /* seen already: a resume's replay of what we had */
 	history = s->ids.in_history;
 	mine = strcmp(w[3], s->nick) == 0;
-	if (!history && !mine)
-		incoming_reply(s, w[2], w[3]); /* a file answers as a message does */
+	/* A file takes no turn, so it is no answer either: the turn stays as it was. */
 	if (!history && mine)
 		return; /* our own, back to us: "sent" said it */
 	for (size_t i = 0; i < 64; i++)

@@ -453,7 +453,8 @@ static const char *plain_body(struct session *s, const struct ids_message *t)
 	return ids_plain(t, s->plain, sizeof(s->plain));
 }
 
-void incoming_reply(struct session *s, const char *conv, const char *from)
+/* A message from @from in @conv arrived live: whose turn now (a file passes none). */
+static void incoming_reply(struct session *s, const char *conv, const char *from)
 {
 	if (!s->multi)
 		got_reply(s);

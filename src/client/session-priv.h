@@ -134,9 +134,6 @@ void group_joined(struct session *s);
 /* session_join() - the normal handshake: nickname, "hello notices", "caps"; then opened(). */
 void session_join(struct session *s);
 
-/* incoming_reply() - a message (or a file) from @from in @conv arrived live: whose turn now. */
-void incoming_reply(struct session *s, const char *conv, const char *from);
-
 /* Files (files-priv.h): made and freed with the session. */
 int files_new(struct files **ret);
 void files_free(struct files *f);

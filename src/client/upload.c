@@ -5,7 +5,8 @@
  * connection's output is below half of SESSION_OUTPUT_HIGH (files_pump(), called again each
  * time the output drains): never the whole file in memory, and a line typed meanwhile waits
  * behind at most that much data. "file-end" follows the last byte; "file-done" is the server's
- * word that the file is kept and on its way, which counts for the turn as a message would.
+ * word that the file is kept and on its way. A file takes no turn under strict turns (an
+ * attachment to the conversation, as the server decides): it passes none, and waits for none.
  *
  * The file is hashed before the offer, since the offer carries the SHA-256: one read more of
  * the file (about 30 ms for 10 MiB), for a check at the server that needs no trust in us.
@@ -230,15 +231,9 @@ static void close_and_say(struct session *s, struct upload *u, enum session_file
 
 void upload_done(struct session *s, struct upload *u)
 {
-	const char *to = u->to;
-
 	if (!u->ended)
 		return; /* not for the bytes we sent: the server's error follows, or came */
-	/* Kept and relayed as a message is: it counts for the turn the same way. */
-	if (!s->multi)
-		session_said(s, NULL);
-	else if (strcmp(to, "*") != 0 || s->nconvs == 1)
-		session_said(s, strcmp(to, "*") != 0 ? to : s->convs[0].name);
+	/* A file takes no turn (the server's rule): it neither waits for ours nor ends it. */
 	close_and_say(s, u, SESSION_FILE_RESULT, NULL);
 }
 

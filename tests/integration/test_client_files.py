@@ -94,6 +94,7 @@ class ClientFiles(unittest.TestCase):
                 agent.upload(b"third\n", name=".report.txt", tag="a3")
                 c.wait_out("* received report (2).txt from mary (7 bytes, sha256 ok): ")
                 c.wait_out("* received report (3).txt from mary (6 bytes, sha256 ok): ")
+                agent.say("there")  # a file is no answer: the script waits for one
                 self.assertEqual(c.finish(), 0, c.err)
             finally:
                 c.kill()
@@ -222,7 +223,7 @@ class ClientFiles(unittest.TestCase):
         # Refused by the server, not by the client: the agent's open upload reserves the whole
         # quota (files_max_bytes) but for 200 kB, so the customer's offer gets "files-full".
         path = self.make("big.bin", b"b" * 300000)
-        with Daemon("files_max_bytes = 1M\nmax_file_size = 1M\nturns = free\n") as d:
+        with Daemon("files_max_bytes = 1M\nmax_file_size = 1000K\nturns = free\n") as d:
             agent = self.agent(d)
             c = self.customer(d)
             try:
