@@ -135,8 +135,18 @@ test('a customer attaches a PNG, the console shows it; the agent sends a PDF bac
     assert.ok(shot.length > 8192, 'the PNG takes more than one chunk');
     // By the keyboard: the Attach button, reached by focus, opens the file chooser.
     await bob.waitForSelector('#attach', { state: 'visible' });
-    await bob.focus('#attach');
-    const [chooser] = await Promise.all([bob.waitForEvent('filechooser'), bob.keyboard.press('Enter')]);
+    // Focus, then Enter: on a loaded machine Chromium now and then drops the first keyboard
+    // activation's chooser (seen 1 run in 3 under load, never alone), so it is asked again.
+    let chooser = null;
+    for (let i = 0; !chooser && i < 4; i++) {
+      await bob.focus('#attach');
+      assert.equal(await bob.evaluate(() => document.activeElement.id), 'attach');
+      [chooser] = await Promise.all([
+        bob.waitForEvent('filechooser', { timeout: 8000 }).catch(() => null),
+        bob.keyboard.press('Enter'),
+      ]);
+    }
+    assert.ok(chooser, 'Enter on the focused Attach button opens the file chooser');
     await chooser.setFiles({ name: 'screen shot.png', mimeType: 'image/png', buffer: shot });
     await waitThumb(agent, 64, 48);
     await screenshot(agent, 'agent-file');
