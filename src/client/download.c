@@ -85,18 +85,22 @@ static void fetch(struct session *s, const struct file_ref *r)
 		download_close(d);
 }
 
-/* A download ended (kept or not): the next waiting one may start. */
+/*
+ * A download ended (kept or not): the next waiting one may start. One that cannot (its
+ * temporary file refused, said with its "/get N") leaves the slot free: the one after it is
+ * tried, or nothing would ever take the rest of the queue.
+ */
 static void next_waiting(struct session *s, struct download *d)
 {
 	struct files *f = s->files;
 	struct file_ref r;
 
 	download_close(d);
-	if (f->nwaiting == 0 || s->state != SESSION_OPEN)
-		return;
-	r = f->waiting[0];
-	memmove(f->waiting, f->waiting + 1, --f->nwaiting * sizeof(f->waiting[0]));
-	fetch(s, &r);
+	while (f->nwaiting > 0 && s->state == SESSION_OPEN && !d->open) {
+		r = f->waiting[0];
+		memmove(f->waiting, f->waiting + 1, --f->nwaiting * sizeof(f->waiting[0]));
+		fetch(s, &r);
+	}
 }
 
 /* Split "ID TIME CONV FROM SHA256 SIZE TYPE NAME" (after "file ") into @w and the name. */

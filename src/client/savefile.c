@@ -139,10 +139,12 @@ void savefile_sha_hex(EVP_MD_CTX *md, char *out)
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	EVP_DigestFinal_ex(md, digest, &n);
-	for (unsigned int i = 0; i < n && i < 32; i++)
+	/* A digest that cannot be had matches nothing: "" (out was left unset before). */
+	out[0] = '\0';
+	if (EVP_DigestFinal_ex(md, digest, &n) != 1 || n != 32)
+		return;
+	for (unsigned int i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", digest[i]);
-	out[64] = '\0';
 }
 
 /* "@name" for @k 0, else "stem (k).ext" (a leading part before the first dot is no ext). */

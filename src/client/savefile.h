@@ -76,7 +76,10 @@ int savefile_keep(struct savefile *f, const char *sha, const char *name, char *r
 /* savefile_abort() - drop the file (no-op when none is open). */
 void savefile_abort(struct savefile *f);
 
-/* savefile_sha_hex() - the SHA-256 of @md as 64 lower-case hex digits into @out (65 bytes). */
+/*
+ * savefile_sha_hex() - the SHA-256 of @md as 64 lower-case hex digits into @out (65 bytes); ""
+ * when OpenSSL cannot finish it.
+ */
 void savefile_sha_hex(EVP_MD_CTX *md, char *out);
 
 #endif

@@ -75,6 +75,8 @@ static int hash_file(int fd, char *buf, size_t len, char *sha)
 	}
 	savefile_sha_hex(md, sha);
 	EVP_MD_CTX_free(md);
+	if (!sha[0])
+		return -EIO;
 	return lseek(fd, 0, SEEK_SET) < 0 ? -errno : 0;
 }
 
@@ -87,8 +89,9 @@ static int open_file(struct session *s, struct upload *u, const char *path, char
 
 	u->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (u->fd < 0) {
-		snprintf(err, len, "Cannot read %s: %s", path, strerror(errno));
-		return -errno;
+		r = -errno; /* before snprintf() and strerror(), which may change errno */
+		snprintf(err, len, "Cannot read %s: %s", path, strerror(-r));
+		return r;
 	}
 	r = fstat(u->fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
 	if (r == 0 && (unsigned long long)st.st_size > s->files->max_size)

@@ -212,3 +212,12 @@ unsigned file_chunk(unsigned max_frame)
 
 	return room < FILE_CHUNK_MAX ? room : FILE_CHUNK_MAX;
 }
+
+uint64_t file_quota_cost(uint64_t size)
+{
+	uint64_t blocks = size / FILE_QUOTA_BLOCK + (size % FILE_QUOTA_BLOCK != 0);
+
+	if (blocks > UINT64_MAX / FILE_QUOTA_BLOCK - 2)
+		return UINT64_MAX;
+	return ((blocks ? blocks : 1) + 1) * FILE_QUOTA_BLOCK;
+}

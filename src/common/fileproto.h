@@ -95,4 +95,13 @@ int file_tag_sha_parse(const char *s, size_t len, char tag[FILE_TAG_BUFSIZE],
 /* file_chunk() - the CHUNK of the "files" notice for @max_frame: min(8192, max_frame - 24). */
 unsigned file_chunk(unsigned max_frame);
 
+/*
+ * file_quota_cost() - what a kept file of @size bytes costs the files directory's quota: as
+ * the disk takes it, whole FILE_QUOTA_BLOCKs (one at least: an empty file still takes an
+ * inode) and one more for its .type. The daemon counts by it (filedir.c) and the config
+ * checks the largest file against it (config.c). UINT64_MAX when it does not fit.
+ */
+#define FILE_QUOTA_BLOCK 4096
+uint64_t file_quota_cost(uint64_t size);
+
 #endif

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "config-cluster.h"
 #include "config-priv.h"
+#include "fileproto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -500,20 +501,14 @@ static unsigned seen_line(const struct parse_state *s, const char *name)
 }
 
 /*
- * An agent sees every conversation at the desk: its challenge may cross a network only inside
- * TLS (where the answer is also bound to the session). Refuses the first address that is not
- * loopback when there is no TLS.
- */
-/*
- * The quota counts an upload's SIZE from its offer as the disk takes it (filedir.c: whole
- * 4 KiB blocks, one at least, and a block for its .type): the largest file must fit in it, or
+ * The quota counts an upload's SIZE from its offer as the disk takes it (file_quota_cost():
+ * whole 4 KiB blocks, one at least, and a block for its .type): the largest file must fit in it, or
  * every offer of max_file_size bytes is files-full on an empty directory.
  */
 static void check_files_quota(struct parse_state *s)
 {
 	const struct config *c = &s->cfg;
-	uint64_t blocks = ((uint64_t)c->max_file_size + 4095) / 4096;
-	uint64_t need = ((blocks ? blocks : 1) + 1) * 4096;
+	uint64_t need = file_quota_cost(c->max_file_size);
 
 	if (c->files && c->files_max_bytes < need)
 		add_error(s, seen_line(s, "files_max_bytes"),
@@ -524,6 +519,11 @@ static void check_files_quota(struct parse_state *s)
 			  (unsigned long long)need);
 }
 
+/*
+ * An agent sees every conversation at the desk: its challenge may cross a network only inside
+ * TLS (where the answer is also bound to the session). Refuses the first address that is not
+ * loopback when there is no TLS.
+ */
 static void check_agent_listen_in_clear(struct parse_state *s)
 {
 	const struct config *c = &s->cfg;

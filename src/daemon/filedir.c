@@ -13,20 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/*
- * What a kept file costs the quota: its size rounded up to whole blocks (one at least: an
- * empty file still takes an inode), and one block more for its .type. Counted by st_size
- * alone, a flood of 1-byte files passed a 1 GiB quota a thousand times over on the disk.
- */
-#define FILEDIR_BLOCK 4096
-
-static uint64_t cost(uint64_t size)
-{
-	uint64_t blocks = size / FILEDIR_BLOCK + (size % FILEDIR_BLOCK != 0);
-
-	return ((blocks ? blocks : 1) + 1) * FILEDIR_BLOCK;
-}
-
 struct filedir {
 	int fd;        /* the directory */
 	int tmp_fd;    /* its temp directory */
@@ -156,7 +142,7 @@ static int count_one(const char *sha, uint64_t size, void *arg)
 {
 	struct filedir *d = arg;
 
-	d->used += cost(size);
+	d->used += file_quota_cost(size);
 	return 0;
 }
 
@@ -285,11 +271,13 @@ uint64_t filedir_used(const struct filedir *d)
 	return d->used;
 }
 
+/*
+ * Counted by st_size alone, a flood of 1-byte files passed a 1 GiB quota a thousand times over
+ * on the disk: file_quota_cost() counts blocks, as the disk takes them.
+ */
 int filedir_reserve(struct filedir *d, uint64_t size)
 {
-	if (size > UINT64_MAX - 2 * FILEDIR_BLOCK)
-		return -ENOSPC;
-	size = cost(size);
+	size = file_quota_cost(size); /* UINT64_MAX, past any quota, when too large to count */
 	if (d->used > d->max_bytes || size > d->max_bytes - d->used)
 		return -ENOSPC;
 	d->used += size;
@@ -298,7 +286,7 @@ int filedir_reserve(struct filedir *d, uint64_t size)
 
 void filedir_release(struct filedir *d, uint64_t size)
 {
-	size = size > UINT64_MAX - 2 * FILEDIR_BLOCK ? UINT64_MAX : cost(size);
+	size = file_quota_cost(size);
 	d->used = size < d->used ? d->used - size : 0;
 }
 

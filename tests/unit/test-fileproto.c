@@ -189,13 +189,25 @@ static void test_chunk(void **state)
 	assert_int_equal(file_chunk(8192 + 24), 8192);
 }
 
+/* As the disk takes a file: whole 4 KiB blocks, one at least, and one for its .type. */
+static void test_quota_cost(void **state)
+{
+	assert_int_equal(file_quota_cost(0), 2 * 4096);
+	assert_int_equal(file_quota_cost(1), 2 * 4096);
+	assert_int_equal(file_quota_cost(4096), 2 * 4096);
+	assert_int_equal(file_quota_cost(4097), 3 * 4096);
+	assert_int_equal(file_quota_cost(10485760), 2561 * 4096);
+	assert_true(file_quota_cost(UINT64_MAX) == UINT64_MAX);
+	assert_true(file_quota_cost(UINT64_MAX - 4096 * 2) == UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offer_fields), cmocka_unit_test(test_offer_malformed),
 		cmocka_unit_test(test_media_type),   cmocka_unit_test(test_name_sanitiser),
 		cmocka_unit_test(test_data_split),   cmocka_unit_test(test_tag_sha),
-		cmocka_unit_test(test_chunk),
+		cmocka_unit_test(test_chunk),        cmocka_unit_test(test_quota_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
