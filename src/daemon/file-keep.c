@@ -5,8 +5,9 @@
  * One node: a kept file that no message in the store refers to (store_file_used(), one seek
  * in the index on messages.file) is removed. Swept at start, after the store's retention
  * removed rows (store_pruned() moved; at most every KEEP_GAP seconds), and hourly in any case,
- * for frontdeskctl purge, which deletes rows behind the daemon's back. A sweep that meets
- * writes still queued (file messages not in the file yet) stops and goes again a second later.
+ * for frontdeskctl purge, which deletes rows behind the daemon's back. A sweep that meets a
+ * store failing to commit (file messages not in the file yet) stops and goes again a second
+ * later; writes merely queued are in within a turn or two, their files within the grace.
  *
  * A file younger than KEEP_GRACE is never removed: a file message may be on its way to the
  * store still. Its age counts from its message's release: a room member's message held by its

@@ -581,8 +581,12 @@ uint64_t store_pruned(const struct store *st)
 
 int store_file_used(struct store *st, const char *sha)
 {
-	/* What is queued is not in the file yet: asked again once it is. */
-	if (!st->sql || !STAILQ_EMPTY(&st->ops) || st->failing)
+	/*
+	 * Failing, what is queued may stay out of the file for long: asked again once it is in.
+	 * Queued only, it is in within a turn or two, and such a file is within the sweep's grace:
+	 * waiting for an empty queue would put the sweep off for good on a busy daemon.
+	 */
+	if (!st->sql || st->failing)
 		return -EAGAIN;
 	return sql_file_used(st->sql, sha);
 }

@@ -147,9 +147,11 @@ uint64_t store_pending(const struct store *st);
 uint64_t store_pruned(const struct store *st);
 /*
  * store_file_used() - whether a message in the store refers to the kept file @sha (its text
- * begins with it, store_msg.file): 1, 0, or -EAGAIN while writes are queued (not in the file
- * yet: ask again later) or the store keeps nothing (off), another negative errno if the read
- * failed. One index seek, synchronous: for the files directory's retention (file-keep.c).
+ * begins with it, store_msg.file): 1, 0, or -EAGAIN while the store fails to commit (what it
+ * queued is not in the file: ask again later) or keeps nothing (off), another negative errno
+ * if the read failed. One index seek, synchronous: for the files directory's retention
+ * (file-keep.c). Writes merely queued are not waited for: they commit within a loop turn or
+ * two, and the sweep spares every file younger than its grace, which covers them.
  */
 int store_file_used(struct store *st, const char *sha);
 /* store_flush() - commit what is queued now (shutdown). Return 0 or a negative errno. */
