@@ -60,16 +60,18 @@ static void check_sanitise(const char *s, size_t len)
 	bool clean = len > 0;
 
 	check_name(out, n);
-	if (utf8_valid(s, len))
-		check(utf8_valid(out, n));
+	check(utf8_valid(out, n)); /* whatever came in: bytes that are not UTF-8 are dropped */
 	check(file_name_sanitise(out, n, again) == n && memcmp(out, again, n) == 0);
-	/* A name with nothing to remove or cut is kept as it is. */
-	for (size_t i = 0; i < len && clean; i++) {
-		unsigned char ch = (unsigned char)s[i];
+	/* A name with nothing to remove or cut is kept as it is: well-formed UTF-8 without what a
+	 * terminal obeys or hides, no separator, no leading dot or blank, no trailing blank. */
+	for (size_t i = 0; i < len && clean;) {
+		uint32_t cp = 0;
+		size_t step = utf8_decode(s + i, len - i, &cp);
 
-		clean = ch >= 0x20 && ch != 0x7f && ch != '/' && ch != '\\';
+		clean = step > 0 && cp != 0 && !utf8_is_control(cp) && cp != '/' && cp != '\\';
+		i += step > 0 ? step : 1;
 	}
-	if (clean && s[0] != '.' && len <= FILE_NAME_MAX)
+	if (clean && s[0] != '.' && s[0] != ' ' && s[len - 1] != ' ' && len <= FILE_NAME_MAX)
 		check(n == len && memcmp(out, s, len) == 0);
 }
 
