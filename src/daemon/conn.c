@@ -118,6 +118,7 @@ void conn_free(struct conn *c)
 	if (!c)
 		return;
 	files_conn_ended(c);
+	deliver_forget(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	if (c->timer)

@@ -38,14 +38,44 @@ static int make_gate(struct conn *c)
 	return 0;
 }
 
+/* @c on the server's list of gated conns: the next commit opens it. */
+static int list_gated(struct conn *c)
+{
+	struct server *s = c->server;
+
+	if (s->ngated == s->gated_cap) {
+		size_t cap = s->gated_cap ? 2 * s->gated_cap : 16;
+		struct conn **v = realloc(s->gated, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->gated = v;
+		s->gated_cap = cap;
+	}
+	s->gated[s->ngated++] = c;
+	return 0;
+}
+
 int deliver_gate(struct conn *c, uint64_t ticket)
 {
 	if (ticket <= store_committed(c->server->store))
 		return 0;
-	if (make_gate(c) < 0)
+	if (make_gate(c) < 0 || (!c->gate_ticket && list_gated(c) < 0))
 		return -ENOMEM;
 	c->gate_ticket = true; /* everything after this goes behind it, in order */
 	return 0;
+}
+
+void deliver_forget(struct conn *c)
+{
+	struct server *s = c->server;
+
+	if (!c->gate_ticket)
+		return; /* listed exactly while its gate waits for a commit */
+	for (size_t i = 0; i < s->ngated; i++)
+		if (s->gated[i] == c)
+			s->gated[i] = NULL; /* deliver_committed() drops the hole */
+	c->gate_ticket = false;
 }
 
 int deliver_hold(struct conn *c)
@@ -104,28 +134,34 @@ void deliver_discard(struct conn *c)
 {
 	if (c->gated)
 		evbuffer_drain(c->gated, evbuffer_get_length(c->gated));
-	c->gate_ticket = c->gate_hold = false;
+	deliver_forget(c);
+	c->gate_hold = false;
 }
 
-static void open_committed(struct conn_list *list)
+/*
+ * Only the conns gated before this commit: with a long line of idle customers, walking every
+ * conn per commit was the desk's largest cost. open_gate() may close a conn (its output
+ * bound; it moves to @gone, not freed) or gate another for the next batch (appended after
+ * @n, left listed); the array is read afresh each time as that may move it.
+ */
+void deliver_committed(struct server *s)
 {
-	struct conn *c, *next;
+	size_t n = s->ngated, kept = 0;
 
-	/* open_gate() may close a conn (its output bound): it then moves to @gone, safely. */
-	for (c = TAILQ_FIRST(list); c; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if (!c->gate_ticket)
+	for (size_t i = 0; i < n; i++) {
+		struct conn *c = s->gated[i];
+
+		if (!c)
 			continue;
+		s->gated[i] = NULL;
 		c->gate_ticket = false;
 		if (!c->gate_hold)
 			open_gate(c);
 	}
-}
-
-void deliver_committed(struct server *s)
-{
-	open_committed(&s->conns);
-	open_committed(&s->gone);
+	for (size_t i = 0; i < s->ngated; i++)
+		if (s->gated[i])
+			s->gated[kept++] = s->gated[i];
+	s->ngated = kept;
 	if (s->mode && s->mode->committed)
 		s->mode->committed(s); /* the room's deferred broadcasts */
 }

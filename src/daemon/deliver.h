@@ -56,6 +56,8 @@ void deliver_pass(struct conn *c);
  * while the peer may still read it.
  */
 void deliver_discard(struct conn *c);
+/* deliver_forget() - @c is freed: off the list of gated conns (conn_free()). */
+void deliver_forget(struct conn *c);
 /* deliver_committed() - the store committed: open every gate it allows. */
 void deliver_committed(struct server *s);
 

@@ -747,5 +747,6 @@ void server_free(struct server *s)
 	signal(SIGHUP, SIG_IGN);
 	if (s->base)
 		event_base_free(s->base);
+	free(s->gated);
 	free(s);
 }

@@ -126,6 +126,12 @@ struct server {
 	unsigned nproxying;
 	struct conn_list conns;
 	struct conn_list gone;
+	/*
+	 * Conns whose output waits for the store's next commit (deliver.h), in the order they
+	 * were gated; NULL where one was forgotten since. A commit visits these, not every conn.
+	 */
+	struct conn **gated;
+	size_t ngated, gated_cap;
 	/* Sessions (session.h): of attached conns, and lost ones in order of loss. */
 	struct session_list sessions, sessions_lost;
 	unsigned nsessions_lost;
