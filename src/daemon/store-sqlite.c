@@ -65,7 +65,7 @@ static const char *const statements[ST_MAX] = {
 			  " ORDER BY seq",
 	[ST_NEXT_DONE] = "UPDATE conversations SET for_next_agent = 0 WHERE conv = ?1",
 	/*
-	 * Retention reads and deletes through indexes only (messages_conv_time,
+	 * Retention reads and deletes through indexes only (messages_room_time,
 	 * conversations_ended, messages_conv): no scan, no sort, whatever the store holds.
 	 */
 	[ST_PRUNE_DUE] = "SELECT EXISTS (SELECT 1 FROM messages WHERE conv = 0 AND time_ms < ?1),"
@@ -125,7 +125,7 @@ static const char *const statements[ST_MAX] = {
 	/* Through messages_file: one seek, whatever the store holds. */
 	[ST_FILE_USED] = "SELECT EXISTS (SELECT 1 FROM messages WHERE file = ?1), 0",
 	[ST_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-	/* Through messages_conv_time: the room's rows since then, then the sender's among them. */
+	/* Through messages_room_time: the room's rows since then, then the sender's among them. */
 	[ST_PURGE] = "DELETE FROM messages WHERE conv = 0 AND time_ms >= ?2 AND sender = ?1"
 		     " AND id IS NOT NULL",
 };

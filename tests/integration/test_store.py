@@ -606,7 +606,7 @@ class Retention(unittest.TestCase):
         db.commit()
         db.close()
         with d:
-            d.wait_log("schema 1 migrated to 6")
+            d.wait_log("schema 1 migrated to 7")
             a, _, _ = ids_member(d, "alice")
             read_history(a)
             a.say("new")  # retention begins with the first write
@@ -616,10 +616,10 @@ class Retention(unittest.TestCase):
             a.close()
             indexes = {r[0] for r in sqlite3.connect(d.store_path).execute(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-            self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_conv_time",
+            self.assertEqual(indexes, {"messages_conv", "messages_held", "messages_room_time",
                                        "conversations_next", "conversations_ended",
                                        "transfers_conv", "messages_file"})
-            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 6)
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 7)
 
     def test_max_age(self):
         with Daemon(FREE + "history_max_age = 1\n") as d:

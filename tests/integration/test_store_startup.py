@@ -160,8 +160,8 @@ class Migration(unittest.TestCase):
         db.commit()
         db.close()
         with d:
-            d.wait_log("schema 3 migrated to 6")
-            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 6)
+            d.wait_log("schema 3 migrated to 7")
+            self.assertEqual(count(d.store_path, "PRAGMA user_version"), 7)
             self.assertEqual(count(d.store_path, "SELECT count(*) FROM sqlite_master WHERE"
                                    " name IN ('transfers', 'transfers_conv')"), 2)
             self.assertEqual(count(d.store_path, "SELECT count(*) FROM conversations"), 1)
