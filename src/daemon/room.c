@@ -565,6 +565,7 @@ int room_new(struct server *s, struct room **ret)
 	TAILQ_INIT(&r->members);
 	TAILQ_INIT(&r->leavers);
 	TAILQ_INIT(&r->pending);
+	TAILQ_INIT(&r->spare);
 	ok = addr_rate_new(&r->joins) == 0;
 	for (unsigned i = 0; i <= DELIVER_KINDS; i++)
 		ok = ok && (r->out[i] = evbuffer_new()) != NULL;
@@ -598,6 +599,7 @@ void room_free(struct room *r)
 		TAILQ_REMOVE(&r->pending, p, entry);
 		free(p);
 	}
+	spare_free(r);
 	free(r->gated);
 	mod_free(r);
 	addr_rate_free(r->joins);
