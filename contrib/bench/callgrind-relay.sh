@@ -36,8 +36,8 @@ run() { # MODE COUNT -> total instructions
 		# The relay, not the rate limit (a daemon older than the key has no byte rate).
 		printf 'max_bytes_per_sec = 0\n' >>"$conf"
 		"$daemon" --check-config -c "$conf" >/dev/null 2>&1 || sed -i '$d' "$conf"
-		# MEMBERS from one address, all connected before the first joins.
-		printf 'max_joins_per_min = 0\nmax_clients = %d\nmax_startups = %d\n' $((${MEMBERS:-2} + 16)) $((${MEMBERS:-2} + 16)) >>"$conf"
+		# MEMBERS from one address, all connected before the first joins (the last, slowly).
+		printf 'max_joins_per_min = 0\nhandshake_timeout = 1h\nmax_clients = %d\nmax_startups = %d\n' $((${MEMBERS:-2} + 16)) $((${MEMBERS:-2} + 16)) >>"$conf"
 		[ -z "$web" ] || printf 'web_listen = 127.0.0.1:0\n' >>"$conf"
 	else
 		printf 'listen = 127.0.0.1:0\nagent_socket = %s/agent.sock\nturns = free\n' "$work" >"$conf"
