@@ -47,17 +47,29 @@ static unsigned messages_in(const struct pending *p, unsigned skip, unsigned n)
 	return msgs;
 }
 
+/* Whether a member of @kind takes @p as it is: a room message's frame to a type 2 member. */
+static bool as_is(const struct pending *p, unsigned kind)
+{
+	return !p->notice && !p->to && !p->m.file && deliver_enc(kind) == DELIVER_FRAME;
+}
+
 /* The same to @c alone (a gated member, or one that joined meanwhile). */
 static void send_entries(struct room *r, struct conn *c, const struct pending *p, unsigned skip,
 			 unsigned n)
 {
 	struct evbuffer *one = r->out[DELIVER_KINDS];
-	const void *data;
+	unsigned kind = deliver_kind(c);
+	const void *data = p->data;
+	size_t len = p->len;
 
-	encode(one, p, skip, n, deliver_kind(c), c);
+	/* One message, as it is (a sender's echo through its gate): not copied twice. */
+	if (skip || n != 1 || !as_is(p, kind)) {
+		encode(one, p, skip, n, kind, c);
+		len = evbuffer_get_length(one);
+		data = evbuffer_pullup(one, -1);
+	}
 	/* NULL: empty (a private message's sender without ids gets no copy), or no memory. */
-	if ((data = evbuffer_pullup(one, -1)) &&
-	    conn_send_encoded(c, data, evbuffer_get_length(one)) == 0)
+	if (data && conn_send_encoded(c, data, len) == 0)
 		r->server->stats.deliveries += messages_in(p, skip, n);
 }
 
@@ -90,8 +102,7 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 			send_entries(r, c, p, skip, n);
 			continue;
 		}
-		if (!data[k] && n == 1 && !p->notice && !p->m.file &&
-		    deliver_enc(k) == DELIVER_FRAME) {
+		if (!data[k] && n == 1 && as_is(p, k)) {
 			data[k] = p->data; /* a message to type 2 members: its frame as it is */
 			len[k] = p->len;
 		} else if (!data[k]) {
