@@ -15,7 +15,9 @@
 # ("group"), then over WebSocket ("web": upgraded on /ws, each frame one masked text message),
 # and the second's cost over the first's (issue 18's goal is at most 1.20). MEMBERS=N (2) puts
 # N members in the room (the first sends, all receive): a fan-out, where what a delivery costs
-# outweighs what a message costs.
+# outweighs what a message costs. BATCH=K (100) messages are sent at a time, each batch read by
+# every member before the next: BATCH=1 makes each message a commit and a write of its own, as
+# compare.sh's open-loop d-100 (1,000 messages/s) does.
 set -euo pipefail
 web=
 if [ "${1:-}" = --web ]; then
@@ -34,6 +36,8 @@ run() { # MODE COUNT -> total instructions
 		# The relay, not the rate limit (a daemon older than the key has no byte rate).
 		printf 'max_bytes_per_sec = 0\n' >>"$conf"
 		"$daemon" --check-config -c "$conf" >/dev/null 2>&1 || sed -i '$d' "$conf"
+		# MEMBERS from one address, all connected before the first joins (the last, slowly).
+		printf 'max_joins_per_min = 0\nhandshake_timeout = 1h\nmax_clients = %d\nmax_startups = %d\n' $((${MEMBERS:-2} + 16)) $((${MEMBERS:-2} + 16)) >>"$conf"
 		[ -z "$web" ] || printf 'web_listen = 127.0.0.1:0\n' >>"$conf"
 	else
 		printf 'listen = 127.0.0.1:0\nagent_socket = %s/agent.sock\nturns = free\n' "$work" >"$conf"
@@ -99,7 +103,9 @@ def barrier(sock):
     sock.sendall(frame(4, "ping end"))
     got = b""
     while b"pong end" not in got:
-        got += sock.recv(1 << 20)
+        data = sock.recv(1 << 20)
+        if not data: sys.exit("closed before its pong: %r" % got[-200:])
+        got += data
 a = member() if mode != "desk" else socket.create_connection(("127.0.0.1", port))
 if mode != "desk":
     readers = [a] + [member() for _ in range(int(os.environ.get("MEMBERS", "2")) - 1)]
@@ -113,7 +119,7 @@ else:
 msg = frame(2, "x" * 100)
 sent = 0
 while sent < count:
-    k = min(100, count - sent)
+    k = min(int(os.environ.get("BATCH", "100")), count - sent)
     a.sendall(msg * k); sent += k
     for r in readers: drain(r, k)
 PY

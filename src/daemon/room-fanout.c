@@ -47,17 +47,29 @@ static unsigned messages_in(const struct pending *p, unsigned skip, unsigned n)
 	return msgs;
 }
 
+/* Whether a member of @kind takes @p as it is: a room message's frame to a type 2 member. */
+static bool as_is(const struct pending *p, unsigned kind)
+{
+	return !p->notice && !p->to && !p->m.file && deliver_enc(kind) == DELIVER_FRAME;
+}
+
 /* The same to @c alone (a gated member, or one that joined meanwhile). */
 static void send_entries(struct room *r, struct conn *c, const struct pending *p, unsigned skip,
 			 unsigned n)
 {
 	struct evbuffer *one = r->out[DELIVER_KINDS];
-	const void *data;
+	unsigned kind = deliver_kind(c);
+	const void *data = p->data;
+	size_t len = p->len;
 
-	encode(one, p, skip, n, deliver_kind(c), c);
+	/* One message, as it is (a sender's echo through its gate): not copied twice. */
+	if (skip || n != 1 || !as_is(p, kind)) {
+		encode(one, p, skip, n, kind, c);
+		len = evbuffer_get_length(one);
+		data = evbuffer_pullup(one, -1);
+	}
 	/* NULL: empty (a private message's sender without ids gets no copy), or no memory. */
-	if ((data = evbuffer_pullup(one, -1)) &&
-	    conn_send_encoded(c, data, evbuffer_get_length(one)) == 0)
+	if (data && conn_send_encoded(c, data, len) == 0)
 		r->server->stats.deliveries += messages_in(p, skip, n);
 }
 
@@ -90,8 +102,7 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 			send_entries(r, c, p, skip, n);
 			continue;
 		}
-		if (!data[k] && n == 1 && !p->notice && !p->m.file &&
-		    deliver_enc(k) == DELIVER_FRAME) {
+		if (!data[k] && n == 1 && as_is(p, k)) {
 			data[k] = p->data; /* a message to type 2 members: its frame as it is */
 			len[k] = p->len;
 		} else if (!data[k]) {
@@ -106,16 +117,65 @@ static void fan_out(struct room *r, const struct pending *p, unsigned n, struct 
 	r->server->stats.deliveries += delivered;
 }
 
+/*
+ * Sent entries are kept for the next ones, so that a message costs the FIFO no allocation
+ * (callgrind-relay.sh: one per message before): at most SPARE_MAX of them, each with room for
+ * a chat message (SPARE_CAP); a longer one's entry is made to measure and freed once sent.
+ */
+#define SPARE_MAX 512
+#define SPARE_CAP 512
+
+/* An entry with @need bytes of @buf: a kept one when it fits. NULL: no memory. */
+static struct pending *entry_get(struct room *r, size_t need)
+{
+	struct pending *p = TAILQ_FIRST(&r->spare);
+	size_t cap = need < SPARE_CAP ? SPARE_CAP : need;
+
+	if (p && p->cap >= need) {
+		TAILQ_REMOVE(&r->spare, p, entry);
+		r->nspare--;
+		return p;
+	}
+	if ((p = malloc(sizeof(*p) + cap)))
+		p->cap = cap;
+	return p;
+}
+
+/* @p was sent: kept for the next entry, or freed. */
+static void entry_done(struct room *r, struct pending *p)
+{
+	if (p->cap > SPARE_CAP || r->nspare >= SPARE_MAX) {
+		free(p);
+		return;
+	}
+	TAILQ_INSERT_HEAD(&r->spare, p, entry); /* the last one used: warm in the cache */
+	r->nspare++;
+}
+
+void spare_free(struct room *r)
+{
+	struct pending *p;
+
+	while ((p = TAILQ_FIRST(&r->spare))) {
+		TAILQ_REMOVE(&r->spare, p, entry);
+		free(p);
+	}
+	r->nspare = 0;
+}
+
 /* Keep a copy of @src until its ticket commits; the gated members get it now. 0 or -ENOMEM. */
 static int defer(struct room *r, const struct pending *src)
 {
 	size_t from_len = src->notice ? 0 : strlen(src->m.from) + 1;
 	size_t to_len = src->to ? strlen(src->to) + 1 : 0;
-	struct pending *p = malloc(sizeof(*p) + src->len + from_len + to_len);
+	struct pending *p = entry_get(r, src->len + from_len + to_len);
+	size_t cap;
 
 	if (!p)
 		return -ENOMEM;
+	cap = p->cap;
 	*p = *src;
+	p->cap = cap;
 	p->data = memcpy(p->buf, src->data, src->len);
 	if (!src->notice) {
 		p->m.from = memcpy(p->buf + src->len, src->m.from, from_len);
@@ -234,7 +294,7 @@ void room_committed(struct server *s)
 		TAILQ_REMOVE(&r->pending, p, entry);
 		r->npending--;
 		r->pending_bytes -= p->len;
-		free(p);
+		entry_done(r, p);
 	}
 	while (TAILQ_EMPTY(&r->pending) && r->ngated)
 		r->gated[--r->ngated]->gated = false;

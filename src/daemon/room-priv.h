@@ -56,6 +56,7 @@ struct pending {
 	const char *to;     /* a private message: the target's nickname (in @buf); else NULL */
 	uint64_t to_conn;   /* ... the target's conn->id, and the sender's (0: no copy for it) */
 	uint64_t from_conn;
+	size_t cap; /* bytes of @buf: an entry is kept for reuse (room->spare) */
 	char buf[]; /* @data, the sender's nickname, @to */
 };
 
@@ -91,6 +92,8 @@ struct room {
 	struct pending_list pending; /* released, waiting for the store: oldest first */
 	unsigned npending;           /* entries in @pending; their data: */
 	size_t pending_bytes;
+	struct pending_list spare; /* sent entries kept for the next (room-fanout.c) */
+	unsigned nspare;
 	struct mute *mutes; /* by name, in the order they were set */
 	unsigned nmutes;
 	char *topic;                 /* NULL: none (room-mod.c) */
@@ -117,6 +120,8 @@ bool release(struct room *r, struct pace *p, struct evbuffer *held, const char *
 	     struct conn *from, double *ret_wait);
 
 /* room-fanout.c */
+/* spare_free() - the entries kept for reuse are freed (the room is). */
+void spare_free(struct room *r);
 /* gate_member() - @c caused an entry: it is served through its gate until the commit. */
 void gate_member(struct room *r, struct conn *c);
 void room_committed(struct server *s);

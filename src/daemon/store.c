@@ -11,7 +11,8 @@
  * 100 ms for 5 s, quietly) and @prune (retention in small steps).
  *
  * Ownership: an op owns copies of its strings. A batch's ops are freed once it committed and
- * its read callbacks ran; a failed batch keeps them all for the retry.
+ * its read callbacks ran; a failed batch keeps them all for the retry. A message's op is
+ * kept for the next message instead (store-op.h).
  */
 #include "store.h"
 
@@ -25,6 +26,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "store-op.h"
 #include "store-sqlite.h"
 
 /* Retention works in steps this small, once a second: a prune never stalls the loop. */
@@ -38,58 +40,13 @@
 #define BUSY_RETRY_USEC    100000
 #define BUSY_PATIENCE_USEC 5000000
 
-enum op_kind {
-	OP_ADD,
-	OP_RELEASE,
-	OP_DROP,
-	OP_CONV_BEGIN,
-	OP_CONV_AGENT,
-	OP_CONV_TRANSFER,
-	OP_CONV_END,
-	OP_HISTORY,
-	OP_OFFLINE_NEXT,
-	OP_OFFLINE_DONE,
-	OP_SESSION_PUT,
-	OP_SESSION_DEL,
-	OP_STOPPED,
-	OP_RESERVE_ID,
-	OP_BAN_PUT,
-	OP_BAN_DEL,
-	OP_TOPIC,
-	OP_PURGE,
-};
-
-struct op {
-	enum op_kind kind;
-	struct store_msg m;  /* OP_ADD; conv, id and from for the others (OP_CONV_TRANSFER: text
-				the agent it went to, NULL for the line) */
-	uint64_t seq;        /* OP_ADD: the row's seq */
-	uint64_t before;     /* OP_HISTORY; OP_RELEASE: the row's seq */
-	uint64_t upto;       /* OP_HISTORY */
-	unsigned n;          /* OP_HISTORY */
-	bool by_name;        /* OP_HISTORY: conversations of customer m.from other than m.conv */
-	bool by_agent;       /* OP_HISTORY: the open conversations of agent m.from */
-	bool after;          /* OP_HISTORY: the oldest above @before (store_missed()) */
-	enum store_end why;  /* OP_CONV_END */
-	bool for_next_agent; /* OP_CONV_END */
-	char *reason;        /* OP_CONV_TRANSFER: why */
-	uint8_t role, caps;  /* OP_SESSION_PUT (place in @upto, from_id in @before); m.text is
-				the token's hash for it and for DEL */
-	store_count_cb count_cb; /* OP_PURGE: m.from the sender, m.text the operator */
-	store_msgs_cb cb;        /* reads */
-	void *arg;
-	struct msgset result; /* reads, filled in the transaction */
-	STAILQ_ENTRY(op) entry;
-};
-
-STAILQ_HEAD(op_list, op);
-
 struct store {
 	struct event_base *base;
 	struct store_options opts;
 	struct sql *sql;
 	struct sql_state state; /* what open found: the sessions kept across the restart */
 	struct op_list ops;
+	struct op_spares spare; /* done message ops, their @strs kept (see Ownership) */
 	uint64_t committed;
 	uint64_t last_id, last_conv, last_seq;
 	uint64_t committed_seq; /* rows up to this one are in committed batches */
@@ -109,15 +66,6 @@ static const char *const end_names[] = {
 	[END_NEXT] = "next", [END_KICK] = "kick",         [END_LEFT] = "left",
 	[END_IDLE] = "idle", [END_SHUTDOWN] = "shutdown", [END_RESTART] = "restart",
 };
-
-static void op_free(struct op *op)
-{
-	free((char *)op->m.from);
-	free((char *)op->m.text);
-	free(op->reason);
-	msgset_free(&op->result);
-	free(op);
-}
 
 /* Run one op inside the open transaction. */
 static int op_run(struct store *st, struct op *op)
@@ -238,7 +186,7 @@ static int commit_batch(struct store *st)
 			op->cb(op->arg, op->result.v, op->result.n, 0);
 		if (op->count_cb)
 			op->count_cb(op->arg, op->m.from, op->m.text, op->n, 0);
-		op_free(op);
+		op_done(&st->spare, op);
 	}
 	return 0;
 }
@@ -347,21 +295,17 @@ static uint64_t enqueue(struct store *st, struct op *op)
 
 static uint64_t add_msg(struct store *st, const struct store_msg *m)
 {
-	struct op *op = op_new(st, OP_ADD, m->conv, m->from);
+	const char *from = m->from ? m->from : "";
+	size_t from_len = strlen(from) + 1;
+	struct op *op = op_spared(&st->spare, from_len + m->len + 1);
 
 	if (op) {
-		op->m.id = m->id;
+		op->kind = OP_ADD;
+		op->m = *m;
+		op->m.from = memcpy(op->strs, from, from_len);
+		op->m.text = memcpy(op->strs + from_len, m->text, m->len);
+		op->strs[from_len + m->len] = '\0';
 		op->seq = ++st->last_seq; /* its row: the desk releases it by this */
-		op->m.time_ms = m->time_ms;
-		op->m.from_agent = m->from_agent;
-		op->m.file = m->file;
-		op->m.len = m->len;
-		if (!(op->m.text = malloc(m->len + 1))) {
-			op_free(op);
-			op = NULL;
-		} else {
-			memcpy((char *)op->m.text, m->text, m->len);
-		}
 	}
 	return enqueue(st, op);
 }
@@ -620,6 +564,7 @@ int store_open(struct event_base *base, const struct store_options *o, struct st
 	st->base = base;
 	st->opts = *o;
 	STAILQ_INIT(&st->ops);
+	STAILQ_INIT(&st->spare.list);
 	/* off and memory: the desk's working state lives in an in-memory database. */
 	r = sql_open(o->kind == STORE_SQLITE ? o->path : NULL, o->sync, &st->sql, &state);
 	if (r == 0)
@@ -724,6 +669,7 @@ void store_free(struct store *st, bool stopped)
 		STAILQ_REMOVE_HEAD(&st->ops, entry);
 		op_free(op);
 	}
+	op_spares_free(&st->spare);
 	if (st->commit)
 		event_free(st->commit);
 	if (st->retry)
