@@ -77,6 +77,7 @@ static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
+static struct event *conn_timer(struct conn *c);
 static void hangup_watch(struct conn *c, bool on);
 static void read_input(struct conn *c, bool take_all);
 
@@ -95,8 +96,8 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	c->state = CONN_HANDSHAKE;
 	c->since = fd_clock_seconds();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->timer = evtimer_new(s->base, on_timer, c);
-	if (!c->timer) {
+	/* Made now: a handshake that cannot be bounded is not begun. */
+	if (!conn_timer(c)) {
 		c->bev = NULL; /* the caller still owns it */
 		conn_free(c);
 		return NULL;
@@ -164,14 +165,29 @@ void conn_set_state(struct conn *c, enum conn_state state)
 	admit_recount(c);
 }
 
+/*
+ * The conn's timer event, made on first use. An idle group member has no deadline once
+ * attached, so conn_set_timer(c, 0) frees the event: 144 bytes of RSS per idle member
+ * (issue 20, contrib/bench scenario b), made again by the next deadline (a close, say).
+ */
+static struct event *conn_timer(struct conn *c)
+{
+	if (!c->timer && !(c->timer = evtimer_new(c->server->base, on_timer, c)))
+		log_warnx("%s: out of memory: no deadline for this connection", c->peer);
+	return c->timer;
+}
+
 void conn_set_timer(struct conn *c, unsigned seconds)
 {
 	struct timeval tv = { .tv_sec = seconds };
 
-	if (seconds)
-		evtimer_add(c->timer, &tv);
-	else
-		evtimer_del(c->timer);
+	if (seconds) {
+		if (conn_timer(c))
+			evtimer_add(c->timer, &tv);
+	} else if (c->timer) {
+		event_free(c->timer); /* deletes it too; safe inside its own callback */
+		c->timer = NULL;
+	}
 }
 
 static int encode(const struct conn *c, struct evbuffer *out, enum fd_frame_type type,

@@ -102,7 +102,8 @@ struct session;
 struct conn {
 	struct server *server;
 	struct bufferevent *bev;
-	struct event *timer;  /* handshake deadline, then the mode's idle deadline, then close */
+	/* Handshake deadline, then the mode's idle deadline, then close; NULL while none. */
+	struct event *timer;
 	struct event *hangup; /* hang-up check while reading is paused */
 	uint64_t id;
 	enum conn_state state;
@@ -237,7 +238,10 @@ void conn_release_socket(struct conn *c);
 void conn_pause(struct conn *c, enum conn_pause why);
 void conn_resume(struct conn *c, enum conn_pause why);
 
-/* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */
+/*
+ * conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it and frees its event
+ * (an idle member keeps none), made again by the next deadline.
+ */
 void conn_set_timer(struct conn *c, unsigned seconds);
 
 #endif

@@ -31,7 +31,8 @@
 /* 576, then 584: a pointer to the conn's file transfers (issue 19), made only when it has one. */
 #define CONN_BUDGET   584 /* bytes of struct conn */
 #define MEMBER_BUDGET 96  /* bytes of room.c's struct member */
-#define EVENT_BUDGET  160 /* libevent's struct event, one per conn (its timer) */
+/* libevent's struct event: a conn's timer, held only while it has a deadline (not when idle). */
+#define EVENT_BUDGET 160
 /*
  * A file transfer (files.h): its struct, under 1 KiB with the SHA-256 context OpenSSL
  * allocates for an upload; a conn's four (two uploads, two downloads), with their timer's
@@ -61,7 +62,10 @@ static void test_event_fits_budget(void **state)
 	assert_in_range(event_get_struct_event_size(), 1, EVENT_BUDGET);
 }
 
-/* A new conn allocates its timer and nothing else of its own: no held buffer, no hang-up watch. */
+/*
+ * A new conn allocates its timer (the handshake deadline) and nothing else of its own: no held
+ * buffer, no hang-up watch.
+ */
 static void test_idle_conn_allocates_little(void **state)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -87,6 +91,38 @@ static void test_idle_conn_allocates_little(void **state)
 	free(s);
 }
 
+/*
+ * Once a deadline is disarmed the conn holds no timer: handshake_attach() disarms the handshake's,
+ * so an idle member (no idle deadline in group mode) keeps no event of its own. The next deadline
+ * (a close, the desk's idle timeout) makes one again.
+ */
+static void test_idle_conn_holds_no_timer(void **state)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct bufferevent *pair[2];
+	struct conn *c;
+
+	assert_non_null(s);
+	s->base = event_base_new();
+	assert_non_null(s->base);
+	config_init(&s->config);
+	assert_int_equal(bufferevent_pair_new(s->base, 0, pair), 0);
+	c = conn_new(s, pair[0], ROLE_MEMBER, "test", NULL);
+	assert_non_null(c);
+	assert_true(evtimer_pending(c->timer, NULL));
+	conn_set_timer(c, 0);
+	assert_null(c->timer);
+	conn_set_timer(c, 0); /* disarming none is harmless */
+	assert_null(c->timer);
+	conn_set_timer(c, 5);
+	assert_non_null(c->timer);
+	assert_true(evtimer_pending(c->timer, NULL));
+	conn_free(c);
+	bufferevent_free(pair[1]);
+	event_base_free(s->base);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_event_fits_budget),
 		cmocka_unit_test(test_file_transfers_fit_budget),
 		cmocka_unit_test(test_idle_conn_allocates_little),
+		cmocka_unit_test(test_idle_conn_holds_no_timer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
