@@ -84,10 +84,13 @@ static void read_input(struct conn *c, bool take_all);
 struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role role,
 		      const char *peer, const struct auth_key *key)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	size_t plen = strnlen(peer, CONN_PEER_MAX);
+	struct conn *c = calloc(1, sizeof(*c) + plen + 1);
 
 	if (!c)
 		return NULL;
+	memcpy(c->peer, peer, plen);
+	c->asked = "";
 	c->server = s;
 	c->bev = bev;
 	c->id = ++s->next_id;
@@ -95,7 +98,6 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	s->stats.connections[role]++;
 	c->state = CONN_HANDSHAKE;
 	c->since = fd_clock_seconds();
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	/* Made now: a handshake that cannot be bounded is not begun. */
 	if (!conn_timer(c)) {
 		c->bev = NULL; /* the caller still owns it */
@@ -129,6 +131,8 @@ void conn_free(struct conn *c)
 		evbuffer_free(c->held);
 	if (c->gated)
 		evbuffer_free(c->gated);
+	if (c->asked[0])
+		free((char *)c->asked);
 	free(c);
 }
 
@@ -163,6 +167,25 @@ void conn_set_state(struct conn *c, enum conn_state state)
 	c->state = state;
 	c->since = fd_clock_seconds();
 	admit_recount(c);
+}
+
+int conn_set_asked(struct conn *c, const char *name, size_t len)
+{
+	char *copy = NULL;
+
+	if (len > NICK_BUFSIZE - 1)
+		len = NICK_BUFSIZE - 1;
+	if (len && !(copy = malloc(len + 1)))
+		return -1;
+	if (c->asked[0])
+		free((char *)c->asked);
+	c->asked = "";
+	if (copy) {
+		memcpy(copy, name, len);
+		copy[len] = '\0';
+		c->asked = copy;
+	}
+	return 0;
 }
 
 /*
@@ -545,51 +568,6 @@ void conn_close(struct conn *c, const char *why)
 	/* Output waiting for the store goes first: conn_output_added() finishes the close. */
 	if (!c->gate_ticket && !c->gate_hold)
 		on_flushed(c->bev, c);
-}
-
-struct conn *conn_new_kept(struct server *s, enum conn_role role, const char *nick)
-{
-	struct bufferevent *none = bufferevent_socket_new(s->base, -1, 0);
-	struct conn *c = none ? calloc(1, sizeof(*c)) : NULL;
-
-	if (!c) {
-		if (none)
-			bufferevent_free(none);
-		return NULL;
-	}
-	c->server = s;
-	c->bev = none;
-	c->id = ++s->next_id;
-	c->role = role;
-	c->state = CONN_DEAD;
-	c->mode_link = MODE_LINK_DETACHED;
-	c->kept = true;
-	c->since = fd_clock_seconds();
-	snprintf(c->nick, sizeof(c->nick), "%s", nick);
-	snprintf(c->peer, sizeof(c->peer), "kept across a restart");
-	TAILQ_INSERT_TAIL(&s->gone, c, entry);
-	return c;
-}
-
-void conn_release_socket(struct conn *c)
-{
-	struct bufferevent *none;
-
-	/* A pair end (a web client's, web.h) holds no descriptor but its partner's socket. */
-	if (bufferevent_getfd(c->bev) < 0 && !bufferevent_pair_get_partner(c->bev))
-		return;
-	/*
-	 * It holds no descriptor now: it no longer counts against max_clients and
-	 * max_per_address (its own resume must get in), and what waited for its peer goes (what
-	 * it missed is replayed from the store).
-	 */
-	admit_forget(c);
-	deliver_discard(c);
-	none = bufferevent_socket_new(c->server->base, -1, 0);
-	if (!none)
-		return; /* kept with its descriptor: freed with the conn */
-	bufferevent_free(c->bev);
-	c->bev = none;
 }
 
 void conn_pause(struct conn *c, enum conn_pause why)
