@@ -102,7 +102,8 @@ struct session;
 struct conn {
 	struct server *server;
 	struct bufferevent *bev;
-	struct event *timer;  /* handshake deadline, then the mode's idle deadline, then close */
+	/* Handshake deadline, then the mode's idle deadline, then close; NULL while none. */
+	struct event *timer;
 	struct event *hangup; /* hang-up check while reading is paused */
 	uint64_t id;
 	enum conn_state state;
@@ -146,8 +147,12 @@ struct conn {
 	void *mode_data; /* the mode's per-conn state; the mode frees it in its detach hook */
 	double since;    /* when it entered its current state (monotonic seconds) */
 	char nick[NICK_BUFSIZE];
-	char asked[NICK_BUFSIZE];   /* the nickname asked for, before server_unique_nick() */
-	char peer[64];              /* "ip:port" or "agent socket" */
+	/*
+	 * The nickname asked for, before server_unique_nick(): "" until conn_set_asked(), then
+	 * allocated at its length (an idle member's "m12" takes 24 bytes, not 129: issue 20).
+	 * Allocated if and only if not empty.
+	 */
+	const char *asked;
 	const struct auth_key *key; /* the listener's key while in CONN_CHALLENGE */
 	union {
 		char challenge[65]; /* CONN_CHALLENGE: the challenge it was sent */
@@ -170,7 +175,15 @@ struct conn {
 	uint64_t conv;           /* desk: the customer's conversation (cN); 0: none */
 	TAILQ_ENTRY(conn) entry; /* server->conns, or server->gone once closing */
 	TAILQ_ENTRY(conn) link;  /* the mode's list: the desk's queue */
+	/*
+	 * "ip:port" or "agent socket", at most CONN_PEER_MAX bytes: allocated with the conn at its
+	 * length, not 64 bytes for every idle member (issue 20).
+	 */
+	char peer[];
 };
+
+/* A conn's @peer is cut to this many bytes: room-priv.h's leavers copy it into 64 bytes. */
+#define CONN_PEER_MAX 63
 
 TAILQ_HEAD(conn_list, conn);
 
@@ -233,11 +246,17 @@ struct conn *conn_new_kept(struct server *s, enum conn_role role, const char *ni
 /* conn_release_socket() - a dead conn the mode keeps (session.h) needs no descriptor. */
 void conn_release_socket(struct conn *c);
 
+/* conn_set_asked() - the name asked for (cut to NICK_BUFSIZE - 1 bytes); -1: out of memory. */
+int conn_set_asked(struct conn *c, const char *name, size_t len);
+
 /* conn_pause()/conn_resume() - add or clear one reason to stop reading this peer. */
 void conn_pause(struct conn *c, enum conn_pause why);
 void conn_resume(struct conn *c, enum conn_pause why);
 
-/* conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it. */
+/*
+ * conn_set_timer() - (re)arm the conn's one deadline; 0 seconds disarms it and frees its event
+ * (an idle member keeps none), made again by the next deadline.
+ */
 void conn_set_timer(struct conn *c, unsigned seconds);
 
 #endif

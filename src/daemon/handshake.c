@@ -68,7 +68,7 @@ static bool banned_now(struct conn *c)
 
 void handshake_attach(struct conn *c, bool resumed)
 {
-	memcpy(c->nick, c->asked, sizeof(c->nick));
+	snprintf(c->nick, sizeof(c->nick), "%s", c->asked);
 	/* A resumed session's name was kept for it; resume.c hands it to the mode. */
 	if (!resumed)
 		server_unique_nick(c->server, c, c->nick);
@@ -144,7 +144,10 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 		conn_fail(c, "bad-nick", FD_NICK_RULE);
 		return;
 	}
-	memcpy(c->asked, f->body, f->len + 1);
+	if (conn_set_asked(c, f->body, f->len) < 0) {
+		conn_fail(c, "out-of-memory", "the server could not take your name");
+		return;
+	}
 	/*
 	 * Our clients send "hello notices" in the same write as the nickname. Taking it now, before
 	 * the mode sees the conn, lets a refusal at the door (queue-full, agent-busy) reach them.
@@ -182,7 +185,7 @@ static void on_nickname(struct conn *c, const struct fd_frame *f)
 static void on_refused_frame(struct conn *c, const struct fd_frame *f)
 {
 	if (f->type == FD_FRAME_NICKNAME && !c->asked[0]) {
-		snprintf(c->asked, sizeof(c->asked), "%.*s", (int)f->len, f->body);
+		conn_set_asked(c, f->body, f->len); /* out of memory: refused all the same */
 		return;
 	}
 	/* "resume" opts into notices too (7.3): it is told why, as "hello notices" is. */
@@ -297,8 +300,10 @@ void handshake_line(struct conn *c)
 		return;
 	}
 	/* Named "ip:port" until "/nick NAME" (only ever cut short for a long IPv6 address). */
-	memcpy(c->asked, c->peer, n);
-	c->asked[n] = '\0';
+	if (conn_set_asked(c, c->peer, n) < 0) {
+		conn_fail(c, "out-of-memory", "the server could not take your name");
+		return;
+	}
 	/*
 	 * Over TLS, a line peer joins when its TLS handshake is done (handshake_tls_done()), under
 	 * the handshake deadline: a peer that stalls the handshake must not sit in the room while

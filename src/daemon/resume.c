@@ -290,6 +290,11 @@ void resume_found(struct conn *c, struct session *se, uint64_t last_id)
 		conn_error(c, "resume-failed", "%s; now send a nickname", why);
 		return;
 	}
+	/* Its name, taken before its session is: out of memory, it may still send a nickname. */
+	if (conn_set_asked(c, se->nick, strlen(se->nick)) < 0) {
+		conn_error(c, "resume-failed", "out of memory; now send a nickname");
+		return;
+	}
 	/* A client that saw no ID sends 0: what came before its session was never missed. */
 	if (last_id < se->from_id)
 		last_id = se->from_id;
@@ -297,7 +302,6 @@ void resume_found(struct conn *c, struct session *se, uint64_t last_id)
 		 (unsigned long long)last_id);
 	kept = session_take(se, c);
 	before = kept && kept->conv_ended ? kept->conv : 0;
-	memcpy(c->asked, se->nick, sizeof(c->asked));
 	c->caps = se->caps;
 	if (c->caps & CAP_PING)
 		alive_start(c);

@@ -5,6 +5,7 @@
  */
 #include "room-priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +128,8 @@ void member_leaves(struct room *r, struct member *m, struct conn *c)
 			l->held = held;
 			l->pace = m->pace;
 			memcpy(l->nick, c->nick, sizeof(l->nick));
-			memcpy(l->peer, c->peer, sizeof(l->peer));
+			/* c->peer is only as long as the address (conn.h): no memcpy of 64. */
+			snprintf(l->peer, sizeof(l->peer), "%s", c->peer);
 			TAILQ_INSERT_TAIL(&r->leavers, l, entry);
 			r->nleavers++;
 			leaver_release(l);
