@@ -14,6 +14,7 @@
 #include "config-cluster.h"
 #include "config.h"
 #include "console.h"
+#include "evmem.h"
 #include "log.h"
 #include "nick.h"
 #include "server.h"
@@ -208,6 +209,9 @@ int main(int argc, char **argv)
 	int r;
 
 	mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
+	/* Before libevent allocates anything; released on every way out, fatal() included. */
+	evmem_install(EVMEM_MAX_BLOCKS);
+	atexit(evmem_release);
 	if ((r = parse_args(argc, argv, &o)) >= 0)
 		return r;
 	log_init("frontdeskd", LOG_LEVEL_INFO);
