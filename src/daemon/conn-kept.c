@@ -15,6 +15,7 @@
 
 #include "admit.h"
 #include "clock.h"
+#include "conn-write.h"
 #include "deliver.h"
 #include "server.h"
 
@@ -58,6 +59,7 @@ void conn_release_socket(struct conn *c)
 	 */
 	admit_forget(c);
 	deliver_discard(c);
+	conn_write_stop(c, false);
 	none = bufferevent_socket_new(c->server->base, -1, 0);
 	if (!none)
 		return; /* kept with its descriptor: freed with the conn */

@@ -26,7 +26,8 @@
  * bufferevents ignore the write high watermark); a peer past it is dropped as a slow consumer.
  * Broadcasts also pause a peer's reading past soft_output_bytes, until the write low watermark
  * (half of that) says its output has drained. Reading can be paused for several reasons at
- * once (conn->paused bits); it resumes when the last one clears.
+ * once (conn->paused bits); it resumes when the last one clears. A plain socket's output is
+ * written at the end of the loop turn (conn-write.c); the drain runs after either write.
  *
  * Closing: bufferevent_free() does not flush, so conn_close() stops reading, waits for the
  * output to drain (write callback), half-closes, drains whatever the peer still sends until EOF
@@ -56,6 +57,7 @@
 #include "alive.h"
 #include "clock.h"
 #include "command.h"
+#include "conn-write.h"
 #include "deliver.h"
 #include "files.h"
 #include "handshake.h"
@@ -106,12 +108,14 @@ struct conn *conn_new(struct server *s, struct bufferevent *bev, enum conn_role 
 	}
 	bufferevent_setcb(bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(bev, EV_READ, FD_FRAME_HEADER_LEN, 0);
+	conn_write_start(c);
 	if (handshake_begin(c, key) < 0) {
 		c->bev = NULL; /* the caller still owns it */
 		conn_free(c);
 		return NULL;
 	}
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	/* A plain socket's output is written by conn-write.c: EV_WRITE only when it must. */
+	bufferevent_enable(bev, c->wr ? EV_READ : EV_READ | EV_WRITE);
 	conn_set_timer(c, s->config.handshake_timeout);
 	return c;
 }
@@ -122,6 +126,7 @@ void conn_free(struct conn *c)
 		return;
 	files_conn_ended(c);
 	deliver_forget(c);
+	conn_write_stop(c, false);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	if (c->timer)
@@ -251,7 +256,10 @@ static int send_frame(struct conn *c, enum fd_frame_type type, const char *body,
 		return 0;
 	if (over_bound(c, len))
 		return -ENOBUFS;
-	return encode(c, deliver_out(c), type, body, len);
+	if (encode(c, deliver_out(c), type, body, len) < 0)
+		return -ENOMEM;
+	conn_write_soon(c);
+	return 0;
 }
 
 int conn_send_frame(struct conn *c, enum fd_frame_type type, const char *body, size_t len)
@@ -293,37 +301,14 @@ void conn_output_added(struct conn *c)
 		log_debug("%s (%s): %zu bytes unsent, reading paused", c->peer, c->nick,
 			  evbuffer_get_length(out));
 	}
+	conn_write_soon(c);
 }
 
-bool conn_output_busy(struct conn *c)
-{
-	unsigned low = c->server->config.soft_output_bytes / 2;
-
-	if (conn_unsent(c) <= low)
-		return false;
-	c->wants_drain = true;
-	bufferevent_setwatermark(c->bev, EV_WRITE, low, 0);
-	return true;
-}
-
-/* The output has drained to the write low watermark. */
+/* libevent wrote output, down to the write low watermark. */
 static void on_write(struct bufferevent *bev, void *arg)
 {
-	struct conn *c = arg;
-	size_t unsent = evbuffer_get_length(bufferevent_get_output(bev));
-
-	if (unsent > c->server->config.soft_output_bytes / 2)
-		return;
-	if (!(c->paused & PAUSE_OUTPUT) && !c->wants_drain)
-		return;
-	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	conn_resume(c, PAUSE_OUTPUT);
-	if (c->wants_drain && conn_live(c)) {
-		c->wants_drain = false;
-		if (c->server->mode->drained)
-			c->server->mode->drained(c);
-		file_get_drained(c); /* a download waits for the same room (files.h) */
-	}
+	conn_write_drained(arg);
+	conn_output_drained(arg);
 }
 
 static void vnotice(struct conn *c, const char *fmt, va_list ap)
@@ -391,8 +376,10 @@ void conn_error_now(struct conn *c, const char *code, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	len = error_body(body, code, text);
-	if (!over_bound(c, len))
-		encode(c, bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body, len);
+	if (over_bound(c, len))
+		return;
+	if (encode(c, bufferevent_get_output(c->bev), FD_FRAME_NOTICE, body, len) == 0)
+		conn_write_soon(c);
 }
 
 void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
@@ -428,6 +415,7 @@ static void conn_lost(struct conn *c)
 
 	if (c->state == CONN_DEAD)
 		return;
+	conn_write_stop(c, false);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, 0);
 	hangup_watch(c, false);
@@ -563,6 +551,7 @@ void conn_close(struct conn *c, const char *why)
 	conn_set_state(c, CONN_CLOSING);
 	conn_set_timer(c, CLOSE_TIMEOUT);
 	bufferevent_disable(c->bev, EV_READ);
+	conn_write_stop(c, true); /* libevent flushes it, and calls on_flushed() when done */
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_setcb(c->bev, on_linger_read, on_flushed, on_closing_event, c);
 	server_conn_ended(c->server, c);
@@ -725,6 +714,12 @@ static void peer_gone(struct conn *c, const char *why)
 	if (conn_live(c))
 		c->lost = true; /* not closed by what it sent last (a quit): it may resume */
 	conn_lost(c);
+}
+
+/* As on_event() hears of libevent's own failed write: EOF (wrote 0) or the error. */
+void conn_write_failed(struct conn *c, int err)
+{
+	peer_gone(c, err ? evutil_socket_error_to_string(err) : "connection reset by the peer");
 }
 
 /*

@@ -44,7 +44,7 @@ struct event;
  * Where a connection is in its life. A customer is challenged (keyed listener), handshaking,
  * queued or active, then closing, then dead; an agent or a member skips "queued".
  */
-enum conn_state {
+enum __attribute__((packed)) conn_state {
 	CONN_CHALLENGE, /* keyed listener: waiting for the answer to our challenge */
 	CONN_HANDSHAKE, /* waiting for the nickname */
 	CONN_QUEUED,    /* single-agent: a customer waiting in line */
@@ -107,6 +107,7 @@ struct conn {
 	struct event *hangup; /* hang-up check while reading is paused */
 	uint64_t id;
 	enum conn_state state;
+	uint8_t wr; /* enum conn_write bits: how its output is written (conn-write.h) */
 	enum conn_mode_link mode_link;
 	enum conn_role role;
 	enum conn_proto proto;
@@ -232,6 +233,8 @@ void conn_error_now(struct conn *c, const char *code, const char *fmt, ...)
 /* conn_fail() - "error CODE -- text", then flush and close this one connection. */
 void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* conn_write_failed() - writing to the peer failed with @err (0: it wrote nothing): it is gone. */
+void conn_write_failed(struct conn *c, int err);
 /* conn_close() - flush what is queued, then close. */
 void conn_close(struct conn *c, const char *why);
 

@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "conn.h"
+#include "conn-write.h"
 #include "log.h"
 #include "node.h"
 #include "nick.h"
@@ -41,8 +42,11 @@ int handshake_begin(struct conn *c, const struct auth_key *key)
 	/* The challenge goes out before anything else; the answer is due by the deadline. */
 	c->key = key;
 	conn_set_state(c, CONN_CHALLENGE);
-	return fd_frame_encode(bufferevent_get_output(c->bev), FD_FRAME_CHALLENGE, c->challenge,
-			       strlen(c->challenge));
+	if (fd_frame_encode(bufferevent_get_output(c->bev), FD_FRAME_CHALLENGE, c->challenge,
+			    strlen(c->challenge)) < 0)
+		return -ENOMEM;
+	conn_write_soon(c);
+	return 0;
 }
 
 /*

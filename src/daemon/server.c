@@ -33,6 +33,7 @@
 #include "alive.h"
 #include "canned.h"
 #include "clock.h"
+#include "conn-write.h"
 #include "cluster.h"
 #include "deliver.h"
 #include "cdesk.h"
@@ -625,7 +626,8 @@ int server_new(const struct config *cfg, struct server **ret)
 	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
 	s->sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
-	if (!s->sweep || !s->trim || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup) {
+	if (!s->sweep || !s->trim || !s->stop_timer || !s->sig_int || !s->sig_term || !s->sig_hup ||
+	    conn_write_init(s) < 0) {
 		server_free(s);
 		return -ENOMEM;
 	}
@@ -725,6 +727,7 @@ void server_free(struct server *s)
 	explicit_bzero(&s->oper_key, sizeof(s->oper_key));
 	bans_free(&s->bans);
 	agents_free(s->agents);
+	conn_write_deinit(s); /* after the conns: each leaves its list */
 	if (s->sweep)
 		event_free(s->sweep);
 	typing_free(s);

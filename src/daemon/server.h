@@ -145,6 +145,11 @@ struct server {
 	struct metrics *metrics; /* metrics_listen's HTTP server (metrics.h); NULL: off */
 	struct web *web;         /* web_listen's connections (web.h); NULL: off */
 	struct event *sweep;
+	/* Conns whose output grew in this turn, and the event that writes it (conn-write.h). */
+	struct event *write_turn;
+	struct conn **writes;
+	unsigned nwrites, writes_max;
+	bool write_pass;    /* the event is writing them */
 	struct event *trim; /* malloc_trim() once conns were freed and it is quiet */
 	time_t trim_since;  /* monotonic seconds: the first conn freed since the last trim */
 	time_t refusals_at; /* log_refusal(): the second of the last refusal logged in full... */
