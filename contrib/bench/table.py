@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
 """table.py - the RESULT lines of frontdesk-bench (compare.sh's results.txt) as one table,
-frontdesk's ratio to each peer, and the goals of issue 8 checked against the numbers.
+frontdesk's ratio to each peer, and the goals of issues 8 and 20 checked against the numbers.
 
 Repeated runs of a scenario (compare.sh runs scenario a three times, in turn) are reduced to
 the median run by the scenario's headline figure. `--half-rate FILE` prints half of Redis's
@@ -224,6 +224,42 @@ def goals(best):
     line(g < 90, "the generator is not the bottleneck: at most %.0f%% of its core" % g)
 
 
+def goals_perf(best):
+    """Issue 20's goals: ratios against Redis in the same run (medians of the runs in the file)."""
+    def get(label, server, key):
+        r = best.get((label, server))
+        return None if not r or "failed" in r else r.get(key)
+
+    def check(ok, text, figures):
+        print("%-4s %s: %s" % ("-" if ok is None else "met" if ok else "MISS", text, figures))
+
+    def pair(label, key):
+        return get(label, "frontdesk", key), get(label, "redis", key)
+
+    print()
+    print("Goals of issue 20 (against Redis in the same run):")
+    f, r = pair("a", "deliveries_per_s")
+    check(f and r and f >= 1.5 * r, "a: deliveries/s >= 1.5x Redis's",
+          f and r and "%.2fx (%s vs %s)" % (f / r, fmt_rate(f), fmt_rate(r)))
+    for label in ("a", "d-100"):
+        f, r = pair(label, "cpu_ns_per_delivery")
+        check(f and r and f <= 0.6 * r, "%s: CPU per delivery <= 0.6x Redis's" % label,
+              f and r and "%.2fx (%.0f vs %.0f ns)" % (f / r, f, r))
+    f, r = pair("d-100", "p99_us")
+    check(f and r and f <= r, "d-100: p99 <= Redis's", f and r and "%s vs %s" % (fmt_us(f), fmt_us(r)))
+    f, r = pair("c", "deliveries_per_s")
+    check(f and r and f >= 1.3 * r, "c: round trips/s >= 1.3x Redis's",
+          f and r and "%.2fx (%.0f vs %.0f/s)" % (f / r, f, r))
+    m = get("b", "frontdesk", "rss_per_conn_b")
+    check(m and m <= 1024, "b: RSS per idle member <= 1,024 B", m and "%.0f B" % m)
+    s, c = get("a-slow", "frontdesk", "deliveries_per_s"), get("a", "frontdesk", "deliveries_per_s")
+    check(s and c and s >= 0.95 * c, "a-slow: >= 95% of the clean run's deliveries/s",
+          s and c and "%.0f%% (%s vs %s)" % (100 * s / c, fmt_rate(s), fmt_rate(c)))
+    s, c = get("a-slow", "frontdesk", "cpu_ns_per_delivery"), get("a", "frontdesk", "cpu_ns_per_delivery")
+    check(s and c and c >= 0.95 * s, "a-slow: >= 95% of the clean run's deliveries per CPU second",
+          s and c and "%.0f%% (%.0f vs %.0f ns per delivery)" % (100 * c / s, s, c))
+
+
 CLUSTER = (("cluster-off", "1 node, cluster off"), ("cluster-1", "1 node through Redis"),
            ("cluster-2", "2 nodes through Redis"))
 
@@ -436,6 +472,7 @@ def main():
     if any(label in HEADLINE for (label, _) in runs):
         table(best)
         goals(best)
+        goals_perf(best)
     team_table(runs)
     cluster_table(runs)
     desk_cluster_table(runs)
