@@ -90,7 +90,7 @@ def ratio(best, label, peer):
 
 def table(best):
     head = ("scenario", "server", "deliveries/s", "p50", "p99", "RSS/conn", "CPU ns/deliv",
-            "deliv/write", "gen CPU", "fd vs redis", "fd vs ngircd")
+            "deliv/write", "server CPU", "gen CPU", "fd vs redis", "fd vs ngircd")
     rows = [head]
     for label in HEADLINE:
         for server in SERVERS:
@@ -98,7 +98,7 @@ def table(best):
             if not r:
                 continue
             if "failed" in r:
-                rows.append((label, SERVERS[server], "failed") + ("",) * 8)
+                rows.append((label, SERVERS[server], "failed") + ("",) * 9)
                 continue
             idle = label == "b"
             rows.append((
@@ -109,6 +109,7 @@ def table(best):
                 "%.0f B" % r["rss_per_conn_b"] if idle or label == "a" else "-",
                 "-" if idle else "%.0f" % r["cpu_ns_per_delivery"],
                 "-" if idle or label == "c" else "%.1f" % r["frames_per_write"],
+                "-" if idle else "%.0f%%" % r["server_cpu_pct"],
                 "-" if idle else "%.0f%%" % r["gen_cpu_pct"],
                 ratio(best, label, "redis") if server == "frontdesk" else "",
                 ratio(best, label, "irc") if server == "frontdesk" else "",
