@@ -455,6 +455,14 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 			       evbuffer_get_length(bufferevent_get_output(bev)));
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
+	/*
+	 * Output waiting for the store is not flushed yet: conn_output_added() comes back when the
+	 * gate opens. libevent calls this on any writable event of an established socket, output
+	 * or not, and conn_close() enables EV_WRITE on a plain socket (conn-write.c) whose output
+	 * may be behind its gate (a store locked by another writer retries its commit).
+	 */
+	if (c->gate_ticket || c->gate_hold)
+		return;
 	tls_close_notify(bev);
 	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
 	if (fd < 0 || shutdown(fd, SHUT_WR) < 0 || ioctl(fd, FIONREAD, &pending) < 0 ||

@@ -2,15 +2,18 @@
 """The room's output written once per loop turn (conn-write.c): under megabytes of traffic the
 readers get everything in order, a member that never reads is dropped as a slow consumer at
 max_output_bytes, and one that stops reading for a while (the kernel's buffers full, so the
-daemon waits for its socket to be writable again) gets everything once it reads again."""
+daemon waits for its socket to be writable again) gets everything once it reads again. A member
+that quits while its output waits for the store (its gate, deliver.h) gets that output before
+its connection is closed."""
 
 import os
+import sqlite3
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdtest import MESSAGE, NOTICE, VALGRIND, frame, main  # noqa: E402
+from fdtest import COMMAND, MESSAGE, NOTICE, VALGRIND, frame, main  # noqa: E402
 from grouptest import GROUP, Daemon, Peer, Reader, member  # noqa: E402
 
 
@@ -53,6 +56,54 @@ class KernelFull(unittest.TestCase):
             self.assertTrue(d.alive())
             for p in (alice, bob, pauser, sleepy):
                 p.close()
+
+
+class ClosingBehindGate(unittest.TestCase):
+    def test_quit_while_store_locked_gets_its_echo(self):
+        # The store is locked by another writer (frontdeskctl purge, say): the commit is
+        # retried, and alice's echo waits behind her gate. Her quit must not close the
+        # connection before the gate opens: the close flushes what waited, then ends.
+        with Daemon(GROUP + "max_msgs_per_sec = 0\n") as d:
+            alice, bob = member(d, "alice"), member(d, "bob")
+            alice.sync()
+            bob.sync()
+            lock = sqlite3.connect(d.store_path, timeout=0, isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            alice.sock.sendall(frame(MESSAGE, "one") + frame(MESSAGE, "two") +
+                               frame(COMMAND, "quit"))
+            d.wait_log("store: locked by another writer")
+            time.sleep(0.5)  # a few retries, and loop turns in which her socket is writable
+            lock.execute("COMMIT")
+            lock.close()
+            self.assertEqual(alice.expect_closed(), [(MESSAGE, "alice: one"),
+                                                     (MESSAGE, "alice: two")])
+            self.assertEqual(bob.sync(), [(MESSAGE, "alice: one"), (MESSAGE, "alice: two"),
+                                          (NOTICE, "left alice")])
+            bob.close()
+
+    def test_quit_with_output_sent_and_gate_held(self):
+        # Output already on its way when it quits (9926ec4 lost the rest too): "caps ids"
+        # holds alice's gate for the history on joining, the second history's refusal waits
+        # behind it, and her quit's flush of the first notices must not end the connection.
+        with Daemon(GROUP) as d:
+            bob = member(d, "bob")
+            bob.say("x")
+            bob.sync()
+            alice = member(d, "alice")
+            alice.sync()
+            lock = sqlite3.connect(d.store_path, timeout=0, isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            alice.sock.sendall(frame(COMMAND, "caps ids") + frame(COMMAND, "history 5") +
+                               frame(COMMAND, "quit"))
+            d.wait_log("store: locked by another writer")
+            time.sleep(0.5)
+            lock.execute("COMMIT")
+            lock.close()
+            frames = alice.expect_closed()
+            self.assertEqual(frames[0], (NOTICE, "caps ids"))
+            self.assertEqual(frames[-1], (NOTICE, "error bad-command -- one history at a time:"
+                                          " wait for history-end"))
+            bob.close()
 
 
 if __name__ == "__main__":
