@@ -18,7 +18,17 @@
 # outweighs what a message costs. BATCH=K (100) messages are sent at a time, each batch read by
 # every member before the next: BATCH=1 makes each message a commit and a write of its own, as
 # compare.sh's open-loop d-100 (1,000 messages/s) does.
+# MODES="group" runs only the modes named (default "group desk"; with --web "group web").
 set -euo pipefail
+# -h or --help: the header above; a missing daemon or generator is named before anything starts.
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"
+		exit 0
+		;;
+	esac
+done
 web=
 if [ "${1:-}" = --web ]; then
 	web=1
@@ -26,6 +36,7 @@ if [ "${1:-}" = --web ]; then
 fi
 daemon=${1:-build/src/frontdeskd}
 n=${2:-5000}
+[ -x "$daemon" ] || { echo "$0: frontdeskd $daemon is not an executable (build it, or give its path: --help)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

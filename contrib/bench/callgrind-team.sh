@@ -12,9 +12,20 @@
 # inclusive. ARRIVE=RATE brings them at RATE a second instead (a short line).
 # CALLGRIND_KEEP=DIR keeps the callgrind file there. Build the bench with -Dbench=true.
 set -euo pipefail
+# -h or --help: the header above; a missing daemon or generator is named before anything starts.
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"
+		exit 0
+		;;
+	esac
+done
 daemon=${1:-build-bench/src/frontdeskd}
 n=${2:-100}
 bench=${3:-build-bench/contrib/bench/frontdesk-bench}
+[ -x "$daemon" ] || { echo "$0: frontdeskd $daemon is not an executable (build it, or give its path: --help)" >&2; exit 2; }
+[ -x "$bench" ] || { echo "$0: frontdesk-bench $bench is not an executable (build it, or give its path: --help)" >&2; exit 2; }
 work=$(mktemp -d)
 pid=
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -13,8 +13,19 @@
 # the deliveries it made (perf attaches once the daemon listens). Needs perf and perf_event_paranoid <= 1 (or root).
 # SCENARIOS="d-100" runs one; the bench's own summary (CPU ns/delivery: noisy) goes to stderr.
 set -euo pipefail
+# -h or --help: the header above; a missing daemon or generator is named before anything starts.
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"
+		exit 0
+		;;
+	esac
+done
 daemon=${1:-build/src/frontdeskd}
 bench=${2:-build-bench/contrib/bench/frontdesk-bench}
+[ -x "$daemon" ] || { echo "$0: frontdeskd $daemon is not an executable (build it, or give its path: --help)" >&2; exit 2; }
+[ -x "$bench" ] || { echo "$0: frontdesk-bench $bench is not an executable (build it, or give its path: --help)" >&2; exit 2; }
 events=syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_writev,syscalls:sys_enter_write
 events=$events,syscalls:sys_enter_epoll_wait
 work=$(mktemp -d)
