@@ -17,6 +17,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -89,6 +92,25 @@ void conn_write_deinit(struct server *s)
 	s->write_turn = NULL;
 	s->writes = NULL;
 	s->nwrites = s->writes_max = 0;
+}
+
+/*
+ * Without a cap the kernel takes a non-reader's output until its send buffer has autotuned to
+ * tcp_wmem's maximum (4 MiB on Debian): kernel memory that the slow-consumer rule does not
+ * see, and megabytes more before the drop. With it the socket takes no more once
+ * max_output_bytes wait unsent (the peer's receive window is shut): the rest waits in our
+ * output, which max_output_bytes bounds. Not tighter: a reader that pauses and catches up
+ * (or a Python test's reader thread) keeps this much slack besides its output and its receive
+ * window; a fast reader never has that much unsent. A download's queue (files.h) is capped
+ * the same way.
+ */
+int conn_write_tune_socket(struct server *s, int fd)
+{
+	int lowat = (int)s->config.max_output_bytes;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat)) < 0)
+		return -errno;
+	return 0;
 }
 
 void conn_write_start(struct conn *c)

@@ -33,6 +33,12 @@ enum conn_write {
 /* conn_write_init()/conn_write_deinit() - the server's list and its event. 0 or -ENOMEM. */
 int conn_write_init(struct server *s);
 void conn_write_deinit(struct server *s);
+/*
+ * conn_write_tune_socket() - an accepted TCP socket keeps at most max_output_bytes unsent in
+ * the kernel (TCP_NOTSENT_LOWAT, at accept: a reload applies to new peers): the rest of a
+ * peer's backlog waits in its output, where max_output_bytes sees it. 0 or a negative errno.
+ */
+int conn_write_tune_socket(struct server *s, int fd);
 /* conn_write_start() - a new conn on a plain socket writes its own output from now on. */
 void conn_write_start(struct conn *c);
 /* conn_write_soon() - output was appended to @c: write it at the end of this turn. */

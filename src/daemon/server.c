@@ -238,6 +238,10 @@ void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen
 	/* Chat is small writes that must leave now: no Nagle delay waiting on the peer's ACK. */
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	/* What a peer has not read waits in our output, not the kernel's (conn-write.h). */
+	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
+	    conn_write_tune_socket(s, fd) < 0)
+		log_warnx("%s: cannot set TCP_NOTSENT_LOWAT: %s", peer, strerror(errno));
 	/* A peer that vanishes without a word is noticed within about peer_timeout (alive.h). */
 	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
 	    alive_tune_socket(fd, s->config.peer_timeout) < 0)

@@ -28,6 +28,7 @@
 #include "alive.h"
 #include "bans.h"
 #include "clock.h"
+#include "conn-write.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
@@ -176,6 +177,8 @@ void web_accept(struct web *w, int fd, const struct sockaddr *sa, socklen_t sale
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	if (conn_write_tune_socket(s, fd) < 0)
+		log_warnx("%s: cannot set TCP_NOTSENT_LOWAT: %s", peer, strerror(errno));
 	if (alive_tune_socket(fd, s->config.peer_timeout) < 0)
 		log_warnx("%s: cannot set TCP keepalive: %s", peer, strerror(errno));
 	wc = calloc(1, sizeof(*wc));
