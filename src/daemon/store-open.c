@@ -486,6 +486,8 @@ int sql_open(const char *path, enum store_sync sync, struct sql **ret, struct sq
 		sql_close(q);
 		return r;
 	}
+	if (path)
+		sql_walsync_start(q, path);
 	*ret = q;
 	return 0;
 }
@@ -494,6 +496,7 @@ void sql_close(struct sql *q)
 {
 	if (!q)
 		return;
+	sql_walsync_stop(q);
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close(q->db);

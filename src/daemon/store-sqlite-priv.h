@@ -53,6 +53,7 @@ struct sql {
 	sqlite3_stmt *st[ST_MAX];
 	/* Retention's view of the room: at most room_most messages, up to ID room_top. */
 	int64_t room_most, room_top;
+	struct sql_walsync *walsync; /* the WAL's syncing thread (store-walsync.c); NULL: none */
 };
 
 /* sql_errno() - SQLite's result code as a negative errno: what the caller reports and acts on. */
@@ -61,5 +62,13 @@ int sql_errno(int rc);
 int msgset_add(struct msgset *set, const struct store_msg *m);
 /* sql_prepare_all() - every statement, once, at open; errors logged. */
 int sql_prepare_all(struct sql *q, const char *path);
+
+/*
+ * sql_walsync_start() - a thread syncs the WAL of the file store @q at @path as it grows, so
+ * that the checkpoints on the loop are short; without it (logged), SQLite's own as before.
+ */
+void sql_walsync_start(struct sql *q, const char *path);
+/* sql_walsync_stop() - the thread stopped and joined, before the connection closes. */
+void sql_walsync_stop(struct sql *q);
 
 #endif
