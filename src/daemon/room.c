@@ -154,8 +154,14 @@ static void flood_hold(struct member *m, const struct fd_frame *f)
 	if (hold_back(m) < 0)
 		return;
 	if (!m->flooding) {
-		bool msgs = !bucket_ready(&m->pace.msgs, cfg->max_msgs_per_sec, cfg->msg_burst, 1,
-					  fd_clock_seconds());
+		/*
+		 * Named by the byte bucket: the message bucket refills a token every 1/rate s, so
+		 * on a slow machine (valgrind) it could look ready again by now and a burst of
+		 * short lines was called a byte flood; the byte bucket cannot refill a whole
+		 * message's worth in that time.
+		 */
+		bool msgs = bucket_ready(&m->pace.bytes, cfg->max_bytes_per_sec, cfg->bytes_burst,
+					 (double)f->len, fd_clock_seconds());
 
 		m->flooding = true;
 		c->server->stats.flood_slowed++;

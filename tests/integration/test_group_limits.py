@@ -97,10 +97,12 @@ class Flood(unittest.TestCase):
             rf.wait(lambda r: "pong still-here" in r.notices)
             # Told once an episode, not once per message. An episode ends when the buckets are
             # full again: a daemon kept from running for burst/rate (50 ms: valgrind on a busy
-            # machine) starts a new one, so a few more may come, never one per message.
+            # machine) starts a new one, so a few more may come, never one per message. Under
+            # valgrind on a loaded machine 18 and 22 episodes were seen for 1,500 messages (1.5 s
+            # at the rate, 30 spans of 50 ms): the bound there is one per 50 messages.
             errors = [n for n in rf.notices if n.startswith("error ")]
             self.assertTrue(all(e.startswith("error flood -- ") for e in errors), errors)
-            self.assertLess(len(errors), 10)
+            self.assertLess(len(errors), count // 50 if VALGRIND else 10)
             self.assertNotIn("left flooder", ra.notices)
             bob.say("after")
             ra.wait(lambda r: "bob: after" in r.messages)
