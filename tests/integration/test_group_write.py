@@ -40,6 +40,10 @@ class KernelFull(unittest.TestCase):
                                           for i in range(100)))
                 sent += 100
                 rb.wait(lambda r: len(r.messages) >= sent - 200)  # bob's echo keeps pace
+                if rp:
+                    # Once it reads again it keeps up: within 500 KB, under max_output_bytes
+                    # (TCP_NOTSENT_LOWAT leaves the kernel no more slack than that).
+                    rp.wait(lambda r: len(r.messages) >= sent - 500)
                 if sent == 400:
                     # Its output is past what the kernel takes: 400 KB are waiting for it.
                     rp = Reader(pauser)
