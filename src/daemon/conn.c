@@ -288,8 +288,8 @@ void conn_output_added(struct conn *c)
 	unsigned soft = c->server->config.soft_output_bytes;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
-	if (c->state == CONN_CLOSING && !c->gate_ticket && !c->gate_hold) {
-		on_flushed(c->bev, c); /* a close waited for this output */
+	if (c->state == CONN_CLOSING) {
+		on_flushed(c->bev, c); /* a close may have waited for this output */
 		return;
 	}
 	if (!conn_live(c))
@@ -446,6 +446,15 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 	int pending = 0;
 
 	/*
+	 * Output waiting for the store is not flushed yet: conn_output_added() comes back when the
+	 * gate opens. conn_close() and conn_output_added() call this whatever the gate; libevent
+	 * calls it on any writable event of an established socket, output or not, and
+	 * conn_close() enables EV_WRITE on a plain socket (conn-write.c) whose output may be
+	 * behind its gate (a store locked by another writer retries its commit).
+	 */
+	if (c->gate_ticket || c->gate_hold)
+		return;
+	/*
 	 * libevent's OpenSSL bufferevent writes nothing more once it has seen the peer's EOF:
 	 * what is unsent can never leave, and waiting for it would hold the conn (an fd, and a
 	 * place in max_clients) for CLOSE_TIMEOUT. A plain TCP peer that half-closed still reads.
@@ -454,14 +463,6 @@ static void on_flushed(struct bufferevent *bev, void *arg)
 		evbuffer_drain(bufferevent_get_output(bev),
 			       evbuffer_get_length(bufferevent_get_output(bev)));
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
-		return;
-	/*
-	 * Output waiting for the store is not flushed yet: conn_output_added() comes back when the
-	 * gate opens. libevent calls this on any writable event of an established socket, output
-	 * or not, and conn_close() enables EV_WRITE on a plain socket (conn-write.c) whose output
-	 * may be behind its gate (a store locked by another writer retries its commit).
-	 */
-	if (c->gate_ticket || c->gate_hold)
 		return;
 	tls_close_notify(bev);
 	/* Closing with unread input resets the connection; with none, it is a clean FIN. */
@@ -563,9 +564,8 @@ void conn_close(struct conn *c, const char *why)
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_setcb(c->bev, on_linger_read, on_flushed, on_closing_event, c);
 	server_conn_ended(c->server, c);
-	/* Output waiting for the store goes first: conn_output_added() finishes the close. */
-	if (!c->gate_ticket && !c->gate_hold)
-		on_flushed(c->bev, c);
+	/* Output waiting for the store goes first: then conn_output_added() finishes the close. */
+	on_flushed(c->bev, c);
 }
 
 void conn_pause(struct conn *c, enum conn_pause why)

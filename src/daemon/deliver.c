@@ -73,8 +73,10 @@ void deliver_forget(struct conn *c)
 	if (!c->gate_ticket)
 		return; /* listed exactly while its gate waits for a commit */
 	for (size_t i = 0; i < s->ngated; i++)
-		if (s->gated[i] == c)
+		if (s->gated[i] == c) {
 			s->gated[i] = NULL; /* deliver_committed() drops the hole */
+			break;
+		}
 	c->gate_ticket = false;
 }
 

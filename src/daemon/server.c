@@ -200,6 +200,18 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 	server_admit(s, fd, sa, salen, l);
 }
 
+void server_tune_tcp(struct server *s, int fd, const char *peer)
+{
+	/* Chat is small writes that must leave now: no Nagle delay waiting on the peer's ACK. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	/* What a peer has not read waits in our output, not the kernel's (conn-write.h). */
+	if (conn_write_tune_socket(s, fd) < 0)
+		log_warnx("%s: cannot set TCP_NOTSENT_LOWAT: %s", peer, strerror(errno));
+	/* A peer that vanishes without a word is noticed within about peer_timeout (alive.h). */
+	if (alive_tune_socket(fd, s->config.peer_timeout) < 0)
+		log_warnx("%s: cannot set TCP keepalive: %s", peer, strerror(errno));
+}
+
 void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		  const struct listener *l)
 {
@@ -235,17 +247,8 @@ void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen
 		evutil_closesocket(fd);
 		return;
 	}
-	/* Chat is small writes that must leave now: no Nagle delay waiting on the peer's ACK. */
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	/* What a peer has not read waits in our output, not the kernel's (conn-write.h). */
-	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
-	    conn_write_tune_socket(s, fd) < 0)
-		log_warnx("%s: cannot set TCP_NOTSENT_LOWAT: %s", peer, strerror(errno));
-	/* A peer that vanishes without a word is noticed within about peer_timeout (alive.h). */
-	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
-	    alive_tune_socket(fd, s->config.peer_timeout) < 0)
-		log_warnx("%s: cannot set TCP keepalive: %s", peer, strerror(errno));
+		server_tune_tcp(s, fd, peer);
 	bev = l->tls ? tls_accept(l->tls, s->base, fd)
 		     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {

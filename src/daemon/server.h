@@ -197,6 +197,11 @@ void server_accept(struct server *s, int fd, const struct sockaddr *sa, int sale
 void server_admit(struct server *s, int fd, const struct sockaddr *sa, int salen,
 		  const struct listener *l);
 /*
+ * server_tune_tcp() - an accepted TCP socket's options (no Nagle delay, unsent output capped,
+ * keepalive), for a chat peer or a web one; each that fails is logged, none is fatal.
+ */
+void server_tune_tcp(struct server *s, int fd, const char *peer);
+/*
  * server_log_refusal() - "@peer: refused: @why" in the log, the first of each second in full
  * and the rest counted, so that a crowd being refused cannot flood the journal. Returns
  * whether this one was logged in full.

@@ -25,7 +25,6 @@ void op_free(struct op *op)
 	free(op);
 }
 
-/* Kept: the last one used first, warm in the cache. */
 void op_done(struct op_spares *sp, struct op *op)
 {
 	if (!op->strs || op->cap > SPARE_MAX_CAP || sp->n >= SPARE_MAX) {

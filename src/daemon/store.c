@@ -300,7 +300,6 @@ static uint64_t add_msg(struct store *st, const struct store_msg *m)
 	struct op *op = op_spared(&st->spare, from_len + m->len + 1);
 
 	if (op) {
-		op->kind = OP_ADD;
 		op->m = *m;
 		op->m.from = memcpy(op->strs, from, from_len);
 		op->m.text = memcpy(op->strs + from_len, m->text, m->len);

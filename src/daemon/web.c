@@ -17,7 +17,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 
 #include <event2/buffer.h>
@@ -25,10 +24,8 @@
 #include <event2/event.h>
 
 #include "admit.h"
-#include "alive.h"
 #include "bans.h"
 #include "clock.h"
-#include "conn-write.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
@@ -176,11 +173,7 @@ void web_accept(struct web *w, int fd, const struct sockaddr *sa, socklen_t sale
 		evutil_closesocket(fd);
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	if (conn_write_tune_socket(s, fd) < 0)
-		log_warnx("%s: cannot set TCP_NOTSENT_LOWAT: %s", peer, strerror(errno));
-	if (alive_tune_socket(fd, s->config.peer_timeout) < 0)
-		log_warnx("%s: cannot set TCP keepalive: %s", peer, strerror(errno));
+	server_tune_tcp(s, fd, peer);
 	wc = calloc(1, sizeof(*wc));
 	/* With tls_cert, https: the head is read after the TLS handshake, under its deadline. */
 	if (!wc ||

@@ -69,22 +69,49 @@ static void test_event_fits_budget(void **state)
 	assert_in_range(event_get_struct_event_size(), 1, EVENT_BUDGET);
 }
 
+/* A server with a base and a config, and a bufferevent pair for a conn (pair[0] its own). */
+struct fixture {
+	struct server *s;
+	struct bufferevent *pair[2];
+};
+
+static int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->s = calloc(1, sizeof(*f->s));
+	assert_non_null(f->s);
+	f->s->base = event_base_new();
+	assert_non_null(f->s->base);
+	config_init(&f->s->config);
+	assert_int_equal(bufferevent_pair_new(f->s->base, 0, f->pair), 0);
+	*state = f;
+	return 0;
+}
+
+/* pair[0] went with the conn (conn_free()). */
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	bufferevent_free(f->pair[1]);
+	event_base_free(f->s->base);
+	free(f->s);
+	free(f);
+	return 0;
+}
+
 /*
  * A new conn allocates its timer (the handshake deadline) and nothing else of its own: no held
  * buffer, no hang-up watch.
  */
 static void test_idle_conn_allocates_little(void **state)
 {
-	struct server *s = calloc(1, sizeof(*s));
-	struct bufferevent *pair[2];
+	struct fixture *f = *state;
 	struct conn *c;
 
-	assert_non_null(s);
-	s->base = event_base_new();
-	assert_non_null(s->base);
-	config_init(&s->config);
-	assert_int_equal(bufferevent_pair_new(s->base, 0, pair), 0);
-	c = conn_new(s, pair[0], ROLE_MEMBER, "test", NULL);
+	c = conn_new(f->s, f->pair[0], ROLE_MEMBER, "test", NULL);
 	assert_non_null(c);
 	assert_non_null(c->timer);
 	assert_string_equal(c->peer, "test");
@@ -95,9 +122,6 @@ static void test_idle_conn_allocates_little(void **state)
 	assert_int_equal(c->caps, 0); /* no capability, so no read timeout: never pinged */
 	assert_false(conn_has_held(c));
 	conn_free(c);
-	bufferevent_free(pair[1]);
-	event_base_free(s->base);
-	free(s);
 }
 
 /*
@@ -107,16 +131,10 @@ static void test_idle_conn_allocates_little(void **state)
  */
 static void test_idle_conn_holds_no_timer(void **state)
 {
-	struct server *s = calloc(1, sizeof(*s));
-	struct bufferevent *pair[2];
+	struct fixture *f = *state;
 	struct conn *c;
 
-	assert_non_null(s);
-	s->base = event_base_new();
-	assert_non_null(s->base);
-	config_init(&s->config);
-	assert_int_equal(bufferevent_pair_new(s->base, 0, pair), 0);
-	c = conn_new(s, pair[0], ROLE_MEMBER, "test", NULL);
+	c = conn_new(f->s, f->pair[0], ROLE_MEMBER, "test", NULL);
 	assert_non_null(c);
 	assert_true(evtimer_pending(c->timer, NULL));
 	conn_set_timer(c, 0);
@@ -127,27 +145,18 @@ static void test_idle_conn_holds_no_timer(void **state)
 	assert_non_null(c->timer);
 	assert_true(evtimer_pending(c->timer, NULL));
 	conn_free(c);
-	bufferevent_free(pair[1]);
-	event_base_free(s->base);
-	free(s);
 }
 
 /* The address and the name asked for are as long as they are, within the old bounds. */
 static void test_conn_strings_fit_their_length(void **state)
 {
-	struct server *s = calloc(1, sizeof(*s));
-	struct bufferevent *pair[2];
+	struct fixture *f = *state;
 	char long_peer[100], long_name[300];
 	struct conn *c;
 
-	assert_non_null(s);
-	s->base = event_base_new();
-	assert_non_null(s->base);
-	config_init(&s->config);
-	assert_int_equal(bufferevent_pair_new(s->base, 0, pair), 0);
 	memset(long_peer, 'p', sizeof(long_peer) - 1);
 	long_peer[sizeof(long_peer) - 1] = '\0';
-	c = conn_new(s, pair[0], ROLE_MEMBER, long_peer, NULL);
+	c = conn_new(f->s, f->pair[0], ROLE_MEMBER, long_peer, NULL);
 	assert_non_null(c);
 	assert_int_equal(strlen(c->peer), CONN_PEER_MAX);
 	assert_int_equal(conn_set_asked(c, "m12", 3), 0);
@@ -156,9 +165,6 @@ static void test_conn_strings_fit_their_length(void **state)
 	assert_int_equal(conn_set_asked(c, long_name, sizeof(long_name)), 0);
 	assert_int_equal(strlen(c->asked), NICK_BUFSIZE - 1);
 	conn_free(c);
-	bufferevent_free(pair[1]);
-	event_base_free(s->base);
-	free(s);
 }
 
 int main(void)
@@ -168,9 +174,12 @@ int main(void)
 		cmocka_unit_test(test_member_fits_budget),
 		cmocka_unit_test(test_event_fits_budget),
 		cmocka_unit_test(test_file_transfers_fit_budget),
-		cmocka_unit_test(test_idle_conn_allocates_little),
-		cmocka_unit_test(test_idle_conn_holds_no_timer),
-		cmocka_unit_test(test_conn_strings_fit_their_length),
+		cmocka_unit_test_setup_teardown(test_idle_conn_allocates_little, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_conn_holds_no_timer, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_strings_fit_their_length, fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
